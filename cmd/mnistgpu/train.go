@@ -1,0 +1,176 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"mnistgpu/engine"
+)
+
+func trainCommand() *cli.Command {
+	flags := []cli.Flag{
+		&cli.StringFlag{Name: "model", Value: "cnn", EnvVars: []string{"MNISTGPU_MODEL"}, Usage: "preset (cnn, mlp, mlp2) or a JSON model file"},
+		&cli.IntFlag{Name: "epochs", Value: 3, EnvVars: []string{"MNISTGPU_EPOCHS"}, Usage: "epochs to train (the report used 100)"},
+		&cli.IntFlag{Name: "batch-size", Value: 64, EnvVars: []string{"MNISTGPU_BATCH_SIZE"}, Usage: "samples per step"},
+		&cli.Float64Flag{Name: "lr", Usage: "learning rate (default: the optimizer's Keras default, adam 0.001, sgd 0.01; the report used adam 0.01)"},
+		&cli.StringFlag{Name: "optimizer", Value: "adam", Usage: "adam or sgd"},
+		&cli.Float64Flag{Name: "momentum", Usage: "SGD momentum"},
+		&cli.BoolFlag{Name: "nesterov", Usage: "SGD with Nesterov momentum"},
+		&cli.StringFlag{Name: "activation", Usage: "replace the hidden layers' activation (relu, sigmoid, tanh, leaky_relu)"},
+		&cli.StringFlag{Name: "loss", Value: "categorical_crossentropy", Usage: "categorical_crossentropy or binary_crossentropy"},
+		deviceFlag(),
+		&cli.Uint64Flag{Name: "seed", Value: 1, EnvVars: []string{"MNISTGPU_SEED"}, Usage: "seed for weights, shuffling and dropout; a CPU run is repeatable bit for bit"},
+		&cli.Float64Flag{Name: "validation-split", Value: 0.2, Usage: "fraction of the training set held out for validation"},
+		&cli.StringFlag{Name: "split", Value: "tail", Usage: "tail (Keras: the last fraction), random or stratified"},
+		&cli.BoolFlag{Name: "shuffle", Value: true, Usage: "reshuffle the training order every epoch"},
+		&cli.IntFlag{Name: "max-steps", Usage: "stop after this many optimizer steps (0: no limit)"},
+		&cli.IntFlag{Name: "train-limit", Usage: "use only the first N training images (0: all)"},
+		&cli.StringFlag{Name: "out", Value: "runs/latest", EnvVars: []string{"MNISTGPU_OUT"}, Usage: "folder for checkpoints and history"},
+		&cli.StringFlag{Name: "checkpoint", Value: "weights0.{epoch:02d}-{val_loss:.2f}.safetensors", Usage: "checkpoint file name template (Keras syntax), inside --out; empty to disable"},
+		&cli.StringFlag{Name: "monitor", Value: "val_loss", Usage: "metric for checkpoints and early stopping"},
+		&cli.StringFlag{Name: "mode", Value: "auto", Usage: "auto, min or max for --monitor"},
+		&cli.BoolFlag{Name: "save-best-only", Value: true, Usage: "checkpoint only when --monitor improves"},
+		&cli.IntFlag{Name: "early-stopping", Usage: "stop after this many epochs without improvement of --monitor (0: off)"},
+		&cli.StringFlag{Name: "init-weights", Usage: "start from these weights (safetensors, Keras layout)"},
+		&cli.StringFlag{Name: "save-weights", Usage: "write the final weights here (default: <out>/final.safetensors)"},
+		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "one line per epoch, no progress bar"},
+	}
+	return &cli.Command{
+		Name:   "train",
+		Usage:  "train a model (default: the report's CNN with Adam, batch 64, validation_split 0.2)",
+		Flags:  append(flags, dataFlags()...),
+		Action: runTrain,
+	}
+}
+
+func runTrain(c *cli.Context) error {
+	log := os.Stderr
+	epochs, batch := c.Int("epochs"), c.Int("batch-size")
+	switch {
+	case epochs < 1:
+		return usageError("--epochs must be at least 1, got %d", epochs)
+	case batch < 1:
+		return usageError("--batch-size must be at least 1, got %d", batch)
+	case c.IsSet("lr") && !(c.Float64("lr") > 0) || math.IsInf(c.Float64("lr"), 0):
+		return usageError("--lr must be a positive number, got %g", c.Float64("lr"))
+	case c.Float64("validation-split") < 0 || c.Float64("validation-split") >= 1:
+		return usageError("--validation-split must be in [0, 1), got %g", c.Float64("validation-split"))
+	case c.Int("max-steps") < 0 || c.Int("train-limit") < 0:
+		return usageError("--max-steps and --train-limit must not be negative")
+	}
+	loss, err := engine.ParseLoss(c.String("loss"))
+	if err != nil {
+		return usageError("--loss: %v", err)
+	}
+	opt, err := engine.NewOptimizer(c.String("optimizer"), c.Float64("lr"), c.Float64("momentum"), c.Bool("nesterov"))
+	if err != nil {
+		return usageError("%v", err)
+	}
+	switch c.String("split") {
+	case engine.SplitTail, engine.SplitRandom, engine.SplitStratified:
+	default:
+		return usageError("--split must be tail, random or stratified, got %q", c.String("split"))
+	}
+	m, err := buildModel(c.String("model"), c.String("activation"))
+	if err != nil {
+		return err
+	}
+	be, err := openBackend(c.String("device"), log)
+	if err != nil {
+		return err
+	}
+	out := c.String("out")
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return fmt.Errorf("output folder: %w", err)
+	}
+	if err := checkWritable(out); err != nil {
+		return err
+	}
+	data, err := loadData(c, log)
+	if err != nil {
+		return err
+	}
+	full := data.Train.Head(c.Int("train-limit"))
+	seed := c.Uint64("seed")
+	train, val, err := engine.SplitValidation(full, c.Float64("validation-split"), c.String("split"), seed)
+	if err != nil {
+		return usageError("%v", err)
+	}
+	if err := m.Compile(be, loss, batch); err != nil {
+		return err
+	}
+	m.Init(seed)
+	if p := c.String("init-weights"); p != "" {
+		if err := m.LoadWeights(p); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(log, "%s on %s: %d parameters, %s lr=%g, batch %d, %d training / %d validation images\n",
+		m.Name, be.Describe(), m.NumParams(), opt.Name(), opt.LearningRate(), batch, train.Len(), val.Len())
+
+	var callbacks []engine.Callback
+	var ckpt *engine.ModelCheckpoint
+	if t := c.String("checkpoint"); t != "" {
+		ckpt = &engine.ModelCheckpoint{Path: filepath.Join(out, t), Monitor: c.String("monitor"), Mode: c.String("mode"),
+			SaveBestOnly: c.Bool("save-best-only"), Log: io.Discard}
+		callbacks = append(callbacks, ckpt)
+	}
+	if p := c.Int("early-stopping"); p > 0 {
+		callbacks = append(callbacks, &engine.EarlyStopping{Monitor: c.String("monitor"), Mode: c.String("mode"), Patience: p, Log: log})
+	}
+	start := time.Now()
+	hist, fitErr := engine.Fit(m, opt, train, val, engine.FitConfig{
+		Epochs: epochs, BatchSize: batch, Shuffle: c.Bool("shuffle"), Seed: seed,
+		MaxSteps: c.Int("max-steps"), Callbacks: callbacks, Progress: newBar(log, c.Bool("quiet"), batch),
+	})
+	if hist != nil && len(hist.Logs) > 0 {
+		if err := writeHistory(out, hist); err != nil {
+			return err
+		}
+	}
+	if fitErr != nil {
+		return fitErr
+	}
+	final := c.String("save-weights")
+	if final == "" {
+		final = filepath.Join(out, "final.safetensors")
+	}
+	if err := m.SaveWeights(final, nil); err != nil {
+		return err
+	}
+	testLoss, testAcc := engine.Evaluate(m, data.Test, batch)
+	fmt.Printf("\nTrained %d epochs in %.1fs on %s.\n", len(hist.Logs), time.Since(start).Seconds(), be.Name())
+	fmt.Printf("final weights:   %s  test loss %.4f  test accuracy %.4f\n", final, testLoss, testAcc)
+	if ckpt != nil && ckpt.Best != "" {
+		if err := m.LoadWeights(ckpt.Best); err != nil {
+			return err
+		}
+		bl, ba := engine.Evaluate(m, data.Test, batch)
+		fmt.Printf("best checkpoint: %s  (%s %.4f)  test loss %.4f  test accuracy %.4f\n", ckpt.Best, ckpt.Monitor, ckpt.BestValue(), bl, ba)
+	}
+	fmt.Printf("history:         %s, %s\n", filepath.Join(out, "history.csv"), filepath.Join(out, "history.json"))
+	return nil
+}
+
+// checkWritable fails early, before any training, when out cannot take files.
+func checkWritable(out string) error {
+	f, err := os.CreateTemp(out, ".write-test*")
+	if err != nil {
+		return fmt.Errorf("output folder %s is not writable: %w", out, err)
+	}
+	f.Close()
+	return os.Remove(f.Name())
+}
+
+func writeHistory(out string, h *engine.History) error {
+	if err := engine.WriteFileAtomic(filepath.Join(out, "history.csv"), h.WriteCSV); err != nil {
+		return err
+	}
+	return engine.WriteFileAtomic(filepath.Join(out, "history.json"), h.WriteJSON)
+}

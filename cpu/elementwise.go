@@ -1,0 +1,177 @@
+package cpu
+
+import (
+	"fmt"
+	"math"
+
+	"mnistgpu/engine"
+)
+
+const grainElems = 1 << 14
+
+func (*Backend) BiasAdd(rows, cols int, y, bias engine.Buffer) {
+	yd, bd := data(y), data(bias)[:cols]
+	parallelFor(rows, max(1, grainElems/cols), func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			row := yd[r*cols : (r+1)*cols]
+			for j := range row {
+				row[j] += bd[j]
+			}
+		}
+	})
+}
+
+// BiasGrad sums rows in order for each column; columns are split over workers.
+func (*Backend) BiasGrad(rows, cols int, dy, db engine.Buffer) {
+	dyd, dbd := data(dy), data(db)[:cols]
+	parallelFor(cols, max(1, cols/8), func(lo, hi int) {
+		acc := dbd[lo:hi]
+		clear(acc)
+		for r := 0; r < rows; r++ {
+			row := dyd[r*cols+lo : r*cols+hi]
+			for j, v := range row {
+				acc[j] += v
+			}
+		}
+	})
+}
+
+func sigmoid(x float32) float32 { return float32(1 / (1 + math.Exp(-float64(x)))) }
+
+func (*Backend) ActivationForward(f engine.Activation, alpha float32, n int, x, y engine.Buffer) {
+	xd, yd := data(x)[:n], data(y)[:n]
+	parallelFor(n, grainElems, func(lo, hi int) {
+		xs, ys := xd[lo:hi], yd[lo:hi]
+		switch f {
+		case engine.Linear:
+			copy(ys, xs)
+		case engine.ReLU:
+			for i, v := range xs {
+				ys[i] = max(v, 0)
+			}
+		case engine.LeakyReLU:
+			for i, v := range xs {
+				if v < 0 {
+					v *= alpha
+				}
+				ys[i] = v
+			}
+		case engine.Sigmoid:
+			for i, v := range xs {
+				ys[i] = sigmoid(v)
+			}
+		case engine.Tanh:
+			for i, v := range xs {
+				ys[i] = float32(math.Tanh(float64(v)))
+			}
+		default:
+			panic(fmt.Sprintf("cpu: ActivationForward(%v) is not element-wise", f))
+		}
+	})
+}
+
+func (*Backend) ActivationBackward(f engine.Activation, alpha float32, n int, x, y, dy, dx engine.Buffer) {
+	xd, yd, dyd, dxd := data(x), data(y), data(dy)[:n], data(dx)[:n]
+	parallelFor(n, grainElems, func(lo, hi int) {
+		g, d := dyd[lo:hi], dxd[lo:hi]
+		switch f {
+		case engine.Linear:
+			copy(d, g)
+		case engine.ReLU: // gradient 0 at x == 0, as TensorFlow
+			xs := xd[lo:hi]
+			for i, v := range xs {
+				if v > 0 {
+					d[i] = g[i]
+				} else {
+					d[i] = 0
+				}
+			}
+		case engine.LeakyReLU:
+			xs := xd[lo:hi]
+			for i, v := range xs {
+				if v > 0 {
+					d[i] = g[i]
+				} else {
+					d[i] = alpha * g[i]
+				}
+			}
+		case engine.Sigmoid:
+			ys := yd[lo:hi]
+			for i, v := range ys {
+				d[i] = g[i] * v * (1 - v)
+			}
+		case engine.Tanh:
+			ys := yd[lo:hi]
+			for i, v := range ys {
+				d[i] = g[i] * (1 - v*v)
+			}
+		default:
+			panic(fmt.Sprintf("cpu: ActivationBackward(%v) is not element-wise", f))
+		}
+	})
+}
+
+func (*Backend) SoftmaxForward(rows, cols int, x, y engine.Buffer) {
+	xd, yd := data(x), data(y)
+	parallelFor(rows, 64, func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			softmaxRow(xd[r*cols:(r+1)*cols], yd[r*cols:(r+1)*cols])
+		}
+	})
+}
+
+// softmaxRow writes softmax(z) to p and returns log Σ exp(z), in float64.
+func softmaxRow(z, p []float32) float64 {
+	m := z[0]
+	for _, v := range z {
+		m = max(m, v)
+	}
+	var s float64
+	for _, v := range z {
+		s += math.Exp(float64(v - m))
+	}
+	for j, v := range z {
+		p[j] = float32(math.Exp(float64(v-m)) / s)
+	}
+	return float64(m) + math.Log(s)
+}
+
+func (*Backend) SoftmaxBackward(rows, cols int, y, dy, dx engine.Buffer) {
+	yd, dyd, dxd := data(y), data(dy), data(dx)
+	parallelFor(rows, 64, func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			ys, gs, ds := yd[r*cols:(r+1)*cols], dyd[r*cols:(r+1)*cols], dxd[r*cols:(r+1)*cols]
+			var dot float64
+			for j := range ys {
+				dot += float64(ys[j]) * float64(gs[j])
+			}
+			for j := range ys {
+				ds[j] = float32(float64(ys[j]) * (float64(gs[j]) - dot))
+			}
+		}
+	})
+}
+
+func (*Backend) DropoutForward(n int, rate float32, seed, offset uint64, x, y, mask engine.Buffer) {
+	xd, yd, md := data(x)[:n], data(y)[:n], data(mask)[:n]
+	keep := 1 / (1 - rate)
+	parallelFor(n, grainElems, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			m := float32(0)
+			if engine.Uniform(seed, offset+uint64(i)) >= rate {
+				m = keep
+			}
+			md[i] = m
+			yd[i] = xd[i] * m
+		}
+	})
+}
+
+func (*Backend) Mul(n int, x, y, z engine.Buffer) {
+	xd, yd, zd := data(x)[:n], data(y)[:n], data(z)[:n]
+	parallelFor(n, grainElems, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			zd[i] = xd[i] * yd[i]
+		}
+	})
+}

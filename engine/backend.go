@@ -1,0 +1,181 @@
+// Package engine is the device-blind core of mnistgpu: the Backend contract,
+// layers, models, losses, optimizers, the trainer and its callbacks.
+//
+// Layout. Activations are NHWC (batch, height, width, channels), row-major,
+// float32, exactly as Keras channels-last, so Flatten needs no permutation.
+// Convolution filters are stored KRSC (out, kh, kw, in), which is cuDNN's
+// filter layout for NHWC tensors and the transposed-B operand of the CPU's
+// im2col GEMM. Dense kernels are (in, out) as in Keras. Weight files always use
+// Keras layout; see Model.SaveWeights.
+package engine
+
+import (
+	"fmt"
+	"sort"
+	"sync"
+)
+
+// Buffer is a region of device memory holding float32 values. A Buffer from
+// Slice shares memory with its parent.
+type Buffer interface {
+	// Len is the number of float32 elements.
+	Len() int
+	// Slice returns elements [off, off+n) as a Buffer that aliases this one.
+	Slice(off, n int) Buffer
+}
+
+// Activation names an element-wise activation function.
+type Activation int
+
+const (
+	Linear Activation = iota
+	ReLU
+	LeakyReLU
+	Sigmoid
+	Tanh
+	Softmax // row-wise; only via SoftmaxForward/SoftmaxBackward
+)
+
+var activationNames = map[Activation]string{
+	Linear: "linear", ReLU: "relu", LeakyReLU: "leaky_relu",
+	Sigmoid: "sigmoid", Tanh: "tanh", Softmax: "softmax",
+}
+
+func (a Activation) String() string {
+	if s, ok := activationNames[a]; ok {
+		return s
+	}
+	return fmt.Sprintf("Activation(%d)", int(a))
+}
+
+// ParseActivation maps a Keras activation name to an Activation.
+func ParseActivation(s string) (Activation, error) {
+	if s == "" || s == "None" {
+		return Linear, nil
+	}
+	for a, n := range activationNames {
+		if n == s {
+			return a, nil
+		}
+	}
+	return 0, fmt.Errorf("unknown activation %q (want linear, relu, leaky_relu, sigmoid, tanh or softmax)", s)
+}
+
+// Backend runs every kernel the trainer needs on one device. All kernels are
+// asynchronous with respect to the host on devices that can be; CopyOut and
+// Synchronize wait. Kernels overwrite their outputs unless the doc says "+=".
+// A Backend is used from one goroutine at a time.
+type Backend interface {
+	// Name is the device name as the user selects it ("cpu", "cuda").
+	Name() string
+	// Describe says what hardware and libraries the backend runs on.
+	Describe() string
+
+	Alloc(n int) (Buffer, error)
+	Free(b Buffer)
+	CopyIn(dst Buffer, src []float32)
+	CopyOut(dst []float32, src Buffer)
+	Copy(dst, src Buffer)
+	Fill(dst Buffer, v float32)
+	Synchronize() error
+
+	// Gemm computes C = alpha*op(A)*op(B) + beta*C on row-major matrices,
+	// op(A) m×k, op(B) k×n, C m×n; op(X) = Xᵀ when the trans flag is set.
+	// lda, ldb, ldc are the row strides of the stored A, B and C.
+	Gemm(transA, transB bool, m, n, k int, alpha float32, a Buffer, lda int,
+		b Buffer, ldb int, beta float32, c Buffer, ldc int)
+
+	// Conv2DForward: y[n,oh,ow,k] = Σ_{r,s,c} x[n,oh*SH+r-PadTop,ow*SW+s-PadLeft,c]·w[k,r,s,c]
+	// (cross-correlation, zero padding). x NHWC, w KRSC, y NHWC.
+	Conv2DForward(p ConvParams, x, w, y Buffer)
+	// Conv2DBackwardData: dx = ∂(Σ y·dy)/∂x.
+	Conv2DBackwardData(p ConvParams, dy, w, dx Buffer)
+	// Conv2DBackwardFilter: dw = ∂(Σ y·dy)/∂w.
+	Conv2DBackwardFilter(p ConvParams, x, dy, dw Buffer)
+
+	// BiasAdd: y[r,c] += bias[c] for a rows×cols matrix.
+	BiasAdd(rows, cols int, y, bias Buffer)
+	// BiasGrad: db[c] = Σ_r dy[r,c].
+	BiasGrad(rows, cols int, dy, db Buffer)
+
+	// MaxPoolForward: y = max over each window (padding never wins).
+	MaxPoolForward(p PoolParams, x, y Buffer)
+	// MaxPoolBackward routes dy to the first maximal element (row-major
+	// window order) of each window: dx = Σ over windows.
+	MaxPoolBackward(p PoolParams, x, y, dy, dx Buffer)
+
+	// ActivationForward: y = f(x) element-wise over n values. alpha is the
+	// LeakyReLU negative slope.
+	ActivationForward(f Activation, alpha float32, n int, x, y Buffer)
+	// ActivationBackward: dx = f'(x)·dy, given x, y = f(x) and dy.
+	ActivationBackward(f Activation, alpha float32, n int, x, y, dy, dx Buffer)
+	// SoftmaxForward: y[r,:] = softmax(x[r,:]).
+	SoftmaxForward(rows, cols int, x, y Buffer)
+	// SoftmaxBackward: dx[r,j] = y[r,j]·(dy[r,j] - Σ_i y[r,i]·dy[r,i]).
+	SoftmaxBackward(rows, cols int, y, dy, dx Buffer)
+
+	// SoftmaxCrossEntropy fuses softmax and categorical cross-entropy on
+	// logits z and one-hot (or soft) targets t:
+	// probs = softmax(z); loss[r] = logΣexp(z[r]) - Σ_j t[r,j]·z[r,j];
+	// dz = scale·(probs - t) (scale is 1/batch for a batch-mean loss).
+	SoftmaxCrossEntropy(rows, cols int, scale float32, z, t, probs, dz, loss Buffer)
+	// BinaryCrossEntropy on probabilities p clipped to [ε, 1-ε], ε = 1e-7:
+	// loss[r] = mean_j -(t·log p + (1-t)·log(1-p));
+	// dp = scale/cols·(p-t)/(p(1-p)) inside the clip range, 0 outside.
+	BinaryCrossEntropy(rows, cols int, scale float32, p, t, dp, loss Buffer)
+	// Accuracy: correct[r] = 1 if argmax p[r] == argmax t[r] (first maximum), else 0.
+	Accuracy(rows, cols int, p, t, correct Buffer)
+	// SumInto: acc[0] += Σ_i x[i] over n values.
+	SumInto(n int, x, acc Buffer)
+
+	// DropoutForward: mask[i] = 1/(1-rate) if Uniform(seed, offset+i) >= rate
+	// else 0; y = x·mask.
+	DropoutForward(n int, rate float32, seed, offset uint64, x, y, mask Buffer)
+	// Mul: z = x·y element-wise (dropout backward is Mul(dy, mask)).
+	Mul(n int, x, y, z Buffer)
+
+	// SGDStep (Keras form): v = momentum·v - lr·g; w += v, or with Nesterov
+	// w += momentum·v - lr·g. With momentum 0, w -= lr·g and v is unused.
+	SGDStep(n int, lr, momentum float32, nesterov bool, w, g, v Buffer)
+	// AdamStep (Keras 2 form): m = β1·m + (1-β1)·g; v = β2·v + (1-β2)·g²;
+	// w -= lrT·m/(√v + eps), with lrT = lr·√(1-β2ᵗ)/(1-β1ᵗ) computed by the caller.
+	AdamStep(n int, lrT, beta1, beta2, eps float32, w, g, m, v Buffer)
+}
+
+// Factory makes a Backend; it fails when the device is absent.
+type Factory func() (Backend, error)
+
+var (
+	regMu    sync.Mutex
+	registry = map[string]Factory{}
+)
+
+// Register makes a backend available by name. Backends call it from init.
+func Register(name string, f Factory) {
+	regMu.Lock()
+	defer regMu.Unlock()
+	registry[name] = f
+}
+
+// Backends lists the registered backend names, sorted.
+func Backends() []string {
+	regMu.Lock()
+	defer regMu.Unlock()
+	names := make([]string, 0, len(registry))
+	for n := range registry {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// NewBackend creates the backend registered under name.
+func NewBackend(name string) (Backend, error) {
+	regMu.Lock()
+	f, ok := registry[name]
+	regMu.Unlock()
+	if !ok {
+		return nil, fmt.Errorf("unknown device %q (registered: %v)", name, Backends())
+	}
+	return f()
+}

@@ -1,0 +1,293 @@
+package engine
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// Callback hooks into Fit, like keras.callbacks.Callback.
+type Callback interface {
+	TrainBegin(s *TrainState) error
+	EpochEnd(s *TrainState, epoch int, logs Logs) error
+	TrainEnd(s *TrainState) error
+}
+
+// monitorMode resolves Keras's mode "auto": maximise accuracy-like metrics,
+// minimise everything else.
+func monitorMode(mode, monitor string) (maximize bool, err error) {
+	switch mode {
+	case "min":
+		return false, nil
+	case "max":
+		return true, nil
+	case "auto", "":
+		return strings.Contains(monitor, "acc") || strings.HasPrefix(monitor, "fmeasure"), nil
+	}
+	return false, fmt.Errorf("unknown mode %q (want auto, min or max)", mode)
+}
+
+// ModelCheckpoint is keras.callbacks.ModelCheckpoint(save_weights_only=True):
+// after each epoch it writes the weights to Path formatted with the epoch
+// (1-based) and the logs, e.g. "weights0.{epoch:02d}-{val_loss:.2f}.safetensors".
+// With SaveBestOnly it writes only when Monitor improves strictly.
+type ModelCheckpoint struct {
+	Path         string
+	Monitor      string
+	Mode         string
+	SaveBestOnly bool
+	Log          io.Writer // where "Epoch 3: val_loss improved ..." lines go (nil: silent)
+
+	best     float64
+	maximize bool
+	// Saved lists the files written, in order; Best is the last best one.
+	Saved []string
+	Best  string
+}
+
+func (c *ModelCheckpoint) TrainBegin(*TrainState) error {
+	if c.Monitor == "" {
+		c.Monitor = "val_loss"
+	}
+	var err error
+	if c.maximize, err = monitorMode(c.Mode, c.Monitor); err != nil {
+		return fmt.Errorf("ModelCheckpoint: %w", err)
+	}
+	c.best = math.Inf(1)
+	if c.maximize {
+		c.best = math.Inf(-1)
+	}
+	if _, err := FormatTemplate(c.Path, 1, Logs{"loss": 0, "accuracy": 0, "val_loss": 0, "val_accuracy": 0}); err != nil {
+		return fmt.Errorf("ModelCheckpoint: %w", err)
+	}
+	if dir := filepath.Dir(c.Path); dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return fmt.Errorf("ModelCheckpoint: %w", err)
+		}
+	}
+	return nil
+}
+
+func (c *ModelCheckpoint) EpochEnd(s *TrainState, epoch int, logs Logs) error {
+	path, err := FormatTemplate(c.Path, epoch+1, logs)
+	if err != nil {
+		return fmt.Errorf("ModelCheckpoint: %w", err)
+	}
+	if c.SaveBestOnly {
+		cur, ok := logs[c.Monitor]
+		if !ok {
+			if c.Log != nil {
+				fmt.Fprintf(c.Log, "ModelCheckpoint: %s is not available, skipping (logs have %v)\n", c.Monitor, keysOf(logs))
+			}
+			return nil
+		}
+		improved := cur < c.best
+		if c.maximize {
+			improved = cur > c.best
+		}
+		if !improved {
+			if c.Log != nil {
+				fmt.Fprintf(c.Log, "Epoch %d: %s did not improve from %.5f\n", epoch+1, c.Monitor, c.best)
+			}
+			return nil
+		}
+		if c.Log != nil {
+			fmt.Fprintf(c.Log, "Epoch %d: %s improved from %.5f to %.5f, saving model to %s\n", epoch+1, c.Monitor, c.best, cur, path)
+		}
+		c.best = cur
+	}
+	if err := s.Model.SaveWeights(path, map[string]string{"epoch": strconv.Itoa(epoch + 1)}); err != nil {
+		return fmt.Errorf("ModelCheckpoint: %w", err)
+	}
+	c.Saved = append(c.Saved, path)
+	c.Best = path
+	return nil
+}
+
+func (c *ModelCheckpoint) TrainEnd(*TrainState) error { return nil }
+
+// BestValue is the best monitored value seen.
+func (c *ModelCheckpoint) BestValue() float64 { return c.best }
+
+func keysOf(l Logs) []string { return (&History{Logs: []Logs{l}}).Keys() }
+
+// EarlyStopping is keras.callbacks.EarlyStopping: stop when Monitor has not
+// improved by more than MinDelta for Patience epochs; optionally restore the
+// best epoch's weights at the end.
+type EarlyStopping struct {
+	Monitor            string
+	Mode               string
+	MinDelta           float64
+	Patience           int
+	RestoreBestWeights bool
+	Log                io.Writer
+
+	best        float64
+	maximize    bool
+	wait        int
+	bestWeights []float32
+	// StoppedEpoch is the 0-based epoch training stopped at (-1: it did not).
+	StoppedEpoch int
+	BestEpoch    int
+}
+
+func (c *EarlyStopping) TrainBegin(*TrainState) error {
+	if c.Monitor == "" {
+		c.Monitor = "val_loss"
+	}
+	var err error
+	if c.maximize, err = monitorMode(c.Mode, c.Monitor); err != nil {
+		return fmt.Errorf("EarlyStopping: %w", err)
+	}
+	c.best, c.wait, c.StoppedEpoch, c.BestEpoch, c.bestWeights = math.Inf(1), 0, -1, -1, nil
+	if c.maximize {
+		c.best = math.Inf(-1)
+	}
+	return nil
+}
+
+func (c *EarlyStopping) improved(cur float64) bool {
+	if c.maximize {
+		return cur-math.Abs(c.MinDelta) > c.best
+	}
+	return cur+math.Abs(c.MinDelta) < c.best
+}
+
+func (c *EarlyStopping) EpochEnd(s *TrainState, epoch int, logs Logs) error {
+	cur, ok := logs[c.Monitor]
+	if !ok {
+		return nil
+	}
+	c.wait++
+	if c.improved(cur) {
+		c.best, c.BestEpoch, c.wait = cur, epoch, 0
+		if c.RestoreBestWeights {
+			c.bestWeights = s.Model.HostWeights()
+		}
+	}
+	if c.wait >= c.Patience && epoch > 0 {
+		c.StoppedEpoch = epoch
+		s.Stop = true
+		if c.RestoreBestWeights && c.bestWeights != nil {
+			if c.Log != nil {
+				fmt.Fprintf(c.Log, "Restoring model weights from the end of the best epoch: %d.\n", c.BestEpoch+1)
+			}
+			s.Model.SetHostWeights(c.bestWeights)
+		}
+		if c.Log != nil {
+			fmt.Fprintf(c.Log, "Epoch %d: early stopping\n", epoch+1)
+		}
+	}
+	return nil
+}
+
+func (c *EarlyStopping) TrainEnd(*TrainState) error { return nil }
+
+// FormatTemplate fills a Keras checkpoint file path: "{name}" or
+// "{name:spec}" with a Python format spec of the form [0][width][.prec][d|f|e|g]
+// ("{epoch:02d}", "{val_loss:.2f}"); "{{" and "}}" are literal braces. epoch
+// is 1-based as in Keras.
+func FormatTemplate(tmpl string, epoch int, logs Logs) (string, error) {
+	var b strings.Builder
+	for i := 0; i < len(tmpl); i++ {
+		ch := tmpl[i]
+		if ch == '}' {
+			if i+1 < len(tmpl) && tmpl[i+1] == '}' {
+				b.WriteByte('}')
+				i++
+				continue
+			}
+			return "", fmt.Errorf("template %q: single '}' at %d", tmpl, i)
+		}
+		if ch != '{' {
+			b.WriteByte(ch)
+			continue
+		}
+		if i+1 < len(tmpl) && tmpl[i+1] == '{' {
+			b.WriteByte('{')
+			i++
+			continue
+		}
+		end := strings.IndexByte(tmpl[i:], '}')
+		if end < 0 {
+			return "", fmt.Errorf("template %q: unclosed '{'", tmpl)
+		}
+		field := tmpl[i+1 : i+end]
+		i += end
+		name, spec, _ := strings.Cut(field, ":")
+		var v float64
+		isInt := false
+		if name == "epoch" {
+			v, isInt = float64(epoch), true
+		} else if lv, ok := logs[name]; ok {
+			v = lv
+		} else {
+			return "", fmt.Errorf("template %q: unknown field %q (have epoch and %v)", tmpl, name, keysOf(logs))
+		}
+		s, err := formatSpec(v, isInt, spec)
+		if err != nil {
+			return "", fmt.Errorf("template %q: field %q: %w", tmpl, field, err)
+		}
+		b.WriteString(s)
+	}
+	return b.String(), nil
+}
+
+func formatSpec(v float64, isInt bool, spec string) (string, error) {
+	if spec == "" {
+		if isInt {
+			return strconv.Itoa(int(v)), nil
+		}
+		return strconv.FormatFloat(v, 'g', -1, 64), nil
+	}
+	zero := strings.HasPrefix(spec, "0")
+	rest := strings.TrimPrefix(spec, "0")
+	verb := byte('g')
+	if n := len(rest); n > 0 && strings.IndexByte("dfeg", rest[n-1]) >= 0 {
+		verb, rest = rest[n-1], rest[:n-1]
+	}
+	widthS, precS, hasPrec := strings.Cut(rest, ".")
+	width, prec := 0, -1
+	var err error
+	if widthS != "" {
+		if width, err = strconv.Atoi(widthS); err != nil || width > 64 {
+			return "", fmt.Errorf("bad format spec %q", spec)
+		}
+	}
+	if hasPrec {
+		if prec, err = strconv.Atoi(precS); err != nil || prec > 32 {
+			return "", fmt.Errorf("bad format spec %q", spec)
+		}
+	}
+	var s string
+	switch verb {
+	case 'd':
+		if !isInt && v != math.Trunc(v) {
+			return "", fmt.Errorf("format 'd' needs an integer, got %g", v)
+		}
+		s = strconv.FormatInt(int64(v), 10)
+	case 'f', 'e':
+		if prec < 0 {
+			prec = 6
+		}
+		s = strconv.FormatFloat(v, verb, prec, 64) // Go, like Python, writes ≥2 exponent digits
+	default:
+		s = strconv.FormatFloat(v, 'g', prec, 64)
+	}
+	for len(s) < width {
+		if zero {
+			if strings.HasPrefix(s, "-") {
+				s = "-0" + s[1:]
+			} else {
+				s = "0" + s
+			}
+		} else {
+			s = " " + s
+		}
+	}
+	return s, nil
+}

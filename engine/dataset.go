@@ -1,0 +1,118 @@
+package engine
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"sort"
+)
+
+// Dataset is a labelled image set kept as raw bytes; batches are scaled to
+// [0, 1] float32 (x/255, as the report does) when they are gathered.
+type Dataset struct {
+	Images  []uint8 // N × Shape.Size(), row-major (NHWC per image)
+	Labels  []uint8 // N class indices
+	Shape   Shape   // one image, e.g. (28, 28, 1)
+	Classes int
+}
+
+// Len is the number of samples.
+func (d Dataset) Len() int { return len(d.Labels) }
+
+// Subset copies the samples at idx, in that order.
+func (d Dataset) Subset(idx []int) Dataset {
+	size := d.Shape.Size()
+	out := Dataset{Images: make([]uint8, len(idx)*size), Labels: make([]uint8, len(idx)), Shape: d.Shape, Classes: d.Classes}
+	for i, j := range idx {
+		copy(out.Images[i*size:(i+1)*size], d.Images[j*size:(j+1)*size])
+		out.Labels[i] = d.Labels[j]
+	}
+	return out
+}
+
+// Head is the first n samples (all if n ≤ 0 or n ≥ Len).
+func (d Dataset) Head(n int) Dataset {
+	if n <= 0 || n >= d.Len() {
+		return d
+	}
+	size := d.Shape.Size()
+	return Dataset{Images: d.Images[:n*size], Labels: d.Labels[:n], Shape: d.Shape, Classes: d.Classes}
+}
+
+// Gather writes samples idx as float32 x/255 into x and one-hot targets into t.
+func (d Dataset) Gather(idx []int, x, t []float32) {
+	size := d.Shape.Size()
+	clear(t[:len(idx)*d.Classes])
+	for i, j := range idx {
+		src := d.Images[j*size : (j+1)*size]
+		dst := x[i*size : (i+1)*size]
+		for k, v := range src {
+			dst[k] = float32(v) / 255
+		}
+		t[i*d.Classes+int(d.Labels[j])] = 1
+	}
+}
+
+// Split modes for SplitValidation.
+const (
+	SplitTail       = "tail"       // Keras validation_split: the last fraction, before shuffling
+	SplitRandom     = "random"     // a seeded random fraction
+	SplitStratified = "stratified" // a seeded random fraction of each class
+)
+
+// SplitValidation holds out a fraction of d for validation. SplitTail is
+// Keras's validation_split: train is the first ⌊N·(1-frac)⌋ samples.
+// The other modes keep each part in the original order.
+func SplitValidation(d Dataset, frac float64, mode string, seed uint64) (train, val Dataset, err error) {
+	if frac < 0 || frac >= 1 || math.IsNaN(frac) {
+		return d, Dataset{}, fmt.Errorf("validation split must be in [0, 1), got %g", frac)
+	}
+	n := d.Len()
+	if frac == 0 {
+		return d, Dataset{}, nil
+	}
+	isVal := make([]bool, n)
+	r := rand.New(rand.NewPCG(seed, 0x73706c6974))
+	switch mode {
+	case SplitTail, "":
+		for i := int(math.Floor(float64(n) * (1 - frac))); i < n; i++ {
+			isVal[i] = true
+		}
+	case SplitRandom:
+		perm := r.Perm(n)
+		for _, i := range perm[int(math.Floor(float64(n)*(1-frac))):] {
+			isVal[i] = true
+		}
+	case SplitStratified:
+		byClass := map[uint8][]int{}
+		for i, l := range d.Labels {
+			byClass[l] = append(byClass[l], i)
+		}
+		classes := make([]int, 0, len(byClass))
+		for c := range byClass {
+			classes = append(classes, int(c))
+		}
+		sort.Ints(classes)
+		for _, c := range classes {
+			idx := byClass[uint8(c)]
+			r.Shuffle(len(idx), func(i, j int) { idx[i], idx[j] = idx[j], idx[i] })
+			for _, i := range idx[int(math.Floor(float64(len(idx))*(1-frac))):] {
+				isVal[i] = true
+			}
+		}
+	default:
+		return d, Dataset{}, fmt.Errorf("unknown split %q (want tail, random or stratified)", mode)
+	}
+	var ti, vi []int
+	for i, v := range isVal {
+		if v {
+			vi = append(vi, i)
+		} else {
+			ti = append(ti, i)
+		}
+	}
+	if len(ti) == 0 || len(vi) == 0 {
+		return d, Dataset{}, fmt.Errorf("validation split %g of %d samples leaves %d for training and %d for validation", frac, n, len(ti), len(vi))
+	}
+	return d.Subset(ti), d.Subset(vi), nil
+}

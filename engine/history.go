@@ -1,0 +1,111 @@
+package engine
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+)
+
+// History is what model.fit returns: one Logs per epoch.
+type History struct {
+	Epochs  []int // 0-based, as Keras's CSVLogger writes them
+	Logs    []Logs
+	Seconds []float64 // wall time of each epoch, validation included
+}
+
+// Append records one epoch.
+func (h *History) Append(epoch int, logs Logs, seconds float64) {
+	c := Logs{}
+	for k, v := range logs {
+		c[k] = v
+	}
+	h.Epochs = append(h.Epochs, epoch)
+	h.Logs = append(h.Logs, c)
+	h.Seconds = append(h.Seconds, seconds)
+}
+
+// Keys are the metric names, sorted as Keras's CSVLogger sorts them.
+func (h *History) Keys() []string {
+	seen := map[string]bool{}
+	var keys []string
+	for _, l := range h.Logs {
+		for k := range l {
+			if !seen[k] {
+				seen[k] = true
+				keys = append(keys, k)
+			}
+		}
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// WriteCSV writes Keras CSVLogger's format: epoch then the sorted keys.
+func (h *History) WriteCSV(w io.Writer) error {
+	cw := csv.NewWriter(w)
+	keys := h.Keys()
+	if err := cw.Write(append([]string{"epoch"}, keys...)); err != nil {
+		return err
+	}
+	for i, l := range h.Logs {
+		row := []string{strconv.Itoa(h.Epochs[i])}
+		for _, k := range keys {
+			v, ok := l[k]
+			if !ok {
+				row = append(row, "")
+				continue
+			}
+			row = append(row, strconv.FormatFloat(v, 'g', -1, 64))
+		}
+		if err := cw.Write(row); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// historyJSON is Keras's history.history dict plus epochs and seconds.
+type historyJSON struct {
+	Epoch   []int                `json:"epoch"`
+	History map[string][]float64 `json:"history"`
+	Seconds []float64            `json:"seconds"`
+}
+
+// WriteJSON writes {"epoch": [...], "history": {"loss": [...], ...}, "seconds": [...]}.
+func (h *History) WriteJSON(w io.Writer) error {
+	out := historyJSON{Epoch: h.Epochs, History: map[string][]float64{}, Seconds: h.Seconds}
+	for _, k := range h.Keys() {
+		vals := make([]float64, len(h.Logs))
+		for i, l := range h.Logs {
+			vals[i] = l[k]
+		}
+		out.History[k] = vals
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}
+
+// ReadHistoryJSON parses what WriteJSON wrote.
+func ReadHistoryJSON(name string, r io.Reader) (*History, error) {
+	var in historyJSON
+	if err := json.NewDecoder(io.LimitReader(r, 64<<20)).Decode(&in); err != nil {
+		return nil, fmt.Errorf("%s: invalid history JSON: %w", name, err)
+	}
+	h := &History{Epochs: in.Epoch, Seconds: in.Seconds}
+	for i := range in.Epoch {
+		l := Logs{}
+		for k, vals := range in.History {
+			if i >= len(vals) {
+				return nil, fmt.Errorf("%s: metric %q has %d values for %d epochs", name, k, len(vals), len(in.Epoch))
+			}
+			l[k] = vals[i]
+		}
+		h.Logs = append(h.Logs, l)
+	}
+	return h, nil
+}

@@ -1,0 +1,339 @@
+package engine
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strings"
+)
+
+// Model is a Keras Sequential model. Build it with NewSequential or
+// ModelSpec.Build, then Compile it on a Backend before running it.
+type Model struct {
+	Name   string
+	Input  Shape
+	Layers []Layer
+
+	shapes []Shape // output shape of each layer
+	params []*Param
+	nParam int
+
+	// Set by Compile.
+	be       Backend
+	maxBatch int
+	ops      []op
+	acts     []Buffer // acts[0] is the input, acts[i+1] the output of ops[i]
+	grads    []Buffer // grads[i] = ∂loss/∂acts[i]
+	weights  Buffer   // every parameter, one allocation
+	wgrads   Buffer   // every gradient, one allocation
+	loss     Loss
+	fused    bool // the last op is a softmax fused into the loss
+	perLoss  Buffer
+	correct  Buffer
+	metrics  Buffer // [Σ loss, Σ correct]
+	target   Buffer
+	ctx      runCtx
+}
+
+// kerasNames are the Keras auto-name prefixes.
+var kerasNames = map[string]string{
+	"Conv2D": "conv2d", "MaxPooling2D": "max_pooling2d", "Flatten": "flatten",
+	"Dense": "dense", "Activation": "activation", "Dropout": "dropout",
+}
+
+// NewSequential builds a model on an input shape (one sample, no batch
+// axis). Unnamed layers get Keras 2's auto-names: conv2d_1, dense_2, ...
+func NewSequential(input Shape, layers ...Layer) (*Model, error) {
+	m := &Model{Name: "sequential", Input: input, Layers: layers}
+	count := map[string]int{}
+	seen := map[string]bool{}
+	in := input
+	for i, l := range layers {
+		if l.Name() == "" {
+			prefix := kerasNames[l.Kind()]
+			count[prefix]++
+			l.SetName(fmt.Sprintf("%s_%d", prefix, count[prefix]))
+		}
+		if seen[l.Name()] {
+			return nil, fmt.Errorf("layer %d: duplicate layer name %q", i+1, l.Name())
+		}
+		seen[l.Name()] = true
+		out, err := l.build(in)
+		if err != nil {
+			return nil, err
+		}
+		m.shapes = append(m.shapes, out)
+		for _, p := range l.params() {
+			p.offset = m.nParam
+			m.nParam += p.Size()
+			m.params = append(m.params, p)
+		}
+		in = out
+	}
+	return m, nil
+}
+
+// OutputShape is the shape of one prediction.
+func (m *Model) OutputShape() Shape { return m.shapes[len(m.shapes)-1] }
+
+// NumParams is the number of trainable values.
+func (m *Model) NumParams() int { return m.nParam }
+
+// Backend returns the backend the model was compiled on (nil before).
+func (m *Model) Backend() Backend { return m.be }
+
+// MaxBatch is the largest batch the compiled model accepts.
+func (m *Model) MaxBatch() int { return m.maxBatch }
+
+// Compile allocates every buffer for batches of up to maxBatch samples: one
+// arena for the weights, one for their gradients, one buffer per activation.
+// Nothing is allocated afterwards. The weights are zero until Init or
+// SetWeights.
+func (m *Model) Compile(b Backend, loss Loss, maxBatch int) error {
+	if maxBatch < 1 {
+		return fmt.Errorf("compile: batch size must be positive, got %d", maxBatch)
+	}
+	m.be, m.maxBatch, m.loss = b, maxBatch, loss
+	m.ops = m.ops[:0]
+	for _, l := range m.Layers {
+		m.ops = append(m.ops, l.ops()...)
+	}
+	_, lastIsSoftmax := m.ops[len(m.ops)-1].(*softmaxOp)
+	switch loss {
+	case CategoricalCrossEntropy:
+		if !lastIsSoftmax {
+			return fmt.Errorf("compile: categorical_crossentropy needs a softmax output (the last layer's activation)")
+		}
+		m.fused = true
+	case BinaryCrossEntropyLoss:
+		m.fused = false
+	default:
+		return fmt.Errorf("compile: unknown loss %v", loss)
+	}
+	alloc := func(n int) (Buffer, error) { return b.Alloc(n) }
+	var err error
+	if m.weights, err = alloc(max(m.nParam, 1)); err != nil {
+		return err
+	}
+	if m.wgrads, err = alloc(max(m.nParam, 1)); err != nil {
+		return err
+	}
+	for _, p := range m.params {
+		p.W = m.weights.Slice(p.offset, p.Size())
+		p.G = m.wgrads.Slice(p.offset, p.Size())
+	}
+	size := m.Input.Size()
+	m.acts, m.grads = nil, nil
+	for i := 0; i <= len(m.ops); i++ {
+		a, err := alloc(maxBatch * size)
+		if err != nil {
+			return err
+		}
+		g, err := alloc(maxBatch * size)
+		if err != nil {
+			return err
+		}
+		m.acts, m.grads = append(m.acts, a), append(m.grads, g)
+		if i < len(m.ops) {
+			if err := m.ops[i].setup(b, maxBatch); err != nil {
+				return err
+			}
+			size = m.ops[i].outShape().Size()
+		}
+	}
+	classes := m.OutputShape().Size()
+	for _, dst := range []*Buffer{&m.perLoss, &m.correct} {
+		if *dst, err = alloc(maxBatch); err != nil {
+			return err
+		}
+	}
+	if m.metrics, err = alloc(2); err != nil {
+		return err
+	}
+	if m.target, err = alloc(maxBatch * classes); err != nil {
+		return err
+	}
+	m.ctx.maxBatch = maxBatch
+	return nil
+}
+
+// Init draws fresh weights as Keras 2 does (glorot_uniform kernels, zero
+// biases) from a generator seeded by seed. Values are drawn in Keras layout,
+// layer by layer, so the same seed gives the same model on every device.
+func (m *Model) Init(seed uint64) {
+	r := rand.New(rand.NewPCG(seed, 0x6d6e69737467707))
+	host := make([]float32, m.nParam)
+	for _, p := range m.params {
+		k := make([]float32, p.Size())
+		p.initKeras(r, k)
+		p.copyFromKeras(host[p.offset:p.offset+p.Size()], k)
+	}
+	m.be.CopyIn(m.weights, host)
+	for i, l := range m.Layers {
+		if d, ok := l.(*Dropout); ok {
+			d.seed = Mix64(seed ^ uint64(i+1)*0x9e3779b97f4a7c15)
+		}
+	}
+}
+
+func (p *Param) copyFromKeras(dst, keras []float32) {
+	if p.fromKeras == nil {
+		copy(dst, keras)
+	} else {
+		p.fromKeras(dst, keras)
+	}
+}
+
+func (p *Param) copyToKeras(dst, engine []float32) {
+	if p.toKeras == nil {
+		copy(dst, engine)
+	} else {
+		p.toKeras(dst, engine)
+	}
+}
+
+// forward runs ops [0, upto) on n samples already in acts[0].
+func (m *Model) forward(n, upto int) {
+	for i := 0; i < upto; i++ {
+		m.ops[i].forward(m.be, n, m.acts[i], m.acts[i+1], &m.ctx)
+	}
+}
+
+// lossAndMetrics runs the network on n samples in acts[0] with targets in
+// m.target, adds Σ loss and Σ correct to m.metrics, and leaves ∂loss/∂output
+// (scaled by 1/n: the loss is the batch mean) in grads. It returns the index
+// of the first op whose output gradient is ready.
+func (m *Model) lossAndMetrics(n int) int {
+	last := len(m.ops)
+	classes := m.OutputShape().Size()
+	scale := 1 / float32(n)
+	if m.fused {
+		m.forward(n, last-1)
+		m.be.SoftmaxCrossEntropy(n, classes, scale, m.acts[last-1], m.target, m.acts[last], m.grads[last-1], m.perLoss)
+		last--
+	} else {
+		m.forward(n, last)
+		m.be.BinaryCrossEntropy(n, classes, scale, m.acts[len(m.ops)], m.target, m.grads[last], m.perLoss)
+	}
+	m.be.Accuracy(n, classes, m.acts[len(m.ops)], m.target, m.correct)
+	m.be.SumInto(n, m.perLoss, m.metrics.Slice(0, 1))
+	m.be.SumInto(n, m.correct, m.metrics.Slice(1, 1))
+	return last
+}
+
+// backward propagates from grads[from] down to the first op; the input's
+// gradient is never computed.
+func (m *Model) backward(n, from int) {
+	for i := from - 1; i >= 0; i-- {
+		var dx Buffer
+		if i > 0 {
+			dx = m.grads[i]
+		}
+		m.ops[i].backward(m.be, n, m.acts[i], m.acts[i+1], m.grads[i+1], dx)
+	}
+}
+
+// Batch is a device-side batch: inputs (n × input size) and targets
+// (n × classes) ready for TrainStep/EvalStep.
+func (m *Model) loadBatch(x, t []float32, n int) {
+	m.be.CopyIn(m.acts[0], x[:n*m.Input.Size()])
+	m.be.CopyIn(m.target, t[:n*m.OutputShape().Size()])
+}
+
+// TrainStep runs one optimizer step on n samples (x: n × input size,
+// t: n × classes, host memory) and accumulates loss and accuracy metrics.
+func (m *Model) TrainStep(opt Optimizer, x, t []float32, n int) {
+	m.checkBatch(n)
+	m.loadBatch(x, t, n)
+	m.ctx.training = true
+	m.backward(n, m.lossAndMetrics(n))
+	opt.Step(m.be, m.weights, m.wgrads, m.nParam)
+	m.ctx.step++
+}
+
+// EvalStep accumulates loss and accuracy metrics on n samples in inference mode.
+func (m *Model) EvalStep(x, t []float32, n int) {
+	m.checkBatch(n)
+	m.loadBatch(x, t, n)
+	m.ctx.training = false
+	m.lossAndMetrics(n)
+}
+
+// Predict writes the model's outputs for n samples (inference mode) into out.
+func (m *Model) Predict(x []float32, n int, out []float32) {
+	m.checkBatch(n)
+	m.be.CopyIn(m.acts[0], x[:n*m.Input.Size()])
+	m.ctx.training = false
+	m.forward(n, len(m.ops))
+	m.be.CopyOut(out[:n*m.OutputShape().Size()], m.acts[len(m.ops)])
+}
+
+func (m *Model) checkBatch(n int) {
+	if m.be == nil {
+		panic("engine: model used before Compile")
+	}
+	if n < 1 || n > m.maxBatch {
+		panic(fmt.Sprintf("engine: batch of %d samples, compiled for 1..%d", n, m.maxBatch))
+	}
+}
+
+// ResetMetrics zeroes the accumulated loss and accuracy sums.
+func (m *Model) ResetMetrics() { m.be.Fill(m.metrics, 0) }
+
+// Metrics returns the accumulated Σ loss and Σ correct (synchronises).
+func (m *Model) Metrics() (lossSum, correctSum float64) {
+	var v [2]float32
+	m.be.CopyOut(v[:], m.metrics)
+	return float64(v[0]), float64(v[1])
+}
+
+// Steps is the number of optimizer steps taken.
+func (m *Model) Steps() uint64 { return m.ctx.step }
+
+// SetSteps sets the optimizer step counter (used when resuming).
+func (m *Model) SetSteps(s uint64) { m.ctx.step = s }
+
+// Params lists the trainable tensors in layer order.
+func (m *Model) Params() []*Param { return m.params }
+
+// ParamOwner returns the name of the layer that owns parameter p.
+func (m *Model) paramName(p *Param) string {
+	for _, l := range m.Layers {
+		for _, q := range l.params() {
+			if q == p {
+				return l.Name() + "." + p.Name
+			}
+		}
+	}
+	return p.Name
+}
+
+// Summary is Keras's model.summary() table.
+func (m *Model) Summary() string {
+	var b strings.Builder
+	line := strings.Repeat("_", 69)
+	fmt.Fprintf(&b, "Model: %q\n%s\n", m.Name, line)
+	fmt.Fprintf(&b, " %-33s%-26s%-10s\n%s\n", "Layer (type)", "Output Shape", "Param #", strings.Repeat("=", 69))
+	for i, l := range m.Layers {
+		n := 0
+		for _, p := range l.params() {
+			n += p.Size()
+		}
+		fmt.Fprintf(&b, " %-33s%-26s%-10d\n", fmt.Sprintf("%s (%s)", l.Name(), l.Kind()), m.shapes[i].String(), n)
+		if i < len(m.Layers)-1 {
+			b.WriteString("\n")
+		}
+	}
+	fmt.Fprintf(&b, "%s\n", strings.Repeat("=", 69))
+	fmt.Fprintf(&b, "Total params: %s\nTrainable params: %s\nNon-trainable params: 0\n%s\n",
+		commas(m.nParam), commas(m.nParam), line)
+	return b.String()
+}
+
+// commas formats n with thousands separators: 421642 → "421,642".
+func commas(n int) string {
+	s := fmt.Sprint(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}

@@ -1,0 +1,235 @@
+package engine
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+)
+
+// ModelSpec is a Sequential model as a user writes it in a JSON model file:
+//
+//	{"input_shape": [28, 28, 1],
+//	 "layers": [
+//	   {"type": "Conv2D", "filters": 32, "kernel_size": [3, 3], "padding": "same", "activation": "relu"},
+//	   {"type": "MaxPooling2D", "pool_size": [2, 2]},
+//	   {"type": "Flatten"},
+//	   {"type": "Dense", "units": 10, "activation": "softmax"}]}
+type ModelSpec struct {
+	Name       string      `json:"name,omitempty"`
+	InputShape []int       `json:"input_shape"`
+	Layers     []LayerSpec `json:"layers"`
+}
+
+// LayerSpec is one layer of a ModelSpec; fields follow Keras argument names.
+type LayerSpec struct {
+	Type       string  `json:"type"`
+	Name       string  `json:"name,omitempty"`
+	Filters    int     `json:"filters,omitempty"`
+	KernelSize []int   `json:"kernel_size,omitempty"`
+	Strides    []int   `json:"strides,omitempty"`
+	Padding    string  `json:"padding,omitempty"`
+	PoolSize   []int   `json:"pool_size,omitempty"`
+	Units      int     `json:"units,omitempty"`
+	Activation string  `json:"activation,omitempty"`
+	Alpha      float32 `json:"alpha,omitempty"`
+	Rate       float32 `json:"rate,omitempty"`
+}
+
+// Presets are the report's models.
+var Presets = map[string]ModelSpec{
+	// The report's CNN: 421,642 parameters.
+	"cnn": {Name: "cnn", InputShape: []int{28, 28, 1}, Layers: []LayerSpec{
+		{Type: "Conv2D", Filters: 32, KernelSize: []int{3, 3}, Padding: "same", Activation: "relu"},
+		{Type: "MaxPooling2D", PoolSize: []int{2, 2}},
+		{Type: "Conv2D", Filters: 64, KernelSize: []int{3, 3}, Padding: "same", Activation: "relu"},
+		{Type: "MaxPooling2D", PoolSize: []int{2, 2}},
+		{Type: "Flatten"},
+		{Type: "Dense", Units: 128, Activation: "relu"},
+		{Type: "Dense", Units: 10, Activation: "softmax"},
+	}},
+	// 784-128-10.
+	"mlp": {Name: "mlp", InputShape: []int{28, 28, 1}, Layers: []LayerSpec{
+		{Type: "Flatten"},
+		{Type: "Dense", Units: 128, Activation: "relu"},
+		{Type: "Dense", Units: 10, Activation: "softmax"},
+	}},
+	// 784-512-512-10.
+	"mlp2": {Name: "mlp2", InputShape: []int{28, 28, 1}, Layers: []LayerSpec{
+		{Type: "Flatten"},
+		{Type: "Dense", Units: 512, Activation: "relu"},
+		{Type: "Dense", Units: 512, Activation: "relu"},
+		{Type: "Dense", Units: 10, Activation: "softmax"},
+	}},
+}
+
+// PresetNames lists the presets in a fixed order.
+var PresetNames = []string{"cnn", "mlp", "mlp2"}
+
+// LoadModelSpec returns a preset by name, or reads a JSON model file.
+func LoadModelSpec(nameOrPath string) (ModelSpec, error) {
+	if s, ok := Presets[nameOrPath]; ok {
+		return s.clone(), nil
+	}
+	raw, err := os.ReadFile(nameOrPath)
+	if err != nil {
+		return ModelSpec{}, fmt.Errorf("model %q is neither a preset (%v) nor a readable model file: %w", nameOrPath, PresetNames, err)
+	}
+	return ParseModelSpec(nameOrPath, raw)
+}
+
+// maxModelFile bounds a model file; real ones are a few hundred bytes.
+const maxModelFile = 1 << 20
+
+// ParseModelSpec decodes a JSON model file, rejecting unknown fields; file
+// names the source in errors.
+func ParseModelSpec(file string, raw []byte) (ModelSpec, error) {
+	if len(raw) > maxModelFile {
+		return ModelSpec{}, fmt.Errorf("%s: model file is %d bytes, more than the %d allowed", file, len(raw), maxModelFile)
+	}
+	var s ModelSpec
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&s); err != nil {
+		return ModelSpec{}, fmt.Errorf("%s: invalid model file: %w", file, err)
+	}
+	if dec.More() {
+		return ModelSpec{}, fmt.Errorf("%s: invalid model file: data after the JSON object", file)
+	}
+	if _, err := s.Build(); err != nil {
+		return ModelSpec{}, fmt.Errorf("%s: %w", file, err)
+	}
+	return s, nil
+}
+
+func (s ModelSpec) clone() ModelSpec {
+	c := s
+	c.InputShape = append([]int(nil), s.InputShape...)
+	c.Layers = append([]LayerSpec(nil), s.Layers...)
+	return c
+}
+
+// WithHiddenActivation replaces every activation except the last layer's
+// softmax/sigmoid output by a: the report's ReLU-vs-sigmoid experiments.
+func (s ModelSpec) WithHiddenActivation(a string) ModelSpec {
+	c := s.clone()
+	for i := range c.Layers {
+		l := &c.Layers[i]
+		output := i == len(c.Layers)-1 && (l.Activation == "softmax" || l.Activation == "sigmoid")
+		hidden := (l.Type == "Conv2D" || l.Type == "Dense") && l.Activation != "" && l.Activation != "linear" ||
+			l.Type == "Activation" && l.Activation != "softmax"
+		if hidden && !output {
+			l.Activation = a
+		}
+	}
+	return c
+}
+
+func pair(v []int, def int, what string) (int, int, error) {
+	switch len(v) {
+	case 0:
+		return def, def, nil
+	case 1:
+		return v[0], v[0], nil
+	case 2:
+		return v[0], v[1], nil
+	}
+	return 0, 0, fmt.Errorf("%s must have 1 or 2 values, got %v", what, v)
+}
+
+// Build turns the spec into a built Sequential model.
+func (s ModelSpec) Build() (*Model, error) {
+	if len(s.InputShape) == 0 {
+		return nil, fmt.Errorf("model has no input_shape")
+	}
+	for _, d := range s.InputShape {
+		if d < 1 || d > 1<<16 {
+			return nil, fmt.Errorf("input_shape %v has a dimension out of range", s.InputShape)
+		}
+	}
+	if len(s.Layers) == 0 {
+		return nil, fmt.Errorf("model has no layers")
+	}
+	layers := make([]Layer, 0, len(s.Layers))
+	for i, ls := range s.Layers {
+		l, err := ls.layer()
+		if err != nil {
+			return nil, fmt.Errorf("layer %d (%s): %w", i+1, ls.Type, err)
+		}
+		layers = append(layers, l)
+	}
+	return NewSequential(Shape(s.InputShape), layers...)
+}
+
+func (ls LayerSpec) layer() (Layer, error) {
+	act, err := ParseActivation(ls.Activation)
+	if err != nil {
+		return nil, err
+	}
+	pad, err := ParsePadding(ls.Padding)
+	if err != nil {
+		return nil, err
+	}
+	var l Layer
+	switch ls.Type {
+	case "Conv2D":
+		kh, kw, err := pair(ls.KernelSize, 0, "kernel_size")
+		if err != nil {
+			return nil, err
+		}
+		sh, sw, err := pair(ls.Strides, 1, "strides")
+		if err != nil {
+			return nil, err
+		}
+		if ls.Filters < 1 || kh < 1 || kw < 1 || sh < 1 || sw < 1 {
+			return nil, fmt.Errorf("Conv2D needs positive filters, kernel_size and strides (got %d, %v, %v)", ls.Filters, ls.KernelSize, ls.Strides)
+		}
+		l = &Conv2D{Filters: ls.Filters, KernelH: kh, KernelW: kw, StrideH: sh, StrideW: sw, Padding: pad, Activation: act, Alpha: ls.Alpha}
+	case "MaxPooling2D":
+		ph, pw, err := pair(ls.PoolSize, 2, "pool_size")
+		if err != nil {
+			return nil, err
+		}
+		sh, sw, err := pair(ls.Strides, 0, "strides")
+		if err != nil {
+			return nil, err
+		}
+		if sh == 0 {
+			sh, sw = ph, pw
+		}
+		if ph < 1 || pw < 1 || sh < 1 || sw < 1 {
+			return nil, fmt.Errorf("MaxPooling2D needs positive pool_size and strides")
+		}
+		l = &MaxPooling2D{PoolH: ph, PoolW: pw, StrideH: sh, StrideW: sw, Padding: pad}
+	case "Flatten":
+		l = &Flatten{}
+	case "Dense":
+		if ls.Units < 1 {
+			return nil, fmt.Errorf("Dense needs positive units, got %d", ls.Units)
+		}
+		l = &Dense{Units: ls.Units, Activation: act, Alpha: ls.Alpha}
+	case "Activation":
+		l = &ActivationLayer{Activation: act, Alpha: ls.Alpha}
+	case "LeakyReLU":
+		alpha := ls.Alpha
+		if alpha == 0 {
+			alpha = 0.3 // keras.layers.LeakyReLU's default
+		}
+		l = &ActivationLayer{Activation: LeakyReLU, Alpha: alpha}
+	case "Dropout":
+		l = &Dropout{Rate: ls.Rate}
+	default:
+		return nil, fmt.Errorf("unknown layer type %q (want Conv2D, MaxPooling2D, Flatten, Dense, Activation, LeakyReLU or Dropout)", ls.Type)
+	}
+	l.SetName(ls.Name)
+	return l, nil
+}
+
+// Spec returns the model as a ModelSpec (what a model file holds).
+func (m *Model) Spec() ModelSpec {
+	s := ModelSpec{Name: m.Name, InputShape: append([]int(nil), m.Input...)}
+	for _, l := range m.Layers {
+		s.Layers = append(s.Layers, l.Spec())
+	}
+	return s
+}

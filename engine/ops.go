@@ -1,0 +1,144 @@
+package engine
+
+// An op is one step of the compiled model. x is the op's input for n samples,
+// y its output; backward gets dy and writes dx (dx is nil for the first op,
+// whose input gradient nobody needs). Ops with parameters write their
+// gradients into their Params' G buffers.
+type op interface {
+	outShape() Shape
+	setup(b Backend, maxBatch int) error
+	forward(b Backend, n int, x, y Buffer, c *runCtx)
+	backward(b Backend, n int, x, y, dy, dx Buffer)
+}
+
+// runCtx carries per-step state into ops.
+type runCtx struct {
+	training bool
+	step     uint64 // optimizer iterations so far; dropout's counter base
+	maxBatch int
+}
+
+type convOp struct{ l *Conv2D }
+
+func (o *convOp) outShape() Shape          { return o.l.out }
+func (o *convOp) setup(Backend, int) error { return nil }
+func (o *convOp) forward(b Backend, n int, x, y Buffer, _ *runCtx) {
+	p := o.l.conv.WithBatch(n)
+	b.Conv2DForward(p, x, o.l.kernel.W, y)
+	b.BiasAdd(n*p.OH*p.OW, p.K, y, o.l.bias.W)
+}
+func (o *convOp) backward(b Backend, n int, x, _, dy, dx Buffer) {
+	p := o.l.conv.WithBatch(n)
+	b.Conv2DBackwardFilter(p, x, dy, o.l.kernel.G)
+	b.BiasGrad(n*p.OH*p.OW, p.K, dy, o.l.bias.G)
+	if dx != nil {
+		b.Conv2DBackwardData(p, dy, o.l.kernel.W, dx)
+	}
+}
+
+type denseOp struct{ l *Dense }
+
+func (o *denseOp) outShape() Shape          { return Shape{o.l.out} }
+func (o *denseOp) setup(Backend, int) error { return nil }
+func (o *denseOp) forward(b Backend, n int, x, y Buffer, _ *runCtx) {
+	in, out := o.l.in, o.l.out
+	b.Gemm(false, false, n, out, in, 1, x, in, o.l.kernel.W, out, 0, y, out)
+	b.BiasAdd(n, out, y, o.l.bias.W)
+}
+func (o *denseOp) backward(b Backend, n int, x, _, dy, dx Buffer) {
+	in, out := o.l.in, o.l.out
+	b.Gemm(true, false, in, out, n, 1, x, in, dy, out, 0, o.l.kernel.G, out)
+	b.BiasGrad(n, out, dy, o.l.bias.G)
+	if dx != nil {
+		b.Gemm(false, true, n, in, out, 1, dy, out, o.l.kernel.W, out, 0, dx, in)
+	}
+}
+
+type poolOp struct {
+	p   PoolParams
+	out Shape
+}
+
+func (o *poolOp) outShape() Shape          { return o.out }
+func (o *poolOp) setup(Backend, int) error { return nil }
+func (o *poolOp) forward(b Backend, n int, x, y Buffer, _ *runCtx) {
+	b.MaxPoolForward(o.p.WithBatch(n), x, y)
+}
+func (o *poolOp) backward(b Backend, n int, x, y, dy, dx Buffer) {
+	if dx != nil {
+		b.MaxPoolBackward(o.p.WithBatch(n), x, y, dy, dx)
+	}
+}
+
+type copyOp struct{ out Shape }
+
+func (o *copyOp) outShape() Shape          { return o.out }
+func (o *copyOp) setup(Backend, int) error { return nil }
+func (o *copyOp) forward(b Backend, n int, x, y Buffer, _ *runCtx) {
+	m := n * o.out.Size()
+	b.Copy(y.Slice(0, m), x.Slice(0, m))
+}
+func (o *copyOp) backward(b Backend, n int, _, _, dy, dx Buffer) {
+	if dx != nil {
+		m := n * o.out.Size()
+		b.Copy(dx.Slice(0, m), dy.Slice(0, m))
+	}
+}
+
+type actOp struct {
+	f     Activation
+	alpha float32
+	out   Shape
+}
+
+func (o *actOp) outShape() Shape          { return o.out }
+func (o *actOp) setup(Backend, int) error { return nil }
+func (o *actOp) forward(b Backend, n int, x, y Buffer, _ *runCtx) {
+	b.ActivationForward(o.f, o.alpha, n*o.out.Size(), x, y)
+}
+func (o *actOp) backward(b Backend, n int, x, y, dy, dx Buffer) {
+	if dx != nil {
+		b.ActivationBackward(o.f, o.alpha, n*o.out.Size(), x, y, dy, dx)
+	}
+}
+
+type softmaxOp struct{ out Shape }
+
+func (o *softmaxOp) outShape() Shape          { return o.out }
+func (o *softmaxOp) setup(Backend, int) error { return nil }
+func (o *softmaxOp) forward(b Backend, n int, x, y Buffer, _ *runCtx) {
+	b.SoftmaxForward(n, o.out.Size(), x, y)
+}
+func (o *softmaxOp) backward(b Backend, n int, _, y, dy, dx Buffer) {
+	if dx != nil {
+		b.SoftmaxBackward(n, o.out.Size(), y, dy, dx)
+	}
+}
+
+type dropoutOp struct {
+	l    *Dropout
+	mask Buffer
+}
+
+func (o *dropoutOp) outShape() Shape { return o.l.out }
+func (o *dropoutOp) setup(b Backend, maxBatch int) error {
+	var err error
+	o.mask, err = b.Alloc(maxBatch * o.l.out.Size())
+	return err
+}
+func (o *dropoutOp) forward(b Backend, n int, x, y Buffer, c *runCtx) {
+	m := n * o.l.out.Size()
+	if !c.training || o.l.Rate == 0 {
+		b.Copy(y.Slice(0, m), x.Slice(0, m))
+		b.Fill(o.mask, 1)
+		return
+	}
+	// Counters never repeat: each step owns maxBatch·size consecutive values.
+	offset := c.step * uint64(c.maxBatch*o.l.out.Size())
+	b.DropoutForward(m, o.l.Rate, o.l.seed, offset, x, y, o.mask)
+}
+func (o *dropoutOp) backward(b Backend, n int, _, _, dy, dx Buffer) {
+	if dx != nil {
+		b.Mul(n*o.l.out.Size(), dy, o.mask, dx)
+	}
+}

@@ -1,0 +1,119 @@
+package engine
+
+import "fmt"
+
+// Padding is Keras's padding mode.
+type Padding int
+
+const (
+	Valid Padding = iota // no padding: out = ⌊(in-k)/s⌋+1
+	Same                 // TensorFlow "same": out = ⌈in/s⌉, extra pad at bottom/right
+)
+
+// ParsePadding maps "valid"/"same" to a Padding.
+func ParsePadding(s string) (Padding, error) {
+	switch s {
+	case "", "valid":
+		return Valid, nil
+	case "same":
+		return Same, nil
+	}
+	return 0, fmt.Errorf("unknown padding %q (want valid or same)", s)
+}
+
+func (p Padding) String() string {
+	if p == Same {
+		return "same"
+	}
+	return "valid"
+}
+
+// outAndPad returns TensorFlow's output size and leading pad for one axis.
+func outAndPad(in, k, s int, pad Padding) (out, lead int) {
+	if pad == Valid {
+		return (in-k)/s + 1, 0
+	}
+	out = (in + s - 1) / s
+	total := (out-1)*s + k - in
+	if total < 0 {
+		total = 0
+	}
+	return out, total / 2
+}
+
+// ConvParams describes a 2-D convolution of an NHWC input with a KRSC filter.
+type ConvParams struct {
+	N, H, W, C      int // input
+	K, R, S         int // filters, kernel height, kernel width
+	SH, SW          int // strides
+	PadTop, PadLeft int
+	OH, OW          int // output height, width
+}
+
+// NewConvParams computes output size and padding the way TensorFlow does.
+func NewConvParams(n, h, w, c, k, r, s, sh, sw int, pad Padding) (ConvParams, error) {
+	if n < 1 || h < 1 || w < 1 || c < 1 || k < 1 || r < 1 || s < 1 || sh < 1 || sw < 1 {
+		return ConvParams{}, fmt.Errorf("conv2d: non-positive size in n=%d h=%d w=%d c=%d k=%d kernel=%dx%d stride=%dx%d", n, h, w, c, k, r, s, sh, sw)
+	}
+	p := ConvParams{N: n, H: h, W: w, C: c, K: k, R: r, S: s, SH: sh, SW: sw}
+	p.OH, p.PadTop = outAndPad(h, r, sh, pad)
+	p.OW, p.PadLeft = outAndPad(w, s, sw, pad)
+	if p.OH < 1 || p.OW < 1 {
+		return ConvParams{}, fmt.Errorf("conv2d: kernel %dx%d larger than input %dx%d with padding %s", r, s, h, w, pad)
+	}
+	return p, nil
+}
+
+// WithBatch returns p for a batch of n images.
+func (p ConvParams) WithBatch(n int) ConvParams { p.N = n; return p }
+
+// FLOPs is the multiply-add count ×2 of the forward pass.
+func (p ConvParams) FLOPs() float64 {
+	return 2 * float64(p.N) * float64(p.OH*p.OW) * float64(p.K) * float64(p.R*p.S*p.C)
+}
+
+// PoolParams describes a 2-D max pooling of an NHWC tensor.
+type PoolParams struct {
+	N, H, W, C      int
+	PH, PW          int // window
+	SH, SW          int // strides
+	PadTop, PadLeft int
+	OH, OW          int
+}
+
+// NewPoolParams computes output size and padding the way TensorFlow does.
+func NewPoolParams(n, h, w, c, ph, pw, sh, sw int, pad Padding) (PoolParams, error) {
+	if n < 1 || h < 1 || w < 1 || c < 1 || ph < 1 || pw < 1 || sh < 1 || sw < 1 {
+		return PoolParams{}, fmt.Errorf("maxpool2d: non-positive size in n=%d h=%d w=%d c=%d pool=%dx%d stride=%dx%d", n, h, w, c, ph, pw, sh, sw)
+	}
+	p := PoolParams{N: n, H: h, W: w, C: c, PH: ph, PW: pw, SH: sh, SW: sw}
+	p.OH, p.PadTop = outAndPad(h, ph, sh, pad)
+	p.OW, p.PadLeft = outAndPad(w, pw, sw, pad)
+	if p.OH < 1 || p.OW < 1 {
+		return PoolParams{}, fmt.Errorf("maxpool2d: window %dx%d larger than input %dx%d with padding %s", ph, pw, h, w, pad)
+	}
+	return p, nil
+}
+
+// WithBatch returns p for a batch of n images.
+func (p PoolParams) WithBatch(n int) PoolParams { p.N = n; return p }
+
+// Shape is the shape of one sample (no batch axis): (H, W, C) or (D).
+type Shape []int
+
+// Size is the number of elements of one sample.
+func (s Shape) Size() int {
+	n := 1
+	for _, d := range s {
+		n *= d
+	}
+	return n
+}
+
+func (s Shape) String() string {
+	out := "(None"
+	for _, d := range s {
+		out += fmt.Sprintf(", %d", d)
+	}
+	return out + ")"
+}

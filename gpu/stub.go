@@ -1,0 +1,23 @@
+//go:build !cuda
+
+// Package gpu is the CUDA backend. This file is the stand-in compiled into the
+// default, CPU-only build: it registers "cuda" so that asking for it gives a
+// clear error instead of an unknown device.
+package gpu
+
+import (
+	"errors"
+
+	"mnistgpu/engine"
+)
+
+// ErrNotBuilt says how to get a CUDA-enabled binary.
+var ErrNotBuilt = errors.New("this mnistgpu binary was built without CUDA support; " +
+	"rebuild it with `go build -tags cuda ./cmd/mnistgpu` on a machine with the CUDA headers (see BUILDING.md)")
+
+// Available reports whether this build can run on a GPU.
+func Available() bool { return false }
+
+func init() {
+	engine.Register("cuda", func() (engine.Backend, error) { return nil, ErrNotBuilt })
+}
