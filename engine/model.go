@@ -295,14 +295,10 @@ func (m *Model) SetSteps(s uint64) { m.ctx.step = s }
 // Params lists the trainable tensors in layer order.
 func (m *Model) Params() []*Param { return m.params }
 
-// ParamOwner returns the name of the layer that owns parameter p.
+// paramName is the weight-file name of p: "<layer>.kernel" or "<layer>.bias".
 func (m *Model) paramName(p *Param) string {
-	for _, l := range m.Layers {
-		for _, q := range l.params() {
-			if q == p {
-				return l.Name() + "." + p.Name
-			}
-		}
+	if l := m.ParamLayer(p); l != nil {
+		return l.Name() + "." + p.Name
 	}
 	return p.Name
 }
@@ -336,4 +332,16 @@ func commas(n int) string {
 		s = s[:i] + "," + s[i:]
 	}
 	return s
+}
+
+// ParamLayer returns the layer that owns p (nil if none).
+func (m *Model) ParamLayer(p *Param) Layer {
+	for _, l := range m.Layers {
+		for _, q := range l.params() {
+			if q == p {
+				return l
+			}
+		}
+	}
+	return nil
 }

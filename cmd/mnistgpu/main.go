@@ -19,17 +19,25 @@ func usageError(format string, a ...any) error {
 }
 
 func newApp() *cli.App {
-	return &cli.App{
+	onUsage := func(c *cli.Context, err error, _ bool) error { return usageError("%v", err) }
+	app := &cli.App{
 		Name:  "mnistgpu",
 		Usage: "train the report's MNIST MLPs and CNN in Keras semantics, on a CPU or an NVIDIA GPU",
 		Commands: []*cli.Command{
 			trainCommand(), evaluateCommand(), predictCommand(), summaryCommand(), dataCommand(),
 		},
-		OnUsageError: func(c *cli.Context, err error, _ bool) error {
-			return usageError("%v", err)
-		},
+		OnUsageError:   onUsage,
 		ExitErrHandler: func(c *cli.Context, err error) {},
 	}
+	var setUsage func([]*cli.Command)
+	setUsage = func(cmds []*cli.Command) {
+		for _, c := range cmds {
+			c.OnUsageError = onUsage
+			setUsage(c.Subcommands)
+		}
+	}
+	setUsage(app.Commands)
+	return app
 }
 
 func main() {

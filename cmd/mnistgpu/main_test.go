@@ -1,0 +1,100 @@
+package main
+
+import (
+	"encoding/csv"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/urfave/cli/v2"
+
+	"mnistgpu/engine"
+)
+
+const small = "../../testdata/mnist-small"
+
+func run(args ...string) error {
+	return newApp().Run(append([]string{"mnistgpu"}, args...))
+}
+
+func TestBadFlagsExitTwo(t *testing.T) {
+	for _, args := range [][]string{
+		{"train", "--lr", "-0.1"},
+		{"train", "--batch-size", "0"},
+		{"train", "--model", "resnet"},
+		{"train", "--epochs", "0"},
+		{"train", "--optimizer", "lion"},
+		{"train", "--validation-split", "1.5"},
+		{"train", "--split", "weird"},
+		{"train", "--device", "tpu"},
+		{"train", "--no-such-flag"},
+		{"train", "--activation", "nope"},
+	} {
+		err := run(args...)
+		var ec cli.ExitCoder
+		if !errors.As(err, &ec) || ec.ExitCode() != 2 {
+			t.Errorf("%v: err = %v, want exit code 2", args, err)
+			continue
+		}
+		if msg := err.Error(); strings.Count(msg, "\n") > 0 || !strings.HasPrefix(msg, "mnistgpu: ") {
+			t.Errorf("%v: message %q is not one line", args, msg)
+		}
+	}
+}
+
+func TestCudaOnCPUBuildSaysHowToRebuild(t *testing.T) {
+	err := run("train", "--device", "cuda", "--data-dir", small, "--no-verify", "--out", t.TempDir())
+	if err == nil || !strings.Contains(err.Error(), "-tags cuda") || !strings.Contains(err.Error(), "BUILDING.md") {
+		t.Errorf("err = %v", err)
+	}
+}
+
+func TestTrainEndToEnd(t *testing.T) {
+	out := t.TempDir()
+	final := filepath.Join(out, "final.safetensors")
+	err := run("train", "--model", "mlp", "--epochs", "2", "--data-dir", small, "--no-verify", "--quiet",
+		"--out", out, "--seed", "3", "--save-weights", final)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(filepath.Join(out, "history.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(f).ReadAll()
+	f.Close()
+	if err != nil || len(rows) != 3 || strings.Join(rows[0], ",") != "epoch,accuracy,loss,val_accuracy,val_loss" {
+		t.Fatalf("history.csv: %v %v", rows, err)
+	}
+	ckpts, _ := filepath.Glob(filepath.Join(out, "weights0.*-*.safetensors"))
+	if len(ckpts) == 0 {
+		t.Error("no best-val_loss checkpoint written")
+	}
+	if _, _, err := engine.ReadWeightsFile(final); err != nil {
+		t.Error(err)
+	}
+	if err := run("evaluate", "--model", "mlp", "--weights", final, "--data-dir", small, "--no-verify"); err != nil {
+		t.Error(err)
+	}
+	if err := run("predict", "--model", "mlp", "--weights", final, "--limit", "3", filepath.Join(small, "t10k-images-idx3-ubyte.gz")); err != nil {
+		t.Error(err)
+	}
+	// Resuming from the saved weights with a max-steps budget.
+	if err := run("train", "--model", "mlp", "--epochs", "1", "--max-steps", "5", "--init-weights", final,
+		"--data-dir", small, "--no-verify", "--quiet", "--out", filepath.Join(out, "again")); err != nil {
+		t.Error(err)
+	}
+}
+
+func TestReadOnlyOutputFailsBeforeTraining(t *testing.T) {
+	if os.Getuid() == 0 {
+		t.Skip("root can write into read-only folders")
+	}
+	dir := t.TempDir()
+	os.Chmod(dir, 0o555)
+	if err := run("train", "--model", "mlp", "--data-dir", small, "--no-verify", "--out", dir); err == nil {
+		t.Error("training into a read-only folder started")
+	}
+}

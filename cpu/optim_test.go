@@ -1,0 +1,92 @@
+package cpu
+
+import (
+	"math"
+	"testing"
+
+	"mnistgpu/engine"
+)
+
+func runSteps(t *testing.T, opt engine.Optimizer, grads []float32) float32 {
+	t.Helper()
+	be := New()
+	w, g := Wrap([]float32{1}), Wrap([]float32{0})
+	for _, gv := range grads {
+		be.CopyIn(g, []float32{gv})
+		opt.Step(be, w, g, 1)
+	}
+	out := []float32{0}
+	be.CopyOut(out, w)
+	return out[0]
+}
+
+// TestAdamKerasForm checks three steps against numbers worked out by hand in
+// Keras's form; PyTorch's form (ε added to √v̂) gives 0.90000002 after step 1.
+func TestAdamKerasForm(t *testing.T) {
+	for _, c := range []struct {
+		grads []float32
+		want  float64
+	}{
+		{[]float32{0.5}, 0.9000006324515321},
+		{[]float32{0.5, -0.25}, 0.8733670792079219},
+		{[]float32{0.5, -0.25, 0.1}, 0.8418428982583256},
+	} {
+		got := runSteps(t, engine.NewAdam(0.1), c.grads)
+		if math.Abs(float64(got)-c.want) > 1.5e-7 {
+			t.Errorf("Adam after %d steps: w = %.9f, want %.9f", len(c.grads), got, c.want)
+		}
+	}
+}
+
+func TestSGDKerasForm(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		opt  engine.Optimizer
+		want float64
+	}{
+		// w -= 0.1·0.5 twice.
+		{"plain", engine.NewSGD(0.1, 0, false), 0.9},
+		// v = -0.05, w = 0.95; v = 0.9·(-0.05) - 0.05 = -0.095, w = 0.855.
+		{"momentum", engine.NewSGD(0.1, 0.9, false), 0.855},
+		// w += 0.9·v - lr·g: 1 - 0.095 = 0.905, then 0.905 - 0.1355 = 0.7695.
+		{"nesterov", engine.NewSGD(0.1, 0.9, true), 0.7695},
+	} {
+		if got := runSteps(t, c.opt, []float32{0.5, 0.5}); math.Abs(float64(got)-c.want) > 1e-6 {
+			t.Errorf("%s: w = %v, want %v", c.name, got, c.want)
+		}
+	}
+	if engine.NewSGD(0, 0, false).LR != 0.01 || engine.NewAdam(0).LR != 0.001 {
+		t.Error("Keras default learning rates not applied")
+	}
+}
+
+func TestDropoutMask(t *testing.T) {
+	be := New()
+	const n = 100000
+	x := make([]float32, n)
+	for i := range x {
+		x[i] = 2
+	}
+	y, mask := Wrap(make([]float32, n)), Wrap(make([]float32, n))
+	be.DropoutForward(n, 0.25, 9, 1000, Wrap(x), y, mask)
+	kept := 0
+	for i, v := range data(y) {
+		switch v {
+		case 0:
+		case 2 / 0.75:
+			kept++
+		default:
+			t.Fatalf("y[%d] = %v, want 0 or %v", i, v, 2/0.75)
+		}
+		want := float32(0)
+		if engine.Uniform(9, 1000+uint64(i)) >= 0.25 {
+			want = 1 / 0.75
+		}
+		if data(mask)[i] != want {
+			t.Fatalf("mask[%d] = %v, want %v from engine.Uniform", i, data(mask)[i], want)
+		}
+	}
+	if f := float64(kept) / n; math.Abs(f-0.75) > 0.01 {
+		t.Errorf("kept %.3f of values, want 0.75", f)
+	}
+}

@@ -1,0 +1,165 @@
+package mnist
+
+import (
+	"bytes"
+	"compress/gzip"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+)
+
+const small = "../testdata/mnist-small"
+
+func TestLoadSubset(t *testing.T) {
+	s, err := LoadDir(small, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Train.Len() != 2000 || s.Test.Len() != 500 || s.Train.Shape.Size() != 784 {
+		t.Fatalf("loaded %d/%d images of shape %v", s.Train.Len(), s.Test.Len(), s.Train.Shape)
+	}
+	// The first training labels of MNIST are 5 0 4 1 9.
+	if got := s.Train.Labels[:5]; !bytes.Equal(got, []byte{5, 0, 4, 1, 9}) {
+		t.Errorf("first labels %v", got)
+	}
+	if _, err := LoadDir(small, true); err == nil || !strings.Contains(err.Error(), "bad checksum") {
+		t.Errorf("verifying the subset against canonical sums: %v, want a bad checksum error", err)
+	}
+}
+
+func writeSet(t *testing.T, dir string, mutate func(name string, raw []byte) []byte) {
+	t.Helper()
+	for _, f := range Files {
+		raw, err := os.ReadFile(filepath.Join(small, f.Name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		zr, _ := gzip.NewReader(bytes.NewReader(raw))
+		var plain bytes.Buffer
+		plain.ReadFrom(zr)
+		out := mutate(f.Name, plain.Bytes())
+		if err := os.WriteFile(filepath.Join(dir, strings.TrimSuffix(f.Name, ".gz")), out, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestValidationErrors(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		mutate func(name string, raw []byte) []byte
+		want   string
+	}{
+		{"wrong magic", func(n string, r []byte) []byte {
+			if strings.HasPrefix(n, "train-images") {
+				r[3] = 0x01
+			}
+			return r
+		}, "wrong magic"},
+		{"truncated", func(n string, r []byte) []byte {
+			if strings.HasPrefix(n, "t10k-images") {
+				return r[:len(r)-100]
+			}
+			return r
+		}, "truncated"},
+		{"count mismatch", func(n string, r []byte) []byte {
+			if strings.HasPrefix(n, "train-labels") {
+				r[7]-- // 2000 → 1999 labels, and one byte too many
+				return r[:len(r)-1]
+			}
+			return r
+		}, "labels"},
+		{"bad label", func(n string, r []byte) []byte {
+			if strings.HasPrefix(n, "t10k-labels") {
+				r[20] = 10
+			}
+			return r
+		}, "not a class"},
+		{"huge header", func(n string, r []byte) []byte {
+			if strings.HasPrefix(n, "train-images") {
+				r[4], r[5] = 0x7f, 0xff
+			}
+			return r
+		}, "implausible"},
+		{"extra bytes", func(n string, r []byte) []byte {
+			if strings.HasPrefix(n, "t10k-labels") {
+				return append(r, 1, 2)
+			}
+			return r
+		}, "more"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			writeSet(t, dir, c.mutate)
+			_, err := LoadDir(dir, false)
+			if err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), dir) {
+				t.Errorf("err = %v, want one naming a file in %s and saying %q", err, dir, c.want)
+			}
+		})
+	}
+	if _, err := LoadDir(t.TempDir(), false); err == nil || !strings.Contains(err.Error(), "missing") {
+		t.Errorf("empty folder: %v", err)
+	}
+}
+
+// TestDownloadFromLocalServer serves the canonical files (from the GoMNIST
+// module) over loopback HTTP behind a failing and a corrupting mirror.
+func TestDownloadFromLocalServer(t *testing.T) {
+	modDir, ok := ModuleDir()
+	if !ok {
+		t.Skip("GoMNIST module not in the module cache; run `go mod download " + GoModule + "`")
+	}
+	var good atomic.Int32
+	bad := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "gone", http.StatusNotFound)
+	}))
+	defer bad.Close()
+	corrupt := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte("not mnist"))
+	}))
+	defer corrupt.Close()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		good.Add(1)
+		http.ServeFile(w, r, filepath.Join(modDir, filepath.Base(r.URL.Path)))
+	}))
+	defer srv.Close()
+	cache := t.TempDir()
+	s, err := Locate(Options{CacheDir: cache, Mirrors: []string{bad.URL, corrupt.URL, srv.URL + "/mnist/"}, Verify: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Train.Len() != 60000 || s.Test.Len() != 10000 || !strings.HasPrefix(s.From, "download") {
+		t.Fatalf("got %d/%d from %q", s.Train.Len(), s.Test.Len(), s.From)
+	}
+	if good.Load() != 4 {
+		t.Errorf("%d requests reached the good mirror, want 4", good.Load())
+	}
+	// Second time: served from the cache without any request.
+	s, err = Locate(Options{CacheDir: cache, Mirrors: []string{srv.URL}, Verify: true})
+	if err != nil || !strings.HasPrefix(s.From, "cache") || good.Load() != 4 {
+		t.Errorf("second Locate: %v from %q, %d requests", err, s.From, good.Load())
+	}
+	// All mirrors failing offline-style: the error names each failure.
+	if err := Download(t.TempDir(), []string{bad.URL, corrupt.URL}, nil, func(string, ...any) {}); err == nil ||
+		!strings.Contains(err.Error(), "404") || !strings.Contains(err.Error(), "bad checksum") {
+		t.Errorf("Download with only bad mirrors: %v", err)
+	}
+}
+
+func TestLocateOfflineUsesModule(t *testing.T) {
+	if _, ok := ModuleDir(); !ok {
+		t.Skip("GoMNIST module not in the module cache")
+	}
+	cache := t.TempDir()
+	s, err := Locate(Options{CacheDir: cache, Offline: true, Verify: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(s.From, "Go module") || !Complete(cache) {
+		t.Errorf("from %q; cache complete: %v", s.From, Complete(cache))
+	}
+}
