@@ -138,16 +138,20 @@ func packA(dst, a []float32, lda int, trans bool, alpha float32, i0, rows, p0, k
 	if rows < mr {
 		clear(dst[:mr*kb])
 	}
+	if trans { // op(A)[i][p] = A[p][i]: row p of A holds the mr values contiguously
+		for p := 0; p < kb; p++ {
+			src := a[(p0+p)*lda+i0 : (p0+p)*lda+i0+rows]
+			out := dst[p*mr : p*mr+rows]
+			for i, v := range src {
+				out[i] = alpha * v
+			}
+		}
+		return
+	}
 	for i := 0; i < rows; i++ {
-		if trans { // op(A)[i][p] = A[p][i]
-			for p := 0; p < kb; p++ {
-				dst[p*mr+i] = alpha * a[(p0+p)*lda+i0+i]
-			}
-		} else {
-			row := a[(i0+i)*lda+p0 : (i0+i)*lda+p0+kb]
-			for p, v := range row {
-				dst[p*mr+i] = alpha * v
-			}
+		row := a[(i0+i)*lda+p0 : (i0+i)*lda+p0+kb]
+		for p, v := range row {
+			dst[p*mr+i] = alpha * v
 		}
 	}
 }

@@ -6,10 +6,14 @@ import (
 	"mnistgpu/engine"
 )
 
-// poolArgmax returns the input offset of the first maximum of the window of
-// output pixel (n, oh, ow, c), or -1 if the window lies wholly in padding.
-func poolArgmax(p engine.PoolParams, x []float32, n, oh, ow, c int) int {
-	best, arg := float32(math.Inf(-1)), -1
+// poolWindow finds, for every channel of output pixel (n, oh, ow), the input
+// offset of the first maximum of its window in row-major window order (-1 if
+// the window lies wholly in padding). It scans whole channel vectors, which
+// are contiguous in NHWC.
+func poolWindow(p engine.PoolParams, x []float32, n, oh, ow int, best []float32, arg []int32) {
+	for c := range best {
+		best[c], arg[c] = float32(math.Inf(-1)), -1
+	}
 	for r := 0; r < p.PH; r++ {
 		ih := oh*p.SH + r - p.PadTop
 		if ih < 0 || ih >= p.H {
@@ -20,25 +24,38 @@ func poolArgmax(p engine.PoolParams, x []float32, n, oh, ow, c int) int {
 			if iw < 0 || iw >= p.W {
 				continue
 			}
-			off := ((n*p.H+ih)*p.W+iw)*p.C + c
-			if v := x[off]; arg < 0 || v > best {
-				best, arg = v, off
+			off := ((n*p.H+ih)*p.W + iw) * p.C
+			row := x[off : off+p.C]
+			for c, v := range row {
+				if arg[c] < 0 || v > best[c] {
+					best[c], arg[c] = v, int32(off+c)
+				}
 			}
 		}
 	}
-	return arg
+}
+
+// is2x2 reports the common case: 2×2 windows, stride 2, no padding.
+func is2x2(p engine.PoolParams) bool {
+	return p.PH == 2 && p.PW == 2 && p.SH == 2 && p.SW == 2 && p.PadTop == 0 && p.PadLeft == 0
 }
 
 func (*Backend) MaxPoolForward(p engine.PoolParams, x, y engine.Buffer) {
 	xd, yd := data(x), data(y)
+	if is2x2(p) {
+		pool2x2Forward(p, xd, yd)
+		return
+	}
 	parallelFor(p.N, 1, func(lo, hi int) {
+		best, arg := make([]float32, p.C), make([]int32, p.C)
 		for n := lo; n < hi; n++ {
 			for oh := 0; oh < p.OH; oh++ {
 				for ow := 0; ow < p.OW; ow++ {
-					out := yd[((n*p.OH+oh)*p.OW+ow)*p.C:]
-					for c := 0; c < p.C; c++ {
-						if a := poolArgmax(p, xd, n, oh, ow, c); a >= 0 {
-							out[c] = xd[a]
+					poolWindow(p, xd, n, oh, ow, best, arg)
+					out := yd[((n*p.OH+oh)*p.OW+ow)*p.C:][:p.C]
+					for c := range out {
+						if arg[c] >= 0 {
+							out[c] = best[c]
 						} else {
 							out[c] = 0
 						}
@@ -51,16 +68,86 @@ func (*Backend) MaxPoolForward(p engine.PoolParams, x, y engine.Buffer) {
 
 func (*Backend) MaxPoolBackward(p engine.PoolParams, x, _, dy, dx engine.Buffer) {
 	xd, dyd, dxd := data(x), data(dy), data(dx)
+	if is2x2(p) {
+		pool2x2Backward(p, xd, dyd, dxd)
+		return
+	}
 	parallelFor(p.N, 1, func(lo, hi int) {
+		best, arg := make([]float32, p.C), make([]int32, p.C)
 		clear(dxd[lo*p.H*p.W*p.C : hi*p.H*p.W*p.C])
 		for n := lo; n < hi; n++ {
 			for oh := 0; oh < p.OH; oh++ {
 				for ow := 0; ow < p.OW; ow++ {
-					g := dyd[((n*p.OH+oh)*p.OW+ow)*p.C:]
-					for c := 0; c < p.C; c++ {
-						if a := poolArgmax(p, xd, n, oh, ow, c); a >= 0 {
+					poolWindow(p, xd, n, oh, ow, best, arg)
+					g := dyd[((n*p.OH+oh)*p.OW+ow)*p.C:][:p.C]
+					for c, a := range arg {
+						if a >= 0 {
 							dxd[a] += g[c]
 						}
+					}
+				}
+			}
+		}
+	})
+}
+
+// pool2x2Forward and pool2x2Backward are the 2×2/2 fast path; window
+// elements a, b (top row) and c, d (bottom row) are compared in that order,
+// the first maximum winning, exactly as poolWindow does.
+func pool2x2Forward(p engine.PoolParams, x, y []float32) {
+	C, rowStride := p.C, p.W*p.C
+	parallelFor(p.N*p.OH, 4, func(lo, hi int) {
+		for nr := lo; nr < hi; nr++ {
+			n, oh := nr/p.OH, nr%p.OH
+			top := x[(n*p.H+2*oh)*rowStride:]
+			bot := top[rowStride:]
+			out := y[nr*p.OW*C : (nr+1)*p.OW*C]
+			for ow := 0; ow < p.OW; ow++ {
+				a, b := top[2*ow*C:][:C], top[(2*ow+1)*C:][:C]
+				c, d := bot[2*ow*C:][:C], bot[(2*ow+1)*C:][:C]
+				o := out[ow*C:][:C]
+				for i := range o {
+					m := a[i]
+					if b[i] > m {
+						m = b[i]
+					}
+					if c[i] > m {
+						m = c[i]
+					}
+					if d[i] > m {
+						m = d[i]
+					}
+					o[i] = m
+				}
+			}
+		}
+	})
+}
+
+func pool2x2Backward(p engine.PoolParams, x, dy, dx []float32) {
+	C, rowStride := p.C, p.W*p.C
+	parallelFor(p.N, 1, func(lo, hi int) {
+		clear(dx[lo*p.H*rowStride : hi*p.H*rowStride])
+		for n := lo; n < hi; n++ {
+			for oh := 0; oh < p.OH; oh++ {
+				base := (n*p.H + 2*oh) * rowStride
+				g := dy[(n*p.OH+oh)*p.OW*C:]
+				for ow := 0; ow < p.OW; ow++ {
+					ia, ib := base+2*ow*C, base+(2*ow+1)*C
+					ic, id := ia+rowStride, ib+rowStride
+					gs := g[ow*C:][:C]
+					for i, gv := range gs {
+						at, m := ia+i, x[ia+i]
+						if v := x[ib+i]; v > m {
+							at, m = ib+i, v
+						}
+						if v := x[ic+i]; v > m {
+							at, m = ic+i, v
+						}
+						if v := x[id+i]; v > m {
+							at = id + i
+						}
+						dx[at] = gv
 					}
 				}
 			}
