@@ -67,6 +67,29 @@ func NewConvParams(n, h, w, c, k, r, s, sh, sw int, pad Padding) (ConvParams, er
 // WithBatch returns p for a batch of n images.
 func (p ConvParams) WithBatch(n int) ConvParams { p.N = n; return p }
 
+// ForEachTap calls f for every (image, output pixel, kernel tap) whose input
+// pixel (ih, iw) lies inside the image: the terms of the convolution sum.
+func (p ConvParams) ForEachTap(f func(n, oh, ow, r, s, ih, iw int)) {
+	for n := 0; n < p.N; n++ {
+		for oh := 0; oh < p.OH; oh++ {
+			for ow := 0; ow < p.OW; ow++ {
+				for r := 0; r < p.R; r++ {
+					ih := oh*p.SH + r - p.PadTop
+					if ih < 0 || ih >= p.H {
+						continue
+					}
+					for s := 0; s < p.S; s++ {
+						iw := ow*p.SW + s - p.PadLeft
+						if iw >= 0 && iw < p.W {
+							f(n, oh, ow, r, s, ih, iw)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
 // FLOPs is the multiply-add count ×2 of the forward pass.
 func (p ConvParams) FLOPs() float64 {
 	return 2 * float64(p.N) * float64(p.OH*p.OW) * float64(p.K) * float64(p.R*p.S*p.C)

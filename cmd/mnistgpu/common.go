@@ -41,10 +41,13 @@ func openBackend(name string, log io.Writer) (engine.Backend, error) {
 			fmt.Fprintln(log, "device auto: this build has no CUDA; using cpu")
 		}
 		return engine.NewBackend("cpu")
-	case "cpu", "cuda":
-		return engine.NewBackend(name)
 	}
-	return nil, usageError("unknown --device %q (want cpu, cuda or auto)", name)
+	for _, n := range engine.Backends() {
+		if n == name {
+			return engine.NewBackend(name)
+		}
+	}
+	return nil, usageError("unknown --device %q (want auto or one of %v)", name, engine.Backends())
 }
 
 func loadData(c *cli.Context, log io.Writer) (*mnist.Set, error) {

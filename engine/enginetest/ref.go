@@ -133,7 +133,10 @@ func RefGemm(transA, transB bool, m, n, k int, alpha float64, a []float64, lda i
 				}
 				s += av * bv
 			}
-			out[i*n+j] = alpha*s + beta*c[i*ldc+j]
+			out[i*n+j] = alpha * s
+			if beta != 0 { // BLAS: with beta = 0, C is not read (it may hold NaN)
+				out[i*n+j] += beta * c[i*ldc+j]
+			}
 		}
 	}
 	return out
@@ -256,4 +259,61 @@ func F32(v []float64) []float32 {
 		out[i] = float32(x)
 	}
 	return out
+}
+
+// RefConv2DBackwardData is ∂(Σ y·dy)/∂x for RefConv2D.
+func RefConv2DBackwardData(p engine.ConvParams, dy, w []float64) []float64 {
+	dx := make([]float64, p.N*p.H*p.W*p.C)
+	p.ForEachTap(func(n, oh, ow, r, s, ih, iw int) {
+		for k := 0; k < p.K; k++ {
+			g := dy[((n*p.OH+oh)*p.OW+ow)*p.K+k]
+			for c := 0; c < p.C; c++ {
+				dx[((n*p.H+ih)*p.W+iw)*p.C+c] += g * w[((k*p.R+r)*p.S+s)*p.C+c]
+			}
+		}
+	})
+	return dx
+}
+
+// RefConv2DBackwardFilter is ∂(Σ y·dy)/∂w for RefConv2D.
+func RefConv2DBackwardFilter(p engine.ConvParams, x, dy []float64) []float64 {
+	dw := make([]float64, p.K*p.R*p.S*p.C)
+	p.ForEachTap(func(n, oh, ow, r, s, ih, iw int) {
+		for k := 0; k < p.K; k++ {
+			g := dy[((n*p.OH+oh)*p.OW+ow)*p.K+k]
+			for c := 0; c < p.C; c++ {
+				dw[((k*p.R+r)*p.S+s)*p.C+c] += g * x[((n*p.H+ih)*p.W+iw)*p.C+c]
+			}
+		}
+	})
+	return dw
+}
+
+// RefMaxPoolBackward routes each dy to the first maximum of its window.
+func RefMaxPoolBackward(p engine.PoolParams, x, dy []float64) []float64 {
+	dx := make([]float64, len(x))
+	for n := 0; n < p.N; n++ {
+		for oh := 0; oh < p.OH; oh++ {
+			for ow := 0; ow < p.OW; ow++ {
+				for c := 0; c < p.C; c++ {
+					arg := -1
+					for r := 0; r < p.PH; r++ {
+						for q := 0; q < p.PW; q++ {
+							ih, iw := oh*p.SH+r-p.PadTop, ow*p.SW+q-p.PadLeft
+							if ih < 0 || ih >= p.H || iw < 0 || iw >= p.W {
+								continue
+							}
+							if off := ((n*p.H+ih)*p.W+iw)*p.C + c; arg < 0 || x[off] > x[arg] {
+								arg = off
+							}
+						}
+					}
+					if arg >= 0 {
+						dx[arg] += dy[((n*p.OH+oh)*p.OW+ow)*p.C+c]
+					}
+				}
+			}
+		}
+	}
+	return dx
 }

@@ -1,0 +1,57 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"text/tabwriter"
+
+	"github.com/urfave/cli/v2"
+
+	"mnistgpu/engine"
+	"mnistgpu/engine/enginetest"
+)
+
+func checkCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "check",
+		Usage: "check a device's kernels against the float64 reference and its training against the CPU (parity)",
+		Flags: []cli.Flag{deviceFlag(), &cli.BoolFlag{Name: "failures-only", Usage: "print only failing rows"}},
+		Action: func(c *cli.Context) error {
+			be, err := openBackend(c.String("device"), os.Stderr)
+			if err != nil {
+				return err
+			}
+			// The parity reference is the CPU backend, or the float64
+			// reference when the device checked is the CPU itself.
+			var ref engine.Backend = enginetest.RefBackend{}
+			if be.Name() != "cpu" {
+				if ref, err = engine.NewBackend("cpu"); err != nil {
+					return err
+				}
+			}
+			fmt.Printf("checking %s: kernels against the float64 reference, training against %s\n\n", be.Describe(), ref.Describe())
+			results := append(enginetest.Conformance(be), enginetest.ParityResults(ref, be)...)
+			tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
+			fmt.Fprintln(tw, "op\tshape\tmax error\ttolerance\tpass")
+			failed := 0
+			for _, r := range results {
+				if !r.Pass {
+					failed++
+				} else if c.Bool("failures-only") {
+					continue
+				}
+				status := "ok"
+				if !r.Pass {
+					status = "FAIL: " + r.Detail
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%.2e\t%.2e\t%s\n", r.Op, r.Shape, r.MaxErr, r.Tol, status)
+			}
+			tw.Flush()
+			fmt.Printf("\n%d checks, %d failed\n", len(results), failed)
+			if failed > 0 {
+				return cli.Exit(fmt.Sprintf("mnistgpu: %d of %d checks failed on %s", failed, len(results), be.Name()), 1)
+			}
+			return nil
+		},
+	}
+}
