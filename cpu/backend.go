@@ -42,9 +42,8 @@ func data(b engine.Buffer) []float32 {
 
 // Backend is the CPU implementation of engine.Backend.
 type Backend struct {
-	cols  []float32 // im2col scratch, grown on demand
-	packB []float32 // GEMM packed-B scratch
-	packA [][]float32
+	cols    []float32   // im2col scratch, grown on demand
+	scratch [][]float32 // per-worker GEMM packing buffers
 }
 
 // New returns a CPU backend.

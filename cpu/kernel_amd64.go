@@ -2,28 +2,60 @@
 
 package cpu
 
-import "golang.org/x/sys/cpu"
+import (
+	"unsafe"
 
-var useAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasFMA
+	"golang.org/x/sys/cpu"
+)
 
-// kernel6x16AVX2 is kernelGo in AVX2+FMA assembly (kernel_amd64.s).
+// The micro-kernel is picked once, from what the processor has.
+var (
+	useAVX512 = cpu.X86.HasAVX512F && cpu.X86.HasAVX512DQ
+	useAVX2   = cpu.X86.HasAVX2 && cpu.X86.HasFMA
+)
+
+// kernel6x16AVX2 and kernel8x32AVX512 are kernelGo in assembly
+// (kernel_amd64.s) for mr×nr = 6×16 and 8×32.
 //
 //go:noescape
-func kernel6x16AVX2(k int, a, b, c *float32, ldc int)
+func kernel6x16AVX2(k int, a *float32, rs, ks int, b, c *float32, ldc int, alpha float32)
 
-func kernel(k int, a, b, c []float32, ldc int) {
-	if useAVX2 && k > 0 {
-		_ = c[5*ldc+nr-1]
-		_ = a[k*mr-1]
-		_ = b[k*nr-1]
-		kernel6x16AVX2(k, &a[0], &b[0], &c[0], ldc)
+//go:noescape
+func kernel8x32AVX512(k int, a *float32, rs, ks int, b, c *float32, ldc int, alpha float32)
+
+func init() {
+	switch {
+	case useAVX512:
+		mr, nr, kc = 8, 32, 128
+	case useAVX2:
+		mr, nr = 6, 16
+	}
+}
+
+func kernel(k int, a []float32, rs, ks int, b, c []float32, ldc int, alpha float32) {
+	if k == 0 {
 		return
 	}
-	kernelGo(k, a, b, c, ldc)
+	// Every address the assembly touches is inside the slices.
+	_ = a[(mr-1)*rs+(k-1)*ks]
+	_ = b[k*nr-1]
+	_ = c[(mr-1)*ldc+nr-1]
+	pa, pb, pc := unsafe.SliceData(a), unsafe.SliceData(b), unsafe.SliceData(c)
+	switch {
+	case useAVX512:
+		kernel8x32AVX512(k, pa, rs, ks, pb, pc, ldc, alpha)
+	case useAVX2:
+		kernel6x16AVX2(k, pa, rs, ks, pb, pc, ldc, alpha)
+	default:
+		kernelGo(k, a, rs, ks, b, c, ldc, alpha)
+	}
 }
 
 func kernelName() string {
-	if useAVX2 {
+	switch {
+	case useAVX512:
+		return "avx512 8x32"
+	case useAVX2:
 		return "avx2+fma 6x16"
 	}
 	return "go 6x16"

@@ -2,6 +2,8 @@
 
 package cpu
 
-func kernel(k int, a, b, c []float32, ldc int) { kernelGo(k, a, b, c, ldc) }
+func kernel(k int, a []float32, rs, ks int, b, c []float32, ldc int, alpha float32) {
+	kernelGo(k, a, rs, ks, b, c, ldc, alpha)
+}
 
 func kernelName() string { return "go 6x16" }
