@@ -75,15 +75,25 @@ func im2col(p engine.ConvParams, nb int, x, cols []float32) {
 			ow := row % p.OW
 			dst := cols[row*q : (row+1)*q]
 			img := x[n*p.H*p.W*p.C:]
+			sc := p.S * p.C
+			iw0 := ow*p.SW - p.PadLeft
+			inside := iw0 >= 0 && iw0+p.S <= p.W
 			for r := 0; r < p.R; r++ {
 				ih := oh*p.SH + r - p.PadTop
-				seg := dst[r*p.S*p.C : (r+1)*p.S*p.C]
+				seg := dst[r*sc : (r+1)*sc]
 				if ih < 0 || ih >= p.H {
 					clear(seg)
 					continue
 				}
+				if inside { // the S taps of row r are S adjacent pixels: one run
+					src := img[(ih*p.W+iw0)*p.C:][:sc]
+					for j, v := range src {
+						seg[j] = v
+					}
+					continue
+				}
 				for s := 0; s < p.S; s++ {
-					iw := ow*p.SW + s - p.PadLeft
+					iw := iw0 + s
 					cell := seg[s*p.C : (s+1)*p.C]
 					if iw < 0 || iw >= p.W {
 						clear(cell)

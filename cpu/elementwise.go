@@ -79,12 +79,10 @@ func (*Backend) ActivationBackward(f engine.Activation, alpha float32, n int, x,
 			copy(d, g)
 		case engine.ReLU: // gradient 0 at x == 0, as TensorFlow
 			xs := xd[lo:hi]
+			d = d[:len(xs)]
+			g = g[:len(xs)]
 			for i, v := range xs {
-				if v > 0 {
-					d[i] = g[i]
-				} else {
-					d[i] = 0
-				}
+				d[i] = math.Float32frombits(math.Float32bits(g[i]) & positiveMask(v))
 			}
 		case engine.LeakyReLU:
 			xs := xd[lo:hi]
@@ -174,4 +172,12 @@ func (*Backend) Mul(n int, x, y, z engine.Buffer) {
 			zd[i] = xd[i] * yd[i]
 		}
 	})
+}
+
+// positiveMask is all ones when x > 0 (and x is not NaN) and zero otherwise,
+// without a branch: for the int32 view b of x, b > 0 exactly when x > +0,
+// and ^((b-1)|b) has its sign bit set exactly then.
+func positiveMask(x float32) uint32 {
+	b := int32(math.Float32bits(x))
+	return uint32(^((b - 1) | b) >> 31)
 }

@@ -178,15 +178,19 @@ func packB(dst, b []float32, ldb int, trans bool, p0, kb, j0, j1 int) {
 // packA writes op(A)[i0:i0+rows, p0:p0+kb] as kb groups of mr values,
 // zero-padded past rows.
 func packA(dst, a []float32, lda int, trans bool, i0, rows, p0, kb int) {
-	clear(dst[:mr*kb])
-	for p := 0; p < kb; p++ {
-		out := dst[p*mr : p*mr+rows]
-		for i := range out {
-			if trans { // op(A)[i][p] = A[p][i]
-				out[i] = a[(p0+p)*lda+i0+i]
-			} else {
-				out[i] = a[(i0+i)*lda+p0+p]
-			}
+	if rows < mr {
+		clear(dst[:mr*kb])
+	}
+	if trans { // op(A)[i][p] = A[p][i]: each p's values are contiguous
+		for p := 0; p < kb; p++ {
+			copy(dst[p*mr:p*mr+rows], a[(p0+p)*lda+i0:])
+		}
+		return
+	}
+	for i := 0; i < rows; i++ {
+		row := a[(i0+i)*lda+p0 : (i0+i)*lda+p0+kb]
+		for p, v := range row {
+			dst[p*mr+i] = v
 		}
 	}
 }

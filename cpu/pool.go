@@ -107,17 +107,7 @@ func pool2x2Forward(p engine.PoolParams, x, y []float32) {
 				c, d := bot[2*ow*C:][:C], bot[(2*ow+1)*C:][:C]
 				o := out[ow*C:][:C]
 				for i := range o {
-					m := a[i]
-					if b[i] > m {
-						m = b[i]
-					}
-					if c[i] > m {
-						m = c[i]
-					}
-					if d[i] > m {
-						m = d[i]
-					}
-					o[i] = m
+					o[i] = max(max(a[i], b[i]), max(c[i], d[i]))
 				}
 			}
 		}
