@@ -345,3 +345,29 @@ func (m *Model) ParamLayer(p *Param) Layer {
 	}
 	return nil
 }
+
+// FLOPs returns the floating-point operations per sample of a forward pass
+// and of a training step (forward, gradient of the input of every layer but
+// the first, and gradient of every weight), counting a multiply-add as two
+// and only the convolutions and dense layers.
+func (m *Model) FLOPs() (forward, training float64) {
+	first := true
+	for i, l := range m.Layers {
+		var f float64
+		switch l := l.(type) {
+		case *Conv2D:
+			f = 2 * float64(m.shapes[i].Size()) * float64(l.KernelH*l.KernelW*l.in[2])
+		case *Dense:
+			f = 2 * float64(l.in) * float64(l.out)
+		default:
+			continue
+		}
+		forward += f
+		training += 2 * f // forward and the weight gradient
+		if !first {
+			training += f // the input gradient
+		}
+		first = false
+	}
+	return forward, training
+}
