@@ -66,40 +66,40 @@ func (be *Backend) Conv2DBackwardData(p engine.ConvParams, dy, w, dx engine.Buff
 }
 
 // im2col fills cols (nb·OH·OW × R·S·C) from nb NHWC images; padding is zero.
+// Work is split over output rows (image, oh).
 func im2col(p engine.ConvParams, nb int, x, cols []float32) {
-	q := p.R * p.S * p.C
-	parallelFor(nb*p.OH*p.OW, 256, func(lo, hi int) {
-		for row := lo; row < hi; row++ {
-			n := row / (p.OH * p.OW)
-			oh := row / p.OW % p.OH
-			ow := row % p.OW
-			dst := cols[row*q : (row+1)*q]
-			img := x[n*p.H*p.W*p.C:]
-			sc := p.S * p.C
-			iw0 := ow*p.SW - p.PadLeft
-			inside := iw0 >= 0 && iw0+p.S <= p.W
-			for r := 0; r < p.R; r++ {
-				ih := oh*p.SH + r - p.PadTop
-				seg := dst[r*sc : (r+1)*sc]
-				if ih < 0 || ih >= p.H {
-					clear(seg)
-					continue
-				}
-				if inside { // the S taps of row r are S adjacent pixels: one run
-					src := img[(ih*p.W+iw0)*p.C:][:sc]
-					for j, v := range src {
-						seg[j] = v
-					}
-					continue
-				}
-				for s := 0; s < p.S; s++ {
-					iw := iw0 + s
-					cell := seg[s*p.C : (s+1)*p.C]
-					if iw < 0 || iw >= p.W {
-						clear(cell)
+	q, sc := p.R*p.S*p.C, p.S*p.C
+	parallelFor(nb*p.OH, 8, func(lo, hi int) {
+		for nr := lo; nr < hi; nr++ {
+			n, oh := nr/p.OH, nr%p.OH
+			img := x[n*p.H*p.W*p.C : (n+1)*p.H*p.W*p.C]
+			for ow := 0; ow < p.OW; ow++ {
+				dst := cols[(nr*p.OW+ow)*q : (nr*p.OW+ow+1)*q]
+				iw0 := ow*p.SW - p.PadLeft
+				inside := iw0 >= 0 && iw0+p.S <= p.W
+				for r := 0; r < p.R; r++ {
+					ih := oh*p.SH + r - p.PadTop
+					seg := dst[r*sc : (r+1)*sc]
+					if ih < 0 || ih >= p.H {
+						clear(seg)
 						continue
 					}
-					copy(cell, img[(ih*p.W+iw)*p.C:])
+					if inside { // the S taps of row r are S adjacent pixels: one run
+						src := img[(ih*p.W+iw0)*p.C:][:sc]
+						for j, v := range src {
+							seg[j] = v
+						}
+						continue
+					}
+					for s := 0; s < p.S; s++ {
+						iw := iw0 + s
+						cell := seg[s*p.C : (s+1)*p.C]
+						if iw < 0 || iw >= p.W {
+							clear(cell)
+							continue
+						}
+						copy(cell, img[(ih*p.W+iw)*p.C:])
+					}
 				}
 			}
 		}

@@ -66,10 +66,10 @@ func (*Backend) MaxPoolForward(p engine.PoolParams, x, y engine.Buffer) {
 	})
 }
 
-func (*Backend) MaxPoolBackward(p engine.PoolParams, x, _, dy, dx engine.Buffer) {
+func (*Backend) MaxPoolBackward(p engine.PoolParams, x, y, dy, dx engine.Buffer) {
 	xd, dyd, dxd := data(x), data(dy), data(dx)
 	if is2x2(p) {
-		pool2x2Backward(p, xd, dyd, dxd)
+		pool2x2Backward(p, xd, data(y), dyd, dxd)
 		return
 	}
 	parallelFor(p.N, 1, func(lo, hi int) {
@@ -114,33 +114,47 @@ func pool2x2Forward(p engine.PoolParams, x, y []float32) {
 	})
 }
 
-func pool2x2Backward(p engine.PoolParams, x, dy, dx []float32) {
+func pool2x2Backward(p engine.PoolParams, x, y, dy, dx []float32) {
 	C, rowStride := p.C, p.W*p.C
+	exact := p.H == 2*p.OH && p.W == 2*p.OW // windows tile the input: every dx is written
 	parallelFor(p.N, 1, func(lo, hi int) {
-		clear(dx[lo*p.H*rowStride : hi*p.H*rowStride])
+		if !exact {
+			clear(dx[lo*p.H*rowStride : hi*p.H*rowStride])
+		}
 		for n := lo; n < hi; n++ {
 			for oh := 0; oh < p.OH; oh++ {
 				base := (n*p.H + 2*oh) * rowStride
-				g := dy[(n*p.OH+oh)*p.OW*C:]
+				o := (n*p.OH + oh) * p.OW * C
 				for ow := 0; ow < p.OW; ow++ {
 					ia, ib := base+2*ow*C, base+(2*ow+1)*C
-					ic, id := ia+rowStride, ib+rowStride
-					gs := g[ow*C:][:C]
-					for i, gv := range gs {
-						at, m := ia+i, x[ia+i]
-						if v := x[ib+i]; v > m {
-							at, m = ib+i, v
-						}
-						if v := x[ic+i]; v > m {
-							at, m = ic+i, v
-						}
-						if v := x[id+i]; v > m {
-							at = id + i
-						}
-						dx[at] = gv
+					xa, xb := x[ia:ia+C], x[ib:ib+C]
+					xc := x[ia+rowStride : ia+rowStride+C]
+					da, db := dx[ia:ia+C], dx[ib:ib+C]
+					dc, dd := dx[ia+rowStride:ia+rowStride+C], dx[ib+rowStride:ib+rowStride+C]
+					ys, gs := y[o+ow*C:][:C], dy[o+ow*C:][:C]
+					for i, m := range ys {
+						// The first of a, b, c, d equal to the max takes the gradient.
+						g := math.Float32bits(gs[i])
+						ea := eqMask(xa[i], m)
+						eb := eqMask(xb[i], m) &^ ea
+						ec := eqMask(xc[i], m) &^ (ea | eb)
+						ed := ^(ea | eb | ec)
+						da[i] = math.Float32frombits(g & ea)
+						db[i] = math.Float32frombits(g & eb)
+						dc[i] = math.Float32frombits(g & ec)
+						dd[i] = math.Float32frombits(g & ed)
 					}
 				}
 			}
 		}
 	})
+}
+
+// eqMask is all ones when a == b and zero otherwise, without a branch.
+func eqMask(a, b float32) uint32 {
+	var m uint32
+	if a == b {
+		m = ^uint32(0)
+	}
+	return m
 }
