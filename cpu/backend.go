@@ -44,6 +44,7 @@ func data(b engine.Buffer) []float32 {
 type Backend struct {
 	cols    []float32   // im2col scratch, grown on demand
 	scratch [][]float32 // per-worker GEMM packing buffers
+	partial []float32   // BiasGrad block sums
 }
 
 // New returns a CPU backend.

@@ -21,19 +21,38 @@ func (*Backend) BiasAdd(rows, cols int, y, bias engine.Buffer) {
 	})
 }
 
-// BiasGrad sums rows in order for each column; columns are split over workers.
-func (*Backend) BiasGrad(rows, cols int, dy, db engine.Buffer) {
+// biasBlock is the number of rows summed into one partial sum by BiasGrad.
+// It is a constant, not a function of the thread count, so the order of
+// additions, and the result, is the same however many threads run.
+const biasBlock = 512
+
+// BiasGrad sums blocks of biasBlock rows in parallel, then adds the block
+// sums in block order.
+func (be *Backend) BiasGrad(rows, cols int, dy, db engine.Buffer) {
 	dyd, dbd := data(dy), data(db)[:cols]
-	parallelFor(cols, max(1, cols/8), func(lo, hi int) {
-		acc := dbd[lo:hi]
-		clear(acc)
-		for r := 0; r < rows; r++ {
-			row := dyd[r*cols+lo : r*cols+hi]
-			for j, v := range row {
-				acc[j] += v
+	blocks := (rows + biasBlock - 1) / biasBlock
+	be.partial = grow(be.partial, blocks*cols)
+	part := be.partial
+	parallelFor(blocks, 1, func(lo, hi int) {
+		for bl := lo; bl < hi; bl++ {
+			acc := part[bl*cols : (bl+1)*cols]
+			clear(acc)
+			for r := bl * biasBlock; r < min(rows, (bl+1)*biasBlock); r++ {
+				row := dyd[r*cols : (r+1)*cols]
+				acc = acc[:len(row)]
+				for j, v := range row {
+					acc[j] += v
+				}
 			}
 		}
 	})
+	copy(dbd, part[:cols])
+	for bl := 1; bl < blocks; bl++ {
+		acc := part[bl*cols : (bl+1)*cols]
+		for j, v := range acc {
+			dbd[j] += v
+		}
+	}
 }
 
 func sigmoid(x float32) float32 { return float32(1 / (1 + math.Exp(-float64(x)))) }

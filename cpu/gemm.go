@@ -124,11 +124,11 @@ func (g *gemmTask) run(buf []float32) []float32 {
 			i0 := ip * mr
 			rows := min(mr, g.m-i0)
 			av, ars, aks := g.a[i0*rs+p0*ks:], rs, ks
-			// Read in place when a panel's rows are contiguous in k (it
-			// stays in L1 across the column panels); pack a transposed A,
-			// whose panel would be spread over kb cache lines, and the
-			// last, partial panel, which is padded with zero rows.
-			if g.transA || rows < mr {
+			// A full panel is read in place: kb×mr values that stay in L1
+			// across the column panels (also when A is transposed and the
+			// panel spans kb short runs). The last, partial panel is packed
+			// with zero rows so the kernel never reads past A.
+			if rows < mr {
 				packA(ap, g.a, g.lda, g.transA, i0, rows, p0, kb)
 				av, ars, aks = ap, 1, mr
 			}
@@ -183,7 +183,11 @@ func packA(dst, a []float32, lda int, trans bool, i0, rows, p0, kb int) {
 	}
 	if trans { // op(A)[i][p] = A[p][i]: each p's values are contiguous
 		for p := 0; p < kb; p++ {
-			copy(dst[p*mr:p*mr+rows], a[(p0+p)*lda+i0:])
+			out := dst[p*mr : p*mr+rows]
+			src := a[(p0+p)*lda+i0:][:len(out)]
+			for i, v := range src {
+				out[i] = v
+			}
 		}
 		return
 	}
