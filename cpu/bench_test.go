@@ -38,6 +38,49 @@ func BenchmarkTrainStep(b *testing.B) {
 				m.TrainStep(opt, x, t, batch)
 			}
 			b.ReportMetric(float64(batch*b.N)/b.Elapsed().Seconds(), "img/s")
+			_, flops := m.FLOPs()
+			b.ReportMetric(flops*float64(batch*b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 		})
+	}
+}
+
+// BenchmarkConv times the report's two convolutions at batch 64, each pass
+// separately, in GFLOP/s (2·N·OH·OW·K·R·S·C per pass).
+func BenchmarkConv(b *testing.B) {
+	be := New()
+	r := rand.New(rand.NewPCG(3, 3))
+	for _, c := range []struct {
+		name                string
+		h, w, ch, k, kh, kw int
+	}{
+		{"conv1_28x28x1_k32", 28, 28, 1, 32, 3, 3},
+		{"conv2_14x14x32_k64", 14, 14, 32, 64, 3, 3},
+	} {
+		p, err := engine.NewConvParams(64, c.h, c.w, c.ch, c.k, c.kh, c.kw, 1, 1, engine.Same)
+		if err != nil {
+			b.Fatal(err)
+		}
+		x := Wrap(randSlice(r, p.N*p.H*p.W*p.C))
+		w := Wrap(randSlice(r, p.K*p.R*p.S*p.C))
+		y := Wrap(make([]float32, p.N*p.OH*p.OW*p.K))
+		dx := Wrap(make([]float32, p.N*p.H*p.W*p.C))
+		dw := Wrap(make([]float32, p.K*p.R*p.S*p.C))
+		for _, pass := range []struct {
+			name string
+			run  func()
+		}{
+			{"forward", func() { be.Conv2DForward(p, x, w, y) }},
+			{"backward_data", func() { be.Conv2DBackwardData(p, y, w, dx) }},
+			{"backward_filter", func() { be.Conv2DBackwardFilter(p, x, y, dw) }},
+		} {
+			b.Run(c.name+"/"+pass.name, func(b *testing.B) {
+				pass.run()
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					pass.run()
+				}
+				b.ReportMetric(p.FLOPs()*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
+		}
 	}
 }

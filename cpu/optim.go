@@ -33,12 +33,18 @@ func (*Backend) SGDStep(n int, lr, momentum float32, nesterov bool, w, g, v engi
 func (*Backend) AdamStep(n int, lrT, beta1, beta2, eps float32, w, g, m, v engine.Buffer) {
 	wd, gd, md, vd := data(w)[:n], data(g)[:n], data(m)[:n], data(v)[:n]
 	parallelFor(n, grainElems, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			gi := gd[i]
-			mi := beta1*md[i] + (1-beta1)*gi
-			vi := beta2*vd[i] + (1-beta2)*gi*gi
-			md[i], vd[i] = mi, vi
-			wd[i] -= lrT * mi / (float32(math.Sqrt(float64(vi))) + eps)
-		}
+		adam(wd[lo:hi], gd[lo:hi], md[lo:hi], vd[lo:hi], lrT, beta1, beta2, eps)
 	})
+}
+
+// adamGo is the Keras Adam update; optim_amd64.s repeats it operation for
+// operation, so the vector and scalar paths give identical bits.
+func adamGo(w, g, m, v []float32, lrT, beta1, beta2, eps float32) {
+	g, m, v = g[:len(w)], m[:len(w)], v[:len(w)]
+	for i, gi := range g {
+		mi := beta1*m[i] + (1-beta1)*gi
+		vi := beta2*v[i] + (1-beta2)*gi*gi
+		m[i], v[i] = mi, vi
+		w[i] -= lrT * mi / (float32(math.Sqrt(float64(vi))) + eps)
+	}
 }

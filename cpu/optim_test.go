@@ -2,6 +2,7 @@ package cpu
 
 import (
 	"math"
+	"math/rand/v2"
 	"testing"
 
 	"mnistgpu/engine"
@@ -88,5 +89,23 @@ func TestDropoutMask(t *testing.T) {
 	}
 	if f := float64(kept) / n; math.Abs(f-0.75) > 0.01 {
 		t.Errorf("kept %.3f of values, want 0.75", f)
+	}
+}
+
+// TestAdamVectorMatchesScalar: the assembly path must equal adamGo bit for bit.
+func TestAdamVectorMatchesScalar(t *testing.T) {
+	r := rand.New(rand.NewPCG(4, 4))
+	const n = 1000 + 13
+	w, g, m, v := randSlice(r, n), randSlice(r, n), randSlice(r, n), randSlice(r, n)
+	for i := range v {
+		v[i] = v[i] * v[i]
+	}
+	w2, m2, v2 := append([]float32(nil), w...), append([]float32(nil), m...), append([]float32(nil), v...)
+	adam(w, g, m, v, 0.003, 0.9, 0.999, 1e-7)
+	adamGo(w2, g, m2, v2, 0.003, 0.9, 0.999, 1e-7)
+	for i := range w {
+		if w[i] != w2[i] || m[i] != m2[i] || v[i] != v2[i] {
+			t.Fatalf("element %d: vector (%v %v %v), scalar (%v %v %v)", i, w[i], m[i], v[i], w2[i], m2[i], v2[i])
+		}
 	}
 }
