@@ -48,3 +48,36 @@ func adamGo(w, g, m, v []float32, lrT, beta1, beta2, eps float32) {
 		w[i] -= lrT * mi / (float32(math.Sqrt(float64(vi))) + eps)
 	}
 }
+
+func (*Backend) RMSpropStep(n int, lr, rho, eps float32, w, g, ms engine.Buffer) {
+	wd, gd, md := data(w)[:n], data(g)[:n], data(ms)[:n]
+	parallelFor(n, grainElems, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			gi := gd[i]
+			mi := rho*md[i] + (1-rho)*(gi*gi)
+			md[i] = mi
+			wd[i] -= lr * gi / (float32(math.Sqrt(float64(mi))) + eps)
+		}
+	})
+}
+
+func (*Backend) AdagradStep(n int, lr, eps float32, w, g, acc engine.Buffer) {
+	wd, gd, ad := data(w)[:n], data(g)[:n], data(acc)[:n]
+	parallelFor(n, grainElems, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			gi := gd[i]
+			a := ad[i] + gi*gi
+			ad[i] = a
+			wd[i] -= lr * gi / (float32(math.Sqrt(float64(a))) + eps)
+		}
+	})
+}
+
+func (*Backend) WeightDecay(n int, rate float32, w engine.Buffer) {
+	wd := data(w)[:n]
+	parallelFor(n, grainElems, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			wd[i] -= wd[i] * rate
+		}
+	})
+}

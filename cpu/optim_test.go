@@ -109,3 +109,33 @@ func TestAdamVectorMatchesScalar(t *testing.T) {
 		}
 	}
 }
+
+// TestOtherOptimizersKerasForm: two steps (g = 0.5 then -0.25, lr 0.1) of
+// RMSprop and Adagrad and one of AdamW, against numbers worked out by hand.
+func TestOtherOptimizersKerasForm(t *testing.T) {
+	mk := func(name string) engine.Optimizer {
+		o, err := engine.NewOptimizerFromConfig(engine.OptimizerConfig{Name: name, LR: 0.1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return o
+	}
+	for _, c := range []struct {
+		name  string
+		grads []float32
+		want  float64
+	}{
+		// ms = 0.1·0.25 = 0.025; w = 1 - 0.1·0.5/(√0.025 + 1e-7)
+		{"rmsprop", []float32{0.5}, 0.6837724339830356},
+		{"rmsprop", []float32{0.5, -0.25}, 0.8312143031814623},
+		// acc = 0.1 + 0.25; w = 1 - 0.1·0.5/(√0.35 + 1e-7)
+		{"adagrad", []float32{0.5}, 0.9154845888128602},
+		{"adagrad", []float32{0.5, -0.25}, 0.9544095299603312},
+		// w = 1 - 1·(0.1·0.004), then the Adam step of TestAdamKerasForm
+		{"adamw", []float32{0.5}, 0.8996006324515321},
+	} {
+		if got := runSteps(t, mk(c.name), c.grads); math.Abs(float64(got)-c.want) > 2e-7 {
+			t.Errorf("%s after %d steps: w = %.9f, want %.9f", c.name, len(c.grads), got, c.want)
+		}
+	}
+}

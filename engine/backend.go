@@ -140,6 +140,13 @@ type Backend interface {
 	// AdamStep (Keras 2 form): m = β1·m + (1-β1)·g; v = β2·v + (1-β2)·g²;
 	// w -= lrT·m/(√v + eps), with lrT = lr·√(1-β2ᵗ)/(1-β1ᵗ) computed by the caller.
 	AdamStep(n int, lrT, beta1, beta2, eps float32, w, g, m, v Buffer)
+	// RMSpropStep (Keras form, no momentum): ms = ρ·ms + (1-ρ)·g²;
+	// w -= lr·g/(√ms + eps).
+	RMSpropStep(n int, lr, rho, eps float32, w, g, ms Buffer)
+	// AdagradStep (Keras form): acc += g²; w -= lr·g/(√acc + eps).
+	AdagradStep(n int, lr, eps float32, w, g, acc Buffer)
+	// WeightDecay: w -= w·rate (AdamW's decoupled decay, rate = lr·decay).
+	WeightDecay(n int, rate float32, w Buffer)
 }
 
 // Factory makes a Backend; it fails when the device is absent.

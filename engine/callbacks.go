@@ -40,7 +40,12 @@ type ModelCheckpoint struct {
 	Monitor      string
 	Mode         string
 	SaveBestOnly bool
-	Log          io.Writer // where "Epoch 3: val_loss improved ..." lines go (nil: silent)
+	// Period saves every Period epochs (Keras's period; 0 or 1: every epoch).
+	Period int
+	// KeepLast keeps only the newest KeepLast files this callback wrote
+	// (0: keep all).
+	KeepLast int
+	Log      io.Writer // where "Epoch 3: val_loss improved ..." lines go (nil: silent)
 
 	best     float64
 	maximize bool
@@ -73,6 +78,9 @@ func (c *ModelCheckpoint) TrainBegin(*TrainState) error {
 }
 
 func (c *ModelCheckpoint) EpochEnd(s *TrainState, epoch int, logs Logs) error {
+	if c.Period > 1 && (epoch+1)%c.Period != 0 {
+		return nil
+	}
 	path, err := FormatTemplate(c.Path, epoch+1, logs)
 	if err != nil {
 		return fmt.Errorf("ModelCheckpoint: %w", err)
@@ -103,8 +111,18 @@ func (c *ModelCheckpoint) EpochEnd(s *TrainState, epoch int, logs Logs) error {
 	if err := s.Model.SaveWeights(path, map[string]string{"epoch": strconv.Itoa(epoch + 1)}); err != nil {
 		return fmt.Errorf("ModelCheckpoint: %w", err)
 	}
-	c.Saved = append(c.Saved, path)
+	if n := len(c.Saved); n == 0 || c.Saved[n-1] != path {
+		c.Saved = append(c.Saved, path)
+	}
 	c.Best = path
+	if c.KeepLast > 0 && len(c.Saved) > c.KeepLast {
+		for _, old := range c.Saved[:len(c.Saved)-c.KeepLast] {
+			if err := os.Remove(old); err != nil && !os.IsNotExist(err) {
+				return fmt.Errorf("ModelCheckpoint: %w", err)
+			}
+		}
+		c.Saved = append([]string(nil), c.Saved[len(c.Saved)-c.KeepLast:]...)
+	}
 	return nil
 }
 

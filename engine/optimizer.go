@@ -87,7 +87,102 @@ func (o *Adam) Step(b Backend, w, g Buffer, n int) {
 	b.AdamStep(n, o.LRT(o.iters), float32(o.Beta1), float32(o.Beta2), float32(o.Epsilon), w, g, o.m, o.v)
 }
 
-// NewOptimizer makes an optimizer by Keras name; lr 0 means its default.
+// RMSprop is Keras's RMSprop without momentum (lr 0.001, ρ 0.9, ε 1e-7):
+// ms = ρ·ms + (1-ρ)·g²; w -= lr·g/(√ms + ε).
+type RMSprop struct {
+	LR, Rho, Epsilon float64
+
+	ms    Buffer
+	iters int64
+}
+
+func (o *RMSprop) Name() string              { return "rmsprop" }
+func (o *RMSprop) LearningRate() float64     { return o.LR }
+func (o *RMSprop) SetLearningRate(v float64) { o.LR = v }
+func (o *RMSprop) Iterations() int64         { return o.iters }
+func (o *RMSprop) Step(b Backend, w, g Buffer, n int) {
+	if o.ms == nil {
+		o.ms = mustAllocZero(b, n)
+	}
+	b.RMSpropStep(n, float32(o.LR), float32(o.Rho), float32(o.Epsilon), w, g, o.ms)
+	o.iters++
+}
+
+// Adagrad is Keras's Adagrad (lr 0.001, initial accumulator 0.1, ε 1e-7):
+// acc += g²; w -= lr·g/(√acc + ε).
+type Adagrad struct {
+	LR, InitialAccumulator, Epsilon float64
+
+	acc   Buffer
+	iters int64
+}
+
+func (o *Adagrad) Name() string              { return "adagrad" }
+func (o *Adagrad) LearningRate() float64     { return o.LR }
+func (o *Adagrad) SetLearningRate(v float64) { o.LR = v }
+func (o *Adagrad) Iterations() int64         { return o.iters }
+func (o *Adagrad) Step(b Backend, w, g Buffer, n int) {
+	if o.acc == nil {
+		o.acc = mustAllocZero(b, n)
+		b.Fill(o.acc, float32(o.InitialAccumulator))
+	}
+	b.AdagradStep(n, float32(o.LR), float32(o.Epsilon), w, g, o.acc)
+	o.iters++
+}
+
+// AdamW is Keras's AdamW (weight_decay 0.004 by default): before each Adam
+// step, w -= w·(lr·weight_decay), decoupled from the gradient. Biases decay
+// too, as in Keras unless they are excluded by name.
+type AdamW struct {
+	Adam
+	WeightDecay float64
+}
+
+func (o *AdamW) Name() string { return "adamw" }
+func (o *AdamW) Step(b Backend, w, g Buffer, n int) {
+	b.WeightDecay(n, float32(o.LR)*float32(o.WeightDecay), w)
+	o.Adam.Step(b, w, g, n)
+}
+
+// OptimizerConfig holds every optimizer's hyper-parameters; zero means the
+// Keras default.
+type OptimizerConfig struct {
+	Name        string
+	LR          float64
+	Momentum    float64
+	Nesterov    bool
+	WeightDecay float64
+}
+
+// NewOptimizerFromConfig makes the optimizer c names.
+func NewOptimizerFromConfig(c OptimizerConfig) (Optimizer, error) {
+	if c.LR < 0 || math.IsNaN(c.LR) || math.IsInf(c.LR, 0) {
+		return nil, fmt.Errorf("learning rate must be a positive number, got %g", c.LR)
+	}
+	lr := c.LR
+	if lr == 0 {
+		lr = 0.001
+	}
+	switch c.Name {
+	case "rmsprop":
+		return &RMSprop{LR: lr, Rho: 0.9, Epsilon: 1e-7}, nil
+	case "adagrad":
+		return &Adagrad{LR: lr, InitialAccumulator: 0.1, Epsilon: 1e-7}, nil
+	case "adamw":
+		wd := c.WeightDecay
+		if wd == 0 {
+			wd = 0.004
+		}
+		if wd < 0 {
+			return nil, fmt.Errorf("weight decay must not be negative, got %g", wd)
+		}
+		return &AdamW{Adam: *NewAdam(lr), WeightDecay: wd}, nil
+	}
+	return NewOptimizer(c.Name, c.LR, c.Momentum, c.Nesterov)
+}
+
+// NewOptimizer makes an SGD or Adam optimizer by Keras name; lr 0 means its
+// default. NewOptimizerFromConfig knows every optimizer.
 func NewOptimizer(name string, lr, momentum float64, nesterov bool) (Optimizer, error) {
 	if lr < 0 || math.IsNaN(lr) || math.IsInf(lr, 0) {
 		return nil, fmt.Errorf("learning rate must be a positive number, got %g", lr)
@@ -101,7 +196,7 @@ func NewOptimizer(name string, lr, momentum float64, nesterov bool) (Optimizer, 
 	case "adam":
 		return NewAdam(lr), nil
 	}
-	return nil, fmt.Errorf("unknown optimizer %q (want sgd or adam)", name)
+	return nil, fmt.Errorf("unknown optimizer %q (want sgd, adam, adamw, rmsprop or adagrad)", name)
 }
 
 func mustAllocZero(b Backend, n int) Buffer {

@@ -27,6 +27,7 @@ type FitConfig struct {
 	Seed         uint64 // shuffling; weight init and dropout are seeded by the caller
 	MaxSteps     int    // stop after this many optimizer steps in total (0: no limit)
 	InitialEpoch int
+	Augment      *Augmentation // applied to training batches only (nil: none)
 	Callbacks    []Callback
 	Progress     Progress
 }
@@ -65,6 +66,13 @@ func Fit(m *Model, opt Optimizer, train, val Dataset, cfg FitConfig) (*History, 
 	order := make([]int, n)
 	x := make([]float32, cfg.BatchSize*train.Shape.Size())
 	t := make([]float32, cfg.BatchSize*train.Classes)
+	var scratch []float32
+	if cfg.Augment.Enabled() {
+		if len(train.Shape) != 3 {
+			return nil, fmt.Errorf("fit: augmentation needs (H, W, C) images, got %v", train.Shape)
+		}
+		scratch = make([]float32, train.Shape.Size())
+	}
 	seen := 0
 	metrics := func() Logs {
 		l, c := m.Metrics()
@@ -79,6 +87,13 @@ func Fit(m *Model, opt Optimizer, train, val Dataset, cfg FitConfig) (*History, 
 			r := rand.New(rand.NewPCG(cfg.Seed, uint64(epoch)+1))
 			r.Shuffle(n, func(i, j int) { order[i], order[j] = order[j], order[i] })
 		}
+		for _, c := range cfg.Callbacks {
+			if eb, ok := c.(EpochBeginner); ok {
+				if err := eb.EpochBegin(st, epoch); err != nil {
+					return st.History, err
+				}
+			}
+		}
 		if cfg.Progress != nil {
 			cfg.Progress.EpochBegin(epoch, cfg.Epochs, steps)
 		}
@@ -88,6 +103,10 @@ func Fit(m *Model, opt Optimizer, train, val Dataset, cfg FitConfig) (*History, 
 		for s := 0; s < steps; s++ {
 			idx := order[s*cfg.BatchSize : min(n, (s+1)*cfg.BatchSize)]
 			train.Gather(idx, x, t)
+			if scratch != nil {
+				sh := train.Shape
+				cfg.Augment.Apply(x, len(idx), sh[0], sh[1], sh[2], uint64(epoch), uint64(s), scratch)
+			}
 			m.TrainStep(opt, x, t, len(idx))
 			seen += len(idx)
 			if cfg.Progress != nil {
@@ -111,14 +130,18 @@ func Fit(m *Model, opt Optimizer, train, val Dataset, cfg FitConfig) (*History, 
 			}
 			return st.History, fmt.Errorf("epoch %d: training loss is %v; stopping (lower the learning rate)", epoch+1, logs["loss"])
 		}
+		var cbErr error
+		for _, c := range cfg.Callbacks {
+			if cbErr = c.EpochEnd(st, epoch, logs); cbErr != nil {
+				break
+			}
+		}
 		st.History.Append(epoch, logs, elapsed.Seconds())
 		if cfg.Progress != nil {
 			cfg.Progress.EpochEnd(epoch, logs, elapsed)
 		}
-		for _, c := range cfg.Callbacks {
-			if err := c.EpochEnd(st, epoch, logs); err != nil {
-				return st.History, err
-			}
+		if cbErr != nil {
+			return st.History, cbErr
 		}
 	}
 	for _, c := range cfg.Callbacks {

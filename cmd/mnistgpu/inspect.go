@@ -150,47 +150,7 @@ func readImages(file string, limit int) (engine.Dataset, []string, error) {
 	if err != nil {
 		return engine.Dataset{}, nil, fmt.Errorf("%s: neither an IDX image file nor a PNG/JPEG image: %v", file, err)
 	}
-	return engine.Dataset{Images: toMNIST(img), Labels: []uint8{0}, Shape: engine.Shape{28, 28, 1}, Classes: 10}, []string{file}, nil
-}
-
-// toMNIST converts an image to 28×28 grey, white digit on black as MNIST:
-// luminance, inverted when the background (the border) is light, area-averaged.
-func toMNIST(img image.Image) []uint8 {
-	b := img.Bounds()
-	w, h := b.Dx(), b.Dy()
-	grey := make([]float64, w*h)
-	var border, nb float64
-	for y := 0; y < h; y++ {
-		for x := 0; x < w; x++ {
-			r, g, bl, _ := img.At(b.Min.X+x, b.Min.Y+y).RGBA()
-			v := (0.299*float64(r) + 0.587*float64(g) + 0.114*float64(bl)) / 65535
-			grey[y*w+x] = v
-			if x == 0 || y == 0 || x == w-1 || y == h-1 {
-				border += v
-				nb++
-			}
-		}
-	}
-	invert := border/nb > 0.5
-	out := make([]uint8, 784)
-	for oy := 0; oy < 28; oy++ {
-		for ox := 0; ox < 28; ox++ {
-			y0, y1 := oy*h/28, max((oy+1)*h/28, oy*h/28+1)
-			x0, x1 := ox*w/28, max((ox+1)*w/28, ox*w/28+1)
-			var s float64
-			for y := y0; y < min(y1, h); y++ {
-				for x := x0; x < min(x1, w); x++ {
-					s += grey[y*w+x]
-				}
-			}
-			v := s / float64((min(y1, h)-y0)*(min(x1, w)-x0))
-			if invert {
-				v = 1 - v
-			}
-			out[oy*28+ox] = uint8(v*255 + 0.5)
-		}
-	}
-	return out
+	return engine.Dataset{Images: mnist.FromImage(img), Labels: []uint8{0}, Shape: engine.Shape{28, 28, 1}, Classes: 10}, []string{file}, nil
 }
 
 func dataCommand() *cli.Command {

@@ -98,3 +98,39 @@ func TestReadOnlyOutputFailsBeforeTraining(t *testing.T) {
 		t.Error("training into a read-only folder started")
 	}
 }
+
+func TestTrainingFeatures(t *testing.T) {
+	out := t.TempDir()
+	err := run("train", "--model", "mlp", "--data-dir", small, "--no-verify", "--quiet", "--out", out,
+		"--epochs", "4", "--optimizer", "rmsprop", "--lr", "0.002", "--lr-schedule", "step:2:0.5",
+		"--rotation", "10", "--zoom", "0.1", "--width-shift", "2", "--early-stopping", "3", "--restore-best-weights",
+		"--save-best-only=false", "--keep-last", "1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(filepath.Join(out, "history.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := engine.ReadHistoryJSON("history.json", f)
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for e, want := range []float64{0.002, 0.002, 0.001, 0.001} {
+		if got := h.Logs[e]["lr"]; got != want {
+			t.Errorf("epoch %d: lr %g, want %g (step:2:0.5)", e, got, want)
+		}
+	}
+	ckpts, _ := filepath.Glob(filepath.Join(out, "weights0.*"))
+	if len(ckpts) != 1 || !strings.Contains(ckpts[0], "weights0.04-") {
+		t.Errorf("--keep-last 1 left %v", ckpts)
+	}
+	for _, args := range [][]string{{"--lr-schedule", "linear"}, {"--zoom", "1.5"}, {"--rotation", "-3"}, {"--optimizer", "adamw", "--weight-decay", "-1"}} {
+		err := run(append([]string{"train", "--model", "mlp"}, args...)...)
+		var ec cli.ExitCoder
+		if !errors.As(err, &ec) || ec.ExitCode() != 2 {
+			t.Errorf("%v: %v, want exit code 2", args, err)
+		}
+	}
+}

@@ -21,13 +21,14 @@ type bar struct {
 	pb    *progressbar.ProgressBar
 	start time.Time
 	last  time.Time
-	steps int
+	steps int // in an epoch
+	done  int // steps run so far in this epoch
 }
 
 func newBar(w io.Writer, quiet bool, batch int) *bar { return &bar{w: w, quiet: quiet, batch: batch} }
 
 func (b *bar) EpochBegin(epoch, epochs, steps int) {
-	b.steps, b.start, b.last = steps, time.Now(), time.Time{}
+	b.steps, b.done, b.start, b.last = steps, 0, time.Now(), time.Time{}
 	fmt.Fprintf(b.w, "Epoch %d/%d\n", epoch+1, epochs)
 	if b.quiet {
 		return
@@ -43,6 +44,7 @@ func (b *bar) EpochBegin(epoch, epochs, steps int) {
 }
 
 func (b *bar) BatchEnd(step int, metrics func() engine.Logs) {
+	b.done = step
 	if b.pb == nil {
 		return
 	}
@@ -60,8 +62,8 @@ func (b *bar) EpochEnd(epoch int, logs engine.Logs, elapsed time.Duration) {
 		fmt.Fprintln(b.w)
 		b.pb = nil
 	}
-	per := elapsed / time.Duration(max(b.steps, 1))
-	fmt.Fprintf(b.w, "%d/%d - %.0fs - %s/step - %s\n", b.steps, b.steps, elapsed.Seconds(), per.Round(time.Millisecond), formatLogs(logs))
+	per := elapsed / time.Duration(max(b.done, 1))
+	fmt.Fprintf(b.w, "%d/%d - %.0fs - %s/step - %s\n", b.done, b.steps, elapsed.Seconds(), per.Round(time.Millisecond), formatLogs(logs))
 }
 
 // formatLogs writes "loss: 0.1234 - accuracy: 0.9612 - val_loss: ..." in Keras order.
@@ -71,6 +73,9 @@ func formatLogs(l engine.Logs) string {
 		keys = append(keys, k)
 	}
 	rank := func(k string) int {
+		if k == "lr" {
+			return 4
+		}
 		r := 0
 		if strings.HasPrefix(k, "val_") {
 			r += 2

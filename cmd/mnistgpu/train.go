@@ -19,7 +19,16 @@ func trainCommand() *cli.Command {
 		&cli.IntFlag{Name: "epochs", Value: 3, EnvVars: []string{"MNISTGPU_EPOCHS"}, Usage: "epochs to train (the report used 100)"},
 		&cli.IntFlag{Name: "batch-size", Value: 64, EnvVars: []string{"MNISTGPU_BATCH_SIZE"}, Usage: "samples per step"},
 		&cli.Float64Flag{Name: "lr", Usage: "learning rate (default: the optimizer's Keras default, adam 0.001, sgd 0.01; the report used adam 0.01)"},
-		&cli.StringFlag{Name: "optimizer", Value: "adam", Usage: "adam or sgd"},
+		&cli.StringFlag{Name: "optimizer", Value: "adam", Usage: "adam, sgd, adamw, rmsprop or adagrad (Keras forms)"},
+		&cli.Float64Flag{Name: "weight-decay", Usage: "AdamW's decoupled weight decay (default 0.004)"},
+		&cli.StringFlag{Name: "lr-schedule", Usage: "per-epoch learning rate: step:EVERY:FACTOR, exp:RATE, cosine[:WARMUP[:MIN_LR]] or values:LR1,LR2,..."},
+		&cli.IntFlag{Name: "reduce-lr-on-plateau", Usage: "multiply the rate by --reduce-lr-factor after this many epochs without improvement of --monitor (0: off)"},
+		&cli.Float64Flag{Name: "reduce-lr-factor", Value: 0.1, Usage: "factor for --reduce-lr-on-plateau"},
+		&cli.Float64Flag{Name: "min-lr", Usage: "lower bound for --reduce-lr-on-plateau"},
+		&cli.Float64Flag{Name: "rotation", Usage: "augmentation: random rotation range in degrees"},
+		&cli.Float64Flag{Name: "width-shift", Usage: "augmentation: random horizontal shift (fraction of the width if < 1, else pixels)"},
+		&cli.Float64Flag{Name: "height-shift", Usage: "augmentation: random vertical shift (fraction or pixels)"},
+		&cli.Float64Flag{Name: "zoom", Usage: "augmentation: random zoom range (zoom in [1-z, 1+z])"},
 		&cli.Float64Flag{Name: "momentum", Usage: "SGD momentum"},
 		&cli.BoolFlag{Name: "nesterov", Usage: "SGD with Nesterov momentum"},
 		&cli.StringFlag{Name: "activation", Usage: "replace the hidden layers' activation (relu, sigmoid, tanh, leaky_relu)"},
@@ -37,6 +46,10 @@ func trainCommand() *cli.Command {
 		&cli.StringFlag{Name: "mode", Value: "auto", Usage: "auto, min or max for --monitor"},
 		&cli.BoolFlag{Name: "save-best-only", Value: true, Usage: "checkpoint only when --monitor improves"},
 		&cli.IntFlag{Name: "early-stopping", Usage: "stop after this many epochs without improvement of --monitor (0: off)"},
+		&cli.Float64Flag{Name: "min-delta", Usage: "smallest change of --monitor that counts as an improvement (early stopping)"},
+		&cli.BoolFlag{Name: "restore-best-weights", Usage: "early stopping: end with the best epoch's weights"},
+		&cli.IntFlag{Name: "checkpoint-period", Value: 1, Usage: "write checkpoints every N epochs"},
+		&cli.IntFlag{Name: "keep-last", Usage: "keep only the newest N checkpoint files (0: all)"},
 		&cli.StringFlag{Name: "init-weights", Usage: "start from these weights (safetensors, Keras layout)"},
 		&cli.StringFlag{Name: "save-weights", Usage: "write the final weights here (default: <out>/final.safetensors)"},
 		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "one line per epoch, no progress bar"},
@@ -68,9 +81,24 @@ func runTrain(c *cli.Context) error {
 	if err != nil {
 		return usageError("--loss: %v", err)
 	}
-	opt, err := engine.NewOptimizer(c.String("optimizer"), c.Float64("lr"), c.Float64("momentum"), c.Bool("nesterov"))
+	opt, err := engine.NewOptimizerFromConfig(engine.OptimizerConfig{Name: c.String("optimizer"), LR: c.Float64("lr"),
+		Momentum: c.Float64("momentum"), Nesterov: c.Bool("nesterov"), WeightDecay: c.Float64("weight-decay")})
 	if err != nil {
 		return usageError("%v", err)
+	}
+	aug := &engine.Augmentation{Rotation: c.Float64("rotation"), WidthShift: c.Float64("width-shift"),
+		HeightShift: c.Float64("height-shift"), Zoom: c.Float64("zoom"), Seed: c.Uint64("seed")}
+	if err := aug.Validate(); err != nil {
+		return usageError("%v", err)
+	}
+	if c.Int("checkpoint-period") < 1 || c.Int("keep-last") < 0 || c.Int("reduce-lr-on-plateau") < 0 || c.Int("early-stopping") < 0 {
+		return usageError("--checkpoint-period must be at least 1; --keep-last, --reduce-lr-on-plateau and --early-stopping not negative")
+	}
+	var schedule engine.Schedule
+	if spec := c.String("lr-schedule"); spec != "" {
+		if schedule, err = engine.ParseSchedule(spec, opt.LearningRate(), epochs); err != nil {
+			return usageError("--lr-schedule: %v", err)
+		}
 	}
 	switch c.String("split") {
 	case engine.SplitTail, engine.SplitRandom, engine.SplitStratified:
@@ -118,16 +146,24 @@ func runTrain(c *cli.Context) error {
 	var ckpt *engine.ModelCheckpoint
 	if t := c.String("checkpoint"); t != "" {
 		ckpt = &engine.ModelCheckpoint{Path: filepath.Join(out, t), Monitor: c.String("monitor"), Mode: c.String("mode"),
-			SaveBestOnly: c.Bool("save-best-only"), Log: io.Discard}
+			SaveBestOnly: c.Bool("save-best-only"), Period: c.Int("checkpoint-period"), KeepLast: c.Int("keep-last"), Log: io.Discard}
 		callbacks = append(callbacks, ckpt)
 	}
+	if schedule != nil {
+		callbacks = append(callbacks, &engine.LearningRateScheduler{Schedule: schedule})
+	}
+	if p := c.Int("reduce-lr-on-plateau"); p > 0 {
+		callbacks = append(callbacks, &engine.ReduceLROnPlateau{Monitor: c.String("monitor"), Mode: c.String("mode"),
+			Factor: c.Float64("reduce-lr-factor"), Patience: p, MinDelta: 1e-4, MinLR: c.Float64("min-lr"), Log: log})
+	}
 	if p := c.Int("early-stopping"); p > 0 {
-		callbacks = append(callbacks, &engine.EarlyStopping{Monitor: c.String("monitor"), Mode: c.String("mode"), Patience: p, Log: log})
+		callbacks = append(callbacks, &engine.EarlyStopping{Monitor: c.String("monitor"), Mode: c.String("mode"), Patience: p,
+			MinDelta: c.Float64("min-delta"), RestoreBestWeights: c.Bool("restore-best-weights"), Log: log})
 	}
 	start := time.Now()
 	hist, fitErr := engine.Fit(m, opt, train, val, engine.FitConfig{
 		Epochs: epochs, BatchSize: batch, Shuffle: c.Bool("shuffle"), Seed: seed,
-		MaxSteps: c.Int("max-steps"), Callbacks: callbacks, Progress: newBar(log, c.Bool("quiet"), batch),
+		MaxSteps: c.Int("max-steps"), Callbacks: callbacks, Progress: newBar(log, c.Bool("quiet"), batch), Augment: aug,
 	})
 	if hist != nil && len(hist.Logs) > 0 {
 		if err := writeHistory(out, hist); err != nil {
@@ -147,7 +183,7 @@ func runTrain(c *cli.Context) error {
 	testLoss, testAcc := engine.Evaluate(m, data.Test, batch)
 	fmt.Printf("\nTrained %d epochs in %.1fs on %s.\n", len(hist.Logs), time.Since(start).Seconds(), be.Name())
 	fmt.Printf("final weights:   %s  test loss %.4f  test accuracy %.4f\n", final, testLoss, testAcc)
-	if ckpt != nil && ckpt.Best != "" {
+	if ckpt != nil && ckpt.Best != "" && ckpt.SaveBestOnly {
 		if err := m.LoadWeights(ckpt.Best); err != nil {
 			return err
 		}

@@ -275,4 +275,32 @@ func (RefBackend) AdamStep(n int, lrT, beta1, beta2, eps float32, w, g, m, v eng
 	put(v, vv)
 }
 
+func (RefBackend) RMSpropStep(n int, lr, rho, eps float32, w, g, ms engine.Buffer) {
+	wv, gv, mv := get(w, n), get(g, n), get(ms, n)
+	for i := range wv {
+		mv[i] = float64(rho)*mv[i] + (1-float64(rho))*gv[i]*gv[i]
+		wv[i] -= float64(lr) * gv[i] / (math.Sqrt(mv[i]) + float64(eps))
+	}
+	put(w, wv)
+	put(ms, mv)
+}
+
+func (RefBackend) AdagradStep(n int, lr, eps float32, w, g, acc engine.Buffer) {
+	wv, gv, av := get(w, n), get(g, n), get(acc, n)
+	for i := range wv {
+		av[i] += gv[i] * gv[i]
+		wv[i] -= float64(lr) * gv[i] / (math.Sqrt(av[i]) + float64(eps))
+	}
+	put(w, wv)
+	put(acc, av)
+}
+
+func (RefBackend) WeightDecay(n int, rate float32, w engine.Buffer) {
+	wv := get(w, n)
+	for i := range wv {
+		wv[i] -= wv[i] * float64(rate)
+	}
+	put(w, wv)
+}
+
 var _ engine.Backend = RefBackend{}

@@ -350,6 +350,16 @@ func cases() []kase {
 				init: [][]float32{w, g, m}, check: []int{0, 2},
 				run: func(b engine.Backend, x []engine.Buffer) { b.SGDStep(n, 0.1, c.mom, c.nesterov, x[0], x[1], x[2]) }})
 		}
+		ks = append(ks,
+			kase{op: "RMSpropStep", shape: fmt.Sprintf("n=%d", n), atol: elemAtol, rtol: elemRtol,
+				init: [][]float32{w, g, v}, check: []int{0, 2},
+				run: func(b engine.Backend, x []engine.Buffer) { b.RMSpropStep(n, 0.001, 0.9, 1e-7, x[0], x[1], x[2]) }},
+			kase{op: "AdagradStep", shape: fmt.Sprintf("n=%d", n), atol: elemAtol, rtol: elemRtol,
+				init: [][]float32{w, g, v}, check: []int{0, 2},
+				run: func(b engine.Backend, x []engine.Buffer) { b.AdagradStep(n, 0.01, 1e-7, x[0], x[1], x[2]) }},
+			kase{op: "WeightDecay", shape: fmt.Sprintf("n=%d", n), atol: elemAtol, rtol: elemRtol,
+				init: [][]float32{w}, check: []int{0},
+				run: func(b engine.Backend, x []engine.Buffer) { b.WeightDecay(n, 0.004*0.001, x[0]) }})
 		ks = append(ks, kase{op: "AdamStep", shape: fmt.Sprintf("n=%d", n), atol: elemAtol, rtol: elemRtol,
 			init: [][]float32{w, g, m, v}, check: []int{0, 2, 3},
 			run: func(b engine.Backend, x []engine.Buffer) {

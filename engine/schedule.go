@@ -1,0 +1,222 @@
+package engine
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+)
+
+// Schedule gives the learning rate of each epoch (0-based), like the
+// function passed to keras.callbacks.LearningRateScheduler.
+type Schedule interface {
+	LR(epoch int) float64
+	String() string
+}
+
+// StepDecay: lr·factor^⌊epoch/every⌋.
+type StepDecay struct {
+	Initial, Factor float64
+	Every           int
+}
+
+func (s StepDecay) LR(epoch int) float64 {
+	return s.Initial * math.Pow(s.Factor, float64(epoch/s.Every))
+}
+func (s StepDecay) String() string { return fmt.Sprintf("step(every %d, ×%g)", s.Every, s.Factor) }
+
+// ExponentialDecay: lr·rate^epoch.
+type ExponentialDecay struct{ Initial, Rate float64 }
+
+func (s ExponentialDecay) LR(epoch int) float64 { return s.Initial * math.Pow(s.Rate, float64(epoch)) }
+func (s ExponentialDecay) String() string       { return fmt.Sprintf("exponential(×%g per epoch)", s.Rate) }
+
+// CosineDecay warms up linearly over Warmup epochs to Initial, then follows a
+// half cosine from Initial down to MinLR at the last of Epochs epochs.
+type CosineDecay struct {
+	Initial, MinLR float64
+	Epochs, Warmup int
+}
+
+func (s CosineDecay) LR(epoch int) float64 {
+	if epoch < s.Warmup {
+		return s.Initial * float64(epoch+1) / float64(s.Warmup)
+	}
+	span := s.Epochs - s.Warmup - 1
+	if span <= 0 {
+		return s.Initial
+	}
+	t := math.Min(float64(epoch-s.Warmup)/float64(span), 1)
+	return s.MinLR + (s.Initial-s.MinLR)*(1+math.Cos(math.Pi*t))/2
+}
+func (s CosineDecay) String() string {
+	return fmt.Sprintf("cosine(warm-up %d, %d epochs, min %g)", s.Warmup, s.Epochs, s.MinLR)
+}
+
+// Values is an explicit per-epoch list; the last value holds afterwards.
+type Values []float64
+
+func (s Values) LR(epoch int) float64 { return s[min(epoch, len(s)-1)] }
+func (s Values) String() string       { return fmt.Sprintf("values%v", []float64(s)) }
+
+// ParseSchedule reads a schedule: "step:EVERY:FACTOR", "exp:RATE",
+// "cosine[:WARMUP[:MIN_LR]]" or "values:LR1,LR2,...". initial is the base
+// rate and epochs the run's length (for cosine).
+func ParseSchedule(spec string, initial float64, epochs int) (Schedule, error) {
+	parts := strings.Split(spec, ":")
+	num := func(i int, def float64) (float64, error) {
+		if i >= len(parts) {
+			return def, nil
+		}
+		v, err := strconv.ParseFloat(parts[i], 64)
+		if err != nil || v < 0 || math.IsInf(v, 0) || math.IsNaN(v) {
+			return 0, fmt.Errorf("schedule %q: %q is not a non-negative number", spec, parts[i])
+		}
+		return v, nil
+	}
+	switch parts[0] {
+	case "step":
+		every, err := num(1, 10)
+		if err != nil {
+			return nil, err
+		}
+		factor, err := num(2, 0.5)
+		if err != nil {
+			return nil, err
+		}
+		if every < 1 {
+			return nil, fmt.Errorf("schedule %q: EVERY must be at least 1", spec)
+		}
+		return StepDecay{Initial: initial, Factor: factor, Every: int(every)}, nil
+	case "exp":
+		rate, err := num(1, 0.9)
+		if err != nil {
+			return nil, err
+		}
+		return ExponentialDecay{Initial: initial, Rate: rate}, nil
+	case "cosine":
+		warm, err := num(1, 0)
+		if err != nil {
+			return nil, err
+		}
+		minLR, err := num(2, 0)
+		if err != nil {
+			return nil, err
+		}
+		return CosineDecay{Initial: initial, MinLR: minLR, Epochs: epochs, Warmup: int(warm)}, nil
+	case "values":
+		if len(parts) != 2 || parts[1] == "" {
+			return nil, fmt.Errorf("schedule %q: want values:LR1,LR2,...", spec)
+		}
+		var vs Values
+		for _, f := range strings.Split(parts[1], ",") {
+			v, err := strconv.ParseFloat(f, 64)
+			if err != nil || !(v > 0) || math.IsInf(v, 0) {
+				return nil, fmt.Errorf("schedule %q: %q is not a positive learning rate", spec, f)
+			}
+			vs = append(vs, v)
+		}
+		return vs, nil
+	}
+	return nil, fmt.Errorf("unknown schedule %q (want step:EVERY:FACTOR, exp:RATE, cosine[:WARMUP[:MIN_LR]] or values:LR1,LR2,...)", spec)
+}
+
+// EpochBeginner is a Callback that also acts before each epoch.
+type EpochBeginner interface {
+	EpochBegin(s *TrainState, epoch int) error
+}
+
+// LearningRateScheduler is keras.callbacks.LearningRateScheduler: it sets the
+// optimizer's rate from Schedule before each epoch and logs it as "lr".
+type LearningRateScheduler struct {
+	Schedule Schedule
+}
+
+func (c *LearningRateScheduler) TrainBegin(*TrainState) error { return nil }
+func (c *LearningRateScheduler) TrainEnd(*TrainState) error   { return nil }
+func (c *LearningRateScheduler) EpochBegin(s *TrainState, epoch int) error {
+	lr := c.Schedule.LR(epoch)
+	if !(lr > 0) || math.IsInf(lr, 0) {
+		return fmt.Errorf("LearningRateScheduler: schedule %v gives learning rate %g at epoch %d", c.Schedule, lr, epoch+1)
+	}
+	s.Optimizer.SetLearningRate(lr)
+	return nil
+}
+func (c *LearningRateScheduler) EpochEnd(s *TrainState, _ int, logs Logs) error {
+	logs["lr"] = s.Optimizer.LearningRate()
+	return nil
+}
+
+// ReduceLROnPlateau is keras.callbacks.ReduceLROnPlateau: when Monitor has
+// not improved by MinDelta for Patience epochs, multiply the rate by Factor
+// (not below MinLR), then wait Cooldown epochs before counting again.
+type ReduceLROnPlateau struct {
+	Monitor  string
+	Mode     string
+	Factor   float64 // Keras default 0.1
+	Patience int     // Keras default 10
+	MinDelta float64 // Keras default 1e-4
+	Cooldown int
+	MinLR    float64
+	Log      io.Writer
+
+	best     float64
+	maximize bool
+	wait     int
+	cooldown int
+}
+
+func (c *ReduceLROnPlateau) TrainBegin(*TrainState) error {
+	if c.Monitor == "" {
+		c.Monitor = "val_loss"
+	}
+	if !(c.Factor > 0 && c.Factor < 1) {
+		return fmt.Errorf("ReduceLROnPlateau: factor must be in (0, 1), got %g", c.Factor)
+	}
+	var err error
+	if c.maximize, err = monitorMode(c.Mode, c.Monitor); err != nil {
+		return fmt.Errorf("ReduceLROnPlateau: %w", err)
+	}
+	c.best, c.wait, c.cooldown = math.Inf(1), 0, 0
+	if c.maximize {
+		c.best = math.Inf(-1)
+	}
+	return nil
+}
+
+func (c *ReduceLROnPlateau) TrainEnd(*TrainState) error { return nil }
+
+func (c *ReduceLROnPlateau) EpochEnd(s *TrainState, epoch int, logs Logs) error {
+	logs["lr"] = s.Optimizer.LearningRate()
+	cur, ok := logs[c.Monitor]
+	if !ok {
+		return nil
+	}
+	if c.cooldown > 0 {
+		c.cooldown--
+		c.wait = 0
+	}
+	improved := cur < c.best-c.MinDelta
+	if c.maximize {
+		improved = cur > c.best+c.MinDelta
+	}
+	switch {
+	case improved:
+		c.best, c.wait = cur, 0
+	case c.cooldown == 0:
+		c.wait++
+		if c.wait >= c.Patience {
+			old := s.Optimizer.LearningRate()
+			if old > c.MinLR {
+				lr := math.Max(old*c.Factor, c.MinLR)
+				s.Optimizer.SetLearningRate(lr)
+				if c.Log != nil {
+					fmt.Fprintf(c.Log, "Epoch %d: ReduceLROnPlateau reducing learning rate to %g.\n", epoch+1, lr)
+				}
+				c.cooldown, c.wait = c.Cooldown, 0
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,74 @@
+package engine
+
+import (
+	"math"
+	"testing"
+)
+
+type fakeOpt struct{ lr float64 }
+
+func (o *fakeOpt) Name() string                      { return "fake" }
+func (o *fakeOpt) Step(Backend, Buffer, Buffer, int) {}
+func (o *fakeOpt) LearningRate() float64             { return o.lr }
+func (o *fakeOpt) SetLearningRate(v float64)         { o.lr = v }
+func (o *fakeOpt) Iterations() int64                 { return 0 }
+
+func TestSchedules(t *testing.T) {
+	for _, c := range []struct {
+		spec string
+		want []float64 // epochs 0..4
+	}{
+		{"step:2:0.5", []float64{0.1, 0.1, 0.05, 0.05, 0.025}},
+		{"exp:0.5", []float64{0.1, 0.05, 0.025, 0.0125, 0.00625}},
+		{"values:0.3,0.2", []float64{0.3, 0.2, 0.2, 0.2, 0.2}},
+		// warm-up 2: 0.05, 0.1; then cosine over epochs 2..4 down to 0.
+		{"cosine:2", []float64{0.05, 0.1, 0.1, 0.05, 0}},
+	} {
+		s, err := ParseSchedule(c.spec, 0.1, 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for e, w := range c.want {
+			if got := s.LR(e); math.Abs(got-w) > 1e-12 {
+				t.Errorf("%s epoch %d: %g, want %g", c.spec, e, got, w)
+			}
+		}
+	}
+	for _, bad := range []string{"step:0", "exp:x", "values:", "values:0.1,-1", "linear"} {
+		if _, err := ParseSchedule(bad, 0.1, 5); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+	o := &fakeOpt{lr: 1}
+	st := &TrainState{Optimizer: o}
+	lrs := &LearningRateScheduler{Schedule: StepDecay{Initial: 0.1, Factor: 0.1, Every: 1}}
+	lrs.EpochBegin(st, 2)
+	if math.Abs(o.lr-0.001) > 1e-15 {
+		t.Errorf("scheduler set lr %g, want 0.001", o.lr)
+	}
+}
+
+// TestReduceLROnPlateauScripted: val_loss improves twice then stalls; with
+// patience 2 the rate drops ×0.1 after the second flat epoch. As in Keras,
+// the cooldown counter is decremented before the check, so a cooldown of 1
+// only resets the wait once: the next drop comes two epochs later. The rate
+// stops at min_lr.
+func TestReduceLROnPlateauScripted(t *testing.T) {
+	o := &fakeOpt{lr: 0.1}
+	st := &TrainState{Optimizer: o}
+	c := &ReduceLROnPlateau{Factor: 0.1, Patience: 2, MinDelta: 1e-4, Cooldown: 1, MinLR: 1e-4}
+	if err := c.TrainBegin(st); err != nil {
+		t.Fatal(err)
+	}
+	want := []float64{0.1, 0.1, 0.1, 0.01, 0.01, 0.001, 0.001, 1e-4, 1e-4, 1e-4, 1e-4}
+	for e, v := range []float64{1, 0.5, 0.5, 0.50001, 0.6, 0.5, 0.5, 0.6, 0.5, 0.5, 0.5} {
+		logs := Logs{"val_loss": v}
+		c.EpochEnd(st, e, logs)
+		if math.Abs(o.lr-want[e]) > 1e-12 {
+			t.Fatalf("epoch %d: lr %g, want %g", e, o.lr, want[e])
+		}
+		if logs["lr"] == 0 {
+			t.Fatal("lr not logged")
+		}
+	}
+}

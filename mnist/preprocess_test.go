@@ -1,0 +1,56 @@
+package mnist
+
+import (
+	"image"
+	"image/color"
+	"math"
+	"testing"
+)
+
+// A dark, thick, off-centre "7" on a white 300×200 page must come out as
+// MNIST does: white ink on black, bounding box 20 pixels on its long side,
+// centre of mass at (14, 14).
+func TestFromImageLikeMNIST(t *testing.T) {
+	img := image.NewGray(image.Rect(0, 0, 300, 200))
+	for i := range img.Pix {
+		img.Pix[i] = 235
+	}
+	ink := color.Gray{Y: 20}
+	for x := 40; x < 140; x++ { // the top bar
+		for y := 30; y < 45; y++ {
+			img.SetGray(x, y, ink)
+		}
+	}
+	for y := 45; y < 170; y++ { // the stem, slanting left
+		xc := 130 - (y-45)*50/125
+		for x := xc - 8; x < xc+8; x++ {
+			img.SetGray(x, y, ink)
+		}
+	}
+	px := FromImage(img)
+	var m, cy, cx float64
+	r0, c0, r1, c1 := 28, 28, -1, -1
+	for r := 0; r < 28; r++ {
+		for c := 0; c < 28; c++ {
+			v := float64(px[r*28+c])
+			if v > 0 {
+				r0, c0, r1, c1 = min(r0, r), min(c0, c), max(r1, r), max(c1, c)
+			}
+			m += v
+			cy += v * (float64(r) + 0.5)
+			cx += v * (float64(c) + 0.5)
+		}
+	}
+	if px[0] != 0 || px[783] != 0 {
+		t.Errorf("background not black: corners %d, %d", px[0], px[783])
+	}
+	if hgt, wid := r1-r0+1, c1-c0+1; max(hgt, wid) != 20 {
+		t.Errorf("ink bounding box %d×%d, want 20 on the long side", hgt, wid)
+	}
+	if math.Abs(cy/m-14) > 1 || math.Abs(cx/m-14) > 1 {
+		t.Errorf("centre of mass (%.2f, %.2f), want (14, 14) within a pixel", cy/m, cx/m)
+	}
+	if FromImage(image.NewGray(image.Rect(0, 0, 10, 10)))[400] != 0 {
+		t.Error("a blank image did not give a blank digit")
+	}
+}
