@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"strings"
 )
@@ -370,4 +371,18 @@ func (m *Model) FLOPs() (forward, training float64) {
 		first = false
 	}
 	return forward, training
+}
+
+// NonFiniteLayer names the first parameter ("<layer>.kernel") holding a NaN
+// or infinite value, or "" if every weight is finite.
+func (m *Model) NonFiniteLayer() string {
+	w := m.HostWeights()
+	for _, p := range m.params {
+		for _, v := range w[p.offset : p.offset+p.Size()] {
+			if v != v || v > math.MaxFloat32 || v < -math.MaxFloat32 {
+				return m.paramName(p)
+			}
+		}
+	}
+	return ""
 }

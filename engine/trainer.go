@@ -30,6 +30,30 @@ type FitConfig struct {
 	Augment      *Augmentation // applied to training batches only (nil: none)
 	Callbacks    []Callback
 	Progress     Progress
+	// History to continue (a resumed run); nil starts a new one.
+	History *History
+	// AfterEpoch runs after each epoch is recorded in the history (the CLI
+	// saves the training state there).
+	AfterEpoch func(st *TrainState, epoch int) error
+	// CheckEvery is how often, in steps, the loss is read to stop on NaN or
+	// Inf (0: every step, which syncs the device each step).
+	CheckEvery int
+}
+
+// NonFiniteError reports a NaN or infinite loss: where it appeared and the
+// first layer whose weights are no longer finite ("" if all still are).
+type NonFiniteError struct {
+	Epoch, Step int // 1-based epoch, 1-based step within it
+	Loss        float64
+	Layer       string
+}
+
+func (e *NonFiniteError) Error() string {
+	where := "every weight is still finite (the forward pass overflowed)"
+	if e.Layer != "" {
+		where = "the first non-finite weights are in " + e.Layer
+	}
+	return fmt.Sprintf("epoch %d, step %d: training loss is %v; %s; stopping (lower the learning rate)", e.Epoch, e.Step, e.Loss, where)
 }
 
 // TrainState is what callbacks see and may change.
@@ -55,7 +79,10 @@ func Fit(m *Model, opt Optimizer, train, val Dataset, cfg FitConfig) (*History, 
 		return nil, fmt.Errorf("fit: data of shape %v with %d classes does not fit a model of input %v and %d outputs",
 			train.Shape, train.Classes, m.Input, m.OutputShape().Size())
 	}
-	st := &TrainState{Model: m, Optimizer: opt, History: &History{}}
+	st := &TrainState{Model: m, Optimizer: opt, History: cfg.History}
+	if st.History == nil {
+		st.History = &History{}
+	}
 	for _, c := range cfg.Callbacks {
 		if err := c.TrainBegin(st); err != nil {
 			return st.History, err
@@ -109,6 +136,11 @@ func Fit(m *Model, opt Optimizer, train, val Dataset, cfg FitConfig) (*History, 
 			}
 			m.TrainStep(opt, x, t, len(idx))
 			seen += len(idx)
+			if every := max(cfg.CheckEvery, 1); (s+1)%every == 0 || s == steps-1 {
+				if l, _ := m.Metrics(); math.IsNaN(l) || math.IsInf(l, 0) {
+					return st.History, &NonFiniteError{Epoch: epoch + 1, Step: s + 1, Loss: l, Layer: m.NonFiniteLayer()}
+				}
+			}
 			if cfg.Progress != nil {
 				cfg.Progress.BatchEnd(s+1, metrics)
 			}
@@ -123,13 +155,6 @@ func Fit(m *Model, opt Optimizer, train, val Dataset, cfg FitConfig) (*History, 
 			logs["val_loss"], logs["val_accuracy"] = vl, va
 		}
 		elapsed := time.Since(start)
-		if math.IsNaN(logs["loss"]) || math.IsInf(logs["loss"], 0) {
-			st.History.Append(epoch, logs, elapsed.Seconds())
-			if cfg.Progress != nil {
-				cfg.Progress.EpochEnd(epoch, logs, elapsed)
-			}
-			return st.History, fmt.Errorf("epoch %d: training loss is %v; stopping (lower the learning rate)", epoch+1, logs["loss"])
-		}
 		var cbErr error
 		for _, c := range cfg.Callbacks {
 			if cbErr = c.EpochEnd(st, epoch, logs); cbErr != nil {
@@ -142,6 +167,11 @@ func Fit(m *Model, opt Optimizer, train, val Dataset, cfg FitConfig) (*History, 
 		}
 		if cbErr != nil {
 			return st.History, cbErr
+		}
+		if cfg.AfterEpoch != nil {
+			if err := cfg.AfterEpoch(st, epoch); err != nil {
+				return st.History, err
+			}
 		}
 	}
 	for _, c := range cfg.Callbacks {

@@ -1,6 +1,9 @@
 package main
 
 import (
+	"bytes"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -53,6 +56,8 @@ func trainCommand() *cli.Command {
 		&cli.StringFlag{Name: "init-weights", Usage: "start from these weights (safetensors, Keras layout)"},
 		&cli.StringFlag{Name: "save-weights", Usage: "write the final weights here (default: <out>/final.safetensors)"},
 		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "one line per epoch, no progress bar"},
+		&cli.StringFlag{Name: "resume", Usage: "continue the run whose --out folder this is, from its last completed epoch (with the same settings; --epochs may extend it)"},
+		&cli.StringFlag{Name: "resume-state", Hidden: true},
 	}
 	return &cli.Command{
 		Name:   "train",
@@ -62,7 +67,55 @@ func trainCommand() *cli.Command {
 	}
 }
 
+// stateFile is the training checkpoint inside a run's --out folder.
+const stateFile = "state.safetensors"
+
+// notRecorded are the flags a resumed run does not take from the original.
+var notRecorded = map[string]bool{"resume": true, "resume-state": true, "out": true, "quiet": true, "epochs": true}
+
+// recordFlags lists the flags set on the command line as --name=value.
+func recordFlags(c *cli.Context) []string {
+	var args []string
+	for _, f := range c.Command.Flags {
+		name := f.Names()[0]
+		if c.IsSet(name) && !notRecorded[name] {
+			args = append(args, fmt.Sprintf("--%s=%v", name, c.Value(name)))
+		}
+	}
+	return args
+}
+
+// resumeRun re-runs `train` with the settings recorded in dir's state file.
+func resumeRun(c *cli.Context, dir string) error {
+	path := filepath.Join(dir, stateFile)
+	ck, err := engine.LoadTrainCheckpoint(path)
+	if err != nil {
+		return err
+	}
+	var cfg struct {
+		Args   []string `json:"args"`
+		Epochs int      `json:"epochs"`
+	}
+	if err := json.Unmarshal(ck.Config, &cfg); err != nil {
+		return fmt.Errorf("%s: bad run settings: %w", path, err)
+	}
+	epochs := cfg.Epochs
+	if c.IsSet("epochs") {
+		epochs = c.Int("epochs")
+	}
+	args := append([]string{"mnistgpu", "train"}, cfg.Args...)
+	args = append(args, "--out", dir, "--epochs", fmt.Sprint(epochs), "--resume-state", path)
+	if c.Bool("quiet") {
+		args = append(args, "--quiet")
+	}
+	fmt.Fprintf(os.Stderr, "resuming %s at epoch %d of %d (step %d)\n", dir, ck.NextEpoch+1, epochs, ck.Step)
+	return newApp().Run(args)
+}
+
 func runTrain(c *cli.Context) error {
+	if dir := c.String("resume"); dir != "" {
+		return resumeRun(c, dir)
+	}
 	log := os.Stderr
 	epochs, batch := c.Int("epochs"), c.Int("batch-size")
 	switch {
@@ -139,6 +192,24 @@ func runTrain(c *cli.Context) error {
 			return err
 		}
 	}
+	var resume *engine.TrainCheckpoint
+	if p := c.String("resume-state"); p != "" {
+		if resume, err = engine.LoadTrainCheckpoint(p); err != nil {
+			return err
+		}
+		if len(resume.Weights) != m.NumParams() {
+			return fmt.Errorf("%s: %d weights, the model has %d", p, len(resume.Weights), m.NumParams())
+		}
+		m.SetHostWeights(resume.Weights)
+		m.SetSteps(resume.Step)
+		so, ok := opt.(engine.StatefulOptimizer)
+		if !ok {
+			return fmt.Errorf("optimizer %s cannot resume", opt.Name())
+		}
+		if err := so.ImportState(be, m.NumParams(), resume.Optimizer); err != nil {
+			return fmt.Errorf("%s: %w", p, err)
+		}
+	}
 	fmt.Fprintf(log, "%s on %s: %d parameters, %s lr=%g, batch %d, %d training / %d validation images\n",
 		m.Name, be.Describe(), m.NumParams(), opt.Name(), opt.LearningRate(), batch, train.Len(), val.Len())
 
@@ -160,15 +231,58 @@ func runTrain(c *cli.Context) error {
 		callbacks = append(callbacks, &engine.EarlyStopping{Monitor: c.String("monitor"), Mode: c.String("mode"), Patience: p,
 			MinDelta: c.Float64("min-delta"), RestoreBestWeights: c.Bool("restore-best-weights"), Log: log})
 	}
-	start := time.Now()
-	hist, fitErr := engine.Fit(m, opt, train, val, engine.FitConfig{
+	fit := engine.FitConfig{
 		Epochs: epochs, BatchSize: batch, Shuffle: c.Bool("shuffle"), Seed: seed,
 		MaxSteps: c.Int("max-steps"), Callbacks: callbacks, Progress: newBar(log, c.Bool("quiet"), batch), Augment: aug,
-	})
+	}
+	if resume != nil {
+		fit.InitialEpoch = resume.NextEpoch
+		if fit.History, err = engine.ReadHistoryJSON(c.String("resume-state"), bytes.NewReader(resume.History)); err != nil {
+			return err
+		}
+		for _, cb := range callbacks {
+			if sc, ok := cb.(engine.StatefulCallback); ok {
+				if s, ok := resume.Callbacks[sc.StateKey()]; ok {
+					sc.SetCallbackState(s)
+				}
+			}
+		}
+	}
+	runConfig, err := json.Marshal(map[string]any{"args": recordFlags(c), "epochs": epochs})
+	if err != nil {
+		return err
+	}
+	statePath := filepath.Join(out, stateFile)
+	fit.AfterEpoch = func(st *engine.TrainState, epoch int) error {
+		if err := writeHistory(out, st.History); err != nil {
+			return err
+		}
+		var hist bytes.Buffer
+		if err := st.History.WriteJSON(&hist); err != nil {
+			return err
+		}
+		ck := &engine.TrainCheckpoint{NextEpoch: epoch + 1, Step: m.Steps(), History: hist.Bytes(), Config: runConfig,
+			Weights: m.HostWeights(), Callbacks: map[string]map[string]float64{}}
+		if so, ok := opt.(engine.StatefulOptimizer); ok {
+			ck.Optimizer = so.ExportState(be)
+		}
+		for _, cb := range callbacks {
+			if sc, ok := cb.(engine.StatefulCallback); ok {
+				ck.Callbacks[sc.StateKey()] = sc.CallbackState()
+			}
+		}
+		return ck.Save(statePath)
+	}
+	start := time.Now()
+	hist, fitErr := engine.Fit(m, opt, train, val, fit)
 	if hist != nil && len(hist.Logs) > 0 {
 		if err := writeHistory(out, hist); err != nil {
 			return err
 		}
+	}
+	var nf *engine.NonFiniteError
+	if errors.As(fitErr, &nf) {
+		return fmt.Errorf("%w; the last good state is %s (resume with --resume %s)", fitErr, statePath, out)
 	}
 	if fitErr != nil {
 		return fitErr
@@ -181,7 +295,7 @@ func runTrain(c *cli.Context) error {
 		return err
 	}
 	testLoss, testAcc := engine.Evaluate(m, data.Test, batch)
-	fmt.Printf("\nTrained %d epochs in %.1fs on %s.\n", len(hist.Logs), time.Since(start).Seconds(), be.Name())
+	fmt.Printf("\nTrained %d epochs (%d this run) in %.1fs on %s.\n", len(hist.Logs), len(hist.Logs)-fit.InitialEpoch, time.Since(start).Seconds(), be.Name())
 	fmt.Printf("final weights:   %s  test loss %.4f  test accuracy %.4f\n", final, testLoss, testAcc)
 	if ckpt != nil && ckpt.Best != "" && ckpt.SaveBestOnly {
 		if err := m.LoadWeights(ckpt.Best); err != nil {

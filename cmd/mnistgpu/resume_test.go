@@ -1,0 +1,157 @@
+package main
+
+import (
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"mnistgpu/engine"
+)
+
+// TestMain lets the test binary act as the mnistgpu command, so tests can
+// run it as a real process (and kill it).
+func TestMain(m *testing.M) {
+	if os.Getenv("MNISTGPU_TEST_MAIN") == "1" {
+		main()
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+const resumeModel = `{"input_shape": [28, 28, 1], "layers": [
+  {"type": "Flatten"},
+  {"type": "Dense", "units": 48, "activation": "relu"},
+  {"type": "Dropout", "rate": 0.2},
+  {"type": "Dense", "units": 10, "activation": "softmax"}]}`
+
+func trainArgs(modelFile, out string, epochs int) []string {
+	return []string{"train", "--model", modelFile, "--data-dir", small, "--no-verify", "--quiet", "--out", out,
+		"--epochs", strconv.Itoa(epochs), "--seed", "9", "--optimizer", "adam", "--lr", "0.003", "--lr-schedule", "exp:0.9",
+		"--reduce-lr-on-plateau", "2", "--rotation", "8", "--early-stopping", "50"}
+}
+
+func command(args ...string) *exec.Cmd {
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(os.Environ(), "MNISTGPU_TEST_MAIN=1")
+	return cmd
+}
+
+// TestKillAndResumeIsBitIdentical trains once without interruption, then
+// again while killing the process with SIGKILL at random moments and
+// resuming it each time, and requires the same final weights bit for bit.
+func TestKillAndResumeIsBitIdentical(t *testing.T) {
+	kills, epochs := 4, 12
+	if os.Getenv("MNISTGPU_LONG") != "" { // make test-long
+		kills, epochs = 40, 90
+	}
+	dir := t.TempDir()
+	model := filepath.Join(dir, "model.json")
+	os.WriteFile(model, []byte(resumeModel), 0o644)
+	ref := filepath.Join(dir, "ref")
+	if err := run(trainArgs(model, ref, epochs)...); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "killed")
+	r := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 1))
+	killed, resumed := 0, 0
+	for attempt := 0; ; attempt++ {
+		if attempt > kills*10 {
+			t.Fatal("training never completed")
+		}
+		args := trainArgs(model, out, epochs)
+		if _, err := os.Stat(filepath.Join(out, stateFile)); err == nil {
+			args = []string{"train", "--resume", out, "--quiet"}
+			resumed++
+		}
+		cmd := command(args...)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		if killed < kills {
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Fatalf("run failed: %v", err)
+				}
+			case <-time.After(time.Duration(20+r.IntN(300)) * time.Millisecond):
+				cmd.Process.Kill() // SIGKILL
+				<-done
+				killed++
+				continue
+			}
+		} else if err := <-done; err != nil {
+			t.Fatalf("final run failed: %v", err)
+		}
+		break
+	}
+	a, _, err := engine.ReadWeightsFile(filepath.Join(ref, "final.safetensors"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _, err := engine.ReadWeightsFile(filepath.Join(out, "final.safetensors"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, ta := range a {
+		tb := b[name]
+		for i := range ta.Data {
+			if ta.Data[i] != tb.Data[i] {
+				t.Fatalf("after %d kills and %d resumes: %s[%d] = %v, uninterrupted %v", killed, resumed, name, i, tb.Data[i], ta.Data[i])
+			}
+		}
+	}
+	t.Logf("%d SIGKILLs, %d resumes: final weights bit-identical", killed, resumed)
+}
+
+func TestResumeRejectsCorruptState(t *testing.T) {
+	out := t.TempDir()
+	if err := run("train", "--model", "mlp", "--data-dir", small, "--no-verify", "--quiet", "--out", out, "--epochs", "1"); err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(out, stateFile)
+	raw, _ := os.ReadFile(p)
+	raw[len(raw)-3] ^= 0x40 // flip a bit in the tensor data
+	os.WriteFile(p, raw, 0o644)
+	err := run("train", "--resume", out)
+	if err == nil || !strings.Contains(err.Error(), "checksum") || !strings.Contains(err.Error(), p) {
+		t.Errorf("resume from a corrupt state: %v", err)
+	}
+}
+
+// TestNaNStopsTrainingAndKeepsLastGoodState: an absurd learning rate makes
+// the loss overflow; training stops with an error naming the epoch, step and
+// layer, exits non-zero, and the state of the last good epoch is intact.
+func TestNaNStopsTrainingAndKeepsLastGoodState(t *testing.T) {
+	out := t.TempDir()
+	base := []string{"train", "--model", "mlp", "--data-dir", small, "--no-verify", "--quiet", "--out", out, "--optimizer", "sgd"}
+	if err := run(append(base, "--epochs", "1", "--lr", "0.01")...); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := os.ReadFile(filepath.Join(out, stateFile))
+	// Continue from the good epoch with a learning rate that diverges.
+	err := run(append(base, "--epochs", "3", "--lr", "1e30", "--init-weights", filepath.Join(out, "final.safetensors"))...)
+	if err == nil {
+		t.Fatal("training with lr 1e30 succeeded")
+	}
+	msg := err.Error()
+	for _, want := range []string{"epoch 1, step", "loss is", "dense_", "last good state"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error %q lacks %q", msg, want)
+		}
+	}
+	after, _ := os.ReadFile(filepath.Join(out, stateFile))
+	if string(before) != string(after) {
+		t.Error("the last good state was overwritten")
+	}
+	cmd := command(append(base, "--epochs", "1", "--lr", "1e30")...)
+	if err := cmd.Run(); err == nil {
+		t.Error("the process exited 0 after a NaN loss")
+	}
+}

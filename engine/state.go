@@ -1,0 +1,298 @@
+package engine
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strconv"
+)
+
+// OptimizerState is everything an optimizer needs to continue exactly:
+// its learning rate, step count and per-weight slots (host copies).
+type OptimizerState struct {
+	Name       string               `json:"name"`
+	LR         float64              `json:"lr"`
+	Iterations int64                `json:"iterations"`
+	Slots      map[string][]float32 `json:"-"`
+}
+
+// StatefulOptimizer can save and restore its state.
+type StatefulOptimizer interface {
+	Optimizer
+	ExportState(b Backend) OptimizerState
+	ImportState(b Backend, n int, s OptimizerState) error
+}
+
+func exportSlots(b Backend, slots map[string]Buffer) map[string][]float32 {
+	out := map[string][]float32{}
+	for name, buf := range slots {
+		if buf == nil {
+			continue
+		}
+		v := make([]float32, buf.Len())
+		b.CopyOut(v, buf)
+		out[name] = v
+	}
+	return out
+}
+
+func importSlot(b Backend, n int, s OptimizerState, name string, dst *Buffer) error {
+	v, ok := s.Slots[name]
+	if !ok {
+		return nil // not created yet when saved (no step had run)
+	}
+	if len(v) != n {
+		return fmt.Errorf("optimizer state: slot %q has %d values, the model has %d parameters", name, len(v), n)
+	}
+	if *dst == nil {
+		*dst = mustAllocZero(b, n)
+	}
+	b.CopyIn(*dst, v)
+	return nil
+}
+
+func checkName(want string, s OptimizerState) error {
+	if s.Name != want {
+		return fmt.Errorf("optimizer state is for %q, the run uses %q", s.Name, want)
+	}
+	return nil
+}
+
+func (o *SGD) ExportState(b Backend) OptimizerState {
+	return OptimizerState{Name: o.Name(), LR: o.LR, Iterations: o.iters, Slots: exportSlots(b, map[string]Buffer{"velocity": o.velocity})}
+}
+func (o *SGD) ImportState(b Backend, n int, s OptimizerState) error {
+	if err := checkName(o.Name(), s); err != nil {
+		return err
+	}
+	o.LR, o.iters = s.LR, s.Iterations
+	return importSlot(b, n, s, "velocity", &o.velocity)
+}
+
+func (o *Adam) ExportState(b Backend) OptimizerState {
+	return OptimizerState{Name: o.Name(), LR: o.LR, Iterations: o.iters, Slots: exportSlots(b, map[string]Buffer{"m": o.m, "v": o.v})}
+}
+func (o *Adam) ImportState(b Backend, n int, s OptimizerState) error {
+	if err := checkName(o.Name(), s); err != nil {
+		return err
+	}
+	o.LR, o.iters = s.LR, s.Iterations
+	if err := importSlot(b, n, s, "m", &o.m); err != nil {
+		return err
+	}
+	return importSlot(b, n, s, "v", &o.v)
+}
+
+func (o *AdamW) ExportState(b Backend) OptimizerState {
+	s := o.Adam.ExportState(b)
+	s.Name = o.Name()
+	return s
+}
+func (o *AdamW) ImportState(b Backend, n int, s OptimizerState) error {
+	if err := checkName(o.Name(), s); err != nil {
+		return err
+	}
+	s.Name = o.Adam.Name()
+	return o.Adam.ImportState(b, n, s)
+}
+
+func (o *RMSprop) ExportState(b Backend) OptimizerState {
+	return OptimizerState{Name: o.Name(), LR: o.LR, Iterations: o.iters, Slots: exportSlots(b, map[string]Buffer{"ms": o.ms})}
+}
+func (o *RMSprop) ImportState(b Backend, n int, s OptimizerState) error {
+	if err := checkName(o.Name(), s); err != nil {
+		return err
+	}
+	o.LR, o.iters = s.LR, s.Iterations
+	return importSlot(b, n, s, "ms", &o.ms)
+}
+
+func (o *Adagrad) ExportState(b Backend) OptimizerState {
+	return OptimizerState{Name: o.Name(), LR: o.LR, Iterations: o.iters, Slots: exportSlots(b, map[string]Buffer{"acc": o.acc})}
+}
+func (o *Adagrad) ImportState(b Backend, n int, s OptimizerState) error {
+	if err := checkName(o.Name(), s); err != nil {
+		return err
+	}
+	o.LR, o.iters = s.LR, s.Iterations
+	return importSlot(b, n, s, "acc", &o.acc)
+}
+
+// StatefulCallback can save and restore what it has learnt so far (best
+// values, counters), so a resumed run behaves as an uninterrupted one.
+type StatefulCallback interface {
+	Callback
+	// StateKey names the callback in a training checkpoint.
+	StateKey() string
+	CallbackState() map[string]float64
+	SetCallbackState(map[string]float64)
+}
+
+func (c *ModelCheckpoint) StateKey() string { return "model_checkpoint" }
+func (c *ModelCheckpoint) CallbackState() map[string]float64 {
+	return map[string]float64{"best": c.best}
+}
+func (c *ModelCheckpoint) SetCallbackState(s map[string]float64) { c.best = s["best"] }
+
+func (c *EarlyStopping) StateKey() string { return "early_stopping" }
+func (c *EarlyStopping) CallbackState() map[string]float64 {
+	return map[string]float64{"best": c.best, "wait": float64(c.wait), "best_epoch": float64(c.BestEpoch)}
+}
+func (c *EarlyStopping) SetCallbackState(s map[string]float64) {
+	c.best, c.wait, c.BestEpoch = s["best"], int(s["wait"]), int(s["best_epoch"])
+}
+
+func (c *ReduceLROnPlateau) StateKey() string { return "reduce_lr_on_plateau" }
+func (c *ReduceLROnPlateau) CallbackState() map[string]float64 {
+	return map[string]float64{"best": c.best, "wait": float64(c.wait), "cooldown": float64(c.cooldown)}
+}
+func (c *ReduceLROnPlateau) SetCallbackState(s map[string]float64) {
+	c.best, c.wait, c.cooldown = s["best"], int(s["wait"]), int(s["cooldown"])
+}
+
+// TrainCheckpoint is a whole training run at an epoch boundary: enough to
+// continue it bit for bit on the CPU.
+type TrainCheckpoint struct {
+	Version   int                           `json:"version"`
+	NextEpoch int                           `json:"next_epoch"` // 0-based epoch to run next
+	Step      uint64                        `json:"step"`       // optimizer steps so far
+	Optimizer OptimizerState                `json:"optimizer"`
+	Callbacks map[string]map[string]float64 `json:"-"` // stored apart: values may be ±Inf
+	History   json.RawMessage               `json:"history"`
+	Config    json.RawMessage               `json:"config"` // the run's settings, opaque to the engine
+	Weights   []float32                     `json:"-"`      // engine layout
+}
+
+// jsonFloat keeps ±Inf (a callback's initial best) through JSON.
+type jsonFloat float64
+
+func (f jsonFloat) MarshalJSON() ([]byte, error) {
+	return json.Marshal(strconv.FormatFloat(float64(f), 'g', -1, 64))
+}
+func (f *jsonFloat) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return err
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	*f = jsonFloat(v)
+	return err
+}
+
+const checkpointVersion = 1
+
+// Save writes the checkpoint as safetensors (weights and optimizer slots as
+// tensors; the rest, with a SHA-256 of the tensor data, in the metadata),
+// atomically.
+func (c *TrainCheckpoint) Save(path string) error {
+	c.Version = checkpointVersion
+	ts := []NamedTensor{{Name: "weights", Shape: []int{len(c.Weights)}, Data: c.Weights}}
+	names := make([]string, 0, len(c.Optimizer.Slots))
+	for n := range c.Optimizer.Slots {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		v := c.Optimizer.Slots[n]
+		ts = append(ts, NamedTensor{Name: "optimizer." + n, Shape: []int{len(v)}, Data: v})
+	}
+	var data bytes.Buffer
+	if err := EncodeSafetensors(&data, ts, nil); err != nil {
+		return err
+	}
+	cbs := map[string]map[string]jsonFloat{}
+	for k, m := range c.Callbacks {
+		cbs[k] = map[string]jsonFloat{}
+		for kk, v := range m {
+			cbs[k][kk] = jsonFloat(v)
+		}
+	}
+	cbJSON, err := json.Marshal(cbs)
+	if err != nil {
+		return err
+	}
+	head, err := json.Marshal(c)
+	if err != nil {
+		return err
+	}
+	sum := sha256.Sum256(tensorSection(data.Bytes()))
+	meta := map[string]string{"format": "mnistgpu-train-state", "state": string(head), "callbacks": string(cbJSON),
+		"sha256": hex.EncodeToString(sum[:])}
+	return WriteFileAtomic(path, func(w io.Writer) error { return EncodeSafetensors(w, ts, meta) })
+}
+
+// tensorSection is the data after a safetensors header.
+func tensorSection(raw []byte) []byte {
+	if len(raw) < 8 {
+		return nil
+	}
+	hl := int(uint64(raw[0]) | uint64(raw[1])<<8 | uint64(raw[2])<<16 | uint64(raw[3])<<24)
+	if 8+hl > len(raw) {
+		return nil
+	}
+	return raw[8+hl:]
+}
+
+// maxStateFile bounds a training checkpoint read into memory.
+const maxStateFile = 2 << 30
+
+// LoadTrainCheckpoint reads and verifies a checkpoint written by Save.
+func LoadTrainCheckpoint(path string) (*TrainCheckpoint, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("resume: %w", err)
+	}
+	if st.Size() > maxStateFile {
+		return nil, fmt.Errorf("%s: %d bytes, more than a training checkpoint may have", path, st.Size())
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("resume: %w", err)
+	}
+	ts, meta, err := DecodeSafetensors(path, raw)
+	if err != nil {
+		return nil, err
+	}
+	if meta["format"] != "mnistgpu-train-state" {
+		return nil, fmt.Errorf("%s: not a training checkpoint (format %q)", path, meta["format"])
+	}
+	sum := sha256.Sum256(tensorSection(raw))
+	if got := hex.EncodeToString(sum[:]); got != meta["sha256"] {
+		return nil, fmt.Errorf("%s: checksum mismatch (data SHA-256 %s, recorded %s): the file is corrupt", path, got, meta["sha256"])
+	}
+	c := &TrainCheckpoint{}
+	if err := json.Unmarshal([]byte(meta["state"]), c); err != nil {
+		return nil, fmt.Errorf("%s: bad state metadata: %w", path, err)
+	}
+	if c.Version != checkpointVersion {
+		return nil, fmt.Errorf("%s: checkpoint version %d, this build reads %d", path, c.Version, checkpointVersion)
+	}
+	var cbs map[string]map[string]jsonFloat
+	if err := json.Unmarshal([]byte(meta["callbacks"]), &cbs); err != nil {
+		return nil, fmt.Errorf("%s: bad callback state: %w", path, err)
+	}
+	c.Callbacks = map[string]map[string]float64{}
+	for k, m := range cbs {
+		c.Callbacks[k] = map[string]float64{}
+		for kk, v := range m {
+			c.Callbacks[k][kk] = float64(v)
+		}
+	}
+	w, ok := ts["weights"]
+	if !ok {
+		return nil, fmt.Errorf("%s: no weights tensor", path)
+	}
+	c.Weights = w.Data
+	c.Optimizer.Slots = map[string][]float32{}
+	for name, t := range ts {
+		if len(name) > 10 && name[:10] == "optimizer." {
+			c.Optimizer.Slots[name[10:]] = t.Data
+		}
+	}
+	return c, nil
+}
