@@ -8,7 +8,7 @@ MODEL   ?= cnn
 DEVICE  ?= cpu
 OUT     ?= runs/$(MODEL)
 
-.PHONY: all deps build data train test test-long bench vet fmt clean
+.PHONY: all deps build data train test test-long fuzz bench vet fmt clean
 
 all: build
 
@@ -35,9 +35,19 @@ test: deps vet
 	$(GO) test -count=1 -timeout 15m ./...
 	$(GO) test -count=1 -tags noasm ./cpu/
 
-# Long checks on the full MNIST set (tens of minutes on 2 cores).
-test-long: deps
-	MNISTGPU_LONG=1 $(GO) test -count=1 -timeout 90m -run Long -v ./...
+# Long checks (about 5 minutes on 2 cores): accuracy on the full MNIST set, and
+# 40 SIGKILLs with resumes of a 90-epoch run that must end bit-identical.
+test-long: deps data
+	MNISTGPU_LONG=1 $(GO) test -count=1 -timeout 90m -run 'Long|Kill' -v ./cmd/mnistgpu/
+
+# Each fuzz target for FUZZTIME (seed corpora in testdata/fuzz of each package).
+FUZZTIME ?= 60s
+fuzz: deps
+	$(GO) test -run '^$$' -fuzz '^FuzzReadImages$$' -fuzztime $(FUZZTIME) ./mnist/
+	$(GO) test -run '^$$' -fuzz '^FuzzReadLabels$$' -fuzztime $(FUZZTIME) ./mnist/
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodeSafetensors$$' -fuzztime $(FUZZTIME) ./engine/
+	$(GO) test -run '^$$' -fuzz '^FuzzParseModelSpec$$' -fuzztime $(FUZZTIME) ./engine/
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodeImages$$' -fuzztime $(FUZZTIME) ./cmd/mnistgpu/
 
 bench: deps
 	$(GO) test -run '^$$' -bench . -benchtime 20x ./cpu/

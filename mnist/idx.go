@@ -20,6 +20,10 @@ const (
 	// maxItems bounds counts read from a header before anything is allocated.
 	maxItems = 1 << 20
 	maxSide  = 1 << 10
+	// maxPixels bounds count·rows·cols (MNIST's training set is 47 M), so a
+	// lying header, or a gzip stream that expands without end, cannot make the
+	// reader allocate or read more than this.
+	maxPixels = 1 << 27
 )
 
 // maybeGunzip returns a reader of the decompressed data if raw is gzip.
@@ -46,7 +50,7 @@ func ReadImages(name string, r io.Reader) (pixels []uint8, count, rows, cols int
 		return nil, 0, 0, 0, fmt.Errorf("%s: wrong magic number 0x%08x, want 0x%08x (an IDX image file)", name, h[0], magicImages)
 	}
 	count, rows, cols = int(h[1]), int(h[2]), int(h[3])
-	if count < 1 || count > maxItems || rows < 1 || rows > maxSide || cols < 1 || cols > maxSide {
+	if count < 1 || count > maxItems || rows < 1 || rows > maxSide || cols < 1 || cols > maxSide || count*rows*cols > maxPixels {
 		return nil, 0, 0, 0, fmt.Errorf("%s: implausible dimensions %d×%d×%d", name, count, rows, cols)
 	}
 	pixels, err = readExactly(name, r, count*rows*cols)

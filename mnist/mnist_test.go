@@ -163,3 +163,14 @@ func TestLocateOfflineUsesModule(t *testing.T) {
 		t.Errorf("from %q; cache complete: %v", s.From, Complete(cache))
 	}
 }
+
+// TestHugeDeclaredSizeIsRefused: a header declaring 1,048,576 images of
+// 1024×1024 (a terabyte) is refused before any data is read; found by
+// FuzzReadImages, where a gzip stream that expands kept the reader busy.
+func TestHugeDeclaredSizeIsRefused(t *testing.T) {
+	hdr := []byte{0, 0, 8, 3, 0, 0x10, 0, 0, 0, 0, 4, 0, 0, 0, 4, 0}
+	_, _, _, _, err := ReadImages("huge.idx", bytes.NewReader(hdr))
+	if err == nil || !strings.Contains(err.Error(), "implausible") {
+		t.Errorf("err = %v", err)
+	}
+}

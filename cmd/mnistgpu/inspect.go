@@ -129,12 +129,30 @@ func top3(p []float32) string {
 	return strings.Join(parts, "  ")
 }
 
+// maxImageFile and maxImagePixels bound what predict decodes.
+const (
+	maxImageFile   = 256 << 20
+	maxImagePixels = 4096 * 4096
+)
+
 // readImages reads an IDX image file (first limit images) or one PNG/JPEG.
 func readImages(file string, limit int) (engine.Dataset, []string, error) {
+	st, err := os.Stat(file)
+	if err != nil {
+		return engine.Dataset{}, nil, err
+	}
+	if st.Size() > maxImageFile {
+		return engine.Dataset{}, nil, fmt.Errorf("%s: %d bytes, more than the %d an input image may have", file, st.Size(), maxImageFile)
+	}
 	raw, err := os.ReadFile(file)
 	if err != nil {
 		return engine.Dataset{}, nil, err
 	}
+	return decodeImages(file, raw, limit)
+}
+
+// decodeImages parses IDX images or one PNG/JPEG held in raw.
+func decodeImages(file string, raw []byte, limit int) (engine.Dataset, []string, error) {
 	if pix, count, rows, cols, err := mnist.ReadImages(file, bytes.NewReader(raw)); err == nil {
 		if rows != 28 || cols != 28 {
 			return engine.Dataset{}, nil, fmt.Errorf("%s: images are %d×%d, the models take 28×28", file, rows, cols)
@@ -145,6 +163,13 @@ func readImages(file string, limit int) (engine.Dataset, []string, error) {
 			names[i] = fmt.Sprintf("%s[%d]", file, i)
 		}
 		return engine.Dataset{Images: pix[:n*784], Labels: make([]uint8, n), Shape: engine.Shape{28, 28, 1}, Classes: 10}, names, nil
+	}
+	cfg, _, err := image.DecodeConfig(bytes.NewReader(raw))
+	if err != nil {
+		return engine.Dataset{}, nil, fmt.Errorf("%s: neither an IDX image file nor a PNG/JPEG image: %v", file, err)
+	}
+	if cfg.Width < 1 || cfg.Height < 1 || cfg.Width*cfg.Height > maxImagePixels {
+		return engine.Dataset{}, nil, fmt.Errorf("%s: image is %d×%d; at most %d pixels are accepted", file, cfg.Width, cfg.Height, maxImagePixels)
 	}
 	img, _, err := image.Decode(bytes.NewReader(raw))
 	if err != nil {

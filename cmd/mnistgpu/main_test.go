@@ -134,3 +134,20 @@ func TestTrainingFeatures(t *testing.T) {
 		}
 	}
 }
+
+// TestUnusableOutputFailsBeforeTraining: --out naming a file, and a missing
+// data folder, are reported before any training starts.
+func TestUnusableOutputFailsBeforeTraining(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "plain-file")
+	os.WriteFile(file, []byte("x"), 0o644)
+	if err := run("train", "--model", "mlp", "--data-dir", small, "--no-verify", "--out", file); err == nil || !strings.Contains(err.Error(), "output folder") {
+		t.Errorf("--out naming a file: %v", err)
+	}
+	out := t.TempDir()
+	if err := run("train", "--model", "mlp", "--data-dir", filepath.Join(out, "nowhere"), "--out", out); err == nil || !strings.Contains(err.Error(), "nowhere") {
+		t.Errorf("missing data folder: %v", err)
+	}
+	if entries, _ := os.ReadDir(out); len(entries) != 0 {
+		t.Errorf("files written before the error: %v", entries)
+	}
+}

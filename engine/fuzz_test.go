@@ -1,0 +1,51 @@
+package engine
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+func FuzzDecodeSafetensors(f *testing.F) {
+	var buf bytes.Buffer
+	EncodeSafetensors(&buf, []NamedTensor{{"a.kernel", []int{2, 3}, []float32{1, 2, 3, 4, 5, 6}}, {"a.bias", []int{3}, []float32{0, 1, 2}}}, map[string]string{"k": "v"})
+	f.Add(buf.Bytes())
+	f.Add(withHeader(`{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}`, 8))
+	f.Add(withHeader(`{"a":{"dtype":"F32","shape":[1073741824,1073741824],"data_offsets":[0,4]}}`, 4))
+	f.Add([]byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f})
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		ts, _, err := DecodeSafetensors("fuzz.safetensors", raw)
+		if err != nil {
+			if !strings.Contains(err.Error(), "fuzz.safetensors") {
+				t.Fatalf("error does not name the file: %v", err)
+			}
+			return
+		}
+		for name, nt := range ts {
+			if Shape(nt.Shape).Size() != len(nt.Data) {
+				t.Fatalf("%s: shape %v with %d values", name, nt.Shape, len(nt.Data))
+			}
+			if len(nt.Data)*4 > len(raw) {
+				t.Fatalf("%s: %d values from a %d-byte file", name, len(nt.Data), len(raw))
+			}
+		}
+	})
+}
+
+func FuzzParseModelSpec(f *testing.F) {
+	f.Add([]byte(`{"input_shape":[28,28,1],"layers":[{"type":"Conv2D","filters":32,"kernel_size":[3,3],"padding":"same","activation":"relu"},{"type":"MaxPooling2D"},{"type":"Flatten"},{"type":"Dense","units":10,"activation":"softmax"}]}`))
+	f.Add([]byte(`{"input_shape":[65536,65536,1],"layers":[{"type":"Flatten"},{"type":"Dense","units":100000}]}`))
+	f.Add([]byte(`{"input_shape":[4,4,1],"layers":[{"type":"Conv2D","filters":1,"kernel_size":[9,9],"strides":[0,1]}]}`))
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		s, err := ParseModelSpec("fuzz.json", raw)
+		if err != nil {
+			if !strings.Contains(err.Error(), "fuzz.json") {
+				t.Fatalf("error does not name the file: %v", err)
+			}
+			return
+		}
+		if _, err := s.Build(); err != nil {
+			t.Fatalf("parsed but does not build: %v", err)
+		}
+	})
+}
