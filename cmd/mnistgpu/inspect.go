@@ -94,7 +94,7 @@ func predictCommand() *cli.Command {
 		Usage:     "classify images: an IDX image file, or PNG/JPEG files",
 		ArgsUsage: "FILE...",
 		Flags:     append(modelFlags(), &cli.IntFlag{Name: "limit", Value: 10, Usage: "images to show from an IDX file"}),
-		Action: func(c *cli.Context) error {
+		Action: withFlagsFirst(func(c *cli.Context) error {
 			if c.NArg() == 0 {
 				return usageError("predict needs at least one image file")
 			}
@@ -115,7 +115,7 @@ func predictCommand() *cli.Command {
 				}
 			}
 			return nil
-		},
+		}),
 	}
 }
 

@@ -24,7 +24,7 @@ func newApp() *cli.App {
 		Name:  "mnistgpu",
 		Usage: "train the report's MNIST MLPs and CNN in Keras semantics, on a CPU or an NVIDIA GPU",
 		Commands: []*cli.Command{
-			trainCommand(), evaluateCommand(), predictCommand(), summaryCommand(), dataCommand(), checkCommand(), benchCommand(),
+			trainCommand(), evaluateCommand(), predictCommand(), summaryCommand(), dataCommand(), checkCommand(), benchCommand(), studyCommand(), plotCommand(),
 		},
 		OnUsageError:   onUsage,
 		ExitErrHandler: func(c *cli.Context, err error) {},

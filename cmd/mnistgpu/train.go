@@ -14,6 +14,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"mnistgpu/engine"
+	"mnistgpu/study"
 )
 
 func trainCommand() *cli.Command {
@@ -295,6 +296,7 @@ func runTrain(c *cli.Context) error {
 		return err
 	}
 	testLoss, testAcc := engine.Evaluate(m, data.Test, batch)
+	result := study.Result{FinalTestLoss: testLoss, FinalTestAcc: testAcc}
 	fmt.Printf("\nTrained %d epochs (%d this run) in %.1fs on %s.\n", len(hist.Logs), len(hist.Logs)-fit.InitialEpoch, time.Since(start).Seconds(), be.Name())
 	fmt.Printf("final weights:   %s  test loss %.4f  test accuracy %.4f\n", final, testLoss, testAcc)
 	if ckpt != nil && ckpt.Best != "" && ckpt.SaveBestOnly {
@@ -302,10 +304,18 @@ func runTrain(c *cli.Context) error {
 			return err
 		}
 		bl, ba := engine.Evaluate(m, data.Test, batch)
+		result.BestCheckpoint, result.BestMonitor, result.BestValue = filepath.Base(ckpt.Best), ckpt.Monitor, ckpt.BestValue()
+		result.BestTestLoss, result.BestTestAccuracy = bl, ba
 		fmt.Printf("best checkpoint: %s  (%s %.4f)  test loss %.4f  test accuracy %.4f\n", ckpt.Best, ckpt.Monitor, ckpt.BestValue(), bl, ba)
 	}
 	fmt.Printf("history:         %s, %s\n", filepath.Join(out, "history.csv"), filepath.Join(out, "history.json"))
-	return nil
+	result.Epochs, result.Seconds = len(hist.Logs), time.Since(start).Seconds()
+	raw, err := json.MarshalIndent(result, "", "  ")
+	if err != nil {
+		return err
+	}
+	// Written last: its presence tells a study that this run is complete.
+	return engine.WriteFileAtomic(filepath.Join(out, study.ResultFile), func(w io.Writer) error { _, err := w.Write(raw); return err })
 }
 
 // checkWritable fails early, before any training, when out cannot take files.

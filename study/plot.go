@@ -1,0 +1,126 @@
+package study
+
+import (
+	"fmt"
+	"image/color"
+	"math"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
+
+	"mnistgpu/engine"
+)
+
+// Series is one line: a name and a value per epoch (NaN: no value).
+type Series struct {
+	Name   string
+	Values []float64
+}
+
+var palette = []color.Color{
+	color.RGBA{31, 119, 180, 255}, color.RGBA{255, 127, 14, 255}, color.RGBA{44, 160, 44, 255},
+	color.RGBA{214, 39, 40, 255}, color.RGBA{148, 103, 189, 255}, color.RGBA{140, 86, 75, 255},
+	color.RGBA{227, 119, 194, 255}, color.RGBA{127, 127, 127, 255},
+}
+
+// linePlot draws series against epochs (1-based).
+func linePlot(title, ylabel string, series []Series) (*plot.Plot, error) {
+	p := plot.New()
+	p.Title.Text = title
+	p.X.Label.Text = "epoch"
+	p.Y.Label.Text = ylabel
+	p.Legend.Top = true
+	p.Add(plotter.NewGrid())
+	for i, s := range series {
+		var pts plotter.XYs
+		for e, v := range s.Values {
+			if !math.IsNaN(v) && !math.IsInf(v, 0) {
+				pts = append(pts, plotter.XY{X: float64(e + 1), Y: v})
+			}
+		}
+		if len(pts) == 0 {
+			continue
+		}
+		l, sc, err := plotter.NewLinePoints(pts)
+		if err != nil {
+			return nil, err
+		}
+		col := palette[i%len(palette)]
+		l.Color, sc.Color = col, col
+		l.Width = vg.Points(1.5)
+		if i >= len(palette) {
+			l.Dashes = []vg.Length{vg.Points(4), vg.Points(2)}
+		}
+		p.Add(l, sc)
+		p.Legend.Add(s.Name, l, sc)
+	}
+	return p, nil
+}
+
+// SavePanels writes plots side by side as one PNG of w×h inches.
+func SavePanels(path string, w, h float64, plots ...*plot.Plot) error {
+	img := vgimg.New(vg.Length(w)*vg.Inch, vg.Length(h)*vg.Inch)
+	dc := draw.New(img)
+	tiles := draw.Tiles{Rows: 1, Cols: len(plots), PadX: vg.Millimeter * 4, PadLeft: vg.Millimeter * 2, PadRight: vg.Millimeter * 2,
+		PadTop: vg.Millimeter * 2, PadBottom: vg.Millimeter * 2}
+	grid := [][]*plot.Plot{plots}
+	canvases := plot.Align(grid, tiles, dc)
+	for i, p := range plots {
+		p.Draw(canvases[0][i])
+	}
+	return writePNG(path, img)
+}
+
+// HistoryPlot draws a run's loss and accuracy (train and validation) as two
+// panels in one PNG, like the report's figures.
+func HistoryPlot(path, title string, h *engine.History) error {
+	get := func(k string) []float64 {
+		v := make([]float64, len(h.Logs))
+		for i, l := range h.Logs {
+			x, ok := l[k]
+			if !ok {
+				x = math.NaN()
+			}
+			v[i] = x
+		}
+		return v
+	}
+	loss, err := linePlot(title+": loss", "loss", []Series{{"train", get("loss")}, {"validation", get("val_loss")}})
+	if err != nil {
+		return err
+	}
+	acc, err := linePlot(title+": accuracy", "accuracy", []Series{{"train", get("accuracy")}, {"validation", get("val_accuracy")}})
+	if err != nil {
+		return err
+	}
+	return SavePanels(path, 10, 4, loss, acc)
+}
+
+// overlayPlot draws, for one axis, the mean validation curves of each of its
+// values, averaged over every other setting and seed.
+func overlayPlot(path string, f File, groups []GroupSummary, axis string) error {
+	var accS, lossS []Series
+	for _, v := range axisValues(f, axis) {
+		var acc, loss [][]float64
+		for _, g := range groups {
+			if g.Params[axis] == v {
+				acc, loss = append(acc, g.MeanValAcc), append(loss, g.MeanValLoss)
+			}
+		}
+		name := fmt.Sprintf("%s=%s", axis, v)
+		accS = append(accS, Series{name, meanCurve(acc)})
+		lossS = append(lossS, Series{name, meanCurve(loss)})
+	}
+	lp, err := linePlot("validation loss by "+axis, "val_loss (mean)", lossS)
+	if err != nil {
+		return err
+	}
+	ap, err := linePlot("validation accuracy by "+axis, "val_accuracy (mean)", accS)
+	if err != nil {
+		return err
+	}
+	return SavePanels(path, 10, 4, lp, ap)
+}

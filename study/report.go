@@ -1,0 +1,274 @@
+package study
+
+import (
+	"encoding/base64"
+	"fmt"
+	"html"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"mnistgpu/engine"
+)
+
+// Conclusion is one of the report's claims and what this study says of it.
+type Conclusion struct {
+	Claim    string
+	Verdict  string // "supported", "not supported", "mixed" or "not testable here"
+	Evidence string
+}
+
+func verdict(wins, pairs int) string {
+	switch {
+	case pairs == 0:
+		return "not testable here"
+	case wins*4 >= pairs*3:
+		return "supported"
+	case wins*2 > pairs:
+		return "mixed (mostly supported)"
+	case wins*2 == pairs:
+		return "mixed"
+	}
+	return "not supported"
+}
+
+// Conclusions checks the report's conclusions against the summaries.
+func Conclusions(f File, groups []GroupSummary) []Conclusion {
+	var out []Conclusion
+	pair := func(claim, axis, a, b string) {
+		c := Compare(f, groups, axis, a, b)
+		out = append(out, Conclusion{Claim: claim, Verdict: verdict(c.AWin, c.Pairs),
+			Evidence: fmt.Sprintf("%s beat %s in %d of %d matched settings (mean best val accuracy %.4f vs %.4f)", a, b, c.AWin, c.Pairs, c.MeanA, c.MeanB)})
+	}
+	pair("CNN reaches a better accuracy than the MLP", "model", "cnn", "mlp")
+	pair("Adam is better than SGD", "optimizer", "adam", "sgd")
+	// "faster": validation accuracy after the first epoch.
+	{
+		wins, pairs := 0, 0
+		index := map[string]GroupSummary{}
+		for _, g := range groups {
+			index[g.Group] = g
+		}
+		for _, g := range groups {
+			if g.Params["optimizer"] != "adam" || len(g.MeanValAcc) == 0 {
+				continue
+			}
+			p := map[string]string{}
+			for k, v := range g.Params {
+				p[k] = v
+			}
+			p["optimizer"] = "sgd"
+			if o, ok := index[Cell{Params: p}.Group(f.Axes)]; ok && len(o.MeanValAcc) > 0 {
+				pairs++
+				if g.MeanValAcc[0] > o.MeanValAcc[0] {
+					wins++
+				}
+			}
+		}
+		out = append(out, Conclusion{Claim: "With SGD the network takes longer to reach a high accuracy than with Adam", Verdict: verdict(wins, pairs),
+			Evidence: fmt.Sprintf("Adam had the higher validation accuracy after the first epoch in %d of %d matched settings", wins, pairs)})
+	}
+	pair("ReLU mostly does better than sigmoid", "activation", "relu", "sigmoid")
+	lrs := sortedLRs(f)
+	if len(lrs) >= 3 {
+		for _, end := range []struct {
+			claim, lr string
+		}{
+			{"A too high learning rate keeps the network from converging", lrs[len(lrs)-1]},
+			{"A too low learning rate converges slowly or to a poor minimum", lrs[0]},
+		} {
+			worse, settings := 0, 0
+			byOthers := map[string][]GroupSummary{}
+			for _, g := range groups {
+				p := map[string]string{}
+				for k, v := range g.Params {
+					p[k] = v
+				}
+				p["lr"] = ""
+				key := Cell{Params: p}.Group(f.Axes)
+				byOthers[key] = append(byOthers[key], g)
+			}
+			for _, gs := range byOthers {
+				best, at := math.Inf(-1), math.NaN()
+				for _, g := range gs {
+					if g.BestValAcc.N == 0 {
+						continue
+					}
+					best = math.Max(best, g.BestValAcc.Mean)
+					if g.Params["lr"] == end.lr {
+						at = g.BestValAcc.Mean
+					}
+				}
+				if math.IsNaN(at) {
+					continue
+				}
+				settings++
+				if at < best-0.01 {
+					worse++
+				}
+			}
+			out = append(out, Conclusion{Claim: end.claim, Verdict: verdict(worse, settings),
+				Evidence: fmt.Sprintf("lr=%s was more than one point below the best learning rate in %d of %d settings", end.lr, worse, settings)})
+		}
+		// Sigmoid with a small learning rate under SGD: vanishing gradients.
+		var accs []string
+		low := 0
+		for _, g := range groups {
+			if g.Params["activation"] == "sigmoid" && g.Params["lr"] == lrs[0] && g.Params["optimizer"] == "sgd" && g.BestValAcc.N > 0 {
+				accs = append(accs, fmt.Sprintf("%s: %.3f", g.Params["model"], g.BestValAcc.Mean))
+				if g.BestValAcc.Mean < 0.5 {
+					low++
+				}
+			}
+		}
+		out = append(out, Conclusion{Claim: "With sigmoid and a small learning rate (SGD) the network cannot be fitted", Verdict: verdict(low, len(accs)),
+			Evidence: fmt.Sprintf("best validation accuracy with SGD, sigmoid, lr=%s: %s (below 0.5 counts as not fitted)", lrs[0], strings.Join(accs, ", "))})
+	}
+	return out
+}
+
+// Report writes dir/report/: PNG plots, report.md and a self-contained
+// report.html. It returns the markdown path.
+func Report(dir string) (string, error) {
+	f, cells, err := LoadResults(dir)
+	if err != nil {
+		return "", err
+	}
+	if len(cells) == 0 {
+		return "", fmt.Errorf("%s: no complete cells to report", dir)
+	}
+	out := filepath.Join(dir, "report")
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return "", err
+	}
+	groups := Summarise(f, cells)
+	var figs []string // PNG names, in order
+	for _, a := range f.Axes {
+		if len(a.Values) < 2 {
+			continue
+		}
+		name := "by-" + a.Name + ".png"
+		if err := overlayPlot(filepath.Join(out, name), f, groups, a.Name); err != nil {
+			return "", err
+		}
+		figs = append(figs, name)
+	}
+	for i, g := range groups {
+		h := &engine.History{}
+		for e := range g.MeanValAcc {
+			h.Append(e, engine.Logs{"loss": at(g.MeanTrainLoss, e), "accuracy": at(g.MeanTrainAcc, e),
+				"val_loss": at(g.MeanValLoss, e), "val_accuracy": g.MeanValAcc[e]}, 0)
+		}
+		name := fmt.Sprintf("cell-%03d.png", i+1)
+		if err := HistoryPlot(filepath.Join(out, name), strings.ReplaceAll(g.Group, ",", " "), h); err != nil {
+			return "", err
+		}
+		figs = append(figs, name)
+	}
+	conclusions := Conclusions(f, groups)
+	epochs := 0
+	for _, c := range cells {
+		if c.History != nil {
+			epochs = max(epochs, len(c.History.Logs))
+		}
+	}
+	md := markdown(f, groups, conclusions, figs, len(cells), epochs)
+	mdPath := filepath.Join(out, "report.md")
+	if err := engine.WriteFileAtomic(mdPath, func(w io.Writer) error { _, err := io.WriteString(w, md); return err }); err != nil {
+		return "", err
+	}
+	page, err := htmlPage(out, f, md)
+	if err != nil {
+		return "", err
+	}
+	if err := engine.WriteFileAtomic(filepath.Join(out, "report.html"), func(w io.Writer) error { _, err := io.WriteString(w, page); return err }); err != nil {
+		return "", err
+	}
+	return mdPath, nil
+}
+
+func at(v []float64, i int) float64 {
+	if i < len(v) {
+		return v[i]
+	}
+	return math.NaN()
+}
+
+func markdown(f File, groups []GroupSummary, cs []Conclusion, figs []string, cells, epochs int) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "# Study %q\n\n%d complete cells, up to %d epochs each, seeds %v.\n\n", f.Name, cells, epochs, f.Seeds)
+	b.WriteString("## The report's conclusions\n\n| claim | verdict | evidence |\n|---|---|---|\n")
+	for _, c := range cs {
+		fmt.Fprintf(&b, "| %s | **%s** | %s |\n", c.Claim, c.Verdict, c.Evidence)
+	}
+	if epochs < 10 {
+		fmt.Fprintf(&b, "\nThe report trained 100 epochs; this study ran %d, so claims about convergence speak of the first epochs only.\n", epochs)
+	}
+	b.WriteString("\n## Results (mean ± std over seeds)\n\n| setting | seeds | best val accuracy | test accuracy at best checkpoint | epochs to 98% | s to 98% | epochs to 99% | s to 99% |\n|---|---|---|---|---|---|---|---|\n")
+	for _, g := range groups {
+		seeds := fmt.Sprint(g.Seeds)
+		if g.Failed > 0 {
+			seeds += fmt.Sprintf(" (%d diverged)", g.Failed)
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s |\n", g.Group, seeds, g.BestValAcc, g.TestAccAtBest,
+			g.EpochsTo98, g.SecondsTo98, g.EpochsTo99, g.SecondsTo99)
+	}
+	b.WriteString("\n## Figures\n\n")
+	for _, fig := range figs {
+		fmt.Fprintf(&b, "![%s](%s)\n\n", fig, fig)
+	}
+	return b.String()
+}
+
+// htmlPage renders the markdown's content as HTML with the PNGs inlined.
+func htmlPage(dir string, f File, md string) (string, error) {
+	var b strings.Builder
+	fmt.Fprintf(&b, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Study %s</title>\n", html.EscapeString(f.Name))
+	b.WriteString("<style>body{font-family:sans-serif;max-width:1100px;margin:2em auto}table{border-collapse:collapse;font-size:90%}td,th{border:1px solid #ccc;padding:3px 6px}img{max-width:100%}</style></head><body>\n")
+	inTable := false
+	for _, line := range strings.Split(md, "\n") {
+		switch {
+		case strings.HasPrefix(line, "# "):
+			fmt.Fprintf(&b, "<h1>%s</h1>\n", html.EscapeString(line[2:]))
+		case strings.HasPrefix(line, "## "):
+			fmt.Fprintf(&b, "<h2>%s</h2>\n", html.EscapeString(line[3:]))
+		case strings.HasPrefix(line, "|---"):
+		case strings.HasPrefix(line, "|"):
+			cells := strings.Split(strings.Trim(line, "|"), "|")
+			tag := "td"
+			if !inTable {
+				b.WriteString("<table>\n")
+				inTable, tag = true, "th"
+			}
+			b.WriteString("<tr>")
+			for _, c := range cells {
+				c = strings.TrimSpace(c)
+				c = html.EscapeString(strings.Trim(c, "*"))
+				fmt.Fprintf(&b, "<%s>%s</%s>", tag, c, tag)
+			}
+			b.WriteString("</tr>\n")
+		case strings.HasPrefix(line, "!["):
+			name := line[strings.Index(line, "(")+1 : len(line)-1]
+			raw, err := os.ReadFile(filepath.Join(dir, name))
+			if err != nil {
+				return "", err
+			}
+			fmt.Fprintf(&b, "<p><img alt=\"%s\" src=\"data:image/png;base64,%s\"></p>\n", html.EscapeString(name), base64.StdEncoding.EncodeToString(raw))
+		default:
+			if inTable {
+				b.WriteString("</table>\n")
+				inTable = false
+			}
+			if strings.TrimSpace(line) != "" {
+				fmt.Fprintf(&b, "<p>%s</p>\n", html.EscapeString(line))
+			}
+		}
+	}
+	if inTable {
+		b.WriteString("</table>\n")
+	}
+	b.WriteString("</body></html>\n")
+	return b.String(), nil
+}

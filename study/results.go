@@ -1,0 +1,278 @@
+package study
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+
+	"mnistgpu/engine"
+)
+
+// CellResult is a finished cell: its settings, history and summary.
+type CellResult struct {
+	Cell    Cell
+	Key     string
+	Group   string
+	History *engine.History
+	Result  Result
+	Failed  bool
+}
+
+// Load reads the study in dir: its file and every complete cell.
+func LoadResults(dir string) (File, []CellResult, error) {
+	f, err := Load(filepath.Join(dir, "study.json"))
+	if err != nil {
+		return File{}, nil, err
+	}
+	var out []CellResult
+	for _, c := range f.Cells() {
+		cd := filepath.Join(dir, "cells", c.Key(f.Axes))
+		raw, err := os.ReadFile(filepath.Join(cd, ResultFile))
+		if err != nil {
+			continue // not run (yet)
+		}
+		r := CellResult{Cell: c, Key: c.Key(f.Axes), Group: c.Group(f.Axes)}
+		var probe struct {
+			Failed bool `json:"failed"`
+		}
+		json.Unmarshal(raw, &probe)
+		r.Failed = probe.Failed
+		if !r.Failed {
+			if err := json.Unmarshal(raw, &r.Result); err != nil {
+				return f, nil, fmt.Errorf("%s: %w", filepath.Join(cd, ResultFile), err)
+			}
+		}
+		if hf, err := os.Open(filepath.Join(cd, "history.json")); err == nil {
+			r.History, err = engine.ReadHistoryJSON(filepath.Join(cd, "history.json"), hf)
+			hf.Close()
+			if err != nil {
+				return f, nil, err
+			}
+		}
+		out = append(out, r)
+	}
+	return f, out, nil
+}
+
+// MeanStd is a mean and sample standard deviation over seeds.
+type MeanStd struct {
+	Mean, Std float64
+	N         int // values (seeds that reached it)
+	Of        int // seeds
+}
+
+func meanStd(v []float64, of int) MeanStd {
+	m := MeanStd{N: len(v), Of: of}
+	if len(v) == 0 {
+		m.Mean, m.Std = math.NaN(), math.NaN()
+		return m
+	}
+	for _, x := range v {
+		m.Mean += x
+	}
+	m.Mean /= float64(len(v))
+	if len(v) > 1 {
+		for _, x := range v {
+			m.Std += (x - m.Mean) * (x - m.Mean)
+		}
+		m.Std = math.Sqrt(m.Std / float64(len(v)-1))
+	}
+	return m
+}
+
+func (m MeanStd) String() string {
+	if m.N == 0 {
+		return "—"
+	}
+	s := fmt.Sprintf("%.4f ± %.4f", m.Mean, m.Std)
+	if m.N < m.Of {
+		s += fmt.Sprintf(" (%d of %d)", m.N, m.Of)
+	}
+	return s
+}
+
+// GroupSummary aggregates the seeds of one setting.
+type GroupSummary struct {
+	Group         string
+	Params        map[string]string
+	Seeds         int
+	Failed        int
+	BestValAcc    MeanStd
+	TestAccAtBest MeanStd
+	EpochsTo98    MeanStd // epochs until val_accuracy ≥ 0.98 (seeds that got there)
+	EpochsTo99    MeanStd
+	SecondsTo98   MeanStd
+	SecondsTo99   MeanStd
+	MeanValAcc    []float64 // per epoch, mean over seeds
+	MeanValLoss   []float64
+	MeanTrainLoss []float64
+	MeanTrainAcc  []float64
+	FinalValAcc   float64
+	FinalValLoss  float64
+}
+
+// reach returns the 1-based epoch and cumulative seconds at which
+// val_accuracy first reached thr, or ok = false.
+func reach(h *engine.History, thr float64) (epochs int, seconds float64, ok bool) {
+	for i, l := range h.Logs {
+		if i < len(h.Seconds) {
+			seconds += h.Seconds[i]
+		}
+		if l["val_accuracy"] >= thr {
+			return i + 1, seconds, true
+		}
+	}
+	return 0, 0, false
+}
+
+// Summarise groups cells by setting, in grid order.
+func Summarise(f File, cells []CellResult) []GroupSummary {
+	byGroup := map[string][]CellResult{}
+	var order []string
+	for _, c := range cells {
+		if _, ok := byGroup[c.Group]; !ok {
+			order = append(order, c.Group)
+		}
+		byGroup[c.Group] = append(byGroup[c.Group], c)
+	}
+	var out []GroupSummary
+	for _, g := range order {
+		cs := byGroup[g]
+		s := GroupSummary{Group: g, Params: cs[0].Cell.Params, Seeds: len(cs)}
+		var best, test, e98, e99, s98, s99 []float64
+		curves := map[string][][]float64{}
+		for _, c := range cs {
+			if c.Failed {
+				s.Failed++
+			}
+			if c.History == nil || len(c.History.Logs) == 0 {
+				continue
+			}
+			b := math.Inf(-1)
+			for _, l := range c.History.Logs {
+				b = math.Max(b, l["val_accuracy"])
+			}
+			best = append(best, b)
+			if !c.Failed && c.Result.BestCheckpoint != "" {
+				test = append(test, c.Result.BestTestAccuracy)
+			}
+			if e, sec, ok := reach(c.History, 0.98); ok {
+				e98, s98 = append(e98, float64(e)), append(s98, sec)
+			}
+			if e, sec, ok := reach(c.History, 0.99); ok {
+				e99, s99 = append(e99, float64(e)), append(s99, sec)
+			}
+			for _, k := range []string{"val_accuracy", "val_loss", "loss", "accuracy"} {
+				var v []float64
+				for _, l := range c.History.Logs {
+					v = append(v, l[k])
+				}
+				curves[k] = append(curves[k], v)
+			}
+		}
+		s.BestValAcc, s.TestAccAtBest = meanStd(best, len(cs)), meanStd(test, len(cs))
+		s.EpochsTo98, s.EpochsTo99 = meanStd(e98, len(cs)), meanStd(e99, len(cs))
+		s.SecondsTo98, s.SecondsTo99 = meanStd(s98, len(cs)), meanStd(s99, len(cs))
+		s.MeanValAcc, s.MeanValLoss = meanCurve(curves["val_accuracy"]), meanCurve(curves["val_loss"])
+		s.MeanTrainLoss, s.MeanTrainAcc = meanCurve(curves["loss"]), meanCurve(curves["accuracy"])
+		if n := len(s.MeanValAcc); n > 0 {
+			s.FinalValAcc, s.FinalValLoss = s.MeanValAcc[n-1], s.MeanValLoss[n-1]
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// meanCurve averages curves epoch by epoch over the seeds that have the epoch.
+func meanCurve(cs [][]float64) []float64 {
+	n := 0
+	for _, c := range cs {
+		n = max(n, len(c))
+	}
+	out := make([]float64, n)
+	for e := 0; e < n; e++ {
+		var s float64
+		k := 0
+		for _, c := range cs {
+			if e < len(c) && !math.IsNaN(c[e]) {
+				s += c[e]
+				k++
+			}
+		}
+		out[e] = math.NaN()
+		if k > 0 {
+			out[e] = s / float64(k)
+		}
+	}
+	return out
+}
+
+// Comparison pits two values of one axis against each other over every
+// pair of settings that differ only in that axis.
+type Comparison struct {
+	Axis        string
+	A, B        string
+	Pairs, AWin int     // pairs, and pairs where A had the higher best val accuracy
+	MeanA       float64 // mean best val accuracy over the pairs
+	MeanB       float64
+}
+
+// Compare finds all pairs of groups differing only in axis (A vs B).
+func Compare(f File, groups []GroupSummary, axis, a, b string) Comparison {
+	c := Comparison{Axis: axis, A: a, B: b}
+	index := map[string]GroupSummary{}
+	for _, g := range groups {
+		index[g.Group] = g
+	}
+	for _, g := range groups {
+		if g.Params[axis] != a || g.BestValAcc.N == 0 {
+			continue
+		}
+		p := map[string]string{}
+		for k, v := range g.Params {
+			p[k] = v
+		}
+		p[axis] = b
+		other, ok := index[Cell{Params: p}.Group(f.Axes)]
+		if !ok || other.BestValAcc.N == 0 {
+			continue
+		}
+		c.Pairs++
+		c.MeanA += g.BestValAcc.Mean
+		c.MeanB += other.BestValAcc.Mean
+		if g.BestValAcc.Mean > other.BestValAcc.Mean {
+			c.AWin++
+		}
+	}
+	if c.Pairs > 0 {
+		c.MeanA /= float64(c.Pairs)
+		c.MeanB /= float64(c.Pairs)
+	}
+	return c
+}
+
+// axisValues lists an axis's values, or nil if the study lacks it.
+func axisValues(f File, name string) []string {
+	for _, a := range f.Axes {
+		if a.Name == name {
+			return a.Values
+		}
+	}
+	return nil
+}
+
+// sortedLRs returns the lr axis values ordered from smallest to largest.
+func sortedLRs(f File) []string {
+	v := append([]string(nil), axisValues(f, "lr")...)
+	sort.Slice(v, func(i, j int) bool { return parseF(v[i]) < parseF(v[j]) })
+	return v
+}
+
+func parseF(s string) float64 {
+	var x float64
+	fmt.Sscan(s, &x)
+	return x
+}
