@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"image/color"
 	"math"
+	"strconv"
+	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -32,7 +34,10 @@ func linePlot(title, ylabel string, series []Series) (*plot.Plot, error) {
 	p.Title.Text = title
 	p.X.Label.Text = "epoch"
 	p.Y.Label.Text = ylabel
-	p.Legend.Top = true
+	// Loss curves fall and accuracy curves rise: keep the legend in the
+	// corner they leave empty.
+	p.Legend.Top = strings.Contains(ylabel, "loss")
+	p.X.Tick.Marker = epochTicks{}
 	p.Add(plotter.NewGrid())
 	for i, s := range series {
 		var pts plotter.XYs
@@ -58,6 +63,18 @@ func linePlot(title, ylabel string, series []Series) (*plot.Plot, error) {
 		p.Legend.Add(s.Name, l, sc)
 	}
 	return p, nil
+}
+
+// epochTicks labels whole epochs only, at most about ten of them.
+type epochTicks struct{}
+
+func (epochTicks) Ticks(lo, hi float64) []plot.Tick {
+	step := math.Max(1, math.Ceil((hi-lo)/10))
+	var ts []plot.Tick
+	for v := math.Ceil(lo); v <= hi; v += step {
+		ts = append(ts, plot.Tick{Value: v, Label: strconv.Itoa(int(v))})
+	}
+	return ts
 }
 
 // SavePanels writes plots side by side as one PNG of w×h inches.
