@@ -45,6 +45,7 @@ type Backend struct {
 	cols    []float32   // im2col scratch, grown on demand
 	scratch [][]float32 // per-worker GEMM packing buffers
 	partial []float32   // BiasGrad block sums
+	dwT     []float32   // transposed filter gradient for narrow patches
 }
 
 // New returns a CPU backend.

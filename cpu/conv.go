@@ -37,6 +37,14 @@ func (be *Backend) Conv2DBackwardFilter(p engine.ConvParams, x, dy, dw engine.Bu
 	xd, dyd, dwd := data(x), data(dy), data(dw)
 	q := p.R * p.S * p.C
 	inImg, outImg := p.H*p.W*p.C, p.OH*p.OW*p.K
+	// A patch narrower than the kernel's tile (conv1: q = 9 < 32) would waste
+	// most lanes as dw = dyᵀ·cols; dwᵀ = colsᵀ·dy fills them, then is transposed.
+	transposed := narrowTranspose && q < nr && p.K >= q
+	acc := dwd
+	if transposed {
+		be.dwT = grow(be.dwT, q*p.K)
+		acc = be.dwT
+	}
 	step := chunkImages(p)
 	for n0 := 0; n0 < p.N; n0 += step {
 		nb := min(step, p.N-n0)
@@ -47,7 +55,19 @@ func (be *Backend) Conv2DBackwardFilter(p engine.ConvParams, x, dy, dw engine.Bu
 		if n0 == 0 {
 			beta = 0
 		}
-		be.sgemm(true, false, p.K, q, rows, 1, dyd[n0*outImg:(n0+nb)*outImg], p.K, be.cols, q, beta, dwd, q)
+		g := dyd[n0*outImg : (n0+nb)*outImg]
+		if transposed {
+			be.sgemm(true, false, q, p.K, rows, 1, be.cols, q, g, p.K, beta, acc, p.K)
+		} else {
+			be.sgemm(true, false, p.K, q, rows, 1, g, p.K, be.cols, q, beta, acc, q)
+		}
+	}
+	if transposed {
+		for k := 0; k < p.K; k++ {
+			for i := 0; i < q; i++ {
+				dwd[k*q+i] = acc[i*p.K+k]
+			}
+		}
 	}
 }
 
@@ -139,3 +159,7 @@ func col2im(p engine.ConvParams, nb int, cols, dx []float32) {
 		}
 	})
 }
+
+// narrowTranspose enables the dwᵀ form for narrow patches (a switch for
+// side-by-side benchmarks).
+var narrowTranspose = true
