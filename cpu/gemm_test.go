@@ -5,32 +5,9 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
-)
 
-func refGemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) []float64 {
-	out := make([]float64, m*n)
-	for i := 0; i < m; i++ {
-		for j := 0; j < n; j++ {
-			var s float64
-			for p := 0; p < k; p++ {
-				var av, bv float32
-				if transA {
-					av = a[p*lda+i]
-				} else {
-					av = a[i*lda+p]
-				}
-				if transB {
-					bv = b[j*ldb+p]
-				} else {
-					bv = b[p*ldb+j]
-				}
-				s += float64(av) * float64(bv)
-			}
-			out[i*n+j] = float64(alpha)*s + float64(beta)*float64(c[i*ldc+j])
-		}
-	}
-	return out
-}
+	"mnistgpu/engine/enginetest"
+)
 
 func randSlice(r *rand.Rand, n int) []float32 {
 	s := make([]float32, n)
@@ -63,7 +40,7 @@ func TestGemmAgainstFloat64(t *testing.T) {
 			a, b, c := randSlice(r, ar*lda), randSlice(r, br*ldb), randSlice(r, m*ldc)
 			for _, ab := range [][2]float32{{1, 0}, {0.5, 1}, {-2, 0.25}} {
 				cc := append([]float32(nil), c...)
-				want := refGemm(tr[0], tr[1], m, n, k, ab[0], a, lda, b, ldb, ab[1], cc, ldc)
+				want := enginetest.RefGemm(tr[0], tr[1], m, n, k, float64(ab[0]), enginetest.F64(a), lda, enginetest.F64(b), ldb, float64(ab[1]), enginetest.F64(cc), ldc)
 				be.sgemm(tr[0], tr[1], m, n, k, ab[0], a, lda, b, ldb, ab[1], cc, ldc)
 				for i := 0; i < m; i++ {
 					for j := 0; j < n; j++ {

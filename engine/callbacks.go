@@ -47,11 +47,27 @@ type ModelCheckpoint struct {
 	KeepLast int
 	Log      io.Writer // where "Epoch 3: val_loss improved ..." lines go (nil: silent)
 
-	best     float64
-	maximize bool
+	best      float64
+	bestEpoch int // 1-based epoch of Best (0: none)
+	maximize  bool
 	// Saved lists the files written, in order; Best is the last best one.
 	Saved []string
 	Best  string
+}
+
+// RestoreBest finds Best again after a resume, from the restored state and
+// the history of the epochs before it.
+func (c *ModelCheckpoint) RestoreBest(h *History) {
+	if c.bestEpoch < 1 || c.bestEpoch > len(h.Logs) {
+		return
+	}
+	path, err := FormatTemplate(c.Path, c.bestEpoch, h.Logs[c.bestEpoch-1])
+	if err != nil {
+		return
+	}
+	if _, err := os.Stat(path); err == nil {
+		c.Best, c.Saved = path, []string{path}
+	}
 }
 
 func (c *ModelCheckpoint) TrainBegin(*TrainState) error {
@@ -114,7 +130,7 @@ func (c *ModelCheckpoint) EpochEnd(s *TrainState, epoch int, logs Logs) error {
 	if n := len(c.Saved); n == 0 || c.Saved[n-1] != path {
 		c.Saved = append(c.Saved, path)
 	}
-	c.Best = path
+	c.Best, c.bestEpoch = path, epoch+1
 	if c.KeepLast > 0 && len(c.Saved) > c.KeepLast {
 		for _, old := range c.Saved[:len(c.Saved)-c.KeepLast] {
 			if err := os.Remove(old); err != nil && !os.IsNotExist(err) {

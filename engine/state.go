@@ -135,9 +135,11 @@ type StatefulCallback interface {
 
 func (c *ModelCheckpoint) StateKey() string { return "model_checkpoint" }
 func (c *ModelCheckpoint) CallbackState() map[string]float64 {
-	return map[string]float64{"best": c.best}
+	return map[string]float64{"best": c.best, "best_epoch": float64(c.bestEpoch)}
 }
-func (c *ModelCheckpoint) SetCallbackState(s map[string]float64) { c.best = s["best"] }
+func (c *ModelCheckpoint) SetCallbackState(s map[string]float64) {
+	c.best, c.bestEpoch = s["best"], int(s["best_epoch"])
+}
 
 func (c *EarlyStopping) StateKey() string { return "early_stopping" }
 func (c *EarlyStopping) CallbackState() map[string]float64 {

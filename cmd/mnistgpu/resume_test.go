@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"image/png"
 	"math/rand/v2"
@@ -110,6 +111,17 @@ func TestKillAndResumeIsBitIdentical(t *testing.T) {
 		}
 	}
 	t.Logf("%d SIGKILLs, %d resumes: final weights bit-identical", killed, resumed)
+	ra, _ := os.ReadFile(filepath.Join(ref, "result.json"))
+	rb, _ := os.ReadFile(filepath.Join(out, "result.json"))
+	var a1, b1 struct {
+		BestCheckpoint   string  `json:"best_checkpoint"`
+		BestTestAccuracy float64 `json:"best_test_accuracy"`
+	}
+	json.Unmarshal(ra, &a1)
+	json.Unmarshal(rb, &b1)
+	if a1.BestCheckpoint == "" || a1 != b1 {
+		t.Errorf("best checkpoint after resumes %+v, uninterrupted %+v", b1, a1)
+	}
 }
 
 func TestResumeRejectsCorruptState(t *testing.T) {

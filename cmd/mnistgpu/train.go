@@ -248,6 +248,9 @@ func runTrain(c *cli.Context) error {
 				}
 			}
 		}
+		if ckpt != nil {
+			ckpt.RestoreBest(fit.History)
+		}
 	}
 	runConfig, err := json.Marshal(map[string]any{"args": recordFlags(c), "epochs": epochs})
 	if err != nil {
