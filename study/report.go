@@ -213,7 +213,7 @@ func markdown(f File, groups []GroupSummary, cs []Conclusion, figs []string, cel
 			seeds += fmt.Sprintf(" (%d diverged)", g.Failed)
 		}
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s |\n", g.Group, seeds, g.BestValAcc, g.TestAccAtBest,
-			g.EpochsTo98, g.SecondsTo98, g.EpochsTo99, g.SecondsTo99)
+			g.EpochsTo98.Format(1), g.SecondsTo98.Format(1), g.EpochsTo99.Format(1), g.SecondsTo99.Format(1))
 	}
 	b.WriteString("\n## Figures\n\n")
 	for _, fig := range figs {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 
 	"mnistgpu/engine"
 )
@@ -83,11 +84,18 @@ func meanStd(v []float64, of int) MeanStd {
 	return m
 }
 
-func (m MeanStd) String() string {
+func (m MeanStd) String() string { return m.Format(4) }
+
+// Format writes "mean ± std" with prec decimals; a single value has no
+// spread and is written alone.
+func (m MeanStd) Format(prec int) string {
 	if m.N == 0 {
 		return "—"
 	}
-	s := fmt.Sprintf("%.4f ± %.4f", m.Mean, m.Std)
+	s := strconv.FormatFloat(m.Mean, 'f', prec, 64)
+	if m.N > 1 {
+		s += " ± " + strconv.FormatFloat(m.Std, 'f', prec, 64)
+	}
 	if m.N < m.Of {
 		s += fmt.Sprintf(" (%d of %d)", m.N, m.Of)
 	}
