@@ -19,24 +19,22 @@ func withFlagsFirst(action cli.ActionFunc) cli.ActionFunc {
 			return action(c)
 		}
 		full := strings.Fields(c.Command.HelpName) // e.g. "mnistgpu study run"
-		var set []string
-		for _, f := range c.Command.Flags {
-			name := f.Names()[0]
-			if c.IsSet(name) {
-				set = append(set, "--"+name+"="+valueString(c, name))
-			}
-		}
-		rerun := append(append(append(full, set...), flags...), "--")
+		rerun := append(append(append(full, setFlags(c, nil)...), flags...), "--")
 		return newApp().Run(append(rerun, positional...))
 	}
 }
 
-func valueString(c *cli.Context, name string) string {
-	v := c.Value(name)
-	if s, ok := v.(cli.StringSlice); ok {
-		return strings.Join(s.Value(), ",")
+// setFlags lists the command's flags set on the command line, as
+// --name=value, except those in skip.
+func setFlags(c *cli.Context, skip map[string]bool) []string {
+	var args []string
+	for _, f := range c.Command.Flags {
+		name := f.Names()[0]
+		if c.IsSet(name) && !skip[name] {
+			args = append(args, fmt.Sprintf("--%s=%v", name, c.Value(name)))
+		}
 	}
-	return strings.TrimSpace(strings.Trim(fmtValue(v), "[]"))
+	return args
 }
 
 // splitFlags separates flag tokens (with their values) from positionals.
@@ -68,5 +66,3 @@ func splitFlags(cmd *cli.Command, args []string) (flags, positional []string) {
 	}
 	return flags, positional
 }
-
-func fmtValue(v any) string { return fmt.Sprint(v) }

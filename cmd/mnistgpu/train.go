@@ -74,18 +74,6 @@ const stateFile = "state.safetensors"
 // notRecorded are the flags a resumed run does not take from the original.
 var notRecorded = map[string]bool{"resume": true, "resume-state": true, "out": true, "quiet": true, "epochs": true}
 
-// recordFlags lists the flags set on the command line as --name=value.
-func recordFlags(c *cli.Context) []string {
-	var args []string
-	for _, f := range c.Command.Flags {
-		name := f.Names()[0]
-		if c.IsSet(name) && !notRecorded[name] {
-			args = append(args, fmt.Sprintf("--%s=%v", name, c.Value(name)))
-		}
-	}
-	return args
-}
-
 // resumeRun re-runs `train` with the settings recorded in dir's state file.
 func resumeRun(c *cli.Context, dir string) error {
 	path := filepath.Join(dir, stateFile)
@@ -252,7 +240,7 @@ func runTrain(c *cli.Context) error {
 			ckpt.RestoreBest(fit.History)
 		}
 	}
-	runConfig, err := json.Marshal(map[string]any{"args": recordFlags(c), "epochs": epochs})
+	runConfig, err := json.Marshal(map[string]any{"args": setFlags(c, notRecorded), "epochs": epochs})
 	if err != nil {
 		return err
 	}
