@@ -39,6 +39,14 @@ func (d Dataset) Head(n int) Dataset {
 	return Dataset{Images: d.Images[:n*size], Labels: d.Labels[:n], Shape: d.Shape, Classes: d.Classes}
 }
 
+// scaled[v] is float32(v)/255, the report's pixel scaling, computed once.
+var scaled = func() (t [256]float32) {
+	for v := range t {
+		t[v] = float32(v) / 255
+	}
+	return t
+}()
+
 // Gather writes samples idx as float32 x/255 into x and one-hot targets into t.
 func (d Dataset) Gather(idx []int, x, t []float32) {
 	size := d.Shape.Size()
@@ -46,8 +54,9 @@ func (d Dataset) Gather(idx []int, x, t []float32) {
 	for i, j := range idx {
 		src := d.Images[j*size : (j+1)*size]
 		dst := x[i*size : (i+1)*size]
+		dst = dst[:len(src)]
 		for k, v := range src {
-			dst[k] = float32(v) / 255
+			dst[k] = scaled[v]
 		}
 		t[i*d.Classes+int(d.Labels[j])] = 1
 	}

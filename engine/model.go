@@ -28,6 +28,7 @@ type Model struct {
 	wgrads   Buffer   // every gradient, one allocation
 	loss     Loss
 	fused    bool // the last op is a softmax fused into the loss
+	firstP   int  // index of the first op with parameters: no gradient flows below it
 	perLoss  Buffer
 	correct  Buffer
 	metrics  Buffer // [Σ loss, Σ correct]
@@ -95,8 +96,15 @@ func (m *Model) Compile(b Backend, loss Loss, maxBatch int) error {
 	}
 	m.be, m.maxBatch, m.loss = b, maxBatch, loss
 	m.ops = m.ops[:0]
+	m.firstP = -1
 	for _, l := range m.Layers {
+		if m.firstP < 0 && len(l.params()) > 0 {
+			m.firstP = len(m.ops)
+		}
 		m.ops = append(m.ops, l.ops()...)
+	}
+	if m.firstP < 0 {
+		m.firstP = len(m.ops) // nothing to train
 	}
 	_, lastIsSoftmax := m.ops[len(m.ops)-1].(*softmaxOp)
 	switch loss {
@@ -221,12 +229,13 @@ func (m *Model) lossAndMetrics(n int) int {
 	return last
 }
 
-// backward propagates from grads[from] down to the first op; the input's
-// gradient is never computed.
+// backward propagates from grads[from] down to the first op with
+// parameters; gradients below it (the input's, a leading Flatten's) are
+// never needed and never computed.
 func (m *Model) backward(n, from int) {
-	for i := from - 1; i >= 0; i-- {
+	for i := from - 1; i >= m.firstP; i-- {
 		var dx Buffer
-		if i > 0 {
+		if i > m.firstP {
 			dx = m.grads[i]
 		}
 		m.ops[i].backward(m.be, n, m.acts[i], m.acts[i+1], m.grads[i+1], dx)
