@@ -1,3 +1,8 @@
+//go:build !cuda
+
+// The gorgonia oracle runs in the default build only: with the cuda tag,
+// gorgonia compiles its own CUDA support, which needs cuDNN 8 headers.
+
 package cpu
 
 import (

@@ -1,7 +1,7 @@
 //go:build !cuda
 
-// Package gpu is the CUDA backend. This file is the stand-in compiled into the
-// default, CPU-only build: it registers "cuda" so that asking for it gives a
+// Package gpu is the CUDA backend. This file is what the default, CPU-only
+// build compiles instead: it registers "cuda" so that asking for it gives a
 // clear error instead of an unknown device.
 package gpu
 

@@ -1,0 +1,303 @@
+//go:build cuda
+
+// Package gpu is the CUDA backend: gorgonia.org/cu for the driver API
+// (context, memory, modules, launches), cuBLAS for GEMM and cuDNN for
+// convolutions, both loaded at run time (shim.c), and mnistgpu's own kernels
+// (kernels/*.cu, embedded PTX) for everything else. All work goes to the
+// context's default stream in order; only copies to the host and
+// Synchronize wait.
+package gpu
+
+/*
+#cgo LDFLAGS: -ldl
+#include <stdlib.h>
+#include "shim.h"
+*/
+import "C"
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"unsafe"
+
+	"gorgonia.org/cu"
+
+	"mnistgpu/engine"
+	"mnistgpu/kernels"
+)
+
+func init() { engine.Register("cuda", func() (engine.Backend, error) { return New() }) }
+
+// ErrNotBuilt is nil in a cuda build: the backend is here.
+var ErrNotBuilt error
+
+// Available reports whether a GPU answers: the driver is loaded (else this
+// binary would not have started) and sees at least one device.
+func Available() bool {
+	n, err := cu.NumDevices()
+	return err == nil && n > 0
+}
+
+// buffer is a device allocation or a window onto one.
+type buffer struct {
+	ptr cu.DevicePtr
+	n   int
+}
+
+func (b *buffer) Len() int { return b.n }
+
+func (b *buffer) Slice(off, n int) engine.Buffer {
+	if off < 0 || n < 0 || off+n > b.n {
+		panic(fmt.Sprintf("gpu: Slice(%d, %d) out of range of a %d-element buffer", off, n, b.n))
+	}
+	return &buffer{ptr: b.ptr + cu.DevicePtr(4*off), n: n}
+}
+
+func ptr(b engine.Buffer) cu.DevicePtr {
+	gb, ok := b.(*buffer)
+	if !ok {
+		panic(fmt.Sprintf("gpu: buffer of type %T was not made by the cuda backend", b))
+	}
+	return gb.ptr
+}
+
+// Options select how the backend computes.
+type Options struct {
+	// TF32 allows TensorFloat-32 tensor-op maths in cuBLAS and cuDNN (faster
+	// on Ampere and newer, ~1e-3 relative error). Off, the backend runs in
+	// parity mode: fp32 maths and deterministic cuDNN algorithms.
+	TF32 bool
+}
+
+// Backend runs the engine's kernels on one NVIDIA GPU.
+type Backend struct {
+	opt       Options
+	ctx       cu.CUContext
+	dev       cu.Device
+	describe  string
+	functions map[string]cu.Function
+	plans     map[convKey]*convPlan
+	workspace scratch // cuDNN workspace, grown to the largest plan
+	padded    scratch // zero-padded input where TensorFlow pads asymmetrically
+	partial   scratch // BiasGrad block sums
+}
+
+// New opens device 0 with Options read from the environment
+// (MNISTGPU_TF32=1 turns TF32 on).
+func New() (*Backend, error) {
+	return NewWithOptions(Options{TF32: os.Getenv("MNISTGPU_TF32") == "1"})
+}
+
+// NewWithOptions opens device 0: the primary context, cuBLAS and cuDNN (see
+// libsearch.go for where they are looked for), and the kernel modules.
+func NewWithOptions(opt Options) (*Backend, error) {
+	n, err := cu.NumDevices()
+	if err != nil {
+		return nil, fmt.Errorf("cuda: counting devices: %w", err)
+	}
+	if n == 0 {
+		return nil, errors.New("cuda: the NVIDIA driver sees no GPU")
+	}
+	dev, err := cu.GetDevice(0)
+	if err != nil {
+		return nil, fmt.Errorf("cuda: device 0: %w", err)
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	ctx, err := dev.RetainPrimaryCtx()
+	if err != nil {
+		return nil, fmt.Errorf("cuda: primary context of device 0: %w", err)
+	}
+	if err := cu.SetCurrentContext(ctx); err != nil {
+		return nil, fmt.Errorf("cuda: making the context current: %w", err)
+	}
+	b := &Backend{opt: opt, ctx: ctx, dev: dev, functions: map[string]cu.Function{}, plans: map[convKey]*convPlan{}}
+	blasPath, err := load(cublasLib, func(p *C.char, e *C.char, n C.int) C.int { return C.mg_load_cublas(p, e, n) })
+	if err != nil {
+		return nil, err
+	}
+	dnnPath, err := load(cudnnLib, func(p *C.char, e *C.char, n C.int) C.int { return C.mg_load_cudnn(p, e, n) })
+	if err != nil {
+		return nil, err
+	}
+	tf32 := C.int(0)
+	if opt.TF32 {
+		tf32 = 1
+	}
+	if st := C.mg_blas_init(tf32); st != 0 {
+		return nil, fmt.Errorf("cuda: cublasCreate (%s): %s", blasPath, C.GoString(C.mg_blas_status(st)))
+	}
+	if st := C.mg_dnn_init(); st != 0 {
+		return nil, fmt.Errorf("cuda: cudnnCreate (%s): %s", dnnPath, C.GoString(C.mg_dnn_status(st)))
+	}
+	for name, text := range kernels.PTX() {
+		mod, err := cu.LoadData(text)
+		if err != nil {
+			return nil, fmt.Errorf("cuda: loading the PTX of kernels/%s.cu: %w", name, err)
+		}
+		for _, entry := range kernels.Entries(text) {
+			fn, err := mod.Function(entry)
+			if err != nil {
+				return nil, fmt.Errorf("cuda: kernel %s in kernels/%s.cu: %w", entry, name, err)
+			}
+			b.functions[entry] = fn
+		}
+	}
+	b.describe = describe(dev, blasPath, dnnPath, opt)
+	return b, nil
+}
+
+// load tries each candidate of lib in turn and says what it tried when none
+// loads.
+func load(lib library, open func(*C.char, *C.char, C.int) C.int) (string, error) {
+	var tried []string
+	errbuf := (*C.char)(C.malloc(512))
+	defer C.free(unsafe.Pointer(errbuf))
+	for _, c := range lib.candidates(os.Getenv, searchDirs(os.Getenv, filepath.Glob), fileExists) {
+		for _, comp := range c.companions {
+			cs := C.CString(comp)
+			C.mg_preload(cs)
+			C.free(unsafe.Pointer(cs))
+		}
+		cs := C.CString(c.path)
+		ok := open(cs, errbuf, 512) == 0
+		C.free(unsafe.Pointer(cs))
+		if ok {
+			return c.path, nil
+		}
+		tried = append(tried, C.GoString(errbuf))
+	}
+	return "", fmt.Errorf("cuda: no usable %s (set %s to its path); tried:\n  %s", lib.what, lib.env, strings.Join(tried, "\n  "))
+}
+
+func describe(dev cu.Device, blasPath, dnnPath string, opt Options) string {
+	name, _ := dev.Name()
+	major, minor, _ := dev.ComputeCapability()
+	mem, _ := dev.TotalMem()
+	var blasVersion C.int
+	C.mg_blas_version(&blasVersion)
+	dnnVersion := int(C.mg_dnn_version())
+	mode := "parity mode (fp32, deterministic algorithms)"
+	if opt.TF32 {
+		mode = "TF32 tensor-op maths"
+	}
+	return fmt.Sprintf("cuda: %s (sm_%d%d, %.1f GiB), driver API %d, cuBLAS %d (%s), cuDNN %d (%s), %s",
+		name, major, minor, float64(mem)/(1<<30), cu.Version(), int(blasVersion), blasPath, dnnVersion, dnnPath, mode)
+}
+
+// enter makes the context current on this goroutine's OS thread and keeps
+// the goroutine there until the returned function runs: CUDA contexts are
+// per thread, goroutines are not.
+func (b *Backend) enter() func() {
+	runtime.LockOSThread()
+	if err := cu.SetCurrentContext(b.ctx); err != nil {
+		runtime.UnlockOSThread()
+		panic(fmt.Sprintf("gpu: making the context current: %v", err))
+	}
+	return runtime.UnlockOSThread
+}
+
+func (b *Backend) Name() string     { return "cuda" }
+func (b *Backend) Describe() string { return b.describe }
+
+func (b *Backend) Alloc(n int) (engine.Buffer, error) {
+	if n < 0 {
+		return nil, fmt.Errorf("cuda: Alloc(%d): negative size", n)
+	}
+	defer b.enter()()
+	p, err := cu.MemAlloc(int64(4 * max(n, 1)))
+	if err != nil {
+		return nil, fmt.Errorf("cuda: allocating %d floats (%d bytes): %w", n, 4*n, err)
+	}
+	return &buffer{ptr: p, n: n}, nil
+}
+
+func (b *Backend) Free(buf engine.Buffer) {
+	if buf == nil {
+		return
+	}
+	defer b.enter()()
+	must("cuMemFree", cu.MemFree(ptr(buf)))
+}
+
+func (b *Backend) CopyIn(dst engine.Buffer, src []float32) {
+	if len(src) > dst.Len() {
+		panic(fmt.Sprintf("gpu: CopyIn of %d values into a %d-element buffer", len(src), dst.Len()))
+	}
+	if len(src) == 0 {
+		return
+	}
+	defer b.enter()()
+	must("cuMemcpyHtoD", cu.MemcpyHtoD(ptr(dst), unsafe.Pointer(&src[0]), int64(4*len(src))))
+}
+
+func (b *Backend) CopyOut(dst []float32, src engine.Buffer) {
+	if len(dst) > src.Len() {
+		panic(fmt.Sprintf("gpu: CopyOut of %d values from a %d-element buffer", len(dst), src.Len()))
+	}
+	if len(dst) == 0 {
+		return
+	}
+	defer b.enter()()
+	must("cuMemcpyDtoH", cu.MemcpyDtoH(unsafe.Pointer(&dst[0]), ptr(src), int64(4*len(dst))))
+}
+
+func (b *Backend) Copy(dst, src engine.Buffer) {
+	n := min(dst.Len(), src.Len())
+	if n == 0 {
+		return
+	}
+	defer b.enter()()
+	must("cuMemcpyDtoD", cu.MemcpyDtoD(ptr(dst), ptr(src), int64(4*n)))
+}
+
+func (b *Backend) Fill(dst engine.Buffer, v float32) {
+	if dst.Len() == 0 {
+		return
+	}
+	defer b.enter()()
+	must("cuMemsetD32", cu.MemsetD32(ptr(dst), uint32(math.Float32bits(v)), int64(dst.Len())))
+}
+
+func (b *Backend) Synchronize() error {
+	defer b.enter()()
+	if err := cu.Synchronize(); err != nil {
+		return fmt.Errorf("cuda: %w", err)
+	}
+	return nil
+}
+
+// must panics on a failed driver call: the Backend's kernels have no error
+// results, and a device that fails mid-step leaves nothing to continue with.
+func must(call string, err error) {
+	if err != nil {
+		panic(fmt.Sprintf("gpu: %s: %v", call, err))
+	}
+}
+
+// scratch is a grow-only device buffer.
+type scratch struct {
+	ptr   cu.DevicePtr
+	bytes int64
+}
+
+// get returns at least bytes of device memory (valid until the next get).
+func (s *scratch) get(bytes int64) cu.DevicePtr {
+	if bytes <= s.bytes {
+		return s.ptr
+	}
+	if s.ptr != 0 {
+		must("cuMemFree", cu.MemFree(s.ptr))
+	}
+	p, err := cu.MemAlloc(bytes)
+	must("cuMemAlloc", err)
+	s.ptr, s.bytes = p, bytes
+	return p
+}
+
+func (s *scratch) buffer(n int) engine.Buffer { return &buffer{ptr: s.get(int64(4 * max(n, 1))), n: n} }

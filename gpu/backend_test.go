@@ -1,0 +1,115 @@
+//go:build cuda
+
+// These tests need a CUDA device: a GPU, or the CPU stand-in of gpu/cudasim
+// (make test-cuda-sim), where Describe says "cuda-sim".
+package gpu
+
+import (
+	"math"
+	"strings"
+	"sync"
+	"testing"
+
+	"mnistgpu/cpu"
+	"mnistgpu/engine"
+	"mnistgpu/engine/enginetest"
+)
+
+var (
+	shared    *Backend
+	sharedErr error
+	once      sync.Once
+)
+
+// device opens the backend once for the whole test binary, as a process
+// would.
+func device(t *testing.T) *Backend {
+	t.Helper()
+	once.Do(func() { shared, sharedErr = New() })
+	if sharedErr != nil {
+		t.Fatalf("opening the cuda backend: %v", sharedErr)
+	}
+	return shared
+}
+
+func TestDescribe(t *testing.T) {
+	b := device(t)
+	d := b.Describe()
+	t.Log(d)
+	for _, want := range []string{"cuda: ", "cuBLAS", "cuDNN", "parity mode"} {
+		if !strings.Contains(d, want) {
+			t.Errorf("Describe() = %q, missing %q", d, want)
+		}
+	}
+	if !Available() {
+		t.Error("Available() = false with a device open")
+	}
+}
+
+func TestConformance(t *testing.T) { enginetest.Run(t, device(t)) }
+
+// TestParityWithCPU runs the report's CNN and a dropout/sigmoid model on
+// this backend and on the CPU backend: logits, loss, every gradient, and
+// the weights after several optimizer steps must agree.
+func TestParityWithCPU(t *testing.T) { enginetest.Parity(t, cpu.New(), device(t)) }
+
+// The dropout mask comes from the engine's counter-based generator on every
+// device: the same (seed, offset) gives the same mask, bit for bit.
+func TestDropoutMaskIsTheCPUs(t *testing.T) {
+	b, c := device(t), cpu.New()
+	const n = 10007
+	x := make([]float32, n)
+	for i := range x {
+		x[i] = float32(i%13) - 6
+	}
+	run := func(be engine.Backend) (y, mask []float32) {
+		xb, _ := be.Alloc(n)
+		yb, _ := be.Alloc(n)
+		mb, _ := be.Alloc(n)
+		defer be.Free(xb)
+		defer be.Free(yb)
+		defer be.Free(mb)
+		be.CopyIn(xb, x)
+		be.DropoutForward(n, 0.3, 0xfeed, 1<<40, xb, yb, mb)
+		y, mask = make([]float32, n), make([]float32, n)
+		be.CopyOut(y, yb)
+		be.CopyOut(mask, mb)
+		return y, mask
+	}
+	gy, gm := run(b)
+	cy, cm := run(c)
+	for i := range gm {
+		if math.Float32bits(gm[i]) != math.Float32bits(cm[i]) || math.Float32bits(gy[i]) != math.Float32bits(cy[i]) {
+			t.Fatalf("element %d: cuda mask %v y %v, cpu mask %v y %v", i, gm[i], gy[i], cm[i], cy[i])
+		}
+	}
+}
+
+// Slices address the right bytes: a Gemm on windows of larger buffers, and
+// a copy between windows, leave everything outside the windows alone.
+func TestSlicesAreByteOffsets(t *testing.T) {
+	b := device(t)
+	buf, err := b.Alloc(64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Free(buf)
+	b.Fill(buf, -1)
+	src := []float32{1, 2, 3, 4}
+	b.CopyIn(buf.Slice(10, 4), src)
+	b.Copy(buf.Slice(40, 4), buf.Slice(10, 4))
+	got := make([]float32, 64)
+	b.CopyOut(got, buf)
+	for i, v := range got {
+		want := float32(-1)
+		switch {
+		case i >= 10 && i < 14:
+			want = src[i-10]
+		case i >= 40 && i < 44:
+			want = src[i-40]
+		}
+		if v != want {
+			t.Fatalf("element %d = %v, want %v (all: %v)", i, v, want, got)
+		}
+	}
+}

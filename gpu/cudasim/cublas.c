@@ -1,0 +1,87 @@
+// libcublas of the CPU stand-in: the calls gpu/ makes, with cuBLAS's
+// column-major semantics, transpose flags, leading dimensions and alpha/beta
+// exactly as its documentation states, and its status codes on misuse.
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "memory.h"
+
+enum {
+	CUBLAS_STATUS_SUCCESS = 0,
+	CUBLAS_STATUS_NOT_INITIALIZED = 1,
+	CUBLAS_STATUS_INVALID_VALUE = 7,
+	CUBLAS_STATUS_EXECUTION_FAILED = 13,
+};
+enum { CUBLAS_OP_N = 0, CUBLAS_OP_T = 1, CUBLAS_OP_C = 2 };
+
+struct cublas_context {
+	int math_mode;
+};
+typedef struct cublas_context* cublasHandle_t;
+
+int cublasCreate_v2(cublasHandle_t* h) {
+	if (h == NULL) return CUBLAS_STATUS_INVALID_VALUE;
+	*h = calloc(1, sizeof **h);
+	return CUBLAS_STATUS_SUCCESS;
+}
+
+int cublasDestroy_v2(cublasHandle_t h) {
+	if (h == NULL) return CUBLAS_STATUS_NOT_INITIALIZED;
+	free(h);
+	return CUBLAS_STATUS_SUCCESS;
+}
+
+// Modes: DEFAULT 0, TENSOR_OP 1, PEDANTIC 2, TF32_TENSOR_OP 3, optionally
+// or-ed with DISALLOW_REDUCED_PRECISION_REDUCTION 16.
+int cublasSetMathMode(cublasHandle_t h, int mode) {
+	if (h == NULL) return CUBLAS_STATUS_NOT_INITIALIZED;
+	if ((mode & ~16) < 0 || (mode & ~16) > 3) return CUBLAS_STATUS_INVALID_VALUE;
+	h->math_mode = mode;
+	return CUBLAS_STATUS_SUCCESS;
+}
+
+int cublasGetVersion_v2(cublasHandle_t h, int* version) {
+	if (h == NULL) return CUBLAS_STATUS_NOT_INITIALIZED;
+	if (version == NULL) return CUBLAS_STATUS_INVALID_VALUE;
+	*version = 120000;
+	return CUBLAS_STATUS_SUCCESS;
+}
+
+static int max1(int a) { return a > 1 ? a : 1; }
+
+// C = alpha·op(A)·op(B) + beta·C, column-major: op(A) m×k, op(B) k×n, C m×n.
+// A is lda×(k or m) as stored, B ldb×(n or k), C ldc×n. With beta == 0, C is
+// not read (NaN in C does not propagate).
+int cublasSgemm_v2(cublasHandle_t h, int transa, int transb, int m, int n, int k, const float* alpha,
+                   const float* A, int lda, const float* B, int ldb, const float* beta, float* C, int ldc) {
+	if (h == NULL) return CUBLAS_STATUS_NOT_INITIALIZED;
+	if (transa < CUBLAS_OP_N || transa > CUBLAS_OP_C || transb < CUBLAS_OP_N || transb > CUBLAS_OP_C)
+		return CUBLAS_STATUS_INVALID_VALUE;
+	if (m < 0 || n < 0 || k < 0) return CUBLAS_STATUS_INVALID_VALUE;
+	int ta = transa != CUBLAS_OP_N, tb = transb != CUBLAS_OP_N;
+	int rowsA = ta ? k : m, colsA = ta ? m : k;
+	int rowsB = tb ? n : k, colsB = tb ? k : n;
+	if (lda < max1(rowsA) || ldb < max1(rowsB) || ldc < max1(m)) return CUBLAS_STATUS_INVALID_VALUE;
+	if (m == 0 || n == 0) return CUBLAS_STATUS_SUCCESS;
+	if (alpha == NULL || beta == NULL) return CUBLAS_STATUS_INVALID_VALUE;
+	float a = *alpha, b = *beta;
+	if ((k > 0 && a != 0 && (!mgsim_check(A, ((size_t)(colsA - 1) * lda + rowsA) * 4) ||
+	                         !mgsim_check(B, ((size_t)(colsB - 1) * ldb + rowsB) * 4))) ||
+	    !mgsim_check(C, ((size_t)(n - 1) * ldc + m) * 4)) {
+		fprintf(stderr, "cuda-sim: cublasSgemm: a matrix lies outside device memory\n");
+		return CUBLAS_STATUS_EXECUTION_FAILED;
+	}
+	for (int j = 0; j < n; j++)
+		for (int i = 0; i < m; i++) {
+			double s = 0;
+			if (a != 0)
+				for (int l = 0; l < k; l++) {
+					float av = ta ? A[l + (size_t)i * lda] : A[i + (size_t)l * lda];
+					float bv = tb ? B[j + (size_t)l * ldb] : B[l + (size_t)j * ldb];
+					s += (double)av * bv;
+				}
+			float* c = &C[i + (size_t)j * ldc];
+			*c = (float)(a * s + (b == 0 ? 0.0 : (double)b * *c));
+		}
+	return CUBLAS_STATUS_SUCCESS;
+}

@@ -1,0 +1,146 @@
+//go:build cuda
+
+package gpu
+
+import (
+	"fmt"
+	"math"
+	"unsafe"
+
+	"gorgonia.org/cu"
+
+	"mnistgpu/engine"
+)
+
+const blockSize = 256
+
+// launch runs kernel name over n work items (grid-stride loops cover any n).
+// Each argument goes into its own 8-byte slot, which is what cu's Launch
+// copies; a 4-byte parameter reads the slot's low half (little-endian).
+func (b *Backend) launch(name string, n int, args ...any) {
+	fn, ok := b.functions[name]
+	if !ok {
+		panic(fmt.Sprintf("gpu: no kernel %q in the loaded PTX", name))
+	}
+	slots := make([]uint64, len(args))
+	params := make([]unsafe.Pointer, len(args))
+	for i, a := range args {
+		switch v := a.(type) {
+		case int:
+			if v < math.MinInt32 || v > math.MaxInt32 {
+				panic(fmt.Sprintf("gpu: %s argument %d = %d does not fit an int", name, i, v))
+			}
+			slots[i] = uint64(uint32(int32(v)))
+		case bool:
+			if v {
+				slots[i] = 1
+			}
+		case float32:
+			slots[i] = uint64(math.Float32bits(v))
+		case uint64:
+			slots[i] = v
+		case engine.Buffer:
+			slots[i] = uint64(ptr(v))
+		case cu.DevicePtr:
+			slots[i] = uint64(v)
+		default:
+			panic(fmt.Sprintf("gpu: %s argument %d has unsupported type %T", name, i, a))
+		}
+		params[i] = unsafe.Pointer(&slots[i])
+	}
+	blocks := min(max((n+blockSize-1)/blockSize, 1), 65535)
+	defer b.enter()()
+	must(name, fn.Launch(blocks, 1, 1, blockSize, 1, 1, 0, cu.NoStream, params))
+}
+
+func (b *Backend) BiasAdd(rows, cols int, y, bias engine.Buffer) {
+	b.launch("bias_add", rows*cols, rows, cols, y, bias)
+}
+
+// biasBlock rows are summed by one thread in BiasGrad's first pass.
+const biasBlock = 256
+
+func (b *Backend) BiasGrad(rows, cols int, dy, db engine.Buffer) {
+	blocks := (rows + biasBlock - 1) / biasBlock
+	part := b.partial.buffer(blocks * cols)
+	b.launch("bias_grad_partial", blocks*cols, rows, cols, biasBlock, dy, part)
+	b.launch("bias_grad_final", cols, blocks, cols, part, db)
+}
+
+func (b *Backend) MaxPoolForward(p engine.PoolParams, x, y engine.Buffer) {
+	b.launch("maxpool_forward", p.N*p.OH*p.OW*p.C, p.N, p.H, p.W, p.C, p.PH, p.PW, p.SH, p.SW,
+		p.PadTop, p.PadLeft, p.OH, p.OW, x, y)
+}
+
+func (b *Backend) MaxPoolBackward(p engine.PoolParams, x, y, dy, dx engine.Buffer) {
+	b.launch("maxpool_backward", p.N*p.H*p.W*p.C, p.N, p.H, p.W, p.C, p.PH, p.PW, p.SH, p.SW,
+		p.PadTop, p.PadLeft, p.OH, p.OW, x, dy, dx)
+}
+
+func elementwise(f engine.Activation, op string) {
+	if f > engine.Tanh || f < engine.Linear {
+		panic(fmt.Sprintf("gpu: %s(%v) is not element-wise", op, f))
+	}
+}
+
+func (b *Backend) ActivationForward(f engine.Activation, alpha float32, n int, x, y engine.Buffer) {
+	elementwise(f, "ActivationForward")
+	b.launch("activation_forward", n, int(f), alpha, n, x, y)
+}
+
+func (b *Backend) ActivationBackward(f engine.Activation, alpha float32, n int, x, y, dy, dx engine.Buffer) {
+	elementwise(f, "ActivationBackward")
+	b.launch("activation_backward", n, int(f), alpha, n, x, y, dy, dx)
+}
+
+func (b *Backend) SoftmaxForward(rows, cols int, x, y engine.Buffer) {
+	b.launch("softmax_forward", rows, rows, cols, x, y)
+}
+
+func (b *Backend) SoftmaxBackward(rows, cols int, y, dy, dx engine.Buffer) {
+	b.launch("softmax_backward", rows, rows, cols, y, dy, dx)
+}
+
+func (b *Backend) SoftmaxCrossEntropy(rows, cols int, scale float32, z, t, probs, dz, loss engine.Buffer) {
+	b.launch("softmax_cross_entropy", rows, rows, cols, scale, z, t, probs, dz, loss)
+}
+
+func (b *Backend) BinaryCrossEntropy(rows, cols int, scale float32, p, t, dp, loss engine.Buffer) {
+	b.launch("binary_cross_entropy", rows, rows, cols, scale, p, t, dp, loss)
+}
+
+func (b *Backend) Accuracy(rows, cols int, p, t, correct engine.Buffer) {
+	b.launch("accuracy", rows, rows, cols, p, t, correct)
+}
+
+func (b *Backend) SumInto(n int, x, acc engine.Buffer) { b.launch("sum_into", 1, n, x, acc) }
+
+func (b *Backend) DropoutForward(n int, rate float32, seed, offset uint64, x, y, mask engine.Buffer) {
+	b.launch("dropout_forward", n, n, rate, seed, offset, x, y, mask)
+}
+
+func (b *Backend) Mul(n int, x, y, z engine.Buffer) { b.launch("mul", n, n, x, y, z) }
+
+func (b *Backend) SGDStep(n int, lr, momentum float32, nesterov bool, w, g, v engine.Buffer) {
+	vp := v
+	if vp == nil {
+		vp = w // unused with momentum 0; any valid pointer
+	}
+	b.launch("sgd_step", n, n, lr, momentum, nesterov, w, g, vp)
+}
+
+func (b *Backend) AdamStep(n int, lrT, beta1, beta2, eps float32, w, g, m, v engine.Buffer) {
+	b.launch("adam_step", n, n, lrT, beta1, beta2, eps, w, g, m, v)
+}
+
+func (b *Backend) RMSpropStep(n int, lr, rho, eps float32, w, g, ms engine.Buffer) {
+	b.launch("rmsprop_step", n, n, lr, rho, eps, w, g, ms)
+}
+
+func (b *Backend) AdagradStep(n int, lr, eps float32, w, g, acc engine.Buffer) {
+	b.launch("adagrad_step", n, n, lr, eps, w, g, acc)
+}
+
+func (b *Backend) WeightDecay(n int, rate float32, w engine.Buffer) {
+	b.launch("weight_decay", n, n, rate, w)
+}

@@ -1,0 +1,77 @@
+package gpu
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func TestLibrarySearchOrder(t *testing.T) {
+	root := t.TempDir()
+	wheel := filepath.Join(root, "venv/lib/python3.11/site-packages/nvidia/cudnn/lib")
+	ld := filepath.Join(root, "ld")
+	for _, f := range []string{
+		filepath.Join(wheel, "libcudnn.so.9"), filepath.Join(wheel, "libcudnn_ops.so.9"),
+		filepath.Join(ld, "libcudnn.so.8"), filepath.Join(ld, "libcublas.so.12"),
+		filepath.Join(ld, "libcublasLt.so.12"),
+	} {
+		if err := os.MkdirAll(filepath.Dir(f), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(f, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	env := map[string]string{"LD_LIBRARY_PATH": ld, "VIRTUAL_ENV": filepath.Join(root, "venv")}
+	getenv := func(k string) string { return env[k] }
+	dirs := searchDirs(getenv, filepath.Glob)
+	if dirs[0] != ld {
+		t.Errorf("LD_LIBRARY_PATH first: got %v", dirs)
+	}
+
+	dnn := cudnnLib.candidates(getenv, dirs, fileExists)
+	// cuDNN 9 from the wheel beats cuDNN 8 earlier on the path: newest first.
+	if dnn[0].path != filepath.Join(wheel, "libcudnn.so.9") || len(dnn[0].companions) != 1 {
+		t.Errorf("first cuDNN candidate %+v", dnn[0])
+	}
+	if dnn[1].path != filepath.Join(ld, "libcudnn.so.8") {
+		t.Errorf("second cuDNN candidate %+v", dnn[1])
+	}
+	if last := dnn[len(dnn)-1]; last.path != "libcudnn.so.8" {
+		t.Errorf("bare sonames come last, got %+v", last)
+	}
+	blas := cublasLib.candidates(getenv, dirs, fileExists)
+	if blas[0].path != filepath.Join(ld, "libcublas.so.12") || blas[0].companions[0] != filepath.Join(ld, "libcublasLt.so.12") {
+		t.Errorf("cuBLAS candidate %+v", blas[0])
+	}
+
+	env["MNISTGPU_CUDNN"] = "/opt/x/libcudnn.so.9"
+	if c := cudnnLib.candidates(getenv, dirs, fileExists); len(c) != 1 || c[0].path != "/opt/x/libcudnn.so.9" {
+		t.Errorf("an override is the only candidate, got %+v", c)
+	}
+}
+
+func TestCUDAInstallsNewestFirst(t *testing.T) {
+	got := []string{"/usr/local/cuda-12.4/lib64", "/usr/local/cuda-12.10/lib64", "/usr/local/cuda-11.8/lib64"}
+	glob := func(p string) ([]string, error) {
+		if p == "/usr/local/cuda-*/lib64" {
+			return append([]string(nil), got...), nil
+		}
+		return nil, nil
+	}
+	dirs := searchDirs(func(string) string { return "" }, glob)
+	var order []string
+	for _, d := range dirs {
+		for _, g := range got {
+			if d == g {
+				order = append(order, d)
+			}
+		}
+	}
+	want := []string{"/usr/local/cuda-12.10/lib64", "/usr/local/cuda-12.4/lib64", "/usr/local/cuda-11.8/lib64"}
+	for i := range want {
+		if order[i] != want[i] {
+			t.Fatalf("order %v, want %v", order, want)
+		}
+	}
+}

@@ -1,0 +1,127 @@
+// Element-wise kernels: activations, bias, dropout, products, padding.
+#include "common.cuh"
+
+// Activation codes are engine.Activation's values.
+#define ACT_LINEAR 0
+#define ACT_RELU 1
+#define ACT_LEAKY_RELU 2
+#define ACT_SIGMOID 3
+#define ACT_TANH 4
+
+// y = f(x) over n values.
+KERNEL activation_forward(int f, float alpha, int n, const float* x, float* y) {
+	for (int i = first_index(); i < n; i += grid_stride()) {
+		float v = x[i];
+		switch (f) {
+		case ACT_RELU: v = v > 0.0f ? v : 0.0f; break;
+		case ACT_LEAKY_RELU: v = v < 0.0f ? alpha * v : v; break;
+		case ACT_SIGMOID: v = 1.0f / (1.0f + expf(-v)); break;
+		case ACT_TANH: v = tanhf(v); break;
+		default: break;
+		}
+		y[i] = v;
+	}
+}
+
+// dx = f'(x)·dy; ReLU's gradient is 0 at x == 0, as TensorFlow's.
+KERNEL activation_backward(int f, float alpha, int n, const float* x, const float* y,
+                           const float* dy, float* dx) {
+	for (int i = first_index(); i < n; i += grid_stride()) {
+		float g = dy[i];
+		switch (f) {
+		case ACT_RELU: g = x[i] > 0.0f ? g : 0.0f; break;
+		case ACT_LEAKY_RELU: g = x[i] > 0.0f ? g : alpha * g; break;
+		case ACT_SIGMOID: g = g * y[i] * (1.0f - y[i]); break;
+		case ACT_TANH: g = g * (1.0f - y[i] * y[i]); break;
+		default: break;
+		}
+		dx[i] = g;
+	}
+}
+
+// y[r,c] += bias[c] for a rows×cols matrix.
+KERNEL bias_add(int rows, int cols, float* y, const float* bias) {
+	int n = rows * cols;
+	for (int i = first_index(); i < n; i += grid_stride()) y[i] += bias[i % cols];
+}
+
+// Bias gradient in two deterministic passes. Pass one: part[b,c] = Σ dy[r,c]
+// over the rows r of block b (block rows each); pass two: db[c] = Σ_b part[b,c].
+KERNEL bias_grad_partial(int rows, int cols, int block, const float* dy, float* part) {
+	int blocks = (rows + block - 1) / block;
+	int n = blocks * cols;
+	for (int i = first_index(); i < n; i += grid_stride()) {
+		int b = i / cols, c = i % cols;
+		int end = min(rows, (b + 1) * block);
+		float acc = 0.0f;
+		for (int r = b * block; r < end; r++) acc += dy[(long long)r * cols + c];
+		part[i] = acc;
+	}
+}
+
+KERNEL bias_grad_final(int blocks, int cols, const float* part, float* db) {
+	for (int c = first_index(); c < cols; c += grid_stride()) {
+		float acc = 0.0f;
+		for (int b = 0; b < blocks; b++) acc += part[b * cols + c];
+		db[c] = acc;
+	}
+}
+
+// engine.Mix64: SplitMix64's finaliser.
+DEVICE u64 mix64(u64 x) {
+	x += 0x9e3779b97f4a7c15ULL;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
+
+// engine.Uniform, bit for bit: the top 24 bits as a float in [0, 1).
+DEVICE float uniform(u64 seed, u64 counter) {
+	return (float)(mix64(seed ^ mix64(counter)) >> 40) * (1.0f / 16777216.0f);
+}
+
+// mask[i] = 1/(1-rate) if Uniform(seed, offset+i) >= rate else 0; y = x·mask.
+KERNEL dropout_forward(int n, float rate, u64 seed, u64 offset, const float* x, float* y,
+                       float* mask) {
+	float keep = 1.0f / (1.0f - rate);
+	for (int i = first_index(); i < n; i += grid_stride()) {
+		float m = uniform(seed, offset + (u64)i) >= rate ? keep : 0.0f;
+		mask[i] = m;
+		y[i] = x[i] * m;
+	}
+}
+
+// z = x·y.
+KERNEL mul(int n, const float* x, const float* y, float* z) {
+	for (int i = first_index(); i < n; i += grid_stride()) z[i] = x[i] * y[i];
+}
+
+// Zero padding of an NHWC tensor: dst (n, h+top+bottom, w+left+right, c) gets
+// src (n, h, w, c) at offset (top, left). Used where TensorFlow's "same"
+// padding is asymmetric, which cuDNN's descriptors cannot express.
+KERNEL pad_nhwc(int n, int h, int w, int c, int top, int left, int ph, int pw,
+                const float* src, float* dst) {
+	int total = n * ph * pw * c;
+	for (int i = first_index(); i < total; i += grid_stride()) {
+		int ch = i % c, rest = i / c;
+		int x = rest % pw; rest /= pw;
+		int y = rest % ph;
+		int b = rest / ph;
+		int sy = y - top, sx = x - left;
+		dst[i] = (sy >= 0 && sy < h && sx >= 0 && sx < w)
+		             ? src[(((long long)b * h + sy) * w + sx) * c + ch] : 0.0f;
+	}
+}
+
+// The inverse window: dst (n, h, w, c) = src (n, ph, pw, c) at (top, left).
+KERNEL crop_nhwc(int n, int h, int w, int c, int top, int left, int ph, int pw,
+                 const float* src, float* dst) {
+	int total = n * h * w * c;
+	for (int i = first_index(); i < total; i += grid_stride()) {
+		int ch = i % c, rest = i / c;
+		int x = rest % w; rest /= w;
+		int y = rest % h;
+		int b = rest / h;
+		dst[i] = src[(((long long)b * ph + y + top) * pw + x + left) * c + ch];
+	}
+}

@@ -1,0 +1,88 @@
+// Row-wise kernels: softmax, losses, accuracy, sums. One thread per row; rows
+// are short (10 classes), and double accumulators keep the sums as the CPU's.
+#include "common.cuh"
+
+// Softmax of one row, returning log Σ exp(z).
+DEVICE double softmax_row(int cols, const float* z, float* p) {
+	float m = z[0];
+	for (int j = 1; j < cols; j++) m = fmaxf(m, z[j]);
+	double s = 0.0;
+	for (int j = 0; j < cols; j++) s += exp((double)(z[j] - m));
+	for (int j = 0; j < cols; j++) p[j] = (float)(exp((double)(z[j] - m)) / s);
+	return (double)m + log(s);
+}
+
+KERNEL softmax_forward(int rows, int cols, const float* x, float* y) {
+	for (int r = first_index(); r < rows; r += grid_stride())
+		softmax_row(cols, x + (long long)r * cols, y + (long long)r * cols);
+}
+
+// dx = y·(dy - Σ y·dy).
+KERNEL softmax_backward(int rows, int cols, const float* y, const float* dy, float* dx) {
+	for (int r = first_index(); r < rows; r += grid_stride()) {
+		const float* ys = y + (long long)r * cols;
+		const float* gs = dy + (long long)r * cols;
+		double dot = 0.0;
+		for (int j = 0; j < cols; j++) dot += (double)ys[j] * (double)gs[j];
+		for (int j = 0; j < cols; j++)
+			dx[(long long)r * cols + j] = (float)((double)ys[j] * ((double)gs[j] - dot));
+	}
+}
+
+// probs = softmax(z); loss[r] = Σ_j t·(lse - z); dz = scale·(Σt·probs - t).
+KERNEL softmax_cross_entropy(int rows, int cols, float scale, const float* z, const float* t,
+                             float* probs, float* dz, float* loss) {
+	for (int r = first_index(); r < rows; r += grid_stride()) {
+		long long o = (long long)r * cols;
+		double lse = softmax_row(cols, z + o, probs + o);
+		double l = 0.0, sum_t = 0.0;
+		for (int j = 0; j < cols; j++) {
+			l += (double)t[o + j] * (lse - (double)z[o + j]);
+			sum_t += (double)t[o + j];
+		}
+		loss[r] = (float)l;
+		for (int j = 0; j < cols; j++)
+			dz[o + j] = scale * (float)(sum_t * (double)probs[o + j] - (double)t[o + j]);
+	}
+}
+
+// Binary cross-entropy on probabilities clipped to [1e-7, 1-1e-7].
+KERNEL binary_cross_entropy(int rows, int cols, float scale, const float* p, const float* t,
+                            float* dp, float* loss) {
+	const double eps = 1e-7;
+	for (int r = first_index(); r < rows; r += grid_stride()) {
+		double l = 0.0;
+		for (int j = 0; j < cols; j++) {
+			long long i = (long long)r * cols + j;
+			double pv = p[i], tv = t[i];
+			double c = fmin(fmax(pv, eps), 1.0 - eps);
+			l -= tv * log(c) + (1.0 - tv) * log(1.0 - c);
+			double g = (pv > eps && pv < 1.0 - eps) ? (pv - tv) / (pv * (1.0 - pv)) : 0.0;
+			dp[i] = (float)((double)scale / (double)cols * g);
+		}
+		loss[r] = (float)(l / (double)cols);
+	}
+}
+
+DEVICE int argmax_row(int cols, const float* v) {
+	int best = 0;
+	for (int j = 1; j < cols; j++)
+		if (v[j] > v[best]) best = j;
+	return best;
+}
+
+// correct[r] = 1 when the first maxima of p[r] and t[r] coincide.
+KERNEL accuracy(int rows, int cols, const float* p, const float* t, float* correct) {
+	for (int r = first_index(); r < rows; r += grid_stride()) {
+		long long o = (long long)r * cols;
+		correct[r] = argmax_row(cols, p + o) == argmax_row(cols, t + o) ? 1.0f : 0.0f;
+	}
+}
+
+// acc[0] += Σ x over n values, by one thread in index order (n is a batch).
+KERNEL sum_into(int n, const float* x, float* acc) {
+	if (first_index() != 0) return;
+	float s = 0.0f;
+	for (int i = 0; i < n; i++) s += x[i];
+	acc[0] += s;
+}
