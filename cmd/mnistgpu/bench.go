@@ -66,6 +66,9 @@ func runBench(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	if simulated(be) {
+		return fmt.Errorf("bench: %s is the CPU stand-in of a GPU, for tests; it has no speed to measure", be.Describe())
+	}
 	if err := m.Compile(be, engine.CategoricalCrossEntropy, batch); err != nil {
 		return err
 	}

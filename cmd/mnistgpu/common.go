@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -37,8 +38,10 @@ func openBackend(name string, log io.Writer) (engine.Backend, error) {
 			} else {
 				fmt.Fprintf(log, "device auto: no usable GPU (%v); using cpu\n", err)
 			}
-		} else {
+		} else if gpu.ErrNotBuilt != nil {
 			fmt.Fprintln(log, "device auto: this build has no CUDA; using cpu")
+		} else {
+			fmt.Fprintln(log, "device auto: no GPU answers; using cpu")
 		}
 		return engine.NewBackend("cpu")
 	}
@@ -89,3 +92,7 @@ func stderrOrQuiet(quiet bool) io.Writer {
 	}
 	return os.Stderr
 }
+
+// simulated reports whether b is the CPU stand-in of the GPU (gpu/cudasim),
+// whose timings mean nothing and are never printed.
+func simulated(b engine.Backend) bool { return strings.Contains(b.Describe(), "cuda-sim") }

@@ -44,13 +44,6 @@ func TestBadFlagsExitTwo(t *testing.T) {
 	}
 }
 
-func TestCudaOnCPUBuildSaysHowToRebuild(t *testing.T) {
-	err := run("train", "--device", "cuda", "--data-dir", small, "--no-verify", "--out", t.TempDir())
-	if err == nil || !strings.Contains(err.Error(), "-tags cuda") || !strings.Contains(err.Error(), "BUILDING.md") {
-		t.Errorf("err = %v", err)
-	}
-}
-
 func TestTrainEndToEnd(t *testing.T) {
 	out := t.TempDir()
 	final := filepath.Join(out, "final.safetensors")

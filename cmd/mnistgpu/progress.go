@@ -17,6 +17,7 @@ import (
 type bar struct {
 	w     io.Writer
 	quiet bool
+	sim   bool // the CPU stand-in of the GPU: no speed figures
 	batch int
 	pb    *progressbar.ProgressBar
 	start time.Time
@@ -25,7 +26,9 @@ type bar struct {
 	done  int // steps run so far in this epoch
 }
 
-func newBar(w io.Writer, quiet bool, batch int) *bar { return &bar{w: w, quiet: quiet, batch: batch} }
+func newBar(w io.Writer, quiet, sim bool, batch int) *bar {
+	return &bar{w: w, quiet: quiet, sim: sim, batch: batch}
+}
 
 func (b *bar) EpochBegin(epoch, epochs, steps int) {
 	b.steps, b.done, b.start, b.last = steps, 0, time.Now(), time.Time{}
@@ -50,8 +53,11 @@ func (b *bar) BatchEnd(step int, metrics func() engine.Logs) {
 	}
 	if now := time.Now(); now.Sub(b.last) > 250*time.Millisecond || step == b.steps {
 		b.last = now
-		rate := float64(step*b.batch) / now.Sub(b.start).Seconds()
-		b.pb.Describe(fmt.Sprintf("%s %6.0f img/s", formatLogs(metrics()), rate))
+		rate := fmt.Sprintf("%6.0f img/s", float64(step*b.batch)/now.Sub(b.start).Seconds())
+		if b.sim {
+			rate = "cuda-sim"
+		}
+		b.pb.Describe(formatLogs(metrics()) + " " + rate)
 	}
 	b.pb.Set(step)
 }
@@ -61,6 +67,10 @@ func (b *bar) EpochEnd(epoch int, logs engine.Logs, elapsed time.Duration) {
 		b.pb.Finish()
 		fmt.Fprintln(b.w)
 		b.pb = nil
+	}
+	if b.sim {
+		fmt.Fprintf(b.w, "%d/%d - cuda-sim (no timing) - %s\n", b.done, b.steps, formatLogs(logs))
+		return
 	}
 	per := elapsed / time.Duration(max(b.done, 1))
 	fmt.Fprintf(b.w, "%d/%d - %.0fs - %s/step - %s\n", b.done, b.steps, elapsed.Seconds(), per.Round(time.Millisecond), formatLogs(logs))

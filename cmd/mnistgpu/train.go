@@ -222,7 +222,7 @@ func runTrain(c *cli.Context) error {
 	}
 	fit := engine.FitConfig{
 		Epochs: epochs, BatchSize: batch, Shuffle: c.Bool("shuffle"), Seed: seed,
-		MaxSteps: c.Int("max-steps"), Callbacks: callbacks, Progress: newBar(log, c.Bool("quiet"), batch), Augment: aug,
+		MaxSteps: c.Int("max-steps"), Callbacks: callbacks, Progress: newBar(log, c.Bool("quiet"), simulated(be), batch), Augment: aug,
 	}
 	if resume != nil {
 		fit.InitialEpoch = resume.NextEpoch
@@ -288,7 +288,11 @@ func runTrain(c *cli.Context) error {
 	}
 	testLoss, testAcc := engine.Evaluate(m, data.Test, batch)
 	result := study.Result{FinalTestLoss: testLoss, FinalTestAcc: testAcc}
-	fmt.Printf("\nTrained %d epochs (%d this run) in %.1fs on %s.\n", len(hist.Logs), len(hist.Logs)-fit.InitialEpoch, time.Since(start).Seconds(), be.Name())
+	took := fmt.Sprintf("in %.1fs", time.Since(start).Seconds())
+	if simulated(be) {
+		took = "(cuda-sim: no timing)"
+	}
+	fmt.Printf("\nTrained %d epochs (%d this run) %s on %s.\n", len(hist.Logs), len(hist.Logs)-fit.InitialEpoch, took, be.Name())
 	fmt.Printf("final weights:   %s  test loss %.4f  test accuracy %.4f\n", final, testLoss, testAcc)
 	if ckpt != nil && ckpt.Best != "" && ckpt.SaveBestOnly {
 		if err := m.LoadWeights(ckpt.Best); err != nil {
@@ -301,6 +305,9 @@ func runTrain(c *cli.Context) error {
 	}
 	fmt.Printf("history:         %s, %s\n", filepath.Join(out, "history.csv"), filepath.Join(out, "history.json"))
 	result.Epochs, result.Seconds = len(hist.Logs), time.Since(start).Seconds()
+	if simulated(be) {
+		result.Seconds = 0 // the stand-in's time is no figure of a GPU
+	}
 	raw, err := json.MarshalIndent(result, "", "  ")
 	if err != nil {
 		return err
