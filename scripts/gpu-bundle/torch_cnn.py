@@ -1,0 +1,94 @@
+"""PyTorch eager on the same card, for mnistgpu's side-by-side numbers.
+
+Trains the report's CNN (or the 784-128-10 MLP) with Adam(lr=0.001), batch
+64, on the first 48,000 MNIST training images held on the GPU; prints JSON:
+median ms per step over timed runs (after warm-up), one full epoch's seconds,
+and the test accuracy after that epoch. fp32, TF32 off, like mnistgpu's
+parity mode.
+"""
+import argparse, gzip, json, os, statistics, sys, time
+
+import numpy as np
+import torch
+import torch.nn as nn
+
+
+def idx(path):
+    with gzip.open(path, "rb") as f:
+        data = f.read()
+    dims = data[3]
+    shape = [int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(dims)]
+    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
+
+
+def model(name):
+    if name == "cnn":
+        return nn.Sequential(
+            nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Flatten(), nn.Linear(3136, 128), nn.ReLU(), nn.Linear(128, 10))
+    return nn.Sequential(nn.Flatten(), nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 10))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--model", default="cnn")
+    ap.add_argument("--data", default="mnist")
+    ap.add_argument("--steps", type=int, default=50)
+    ap.add_argument("--runs", type=int, default=5)
+    a = ap.parse_args()
+    torch.backends.cuda.matmul.allow_tf32 = False
+    torch.backends.cudnn.allow_tf32 = False
+    dev = torch.device("cuda")
+    x = torch.tensor(idx(os.path.join(a.data, "train-images-idx3-ubyte.gz"))[:48000], dtype=torch.float32, device=dev)
+    y = torch.tensor(idx(os.path.join(a.data, "train-labels-idx1-ubyte.gz"))[:48000], dtype=torch.long, device=dev)
+    tx = torch.tensor(idx(os.path.join(a.data, "t10k-images-idx3-ubyte.gz")), dtype=torch.float32, device=dev)
+    ty = torch.tensor(idx(os.path.join(a.data, "t10k-labels-idx1-ubyte.gz")), dtype=torch.long, device=dev)
+    x, tx = (x / 255).unsqueeze(1), (tx / 255).unsqueeze(1)
+    torch.manual_seed(1)
+    net = model(a.model).to(dev)
+    opt = torch.optim.Adam(net.parameters(), lr=1e-3, eps=1e-7)
+    loss_fn = nn.CrossEntropyLoss()
+    B = 64
+
+    def step(i):
+        j = (i * B) % (48000 - B)
+        opt.zero_grad(set_to_none=True)
+        loss = loss_fn(net(x[j : j + B]), y[j : j + B])
+        loss.backward()
+        opt.step()
+        return loss
+
+    for i in range(20):
+        step(i)
+    torch.cuda.synchronize()
+    runs = []
+    for r in range(a.runs):
+        t0 = time.perf_counter()
+        for i in range(a.steps):
+            step(i)
+        torch.cuda.synchronize()
+        runs.append((time.perf_counter() - t0) * 1000 / a.steps)
+    torch.manual_seed(1)
+    net = model(a.model).to(dev)
+    opt = torch.optim.Adam(net.parameters(), lr=1e-3, eps=1e-7)
+    perm = torch.randperm(48000, device=dev)
+    torch.cuda.synchronize()
+    t0 = time.perf_counter()
+    for i in range(48000 // B):
+        b = perm[i * B : (i + 1) * B]
+        opt.zero_grad(set_to_none=True)
+        loss_fn(net(x[b]), y[b]).backward()
+        opt.step()
+    torch.cuda.synchronize()
+    epoch = time.perf_counter() - t0
+    with torch.no_grad():
+        acc = (net(tx).argmax(1) == ty).float().mean().item()
+    json.dump({"framework": f"pytorch {torch.__version__} eager", "device": torch.cuda.get_device_name(0),
+               "model": a.model, "batch_size": B, "ms_per_step": statistics.median(runs), "ms_per_step_runs": runs,
+               "epoch_seconds": epoch, "test_accuracy_after_1_epoch": acc}, sys.stdout, indent=2)
+    print()
+
+
+if __name__ == "__main__":
+    main()
