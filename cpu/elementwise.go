@@ -184,6 +184,14 @@ func (*Backend) DropoutForward(n int, rate float32, seed, offset uint64, x, y, m
 	})
 }
 
+func (*Backend) GatherRows(rows, cols int, idx, src, dst engine.Buffer) {
+	ix, s, d := data(idx)[:rows], data(src), data(dst)[:rows*cols]
+	for r, v := range ix {
+		row := int(v)
+		copy(d[r*cols:(r+1)*cols], s[row*cols:(row+1)*cols])
+	}
+}
+
 func (*Backend) Mul(n int, x, y, z engine.Buffer) {
 	xd, yd, zd := data(x)[:n], data(y)[:n], data(z)[:n]
 	parallelFor(n, grainElems, func(lo, hi int) {

@@ -177,6 +177,13 @@ func loadSmall(t testing.TB) *mnist.Set {
 
 // trainSmall trains a small CNN with dropout on 256 images and returns the weights.
 func trainSmall(t *testing.T, set *mnist.Set) []float32 {
+	w, _ := trainSmallWith(t, set, false)
+	return w
+}
+
+// trainSmallWith trains it with the data set on the host or resident on the
+// device, returning the weights and the history.
+func trainSmallWith(t *testing.T, set *mnist.Set, resident bool) ([]float32, *engine.History) {
 	spec := engine.ModelSpec{InputShape: []int{28, 28, 1}, Layers: []engine.LayerSpec{
 		{Type: "Conv2D", Filters: 4, KernelSize: []int{3, 3}, Padding: "same", Activation: "relu"},
 		{Type: "MaxPooling2D"},
@@ -190,10 +197,32 @@ func trainSmall(t *testing.T, set *mnist.Set) []float32 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := engine.Fit(m, engine.NewAdam(0.01), train, val, engine.FitConfig{Epochs: 2, BatchSize: 32, Shuffle: true, Seed: 5}); err != nil {
+	h, err := engine.Fit(m, engine.NewAdam(0.01), train, val,
+		engine.FitConfig{Epochs: 2, BatchSize: 32, Shuffle: true, Seed: 5, Resident: resident})
+	if err != nil {
 		t.Fatal(err)
 	}
-	return m.HostWeights()
+	return m.HostWeights(), h
+}
+
+// Batches gathered on the device from a resident data set are the batches
+// gathered on the host: the same run, bit for bit, validation included.
+func TestResidentDataIsBitIdentical(t *testing.T) {
+	set := loadSmall(t)
+	a, ha := trainSmallWith(t, set, false)
+	b, hb := trainSmallWith(t, set, true)
+	for i := range a {
+		if a[i] != b[i] {
+			t.Fatalf("weight %d: host batches %v, resident %v", i, a[i], b[i])
+		}
+	}
+	for e := range ha.Logs {
+		for k, v := range ha.Logs[e] {
+			if hb.Logs[e][k] != v {
+				t.Errorf("epoch %d %s: host batches %v, resident %v", e+1, k, v, hb.Logs[e][k])
+			}
+		}
+	}
 }
 
 func TestSeededTrainingIsBitIdentical(t *testing.T) {

@@ -131,6 +131,11 @@ type Backend interface {
 	// DropoutForward: mask[i] = 1/(1-rate) if Uniform(seed, offset+i) >= rate
 	// else 0; y = x·mask.
 	DropoutForward(n int, rate float32, seed, offset uint64, x, y, mask Buffer)
+	// GatherRows: dst[r,:] = src[idx[r],:] for r < rows, over rows of cols
+	// values; idx holds row numbers as float32 (exact below 2²⁴). Batches are
+	// gathered this way from a data set resident on the device.
+	GatherRows(rows, cols int, idx, src, dst Buffer)
+
 	// Mul: z = x·y element-wise (dropout backward is Mul(dy, mask)).
 	Mul(n int, x, y, z Buffer)
 

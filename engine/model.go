@@ -254,6 +254,11 @@ func (m *Model) loadBatch(x, t []float32, n int) {
 func (m *Model) TrainStep(opt Optimizer, x, t []float32, n int) {
 	m.checkBatch(n)
 	m.loadBatch(x, t, n)
+	m.trainLoaded(opt, n)
+}
+
+// trainLoaded runs the step on the batch in the input and target buffers.
+func (m *Model) trainLoaded(opt Optimizer, n int) {
 	m.ctx.training = true
 	m.backward(n, m.lossAndMetrics(n))
 	opt.Step(m.be, m.weights, m.wgrads, m.nParam)

@@ -38,6 +38,10 @@ type FitConfig struct {
 	// CheckEvery is how often, in steps, the loss is read to stop on NaN or
 	// Inf (0: every step, which syncs the device each step).
 	CheckEvery int
+	// Resident uploads the training and validation sets to the device once
+	// and gathers batches there (see ResidentSet); ignored with augmentation,
+	// which runs on the host. Results are the same either way.
+	Resident bool
 }
 
 // NonFiniteError reports a NaN or infinite loss: where it appeared and the
@@ -100,6 +104,20 @@ func Fit(m *Model, opt Optimizer, train, val Dataset, cfg FitConfig) (*History, 
 		}
 		scratch = make([]float32, train.Shape.Size())
 	}
+	var resTrain, resVal *ResidentSet
+	if cfg.Resident && scratch == nil {
+		var err error
+		if resTrain, err = Upload(m.be, train); err != nil {
+			return nil, err
+		}
+		defer resTrain.Free()
+		if val.Len() > 0 {
+			if resVal, err = Upload(m.be, val); err != nil {
+				return nil, err
+			}
+			defer resVal.Free()
+		}
+	}
 	seen := 0
 	metrics := func() Logs {
 		l, c := m.Metrics()
@@ -125,16 +143,23 @@ func Fit(m *Model, opt Optimizer, train, val Dataset, cfg FitConfig) (*History, 
 			cfg.Progress.EpochBegin(epoch, cfg.Epochs, steps)
 		}
 		start := time.Now()
+		if resTrain != nil {
+			resTrain.SetOrder(order)
+		}
 		m.ResetMetrics()
 		seen = 0
 		for s := 0; s < steps; s++ {
 			idx := order[s*cfg.BatchSize : min(n, (s+1)*cfg.BatchSize)]
-			train.Gather(idx, x, t)
-			if scratch != nil {
-				sh := train.Shape
-				cfg.Augment.Apply(x, len(idx), sh[0], sh[1], sh[2], uint64(epoch), uint64(s), scratch)
+			if resTrain != nil {
+				m.TrainStepResident(opt, resTrain, s*cfg.BatchSize, len(idx))
+			} else {
+				train.Gather(idx, x, t)
+				if scratch != nil {
+					sh := train.Shape
+					cfg.Augment.Apply(x, len(idx), sh[0], sh[1], sh[2], uint64(epoch), uint64(s), scratch)
+				}
+				m.TrainStep(opt, x, t, len(idx))
 			}
-			m.TrainStep(opt, x, t, len(idx))
 			seen += len(idx)
 			if every := max(cfg.CheckEvery, 1); (s+1)%every == 0 || s == steps-1 {
 				if l, _ := m.Metrics(); math.IsNaN(l) || math.IsInf(l, 0) {
@@ -150,7 +175,10 @@ func Fit(m *Model, opt Optimizer, train, val Dataset, cfg FitConfig) (*History, 
 			}
 		}
 		logs := metrics()
-		if val.Len() > 0 {
+		if resVal != nil {
+			vl, va := EvaluateResident(m, resVal, cfg.BatchSize)
+			logs["val_loss"], logs["val_accuracy"] = vl, va
+		} else if val.Len() > 0 {
 			vl, va := Evaluate(m, val, cfg.BatchSize)
 			logs["val_loss"], logs["val_accuracy"] = vl, va
 		}

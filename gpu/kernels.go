@@ -119,6 +119,10 @@ func (b *Backend) DropoutForward(n int, rate float32, seed, offset uint64, x, y,
 	b.launch("dropout_forward", n, n, rate, seed, offset, x, y, mask)
 }
 
+func (b *Backend) GatherRows(rows, cols int, idx, src, dst engine.Buffer) {
+	b.launch("gather_rows", rows*cols, rows, cols, idx, src, dst)
+}
+
 func (b *Backend) Mul(n int, x, y, z engine.Buffer) { b.launch("mul", n, n, x, y, z) }
 
 func (b *Backend) SGDStep(n int, lr, momentum float32, nesterov bool, w, g, v engine.Buffer) {

@@ -91,6 +91,15 @@ KERNEL dropout_forward(int n, float rate, u64 seed, u64 offset, const float* x, 
 	}
 }
 
+// dst[r,:] = src[idx[r],:]; idx holds row numbers as floats.
+KERNEL gather_rows(int rows, int cols, const float* idx, const float* src, float* dst) {
+	int n = rows * cols;
+	for (int i = first_index(); i < n; i += grid_stride()) {
+		int r = i / cols, c = i % cols;
+		dst[i] = src[(long long)idx[r] * cols + c];
+	}
+}
+
 // z = x·y.
 KERNEL mul(int n, const float* x, const float* y, float* z) {
 	for (int i = first_index(); i < n; i += grid_stride()) z[i] = x[i] * y[i];

@@ -31,6 +31,7 @@ type benchResult struct {
 	GFLOPs        float64   `json:"gflop_per_s"`
 	PeakRSSMB     float64   `json:"peak_rss_mb"`
 	Threads       int       `json:"threads"`
+	Batches       string    `json:"batches"` // "host" (gathered per step) or "resident" (on the device)
 }
 
 func benchCommand() *cli.Command {
@@ -78,7 +79,20 @@ func runBench(c *cli.Context) error {
 	t := make([]float32, batch*10)
 	idx := make([]int, batch)
 	opt := engine.NewAdam(0)
+	// Batches as the trainer feeds them: gathered on the host for the CPU,
+	// from a data set resident on the device otherwise.
+	var resident *engine.ResidentSet
+	if be.Name() != "cpu" {
+		if resident, err = engine.Upload(be, data); err != nil {
+			return err
+		}
+		defer resident.Free()
+	}
 	step := func(s int) {
+		if resident != nil {
+			m.TrainStepResident(opt, resident, (s%8)*batch, batch)
+			return
+		}
 		for i := range idx {
 			idx[i] = (s*batch + i) % data.Len()
 		}
@@ -91,7 +105,10 @@ func runBench(c *cli.Context) error {
 	if err := be.Synchronize(); err != nil {
 		return err
 	}
-	r := benchResult{Device: be.Describe(), Model: m.Name, BatchSize: batch, Steps: steps, Runs: runs, Threads: runtime.GOMAXPROCS(0)}
+	r := benchResult{Device: be.Describe(), Model: m.Name, BatchSize: batch, Steps: steps, Runs: runs, Threads: runtime.GOMAXPROCS(0), Batches: "host"}
+	if resident != nil {
+		r.Batches = "resident"
+	}
 	for run := 0; run < runs; run++ {
 		start := time.Now()
 		for s := 0; s < steps; s++ {
@@ -120,7 +137,7 @@ func runBench(c *cli.Context) error {
 		return enc.Encode(r)
 	}
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "device\t%s\nmodel\t%s, batch %d, %d threads\n", r.Device, r.Model, r.BatchSize, r.Threads)
+	fmt.Fprintf(tw, "device\t%s\nmodel\t%s, batch %d (%s batches), %d threads\n", r.Device, r.Model, r.BatchSize, r.Batches, r.Threads)
 	fmt.Fprintf(tw, "ms/step (median of %d runs of %d)\t%.2f  %v\n", runs, steps, r.MsPerStep, r.MsPerStepRuns)
 	fmt.Fprintf(tw, "img/s\t%.0f\nepoch of 48,000 images\t%.2f s\n", r.ImgPerSec, r.EpochSeconds)
 	fmt.Fprintf(tw, "training FLOP per image\t%.2f MFLOP\nachieved\t%.1f GFLOP/s\npeak RSS\t%.0f MB\n", r.MFLOPPerImage, r.GFLOPs, r.PeakRSSMB)

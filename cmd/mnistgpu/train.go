@@ -224,6 +224,11 @@ func runTrain(c *cli.Context) error {
 		Epochs: epochs, BatchSize: batch, Shuffle: c.Bool("shuffle"), Seed: seed,
 		MaxSteps: c.Int("max-steps"), Callbacks: callbacks, Progress: newBar(log, c.Bool("quiet"), simulated(be), batch), Augment: aug,
 	}
+	if be.Name() != "cpu" {
+		// On a GPU: the data set lives on the device and the loss is read
+		// (a host sync) every 50 steps, not every step.
+		fit.Resident, fit.CheckEvery = true, 50
+	}
 	if resume != nil {
 		fit.InitialEpoch = resume.NextEpoch
 		if fit.History, err = engine.ReadHistoryJSON(c.String("resume-state"), bytes.NewReader(resume.History)); err != nil {

@@ -231,6 +231,14 @@ func (RefBackend) DropoutForward(n int, rate float32, seed, offset uint64, x, y,
 	put(y, out)
 }
 
+func (RefBackend) GatherRows(rows, cols int, idx, src, dst engine.Buffer) {
+	ix, s, d := rd(idx), rd(src), rd(dst)
+	for r := 0; r < rows; r++ {
+		row := int(ix[r])
+		copy(d[r*cols:(r+1)*cols], s[row*cols:(row+1)*cols])
+	}
+}
+
 func (RefBackend) Mul(n int, x, y, z engine.Buffer) {
 	a, b := get(x, n), get(y, n)
 	for i := range a {

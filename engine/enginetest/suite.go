@@ -324,6 +324,19 @@ func cases() []kase {
 			init: [][]float32{randVec(r, n, 0, 3), {2.5}}, check: []int{1},
 			run: func(b engine.Backend, v []engine.Buffer) { b.SumInto(n, v[0], v[1]) }})
 	}
+	// Row gathers copy exactly, in any order, with repeats.
+	for _, c := range [][3]int{{1, 1, 3}, {64, 784, 300}, {37, 10, 5}} {
+		rows, cols, srcRows := c[0], c[1], c[2]
+		idx := make([]float32, rows)
+		for i := range idx {
+			idx[i] = float32(r.IntN(srcRows))
+		}
+		idx[rows-1] = float32(srcRows - 1)
+		ks = append(ks, kase{op: "GatherRows", shape: fmt.Sprintf("%dx%d from %d rows", rows, cols, srcRows),
+			init:   [][]float32{idx, randVec(r, srcRows*cols, -1, 1), make([]float32, rows*cols)},
+			poison: []int{2}, check: []int{2},
+			run: func(b engine.Backend, v []engine.Buffer) { b.GatherRows(rows, cols, v[0], v[1], v[2]) }})
+	}
 	// Dropout masks must match engine.Uniform exactly on every device.
 	for _, n := range []int{1, 1000, 65537} {
 		n := n
