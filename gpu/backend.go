@@ -85,6 +85,9 @@ type Backend struct {
 	workspace scratch // cuDNN workspace, grown to the largest plan
 	padded    scratch // zero-padded input where TensorFlow pads asymmetrically
 	partial   scratch // BiasGrad block sums
+	// nondeterministic counts convolution passes that run a
+	// non-deterministic cuDNN algorithm because no deterministic one exists.
+	nondeterministic int
 }
 
 // New opens device 0 with Options read from the environment
@@ -203,7 +206,12 @@ func (b *Backend) enter() func() {
 }
 
 func (b *Backend) Name() string     { return "cuda" }
-func (b *Backend) Describe() string { return b.describe }
+func (b *Backend) Describe() string {
+	if b.nondeterministic > 0 {
+		return b.describe + fmt.Sprintf("; %d convolution passes without a deterministic cuDNN algorithm", b.nondeterministic)
+	}
+	return b.describe
+}
 
 func (b *Backend) Alloc(n int) (engine.Buffer, error) {
 	if n < 0 {

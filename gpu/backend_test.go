@@ -113,3 +113,34 @@ func TestSlicesAreByteOffsets(t *testing.T) {
 		}
 	}
 }
+
+// Where cuDNN offers no deterministic algorithm (played by the stand-in),
+// parity mode still runs, and the device description says so.
+func TestNoDeterministicAlgorithm(t *testing.T) {
+	if !strings.Contains(device(t).Describe(), "cuda-sim") {
+		t.Skip("needs the CPU stand-in to play a cuDNN without deterministic algorithms")
+	}
+	t.Setenv("MNISTGPU_CUDASIM_NONDETERMINISTIC", "1")
+	b, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := engine.NewConvParams(1, 5, 5, 2, 3, 3, 3, 1, 1, engine.Same)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, _ := b.Alloc(50)
+	w, _ := b.Alloc(54)
+	y, _ := b.Alloc(75)
+	b.Fill(x, 1)
+	b.Fill(w, 0.5)
+	b.Conv2DForward(p, x, w, y)
+	got := make([]float32, 75)
+	b.CopyOut(got, y)
+	if got[3*(2*5+2)] != 9 { // centre pixel: 9 taps × 2 channels × 0.5
+		t.Errorf("centre output %v, want 9", got[3*(2*5+2)])
+	}
+	if d := b.Describe(); !strings.Contains(d, "without a deterministic cuDNN algorithm") {
+		t.Errorf("Describe() = %q does not mention the non-deterministic algorithms", d)
+	}
+}

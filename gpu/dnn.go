@@ -10,6 +10,7 @@ import "C"
 
 import (
 	"fmt"
+	"os"
 	"unsafe"
 
 	"mnistgpu/engine"
@@ -64,6 +65,13 @@ func (b *Backend) plan(p engine.ConvParams) *convPlan {
 	var f, d, w C.int
 	C.mg_conv_algos(pl.c, &f, &d, &w)
 	pl.fwdAlgo, pl.dataAlgo, pl.filtAlgo = int(f), int(d), int(w)
+	if nd := int(C.mg_conv_nondeterministic(pl.c)); nd > 0 {
+		// Parity mode asked for determinism that this cuDNN cannot give for
+		// this shape: run anyway, and say so wherever the device is described.
+		b.nondeterministic += nd
+		fmt.Fprintf(os.Stderr, "cuda: cuDNN has no deterministic algorithm for %d pass(es) of convolution %dx%dx%d→%d (%dx%d); using non-deterministic ones\n",
+			nd, p.H, p.W, p.C, p.K, p.R, p.S)
+	}
 	b.workspace.get(int64(max(C.mg_conv_workspace(pl.c), 4)))
 	b.plans[key] = pl
 	return pl

@@ -175,6 +175,7 @@ const char* mg_dnn_status(int status) { return dnn.error_string(status); }
 struct mg_conv {
 	handle x, w, y, conv;
 	int fwd, bwd_data, bwd_filter;
+	int nondeterministic;
 	size_t workspace;
 };
 
@@ -188,11 +189,17 @@ void mg_conv_free(mg_conv* p) {
 }
 
 // pick returns the first algorithm of a heuristic list (best first) that
-// succeeded and, when asked, is deterministic; -1 if none.
-static int pick(const mg_algo_perf* perf, int count, int deterministic) {
+// succeeded, deterministic when asked and one exists (else the first that
+// works, counted in *nondet); -1 if none works.
+static int pick(const mg_algo_perf* perf, int count, int deterministic, int* nondet) {
 	for (int i = 0; i < count; i++)
 		if (perf[i].status == 0 && (!deterministic || perf[i].determinism == CUDNN_DETERMINISTIC))
 			return perf[i].algo;
+	for (int i = 0; i < count && deterministic; i++)
+		if (perf[i].status == 0) {
+			(*nondet)++;
+			return perf[i].algo;
+		}
 	return -1;
 }
 
@@ -225,15 +232,15 @@ mg_conv* mg_conv_new(const mg_conv_shape* s, int* status, char* err, int errlen)
 	mg_algo_perf perf[16];
 	int n = 0;
 	CHECK(dnn.fwd_algos(dnn_handle, p->x, p->w, p->conv, p->y, 16, &n, perf));
-	p->fwd = pick(perf, n, s->deterministic);
+	p->fwd = pick(perf, n, s->deterministic, &p->nondeterministic);
 	CHECK(dnn.bwd_data_algos(dnn_handle, p->w, p->y, p->conv, p->x, 16, &n, perf));
-	p->bwd_data = pick(perf, n, s->deterministic);
+	p->bwd_data = pick(perf, n, s->deterministic, &p->nondeterministic);
 	CHECK(dnn.bwd_filter_algos(dnn_handle, p->x, p->y, p->conv, p->w, 16, &n, perf));
-	p->bwd_filter = pick(perf, n, s->deterministic);
+	p->bwd_filter = pick(perf, n, s->deterministic, &p->nondeterministic);
 	if (p->fwd < 0 || p->bwd_data < 0 || p->bwd_filter < 0) {
 		*status = -1;
-		snprintf(err, errlen, "no %s algorithm for this convolution (forward %d, backward data %d, backward filter %d)",
-		         s->deterministic ? "deterministic" : "working", p->fwd, p->bwd_data, p->bwd_filter);
+		snprintf(err, errlen, "no working algorithm for this convolution (forward %d, backward data %d, backward filter %d)",
+		         p->fwd, p->bwd_data, p->bwd_filter);
 		mg_conv_free(p);
 		return NULL;
 	}
@@ -247,6 +254,7 @@ mg_conv* mg_conv_new(const mg_conv_shape* s, int* status, char* err, int errlen)
 }
 
 size_t mg_conv_workspace(const mg_conv* p) { return p->workspace; }
+int mg_conv_nondeterministic(const mg_conv* p) { return p->nondeterministic; }
 
 void mg_conv_algos(const mg_conv* p, int* fwd, int* bwd_data, int* bwd_filter) {
 	*fwd = p->fwd;

@@ -32,7 +32,7 @@ typedef struct mg_conv mg_conv;
 typedef struct {
 	int n, h, w, c, k, r, s, pad_h, pad_w, stride_h, stride_w, out_h, out_w;
 	int tf32;          // allow TF32 tensor-op maths
-	int deterministic; // only deterministic algorithms
+	int deterministic; // prefer deterministic algorithms
 } mg_conv_shape;
 // On failure returns NULL with the cuDNN status in *status and the failing
 // call's name in err.
@@ -41,6 +41,9 @@ void mg_conv_free(mg_conv* plan);
 // Workspace bytes each pass needs, and the algorithms chosen (for Describe).
 size_t mg_conv_workspace(const mg_conv* plan);
 void mg_conv_algos(const mg_conv* plan, int* fwd, int* bwd_data, int* bwd_filter);
+// How many of the three passes had no deterministic algorithm and use a
+// non-deterministic one (only when determinism was asked for).
+int mg_conv_nondeterministic(const mg_conv* plan);
 int mg_conv_forward(mg_conv* plan, uintptr_t x, uintptr_t w, uintptr_t y, uintptr_t ws, size_t ws_bytes);
 int mg_conv_backward_data(mg_conv* plan, uintptr_t dy, uintptr_t w, uintptr_t dx, uintptr_t ws, size_t ws_bytes);
 int mg_conv_backward_filter(mg_conv* plan, uintptr_t x, uintptr_t dy, uintptr_t dw, uintptr_t ws, size_t ws_bytes);
