@@ -78,6 +78,7 @@ type Options struct {
 type Backend struct {
 	opt       Options
 	ctx       cu.CUContext
+	blas, dnn unsafe.Pointer // cuBLAS and cuDNN handles
 	dev       cu.Device
 	describe  string
 	functions map[string]cu.Function
@@ -132,10 +133,10 @@ func NewWithOptions(opt Options) (*Backend, error) {
 	if opt.TF32 {
 		tf32 = 1
 	}
-	if st := C.mg_blas_init(tf32); st != 0 {
+	if st := C.mg_blas_new(tf32, &b.blas); st != 0 {
 		return nil, fmt.Errorf("cuda: cublasCreate (%s): %s", blasPath, C.GoString(C.mg_blas_status(st)))
 	}
-	if st := C.mg_dnn_init(); st != 0 {
+	if st := C.mg_dnn_new(&b.dnn); st != 0 {
 		return nil, fmt.Errorf("cuda: cudnnCreate (%s): %s", dnnPath, C.GoString(C.mg_dnn_status(st)))
 	}
 	for name, text := range kernels.PTX() {
@@ -151,7 +152,7 @@ func NewWithOptions(opt Options) (*Backend, error) {
 			b.functions[entry] = fn
 		}
 	}
-	b.describe = describe(dev, blasPath, dnnPath, opt)
+	b.describe = describe(dev, b.blas, blasPath, dnnPath, opt)
 	return b, nil
 }
 
@@ -178,12 +179,12 @@ func load(lib library, open func(*C.char, *C.char, C.int) C.int) (string, error)
 	return "", fmt.Errorf("cuda: no usable %s (set %s to its path); tried:\n  %s", lib.what, lib.env, strings.Join(tried, "\n  "))
 }
 
-func describe(dev cu.Device, blasPath, dnnPath string, opt Options) string {
+func describe(dev cu.Device, blas unsafe.Pointer, blasPath, dnnPath string, opt Options) string {
 	name, _ := dev.Name()
 	major, minor, _ := dev.ComputeCapability()
 	mem, _ := dev.TotalMem()
 	var blasVersion C.int
-	C.mg_blas_version(&blasVersion)
+	C.mg_blas_version(blas, &blasVersion)
 	dnnVersion := int(C.mg_dnn_version())
 	mode := "parity mode (fp32, deterministic algorithms)"
 	if opt.TF32 {

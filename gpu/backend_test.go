@@ -144,3 +144,28 @@ func TestNoDeterministicAlgorithm(t *testing.T) {
 		t.Errorf("Describe() = %q does not mention the non-deterministic algorithms", d)
 	}
 }
+
+// --tf32 reaches cuBLAS and cuDNN (the stand-in validates the math modes) and
+// the description.
+func TestTF32Option(t *testing.T) {
+	device(t)
+	b, err := NewWithOptions(Options{TF32: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := b.Describe(); !strings.Contains(d, "TF32") {
+		t.Errorf("Describe() = %q", d)
+	}
+	p, _ := engine.NewConvParams(1, 4, 4, 1, 1, 3, 3, 1, 1, engine.Same)
+	x, _ := b.Alloc(16)
+	w, _ := b.Alloc(9)
+	y, _ := b.Alloc(16)
+	b.Fill(x, 1)
+	b.Fill(w, 1)
+	b.Conv2DForward(p, x, w, y)
+	got := make([]float32, 16)
+	b.CopyOut(got, y)
+	if got[5] != 9 || got[0] != 4 {
+		t.Errorf("conv with TF32 allowed: %v", got)
+	}
+}

@@ -54,7 +54,7 @@ func (b *Backend) plan(p engine.ConvParams) *convPlan {
 	var status C.int
 	errbuf := (*C.char)(C.malloc(256))
 	defer C.free(unsafe.Pointer(errbuf))
-	pl.c = C.mg_conv_new(&shape, &status, errbuf, 256)
+	pl.c = C.mg_conv_new(b.dnn, &shape, &status, errbuf, 256)
 	if pl.c == nil {
 		msg := C.GoString(errbuf)
 		if status > 0 {

@@ -71,8 +71,6 @@ static struct {
 	                       int, void*, size_t, const void*, handle, void*);
 } dnn;
 
-static handle blas_handle, dnn_handle;
-
 // ---- loading --------------------------------------------------------------
 
 void mg_preload(const char* path) { dlopen(path, RTLD_NOW | RTLD_GLOBAL); }
@@ -132,13 +130,13 @@ int mg_load_cudnn(const char* path, char* err, int errlen) {
 
 // ---- cuBLAS ---------------------------------------------------------------
 
-int mg_blas_init(int tf32) {
-	int st = blas.create(&blas_handle);
+int mg_blas_new(int tf32, void** h) {
+	int st = blas.create(h);
 	if (st != 0) return st;
-	return blas.set_math_mode(blas_handle, tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH);
+	return blas.set_math_mode(*h, tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH);
 }
 
-int mg_blas_version(int* version) { return blas.get_version(blas_handle, version); }
+int mg_blas_version(void* h, int* version) { return blas.get_version(h, version); }
 
 const char* mg_blas_status(int status) {
 	switch (status) {
@@ -159,21 +157,21 @@ const char* mg_blas_status(int status) {
 // A row-major matrix is its column-major transpose, so row-major
 // C = op(A)·op(B) is column-major Cᵀ = op(B)ᵀ·op(A)ᵀ: swap the operands and
 // the sizes m and n; leading dimensions are the row strides as given.
-int mg_sgemm_rowmajor(int transa, int transb, int m, int n, int k, float alpha, uintptr_t a,
+int mg_sgemm_rowmajor(void* h, int transa, int transb, int m, int n, int k, float alpha, uintptr_t a,
                       int lda, uintptr_t b, int ldb, float beta, uintptr_t c, int ldc) {
-	return blas.sgemm(blas_handle, transb ? CUBLAS_OP_T : CUBLAS_OP_N,
+	return blas.sgemm(h, transb ? CUBLAS_OP_T : CUBLAS_OP_N,
 	                  transa ? CUBLAS_OP_T : CUBLAS_OP_N, n, m, k, &alpha, (const float*)b, ldb,
 	                  (const float*)a, lda, &beta, (float*)c, ldc);
 }
 
 // ---- cuDNN ----------------------------------------------------------------
 
-int mg_dnn_init(void) { return dnn.create(&dnn_handle); }
+int mg_dnn_new(void** h) { return dnn.create(h); }
 size_t mg_dnn_version(void) { return dnn.get_version(); }
 const char* mg_dnn_status(int status) { return dnn.error_string(status); }
 
 struct mg_conv {
-	handle x, w, y, conv;
+	handle dnn, x, w, y, conv;
 	int fwd, bwd_data, bwd_filter;
 	int nondeterministic;
 	size_t workspace;
@@ -214,8 +212,9 @@ static int pick(const mg_algo_perf* perf, int count, int deterministic, int* non
 		}                                                   \
 	} while (0)
 
-mg_conv* mg_conv_new(const mg_conv_shape* s, int* status, char* err, int errlen) {
+mg_conv* mg_conv_new(void* dnn_handle, const mg_conv_shape* s, int* status, char* err, int errlen) {
 	mg_conv* p = calloc(1, sizeof *p);
+	p->dnn = dnn_handle;
 	*status = 0;
 	CHECK(dnn.create_tensor(&p->x));
 	CHECK(dnn.create_tensor(&p->y));
@@ -265,16 +264,16 @@ void mg_conv_algos(const mg_conv* p, int* fwd, int* bwd_data, int* bwd_filter) {
 static const float one = 1.0f, zero = 0.0f;
 
 int mg_conv_forward(mg_conv* p, uintptr_t x, uintptr_t w, uintptr_t y, uintptr_t ws, size_t ws_bytes) {
-	return dnn.forward(dnn_handle, &one, p->x, (const void*)x, p->w, (const void*)w, p->conv, p->fwd,
+	return dnn.forward(p->dnn, &one, p->x, (const void*)x, p->w, (const void*)w, p->conv, p->fwd,
 	                   (void*)ws, ws_bytes, &zero, p->y, (void*)y);
 }
 
 int mg_conv_backward_data(mg_conv* p, uintptr_t dy, uintptr_t w, uintptr_t dx, uintptr_t ws, size_t ws_bytes) {
-	return dnn.backward_data(dnn_handle, &one, p->w, (const void*)w, p->y, (const void*)dy, p->conv,
+	return dnn.backward_data(p->dnn, &one, p->w, (const void*)w, p->y, (const void*)dy, p->conv,
 	                         p->bwd_data, (void*)ws, ws_bytes, &zero, p->x, (void*)dx);
 }
 
 int mg_conv_backward_filter(mg_conv* p, uintptr_t x, uintptr_t dy, uintptr_t dw, uintptr_t ws, size_t ws_bytes) {
-	return dnn.backward_filter(dnn_handle, &one, p->x, (const void*)x, p->y, (const void*)dy, p->conv,
+	return dnn.backward_filter(p->dnn, &one, p->x, (const void*)x, p->y, (const void*)dy, p->conv,
 	                           p->bwd_filter, (void*)ws, ws_bytes, &zero, p->w, (void*)dw);
 }

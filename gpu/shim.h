@@ -14,16 +14,16 @@ void mg_preload(const char* path);
 int mg_load_cublas(const char* path, char* err, int errlen);
 int mg_load_cudnn(const char* path, char* err, int errlen);
 
-// Handles on the current context's default stream.
-int mg_blas_init(int tf32);
-int mg_blas_version(int* version);
+// Handles (one per Backend) on the current context's default stream.
+int mg_blas_new(int tf32, void** handle);
+int mg_blas_version(void* handle, int* version);
 const char* mg_blas_status(int status);
-int mg_dnn_init(void);
+int mg_dnn_new(void** handle);
 size_t mg_dnn_version(void);
 const char* mg_dnn_status(int status);
 
 // Row-major C = alpha·op(A)·op(B) + beta·C as column-major cuBLAS sees it.
-int mg_sgemm_rowmajor(int transa, int transb, int m, int n, int k, float alpha, uintptr_t a,
+int mg_sgemm_rowmajor(void* handle, int transa, int transb, int m, int n, int k, float alpha, uintptr_t a,
                       int lda, uintptr_t b, int ldb, float beta, uintptr_t c, int ldc);
 
 // A convolution plan: descriptors for NHWC x (n,h,w,c), KRSC w (k,r,s,c) and
@@ -36,7 +36,7 @@ typedef struct {
 } mg_conv_shape;
 // On failure returns NULL with the cuDNN status in *status and the failing
 // call's name in err.
-mg_conv* mg_conv_new(const mg_conv_shape* shape, int* status, char* err, int errlen);
+mg_conv* mg_conv_new(void* dnn_handle, const mg_conv_shape* shape, int* status, char* err, int errlen);
 void mg_conv_free(mg_conv* plan);
 // Workspace bytes each pass needs, and the algorithms chosen (for Describe).
 size_t mg_conv_workspace(const mg_conv* plan);

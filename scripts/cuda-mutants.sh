@@ -11,7 +11,7 @@ trap 'rm -rf "$work"' EXIT
 
 # name|file|exact text|replacement
 mutants=(
-	"GEMM transpose flag swapped|gpu/shim.c|return blas.sgemm(blas_handle, transb ? CUBLAS_OP_T|return blas.sgemm(blas_handle, transa ? CUBLAS_OP_T"
+	"GEMM transpose flag swapped|gpu/shim.c|return blas.sgemm(h, transb ? CUBLAS_OP_T|return blas.sgemm(h, transa ? CUBLAS_OP_T"
 	"convolution instead of cross-correlation|gpu/shim.c|#define MG_CONV_MODE CUDNN_CROSS_CORRELATION|#define MG_CONV_MODE CUDNN_CONVOLUTION"
 	"copy sized in elements, not bytes|gpu/backend.go|unsafe.Pointer(&src[0]), int64(4*len(src))|unsafe.Pointer(&src[0]), int64(len(src))"
 )

@@ -39,7 +39,7 @@ func benchCommand() *cli.Command {
 		Name:  "bench",
 		Usage: "time training steps: ms/step, img/s, projected epoch seconds, GFLOP/s, peak RSS",
 		Flags: []cli.Flag{
-			deviceFlag(),
+			deviceFlag(), tf32Flag(),
 			&cli.StringFlag{Name: "model", Value: "cnn", Usage: "preset or JSON model file"},
 			&cli.IntFlag{Name: "batch-size", Value: 64},
 			&cli.IntFlag{Name: "steps", Value: 50, Usage: "timed steps per run"},
@@ -63,7 +63,7 @@ func runBench(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	be, err := openBackend(c.String("device"), os.Stderr)
+	be, err := openDevice(c, os.Stderr)
 	if err != nil {
 		return err
 	}

@@ -15,9 +15,9 @@ func checkCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "check",
 		Usage: "check a device's kernels against the float64 reference and its training against the CPU (parity)",
-		Flags: []cli.Flag{deviceFlag(), &cli.BoolFlag{Name: "failures-only", Usage: "print only failing rows"}},
+		Flags: []cli.Flag{deviceFlag(), tf32Flag(), &cli.BoolFlag{Name: "failures-only", Usage: "print only failing rows"}},
 		Action: func(c *cli.Context) error {
-			be, err := openBackend(c.String("device"), os.Stderr)
+			be, err := openDevice(c, os.Stderr)
 			if err != nil {
 				return err
 			}

@@ -45,7 +45,7 @@ func loadTrained(c *cli.Context, batch int) (*engine.Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	be, err := openBackend(c.String("device"), os.Stderr)
+	be, err := openDevice(c, os.Stderr)
 	if err != nil {
 		return nil, err
 	}
@@ -60,7 +60,7 @@ func modelFlags() []cli.Flag {
 		&cli.StringFlag{Name: "weights", Usage: "safetensors weights (Keras layout)"},
 		&cli.StringFlag{Name: "model", Value: "cnn", Usage: "preset or JSON model file the weights belong to"},
 		&cli.StringFlag{Name: "activation", Usage: "hidden activation the model was trained with"},
-		deviceFlag(),
+		deviceFlag(), tf32Flag(),
 	}
 }
 

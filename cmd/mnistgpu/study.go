@@ -24,7 +24,7 @@ func studyCommand() *cli.Command {
 					&cli.StringFlag{Name: "out", Value: "runs/study", Usage: "study folder"},
 					&cli.StringFlag{Name: "shard", Usage: "k/n: run only cells k-1, k-1+n, ... (for Slurm arrays or Kubernetes indexed Jobs)"},
 					&cli.IntFlag{Name: "epochs", Usage: "override the study's epochs (the report ran 100)"},
-					deviceFlag(),
+					deviceFlag(), tf32Flag(),
 				}, dataFlags()...),
 				Action: withFlagsFirst(runStudy),
 			},
@@ -77,7 +77,7 @@ func runStudy(c *cli.Context) error {
 		return usageError("--epochs must not be negative")
 	}
 	var pass []string // data and device flags go to every cell
-	for _, name := range []string{"device", "data-dir", "offline", "no-verify"} {
+	for _, name := range []string{"device", "tf32", "data-dir", "offline", "no-verify"} {
 		if c.IsSet(name) {
 			pass = append(pass, fmt.Sprintf("--%s=%v", name, c.Value(name)))
 		}

@@ -37,7 +37,7 @@ func trainCommand() *cli.Command {
 		&cli.BoolFlag{Name: "nesterov", Usage: "SGD with Nesterov momentum"},
 		&cli.StringFlag{Name: "activation", Usage: "replace the hidden layers' activation (relu, sigmoid, tanh, leaky_relu)"},
 		&cli.StringFlag{Name: "loss", Value: "categorical_crossentropy", Usage: "categorical_crossentropy or binary_crossentropy"},
-		deviceFlag(),
+		deviceFlag(), tf32Flag(),
 		&cli.Uint64Flag{Name: "seed", Value: 1, EnvVars: []string{"MNISTGPU_SEED"}, Usage: "seed for weights, shuffling and dropout; a CPU run is repeatable bit for bit"},
 		&cli.Float64Flag{Name: "validation-split", Value: 0.2, Usage: "fraction of the training set held out for validation"},
 		&cli.StringFlag{Name: "split", Value: "tail", Usage: "tail (Keras: the last fraction), random or stratified"},
@@ -151,7 +151,7 @@ func runTrain(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	be, err := openBackend(c.String("device"), log)
+	be, err := openDevice(c, log)
 	if err != nil {
 		return err
 	}
