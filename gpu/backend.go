@@ -206,7 +206,7 @@ func (b *Backend) enter() func() {
 	return runtime.UnlockOSThread
 }
 
-func (b *Backend) Name() string     { return "cuda" }
+func (b *Backend) Name() string { return "cuda" }
 func (b *Backend) Describe() string {
 	if b.nondeterministic > 0 {
 		return b.describe + fmt.Sprintf("; %d convolution passes without a deterministic cuDNN algorithm", b.nondeterministic)
