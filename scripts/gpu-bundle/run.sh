@@ -6,6 +6,9 @@
 set -uo pipefail
 cd "$(dirname "$0")"
 out=${RESULTS:-results}
+# TRAIN_LIMIT=N trains on N images only (a smoke test of this script).
+limit=()
+[ -n "${TRAIN_LIMIT:-}" ] && limit=(--train-limit "$TRAIN_LIMIT")
 mkdir -p "$out"
 exec > >(tee "$out/run.log") 2>&1
 
@@ -39,13 +42,13 @@ echo "exit $?"; head -3 "$out/check.txt"; tail -3 "$out/check.txt"
 for m in cnn mlp mlp2; do
 	step "train $m, 1 epoch, --device cuda"
 	./mnistgpu train --device cuda --model "$m" --epochs 1 --data-dir mnist --offline --quiet \
-		--out "$out/train-$m" > "$out/train-$m.txt" 2>&1
+		"${limit[@]}" --out "$out/train-$m" > "$out/train-$m.txt" 2>&1
 	echo "exit $?"; grep -E 'Epoch|step -|Trained|final weights' "$out/train-$m.txt"
 done
 
 step "train cnn, the report's settings (Adam 0.01), 3 epochs, --device cuda"
 ./mnistgpu train --device cuda --model cnn --lr 0.01 --epochs 3 --data-dir mnist --offline --quiet \
-	--out "$out/train-report" > "$out/train-report.txt" 2>&1
+	"${limit[@]}" --out "$out/train-report" > "$out/train-report.txt" 2>&1
 echo "exit $?"; grep -E 'step -|Trained|final weights|best checkpoint' "$out/train-report.txt"
 
 for m in cnn mlp; do

@@ -8,17 +8,17 @@ parity mode.
 """
 import argparse, gzip, json, os, statistics, sys, time
 
-import numpy as np
 import torch
 import torch.nn as nn
 
 
 def idx(path):
+    """An IDX file as a uint8 tensor of its shape."""
     with gzip.open(path, "rb") as f:
         data = f.read()
     dims = data[3]
     shape = [int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(dims)]
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
+    return torch.frombuffer(bytearray(data), dtype=torch.uint8, offset=4 + 4 * dims).reshape(shape)
 
 
 def model(name):
@@ -40,10 +40,11 @@ def main():
     torch.backends.cuda.matmul.allow_tf32 = False
     torch.backends.cudnn.allow_tf32 = False
     dev = torch.device("cuda")
-    x = torch.tensor(idx(os.path.join(a.data, "train-images-idx3-ubyte.gz"))[:48000], dtype=torch.float32, device=dev)
-    y = torch.tensor(idx(os.path.join(a.data, "train-labels-idx1-ubyte.gz"))[:48000], dtype=torch.long, device=dev)
-    tx = torch.tensor(idx(os.path.join(a.data, "t10k-images-idx3-ubyte.gz")), dtype=torch.float32, device=dev)
-    ty = torch.tensor(idx(os.path.join(a.data, "t10k-labels-idx1-ubyte.gz")), dtype=torch.long, device=dev)
+    load = lambda name, dtype: idx(os.path.join(a.data, name)).to(device=dev, dtype=dtype)
+    x = load("train-images-idx3-ubyte.gz", torch.float32)[:48000]
+    y = load("train-labels-idx1-ubyte.gz", torch.long)[:48000]
+    tx = load("t10k-images-idx3-ubyte.gz", torch.float32)
+    ty = load("t10k-labels-idx1-ubyte.gz", torch.long)
     x, tx = (x / 255).unsqueeze(1), (tx / 255).unsqueeze(1)
     torch.manual_seed(1)
     net = model(a.model).to(dev)
