@@ -13,6 +13,8 @@ mkdir -p "$out"
 exec > >(tee "$out/run.log") 2>&1
 
 step() { echo; echo "== $*"; }
+# No step may hang the run: each gets at most 15 minutes.
+t() { timeout 900 "$@"; }
 
 step "machine"
 date -u
@@ -31,37 +33,37 @@ PY
 [ -n "$wheel_libs" ] && export LD_LIBRARY_PATH=$wheel_libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 
 step "parity and conformance (gpu.test)"
-./gpu.test -test.v -test.count=1 > "$out/gpu-tests.txt" 2>&1
+t ./gpu.test -test.v -test.count=1 > "$out/gpu-tests.txt" 2>&1
 echo "gpu.test exit $?: $(grep -c -- '--- PASS' "$out/gpu-tests.txt") passed, $(grep -c -- '--- FAIL' "$out/gpu-tests.txt") failed"
 grep -E -- '--- FAIL|panic' "$out/gpu-tests.txt" | head -20
 
 step "check --device cuda (parity table, max errors)"
-./mnistgpu check --device cuda > "$out/check.txt" 2>&1
+t ./mnistgpu check --device cuda > "$out/check.txt" 2>&1
 echo "exit $?"; head -3 "$out/check.txt"; tail -3 "$out/check.txt"
 
 for m in cnn mlp mlp2; do
 	step "train $m, 1 epoch, --device cuda"
-	./mnistgpu train --device cuda --model "$m" --epochs 1 --data-dir mnist --offline --quiet \
+	t ./mnistgpu train --device cuda --model "$m" --epochs 1 --data-dir mnist --offline --quiet \
 		"${limit[@]}" --out "$out/train-$m" > "$out/train-$m.txt" 2>&1
 	echo "exit $?"; grep -E 'Epoch|step -|Trained|final weights' "$out/train-$m.txt"
 done
 
 step "train cnn, the report's settings (Adam 0.01), 3 epochs, --device cuda"
-./mnistgpu train --device cuda --model cnn --lr 0.01 --epochs 3 --data-dir mnist --offline --quiet \
+t ./mnistgpu train --device cuda --model cnn --lr 0.01 --epochs 3 --data-dir mnist --offline --quiet \
 	"${limit[@]}" --out "$out/train-report" > "$out/train-report.txt" 2>&1
 echo "exit $?"; grep -E 'step -|Trained|final weights|best checkpoint' "$out/train-report.txt"
 
 for m in cnn mlp; do
 	for d in cuda cpu; do
 		step "bench $m --device $d"
-		./mnistgpu bench --device "$d" --model "$m" --format json > "$out/bench-$m-$d.json" 2>&1
+		t ./mnistgpu bench --device "$d" --model "$m" --format json > "$out/bench-$m-$d.json" 2>&1
 		echo "exit $?"; cat "$out/bench-$m-$d.json"
 	done
 done
 
 step "PyTorch, same models, same card"
 for m in cnn mlp; do
-	python3 torch_cnn.py --model "$m" --data mnist > "$out/torch-$m.json" 2> "$out/torch-$m.err"
+	t python3 torch_cnn.py --model "$m" --data mnist > "$out/torch-$m.json" 2> "$out/torch-$m.err"
 	echo "exit $?"; cat "$out/torch-$m.json"; tail -3 "$out/torch-$m.err"
 done
 
