@@ -1,7 +1,6 @@
 package cpu
 
 import (
-	"fmt"
 	"runtime"
 
 	"mnistgpu/engine"
@@ -26,32 +25,9 @@ func (be *Backend) Gemm(transA, transB bool, m, n, k int, alpha float32, a engin
 	be.sgemm(transA, transB, m, n, k, alpha, data(a), lda, data(b), ldb, beta, data(c), ldc)
 }
 
-func checkGemm(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
-	ar, ac := m, k
-	if transA {
-		ar, ac = k, m
-	}
-	br, bc := k, n
-	if transB {
-		br, bc = n, k
-	}
-	switch {
-	case m < 0 || n < 0 || k < 0:
-		panic(fmt.Sprintf("cpu: Gemm with negative size m=%d n=%d k=%d", m, n, k))
-	case lda < max(ac, 1) || ldb < max(bc, 1) || ldc < max(n, 1):
-		panic(fmt.Sprintf("cpu: Gemm leading dimension too small: lda=%d (≥%d) ldb=%d (≥%d) ldc=%d (≥%d)", lda, ac, ldb, bc, ldc, n))
-	case ar > 0 && ac > 0 && len(a) < (ar-1)*lda+ac:
-		panic(fmt.Sprintf("cpu: Gemm A has %d elements, needs %d", len(a), (ar-1)*lda+ac))
-	case br > 0 && bc > 0 && len(b) < (br-1)*ldb+bc:
-		panic(fmt.Sprintf("cpu: Gemm B has %d elements, needs %d", len(b), (br-1)*ldb+bc))
-	case m > 0 && n > 0 && len(c) < (m-1)*ldc+n:
-		panic(fmt.Sprintf("cpu: Gemm C has %d elements, needs %d", len(c), (m-1)*ldc+n))
-	}
-}
-
 func (be *Backend) sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int,
 	b []float32, ldb int, beta float32, c []float32, ldc int) {
-	checkGemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
+	engine.CheckGemm("cpu", transA, transB, m, n, k, len(a), lda, len(b), ldb, len(c), ldc)
 	if m == 0 || n == 0 {
 		return
 	}

@@ -191,3 +191,29 @@ func NewBackend(name string) (Backend, error) {
 	}
 	return f()
 }
+
+// CheckGemm validates Gemm's arguments for a backend (named in the message)
+// given the stored lengths of A, B and C: misuse panics with the offending
+// value, as gonum's BLAS does.
+func CheckGemm(backend string, transA, transB bool, m, n, k, lenA, lda, lenB, ldb, lenC, ldc int) {
+	ar, ac := m, k
+	if transA {
+		ar, ac = k, m
+	}
+	br, bc := k, n
+	if transB {
+		br, bc = n, k
+	}
+	switch {
+	case m < 0 || n < 0 || k < 0:
+		panic(fmt.Sprintf("%s: Gemm with negative size m=%d n=%d k=%d", backend, m, n, k))
+	case lda < max(ac, 1) || ldb < max(bc, 1) || ldc < max(n, 1):
+		panic(fmt.Sprintf("%s: Gemm leading dimension too small: lda=%d (≥%d) ldb=%d (≥%d) ldc=%d (≥%d)", backend, lda, ac, ldb, bc, ldc, n))
+	case ar > 0 && ac > 0 && lenA < (ar-1)*lda+ac:
+		panic(fmt.Sprintf("%s: Gemm A has %d elements, needs %d", backend, lenA, (ar-1)*lda+ac))
+	case br > 0 && bc > 0 && lenB < (br-1)*ldb+bc:
+		panic(fmt.Sprintf("%s: Gemm B has %d elements, needs %d", backend, lenB, (br-1)*ldb+bc))
+	case m > 0 && n > 0 && lenC < (m-1)*ldc+n:
+		panic(fmt.Sprintf("%s: Gemm C has %d elements, needs %d", backend, lenC, (m-1)*ldc+n))
+	}
+}
