@@ -42,6 +42,9 @@ type FitConfig struct {
 	// and gathers batches there (see ResidentSet); ignored with augmentation,
 	// which runs on the host. Results are the same either way.
 	Resident bool
+	// NoTiming records 0 seconds per epoch in the history: set when the
+	// device's wall time measures nothing (the CPU stand-in of a GPU).
+	NoTiming bool
 }
 
 // NonFiniteError reports a NaN or infinite loss: where it appeared and the
@@ -189,7 +192,11 @@ func Fit(m *Model, opt Optimizer, train, val Dataset, cfg FitConfig) (*History, 
 				break
 			}
 		}
-		st.History.Append(epoch, logs, elapsed.Seconds())
+		seconds := elapsed.Seconds()
+		if cfg.NoTiming {
+			seconds = 0
+		}
+		st.History.Append(epoch, logs, seconds)
 		if cfg.Progress != nil {
 			cfg.Progress.EpochEnd(epoch, logs, elapsed)
 		}

@@ -5,6 +5,7 @@ package main
 import (
 	"bytes"
 	"math"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -16,8 +17,12 @@ import (
 // or the CPU stand-in under make test-cuda-sim): the same seed gives the same
 // run, so the final weights agree to float32 rounding.
 func TestTrainOnCUDAMatchesCPU(t *testing.T) {
+	var cudaOut string
 	train := func(device string) map[string]engine.NamedTensor {
 		out := t.TempDir()
+		if device == "cuda" {
+			cudaOut = out
+		}
 		final := filepath.Join(out, "final.safetensors")
 		err := run("train", "--device", device, "--model", "cnn", "--epochs", "2", "--train-limit", "320",
 			"--lr", "0.001", "--data-dir", small, "--no-verify", "--quiet", "--out", out, "--seed", "5",
@@ -32,6 +37,17 @@ func TestTrainOnCUDAMatchesCPU(t *testing.T) {
 		return w
 	}
 	gpu, cpu := train("cuda"), train("cpu")
+	be, err := engine.NewBackend("cuda")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The stand-in's wall time is no figure of a GPU: none is recorded.
+	if h, err := os.ReadFile(filepath.Join(cudaOut, "history.json")); simulated(be) && (err != nil || !strings.Contains(string(h), `"seconds": [
+    0,
+    0
+  ]`) && !strings.Contains(string(h), `"seconds":[0,0]`)) {
+		t.Errorf("a cuda-sim run's history has timings (or none): %s %v", h, err)
+	}
 	if len(gpu) != 8 || len(gpu) != len(cpu) {
 		t.Fatalf("%d tensors on cuda, %d on cpu", len(gpu), len(cpu))
 	}

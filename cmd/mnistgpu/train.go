@@ -229,6 +229,7 @@ func runTrain(c *cli.Context) error {
 		// (a host sync) every 50 steps, not every step.
 		fit.Resident, fit.CheckEvery = true, 50
 	}
+	fit.NoTiming = simulated(be)
 	if resume != nil {
 		fit.InitialEpoch = resume.NextEpoch
 		if fit.History, err = engine.ReadHistoryJSON(c.String("resume-state"), bytes.NewReader(resume.History)); err != nil {
