@@ -7,12 +7,12 @@
 # built from the mirror this machine's own apt sources already use.
 #
 # Prints the cache folder's env file on success; `source "$(scripts/cuda-toolchain.sh)"`
-# sets CUDA_SIM_ROOT-independent variables: CUDA_TOOLCHAIN, NVCC, PTXAS,
+# sets CUDA_TOOLCHAIN, NVCC, PTXAS,
 # CGO_CFLAGS and CGO_LDFLAGS for `go build -tags cuda`.
 set -euo pipefail
 
 version=11.8
-cache=${MNISTGPU_CUDA_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mnistgpu/cuda-$version}
+cache=${MNISTGPU_CUDA_CACHE:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/mnistgpu/cuda-$version}
 root=$cache/root
 envfile=$cache/env.sh
 
