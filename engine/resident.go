@@ -11,6 +11,7 @@ type ResidentSet struct {
 	be         Backend
 	x, t, rows Buffer
 	n, xs, ts  int
+	order      []float32 // host copy of rows, reused every epoch
 }
 
 // residentChunk samples are gathered on the host per upload copy.
@@ -56,15 +57,17 @@ func (r *ResidentSet) Len() int { return r.n }
 // SetOrder makes row order[i] the i-th sample of the next pass; nil is the
 // identity.
 func (r *ResidentSet) SetOrder(order []int) {
-	rows := make([]float32, r.n)
-	for i := range rows {
+	if r.order == nil {
+		r.order = make([]float32, r.n)
+	}
+	for i := range r.order {
 		if order == nil {
-			rows[i] = float32(i)
+			r.order[i] = float32(i)
 		} else {
-			rows[i] = float32(order[i])
+			r.order[i] = float32(order[i])
 		}
 	}
-	r.be.CopyIn(r.rows, rows)
+	r.be.CopyIn(r.rows, r.order)
 }
 
 // Free releases the device memory.

@@ -86,6 +86,7 @@ type Backend struct {
 	workspace scratch // cuDNN workspace, grown to the largest plan
 	padded    scratch // zero-padded input where TensorFlow pads asymmetrically
 	partial   scratch // BiasGrad block sums
+	args      launchArgs
 	// nondeterministic counts convolution passes that run a
 	// non-deterministic cuDNN algorithm because no deterministic one exists.
 	nondeterministic int

@@ -26,11 +26,10 @@ type convKey struct {
 }
 
 type convPlan struct {
-	c                           *C.mg_conv
-	explicit                    bool // pad into scratch first
-	padBottom, padRight         int
-	paddedH, paddedW            int
-	fwdAlgo, dataAlgo, filtAlgo int
+	c                   *C.mg_conv
+	explicit            bool // pad into scratch first
+	padBottom, padRight int
+	paddedH, paddedW    int
 }
 
 func (b *Backend) plan(p engine.ConvParams) *convPlan {
@@ -62,9 +61,6 @@ func (b *Backend) plan(p engine.ConvParams) *convPlan {
 		}
 		panic(fmt.Sprintf("gpu: cuDNN convolution %+v: %s", p, msg))
 	}
-	var f, d, w C.int
-	C.mg_conv_algos(pl.c, &f, &d, &w)
-	pl.fwdAlgo, pl.dataAlgo, pl.filtAlgo = int(f), int(d), int(w)
 	if nd := int(C.mg_conv_nondeterministic(pl.c)); nd > 0 {
 		// Parity mode asked for determinism that this cuDNN cannot give for
 		// this shape: run anyway, and say so wherever the device is described.
@@ -127,12 +123,4 @@ func (b *Backend) Conv2DBackwardFilter(p engine.ConvParams, x, dy, dw engine.Buf
 	ws := b.workspace
 	b.dnnCheck("cudnnConvolutionBackwardFilter", p, C.mg_conv_backward_filter(pl.c, C.uintptr_t(ptr(x)),
 		C.uintptr_t(ptr(dy)), C.uintptr_t(ptr(dw)), C.uintptr_t(ws.ptr), C.size_t(ws.bytes)))
-}
-
-// ConvAlgorithms says which cuDNN algorithms a convolution uses (forward,
-// backward data, backward filter), for reports.
-func (b *Backend) ConvAlgorithms(p engine.ConvParams) (fwd, data, filter int) {
-	defer b.enter()()
-	pl := b.plan(p)
-	return pl.fwdAlgo, pl.dataAlgo, pl.filtAlgo
 }

@@ -14,6 +14,16 @@ import (
 
 const blockSize = 256
 
+// maxKernelArgs bounds a kernel's parameter list (adam_step has 9).
+const maxKernelArgs = 16
+
+// launchArgs are the argument slots cu's Launch reads, reused by every
+// launch so that a training step allocates none.
+type launchArgs struct {
+	slots  [maxKernelArgs]uint64
+	params [maxKernelArgs]unsafe.Pointer
+}
+
 // launch runs kernel name over n work items (grid-stride loops cover any n).
 // Each argument goes into its own 8-byte slot, which is what cu's Launch
 // copies; a 4-byte parameter reads the slot's low half (little-endian).
@@ -22,8 +32,10 @@ func (b *Backend) launch(name string, n int, args ...any) {
 	if !ok {
 		panic(fmt.Sprintf("gpu: no kernel %q in the loaded PTX", name))
 	}
-	slots := make([]uint64, len(args))
-	params := make([]unsafe.Pointer, len(args))
+	if len(args) > maxKernelArgs {
+		panic(fmt.Sprintf("gpu: %s has %d arguments, more than %d", name, len(args), maxKernelArgs))
+	}
+	slots, params := &b.args.slots, b.args.params[:len(args)]
 	for i, a := range args {
 		switch v := a.(type) {
 		case int:
@@ -32,6 +44,7 @@ func (b *Backend) launch(name string, n int, args ...any) {
 			}
 			slots[i] = uint64(uint32(int32(v)))
 		case bool:
+			slots[i] = 0
 			if v {
 				slots[i] = 1
 			}

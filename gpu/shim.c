@@ -255,12 +255,6 @@ mg_conv* mg_conv_new(void* dnn_handle, const mg_conv_shape* s, int* status, char
 size_t mg_conv_workspace(const mg_conv* p) { return p->workspace; }
 int mg_conv_nondeterministic(const mg_conv* p) { return p->nondeterministic; }
 
-void mg_conv_algos(const mg_conv* p, int* fwd, int* bwd_data, int* bwd_filter) {
-	*fwd = p->fwd;
-	*bwd_data = p->bwd_data;
-	*bwd_filter = p->bwd_filter;
-}
-
 static const float one = 1.0f, zero = 0.0f;
 
 int mg_conv_forward(mg_conv* p, uintptr_t x, uintptr_t w, uintptr_t y, uintptr_t ws, size_t ws_bytes) {

@@ -38,9 +38,8 @@ typedef struct {
 // call's name in err.
 mg_conv* mg_conv_new(void* dnn_handle, const mg_conv_shape* shape, int* status, char* err, int errlen);
 void mg_conv_free(mg_conv* plan);
-// Workspace bytes each pass needs, and the algorithms chosen (for Describe).
+// Workspace bytes the largest of the three passes needs.
 size_t mg_conv_workspace(const mg_conv* plan);
-void mg_conv_algos(const mg_conv* plan, int* fwd, int* bwd_data, int* bwd_filter);
 // How many of the three passes had no deterministic algorithm and use a
 // non-deterministic one (only when determinism was asked for).
 int mg_conv_nondeterministic(const mg_conv* plan);
