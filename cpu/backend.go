@@ -11,7 +11,9 @@ import (
 	"mnistgpu/engine"
 )
 
-func init() { engine.Register("cpu", func() (engine.Backend, error) { return New(), nil }) }
+func init() {
+	engine.Register("cpu", func(opt engine.Options) (engine.Backend, error) { return NewWithOptions(opt) })
+}
 
 // buffer is host memory; Slice aliases it.
 type buffer struct{ d []float32 }
@@ -46,10 +48,25 @@ type Backend struct {
 	scratch [][]float32 // per-worker GEMM packing buffers
 	partial []float32   // BiasGrad block sums
 	dwT     []float32   // transposed filter gradient for narrow patches
+	threads int         // worker threads (0: GOMAXPROCS)
 }
 
-// New returns a CPU backend.
+// New returns a CPU backend with GOMAXPROCS threads.
 func New() *Backend { return &Backend{} }
+
+// NewWithOptions returns a CPU backend with opt.Threads threads. TF32 does
+// not apply (the CPU always computes in fp32); a device index other than 0
+// is refused.
+func NewWithOptions(opt engine.Options) (*Backend, error) {
+	if opt.DeviceIndex != 0 {
+		return nil, fmt.Errorf("cpu: device index %d: the CPU backend has one device", opt.DeviceIndex)
+	}
+	return &Backend{threads: opt.Threads}, nil
+}
+
+// Traits: batches are gathered on the host and the loss is read every step
+// (reading it costs nothing on the CPU).
+func (*Backend) Traits() engine.Traits { return engine.Traits{LossReadEvery: 1} }
 
 func (*Backend) Name() string { return "cpu" }
 

@@ -70,6 +70,8 @@ type Backend interface {
 	Name() string
 	// Describe says what hardware and libraries the backend runs on.
 	Describe() string
+	// Traits say how the trainer should drive this backend.
+	Traits() Traits
 
 	Alloc(n int) (Buffer, error)
 	Free(b Buffer)
@@ -154,8 +156,36 @@ type Backend interface {
 	WeightDecay(n int, rate float32, w Buffer)
 }
 
-// Factory makes a Backend; it fails when the device is absent.
-type Factory func() (Backend, error)
+// Options are a backend's settings, given when it is made. The CLI binds
+// them from flags; a backend never reads them from the environment.
+type Options struct {
+	// TF32 allows TensorFloat-32 maths (cuda); off is parity mode: fp32
+	// and deterministic algorithms.
+	TF32 bool `json:"tf32"`
+	// DeviceIndex selects the GPU of a machine with several (cuda).
+	DeviceIndex int `json:"device_index"`
+	// Threads is the number of worker threads a CPU backend uses
+	// (0: GOMAXPROCS). Results do not depend on it.
+	Threads int `json:"threads"`
+}
+
+// Traits are what a backend says about itself, so that callers ask instead
+// of guessing from its name.
+type Traits struct {
+	// Simulated: a stand-in of a device (gpu/cudasim) whose wall time is no
+	// figure of anything; timings are not printed or recorded.
+	Simulated bool
+	// ResidentData: upload the data sets once and gather batches on the
+	// device (GatherRows) rather than copying every batch from the host.
+	ResidentData bool
+	// LossReadEvery is how often, in steps, the trainer reads the loss to
+	// stop on NaN or Inf; each read waits for the device (0 or 1: every step).
+	LossReadEvery int
+}
+
+// Factory makes a Backend with the given options; it fails when the device
+// is absent or an option does not apply to it.
+type Factory func(Options) (Backend, error)
 
 var (
 	regMu    sync.Mutex
@@ -181,15 +211,18 @@ func Backends() []string {
 	return names
 }
 
-// NewBackend creates the backend registered under name.
-func NewBackend(name string) (Backend, error) {
+// NewBackend creates the backend registered under name with options opt.
+func NewBackend(name string, opt Options) (Backend, error) {
 	regMu.Lock()
 	f, ok := registry[name]
 	regMu.Unlock()
 	if !ok {
 		return nil, fmt.Errorf("unknown device %q (registered: %v)", name, Backends())
 	}
-	return f()
+	if opt.Threads < 0 || opt.DeviceIndex < 0 {
+		return nil, fmt.Errorf("device %s: threads %d and device index %d must not be negative", name, opt.Threads, opt.DeviceIndex)
+	}
+	return f(opt)
 }
 
 // CheckGemm validates Gemm's arguments for a backend (named in the message)

@@ -31,7 +31,9 @@ import (
 	"mnistgpu/kernels"
 )
 
-func init() { engine.Register("cuda", func() (engine.Backend, error) { return New() }) }
+func init() {
+	engine.Register("cuda", func(opt engine.Options) (engine.Backend, error) { return NewWithOptions(opt) })
+}
 
 // ErrNotBuilt is nil in a cuda build: the backend is here.
 var ErrNotBuilt error
@@ -66,13 +68,11 @@ func ptr(b engine.Buffer) cu.DevicePtr {
 	return gb.ptr
 }
 
-// Options select how the backend computes.
-type Options struct {
-	// TF32 allows TensorFloat-32 tensor-op maths in cuBLAS and cuDNN (faster
-	// on Ampere and newer, ~1e-3 relative error). Off, the backend runs in
-	// parity mode: fp32 maths and deterministic cuDNN algorithms.
-	TF32 bool
-}
+// Options select how the backend computes: TF32 allows TensorFloat-32
+// tensor-op maths in cuBLAS and cuDNN (faster on Ampere and newer, ~1e-3
+// relative error; off is parity mode: fp32 maths and deterministic cuDNN
+// algorithms), DeviceIndex picks the GPU. Threads is a CPU setting.
+type Options = engine.Options
 
 // Backend runs the engine's kernels on one NVIDIA GPU.
 type Backend struct {
@@ -81,6 +81,7 @@ type Backend struct {
 	blas, dnn unsafe.Pointer // cuBLAS and cuDNN handles
 	dev       cu.Device
 	describe  string
+	simulated bool // the CPU stand-in of the CUDA libraries (gpu/cudasim)
 	functions map[string]cu.Function
 	plans     map[convKey]*convPlan
 	workspace scratch // cuDNN workspace, grown to the largest plan
@@ -92,15 +93,16 @@ type Backend struct {
 	nondeterministic int
 }
 
-// New opens device 0 with Options read from the environment
-// (MNISTGPU_TF32=1 turns TF32 on).
-func New() (*Backend, error) {
-	return NewWithOptions(Options{TF32: os.Getenv("MNISTGPU_TF32") == "1"})
-}
+// New opens device 0 in parity mode.
+func New() (*Backend, error) { return NewWithOptions(Options{}) }
 
-// NewWithOptions opens device 0: the primary context, cuBLAS and cuDNN (see
-// libsearch.go for where they are looked for), and the kernel modules.
+// NewWithOptions opens device opt.DeviceIndex: the primary context, cuBLAS
+// and cuDNN (see libsearch.go for where they are looked for), and the kernel
+// modules.
 func NewWithOptions(opt Options) (*Backend, error) {
+	if opt.Threads != 0 {
+		return nil, fmt.Errorf("cuda: threads is a CPU setting")
+	}
 	n, err := cu.NumDevices()
 	if err != nil {
 		return nil, fmt.Errorf("cuda: counting devices: %w", err)
@@ -108,15 +110,18 @@ func NewWithOptions(opt Options) (*Backend, error) {
 	if n == 0 {
 		return nil, errors.New("cuda: the NVIDIA driver sees no GPU")
 	}
-	dev, err := cu.GetDevice(0)
+	if opt.DeviceIndex >= n {
+		return nil, fmt.Errorf("cuda: device index %d, the driver sees %d GPU(s) (0..%d)", opt.DeviceIndex, n, n-1)
+	}
+	dev, err := cu.GetDevice(opt.DeviceIndex)
 	if err != nil {
-		return nil, fmt.Errorf("cuda: device 0: %w", err)
+		return nil, fmt.Errorf("cuda: device %d: %w", opt.DeviceIndex, err)
 	}
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	ctx, err := dev.RetainPrimaryCtx()
 	if err != nil {
-		return nil, fmt.Errorf("cuda: primary context of device 0: %w", err)
+		return nil, fmt.Errorf("cuda: primary context of device %d: %w", opt.DeviceIndex, err)
 	}
 	if err := cu.SetCurrentContext(ctx); err != nil {
 		return nil, fmt.Errorf("cuda: making the context current: %w", err)
@@ -154,6 +159,8 @@ func NewWithOptions(opt Options) (*Backend, error) {
 		}
 	}
 	b.describe = describe(dev, b.blas, blasPath, dnnPath, opt)
+	name, _ := dev.Name()
+	b.simulated = strings.HasPrefix(name, "cuda-sim")
 	return b, nil
 }
 
@@ -208,6 +215,12 @@ func (b *Backend) enter() func() {
 }
 
 func (b *Backend) Name() string { return "cuda" }
+
+// Traits: data sets live on the device and the loss is read (a host sync)
+// every 50 steps; the stand-in says it is one.
+func (b *Backend) Traits() engine.Traits {
+	return engine.Traits{Simulated: b.simulated, ResidentData: true, LossReadEvery: 50}
+}
 func (b *Backend) Describe() string {
 	if b.nondeterministic > 0 {
 		return b.describe + fmt.Sprintf("; %d convolution passes without a deterministic cuDNN algorithm", b.nondeterministic)

@@ -19,5 +19,5 @@ var ErrNotBuilt = errors.New("this mnistgpu binary was built without CUDA suppor
 func Available() bool { return false }
 
 func init() {
-	engine.Register("cuda", func() (engine.Backend, error) { return nil, ErrNotBuilt })
+	engine.Register("cuda", func(engine.Options) (engine.Backend, error) { return nil, ErrNotBuilt })
 }

@@ -20,7 +20,7 @@ func (b brokenPadding) Conv2DForward(p engine.ConvParams, x, w, y engine.Buffer)
 }
 
 func TestCheckCatchesBrokenKernel(t *testing.T) {
-	engine.Register("cpu-broken-padding", func() (engine.Backend, error) { return brokenPadding{cpu.New()}, nil })
+	engine.Register("cpu-broken-padding", func(engine.Options) (engine.Backend, error) { return brokenPadding{cpu.New()}, nil })
 	err := run("check", "--device", "cpu-broken-padding", "--failures-only")
 	var ec cli.ExitCoder
 	if !errors.As(err, &ec) || ec.ExitCode() != 1 {

@@ -37,7 +37,7 @@ func TestTrainOnCUDAMatchesCPU(t *testing.T) {
 		return w
 	}
 	gpu, cpu := train("cuda"), train("cpu")
-	be, err := engine.NewBackend("cuda")
+	be, err := engine.NewBackend("cuda", engine.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
