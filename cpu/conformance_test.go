@@ -3,6 +3,7 @@ package cpu
 import (
 	"testing"
 
+	"mnistgpu/engine/conformance"
 	"mnistgpu/engine/enginetest"
 )
 
@@ -10,4 +11,4 @@ func TestConformance(t *testing.T) { enginetest.Run(t, New()) }
 
 // TestParityWithReference runs the parity harness of the CPU backend against
 // the float64 reference backend; a GPU backend runs the same against cpu.
-func TestParityWithReference(t *testing.T) { enginetest.Parity(t, enginetest.RefBackend{}, New()) }
+func TestParityWithReference(t *testing.T) { enginetest.Parity(t, conformance.RefBackend{}, New()) }

@@ -6,7 +6,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"mnistgpu/engine/enginetest"
+	"mnistgpu/engine/conformance"
 )
 
 func randSlice(r *rand.Rand, n int) []float32 {
@@ -40,7 +40,7 @@ func TestGemmAgainstFloat64(t *testing.T) {
 			a, b, c := randSlice(r, ar*lda), randSlice(r, br*ldb), randSlice(r, m*ldc)
 			for _, ab := range [][2]float32{{1, 0}, {0.5, 1}, {-2, 0.25}} {
 				cc := append([]float32(nil), c...)
-				want := enginetest.RefGemm(tr[0], tr[1], m, n, k, float64(ab[0]), enginetest.F64(a), lda, enginetest.F64(b), ldb, float64(ab[1]), enginetest.F64(cc), ldc)
+				want := conformance.RefGemm(tr[0], tr[1], m, n, k, float64(ab[0]), conformance.F64(a), lda, conformance.F64(b), ldb, float64(ab[1]), conformance.F64(cc), ldc)
 				be.sgemm(tr[0], tr[1], m, n, k, ab[0], a, lda, b, ldb, ab[1], cc, ldc)
 				for i := 0; i < m; i++ {
 					for j := 0; j < n; j++ {

@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"mnistgpu/engine"
-	"mnistgpu/engine/enginetest"
+	"mnistgpu/engine/conformance"
 )
 
 // gradModels cover every layer with parameters or a backward pass: strides,
@@ -78,9 +78,9 @@ func TestGradientsMatchFiniteDifferences(t *testing.T) {
 			}
 			out := make([]float32, n*classes)
 			m.Predict(x, n, out)
-			w := enginetest.F64(w32)
-			xs, ts := enginetest.F64(x), enginetest.F64(tgt)
-			ref := enginetest.RefForward(m, w, xs, n)
+			w := conformance.F64(w32)
+			xs, ts := conformance.F64(x), conformance.F64(tgt)
+			ref := conformance.RefForward(m, w, xs, n)
 			for i := range out {
 				if d := math.Abs(float64(out[i]) - ref[i]); d > 1e-5+1e-5*math.Abs(ref[i]) {
 					t.Fatalf("output %d: got %g, float64 reference %g", i, out[i], ref[i])
@@ -92,9 +92,9 @@ func TestGradientsMatchFiniteDifferences(t *testing.T) {
 			for i := range w {
 				orig := w[i]
 				w[i] = orig + h
-				lp := enginetest.RefLoss(tc.loss, enginetest.RefForward(m, w, xs, n), ts, n, classes)
+				lp := conformance.RefLoss(tc.loss, conformance.RefForward(m, w, xs, n), ts, n, classes)
 				w[i] = orig - h
-				lm := enginetest.RefLoss(tc.loss, enginetest.RefForward(m, w, xs, n), ts, n, classes)
+				lm := conformance.RefLoss(tc.loss, conformance.RefForward(m, w, xs, n), ts, n, classes)
 				w[i] = orig
 				num := (lp - lm) / (2 * h)
 				if d := math.Abs(float64(grad[i]) - num); d > 2e-5+1e-3*math.Abs(num) {

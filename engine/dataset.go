@@ -5,8 +5,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"sort"
-
-	"gorgonia.org/tensor"
 )
 
 // Dataset is a labelled image set kept as raw bytes; batches are scaled to
@@ -126,16 +124,4 @@ func SplitValidation(d Dataset, frac float64, mode string, seed uint64) (train, 
 		return d, Dataset{}, fmt.Errorf("validation split %g of %d samples leaves %d for training and %d for validation", frac, n, len(ti), len(vi))
 	}
 	return d.Subset(ti), d.Subset(vi), nil
-}
-
-// Batch returns samples idx as gorgonia tensors: images (n, H, W, C) scaled to
-// [0, 1] and one-hot targets (n, classes). The trainer uses Gather into
-// preallocated memory instead; Batch is the API edge for callers.
-func (d Dataset) Batch(idx []int) (x, t *tensor.Dense) {
-	xs := make([]float32, len(idx)*d.Shape.Size())
-	ts := make([]float32, len(idx)*d.Classes)
-	d.Gather(idx, xs, ts)
-	shape := append([]int{len(idx)}, d.Shape...)
-	return tensor.New(tensor.WithShape(shape...), tensor.WithBacking(xs)),
-		tensor.New(tensor.WithShape(len(idx), d.Classes), tensor.WithBacking(ts))
 }

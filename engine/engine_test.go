@@ -2,7 +2,6 @@ package engine
 
 import (
 	"bytes"
-	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -274,19 +273,5 @@ func TestAdamLRT(t *testing.T) {
 	want := 0.001 * math.Sqrt(1-0.999) / (1 - 0.9)
 	if got := float64(a.LRT(1)); math.Abs(got-want) > 1e-5*want {
 		t.Errorf("LRT(1) = %v, want %v", got, want)
-	}
-}
-
-func TestBatchTensors(t *testing.T) {
-	d := testSet(10)
-	x, y := d.Batch([]int{3, 7})
-	if fmt.Sprint(x.Shape()) != "(2, 2, 2, 1)" || fmt.Sprint(y.Shape()) != "(2, 10)" {
-		t.Fatalf("shapes %v %v", x.Shape(), y.Shape())
-	}
-	if v, _ := x.At(1, 0, 0, 0); v.(float32) != float32(7)/255 {
-		t.Errorf("x[1,0,0,0] = %v, want 7/255", v)
-	}
-	if v, _ := y.At(1, 7); v.(float32) != 1 {
-		t.Errorf("target of sample 7 is not one-hot at class 7")
 	}
 }

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-
-	"gorgonia.org/tensor"
 )
 
 // Weight files are safetensors in Keras layout: "<layer>.kernel" is
@@ -79,29 +77,6 @@ func (m *Model) layerNames() string {
 		s += l.Name()
 	}
 	return s
-}
-
-// Weights returns the parameters as gorgonia tensors in Keras layout, keyed
-// "<layer>.kernel" / "<layer>.bias".
-func (m *Model) Weights() map[string]*tensor.Dense {
-	out := map[string]*tensor.Dense{}
-	for _, t := range m.KerasTensors() {
-		out[t.Name] = tensor.New(tensor.WithShape(t.Shape...), tensor.WithBacking(t.Data))
-	}
-	return out
-}
-
-// SetWeights loads gorgonia tensors in Keras layout (float32).
-func (m *Model) SetWeights(ws map[string]*tensor.Dense) error {
-	ts := map[string]NamedTensor{}
-	for name, d := range ws {
-		vals, ok := d.Data().([]float32)
-		if !ok {
-			return fmt.Errorf("weights: tensor %q has dtype %v, want float32", name, d.Dtype())
-		}
-		ts[name] = NamedTensor{Name: name, Shape: append([]int(nil), d.Shape()...), Data: vals}
-	}
-	return m.SetKerasTensors("weights", ts)
 }
 
 // SaveWeights writes a safetensors file atomically.

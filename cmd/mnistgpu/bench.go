@@ -13,7 +13,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"mnistgpu/engine"
-	"mnistgpu/engine/enginetest"
+	"mnistgpu/engine/conformance"
 )
 
 // benchResult is what `mnistgpu bench` measures; JSON field names are stable.
@@ -74,7 +74,7 @@ func runBench(c *cli.Context) error {
 		return err
 	}
 	m.Init(1)
-	data := enginetest.SyntheticDigits(batch*8, 1)
+	data := conformance.SyntheticDigits(batch*8, 1)
 	x := make([]float32, batch*784)
 	t := make([]float32, batch*10)
 	idx := make([]int, batch)

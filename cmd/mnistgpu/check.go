@@ -8,7 +8,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"mnistgpu/engine"
-	"mnistgpu/engine/enginetest"
+	"mnistgpu/engine/conformance"
 )
 
 func checkCommand() *cli.Command {
@@ -23,14 +23,14 @@ func checkCommand() *cli.Command {
 			}
 			// The parity reference is the CPU backend, or the float64
 			// reference when the device checked is the CPU itself.
-			var ref engine.Backend = enginetest.RefBackend{}
+			var ref engine.Backend = conformance.RefBackend{}
 			if be.Name() != "cpu" {
 				if ref, err = engine.NewBackend("cpu"); err != nil {
 					return err
 				}
 			}
 			fmt.Printf("checking %s: kernels against the float64 reference, training against %s\n\n", be.Describe(), ref.Describe())
-			results := append(enginetest.Conformance(be), enginetest.ParityResults(ref, be)...)
+			results := append(conformance.Conformance(be), conformance.ParityResults(ref, be)...)
 			tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
 			fmt.Fprintln(tw, "op\tshape\tmax error\ttolerance\tpass")
 			failed := 0

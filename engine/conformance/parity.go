@@ -1,27 +1,12 @@
-package enginetest
+package conformance
 
 import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"testing"
 
 	"mnistgpu/engine"
 )
-
-// Parity trains the same models with the same initial weights on the same
-// batches on ref and b, and compares logits, loss, every gradient, the
-// weights after Adam and SGD steps, and the loss over 200 training steps.
-func Parity(t *testing.T, ref, b engine.Backend) {
-	for _, r := range ParityResults(ref, b) {
-		r := r
-		t.Run(r.Op+"/"+r.Shape, func(t *testing.T) {
-			if !r.Pass {
-				t.Error(r)
-			}
-		})
-	}
-}
 
 // SyntheticDigits is a learnable stand-in for MNIST: noise plus a bright
 // bar whose position is the class.
@@ -98,7 +83,10 @@ func newPair(spec engine.ModelSpec, ref, b engine.Backend, batch int, seed uint6
 	return p, nil
 }
 
-// ParityResults runs the parity checks and returns one Result per comparison.
+// ParityResults trains the same models with the same initial weights on the
+// same batches on ref and b, and compares logits, loss, every gradient, the
+// weights after Adam and SGD steps, and the loss over 200 training steps;
+// it returns one Result per comparison.
 func ParityResults(ref, b engine.Backend) []Result {
 	var out []Result
 	fail := func(op string, err error) []Result {

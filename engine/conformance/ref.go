@@ -1,7 +1,13 @@
-// Package enginetest holds what every Backend is tested against: plain
+// Package conformance holds what every Backend is checked against: plain
 // float64 reference implementations of the kernels and of a whole model's
-// loss, written for clarity, never for speed.
-package enginetest
+// loss, written for clarity, never for speed (ref.go); RefBackend, a
+// Backend made of them (refbackend.go); the kernel checks (Conformance,
+// kernels.go) and the training parity checks (ParityResults, parity.go),
+// which return one Result per case.
+//
+// It does not import package testing, so `mnistgpu check` runs the same
+// checks in a shipped binary; engine/enginetest wraps them for go test.
+package conformance
 
 import (
 	"fmt"

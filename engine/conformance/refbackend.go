@@ -1,4 +1,4 @@
-package enginetest
+package conformance
 
 import (
 	"fmt"
@@ -18,7 +18,7 @@ type refBuf struct{ d []float32 }
 func (b *refBuf) Len() int { return len(b.d) }
 func (b *refBuf) Slice(off, n int) engine.Buffer {
 	if off < 0 || n < 0 || off+n > len(b.d) {
-		panic(fmt.Sprintf("enginetest: Slice(%d, %d) of %d", off, n, len(b.d)))
+		panic(fmt.Sprintf("conformance: Slice(%d, %d) of %d", off, n, len(b.d)))
 	}
 	return &refBuf{b.d[off : off+n : off+n]}
 }
