@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"reflect"
+	"strings"
 )
 
 // ModelSpec is a Sequential model as a user writes it in a JSON model file:
@@ -232,4 +234,55 @@ func (m *Model) Spec() ModelSpec {
 		s.Layers = append(s.Layers, l.Spec())
 	}
 	return s
+}
+
+// ArchitectureDiff describes the first way other differs from s as a network,
+// "" if none: the input shape, then each layer's type and settings (units,
+// filters, kernel, strides, padding, activation, alpha, rate), then the
+// number of layers. Both are compared as Build fills them in, so a default
+// spelt out equals the default left out; names, of the model and of its
+// layers, are labels and do not count. The description gives s's value first:
+// "layer 4 (dense_1): activation softmax vs sigmoid".
+func (s ModelSpec) ArchitectureDiff(other ModelSpec) string {
+	a, b := s.normalized(), other.normalized()
+	if !reflect.DeepEqual(a.InputShape, b.InputShape) {
+		return fmt.Sprintf("input_shape %v vs %v", a.InputShape, b.InputShape)
+	}
+	for i := range min(len(a.Layers), len(b.Layers)) {
+		la, lb := a.Layers[i], b.Layers[i]
+		if la.Type != lb.Type {
+			return fmt.Sprintf("layer %d: %s (%s) vs %s (%s)", i+1, la.Type, la.Name, lb.Type, lb.Name)
+		}
+		va, vb := reflect.ValueOf(la), reflect.ValueOf(lb)
+		for f := range va.NumField() {
+			key, _, _ := strings.Cut(va.Type().Field(f).Tag.Get("json"), ",")
+			if key == "type" || key == "name" {
+				continue
+			}
+			if x, y := va.Field(f).Interface(), vb.Field(f).Interface(); !reflect.DeepEqual(x, y) {
+				return fmt.Sprintf("layer %d (%s): %s %v vs %v", i+1, la.Name, key, x, y)
+			}
+		}
+	}
+	if n := min(len(a.Layers), len(b.Layers)); len(a.Layers) != len(b.Layers) {
+		var x LayerSpec // the first layer only one of them has
+		if len(a.Layers) > n {
+			x = a.Layers[n]
+		} else {
+			x = b.Layers[n]
+		}
+		return fmt.Sprintf("%d layers vs %d (layer %d: %s (%s))", len(a.Layers), len(b.Layers), n+1, x.Type, x.Name)
+	}
+	return ""
+}
+
+// normalized is the spec as Build fills it in (default strides, padding and
+// pool size, layer names, LeakyReLU as an Activation layer); a spec that does
+// not build is compared as written.
+func (s ModelSpec) normalized() ModelSpec {
+	m, err := s.Build()
+	if err != nil {
+		return s
+	}
+	return m.Spec()
 }

@@ -2,14 +2,20 @@ package engine
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 )
 
 // Safetensors: an 8-byte little-endian header length N, N bytes of JSON
@@ -61,6 +67,17 @@ func EncodeSafetensors(w io.Writer, tensors []NamedTensor, meta map[string]strin
 	bw := &errWriter{w: w}
 	bw.write(lenBuf[:])
 	bw.write(hj)
+	if bw.err != nil {
+		return bw.err
+	}
+	return writeTensorData(w, ts)
+}
+
+// writeTensorData writes the data section of a safetensors file holding ts
+// (already sorted by name): each tensor's values as little-endian float32,
+// one tensor after another.
+func writeTensorData(w io.Writer, ts []NamedTensor) error {
+	bw := &errWriter{w: w}
 	buf := make([]byte, 0, 1<<16)
 	for _, t := range ts {
 		for _, v := range t.Data {
@@ -73,6 +90,29 @@ func EncodeSafetensors(w io.Writer, tensors []NamedTensor, meta map[string]strin
 	}
 	bw.write(buf)
 	return bw.err
+}
+
+// tensorDataSHA256 is the hex SHA-256 of the data section EncodeSafetensors
+// writes for tensors: what a file's "sha256" metadata records.
+func tensorDataSHA256(tensors []NamedTensor) string {
+	ts := append([]NamedTensor(nil), tensors...)
+	sort.Slice(ts, func(i, j int) bool { return ts[i].Name < ts[j].Name })
+	h := sha256.New()
+	writeTensorData(h, ts) // a hash.Hash never fails to write
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// dataSection is what follows the header of a safetensors file, or nil if
+// the header length does not fit in raw.
+func dataSection(raw []byte) []byte {
+	if len(raw) < 8 {
+		return nil
+	}
+	hl := binary.LittleEndian.Uint64(raw)
+	if hl > uint64(len(raw)-8) {
+		return nil
+	}
+	return raw[8+hl:]
 }
 
 type errWriter struct {
@@ -172,10 +212,12 @@ func DecodeSafetensors(file string, raw []byte) (map[string]NamedTensor, map[str
 
 // WriteFileAtomic writes data produced by fill to path via a temporary file in
 // the same folder, fsyncs it and renames it into place, so a crash leaves
-// either the old file or the new one, never half of one.
+// either the old file or the new one, never half of one. The file is mode
+// 0644 less the umask, as other tools make their output (os.CreateTemp's 0600
+// would hide results from other users).
 func WriteFileAtomic(path string, fill func(io.Writer) error) (err error) {
 	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
+	f, err := createTemp(dir, "."+filepath.Base(path)+".tmp", 0o644)
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
@@ -202,4 +244,17 @@ func WriteFileAtomic(path string, fill func(io.Writer) error) (err error) {
 		d.Close()
 	}
 	return nil
+}
+
+// createTemp is os.CreateTemp with a mode: it creates a new file prefix+random
+// in dir with perm (less the umask, which the kernel applies).
+func createTemp(dir, prefix string, perm os.FileMode) (*os.File, error) {
+	for range 1000 {
+		name := filepath.Join(dir, prefix+strconv.FormatUint(rand.Uint64(), 36))
+		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, perm)
+		if !errors.Is(err, fs.ErrExist) {
+			return f, err
+		}
+	}
+	return nil, fmt.Errorf("no unused temporary name %s* in %s", prefix, dir)
 }

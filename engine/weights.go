@@ -1,10 +1,15 @@
 package engine
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"os"
+	"sort"
+	"strconv"
 )
 
 // Weight files are safetensors in Keras layout: "<layer>.kernel" is
@@ -79,45 +84,137 @@ func (m *Model) layerNames() string {
 	return s
 }
 
-// SaveWeights writes a safetensors file atomically.
+// weightsFormat is the "format" metadata of the files SaveWeights writes.
+const weightsFormat = "mnistgpu-keras-layout"
+
+// SaveWeights writes a safetensors file atomically. Its metadata holds
+// extraMeta, the format, the model spec under "model" and the SHA-256 of the
+// tensor data under "sha256" (the last three override extraMeta). Non-finite
+// weights are written as they are (a diverged run may still save); loading
+// refuses them.
 func (m *Model) SaveWeights(path string, extraMeta map[string]string) error {
 	spec, err := json.Marshal(m.Spec())
 	if err != nil {
 		return err
 	}
-	meta := map[string]string{"format": "mnistgpu-keras-layout", "model": string(spec)}
+	ts := m.KerasTensors()
+	meta := map[string]string{}
 	for k, v := range extraMeta {
 		meta[k] = v
 	}
-	ts := m.KerasTensors()
+	meta["format"] = weightsFormat
+	meta["model"] = string(spec)
+	meta["sha256"] = tensorDataSHA256(ts)
 	return WriteFileAtomic(path, func(w io.Writer) error { return EncodeSafetensors(w, ts, meta) })
 }
 
 // maxWeightsFile bounds what LoadWeights reads into memory.
 const maxWeightsFile = 1 << 30
 
-// ReadWeightsFile reads and validates a safetensors file.
-func ReadWeightsFile(path string) (map[string]NamedTensor, map[string]string, error) {
+// WeightsFile is a weights file read by ReadWeights: its checksum, when it
+// records one, matched, and every value is finite.
+type WeightsFile struct {
+	Path    string
+	Tensors map[string]NamedTensor // Keras layout, by name
+	Meta    map[string]string
+	// Model is the spec the file records under "model"; nil when it records
+	// none (a file from another tool, such as a Keras export).
+	Model *ModelSpec
+	// Verified: the file records a SHA-256 of its tensor data and it matched.
+	// Files written before weight files had checksums, or by other tools, have
+	// none; they load unverified and the caller should say so.
+	Verified bool
+}
+
+// ReadWeights reads a safetensors weights file and checks it: a recorded
+// "sha256" must match the tensor data (else "the file is corrupt"), every
+// value must be finite (NaN or Inf weights make any evaluation meaningless),
+// and a file in this engine's format must hold a valid model spec.
+func ReadWeights(path string) (*WeightsFile, error) {
 	st, err := os.Stat(path)
 	if err != nil {
-		return nil, nil, fmt.Errorf("weights: %w", err)
+		return nil, fmt.Errorf("weights: %w", err)
 	}
 	if st.Size() > maxWeightsFile {
-		return nil, nil, fmt.Errorf("%s: %d bytes, more than the %d a weight file may have", path, st.Size(), maxWeightsFile)
+		return nil, fmt.Errorf("%s: %d bytes, more than the %d a weight file may have", path, st.Size(), maxWeightsFile)
 	}
 	raw, err := os.ReadFile(path)
 	if err != nil {
-		return nil, nil, fmt.Errorf("weights: %w", err)
+		return nil, fmt.Errorf("weights: %w", err)
 	}
-	return DecodeSafetensors(path, raw)
+	ts, meta, err := DecodeSafetensors(path, raw)
+	if err != nil {
+		return nil, err
+	}
+	f := &WeightsFile{Path: path, Tensors: ts, Meta: meta}
+	if want, ok := meta["sha256"]; ok {
+		sum := sha256.Sum256(dataSection(raw))
+		if got := hex.EncodeToString(sum[:]); got != want {
+			return nil, fmt.Errorf("%s: checksum mismatch (data SHA-256 %s, recorded %s): the file is corrupt", path, got, want)
+		}
+		f.Verified = true
+	}
+	if err := checkFinite(path, ts); err != nil {
+		return nil, err
+	}
+	if js, ok := meta["model"]; ok && meta["format"] == weightsFormat {
+		s, err := ParseModelSpec(path+` (metadata "model")`, []byte(js))
+		if err != nil {
+			return nil, err
+		}
+		f.Model = &s
+	}
+	return f, nil
+}
+
+// checkFinite names the first NaN or Inf, in tensor-name order.
+func checkFinite(path string, ts map[string]NamedTensor) error {
+	names := make([]string, 0, len(ts))
+	for n := range ts {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		for i, v := range ts[n].Data {
+			if f := float64(v); math.IsNaN(f) || math.IsInf(f, 0) {
+				return fmt.Errorf("%s: tensor %s holds %v at index %d (of %d): weights that are not finite make any evaluation meaningless (did the run that saved them diverge?)",
+					path, n, strconv.FormatFloat(f, 'g', -1, 32), i, len(ts[n].Data))
+			}
+		}
+	}
+	return nil
+}
+
+// ReadWeightsFile is ReadWeights for callers that need only the tensors and
+// the metadata.
+func ReadWeightsFile(path string) (map[string]NamedTensor, map[string]string, error) {
+	f, err := ReadWeights(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	return f.Tensors, f.Meta, nil
+}
+
+// ReadWeightsModel returns the model spec a weights file records (nil if it
+// records none), without building a model. The whole file is read and
+// checked as by ReadWeights; a caller that goes on to load the weights should
+// call ReadWeights once instead.
+func ReadWeightsModel(path string) (*ModelSpec, error) {
+	f, err := ReadWeights(path)
+	if err != nil {
+		return nil, err
+	}
+	return f.Model, nil
 }
 
 // LoadWeights reads a safetensors file written by SaveWeights (or by any
-// tool, in Keras layout with these names) into the compiled model.
+// tool, in Keras layout with these names) into the compiled model, checked as
+// by ReadWeights. It does not say whether the file had a checksum; use
+// ReadWeights and SetKerasTensors(f.Path, f.Tensors) for that.
 func (m *Model) LoadWeights(path string) error {
-	ts, _, err := ReadWeightsFile(path)
+	f, err := ReadWeights(path)
 	if err != nil {
 		return err
 	}
-	return m.SetKerasTensors(path, ts)
+	return m.SetKerasTensors(path, f.Tensors)
 }
