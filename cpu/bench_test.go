@@ -31,11 +31,12 @@ func BenchmarkTrainStep(b *testing.B) {
 				t[i*10+r.IntN(10)] = 1
 			}
 			opt := engine.NewAdam(0)
-			m.TrainStep(opt, x, t, batch)
+			hb := &engine.HostBatch{X: x, T: t}
+			m.TrainStep(opt, hb, 0, batch)
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
-				m.TrainStep(opt, x, t, batch)
+				m.TrainStep(opt, hb, 0, batch)
 			}
 			b.ReportMetric(float64(batch*b.N)/b.Elapsed().Seconds(), "img/s")
 			_, flops := m.FLOPs()

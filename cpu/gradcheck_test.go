@@ -86,7 +86,7 @@ func TestGradientsMatchFiniteDifferences(t *testing.T) {
 					t.Fatalf("output %d: got %g, float64 reference %g", i, out[i], ref[i])
 				}
 			}
-			m.TrainStep(&engine.SGD{LR: 0}, x, tgt, n)
+			m.TrainStep(&engine.SGD{LR: 0}, engine.HostBatch{X: x, T: tgt}, 0, n)
 			grad := m.HostGradients()
 			const h = 1e-6
 			for i := range w {

@@ -191,19 +191,35 @@ func trainSmallWith(t *testing.T, set *mnist.Set, resident bool) ([]float32, *en
 		{Type: "Dropout", Rate: 0.3},
 		{Type: "Dense", Units: 10, Activation: "softmax"},
 	}}
-	m := buildCompiled(t, spec, engine.CategoricalCrossEntropy, 32)
+	var be engine.Backend = New()
+	if resident {
+		be = residentCPU{New()}
+	}
+	m, err := spec.Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Compile(be, engine.CategoricalCrossEntropy, 32); err != nil {
+		t.Fatal(err)
+	}
 	m.Init(5)
 	train, val, err := engine.SplitValidation(set.Train.Head(256), 0.25, engine.SplitTail, 5)
 	if err != nil {
 		t.Fatal(err)
 	}
 	h, err := engine.Fit(m, engine.NewAdam(0.01), train, val,
-		engine.FitConfig{Epochs: 2, BatchSize: 32, Shuffle: true, Seed: 5, Resident: resident})
+		engine.FitConfig{Epochs: 2, BatchSize: 32, Shuffle: true, Seed: 5})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return m.HostWeights(), h
 }
+
+// residentCPU is the CPU backend asking, as a GPU does, for data sets kept
+// on the device (Traits.ResidentData), so Fit gathers batches with GatherRows.
+type residentCPU struct{ *Backend }
+
+func (residentCPU) Traits() engine.Traits { return engine.Traits{ResidentData: true, LossReadEvery: 1} }
 
 // Batches gathered on the device from a resident data set are the batches
 // gathered on the host: the same run, bit for bit, validation included.

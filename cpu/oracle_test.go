@@ -42,7 +42,7 @@ func TestGorgoniaOracle(t *testing.T) {
 				tgt[i*10+r.IntN(10)] = 1
 			}
 			m.ResetMetrics()
-			m.TrainStep(&engine.SGD{LR: 0}, x, tgt, n)
+			m.TrainStep(&engine.SGD{LR: 0}, engine.HostBatch{X: x, T: tgt}, 0, n)
 			lossSum, _ := m.Metrics()
 			engLoss := lossSum / n
 			engGrad := m.HostGradients()

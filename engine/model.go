@@ -242,33 +242,29 @@ func (m *Model) backward(n, from int) {
 	}
 }
 
-// Batch is a device-side batch: inputs (n × input size) and targets
-// (n × classes) ready for TrainStep/EvalStep.
+// loadBatch copies n samples from host memory into the input and target
+// buffers: x is n × input size, t n × classes.
 func (m *Model) loadBatch(x, t []float32, n int) {
 	m.be.CopyIn(m.acts[0], x[:n*m.Input.Size()])
 	m.be.CopyIn(m.target, t[:n*m.OutputShape().Size()])
 }
 
-// TrainStep runs one optimizer step on n samples (x: n × input size,
-// t: n × classes, host memory) and accumulates loss and accuracy metrics.
-func (m *Model) TrainStep(opt Optimizer, x, t []float32, n int) {
+// TrainStep runs one optimizer step on samples [off, off+n) of b's current
+// pass and adds their loss and accuracy to the metrics.
+func (m *Model) TrainStep(opt Optimizer, b Batches, off, n int) {
 	m.checkBatch(n)
-	m.loadBatch(x, t, n)
-	m.trainLoaded(opt, n)
-}
-
-// trainLoaded runs the step on the batch in the input and target buffers.
-func (m *Model) trainLoaded(opt Optimizer, n int) {
+	b.load(m, off, n)
 	m.ctx.training = true
 	m.backward(n, m.lossAndMetrics(n))
 	opt.Step(m.be, m.weights, m.wgrads, m.nParam)
 	m.ctx.step++
 }
 
-// EvalStep accumulates loss and accuracy metrics on n samples in inference mode.
-func (m *Model) EvalStep(x, t []float32, n int) {
+// evalStep adds the loss and accuracy of samples [off, off+n) of b's current
+// pass, in inference mode, to the metrics.
+func (m *Model) evalStep(b Batches, off, n int) {
 	m.checkBatch(n)
-	m.loadBatch(x, t, n)
+	b.load(m, off, n)
 	m.ctx.training = false
 	m.lossAndMetrics(n)
 }

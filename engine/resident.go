@@ -47,16 +47,20 @@ func Upload(be Backend, d Dataset) (*ResidentSet, error) {
 		be.CopyIn(r.x.Slice(s*xs, k*xs), x[:k*xs])
 		be.CopyIn(r.t.Slice(s*ts, k*ts), t[:k*ts])
 	}
-	r.SetOrder(nil)
+	r.SetPass(0, nil)
 	return r, nil
 }
 
 // Len is the number of samples.
 func (r *ResidentSet) Len() int { return r.n }
 
-// SetOrder makes row order[i] the i-th sample of the next pass; nil is the
-// identity.
-func (r *ResidentSet) SetOrder(order []int) {
+// SetPass makes row order[i] the i-th sample of the next pass; nil is the
+// identity. Nothing in a resident pass depends on the epoch: augmentation
+// runs on the host (see OpenBatches).
+func (r *ResidentSet) SetPass(_ int, order []int) {
+	if order != nil && len(order) != r.n {
+		panic(fmt.Sprintf("engine: pass order of %d samples for a %d-sample resident set", len(order), r.n))
+	}
 	if r.order == nil {
 		r.order = make([]float32, r.n)
 	}
@@ -80,38 +84,17 @@ func (r *ResidentSet) Free() {
 	r.x, r.t, r.rows = nil, nil, nil
 }
 
-// loadResident gathers samples [off, off+n) of the current order into the
-// model's input and target buffers.
-func (m *Model) loadResident(d *ResidentSet, off, n int) {
-	if d.be != m.be || d.xs != m.Input.Size() || d.ts != m.OutputShape().Size() {
+// load gathers samples [off, off+n) of the current order into the model's
+// input and target buffers, on the device.
+func (r *ResidentSet) load(m *Model, off, n int) {
+	if r.be != m.be || r.xs != m.Input.Size() || r.ts != m.OutputShape().Size() {
 		panic(fmt.Sprintf("engine: resident set of %d×(%d, %d) on %s does not fit the model's %v → %d on %s",
-			d.n, d.xs, d.ts, d.be.Name(), m.Input, m.OutputShape().Size(), m.be.Name()))
+			r.n, r.xs, r.ts, r.be.Name(), m.Input, m.OutputShape().Size(), m.be.Name()))
 	}
-	if off < 0 || off+n > d.n {
-		panic(fmt.Sprintf("engine: samples [%d, %d) of a %d-sample resident set", off, off+n, d.n))
+	if off < 0 || off+n > r.n {
+		panic(fmt.Sprintf("engine: samples [%d, %d) of a %d-sample resident set", off, off+n, r.n))
 	}
-	rows := d.rows.Slice(off, n)
-	m.be.GatherRows(n, d.xs, rows, d.x, m.acts[0])
-	m.be.GatherRows(n, d.ts, rows, d.t, m.target)
-}
-
-// TrainStepResident is TrainStep on samples [off, off+n) of d's order.
-func (m *Model) TrainStepResident(opt Optimizer, d *ResidentSet, off, n int) {
-	m.checkBatch(n)
-	m.loadResident(d, off, n)
-	m.trainLoaded(opt, n)
-}
-
-// EvaluateResident is Evaluate on a resident set, in its current order.
-func EvaluateResident(m *Model, d *ResidentSet, batch int) (loss, accuracy float64) {
-	batch = min(batch, m.maxBatch)
-	m.ResetMetrics()
-	m.ctx.training = false
-	for s := 0; s < d.n; s += batch {
-		n := min(batch, d.n-s)
-		m.loadResident(d, s, n)
-		m.lossAndMetrics(n)
-	}
-	l, c := m.Metrics()
-	return l / float64(d.n), c / float64(d.n)
+	rows := r.rows.Slice(off, n)
+	m.be.GatherRows(n, r.xs, rows, r.x, m.acts[0])
+	m.be.GatherRows(n, r.ts, rows, r.t, m.target)
 }

@@ -125,6 +125,8 @@ func (o *Adagrad) ImportState(b Backend, n int, s OptimizerState) error {
 
 // StatefulCallback can save and restore what it has learnt so far (best
 // values, counters), so a resumed run behaves as an uninterrupted one.
+// TrainBegin resets that state, so a restore comes after it
+// (TrainCheckpoint.Restore, which Fit calls after TrainBegin).
 type StatefulCallback interface {
 	Callback
 	// StateKey names the callback in a training checkpoint.
@@ -158,7 +160,8 @@ func (c *ReduceLROnPlateau) SetCallbackState(s map[string]float64) {
 }
 
 // TrainCheckpoint is a whole training run at an epoch boundary: enough to
-// continue it bit for bit on the CPU.
+// continue it bit for bit on the CPU. Snapshot takes one, Save and
+// LoadTrainCheckpoint store it, Restore (or FitConfig.Resume) continues it.
 type TrainCheckpoint struct {
 	Version   int                           `json:"version"`
 	NextEpoch int                           `json:"next_epoch"` // 0-based epoch to run next
@@ -168,6 +171,72 @@ type TrainCheckpoint struct {
 	History   json.RawMessage               `json:"history"`
 	Config    json.RawMessage               `json:"config"` // the run's settings, opaque to the engine
 	Weights   []float32                     `json:"-"`      // engine layout
+}
+
+// Snapshot is the checkpoint of the run st at the end of epoch st.Epoch:
+// weights, step count, optimizer state, the state of every StatefulCallback
+// among callbacks and the history. Config is the caller's to set.
+func Snapshot(st *TrainState, callbacks []Callback) (*TrainCheckpoint, error) {
+	so, ok := st.Optimizer.(StatefulOptimizer)
+	if !ok {
+		return nil, fmt.Errorf("checkpoint: optimizer %s cannot export its state", st.Optimizer.Name())
+	}
+	var hist bytes.Buffer
+	if err := st.History.WriteJSON(&hist); err != nil {
+		return nil, fmt.Errorf("checkpoint: %w", err)
+	}
+	m := st.Model
+	c := &TrainCheckpoint{NextEpoch: st.Epoch + 1, Step: m.Steps(), Optimizer: so.ExportState(m.Backend()),
+		Callbacks: map[string]map[string]float64{}, History: hist.Bytes(), Weights: m.HostWeights()}
+	for _, cb := range callbacks {
+		if sc, ok := cb.(StatefulCallback); ok {
+			c.Callbacks[sc.StateKey()] = sc.CallbackState()
+		}
+	}
+	return c, nil
+}
+
+// Restore puts the run saved in c back into m, opt and callbacks: the
+// weights, the step count (dropout's seed), the optimizer's state, the
+// state of every StatefulCallback c has one for and ModelCheckpoint's best
+// file. It returns the history of the epochs before c.NextEpoch. Callbacks
+// reset their state in TrainBegin, so Restore comes after it.
+func (c *TrainCheckpoint) Restore(m *Model, opt Optimizer, callbacks []Callback) (*History, error) {
+	if len(c.Weights) != m.NumParams() {
+		return nil, fmt.Errorf("checkpoint: %d weights, the model has %d", len(c.Weights), m.NumParams())
+	}
+	so, ok := opt.(StatefulOptimizer)
+	if !ok {
+		return nil, fmt.Errorf("checkpoint: optimizer %s cannot import its state", opt.Name())
+	}
+	if err := checkName(opt.Name(), c.Optimizer); err != nil {
+		return nil, fmt.Errorf("checkpoint: %w", err)
+	}
+	h, err := ReadHistoryJSON("checkpoint history", bytes.NewReader(c.History))
+	if err != nil {
+		return nil, err
+	}
+	if len(h.Logs) != c.NextEpoch {
+		return nil, fmt.Errorf("checkpoint: history of %d epochs for a run that continues at epoch %d", len(h.Logs), c.NextEpoch+1)
+	}
+	if err := so.ImportState(m.Backend(), m.NumParams(), c.Optimizer); err != nil {
+		return nil, fmt.Errorf("checkpoint: %w", err)
+	}
+	m.SetHostWeights(c.Weights)
+	m.SetSteps(c.Step)
+	for _, cb := range callbacks {
+		sc, ok := cb.(StatefulCallback)
+		if !ok {
+			continue
+		}
+		if s, ok := c.Callbacks[sc.StateKey()]; ok {
+			sc.SetCallbackState(s)
+		}
+		if mc, ok := cb.(*ModelCheckpoint); ok {
+			mc.RestoreBest(h)
+		}
+	}
+	return h, nil
 }
 
 // jsonFloat keeps ±Inf (a callback's initial best) through JSON.

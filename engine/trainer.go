@@ -19,32 +19,26 @@ type Progress interface {
 	EpochEnd(epoch int, logs Logs, elapsed time.Duration)
 }
 
-// FitConfig is model.fit's arguments.
+// FitConfig is model.fit's arguments. How data is fed, how often the loss
+// is read and whether epochs are timed are the backend's to say (Traits).
 type FitConfig struct {
-	Epochs       int
-	BatchSize    int
-	Shuffle      bool   // reshuffle the training order every epoch
-	Seed         uint64 // shuffling; weight init and dropout are seeded by the caller
-	MaxSteps     int    // stop after this many optimizer steps in total (0: no limit)
-	InitialEpoch int
-	Augment      *Augmentation // applied to training batches only (nil: none)
-	Callbacks    []Callback
-	Progress     Progress
-	// History to continue (a resumed run); nil starts a new one.
-	History *History
-	// AfterEpoch runs after each epoch is recorded in the history (the CLI
-	// saves the training state there).
-	AfterEpoch func(st *TrainState, epoch int) error
-	// CheckEvery is how often, in steps, the loss is read to stop on NaN or
-	// Inf (0: every step, which syncs the device each step).
-	CheckEvery int
-	// Resident uploads the training and validation sets to the device once
-	// and gathers batches there (see ResidentSet); ignored with augmentation,
-	// which runs on the host. Results are the same either way.
-	Resident bool
-	// NoTiming records 0 seconds per epoch in the history: set when the
-	// device's wall time measures nothing (the CPU stand-in of a GPU).
-	NoTiming bool
+	Epochs    int
+	BatchSize int
+	Shuffle   bool          // reshuffle the training order every epoch
+	Seed      uint64        // shuffling; weight init and dropout are seeded by the caller
+	MaxSteps  int           // stop after this many optimizer steps in total (0: no limit)
+	Augment   *Augmentation // applied to training batches only (nil: none)
+	Callbacks []Callback
+	Progress  Progress
+	// Resume continues a run from a checkpoint written after one of its
+	// epochs (nil: a new run): Fit restores weights, step count, optimizer
+	// state, every StatefulCallback's state (after the callbacks'
+	// TrainBegin, which resets it), ModelCheckpoint's best file and the
+	// history, and starts at Resume.NextEpoch.
+	Resume *TrainCheckpoint
+	// AfterEpoch receives, after every epoch, a snapshot holding everything
+	// a resume needs; the caller sets its Config and saves it.
+	AfterEpoch func(ck *TrainCheckpoint) error
 }
 
 // NonFiniteError reports a NaN or infinite loss: where it appeared and the
@@ -76,164 +70,206 @@ type TrainState struct {
 // samples, and returns the history. Training loss and accuracy are the
 // batch-size-weighted means over the epoch, as Keras logs them.
 func Fit(m *Model, opt Optimizer, train, val Dataset, cfg FitConfig) (*History, error) {
-	if cfg.BatchSize < 1 || cfg.BatchSize > m.maxBatch {
-		return nil, fmt.Errorf("fit: batch size %d, model compiled for 1..%d", cfg.BatchSize, m.maxBatch)
+	if err := checkFit(m, train, cfg); err != nil {
+		return nil, err
 	}
-	if train.Len() == 0 {
-		return nil, fmt.Errorf("fit: empty training set")
+	r := &fitRun{m: m, opt: opt, cfg: cfg, n: train.Len(), traits: m.be.Traits(),
+		st: &TrainState{Model: m, Optimizer: opt, History: &History{}}}
+	var err error
+	if r.train, err = OpenBatches(m.be, train, cfg.Augment, cfg.BatchSize); err != nil {
+		return nil, fmt.Errorf("fit: %w", err)
 	}
-	if fmt.Sprint(train.Shape) != fmt.Sprint(m.Input) || train.Classes != m.OutputShape().Size() {
-		return nil, fmt.Errorf("fit: data of shape %v with %d classes does not fit a model of input %v and %d outputs",
+	defer r.train.Free()
+	if r.nVal = val.Len(); r.nVal > 0 {
+		if r.val, err = OpenBatches(m.be, val, nil, cfg.BatchSize); err != nil {
+			return nil, fmt.Errorf("fit: %w", err)
+		}
+		defer r.val.Free()
+	}
+	first, err := r.begin()
+	if err != nil {
+		return r.st.History, err
+	}
+	for epoch := first; epoch < cfg.Epochs && !r.st.Stop; epoch++ {
+		if err := r.epoch(epoch); err != nil {
+			return r.st.History, err
+		}
+	}
+	for _, c := range cfg.Callbacks {
+		if err := c.TrainEnd(r.st); err != nil {
+			return r.st.History, err
+		}
+	}
+	return r.st.History, nil
+}
+
+// checkFit rejects a configuration Fit cannot run.
+func checkFit(m *Model, train Dataset, cfg FitConfig) error {
+	switch {
+	case cfg.BatchSize < 1 || cfg.BatchSize > m.maxBatch:
+		return fmt.Errorf("fit: batch size %d, model compiled for 1..%d", cfg.BatchSize, m.maxBatch)
+	case train.Len() == 0:
+		return fmt.Errorf("fit: empty training set")
+	case fmt.Sprint(train.Shape) != fmt.Sprint(m.Input) || train.Classes != m.OutputShape().Size():
+		return fmt.Errorf("fit: data of shape %v with %d classes does not fit a model of input %v and %d outputs",
 			train.Shape, train.Classes, m.Input, m.OutputShape().Size())
+	case cfg.Resume != nil && cfg.Resume.NextEpoch >= cfg.Epochs:
+		return fmt.Errorf("fit: the checkpoint continues at epoch %d, the run has %d: nothing to train", cfg.Resume.NextEpoch+1, cfg.Epochs)
 	}
-	st := &TrainState{Model: m, Optimizer: opt, History: cfg.History}
-	if st.History == nil {
-		st.History = &History{}
-	}
-	for _, c := range cfg.Callbacks {
-		if err := c.TrainBegin(st); err != nil {
-			return st.History, err
-		}
-	}
-	n := train.Len()
-	steps := (n + cfg.BatchSize - 1) / cfg.BatchSize
-	order := make([]int, n)
-	x := make([]float32, cfg.BatchSize*train.Shape.Size())
-	t := make([]float32, cfg.BatchSize*train.Classes)
-	var scratch []float32
-	if cfg.Augment.Enabled() {
-		if len(train.Shape) != 3 {
-			return nil, fmt.Errorf("fit: augmentation needs (H, W, C) images, got %v", train.Shape)
-		}
-		scratch = make([]float32, train.Shape.Size())
-	}
-	var resTrain, resVal *ResidentSet
-	if cfg.Resident && scratch == nil {
-		var err error
-		if resTrain, err = Upload(m.be, train); err != nil {
-			return nil, err
-		}
-		defer resTrain.Free()
-		if val.Len() > 0 {
-			if resVal, err = Upload(m.be, val); err != nil {
-				return nil, err
-			}
-			defer resVal.Free()
+	return nil
+}
+
+// fitRun is one call of Fit: its arguments and the state shared by its epochs.
+type fitRun struct {
+	m      *Model
+	opt    Optimizer
+	cfg    FitConfig
+	traits Traits
+	st     *TrainState
+
+	train, val Batches
+	n, nVal    int   // training and validation samples
+	order      []int // this epoch's training order
+	seen       int   // training samples so far this epoch
+}
+
+// begin starts the callbacks, then restores cfg.Resume over what they reset,
+// and returns the first epoch to run.
+func (r *fitRun) begin() (int, error) {
+	for _, c := range r.cfg.Callbacks {
+		if err := c.TrainBegin(r.st); err != nil {
+			return 0, err
 		}
 	}
-	seen := 0
-	metrics := func() Logs {
-		l, c := m.Metrics()
-		return Logs{"loss": l / float64(seen), "accuracy": c / float64(seen)}
+	if r.cfg.Resume == nil {
+		return 0, nil
 	}
-	for epoch := cfg.InitialEpoch; epoch < cfg.Epochs && !st.Stop; epoch++ {
-		st.Epoch = epoch
-		for i := range order {
-			order[i] = i
-		}
-		if cfg.Shuffle {
-			r := rand.New(rand.NewPCG(cfg.Seed, uint64(epoch)+1))
-			r.Shuffle(n, func(i, j int) { order[i], order[j] = order[j], order[i] })
-		}
-		for _, c := range cfg.Callbacks {
-			if eb, ok := c.(EpochBeginner); ok {
-				if err := eb.EpochBegin(st, epoch); err != nil {
-					return st.History, err
-				}
-			}
-		}
-		if cfg.Progress != nil {
-			cfg.Progress.EpochBegin(epoch, cfg.Epochs, steps)
-		}
-		start := time.Now()
-		if resTrain != nil {
-			resTrain.SetOrder(order)
-		}
-		m.ResetMetrics()
-		seen = 0
-		for s := 0; s < steps; s++ {
-			idx := order[s*cfg.BatchSize : min(n, (s+1)*cfg.BatchSize)]
-			if resTrain != nil {
-				m.TrainStepResident(opt, resTrain, s*cfg.BatchSize, len(idx))
-			} else {
-				train.Gather(idx, x, t)
-				if scratch != nil {
-					sh := train.Shape
-					cfg.Augment.Apply(x, len(idx), sh[0], sh[1], sh[2], uint64(epoch), uint64(s), scratch)
-				}
-				m.TrainStep(opt, x, t, len(idx))
-			}
-			seen += len(idx)
-			if every := max(cfg.CheckEvery, 1); (s+1)%every == 0 || s == steps-1 {
-				if l, _ := m.Metrics(); math.IsNaN(l) || math.IsInf(l, 0) {
-					return st.History, &NonFiniteError{Epoch: epoch + 1, Step: s + 1, Loss: l, Layer: m.NonFiniteLayer()}
-				}
-			}
-			if cfg.Progress != nil {
-				cfg.Progress.BatchEnd(s+1, metrics)
-			}
-			if cfg.MaxSteps > 0 && int(m.Steps()) >= cfg.MaxSteps {
-				st.Stop = true
-				break
-			}
-		}
-		logs := metrics()
-		if resVal != nil {
-			vl, va := EvaluateResident(m, resVal, cfg.BatchSize)
-			logs["val_loss"], logs["val_accuracy"] = vl, va
-		} else if val.Len() > 0 {
-			vl, va := Evaluate(m, val, cfg.BatchSize)
-			logs["val_loss"], logs["val_accuracy"] = vl, va
-		}
-		elapsed := time.Since(start)
-		var cbErr error
-		for _, c := range cfg.Callbacks {
-			if cbErr = c.EpochEnd(st, epoch, logs); cbErr != nil {
-				break
-			}
-		}
-		seconds := elapsed.Seconds()
-		if cfg.NoTiming {
-			seconds = 0
-		}
-		st.History.Append(epoch, logs, seconds)
-		if cfg.Progress != nil {
-			cfg.Progress.EpochEnd(epoch, logs, elapsed)
-		}
-		if cbErr != nil {
-			return st.History, cbErr
-		}
-		if cfg.AfterEpoch != nil {
-			if err := cfg.AfterEpoch(st, epoch); err != nil {
-				return st.History, err
+	h, err := r.cfg.Resume.Restore(r.m, r.opt, r.cfg.Callbacks)
+	if err != nil {
+		return 0, err
+	}
+	r.st.History = h
+	return r.cfg.Resume.NextEpoch, nil
+}
+
+// epoch runs one epoch: training, validation, callbacks, the history entry
+// and the snapshot for AfterEpoch.
+func (r *fitRun) epoch(epoch int) error {
+	r.st.Epoch = epoch
+	r.train.SetPass(epoch, r.shuffled(epoch))
+	for _, c := range r.cfg.Callbacks {
+		if eb, ok := c.(EpochBeginner); ok {
+			if err := eb.EpochBegin(r.st, epoch); err != nil {
+				return err
 			}
 		}
 	}
-	for _, c := range cfg.Callbacks {
-		if err := c.TrainEnd(st); err != nil {
-			return st.History, err
+	steps := (r.n + r.cfg.BatchSize - 1) / r.cfg.BatchSize
+	if r.cfg.Progress != nil {
+		r.cfg.Progress.EpochBegin(epoch, r.cfg.Epochs, steps)
+	}
+	start := time.Now()
+	if err := r.trainSteps(epoch, steps); err != nil {
+		return err
+	}
+	logs := r.metrics()
+	if r.val != nil {
+		logs["val_loss"], logs["val_accuracy"] = evaluate(r.m, r.val, r.nVal, r.cfg.BatchSize)
+	}
+	elapsed := time.Since(start)
+	var cbErr error
+	for _, c := range r.cfg.Callbacks {
+		if cbErr = c.EpochEnd(r.st, epoch, logs); cbErr != nil {
+			break
 		}
 	}
-	return st.History, nil
+	seconds := elapsed.Seconds()
+	if r.traits.Simulated {
+		seconds = 0 // a stand-in's wall time is no figure of the device
+	}
+	r.st.History.Append(epoch, logs, seconds)
+	if r.cfg.Progress != nil {
+		r.cfg.Progress.EpochEnd(epoch, logs, elapsed)
+	}
+	if cbErr != nil || r.cfg.AfterEpoch == nil {
+		return cbErr
+	}
+	ck, err := Snapshot(r.st, r.cfg.Callbacks)
+	if err != nil {
+		return err
+	}
+	return r.cfg.AfterEpoch(ck)
+}
+
+// shuffled is the training order of an epoch: the stored order, shuffled by
+// a generator seeded by (Seed, epoch+1) when Shuffle is set.
+func (r *fitRun) shuffled(epoch int) []int {
+	if r.order == nil {
+		r.order = make([]int, r.n)
+	}
+	for i := range r.order {
+		r.order[i] = i
+	}
+	if r.cfg.Shuffle {
+		g := rand.New(rand.NewPCG(r.cfg.Seed, uint64(epoch)+1))
+		g.Shuffle(r.n, func(i, j int) { r.order[i], r.order[j] = r.order[j], r.order[i] })
+	}
+	return r.order
+}
+
+// trainSteps runs an epoch's optimizer steps. The loss is read every
+// Traits.LossReadEvery steps and at the end (each read waits for the device)
+// to stop on NaN or Inf.
+func (r *fitRun) trainSteps(epoch, steps int) error {
+	m, batch := r.m, r.cfg.BatchSize
+	every := max(r.traits.LossReadEvery, 1)
+	m.ResetMetrics()
+	r.seen = 0
+	for s := 0; s < steps; s++ {
+		n := min(batch, r.n-s*batch)
+		m.TrainStep(r.opt, r.train, s*batch, n)
+		r.seen += n
+		if (s+1)%every == 0 || s == steps-1 {
+			if l, _ := m.Metrics(); math.IsNaN(l) || math.IsInf(l, 0) {
+				return &NonFiniteError{Epoch: epoch + 1, Step: s + 1, Loss: l, Layer: m.NonFiniteLayer()}
+			}
+		}
+		if r.cfg.Progress != nil {
+			r.cfg.Progress.BatchEnd(s+1, r.metrics)
+		}
+		if r.cfg.MaxSteps > 0 && int(m.Steps()) >= r.cfg.MaxSteps {
+			r.st.Stop = true
+			break
+		}
+	}
+	return nil
+}
+
+// metrics are the epoch's training loss and accuracy so far (synchronises).
+func (r *fitRun) metrics() Logs {
+	l, c := r.m.Metrics()
+	return Logs{"loss": l / float64(r.seen), "accuracy": c / float64(r.seen)}
 }
 
 // Evaluate returns the mean loss and accuracy of m on d in batches.
 func Evaluate(m *Model, d Dataset, batch int) (loss, accuracy float64) {
 	batch = min(batch, m.maxBatch)
-	x := make([]float32, batch*d.Shape.Size())
-	t := make([]float32, batch*d.Classes)
-	idx := make([]int, 0, batch)
+	b, err := NewHostBatches(d, nil, batch)
+	if err != nil {
+		panic(fmt.Sprintf("engine: Evaluate in batches of %d: %v", batch, err))
+	}
+	return evaluate(m, b, d.Len(), batch)
+}
+
+// evaluate returns the mean loss and accuracy of m on the n samples of b, in
+// its current order.
+func evaluate(m *Model, b Batches, n, batch int) (loss, accuracy float64) {
 	m.ResetMetrics()
-	for s := 0; s < d.Len(); s += batch {
-		idx = idx[:0]
-		for i := s; i < min(d.Len(), s+batch); i++ {
-			idx = append(idx, i)
-		}
-		d.Gather(idx, x, t)
-		m.EvalStep(x, t, len(idx))
+	for off := 0; off < n; off += batch {
+		m.evalStep(b, off, min(batch, n-off))
 	}
 	l, c := m.Metrics()
-	return l / float64(d.Len()), c / float64(d.Len())
+	return l / float64(n), c / float64(n)
 }
 
 // PredictAll returns the model's outputs (N × classes) for every sample of d.

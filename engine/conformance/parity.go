@@ -116,7 +116,7 @@ func ParityResults(ref, b engine.Backend) []Result {
 	var losses [2]float32
 	for i, m := range []*engine.Model{p.ref, p.b} {
 		m.ResetMetrics()
-		m.TrainStep(&engine.SGD{LR: 0}, x, t, batch)
+		m.TrainStep(&engine.SGD{LR: 0}, engine.HostBatch{X: x, T: t}, 0, batch)
 		l, _ := m.Metrics()
 		losses[i] = float32(l / batch)
 	}
@@ -145,8 +145,8 @@ func ParityResults(ref, b engine.Backend) []Result {
 		or, ob := o.mk(), o.mk()
 		for s := 0; s < 3; s++ {
 			load(s + 1)
-			p.ref.TrainStep(or, x, t, batch)
-			p.b.TrainStep(ob, x, t, batch)
+			p.ref.TrainStep(or, engine.HostBatch{X: x, T: t}, 0, batch)
+			p.b.TrainStep(ob, engine.HostBatch{X: x, T: t}, 0, batch)
 		}
 		out = append(out, compare("weights after 3 steps", "cnn "+o.name, p.b.HostWeights(), p.ref.HostWeights(), 2e-5, 1e-4))
 	}
@@ -173,7 +173,7 @@ func ParityResults(ref, b engine.Backend) []Result {
 				o = ob
 			}
 			m.ResetMetrics()
-			m.TrainStep(o, x, t, batch)
+			m.TrainStep(o, engine.HostBatch{X: x, T: t}, 0, batch)
 			l, _ := m.Metrics()
 			traj[i] = append(traj[i], float32(l/batch))
 		}
