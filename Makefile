@@ -25,14 +25,16 @@ data: build
 
 # The report's CNN with its settings: Adam(lr=0.01), batch 64, validation_split 0.2,
 # a checkpoint of the best val_loss. The report ran 100 epochs: make train EPOCHS=100.
+# Each make train replaces the previous run in $(OUT) (--overwrite).
 train: data
 	$(BIN) train --model $(MODEL) --device $(DEVICE) --optimizer adam --lr $(LR) --batch-size 64 \
-		--validation-split 0.2 --epochs $(EPOCHS) --out $(OUT)
+		--validation-split 0.2 --epochs $(EPOCHS) --out $(OUT) --overwrite
 
 # The whole test suite, on the small MNIST subset in testdata/ (a few minutes):
 # the CPU build's tests, then the cuda build's checks and its tests under the
 # CPU stand-in of the CUDA libraries (no GPU needed; see BUILDING.md).
 test: test-cpu test-cuda
+	@echo "make test: PASSED (the CPU build's tests, the cuda build's checks, its tests under the CPU stand-in, the planted-bug check)"
 
 test-cpu: deps vet
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

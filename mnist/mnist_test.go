@@ -150,6 +150,28 @@ func TestDownloadFromLocalServer(t *testing.T) {
 	}
 }
 
+// TestFailedDownloadSaysSo: with no mirror reachable, every failed attempt
+// is logged, then where MNIST came from instead.
+func TestFailedDownloadSaysSo(t *testing.T) {
+	if _, ok := ModuleDir(); !ok {
+		t.Skip("GoMNIST module not in the module cache")
+	}
+	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "unreachable", http.StatusBadGateway)
+	}))
+	defer down.Close()
+	var log strings.Builder
+	s, err := Locate(Options{CacheDir: t.TempDir(), Mirrors: []string{down.URL}, Verify: true, Log: &log})
+	if err != nil || !strings.HasPrefix(s.From, "Go module") {
+		t.Fatalf("Locate: %v", err)
+	}
+	lines := strings.Split(strings.TrimSpace(log.String()), "\n")
+	if len(lines) < 3 || !strings.HasPrefix(lines[0], "downloading ") || !strings.Contains(lines[1], "failed: ") ||
+		!strings.Contains(lines[len(lines)-1], "using the copy in the Go module") {
+		t.Errorf("log:\n%s", log.String())
+	}
+}
+
 func TestLocateOfflineUsesModule(t *testing.T) {
 	if _, ok := ModuleDir(); !ok {
 		t.Skip("GoMNIST module not in the module cache")

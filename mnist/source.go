@@ -235,6 +235,9 @@ func Locate(o Options) (*Set, error) {
 		errs = append(errs, err)
 	}
 	if dir, ok := ModuleDir(); ok {
+		if len(errs) > 0 {
+			logf("no mirror could be downloaded from; using the copy in the Go module %s", GoModule)
+		}
 		s, err := LoadDir(dir, true)
 		if err != nil {
 			return nil, err
@@ -295,6 +298,7 @@ func Download(dir string, mirrors []string, client *http.Client, logf func(strin
 				}
 			}
 			if err != nil {
+				logf("  failed: %v", err)
 				errs = append(errs, err)
 				continue
 			}

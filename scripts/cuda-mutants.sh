@@ -31,13 +31,16 @@ open(path, "w").write(text.replace(old, new))
 PY
 	(cd "$work/src" && go test -tags cuda -c -o "$work/gpu.test" ./gpu/ >/dev/null)
 	if (cd "$work/src/gpu" && LD_LIBRARY_PATH="$sim" "$work/gpu.test" -test.count=1 >"$work/out.txt" 2>&1); then
-		echo "MISSED: $name — every cuda test passed with this bug"
+		echo "planted-bug check FAILED: \"$name\" — every cuda test passed with this bug"
 		failed=1
 	else
 		caught=$(grep -E '^\s*--- FAIL' "$work/out.txt" | sed 's/^ *--- FAIL: //; s/ (.*//' | grep -v / | sort -u | tr '\n' ' ')
 		[ -n "$caught" ] || caught="(panic) $(grep -m1 -E 'panic:' "$work/out.txt" || true)"
 		sub=$(grep -cE '^\s*--- FAIL' "$work/out.txt" || true)
-		echo "caught: $name — by $caught($sub failing tests and subtests)"
+		echo "  planted bug \"$name\" was detected (as intended) by: $caught($sub failing tests and subtests)"
 	fi
 done
+if [ $failed = 0 ]; then
+	echo "planted-bug check: all ${#mutants[@]} planted bugs were detected by the cuda tests (good)"
+fi
 exit $failed

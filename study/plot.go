@@ -39,7 +39,9 @@ func linePlot(title, ylabel string, series []Series) (*plot.Plot, error) {
 	p.Legend.Top = strings.Contains(ylabel, "loss")
 	p.X.Tick.Marker = epochTicks{}
 	p.Add(plotter.NewGrid())
+	drawn, epochs := 0, 0
 	for i, s := range series {
+		epochs = max(epochs, len(s.Values))
 		var pts plotter.XYs
 		for e, v := range s.Values {
 			if !math.IsNaN(v) && !math.IsInf(v, 0) {
@@ -61,6 +63,22 @@ func linePlot(title, ylabel string, series []Series) (*plot.Plot, error) {
 		}
 		p.Add(l, sc)
 		p.Legend.Add(s.Name, l, sc)
+		drawn++
+	}
+	if drawn == 0 {
+		// A run that diverged before any finite value: say so on sensible
+		// axes instead of drawing empty ones from -1 to 1.
+		p.X.Min, p.X.Max = 0.5, float64(max(epochs, 1))+0.5
+		p.Y.Min, p.Y.Max = 0, 1
+		note, err := plotter.NewLabels(plotter.XYLabels{
+			XYs:    []plotter.XY{{X: (p.X.Min + p.X.Max) / 2, Y: 0.5}},
+			Labels: []string{"no finite values: the run diverged"},
+		})
+		if err != nil {
+			return nil, err
+		}
+		note.TextStyle[0].XAlign, note.TextStyle[0].YAlign = draw.XCenter, draw.YCenter
+		p.Add(note)
 	}
 	return p, nil
 }

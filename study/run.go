@@ -2,6 +2,7 @@ package study
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -9,33 +10,102 @@ import (
 	"time"
 
 	"mnistgpu/engine"
+	"mnistgpu/run"
 )
 
 // ResultFile is what a finished training run leaves in its folder (written
 // last and atomically, so its presence means the cell is complete).
-const ResultFile = "result.json"
+const ResultFile = run.ResultFile
 
-// Result is a finished run's summary (written by `mnistgpu train`).
-type Result struct {
-	Epochs           int     `json:"epochs"`
-	Seconds          float64 `json:"seconds"`
-	FinalTestLoss    float64 `json:"final_test_loss"`
-	FinalTestAcc     float64 `json:"final_test_accuracy"`
-	BestCheckpoint   string  `json:"best_checkpoint,omitempty"`
-	BestMonitor      string  `json:"best_monitor,omitempty"`
-	BestValue        float64 `json:"best_value,omitempty"`
-	BestTestLoss     float64 `json:"best_test_loss,omitempty"`
-	BestTestAccuracy float64 `json:"best_test_accuracy,omitempty"`
+// Result is a finished run's summary.
+type Result = run.Result
+
+// TrainCell trains one cell: a new run of cfg, or (resume) the continuation
+// of the run in cfg.Output.Dir to cfg.Epochs.
+type TrainCell func(cfg run.Config, resume bool) error
+
+// FailedError says how many cells failed; their errors are in their
+// folders' failed.txt, and running the study again retries them.
+type FailedError struct{ Failed, Of int }
+
+func (e *FailedError) Error() string {
+	return fmt.Sprintf("%d of %d cells failed (each cell's error is in its failed.txt); run the study again to retry them", e.Failed, e.Of)
 }
 
-// RunCell trains one cell with the given train flags into dir; resume is
-// true when dir holds the training state of an interrupted attempt.
-type RunCell func(dir string, args []string, resume bool) error
+// Prepare validates the study and its output folder before anything is
+// written: every cell's configuration (see File.Configs), and that dir holds
+// no other study. A folder holding the same study with fewer epochs is
+// accepted: its cells are extended.
+func Prepare(f File, dir string, base run.Config) ([]Cell, []run.Config, error) {
+	cells, cfgs, err := f.Configs(base, dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, "study.json"))
+	if os.IsNotExist(err) {
+		return cells, cfgs, nil
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	old, err := Parse(filepath.Join(dir, "study.json"), raw)
+	if err != nil {
+		return nil, nil, err
+	}
+	_, oldCfgs, err := old.Configs(base, dir)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", filepath.Join(dir, "study.json"), err)
+	}
+	if diff := studyDiff(old, f, oldCfgs, cfgs); diff != "" {
+		return nil, nil, &SettingError{fmt.Sprintf("%s holds another study (%s); use another --out, or the same settings", dir, diff)}
+	}
+	return cells, cfgs, nil
+}
 
-// Run trains every cell of the shard that has no result yet, in order. A
-// killed study resumes: complete cells are skipped, an interrupted cell
-// continues from its last epoch.
-func Run(f File, dir string, shard Shard, epochs int, run RunCell, log io.Writer) error {
+// studyDiff names the first difference between the study in a folder and
+// the one asked for, or "" when the new one is the same or only trains
+// longer.
+func studyDiff(old, cur File, oldCfgs, cfgs []run.Config) string {
+	oldKeys, curKeys := map[string]bool{}, map[string]bool{}
+	for _, c := range old.Cells() {
+		oldKeys[c.Key(old.Axes)] = true
+	}
+	for _, c := range cur.Cells() {
+		curKeys[c.Key(cur.Axes)] = true
+	}
+	if len(oldKeys) != len(curKeys) || old.Name != cur.Name {
+		return fmt.Sprintf("study %q of %d cells there, %q of %d asked for", old.Name, len(oldKeys), cur.Name, len(curKeys))
+	}
+	for k := range curKeys {
+		if !oldKeys[k] {
+			return fmt.Sprintf("cell %s is not in it", k)
+		}
+	}
+	for i := range cfgs {
+		a, b := oldCfgs[i], cfgs[i]
+		if b.Epochs < a.Epochs {
+			return fmt.Sprintf("epochs: %d there, %d asked for (a study can be extended, not shortened)", a.Epochs, b.Epochs)
+		}
+		b.Epochs = a.Epochs
+		b.Device, b.Source = a.Device, a.Source // where it runs, not what it computes
+		if d := run.Diff(a, b); len(d) > 0 {
+			return d[0] + " (there vs asked for)"
+		}
+	}
+	return ""
+}
+
+// Run trains every cell of the shard that is not complete, in order: a
+// complete cell is skipped, an interrupted one (or one with fewer epochs
+// than asked for) continues from its last epoch, a failed one is tried
+// again. A cell that diverges (NaN) is a result and is recorded as such; any
+// other failure is recorded in the cell's failed.txt, and Run returns a
+// *FailedError after trying the rest.
+func Run(f File, dir string, shard Shard, base run.Config, train TrainCell, log io.Writer) error {
+	cells, cfgs, err := Prepare(f, dir, base)
+	if err != nil {
+		return err
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
@@ -46,44 +116,73 @@ func Run(f File, dir string, shard Shard, epochs int, run RunCell, log io.Writer
 	if err := engine.WriteFileAtomic(filepath.Join(dir, "study.json"), func(w io.Writer) error { _, err := w.Write(spec); return err }); err != nil {
 		return err
 	}
-	cells := f.Cells()
-	var mine []Cell
-	for _, c := range cells {
+	var mine []int
+	for i, c := range cells {
 		if shard.Has(c.Index) {
-			mine = append(mine, c)
+			mine = append(mine, i)
 		}
 	}
 	start := time.Now()
-	done := 0
-	for i, c := range mine {
-		cellDir := filepath.Join(dir, "cells", c.Key(f.Axes))
-		if _, err := os.Stat(filepath.Join(cellDir, ResultFile)); err == nil {
-			done++
-			fmt.Fprintf(log, "[%d/%d] %s: already complete\n", i+1, len(mine), c.Key(f.Axes))
+	ran, failed := 0, 0
+	for n, i := range mine {
+		c, cfg := cells[i], cfgs[i]
+		key, cellDir := c.Key(f.Axes), cfgs[i].Output.Dir
+		if complete(cellDir, cfg.Epochs) {
+			fmt.Fprintf(log, "[%d/%d] %s: already complete\n", n+1, len(mine), key)
 			continue
 		}
-		_, err := os.Stat(filepath.Join(cellDir, "state.safetensors"))
+		_, err := os.Stat(filepath.Join(cellDir, run.StateFile))
 		resume := err == nil
 		eta := ""
-		if done > 0 {
-			per := time.Since(start) / time.Duration(done)
-			eta = fmt.Sprintf(", about %s left", (per * time.Duration(len(mine)-i)).Round(time.Second))
+		if ran > 0 {
+			per := time.Since(start) / time.Duration(ran)
+			eta = fmt.Sprintf(", about %s left", (per * time.Duration(len(mine)-n)).Round(time.Second))
 		}
-		fmt.Fprintf(log, "[%d/%d] %s%s\n", i+1, len(mine), c.Key(f.Axes), eta)
-		if err := run(cellDir, f.Args(c, epochs), resume); err != nil {
-			// A diverging cell (NaN) is a result too: record it and go on.
-			fmt.Fprintf(log, "    %s failed: %v\n", c.Key(f.Axes), err)
+		fmt.Fprintf(log, "[%d/%d] %s%s\n", n+1, len(mine), key, eta)
+		os.Remove(filepath.Join(cellDir, FailureFile)) // tried again
+		err = train(cfg, resume)
+		ran++
+		var div *run.DivergedError
+		switch {
+		case err == nil:
+		case errors.As(err, &div):
+			fmt.Fprintf(log, "    %s diverged: %v\n", key, div.Err)
+			if werr := writeDiverged(cellDir, div); werr != nil {
+				return werr
+			}
+		default:
+			failed++
+			fmt.Fprintf(log, "    %s failed: %v\n", key, err)
 			if werr := writeFailure(cellDir, err); werr != nil {
 				return werr
 			}
 		}
-		done++
 	}
-	fmt.Fprintf(log, "shard %d/%d: %d cells complete in %s\n", shard.K, shard.N, len(mine), time.Since(start).Round(time.Second))
+	fmt.Fprintf(log, "shard %d/%d: %d cells, %d run now, %d failed, in %s\n", shard.K, shard.N, len(mine), ran, failed, time.Since(start).Round(time.Second))
+	if failed > 0 {
+		return &FailedError{Failed: failed, Of: len(mine)}
+	}
 	return nil
 }
 
-// FailureFile marks a cell whose training failed (for example diverged).
+// complete reports whether the cell in dir finished (or diverged) with at
+// least epochs planned.
+func complete(dir string, epochs int) bool {
+	raw, err := os.ReadFile(filepath.Join(dir, ResultFile))
+	if err != nil {
+		return false
+	}
+	var r struct {
+		Failed  bool `json:"failed"`
+		Planned int  `json:"epochs_planned"`
+	}
+	if json.Unmarshal(raw, &r) != nil {
+		return false
+	}
+	return r.Failed || r.Planned >= epochs
+}
+
+// FailureFile holds the error of a cell's last failed attempt.
 const FailureFile = "failed.txt"
 
 func writeFailure(dir string, cause error) error {
@@ -91,12 +190,17 @@ func writeFailure(dir string, cause error) error {
 		return err
 	}
 	write := func(w io.Writer) error { _, err := io.WriteString(w, cause.Error()+"\n"); return err }
-	if err := engine.WriteFileAtomic(filepath.Join(dir, FailureFile), write); err != nil {
+	return engine.WriteFileAtomic(filepath.Join(dir, FailureFile), write)
+}
+
+// writeDiverged records a diverged cell as complete: its history up to the
+// failure is kept, and the report counts it as diverged.
+func writeDiverged(dir string, cause error) error {
+	if err := writeFailure(dir, cause); err != nil {
 		return err
 	}
-	// A failed cell is complete: its history up to the failure is kept.
 	return engine.WriteFileAtomic(filepath.Join(dir, ResultFile), func(w io.Writer) error {
-		_, err := io.WriteString(w, `{"failed": true}`+"\n")
+		_, err := io.WriteString(w, `{"failed": true, "diverged": true}`+"\n")
 		return err
 	})
 }

@@ -1,7 +1,8 @@
 // Package study runs and reports a grid of training runs, like the report's
 // comparison of models, optimizers, activations and learning rates. A study
-// is a list of axes (each a train flag and its values), seeds and fixed flags;
-// each cell is one ordinary training run in its own folder.
+// is a list of axes (each a run setting, named by its train flag, and its
+// values), seeds and fixed settings; each cell is the study's base
+// run.Config with the cell's values applied, trained in its own folder.
 package study
 
 import (
@@ -9,12 +10,16 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
+
+	"mnistgpu/run"
 )
 
-// Axis is one varied setting: a train flag and the values it takes.
+// Axis is one varied setting: a run setting (its train flag name, e.g.
+// "lr", or its JSON path, e.g. "optimizer.lr") and the values it takes.
 type Axis struct {
 	Name   string   `json:"name"`
 	Values []string `json:"values"`
@@ -50,9 +55,6 @@ func Default() File {
 		Fixed: map[string]string{"epochs": "2", "batch-size": "64", "validation-split": "0.2"},
 	}
 }
-
-// reserved flags are set by the runner, not by a study.
-var reserved = map[string]bool{"out": true, "seed": true, "resume": true, "resume-state": true, "quiet": true}
 
 // Parse reads a JSON study file; name is used in errors.
 func Parse(name string, raw []byte) (File, error) {
@@ -94,7 +96,7 @@ func (f File) Validate() error {
 		return fmt.Errorf("study has no seeds")
 	}
 	for _, a := range f.Axes {
-		if a.Name == "" || strings.ContainsAny(a.Name, "=,/ ") || reserved[a.Name] || seen[a.Name] {
+		if a.Name == "" || strings.ContainsAny(a.Name, "=,/ ") || seen[a.Name] {
 			return fmt.Errorf("bad or repeated axis name %q", a.Name)
 		}
 		seen[a.Name] = true
@@ -112,8 +114,8 @@ func (f File) Validate() error {
 		}
 	}
 	for k := range f.Fixed {
-		if reserved[k] || seen[k] {
-			return fmt.Errorf("fixed setting %q is reserved or also an axis", k)
+		if seen[k] {
+			return fmt.Errorf("fixed setting %q is also an axis", k)
 		}
 	}
 	return nil
@@ -167,27 +169,91 @@ func (f File) Cells() []Cell {
 	return out
 }
 
-// Args are the train flags of a cell (without --out).
-func (f File) Args(c Cell, epochs int) []string {
-	var args []string
+// WithEpochs is f with every cell trained for epochs (0: f unchanged).
+func (f File) WithEpochs(epochs int) File {
+	if epochs <= 0 {
+		return f
+	}
+	fixed := map[string]string{}
+	for k, v := range f.Fixed {
+		fixed[k] = v
+	}
+	for k := range fixed {
+		if fd, ok := run.Lookup(k); ok && fd.Flag == "epochs" {
+			delete(fixed, k)
+		}
+	}
+	fixed["epochs"] = strconv.Itoa(epochs)
+	f.Fixed = fixed
+	return f
+}
+
+// SettingError is a study setting that no run can take: an unknown name, a
+// setting a study may not vary, or a bad value in some cell.
+type SettingError struct{ Msg string }
+
+func (e *SettingError) Error() string { return e.Msg }
+
+// Configs gives every cell's run configuration: base with the fixed
+// settings, then the cell's axis values, applied by name; the seed; and the
+// cell's folder under dir. Every cell is validated, so a study with a typo or
+// a bad value fails here, before anything runs.
+func (f File) Configs(base run.Config, dir string) ([]Cell, []run.Config, error) {
+	check := func(what, name string) (run.Field, error) {
+		fd, ok := run.Lookup(name)
+		switch {
+		case !ok:
+			hint := ""
+			if c := run.Closest(name); c != "" {
+				hint = fmt.Sprintf(" (did you mean %q?)", c)
+			}
+			return fd, &SettingError{fmt.Sprintf("%s %q is not a training setting%s", what, name, hint)}
+		case fd.Flag == "seed":
+			return fd, &SettingError{fmt.Sprintf("%s %q: a study's seeds come from its \"seeds\" list", what, name)}
+		case !fd.StudyOK:
+			return fd, &SettingError{fmt.Sprintf("%s %q: the study sets it for each cell", what, name)}
+		}
+		return fd, nil
+	}
 	keys := make([]string, 0, len(f.Fixed))
 	for k := range f.Fixed {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		if k == "epochs" && epochs > 0 {
-			continue
+		fd, err := check("fixed setting", k)
+		if err != nil {
+			return nil, nil, err
 		}
-		args = append(args, "--"+k+"="+f.Fixed[k])
+		if err := base.SetField(fd, f.Fixed[k]); err != nil {
+			return nil, nil, &SettingError{fmt.Sprintf("fixed setting %q: %v", k, err)}
+		}
 	}
-	if epochs > 0 {
-		args = append(args, "--epochs="+strconv.Itoa(epochs))
+	axes := make([]run.Field, len(f.Axes))
+	for i, a := range f.Axes {
+		fd, err := check("axis", a.Name)
+		if err != nil {
+			return nil, nil, err
+		}
+		axes[i] = fd
 	}
-	for _, a := range f.Axes {
-		args = append(args, "--"+a.Name+"="+c.Params[a.Name])
+	cells := f.Cells()
+	cfgs := make([]run.Config, len(cells))
+	for i, c := range cells {
+		cfg := base
+		for j, a := range f.Axes {
+			if err := cfg.SetField(axes[j], c.Params[a.Name]); err != nil {
+				return nil, nil, &SettingError{fmt.Sprintf("axis %q: %v", a.Name, err)}
+			}
+		}
+		cfg.Seed = c.Seed
+		cfg.Output.Dir = filepath.Join(dir, "cells", c.Key(f.Axes))
+		if err := cfg.Validate(); err != nil {
+			return nil, nil, &SettingError{fmt.Sprintf("cell %s: %v", c.Key(f.Axes), err)}
+		}
+		cfgs[i] = cfg
 	}
-	return append(args, "--seed="+strconv.FormatUint(c.Seed, 10))
+	return cells, cfgs, nil
 }
 
 // Shard is "k/n": this runner takes cells whose index is k-1 modulo n.

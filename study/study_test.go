@@ -1,15 +1,19 @@
 package study
 
 import (
+	"errors"
 	"image/png"
+	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"mnistgpu/engine"
+	"mnistgpu/run"
 )
 
-func TestCellsShardsAndArgs(t *testing.T) {
+func TestCellsShardsAndConfigs(t *testing.T) {
 	f := Default()
 	cells := f.Cells()
 	if len(cells) != 2*2*2*4 {
@@ -32,26 +36,70 @@ func TestCellsShardsAndArgs(t *testing.T) {
 			t.Fatalf("cell %d is in %d shards", c.Index, seen[c.Index])
 		}
 	}
-	args := f.Args(cells[2], 100) // lr varies fastest: cell 2 is lr=0.001
-	want := []string{"--batch-size=64", "--validation-split=0.2", "--epochs=100", "--model=cnn", "--optimizer=sgd", "--activation=relu", "--lr=0.001", "--seed=1"}
-	if len(args) != len(want) {
-		t.Fatalf("args %v", args)
+	_, cfgs, err := f.WithEpochs(100).Configs(run.Default(), "out")
+	if err != nil {
+		t.Fatal(err)
 	}
-	for i := range want {
-		if args[i] != want[i] {
-			t.Errorf("arg %d = %q, want %q", i, args[i], want[i])
-		}
+	c := cfgs[2] // lr varies fastest: cell 2 is lr=0.001
+	if c.Optimizer.LR != 0.001 || c.Epochs != 100 || c.Model.Name != "cnn" || c.Optimizer.Name != "sgd" ||
+		c.Model.Activation != "relu" || c.Seed != 1 || c.BatchSize != 64 || c.Data.ValidationSplit != 0.2 ||
+		c.Output.Dir != filepath.Join("out", "cells", cells[2].Key(f.Axes)) {
+		t.Errorf("cell 2: %+v", c)
 	}
 	for _, bad := range []string{"1/0", "3/2", "0/2", "x", "1-2"} {
 		if _, err := ParseShard(bad); err == nil {
 			t.Errorf("shard %q accepted", bad)
 		}
 	}
-	for _, src := range []string{`{"axes":[{"name":"out","values":["x"]}],"seeds":[1]}`, `{"axes":[],"seeds":[]}`, `{"axes":[{"name":"lr","values":[]}],"seeds":[1]}`, `{"bogus":1}`} {
+	for _, src := range []string{`{"axes":[],"seeds":[]}`, `{"axes":[{"name":"lr","values":[]}],"seeds":[1]}`, `{"bogus":1}`} {
 		if _, err := Parse("s.json", []byte(src)); err == nil {
 			t.Errorf("%s accepted", src)
 		}
 	}
+}
+
+// TestStudyNamesItsMistakes: a study that cannot run is refused as a whole,
+// naming the setting (and the closest valid name) or the cell.
+func TestStudyNamesItsMistakes(t *testing.T) {
+	for src, want := range map[string]string{
+		`{"axes":[{"name":"learning_rate","values":["0.1"]}],"seeds":[1]}`:    `"learning_rate" is not a training setting (did you mean "lr"?)`,
+		`{"axes":[{"name":"optimiser","values":["sgd"]}],"seeds":[1]}`:        `did you mean "optimizer"?`,
+		`{"axes":[{"name":"out","values":["x"]}],"seeds":[1]}`:                `axis "out": the study sets it`,
+		`{"axes":[{"name":"seed","values":["2"]}],"seeds":[1]}`:               `"seeds" list`,
+		`{"axes":[],"seeds":[1],"fixed":{"epoch":"2"}}`:                       `fixed setting "epoch" is not a training setting (did you mean "epochs"?)`,
+		`{"axes":[{"name":"lr","values":["0.1","fast"]}],"seeds":[1]}`:        `axis "lr": --lr takes a number, got "fast"`,
+		`{"axes":[{"name":"optimizer","values":["sgd","lion"]}],"seeds":[1]}`: `cell optimizer=lion,seed=1: --optimizer`,
+	} {
+		f, err := Parse("s.json", []byte(src))
+		if err != nil {
+			t.Fatalf("%s: %v", src, err)
+		}
+		_, _, err = f.Configs(run.Default(), "out")
+		var se *SettingError
+		if !errors.As(err, &se) || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: err = %v, want a SettingError with %q", src, err, want)
+		}
+	}
+}
+
+// TestDivergedPlotSaysSo: a run with no finite value gets a note on
+// sensible axes, not empty axes from -1 to 1.
+func TestDivergedPlotSaysSo(t *testing.T) {
+	nan := math.NaN()
+	p, err := linePlot("diverged", "loss", []Series{{"train", []float64{nan}}, {"validation", []float64{nan}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Y.Min != 0 || p.Y.Max != 1 || p.X.Min != 0.5 || p.X.Max != 1.5 {
+		t.Errorf("axes x %g..%g y %g..%g", p.X.Min, p.X.Max, p.Y.Min, p.Y.Max)
+	}
+	h := &engine.History{}
+	h.Append(0, engine.Logs{"loss": nan, "accuracy": 0.1, "val_loss": nan, "val_accuracy": 0.1}, 1)
+	path := filepath.Join(t.TempDir(), "d.png")
+	if err := HistoryPlot(path, "diverged", h); err != nil {
+		t.Fatal(err)
+	}
+	checkPNG(t, path)
 }
 
 // TestPlotsDecode checks a history plot as a picture: its size, and that it

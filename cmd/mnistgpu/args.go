@@ -1,45 +1,49 @@
 package main
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/urfave/cli/v2"
 )
 
-// withFlagsFirst lets a command take flags after its positional arguments
+// flagsFirst lets a command take flags after its positional arguments
 // (`study run FILE --out DIR`), which urfave/cli v2 would otherwise treat as
-// more positionals: when that happens it runs the command again with the
-// flags moved first. A bare "--" keeps the rest positional.
-func withFlagsFirst(action cli.ActionFunc) cli.ActionFunc {
-	return func(c *cli.Context) error {
-		args := c.Args().Slice()
-		flags, positional := splitFlags(c.Command, args)
-		if len(flags) == 0 {
-			return action(c)
+// more positionals: it moves the command's flags (with their values) before
+// its positionals, ahead of one parse. A bare "--" keeps the rest
+// positional.
+func flagsFirst(app *cli.App, args []string) []string {
+	var cmd *cli.Command
+	cmds, i := app.Commands, 1
+	for ; i < len(args); i++ {
+		next := findCommand(cmds, args[i])
+		if next == nil {
+			break
 		}
-		full := strings.Fields(c.Command.HelpName) // e.g. "mnistgpu study run"
-		rerun := append(append(append(full, setFlags(c, nil)...), flags...), "--")
-		return newApp().Run(append(rerun, positional...))
+		cmd, cmds = next, next.Subcommands
 	}
+	if cmd == nil || len(cmd.Subcommands) > 0 {
+		return args
+	}
+	flags, positional := splitFlags(cmd, args[i:])
+	out := append(append([]string(nil), args[:i]...), flags...)
+	if len(positional) > 0 {
+		out = append(append(out, "--"), positional...)
+	}
+	return out
 }
 
-// setFlags lists the command's flags set on the command line, as
-// --name=value, except those in skip.
-func setFlags(c *cli.Context, skip map[string]bool) []string {
-	var args []string
-	for _, f := range c.Command.Flags {
-		name := f.Names()[0]
-		if c.IsSet(name) && !skip[name] {
-			args = append(args, fmt.Sprintf("--%s=%v", name, c.Value(name)))
+func findCommand(cmds []*cli.Command, name string) *cli.Command {
+	for _, c := range cmds {
+		if c.HasName(name) {
+			return c
 		}
 	}
-	return args
+	return nil
 }
 
 // splitFlags separates flag tokens (with their values) from positionals.
 func splitFlags(cmd *cli.Command, args []string) (flags, positional []string) {
-	isBool := map[string]bool{}
+	isBool := map[string]bool{"help": true, "h": true}
 	for _, f := range cmd.Flags {
 		if _, ok := f.(*cli.BoolFlag); ok {
 			for _, n := range f.Names() {

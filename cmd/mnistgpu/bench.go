@@ -14,6 +14,7 @@ import (
 
 	"mnistgpu/engine"
 	"mnistgpu/engine/conformance"
+	"mnistgpu/run"
 )
 
 // benchResult is what `mnistgpu bench` measures; JSON field names are stable.
@@ -38,15 +39,13 @@ func benchCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "bench",
 		Usage: "time training steps: ms/step, img/s, projected epoch seconds, GFLOP/s, peak RSS",
-		Flags: []cli.Flag{
-			deviceFlag(), tf32Flag(),
-			&cli.StringFlag{Name: "model", Value: "cnn", Usage: "preset or JSON model file"},
-			&cli.IntFlag{Name: "batch-size", Value: 64},
+		Flags: append(append(append(configFlags(deviceGroup, nil, nil), configFlags(modelGroup, []string{"model", "activation"}, nil)...),
+			configFlags([]string{"run"}, []string{"batch-size"}, nil)...),
 			&cli.IntFlag{Name: "steps", Value: 50, Usage: "timed steps per run"},
 			&cli.IntFlag{Name: "warmup", Value: 5, Usage: "untimed steps first"},
 			&cli.IntFlag{Name: "runs", Value: 5, Usage: "timed runs; the median is reported"},
 			&cli.StringFlag{Name: "format", Value: "table", Usage: "table or json"},
-		},
+		),
 		Action: runBench,
 	}
 }
@@ -59,7 +58,7 @@ func runBench(c *cli.Context) error {
 	if f := c.String("format"); f != "table" && f != "json" {
 		return usageError("--format must be table or json, got %q", f)
 	}
-	m, err := buildModel(c.String("model"), "")
+	m, err := run.BuildModel(c.String("model"), c.String("activation"))
 	if err != nil {
 		return err
 	}
@@ -67,7 +66,7 @@ func runBench(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	if simulated(be) {
+	if be.Traits().Simulated {
 		return fmt.Errorf("bench: %s is the CPU stand-in of a GPU, for tests; it has no speed to measure", be.Describe())
 	}
 	if err := m.Compile(be, engine.CategoricalCrossEntropy, batch); err != nil {
@@ -75,30 +74,15 @@ func runBench(c *cli.Context) error {
 	}
 	m.Init(1)
 	data := conformance.SyntheticDigits(batch*8, 1)
-	x := make([]float32, batch*784)
-	t := make([]float32, batch*10)
-	idx := make([]int, batch)
 	opt := engine.NewAdam(0)
-	// Batches as the trainer feeds them: gathered on the host for the CPU,
-	// from a data set resident on the device otherwise.
-	var resident *engine.ResidentSet
-	if be.Name() != "cpu" {
-		if resident, err = engine.Upload(be, data); err != nil {
-			return err
-		}
-		defer resident.Free()
+	// Batches as the trainer feeds them: resident on the device when the
+	// backend asks for it, gathered on the host otherwise.
+	batches, err := engine.OpenBatches(be, data, nil, batch)
+	if err != nil {
+		return err
 	}
-	step := func(s int) {
-		if resident != nil {
-			m.TrainStepResident(opt, resident, (s%8)*batch, batch)
-			return
-		}
-		for i := range idx {
-			idx[i] = (s*batch + i) % data.Len()
-		}
-		data.Gather(idx, x, t)
-		m.TrainStep(opt, x, t, batch)
-	}
+	defer batches.Free()
+	step := func(s int) { m.TrainStep(opt, batches, (s%8)*batch, batch) }
 	for s := 0; s < c.Int("warmup"); s++ {
 		step(s)
 	}
@@ -106,7 +90,7 @@ func runBench(c *cli.Context) error {
 		return err
 	}
 	r := benchResult{Device: be.Describe(), Model: m.Name, BatchSize: batch, Steps: steps, Runs: runs, Threads: runtime.GOMAXPROCS(0), Batches: "host"}
-	if resident != nil {
+	if be.Traits().ResidentData {
 		r.Batches = "resident"
 	}
 	for run := 0; run < runs; run++ {

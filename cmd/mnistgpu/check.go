@@ -15,17 +15,17 @@ func checkCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "check",
 		Usage: "check a device's kernels against the float64 reference and its training against the CPU (parity)",
-		Flags: []cli.Flag{deviceFlag(), tf32Flag(), &cli.BoolFlag{Name: "failures-only", Usage: "print only failing rows"}},
+		Flags: append(configFlags(deviceGroup, nil, nil), &cli.BoolFlag{Name: "failures-only", Usage: "print only failing rows"}),
 		Action: func(c *cli.Context) error {
 			be, err := openDevice(c, os.Stderr)
 			if err != nil {
 				return err
 			}
 			// The parity reference is the CPU backend, or the float64
-			// reference when the device checked is the CPU itself.
+			// reference when the device checked is the CPU backend itself.
 			var ref engine.Backend = conformance.RefBackend{}
 			if be.Name() != "cpu" {
-				if ref, err = engine.NewBackend("cpu"); err != nil {
+				if ref, err = engine.NewBackend("cpu", engine.Options{}); err != nil {
 					return err
 				}
 			}

@@ -21,12 +21,12 @@ func (b brokenPadding) Conv2DForward(p engine.ConvParams, x, w, y engine.Buffer)
 
 func TestCheckCatchesBrokenKernel(t *testing.T) {
 	engine.Register("cpu-broken-padding", func(engine.Options) (engine.Backend, error) { return brokenPadding{cpu.New()}, nil })
-	err := run("check", "--device", "cpu-broken-padding", "--failures-only")
+	err := cliRun("check", "--device", "cpu-broken-padding", "--failures-only")
 	var ec cli.ExitCoder
 	if !errors.As(err, &ec) || ec.ExitCode() != 1 {
 		t.Fatalf("check on a broken backend: %v, want exit code 1", err)
 	}
-	if err := run("check", "--device", "cpu", "--failures-only"); err != nil {
+	if err := cliRun("check", "--device", "cpu", "--failures-only"); err != nil {
 		t.Fatalf("check on cpu: %v", err)
 	}
 }

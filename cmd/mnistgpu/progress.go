@@ -13,7 +13,9 @@ import (
 )
 
 // bar draws Keras-style epoch progress: a bar with steps, img/s and ETA while
-// the epoch runs, then one summary line per epoch.
+// the epoch runs, then one summary line per epoch. Quiet (or writing to a
+// log rather than a terminal) it writes only the summary lines, as Keras's
+// verbose=2.
 type bar struct {
 	w     io.Writer
 	quiet bool
@@ -26,8 +28,22 @@ type bar struct {
 	done  int // steps run so far in this epoch
 }
 
-func newBar(w io.Writer, quiet, sim bool, batch int) *bar {
-	return &bar{w: w, quiet: quiet, sim: sim, batch: batch}
+func newBar(w io.Writer, quiet bool) *bar { return &bar{w: w, quiet: quiet} }
+
+// forDevice sets what the bar shows for a backend: no speed on a simulated one.
+func (b *bar) forDevice(t engine.Traits, batch int) engine.Progress {
+	b.sim, b.batch = t.Simulated, batch
+	return b
+}
+
+// interrupt ends a bar left mid-line by a failure, so that the error that
+// follows starts on a line of its own.
+func (b *bar) interrupt() {
+	if b.pb != nil {
+		b.pb.Exit()
+		fmt.Fprintln(b.w)
+		b.pb = nil
+	}
 }
 
 func (b *bar) EpochBegin(epoch, epochs, steps int) {
@@ -55,7 +71,7 @@ func (b *bar) BatchEnd(step int, metrics func() engine.Logs) {
 		b.last = now
 		rate := fmt.Sprintf("%6.0f img/s", float64(step*b.batch)/now.Sub(b.start).Seconds())
 		if b.sim {
-			rate = "cuda-sim"
+			rate = "simulated"
 		}
 		b.pb.Describe(formatLogs(metrics()) + " " + rate)
 	}
@@ -69,7 +85,7 @@ func (b *bar) EpochEnd(epoch int, logs engine.Logs, elapsed time.Duration) {
 		b.pb = nil
 	}
 	if b.sim {
-		fmt.Fprintf(b.w, "%d/%d - cuda-sim (no timing) - %s\n", b.done, b.steps, formatLogs(logs))
+		fmt.Fprintf(b.w, "%d/%d - simulated device (no timing) - %s\n", b.done, b.steps, formatLogs(logs))
 		return
 	}
 	per := elapsed / time.Duration(max(b.done, 1))

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"mnistgpu/engine"
+	"mnistgpu/run"
 )
 
 // TestMain lets the test binary act as the mnistgpu command, so tests can
@@ -56,7 +57,7 @@ func TestKillAndResumeIsBitIdentical(t *testing.T) {
 	model := filepath.Join(dir, "model.json")
 	os.WriteFile(model, []byte(resumeModel), 0o644)
 	ref := filepath.Join(dir, "ref")
-	if err := run(trainArgs(model, ref, epochs)...); err != nil {
+	if err := cliRun(trainArgs(model, ref, epochs)...); err != nil {
 		t.Fatal(err)
 	}
 	out := filepath.Join(dir, "killed")
@@ -67,7 +68,7 @@ func TestKillAndResumeIsBitIdentical(t *testing.T) {
 			t.Fatal("training never completed")
 		}
 		args := trainArgs(model, out, epochs)
-		if _, err := os.Stat(filepath.Join(out, stateFile)); err == nil {
+		if _, err := os.Stat(filepath.Join(out, run.StateFile)); err == nil {
 			args = []string{"train", "--resume", out, "--quiet"}
 			resumed++
 		}
@@ -126,45 +127,51 @@ func TestKillAndResumeIsBitIdentical(t *testing.T) {
 
 func TestResumeRejectsCorruptState(t *testing.T) {
 	out := t.TempDir()
-	if err := run("train", "--model", "mlp", "--data-dir", small, "--no-verify", "--quiet", "--out", out, "--epochs", "1"); err != nil {
+	if err := cliRun("train", "--model", "mlp", "--data-dir", small, "--no-verify", "--quiet", "--out", out, "--epochs", "1"); err != nil {
 		t.Fatal(err)
 	}
-	p := filepath.Join(out, stateFile)
+	p := filepath.Join(out, run.StateFile)
 	raw, _ := os.ReadFile(p)
 	raw[len(raw)-3] ^= 0x40 // flip a bit in the tensor data
 	os.WriteFile(p, raw, 0o644)
-	err := run("train", "--resume", out)
+	err := cliRun("train", "--resume", out)
 	if err == nil || !strings.Contains(err.Error(), "checksum") || !strings.Contains(err.Error(), p) {
 		t.Errorf("resume from a corrupt state: %v", err)
 	}
 }
 
-// TestNaNStopsTrainingAndKeepsLastGoodState: an absurd learning rate makes
-// the loss overflow; training stops with an error naming the epoch, step and
-// layer, exits non-zero, and the state of the last good epoch is intact.
+// TestNaNStopsTrainingAndKeepsLastGoodState: a learning rate that makes the
+// loss overflow in epoch 2 stops training with an error naming the epoch,
+// step and layer, on a line of its own, exits non-zero, and the state of the
+// last good epoch is intact; diverging in epoch 1, the error does not send
+// the user to a state that does not exist.
 func TestNaNStopsTrainingAndKeepsLastGoodState(t *testing.T) {
 	out := t.TempDir()
-	base := []string{"train", "--model", "mlp", "--data-dir", small, "--no-verify", "--quiet", "--out", out, "--optimizer", "sgd"}
-	if err := run(append(base, "--epochs", "1", "--lr", "0.01")...); err != nil {
-		t.Fatal(err)
-	}
-	before, _ := os.ReadFile(filepath.Join(out, stateFile))
-	// Continue from the good epoch with a learning rate that diverges.
-	err := run(append(base, "--epochs", "3", "--lr", "1e30", "--init-weights", filepath.Join(out, "final.safetensors"))...)
+	base := []string{"train", "--model", "mlp", "--data-dir", small, "--no-verify", "--quiet", "--optimizer", "sgd", "--epochs", "3"}
+	err := cliRun(append(base, "--out", out, "--lr", "0.01", "--lr-schedule", "values:0.01,1e30")...)
 	if err == nil {
-		t.Fatal("training with lr 1e30 succeeded")
+		t.Fatal("training with lr 1e30 in epoch 2 succeeded")
 	}
 	msg := err.Error()
-	for _, want := range []string{"epoch 1, step", "loss is", "dense_", "last good state"} {
+	for _, want := range []string{"epoch 2, step", "loss is", "dense_", "\n", "holds the state after epoch 1"} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("error %q lacks %q", msg, want)
 		}
 	}
-	after, _ := os.ReadFile(filepath.Join(out, stateFile))
-	if string(before) != string(after) {
-		t.Error("the last good state was overwritten")
+	ck, err := engine.LoadTrainCheckpoint(filepath.Join(out, run.StateFile))
+	if err != nil || ck.NextEpoch != 1 {
+		t.Errorf("state after the failure: %v, %v (want the state after epoch 1)", ck, err)
 	}
-	cmd := command(append(base, "--epochs", "1", "--lr", "1e30")...)
+
+	first := filepath.Join(t.TempDir(), "first")
+	err = cliRun(append(base, "--out", first, "--lr", "1e30")...)
+	if err == nil || !strings.Contains(err.Error(), "no epoch completed") || strings.Contains(err.Error(), "--resume") {
+		t.Errorf("diverging in epoch 1: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(first, run.StateFile)); err == nil {
+		t.Error("a state was written for a run that never completed an epoch")
+	}
+	cmd := command(append(base, "--out", t.TempDir(), "--lr", "1e30")...)
 	if err := cmd.Run(); err == nil {
 		t.Error("the process exited 0 after a NaN loss")
 	}
@@ -181,7 +188,7 @@ func TestLongFullMNIST(t *testing.T) {
 		want          float64
 	}{{"mlp", "5", 0.97}, {"cnn", "3", 0.985}} {
 		out := t.TempDir()
-		if err := run("train", "--model", c.model, "--epochs", c.epochs, "--lr", "0.001", "--quiet", "--offline", "--out", out); err != nil {
+		if err := cliRun("train", "--model", c.model, "--epochs", c.epochs, "--lr", "0.001", "--quiet", "--offline", "--out", out); err != nil {
 			t.Fatal(err)
 		}
 		cmd := command("evaluate", "--model", c.model, "--weights", filepath.Join(out, "final.safetensors"), "--offline")
@@ -218,7 +225,7 @@ func TestStudyKillResumeShardsAndReport(t *testing.T) {
 	os.WriteFile(spec, []byte(studySpec), 0o644)
 	data := []string{"--data-dir", small, "--no-verify"}
 	full := filepath.Join(dir, "full")
-	if err := run(append([]string{"study", "run", spec, "--out", full}, data...)...); err != nil {
+	if err := cliRun(append([]string{"study", "run", spec, "--out", full}, data...)...); err != nil {
 		t.Fatal(err)
 	}
 	cells, _ := filepath.Glob(filepath.Join(full, "cells", "*", "result.json"))
@@ -249,7 +256,7 @@ func TestStudyKillResumeShardsAndReport(t *testing.T) {
 			before[p] = st.ModTime()
 		}
 	}
-	if err := run(append([]string{"study", "run", spec, "--out", killed}, data...)...); err != nil {
+	if err := cliRun(append([]string{"study", "run", spec, "--out", killed}, data...)...); err != nil {
 		t.Fatal(err)
 	}
 	for p, mt := range before {
@@ -261,11 +268,11 @@ func TestStudyKillResumeShardsAndReport(t *testing.T) {
 	// Two shards, merged.
 	s1, s2, merged := filepath.Join(dir, "s1"), filepath.Join(dir, "s2"), filepath.Join(dir, "merged")
 	for i, s := range []string{s1, s2} {
-		if err := run(append([]string{"study", "run", spec, "--out", s, "--shard", strconv.Itoa(i+1) + "/2"}, data...)...); err != nil {
+		if err := cliRun(append([]string{"study", "run", spec, "--out", s, "--shard", strconv.Itoa(i+1) + "/2"}, data...)...); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := run("study", "merge", s1, s2, "--out", merged); err != nil {
+	if err := cliRun("study", "merge", s1, s2, "--out", merged); err != nil {
 		t.Fatal(err)
 	}
 	for _, p := range cells {
@@ -283,7 +290,7 @@ func TestStudyKillResumeShardsAndReport(t *testing.T) {
 		}
 	}
 
-	if err := run("study", "report", merged); err != nil {
+	if err := cliRun("study", "report", merged); err != nil {
 		t.Fatal(err)
 	}
 	figs, _ := filepath.Glob(filepath.Join(merged, "report", "*.png"))
@@ -303,7 +310,7 @@ func TestStudyKillResumeShardsAndReport(t *testing.T) {
 	if !strings.Contains(string(page), "data:image/png;base64,") {
 		t.Error("report.html does not inline its figures")
 	}
-	if err := run("plot", filepath.Join(full, "cells", filepath.Base(filepath.Dir(cells[0])), "history.json"), "--out", filepath.Join(dir, "one.png")); err != nil {
+	if err := cliRun("plot", filepath.Join(full, "cells", filepath.Base(filepath.Dir(cells[0])), "history.json"), "--out", filepath.Join(dir, "one.png")); err != nil {
 		t.Fatal(err)
 	}
 	checkPNG(t, filepath.Join(dir, "one.png"))

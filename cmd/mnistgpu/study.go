@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -8,6 +9,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"mnistgpu/engine"
+	"mnistgpu/run"
 	"mnistgpu/study"
 )
 
@@ -20,20 +22,19 @@ func studyCommand() *cli.Command {
 				Name:      "run",
 				Usage:     "train every cell of a study file (or the report's default grid); finished cells are skipped",
 				ArgsUsage: "[STUDY.json|default]",
-				Flags: append([]cli.Flag{
+				Flags: append(append([]cli.Flag{
 					&cli.StringFlag{Name: "out", Value: "runs/study", Usage: "study folder"},
 					&cli.StringFlag{Name: "shard", Usage: "k/n: run only cells k-1, k-1+n, ... (for Slurm arrays or Kubernetes indexed Jobs)"},
-					&cli.IntFlag{Name: "epochs", Usage: "override the study's epochs (the report ran 100)"},
-					deviceFlag(), tf32Flag(),
-				}, dataFlags()...),
-				Action: withFlagsFirst(runStudy),
+				}, configFlags([]string{"run"}, []string{"epochs"}, defaults{"epochs": "the study's (the report ran 100; more than a finished study's extends its cells)"})...),
+					configFlags([]string{"device", "source"}, nil, nil)...),
+				Action: runStudy,
 			},
 			{
 				Name:      "merge",
 				Usage:     "combine shard folders into one study folder",
 				ArgsUsage: "SHARD_DIR...",
 				Flags:     []cli.Flag{&cli.StringFlag{Name: "out", Value: "runs/study", Usage: "merged study folder"}},
-				Action: withFlagsFirst(func(c *cli.Context) error {
+				Action: func(c *cli.Context) error {
 					if c.NArg() == 0 {
 						return usageError("study merge needs shard folders")
 					}
@@ -42,7 +43,7 @@ func studyCommand() *cli.Command {
 					}
 					fmt.Printf("merged %d shard folders into %s\n", c.NArg(), c.String("out"))
 					return nil
-				}),
+				},
 			},
 			{
 				Name:      "report",
@@ -73,25 +74,63 @@ func runStudy(c *cli.Context) error {
 	if err != nil {
 		return usageError("%v", err)
 	}
-	if c.Int("epochs") < 0 {
-		return usageError("--epochs must not be negative")
-	}
-	var pass []string // data and device flags go to every cell
-	for _, name := range []string{"device", "tf32", "data-dir", "offline", "no-verify"} {
-		if c.IsSet(name) {
-			pass = append(pass, fmt.Sprintf("--%s=%v", name, c.Value(name)))
+	epochs := 0
+	if c.IsSet("epochs") {
+		if epochs = c.Int("epochs"); epochs < 1 {
+			return usageError("--epochs must be at least 1, got %d", epochs)
 		}
 	}
-	run := func(dir string, args []string, resume bool) error {
-		a := []string{"mnistgpu", "train", "--quiet"}
+	f = f.WithEpochs(epochs)
+	// The device and data flags apply to every cell; the rest comes from
+	// the study file.
+	base, err := bindConfig(c)
+	if err != nil {
+		return cliError(err)
+	}
+	dir := c.String("out")
+	if _, _, err := study.Prepare(f, dir, base); err != nil {
+		return studyError(err)
+	}
+	data, err := run.LoadData(base.Source, os.Stderr)
+	if err != nil {
+		return err
+	}
+	train := func(cfg run.Config, resume bool) error {
+		opts := run.Options{Data: data, Overwrite: true}
 		if resume {
-			a = append(a, "--resume", dir)
-		} else {
-			a = append(append(append(a, args...), pass...), "--out", dir)
+			stored, ck, err := run.LoadResume(cfg.Output.Dir)
+			if err != nil {
+				return err
+			}
+			given := map[string]string{"epochs": fmt.Sprint(cfg.Epochs)}
+			for _, fd := range run.Fields() {
+				if fd.Group == "device" || fd.Group == "source" {
+					given[fd.Flag] = cfg.GetString(fd)
+				}
+			}
+			if err := run.ApplyOnResume(&stored, given); err != nil {
+				return err
+			}
+			cfg, opts.Resume = stored, ck
 		}
-		return newApp().Run(a)
+		_, err := run.Train(cfg, opts)
+		return err
 	}
-	return study.Run(f, c.String("out"), shard, c.Int("epochs"), run, os.Stderr)
+	return studyError(study.Run(f, dir, shard, base, train, os.Stderr))
+}
+
+// studyError gives a study's errors their exit codes: 2 for a study that
+// cannot run as written, 1 when cells failed.
+func studyError(err error) error {
+	var se *study.SettingError
+	var fe *study.FailedError
+	switch {
+	case errors.As(err, &se):
+		return usageError("%v", err)
+	case errors.As(err, &fe):
+		return cli.Exit("mnistgpu: "+fe.Error(), 1)
+	}
+	return cliError(err)
 }
 
 func plotCommand() *cli.Command {
@@ -100,7 +139,7 @@ func plotCommand() *cli.Command {
 		Usage:     "plot a run's loss and accuracy curves from its history.json",
 		ArgsUsage: "HISTORY.json",
 		Flags:     []cli.Flag{&cli.StringFlag{Name: "out", Usage: "PNG file (default: next to the history, curves.png)"}},
-		Action: withFlagsFirst(func(c *cli.Context) error {
+		Action: func(c *cli.Context) error {
 			if c.NArg() != 1 {
 				return usageError("plot needs one history.json")
 			}
@@ -123,6 +162,6 @@ func plotCommand() *cli.Command {
 			}
 			fmt.Println(out)
 			return nil
-		}),
+		},
 	}
 }

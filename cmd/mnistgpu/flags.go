@@ -1,0 +1,109 @@
+package main
+
+import (
+	"fmt"
+	"reflect"
+
+	"github.com/urfave/cli/v2"
+
+	"mnistgpu/run"
+)
+
+// Groups of run.Config settings, by the Config field they live in.
+var (
+	deviceGroup = []string{"device"}
+	sourceGroup = []string{"source"}
+	modelGroup  = []string{"model"}
+	allGroups   = []string{"*"}
+)
+
+// defaults is --help text for a command that means something else by an
+// unset flag (evaluate: the model stored in the weights file).
+type defaults map[string]string
+
+// configFlags makes the flags of the run.Config settings in groups ("*":
+// all), in table order, from the one table in package run. only, if given,
+// keeps just those flags of the groups.
+func configFlags(groups []string, only []string, text defaults) []cli.Flag {
+	base := run.Default()
+	var out []cli.Flag
+	for _, f := range run.Fields() {
+		if !wanted(f, groups, only) {
+			continue
+		}
+		def := f.Default
+		if t, ok := text[f.Flag]; ok {
+			def = t
+		}
+		var env []string
+		if f.Env != "" {
+			env = []string{f.Env}
+		}
+		v := base.Get(f)
+		switch f.Kind {
+		case reflect.String:
+			out = append(out, &cli.StringFlag{Name: f.Flag, Usage: f.Usage, EnvVars: env, Value: v.(string), DefaultText: def})
+		case reflect.Bool:
+			out = append(out, &cli.BoolFlag{Name: f.Flag, Usage: f.Usage, EnvVars: env, Value: v.(bool), DefaultText: def})
+		case reflect.Int:
+			out = append(out, &cli.IntFlag{Name: f.Flag, Usage: f.Usage, EnvVars: env, Value: v.(int), DefaultText: def})
+		case reflect.Uint64:
+			out = append(out, &cli.Uint64Flag{Name: f.Flag, Usage: f.Usage, EnvVars: env, Value: v.(uint64), DefaultText: def})
+		case reflect.Float64:
+			out = append(out, &cli.Float64Flag{Name: f.Flag, Usage: f.Usage, EnvVars: env, Value: v.(float64), DefaultText: def})
+		}
+	}
+	return out
+}
+
+func wanted(f run.Field, groups, only []string) bool {
+	in := false
+	for _, g := range groups {
+		in = in || g == "*" || g == f.Group
+	}
+	if !in || only == nil {
+		return in
+	}
+	for _, o := range only {
+		if o == f.Flag {
+			return true
+		}
+	}
+	return false
+}
+
+// givenFlags lists the run settings set on the command line (or by their
+// environment variable), flag name → value as text.
+func givenFlags(c *cli.Context) map[string]string {
+	given := map[string]string{}
+	for _, f := range run.Fields() {
+		if hasFlag(c, f.Flag) && c.IsSet(f.Flag) {
+			given[f.Flag] = fmt.Sprint(c.Value(f.Flag))
+		}
+	}
+	return given
+}
+
+// bindConfig is run.Default with the command's set flags applied.
+func bindConfig(c *cli.Context) (run.Config, error) {
+	cfg := run.Default()
+	for _, f := range run.Fields() {
+		if hasFlag(c, f.Flag) && c.IsSet(f.Flag) {
+			if err := cfg.SetValue(f, c.Value(f.Flag)); err != nil {
+				return cfg, err
+			}
+		}
+	}
+	return cfg, nil
+}
+
+func hasFlag(c *cli.Context, name string) bool {
+	for _, f := range c.Command.Flags {
+		for _, n := range f.Names() {
+			if n == name {
+				return true
+			}
+		}
+	}
+	return false
+}

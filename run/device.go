@@ -1,0 +1,83 @@
+package run
+
+import (
+	"fmt"
+	"io"
+
+	"mnistgpu/engine"
+	"mnistgpu/gpu"
+	"mnistgpu/mnist"
+)
+
+// OpenBackend opens the device cfg asks for with its options; "auto" picks
+// cuda when this build has it and a GPU answers, else cpu, and says which on
+// log.
+func OpenBackend(cfg Config, log io.Writer) (engine.Backend, error) {
+	name, opt, err := cfg.BackendOptions()
+	if err != nil {
+		return nil, &ValueError{Flag: "device", Msg: err.Error()}
+	}
+	if name == "auto" {
+		if gpu.Available() {
+			b, err := engine.NewBackend("cuda", opt)
+			if err == nil {
+				fmt.Fprintf(log, "device auto: using %s\n", b.Describe())
+				return b, nil
+			}
+			fmt.Fprintf(log, "device auto: no usable GPU (%v); using cpu\n", err)
+		} else if gpu.ErrNotBuilt != nil {
+			fmt.Fprintln(log, "device auto: this build has no CUDA; using cpu")
+		} else {
+			fmt.Fprintln(log, "device auto: no GPU answers; using cpu")
+		}
+		opt.DeviceIndex = 0
+		return engine.NewBackend("cpu", opt)
+	}
+	for _, n := range engine.Backends() {
+		if n == name {
+			return engine.NewBackend(name, opt)
+		}
+	}
+	return nil, &ValueError{Flag: "device", Msg: fmt.Sprintf("unknown device %q (want auto or one of %v)", name, engine.Backends())}
+}
+
+// LoadData locates MNIST as s says and reports where it came from on log.
+func LoadData(s SourceConfig, log io.Writer) (*mnist.Set, error) {
+	set, err := mnist.Locate(mnist.Options{Dir: s.Dir, Offline: s.Offline, Verify: !s.NoVerify, Log: log})
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(log, "MNIST: %d training and %d test images from %s\n", set.Train.Len(), set.Test.Len(), set.From)
+	return set, nil
+}
+
+// BuildModel builds a preset or model file with its hidden activation
+// replaced when activation is not "".
+func BuildModel(name, activation string) (*engine.Model, error) {
+	spec, err := engine.LoadModelSpec(name)
+	if err != nil {
+		return nil, &ValueError{Flag: "model", Msg: err.Error()}
+	}
+	if activation != "" {
+		if err := CheckHiddenActivation(activation); err != nil {
+			return nil, err
+		}
+		spec = spec.WithHiddenActivation(activation)
+	}
+	m, err := spec.Build()
+	if err != nil {
+		return nil, fmt.Errorf("model %s: %w", name, err)
+	}
+	if spec.Name != "" {
+		m.Name = spec.Name
+	}
+	return m, nil
+}
+
+// CheckHiddenActivation refuses an activation a hidden layer cannot have.
+func CheckHiddenActivation(a string) error {
+	if !contains(hiddenActivations, a) {
+		return &ValueError{Flag: "activation", Msg: fmt.Sprintf("unknown hidden activation %q (want %s)", a, joinOr(hiddenActivations))}
+	}
+	return nil
+}

@@ -1,0 +1,63 @@
+package run
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// OutputInUseError is an output folder that already holds a run: training
+// into it would mix two runs' checkpoints, history and weights.
+type OutputInUseError struct {
+	Dir   string
+	Files []string // the run files found
+}
+
+func (e *OutputInUseError) Error() string {
+	shown := e.Files
+	if len(shown) > 3 {
+		shown = append(shown[:3:3], "...")
+	}
+	return fmt.Sprintf("%s already holds a run (%s): pass --resume %s to continue it, a new --out, or --overwrite to replace it",
+		e.Dir, strings.Join(shown, ", "), e.Dir)
+}
+
+// runFile reports whether a file name is something a run writes.
+func runFile(name string) bool {
+	switch name {
+	case StateFile, ResultFile, ConfigFile, "history.csv", "history.json", "failed.txt", "curves.png":
+		return true
+	}
+	return strings.HasSuffix(name, ".safetensors")
+}
+
+// claimOutput makes sure dir holds no other run; with overwrite it removes
+// that run's files (and only those: other files are left alone).
+func claimOutput(dir string, overwrite bool) error {
+	entries, err := os.ReadDir(dir)
+	if os.IsNotExist(err) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("output folder: %w", err)
+	}
+	var found []string
+	for _, e := range entries {
+		if !e.IsDir() && runFile(e.Name()) {
+			found = append(found, e.Name())
+		}
+	}
+	if len(found) == 0 {
+		return nil
+	}
+	if !overwrite {
+		return &OutputInUseError{Dir: dir, Files: found}
+	}
+	for _, name := range found {
+		if err := os.Remove(filepath.Join(dir, name)); err != nil {
+			return fmt.Errorf("--overwrite: %w", err)
+		}
+	}
+	return nil
+}

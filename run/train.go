@@ -1,0 +1,289 @@
+package run
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"mnistgpu/engine"
+	"mnistgpu/mnist"
+)
+
+// Files a run writes into its output folder.
+const (
+	StateFile  = "state.safetensors" // everything a resume needs, after each epoch
+	ResultFile = "result.json"       // written last: its presence means the run finished
+	FinalFile  = "final.safetensors"
+	ConfigFile = "config.json" // the run's Config, as JSON
+)
+
+// Result is a finished run's summary (result.json).
+type Result struct {
+	Epochs           int     `json:"epochs"`         // epochs trained
+	Planned          int     `json:"epochs_planned"` // Config.Epochs (early stopping may end sooner)
+	Seconds          float64 `json:"seconds"`        // 0 on a simulated device
+	Device           string  `json:"device"`         // the backend's description (hardware, libraries, maths mode)
+	FinalTestLoss    float64 `json:"final_test_loss"`
+	FinalTestAcc     float64 `json:"final_test_accuracy"`
+	BestCheckpoint   string  `json:"best_checkpoint,omitempty"`
+	BestMonitor      string  `json:"best_monitor,omitempty"`
+	BestValue        float64 `json:"best_value,omitempty"`
+	BestTestLoss     float64 `json:"best_test_loss,omitempty"`
+	BestTestAccuracy float64 `json:"best_test_accuracy,omitempty"`
+}
+
+// Options are how a run reports and what it reuses, not what it computes.
+type Options struct {
+	Log io.Writer // data source, model line, callbacks' messages (nil: none)
+	Out io.Writer // the summary at the end (nil: none)
+	// Progress makes the per-epoch display for a backend (nil: none).
+	Progress func(t engine.Traits, batch int) engine.Progress
+	// Data is MNIST already loaded (a study shares it); nil: located from
+	// Config.Source.
+	Data *mnist.Set
+	// Backend to train on (a study shares one per cell); nil: opened from
+	// Config.Device.
+	Backend engine.Backend
+	// Resume continues the run whose state this is (see LoadResume).
+	Resume *engine.TrainCheckpoint
+	// Overwrite replaces another run's files in the output folder.
+	Overwrite bool
+}
+
+// Train runs cfg to the end and returns its result; the output folder holds
+// the state after every epoch, the history, checkpoints, the final weights
+// and result.json. A *ValueError is a bad setting; a *OutputInUseError an
+// output folder holding another run.
+func Train(cfg Config, o Options) (*Result, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	log, out := orDiscard(o.Log), orDiscard(o.Out)
+	dir := cfg.Output.Dir
+	if o.Resume == nil {
+		if err := claimOutput(dir, o.Overwrite); err != nil {
+			return nil, err
+		}
+	}
+	m, err := BuildModel(cfg.Model.Name, cfg.Model.Activation)
+	if err != nil {
+		return nil, err
+	}
+	be := o.Backend
+	if be == nil {
+		if be, err = OpenBackend(cfg, log); err != nil {
+			return nil, err
+		}
+	}
+	data := o.Data
+	if data == nil {
+		if data, err = LoadData(cfg.Source, log); err != nil {
+			return nil, err
+		}
+	}
+	train, val, err := engine.SplitValidation(data.Train.Head(cfg.Data.TrainLimit), cfg.Data.ValidationSplit, cfg.Data.Split, cfg.Seed)
+	if err != nil {
+		return nil, &ValueError{Flag: "validation-split", Msg: err.Error()}
+	}
+	loss, _ := engine.ParseLoss(cfg.Model.Loss)
+	if err := m.Compile(be, loss, cfg.BatchSize); err != nil {
+		return nil, err
+	}
+	m.Init(cfg.Seed)
+	if p := cfg.Model.InitWeights; p != "" && o.Resume == nil {
+		if err := m.LoadWeights(p); err != nil {
+			return nil, err
+		}
+	}
+	opt, _ := cfg.optimizer()
+	callbacks, ckpt, err := cfg.callbacks(opt, log)
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(log, "%s on %s: %d parameters, %s lr=%g, batch %d, %d training / %d validation images\n",
+		m.Name, be.Describe(), m.NumParams(), opt.Name(), opt.LearningRate(), cfg.BatchSize, train.Len(), val.Len())
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("output folder: %w", err)
+	}
+	if err := checkWritable(dir); err != nil {
+		return nil, err
+	}
+	raw, err := json.Marshal(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := writeConfig(dir, cfg); err != nil {
+		return nil, err
+	}
+	fit := engine.FitConfig{Epochs: cfg.Epochs, BatchSize: cfg.BatchSize, Shuffle: cfg.Data.Shuffle, Seed: cfg.Seed,
+		MaxSteps: cfg.MaxSteps, Augment: cfg.augmentation(), Callbacks: callbacks, Resume: o.Resume,
+		AfterEpoch: func(ck *engine.TrainCheckpoint) error {
+			h, err := engine.ReadHistoryJSON(StateFile, bytes.NewReader(ck.History))
+			if err != nil {
+				return err
+			}
+			if err := writeHistory(dir, h); err != nil {
+				return err
+			}
+			ck.Config = raw
+			return ck.Save(filepath.Join(dir, StateFile))
+		}}
+	if o.Progress != nil {
+		fit.Progress = o.Progress(be.Traits(), cfg.BatchSize)
+	}
+	start := time.Now()
+	hist, fitErr := engine.Fit(m, opt, train, val, fit)
+	if hist != nil && len(hist.Logs) > 0 {
+		if err := writeHistory(dir, hist); err != nil {
+			return nil, err
+		}
+	}
+	if fitErr != nil {
+		return nil, explainFailure(fitErr, dir, hist)
+	}
+	return finish(cfg, o, m, data.Test, hist, ckpt, time.Since(start), log, out)
+}
+
+// finish saves the final weights, evaluates them (and the best checkpoint)
+// on the test set, prints the summary and writes result.json.
+func finish(cfg Config, o Options, m *engine.Model, test engine.Dataset, hist *engine.History,
+	ckpt *engine.ModelCheckpoint, took time.Duration, log, out io.Writer) (*Result, error) {
+	dir, be := cfg.Output.Dir, m.Backend()
+	final := cfg.Output.SaveWeights
+	if final == "" {
+		final = filepath.Join(dir, FinalFile)
+	}
+	if err := m.SaveWeights(final, nil); err != nil {
+		return nil, err
+	}
+	testLoss, testAcc := engine.Evaluate(m, test, cfg.BatchSize)
+	r := &Result{Epochs: len(hist.Logs), Planned: cfg.Epochs, FinalTestLoss: testLoss, FinalTestAcc: testAcc,
+		Seconds: took.Seconds(), Device: be.Describe()}
+	timing := fmt.Sprintf("in %.1fs", r.Seconds)
+	if be.Traits().Simulated {
+		r.Seconds, timing = 0, "(simulated device: no timing)"
+	}
+	first := 0
+	if o.Resume != nil {
+		first = o.Resume.NextEpoch
+	}
+	fmt.Fprintf(out, "\nTrained %s (%d this run) %s on %s.\n", plural(r.Epochs, "epoch"), r.Epochs-first, timing, be.Name())
+	fmt.Fprintf(out, "final weights:   %s  test loss %.4f  test accuracy %.4f\n", final, testLoss, testAcc)
+	if ckpt != nil && ckpt.Best != "" && ckpt.SaveBestOnly {
+		if err := m.LoadWeights(ckpt.Best); err != nil {
+			return nil, err
+		}
+		bl, ba := engine.Evaluate(m, test, cfg.BatchSize)
+		r.BestCheckpoint, r.BestMonitor, r.BestValue = filepath.Base(ckpt.Best), ckpt.Monitor, ckpt.BestValue()
+		r.BestTestLoss, r.BestTestAccuracy = bl, ba
+		fmt.Fprintf(out, "best checkpoint: %s  (%s %.4f)  test loss %.4f  test accuracy %.4f\n", ckpt.Best, ckpt.Monitor, ckpt.BestValue(), bl, ba)
+	}
+	fmt.Fprintf(out, "history:         %s, %s\n", filepath.Join(dir, "history.csv"), filepath.Join(dir, "history.json"))
+	raw, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	// Written last: its presence tells a study that this run is complete.
+	return r, engine.WriteFileAtomic(filepath.Join(dir, ResultFile), func(w io.Writer) error { _, err := w.Write(raw); return err })
+}
+
+// callbacks builds ModelCheckpoint, the schedule, ReduceLROnPlateau and
+// EarlyStopping from the configuration.
+func (c Config) callbacks(opt engine.Optimizer, log io.Writer) ([]engine.Callback, *engine.ModelCheckpoint, error) {
+	cb := c.Callbacks
+	var out []engine.Callback
+	var ckpt *engine.ModelCheckpoint
+	if cb.Checkpoint != "" {
+		ckpt = &engine.ModelCheckpoint{Path: filepath.Join(c.Output.Dir, cb.Checkpoint), Monitor: cb.Monitor, Mode: cb.Mode,
+			SaveBestOnly: cb.SaveBestOnly, Period: cb.CheckpointPeriod, KeepLast: cb.KeepLast, Log: io.Discard}
+		out = append(out, ckpt)
+	}
+	if spec := c.Optimizer.Schedule; spec != "" {
+		s, err := engine.ParseSchedule(spec, opt.LearningRate(), c.Epochs)
+		if err != nil {
+			return nil, nil, &ValueError{Flag: "lr-schedule", Msg: err.Error()}
+		}
+		out = append(out, &engine.LearningRateScheduler{Schedule: s})
+	}
+	if p := cb.ReduceLROnPlateau; p > 0 {
+		out = append(out, &engine.ReduceLROnPlateau{Monitor: cb.Monitor, Mode: cb.Mode, Factor: cb.ReduceLRFactor,
+			Patience: p, MinDelta: 1e-4, MinLR: cb.MinLR, Log: log})
+	}
+	if p := cb.EarlyStopping; p > 0 {
+		out = append(out, &engine.EarlyStopping{Monitor: cb.Monitor, Mode: cb.Mode, Patience: p,
+			MinDelta: cb.MinDelta, RestoreBestWeights: cb.RestoreBestWeights, Log: log})
+	}
+	return out, ckpt, nil
+}
+
+// explainFailure adds to a training failure what the user can do next.
+func explainFailure(err error, dir string, hist *engine.History) error {
+	var nf *engine.NonFiniteError
+	if !errors.As(err, &nf) {
+		return err
+	}
+	done := 0
+	if hist != nil {
+		done = len(hist.Logs)
+	}
+	if done == 0 {
+		return &DivergedError{Err: nf, Advice: "no epoch completed, so there is no state to resume; lower the learning rate"}
+	}
+	return &DivergedError{Err: nf, Advice: fmt.Sprintf("%s holds the state after epoch %d (the last good one); "+
+		"resuming repeats the same steps, so start a new run with a lower learning rate", filepath.Join(dir, StateFile), done)}
+}
+
+// DivergedError is a run stopped by a NaN or infinite loss.
+type DivergedError struct {
+	Err    *engine.NonFiniteError
+	Advice string
+}
+
+func (e *DivergedError) Error() string { return e.Err.Error() + "\n" + e.Advice }
+func (e *DivergedError) Unwrap() error { return e.Err }
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
+
+func orDiscard(w io.Writer) io.Writer {
+	if w == nil {
+		return io.Discard
+	}
+	return w
+}
+
+// checkWritable fails early, before any training, when dir cannot take files.
+func checkWritable(dir string) error {
+	f, err := os.CreateTemp(dir, ".write-test*")
+	if err != nil {
+		return fmt.Errorf("output folder %s is not writable: %w", dir, err)
+	}
+	f.Close()
+	return os.Remove(f.Name())
+}
+
+// writeConfig writes the run's configuration beside its results, for people
+// and scripts; a resume reads the copy inside the state file.
+func writeConfig(dir string, cfg Config) error {
+	raw, err := json.MarshalIndent(cfg, "", "  ")
+	if err != nil {
+		return err
+	}
+	return engine.WriteFileAtomic(filepath.Join(dir, ConfigFile), func(w io.Writer) error { _, err := w.Write(append(raw, '\n')); return err })
+}
+
+func writeHistory(dir string, h *engine.History) error {
+	if err := engine.WriteFileAtomic(filepath.Join(dir, "history.csv"), h.WriteCSV); err != nil {
+		return err
+	}
+	return engine.WriteFileAtomic(filepath.Join(dir, "history.json"), h.WriteJSON)
+}
