@@ -1,7 +1,12 @@
 // Package cpu is the reference Backend in Go: the laptop path and the oracle
-// every other backend is compared with. Kernels split work over
-// GOMAXPROCS goroutines so that each output element is always computed by the
-// same sequence of float operations: results do not depend on the thread count.
+// every other backend is compared with. Each Backend owns a pool of worker
+// goroutines (Options.Threads, or GOMAXPROCS) that its kernels share work
+// with; small work stays on the calling goroutine. Work is cut into items
+// whose boundaries depend on the shapes only, each output element is computed
+// inside one item, and partial sums (weight and bias gradients) are added in
+// item order, so the results are the same, bit for bit, for any number of
+// threads. A training step allocates nothing once the scratch buffers have
+// grown to the model's sizes.
 package cpu
 
 import (
@@ -16,7 +21,15 @@ func init() {
 }
 
 // buffer is host memory; Slice aliases it.
-type buffer struct{ d []float32 }
+type buffer struct {
+	d []float32
+	// views are recent results of Slice, handed out again for the same
+	// range: the engine slices the same ranges at every step, and a step
+	// should allocate nothing. A view has no identity beyond its range.
+	views [4]*buffer
+	off   int // of a view, in its parent
+	next  int // views slot to replace
+}
 
 func (b *buffer) Len() int { return len(b.d) }
 
@@ -24,7 +37,15 @@ func (b *buffer) Slice(off, n int) engine.Buffer {
 	if off < 0 || n < 0 || off+n > len(b.d) {
 		panic(fmt.Sprintf("cpu: Slice(%d, %d) out of range of a %d-element buffer", off, n, len(b.d)))
 	}
-	return &buffer{d: b.d[off : off+n : off+n]}
+	for _, v := range b.views {
+		if v != nil && v.off == off && len(v.d) == n {
+			return v
+		}
+	}
+	v := &buffer{d: b.d[off : off+n : off+n], off: off}
+	b.views[b.next] = v
+	b.next = (b.next + 1) % len(b.views)
+	return v
 }
 
 // Wrap exposes a Go slice as a Buffer of this backend (no copy).
@@ -44,11 +65,21 @@ func data(b engine.Buffer) []float32 {
 
 // Backend is the CPU implementation of engine.Backend.
 type Backend struct {
-	cols    []float32   // im2col scratch, grown on demand
-	scratch [][]float32 // per-worker GEMM packing buffers
-	partial []float32   // BiasGrad block sums
-	dwT     []float32   // transposed filter gradient for narrow patches
 	threads int         // worker threads (0: GOMAXPROCS)
+	work    *workers    // started by the first kernel that needs them
+	mem     []workerMem // per worker: GEMM packing, im2col, pooling scratch
+	packed  []float32   // op(B) packed once per call and shared by the workers
+	partial []float32   // per-block filter gradients of Conv2DBackwardFilter
+	// biasPartial holds BiasGrad's block sums.
+	biasPartial []float32
+	// The task of the kernel running now, kept here so that a call
+	// allocates nothing.
+	gemmTask gemmTask
+	conv     convTask
+	reduce   reduceTask
+	elem     elemTask
+	biasGrad biasGradTask
+	maxPoolT poolTask
 }
 
 // New returns a CPU backend with GOMAXPROCS threads.
@@ -70,8 +101,20 @@ func (*Backend) Traits() engine.Traits { return engine.Traits{LossReadEvery: 1} 
 
 func (*Backend) Name() string { return "cpu" }
 
-func (*Backend) Describe() string {
-	return fmt.Sprintf("cpu: %d threads, GEMM kernel %s", runtime.GOMAXPROCS(0), kernelName())
+func (be *Backend) Describe() string {
+	return fmt.Sprintf("cpu: %d threads, GEMM kernel %s", be.Threads(), kernelName())
+}
+
+// Threads is the number of workers the kernels use: Options.Threads, or
+// GOMAXPROCS when that is 0 (read when the first kernel starts them).
+func (be *Backend) Threads() int {
+	if be.work != nil {
+		return be.work.threads
+	}
+	if be.threads > 0 {
+		return be.threads
+	}
+	return runtime.GOMAXPROCS(0)
 }
 
 func (*Backend) Alloc(n int) (engine.Buffer, error) {

@@ -7,157 +7,297 @@ import "mnistgpu/engine"
 // which is also the inner order of a KRSC filter, so
 //
 //	forward:         y(P×K)   = cols(P×Q) · wᵀ          (w is K×Q)
-//	backward filter: dw(K×Q) += dyᵀ(K×P) · cols(P×Q)
+//	backward filter: dw(K×Q)  = Σ_blocks dyᵀ(K×P_b) · cols(P_b×Q)
 //	backward data:   dcols    = dy(P×K) · w(K×Q), then col2im sums into dx.
 //
-// Images are processed in chunks so that cols stays under maxColsFloats.
-const maxColsFloats = 1 << 23
+// The batch is cut into blocks of samples and each worker takes a block
+// through im2col and its GEMM while the block's cols are in its cache; cols
+// never exist for the whole batch. Forward and backward data compute every
+// output inside one block. The filter gradient is a sum over the batch: each
+// block writes its own partial dw, and the partials are added in block order.
+// Block sizes depend on the layer's shape only, never on the thread count, so
+// the bits are the same for any number of workers.
 
-func chunkImages(p engine.ConvParams) int {
-	per := p.OH * p.OW * p.R * p.S * p.C
-	c := maxColsFloats / max(per, 1)
-	return max(1, min(c, p.N))
+// blockFloats bounds a block's working set (its cols and its output rows),
+// in floats: 256 KiB, well inside a core's L2.
+const blockFloats = 1 << 16
+
+// filterBlockRows is the least number of output pixels summed into one
+// partial filter gradient: fewer rows mean more partials to add up.
+const filterBlockRows = 768
+
+// convBlock is the number of samples per block of the forward and
+// backward-data passes.
+func convBlock(p engine.ConvParams) int {
+	per := p.OH * p.OW * (p.R*p.S*p.C + p.K)
+	return max(1, blockFloats/max(per, 1))
+}
+
+// filterBlock is the number of samples per partial filter gradient.
+func filterBlock(p engine.ConvParams) int {
+	pix := p.OH * p.OW
+	return max(1, (filterBlockRows+pix-1)/pix)
 }
 
 func (be *Backend) Conv2DForward(p engine.ConvParams, x, w, y engine.Buffer) {
-	xd, wd, yd := data(x), data(w), data(y)
 	q := p.R * p.S * p.C
-	inImg, outImg := p.H*p.W*p.C, p.OH*p.OW*p.K
-	step := chunkImages(p)
-	for n0 := 0; n0 < p.N; n0 += step {
-		nb := min(step, p.N-n0)
-		rows := nb * p.OH * p.OW
-		be.cols = grow(be.cols, rows*q)
-		im2col(p, nb, xd[n0*inImg:(n0+nb)*inImg], be.cols)
-		be.sgemm(false, true, rows, p.K, q, 1, be.cols, q, wd, q, 0, yd[n0*outImg:(n0+nb)*outImg], p.K)
-	}
+	pool := be.pool()
+	// op(B) = wᵀ (Q×K) is packed once and read by every block.
+	be.packed = packAll(be.packed, data(w), q, true, q, p.K)
+	be.reserve(gemmScratch(0), convBlock(p)*p.OH*p.OW*q)
+	t := &be.conv
+	*t = convTask{p: p, x: data(x), w: data(w), y: data(y), bp: be.packed, mem: be.mem, block: convBlock(p)}
+	pool.run(convForward{t}, (p.N+t.block-1)/t.block)
+	*t = convTask{}
+}
+
+func (be *Backend) Conv2DBackwardData(p engine.ConvParams, dy, w, dx engine.Buffer) {
+	q := p.R * p.S * p.C
+	pool := be.pool()
+	// op(B) = w (K×Q) is packed once and read by every block.
+	be.packed = packAll(be.packed, data(w), q, false, p.K, q)
+	be.reserve(gemmScratch(0), convBlock(p)*p.OH*p.OW*q)
+	t := &be.conv
+	*t = convTask{p: p, x: data(dx), w: data(w), y: data(dy), bp: be.packed, mem: be.mem, block: convBlock(p)}
+	pool.run(convBackwardData{t}, (p.N+t.block-1)/t.block)
+	*t = convTask{}
 }
 
 func (be *Backend) Conv2DBackwardFilter(p engine.ConvParams, x, dy, dw engine.Buffer) {
-	xd, dyd, dwd := data(x), data(dy), data(dw)
 	q := p.R * p.S * p.C
-	inImg, outImg := p.H*p.W*p.C, p.OH*p.OW*p.K
-	// A patch narrower than the kernel's tile (conv1: q = 9 < 32) would waste
-	// most lanes as dw = dyᵀ·cols; dwᵀ = colsᵀ·dy fills them, then is transposed.
-	transposed := narrowTranspose && q < nr && p.K >= q
-	acc := dwd
-	if transposed {
-		be.dwT = grow(be.dwT, q*p.K)
-		acc = be.dwT
+	pool := be.pool()
+	block := filterBlock(p)
+	blocks := (p.N + block - 1) / block
+	size := p.K * q
+	be.partial = grow(be.partial, blocks*size)
+	be.reserve(gemmScratch((max(q, p.K)+nr-1)/nr*nr), p.OH*p.OW*q)
+	t := &be.conv
+	*t = convTask{p: p, x: data(x), y: data(dy), mem: be.mem, block: block, partial: be.partial,
+		// A patch narrower than the kernel's tile (conv1: q = 9 < 32) would
+		// waste most lanes as dw = dyᵀ·cols; dwᵀ = colsᵀ·dy fills them.
+		transposed: narrowTranspose && q < nr && p.K >= q}
+	pool.run(convBackwardFilter{t}, blocks)
+	r := &be.reduce
+	*r = reduceTask{parts: be.partial[:blocks*size], size: size, dst: data(dw)[:size]}
+	if t.transposed {
+		r.rows, r.cols = q, p.K
 	}
-	step := chunkImages(p)
-	for n0 := 0; n0 < p.N; n0 += step {
-		nb := min(step, p.N-n0)
-		rows := nb * p.OH * p.OW
-		be.cols = grow(be.cols, rows*q)
-		im2col(p, nb, xd[n0*inImg:(n0+nb)*inImg], be.cols)
+	pool.run(r, (size+reduceGrain-1)/reduceGrain)
+	*r, *t = reduceTask{}, convTask{}
+}
+
+// convTask is one convolution call's operands, shared by its passes.
+type convTask struct {
+	p          engine.ConvParams
+	x, w, y    []float32 // x/dx, w, y/dy
+	bp         []float32 // packed op(B)
+	mem        []workerMem
+	block      int       // samples per item
+	partial    []float32 // per-block filter gradients
+	transposed bool      // partials are dwᵀ (Q×K)
+}
+
+// samples returns item i's first sample and count.
+func (t *convTask) samples(i int) (n0, nb int) {
+	n0 = i * t.block
+	return n0, min(t.block, t.p.N-n0)
+}
+
+type convForward struct{ *convTask }
+
+// do: y[block] = im2col(x[block]) · wᵀ.
+func (t convForward) do(w, i int) {
+	p := t.p
+	q := p.R * p.S * p.C
+	n0, nb := t.samples(i)
+	rows := nb * p.OH * p.OW
+	m := &t.mem[w]
+	m.cols = grow(m.cols, rows*q)
+	im2col(p, n0, nb, t.x, m.cols)
+	y := t.y[n0*p.OH*p.OW*p.K : (n0+nb)*p.OH*p.OW*p.K]
+	clear(y)
+	m.gemm = packedGemm(rows, p.K, q, m.cols, q, 1, t.bp, y, p.K, m.gemm)
+}
+
+type convBackwardData struct{ *convTask }
+
+// do: dx[block] = col2im(dy[block] · w).
+func (t convBackwardData) do(w, i int) {
+	p := t.p
+	q := p.R * p.S * p.C
+	n0, nb := t.samples(i)
+	rows := nb * p.OH * p.OW
+	m := &t.mem[w]
+	m.cols = grow(m.cols, rows*q)
+	clear(m.cols)
+	dy := t.y[n0*p.OH*p.OW*p.K:]
+	m.gemm = packedGemm(rows, q, p.K, dy, p.K, 1, t.bp, m.cols, q, m.gemm)
+	col2im(p, n0, nb, m.cols, t.x)
+}
+
+type convBackwardFilter struct{ *convTask }
+
+// do: partial[i] = Σ over the block's samples, in order, of dyᵀ·cols (or
+// colsᵀ·dy when transposed), one sample's cols at a time.
+func (t convBackwardFilter) do(w, i int) {
+	p := t.p
+	q := p.R * p.S * p.C
+	n0, nb := t.samples(i)
+	pix := p.OH * p.OW
+	m := &t.mem[w]
+	m.cols = grow(m.cols, pix*q)
+	part := t.partial[i*p.K*q : (i+1)*p.K*q]
+	for n := n0; n < n0+nb; n++ {
+		im2col(p, n, 1, t.x, m.cols)
+		dy := t.y[n*pix*p.K : (n+1)*pix*p.K]
 		beta := float32(1)
-		if n0 == 0 {
+		if n == n0 {
 			beta = 0
 		}
-		g := dyd[n0*outImg : (n0+nb)*outImg]
-		if transposed {
-			be.sgemm(true, false, q, p.K, rows, 1, be.cols, q, g, p.K, beta, acc, p.K)
-		} else {
-			be.sgemm(true, false, p.K, q, rows, 1, g, p.K, be.cols, q, beta, acc, q)
+		var g gemmOp
+		if t.transposed { // partᵀ(Q×K) += colsᵀ·dy
+			g = gemmOp{transA: true, m: q, n: p.K, k: pix, alpha: 1, beta: beta, a: m.cols, lda: q, b: dy, ldb: p.K, c: part, ldc: p.K}
+		} else { // part(K×Q) += dyᵀ·cols
+			g = gemmOp{transA: true, m: p.K, n: q, k: pix, alpha: 1, beta: beta, a: dy, lda: p.K, b: m.cols, ldb: q, c: part, ldc: q}
 		}
+		m.gemm = g.tiles(0, (g.m+mr-1)/mr, 0, (g.n+nr-1)/nr, m.gemm)
 	}
-	if transposed {
-		for k := 0; k < p.K; k++ {
-			for i := 0; i < q; i++ {
-				dwd[k*q+i] = acc[i*p.K+k]
+}
+
+// reduceGrain is the number of gradient values one reduction item sums.
+const reduceGrain = 4096
+
+// reduceTask sets dst to the sum, in block order, of the size-value partials
+// in parts. With rows×cols set, each partial is the transpose (rows×cols) of
+// dst (cols×rows).
+type reduceTask struct {
+	parts      []float32
+	size       int
+	dst        []float32
+	rows, cols int
+}
+
+func (r *reduceTask) do(_, i int) {
+	lo, hi := i*reduceGrain, min(r.size, (i+1)*reduceGrain)
+	blocks := len(r.parts) / r.size
+	if r.rows == 0 {
+		d := r.dst[lo:hi]
+		copy(d, r.parts[lo:hi])
+		for b := 1; b < blocks; b++ {
+			addTo(d, r.parts[b*r.size+lo:b*r.size+hi])
+		}
+		return
+	}
+	for e := lo; e < hi; e++ { // dst[k*rows+i] = Σ_b part_b[i*cols+k]
+		k, i := e/r.rows, e%r.rows
+		s := r.parts[i*r.cols+k]
+		for b := 1; b < blocks; b++ {
+			s += r.parts[b*r.size+i*r.cols+k]
+		}
+		r.dst[e] = s
+	}
+}
+
+// packAll packs the whole of op(B) (k×n; B is n×k when trans) for
+// packedGemm: for each kc-deep block p0, its panels at dst[p0·np·nr:].
+func packAll(dst, b []float32, ldb int, trans bool, k, n int) []float32 {
+	np := (n + nr - 1) / nr
+	dst = grow(dst, k*np*nr)
+	for p0 := 0; p0 < k; p0 += kc {
+		kb := min(kc, k-p0)
+		packB(dst[p0*np*nr:], b, ldb, trans, p0, kb, 0, n)
+	}
+	return dst
+}
+
+// packedGemm adds alpha·A·op(B) to c (m×n, row stride ldc), A(i, p) =
+// a[i*lda+p], op(B) packed by packAll. buf is scratch (grown and returned).
+func packedGemm(m, n, k int, a []float32, lda int, alpha float32, bp, c []float32, ldc int, buf []float32) []float32 {
+	buf = grow(buf, gemmScratch(0))
+	ap, tmp := buf[:mr*kc], buf[mr*kc:mr*kc+mr*nr]
+	np := (n + nr - 1) / nr
+	for p0 := 0; p0 < k; p0 += kc {
+		kb := min(kc, k-p0)
+		macroKernel(alpha, a, lda, 1, p0, kb, 0, (m+mr-1)/mr, m, bp[p0*np*nr:p0*np*nr+kb*np*nr], 0, np, n, c, ldc, ap, tmp)
+	}
+	return buf
+}
+
+// im2col fills cols (nb·OH·OW × R·S·C) from NHWC images n0 … n0+nb-1 of x;
+// padding is zero.
+func im2col(p engine.ConvParams, n0, nb int, x, cols []float32) {
+	q, sc := p.R*p.S*p.C, p.S*p.C
+	for nr := 0; nr < nb*p.OH; nr++ {
+		n, oh := n0+nr/p.OH, nr%p.OH
+		img := x[n*p.H*p.W*p.C : (n+1)*p.H*p.W*p.C]
+		for ow := 0; ow < p.OW; ow++ {
+			dst := cols[(nr*p.OW+ow)*q : (nr*p.OW+ow+1)*q]
+			iw0 := ow*p.SW - p.PadLeft
+			inside := iw0 >= 0 && iw0+p.S <= p.W
+			for r := 0; r < p.R; r++ {
+				ih := oh*p.SH + r - p.PadTop
+				seg := dst[r*sc : (r+1)*sc]
+				if ih < 0 || ih >= p.H {
+					clear(seg)
+					continue
+				}
+				if inside { // the S taps of row r are S adjacent pixels: one run
+					src := img[(ih*p.W+iw0)*p.C:][:sc]
+					if sc >= 16 {
+						copy(seg, src)
+						continue
+					}
+					for j, v := range src {
+						seg[j] = v
+					}
+					continue
+				}
+				for s := 0; s < p.S; s++ {
+					iw := iw0 + s
+					cell := seg[s*p.C : (s+1)*p.C]
+					if iw < 0 || iw >= p.W {
+						clear(cell)
+						continue
+					}
+					copy(cell, img[(ih*p.W+iw)*p.C:])
+				}
 			}
 		}
 	}
 }
 
-func (be *Backend) Conv2DBackwardData(p engine.ConvParams, dy, w, dx engine.Buffer) {
-	dyd, wd, dxd := data(dy), data(w), data(dx)
-	q := p.R * p.S * p.C
-	inImg, outImg := p.H*p.W*p.C, p.OH*p.OW*p.K
-	step := chunkImages(p)
-	for n0 := 0; n0 < p.N; n0 += step {
-		nb := min(step, p.N-n0)
-		rows := nb * p.OH * p.OW
-		be.cols = grow(be.cols, rows*q)
-		be.sgemm(false, false, rows, q, p.K, 1, dyd[n0*outImg:(n0+nb)*outImg], p.K, wd, q, 0, be.cols, q)
-		col2im(p, nb, be.cols, dxd[n0*inImg:(n0+nb)*inImg])
-	}
-}
-
-// im2col fills cols (nb·OH·OW × R·S·C) from nb NHWC images; padding is zero.
-// Work is split over output rows (image, oh).
-func im2col(p engine.ConvParams, nb int, x, cols []float32) {
+// col2im sets dx of images n0 … n0+nb-1 to the sum of every cols entry
+// (cols holds those images' rows only) over the input pixel it was read from.
+func col2im(p engine.ConvParams, n0, nb int, cols, dx []float32) {
 	q, sc := p.R*p.S*p.C, p.S*p.C
-	parallelFor(nb*p.OH, 8, func(lo, hi int) {
-		for nr := lo; nr < hi; nr++ {
-			n, oh := nr/p.OH, nr%p.OH
-			img := x[n*p.H*p.W*p.C : (n+1)*p.H*p.W*p.C]
+	for n := 0; n < nb; n++ {
+		img := dx[(n0+n)*p.H*p.W*p.C : (n0+n+1)*p.H*p.W*p.C]
+		clear(img)
+		for oh := 0; oh < p.OH; oh++ {
 			for ow := 0; ow < p.OW; ow++ {
-				dst := cols[(nr*p.OW+ow)*q : (nr*p.OW+ow+1)*q]
+				src := cols[((n*p.OH+oh)*p.OW+ow)*q:][:q]
 				iw0 := ow*p.SW - p.PadLeft
 				inside := iw0 >= 0 && iw0+p.S <= p.W
 				for r := 0; r < p.R; r++ {
 					ih := oh*p.SH + r - p.PadTop
-					seg := dst[r*sc : (r+1)*sc]
 					if ih < 0 || ih >= p.H {
-						clear(seg)
 						continue
 					}
-					if inside { // the S taps of row r are S adjacent pixels: one run
-						src := img[(ih*p.W+iw0)*p.C:][:sc]
-						for j, v := range src {
-							seg[j] = v
-						}
+					if inside { // one run of S·C values
+						addTo(img[(ih*p.W+iw0)*p.C:][:sc], src[r*sc:(r+1)*sc])
 						continue
 					}
 					for s := 0; s < p.S; s++ {
 						iw := iw0 + s
-						cell := seg[s*p.C : (s+1)*p.C]
 						if iw < 0 || iw >= p.W {
-							clear(cell)
 							continue
 						}
-						copy(cell, img[(ih*p.W+iw)*p.C:])
+						addTo(img[(ih*p.W+iw)*p.C:][:p.C], src[(r*p.S+s)*p.C:][:p.C])
 					}
 				}
 			}
 		}
-	})
-}
-
-// col2im sets dx to the sum of every cols entry over the input pixel it was
-// read from. Images are independent, so they are split over workers.
-func col2im(p engine.ConvParams, nb int, cols, dx []float32) {
-	q := p.R * p.S * p.C
-	parallelFor(nb, 1, func(lo, hi int) {
-		for n := lo; n < hi; n++ {
-			img := dx[n*p.H*p.W*p.C : (n+1)*p.H*p.W*p.C]
-			clear(img)
-			for oh := 0; oh < p.OH; oh++ {
-				for ow := 0; ow < p.OW; ow++ {
-					src := cols[((n*p.OH+oh)*p.OW+ow)*q:]
-					for r := 0; r < p.R; r++ {
-						ih := oh*p.SH + r - p.PadTop
-						if ih < 0 || ih >= p.H {
-							continue
-						}
-						for s := 0; s < p.S; s++ {
-							iw := ow*p.SW + s - p.PadLeft
-							if iw < 0 || iw >= p.W {
-								continue
-							}
-							d := img[(ih*p.W+iw)*p.C : (ih*p.W+iw+1)*p.C]
-							sv := src[(r*p.S+s)*p.C : (r*p.S+s+1)*p.C]
-							for c := range d {
-								d[c] += sv[c]
-							}
-						}
-					}
-				}
-			}
-		}
-	})
+	}
 }
 
 // narrowTranspose enables the dwᵀ form for narrow patches (a switch for

@@ -7,18 +7,136 @@ import (
 	"mnistgpu/engine"
 )
 
+// grainElems is the number of values one item of an element-wise kernel
+// covers: work under two grains stays on the calling goroutine.
 const grainElems = 1 << 14
 
-func (*Backend) BiasAdd(rows, cols int, y, bias engine.Buffer) {
-	yd, bd := data(y), data(bias)[:cols]
-	parallelFor(rows, max(1, grainElems/cols), func(lo, hi int) {
+// elemKind names the element-wise and row-wise kernels run by elemTask.
+type elemKind int
+
+const (
+	kBiasAdd elemKind = iota
+	kActForward
+	kActBackward
+	kSoftmaxForward
+	kSoftmaxBackward
+	kDropout
+	kMul
+	kSGD
+	kAdam
+	kRMSprop
+	kAdagrad
+	kWeightDecay
+)
+
+// elemTask is one element-wise (or row-wise) kernel call: item i covers
+// values (or rows) [i·grain, (i+1)·grain). Every output depends on inputs
+// at its own index (or row) only, so any split gives the same bits.
+type elemTask struct {
+	kind          elemKind
+	n, grain      int // values or rows; per item
+	cols          int // row length of row-wise kernels
+	f             engine.Activation
+	x, y, z, w, v []float32
+	s0, s1, s2    float32 // scalars, per kernel
+	s3, s4        float32
+	seed, offset  uint64
+	flag          bool
+}
+
+// elementwise runs t (be.elem) over the pool, or on the calling goroutine
+// when it is a single item, and clears it.
+func (be *Backend) elementwise(t *elemTask) {
+	items := (t.n + t.grain - 1) / t.grain
+	if items <= 1 {
+		t.do(0, 0)
+	} else {
+		be.pool().run(t, items)
+	}
+	*t = elemTask{}
+}
+
+// rowGrain is the number of rows of cols values that make an item.
+func rowGrain(cols int) int { return max(1, grainElems/max(cols, 1)) }
+
+func (t *elemTask) do(_, i int) {
+	lo := i * t.grain
+	hi := min(t.n, lo+t.grain)
+	switch t.kind {
+	case kBiasAdd:
+		bias := t.x[:t.cols]
 		for r := lo; r < hi; r++ {
-			row := yd[r*cols : (r+1)*cols]
-			for j := range row {
-				row[j] += bd[j]
+			addTo(t.y[r*t.cols:(r+1)*t.cols], bias)
+		}
+	case kActForward:
+		activationForward(t.f, t.s0, t.x[lo:hi], t.y[lo:hi])
+	case kActBackward:
+		activationBackward(t.f, t.s0, t.x, t.y, t.z, t.w, lo, hi)
+	case kSoftmaxForward:
+		for r := lo; r < hi; r++ {
+			softmaxRow(t.x[r*t.cols:(r+1)*t.cols], t.y[r*t.cols:(r+1)*t.cols])
+		}
+	case kSoftmaxBackward:
+		for r := lo; r < hi; r++ {
+			c := t.cols
+			ys, gs, ds := t.x[r*c:(r+1)*c], t.y[r*c:(r+1)*c], t.z[r*c:(r+1)*c]
+			var dot float64
+			for j := range ys {
+				dot += float64(ys[j]) * float64(gs[j])
+			}
+			for j := range ys {
+				ds[j] = float32(float64(ys[j]) * (float64(gs[j]) - dot))
 			}
 		}
-	})
+	case kDropout:
+		rate, keep := t.s0, t.s1
+		for i := lo; i < hi; i++ {
+			m := float32(0)
+			if engine.Uniform(t.seed, t.offset+uint64(i)) >= rate {
+				m = keep
+			}
+			t.z[i] = m
+			t.y[i] = t.x[i] * m
+		}
+	case kMul:
+		xs, ys, zs := t.x[lo:hi], t.y[lo:hi], t.z[lo:hi]
+		for i := range zs {
+			zs[i] = xs[i] * ys[i]
+		}
+	case kSGD:
+		sgd(t.w[lo:hi], t.x[lo:hi], t.v, lo, t.s0, t.s1, t.flag)
+	case kAdam:
+		adam(t.w[lo:hi], t.x[lo:hi], t.y[lo:hi], t.v[lo:hi], t.s0, t.s1, t.s2, t.s3)
+	case kRMSprop:
+		w, g, ms := t.w[lo:hi], t.x[lo:hi], t.v[lo:hi]
+		lr, rho, eps := t.s0, t.s1, t.s2
+		for i, gi := range g {
+			mi := rho*ms[i] + (1-rho)*(gi*gi)
+			ms[i] = mi
+			w[i] -= lr * gi / (float32(math.Sqrt(float64(mi))) + eps)
+		}
+	case kAdagrad:
+		w, g, acc := t.w[lo:hi], t.x[lo:hi], t.v[lo:hi]
+		lr, eps := t.s0, t.s1
+		for i, gi := range g {
+			a := acc[i] + gi*gi
+			acc[i] = a
+			w[i] -= lr * gi / (float32(math.Sqrt(float64(a))) + eps)
+		}
+	case kWeightDecay:
+		w := t.w[lo:hi]
+		for i := range w {
+			w[i] -= w[i] * t.s0
+		}
+	default:
+		panic(fmt.Sprintf("cpu: unknown element-wise kernel %d", t.kind))
+	}
+}
+
+func (be *Backend) BiasAdd(rows, cols int, y, bias engine.Buffer) {
+	t := &be.elem
+	*t = elemTask{kind: kBiasAdd, n: rows, grain: rowGrain(cols), cols: cols, x: data(bias), y: data(y)}
+	be.elementwise(t)
 }
 
 // biasBlock is the number of rows summed into one partial sum by BiasGrad.
@@ -29,112 +147,147 @@ const biasBlock = 512
 // BiasGrad sums blocks of biasBlock rows in parallel, then adds the block
 // sums in block order.
 func (be *Backend) BiasGrad(rows, cols int, dy, db engine.Buffer) {
-	dyd, dbd := data(dy), data(db)[:cols]
+	dbd := data(db)[:cols]
 	blocks := (rows + biasBlock - 1) / biasBlock
-	be.partial = grow(be.partial, blocks*cols)
-	part := be.partial
-	parallelFor(blocks, 1, func(lo, hi int) {
-		for bl := lo; bl < hi; bl++ {
-			acc := part[bl*cols : (bl+1)*cols]
-			clear(acc)
-			for r := bl * biasBlock; r < min(rows, (bl+1)*biasBlock); r++ {
-				row := dyd[r*cols : (r+1)*cols]
-				acc = acc[:len(row)]
-				for j, v := range row {
-					acc[j] += v
-				}
-			}
-		}
-	})
-	copy(dbd, part[:cols])
+	be.biasPartial = grow(be.biasPartial, blocks*cols)
+	t := &be.biasGrad
+	*t = biasGradTask{rows: rows, cols: cols, dy: data(dy), part: be.biasPartial}
+	if blocks == 1 {
+		t.do(0, 0)
+	} else {
+		be.pool().run(t, blocks)
+	}
+	*t = biasGradTask{}
+	copy(dbd, be.biasPartial[:cols])
 	for bl := 1; bl < blocks; bl++ {
-		acc := part[bl*cols : (bl+1)*cols]
-		for j, v := range acc {
-			dbd[j] += v
-		}
+		addTo(dbd, be.biasPartial[bl*cols:(bl+1)*cols])
+	}
+}
+
+// biasGradTask: item bl sums rows [bl·biasBlock, (bl+1)·biasBlock) of dy
+// into part[bl·cols:].
+type biasGradTask struct {
+	rows, cols int
+	dy, part   []float32
+}
+
+func (t *biasGradTask) do(_, bl int) {
+	acc := t.part[bl*t.cols : (bl+1)*t.cols]
+	clear(acc)
+	for r := bl * biasBlock; r < min(t.rows, (bl+1)*biasBlock); r++ {
+		addTo(acc, t.dy[r*t.cols:(r+1)*t.cols])
 	}
 }
 
 func sigmoid(x float32) float32 { return float32(1 / (1 + math.Exp(-float64(x)))) }
 
-func (*Backend) ActivationForward(f engine.Activation, alpha float32, n int, x, y engine.Buffer) {
-	xd, yd := data(x)[:n], data(y)[:n]
-	parallelFor(n, grainElems, func(lo, hi int) {
-		xs, ys := xd[lo:hi], yd[lo:hi]
-		switch f {
-		case engine.Linear:
-			copy(ys, xs)
-		case engine.ReLU:
-			for i, v := range xs {
-				ys[i] = max(v, 0)
-			}
-		case engine.LeakyReLU:
-			for i, v := range xs {
-				if v < 0 {
-					v *= alpha
-				}
-				ys[i] = v
-			}
-		case engine.Sigmoid:
-			for i, v := range xs {
-				ys[i] = sigmoid(v)
-			}
-		case engine.Tanh:
-			for i, v := range xs {
-				ys[i] = float32(math.Tanh(float64(v)))
-			}
-		default:
-			panic(fmt.Sprintf("cpu: ActivationForward(%v) is not element-wise", f))
-		}
-	})
+func (be *Backend) ActivationForward(f engine.Activation, alpha float32, n int, x, y engine.Buffer) {
+	switch f {
+	case engine.Linear, engine.ReLU, engine.LeakyReLU, engine.Sigmoid, engine.Tanh:
+	default:
+		panic(fmt.Sprintf("cpu: ActivationForward(%v) is not element-wise", f))
+	}
+	t := &be.elem
+	*t = elemTask{kind: kActForward, n: n, grain: grainElems, f: f, s0: alpha, x: data(x)[:n], y: data(y)[:n]}
+	be.elementwise(t)
 }
 
-func (*Backend) ActivationBackward(f engine.Activation, alpha float32, n int, x, y, dy, dx engine.Buffer) {
-	xd, yd, dyd, dxd := data(x), data(y), data(dy)[:n], data(dx)[:n]
-	parallelFor(n, grainElems, func(lo, hi int) {
-		g, d := dyd[lo:hi], dxd[lo:hi]
-		switch f {
-		case engine.Linear:
-			copy(d, g)
-		case engine.ReLU: // gradient 0 at x == 0, as TensorFlow
-			xs := xd[lo:hi]
-			d = d[:len(xs)]
-			g = g[:len(xs)]
-			for i, v := range xs {
-				d[i] = math.Float32frombits(math.Float32bits(g[i]) & positiveMask(v))
+func activationForward(f engine.Activation, alpha float32, xs, ys []float32) {
+	switch f {
+	case engine.Linear:
+		copy(ys, xs)
+	case engine.ReLU:
+		relu(ys, xs)
+	case engine.LeakyReLU:
+		ys = ys[:len(xs)]
+		for i, v := range xs {
+			if v < 0 {
+				v *= alpha
 			}
-		case engine.LeakyReLU:
-			xs := xd[lo:hi]
-			for i, v := range xs {
-				if v > 0 {
-					d[i] = g[i]
-				} else {
-					d[i] = alpha * g[i]
-				}
-			}
-		case engine.Sigmoid:
-			ys := yd[lo:hi]
-			for i, v := range ys {
-				d[i] = g[i] * v * (1 - v)
-			}
-		case engine.Tanh:
-			ys := yd[lo:hi]
-			for i, v := range ys {
-				d[i] = g[i] * (1 - v*v)
-			}
-		default:
-			panic(fmt.Sprintf("cpu: ActivationBackward(%v) is not element-wise", f))
+			ys[i] = v
 		}
-	})
+	case engine.Sigmoid:
+		ys = ys[:len(xs)]
+		for i, v := range xs {
+			ys[i] = sigmoid(v)
+		}
+	case engine.Tanh:
+		ys = ys[:len(xs)]
+		for i, v := range xs {
+			ys[i] = float32(math.Tanh(float64(v)))
+		}
+	}
 }
 
-func (*Backend) SoftmaxForward(rows, cols int, x, y engine.Buffer) {
-	xd, yd := data(x), data(y)
-	parallelFor(rows, 64, func(lo, hi int) {
-		for r := lo; r < hi; r++ {
-			softmaxRow(xd[r*cols:(r+1)*cols], yd[r*cols:(r+1)*cols])
+func (be *Backend) ActivationBackward(f engine.Activation, alpha float32, n int, x, y, dy, dx engine.Buffer) {
+	switch f {
+	case engine.Linear, engine.ReLU, engine.LeakyReLU, engine.Sigmoid, engine.Tanh:
+	default:
+		panic(fmt.Sprintf("cpu: ActivationBackward(%v) is not element-wise", f))
+	}
+	t := &be.elem
+	*t = elemTask{kind: kActBackward, n: n, grain: grainElems, f: f, s0: alpha, x: data(x), y: data(y), z: data(dy)[:n], w: data(dx)[:n]}
+	be.elementwise(t)
+}
+
+// activationBackward writes dx[lo:hi] = f'(x)·dy.
+func activationBackward(f engine.Activation, alpha float32, x, y, dy, dx []float32, lo, hi int) {
+	g, d := dy[lo:hi], dx[lo:hi]
+	switch f {
+	case engine.Linear:
+		copy(d, g)
+	case engine.ReLU: // gradient 0 at x == 0, as TensorFlow
+		reluGrad(d, x[lo:hi], g)
+	case engine.LeakyReLU:
+		xs := x[lo:hi]
+		for i, v := range xs {
+			if v > 0 {
+				d[i] = g[i]
+			} else {
+				d[i] = alpha * g[i]
+			}
 		}
-	})
+	case engine.Sigmoid:
+		ys := y[lo:hi]
+		for i, v := range ys {
+			d[i] = g[i] * v * (1 - v)
+		}
+	case engine.Tanh:
+		ys := y[lo:hi]
+		for i, v := range ys {
+			d[i] = g[i] * (1 - v*v)
+		}
+	}
+}
+
+// reluGo: y = max(x, 0) (NaN stays NaN, -0 becomes +0, as Go's max).
+func reluGo(y, x []float32) {
+	y = y[:len(x)]
+	for i, v := range x {
+		y[i] = max(v, 0)
+	}
+}
+
+// reluGradGo: dx = dy where x > 0, else +0.
+func reluGradGo(dx, x, dy []float32) {
+	dx, dy = dx[:len(x)], dy[:len(x)]
+	for i, v := range x {
+		dx[i] = math.Float32frombits(math.Float32bits(dy[i]) & positiveMask(v))
+	}
+}
+
+// addToGo: dst += src element-wise.
+func addToGo(dst, src []float32) {
+	src = src[:len(dst)]
+	for i := range dst {
+		dst[i] += src[i]
+	}
+}
+
+func (be *Backend) SoftmaxForward(rows, cols int, x, y engine.Buffer) {
+	t := &be.elem
+	*t = elemTask{kind: kSoftmaxForward, n: rows, grain: rowGrain(cols), cols: cols, x: data(x), y: data(y)}
+	be.elementwise(t)
 }
 
 // softmaxRow writes softmax(z) to p and returns log Σ exp(z), in float64.
@@ -153,35 +306,17 @@ func softmaxRow(z, p []float32) float64 {
 	return float64(m) + math.Log(s)
 }
 
-func (*Backend) SoftmaxBackward(rows, cols int, y, dy, dx engine.Buffer) {
-	yd, dyd, dxd := data(y), data(dy), data(dx)
-	parallelFor(rows, 64, func(lo, hi int) {
-		for r := lo; r < hi; r++ {
-			ys, gs, ds := yd[r*cols:(r+1)*cols], dyd[r*cols:(r+1)*cols], dxd[r*cols:(r+1)*cols]
-			var dot float64
-			for j := range ys {
-				dot += float64(ys[j]) * float64(gs[j])
-			}
-			for j := range ys {
-				ds[j] = float32(float64(ys[j]) * (float64(gs[j]) - dot))
-			}
-		}
-	})
+func (be *Backend) SoftmaxBackward(rows, cols int, y, dy, dx engine.Buffer) {
+	t := &be.elem
+	*t = elemTask{kind: kSoftmaxBackward, n: rows, grain: rowGrain(cols), cols: cols, x: data(y), y: data(dy), z: data(dx)}
+	be.elementwise(t)
 }
 
-func (*Backend) DropoutForward(n int, rate float32, seed, offset uint64, x, y, mask engine.Buffer) {
-	xd, yd, md := data(x)[:n], data(y)[:n], data(mask)[:n]
-	keep := 1 / (1 - rate)
-	parallelFor(n, grainElems, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			m := float32(0)
-			if engine.Uniform(seed, offset+uint64(i)) >= rate {
-				m = keep
-			}
-			md[i] = m
-			yd[i] = xd[i] * m
-		}
-	})
+func (be *Backend) DropoutForward(n int, rate float32, seed, offset uint64, x, y, mask engine.Buffer) {
+	t := &be.elem
+	*t = elemTask{kind: kDropout, n: n, grain: grainElems, s0: rate, s1: 1 / (1 - rate), seed: seed, offset: offset,
+		x: data(x)[:n], y: data(y)[:n], z: data(mask)[:n]}
+	be.elementwise(t)
 }
 
 func (*Backend) GatherRows(rows, cols int, idx, src, dst engine.Buffer) {
@@ -192,13 +327,10 @@ func (*Backend) GatherRows(rows, cols int, idx, src, dst engine.Buffer) {
 	}
 }
 
-func (*Backend) Mul(n int, x, y, z engine.Buffer) {
-	xd, yd, zd := data(x)[:n], data(y)[:n], data(z)[:n]
-	parallelFor(n, grainElems, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			zd[i] = xd[i] * yd[i]
-		}
-	})
+func (be *Backend) Mul(n int, x, y, z engine.Buffer) {
+	t := &be.elem
+	*t = elemTask{kind: kMul, n: n, grain: grainElems, x: data(x)[:n], y: data(y)[:n], z: data(z)[:n]}
+	be.elementwise(t)
 }
 
 // positiveMask is all ones when x > 0 (and x is not NaN) and zero otherwise,

@@ -1,16 +1,15 @@
 package cpu
 
 import (
-	"runtime"
-
 	"mnistgpu/engine"
 )
 
 // GEMM: C = alpha·op(A)·op(B) + beta·C, row-major. The driver packs a kc-deep
-// block of op(B) into nr-wide column panels and, per worker, mr-tall row
-// panels of alpha·op(A), then calls the micro-kernel on each mr×nr tile. Work
-// is split over row panels only and k is always summed in the same order, so
-// the result does not depend on the number of threads.
+// block of op(B) into nr-wide column panels and calls the micro-kernel on each
+// mr×nr tile of C, reading full mr-tall row panels of A in place (the last,
+// partial panel is packed). Panels are fixed by (mr, nr) alone and every C
+// element sums k in the same order inside one tile, so however the tiles are
+// shared among workers the result is the same, bit for bit.
 // kc is the depth of a packed block: a kc×nr B micro-panel stays in L1.
 var kc = 256
 
@@ -19,6 +18,10 @@ var mr, nr = 6, 16
 
 // maxMR and maxNR bound every kernel's tile.
 const maxMR, maxNR = 8, 32
+
+// parallelGemmFlops: a GEMM of fewer floating-point operations (2·m·n·k)
+// runs on the calling goroutine; waking helpers costs more than it saves.
+var parallelGemmFlops = 1 << 22
 
 func (be *Backend) Gemm(transA, transB bool, m, n, k int, alpha float32, a engine.Buffer, lda int,
 	b engine.Buffer, ldb int, beta float32, c engine.Buffer, ldc int) {
@@ -31,62 +34,83 @@ func (be *Backend) sgemm(transA, transB bool, m, n, k int, alpha float32, a []fl
 	if m == 0 || n == 0 {
 		return
 	}
-	if beta != 1 {
-		for i := 0; i < m; i++ {
-			row := c[i*ldc : i*ldc+n]
-			if beta == 0 {
+	g := gemmOp{transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, beta: beta,
+		a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc}
+	mPanels, nPanels := (m+mr-1)/mr, (n+nr-1)/nr
+	pool := be.pool()
+	if pool.threads == 1 || 2*m*n*k < parallelGemmFlops {
+		be.mem[0].gemm = g.tiles(0, mPanels, 0, nPanels, be.mem[0].gemm)
+		return
+	}
+	// Split C into rb row blocks × cb column blocks, at least two per
+	// thread where the panels allow. Every block packs the B panels it
+	// uses and reads its rows of A, so the choice minimises rb·k·n + cb·m·k.
+	want := 2 * pool.threads
+	rb, cb, bestBlocks, bestCost := 1, 1, 0, 0
+	for cbTry := 1; cbTry <= min(nPanels, want); cbTry++ {
+		rbTry := min(mPanels, (want+cbTry-1)/cbTry)
+		blocks, cost := min(want, rbTry*cbTry), rbTry*n+cbTry*m
+		if blocks > bestBlocks || blocks == bestBlocks && cost < bestCost {
+			rb, cb, bestBlocks, bestCost = rbTry, cbTry, blocks, cost
+		}
+	}
+	be.reserve(gemmScratch((nPanels+cb-1)/cb*nr), 0)
+	t := &be.gemmTask
+	*t = gemmTask{g: g, rb: rb, cb: cb, mPanels: mPanels, nPanels: nPanels, mem: be.mem}
+	pool.run(t, rb*cb)
+	*t = gemmTask{}
+}
+
+// gemmOp is one GEMM's operands.
+type gemmOp struct {
+	transA, transB bool
+	m, n, k        int
+	alpha, beta    float32
+	a, b, c        []float32
+	lda, ldb, ldc  int
+}
+
+// gemmTask shares a GEMM's tiles among workers: item i is row block i/cb
+// and column block i%cb.
+type gemmTask struct {
+	g                        gemmOp
+	rb, cb, mPanels, nPanels int
+	mem                      []workerMem
+}
+
+func (t *gemmTask) do(w, i int) {
+	r, c := i/t.cb, i%t.cb
+	m0, m1 := r*t.mPanels/t.rb, (r+1)*t.mPanels/t.rb
+	n0, n1 := c*t.nPanels/t.cb, (c+1)*t.nPanels/t.cb
+	t.mem[w].gemm = t.g.tiles(m0, m1, n0, n1, t.mem[w].gemm)
+}
+
+// tiles computes the C tiles of row panels [m0, m1) × column panels
+// [n0, n1) with scratch memory buf (grown if needed and returned): beta first,
+// then the whole of k.
+func (g *gemmOp) tiles(m0, m1, n0, n1 int, buf []float32) []float32 {
+	if m0 >= m1 || n0 >= n1 {
+		return buf
+	}
+	i0, i1 := m0*mr, min(g.m, m1*mr)
+	j0, j1 := n0*nr, min(g.n, n1*nr)
+	if g.beta != 1 {
+		for i := i0; i < i1; i++ {
+			row := g.c[i*g.ldc+j0 : i*g.ldc+j1]
+			if g.beta == 0 {
 				clear(row)
 			} else {
 				for j := range row {
-					row[j] *= beta
+					row[j] *= g.beta
 				}
 			}
 		}
 	}
-	if k == 0 || alpha == 0 {
-		return
+	if g.k == 0 || g.alpha == 0 {
+		return buf
 	}
-	nPanels := (n + nr - 1) / nr
-	mPanels := (m + mr - 1) / mr
-	workers := runtime.GOMAXPROCS(0)
-	for len(be.scratch) < workers {
-		be.scratch = append(be.scratch, nil)
-	}
-	// One fork per call. Workers own whole row panels when C is tall and
-	// whole column panels when it is wide, and each packs privately what it
-	// needs, so there is no barrier and every C element is summed by one
-	// worker in a fixed order: the result does not depend on the split.
-	byRows := m >= n && mPanels >= workers || nPanels < workers
-	parts := nPanels
-	if byRows {
-		parts = mPanels
-	}
-	chunk := (parts + workers - 1) / workers
-	parallelFor(parts, chunk, func(lo, hi int) {
-		g := gemmTask{transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc}
-		g.m0, g.m1, g.n0, g.n1 = 0, mPanels, lo, hi
-		if byRows {
-			g.m0, g.m1, g.n0, g.n1 = lo, hi, 0, nPanels
-		}
-		w := lo / chunk
-		be.scratch[w] = g.run(be.scratch[w])
-	})
-}
-
-// gemmTask computes the C tiles of row panels [m0, m1) × column panels [n0, n1).
-type gemmTask struct {
-	transA, transB bool
-	m, n, k        int
-	alpha          float32
-	a, b, c        []float32
-	lda, ldb, ldc  int
-	m0, m1, n0, n1 int
-}
-
-// run does the task with scratch memory buf (grown if needed and returned).
-func (g *gemmTask) run(buf []float32) []float32 {
-	cols := (g.n1 - g.n0) * nr
-	buf = grow(buf, cols*kc+mr*kc+mr*nr)
+	cols := (n1 - n0) * nr
+	buf = grow(buf, gemmScratch(cols))
 	bp, ap, tmp := buf[:cols*kc], buf[cols*kc:cols*kc+mr*kc], buf[cols*kc+mr*kc:]
 	// A(i, p) = a[i*rs + p*ks].
 	rs, ks := g.lda, 1
@@ -95,39 +119,48 @@ func (g *gemmTask) run(buf []float32) []float32 {
 	}
 	for p0 := 0; p0 < g.k; p0 += kc {
 		kb := min(kc, g.k-p0)
-		packB(bp, g.b, g.ldb, g.transB, p0, kb, g.n0*nr, min(g.n, g.n1*nr))
-		for ip := g.m0; ip < g.m1; ip++ {
-			i0 := ip * mr
-			rows := min(mr, g.m-i0)
-			av, ars, aks := g.a[i0*rs+p0*ks:], rs, ks
-			// A full panel is read in place: kb×mr values that stay in L1
-			// across the column panels (also when A is transposed and the
-			// panel spans kb short runs). The last, partial panel is packed
-			// with zero rows so the kernel never reads past A.
-			if rows < mr {
-				packA(ap, g.a, g.lda, g.transA, i0, rows, p0, kb)
-				av, ars, aks = ap, 1, mr
+		packB(bp, g.b, g.ldb, g.transB, p0, kb, j0, j1)
+		macroKernel(g.alpha, g.a, rs, ks, p0, kb, m0, m1, g.m, bp, n0, n1, g.n, g.c, g.ldc, ap, tmp)
+	}
+	return buf
+}
+
+// macroKernel adds alpha·A(rows, p0:p0+kb)·Bp to the C tiles of row panels
+// [m0, m1) × column panels [n0, n1); A(i, p) = a[i*rs+p*ks], Bp holds the
+// panels n0 … n1-1 of op(B)[p0:p0+kb, :] packed by packB, m and n bound the
+// rows and columns of C. ap (mr·kc) and tmp (mr·nr) are scratch.
+func macroKernel(alpha float32, a []float32, rs, ks, p0, kb, m0, m1, m int, bp []float32,
+	n0, n1, n int, c []float32, ldc int, ap, tmp []float32) {
+	for ip := m0; ip < m1; ip++ {
+		i0 := ip * mr
+		rows := min(mr, m-i0)
+		av, ars, aks := a[i0*rs+p0*ks:], rs, ks
+		// A full panel is read in place: kb×mr values that stay in L1
+		// across the column panels (also when A is transposed and the
+		// panel spans kb short runs). The last, partial panel is packed
+		// with zero rows so the kernel never reads past A.
+		if rows < mr {
+			packA(ap, a, rs, ks, i0, rows, p0, kb)
+			av, ars, aks = ap, 1, mr
+		}
+		for jp := n0; jp < n1; jp++ {
+			j0 := jp * nr
+			w := min(nr, n-j0)
+			panel := bp[(jp-n0)*nr*kb : (jp-n0+1)*nr*kb]
+			if rows == mr && w == nr {
+				kernel(kb, av, ars, aks, panel, c[i0*ldc+j0:], ldc, alpha)
+				continue
 			}
-			for jp := g.n0; jp < g.n1; jp++ {
-				j0 := jp * nr
-				w := min(nr, g.n-j0)
-				panel := bp[(jp-g.n0)*nr*kb : (jp-g.n0+1)*nr*kb]
-				if rows == mr && w == nr {
-					kernel(kb, av, ars, aks, panel, g.c[i0*g.ldc+j0:], g.ldc, g.alpha)
-					continue
-				}
-				clear(tmp)
-				kernel(kb, av, ars, aks, panel, tmp, nr, g.alpha)
-				for i := 0; i < rows; i++ {
-					dst := g.c[(i0+i)*g.ldc+j0 : (i0+i)*g.ldc+j0+w]
-					for j := range dst {
-						dst[j] += tmp[i*nr+j]
-					}
+			clear(tmp)
+			kernel(kb, av, ars, aks, panel, tmp, nr, alpha)
+			for i := 0; i < rows; i++ {
+				dst := c[(i0+i)*ldc+j0 : (i0+i)*ldc+j0+w]
+				for j := range dst {
+					dst[j] += tmp[i*nr+j]
 				}
 			}
 		}
 	}
-	return buf
 }
 
 // packB writes columns [j0, j1) of op(B)[p0:p0+kb, :] as panels of nr
@@ -137,40 +170,44 @@ func packB(dst, b []float32, ldb int, trans bool, p0, kb, j0, j1 int) {
 		c0 := j0 + jp*nr
 		cols := min(nr, j1-c0)
 		out := dst[jp*nr*kb : (jp+1)*nr*kb]
+		if trans { // op(B)[p][j] = B[j][p]: read each B row once
+			if cols < nr {
+				clear(out)
+			}
+			for j := 0; j < cols; j++ {
+				src := b[(c0+j)*ldb+p0:][:kb]
+				for p, v := range src {
+					out[p*nr+j] = v
+				}
+			}
+			continue
+		}
 		for p := 0; p < kb; p++ {
 			row := out[p*nr : p*nr+nr]
-			if trans { // op(B)[p][j] = B[j][p]
-				for j := 0; j < cols; j++ {
-					row[j] = b[(c0+j)*ldb+p0+p]
-				}
-			} else {
-				copy(row, b[(p0+p)*ldb+c0:(p0+p)*ldb+c0+cols])
-			}
+			copy(row, b[(p0+p)*ldb+c0:(p0+p)*ldb+c0+cols])
 			clear(row[cols:])
 		}
 	}
 }
 
-// packA writes op(A)[i0:i0+rows, p0:p0+kb] as kb groups of mr values,
-// zero-padded past rows.
-func packA(dst, a []float32, lda int, trans bool, i0, rows, p0, kb int) {
+// packA writes A[i0:i0+rows, p0:p0+kb], A(i, p) = a[i*rs+p*ks], as kb groups
+// of mr values, zero-padded past rows.
+func packA(dst, a []float32, rs, ks, i0, rows, p0, kb int) {
 	if rows < mr {
 		clear(dst[:mr*kb])
 	}
-	if trans { // op(A)[i][p] = A[p][i]: each p's values are contiguous
+	if rs == 1 { // each p's values are contiguous
 		for p := 0; p < kb; p++ {
 			out := dst[p*mr : p*mr+rows]
-			src := a[(p0+p)*lda+i0:][:len(out)]
-			for i, v := range src {
-				out[i] = v
-			}
+			src := a[i0+(p0+p)*ks:][:len(out)]
+			copy(out, src)
 		}
 		return
 	}
 	for i := 0; i < rows; i++ {
-		row := a[(i0+i)*lda+p0 : (i0+i)*lda+p0+kb]
-		for p, v := range row {
-			dst[p*mr+i] = v
+		row := a[(i0+i)*rs+p0*ks:]
+		for p := 0; p < kb; p++ {
+			dst[p*mr+i] = row[p*ks]
 		}
 	}
 }

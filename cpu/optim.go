@@ -6,35 +6,41 @@ import (
 	"mnistgpu/engine"
 )
 
-func (*Backend) SGDStep(n int, lr, momentum float32, nesterov bool, w, g, v engine.Buffer) {
-	wd, gd := data(w)[:n], data(g)[:n]
-	if momentum == 0 {
-		parallelFor(n, grainElems, func(lo, hi int) {
-			for i := lo; i < hi; i++ {
-				wd[i] -= lr * gd[i]
-			}
-		})
-		return
+func (be *Backend) SGDStep(n int, lr, momentum float32, nesterov bool, w, g, v engine.Buffer) {
+	t := &be.elem
+	*t = elemTask{kind: kSGD, n: n, grain: grainElems, s0: lr, s1: momentum, flag: nesterov, w: data(w)[:n], x: data(g)[:n]}
+	if momentum != 0 {
+		t.v = data(v)[:n]
 	}
-	vd := data(v)[:n]
-	parallelFor(n, grainElems, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			vi := momentum*vd[i] - lr*gd[i]
-			vd[i] = vi
-			if nesterov {
-				wd[i] += momentum*vi - lr*gd[i]
-			} else {
-				wd[i] += vi
-			}
-		}
-	})
+	be.elementwise(t)
 }
 
-func (*Backend) AdamStep(n int, lrT, beta1, beta2, eps float32, w, g, m, v engine.Buffer) {
-	wd, gd, md, vd := data(w)[:n], data(g)[:n], data(m)[:n], data(v)[:n]
-	parallelFor(n, grainElems, func(lo, hi int) {
-		adam(wd[lo:hi], gd[lo:hi], md[lo:hi], vd[lo:hi], lrT, beta1, beta2, eps)
-	})
+// sgd updates w from g; v[off:] is the velocity (unused without momentum).
+func sgd(w, g, v []float32, off int, lr, momentum float32, nesterov bool) {
+	g = g[:len(w)]
+	if momentum == 0 {
+		for i := range w {
+			w[i] -= lr * g[i]
+		}
+		return
+	}
+	v = v[off : off+len(w)]
+	for i := range w {
+		vi := momentum*v[i] - lr*g[i]
+		v[i] = vi
+		if nesterov {
+			w[i] += momentum*vi - lr*g[i]
+		} else {
+			w[i] += vi
+		}
+	}
+}
+
+func (be *Backend) AdamStep(n int, lrT, beta1, beta2, eps float32, w, g, m, v engine.Buffer) {
+	t := &be.elem
+	*t = elemTask{kind: kAdam, n: n, grain: grainElems, s0: lrT, s1: beta1, s2: beta2, s3: eps,
+		w: data(w)[:n], x: data(g)[:n], y: data(m)[:n], v: data(v)[:n]}
+	be.elementwise(t)
 }
 
 // adamGo is the Keras Adam update; optim_amd64.s repeats it operation for
@@ -49,35 +55,20 @@ func adamGo(w, g, m, v []float32, lrT, beta1, beta2, eps float32) {
 	}
 }
 
-func (*Backend) RMSpropStep(n int, lr, rho, eps float32, w, g, ms engine.Buffer) {
-	wd, gd, md := data(w)[:n], data(g)[:n], data(ms)[:n]
-	parallelFor(n, grainElems, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			gi := gd[i]
-			mi := rho*md[i] + (1-rho)*(gi*gi)
-			md[i] = mi
-			wd[i] -= lr * gi / (float32(math.Sqrt(float64(mi))) + eps)
-		}
-	})
+func (be *Backend) RMSpropStep(n int, lr, rho, eps float32, w, g, ms engine.Buffer) {
+	t := &be.elem
+	*t = elemTask{kind: kRMSprop, n: n, grain: grainElems, s0: lr, s1: rho, s2: eps, w: data(w)[:n], x: data(g)[:n], v: data(ms)[:n]}
+	be.elementwise(t)
 }
 
-func (*Backend) AdagradStep(n int, lr, eps float32, w, g, acc engine.Buffer) {
-	wd, gd, ad := data(w)[:n], data(g)[:n], data(acc)[:n]
-	parallelFor(n, grainElems, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			gi := gd[i]
-			a := ad[i] + gi*gi
-			ad[i] = a
-			wd[i] -= lr * gi / (float32(math.Sqrt(float64(a))) + eps)
-		}
-	})
+func (be *Backend) AdagradStep(n int, lr, eps float32, w, g, acc engine.Buffer) {
+	t := &be.elem
+	*t = elemTask{kind: kAdagrad, n: n, grain: grainElems, s0: lr, s1: eps, w: data(w)[:n], x: data(g)[:n], v: data(acc)[:n]}
+	be.elementwise(t)
 }
 
-func (*Backend) WeightDecay(n int, rate float32, w engine.Buffer) {
-	wd := data(w)[:n]
-	parallelFor(n, grainElems, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			wd[i] -= wd[i] * rate
-		}
-	})
+func (be *Backend) WeightDecay(n int, rate float32, w engine.Buffer) {
+	t := &be.elem
+	*t = elemTask{kind: kWeightDecay, n: n, grain: grainElems, s0: rate, w: data(w)[:n]}
+	be.elementwise(t)
 }

@@ -40,114 +40,131 @@ func is2x2(p engine.PoolParams) bool {
 	return p.PH == 2 && p.PW == 2 && p.SH == 2 && p.SW == 2 && p.PadTop == 0 && p.PadLeft == 0
 }
 
-func (*Backend) MaxPoolForward(p engine.PoolParams, x, y engine.Buffer) {
-	xd, yd := data(x), data(y)
-	if is2x2(p) {
-		pool2x2Forward(p, xd, yd)
-		return
-	}
-	parallelFor(p.N, 1, func(lo, hi int) {
-		best, arg := make([]float32, p.C), make([]int32, p.C)
-		for n := lo; n < hi; n++ {
-			for oh := 0; oh < p.OH; oh++ {
-				for ow := 0; ow < p.OW; ow++ {
-					poolWindow(p, xd, n, oh, ow, best, arg)
-					out := yd[((n*p.OH+oh)*p.OW+ow)*p.C:][:p.C]
-					for c := range out {
-						if arg[c] >= 0 {
-							out[c] = best[c]
-						} else {
-							out[c] = 0
-						}
-					}
-				}
-			}
-		}
-	})
+func (be *Backend) MaxPoolForward(p engine.PoolParams, x, y engine.Buffer) {
+	be.maxPool(p, data(x), data(y), nil, nil, false)
 }
 
-func (*Backend) MaxPoolBackward(p engine.PoolParams, x, y, dy, dx engine.Buffer) {
-	xd, dyd, dxd := data(x), data(dy), data(dx)
-	if is2x2(p) {
-		pool2x2Backward(p, xd, data(y), dyd, dxd)
-		return
-	}
-	parallelFor(p.N, 1, func(lo, hi int) {
-		best, arg := make([]float32, p.C), make([]int32, p.C)
-		clear(dxd[lo*p.H*p.W*p.C : hi*p.H*p.W*p.C])
-		for n := lo; n < hi; n++ {
-			for oh := 0; oh < p.OH; oh++ {
-				for ow := 0; ow < p.OW; ow++ {
-					poolWindow(p, xd, n, oh, ow, best, arg)
-					g := dyd[((n*p.OH+oh)*p.OW+ow)*p.C:][:p.C]
-					for c, a := range arg {
-						if a >= 0 {
-							dxd[a] += g[c]
-						}
-					}
-				}
-			}
-		}
-	})
+func (be *Backend) MaxPoolBackward(p engine.PoolParams, x, y, dy, dx engine.Buffer) {
+	be.maxPool(p, data(x), data(y), data(dy), data(dx), true)
 }
 
-// pool2x2Forward and pool2x2Backward are the 2×2/2 fast path; window
-// elements a, b (top row) and c, d (bottom row) are compared in that order,
-// the first maximum winning, exactly as poolWindow does.
-func pool2x2Forward(p engine.PoolParams, x, y []float32) {
-	C, rowStride := p.C, p.W*p.C
-	parallelFor(p.N*p.OH, 4, func(lo, hi int) {
-		for nr := lo; nr < hi; nr++ {
-			n, oh := nr/p.OH, nr%p.OH
-			top := x[(n*p.H+2*oh)*rowStride:]
-			bot := top[rowStride:]
-			out := y[nr*p.OW*C : (nr+1)*p.OW*C]
+// maxPool runs the forward or backward pass, one item per sample.
+func (be *Backend) maxPool(p engine.PoolParams, x, y, dy, dx []float32, backward bool) {
+	be.pool()
+	for i := range be.mem {
+		be.mem[i].window(p.C)
+	}
+	t := &be.maxPoolT
+	*t = poolTask{p: p, x: x, y: y, dy: dy, dx: dx, backward: backward, mem: be.mem}
+	per := p.H * p.W * p.C
+	if per*p.N < 2*grainElems {
+		for n := 0; n < p.N; n++ {
+			t.do(0, n)
+		}
+	} else {
+		be.pool().run(t, p.N)
+	}
+	*t = poolTask{}
+}
+
+// poolTask is one max-pooling call; item n is sample n.
+type poolTask struct {
+	p            engine.PoolParams
+	x, y, dy, dx []float32
+	backward     bool
+	mem          []workerMem
+}
+
+func (t *poolTask) do(w, n int) {
+	p := t.p
+	switch {
+	case is2x2(p) && t.backward:
+		pool2x2Backward(p, n, t.x, t.y, t.dy, t.dx)
+	case is2x2(p):
+		pool2x2Forward(p, n, t.x, t.y)
+	case t.backward:
+		m := &t.mem[w]
+		best, arg := m.window(p.C)
+		clear(t.dx[n*p.H*p.W*p.C : (n+1)*p.H*p.W*p.C])
+		for oh := 0; oh < p.OH; oh++ {
 			for ow := 0; ow < p.OW; ow++ {
-				a, b := top[2*ow*C:][:C], top[(2*ow+1)*C:][:C]
-				c, d := bot[2*ow*C:][:C], bot[(2*ow+1)*C:][:C]
-				o := out[ow*C:][:C]
-				for i := range o {
-					o[i] = max(max(a[i], b[i]), max(c[i], d[i]))
-				}
-			}
-		}
-	})
-}
-
-func pool2x2Backward(p engine.PoolParams, x, y, dy, dx []float32) {
-	C, rowStride := p.C, p.W*p.C
-	exact := p.H == 2*p.OH && p.W == 2*p.OW // windows tile the input: every dx is written
-	parallelFor(p.N, 1, func(lo, hi int) {
-		if !exact {
-			clear(dx[lo*p.H*rowStride : hi*p.H*rowStride])
-		}
-		for n := lo; n < hi; n++ {
-			for oh := 0; oh < p.OH; oh++ {
-				base := (n*p.H + 2*oh) * rowStride
-				o := (n*p.OH + oh) * p.OW * C
-				for ow := 0; ow < p.OW; ow++ {
-					ia, ib := base+2*ow*C, base+(2*ow+1)*C
-					xa, xb := x[ia:ia+C], x[ib:ib+C]
-					xc := x[ia+rowStride : ia+rowStride+C]
-					da, db := dx[ia:ia+C], dx[ib:ib+C]
-					dc, dd := dx[ia+rowStride:ia+rowStride+C], dx[ib+rowStride:ib+rowStride+C]
-					ys, gs := y[o+ow*C:][:C], dy[o+ow*C:][:C]
-					for i, m := range ys {
-						// The first of a, b, c, d equal to the max takes the gradient.
-						g := math.Float32bits(gs[i])
-						ea := eqMask(xa[i], m)
-						eb := eqMask(xb[i], m) &^ ea
-						ec := eqMask(xc[i], m) &^ (ea | eb)
-						ed := ^(ea | eb | ec)
-						da[i] = math.Float32frombits(g & ea)
-						db[i] = math.Float32frombits(g & eb)
-						dc[i] = math.Float32frombits(g & ec)
-						dd[i] = math.Float32frombits(g & ed)
+				poolWindow(p, t.x, n, oh, ow, best, arg)
+				g := t.dy[((n*p.OH+oh)*p.OW+ow)*p.C:][:p.C]
+				for c, a := range arg {
+					if a >= 0 {
+						t.dx[a] += g[c]
 					}
 				}
 			}
 		}
-	})
+	default:
+		m := &t.mem[w]
+		best, arg := m.window(p.C)
+		for oh := 0; oh < p.OH; oh++ {
+			for ow := 0; ow < p.OW; ow++ {
+				poolWindow(p, t.x, n, oh, ow, best, arg)
+				out := t.y[((n*p.OH+oh)*p.OW+ow)*p.C:][:p.C]
+				for c := range out {
+					if arg[c] >= 0 {
+						out[c] = best[c]
+					} else {
+						out[c] = 0
+					}
+				}
+			}
+		}
+	}
+}
+
+// pool2x2Forward and pool2x2Backward are the 2×2/2 fast path for sample n;
+// window elements a, b (top row) and c, d (bottom row) are compared in that
+// order, the first maximum winning, exactly as poolWindow does.
+func pool2x2Forward(p engine.PoolParams, n int, x, y []float32) {
+	C, rowStride := p.C, p.W*p.C
+	for oh := 0; oh < p.OH; oh++ {
+		top := x[(n*p.H+2*oh)*rowStride:]
+		bot := top[rowStride:]
+		out := y[(n*p.OH+oh)*p.OW*C : (n*p.OH+oh+1)*p.OW*C]
+		for ow := 0; ow < p.OW; ow++ {
+			a, b := top[2*ow*C:][:C], top[(2*ow+1)*C:][:C]
+			c, d := bot[2*ow*C:][:C], bot[(2*ow+1)*C:][:C]
+			o := out[ow*C:][:C]
+			for i := range o {
+				o[i] = max(max(a[i], b[i]), max(c[i], d[i]))
+			}
+		}
+	}
+}
+
+func pool2x2Backward(p engine.PoolParams, n int, x, y, dy, dx []float32) {
+	C, rowStride := p.C, p.W*p.C
+	if p.H != 2*p.OH || p.W != 2*p.OW { // windows do not tile the input: not every dx is written
+		clear(dx[n*p.H*rowStride : (n+1)*p.H*rowStride])
+	}
+	for oh := 0; oh < p.OH; oh++ {
+		base := (n*p.H + 2*oh) * rowStride
+		o := (n*p.OH + oh) * p.OW * C
+		for ow := 0; ow < p.OW; ow++ {
+			ia, ib := base+2*ow*C, base+(2*ow+1)*C
+			xa, xb := x[ia:ia+C], x[ib:ib+C]
+			xc := x[ia+rowStride : ia+rowStride+C]
+			da, db := dx[ia:ia+C], dx[ib:ib+C]
+			dc, dd := dx[ia+rowStride:ia+rowStride+C], dx[ib+rowStride:ib+rowStride+C]
+			ys, gs := y[o+ow*C:][:C], dy[o+ow*C:][:C]
+			for i, m := range ys {
+				// The first of a, b, c, d equal to the max takes the gradient.
+				g := math.Float32bits(gs[i])
+				ea := eqMask(xa[i], m)
+				eb := eqMask(xb[i], m) &^ ea
+				ec := eqMask(xc[i], m) &^ (ea | eb)
+				ed := ^(ea | eb | ec)
+				da[i] = math.Float32frombits(g & ea)
+				db[i] = math.Float32frombits(g & eb)
+				dc[i] = math.Float32frombits(g & ec)
+				dd[i] = math.Float32frombits(g & ed)
+			}
+		}
+	}
 }
 
 // eqMask is all ones when a == b and zero otherwise, without a branch.

@@ -1,0 +1,7 @@
+//go:build !amd64 || noasm
+
+package cpu
+
+func addTo(dst, src []float32)     { addToGo(dst, src) }
+func relu(y, x []float32)          { reluGo(y, x) }
+func reluGrad(dx, x, dy []float32) { reluGradGo(dx, x, dy) }
