@@ -3,11 +3,23 @@ package gpu
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
+// The search is checked on a fake tree only: the file system outside root
+// (a real cuDNN in /usr/lib/x86_64-linux-gnu, Python wheels in /usr/local)
+// is invisible to it, so the result does not depend on the host.
 func TestLibrarySearchOrder(t *testing.T) {
 	root := t.TempDir()
+	inRoot := func(p string) bool { return strings.HasPrefix(p, root+string(filepath.Separator)) }
+	exists := func(p string) bool { return inRoot(p) && fileExists(p) }
+	glob := func(pattern string) ([]string, error) {
+		if !inRoot(pattern) {
+			return nil, nil
+		}
+		return filepath.Glob(pattern)
+	}
 	wheel := filepath.Join(root, "venv/lib/python3.11/site-packages/nvidia/cudnn/lib")
 	ld := filepath.Join(root, "ld")
 	for _, f := range []string{
@@ -24,12 +36,12 @@ func TestLibrarySearchOrder(t *testing.T) {
 	}
 	env := map[string]string{"LD_LIBRARY_PATH": ld, "VIRTUAL_ENV": filepath.Join(root, "venv")}
 	getenv := func(k string) string { return env[k] }
-	dirs := searchDirs(getenv, filepath.Glob)
+	dirs := searchDirs(getenv, glob)
 	if dirs[0] != ld {
 		t.Errorf("LD_LIBRARY_PATH first: got %v", dirs)
 	}
 
-	dnn := cudnnLib.candidates(getenv, dirs, fileExists)
+	dnn := cudnnLib.candidates(getenv, dirs, exists)
 	// cuDNN 9 from the wheel beats cuDNN 8 earlier on the path: newest first.
 	if dnn[0].path != filepath.Join(wheel, "libcudnn.so.9") || len(dnn[0].companions) != 1 {
 		t.Errorf("first cuDNN candidate %+v", dnn[0])
@@ -40,13 +52,13 @@ func TestLibrarySearchOrder(t *testing.T) {
 	if last := dnn[len(dnn)-1]; last.path != "libcudnn.so.8" {
 		t.Errorf("bare sonames come last, got %+v", last)
 	}
-	blas := cublasLib.candidates(getenv, dirs, fileExists)
+	blas := cublasLib.candidates(getenv, dirs, exists)
 	if blas[0].path != filepath.Join(ld, "libcublas.so.12") || blas[0].companions[0] != filepath.Join(ld, "libcublasLt.so.12") {
 		t.Errorf("cuBLAS candidate %+v", blas[0])
 	}
 
 	env["MNISTGPU_CUDNN"] = "/opt/x/libcudnn.so.9"
-	if c := cudnnLib.candidates(getenv, dirs, fileExists); len(c) != 1 || c[0].path != "/opt/x/libcudnn.so.9" {
+	if c := cudnnLib.candidates(getenv, dirs, exists); len(c) != 1 || c[0].path != "/opt/x/libcudnn.so.9" {
 		t.Errorf("an override is the only candidate, got %+v", c)
 	}
 }
