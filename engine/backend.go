@@ -183,6 +183,44 @@ type Traits struct {
 	LossReadEvery int
 }
 
+// Counts are a device backend's running totals of the work it queued, for
+// telling how many launches and waits a training step costs (bench prints
+// their per-step differences). A count is a number of calls made by the
+// backend, so it is exact on the CPU stand-in of the GPU as on a GPU.
+type Counts struct {
+	// Kernels: kernels launched, inside a CUDA graph or not: the backend's
+	// own kernels plus one for each cuBLAS or cuDNN call (a library call may
+	// run more than one kernel on a GPU; a profiler shows those).
+	Kernels int64 `json:"kernels"`
+	// LibraryCalls: of Kernels, the cuBLAS and cuDNN calls.
+	LibraryCalls int64 `json:"library_calls"`
+	// Copies: device-to-device copies and fills (copy and memset work, not
+	// kernels).
+	Copies int64 `json:"copies"`
+	// GraphLaunches: CUDA graph launches.
+	GraphLaunches int64 `json:"graph_launches"`
+	// HostSyncs: calls that make the host wait for the device: copies
+	// between host and device (a copy from pageable host memory waits too),
+	// Synchronize, and freeing device memory.
+	HostSyncs int64 `json:"host_syncs"`
+}
+
+// Sub returns c - d, field by field: the work done between two readings.
+func (c Counts) Sub(d Counts) Counts {
+	return Counts{Kernels: c.Kernels - d.Kernels, LibraryCalls: c.LibraryCalls - d.LibraryCalls,
+		Copies: c.Copies - d.Copies, GraphLaunches: c.GraphLaunches - d.GraphLaunches,
+		HostSyncs: c.HostSyncs - d.HostSyncs}
+}
+
+// Counters is implemented by backends that count their device work (cuda);
+// callers ask for it with a type assertion:
+//
+//	if c, ok := be.(engine.Counters); ok { before := c.Counts(); ...; per := c.Counts().Sub(before) }
+type Counters interface {
+	// Counts returns the totals since the backend was made.
+	Counts() Counts
+}
+
 // Factory makes a Backend with the given options; it fails when the device
 // is absent or an option does not apply to it.
 type Factory func(Options) (Backend, error)

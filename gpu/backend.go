@@ -88,6 +88,7 @@ type Backend struct {
 	padded    scratch // zero-padded input where TensorFlow pads asymmetrically
 	partial   scratch // BiasGrad block sums
 	args      launchArgs
+	counts    engine.Counts
 	// nondeterministic counts convolution passes that run a
 	// non-deterministic cuDNN algorithm because no deterministic one exists.
 	nondeterministic int
@@ -228,6 +229,9 @@ func (b *Backend) Describe() string {
 	return b.describe
 }
 
+// Counts: see engine.Counters.
+func (b *Backend) Counts() engine.Counts { return b.counts }
+
 func (b *Backend) Alloc(n int) (engine.Buffer, error) {
 	if n < 0 {
 		return nil, fmt.Errorf("cuda: Alloc(%d): negative size", n)
@@ -245,6 +249,7 @@ func (b *Backend) Free(buf engine.Buffer) {
 		return
 	}
 	defer b.enter()()
+	b.counts.HostSyncs++ // cuMemFree waits for the device
 	must("cuMemFree", cu.MemFree(ptr(buf)))
 }
 
@@ -256,6 +261,7 @@ func (b *Backend) CopyIn(dst engine.Buffer, src []float32) {
 		return
 	}
 	defer b.enter()()
+	b.counts.HostSyncs++
 	must("cuMemcpyHtoD", cu.MemcpyHtoD(ptr(dst), unsafe.Pointer(&src[0]), int64(4*len(src))))
 }
 
@@ -267,6 +273,7 @@ func (b *Backend) CopyOut(dst []float32, src engine.Buffer) {
 		return
 	}
 	defer b.enter()()
+	b.counts.HostSyncs++
 	must("cuMemcpyDtoH", cu.MemcpyDtoH(unsafe.Pointer(&dst[0]), ptr(src), int64(4*len(dst))))
 }
 
@@ -276,6 +283,7 @@ func (b *Backend) Copy(dst, src engine.Buffer) {
 		return
 	}
 	defer b.enter()()
+	b.counts.Copies++
 	must("cuMemcpyDtoD", cu.MemcpyDtoD(ptr(dst), ptr(src), int64(4*n)))
 }
 
@@ -284,11 +292,13 @@ func (b *Backend) Fill(dst engine.Buffer, v float32) {
 		return
 	}
 	defer b.enter()()
+	b.counts.Copies++
 	must("cuMemsetD32", cu.MemsetD32(ptr(dst), uint32(math.Float32bits(v)), int64(dst.Len())))
 }
 
 func (b *Backend) Synchronize() error {
 	defer b.enter()()
+	b.counts.HostSyncs++
 	if err := cu.Synchronize(); err != nil {
 		return fmt.Errorf("cuda: %w", err)
 	}

@@ -21,6 +21,7 @@ func (b *Backend) Gemm(transA, transB bool, m, n, k int, alpha float32, a engine
 		return
 	}
 	defer b.enter()()
+	b.library()
 	st := C.mg_sgemm_rowmajor(b.blas, cbool(transA), cbool(transB), C.int(m), C.int(n), C.int(k), C.float(alpha),
 		C.uintptr_t(ptr(a)), C.int(lda), C.uintptr_t(ptr(bb)), C.int(ldb), C.float(beta),
 		C.uintptr_t(ptr(c)), C.int(ldc))

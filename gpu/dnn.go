@@ -82,6 +82,12 @@ func (b *Backend) pad(p engine.ConvParams, pl *convPlan, x engine.Buffer) engine
 	return xp
 }
 
+// library counts a cuBLAS or cuDNN call as one kernel.
+func (b *Backend) library() {
+	b.counts.Kernels++
+	b.counts.LibraryCalls++
+}
+
 func (b *Backend) dnnCheck(call string, p engine.ConvParams, st C.int) {
 	if st != 0 {
 		panic(fmt.Sprintf("gpu: %s %+v: %s", call, p, C.GoString(C.mg_dnn_status(st))))
@@ -95,6 +101,7 @@ func (b *Backend) Conv2DForward(p engine.ConvParams, x, w, y engine.Buffer) {
 		x = b.pad(p, pl, x)
 	}
 	ws := b.workspace
+	b.library()
 	b.dnnCheck("cudnnConvolutionForward", p, C.mg_conv_forward(pl.c, C.uintptr_t(ptr(x)), C.uintptr_t(ptr(w)),
 		C.uintptr_t(ptr(y)), C.uintptr_t(ws.ptr), C.size_t(ws.bytes)))
 }
@@ -107,6 +114,7 @@ func (b *Backend) Conv2DBackwardData(p engine.ConvParams, dy, w, dx engine.Buffe
 		out = b.padded.buffer(pl.paddedLen(p))
 	}
 	ws := b.workspace
+	b.library()
 	b.dnnCheck("cudnnConvolutionBackwardData", p, C.mg_conv_backward_data(pl.c, C.uintptr_t(ptr(dy)),
 		C.uintptr_t(ptr(w)), C.uintptr_t(ptr(out)), C.uintptr_t(ws.ptr), C.size_t(ws.bytes)))
 	if pl.explicit {
@@ -121,6 +129,7 @@ func (b *Backend) Conv2DBackwardFilter(p engine.ConvParams, x, dy, dw engine.Buf
 		x = b.pad(p, pl, x)
 	}
 	ws := b.workspace
+	b.library()
 	b.dnnCheck("cudnnConvolutionBackwardFilter", p, C.mg_conv_backward_filter(pl.c, C.uintptr_t(ptr(x)),
 		C.uintptr_t(ptr(dy)), C.uintptr_t(ptr(dw)), C.uintptr_t(ws.ptr), C.size_t(ws.bytes)))
 }

@@ -63,6 +63,7 @@ func (b *Backend) launch(name string, n int, args ...any) {
 	}
 	blocks := min(max((n+blockSize-1)/blockSize, 1), 65535)
 	defer b.enter()()
+	b.counts.Kernels++
 	must(name, fn.Launch(blocks, 1, 1, blockSize, 1, 1, 0, cu.NoStream, params))
 }
 
