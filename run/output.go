@@ -33,8 +33,10 @@ func runFile(name string) bool {
 }
 
 // claimOutput makes sure dir holds no other run; with overwrite it removes
-// that run's files (and only those: other files are left alone).
-func claimOutput(dir string, overwrite bool) error {
+// that run's files (and only those: other files are left alone). An attempt
+// of the same configuration that died before finishing its first epoch (no
+// state, no result) is not another run: it is started again.
+func claimOutput(dir string, cfg Config, overwrite bool) error {
 	entries, err := os.ReadDir(dir)
 	if os.IsNotExist(err) {
 		return nil
@@ -51,7 +53,7 @@ func claimOutput(dir string, overwrite bool) error {
 	if len(found) == 0 {
 		return nil
 	}
-	if !overwrite {
+	if !overwrite && !sameUnfinishedAttempt(dir, cfg) {
 		return &OutputInUseError{Dir: dir, Files: found}
 	}
 	for _, name := range found {
@@ -60,4 +62,20 @@ func claimOutput(dir string, overwrite bool) error {
 		}
 	}
 	return nil
+}
+
+// sameUnfinishedAttempt reports whether dir holds only the beginnings of a
+// run of cfg that never completed an epoch.
+func sameUnfinishedAttempt(dir string, cfg Config) bool {
+	for _, f := range []string{StateFile, ResultFile} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err == nil {
+			return false
+		}
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, ConfigFile))
+	if err != nil {
+		return false
+	}
+	prev, err := decodeConfig(raw)
+	return err == nil && len(Diff(prev, cfg)) == 0
 }

@@ -66,7 +66,7 @@ func Train(cfg Config, o Options) (*Result, error) {
 	log, out := orDiscard(o.Log), orDiscard(o.Out)
 	dir := cfg.Output.Dir
 	if o.Resume == nil {
-		if err := claimOutput(dir, o.Overwrite); err != nil {
+		if err := claimOutput(dir, cfg, o.Overwrite); err != nil {
 			return nil, err
 		}
 	}
