@@ -50,24 +50,65 @@ type ModelCheckpoint struct {
 	best      float64
 	bestEpoch int // 1-based epoch of Best (0: none)
 	maximize  bool
-	// Saved lists the files written, in order; Best is the last best one.
+	// Saved lists the files written and not deleted by KeepLast, in order
+	// (read only); Best is the last best one.
 	Saved []string
 	Best  string
+	// savedEpochs are the 1-based epochs whose logs named Saved's files,
+	// one each: what a checkpoint stores of Saved.
+	savedEpochs []int
 }
 
-// RestoreBest finds Best again after a resume, from the restored state and
-// the history of the epochs before it.
-func (c *ModelCheckpoint) RestoreBest(h *History) {
-	if c.bestEpoch < 1 || c.bestEpoch > len(h.Logs) {
-		return
+// restoreFiles finds Best and Saved again after a resume, from the restored
+// state (bestEpoch, savedEpochs) and the history of the epochs before it: a
+// file's name is Path formatted with its epoch's logs, so it follows the
+// run's folder if that has moved. A checkpoint of version 1 (legacy) kept
+// no saved epochs: Saved is then every file of an earlier epoch this
+// callback would have written (Period) that is still there.
+func (c *ModelCheckpoint) restoreFiles(h *History, legacy bool) error {
+	name := func(epoch int) (string, error) {
+		if epoch < 1 || epoch > len(h.Logs) {
+			return "", fmt.Errorf("ModelCheckpoint: epoch %d is not in the history of %d epochs", epoch, len(h.Logs))
+		}
+		path, err := FormatTemplate(c.Path, epoch, h.Logs[epoch-1])
+		if err != nil {
+			return "", fmt.Errorf("ModelCheckpoint: %w", err)
+		}
+		return path, nil
 	}
-	path, err := FormatTemplate(c.Path, c.bestEpoch, h.Logs[c.bestEpoch-1])
-	if err != nil {
-		return
+	if legacy {
+		c.savedEpochs = nil
+		for e := 1; e <= len(h.Logs); e++ {
+			if c.Period > 1 && e%c.Period != 0 {
+				continue
+			}
+			path, err := name(e)
+			if err != nil {
+				return err
+			}
+			if _, err := os.Stat(path); err == nil {
+				c.savedEpochs = append(c.savedEpochs, e)
+			}
+		}
 	}
-	if _, err := os.Stat(path); err == nil {
-		c.Best, c.Saved = path, []string{path}
+	c.Saved, c.Best = nil, ""
+	for _, e := range c.savedEpochs {
+		path, err := name(e)
+		if err != nil {
+			return err
+		}
+		c.Saved = append(c.Saved, path)
 	}
+	if c.bestEpoch > 0 {
+		path, err := name(c.bestEpoch)
+		if err != nil {
+			return err
+		}
+		if _, err := os.Stat(path); err == nil {
+			c.Best = path
+		}
+	}
+	return nil
 }
 
 func (c *ModelCheckpoint) TrainBegin(*TrainState) error {
@@ -129,15 +170,19 @@ func (c *ModelCheckpoint) EpochEnd(s *TrainState, epoch int, logs Logs) error {
 	}
 	if n := len(c.Saved); n == 0 || c.Saved[n-1] != path {
 		c.Saved = append(c.Saved, path)
+		c.savedEpochs = append(c.savedEpochs, epoch+1)
+	} else if len(c.savedEpochs) == n {
+		c.savedEpochs[n-1] = epoch + 1 // the same name again: the newest logs name it
 	}
 	c.Best, c.bestEpoch = path, epoch+1
-	if c.KeepLast > 0 && len(c.Saved) > c.KeepLast {
-		for _, old := range c.Saved[:len(c.Saved)-c.KeepLast] {
+	if drop := len(c.Saved) - c.KeepLast; c.KeepLast > 0 && drop > 0 {
+		for _, old := range c.Saved[:drop] {
 			if err := os.Remove(old); err != nil && !os.IsNotExist(err) {
 				return fmt.Errorf("ModelCheckpoint: %w", err)
 			}
 		}
-		c.Saved = append([]string(nil), c.Saved[len(c.Saved)-c.KeepLast:]...)
+		c.Saved = append([]string(nil), c.Saved[drop:]...)
+		c.savedEpochs = append([]int(nil), c.savedEpochs[drop:]...)
 	}
 	return nil
 }
@@ -207,6 +252,9 @@ func (c *EarlyStopping) EpochEnd(s *TrainState, epoch int, logs Logs) error {
 		c.StoppedEpoch = epoch
 		s.Stop = true
 		if c.RestoreBestWeights && c.bestWeights != nil {
+			if len(c.bestWeights) != s.Model.NumParams() { // restored from a checkpoint of another model
+				return fmt.Errorf("EarlyStopping: %d best weights, the model has %d", len(c.bestWeights), s.Model.NumParams())
+			}
 			if c.Log != nil {
 				fmt.Fprintf(c.Log, "Restoring model weights from the end of the best epoch: %d.\n", c.BestEpoch+1)
 			}

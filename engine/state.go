@@ -10,6 +10,7 @@ import (
 	"os"
 	"sort"
 	"strconv"
+	"strings"
 )
 
 // OptimizerState is everything an optimizer needs to continue exactly:
@@ -129,10 +130,27 @@ func (o *Adagrad) ImportState(b Backend, n int, s OptimizerState) error {
 // (TrainCheckpoint.Restore, which Fit calls after TrainBegin).
 type StatefulCallback interface {
 	Callback
-	// StateKey names the callback in a training checkpoint.
+	// StateKey names the callback's type in a training checkpoint. Of
+	// several callbacks of one type, the first is stored under StateKey(),
+	// the n-th after it under StateKey()+".n" (callbackKeys).
 	StateKey() string
 	CallbackState() map[string]float64
 	SetCallbackState(map[string]float64)
+}
+
+// TensorStateCallback is a StatefulCallback whose state also holds vectors
+// (EarlyStopping's best weights, ModelCheckpoint's saved epochs), stored as
+// the tensors "callback.<key>.<name>" of a training checkpoint. Names hold
+// no dot.
+type TensorStateCallback interface {
+	StatefulCallback
+	// CallbackTensors are the vectors to store; an absent or empty one is
+	// not stored.
+	CallbackTensors() map[string][]float32
+	// SetCallbackTensors restores them after SetCallbackState; t lacks the
+	// vectors that were absent when saved (and is empty for a checkpoint of
+	// version 1, which had none).
+	SetCallbackTensors(t map[string][]float32) error
 }
 
 func (c *ModelCheckpoint) StateKey() string { return "model_checkpoint" }
@@ -143,12 +161,52 @@ func (c *ModelCheckpoint) SetCallbackState(s map[string]float64) {
 	c.best, c.bestEpoch = s["best"], int(s["best_epoch"])
 }
 
+// CallbackTensors holds "saved_epochs": the 1-based epochs whose files are
+// in Saved, in order (exact in float32 up to 2^24); restoreFiles rebuilds
+// the names from them and the history.
+func (c *ModelCheckpoint) CallbackTensors() map[string][]float32 {
+	if len(c.savedEpochs) == 0 {
+		return nil
+	}
+	v := make([]float32, len(c.savedEpochs))
+	for i, e := range c.savedEpochs {
+		v[i] = float32(e)
+	}
+	return map[string][]float32{"saved_epochs": v}
+}
+func (c *ModelCheckpoint) SetCallbackTensors(t map[string][]float32) error {
+	c.savedEpochs = c.savedEpochs[:0]
+	for _, v := range t["saved_epochs"] {
+		if v < 1 || v != float32(int(v)) {
+			return fmt.Errorf("ModelCheckpoint: saved epoch %v is not an epoch", v)
+		}
+		c.savedEpochs = append(c.savedEpochs, int(v))
+	}
+	return nil
+}
+
 func (c *EarlyStopping) StateKey() string { return "early_stopping" }
 func (c *EarlyStopping) CallbackState() map[string]float64 {
 	return map[string]float64{"best": c.best, "wait": float64(c.wait), "best_epoch": float64(c.BestEpoch)}
 }
 func (c *EarlyStopping) SetCallbackState(s map[string]float64) {
 	c.best, c.wait, c.BestEpoch = s["best"], int(s["wait"]), int(s["best_epoch"])
+}
+
+// CallbackTensors holds "best_weights" (engine layout) when
+// RestoreBestWeights has kept some.
+func (c *EarlyStopping) CallbackTensors() map[string][]float32 {
+	if c.bestWeights == nil {
+		return nil
+	}
+	return map[string][]float32{"best_weights": c.bestWeights}
+}
+func (c *EarlyStopping) SetCallbackTensors(t map[string][]float32) error {
+	c.bestWeights = nil
+	if w, ok := t["best_weights"]; ok {
+		c.bestWeights = append([]float32(nil), w...) // the checkpoint may be restored again
+	}
+	return nil
 }
 
 func (c *ReduceLROnPlateau) StateKey() string { return "reduce_lr_on_plateau" }
@@ -159,6 +217,39 @@ func (c *ReduceLROnPlateau) SetCallbackState(s map[string]float64) {
 	c.best, c.wait, c.cooldown = s["best"], int(s["wait"]), int(s["cooldown"])
 }
 
+// callbackKeys names each StatefulCallback of callbacks in a checkpoint of
+// the given version ("" for the others). From version 2 the callbacks of
+// one StateKey k are k, k.1, k.2, ... in the order of callbacks. Version 1
+// stored one state per k, that of the last callback of that key, which
+// alone gets it back.
+func callbackKeys(callbacks []Callback, version int) []string {
+	keys := make([]string, len(callbacks))
+	seen := map[string]int{}
+	for i, cb := range callbacks {
+		sc, ok := cb.(StatefulCallback)
+		if !ok {
+			continue
+		}
+		k := sc.StateKey()
+		n := seen[k]
+		seen[k]++
+		switch {
+		case version == 1:
+			for j := range i {
+				if keys[j] == k {
+					keys[j] = ""
+				}
+			}
+			keys[i] = k
+		case n == 0:
+			keys[i] = k
+		default:
+			keys[i] = k + "." + strconv.Itoa(n)
+		}
+	}
+	return keys
+}
+
 // TrainCheckpoint is a whole training run at an epoch boundary: enough to
 // continue it bit for bit on the CPU. Snapshot takes one, Save and
 // LoadTrainCheckpoint store it, Restore (or FitConfig.Resume) continues it.
@@ -167,10 +258,12 @@ type TrainCheckpoint struct {
 	NextEpoch int                           `json:"next_epoch"` // 0-based epoch to run next
 	Step      uint64                        `json:"step"`       // optimizer steps so far
 	Optimizer OptimizerState                `json:"optimizer"`
-	Callbacks map[string]map[string]float64 `json:"-"` // stored apart: values may be ±Inf
-	History   json.RawMessage               `json:"history"`
-	Config    json.RawMessage               `json:"config"` // the run's settings, opaque to the engine
-	Weights   []float32                     `json:"-"`      // engine layout
+	Callbacks map[string]map[string]float64 `json:"-"` // by callbackKeys; stored apart: values may be ±Inf
+	// CallbackTensors are the TensorStateCallbacks' vectors, by the same keys.
+	CallbackTensors map[string]map[string][]float32 `json:"-"`
+	History         json.RawMessage                 `json:"history"`
+	Config          json.RawMessage                 `json:"config"` // the run's settings, opaque to the engine
+	Weights         []float32                       `json:"-"`      // engine layout
 }
 
 // Snapshot is the checkpoint of the run st at the end of epoch st.Epoch:
@@ -186,11 +279,18 @@ func Snapshot(st *TrainState, callbacks []Callback) (*TrainCheckpoint, error) {
 		return nil, fmt.Errorf("checkpoint: %w", err)
 	}
 	m := st.Model
-	c := &TrainCheckpoint{NextEpoch: st.Epoch + 1, Step: m.Steps(), Optimizer: so.ExportState(m.Backend()),
-		Callbacks: map[string]map[string]float64{}, History: hist.Bytes(), Weights: m.HostWeights()}
-	for _, cb := range callbacks {
-		if sc, ok := cb.(StatefulCallback); ok {
-			c.Callbacks[sc.StateKey()] = sc.CallbackState()
+	c := &TrainCheckpoint{Version: checkpointVersion, NextEpoch: st.Epoch + 1, Step: m.Steps(), Optimizer: so.ExportState(m.Backend()),
+		Callbacks: map[string]map[string]float64{}, CallbackTensors: map[string]map[string][]float32{},
+		History: hist.Bytes(), Weights: m.HostWeights()}
+	for i, key := range callbackKeys(callbacks, checkpointVersion) {
+		if key == "" {
+			continue
+		}
+		c.Callbacks[key] = callbacks[i].(StatefulCallback).CallbackState()
+		if tc, ok := callbacks[i].(TensorStateCallback); ok {
+			if t := tc.CallbackTensors(); len(t) > 0 {
+				c.CallbackTensors[key] = t
+			}
 		}
 	}
 	return c, nil
@@ -198,9 +298,10 @@ func Snapshot(st *TrainState, callbacks []Callback) (*TrainCheckpoint, error) {
 
 // Restore puts the run saved in c back into m, opt and callbacks: the
 // weights, the step count (dropout's seed), the optimizer's state, the
-// state of every StatefulCallback c has one for and ModelCheckpoint's best
-// file. It returns the history of the epochs before c.NextEpoch. Callbacks
-// reset their state in TrainBegin, so Restore comes after it.
+// state of every StatefulCallback c has one for (its vectors too) and
+// ModelCheckpoint's best and saved files. It returns the history of the
+// epochs before c.NextEpoch. Callbacks reset their state in TrainBegin, so
+// Restore comes after it.
 func (c *TrainCheckpoint) Restore(m *Model, opt Optimizer, callbacks []Callback) (*History, error) {
 	if len(c.Weights) != m.NumParams() {
 		return nil, fmt.Errorf("checkpoint: %d weights, the model has %d", len(c.Weights), m.NumParams())
@@ -224,16 +325,22 @@ func (c *TrainCheckpoint) Restore(m *Model, opt Optimizer, callbacks []Callback)
 	}
 	m.SetHostWeights(c.Weights)
 	m.SetSteps(c.Step)
-	for _, cb := range callbacks {
-		sc, ok := cb.(StatefulCallback)
-		if !ok {
+	for i, key := range callbackKeys(callbacks, c.Version) {
+		if key == "" {
 			continue
 		}
-		if s, ok := c.Callbacks[sc.StateKey()]; ok {
-			sc.SetCallbackState(s)
+		if s, ok := c.Callbacks[key]; ok {
+			callbacks[i].(StatefulCallback).SetCallbackState(s)
 		}
-		if mc, ok := cb.(*ModelCheckpoint); ok {
-			mc.RestoreBest(h)
+		if tc, ok := callbacks[i].(TensorStateCallback); ok {
+			if err := tc.SetCallbackTensors(c.CallbackTensors[key]); err != nil {
+				return nil, fmt.Errorf("checkpoint: %w", err)
+			}
+		}
+		if mc, ok := callbacks[i].(*ModelCheckpoint); ok {
+			if err := mc.restoreFiles(h, c.Version == 1); err != nil {
+				return nil, fmt.Errorf("checkpoint: %w", err)
+			}
 		}
 	}
 	return h, nil
@@ -255,11 +362,16 @@ func (f *jsonFloat) UnmarshalJSON(b []byte) error {
 	return err
 }
 
-const checkpointVersion = 1
+// checkpointVersion 2 names several callbacks of one type apart
+// (callbackKeys) and stores callback vectors; LoadTrainCheckpoint reads 1 too.
+const checkpointVersion = 2
 
-// Save writes the checkpoint as safetensors (weights and optimizer slots as
-// tensors; the rest, with a SHA-256 of the tensor data, in the metadata),
-// atomically.
+// callbackTensorPrefix starts the names of callback vectors in a checkpoint.
+const callbackTensorPrefix = "callback."
+
+// Save writes the checkpoint as safetensors (weights, optimizer slots and
+// callback vectors as tensors; the rest, with a SHA-256 of the tensor data,
+// in the metadata), atomically.
 func (c *TrainCheckpoint) Save(path string) error {
 	c.Version = checkpointVersion
 	ts := []NamedTensor{{Name: "weights", Shape: []int{len(c.Weights)}, Data: c.Weights}}
@@ -271,6 +383,13 @@ func (c *TrainCheckpoint) Save(path string) error {
 	for _, n := range names {
 		v := c.Optimizer.Slots[n]
 		ts = append(ts, NamedTensor{Name: "optimizer." + n, Shape: []int{len(v)}, Data: v})
+	}
+	for key, m := range c.CallbackTensors {
+		for n, v := range m {
+			if len(v) > 0 {
+				ts = append(ts, NamedTensor{Name: callbackTensorPrefix + key + "." + n, Shape: []int{len(v)}, Data: v})
+			}
+		}
 	}
 	var data bytes.Buffer
 	if err := EncodeSafetensors(&data, ts, nil); err != nil {
@@ -340,8 +459,8 @@ func LoadTrainCheckpoint(path string) (*TrainCheckpoint, error) {
 	if err := json.Unmarshal([]byte(meta["state"]), c); err != nil {
 		return nil, fmt.Errorf("%s: bad state metadata: %w", path, err)
 	}
-	if c.Version != checkpointVersion {
-		return nil, fmt.Errorf("%s: checkpoint version %d, this build reads %d", path, c.Version, checkpointVersion)
+	if c.Version < 1 || c.Version > checkpointVersion {
+		return nil, fmt.Errorf("%s: checkpoint version %d, this build reads 1 to %d", path, c.Version, checkpointVersion)
 	}
 	var cbs map[string]map[string]jsonFloat
 	if err := json.Unmarshal([]byte(meta["callbacks"]), &cbs); err != nil {
@@ -360,9 +479,21 @@ func LoadTrainCheckpoint(path string) (*TrainCheckpoint, error) {
 	}
 	c.Weights = w.Data
 	c.Optimizer.Slots = map[string][]float32{}
+	c.CallbackTensors = map[string]map[string][]float32{}
 	for name, t := range ts {
-		if len(name) > 10 && name[:10] == "optimizer." {
-			c.Optimizer.Slots[name[10:]] = t.Data
+		if slot, ok := strings.CutPrefix(name, "optimizer."); ok && slot != "" {
+			c.Optimizer.Slots[slot] = t.Data
+		}
+		if rest, ok := strings.CutPrefix(name, callbackTensorPrefix); ok {
+			dot := strings.LastIndexByte(rest, '.')
+			if dot < 1 || dot == len(rest)-1 {
+				return nil, fmt.Errorf("%s: tensor %q is not named %s<callback>.<name>", path, name, callbackTensorPrefix)
+			}
+			key := rest[:dot]
+			if c.CallbackTensors[key] == nil {
+				c.CallbackTensors[key] = map[string][]float32{}
+			}
+			c.CallbackTensors[key][rest[dot+1:]] = t.Data
 		}
 	}
 	return c, nil

@@ -33,8 +33,9 @@ type FitConfig struct {
 	// Resume continues a run from a checkpoint written after one of its
 	// epochs (nil: a new run): Fit restores weights, step count, optimizer
 	// state, every StatefulCallback's state (after the callbacks'
-	// TrainBegin, which resets it), ModelCheckpoint's best file and the
-	// history, and starts at Resume.NextEpoch.
+	// TrainBegin, which resets it; EarlyStopping's best weights included),
+	// ModelCheckpoint's best and kept files and the history, and starts at
+	// Resume.NextEpoch.
 	Resume *TrainCheckpoint
 	// AfterEpoch receives, after every epoch, a snapshot holding everything
 	// a resume needs; the caller sets its Config and saves it.
