@@ -75,7 +75,7 @@ func (be *Backend) Conv2DBackwardFilter(p engine.ConvParams, x, dy, dw engine.Bu
 	*t = convTask{p: p, x: data(x), y: data(dy), mem: be.mem, block: block, partial: be.partial,
 		// A patch narrower than the kernel's tile (conv1: q = 9 < 32) would
 		// waste most lanes as dw = dyᵀ·cols; dwᵀ = colsᵀ·dy fills them.
-		transposed: narrowTranspose && q < nr && p.K >= q}
+		transposed: narrowTranspose && q < nr && p.K >= q || filterTransposed}
 	pool.run(convBackwardFilter{t}, blocks)
 	r := &be.reduce
 	*r = reduceTask{parts: be.partial[:blocks*size], size: size, dst: data(dw)[:size]}
@@ -168,8 +168,8 @@ func (t convBackwardFilter) do(w, i int) {
 const reduceGrain = 4096
 
 // reduceTask sets dst to the sum, in block order, of the size-value partials
-// in parts. With rows×cols set, each partial is the transpose (rows×cols) of
-// dst (cols×rows).
+// in parts (overwriting the first). With rows×cols set, each partial is the
+// transpose (rows×cols) of dst (cols×rows).
 type reduceTask struct {
 	parts      []float32
 	size       int
@@ -180,21 +180,17 @@ type reduceTask struct {
 func (r *reduceTask) do(_, i int) {
 	lo, hi := i*reduceGrain, min(r.size, (i+1)*reduceGrain)
 	blocks := len(r.parts) / r.size
+	acc := r.parts[lo:hi] // block 0's partial becomes the sum
+	for b := 1; b < blocks; b++ {
+		addTo(acc, r.parts[b*r.size+lo:b*r.size+hi])
+	}
 	if r.rows == 0 {
-		d := r.dst[lo:hi]
-		copy(d, r.parts[lo:hi])
-		for b := 1; b < blocks; b++ {
-			addTo(d, r.parts[b*r.size+lo:b*r.size+hi])
-		}
+		copy(r.dst[lo:hi], acc)
 		return
 	}
-	for e := lo; e < hi; e++ { // dst[k*rows+i] = Σ_b part_b[i*cols+k]
-		k, i := e/r.rows, e%r.rows
-		s := r.parts[i*r.cols+k]
-		for b := 1; b < blocks; b++ {
-			s += r.parts[b*r.size+i*r.cols+k]
-		}
-		r.dst[e] = s
+	for e, v := range acc { // part(i, k) → dst(k, i)
+		i, k := (lo+e)/r.cols, (lo+e)%r.cols
+		r.dst[k*r.rows+i] = v
 	}
 }
 
@@ -303,3 +299,5 @@ func col2im(p engine.ConvParams, n0, nb int, cols, dx []float32) {
 // narrowTranspose enables the dwᵀ form for narrow patches (a switch for
 // side-by-side benchmarks).
 var narrowTranspose = true
+
+var filterTransposed = false

@@ -144,6 +144,9 @@ func pool2x2Backward(p engine.PoolParams, n int, x, y, dy, dx []float32) {
 	for oh := 0; oh < p.OH; oh++ {
 		base := (n*p.H + 2*oh) * rowStride
 		o := (n*p.OH + oh) * p.OW * C
+		if pool2x2BackRow(p.OW, C, x[base:], y[o:], dy[o:], dx[base:], rowStride) {
+			continue
+		}
 		for ow := 0; ow < p.OW; ow++ {
 			ia, ib := base+2*ow*C, base+(2*ow+1)*C
 			xa, xb := x[ia:ia+C], x[ib:ib+C]

@@ -5,3 +5,5 @@ package cpu
 func addTo(dst, src []float32)     { addToGo(dst, src) }
 func relu(y, x []float32)          { reluGo(y, x) }
 func reluGrad(dx, x, dy []float32) { reluGradGo(dx, x, dy) }
+
+func pool2x2BackRow(ow, c int, x, y, dy, dx []float32, rowStride int) bool { return false }
