@@ -115,7 +115,6 @@ func (t convForward) do(w, i int) {
 	m.cols = grow(m.cols, rows*q)
 	im2col(p, n0, nb, t.x, m.cols)
 	y := t.y[n0*p.OH*p.OW*p.K : (n0+nb)*p.OH*p.OW*p.K]
-	clear(y)
 	m.gemm = packedGemm(rows, p.K, q, m.cols, q, 1, t.bp, y, p.K, m.gemm)
 }
 
@@ -129,7 +128,6 @@ func (t convBackwardData) do(w, i int) {
 	rows := nb * p.OH * p.OW
 	m := &t.mem[w]
 	m.cols = grow(m.cols, rows*q)
-	clear(m.cols)
 	dy := t.y[n0*p.OH*p.OW*p.K:]
 	m.gemm = packedGemm(rows, q, p.K, dy, p.K, 1, t.bp, m.cols, q, m.gemm)
 	col2im(p, n0, nb, m.cols, t.x)
@@ -206,15 +204,16 @@ func packAll(dst, b []float32, ldb int, trans bool, k, n int) []float32 {
 	return dst
 }
 
-// packedGemm adds alpha·A·op(B) to c (m×n, row stride ldc), A(i, p) =
-// a[i*lda+p], op(B) packed by packAll. buf is scratch (grown and returned).
+// packedGemm sets c (m×n, row stride ldc) to alpha·A·op(B), A(i, p) =
+// a[i*lda+p], op(B) packed by packAll; k > 0. buf is scratch (grown and
+// returned).
 func packedGemm(m, n, k int, a []float32, lda int, alpha float32, bp, c []float32, ldc int, buf []float32) []float32 {
 	buf = grow(buf, gemmScratch(0))
 	ap, tmp := buf[:mr*kc], buf[mr*kc:mr*kc+mr*nr]
 	np := (n + nr - 1) / nr
 	for p0 := 0; p0 < k; p0 += kc {
 		kb := min(kc, k-p0)
-		macroKernel(alpha, a, lda, 1, p0, kb, 0, (m+mr-1)/mr, m, bp[p0*np*nr:p0*np*nr+kb*np*nr], 0, np, n, c, ldc, ap, tmp)
+		macroKernel(alpha, a, lda, 1, p0, kb, 0, (m+mr-1)/mr, m, bp[p0*np*nr:p0*np*nr+kb*np*nr], 0, np, n, c, ldc, p0 == 0, ap, tmp)
 	}
 	return buf
 }

@@ -94,7 +94,9 @@ func (g *gemmOp) tiles(m0, m1, n0, n1 int, buf []float32) []float32 {
 	}
 	i0, i1 := m0*mr, min(g.m, m1*mr)
 	j0, j1 := n0*nr, min(g.n, n1*nr)
-	if g.beta != 1 {
+	// With beta 0 and some k, the first block of k overwrites C.
+	overwrite := g.beta == 0 && g.k > 0 && g.alpha != 0
+	if g.beta != 1 && !overwrite {
 		for i := i0; i < i1; i++ {
 			row := g.c[i*g.ldc+j0 : i*g.ldc+j1]
 			if g.beta == 0 {
@@ -120,17 +122,18 @@ func (g *gemmOp) tiles(m0, m1, n0, n1 int, buf []float32) []float32 {
 	for p0 := 0; p0 < g.k; p0 += kc {
 		kb := min(kc, g.k-p0)
 		packB(bp, g.b, g.ldb, g.transB, p0, kb, j0, j1)
-		macroKernel(g.alpha, g.a, rs, ks, p0, kb, m0, m1, g.m, bp, n0, n1, g.n, g.c, g.ldc, ap, tmp)
+		macroKernel(g.alpha, g.a, rs, ks, p0, kb, m0, m1, g.m, bp, n0, n1, g.n, g.c, g.ldc, overwrite && p0 == 0, ap, tmp)
 	}
 	return buf
 }
 
 // macroKernel adds alpha·A(rows, p0:p0+kb)·Bp to the C tiles of row panels
-// [m0, m1) × column panels [n0, n1); A(i, p) = a[i*rs+p*ks], Bp holds the
-// panels n0 … n1-1 of op(B)[p0:p0+kb, :] packed by packB, m and n bound the
-// rows and columns of C. ap (mr·kc) and tmp (mr·nr) are scratch.
+// [m0, m1) × column panels [n0, n1) (with overwrite, sets them to it);
+// A(i, p) = a[i*rs+p*ks], Bp holds the panels n0 … n1-1 of
+// op(B)[p0:p0+kb, :] packed by packB, m and n bound the rows and columns of
+// C. ap (mr·kc) and tmp (mr·nr) are scratch.
 func macroKernel(alpha float32, a []float32, rs, ks, p0, kb, m0, m1, m int, bp []float32,
-	n0, n1, n int, c []float32, ldc int, ap, tmp []float32) {
+	n0, n1, n int, c []float32, ldc int, overwrite bool, ap, tmp []float32) {
 	for ip := m0; ip < m1; ip++ {
 		i0 := ip * mr
 		rows := min(mr, m-i0)
@@ -148,16 +151,17 @@ func macroKernel(alpha float32, a []float32, rs, ks, p0, kb, m0, m1, m int, bp [
 			w := min(nr, n-j0)
 			panel := bp[(jp-n0)*nr*kb : (jp-n0+1)*nr*kb]
 			if rows == mr && w == nr {
-				kernel(kb, av, ars, aks, panel, c[i0*ldc+j0:], ldc, alpha)
+				kernel(kb, av, ars, aks, panel, c[i0*ldc+j0:], ldc, alpha, overwrite)
 				continue
 			}
-			clear(tmp)
-			kernel(kb, av, ars, aks, panel, tmp, nr, alpha)
+			kernel(kb, av, ars, aks, panel, tmp, nr, alpha, true)
 			for i := 0; i < rows; i++ {
 				dst := c[(i0+i)*ldc+j0 : (i0+i)*ldc+j0+w]
-				for j := range dst {
-					dst[j] += tmp[i*nr+j]
+				if overwrite {
+					copy(dst, tmp[i*nr:])
+					continue
 				}
+				addTo(dst, tmp[i*nr:i*nr+w])
 			}
 		}
 	}
@@ -213,8 +217,9 @@ func packA(dst, a []float32, rs, ks, i0, rows, p0, kb int) {
 }
 
 // kernelGo is the portable micro-kernel:
-// c[i*ldc+j] += alpha·Σ_p a[i*rs+p*ks]·b[p*nr+j] for i < mr, j < nr.
-func kernelGo(k int, a []float32, rs, ks int, b, c []float32, ldc int, alpha float32) {
+// c[i*ldc+j] += alpha·Σ_p a[i*rs+p*ks]·b[p*nr+j] for i < mr, j < nr; with
+// overwrite, c[i*ldc+j] = alpha·Σ… and c is not read.
+func kernelGo(k int, a []float32, rs, ks int, b, c []float32, ldc int, alpha float32, overwrite bool) {
 	var acc [maxMR][maxNR]float32
 	for p := 0; p < k; p++ {
 		bp := b[p*nr : p*nr+nr : p*nr+nr]
@@ -228,6 +233,12 @@ func kernelGo(k int, a []float32, rs, ks int, b, c []float32, ldc int, alpha flo
 	}
 	for i := 0; i < mr; i++ {
 		row := c[i*ldc : i*ldc+nr]
+		if overwrite {
+			for j := range row {
+				row[j] = alpha * acc[i][j]
+			}
+			continue
+		}
 		for j := range row {
 			row[j] += alpha * acc[i][j]
 		}

@@ -18,10 +18,10 @@ var (
 // (kernel_amd64.s) for mr×nr = 6×16 and 8×32.
 //
 //go:noescape
-func kernel6x16AVX2(k int, a *float32, rs, ks int, b, c *float32, ldc int, alpha float32)
+func kernel6x16AVX2(k int, a *float32, rs, ks int, b, c *float32, ldc int, alpha float32, overwrite bool)
 
 //go:noescape
-func kernel8x32AVX512(k int, a *float32, rs, ks int, b, c *float32, ldc int, alpha float32)
+func kernel8x32AVX512(k int, a *float32, rs, ks int, b, c *float32, ldc int, alpha float32, overwrite bool)
 
 func init() {
 	switch {
@@ -32,8 +32,9 @@ func init() {
 	}
 }
 
-func kernel(k int, a []float32, rs, ks int, b, c []float32, ldc int, alpha float32) {
+func kernel(k int, a []float32, rs, ks int, b, c []float32, ldc int, alpha float32, overwrite bool) {
 	if k == 0 {
+		kernelGo(k, a, rs, ks, b, c, ldc, alpha, overwrite)
 		return
 	}
 	// Every address the assembly touches is inside the slices.
@@ -43,11 +44,11 @@ func kernel(k int, a []float32, rs, ks int, b, c []float32, ldc int, alpha float
 	pa, pb, pc := unsafe.SliceData(a), unsafe.SliceData(b), unsafe.SliceData(c)
 	switch {
 	case useAVX512:
-		kernel8x32AVX512(k, pa, rs, ks, pb, pc, ldc, alpha)
+		kernel8x32AVX512(k, pa, rs, ks, pb, pc, ldc, alpha, overwrite)
 	case useAVX2:
-		kernel6x16AVX2(k, pa, rs, ks, pb, pc, ldc, alpha)
+		kernel6x16AVX2(k, pa, rs, ks, pb, pc, ldc, alpha, overwrite)
 	default:
-		kernelGo(k, a, rs, ks, b, c, ldc, alpha)
+		kernelGo(k, a, rs, ks, b, c, ldc, alpha, overwrite)
 	}
 }
 

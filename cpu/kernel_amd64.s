@@ -2,9 +2,10 @@
 
 #include "textflag.h"
 
-// func kernel6x16AVX2(k int, a *float32, rs, ks int, b, c *float32, ldc int, alpha float32)
-// c[i*ldc+j] += alpha·Σ_p A(i,p)·b[p*16+j], A(i,p) at a[i*rs+p*ks], for i < 6, j < 16.
-TEXT ·kernel6x16AVX2(SB), NOSPLIT, $0-60
+// func kernel6x16AVX2(k int, a *float32, rs, ks int, b, c *float32, ldc int, alpha float32, overwrite bool)
+// c[i*ldc+j] += alpha·Σ_p A(i,p)·b[p*16+j], A(i,p) at a[i*rs+p*ks], for i < 6, j < 16;
+// with overwrite, c[i*ldc+j] = alpha·Σ… and c is not read.
+TEXT ·kernel6x16AVX2(SB), NOSPLIT, $0-61
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ rs+16(FP), R9
@@ -59,6 +60,9 @@ kernel6x16AVX2_loop:
 	JNZ kernel6x16AVX2_loop
 kernel6x16AVX2_store:
 	VBROADCASTSS alpha+56(FP), Y12
+	MOVBLZX overwrite+60(FP), AX
+	TESTL AX, AX
+	JNZ kernel6x16AVX2_overwrite
 	VMOVUPS 0(DX), Y13
 	VFMADD231PS Y0, Y12, Y13
 	VMOVUPS Y13, 0(DX)
@@ -103,9 +107,43 @@ kernel6x16AVX2_store:
 	VZEROUPPER
 	RET
 
-// func kernel8x32AVX512(k int, a *float32, rs, ks int, b, c *float32, ldc int, alpha float32)
-// c[i*ldc+j] += alpha·Σ_p A(i,p)·b[p*32+j], A(i,p) at a[i*rs+p*ks], for i < 8, j < 32.
-TEXT ·kernel8x32AVX512(SB), NOSPLIT, $0-60
+// func kernel8x32AVX512(k int, a *float32, rs, ks int, b, c *float32, ldc int, alpha float32, overwrite bool)
+// c[i*ldc+j] += alpha·Σ_p A(i,p)·b[p*32+j], A(i,p) at a[i*rs+p*ks], for i < 8, j < 32;
+// with overwrite, c[i*ldc+j] = alpha·Σ… and c is not read.
+kernel6x16AVX2_overwrite:
+	VMULPS Y0, Y12, Y13
+	VMOVUPS Y13, 0(DX)
+	VMULPS Y1, Y12, Y13
+	VMOVUPS Y13, 32(DX)
+	ADDQ R8, DX
+	VMULPS Y2, Y12, Y13
+	VMOVUPS Y13, 0(DX)
+	VMULPS Y3, Y12, Y13
+	VMOVUPS Y13, 32(DX)
+	ADDQ R8, DX
+	VMULPS Y4, Y12, Y13
+	VMOVUPS Y13, 0(DX)
+	VMULPS Y5, Y12, Y13
+	VMOVUPS Y13, 32(DX)
+	ADDQ R8, DX
+	VMULPS Y6, Y12, Y13
+	VMOVUPS Y13, 0(DX)
+	VMULPS Y7, Y12, Y13
+	VMOVUPS Y13, 32(DX)
+	ADDQ R8, DX
+	VMULPS Y8, Y12, Y13
+	VMOVUPS Y13, 0(DX)
+	VMULPS Y9, Y12, Y13
+	VMOVUPS Y13, 32(DX)
+	ADDQ R8, DX
+	VMULPS Y10, Y12, Y13
+	VMOVUPS Y13, 0(DX)
+	VMULPS Y11, Y12, Y13
+	VMOVUPS Y13, 32(DX)
+	VZEROUPPER
+	RET
+
+TEXT ·kernel8x32AVX512(SB), NOSPLIT, $0-61
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ rs+16(FP), R9
@@ -170,6 +208,9 @@ kernel8x32AVX512_loop:
 	JNZ kernel8x32AVX512_loop
 kernel8x32AVX512_store:
 	VBROADCASTSS alpha+56(FP), Z16
+	MOVBLZX overwrite+60(FP), AX
+	TESTL AX, AX
+	JNZ kernel8x32AVX512_overwrite
 	VMOVUPS 0(DX), Z17
 	VFMADD231PS Z0, Z16, Z17
 	VMOVUPS Z17, 0(DX)
@@ -224,6 +265,48 @@ kernel8x32AVX512_store:
 	VMOVUPS Z17, 0(DX)
 	VMOVUPS 64(DX), Z17
 	VFMADD231PS Z15, Z16, Z17
+	VMOVUPS Z17, 64(DX)
+	VZEROUPPER
+	RET
+kernel8x32AVX512_overwrite:
+	VMULPS Z0, Z16, Z17
+	VMOVUPS Z17, 0(DX)
+	VMULPS Z1, Z16, Z17
+	VMOVUPS Z17, 64(DX)
+	ADDQ R8, DX
+	VMULPS Z2, Z16, Z17
+	VMOVUPS Z17, 0(DX)
+	VMULPS Z3, Z16, Z17
+	VMOVUPS Z17, 64(DX)
+	ADDQ R8, DX
+	VMULPS Z4, Z16, Z17
+	VMOVUPS Z17, 0(DX)
+	VMULPS Z5, Z16, Z17
+	VMOVUPS Z17, 64(DX)
+	ADDQ R8, DX
+	VMULPS Z6, Z16, Z17
+	VMOVUPS Z17, 0(DX)
+	VMULPS Z7, Z16, Z17
+	VMOVUPS Z17, 64(DX)
+	ADDQ R8, DX
+	VMULPS Z8, Z16, Z17
+	VMOVUPS Z17, 0(DX)
+	VMULPS Z9, Z16, Z17
+	VMOVUPS Z17, 64(DX)
+	ADDQ R8, DX
+	VMULPS Z10, Z16, Z17
+	VMOVUPS Z17, 0(DX)
+	VMULPS Z11, Z16, Z17
+	VMOVUPS Z17, 64(DX)
+	ADDQ R8, DX
+	VMULPS Z12, Z16, Z17
+	VMOVUPS Z17, 0(DX)
+	VMULPS Z13, Z16, Z17
+	VMOVUPS Z17, 64(DX)
+	ADDQ R8, DX
+	VMULPS Z14, Z16, Z17
+	VMOVUPS Z17, 0(DX)
+	VMULPS Z15, Z16, Z17
 	VMOVUPS Z17, 64(DX)
 	VZEROUPPER
 	RET

@@ -125,6 +125,9 @@ func pool2x2Forward(p engine.PoolParams, n int, x, y []float32) {
 		top := x[(n*p.H+2*oh)*rowStride:]
 		bot := top[rowStride:]
 		out := y[(n*p.OH+oh)*p.OW*C : (n*p.OH+oh+1)*p.OW*C]
+		if pool2x2FwdRow(p.OW, C, top, out, rowStride) {
+			continue
+		}
 		for ow := 0; ow < p.OW; ow++ {
 			a, b := top[2*ow*C:][:C], top[(2*ow+1)*C:][:C]
 			c, d := bot[2*ow*C:][:C], bot[(2*ow+1)*C:][:C]

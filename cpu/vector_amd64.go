@@ -16,6 +16,9 @@ func reluAVX2(n int, y, x *float32)
 func reluGradAVX2(n int, dx, x, dy *float32)
 
 //go:noescape
+func pool2x2FwdAVX2(ow, c int, x, y *float32, rowStride int)
+
+//go:noescape
 func pool2x2BackAVX2(ow, c int, x, y, dy, dx *float32, rowStride int)
 
 // vectorBody is the part of n values the assembly takes (a multiple of 8),
@@ -69,5 +72,17 @@ func pool2x2BackRow(ow, c int, x, y, dy, dx []float32, rowStride int) bool {
 	_ = y[ow*c-1]
 	_ = dy[ow*c-1]
 	pool2x2BackAVX2(ow, c, unsafe.SliceData(x), unsafe.SliceData(y), unsafe.SliceData(dy), unsafe.SliceData(dx), rowStride)
+	return true
+}
+
+// pool2x2FwdRow runs pool2x2Forward's output row in assembly when the
+// channels fill whole vectors, and reports whether it did.
+func pool2x2FwdRow(ow, c int, x, y []float32, rowStride int) bool {
+	if !useAVX2 || c%8 != 0 || ow == 0 {
+		return false
+	}
+	_ = x[rowStride+2*ow*c-1]
+	_ = y[ow*c-1]
+	pool2x2FwdAVX2(ow, c, unsafe.SliceData(x), unsafe.SliceData(y), rowStride)
 	return true
 }

@@ -130,3 +130,56 @@ pool2x2BackAVX2_lanes:
 pool2x2BackAVX2_done:
 	VZEROUPPER
 	RET
+
+// GOMAX sets Y_r to max(Y_a, Y_b) as Go's max: NaN if either is NaN, +0 for
+// max(-0, +0); Y_t is clobbered.
+#define GOMAX(a, b, r, t) \
+	VMAXPS b, a, r \
+	VCMPPS $0, b, a, t \
+	VBLENDVPS t, Y15, r, r \
+	VCMPPS $3, b, a, t \
+	VORPS t, r, r
+
+// func pool2x2FwdAVX2(ow, c int, x, y *float32, rowStride int)
+// One output row of pool2x2Forward: ow windows of c channels (c a multiple
+// of 8); x points at the top input row of the windows, y at the output row,
+// rowStride is the input row length in floats. y = max(max(a, b), max(c, d))
+// with Go's max.
+TEXT ·pool2x2FwdAVX2(SB), NOSPLIT, $0-40
+	MOVQ ow+0(FP), CX
+	MOVQ c+8(FP), DX
+	MOVQ x+16(FP), SI
+	MOVQ y+24(FP), DI
+	MOVQ rowStride+32(FP), R10
+	SHLQ $2, DX
+	SHLQ $2, R10
+	TESTQ CX, CX
+	JZ pool2x2FwdAVX2_done
+pool2x2FwdAVX2_window:
+	MOVQ SI, AX
+	LEAQ (SI)(DX*1), BX
+	MOVQ DX, R13
+	SHRQ $5, R13
+pool2x2FwdAVX2_lanes:
+	VMOVUPS (AX), Y0
+	VMOVUPS (BX), Y1
+	VANDPS Y0, Y1, Y15        // equal a, b: a & b is Go's max (signed zeros)
+	GOMAX(Y0, Y1, Y4, Y5)
+	VMOVUPS (AX)(R10*1), Y2
+	VMOVUPS (BX)(R10*1), Y3
+	VANDPS Y2, Y3, Y15
+	GOMAX(Y2, Y3, Y6, Y5)
+	VANDPS Y4, Y6, Y15
+	GOMAX(Y4, Y6, Y7, Y5)
+	VMOVUPS Y7, (DI)
+	ADDQ $32, AX
+	ADDQ $32, BX
+	ADDQ $32, DI
+	DECQ R13
+	JNZ pool2x2FwdAVX2_lanes
+	LEAQ (SI)(DX*2), SI
+	DECQ CX
+	JNZ pool2x2FwdAVX2_window
+pool2x2FwdAVX2_done:
+	VZEROUPPER
+	RET

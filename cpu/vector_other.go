@@ -7,3 +7,5 @@ func relu(y, x []float32)          { reluGo(y, x) }
 func reluGrad(dx, x, dy []float32) { reluGradGo(dx, x, dy) }
 
 func pool2x2BackRow(ow, c int, x, y, dy, dx []float32, rowStride int) bool { return false }
+
+func pool2x2FwdRow(ow, c int, x, y []float32, rowStride int) bool { return false }

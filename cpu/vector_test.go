@@ -98,3 +98,32 @@ func TestPool2x2MatchesGeneralPath(t *testing.T) {
 		sameBits(t, "pool2x2 dx", got, want)
 	}
 }
+
+// TestPool2x2ForwardSpecialValues: the fast path's max is Go's max, NaNs and
+// signed zeros included.
+func TestPool2x2ForwardSpecialValues(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 7))
+	p, err := engine.NewPoolParams(2, 6, 4, 16, 2, 2, 2, 2, engine.Valid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := vectorInputs(r, p.N*p.H*p.W*p.C)
+	for i := range x[:p.H*p.W*p.C] { // sample 0: windows of signed zeros
+		x[i] = specialValues[r.IntN(2)]
+	}
+	got := make([]float32, p.N*p.OH*p.OW*p.C)
+	New().MaxPoolForward(p, Wrap(x), Wrap(got))
+	want := make([]float32, len(got))
+	C, rs := p.C, p.W*p.C
+	for n := 0; n < p.N; n++ {
+		for oh := 0; oh < p.OH; oh++ {
+			for ow := 0; ow < p.OW; ow++ {
+				for c := 0; c < C; c++ {
+					i := (n*p.H+2*oh)*rs + 2*ow*C + c
+					want[((n*p.OH+oh)*p.OW+ow)*C+c] = max(max(x[i], x[i+C]), max(x[i+rs], x[i+rs+C]))
+				}
+			}
+		}
+	}
+	sameBits(t, "pool2x2 y", got, want)
+}
