@@ -87,6 +87,7 @@ type Backend struct {
 	workspace scratch // cuDNN workspace, grown to the largest plan
 	padded    scratch // zero-padded input where TensorFlow pads asymmetrically
 	partial   scratch // BiasGrad block sums
+	done      scratch // BiasGrad's completion counters, zero between launches
 	args      launchArgs
 	counts    engine.Counts
 	// nondeterministic counts convolution passes that run a

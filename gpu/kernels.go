@@ -24,10 +24,16 @@ type launchArgs struct {
 	params [maxKernelArgs]unsafe.Pointer
 }
 
-// launch runs kernel name over n work items (grid-stride loops cover any n).
-// Each argument goes into its own 8-byte slot, which is what cu's Launch
-// copies; a 4-byte parameter reads the slot's low half (little-endian).
+// launch runs kernel name over n work items (grid-stride loops cover any n)
+// in blocks of blockSize threads.
 func (b *Backend) launch(name string, n int, args ...any) {
+	b.launchGrid(name, min(max((n+blockSize-1)/blockSize, 1), 65535), 1, blockSize, 1, args...)
+}
+
+// launchGrid runs kernel name on a gx×gy grid of bx×by-thread blocks. Each
+// argument goes into its own 8-byte slot, which is what cu's Launch copies;
+// a 4-byte parameter reads the slot's low half (little-endian).
+func (b *Backend) launchGrid(name string, gx, gy, bx, by int, args ...any) {
 	fn, ok := b.functions[name]
 	if !ok {
 		panic(fmt.Sprintf("gpu: no kernel %q in the loaded PTX", name))
@@ -61,24 +67,41 @@ func (b *Backend) launch(name string, n int, args ...any) {
 		}
 		params[i] = unsafe.Pointer(&slots[i])
 	}
-	blocks := min(max((n+blockSize-1)/blockSize, 1), 65535)
 	defer b.enter()()
 	b.counts.Kernels++
-	must(name, fn.Launch(blocks, 1, 1, blockSize, 1, 1, 0, cu.NoStream, params))
+	must(name, fn.Launch(gx, gy, 1, bx, by, 1, 0, cu.NoStream, params))
 }
 
 func (b *Backend) BiasAdd(rows, cols int, y, bias engine.Buffer) {
 	b.launch("bias_add", rows*cols, rows, cols, y, bias)
 }
 
-// biasBlock rows are summed by one thread in BiasGrad's first pass.
-const biasBlock = 256
+// biasChunk rows of a column strip are summed by one block of bias_grad.
+const biasChunk = 256
 
 func (b *Backend) BiasGrad(rows, cols int, dy, db engine.Buffer) {
-	blocks := (rows + biasBlock - 1) / biasBlock
-	part := b.partial.buffer(blocks * cols)
-	b.launch("bias_grad_partial", blocks*cols, rows, cols, biasBlock, dy, part)
-	b.launch("bias_grad_final", cols, blocks, cols, part, db)
+	if rows == 0 || cols == 0 {
+		if cols > 0 {
+			b.Fill(db.Slice(0, cols), 0)
+		}
+		return
+	}
+	defer b.enter()()
+	chunk := max(biasChunk, (rows+65534)/65535)
+	strips, colStrips := (rows+chunk-1)/chunk, (cols+31)/32
+	part := b.partial.buffer(strips * cols)
+	b.launchGrid("bias_grad", colStrips, strips, 32, 8, rows, cols, chunk, dy, part, b.biasDone(colStrips), db)
+}
+
+// biasDone returns n zeroed completion counters for bias_grad (each launch
+// leaves them zero again).
+func (b *Backend) biasDone(n int) cu.DevicePtr {
+	if int64(4*n) > b.done.bytes {
+		p := b.done.get(int64(4 * n))
+		b.counts.Copies++
+		must("cuMemsetD32", cu.MemsetD32(p, 0, int64(n)))
+	}
+	return b.done.ptr
 }
 
 func (b *Backend) MaxPoolForward(p engine.PoolParams, x, y engine.Buffer) {

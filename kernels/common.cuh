@@ -1,11 +1,12 @@
-// Shared definitions of mnistgpu's kernels. Every kernel is written as
+// Shared definitions of mnistgpu's kernels. An element-wise kernel is written
 //
 //   KERNEL name(params) { for (int i = first_index(); i < n; i += grid_stride()) ... }
 //
-// with one thread computing whole output elements and no thread reading what
-// another writes (see doc.go). Under MNISTGPU_HOST the same source is compiled
-// by the host compiler for the CPU stand-in of the GPU (gpu/cudasim), with
-// cuda_host.h supplying threadIdx, blockIdx, blockDim and gridDim.
+// with one thread computing whole output elements; cooperating threads of a
+// block use shared memory, barriers and warp shuffles as doc.go allows. Under
+// MNISTGPU_HOST the same source is compiled by the host compiler for the CPU
+// stand-in of the GPU (gpu/cudasim), with cuda_host.h supplying threadIdx,
+// blockIdx, blockDim, gridDim, barriers and shuffles.
 #pragma once
 
 #ifndef MNISTGPU_HOST

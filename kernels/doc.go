@@ -2,17 +2,31 @@
 // (*.cu), their committed PTX (make ptx) and its Go embed, for the cuda
 // build of gpu/.
 //
-// The rule every kernel follows, so that the CPU stand-in of the GPU
-// (gpu/cudasim) can run the same source on the host, one thread after
-// another: a kernel is declared `KERNEL name(...)` (common.cuh), loops over
-// its work items with first_index()/grid_stride() so that any grid covers
-// any size, computes whole output elements per thread, and never reads what
-// another thread of the same launch writes — no shared memory, no
-// __syncthreads, no warp shuffles. Reductions either give one thread a whole
-// output (a row's softmax, a column block's bias-gradient sum) or are split
-// into two launches. atomicAdd is allowed only where the order of the
-// additions cannot change a result the tests compare; today no kernel uses
-// it, so every kernel is deterministic.
+// The rules every kernel follows, so that the CPU stand-in of the GPU
+// (gpu/cudasim) can run the same source on the host and every result is the
+// same on every run:
+//
+//   - A kernel is declared `KERNEL name(...)` (common.cuh). An element-wise
+//     kernel loops over its work items with first_index()/grid_stride(), so
+//     that any grid covers any size.
+//   - Threads of one block may cooperate: `__shared__` arrays of a fixed
+//     size, __syncthreads(), and within a warp __syncwarp() and
+//     __shfl_sync/__shfl_down_sync/__shfl_xor_sync with the full mask of the
+//     warp's lanes. Every thread of the block (every lane of the mask) must
+//     reach each barrier: the stand-in runs such a block's threads as
+//     coroutines that meet at the barriers, in a fixed order, and fails the
+//     launch when a barrier cannot open. Shared memory is not cleared
+//     between blocks: write before reading.
+//   - Sums are added in an order fixed by the sizes alone, never by timing:
+//     a thread's own loop, a tree or shuffle pattern of fixed shape, or
+//     partial sums of blocks added in block order. A kernel whose blocks
+//     combine results uses the last-block pattern: each block writes its
+//     partial result, __threadfence(), one thread counts the block done with
+//     atomicInc on a counter that wraps to 0 (so it is ready for the next
+//     launch), and the block that counts last adds the partials in block
+//     order, so which block is last changes nothing.
+//   - Otherwise a thread never reads what another thread of the launch
+//     writes. atomicAdd on floats is not used: its order would change sums.
 //
 // Counter-based randomness (dropout) must match engine.Uniform bit for bit:
 // u = (Mix64(seed ^ Mix64(counter)) >> 40) · 2⁻²⁴ with SplitMix64's finaliser.

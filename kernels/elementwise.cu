@@ -45,26 +45,37 @@ KERNEL bias_add(int rows, int cols, float* y, const float* bias) {
 	for (int i = first_index(); i < n; i += grid_stride()) y[i] += bias[i % cols];
 }
 
-// Bias gradient in two deterministic passes. Pass one: part[b,c] = Σ dy[r,c]
-// over the rows r of block b (block rows each); pass two: db[c] = Σ_b part[b,c].
-KERNEL bias_grad_partial(int rows, int cols, int block, const float* dy, float* part) {
-	int blocks = (rows + block - 1) / block;
-	int n = blocks * cols;
-	for (int i = first_index(); i < n; i += grid_stride()) {
-		int b = i / cols, c = i % cols;
-		int end = min(rows, (b + 1) * block);
-		float acc = 0.0f;
-		for (int r = b * block; r < end; r++) acc += dy[(long long)r * cols + c];
-		part[i] = acc;
+// Bias gradient in one launch: db[c] = Σ_r dy[r,c] for a rows×cols matrix,
+// the same on every run. Grid (⌈cols/32⌉, strips), blocks of 32×8 threads.
+// Block (bx, by) sums rows [by·chunk, (by+1)·chunk) of columns 32·bx + x:
+// thread (x, y) adds rows y, y+8, … of the chunk in order, the 8 sums of a
+// column are added in y order, and the block's sum goes to part[by, c]. The
+// last block of a column strip to finish (counted in done[bx], which wraps
+// back to 0 for the next launch) adds part[0..strips) in order.
+KERNEL bias_grad(int rows, int cols, int chunk, const float* dy, float* part, unsigned* done, float* db) {
+	__shared__ float sums[8][32];
+	__shared__ int last;
+	int x = threadIdx.x, y = threadIdx.y, c = blockIdx.x * 32 + x;
+	int r0 = blockIdx.y * chunk, r1 = min(rows, r0 + chunk);
+	float acc = 0.0f;
+	if (c < cols)
+		for (int r = r0 + y; r < r1; r += 8) acc += dy[(long long)r * cols + c];
+	sums[y][x] = acc;
+	__syncthreads();
+	if (y == 0 && c < cols) {
+		float s = 0.0f;
+		for (int i = 0; i < 8; i++) s += sums[i][x];
+		part[(long long)blockIdx.y * cols + c] = s;
+		__threadfence();
 	}
-}
-
-KERNEL bias_grad_final(int blocks, int cols, const float* part, float* db) {
-	for (int c = first_index(); c < cols; c += grid_stride()) {
-		float acc = 0.0f;
-		for (int b = 0; b < blocks; b++) acc += part[b * cols + c];
-		db[c] = acc;
-	}
+	__syncthreads();
+	if (x == 0 && y == 0) last = atomicInc(&done[blockIdx.x], gridDim.y - 1) == gridDim.y - 1;
+	__syncthreads();
+	if (!last || y != 0 || c >= cols) return;
+	const volatile float* parts = part;
+	float s = 0.0f;
+	for (int b = 0; b < (int)gridDim.y; b++) s += parts[(long long)b * cols + c];
+	db[c] = s;
 }
 
 // engine.Mix64: SplitMix64's finaliser.

@@ -238,7 +238,7 @@ func cases() []kase {
 		)
 	}
 	// Bias.
-	for _, s := range [][2]int{{1, 1}, {50176, 32}, {64, 128}, {7, 10}} {
+	for _, s := range [][2]int{{1, 1}, {50176, 32}, {64, 128}, {7, 10}, {700, 33}} {
 		rows, cols := s[0], s[1]
 		shape := fmt.Sprintf("%dx%d", rows, cols)
 		ks = append(ks,

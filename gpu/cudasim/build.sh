@@ -15,13 +15,15 @@ fi
 [ -n "$inc" ] && [ -f "$inc/cuda.h" ] || { echo "cudasim: cuda.h not found (set CUDA_INCLUDE or source the env of scripts/cuda-toolchain.sh)" >&2; exit 1; }
 
 # The host build of every kernel, and a table of them by the entry names of
-# the committed PTX (a PTX entry without a source kernel fails to compile).
+# the committed PTX (a PTX entry without a source kernel fails to compile),
+# plus the stand-in's own test kernels (selftest.cu).
 gen=$out/kernels_host.cpp
 {
 	echo '#include "kernels.h"'
-	for cu in "$repo"/kernels/*.cu; do echo "#include \"$cu\""; done
+	for cu in "$repo"/kernels/*.cu "$here"/selftest.cu; do echo "#include \"$cu\""; done
 	echo 'static const sim_kernel table[] = {'
 	grep -h '^\.visible \.entry' "$repo"/kernels/*.ptx | sed 's/.*\.entry \([A-Za-z0-9_]*\)(.*/\tsim_make_kernel("\1", \1),/'
+	grep -h '^KERNEL simtest_' "$here"/selftest.cu | sed 's/^KERNEL \([A-Za-z0-9_]*\)(.*/\tsim_make_kernel("\1", \1),/'
 	echo '};'
 	echo 'const sim_kernel* sim_find_kernel(const char* name) {'
 	echo '	for (const sim_kernel& k : table)'

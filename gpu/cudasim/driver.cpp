@@ -1,8 +1,11 @@
 // libcuda.so.1 of the CPU stand-in: the driver API subset gorgonia.org/cu and
 // gpu/ call. Device memory is host memory; the one stream runs work at once,
 // in order; modules are PTX text whose .entry names select kernels compiled
-// from the same kernels/*.cu sources for the host (kernels_host.cpp).
+// from the same kernels/*.cu sources for the host (kernels_host.cpp). Blocks
+// run one after another; the threads of a block run one after another too,
+// or, in a kernel with barriers or shuffles, as coroutines (see run_block).
 #include <cuda.h>
+#include <sys/mman.h>
 
 #include <map>
 #include <mutex>
@@ -20,12 +23,214 @@ thread_local sim_dim3 threadIdx, blockIdx, blockDim, gridDim;
 struct CUctx_st {
 	int device;
 };
+struct sim_entry {
+	std::vector<int> param_sizes;
+	bool cooperative; // the PTX has barriers or shuffles
+};
 struct CUmod_st {
-	std::map<std::string, std::vector<int>> entries; // name → parameter sizes
+	std::map<std::string, sim_entry> entries;
 };
 struct CUfunc_st {
 	const sim_kernel* kernel;
+	bool cooperative;
 };
+
+// ---- cooperative blocks ----------------------------------------------------
+// A block of a cooperative kernel runs its threads as coroutines on the
+// launching host thread, a stack each (sim_switch saves the callee-saved
+// registers of the x86-64 System V ABI and swaps stacks, without the
+// signal-mask system calls of swapcontext). The scheduler resumes every ready
+// thread in order of its linear index (x fastest); each runs until it waits
+// at a barrier or ends. Then the barriers whose participants have all arrived
+// open: a warp barrier when every lane of its mask waits at one with the
+// same mask, the block barrier when every thread of the block waits at it. A
+// barrier that can never open (a thread ended or waits elsewhere) fails the
+// launch instead of hanging, which a GPU does not promise.
+#if !defined(__x86_64__)
+#error "the stand-in's coroutines are written for x86-64"
+#endif
+// sim_switch(save, sp): pushes the callee-saved registers, stores the stack
+// pointer in *save, continues on stack sp (prepared by a former sim_switch
+// or by new_stack).
+extern "C" void sim_switch(void** save, void* sp);
+asm(R"(
+	.text
+	.globl sim_switch
+	.type sim_switch, @function
+sim_switch:
+	pushq %rbp
+	pushq %rbx
+	pushq %r12
+	pushq %r13
+	pushq %r14
+	pushq %r15
+	movq %rsp, (%rdi)
+	movq %rsi, %rsp
+	popq %r15
+	popq %r14
+	popq %r13
+	popq %r12
+	popq %rbx
+	popq %rbp
+	ret
+	.size sim_switch, .-sim_switch
+)");
+
+namespace {
+enum { READY, AT_BLOCK, AT_WARP, ENDED };
+struct sim_thread {
+	void* sp; // saved stack pointer while suspended
+	int state;
+	unsigned mask; // of the warp barrier it waits at
+};
+struct sim_block {
+	const sim_kernel* kernel;
+	void** params;
+	std::vector<sim_thread> threads;
+	void* scheduler; // the scheduler's stack pointer while a thread runs
+	int current;
+	std::string error;
+	unsigned long long slots[1024]; // shuffle exchange, by linear thread index
+};
+thread_local sim_block* running; // the block being run on this host thread
+thread_local char* stacks;       // coroutine stacks, reused by every launch
+thread_local size_t stacks_bytes;
+const size_t stack_bytes = 64 << 10;
+
+void set_thread_index(int i) {
+	threadIdx = {i % blockDim.x, i / blockDim.x % blockDim.y, i / (blockDim.x * blockDim.y)};
+}
+
+// Every coroutine starts here and, having run the kernel, switches back to
+// the scheduler for good.
+void thread_main() {
+	sim_block* b = running;
+	b->kernel->run(b->params);
+	b->threads[b->current].state = ENDED;
+	void* dead;
+	sim_switch(&dead, b->scheduler);
+	__builtin_unreachable();
+}
+
+// new_stack prepares the stack [base, base+bytes) so that switching to the
+// returned pointer enters thread_main as if called (rsp ≡ 8 mod 16).
+void* new_stack(char* base, size_t bytes) {
+	uintptr_t top = ((uintptr_t)base + bytes) & ~(uintptr_t)15;
+	void** sp = (void**)top;
+	*--sp = NULL;                   // thread_main's return address: never used
+	*--sp = (void*)thread_main;    // where sim_switch's ret goes
+	for (int i = 0; i < 6; i++) *--sp = NULL; // rbp rbx r12 r13 r14 r15
+	return sp;
+}
+
+// wait parks the calling coroutine in state until the scheduler resumes it.
+void wait(int state, unsigned mask) {
+	sim_block* b = running;
+	sim_thread& t = b->threads[b->current];
+	t.state = state;
+	t.mask = mask;
+	sim_switch(&t.sp, b->scheduler);
+}
+
+std::string where(int i) {
+	char s[96];
+	snprintf(s, sizeof s, "block (%u,%u,%u) thread %d (warp %d, lane %d)", blockIdx.x, blockIdx.y, blockIdx.z, i,
+	         i / 32, i % 32);
+	return s;
+}
+
+bool run_block(sim_block& b) {
+	int n = (int)b.threads.size();
+	for (int i = 0; i < n; i++) {
+		sim_thread& t = b.threads[i];
+		t.sp = new_stack(stacks + (size_t)i * stack_bytes, stack_bytes);
+		t.state = READY;
+	}
+	for (;;) {
+		for (int i = 0; i < n; i++) {
+			if (b.threads[i].state != READY) continue;
+			b.current = i;
+			set_thread_index(i);
+			sim_switch(&b.scheduler, b.threads[i].sp);
+			if (!b.error.empty()) {
+				b.error = where(i) + ": " + b.error;
+				return false;
+			}
+		}
+		int ended = 0, at_block = 0;
+		bool opened = false;
+		for (int w = 0; w * 32 < n; w++) {
+			int lanes = std::min(32, n - w * 32);
+			unsigned waiting = 0, mask = 0;
+			for (int l = 0; l < lanes; l++) {
+				sim_thread& t = b.threads[w * 32 + l];
+				if (t.state == AT_WARP) waiting |= 1u << l, mask = t.mask;
+				ended += t.state == ENDED;
+				at_block += t.state == AT_BLOCK;
+			}
+			if (waiting == 0) continue;
+			bool same = true;
+			for (int l = 0; l < lanes; l++)
+				if (waiting >> l & 1) same = same && b.threads[w * 32 + l].mask == mask;
+			if (same && waiting == mask) {
+				for (int l = 0; l < lanes; l++)
+					if (waiting >> l & 1) b.threads[w * 32 + l].state = READY;
+				opened = true;
+			} else if (same && (mask & ~((lanes == 32 ? 0u : 1u << lanes) - 1u)) != 0) {
+				b.error = where(w * 32) + ": __syncwarp or shuffle mask names lanes the block does not have";
+				return false;
+			}
+		}
+		if (ended == n) return true;
+		if (opened) continue;
+		if (at_block == n) {
+			for (sim_thread& t : b.threads) t.state = READY;
+			continue;
+		}
+		char s[160];
+		snprintf(s, sizeof s, "a barrier that cannot open: %d of %d threads wait at __syncthreads, %d have ended, %d wait at a warp barrier",
+		         at_block, n, ended, n - at_block - ended);
+		b.error = s;
+		return false;
+	}
+}
+} // namespace
+
+void sim_syncthreads() {
+	if (!running) {
+		fprintf(stderr, "cuda-sim: __syncthreads in a kernel the stand-in runs without coroutines (its PTX has no bar.sync)\n");
+		abort();
+	}
+	wait(AT_BLOCK, 0);
+}
+
+void sim_syncwarp(unsigned mask) {
+	if (!running) {
+		fprintf(stderr, "cuda-sim: __syncwarp or a shuffle in a kernel the stand-in runs without coroutines (its PTX has none)\n");
+		abort();
+	}
+	if (!(mask >> sim_lane() & 1)) sim_kernel_error("__syncwarp or shuffle by a lane outside its mask");
+	wait(AT_WARP, mask);
+}
+
+int sim_lane() { return running ? running->current % 32 : 0; }
+
+unsigned long long* sim_warp_slot(int lane) {
+	if (!running) {
+		fprintf(stderr, "cuda-sim: a shuffle in a kernel the stand-in runs without coroutines (its PTX has no shfl.sync)\n");
+		abort();
+	}
+	return &running->slots[running->current / 32 * 32 + lane];
+}
+
+void sim_kernel_error(const char* what) {
+	if (!running) {
+		fprintf(stderr, "cuda-sim: %s\n", what);
+		abort();
+	}
+	running->error = what;
+	wait(ENDED, 0);
+}
 
 static bool initialized;
 static CUctx_st primary = {0};
@@ -202,6 +407,11 @@ CUresult cuModuleLoadData(CUmodule* mod, const void* image) {
 		std::string name = ptx.substr(pos, open - pos);
 		while (!name.empty() && name.back() == ' ') name.pop_back();
 		std::vector<int> sizes;
+		size_t next = ptx.find(".entry ", close);
+		std::string body = ptx.substr(close, next == std::string::npos ? std::string::npos : next - close);
+		bool cooperative = false;
+		for (const char* op : {"bar.sync", "barrier.sync", "bar.warp.sync", "shfl.sync"})
+			cooperative = cooperative || body.find(op) != std::string::npos;
 		size_t p = open;
 		while ((p = ptx.find(".param .", p)) != std::string::npos && p < close) {
 			p += 8;
@@ -213,7 +423,7 @@ CUresult cuModuleLoadData(CUmodule* mod, const void* image) {
 			}
 			sizes.push_back(s);
 		}
-		m->entries[name] = sizes;
+		m->entries[name] = sim_entry{sizes, cooperative};
 		pos = close;
 	}
 	*mod = m;
@@ -230,11 +440,11 @@ CUresult cuModuleGetFunction(CUfunction* fn, CUmodule mod, const char* name) {
 	if (e == mod->entries.end()) return CUDA_ERROR_NOT_FOUND;
 	const sim_kernel* k = sim_find_kernel(name);
 	if (k == NULL) return CUDA_ERROR_NOT_FOUND;
-	if (e->second != k->param_sizes) {
+	if (e->second.param_sizes != k->param_sizes) {
 		fprintf(stderr, "cuda-sim: kernel %s: the PTX's parameters differ from kernels/*.cu (rebuild the PTX)\n", name);
 		return CUDA_ERROR_INVALID_IMAGE;
 	}
-	*fn = new CUfunc_st{k};
+	*fn = new CUfunc_st{k, e->second.cooperative};
 	return CUDA_SUCCESS;
 }
 
@@ -261,17 +471,48 @@ CUresult cuLaunchKernel(CUfunction f, unsigned gx, unsigned gy, unsigned gz, uns
 	}
 	gridDim = {gx, gy, gz};
 	blockDim = {bx, by, bz};
+	if (!f->cooperative) {
+		for (unsigned z = 0; z < gz; z++)
+			for (unsigned y = 0; y < gy; y++)
+				for (unsigned x = 0; x < gx; x++) {
+					blockIdx = {x, y, z};
+					for (unsigned tz = 0; tz < bz; tz++)
+						for (unsigned ty = 0; ty < by; ty++)
+							for (unsigned tx = 0; tx < bx; tx++) {
+								threadIdx = {tx, ty, tz};
+								k->run(params);
+							}
+				}
+		return CUDA_SUCCESS;
+	}
+	size_t threads = (size_t)bx * by * bz;
+	if (stacks_bytes < threads * stack_bytes) {
+		if (stacks) munmap(stacks, stacks_bytes);
+		stacks_bytes = threads * stack_bytes;
+		void* m = mmap(NULL, stacks_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		if (m == MAP_FAILED) {
+			stacks = NULL;
+			stacks_bytes = 0;
+			return CUDA_ERROR_OUT_OF_MEMORY;
+		}
+		stacks = (char*)m;
+	}
+	sim_block b;
+	b.kernel = k;
+	b.params = params;
+	b.threads.resize(threads);
+	running = &b;
 	for (unsigned z = 0; z < gz; z++)
 		for (unsigned y = 0; y < gy; y++)
 			for (unsigned x = 0; x < gx; x++) {
 				blockIdx = {x, y, z};
-				for (unsigned tz = 0; tz < bz; tz++)
-					for (unsigned ty = 0; ty < by; ty++)
-						for (unsigned tx = 0; tx < bx; tx++) {
-							threadIdx = {tx, ty, tz};
-							k->run(params);
-						}
+				if (!run_block(b)) {
+					running = NULL;
+					fprintf(stderr, "cuda-sim: kernel %s: %s\n", k->name, b.error.c_str());
+					return CUDA_ERROR_LAUNCH_FAILED;
+				}
 			}
+	running = NULL;
 	return CUDA_SUCCESS;
 }
 
