@@ -70,8 +70,9 @@ type Backend struct {
 	mem     []workerMem // per worker: GEMM packing, im2col, pooling scratch
 	packed  []float32   // op(B) packed once per call and shared by the workers
 	partial []float32   // per-block filter gradients of Conv2DBackwardFilter
-	// biasPartial holds BiasGrad's block sums.
-	biasPartial []float32
+	// biasPartial holds BiasGrad's block sums, biasRep BiasAdd's bias
+	// repeated over a run of rows.
+	biasPartial, biasRep []float32
 	// The task of the kernel running now, kept here so that a call
 	// allocates nothing.
 	gemmTask gemmTask

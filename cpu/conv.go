@@ -73,9 +73,7 @@ func (be *Backend) Conv2DBackwardFilter(p engine.ConvParams, x, dy, dw engine.Bu
 	be.reserve(gemmScratch((max(q, p.K)+nr-1)/nr*nr), p.OH*p.OW*q)
 	t := &be.conv
 	*t = convTask{p: p, x: data(x), y: data(dy), mem: be.mem, block: block, partial: be.partial,
-		// A patch narrower than the kernel's tile (conv1: q = 9 < 32) would
-		// waste most lanes as dw = dyᵀ·cols; dwᵀ = colsᵀ·dy fills them.
-		transposed: narrowTranspose && q < nr && p.K >= q || filterTransposed}
+		transposed: filterTransposed(p)}
 	pool.run(convBackwardFilter{t}, blocks)
 	r := &be.reduce
 	*r = reduceTask{parts: be.partial[:blocks*size], size: size, dst: data(dw)[:size]}
@@ -295,8 +293,16 @@ func col2im(p engine.ConvParams, n0, nb int, cols, dx []float32) {
 	}
 }
 
-// narrowTranspose enables the dwᵀ form for narrow patches (a switch for
-// side-by-side benchmarks).
-var narrowTranspose = true
+// filterTransposed says whether the filter gradient is computed as
+// dwᵀ(Q×K) = colsᵀ·dy rather than dw(K×Q) = dyᵀ·cols. The transposed form
+// reads cols in place as the A operand and packs only dy, and it fills the
+// kernel's lanes when the patch is narrow (conv1: Q = 9 < 32); it wastes
+// lanes when K does not fill whole column panels.
+func filterTransposed(p engine.ConvParams) bool {
+	q := p.R * p.S * p.C
+	return transposeFilter && (q < nr && p.K >= q || p.K%nr == 0)
+}
 
-var filterTransposed = false
+// transposeFilter enables the dwᵀ form (a switch for side-by-side
+// benchmarks).
+var transposeFilter = true

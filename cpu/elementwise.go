@@ -63,10 +63,11 @@ func (t *elemTask) do(_, i int) {
 	lo := i * t.grain
 	hi := min(t.n, lo+t.grain)
 	switch t.kind {
-	case kBiasAdd:
-		bias := t.x[:t.cols]
-		for r := lo; r < hi; r++ {
-			addTo(t.y[r*t.cols:(r+1)*t.cols], bias)
+	case kBiasAdd: // z is the bias repeated for a run of rows
+		run := len(t.z) / t.cols
+		for r := lo; r < hi; r += run {
+			n := min(run, hi-r) * t.cols
+			addTo(t.y[r*t.cols:r*t.cols+n], t.z[:n])
 		}
 	case kActForward:
 		activationForward(t.f, t.s0, t.x[lo:hi], t.y[lo:hi])
@@ -133,9 +134,24 @@ func (t *elemTask) do(_, i int) {
 	}
 }
 
+// biasRun is the number of floats in a run of rows that BiasAdd and
+// BiasGrad treat as one vector (at least one row).
+const biasRun = 2048
+
+// runRows is the number of rows of cols values in a run.
+func runRows(cols int) int { return max(1, biasRun/max(cols, 1)) }
+
 func (be *Backend) BiasAdd(rows, cols int, y, bias engine.Buffer) {
+	// Adding the bias repeated over a run of rows takes one vector add per
+	// run, not one per (short) row.
+	run := min(rows, runRows(cols))
+	be.biasRep = grow(be.biasRep, run*cols)
+	b := data(bias)[:cols]
+	for r := 0; r < run; r++ {
+		copy(be.biasRep[r*cols:], b)
+	}
 	t := &be.elem
-	*t = elemTask{kind: kBiasAdd, n: rows, grain: rowGrain(cols), cols: cols, x: data(bias), y: data(y)}
+	*t = elemTask{kind: kBiasAdd, n: rows, grain: rowGrain(cols), cols: cols, z: be.biasRep[:run*cols], y: data(y)}
 	be.elementwise(t)
 }
 
@@ -150,12 +166,14 @@ func (be *Backend) BiasGrad(rows, cols int, dy, db engine.Buffer) {
 	dbd := data(db)[:cols]
 	blocks := (rows + biasBlock - 1) / biasBlock
 	be.biasPartial = grow(be.biasPartial, blocks*cols)
+	pool := be.pool()
+	be.reserve(0, runRows(cols)*cols)
 	t := &be.biasGrad
-	*t = biasGradTask{rows: rows, cols: cols, dy: data(dy), part: be.biasPartial}
+	*t = biasGradTask{rows: rows, cols: cols, dy: data(dy), part: be.biasPartial, mem: be.mem}
 	if blocks == 1 {
 		t.do(0, 0)
 	} else {
-		be.pool().run(t, blocks)
+		pool.run(t, blocks)
 	}
 	*t = biasGradTask{}
 	copy(dbd, be.biasPartial[:cols])
@@ -165,17 +183,26 @@ func (be *Backend) BiasGrad(rows, cols int, dy, db engine.Buffer) {
 }
 
 // biasGradTask: item bl sums rows [bl·biasBlock, (bl+1)·biasBlock) of dy
-// into part[bl·cols:].
+// into part[bl·cols:]. Runs of rows are added as vectors into a run-wide
+// accumulator whose rows are then added in order.
 type biasGradTask struct {
 	rows, cols int
 	dy, part   []float32
+	mem        []workerMem
 }
 
-func (t *biasGradTask) do(_, bl int) {
+func (t *biasGradTask) do(w, bl int) {
+	run := runRows(t.cols)
+	wide := t.mem[w].cols[:run*t.cols]
+	clear(wide)
+	for r, end := bl*biasBlock, min(t.rows, (bl+1)*biasBlock); r < end; r += run {
+		n := min(run, end-r) * t.cols
+		addTo(wide[:n], t.dy[r*t.cols:r*t.cols+n])
+	}
 	acc := t.part[bl*t.cols : (bl+1)*t.cols]
-	clear(acc)
-	for r := bl * biasBlock; r < min(t.rows, (bl+1)*biasBlock); r++ {
-		addTo(acc, t.dy[r*t.cols:(r+1)*t.cols])
+	copy(acc, wide[:t.cols])
+	for l := 1; l < run; l++ {
+		addTo(acc, wide[l*t.cols:(l+1)*t.cols])
 	}
 }
 
