@@ -111,9 +111,14 @@ func (t convForward) do(w, i int) {
 	rows := nb * p.OH * p.OW
 	m := &t.mem[w]
 	m.cols = grow(m.cols, rows*q)
-	im2col(p, n0, nb, t.x, m.cols)
 	y := t.y[n0*p.OH*p.OW*p.K : (n0+nb)*p.OH*p.OW*p.K]
-	m.gemm = packedGemm(rows, p.K, q, m.cols, q, 1, t.bp, y, p.K, m.gemm)
+	if colsTransposed(p) {
+		im2colT(p, n0, nb, t.x, m.cols)
+		m.gemm = packedGemm(rows, p.K, q, m.cols, 1, rows, 1, t.bp, y, p.K, m.gemm)
+		return
+	}
+	im2col(p, n0, nb, t.x, m.cols)
+	m.gemm = packedGemm(rows, p.K, q, m.cols, q, 1, 1, t.bp, y, p.K, m.gemm)
 }
 
 type convBackwardData struct{ *convTask }
@@ -127,7 +132,7 @@ func (t convBackwardData) do(w, i int) {
 	m := &t.mem[w]
 	m.cols = grow(m.cols, rows*q)
 	dy := t.y[n0*p.OH*p.OW*p.K:]
-	m.gemm = packedGemm(rows, q, p.K, dy, p.K, 1, t.bp, m.cols, q, m.gemm)
+	m.gemm = packedGemm(rows, q, p.K, dy, p.K, 1, 1, t.bp, m.cols, q, m.gemm)
 	col2im(p, n0, nb, m.cols, t.x)
 }
 
@@ -143,8 +148,16 @@ func (t convBackwardFilter) do(w, i int) {
 	m := &t.mem[w]
 	m.cols = grow(m.cols, pix*q)
 	part := t.partial[i*p.K*q : (i+1)*p.K*q]
+	colsT := colsTransposed(p)
 	for n := n0; n < n0+nb; n++ {
-		im2col(p, n, 1, t.x, m.cols)
+		// cols is pix×Q, or Q×pix when colsT; colsT flips its transA/B.
+		ld := q
+		if colsT {
+			im2colT(p, n, 1, t.x, m.cols)
+			ld = pix
+		} else {
+			im2col(p, n, 1, t.x, m.cols)
+		}
 		dy := t.y[n*pix*p.K : (n+1)*pix*p.K]
 		beta := float32(1)
 		if n == n0 {
@@ -152,9 +165,9 @@ func (t convBackwardFilter) do(w, i int) {
 		}
 		var g gemmOp
 		if t.transposed { // partᵀ(Q×K) += colsᵀ·dy
-			g = gemmOp{transA: true, m: q, n: p.K, k: pix, alpha: 1, beta: beta, a: m.cols, lda: q, b: dy, ldb: p.K, c: part, ldc: p.K}
+			g = gemmOp{transA: !colsT, m: q, n: p.K, k: pix, alpha: 1, beta: beta, a: m.cols, lda: ld, b: dy, ldb: p.K, c: part, ldc: p.K}
 		} else { // part(K×Q) += dyᵀ·cols
-			g = gemmOp{transA: true, m: p.K, n: q, k: pix, alpha: 1, beta: beta, a: dy, lda: p.K, b: m.cols, ldb: q, c: part, ldc: q}
+			g = gemmOp{transA: true, transB: colsT, m: p.K, n: q, k: pix, alpha: 1, beta: beta, a: dy, lda: p.K, b: m.cols, ldb: ld, c: part, ldc: q}
 		}
 		m.gemm = g.tiles(0, (g.m+mr-1)/mr, 0, (g.n+nr-1)/nr, m.gemm)
 	}
@@ -203,15 +216,15 @@ func packAll(dst, b []float32, ldb int, trans bool, k, n int) []float32 {
 }
 
 // packedGemm sets c (m×n, row stride ldc) to alpha·A·op(B), A(i, p) =
-// a[i*lda+p], op(B) packed by packAll; k > 0. buf is scratch (grown and
+// a[i*rs+p*ks], op(B) packed by packAll; k > 0. buf is scratch (grown and
 // returned).
-func packedGemm(m, n, k int, a []float32, lda int, alpha float32, bp, c []float32, ldc int, buf []float32) []float32 {
+func packedGemm(m, n, k int, a []float32, rs, ks int, alpha float32, bp, c []float32, ldc int, buf []float32) []float32 {
 	buf = grow(buf, gemmScratch(0))
 	ap, tmp := buf[:mr*kc], buf[mr*kc:mr*kc+mr*nr]
 	np := (n + nr - 1) / nr
 	for p0 := 0; p0 < k; p0 += kc {
 		kb := min(kc, k-p0)
-		macroKernel(alpha, a, lda, 1, p0, kb, 0, (m+mr-1)/mr, m, bp[p0*np*nr:p0*np*nr+kb*np*nr], 0, np, n, c, ldc, p0 == 0, ap, tmp)
+		macroKernel(alpha, a, rs, ks, p0, kb, 0, (m+mr-1)/mr, m, bp[p0*np*nr:p0*np*nr+kb*np*nr], 0, np, n, c, ldc, p0 == 0, ap, tmp)
 	}
 	return buf
 }
@@ -253,6 +266,46 @@ func im2col(p engine.ConvParams, n0, nb int, x, cols []float32) {
 						continue
 					}
 					copy(cell, img[(ih*p.W+iw)*p.C:])
+				}
+			}
+		}
+	}
+}
+
+// colsTransposed says whether the forward and filter passes build cols
+// transposed (Q×P): with one input channel each row of colsᵀ is a run of
+// shifted input rows, copied whole, where cols would take R·S scattered
+// values per pixel.
+func colsTransposed(p engine.ConvParams) bool { return p.C == 1 }
+
+// im2colT fills colsT (R·S·C × nb·OH·OW) from NHWC images n0 … n0+nb-1 of x,
+// for C = 1: colsT[(r·S+s)·P + pixel] = x at the pixel's tap (r, s), 0 in
+// the padding.
+func im2colT(p engine.ConvParams, n0, nb int, x, colsT []float32) {
+	pix := nb * p.OH * p.OW
+	for r := 0; r < p.R; r++ {
+		for s := 0; s < p.S; s++ {
+			row := colsT[(r*p.S+s)*pix : (r*p.S+s+1)*pix]
+			// Output columns [lo, hi) read inside the image: iw = ow·SW + s - PadLeft.
+			lo := min(p.OW, max(0, (p.PadLeft-s+p.SW-1)/p.SW))
+			hi := max(lo, min(p.OW, (p.W+p.PadLeft-s+p.SW-1)/p.SW))
+			for nr := 0; nr < nb*p.OH; nr++ {
+				n, oh := n0+nr/p.OH, nr%p.OH
+				dst := row[nr*p.OW : (nr+1)*p.OW]
+				ih := oh*p.SH + r - p.PadTop
+				if ih < 0 || ih >= p.H {
+					clear(dst)
+					continue
+				}
+				clear(dst[:lo])
+				clear(dst[hi:])
+				src := x[(n*p.H+ih)*p.W:]
+				if p.SW == 1 {
+					copy(dst[lo:hi], src[lo+s-p.PadLeft:])
+					continue
+				}
+				for ow := lo; ow < hi; ow++ {
+					dst[ow] = src[ow*p.SW+s-p.PadLeft]
 				}
 			}
 		}
