@@ -224,7 +224,8 @@ func packedGemm(m, n, k int, a []float32, rs, ks int, alpha float32, bp, c []flo
 	np := (n + nr - 1) / nr
 	for p0 := 0; p0 < k; p0 += kc {
 		kb := min(kc, k-p0)
-		macroKernel(alpha, a, rs, ks, p0, kb, 0, (m+mr-1)/mr, m, bp[p0*np*nr:p0*np*nr+kb*np*nr], 0, np, n, c, ldc, p0 == 0, ap, tmp)
+		panels := bPanels{b: bp[p0*np*nr : p0*np*nr+kb*np*nr], step: nr * kb, ldb: nr}
+		macroKernel(alpha, a, rs, ks, p0, kb, 0, (m+mr-1)/mr, m, panels, 0, np, n, c, ldc, p0 == 0, ap, tmp)
 	}
 	return buf
 }

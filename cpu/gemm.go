@@ -119,20 +119,39 @@ func (g *gemmOp) tiles(m0, m1, n0, n1 int, buf []float32) []float32 {
 	if g.transA {
 		rs, ks = 1, g.lda
 	}
+	last := (n1-1)*nr < j1 && j1 < n1*nr // the last column panel is partial
 	for p0 := 0; p0 < g.k; p0 += kc {
 		kb := min(kc, g.k-p0)
-		packB(bp, g.b, g.ldb, g.transB, p0, kb, j0, j1)
-		macroKernel(g.alpha, g.a, rs, ks, p0, kb, m0, m1, g.m, bp, n0, n1, g.n, g.c, g.ldc, overwrite && p0 == 0, ap, tmp)
+		var panels bPanels
+		if g.transB {
+			packB(bp, g.b, g.ldb, true, p0, kb, j0, j1)
+			panels = bPanels{b: bp, step: nr * kb, ldb: nr}
+		} else { // B's rows are read in place; only a partial panel is packed
+			panels = bPanels{b: g.b[p0*g.ldb+j0:], step: nr, ldb: g.ldb}
+			if last {
+				packB(bp, g.b, g.ldb, false, p0, kb, (n1-1)*nr, j1)
+				panels.last = bp[:nr*kb]
+			}
+		}
+		macroKernel(g.alpha, g.a, rs, ks, p0, kb, m0, m1, g.m, panels, n0, n1, g.n, g.c, g.ldc, overwrite && p0 == 0, ap, tmp)
 	}
 	return buf
 }
 
-// macroKernel adds alpha·A(rows, p0:p0+kb)·Bp to the C tiles of row panels
+// bPanels locates the column panels n0 … n1-1 of a kb-deep block of op(B):
+// panel n0+j starts at b[j·step] with row stride ldb, except that a partial
+// last panel is at last (packed: row stride nr, zero-padded) when last is set.
+type bPanels struct {
+	b         []float32
+	step, ldb int
+	last      []float32
+}
+
+// macroKernel adds alpha·A(rows, p0:p0+kb)·B to the C tiles of row panels
 // [m0, m1) × column panels [n0, n1) (with overwrite, sets them to it);
-// A(i, p) = a[i*rs+p*ks], Bp holds the panels n0 … n1-1 of
-// op(B)[p0:p0+kb, :] packed by packB, m and n bound the rows and columns of
-// C. ap (mr·kc) and tmp (mr·nr) are scratch.
-func macroKernel(alpha float32, a []float32, rs, ks, p0, kb, m0, m1, m int, bp []float32,
+// A(i, p) = a[i*rs+p*ks], B's panels are located by bp, m and n bound the
+// rows and columns of C. ap (mr·kc) and tmp (mr·nr) are scratch.
+func macroKernel(alpha float32, a []float32, rs, ks, p0, kb, m0, m1, m int, bp bPanels,
 	n0, n1, n int, c []float32, ldc int, overwrite bool, ap, tmp []float32) {
 	for ip := m0; ip < m1; ip++ {
 		i0 := ip * mr
@@ -149,12 +168,15 @@ func macroKernel(alpha float32, a []float32, rs, ks, p0, kb, m0, m1, m int, bp [
 		for jp := n0; jp < n1; jp++ {
 			j0 := jp * nr
 			w := min(nr, n-j0)
-			panel := bp[(jp-n0)*nr*kb : (jp-n0+1)*nr*kb]
+			panel, ldb := bp.b[(jp-n0)*bp.step:], bp.ldb
+			if jp == n1-1 && bp.last != nil {
+				panel, ldb = bp.last, nr
+			}
 			if rows == mr && w == nr {
-				kernel(kb, av, ars, aks, panel, c[i0*ldc+j0:], ldc, alpha, overwrite)
+				kernel(kb, av, ars, aks, panel, ldb, c[i0*ldc+j0:], ldc, alpha, overwrite)
 				continue
 			}
-			kernel(kb, av, ars, aks, panel, tmp, nr, alpha, true)
+			kernel(kb, av, ars, aks, panel, ldb, tmp, nr, alpha, true)
 			for i := 0; i < rows; i++ {
 				dst := c[(i0+i)*ldc+j0 : (i0+i)*ldc+j0+w]
 				if overwrite {
@@ -217,12 +239,12 @@ func packA(dst, a []float32, rs, ks, i0, rows, p0, kb int) {
 }
 
 // kernelGo is the portable micro-kernel:
-// c[i*ldc+j] += alpha·Σ_p a[i*rs+p*ks]·b[p*nr+j] for i < mr, j < nr; with
+// c[i*ldc+j] += alpha·Σ_p a[i*rs+p*ks]·b[p*ldb+j] for i < mr, j < nr; with
 // overwrite, c[i*ldc+j] = alpha·Σ… and c is not read.
-func kernelGo(k int, a []float32, rs, ks int, b, c []float32, ldc int, alpha float32, overwrite bool) {
+func kernelGo(k int, a []float32, rs, ks int, b []float32, ldb int, c []float32, ldc int, alpha float32, overwrite bool) {
 	var acc [maxMR][maxNR]float32
 	for p := 0; p < k; p++ {
-		bp := b[p*nr : p*nr+nr : p*nr+nr]
+		bp := b[p*ldb : p*ldb+nr : p*ldb+nr]
 		for i := 0; i < mr; i++ {
 			ai := a[i*rs+p*ks]
 			r := acc[i][:nr]

@@ -18,10 +18,10 @@ var (
 // (kernel_amd64.s) for mr×nr = 6×16 and 8×32.
 //
 //go:noescape
-func kernel6x16AVX2(k int, a *float32, rs, ks int, b, c *float32, ldc int, alpha float32, overwrite bool)
+func kernel6x16AVX2(k int, a *float32, rs, ks int, b *float32, ldb int, c *float32, ldc int, alpha float32, overwrite bool)
 
 //go:noescape
-func kernel8x32AVX512(k int, a *float32, rs, ks int, b, c *float32, ldc int, alpha float32, overwrite bool)
+func kernel8x32AVX512(k int, a *float32, rs, ks int, b *float32, ldb int, c *float32, ldc int, alpha float32, overwrite bool)
 
 func init() {
 	switch {
@@ -32,23 +32,23 @@ func init() {
 	}
 }
 
-func kernel(k int, a []float32, rs, ks int, b, c []float32, ldc int, alpha float32, overwrite bool) {
+func kernel(k int, a []float32, rs, ks int, b []float32, ldb int, c []float32, ldc int, alpha float32, overwrite bool) {
 	if k == 0 {
-		kernelGo(k, a, rs, ks, b, c, ldc, alpha, overwrite)
+		kernelGo(k, a, rs, ks, b, ldb, c, ldc, alpha, overwrite)
 		return
 	}
 	// Every address the assembly touches is inside the slices.
 	_ = a[(mr-1)*rs+(k-1)*ks]
-	_ = b[k*nr-1]
+	_ = b[(k-1)*ldb+nr-1]
 	_ = c[(mr-1)*ldc+nr-1]
 	pa, pb, pc := unsafe.SliceData(a), unsafe.SliceData(b), unsafe.SliceData(c)
 	switch {
 	case useAVX512:
-		kernel8x32AVX512(k, pa, rs, ks, pb, pc, ldc, alpha, overwrite)
+		kernel8x32AVX512(k, pa, rs, ks, pb, ldb, pc, ldc, alpha, overwrite)
 	case useAVX2:
-		kernel6x16AVX2(k, pa, rs, ks, pb, pc, ldc, alpha, overwrite)
+		kernel6x16AVX2(k, pa, rs, ks, pb, ldb, pc, ldc, alpha, overwrite)
 	default:
-		kernelGo(k, a, rs, ks, b, c, ldc, alpha, overwrite)
+		kernelGo(k, a, rs, ks, b, ldb, c, ldc, alpha, overwrite)
 	}
 }
 

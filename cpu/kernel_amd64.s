@@ -2,17 +2,19 @@
 
 #include "textflag.h"
 
-// func kernel6x16AVX2(k int, a *float32, rs, ks int, b, c *float32, ldc int, alpha float32, overwrite bool)
-// c[i*ldc+j] += alpha·Σ_p A(i,p)·b[p*16+j], A(i,p) at a[i*rs+p*ks], for i < 6, j < 16;
+// func kernel6x16AVX2(k int, a *float32, rs, ks int, b *float32, ldb int, c *float32, ldc int, alpha float32, overwrite bool)
+// c[i*ldc+j] += alpha·Σ_p A(i,p)·b[p*ldb+j], A(i,p) at a[i*rs+p*ks], for i < 6, j < 16;
 // with overwrite, c[i*ldc+j] = alpha·Σ… and c is not read.
-TEXT ·kernel6x16AVX2(SB), NOSPLIT, $0-61
+TEXT ·kernel6x16AVX2(SB), NOSPLIT, $0-69
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ rs+16(FP), R9
 	MOVQ ks+24(FP), R11
 	MOVQ b+32(FP), DI
-	MOVQ c+40(FP), DX
-	MOVQ ldc+48(FP), R8
+	MOVQ ldb+40(FP), R13
+	MOVQ c+48(FP), DX
+	MOVQ ldc+56(FP), R8
+	SHLQ $2, R13
 	SHLQ $2, R8
 	SHLQ $2, R9
 	SHLQ $2, R11
@@ -55,12 +57,12 @@ kernel6x16AVX2_loop:
 	VFMADD231PS Y13, Y15, Y11
 	ADDQ R11, SI
 	ADDQ R11, R12
-	ADDQ $64, DI
+	ADDQ R13, DI
 	DECQ CX
 	JNZ kernel6x16AVX2_loop
 kernel6x16AVX2_store:
-	VBROADCASTSS alpha+56(FP), Y12
-	MOVBLZX overwrite+60(FP), AX
+	VBROADCASTSS alpha+64(FP), Y12
+	MOVBLZX overwrite+68(FP), AX
 	TESTL AX, AX
 	JNZ kernel6x16AVX2_overwrite
 	VMOVUPS 0(DX), Y13
@@ -107,8 +109,8 @@ kernel6x16AVX2_store:
 	VZEROUPPER
 	RET
 
-// func kernel8x32AVX512(k int, a *float32, rs, ks int, b, c *float32, ldc int, alpha float32, overwrite bool)
-// c[i*ldc+j] += alpha·Σ_p A(i,p)·b[p*32+j], A(i,p) at a[i*rs+p*ks], for i < 8, j < 32;
+// func kernel8x32AVX512(k int, a *float32, rs, ks int, b *float32, ldb int, c *float32, ldc int, alpha float32, overwrite bool)
+// c[i*ldc+j] += alpha·Σ_p A(i,p)·b[p*ldb+j], A(i,p) at a[i*rs+p*ks], for i < 8, j < 32;
 // with overwrite, c[i*ldc+j] = alpha·Σ… and c is not read.
 kernel6x16AVX2_overwrite:
 	VMULPS Y0, Y12, Y13
@@ -143,14 +145,16 @@ kernel6x16AVX2_overwrite:
 	VZEROUPPER
 	RET
 
-TEXT ·kernel8x32AVX512(SB), NOSPLIT, $0-61
+TEXT ·kernel8x32AVX512(SB), NOSPLIT, $0-69
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ rs+16(FP), R9
 	MOVQ ks+24(FP), R11
 	MOVQ b+32(FP), DI
-	MOVQ c+40(FP), DX
-	MOVQ ldc+48(FP), R8
+	MOVQ ldb+40(FP), R13
+	MOVQ c+48(FP), DX
+	MOVQ ldc+56(FP), R8
+	SHLQ $2, R13
 	SHLQ $2, R8
 	SHLQ $2, R9
 	SHLQ $2, R11
@@ -203,12 +207,12 @@ kernel8x32AVX512_loop:
 	VFMADD231PS Z17, Z25, Z15
 	ADDQ R11, SI
 	ADDQ R11, R12
-	ADDQ $128, DI
+	ADDQ R13, DI
 	DECQ CX
 	JNZ kernel8x32AVX512_loop
 kernel8x32AVX512_store:
-	VBROADCASTSS alpha+56(FP), Z16
-	MOVBLZX overwrite+60(FP), AX
+	VBROADCASTSS alpha+64(FP), Z16
+	MOVBLZX overwrite+68(FP), AX
 	TESTL AX, AX
 	JNZ kernel8x32AVX512_overwrite
 	VMOVUPS 0(DX), Z17
