@@ -99,6 +99,14 @@ type Backend interface {
 	BiasAdd(rows, cols int, y, bias Buffer)
 	// BiasGrad: db[c] = Σ_r dy[r,c].
 	BiasGrad(rows, cols int, dy, db Buffer)
+	// BiasActivationForward is BiasAdd then ActivationForward in one pass:
+	// z[r,c] += bias[c]; y = f(z) over the rows×cols matrix, f element-wise
+	// (not Softmax). z keeps the pre-activation for the backward pass.
+	BiasActivationForward(f Activation, alpha float32, rows, cols int, z, bias, y Buffer)
+	// ActivationBackwardBiasGrad is ActivationBackward then BiasGrad of its
+	// result: dz = f'(z)·dy over the rows×cols matrix, given z, y = f(z) and
+	// dy; db[c] = Σ_r dz[r,c].
+	ActivationBackwardBiasGrad(f Activation, alpha float32, rows, cols int, z, y, dy, dz, db Buffer)
 
 	// MaxPoolForward: y = max over each window (padding never wins).
 	MaxPoolForward(p PoolParams, x, y Buffer)
@@ -129,6 +137,12 @@ type Backend interface {
 	Accuracy(rows, cols int, p, t, correct Buffer)
 	// SumInto: acc[0] += Σ_i x[i] over n values.
 	SumInto(n int, x, acc Buffer)
+	// SoftmaxCrossEntropyMetrics is SoftmaxCrossEntropy, Accuracy of probs
+	// against t, and SumInto of both per-row results, in one call: probs,
+	// dz and loss as SoftmaxCrossEntropy; correct as Accuracy(probs, t);
+	// metrics[0] += Σ_r loss[r]; metrics[1] += Σ_r correct[r], each sum
+	// added in float32 in row order as SumInto does.
+	SoftmaxCrossEntropyMetrics(rows, cols int, scale float32, z, t, probs, dz, loss, correct, metrics Buffer)
 
 	// DropoutForward: mask[i] = 1/(1-rate) if Uniform(seed, offset+i) >= rate
 	// else 0; y = x·mask.

@@ -125,7 +125,8 @@ func (l *Conv2D) build(in Shape) (Shape, error) {
 
 func (l *Conv2D) params() []*Param { return []*Param{l.kernel, l.bias} }
 func (l *Conv2D) ops() []op {
-	return append([]op{&convOp{l: l}}, activationOps(l.Activation, l.Alpha, l.out)...)
+	act, rest := biasActivation(l.Activation, l.Alpha)
+	return append([]op{&convOp{l: l, act: act}}, activationOps(rest, l.Alpha, l.out)...)
 }
 
 // MaxPooling2D is keras.layers.MaxPooling2D; strides default to the pool size.
@@ -213,7 +214,8 @@ func (l *Dense) build(in Shape) (Shape, error) {
 
 func (l *Dense) params() []*Param { return []*Param{l.kernel, l.bias} }
 func (l *Dense) ops() []op {
-	return append([]op{&denseOp{l: l}}, activationOps(l.Activation, l.Alpha, Shape{l.out})...)
+	act, rest := biasActivation(l.Activation, l.Alpha)
+	return append([]op{&denseOp{l: l, act: act}}, activationOps(rest, l.Alpha, Shape{l.out})...)
 }
 
 // ActivationLayer is keras.layers.Activation (and LeakyReLU via Alpha).
@@ -265,7 +267,24 @@ func activationOps(a Activation, alpha float32, out Shape) []op {
 		return []op{&softmaxOp{out: out}}
 	}
 	if a == LeakyReLU && alpha == 0 {
-		alpha = 0.2 // tf.nn.leaky_relu's default, which activation='leaky_relu' uses
+		alpha = leakyReLUDefault
 	}
 	return []op{&actOp{f: a, alpha: alpha, out: out}}
+}
+
+// tf.nn.leaky_relu's default slope, which activation='leaky_relu' uses.
+const leakyReLUDefault = 0.2
+
+// biasActivation splits the activation argument of a Conv2D or Dense layer
+// into the element-wise part its op runs with the bias (Linear if none) and
+// what runs as ops after it (Softmax, which is row-wise; else Linear).
+func biasActivation(a Activation, alpha float32) (biasAct, Activation) {
+	switch a {
+	case Linear, Softmax:
+		return biasAct{f: Linear}, a
+	}
+	if a == LeakyReLU && alpha == 0 {
+		alpha = leakyReLUDefault
+	}
+	return biasAct{f: a, alpha: alpha}, Linear
 }

@@ -217,12 +217,12 @@ func (m *Model) lossAndMetrics(n int) int {
 	scale := 1 / float32(n)
 	if m.fused {
 		m.forward(n, last-1)
-		m.be.SoftmaxCrossEntropy(n, classes, scale, m.acts[last-1], m.target, m.acts[last], m.grads[last-1], m.perLoss)
-		last--
-	} else {
-		m.forward(n, last)
-		m.be.BinaryCrossEntropy(n, classes, scale, m.acts[len(m.ops)], m.target, m.grads[last], m.perLoss)
+		m.be.SoftmaxCrossEntropyMetrics(n, classes, scale, m.acts[last-1], m.target, m.acts[last], m.grads[last-1],
+			m.perLoss, m.correct, m.metrics)
+		return last - 1
 	}
+	m.forward(n, last)
+	m.be.BinaryCrossEntropy(n, classes, scale, m.acts[len(m.ops)], m.target, m.grads[last], m.perLoss)
 	m.be.Accuracy(n, classes, m.acts[len(m.ops)], m.target, m.correct)
 	m.be.SumInto(n, m.perLoss, m.metrics.Slice(0, 1))
 	m.be.SumInto(n, m.correct, m.metrics.Slice(1, 1))

@@ -18,39 +18,99 @@ type runCtx struct {
 	maxBatch int
 }
 
-type convOp struct{ l *Conv2D }
+// biasAct is the bias and element-wise activation that end a Conv2D or Dense
+// op, y = f(z), z = linear part + bias. With f Linear the op writes z straight
+// into y (BiasAdd, BiasGrad); otherwise z and ∂loss/∂z live in buffers of
+// the op's own and bias and activation run as one kernel each way
+// (BiasActivationForward, ActivationBackwardBiasGrad).
+type biasAct struct {
+	f     Activation
+	alpha float32
+	z, dz Buffer // maxBatch × the layer's output size; nil when f is Linear
+}
 
-func (o *convOp) outShape() Shape          { return o.l.out }
-func (o *convOp) setup(Backend, int) error { return nil }
+func (a *biasAct) setup(b Backend, maxBatch int, out Shape) error {
+	if a.f == Linear {
+		return nil
+	}
+	var err error
+	if a.z, err = b.Alloc(maxBatch * out.Size()); err != nil {
+		return err
+	}
+	a.dz, err = b.Alloc(maxBatch * out.Size())
+	return err
+}
+
+// pre is where the op's linear part goes: z, or y itself without activation.
+func (a *biasAct) pre(y Buffer) Buffer {
+	if a.f == Linear {
+		return y
+	}
+	return a.z
+}
+
+// forward adds the bias to the linear part (rows×cols, in pre(y)) and
+// writes y.
+func (a *biasAct) forward(b Backend, rows, cols int, bias, y Buffer) {
+	if a.f == Linear {
+		b.BiasAdd(rows, cols, y, bias)
+		return
+	}
+	b.BiasActivationForward(a.f, a.alpha, rows, cols, a.z, bias, y)
+}
+
+// backward writes the bias gradient db from dy = ∂loss/∂y and returns
+// ∂loss/∂z for the linear part's gradients.
+func (a *biasAct) backward(b Backend, rows, cols int, y, dy, db Buffer) Buffer {
+	if a.f == Linear {
+		b.BiasGrad(rows, cols, dy, db)
+		return dy
+	}
+	b.ActivationBackwardBiasGrad(a.f, a.alpha, rows, cols, a.z, y, dy, a.dz, db)
+	return a.dz
+}
+
+type convOp struct {
+	l   *Conv2D
+	act biasAct
+}
+
+func (o *convOp) outShape() Shape                     { return o.l.out }
+func (o *convOp) setup(b Backend, maxBatch int) error { return o.act.setup(b, maxBatch, o.l.out) }
 func (o *convOp) forward(b Backend, n int, x, y Buffer, _ *runCtx) {
 	p := o.l.conv.WithBatch(n)
-	b.Conv2DForward(p, x, o.l.kernel.W, y)
-	b.BiasAdd(n*p.OH*p.OW, p.K, y, o.l.bias.W)
+	b.Conv2DForward(p, x, o.l.kernel.W, o.act.pre(y))
+	o.act.forward(b, n*p.OH*p.OW, p.K, o.l.bias.W, y)
 }
-func (o *convOp) backward(b Backend, n int, x, _, dy, dx Buffer) {
+func (o *convOp) backward(b Backend, n int, x, y, dy, dx Buffer) {
 	p := o.l.conv.WithBatch(n)
-	b.Conv2DBackwardFilter(p, x, dy, o.l.kernel.G)
-	b.BiasGrad(n*p.OH*p.OW, p.K, dy, o.l.bias.G)
+	dz := o.act.backward(b, n*p.OH*p.OW, p.K, y, dy, o.l.bias.G)
+	b.Conv2DBackwardFilter(p, x, dz, o.l.kernel.G)
 	if dx != nil {
-		b.Conv2DBackwardData(p, dy, o.l.kernel.W, dx)
+		b.Conv2DBackwardData(p, dz, o.l.kernel.W, dx)
 	}
 }
 
-type denseOp struct{ l *Dense }
+type denseOp struct {
+	l   *Dense
+	act biasAct
+}
 
-func (o *denseOp) outShape() Shape          { return Shape{o.l.out} }
-func (o *denseOp) setup(Backend, int) error { return nil }
+func (o *denseOp) outShape() Shape { return Shape{o.l.out} }
+func (o *denseOp) setup(b Backend, maxBatch int) error {
+	return o.act.setup(b, maxBatch, Shape{o.l.out})
+}
 func (o *denseOp) forward(b Backend, n int, x, y Buffer, _ *runCtx) {
 	in, out := o.l.in, o.l.out
-	b.Gemm(false, false, n, out, in, 1, x, in, o.l.kernel.W, out, 0, y, out)
-	b.BiasAdd(n, out, y, o.l.bias.W)
+	b.Gemm(false, false, n, out, in, 1, x, in, o.l.kernel.W, out, 0, o.act.pre(y), out)
+	o.act.forward(b, n, out, o.l.bias.W, y)
 }
-func (o *denseOp) backward(b Backend, n int, x, _, dy, dx Buffer) {
+func (o *denseOp) backward(b Backend, n int, x, y, dy, dx Buffer) {
 	in, out := o.l.in, o.l.out
-	b.Gemm(true, false, in, out, n, 1, x, in, dy, out, 0, o.l.kernel.G, out)
-	b.BiasGrad(n, out, dy, o.l.bias.G)
+	dz := o.act.backward(b, n, out, y, dy, o.l.bias.G)
+	b.Gemm(true, false, in, out, n, 1, x, in, dz, out, 0, o.l.kernel.G, out)
 	if dx != nil {
-		b.Gemm(false, true, n, in, out, 1, dy, out, o.l.kernel.W, out, 0, dx, in)
+		b.Gemm(false, true, n, in, out, 1, dz, out, o.l.kernel.W, out, 0, dx, in)
 	}
 }
 

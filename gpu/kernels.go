@@ -80,17 +80,42 @@ func (b *Backend) BiasAdd(rows, cols int, y, bias engine.Buffer) {
 const biasChunk = 256
 
 func (b *Backend) BiasGrad(rows, cols int, dy, db engine.Buffer) {
+	if s, ok := b.columnSums(rows, cols, db); ok {
+		b.launchGrid("bias_grad", s.gx, s.gy, 32, 8, rows, cols, s.chunk, dy, s.part, s.done, db)
+	}
+}
+
+func (b *Backend) ActivationBackwardBiasGrad(f engine.Activation, alpha float32, rows, cols int, z, y, dy, dz, db engine.Buffer) {
+	elementwise(f, "ActivationBackwardBiasGrad")
+	if s, ok := b.columnSums(rows, cols, db); ok {
+		b.launchGrid("activation_backward_bias_grad", s.gx, s.gy, 32, 8, int(f), alpha, rows, cols, s.chunk, z, y, dy, dz,
+			s.part, s.done, db)
+	}
+}
+
+// sumsLaunch is the grid and scratch of a kernel built on column_sums
+// (kernels/elementwise.cu).
+type sumsLaunch struct {
+	gx, gy, chunk int
+	part          engine.Buffer
+	done          cu.DevicePtr
+}
+
+// columnSums plans a column_sums kernel over a rows×cols matrix; with no
+// rows it zeroes db itself and reports false.
+func (b *Backend) columnSums(rows, cols int, db engine.Buffer) (sumsLaunch, bool) {
 	if rows == 0 || cols == 0 {
 		if cols > 0 {
 			b.Fill(db.Slice(0, cols), 0)
 		}
-		return
+		return sumsLaunch{}, false
 	}
 	defer b.enter()()
-	chunk := max(biasChunk, (rows+65534)/65535)
-	strips, colStrips := (rows+chunk-1)/chunk, (cols+31)/32
-	part := b.partial.buffer(strips * cols)
-	b.launchGrid("bias_grad", colStrips, strips, 32, 8, rows, cols, chunk, dy, part, b.biasDone(colStrips), db)
+	s := sumsLaunch{chunk: max(biasChunk, (rows+65534)/65535), gx: (cols + 31) / 32}
+	s.gy = (rows + s.chunk - 1) / s.chunk
+	s.part = b.partial.buffer(s.gy * cols)
+	s.done = b.biasDone(s.gx)
+	return s, true
 }
 
 // biasDone returns n zeroed completion counters for bias_grad (each launch
@@ -125,6 +150,11 @@ func (b *Backend) ActivationForward(f engine.Activation, alpha float32, n int, x
 	b.launch("activation_forward", n, int(f), alpha, n, x, y)
 }
 
+func (b *Backend) BiasActivationForward(f engine.Activation, alpha float32, rows, cols int, z, bias, y engine.Buffer) {
+	elementwise(f, "BiasActivationForward")
+	b.launch("bias_activation_forward", rows*cols, int(f), alpha, rows, cols, z, bias, y)
+}
+
 func (b *Backend) ActivationBackward(f engine.Activation, alpha float32, n int, x, y, dy, dx engine.Buffer) {
 	elementwise(f, "ActivationBackward")
 	b.launch("activation_backward", n, int(f), alpha, n, x, y, dy, dx)
@@ -140,6 +170,13 @@ func (b *Backend) SoftmaxBackward(rows, cols int, y, dy, dx engine.Buffer) {
 
 func (b *Backend) SoftmaxCrossEntropy(rows, cols int, scale float32, z, t, probs, dz, loss engine.Buffer) {
 	b.launch("softmax_cross_entropy", rows, rows, cols, scale, z, t, probs, dz, loss)
+}
+
+// metricsBlock threads of one block run softmax_cross_entropy_metrics.
+const metricsBlock = 256
+
+func (b *Backend) SoftmaxCrossEntropyMetrics(rows, cols int, scale float32, z, t, probs, dz, loss, correct, metrics engine.Buffer) {
+	b.launchGrid("softmax_cross_entropy_metrics", 1, 1, metricsBlock, 1, rows, cols, scale, z, t, probs, dz, loss, correct, metrics)
 }
 
 func (b *Backend) BinaryCrossEntropy(rows, cols int, scale float32, p, t, dp, loss engine.Buffer) {

@@ -8,34 +8,47 @@
 #define ACT_SIGMOID 3
 #define ACT_TANH 4
 
-// y = f(x) over n values.
-KERNEL activation_forward(int f, float alpha, int n, const float* x, float* y) {
-	for (int i = first_index(); i < n; i += grid_stride()) {
-		float v = x[i];
-		switch (f) {
-		case ACT_RELU: v = v > 0.0f ? v : 0.0f; break;
-		case ACT_LEAKY_RELU: v = v < 0.0f ? alpha * v : v; break;
-		case ACT_SIGMOID: v = 1.0f / (1.0f + expf(-v)); break;
-		case ACT_TANH: v = tanhf(v); break;
-		default: break;
-		}
-		y[i] = v;
+// f(v).
+DEVICE float activate(int f, float alpha, float v) {
+	switch (f) {
+	case ACT_RELU: return v > 0.0f ? v : 0.0f;
+	case ACT_LEAKY_RELU: return v < 0.0f ? alpha * v : v;
+	case ACT_SIGMOID: return 1.0f / (1.0f + expf(-v));
+	case ACT_TANH: return tanhf(v);
+	default: return v;
 	}
 }
 
-// dx = f'(x)·dy; ReLU's gradient is 0 at x == 0, as TensorFlow's.
+// f'(x)·g given x, y = f(x) and g; ReLU's gradient is 0 at x == 0, as
+// TensorFlow's.
+DEVICE float activate_grad(int f, float alpha, float x, float y, float g) {
+	switch (f) {
+	case ACT_RELU: return x > 0.0f ? g : 0.0f;
+	case ACT_LEAKY_RELU: return x > 0.0f ? g : alpha * g;
+	case ACT_SIGMOID: return g * y * (1.0f - y);
+	case ACT_TANH: return g * (1.0f - y * y);
+	default: return g;
+	}
+}
+
+// y = f(x) over n values.
+KERNEL activation_forward(int f, float alpha, int n, const float* x, float* y) {
+	for (int i = first_index(); i < n; i += grid_stride()) y[i] = activate(f, alpha, x[i]);
+}
+
+// dx = f'(x)·dy.
 KERNEL activation_backward(int f, float alpha, int n, const float* x, const float* y,
                            const float* dy, float* dx) {
+	for (int i = first_index(); i < n; i += grid_stride()) dx[i] = activate_grad(f, alpha, x[i], y[i], dy[i]);
+}
+
+// z[r,c] += bias[c]; y = f(z) for a rows×cols matrix.
+KERNEL bias_activation_forward(int f, float alpha, int rows, int cols, float* z, const float* bias, float* y) {
+	int n = rows * cols;
 	for (int i = first_index(); i < n; i += grid_stride()) {
-		float g = dy[i];
-		switch (f) {
-		case ACT_RELU: g = x[i] > 0.0f ? g : 0.0f; break;
-		case ACT_LEAKY_RELU: g = x[i] > 0.0f ? g : alpha * g; break;
-		case ACT_SIGMOID: g = g * y[i] * (1.0f - y[i]); break;
-		case ACT_TANH: g = g * (1.0f - y[i] * y[i]); break;
-		default: break;
-		}
-		dx[i] = g;
+		float v = z[i] + bias[i % cols];
+		z[i] = v;
+		y[i] = activate(f, alpha, v);
 	}
 }
 
@@ -45,21 +58,18 @@ KERNEL bias_add(int rows, int cols, float* y, const float* bias) {
 	for (int i = first_index(); i < n; i += grid_stride()) y[i] += bias[i % cols];
 }
 
-// Bias gradient in one launch: db[c] = Σ_r dy[r,c] for a rows×cols matrix,
-// the same on every run. Grid (⌈cols/32⌉, strips), blocks of 32×8 threads.
+// Column sums in one launch, the same on every run: db[c] = Σ_r v(r, c) over
+// a rows×cols matrix. Grid (⌈cols/32⌉, strips), blocks of 32×8 threads.
 // Block (bx, by) sums rows [by·chunk, (by+1)·chunk) of columns 32·bx + x:
 // thread (x, y) adds rows y, y+8, … of the chunk in order, the 8 sums of a
 // column are added in y order, and the block's sum goes to part[by, c]. The
 // last block of a column strip to finish (counted in done[bx], which wraps
 // back to 0 for the next launch) adds part[0..strips) in order.
-KERNEL bias_grad(int rows, int cols, int chunk, const float* dy, float* part, unsigned* done, float* db) {
+// column_sums does this for the sum acc that thread (x, y) has made.
+DEVICE void column_sums(int cols, float acc, float* part, unsigned* done, float* db) {
 	__shared__ float sums[8][32];
 	__shared__ int last;
 	int x = threadIdx.x, y = threadIdx.y, c = blockIdx.x * 32 + x;
-	int r0 = blockIdx.y * chunk, r1 = min(rows, r0 + chunk);
-	float acc = 0.0f;
-	if (c < cols)
-		for (int r = r0 + y; r < r1; r += 8) acc += dy[(long long)r * cols + c];
 	sums[y][x] = acc;
 	__syncthreads();
 	if (y == 0 && c < cols) {
@@ -76,6 +86,34 @@ KERNEL bias_grad(int rows, int cols, int chunk, const float* dy, float* part, un
 	float s = 0.0f;
 	for (int b = 0; b < (int)gridDim.y; b++) s += parts[(long long)b * cols + c];
 	db[c] = s;
+}
+
+// Bias gradient: db[c] = Σ_r dy[r,c] (grid and blocks as column_sums).
+KERNEL bias_grad(int rows, int cols, int chunk, const float* dy, float* part, unsigned* done, float* db) {
+	int c = blockIdx.x * 32 + threadIdx.x;
+	int r1 = min(rows, (int)blockIdx.y * chunk + chunk);
+	float acc = 0.0f;
+	if (c < cols)
+		for (int r = blockIdx.y * chunk + threadIdx.y; r < r1; r += 8) acc += dy[(long long)r * cols + c];
+	column_sums(cols, acc, part, done, db);
+}
+
+// Activation backward and bias gradient in one pass: dz = f'(z)·dy given z,
+// y = f(z) and dy; db[c] = Σ_r dz[r,c] (grid and blocks as column_sums).
+KERNEL activation_backward_bias_grad(int f, float alpha, int rows, int cols, int chunk, const float* z,
+                                     const float* y, const float* dy, float* dz, float* part, unsigned* done,
+                                     float* db) {
+	int c = blockIdx.x * 32 + threadIdx.x;
+	int r1 = min(rows, (int)blockIdx.y * chunk + chunk);
+	float acc = 0.0f;
+	if (c < cols)
+		for (int r = blockIdx.y * chunk + threadIdx.y; r < r1; r += 8) {
+			long long i = (long long)r * cols + c;
+			float g = activate_grad(f, alpha, z[i], y[i], dy[i]);
+			dz[i] = g;
+			acc += g;
+		}
+	column_sums(cols, acc, part, done, db);
 }
 
 // engine.Mix64: SplitMix64's finaliser.

@@ -29,20 +29,24 @@ KERNEL softmax_backward(int rows, int cols, const float* y, const float* dy, flo
 	}
 }
 
-// probs = softmax(z); loss[r] = Σ_j t·(lse - z); dz = scale·(Σt·probs - t).
+// Row r of softmax_cross_entropy: probs = softmax(z); returns the loss
+// Σ_j t·(lse - z); dz = scale·(Σt·probs - t).
+DEVICE float cross_entropy_row(int cols, float scale, const float* z, const float* t, float* probs, float* dz) {
+	double lse = softmax_row(cols, z, probs);
+	double l = 0.0, sum_t = 0.0;
+	for (int j = 0; j < cols; j++) {
+		l += (double)t[j] * (lse - (double)z[j]);
+		sum_t += (double)t[j];
+	}
+	for (int j = 0; j < cols; j++) dz[j] = scale * (float)(sum_t * (double)probs[j] - (double)t[j]);
+	return (float)l;
+}
+
 KERNEL softmax_cross_entropy(int rows, int cols, float scale, const float* z, const float* t,
                              float* probs, float* dz, float* loss) {
 	for (int r = first_index(); r < rows; r += grid_stride()) {
 		long long o = (long long)r * cols;
-		double lse = softmax_row(cols, z + o, probs + o);
-		double l = 0.0, sum_t = 0.0;
-		for (int j = 0; j < cols; j++) {
-			l += (double)t[o + j] * (lse - (double)z[o + j]);
-			sum_t += (double)t[o + j];
-		}
-		loss[r] = (float)l;
-		for (int j = 0; j < cols; j++)
-			dz[o + j] = scale * (float)(sum_t * (double)probs[o + j] - (double)t[o + j]);
+		loss[r] = cross_entropy_row(cols, scale, z + o, t + o, probs + o, dz + o);
 	}
 }
 
@@ -77,6 +81,25 @@ KERNEL accuracy(int rows, int cols, const float* p, const float* t, float* corre
 		long long o = (long long)r * cols;
 		correct[r] = argmax_row(cols, p + o) == argmax_row(cols, t + o) ? 1.0f : 0.0f;
 	}
+}
+
+// softmax_cross_entropy, accuracy of probs and sum_into of both, by one
+// block: its threads take rows r, r + blockDim.x, …; after the barrier,
+// thread 0 adds loss and correct in row order into metrics[0] and [1].
+KERNEL softmax_cross_entropy_metrics(int rows, int cols, float scale, const float* z, const float* t,
+                                     float* probs, float* dz, float* loss, float* correct, float* metrics) {
+	for (int r = threadIdx.x; r < rows; r += blockDim.x) {
+		long long o = (long long)r * cols;
+		loss[r] = cross_entropy_row(cols, scale, z + o, t + o, probs + o, dz + o);
+		correct[r] = argmax_row(cols, probs + o) == argmax_row(cols, t + o) ? 1.0f : 0.0f;
+	}
+	__syncthreads();
+	if (threadIdx.x != 0) return;
+	float l = 0.0f, c = 0.0f;
+	for (int r = 0; r < rows; r++) l += loss[r];
+	for (int r = 0; r < rows; r++) c += correct[r];
+	metrics[0] += l;
+	metrics[1] += c;
 }
 
 // acc[0] += Σ x over n values, by one thread in index order (n is a batch).

@@ -368,5 +368,48 @@ func cases() []kase {
 				b.AdamStep(n, 0.001, 0.9, 0.999, 1e-7, x[0], x[1], x[2], x[3])
 			}})
 	}
+	// Fused kernels, against their definitions: bias with activation each
+	// way over the report's shapes, odd ones, and more than one block of
+	// rows and of columns; the loss with its metrics, more rows than a block
+	// of threads, metrics accumulated onto earlier values.
+	for _, s := range [][2]int{{1, 1}, {50176, 32}, {64, 128}, {7, 10}, {700, 33}} {
+		rows, cols := s[0], s[1]
+		for _, f := range []engine.Activation{engine.ReLU, engine.LeakyReLU, engine.Sigmoid, engine.Tanh} {
+			f, alpha := f, float32(0.2)
+			shape := fmt.Sprintf("%dx%d", rows, cols)
+			z := randVec(r, rows*cols, -4, 4)
+			copy(z, special)
+			bias := randVec(r, cols, -1, 1)
+			zb, y := make([]float32, rows*cols), make([]float32, rows*cols)
+			copy(zb, z)
+			RefBackend{}.BiasActivationForward(f, alpha, rows, cols, &refBuf{zb}, &refBuf{bias}, &refBuf{y})
+			ks = append(ks,
+				kase{op: "BiasActivationForward/" + f.String(), shape: shape, atol: elemAtol, rtol: elemRtol,
+					init: [][]float32{z, bias, make([]float32, rows*cols)}, poison: []int{2}, check: []int{0, 2},
+					run: func(b engine.Backend, v []engine.Buffer) {
+						b.BiasActivationForward(f, alpha, rows, cols, v[0], v[1], v[2])
+					}},
+				kase{op: "ActivationBackwardBiasGrad/" + f.String(), shape: shape, atol: sumAtol * math.Sqrt(float64(rows)), rtol: sumRtol,
+					init:   [][]float32{zb, y, randVec(r, rows*cols, -1, 1), make([]float32, rows*cols), make([]float32, cols)},
+					poison: []int{3, 4}, check: []int{3, 4},
+					run: func(b engine.Backend, v []engine.Buffer) {
+						b.ActivationBackwardBiasGrad(f, alpha, rows, cols, v[0], v[1], v[2], v[3], v[4])
+					}},
+			)
+		}
+	}
+	for _, s := range [][2]int{{1, 10}, {64, 10}, {5, 3}, {300, 10}} {
+		rows, cols := s[0], s[1]
+		z := randVec(r, rows*cols, -5, 5)
+		z[0] = 80
+		ks = append(ks, kase{op: "SoftmaxCrossEntropyMetrics", shape: fmt.Sprintf("%dx%d", rows, cols),
+			atol: 1e-5 * math.Sqrt(float64(rows)), rtol: 1e-5,
+			init: [][]float32{z, oneHot(r, rows, cols), make([]float32, rows*cols), make([]float32, rows*cols),
+				make([]float32, rows), make([]float32, rows), {2.5, 7}},
+			poison: []int{2, 3, 4, 5}, check: []int{2, 3, 4, 5, 6},
+			run: func(b engine.Backend, v []engine.Buffer) {
+				b.SoftmaxCrossEntropyMetrics(rows, cols, 1/float32(rows), v[0], v[1], v[2], v[3], v[4], v[5], v[6])
+			}})
+	}
 	return ks
 }

@@ -313,3 +313,22 @@ func (RefBackend) WeightDecay(n int, rate float32, w engine.Buffer) {
 }
 
 var _ engine.Backend = RefBackend{}
+
+// The fused kernels are their definitions: the reference kernels in turn.
+
+func (r RefBackend) BiasActivationForward(f engine.Activation, alpha float32, rows, cols int, z, bias, y engine.Buffer) {
+	r.BiasAdd(rows, cols, z, bias)
+	r.ActivationForward(f, alpha, rows*cols, z, y)
+}
+
+func (r RefBackend) ActivationBackwardBiasGrad(f engine.Activation, alpha float32, rows, cols int, z, y, dy, dz, db engine.Buffer) {
+	r.ActivationBackward(f, alpha, rows*cols, z, y, dy, dz)
+	r.BiasGrad(rows, cols, dz, db)
+}
+
+func (r RefBackend) SoftmaxCrossEntropyMetrics(rows, cols int, scale float32, z, t, probs, dz, loss, correct, metrics engine.Buffer) {
+	r.SoftmaxCrossEntropy(rows, cols, scale, z, t, probs, dz, loss)
+	r.Accuracy(rows, cols, probs, t, correct)
+	r.SumInto(rows, loss, metrics.Slice(0, 1))
+	r.SumInto(rows, correct, metrics.Slice(1, 1))
+}
