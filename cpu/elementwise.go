@@ -16,6 +16,7 @@ type elemKind int
 
 const (
 	kBiasAdd elemKind = iota
+	kBiasAct
 	kActForward
 	kActBackward
 	kSoftmaxForward
@@ -68,6 +69,13 @@ func (t *elemTask) do(_, i int) {
 		for r := lo; r < hi; r += run {
 			n := min(run, hi-r) * t.cols
 			addTo(t.y[r*t.cols:r*t.cols+n], t.z[:n])
+		}
+	case kBiasAct: // z += bias (repeated in w), y = f(z), a run of rows at a time
+		run := len(t.w) / t.cols
+		for r := lo; r < hi; r += run {
+			a, b := r*t.cols, r*t.cols+min(run, hi-r)*t.cols
+			addTo(t.x[a:b], t.w[:b-a])
+			activationForward(t.f, t.s0, t.x[a:b], t.y[a:b])
 		}
 	case kActForward:
 		activationForward(t.f, t.s0, t.x[lo:hi], t.y[lo:hi])
@@ -142,17 +150,49 @@ const biasRun = 2048
 func runRows(cols int) int { return max(1, biasRun/max(cols, 1)) }
 
 func (be *Backend) BiasAdd(rows, cols int, y, bias engine.Buffer) {
-	// Adding the bias repeated over a run of rows takes one vector add per
-	// run, not one per (short) row.
+	t := &be.elem
+	*t = elemTask{kind: kBiasAdd, n: rows, grain: rowGrain(cols), cols: cols, z: be.repeatBias(rows, cols, bias), y: data(y)}
+	be.elementwise(t)
+}
+
+// repeatBias returns the bias repeated over a run of rows, so that adding it
+// takes one vector add per run, not one per (short) row.
+func (be *Backend) repeatBias(rows, cols int, bias engine.Buffer) []float32 {
 	run := min(rows, runRows(cols))
 	be.biasRep = grow(be.biasRep, run*cols)
 	b := data(bias)[:cols]
 	for r := 0; r < run; r++ {
 		copy(be.biasRep[r*cols:], b)
 	}
+	return be.biasRep[:run*cols]
+}
+
+// biasActivationForward is BiasAdd(z) then ActivationForward(z → y) in one
+// pass: each run of rows gets its bias and its activation while it is in L1.
+// The results are the two calls', bit for bit.
+func (be *Backend) biasActivationForward(f engine.Activation, alpha float32, rows, cols int, z, bias, y engine.Buffer) {
+	checkElementwise("BiasActivationForward", f)
 	t := &be.elem
-	*t = elemTask{kind: kBiasAdd, n: rows, grain: rowGrain(cols), cols: cols, z: be.biasRep[:run*cols], y: data(y)}
+	*t = elemTask{kind: kBiasAct, n: rows, grain: rowGrain(cols), cols: cols, f: f, s0: alpha,
+		w: be.repeatBias(rows, cols, bias), x: data(z)[:rows*cols], y: data(y)[:rows*cols]}
 	be.elementwise(t)
+}
+
+// activationBackwardBiasGrad is ActivationBackward(z, y, dy → dz) then
+// BiasGrad(dz → db) in one pass: each run of rows of dz is summed while it
+// is in L1. The results are the two calls', bit for bit.
+func (be *Backend) activationBackwardBiasGrad(f engine.Activation, alpha float32, rows, cols int, z, y, dy, dz, db engine.Buffer) {
+	checkElementwise("ActivationBackwardBiasGrad", f)
+	be.biasGradOf(rows, cols, data(dz), data(db)[:cols], &biasGradTask{act: true, f: f, alpha: alpha,
+		z: data(z), y: data(y), g: data(dy)})
+}
+
+func checkElementwise(kernel string, f engine.Activation) {
+	switch f {
+	case engine.Linear, engine.ReLU, engine.LeakyReLU, engine.Sigmoid, engine.Tanh:
+	default:
+		panic(fmt.Sprintf("cpu: %s(%v): not an element-wise activation", kernel, f))
+	}
 }
 
 // biasBlock is the number of rows summed into one partial sum by BiasGrad.
@@ -163,32 +203,45 @@ const biasBlock = 512
 // BiasGrad sums blocks of biasBlock rows in parallel, then adds the block
 // sums in block order.
 func (be *Backend) BiasGrad(rows, cols int, dy, db engine.Buffer) {
-	dbd := data(db)[:cols]
+	be.biasGradOf(rows, cols, data(dy), data(db)[:cols], nil)
+}
+
+// biasGradOf sets db to the column sums of dy (rows×cols). With act set,
+// each run of rows of dy is first computed as act's activation gradient.
+func (be *Backend) biasGradOf(rows, cols int, dy, db []float32, act *biasGradTask) {
 	blocks := (rows + biasBlock - 1) / biasBlock
 	be.biasPartial = grow(be.biasPartial, blocks*cols)
 	pool := be.pool()
 	be.reserve(0, runRows(cols)*cols)
 	t := &be.biasGrad
-	*t = biasGradTask{rows: rows, cols: cols, dy: data(dy), part: be.biasPartial, mem: be.mem}
+	if act != nil {
+		*t = *act
+	}
+	t.rows, t.cols, t.dy, t.part, t.mem = rows, cols, dy, be.biasPartial, be.mem
 	if blocks == 1 {
 		t.do(0, 0)
 	} else {
 		pool.run(t, blocks)
 	}
 	*t = biasGradTask{}
-	copy(dbd, be.biasPartial[:cols])
+	copy(db, be.biasPartial[:cols])
 	for bl := 1; bl < blocks; bl++ {
-		addTo(dbd, be.biasPartial[bl*cols:(bl+1)*cols])
+		addTo(db, be.biasPartial[bl*cols:(bl+1)*cols])
 	}
 }
 
 // biasGradTask: item bl sums rows [bl·biasBlock, (bl+1)·biasBlock) of dy
 // into part[bl·cols:]. Runs of rows are added as vectors into a run-wide
-// accumulator whose rows are then added in order.
+// accumulator whose rows are then added in order. With act, a run of dy is
+// first written as f'(z)·g.
 type biasGradTask struct {
 	rows, cols int
 	dy, part   []float32
 	mem        []workerMem
+	act        bool
+	f          engine.Activation
+	alpha      float32
+	z, y, g    []float32
 }
 
 func (t *biasGradTask) do(w, bl int) {
@@ -196,8 +249,11 @@ func (t *biasGradTask) do(w, bl int) {
 	wide := t.mem[w].cols[:run*t.cols]
 	clear(wide)
 	for r, end := bl*biasBlock, min(t.rows, (bl+1)*biasBlock); r < end; r += run {
-		n := min(run, end-r) * t.cols
-		addTo(wide[:n], t.dy[r*t.cols:r*t.cols+n])
+		a, b := r*t.cols, r*t.cols+min(run, end-r)*t.cols
+		if t.act {
+			activationBackward(t.f, t.alpha, t.z, t.y, t.g, t.dy, a, b)
+		}
+		addTo(wide[:b-a], t.dy[a:b])
 	}
 	acc := t.part[bl*t.cols : (bl+1)*t.cols]
 	copy(acc, wide[:t.cols])
@@ -209,11 +265,7 @@ func (t *biasGradTask) do(w, bl int) {
 func sigmoid(x float32) float32 { return float32(1 / (1 + math.Exp(-float64(x)))) }
 
 func (be *Backend) ActivationForward(f engine.Activation, alpha float32, n int, x, y engine.Buffer) {
-	switch f {
-	case engine.Linear, engine.ReLU, engine.LeakyReLU, engine.Sigmoid, engine.Tanh:
-	default:
-		panic(fmt.Sprintf("cpu: ActivationForward(%v) is not element-wise", f))
-	}
+	checkElementwise("ActivationForward", f)
 	t := &be.elem
 	*t = elemTask{kind: kActForward, n: n, grain: grainElems, f: f, s0: alpha, x: data(x)[:n], y: data(y)[:n]}
 	be.elementwise(t)
@@ -247,11 +299,7 @@ func activationForward(f engine.Activation, alpha float32, xs, ys []float32) {
 }
 
 func (be *Backend) ActivationBackward(f engine.Activation, alpha float32, n int, x, y, dy, dx engine.Buffer) {
-	switch f {
-	case engine.Linear, engine.ReLU, engine.LeakyReLU, engine.Sigmoid, engine.Tanh:
-	default:
-		panic(fmt.Sprintf("cpu: ActivationBackward(%v) is not element-wise", f))
-	}
+	checkElementwise("ActivationBackward", f)
 	t := &be.elem
 	*t = elemTask{kind: kActBackward, n: n, grain: grainElems, f: f, s0: alpha, x: data(x), y: data(y), z: data(dy)[:n], w: data(dx)[:n]}
 	be.elementwise(t)
