@@ -21,3 +21,10 @@ func (be *Backend) SoftmaxCrossEntropyMetrics(rows, cols int, scale float32, z, 
 	be.SumInto(rows, loss, metrics.Slice(0, 1))
 	be.SumInto(rows, correct, metrics.Slice(1, 1))
 }
+
+func (be *Backend) MaxPoolActivationBackwardBiasGrad(p engine.PoolParams, f engine.Activation, alpha float32, z, x, y, dy, dz, db engine.Buffer) {
+	// The pool's input gradient goes into dz, which the activation's
+	// gradient then overwrites element by element.
+	be.MaxPoolBackward(p, x, y, dy, dz)
+	be.ActivationBackwardBiasGrad(f, alpha, p.N*p.H*p.W, p.C, z, x, dz, dz, db)
+}

@@ -113,6 +113,12 @@ type Backend interface {
 	// MaxPoolBackward routes dy to the first maximal element (row-major
 	// window order) of each window: dx = Σ over windows.
 	MaxPoolBackward(p PoolParams, x, y, dy, dx Buffer)
+	// MaxPoolActivationBackwardBiasGrad is MaxPoolBackward followed by
+	// ActivationBackwardBiasGrad of the layer whose output the pool reads:
+	// the pool's input is x = f(z), a p.N·p.H·p.W × p.C matrix; with g =
+	// MaxPoolBackward(p, x, y, dy), dz = f'(z)·g and db[c] = Σ_r dz[r,c]. g
+	// itself is not kept.
+	MaxPoolActivationBackwardBiasGrad(p PoolParams, f Activation, alpha float32, z, x, y, dy, dz, db Buffer)
 
 	// ActivationForward: y = f(x) element-wise over n values. alpha is the
 	// LeakyReLU negative slope.

@@ -232,13 +232,24 @@ func (m *Model) lossAndMetrics(n int) int {
 // backward propagates from grads[from] down to the first op with
 // parameters; gradients below it (the input's, a leading Flatten's) are
 // never needed and never computed.
+// A max pool over a Conv2D's activation hands its input gradient straight
+// to that activation (poolBackwardFused): grads[i] of the pool is not written.
 func (m *Model) backward(n, from int) {
-	for i := from - 1; i >= m.firstP; i-- {
-		var dx Buffer
+	dx := func(i int) Buffer {
 		if i > m.firstP {
-			dx = m.grads[i]
+			return m.grads[i]
 		}
-		m.ops[i].backward(m.be, n, m.acts[i], m.acts[i+1], m.grads[i+1], dx)
+		return nil
+	}
+	for i := from - 1; i >= m.firstP; i-- {
+		if pool, ok := m.ops[i].(*poolOp); ok && i > m.firstP {
+			if below, ok := m.ops[i-1].(biasedOp); ok &&
+				poolBackwardFused(m.be, n, pool, below, m.acts[i-1], m.acts[i], m.acts[i+1], m.grads[i+1], dx(i-1)) {
+				i--
+				continue
+			}
+		}
+		m.ops[i].backward(m.be, n, m.acts[i], m.acts[i+1], m.grads[i+1], dx(i))
 	}
 }
 

@@ -70,6 +70,33 @@ func (a *biasAct) backward(b Backend, rows, cols int, y, dy, db Buffer) Buffer {
 	return a.dz
 }
 
+// biasedOp is an op that ends in a bias and activation (Conv2D, Dense): its
+// backward pass is the activation's and bias's (biasAct.backward) followed
+// by linearBackward, which a max-pool op above it may take over
+// (Model.backward).
+type biasedOp interface {
+	op
+	bias() (*biasAct, *Param)
+	// linearBackward writes the weight gradient and, when dx is not nil,
+	// the input gradient from dz = ∂loss/∂z.
+	linearBackward(b Backend, n int, x, dz, dx Buffer)
+}
+
+// poolBackwardFused runs the backward passes of a max pool (output py,
+// output gradient dy) and of the biased op below it (below, with input x and
+// output y, the pool's input) when below has an element-wise activation: the
+// pool's input gradient goes straight into the activation's gradient and the
+// bias gradient in one kernel. It reports false, doing nothing, otherwise.
+func poolBackwardFused(b Backend, n int, pool *poolOp, below biasedOp, x, y, py, dy, dx Buffer) bool {
+	act, bias := below.bias()
+	if act.f == Linear {
+		return false
+	}
+	b.MaxPoolActivationBackwardBiasGrad(pool.p.WithBatch(n), act.f, act.alpha, act.z, y, py, dy, act.dz, bias.G)
+	below.linearBackward(b, n, x, act.dz, dx)
+	return true
+}
+
 type convOp struct {
 	l   *Conv2D
 	act biasAct
@@ -84,7 +111,11 @@ func (o *convOp) forward(b Backend, n int, x, y Buffer, _ *runCtx) {
 }
 func (o *convOp) backward(b Backend, n int, x, y, dy, dx Buffer) {
 	p := o.l.conv.WithBatch(n)
-	dz := o.act.backward(b, n*p.OH*p.OW, p.K, y, dy, o.l.bias.G)
+	o.linearBackward(b, n, x, o.act.backward(b, n*p.OH*p.OW, p.K, y, dy, o.l.bias.G), dx)
+}
+func (o *convOp) bias() (*biasAct, *Param) { return &o.act, o.l.bias }
+func (o *convOp) linearBackward(b Backend, n int, x, dz, dx Buffer) {
+	p := o.l.conv.WithBatch(n)
 	b.Conv2DBackwardFilter(p, x, dz, o.l.kernel.G)
 	if dx != nil {
 		b.Conv2DBackwardData(p, dz, o.l.kernel.W, dx)
@@ -106,8 +137,11 @@ func (o *denseOp) forward(b Backend, n int, x, y Buffer, _ *runCtx) {
 	o.act.forward(b, n, out, o.l.bias.W, y)
 }
 func (o *denseOp) backward(b Backend, n int, x, y, dy, dx Buffer) {
+	o.linearBackward(b, n, x, o.act.backward(b, n, o.l.out, y, dy, o.l.bias.G), dx)
+}
+func (o *denseOp) bias() (*biasAct, *Param) { return &o.act, o.l.bias }
+func (o *denseOp) linearBackward(b Backend, n int, x, dz, dx Buffer) {
 	in, out := o.l.in, o.l.out
-	dz := o.act.backward(b, n, out, y, dy, o.l.bias.G)
 	b.Gemm(true, false, in, out, n, 1, x, in, dz, out, 0, o.l.kernel.G, out)
 	if dx != nil {
 		b.Gemm(false, true, n, in, out, 1, dz, out, o.l.kernel.W, out, 0, dx, in)

@@ -54,7 +54,7 @@ func TestStepCounts(t *testing.T) {
 		preset string
 		want   engine.Counts
 	}{
-		{"cnn", engine.Counts{Kernels: 27, LibraryCalls: 11, Copies: 2}},
+		{"cnn", engine.Counts{Kernels: 25, LibraryCalls: 11, Copies: 2}},
 		{"mlp", engine.Counts{Kernels: 13, LibraryCalls: 5, Copies: 1}},
 	} {
 		got := stepCounts(t, b, c.preset)

@@ -14,8 +14,9 @@ import (
 
 const blockSize = 256
 
-// maxKernelArgs bounds a kernel's parameter list (adam_step has 9).
-const maxKernelArgs = 16
+// maxKernelArgs bounds a kernel's parameter list
+// (maxpool_activation_backward_bias_grad has 22).
+const maxKernelArgs = 24
 
 // launchArgs are the argument slots cu's Launch reads, reused by every
 // launch so that a training step allocates none.
@@ -137,6 +138,14 @@ func (b *Backend) MaxPoolForward(p engine.PoolParams, x, y engine.Buffer) {
 func (b *Backend) MaxPoolBackward(p engine.PoolParams, x, y, dy, dx engine.Buffer) {
 	b.launch("maxpool_backward", p.N*p.H*p.W*p.C, p.N, p.H, p.W, p.C, p.PH, p.PW, p.SH, p.SW,
 		p.PadTop, p.PadLeft, p.OH, p.OW, x, dy, dx)
+}
+
+func (b *Backend) MaxPoolActivationBackwardBiasGrad(p engine.PoolParams, f engine.Activation, alpha float32, z, x, y, dy, dz, db engine.Buffer) {
+	elementwise(f, "MaxPoolActivationBackwardBiasGrad")
+	if s, ok := b.columnSums(p.N*p.H*p.W, p.C, db); ok {
+		b.launchGrid("maxpool_activation_backward_bias_grad", s.gx, s.gy, 32, 8, p.N, p.H, p.W, p.C, p.PH, p.PW, p.SH, p.SW,
+			p.PadTop, p.PadLeft, p.OH, p.OW, int(f), alpha, s.chunk, z, x, dy, dz, s.part, s.done, db)
+	}
 }
 
 func elementwise(f engine.Activation, op string) {

@@ -1,35 +1,7 @@
 // Element-wise kernels: activations, bias, dropout, products, padding.
 #include "common.cuh"
-
-// Activation codes are engine.Activation's values.
-#define ACT_LINEAR 0
-#define ACT_RELU 1
-#define ACT_LEAKY_RELU 2
-#define ACT_SIGMOID 3
-#define ACT_TANH 4
-
-// f(v).
-DEVICE float activate(int f, float alpha, float v) {
-	switch (f) {
-	case ACT_RELU: return v > 0.0f ? v : 0.0f;
-	case ACT_LEAKY_RELU: return v < 0.0f ? alpha * v : v;
-	case ACT_SIGMOID: return 1.0f / (1.0f + expf(-v));
-	case ACT_TANH: return tanhf(v);
-	default: return v;
-	}
-}
-
-// f'(x)·g given x, y = f(x) and g; ReLU's gradient is 0 at x == 0, as
-// TensorFlow's.
-DEVICE float activate_grad(int f, float alpha, float x, float y, float g) {
-	switch (f) {
-	case ACT_RELU: return x > 0.0f ? g : 0.0f;
-	case ACT_LEAKY_RELU: return x > 0.0f ? g : alpha * g;
-	case ACT_SIGMOID: return g * y * (1.0f - y);
-	case ACT_TANH: return g * (1.0f - y * y);
-	default: return g;
-	}
-}
+#include "activation.cuh"
+#include "column_sums.cuh"
 
 // y = f(x) over n values.
 KERNEL activation_forward(int f, float alpha, int n, const float* x, float* y) {
@@ -56,36 +28,6 @@ KERNEL bias_activation_forward(int f, float alpha, int rows, int cols, float* z,
 KERNEL bias_add(int rows, int cols, float* y, const float* bias) {
 	int n = rows * cols;
 	for (int i = first_index(); i < n; i += grid_stride()) y[i] += bias[i % cols];
-}
-
-// Column sums in one launch, the same on every run: db[c] = Σ_r v(r, c) over
-// a rows×cols matrix. Grid (⌈cols/32⌉, strips), blocks of 32×8 threads.
-// Block (bx, by) sums rows [by·chunk, (by+1)·chunk) of columns 32·bx + x:
-// thread (x, y) adds rows y, y+8, … of the chunk in order, the 8 sums of a
-// column are added in y order, and the block's sum goes to part[by, c]. The
-// last block of a column strip to finish (counted in done[bx], which wraps
-// back to 0 for the next launch) adds part[0..strips) in order.
-// column_sums does this for the sum acc that thread (x, y) has made.
-DEVICE void column_sums(int cols, float acc, float* part, unsigned* done, float* db) {
-	__shared__ float sums[8][32];
-	__shared__ int last;
-	int x = threadIdx.x, y = threadIdx.y, c = blockIdx.x * 32 + x;
-	sums[y][x] = acc;
-	__syncthreads();
-	if (y == 0 && c < cols) {
-		float s = 0.0f;
-		for (int i = 0; i < 8; i++) s += sums[i][x];
-		part[(long long)blockIdx.y * cols + c] = s;
-		__threadfence();
-	}
-	__syncthreads();
-	if (x == 0 && y == 0) last = atomicInc(&done[blockIdx.x], gridDim.y - 1) == gridDim.y - 1;
-	__syncthreads();
-	if (!last || y != 0 || c >= cols) return;
-	const volatile float* parts = part;
-	float s = 0.0f;
-	for (int b = 0; b < (int)gridDim.y; b++) s += parts[(long long)b * cols + c];
-	db[c] = s;
 }
 
 // Bias gradient: db[c] = Σ_r dy[r,c] (grid and blocks as column_sums).

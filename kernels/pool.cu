@@ -2,6 +2,8 @@
 // which cuDNN's pooling descriptor cannot express; ties go to the first
 // maximum in row-major window order, as on the CPU.
 #include "common.cuh"
+#include "activation.cuh"
+#include "column_sums.cuh"
 
 struct pool_params { int n, h, w, c, ph, pw, sh, sw, pad_top, pad_left, oh, ow; };
 
@@ -38,30 +40,55 @@ KERNEL maxpool_forward(int n, int h, int w, int c, int ph, int pw, int sh, int s
 	}
 }
 
-// Gather form of the backward pass: each input element sums dy over the
-// windows whose first maximum it is, so no two threads write one dx.
+// The gradient of input element i: dy summed over the windows whose first
+// maximum it is (the gather form, so no two threads write one element).
+DEVICE float pool_input_grad(const pool_params& p, const float* x, const float* dy, long long i) {
+	int ch = i % p.c;
+	long long rest = i / p.c;
+	int ix = rest % p.w; rest /= p.w;
+	int iy = rest % p.h;
+	int b = rest / p.h;
+	// Windows oy with oy*sh - pad_top <= iy < oy*sh - pad_top + ph.
+	int y0 = iy + p.pad_top - p.ph + 1;
+	int oy0 = y0 <= 0 ? 0 : (y0 + p.sh - 1) / p.sh;
+	int oy1 = min(p.oh - 1, (iy + p.pad_top) / p.sh);
+	int x0 = ix + p.pad_left - p.pw + 1;
+	int ox0 = x0 <= 0 ? 0 : (x0 + p.sw - 1) / p.sw;
+	int ox1 = min(p.ow - 1, (ix + p.pad_left) / p.sw);
+	float g = 0.0f;
+	for (int oy = oy0; oy <= oy1; oy++)
+		for (int ox = ox0; ox <= ox1; ox++)
+			if (pool_argmax(p, x, b, oy, ox, ch) == i)
+				g += dy[(((long long)b * p.oh + oy) * p.ow + ox) * p.c + ch];
+	return g;
+}
+
 KERNEL maxpool_backward(int n, int h, int w, int c, int ph, int pw, int sh, int sw,
                         int pad_top, int pad_left, int oh, int ow, const float* x,
                         const float* dy, float* dx) {
 	pool_params p = {n, h, w, c, ph, pw, sh, sw, pad_top, pad_left, oh, ow};
 	int total = n * h * w * c;
-	for (int i = first_index(); i < total; i += grid_stride()) {
-		int ch = i % c, rest = i / c;
-		int ix = rest % w; rest /= w;
-		int iy = rest % h;
-		int b = rest / h;
-		// Windows oy with oy*sh - pad_top <= iy < oy*sh - pad_top + ph.
-		int y0 = iy + pad_top - ph + 1;
-		int oy0 = y0 <= 0 ? 0 : (y0 + sh - 1) / sh;
-		int oy1 = min(oh - 1, (iy + pad_top) / sh);
-		int x0 = ix + pad_left - pw + 1;
-		int ox0 = x0 <= 0 ? 0 : (x0 + sw - 1) / sw;
-		int ox1 = min(ow - 1, (ix + pad_left) / sw);
-		float g = 0.0f;
-		for (int oy = oy0; oy <= oy1; oy++)
-			for (int ox = ox0; ox <= ox1; ox++)
-				if (pool_argmax(p, x, b, oy, ox, ch) == i)
-					g += dy[(((long long)b * oh + oy) * ow + ox) * c + ch];
-		dx[i] = g;
-	}
+	for (int i = first_index(); i < total; i += grid_stride()) dx[i] = pool_input_grad(p, x, dy, i);
+}
+
+// maxpool_backward, then the activation gradient and bias gradient of the
+// layer below the pool, in one pass: the pool's input x = f(z) is
+// n·h·w rows of c; g = maxpool_backward's dx (not stored); dz = f'(z)·g;
+// db[ch] = Σ_r dz[r,ch] (grid and blocks as column_sums).
+KERNEL maxpool_activation_backward_bias_grad(int n, int h, int w, int c, int ph, int pw, int sh, int sw,
+                                             int pad_top, int pad_left, int oh, int ow, int f, float alpha,
+                                             int chunk, const float* z, const float* x, const float* dy,
+                                             float* dz, float* part, unsigned* done, float* db) {
+	pool_params p = {n, h, w, c, ph, pw, sh, sw, pad_top, pad_left, oh, ow};
+	int ch = blockIdx.x * 32 + threadIdx.x;
+	int r1 = min(n * h * w, (int)blockIdx.y * chunk + chunk);
+	float acc = 0.0f;
+	if (ch < c)
+		for (int r = blockIdx.y * chunk + threadIdx.y; r < r1; r += 8) {
+			long long i = (long long)r * c + ch;
+			float g = activate_grad(f, alpha, z[i], x[i], pool_input_grad(p, x, dy, i));
+			dz[i] = g;
+			acc += g;
+		}
+	column_sums(c, acc, part, done, db);
 }

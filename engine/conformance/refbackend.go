@@ -332,3 +332,8 @@ func (r RefBackend) SoftmaxCrossEntropyMetrics(rows, cols int, scale float32, z,
 	r.SumInto(rows, loss, metrics.Slice(0, 1))
 	r.SumInto(rows, correct, metrics.Slice(1, 1))
 }
+
+func (r RefBackend) MaxPoolActivationBackwardBiasGrad(p engine.PoolParams, f engine.Activation, alpha float32, z, x, y, dy, dz, db engine.Buffer) {
+	r.MaxPoolBackward(p, x, y, dy, dz)
+	r.ActivationBackwardBiasGrad(f, alpha, p.N*p.H*p.W, p.C, z, x, dz, dz, db)
+}

@@ -1,0 +1,34 @@
+// The deterministic one-launch column sum that bias gradients use
+// (elementwise.cu, pool.cu).
+#pragma once
+#include "common.cuh"
+
+// Column sums in one launch, the same on every run: db[c] = Σ_r v(r, c) over
+// a rows×cols matrix. Grid (⌈cols/32⌉, strips), blocks of 32×8 threads.
+// Block (bx, by) sums rows [by·chunk, (by+1)·chunk) of columns 32·bx + x:
+// thread (x, y) adds rows y, y+8, … of the chunk in order, the 8 sums of a
+// column are added in y order, and the block's sum goes to part[by, c]. The
+// last block of a column strip to finish (counted in done[bx], which wraps
+// back to 0 for the next launch) adds part[0..strips) in order.
+// column_sums does this for the sum acc that thread (x, y) has made.
+DEVICE void column_sums(int cols, float acc, float* part, unsigned* done, float* db) {
+	__shared__ float sums[8][32];
+	__shared__ int last;
+	int x = threadIdx.x, y = threadIdx.y, c = blockIdx.x * 32 + x;
+	sums[y][x] = acc;
+	__syncthreads();
+	if (y == 0 && c < cols) {
+		float s = 0.0f;
+		for (int i = 0; i < 8; i++) s += sums[i][x];
+		part[(long long)blockIdx.y * cols + c] = s;
+		__threadfence();
+	}
+	__syncthreads();
+	if (x == 0 && y == 0) last = atomicInc(&done[blockIdx.x], gridDim.y - 1) == gridDim.y - 1;
+	__syncthreads();
+	if (!last || y != 0 || c >= cols) return;
+	const volatile float* parts = part;
+	float s = 0.0f;
+	for (int b = 0; b < (int)gridDim.y; b++) s += parts[(long long)b * cols + c];
+	db[c] = s;
+}
