@@ -7,8 +7,13 @@ LR      ?= 0.01
 MODEL   ?= cnn
 DEVICE  ?= cpu
 OUT     ?= runs/$(MODEL)
+PREFIX  ?= /usr/local
+# What `mnistgpu version` says (cmd/mnistgpu/version.go).
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
+COMMIT  ?= $(shell git rev-parse HEAD 2>/dev/null)$(shell git diff --quiet HEAD -- 2>/dev/null || echo +modified)
+LDFLAGS  = -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 
-.PHONY: all deps build data train test test-cpu test-long fuzz bench vet fmt clean \
+.PHONY: all deps build build-cpu install data train test test-cpu test-long fuzz bench vet fmt clean \
 	cuda-toolchain ptx check-ptx build-cuda test-cuda test-cuda-sim gpu-bundle
 
 all: build
@@ -17,10 +22,30 @@ all: build
 deps:
 	$(GO) mod download
 
-build: deps
-	$(GO) build -o $(BIN) ./cmd/mnistgpu
+# bin/mnistgpu, the CPU build, runs anywhere and is the command to use; it
+# hands --device cuda/auto to bin/mnistgpu-cuda, its runner (the same
+# command with -tags cuda), when a driver answers. The runner is built
+# whenever scripts/cuda-toolchain.sh can provide the CUDA headers.
+build: build-cpu
+	@if env=$$(scripts/cuda-toolchain.sh); then \
+		. "$$env" && $(GO) build -ldflags '$(LDFLAGS)' -tags cuda -o $(CUDA_BIN) ./cmd/mnistgpu && \
+		echo "make build: $(BIN) (cpu) and $(CUDA_BIN) (its cuda runner: --device cuda/auto use a GPU when a driver answers)"; \
+	else rm -f $(CUDA_BIN); \
+		echo "make build: $(BIN) (cpu) only: scripts/cuda-toolchain.sh gave no CUDA headers, so no runner $(CUDA_BIN) (--device auto trains on the CPU; BUILDING.md)"; fi
 
-data: build
+build-cpu: deps
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/mnistgpu
+
+# Both binaries into $(PREFIX)/bin; an old runner without a new one is removed.
+install: build
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/mnistgpu
+	@if [ -f $(CUDA_BIN) ]; then install -m 0755 $(CUDA_BIN) $(DESTDIR)$(PREFIX)/bin/mnistgpu-cuda; \
+		echo "make install: mnistgpu and mnistgpu-cuda in $(DESTDIR)$(PREFIX)/bin"; \
+	else rm -f $(DESTDIR)$(PREFIX)/bin/mnistgpu-cuda; echo "make install: mnistgpu (cpu only) in $(DESTDIR)$(PREFIX)/bin"; fi
+
+# make train on the CPU needs only the CPU build; another DEVICE, the runner too.
+data: $(if $(filter cpu,$(DEVICE)),build-cpu,build)
 	$(BIN) data fetch
 
 # The report's CNN with its settings: Adam(lr=0.01), batch 64, validation_split 0.2,
@@ -101,7 +126,7 @@ check-ptx:
 build-cuda: deps
 	@set -e; $(CUDA_ENV); \
 	$(GO) vet -tags cuda ./...; \
-	$(GO) build -tags cuda -o $(CUDA_BIN) ./cmd/mnistgpu; \
+	$(GO) build -ldflags '$(LDFLAGS)' -tags cuda -o $(CUDA_BIN) ./cmd/mnistgpu; \
 	for p in $$($(GO) list -tags cuda ./...); do $(GO) test -tags cuda -c -o /dev/null $$p; done; \
 	echo "$(CUDA_BIN): built with -tags cuda"
 
@@ -110,7 +135,11 @@ test-cuda: check-ptx build-cuda test-cuda-sim
 # The cuda build's whole test suite under the CPU stand-in of libcuda,
 # libcublas and libcudnn (gpu/cudasim), the stand-in's own tests, a short
 # training run of the CLI on it, and the planted-bug check. Output from the
-# stand-in says cuda-sim and carries no timings.
+# stand-in says cuda-sim and carries no timings. The suite includes the
+# runner pair (TestRunnerPair in cmd/mnistgpu): the CPU build and its cuda
+# runner built into a temporary folder; without libcuda.so.1 --device auto
+# trains on the CPU saying why and --device cuda exits 2, with the stand-in
+# auto hands over to the runner.
 test-cuda-sim: deps
 	@set -e; $(CUDA_ENV); sim=$$(mktemp -d -t mnistgpu-cudasim.XXXXXX); trap 'rm -rf $$sim' EXIT; \
 	gpu/cudasim/build.sh $$sim >/dev/null; \

@@ -25,6 +25,7 @@ func newApp() *cli.App {
 		Usage: "train the report's MNIST MLPs and CNN in Keras semantics, on a CPU or an NVIDIA GPU",
 		Commands: []*cli.Command{
 			trainCommand(), evaluateCommand(), predictCommand(), summaryCommand(), dataCommand(), checkCommand(), benchCommand(), studyCommand(), plotCommand(),
+			versionCommand(), probeCommandDef(),
 		},
 		OnUsageError:   onUsage,
 		ExitErrHandler: func(c *cli.Context, err error) {},
@@ -42,6 +43,10 @@ func newApp() *cli.App {
 
 func main() {
 	app := newApp()
+	if handsOver() {
+		// --device cuda, cuda:N and auto go to the cuda runner (runner.go).
+		useRunner(app, newDispatcher())
+	}
 	if err := app.Run(flagsFirst(app, os.Args)); err != nil {
 		var ec cli.ExitCoder
 		if errors.As(err, &ec) {
