@@ -18,6 +18,28 @@ type Conclusion struct {
 	Claim    string
 	Verdict  string // "supported", "not supported", "mixed" or "not testable here"
 	Evidence string
+	Seeds    SeedRange // seeds behind each setting the verdict compares
+}
+
+// SeedRange is the fewest and most seeds (with a result) behind the
+// settings a verdict rests on.
+type SeedRange struct{ Min, Max int }
+
+func (r *SeedRange) add(n int) {
+	if r.Max == 0 || n < r.Min {
+		r.Min = n
+	}
+	r.Max = max(r.Max, n)
+}
+
+func (r SeedRange) String() string {
+	switch {
+	case r.Max == 0:
+		return "—"
+	case r.Min == r.Max:
+		return fmt.Sprint(r.Min)
+	}
+	return fmt.Sprintf("%d–%d", r.Min, r.Max)
 }
 
 func verdict(wins, pairs int) string {
@@ -39,14 +61,19 @@ func Conclusions(f File, groups []GroupSummary) []Conclusion {
 	var out []Conclusion
 	pair := func(claim, axis, a, b string) {
 		c := Compare(f, groups, axis, a, b)
-		out = append(out, Conclusion{Claim: claim, Verdict: verdict(c.AWin, c.Pairs),
-			Evidence: fmt.Sprintf("%s beat %s in %d of %d matched settings (mean best val accuracy %.4f vs %.4f)", a, b, c.AWin, c.Pairs, c.MeanA, c.MeanB)})
+		beyond := ""
+		if c.Seeds.Min >= 2 {
+			beyond = fmt.Sprintf(", %d of them beyond the seeds' spread", c.AWinClear)
+		}
+		out = append(out, Conclusion{Claim: claim, Verdict: verdict(c.AWin, c.Pairs), Seeds: c.Seeds,
+			Evidence: fmt.Sprintf("%s beat %s in %d of %d matched settings%s (mean best val accuracy %.4f vs %.4f)", a, b, c.AWin, c.Pairs, beyond, c.MeanA, c.MeanB)})
 	}
 	pair("CNN reaches a better accuracy than the MLP", "model", "cnn", "mlp")
 	pair("Adam is better than SGD", "optimizer", "adam", "sgd")
 	// "faster": validation accuracy after the first epoch.
 	{
 		wins, pairs := 0, 0
+		var seeds SeedRange
 		index := map[string]GroupSummary{}
 		for _, g := range groups {
 			index[g.Group] = g
@@ -62,12 +89,14 @@ func Conclusions(f File, groups []GroupSummary) []Conclusion {
 			p["optimizer"] = "sgd"
 			if o, ok := index[Cell{Params: p}.Group(f.Axes)]; ok && len(o.MeanValAcc) > 0 {
 				pairs++
+				seeds.add(g.BestValAcc.N)
+				seeds.add(o.BestValAcc.N)
 				if g.MeanValAcc[0] > o.MeanValAcc[0] {
 					wins++
 				}
 			}
 		}
-		out = append(out, Conclusion{Claim: "With SGD the network takes longer to reach a high accuracy than with Adam", Verdict: verdict(wins, pairs),
+		out = append(out, Conclusion{Claim: "With SGD the network takes longer to reach a high accuracy than with Adam", Verdict: verdict(wins, pairs), Seeds: seeds,
 			Evidence: fmt.Sprintf("Adam had the higher validation accuracy after the first epoch in %d of %d matched settings", wins, pairs)})
 	}
 	pair("ReLU mostly does better than sigmoid", "activation", "relu", "sigmoid")
@@ -80,6 +109,7 @@ func Conclusions(f File, groups []GroupSummary) []Conclusion {
 			{"A too low learning rate converges slowly or to a poor minimum", lrs[0]},
 		} {
 			worse, settings := 0, 0
+			var seeds SeedRange
 			byOthers := map[string][]GroupSummary{}
 			for _, g := range groups {
 				p := map[string]string{}
@@ -104,26 +134,33 @@ func Conclusions(f File, groups []GroupSummary) []Conclusion {
 				if math.IsNaN(at) {
 					continue
 				}
+				for _, g := range gs {
+					if g.BestValAcc.N > 0 {
+						seeds.add(g.BestValAcc.N)
+					}
+				}
 				settings++
 				if at < best-0.01 {
 					worse++
 				}
 			}
-			out = append(out, Conclusion{Claim: end.claim, Verdict: verdict(worse, settings),
+			out = append(out, Conclusion{Claim: end.claim, Verdict: verdict(worse, settings), Seeds: seeds,
 				Evidence: fmt.Sprintf("lr=%s was more than one point below the best learning rate in %d of %d settings", end.lr, worse, settings)})
 		}
 		// Sigmoid with a small learning rate under SGD: vanishing gradients.
 		var accs []string
+		var seeds SeedRange
 		low := 0
 		for _, g := range groups {
 			if g.Params["activation"] == "sigmoid" && g.Params["lr"] == lrs[0] && g.Params["optimizer"] == "sgd" && g.BestValAcc.N > 0 {
 				accs = append(accs, fmt.Sprintf("%s: %.3f", g.Params["model"], g.BestValAcc.Mean))
+				seeds.add(g.BestValAcc.N)
 				if g.BestValAcc.Mean < 0.5 {
 					low++
 				}
 			}
 		}
-		out = append(out, Conclusion{Claim: "With sigmoid and a small learning rate (SGD) the network cannot be fitted", Verdict: verdict(low, len(accs)),
+		out = append(out, Conclusion{Claim: "With sigmoid and a small learning rate (SGD) the network cannot be fitted", Verdict: verdict(low, len(accs)), Seeds: seeds,
 			Evidence: fmt.Sprintf("best validation accuracy with SGD, sigmoid, lr=%s: %s (below 0.5 counts as not fitted)", lrs[0], strings.Join(accs, ", "))})
 	}
 	return out
@@ -199,9 +236,21 @@ func at(v []float64, i int) float64 {
 func markdown(f File, groups []GroupSummary, cs []Conclusion, figs []string, cells, epochs int) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Study %q\n\n%d complete cells, up to %d epochs each, seeds %v.\n\n", f.Name, cells, epochs, f.Seeds)
-	b.WriteString("## The report's conclusions\n\n| claim | verdict | evidence |\n|---|---|---|\n")
+	b.WriteString("## The report's conclusions\n\n| claim | verdict | seeds | evidence |\n|---|---|---|---|\n")
+	var seeds SeedRange
 	for _, c := range cs {
-		fmt.Fprintf(&b, "| %s | **%s** | %s |\n", c.Claim, c.Verdict, c.Evidence)
+		fmt.Fprintf(&b, "| %s | **%s** | %s | %s |\n", c.Claim, c.Verdict, c.Seeds, c.Evidence)
+		if c.Seeds.Max > 0 {
+			seeds.add(c.Seeds.Min)
+			seeds.add(c.Seeds.Max)
+		}
+	}
+	switch {
+	case seeds.Max == 1:
+		b.WriteString("\nEvery verdict rests on one seed per setting: a difference smaller than the spread between seeds cannot be told from chance. Run the study with `--seeds 3` (or more) for a spread.\n")
+	case seeds.Max > 1:
+		fmt.Fprintf(&b, "\nThe seeds column is how many seeds (runs with a result) stand behind each setting a verdict compares; a setting's value is their mean. "+
+			"A win \"beyond the seeds' spread\" is one where the two means differ by more than twice the standard error of their difference.\n")
 	}
 	if epochs < 10 {
 		fmt.Fprintf(&b, "\nThe report trained 100 epochs; this study ran %d, so claims about convergence speak of the first epochs only.\n", epochs)

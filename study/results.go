@@ -226,6 +226,10 @@ type Comparison struct {
 	Pairs, AWin int     // pairs, and pairs where A had the higher best val accuracy
 	MeanA       float64 // mean best val accuracy over the pairs
 	MeanB       float64
+	// AWinClear counts A's wins by more than twice the standard error of
+	// the difference of the two means (both settings with two seeds or more).
+	AWinClear int
+	Seeds     SeedRange // seeds behind the settings compared
 }
 
 // Compare finds all pairs of groups differing only in axis (A vs B).
@@ -251,8 +255,13 @@ func Compare(f File, groups []GroupSummary, axis, a, b string) Comparison {
 		c.Pairs++
 		c.MeanA += g.BestValAcc.Mean
 		c.MeanB += other.BestValAcc.Mean
+		c.Seeds.add(g.BestValAcc.N)
+		c.Seeds.add(other.BestValAcc.N)
 		if g.BestValAcc.Mean > other.BestValAcc.Mean {
 			c.AWin++
+			if clearlyAbove(g.BestValAcc, other.BestValAcc) {
+				c.AWinClear++
+			}
 		}
 	}
 	if c.Pairs > 0 {
@@ -260,6 +269,17 @@ func Compare(f File, groups []GroupSummary, axis, a, b string) Comparison {
 		c.MeanB /= float64(c.Pairs)
 	}
 	return c
+}
+
+// clearlyAbove: a's mean exceeds b's by more than twice the standard error
+// of the difference, √(sa²/na + sb²/nb); never with fewer than two values
+// on either side.
+func clearlyAbove(a, b MeanStd) bool {
+	if a.N < 2 || b.N < 2 {
+		return false
+	}
+	se := math.Sqrt(a.Std*a.Std/float64(a.N) + b.Std*b.Std/float64(b.N))
+	return a.Mean-b.Mean > 2*se
 }
 
 // axisValues lists an axis's values, or nil if the study lacks it.

@@ -7,9 +7,14 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
 	"time"
 
 	"mnistgpu/engine"
+	"mnistgpu/mnist"
 	"mnistgpu/run"
 )
 
@@ -20,9 +25,10 @@ const ResultFile = run.ResultFile
 // Result is a finished run's summary.
 type Result = run.Result
 
-// TrainCell trains one cell: a new run of cfg, or (resume) the continuation
-// of the run in cfg.Output.Dir to cfg.Epochs.
-type TrainCell func(cfg run.Config, resume bool) error
+// LogFile is where a cell's own messages go (its model line, callbacks'
+// messages, its summary), appended to by every attempt; the study's output
+// shows one line per cell.
+const LogFile = "train.log"
 
 // FailedError says how many cells failed; their errors are in their
 // folders' failed.txt, and running the study again retries them.
@@ -34,8 +40,8 @@ func (e *FailedError) Error() string {
 
 // Prepare validates the study and its output folder before anything is
 // written: every cell's configuration (see File.Configs), and that dir holds
-// no other study. A folder holding the same study with fewer epochs is
-// accepted: its cells are extended.
+// no other study. A folder holding the same study with fewer epochs or
+// fewer seeds is accepted: its cells are extended, the new seeds added.
 func Prepare(f File, dir string, base run.Config) ([]Cell, []run.Config, error) {
 	cells, cfgs, err := f.Configs(base, dir)
 	if err != nil {
@@ -52,11 +58,11 @@ func Prepare(f File, dir string, base run.Config) ([]Cell, []run.Config, error) 
 	if err != nil {
 		return nil, nil, err
 	}
-	_, oldCfgs, err := old.Configs(base, dir)
+	oldCells, oldCfgs, err := old.Configs(base, dir)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", filepath.Join(dir, "study.json"), err)
 	}
-	if diff := studyDiff(old, f, oldCfgs, cfgs); diff != "" {
+	if diff := studyDiff(old, f, oldCells, cells, oldCfgs, cfgs); diff != "" {
 		return nil, nil, &SettingError{fmt.Sprintf("%s holds another study (%s); use another --out, or the same settings", dir, diff)}
 	}
 	return cells, cfgs, nil
@@ -64,25 +70,23 @@ func Prepare(f File, dir string, base run.Config) ([]Cell, []run.Config, error) 
 
 // studyDiff names the first difference between the study in a folder and
 // the one asked for, or "" when the new one is the same or only trains
-// longer.
-func studyDiff(old, cur File, oldCfgs, cfgs []run.Config) string {
-	oldKeys, curKeys := map[string]bool{}, map[string]bool{}
-	for _, c := range old.Cells() {
-		oldKeys[c.Key(old.Axes)] = true
+// longer or adds seeds.
+func studyDiff(old, cur File, oldCells, curCells []Cell, oldCfgs, cfgs []run.Config) string {
+	curKeys := map[string]int{}
+	for i, c := range curCells {
+		curKeys[c.Key(cur.Axes)] = i
 	}
-	for _, c := range cur.Cells() {
-		curKeys[c.Key(cur.Axes)] = true
+	if old.Name != cur.Name || !sameAxes(old.Axes, cur.Axes) || !subset(old.Seeds, cur.Seeds) {
+		return fmt.Sprintf("study %q of %d cells, seeds %v there, %q of %d cells, seeds %v asked for",
+			old.Name, len(oldCells), old.Seeds, cur.Name, len(curCells), cur.Seeds)
 	}
-	if len(oldKeys) != len(curKeys) || old.Name != cur.Name {
-		return fmt.Sprintf("study %q of %d cells there, %q of %d asked for", old.Name, len(oldKeys), cur.Name, len(curKeys))
-	}
-	for k := range curKeys {
-		if !oldKeys[k] {
+	for i, c := range oldCells {
+		k := c.Key(old.Axes)
+		j, ok := curKeys[k]
+		if !ok {
 			return fmt.Sprintf("cell %s is not in it", k)
 		}
-	}
-	for i := range cfgs {
-		a, b := oldCfgs[i], cfgs[i]
+		a, b := oldCfgs[i], cfgs[j]
 		if b.Epochs < a.Epochs {
 			return fmt.Sprintf("epochs: %d there, %d asked for (a study can be extended, not shortened)", a.Epochs, b.Epochs)
 		}
@@ -95,16 +99,114 @@ func studyDiff(old, cur File, oldCfgs, cfgs []run.Config) string {
 	return ""
 }
 
-// Run trains every cell of the shard that is not complete, in order: a
-// complete cell is skipped, an interrupted one (or one with fewer epochs
-// than asked for) continues from its last epoch, a failed one is tried
-// again. A cell that diverges (NaN) is a result and is recorded as such; any
-// other failure is recorded in the cell's failed.txt, and Run returns a
-// *FailedError after trying the rest.
-func Run(f File, dir string, shard Shard, base run.Config, train TrainCell, log io.Writer) error {
+func sameAxes(a, b []Axis) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i].Name != b[i].Name || strings.Join(a[i].Values, "\x00") != strings.Join(b[i].Values, "\x00") {
+			return false
+		}
+	}
+	return true
+}
+
+func subset(a, b []uint64) bool {
+	in := map[uint64]bool{}
+	for _, x := range b {
+		in[x] = true
+	}
+	for _, x := range a {
+		if !in[x] {
+			return false
+		}
+	}
+	return true
+}
+
+// Options say how a study runs: which of its cells, how many at once, on
+// what, and what it shows. None of them changes what a cell computes.
+type Options struct {
+	Shard Shard
+	// Jobs is the number of cells trained at once on each device (0:
+	// DefaultJobs). On the CPU the study's threads (--threads, else
+	// GOMAXPROCS) are shared out among them.
+	Jobs int
+	// Devices are the GPUs (device indices) to spread the cells over, each
+	// running Jobs cells; nil: the base configuration's device.
+	Devices []int
+	// Data is MNIST, loaded once and read by every cell (nil: each cell
+	// locates it from its configuration).
+	Data *mnist.Set
+	// Log receives the study's progress (nil: nothing).
+	Log io.Writer
+	// Live: Log is a terminal Width columns wide (0: unknown); a status
+	// block of the running cells is redrawn below the finished ones.
+	Live  bool
+	Width int
+}
+
+// Run trains every cell of the shard that is not complete, Options.Jobs at
+// a time (each on its own backend, with its own share of the CPU or on its
+// own GPU slot), the costliest first: a complete cell is skipped, an
+// interrupted one (or one with fewer epochs than asked for) continues from
+// its last epoch, a failed one is tried again. A cell that diverges (NaN) is
+// a result and is recorded as such; any other failure is recorded in the
+// cell's failed.txt, and Run returns a *FailedError after trying the rest.
+// A cell's results do not depend on Jobs or on which other cells run beside
+// it.
+func Run(f File, dir string, base run.Config, o Options) error {
+	log := o.Log
+	if log == nil {
+		log = io.Discard
+	}
 	cells, cfgs, err := Prepare(f, dir, base)
 	if err != nil {
 		return err
+	}
+	var mine, todo []int
+	for i, c := range cells {
+		if o.Shard.Has(c.Index) {
+			mine = append(mine, i)
+			if !complete(cfgs[i].Output.Dir, cfgs[i].Epochs) {
+				todo = append(todo, i)
+			}
+		}
+	}
+	dev, err := resolveAuto(cfgs, log)
+	if err != nil {
+		return err
+	}
+	common := true
+	for _, i := range todo {
+		common = common && cfgs[i].Device.Name == dev.Name
+	}
+	p, err := place(dev, common, o.Jobs, o.Devices, len(todo))
+	if err != nil {
+		return err
+	}
+	costs := make(map[int]float64, len(todo))
+	var need int64
+	resident := false
+	if name, _, _ := run.ParseDevice(dev.Name); common && name != "cpu" && len(todo) > 0 {
+		resident = true // the GPU keeps its data sets on the device
+	}
+	for _, i := range todo {
+		if costs[i], err = cellCost(cfgs[i], o.Data); err != nil {
+			return err
+		}
+		if resident {
+			n, err := cellMemory(cfgs[i], o.Data, true)
+			if err != nil {
+				return err
+			}
+			need = max(need, n)
+		}
+	}
+	if resident {
+		if err := checkMemory(p, cfgs[todo[0]], need, log); err != nil {
+			return err
+		}
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
@@ -116,53 +218,189 @@ func Run(f File, dir string, shard Shard, base run.Config, train TrainCell, log 
 	if err := engine.WriteFileAtomic(filepath.Join(dir, "study.json"), func(w io.Writer) error { _, err := w.Write(spec); return err }); err != nil {
 		return err
 	}
-	var mine []int
-	for i, c := range cells {
-		if shard.Has(c.Index) {
-			mine = append(mine, i)
-		}
+
+	head := fmt.Sprintf("study %s: %s", f.Name, plural(len(mine), "cell"))
+	if o.Shard.N > 1 {
+		head += fmt.Sprintf(" in shard %d/%d (of %d)", o.Shard.K, o.Shard.N, len(cells))
+	}
+	if n := len(mine) - len(todo); n > 0 {
+		head += fmt.Sprintf(", %d already complete", n)
+	}
+	if len(todo) == 0 {
+		fmt.Fprintln(log, head+": nothing to do")
+		return nil
+	}
+	fmt.Fprintf(log, "%s; %d to run, %s\n", head, len(todo), p.says)
+
+	// The costliest cells first, so that the last ones to finish are short.
+	sort.SliceStable(todo, func(a, b int) bool {
+		ca, cb := costs[todo[a]]*float64(cfgs[todo[a]].Epochs), costs[todo[b]]*float64(cfgs[todo[b]].Epochs)
+		return ca > cb
+	})
+	disp := newDisplay(log, o.Live, o.Width, len(mine), len(mine)-len(todo), len(todo), nil)
+	starts := make(map[int]int, len(todo))
+	for _, i := range todo {
+		starts[i] = epochsDone(cfgs[i].Output.Dir)
+		disp.plan(max(0, cfgs[i].Epochs-starts[i]), costs[i])
 	}
 	start := time.Now()
-	ran, failed := 0, 0
-	for n, i := range mine {
-		c, cfg := cells[i], cfgs[i]
-		key, cellDir := c.Key(f.Axes), cfgs[i].Output.Dir
-		if complete(cellDir, cfg.Epochs) {
-			fmt.Fprintf(log, "[%d/%d] %s: already complete\n", n+1, len(mine), key)
-			continue
-		}
-		_, err := os.Stat(filepath.Join(cellDir, run.StateFile))
-		resume := err == nil
-		eta := ""
-		if ran > 0 {
-			per := time.Since(start) / time.Duration(ran)
-			eta = fmt.Sprintf(", about %s left", (per * time.Duration(len(mine)-n)).Round(time.Second))
-		}
-		fmt.Fprintf(log, "[%d/%d] %s%s\n", n+1, len(mine), key, eta)
-		os.Remove(filepath.Join(cellDir, FailureFile)) // tried again
-		err = train(cfg, resume)
-		ran++
-		var div *run.DivergedError
-		switch {
-		case err == nil:
-		case errors.As(err, &div):
-			fmt.Fprintf(log, "    %s diverged: %v\n", key, div.Err)
-			if werr := writeDiverged(cellDir, div); werr != nil {
-				return werr
+	queue := make(chan int)
+	var (
+		mu     sync.Mutex
+		failed int
+		fatal  error
+		wg     sync.WaitGroup
+	)
+	for _, s := range p.slots {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range queue {
+				cfg := cfgs[i]
+				s.apply(&cfg)
+				key := cells[i].Key(f.Axes)
+				cp := disp.begin(key, i, starts[i], cfg.Epochs, costs[i])
+				r, err := trainCell(cfg, o.Data, cp)
+				var div *run.DivergedError
+				diverged := errors.As(err, &div)
+				var werr error
+				switch {
+				case err == nil:
+				case diverged:
+					werr = writeDiverged(cfg.Output.Dir, div)
+				default:
+					werr = writeFailure(cfg.Output.Dir, err)
+				}
+				disp.end(cp, r, err, diverged)
+				mu.Lock()
+				if err != nil && !diverged {
+					failed++
+				}
+				if werr != nil && fatal == nil {
+					fatal = werr
+				}
+				mu.Unlock()
 			}
-		default:
-			failed++
-			fmt.Fprintf(log, "    %s failed: %v\n", key, err)
-			if werr := writeFailure(cellDir, err); werr != nil {
-				return werr
-			}
-		}
+		}()
 	}
-	fmt.Fprintf(log, "shard %d/%d: %d cells, %d run now, %d failed, in %s\n", shard.K, shard.N, len(mine), ran, failed, time.Since(start).Round(time.Second))
+	for _, i := range todo {
+		mu.Lock()
+		stop := fatal != nil
+		mu.Unlock()
+		if stop {
+			break
+		}
+		queue <- i
+	}
+	close(queue)
+	wg.Wait()
+	disp.close()
+	if fatal != nil {
+		return fatal
+	}
+	fmt.Fprintf(log, "shard %d/%d: %d cells, %d run now, %d failed, in %s\n", o.Shard.K, o.Shard.N, len(mine), len(todo), failed, roundDuration(time.Since(start)))
 	if failed > 0 {
 		return &FailedError{Failed: failed, Of: len(mine)}
 	}
 	return nil
+}
+
+// resolveAuto returns the device the cells run on: their common device, with
+// "auto" resolved once (said on log) rather than by every cell.
+func resolveAuto(cfgs []run.Config, log io.Writer) (run.DeviceConfig, error) {
+	if len(cfgs) == 0 {
+		return run.DeviceConfig{Name: "cpu"}, nil
+	}
+	dev := cfgs[0].Device
+	name, _, err := run.ParseDevice(dev.Name)
+	if err != nil || name != "auto" {
+		return dev, err
+	}
+	be, err := openBackend(cfgs[0], log)
+	if err != nil {
+		return dev, err
+	}
+	resolved := be.Name()
+	for i := range cfgs {
+		if cfgs[i].Device.Name == dev.Name {
+			cfgs[i].Device.Name = resolved
+		}
+	}
+	dev.Name = resolved
+	return dev, nil
+}
+
+// cellCost is what one epoch of a cell costs, in training FLOPs: per image
+// times the images of an epoch. It weighs the cells' epochs in the time
+// estimate and orders the cells.
+func cellCost(cfg run.Config, data *mnist.Set) (float64, error) {
+	m, err := run.BuildModel(cfg.Model.Name, cfg.Model.Activation)
+	if err != nil {
+		return 0, err
+	}
+	_, per := m.FLOPs()
+	images := 60000
+	if data != nil {
+		images = data.Train.Len()
+	}
+	if cfg.Data.TrainLimit > 0 {
+		images = min(images, cfg.Data.TrainLimit)
+	}
+	return max(per, 1) * float64(images), nil
+}
+
+// epochsDone is the number of epochs an interrupted cell has trained (0
+// for a new one): its history's length.
+func epochsDone(dir string) int {
+	fh, err := os.Open(filepath.Join(dir, "history.json"))
+	if err != nil {
+		return 0
+	}
+	defer fh.Close()
+	h, err := engine.ReadHistoryJSON("history.json", fh)
+	if err != nil {
+		return 0
+	}
+	return len(h.Logs)
+}
+
+// trainCell trains one cell to cfg.Epochs: a new run, or the continuation
+// of the interrupted one in its folder (its recorded settings, with the
+// epochs and the device and data-location settings of cfg). Its messages
+// go to its LogFile; its progress to p.
+func trainCell(cfg run.Config, data *mnist.Set, p *cellProgress) (*Result, error) {
+	dir := cfg.Output.Dir
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	os.Remove(filepath.Join(dir, FailureFile)) // tried again
+	logf, err := os.OpenFile(filepath.Join(dir, LogFile), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	defer logf.Close()
+	opts := run.Options{Log: logf, Out: logf, Data: data, Overwrite: true, Progress: p.forDevice}
+	if _, err := os.Stat(filepath.Join(dir, run.StateFile)); err == nil {
+		stored, ck, err := run.LoadResume(dir)
+		if err != nil {
+			return nil, err
+		}
+		given := map[string]string{"epochs": strconv.Itoa(cfg.Epochs)}
+		for _, fd := range run.Fields() {
+			if fd.Group == "device" || fd.Group == "source" {
+				given[fd.Flag] = cfg.GetString(fd)
+			}
+		}
+		if err := run.ApplyOnResume(&stored, given); err != nil {
+			return nil, err
+		}
+		cfg, opts.Resume = stored, ck
+		fmt.Fprintf(logf, "resuming after epoch %d\n", ck.NextEpoch)
+	}
+	if opts.Backend, err = openBackend(cfg, logf); err != nil {
+		return nil, err
+	}
+	return run.Train(cfg, opts)
 }
 
 // complete reports whether the cell in dir finished (or diverged) with at

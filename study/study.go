@@ -95,6 +95,16 @@ func (f File) Validate() error {
 	if cells == 0 {
 		return fmt.Errorf("study has no seeds")
 	}
+	if cells > maxCells {
+		return fmt.Errorf("study has more than %d cells", maxCells)
+	}
+	seeds := map[uint64]bool{}
+	for _, s := range f.Seeds {
+		if seeds[s] {
+			return fmt.Errorf("seed %d is listed twice", s)
+		}
+		seeds[s] = true
+	}
 	for _, a := range f.Axes {
 		if a.Name == "" || strings.ContainsAny(a.Name, "=,/ ") || seen[a.Name] {
 			return fmt.Errorf("bad or repeated axis name %q", a.Name)
@@ -185,6 +195,19 @@ func (f File) WithEpochs(epochs int) File {
 	}
 	fixed["epochs"] = strconv.Itoa(epochs)
 	f.Fixed = fixed
+	return f
+}
+
+// WithSeeds is f with seeds 1..n replacing its list (0: f unchanged), so
+// that every setting is trained n times and the report gives mean ± std.
+func (f File) WithSeeds(n int) File {
+	if n <= 0 {
+		return f
+	}
+	f.Seeds = make([]uint64, n)
+	for i := range f.Seeds {
+		f.Seeds[i] = uint64(i + 1)
+	}
 	return f
 }
 

@@ -5,8 +5,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
 
 	"github.com/urfave/cli/v2"
+	"golang.org/x/term"
 
 	"mnistgpu/engine"
 	"mnistgpu/run"
@@ -25,6 +29,10 @@ func studyCommand() *cli.Command {
 				Flags: append(append([]cli.Flag{
 					&cli.StringFlag{Name: "out", Value: "runs/study", Usage: "study folder"},
 					&cli.StringFlag{Name: "shard", Usage: "k/n: run only cells k-1, k-1+n, ... (for Slurm arrays or Kubernetes indexed Jobs)"},
+					&cli.IntFlag{Name: "jobs", Usage: "cells trained at once on each device, each on its own backend (on the CPU they share --threads); results do not depend on it",
+						DefaultText: fmt.Sprintf("cpu: one per 2 threads, here %d; cuda: %d per GPU", study.DefaultJobs("cpu", runtime.GOMAXPROCS(0), 1<<30), study.GPUJobs)},
+					&cli.StringFlag{Name: "devices", Usage: "cuda: GPUs to spread the cells over, e.g. 0,1,2,3, each running --jobs cells"},
+					&cli.IntFlag{Name: "seeds", Usage: "train every setting with seeds 1..N (replaces the study file's list), for mean ± std in the report"},
 				}, configFlags([]string{"run"}, []string{"epochs"}, defaults{"epochs": "the study's (the report ran 100; more than a finished study's extends its cells)"})...),
 					configFlags([]string{"device", "source"}, nil, nil)...),
 				Action: runStudy,
@@ -81,6 +89,22 @@ func runStudy(c *cli.Context) error {
 		}
 	}
 	f = f.WithEpochs(epochs)
+	if c.IsSet("seeds") {
+		n := c.Int("seeds")
+		if n < 1 {
+			return usageError("--seeds must be at least 1, got %d", n)
+		}
+		if f = f.WithSeeds(n); f.Validate() != nil {
+			return usageError("--seeds %d: %v", n, f.Validate())
+		}
+	}
+	if c.Int("jobs") < 0 {
+		return usageError("--jobs must be at least 1 (or 0: the device's default), got %d", c.Int("jobs"))
+	}
+	devices, err := parseDevices(c.String("devices"))
+	if err != nil {
+		return usageError("%v", err)
+	}
 	// The device and data flags apply to every cell; the rest comes from
 	// the study file.
 	base, err := bindConfig(c)
@@ -95,28 +119,29 @@ func runStudy(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	train := func(cfg run.Config, resume bool) error {
-		opts := run.Options{Data: data, Overwrite: true}
-		if resume {
-			stored, ck, err := run.LoadResume(cfg.Output.Dir)
-			if err != nil {
-				return err
-			}
-			given := map[string]string{"epochs": fmt.Sprint(cfg.Epochs)}
-			for _, fd := range run.Fields() {
-				if fd.Group == "device" || fd.Group == "source" {
-					given[fd.Flag] = cfg.GetString(fd)
-				}
-			}
-			if err := run.ApplyOnResume(&stored, given); err != nil {
-				return err
-			}
-			cfg, opts.Resume = stored, ck
-		}
-		_, err := run.Train(cfg, opts)
-		return err
+	live := term.IsTerminal(int(os.Stderr.Fd()))
+	width := 0
+	if live {
+		width, _, _ = term.GetSize(int(os.Stderr.Fd()))
 	}
-	return studyError(study.Run(f, dir, shard, base, train, os.Stderr))
+	return studyError(study.Run(f, dir, base, study.Options{Shard: shard, Jobs: c.Int("jobs"), Devices: devices,
+		Data: data, Log: os.Stderr, Live: live, Width: width}))
+}
+
+// parseDevices reads --devices "0,1,3".
+func parseDevices(s string) ([]int, error) {
+	if strings.TrimSpace(s) == "" {
+		return nil, nil
+	}
+	var out []int
+	for _, part := range strings.Split(s, ",") {
+		d, err := strconv.Atoi(strings.TrimSpace(part))
+		if err != nil || d < 0 {
+			return nil, fmt.Errorf("--devices %q: want GPU indices such as 0,1,2", s)
+		}
+		out = append(out, d)
+	}
+	return out, nil
 }
 
 // studyError gives a study's errors their exit codes: 2 for a study that
