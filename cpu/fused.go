@@ -28,3 +28,8 @@ func (be *Backend) MaxPoolActivationBackwardBiasGrad(p engine.PoolParams, f engi
 	be.MaxPoolBackward(p, x, y, dy, dz)
 	be.ActivationBackwardBiasGrad(f, alpha, p.N*p.H*p.W, p.C, z, x, dz, dz, db)
 }
+
+func (be *Backend) GatherBatch(rows int, idx engine.Buffer, xCols int, x, xDst engine.Buffer, tCols int, t, tDst engine.Buffer) {
+	be.GatherRows(rows, xCols, idx, x, xDst)
+	be.GatherRows(rows, tCols, idx, t, tDst)
+}

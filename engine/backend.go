@@ -157,6 +157,10 @@ type Backend interface {
 	// values; idx holds row numbers as float32 (exact below 2²⁴). Batches are
 	// gathered this way from a data set resident on the device.
 	GatherRows(rows, cols int, idx, src, dst Buffer)
+	// GatherBatch is GatherRows of a batch's inputs and of its targets with
+	// the same rows, in one call: xDst[r,:] = x[idx[r],:] over rows of xCols
+	// values and tDst[r,:] = t[idx[r],:] over rows of tCols values.
+	GatherBatch(rows int, idx Buffer, xCols int, x, xDst Buffer, tCols int, t, tDst Buffer)
 
 	// Mul: z = x·y element-wise (dropout backward is Mul(dy, mask)).
 	Mul(n int, x, y, z Buffer)

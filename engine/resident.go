@@ -95,6 +95,5 @@ func (r *ResidentSet) load(m *Model, off, n int) {
 		panic(fmt.Sprintf("engine: samples [%d, %d) of a %d-sample resident set", off, off+n, r.n))
 	}
 	rows := r.rows.Slice(off, n)
-	m.be.GatherRows(n, r.xs, rows, r.x, m.acts[0])
-	m.be.GatherRows(n, r.ts, rows, r.t, m.target)
+	m.be.GatherBatch(n, rows, r.xs, r.x, m.acts[0], r.ts, r.t, m.target)
 }

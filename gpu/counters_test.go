@@ -54,8 +54,8 @@ func TestStepCounts(t *testing.T) {
 		preset string
 		want   engine.Counts
 	}{
-		{"cnn", engine.Counts{Kernels: 25, LibraryCalls: 11, Copies: 2}},
-		{"mlp", engine.Counts{Kernels: 13, LibraryCalls: 5, Copies: 1}},
+		{"cnn", engine.Counts{Kernels: 24, LibraryCalls: 11, Copies: 2}},
+		{"mlp", engine.Counts{Kernels: 12, LibraryCalls: 5, Copies: 1}},
 	} {
 		got := stepCounts(t, b, c.preset)
 		t.Logf("%s, batch 64, per step: %d kernels (%d of them cuBLAS/cuDNN calls), %d copies/fills, %d graph launches, %d host syncs",

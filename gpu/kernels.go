@@ -206,6 +206,10 @@ func (b *Backend) GatherRows(rows, cols int, idx, src, dst engine.Buffer) {
 	b.launch("gather_rows", rows*cols, rows, cols, idx, src, dst)
 }
 
+func (b *Backend) GatherBatch(rows int, idx engine.Buffer, xCols int, x, xDst engine.Buffer, tCols int, t, tDst engine.Buffer) {
+	b.launch("gather_batch", rows*(xCols+tCols), rows, xCols, tCols, idx, x, xDst, t, tDst)
+}
+
 func (b *Backend) Mul(n int, x, y, z engine.Buffer) { b.launch("mul", n, n, x, y, z) }
 
 func (b *Backend) SGDStep(n int, lr, momentum float32, nesterov bool, w, g, v engine.Buffer) {

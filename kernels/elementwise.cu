@@ -91,6 +91,22 @@ KERNEL gather_rows(int rows, int cols, const float* idx, const float* src, float
 	}
 }
 
+// gather_rows of inputs and targets at once: xdst[r,:] = x[idx[r],:] over
+// rows of xcols, tdst[r,:] = t[idx[r],:] over rows of tcols.
+KERNEL gather_batch(int rows, int xcols, int tcols, const float* idx, const float* x, float* xdst,
+                    const float* t, float* tdst) {
+	int nx = rows * xcols, n = nx + rows * tcols;
+	for (int i = first_index(); i < n; i += grid_stride()) {
+		if (i < nx) {
+			int r = i / xcols, c = i % xcols;
+			xdst[i] = x[(long long)idx[r] * xcols + c];
+		} else {
+			int j = i - nx, r = j / tcols, c = j % tcols;
+			tdst[j] = t[(long long)idx[r] * tcols + c];
+		}
+	}
+}
+
 // z = x·y.
 KERNEL mul(int n, const float* x, const float* y, float* z) {
 	for (int i = first_index(); i < n; i += grid_stride()) z[i] = x[i] * y[i];

@@ -430,6 +430,22 @@ func cases() []kase {
 				}})
 		}
 	}
+	// A batch's inputs and targets gathered with one index, repeats included.
+	for _, c := range [][4]int{{1, 1, 1, 3}, {64, 784, 10, 300}, {37, 5, 12, 5}} {
+		rows, xCols, tCols, srcRows := c[0], c[1], c[2], c[3]
+		idx := make([]float32, rows)
+		for i := range idx {
+			idx[i] = float32(r.IntN(srcRows))
+		}
+		idx[rows-1] = float32(srcRows - 1)
+		ks = append(ks, kase{op: "GatherBatch", shape: fmt.Sprintf("%dx(%d+%d) from %d rows", rows, xCols, tCols, srcRows),
+			init: [][]float32{idx, randVec(r, srcRows*xCols, -1, 1), make([]float32, rows*xCols),
+				randVec(r, srcRows*tCols, -1, 1), make([]float32, rows*tCols)},
+			poison: []int{2, 4}, check: []int{2, 4},
+			run: func(b engine.Backend, v []engine.Buffer) {
+				b.GatherBatch(rows, v[0], xCols, v[1], v[2], tCols, v[3], v[4])
+			}})
+	}
 	for _, s := range [][2]int{{1, 10}, {64, 10}, {5, 3}, {300, 10}} {
 		rows, cols := s[0], s[1]
 		z := randVec(r, rows*cols, -5, 5)

@@ -337,3 +337,8 @@ func (r RefBackend) MaxPoolActivationBackwardBiasGrad(p engine.PoolParams, f eng
 	r.MaxPoolBackward(p, x, y, dy, dz)
 	r.ActivationBackwardBiasGrad(f, alpha, p.N*p.H*p.W, p.C, z, x, dz, dz, db)
 }
+
+func (r RefBackend) GatherBatch(rows int, idx engine.Buffer, xCols int, x, xDst engine.Buffer, tCols int, t, tDst engine.Buffer) {
+	r.GatherRows(rows, xCols, idx, x, xDst)
+	r.GatherRows(rows, tCols, idx, t, tDst)
+}
