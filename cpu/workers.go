@@ -3,6 +3,7 @@ package cpu
 import (
 	"runtime"
 	"sync/atomic"
+	"time"
 )
 
 // A task is a kernel's work cut into items 0 … n-1 (blocks of samples, rows
@@ -18,12 +19,16 @@ type task interface {
 // workers is the Backend's pool: threads-1 helper goroutines started once,
 // plus the calling goroutine, which always takes part. Items are claimed one
 // at a time from a shared counter, so a helper the OS has descheduled only
-// delays the items it holds. Helpers block on a channel between runs (no
-// spinning), and a run allocates nothing: the task is a pointer to a struct
-// the Backend keeps.
+// delays the items it holds. A helper out of work looks for the next run for
+// spinTime, yielding, then blocks on a channel until a run wakes it: between
+// training steps the helpers are parked. A run allocates nothing: the task
+// is a pointer to a struct the Backend keeps.
 type workers struct {
 	threads int
 	wake    []chan struct{} // one per helper, capacity 1
+	// parked[h] is 1 while helper h+1 waits on wake[h]; a run sends a
+	// wake-up only to a helper it has moved from 1 to 0.
+	parked []atomic.Int32
 	// claim packs the run's generation, its item count and the next item
 	// to hand out (see pack); a claim succeeds only in the run it was read
 	// from, so a late helper never takes an item of the next run.
@@ -55,6 +60,7 @@ func unpack(c uint64) (gen uint64, items, next int) {
 // newWorkers starts threads-1 helpers.
 func newWorkers(threads int) *workers {
 	p := &workers{threads: threads, finished: make(chan struct{}, 1)}
+	p.parked = make([]atomic.Int32, max(0, threads-1))
 	for h := 1; h < threads; h++ {
 		c := make(chan struct{}, 1)
 		p.wake = append(p.wake, c)
@@ -70,9 +76,46 @@ func (p *workers) stop() {
 	}
 }
 
+// spinTime is how long a helper that has run out of items keeps looking for
+// the next run before it parks: the kernels of a training step follow each
+// other within microseconds, the steps themselves may be far apart.
+const spinTime = 50 * time.Microsecond
+
 func (p *workers) helper(w int, wake chan struct{}) {
-	for range wake {
+	parked := &p.parked[w-1]
+	for {
+		if !p.spin() {
+			parked.Store(1)
+			// A run published after the spin but before the store above
+			// sent no wake-up: take it back from the parked state here.
+			if !p.claimable() || !parked.CompareAndSwap(1, 0) {
+				if _, ok := <-wake; !ok {
+					return
+				}
+			}
+		}
 		p.work(w)
+	}
+}
+
+// claimable reports whether a run has items left to claim.
+func (p *workers) claimable() bool {
+	_, items, next := unpack(p.claim.Load())
+	return next < items
+}
+
+// spin waits up to spinTime for claimable items, yielding the processor
+// between looks (there may be more workers than processors).
+func (p *workers) spin() bool {
+	start := time.Now()
+	for i := 0; ; i++ {
+		if p.claimable() {
+			return true
+		}
+		if i%16 == 15 && time.Since(start) > spinTime {
+			return false
+		}
+		runtime.Gosched()
 	}
 }
 
@@ -95,10 +138,9 @@ func (p *workers) run(t task, n int) {
 	p.gen = (p.gen + 1) & genMask
 	p.done.Store(0)
 	p.claim.Store(pack(p.gen, n, 0))
-	for _, c := range p.wake[:min(len(p.wake), n-1)] {
-		select {
-		case c <- struct{}{}:
-		default: // a wake-up is already pending: that helper will look
+	for h := range min(len(p.wake), n-1) {
+		if p.parked[h].Load() == 1 && p.parked[h].CompareAndSwap(1, 0) {
+			p.wake[h] <- struct{}{}
 		}
 	}
 	p.work(0)
