@@ -35,9 +35,12 @@ func poolWindow(p engine.PoolParams, x []float32, n, oh, ow int, best []float32,
 	}
 }
 
-// is2x2 reports the common case: 2×2 windows, stride 2, no padding.
+// is2x2 reports the common case: 2×2 windows, stride 2, every window inside
+// the input (no padding on any side: "same" padding of an odd size pads the
+// bottom or right).
 func is2x2(p engine.PoolParams) bool {
-	return p.PH == 2 && p.PW == 2 && p.SH == 2 && p.SW == 2 && p.PadTop == 0 && p.PadLeft == 0
+	return p.PH == 2 && p.PW == 2 && p.SH == 2 && p.SW == 2 && p.PadTop == 0 && p.PadLeft == 0 &&
+		2*p.OH <= p.H && 2*p.OW <= p.W
 }
 
 func (be *Backend) MaxPoolForward(p engine.PoolParams, x, y engine.Buffer) {
