@@ -42,3 +42,49 @@ func TestFusedBiasActivationMatchUnfused(t *testing.T) {
 		}
 	}
 }
+
+// TestFusedPoolActivationBiasGrad: the pool + activation + bias gradient pass
+// gives the separate calls' dz bit for bit and their db up to the order of
+// summation, and the same bits at 1 and 3 threads (2×2 and general windows,
+// several bias blocks).
+func TestFusedPoolActivationBiasGrad(t *testing.T) {
+	r := rand.New(rand.NewPCG(10, 10))
+	for _, sz := range [][7]int{{5, 28, 28, 32, 2, 2, 2}, {7, 14, 14, 64, 2, 2, 2}, {3, 7, 5, 3, 3, 3, 2}, {4, 9, 9, 8, 2, 2, 2}} {
+		n, h, w, c := sz[0], sz[1], sz[2], sz[3]
+		p, err := engine.NewPoolParams(n, h, w, c, sz[4], sz[5], sz[6], sz[6], engine.Same)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows := n * h * w
+		for _, f := range []engine.Activation{engine.ReLU, engine.Tanh} {
+			z := randSlice(r, rows*c)
+			for i := range z {
+				z[i] = float32(int(z[i]*4)) / 4 // ties in the pool windows
+			}
+			x := make([]float32, rows*c)
+			dy := randSlice(r, n*p.OH*p.OW*c)
+			y := make([]float32, len(dy))
+			var want, wantDB []float32
+			for _, threads := range []int{1, 3} {
+				be, _ := NewWithOptions(engine.Options{Threads: threads})
+				be.ActivationForward(f, 0, rows*c, Wrap(z), Wrap(x))
+				be.MaxPoolForward(p, Wrap(x), Wrap(y))
+				g, dz := make([]float32, rows*c), make([]float32, rows*c)
+				db, db2 := make([]float32, c), make([]float32, c)
+				be.MaxPoolBackward(p, Wrap(x), Wrap(y), Wrap(dy), Wrap(g))
+				be.ActivationBackward(f, 0, rows*c, Wrap(z), Wrap(x), Wrap(g), Wrap(g))
+				be.BiasGrad(rows, c, Wrap(g), Wrap(db))
+				be.MaxPoolActivationBackwardBiasGrad(p, f, 0, Wrap(z), Wrap(x), Wrap(y), Wrap(dy), Wrap(dz), Wrap(db2))
+				name := fmt.Sprintf("%v %v threads=%d", sz, f, threads)
+				sameBits(t, name+" dz", dz, g)
+				closeTo(t, name+" db", db2, db, float64(rows))
+				if want == nil {
+					want, wantDB = dz, db2
+					continue
+				}
+				sameBits(t, name+" dz vs 1 thread", dz, want)
+				sameBits(t, name+" db vs 1 thread", db2, wantDB)
+			}
+		}
+	}
+}

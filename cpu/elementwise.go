@@ -183,8 +183,29 @@ func (be *Backend) biasActivationForward(f engine.Activation, alpha float32, row
 // is in L1. The results are the two calls', bit for bit.
 func (be *Backend) activationBackwardBiasGrad(f engine.Activation, alpha float32, rows, cols int, z, y, dy, dz, db engine.Buffer) {
 	checkElementwise("ActivationBackwardBiasGrad", f)
-	be.biasGradOf(rows, cols, data(dz), data(db)[:cols], &biasGradTask{act: true, f: f, alpha: alpha,
+	be.biasGradOf(rows, cols, biasBlock, data(dz), data(db)[:cols], &biasGradTask{act: true, f: f, alpha: alpha,
 		z: data(z), y: data(y), g: data(dy)})
+}
+
+// maxPoolActivationBackwardBiasGrad is MaxPoolBackward(x, y, dy → dz), then
+// ActivationBackward(z, x, dz → dz) and BiasGrad(dz → db), one block of
+// samples at a time: a sample's pool gradient is turned into dz and summed
+// while it is in cache. The bias-gradient blocks are whole samples (at least
+// biasBlock rows), fixed by the shape.
+func (be *Backend) maxPoolActivationBackwardBiasGrad(p engine.PoolParams, f engine.Activation, alpha float32, z, x, y, dy, dz, db engine.Buffer) {
+	checkElementwise("MaxPoolActivationBackwardBiasGrad", f)
+	pix := p.H * p.W
+	blockRows := (biasBlock + pix - 1) / pix * pix
+	be.pool()
+	for i := range be.mem {
+		be.mem[i].window(p.C)
+	}
+	xd := data(x)
+	pt := &be.maxPoolT
+	*pt = poolTask{p: p, x: xd, y: data(y), dy: data(dy), dx: data(dz), backward: true}
+	be.biasGradOf(p.N*pix, p.C, blockRows, data(dz), data(db)[:p.C], &biasGradTask{act: true, f: f, alpha: alpha,
+		z: data(z), y: xd, g: data(dz), pool: pt})
+	*pt = poolTask{}
 }
 
 func checkElementwise(kernel string, f engine.Activation) {
@@ -203,13 +224,15 @@ const biasBlock = 512
 // BiasGrad sums blocks of biasBlock rows in parallel, then adds the block
 // sums in block order.
 func (be *Backend) BiasGrad(rows, cols int, dy, db engine.Buffer) {
-	be.biasGradOf(rows, cols, data(dy), data(db)[:cols], nil)
+	be.biasGradOf(rows, cols, biasBlock, data(dy), data(db)[:cols], nil)
 }
 
-// biasGradOf sets db to the column sums of dy (rows×cols). With act set,
-// each run of rows of dy is first computed as act's activation gradient.
-func (be *Backend) biasGradOf(rows, cols int, dy, db []float32, act *biasGradTask) {
-	blocks := (rows + biasBlock - 1) / biasBlock
+// biasGradOf sets db to the column sums of dy (rows×cols), summed in blocks
+// of blockRows rows whose sums are added in block order. With act set, each
+// block of dy is first computed as act says (pool gradient, activation
+// gradient).
+func (be *Backend) biasGradOf(rows, cols, blockRows int, dy, db []float32, act *biasGradTask) {
+	blocks := (rows + blockRows - 1) / blockRows
 	be.biasPartial = grow(be.biasPartial, blocks*cols)
 	pool := be.pool()
 	be.reserve(0, runRows(cols)*cols)
@@ -217,7 +240,10 @@ func (be *Backend) biasGradOf(rows, cols int, dy, db []float32, act *biasGradTas
 	if act != nil {
 		*t = *act
 	}
-	t.rows, t.cols, t.dy, t.part, t.mem = rows, cols, dy, be.biasPartial, be.mem
+	t.rows, t.cols, t.blockRows, t.dy, t.part, t.mem = rows, cols, blockRows, dy, be.biasPartial, be.mem
+	if t.pool != nil {
+		t.pool.mem = be.mem
+	}
 	if blocks == 1 {
 		t.do(0, 0)
 	} else {
@@ -230,25 +256,34 @@ func (be *Backend) biasGradOf(rows, cols int, dy, db []float32, act *biasGradTas
 	}
 }
 
-// biasGradTask: item bl sums rows [bl·biasBlock, (bl+1)·biasBlock) of dy
+// biasGradTask: item bl sums rows [bl·blockRows, (bl+1)·blockRows) of dy
 // into part[bl·cols:]. Runs of rows are added as vectors into a run-wide
-// accumulator whose rows are then added in order. With act, a run of dy is
-// first written as f'(z)·g.
+// accumulator whose rows are then added in order. With pool, the block's
+// samples of dy are first written as the pool's input gradient; with act, a
+// run of dy is then written as f'(z)·g.
 type biasGradTask struct {
-	rows, cols int
-	dy, part   []float32
-	mem        []workerMem
-	act        bool
-	f          engine.Activation
-	alpha      float32
-	z, y, g    []float32
+	rows, cols, blockRows int
+	dy, part              []float32
+	mem                   []workerMem
+	act                   bool
+	f                     engine.Activation
+	alpha                 float32
+	z, y, g               []float32
+	pool                  *poolTask // backward, dx = dy; blocks are whole samples
 }
 
 func (t *biasGradTask) do(w, bl int) {
 	run := runRows(t.cols)
 	wide := t.mem[w].cols[:run*t.cols]
 	clear(wide)
-	for r, end := bl*biasBlock, min(t.rows, (bl+1)*biasBlock); r < end; r += run {
+	r0, end := bl*t.blockRows, min(t.rows, (bl+1)*t.blockRows)
+	if t.pool != nil {
+		pix := t.pool.p.H * t.pool.p.W
+		for n := r0 / pix; n < end/pix; n++ {
+			t.pool.do(w, n)
+		}
+	}
+	for r := r0; r < end; r += run {
 		a, b := r*t.cols, r*t.cols+min(run, end-r)*t.cols
 		if t.act {
 			activationBackward(t.f, t.alpha, t.z, t.y, t.g, t.dy, a, b)

@@ -167,16 +167,18 @@ func (p *workers) work(w int) {
 	}
 }
 
-// wait returns when n items are done: a short spin (the helpers are
-// finishing their last items), then blocking.
+// wait returns when n items are done: the helpers are finishing their last
+// items, so it looks for up to spinTime (yielding), then blocks.
 func (p *workers) wait(n int) {
-	for i := 0; i < 256; i++ {
+	start := time.Now()
+	for i := 0; ; i++ {
 		if p.done.Load() == int64(n) {
 			return
 		}
-		if i%32 == 31 {
-			runtime.Gosched()
+		if i%16 == 15 && time.Since(start) > spinTime {
+			break
 		}
+		runtime.Gosched()
 	}
 	p.waiting.Store(p.gen + 1)
 	if p.done.Load() == int64(n) && p.waiting.CompareAndSwap(p.gen+1, 0) {
