@@ -69,18 +69,20 @@ type Backend struct {
 	work    *workers    // started by the first kernel that needs them
 	mem     []workerMem // per worker: GEMM packing, im2col, pooling scratch
 	packed  []float32   // op(B) packed once per call and shared by the workers
+	cT      []float32   // Cᵀ of a wide A·Bᵀ
 	partial []float32   // per-block filter gradients of Conv2DBackwardFilter
 	// biasPartial holds BiasGrad's block sums, biasRep BiasAdd's bias
 	// repeated over a run of rows.
 	biasPartial, biasRep []float32
 	// The task of the kernel running now, kept here so that a call
 	// allocates nothing.
-	gemmTask gemmTask
-	conv     convTask
-	reduce   reduceTask
-	elem     elemTask
-	biasGrad biasGradTask
-	maxPoolT poolTask
+	gemmTask   gemmTask
+	transposeT transposeTask
+	conv       convTask
+	reduce     reduceTask
+	elem       elemTask
+	biasGrad   biasGradTask
+	maxPoolT   poolTask
 }
 
 // New returns a CPU backend with GOMAXPROCS threads.

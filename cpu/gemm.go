@@ -34,6 +34,25 @@ func (be *Backend) sgemm(transA, transB bool, m, n, k int, alpha float32, a []fl
 	if m == 0 || n == 0 {
 		return
 	}
+	if transB && !transA && beta == 0 && k > 0 && n >= 8*m {
+		// C = A·Bᵀ, wide: packing Bᵀ (k×n) would transpose all of B. Cᵀ =
+		// B·Aᵀ reads B in place and packs only A; then Cᵀ is transposed.
+		be.cT = grow(be.cT, n*m)
+		be.sgemm(false, true, n, m, k, alpha, b, ldb, a, lda, 0, be.cT, m)
+		t := &be.transposeT
+		*t = transposeTask{c: c, ldc: ldc, t: be.cT[:n*m], rows: n, cols: m}
+		items := (n + transposeRows - 1) / transposeRows
+		if m*n < 2*grainElems {
+			items = 1
+		}
+		if items == 1 {
+			transpose(c, ldc, be.cT, 0, n, m)
+		} else {
+			be.pool().run(t, items)
+		}
+		*t = transposeTask{}
+		return
+	}
 	g := gemmOp{transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, beta: beta,
 		a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc}
 	mPanels, nPanels := (m+mr-1)/mr, (n+nr-1)/nr
@@ -59,6 +78,36 @@ func (be *Backend) sgemm(transA, transB bool, m, n, k int, alpha float32, a []fl
 	*t = gemmTask{g: g, rb: rb, cb: cb, mPanels: mPanels, nPanels: nPanels, mem: be.mem}
 	pool.run(t, rb*cb)
 	*t = gemmTask{}
+}
+
+// transposeRows is the number of rows of t one transposeTask item takes.
+const transposeRows = 256
+
+// transposeTask: item i writes rows [i·transposeRows, …) of t (rows×cols) as
+// columns of c (cols×rows, row stride ldc).
+type transposeTask struct {
+	c, t            []float32
+	ldc, rows, cols int
+}
+
+func (t *transposeTask) do(_, i int) {
+	transpose(t.c, t.ldc, t.t, i*transposeRows, min(t.rows, (i+1)*transposeRows), t.cols)
+}
+
+// transpose writes rows [r0, r1) of t (… × cols) as columns of c (row stride
+// ldc), in 8×8 blocks.
+func transpose(c []float32, ldc int, t []float32, r0, r1, cols int) {
+	rows := r1
+	for i0 := r0; i0 < rows; i0 += 8 {
+		for j0 := 0; j0 < cols; j0 += 8 {
+			for i := i0; i < min(rows, i0+8); i++ {
+				src := t[i*cols+j0 : i*cols+min(cols, j0+8)]
+				for j, v := range src {
+					c[(j0+j)*ldc+i] = v
+				}
+			}
+		}
+	}
 }
 
 // gemmOp is one GEMM's operands.
@@ -196,11 +245,24 @@ func packB(dst, b []float32, ldb int, trans bool, p0, kb, j0, j1 int) {
 		c0 := j0 + jp*nr
 		cols := min(nr, j1-c0)
 		out := dst[jp*nr*kb : (jp+1)*nr*kb]
-		if trans { // op(B)[p][j] = B[j][p]: read each B row once
+		if trans { // op(B)[p][j] = B[j][p]: eight B rows at a time, so that
+			// each p writes eight adjacent values
 			if cols < nr {
 				clear(out)
 			}
-			for j := 0; j < cols; j++ {
+			j := 0
+			for ; j+8 <= cols; j += 8 {
+				r0, r1 := b[(c0+j)*ldb+p0:][:kb], b[(c0+j+1)*ldb+p0:][:kb]
+				r2, r3 := b[(c0+j+2)*ldb+p0:][:kb], b[(c0+j+3)*ldb+p0:][:kb]
+				r4, r5 := b[(c0+j+4)*ldb+p0:][:kb], b[(c0+j+5)*ldb+p0:][:kb]
+				r6, r7 := b[(c0+j+6)*ldb+p0:][:kb], b[(c0+j+7)*ldb+p0:][:kb]
+				for p := range r0 {
+					o := out[p*nr+j : p*nr+j+8 : p*nr+j+8]
+					o[0], o[1], o[2], o[3] = r0[p], r1[p], r2[p], r3[p]
+					o[4], o[5], o[6], o[7] = r4[p], r5[p], r6[p], r7[p]
+				}
+			}
+			for ; j < cols; j++ {
 				src := b[(c0+j)*ldb+p0:][:kb]
 				for p, v := range src {
 					out[p*nr+j] = v

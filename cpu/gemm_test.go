@@ -20,7 +20,7 @@ func randSlice(r *rand.Rand, n int) []float32 {
 func TestGemmAgainstFloat64(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	be := New()
-	for _, sz := range [][3]int{{1, 1, 1}, {7, 17, 5}, {6, 16, 300}, {13, 33, 257}, {64, 10, 128}, {50, 32, 9}, {64, 288, 600}} {
+	for _, sz := range [][3]int{{1, 1, 1}, {7, 17, 5}, {6, 16, 300}, {13, 33, 257}, {64, 10, 128}, {50, 32, 9}, {64, 288, 600}, {3, 40, 20}, {64, 600, 130}} {
 		for _, tr := range [][2]bool{{false, false}, {true, false}, {false, true}, {true, true}} {
 			m, n, k := sz[0], sz[1], sz[2]
 			lda, ldb, ldc := k+3, n+1, n+2
@@ -75,6 +75,11 @@ func BenchmarkGemm(b *testing.B) {
 		{"conv2bwdfilter_64x288x12544", 64, 288, 12544, true, false},
 		{"conv2bwddata_12544x288x64", 12544, 288, 64, false, false},
 		{"square_512", 512, 512, 512, false, false},
+		{"dense1fwd_64x128x3136", 64, 128, 3136, false, false},
+		{"dense1dx_64x3136x128", 64, 3136, 128, false, true},
+		{"dense1dw_3136x128x64", 3136, 128, 64, true, false},
+		{"mlpfwd_64x128x784", 64, 128, 784, false, false},
+		{"mlpdw_784x128x64", 784, 128, 64, true, false},
 	} {
 		a, bb, c := randSlice(r, sz.m*sz.k), randSlice(r, sz.k*sz.n), make([]float32, sz.m*sz.n)
 		lda, ldb := sz.k, sz.n
