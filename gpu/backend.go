@@ -3,9 +3,10 @@
 // Package gpu is the CUDA backend: gorgonia.org/cu for the driver API
 // (context, memory, modules, launches), cuBLAS for GEMM and cuDNN for
 // convolutions, both loaded at run time (shim.c), and mnistgpu's own kernels
-// (kernels/*.cu, embedded PTX) for everything else. All work goes to the
-// context's default stream in order; only copies to the host and
-// Synchronize wait.
+// (kernels/*.cu, embedded PTX) for everything else. All work goes in order
+// to one stream of the backend's own (kernels, copies, fills, cuBLAS and
+// cuDNN), so that it can be captured into a CUDA graph (Capture); only
+// copies between host and device and Synchronize wait.
 package gpu
 
 /*
@@ -80,6 +81,7 @@ type Backend struct {
 	ctx       cu.CUContext
 	blas, dnn unsafe.Pointer // cuBLAS and cuDNN handles
 	dev       cu.Device
+	stream    cu.Stream // all device work goes here
 	describe  string
 	simulated bool // the CPU stand-in of the CUDA libraries (gpu/cudasim)
 	functions map[string]cu.Function
@@ -129,6 +131,11 @@ func NewWithOptions(opt Options) (*Backend, error) {
 		return nil, fmt.Errorf("cuda: making the context current: %w", err)
 	}
 	b := &Backend{opt: opt, ctx: ctx, dev: dev, functions: map[string]cu.Function{}, plans: map[convKey]*convPlan{}}
+	// A blocking stream: the synchronous copies of CopyIn and CopyOut (on
+	// the legacy stream) wait for its work.
+	if b.stream, err = cu.MakeStream(cu.DefaultStream); err != nil {
+		return nil, fmt.Errorf("cuda: creating a stream: %w", err)
+	}
 	blasPath, err := load(cublasLib, func(p *C.char, e *C.char, n C.int) C.int { return C.mg_load_cublas(p, e, n) })
 	if err != nil {
 		return nil, err
@@ -141,10 +148,10 @@ func NewWithOptions(opt Options) (*Backend, error) {
 	if opt.TF32 {
 		tf32 = 1
 	}
-	if st := C.mg_blas_new(tf32, &b.blas); st != 0 {
+	if st := C.mg_blas_new(tf32, b.cstream(), &b.blas); st != 0 {
 		return nil, fmt.Errorf("cuda: cublasCreate (%s): %s", blasPath, C.GoString(C.mg_blas_status(st)))
 	}
-	if st := C.mg_dnn_new(&b.dnn); st != 0 {
+	if st := C.mg_dnn_new(b.cstream(), &b.dnn); st != 0 {
 		return nil, fmt.Errorf("cuda: cudnnCreate (%s): %s", dnnPath, C.GoString(C.mg_dnn_status(st)))
 	}
 	for name, text := range kernels.PTX() {
@@ -203,6 +210,9 @@ func describe(dev cu.Device, blas unsafe.Pointer, blasPath, dnnPath string, opt 
 	return fmt.Sprintf("cuda: %s (sm_%d%d, %.1f GiB), driver API %d, cuBLAS %d (%s), cuDNN %d (%s), %s",
 		name, major, minor, float64(mem)/(1<<30), cu.Version(), int(blasVersion), blasPath, dnnVersion, dnnPath, mode)
 }
+
+// cstream is the backend's stream as the C libraries take it.
+func (b *Backend) cstream() unsafe.Pointer { return unsafe.Pointer(b.stream.C()) }
 
 // enter makes the context current on this goroutine's OS thread and keeps
 // the goroutine there until the returned function runs: CUDA contexts are
@@ -285,7 +295,7 @@ func (b *Backend) Copy(dst, src engine.Buffer) {
 	}
 	defer b.enter()()
 	b.counts.Copies++
-	must("cuMemcpyDtoD", cu.MemcpyDtoD(ptr(dst), ptr(src), int64(4*n)))
+	must("cuMemcpyDtoDAsync", cu.MemcpyDtoDAsync(ptr(dst), ptr(src), int64(4*n), b.stream))
 }
 
 func (b *Backend) Fill(dst engine.Buffer, v float32) {
@@ -294,7 +304,7 @@ func (b *Backend) Fill(dst engine.Buffer, v float32) {
 	}
 	defer b.enter()()
 	b.counts.Copies++
-	must("cuMemsetD32", cu.MemsetD32(ptr(dst), uint32(math.Float32bits(v)), int64(dst.Len())))
+	must("cuMemsetD32Async", cu.MemsetD32Async(ptr(dst), uint(math.Float32bits(v)), int64(dst.Len()), b.stream))
 }
 
 func (b *Backend) Synchronize() error {

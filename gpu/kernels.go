@@ -70,7 +70,7 @@ func (b *Backend) launchGrid(name string, gx, gy, bx, by int, args ...any) {
 	}
 	defer b.enter()()
 	b.counts.Kernels++
-	must(name, fn.Launch(gx, gy, 1, bx, by, 1, 0, cu.NoStream, params))
+	must(name, fn.Launch(gx, gy, 1, bx, by, 1, 0, b.stream, params))
 }
 
 func (b *Backend) BiasAdd(rows, cols int, y, bias engine.Buffer) {
@@ -125,7 +125,7 @@ func (b *Backend) biasDone(n int) cu.DevicePtr {
 	if int64(4*n) > b.done.bytes {
 		p := b.done.get(int64(4 * n))
 		b.counts.Copies++
-		must("cuMemsetD32", cu.MemsetD32(p, 0, int64(n)))
+		must("cuMemsetD32Async", cu.MemsetD32Async(p, 0, int64(n), b.stream))
 	}
 	return b.done.ptr
 }

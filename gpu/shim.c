@@ -41,6 +41,7 @@ static struct {
 	int (*get_version)(handle, int*);
 	int (*sgemm)(handle, int, int, int, int, int, const float*, const float*, int, const float*,
 	             int, const float*, float*, int);
+	int (*set_stream)(handle, void*);
 } blas;
 
 static struct {
@@ -69,6 +70,7 @@ static struct {
 	                     int, void*, size_t, const void*, handle, void*);
 	int (*backward_filter)(handle, const void*, handle, const void*, handle, const void*, handle,
 	                       int, void*, size_t, const void*, handle, void*);
+	int (*set_stream)(handle, void*);
 } dnn;
 
 // ---- loading --------------------------------------------------------------
@@ -96,7 +98,7 @@ static int bind(const char* path, const char* const* names, void** slots, int co
 
 int mg_load_cublas(const char* path, char* err, int errlen) {
 	static const char* const names[] = {"cublasCreate_v2", "cublasSetMathMode",
-	                                    "cublasGetVersion_v2", "cublasSgemm_v2"};
+	                                    "cublasGetVersion_v2", "cublasSgemm_v2", "cublasSetStream_v2"};
 	return bind(path, names, (void**)&blas, sizeof names / sizeof names[0], err, errlen);
 }
 
@@ -124,15 +126,17 @@ int mg_load_cudnn(const char* path, char* err, int errlen) {
 	    "cudnnConvolutionForward",
 	    "cudnnConvolutionBackwardData",
 	    "cudnnConvolutionBackwardFilter",
+	    "cudnnSetStream",
 	};
 	return bind(path, names, (void**)&dnn, sizeof names / sizeof names[0], err, errlen);
 }
 
 // ---- cuBLAS ---------------------------------------------------------------
 
-int mg_blas_new(int tf32, void** h) {
+int mg_blas_new(int tf32, void* stream, void** h) {
 	int st = blas.create(h);
 	if (st != 0) return st;
+	if ((st = blas.set_stream(*h, stream)) != 0) return st;
 	return blas.set_math_mode(*h, tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH);
 }
 
@@ -166,7 +170,11 @@ int mg_sgemm_rowmajor(void* h, int transa, int transb, int m, int n, int k, floa
 
 // ---- cuDNN ----------------------------------------------------------------
 
-int mg_dnn_new(void** h) { return dnn.create(h); }
+int mg_dnn_new(void* stream, void** h) {
+	int st = dnn.create(h);
+	if (st != 0) return st;
+	return dnn.set_stream(*h, stream);
+}
 size_t mg_dnn_version(void) { return dnn.get_version(); }
 const char* mg_dnn_status(int status) { return dnn.error_string(status); }
 

@@ -14,11 +14,11 @@ void mg_preload(const char* path);
 int mg_load_cublas(const char* path, char* err, int errlen);
 int mg_load_cudnn(const char* path, char* err, int errlen);
 
-// Handles (one per Backend) on the current context's default stream.
-int mg_blas_new(int tf32, void** handle);
+// Handles (one per Backend) whose work goes to stream (a CUstream).
+int mg_blas_new(int tf32, void* stream, void** handle);
 int mg_blas_version(void* handle, int* version);
 const char* mg_blas_status(int status);
-int mg_dnn_new(void** handle);
+int mg_dnn_new(void* stream, void** handle);
 size_t mg_dnn_version(void);
 const char* mg_dnn_status(int status);
 

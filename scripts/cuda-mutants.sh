@@ -14,6 +14,7 @@ mutants=(
 	"GEMM transpose flag swapped|gpu/shim.c|return blas.sgemm(h, transb ? CUBLAS_OP_T|return blas.sgemm(h, transa ? CUBLAS_OP_T"
 	"convolution instead of cross-correlation|gpu/shim.c|#define MG_CONV_MODE CUDNN_CROSS_CORRELATION|#define MG_CONV_MODE CUDNN_CONVOLUTION"
 	"copy sized in elements, not bytes|gpu/backend.go|unsafe.Pointer(&src[0]), int64(4*len(src))|unsafe.Pointer(&src[0]), int64(len(src))"
+	"kernels launched on the legacy stream, not the backend's|gpu/kernels.go|fn.Launch(gx, gy, 1, bx, by, 1, 0, b.stream, params)|fn.Launch(gx, gy, 1, bx, by, 1, 0, cu.NoStream, params)"
 )
 
 failed=0

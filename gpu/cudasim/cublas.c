@@ -16,6 +16,7 @@ enum { CUBLAS_OP_N = 0, CUBLAS_OP_T = 1, CUBLAS_OP_C = 2 };
 
 struct cublas_context {
 	int math_mode;
+	void* stream; // where the work goes (cublasSetStream); NULL: the legacy stream
 };
 typedef struct cublas_context* cublasHandle_t;
 
@@ -47,7 +48,36 @@ int cublasGetVersion_v2(cublasHandle_t h, int* version) {
 	return CUBLAS_STATUS_SUCCESS;
 }
 
+int cublasSetStream_v2(cublasHandle_t h, void* stream) {
+	if (h == NULL) return CUBLAS_STATUS_NOT_INITIALIZED;
+	h->stream = stream;
+	return CUBLAS_STATUS_SUCCESS;
+}
+
 static int max1(int a) { return a > 1 ? a : 1; }
+
+struct sgemm_args {
+	int ta, tb, m, n, k, lda, ldb, ldc;
+	float a, b;
+	const float *A, *B;
+	float* C;
+};
+
+static void sgemm_run(void* p) {
+	const struct sgemm_args* g = p;
+	for (int j = 0; j < g->n; j++)
+		for (int i = 0; i < g->m; i++) {
+			double s = 0;
+			if (g->a != 0)
+				for (int l = 0; l < g->k; l++) {
+					float av = g->ta ? g->A[l + (size_t)i * g->lda] : g->A[i + (size_t)l * g->lda];
+					float bv = g->tb ? g->B[j + (size_t)l * g->ldb] : g->B[l + (size_t)j * g->ldb];
+					s += (double)av * bv;
+				}
+			float* c = &g->C[i + (size_t)j * g->ldc];
+			*c = (float)(g->a * s + (g->b == 0 ? 0.0 : (double)g->b * *c));
+		}
+}
 
 // C = alpha·op(A)·op(B) + beta·C, column-major: op(A) m×k, op(B) k×n, C m×n.
 // A is lda×(k or m) as stored, B ldb×(n or k), C ldc×n. With beta == 0, C is
@@ -71,17 +101,7 @@ int cublasSgemm_v2(cublasHandle_t h, int transa, int transb, int m, int n, int k
 		fprintf(stderr, "cuda-sim: cublasSgemm: a matrix lies outside device memory\n");
 		return CUBLAS_STATUS_EXECUTION_FAILED;
 	}
-	for (int j = 0; j < n; j++)
-		for (int i = 0; i < m; i++) {
-			double s = 0;
-			if (a != 0)
-				for (int l = 0; l < k; l++) {
-					float av = ta ? A[l + (size_t)i * lda] : A[i + (size_t)l * lda];
-					float bv = tb ? B[j + (size_t)l * ldb] : B[l + (size_t)j * ldb];
-					s += (double)av * bv;
-				}
-			float* c = &C[i + (size_t)j * ldc];
-			*c = (float)(a * s + (b == 0 ? 0.0 : (double)b * *c));
-		}
+	struct sgemm_args g = {ta, tb, m, n, k, lda, ldb, ldc, a, b, A, B, C};
+	if (mgsim_submit(h->stream, sgemm_run, &g, sizeof g) != 0) return CUBLAS_STATUS_EXECUTION_FAILED;
 	return CUBLAS_STATUS_SUCCESS;
 }

@@ -34,6 +34,7 @@ typedef struct {
 
 struct cudnn_context {
 	int magic;
+	void* stream; // cudnnSetStream; NULL: the legacy stream
 };
 typedef struct {
 	int set, format, n, c, h, w;
@@ -63,6 +64,12 @@ int cudnnCreate(struct cudnn_context** h) {
 	if (h == NULL) return CUDNN_STATUS_BAD_PARAM_NULL_POINTER;
 	*h = calloc(1, sizeof **h);
 	(*h)->magic = 0x5eed;
+	return CUDNN_STATUS_SUCCESS;
+}
+
+int cudnnSetStream(struct cudnn_context* h, void* stream) {
+	if (h == NULL) return CUDNN_STATUS_NOT_INITIALIZED;
+	h->stream = stream;
 	return CUDNN_STATUS_SUCCESS;
 }
 
@@ -254,7 +261,6 @@ static int prepare(const char* what, int pass, int algo, const int* algos, int c
 		fprintf(stderr, "cuda-sim: %s: a tensor or the workspace lies outside device memory\n", what);
 		return CUDNN_STATUS_EXECUTION_FAILED;
 	}
-	if (need > 0) memset(ws, 0xff, need);
 	return CUDNN_STATUS_SUCCESS;
 }
 
@@ -287,44 +293,73 @@ static void blend(float* out, const double* acc, size_t n, float alpha, float be
 	for (size_t i = 0; i < n; i++) out[i] = (float)(alpha * acc[i] + (beta == 0 ? 0.0 : (double)beta * out[i]));
 }
 
-int cudnnConvolutionForward(void* h, const float* alpha, const tensor_desc* xd, const float* x, const filter_desc* wd,
+// A convolution pass as queued work: descriptors by value, so that a
+// captured pass does not depend on them afterwards, as on a GPU.
+struct conv_job {
+	int pass; // 0 forward, 1 backward data, 2 backward filter
+	tensor_desc x, y;
+	filter_desc w;
+	conv_desc cv;
+	const float *in1, *in2; // forward: x, w; data: dy, w; filter: x, dy
+	float* out;
+	float alpha, beta;
+	void* ws;
+	size_t ws_need;
+};
+
+// conv_run computes a pass, scribbling over the workspace first as a real
+// algorithm would use it.
+static void conv_run(void* p) {
+	const struct conv_job* j = p;
+	const tensor_desc *xd = &j->x, *yd = &j->y;
+	const filter_desc* wd = &j->w;
+	const conv_desc* cv = &j->cv;
+	if (j->ws_need > 0) memset(j->ws, 0xff, j->ws_need);
+	size_t n = j->pass == 0 ? tensor_elems(yd) : j->pass == 1 ? tensor_elems(xd) : filter_elems(wd);
+	double* acc = calloc(n, sizeof *acc);
+	const float *a = j->in1, *b = j->in2;
+	switch (j->pass) {
+	case 0: FOR_EACH_TERM(xd, wd, cv, yd, acc[yi] += (double)a[xi] * b[wi]) break;
+	case 1: FOR_EACH_TERM(xd, wd, cv, yd, acc[xi] += (double)a[yi] * b[wi]) break;
+	case 2: FOR_EACH_TERM(xd, wd, cv, yd, acc[wi] += (double)a[xi] * b[yi]) break;
+	}
+	blend(j->out, acc, n, j->alpha, j->beta);
+	free(acc);
+}
+
+static int conv_submit(struct cudnn_context* h, int pass, const tensor_desc* x, const filter_desc* w,
+                       const conv_desc* cv, const tensor_desc* y, const float* in1, const float* in2, float* out,
+                       const float* alpha, const float* beta, void* ws, int algo) {
+	struct conv_job j = {pass, *x, *y, *w, *cv, in1, in2, out, *alpha, *beta, ws, workspace(pass, algo, x, w, y)};
+	return mgsim_submit(h->stream, conv_run, &j, sizeof j) == 0 ? CUDNN_STATUS_SUCCESS : CUDNN_STATUS_EXECUTION_FAILED;
+}
+
+int cudnnConvolutionForward(struct cudnn_context* h, const float* alpha, const tensor_desc* xd, const float* x, const filter_desc* wd,
                             const float* w, const conv_desc* cv, int algo, void* ws, size_t ws_bytes,
                             const float* beta, const tensor_desc* yd, float* y) {
 	if (!h) return CUDNN_STATUS_NOT_INITIALIZED;
 	int st = prepare("cudnnConvolutionForward", 0, algo, fwd_algos, 2, xd, wd, cv, yd, alpha, beta, x, w, y, ws,
 	                 ws_bytes);
 	if (st) return st;
-	double* acc = calloc(tensor_elems(yd), sizeof *acc);
-	FOR_EACH_TERM(xd, wd, cv, yd, acc[yi] += (double)x[xi] * w[wi])
-	blend(y, acc, tensor_elems(yd), *alpha, *beta);
-	free(acc);
-	return CUDNN_STATUS_SUCCESS;
+	return conv_submit(h, 0, xd, wd, cv, yd, x, w, y, alpha, beta, ws, algo);
 }
 
-int cudnnConvolutionBackwardData(void* h, const float* alpha, const filter_desc* wd, const float* w,
+int cudnnConvolutionBackwardData(struct cudnn_context* h, const float* alpha, const filter_desc* wd, const float* w,
                                  const tensor_desc* dyd, const float* dy, const conv_desc* cv, int algo, void* ws,
                                  size_t ws_bytes, const float* beta, const tensor_desc* dxd, float* dx) {
 	if (!h) return CUDNN_STATUS_NOT_INITIALIZED;
 	int st = prepare("cudnnConvolutionBackwardData", 1, algo, data_algos, 2, dxd, wd, cv, dyd, alpha, beta, dx, w,
 	                 dy, ws, ws_bytes);
 	if (st) return st;
-	double* acc = calloc(tensor_elems(dxd), sizeof *acc);
-	FOR_EACH_TERM(dxd, wd, cv, dyd, acc[xi] += (double)dy[yi] * w[wi])
-	blend(dx, acc, tensor_elems(dxd), *alpha, *beta);
-	free(acc);
-	return CUDNN_STATUS_SUCCESS;
+	return conv_submit(h, 1, dxd, wd, cv, dyd, dy, w, dx, alpha, beta, ws, algo);
 }
 
-int cudnnConvolutionBackwardFilter(void* h, const float* alpha, const tensor_desc* xd, const float* x,
+int cudnnConvolutionBackwardFilter(struct cudnn_context* h, const float* alpha, const tensor_desc* xd, const float* x,
                                    const tensor_desc* dyd, const float* dy, const conv_desc* cv, int algo, void* ws,
                                    size_t ws_bytes, const float* beta, const filter_desc* dwd, float* dw) {
 	if (!h) return CUDNN_STATUS_NOT_INITIALIZED;
 	int st = prepare("cudnnConvolutionBackwardFilter", 2, algo, filter_algos, 3, xd, dwd, cv, dyd, alpha, beta, x,
 	                 dw, dy, ws, ws_bytes);
 	if (st) return st;
-	double* acc = calloc(filter_elems(dwd), sizeof *acc);
-	FOR_EACH_TERM(xd, dwd, cv, dyd, acc[wi] += (double)x[xi] * dy[yi])
-	blend(dw, acc, filter_elems(dwd), *alpha, *beta);
-	free(acc);
-	return CUDNN_STATUS_SUCCESS;
+	return conv_submit(h, 2, xd, dwd, cv, dyd, x, dy, dw, alpha, beta, ws, algo);
 }

@@ -7,6 +7,7 @@
 #include <cuda.h>
 #include <sys/mman.h>
 
+#include <algorithm>
 #include <map>
 #include <mutex>
 #include <stdio.h>
@@ -237,6 +238,7 @@ static CUctx_st primary = {0};
 static thread_local CUcontext current; // contexts are per thread, as on a GPU
 static std::mutex mu;
 static std::map<uintptr_t, size_t> allocations;
+static std::vector<CUstream> streams; // live streams
 
 extern "C" int mgsim_range_ok(uintptr_t p, size_t bytes) {
 	std::lock_guard<std::mutex> lock(mu);
@@ -246,11 +248,166 @@ extern "C" int mgsim_range_ok(uintptr_t p, size_t bytes) {
 	return p >= it->first && p + bytes <= it->first + it->second;
 }
 
+// ---- streams and graphs -----------------------------------------------------
+// Work queued on a stream runs at once, in order, unless the stream is
+// capturing: then it is recorded (kernel parameters copied) into the graph
+// that cuStreamEndCapture returns, and cuGraphLaunch runs the recording in
+// order. While a stream captures in the global mode, as gpu/ captures, calls
+// that would wait for the device or use the legacy stream (synchronous
+// copies, cuCtxSynchronize, cuMemAlloc/cuMemFree, launches on stream 0) fail
+// with CUDA_ERROR_STREAM_CAPTURE_IMPLICIT and invalidate the capture, as on
+// a GPU; so does waiting for the capturing stream itself.
+struct sim_node {
+	enum { LAUNCH, COPY, SET, HOST } kind;
+	const sim_kernel* kernel;
+	bool cooperative;
+	unsigned grid[3], block[3];
+	std::vector<char> params;          // each parameter's bytes, back to back
+	std::vector<size_t> param_offsets; // where each begins
+	uintptr_t dst, src;
+	size_t bytes;  // of a copy; count of 32-bit values of a set
+	unsigned value;
+	void (*host)(void*); // a library call's work (cuBLAS, cuDNN stand-ins)
+	std::vector<char> arg;
+};
+struct CUstream_st {
+	bool capturing, invalidated, global;
+	std::vector<sim_node> recorded;
+};
+struct CUgraph_st {
+	std::vector<sim_node> nodes;
+};
+struct CUgraphExec_st {
+	std::vector<sim_node> nodes;
+};
+static int global_captures; // streams capturing in the global mode
+
+CUresult run_kernel(const sim_kernel* k, bool cooperative, const unsigned* grid, const unsigned* block,
+                    void** params);
+
+CUresult run_node(sim_node& n) {
+	switch (n.kind) {
+	case sim_node::LAUNCH: {
+		std::vector<void*> ptrs;
+		for (size_t off : n.param_offsets) ptrs.push_back(n.params.data() + off);
+		return run_kernel(n.kernel, n.cooperative, n.grid, n.block, ptrs.data());
+	}
+	case sim_node::COPY:
+		if (!mgsim_range_ok(n.dst, n.bytes) || !mgsim_range_ok(n.src, n.bytes)) return CUDA_ERROR_INVALID_VALUE;
+		memmove((void*)n.dst, (const void*)n.src, n.bytes);
+		return CUDA_SUCCESS;
+	case sim_node::SET: {
+		if (n.dst % 4 != 0 || !mgsim_range_ok(n.dst, 4 * n.bytes)) return CUDA_ERROR_INVALID_VALUE;
+		unsigned* d = (unsigned*)n.dst;
+		for (size_t i = 0; i < n.bytes; i++) d[i] = n.value;
+		return CUDA_SUCCESS;
+	}
+	case sim_node::HOST:
+		n.host(n.arg.data());
+		return CUDA_SUCCESS;
+	}
+	return CUDA_ERROR_INVALID_VALUE;
+}
+
+// implicit reports whether a call that synchronises with the device or the
+// legacy stream is illegal now, invalidating every capture if so.
+bool implicit_sync_during_capture(const char* call) {
+	std::lock_guard<std::mutex> lock(mu);
+	if (global_captures == 0) return false;
+	fprintf(stderr, "cuda-sim: %s while a stream captures a graph (CUDA_ERROR_STREAM_CAPTURE_IMPLICIT)\n", call);
+	for (CUstream s : streams) s->invalidated = s->invalidated || s->capturing;
+	return true;
+}
+
+CUresult submit(CUstream stream, sim_node& node) {
+	if (stream == NULL) {
+		if (implicit_sync_during_capture("work on the legacy stream")) return CUDA_ERROR_STREAM_CAPTURE_IMPLICIT;
+		return run_node(node);
+	}
+	if (stream->capturing) {
+		if (node.kind == sim_node::LAUNCH) { // check the pointers as the launch would, now
+			std::vector<void*> ptrs;
+			for (size_t off : node.param_offsets) ptrs.push_back(node.params.data() + off);
+			for (size_t i = 0; i < node.kernel->param_sizes.size(); i++) {
+				uintptr_t p;
+				memcpy(&p, ptrs[i], sizeof p);
+				if (node.kernel->is_pointer[i] && !mgsim_range_ok(p, 1)) return CUDA_ERROR_ILLEGAL_ADDRESS;
+			}
+		}
+		stream->recorded.push_back(std::move(node));
+		return CUDA_SUCCESS;
+	}
+	return run_node(node);
+}
+
 #define NEED_INIT() \
 	if (!initialized) return CUDA_ERROR_NOT_INITIALIZED
 #define NEED_CONTEXT()                                  \
 	if (!initialized) return CUDA_ERROR_NOT_INITIALIZED; \
 	if (current == NULL) return CUDA_ERROR_INVALID_CONTEXT
+
+// run_kernel runs a launch: every block of the grid in order, the threads of
+// a block one after another or, for a cooperative kernel, as coroutines.
+CUresult run_kernel(const sim_kernel* k, bool cooperative, const unsigned* grid, const unsigned* block,
+                    void** params) {
+	unsigned gx = grid[0], gy = grid[1], gz = grid[2], bx = block[0], by = block[1], bz = block[2];
+	// Pointer parameters must point into device memory, or the kernel would fault.
+	for (size_t i = 0; i < k->param_sizes.size(); i++) {
+		if (!k->is_pointer[i]) continue;
+		uintptr_t p;
+		memcpy(&p, params[i], sizeof p);
+		if (!mgsim_range_ok(p, 1)) {
+			fprintf(stderr, "cuda-sim: kernel %s: parameter %zu (0x%lx) is not device memory\n", k->name, i,
+			        (unsigned long)p);
+			return CUDA_ERROR_ILLEGAL_ADDRESS;
+		}
+	}
+	gridDim = {gx, gy, gz};
+	blockDim = {bx, by, bz};
+	if (!cooperative) {
+		for (unsigned z = 0; z < gz; z++)
+			for (unsigned y = 0; y < gy; y++)
+				for (unsigned x = 0; x < gx; x++) {
+					blockIdx = {x, y, z};
+					for (unsigned tz = 0; tz < bz; tz++)
+						for (unsigned ty = 0; ty < by; ty++)
+							for (unsigned tx = 0; tx < bx; tx++) {
+								threadIdx = {tx, ty, tz};
+								k->run(params);
+							}
+				}
+		return CUDA_SUCCESS;
+	}
+	size_t threads = (size_t)bx * by * bz;
+	if (stacks_bytes < threads * stack_bytes) {
+		if (stacks) munmap(stacks, stacks_bytes);
+		stacks_bytes = threads * stack_bytes;
+		void* m = mmap(NULL, stacks_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		if (m == MAP_FAILED) {
+			stacks = NULL;
+			stacks_bytes = 0;
+			return CUDA_ERROR_OUT_OF_MEMORY;
+		}
+		stacks = (char*)m;
+	}
+	sim_block b;
+	b.kernel = k;
+	b.params = params;
+	b.threads.resize(threads);
+	running = &b;
+	for (unsigned z = 0; z < gz; z++)
+		for (unsigned y = 0; y < gy; y++)
+			for (unsigned x = 0; x < gx; x++) {
+				blockIdx = {x, y, z};
+				if (!run_block(b)) {
+					running = NULL;
+					fprintf(stderr, "cuda-sim: kernel %s: %s\n", k->name, b.error.c_str());
+					return CUDA_ERROR_LAUNCH_FAILED;
+				}
+			}
+	running = NULL;
+	return CUDA_SUCCESS;
+}
 
 extern "C" {
 
@@ -327,12 +484,14 @@ CUresult cuCtxSetCurrent(CUcontext ctx) {
 
 CUresult cuCtxSynchronize(void) {
 	NEED_CONTEXT();
+	if (implicit_sync_during_capture("cuCtxSynchronize")) return CUDA_ERROR_STREAM_CAPTURE_IMPLICIT;
 	return CUDA_SUCCESS;
 }
 
 CUresult cuMemAlloc(CUdeviceptr* p, size_t bytes) {
 	NEED_CONTEXT();
 	if (!p || bytes == 0) return CUDA_ERROR_INVALID_VALUE;
+	if (implicit_sync_during_capture("cuMemAlloc")) return CUDA_ERROR_STREAM_CAPTURE_IMPLICIT;
 	void* m = malloc(bytes);
 	if (!m) return CUDA_ERROR_OUT_OF_MEMORY;
 	memset(m, 0xff, bytes); // NaN: fresh device memory is not zero
@@ -344,6 +503,7 @@ CUresult cuMemAlloc(CUdeviceptr* p, size_t bytes) {
 
 CUresult cuMemFree(CUdeviceptr p) {
 	NEED_CONTEXT();
+	if (implicit_sync_during_capture("cuMemFree")) return CUDA_ERROR_STREAM_CAPTURE_IMPLICIT;
 	std::lock_guard<std::mutex> lock(mu);
 	auto it = allocations.find((uintptr_t)p);
 	if (it == allocations.end()) return CUDA_ERROR_INVALID_VALUE;
@@ -356,6 +516,7 @@ CUresult cuMemFree(CUdeviceptr p) {
 CUresult cuMemcpyHtoD(CUdeviceptr dst, const void* src, size_t bytes) {
 	NEED_CONTEXT();
 	if (!src || !mgsim_range_ok(dst, bytes)) return CUDA_ERROR_INVALID_VALUE;
+	if (implicit_sync_during_capture("cuMemcpyHtoD")) return CUDA_ERROR_STREAM_CAPTURE_IMPLICIT;
 	memcpy((void*)(uintptr_t)dst, src, bytes);
 	return CUDA_SUCCESS;
 }
@@ -363,6 +524,7 @@ CUresult cuMemcpyHtoD(CUdeviceptr dst, const void* src, size_t bytes) {
 CUresult cuMemcpyDtoH(void* dst, CUdeviceptr src, size_t bytes) {
 	NEED_CONTEXT();
 	if (!dst || !mgsim_range_ok(src, bytes)) return CUDA_ERROR_INVALID_VALUE;
+	if (implicit_sync_during_capture("cuMemcpyDtoH")) return CUDA_ERROR_STREAM_CAPTURE_IMPLICIT;
 	memcpy(dst, (const void*)(uintptr_t)src, bytes);
 	return CUDA_SUCCESS;
 }
@@ -370,16 +532,159 @@ CUresult cuMemcpyDtoH(void* dst, CUdeviceptr src, size_t bytes) {
 CUresult cuMemcpyDtoD(CUdeviceptr dst, CUdeviceptr src, size_t bytes) {
 	NEED_CONTEXT();
 	if (!mgsim_range_ok(dst, bytes) || !mgsim_range_ok(src, bytes)) return CUDA_ERROR_INVALID_VALUE;
-	memmove((void*)(uintptr_t)dst, (const void*)(uintptr_t)src, bytes);
-	return CUDA_SUCCESS;
+	sim_node n;
+	n.kind = sim_node::COPY;
+	n.dst = dst, n.src = src, n.bytes = bytes;
+	return submit(NULL, n);
+}
+
+CUresult cuMemcpyDtoDAsync(CUdeviceptr dst, CUdeviceptr src, size_t bytes, CUstream stream) {
+	NEED_CONTEXT();
+	if (!mgsim_range_ok(dst, bytes) || !mgsim_range_ok(src, bytes)) return CUDA_ERROR_INVALID_VALUE;
+	sim_node n;
+	n.kind = sim_node::COPY;
+	n.dst = dst, n.src = src, n.bytes = bytes;
+	return submit(stream, n);
 }
 
 CUresult cuMemsetD32(CUdeviceptr dst, unsigned int v, size_t n) {
 	NEED_CONTEXT();
 	if (dst % 4 != 0 || !mgsim_range_ok(dst, 4 * n)) return CUDA_ERROR_INVALID_VALUE;
-	unsigned int* d = (unsigned int*)(uintptr_t)dst;
-	for (size_t i = 0; i < n; i++) d[i] = v;
+	sim_node node;
+	node.kind = sim_node::SET;
+	node.dst = dst, node.bytes = n, node.value = v;
+	return submit(NULL, node);
+}
+
+CUresult cuMemsetD32Async(CUdeviceptr dst, unsigned int v, size_t n, CUstream stream) {
+	NEED_CONTEXT();
+	if (dst % 4 != 0 || !mgsim_range_ok(dst, 4 * n)) return CUDA_ERROR_INVALID_VALUE;
+	sim_node node;
+	node.kind = sim_node::SET;
+	node.dst = dst, node.bytes = n, node.value = v;
+	return submit(stream, node);
+}
+
+// ---- streams and graphs ----------------------------------------------------
+
+CUresult cuStreamCreate(CUstream* s, unsigned int flags) {
+	NEED_CONTEXT();
+	if (!s || flags > CU_STREAM_NON_BLOCKING) return CUDA_ERROR_INVALID_VALUE;
+	*s = new CUstream_st{false, false, false, {}};
+	std::lock_guard<std::mutex> lock(mu);
+	streams.push_back(*s);
 	return CUDA_SUCCESS;
+}
+
+CUresult cuStreamDestroy(CUstream s) {
+	NEED_CONTEXT();
+	std::lock_guard<std::mutex> lock(mu);
+	auto it = std::find(streams.begin(), streams.end(), s);
+	if (it == streams.end()) return CUDA_ERROR_INVALID_HANDLE;
+	if (s->capturing) return CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED;
+	streams.erase(it);
+	delete s;
+	return CUDA_SUCCESS;
+}
+
+CUresult cuStreamSynchronize(CUstream s) {
+	NEED_CONTEXT();
+	if (s == NULL) {
+		if (implicit_sync_during_capture("cuStreamSynchronize(0)")) return CUDA_ERROR_STREAM_CAPTURE_IMPLICIT;
+		return CUDA_SUCCESS;
+	}
+	if (s->capturing) {
+		fprintf(stderr, "cuda-sim: cuStreamSynchronize on a capturing stream\n");
+		s->invalidated = true;
+		return CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED;
+	}
+	return CUDA_SUCCESS;
+}
+
+CUresult cuStreamBeginCapture(CUstream s, CUstreamCaptureMode mode) {
+	NEED_CONTEXT();
+	if (s == NULL) return CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED; // the legacy stream cannot capture
+	if (mode != CU_STREAM_CAPTURE_MODE_GLOBAL && mode != CU_STREAM_CAPTURE_MODE_THREAD_LOCAL &&
+	    mode != CU_STREAM_CAPTURE_MODE_RELAXED)
+		return CUDA_ERROR_INVALID_VALUE;
+	std::lock_guard<std::mutex> lock(mu);
+	if (s->capturing) return CUDA_ERROR_ILLEGAL_STATE;
+	s->capturing = true;
+	s->invalidated = false;
+	s->recorded.clear();
+	if (mode == CU_STREAM_CAPTURE_MODE_GLOBAL) global_captures++;
+	s->global = mode == CU_STREAM_CAPTURE_MODE_GLOBAL;
+	return CUDA_SUCCESS;
+}
+
+CUresult cuStreamEndCapture(CUstream s, CUgraph* graph) {
+	NEED_CONTEXT();
+	if (s == NULL || !graph) return CUDA_ERROR_INVALID_VALUE;
+	std::lock_guard<std::mutex> lock(mu);
+	if (!s->capturing) return CUDA_ERROR_ILLEGAL_STATE;
+	s->capturing = false;
+	if (s->global) global_captures--;
+	if (s->invalidated) {
+		s->recorded.clear();
+		*graph = NULL;
+		return CUDA_ERROR_STREAM_CAPTURE_INVALIDATED;
+	}
+	*graph = new CUgraph_st{std::move(s->recorded)};
+	s->recorded.clear();
+	return CUDA_SUCCESS;
+}
+
+CUresult cuStreamIsCapturing(CUstream s, CUstreamCaptureStatus* status) {
+	NEED_CONTEXT();
+	if (!status) return CUDA_ERROR_INVALID_VALUE;
+	*status = s != NULL && s->capturing ? (s->invalidated ? CU_STREAM_CAPTURE_STATUS_INVALIDATED : CU_STREAM_CAPTURE_STATUS_ACTIVE)
+	                                    : CU_STREAM_CAPTURE_STATUS_NONE;
+	return CUDA_SUCCESS;
+}
+
+CUresult cuGraphInstantiateWithFlags(CUgraphExec* exec, CUgraph graph, unsigned long long flags) {
+	NEED_CONTEXT();
+	if (!exec || !graph || flags != 0) return CUDA_ERROR_INVALID_VALUE;
+	*exec = new CUgraphExec_st{graph->nodes};
+	return CUDA_SUCCESS;
+}
+
+// A graph runs its nodes in the order they were captured (one stream: a chain).
+CUresult cuGraphLaunch(CUgraphExec exec, CUstream s) {
+	NEED_CONTEXT();
+	if (!exec) return CUDA_ERROR_INVALID_VALUE;
+	if (s == NULL) {
+		if (implicit_sync_during_capture("cuGraphLaunch on the legacy stream")) return CUDA_ERROR_STREAM_CAPTURE_IMPLICIT;
+	} else if (s->capturing) {
+		return CUDA_ERROR_NOT_SUPPORTED; // graphs within graphs: not needed by gpu/
+	}
+	for (sim_node& n : exec->nodes) {
+		CUresult st = run_node(n);
+		if (st != CUDA_SUCCESS) return st;
+	}
+	return CUDA_SUCCESS;
+}
+
+CUresult cuGraphDestroy(CUgraph g) {
+	if (!g) return CUDA_ERROR_INVALID_VALUE;
+	delete g;
+	return CUDA_SUCCESS;
+}
+
+CUresult cuGraphExecDestroy(CUgraphExec e) {
+	if (!e) return CUDA_ERROR_INVALID_VALUE;
+	delete e;
+	return CUDA_SUCCESS;
+}
+
+// For the cuBLAS and cuDNN stand-ins: run fn(arg) as work on stream, now or,
+// while the stream captures, when the graph runs (arg's bytes are copied).
+int mgsim_stream_submit(void* stream, void (*fn)(void*), const void* arg, size_t bytes) {
+	sim_node n;
+	n.kind = sim_node::HOST;
+	n.host = fn;
+	n.arg.assign((const char*)arg, (const char*)arg + bytes);
+	return submit((CUstream)stream, n);
 }
 
 // PTX parameter sizes: .u64/.s64/.f64/.b64 are 8 bytes, 32-bit types 4.
@@ -452,68 +757,23 @@ CUresult cuLaunchKernel(CUfunction f, unsigned gx, unsigned gy, unsigned gz, uns
                         unsigned bz, unsigned shared, CUstream stream, void** params, void** extra) {
 	NEED_CONTEXT();
 	if (!f) return CUDA_ERROR_INVALID_HANDLE;
-	if (stream != NULL) return CUDA_ERROR_INVALID_HANDLE; // the stand-in has the default stream only
 	if (gx == 0 || gy == 0 || gz == 0 || bx == 0 || by == 0 || bz == 0) return CUDA_ERROR_INVALID_VALUE;
 	if ((unsigned long long)bx * by * bz > 1024 || bz > 64 || gy > 65535 || gz > 65535) return CUDA_ERROR_INVALID_VALUE;
 	if (shared != 0 || extra != NULL) return CUDA_ERROR_NOT_SUPPORTED;
 	const sim_kernel* k = f->kernel;
 	if (!k->param_sizes.empty() && params == NULL) return CUDA_ERROR_INVALID_VALUE;
-	// Pointer parameters must point into device memory, or the kernel would fault.
+	sim_node node;
+	node.kind = sim_node::LAUNCH;
+	node.kernel = k;
+	node.cooperative = f->cooperative;
+	node.grid[0] = gx, node.grid[1] = gy, node.grid[2] = gz;
+	node.block[0] = bx, node.block[1] = by, node.block[2] = bz;
 	for (size_t i = 0; i < k->param_sizes.size(); i++) {
-		if (!k->is_pointer[i]) continue;
-		uintptr_t p;
-		memcpy(&p, params[i], sizeof p);
-		if (!mgsim_range_ok(p, 1)) {
-			fprintf(stderr, "cuda-sim: kernel %s: parameter %zu (0x%lx) is not device memory\n", k->name, i,
-			        (unsigned long)p);
-			return CUDA_ERROR_ILLEGAL_ADDRESS;
-		}
+		const char* b = (const char*)params[i];
+		node.param_offsets.push_back(node.params.size());
+		node.params.insert(node.params.end(), b, b + k->param_sizes[i]);
 	}
-	gridDim = {gx, gy, gz};
-	blockDim = {bx, by, bz};
-	if (!f->cooperative) {
-		for (unsigned z = 0; z < gz; z++)
-			for (unsigned y = 0; y < gy; y++)
-				for (unsigned x = 0; x < gx; x++) {
-					blockIdx = {x, y, z};
-					for (unsigned tz = 0; tz < bz; tz++)
-						for (unsigned ty = 0; ty < by; ty++)
-							for (unsigned tx = 0; tx < bx; tx++) {
-								threadIdx = {tx, ty, tz};
-								k->run(params);
-							}
-				}
-		return CUDA_SUCCESS;
-	}
-	size_t threads = (size_t)bx * by * bz;
-	if (stacks_bytes < threads * stack_bytes) {
-		if (stacks) munmap(stacks, stacks_bytes);
-		stacks_bytes = threads * stack_bytes;
-		void* m = mmap(NULL, stacks_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-		if (m == MAP_FAILED) {
-			stacks = NULL;
-			stacks_bytes = 0;
-			return CUDA_ERROR_OUT_OF_MEMORY;
-		}
-		stacks = (char*)m;
-	}
-	sim_block b;
-	b.kernel = k;
-	b.params = params;
-	b.threads.resize(threads);
-	running = &b;
-	for (unsigned z = 0; z < gz; z++)
-		for (unsigned y = 0; y < gy; y++)
-			for (unsigned x = 0; x < gx; x++) {
-				blockIdx = {x, y, z};
-				if (!run_block(b)) {
-					running = NULL;
-					fprintf(stderr, "cuda-sim: kernel %s: %s\n", k->name, b.error.c_str());
-					return CUDA_ERROR_LAUNCH_FAILED;
-				}
-			}
-	running = NULL;
-	return CUDA_SUCCESS;
+	return submit(stream, node);
 }
 
 } // extern "C"

@@ -22,3 +22,17 @@ static inline int mgsim_check(const void* p, size_t bytes) {
 	if (!fn) return 1; // loaded without the stand-in's libcuda: nothing to check against
 	return bytes == 0 || fn((uintptr_t)p, bytes);
 }
+
+// Runs fn(arg) as work on a stream of the stand-in's libcuda: at once, or,
+// while the stream captures a graph, when the graph runs (arg's bytes are
+// copied). Returns 0 or the CUresult that refused it.
+static inline int mgsim_submit(void* stream, void (*fn)(void*), const void* arg, size_t bytes) {
+	static int (*submit)(void*, void (*)(void*), const void*, size_t);
+	if (!submit) submit = (int (*)(void*, void (*)(void*), const void*, size_t))dlsym(RTLD_DEFAULT, "mgsim_stream_submit");
+	if (!submit) { // loaded without the stand-in's libcuda: no streams to honour
+		fn((void*)arg);
+		return 0;
+	}
+	return submit(stream, fn, arg, bytes);
+}
+

@@ -1,0 +1,101 @@
+//go:build cuda
+
+package gpu
+
+import (
+	"math"
+	"strings"
+	"testing"
+
+	"mnistgpu/engine"
+	"mnistgpu/engine/conformance"
+)
+
+// cnnOnDevice is the report's CNN at batch 64 with resident batches, after
+// one eager training step (which makes the cuDNN plans, the optimizer's
+// state and the scratch buffers).
+func cnnOnDevice(t *testing.T, b *Backend) (*engine.Model, engine.Batches, engine.Optimizer) {
+	t.Helper()
+	m, err := engine.Presets["cnn"].Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Compile(b, engine.CategoricalCrossEntropy, 64); err != nil {
+		t.Fatal(err)
+	}
+	m.Init(3)
+	batches, err := engine.OpenBatches(b, conformance.SyntheticDigits(128, 7), nil, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(batches.Free)
+	batches.SetPass(0, nil)
+	opt := engine.NewSGD(0.05, 0.9, true)
+	m.TrainStep(opt, batches, 64, 64)
+	return m, batches, opt
+}
+
+// A training step captured as a graph and replayed gives the weights of the
+// same steps run eagerly, bit for bit, with one graph launch per step and no
+// host sync. (SGD with a constant rate and a fixed batch: every step has the
+// same arguments, which is what a graph replays.)
+func TestGraphReplayIsEager(t *testing.T) {
+	b := device(t)
+	const steps = 4
+	eager, eb, eopt := cnnOnDevice(t, b)
+	for s := 0; s < steps; s++ {
+		eager.TrainStep(eopt, eb, 64, 64)
+	}
+	replayed, rb, ropt := cnnOnDevice(t, b)
+	g, err := b.Capture(func() { replayed.TrainStep(ropt, rb, 64, 64) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Free()
+	before := b.Counts()
+	for s := 0; s < steps; s++ {
+		g.Launch()
+	}
+	per := b.Counts().Sub(before)
+	if err := b.Synchronize(); err != nil {
+		t.Fatal(err)
+	}
+	want := engine.Counts{Kernels: 24 * steps, LibraryCalls: 11 * steps, Copies: 2 * steps, GraphLaunches: steps}
+	if per != want {
+		t.Errorf("%d replays: %+v, want %+v", steps, per, want)
+	}
+	ew, rw := eager.HostWeights(), replayed.HostWeights()
+	for i := range ew {
+		if math.Float32bits(ew[i]) != math.Float32bits(rw[i]) {
+			t.Fatalf("weight %d: replayed %v, eager %v", i, rw[i], ew[i])
+		}
+	}
+}
+
+// A host sync inside a capture fails it (as on a GPU, where it would be
+// CUDA_ERROR_STREAM_CAPTURE_IMPLICIT), and the backend keeps working.
+func TestCaptureRefusesHostSync(t *testing.T) {
+	b := device(t)
+	buf, err := b.Alloc(4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Free(buf)
+	b.Fill(buf, 2)
+	out := make([]float32, 4)
+	if _, err := b.Capture(func() {
+		b.Fill(buf, 3)
+		b.CopyOut(out, buf)
+	}); err == nil || !strings.Contains(err.Error(), "cuMemcpyDtoH") {
+		t.Errorf("capture with a copy to the host: error %v", err)
+	}
+	b.CopyOut(out, buf)
+	if out[0] != 2 {
+		t.Errorf("after a failed capture the buffer holds %v, want 2 (the captured fill must not run)", out)
+	}
+	b.Fill(buf, 5)
+	b.CopyOut(out, buf)
+	if out[3] != 5 {
+		t.Errorf("after a failed capture: %v, want 5", out)
+	}
+}
