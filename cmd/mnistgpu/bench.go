@@ -4,8 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"runtime"
 	"sort"
+	"strconv"
+	"strings"
 	"syscall"
 	"text/tabwriter"
 	"time"
@@ -18,29 +19,41 @@ import (
 )
 
 // benchResult is what `mnistgpu bench` measures; JSON field names are stable.
+// Timings are absent on a simulated device; the device-work counters are
+// present where the backend counts them (cuda, and its stand-in).
 type benchResult struct {
 	Device        string    `json:"device"`
 	Model         string    `json:"model"`
 	BatchSize     int       `json:"batch_size"`
 	Steps         int       `json:"steps_per_run"`
 	Runs          int       `json:"runs"`
-	MsPerStep     float64   `json:"ms_per_step_median"`
-	MsPerStepRuns []float64 `json:"ms_per_step_runs"`
-	ImgPerSec     float64   `json:"img_per_s"`
-	EpochSeconds  float64   `json:"epoch_seconds_48k"`
+	MsPerStep     float64   `json:"ms_per_step_median,omitempty"`
+	MsPerStepRuns []float64 `json:"ms_per_step_runs,omitempty"`
+	ImgPerSec     float64   `json:"img_per_s,omitempty"`
+	EpochSeconds  float64   `json:"epoch_seconds_48k,omitempty"`
 	MFLOPPerImage float64   `json:"mflop_per_image"`
-	GFLOPs        float64   `json:"gflop_per_s"`
+	GFLOPs        float64   `json:"gflop_per_s,omitempty"`
 	PeakRSSMB     float64   `json:"peak_rss_mb"`
 	Threads       int       `json:"threads"`
 	Batches       string    `json:"batches"` // "host" (gathered per step) or "resident" (on the device)
+	// SpeedUp is the median step time at the first --threads value divided
+	// by this one's (only with several --threads).
+	SpeedUp float64 `json:"speedup_vs_first,omitempty"`
+	// Device work per training step, where the backend counts it.
+	KernelsPerStep       *float64 `json:"kernels_per_step,omitempty"`
+	LibraryCallsPerStep  *float64 `json:"library_calls_per_step,omitempty"`
+	GraphLaunchesPerStep *float64 `json:"graph_launches_per_step,omitempty"`
+	HostSyncsPerStep     *float64 `json:"host_syncs_per_step,omitempty"`
 }
 
 func benchCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "bench",
-		Usage: "time training steps: ms/step, img/s, projected epoch seconds, GFLOP/s, peak RSS",
-		Flags: append(append(append(configFlags(deviceGroup, nil, nil), configFlags(modelGroup, []string{"model", "activation"}, nil)...),
+		Usage: "time training steps: ms/step, img/s, projected epoch seconds, GFLOP/s, peak RSS, device work per step",
+		Flags: append(append(append(configFlags(deviceGroup, []string{"device", "tf32"}, nil),
+			configFlags(modelGroup, []string{"model", "activation"}, nil)...),
 			configFlags([]string{"run"}, []string{"batch-size"}, nil)...),
+			&cli.StringFlag{Name: "threads", Usage: "cpu: worker threads, or a list (1,2) to run each and print the scaling", DefaultText: "GOMAXPROCS"},
 			&cli.IntFlag{Name: "steps", Value: 50, Usage: "timed steps per run"},
 			&cli.IntFlag{Name: "warmup", Value: 5, Usage: "untimed steps first"},
 			&cli.IntFlag{Name: "runs", Value: 5, Usage: "timed runs; the median is reported"},
@@ -51,26 +64,72 @@ func benchCommand() *cli.Command {
 }
 
 func runBench(c *cli.Context) error {
-	batch, steps, runs := c.Int("batch-size"), c.Int("steps"), c.Int("runs")
-	if batch < 1 || steps < 1 || runs < 1 || c.Int("warmup") < 0 {
+	if c.Int("batch-size") < 1 || c.Int("steps") < 1 || c.Int("runs") < 1 || c.Int("warmup") < 0 {
 		return usageError("--batch-size, --steps and --runs must be positive, --warmup not negative")
 	}
 	if f := c.String("format"); f != "table" && f != "json" {
 		return usageError("--format must be table or json, got %q", f)
 	}
-	m, err := run.BuildModel(c.String("model"), c.String("activation"))
-	if err != nil {
-		return err
+	threads := []int{0}
+	if s := c.String("threads"); s != "" {
+		threads = threads[:0]
+		for _, f := range strings.Split(s, ",") {
+			n, err := strconv.Atoi(strings.TrimSpace(f))
+			if err != nil || n < 1 {
+				return usageError("--threads takes positive integers separated by commas, got %q", s)
+			}
+			threads = append(threads, n)
+		}
 	}
-	be, err := openDevice(c, os.Stderr)
-	if err != nil {
-		return err
+	var results []benchResult
+	for _, n := range threads {
+		r, err := benchOnce(c, n)
+		if err != nil {
+			return err
+		}
+		if len(results) > 0 && r.MsPerStep > 0 {
+			r.SpeedUp = results[0].MsPerStep / r.MsPerStep
+		}
+		results = append(results, r)
 	}
-	if be.Traits().Simulated {
-		return fmt.Errorf("bench: %s is the CPU stand-in of a GPU, for tests; it has no speed to measure", be.Describe())
+	if c.String("format") == "json" {
+		enc := json.NewEncoder(os.Stdout)
+		enc.SetIndent("", "  ")
+		if len(results) == 1 {
+			return enc.Encode(results[0])
+		}
+		return enc.Encode(results)
+	}
+	for i, r := range results {
+		if i > 0 {
+			fmt.Println()
+		}
+		if err := printBench(r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// benchOnce times training steps of the model on a backend with the given
+// thread count (0: the backend's default).
+func benchOnce(c *cli.Context, threads int) (benchResult, error) {
+	batch, steps, runs := c.Int("batch-size"), c.Int("steps"), c.Int("runs")
+	cfg, err := bindConfig(c)
+	if err != nil {
+		return benchResult{}, cliError(err)
+	}
+	cfg.Device.Threads = threads
+	m, err := run.BuildModel(cfg.Model.Name, cfg.Model.Activation)
+	if err != nil {
+		return benchResult{}, cliError(err)
+	}
+	be, err := run.OpenBackend(cfg, os.Stderr)
+	if err != nil {
+		return benchResult{}, cliError(err)
 	}
 	if err := m.Compile(be, engine.CategoricalCrossEntropy, batch); err != nil {
-		return err
+		return benchResult{}, err
 	}
 	m.Init(1)
 	data := conformance.SyntheticDigits(batch*8, 1)
@@ -79,7 +138,7 @@ func runBench(c *cli.Context) error {
 	// backend asks for it, gathered on the host otherwise.
 	batches, err := engine.OpenBatches(be, data, nil, batch)
 	if err != nil {
-		return err
+		return benchResult{}, err
 	}
 	defer batches.Free()
 	step := func(s int) { m.TrainStep(opt, batches, (s%8)*batch, batch) }
@@ -87,11 +146,19 @@ func runBench(c *cli.Context) error {
 		step(s)
 	}
 	if err := be.Synchronize(); err != nil {
-		return err
+		return benchResult{}, err
 	}
-	r := benchResult{Device: be.Describe(), Model: m.Name, BatchSize: batch, Steps: steps, Runs: runs, Threads: runtime.GOMAXPROCS(0), Batches: "host"}
+	r := benchResult{Device: be.Describe(), Model: m.Name, BatchSize: batch, Steps: steps, Runs: runs, Batches: "host"}
+	if t, ok := be.(interface{ Threads() int }); ok {
+		r.Threads = t.Threads()
+	}
 	if be.Traits().ResidentData {
 		r.Batches = "resident"
+	}
+	counter, counts := be.(engine.Counters)
+	var before engine.Counts
+	if counts {
+		before = counter.Counts()
 	}
 	for run := 0; run < runs; run++ {
 		start := time.Now()
@@ -99,31 +166,54 @@ func runBench(c *cli.Context) error {
 			step(s)
 		}
 		if err := be.Synchronize(); err != nil {
-			return err
+			return benchResult{}, err
 		}
 		r.MsPerStepRuns = append(r.MsPerStepRuns, float64(time.Since(start).Microseconds())/1000/float64(steps))
+	}
+	if counts {
+		// The timed runs' synchronisations at their ends are the bench's,
+		// not the step's.
+		d := counter.Counts().Sub(before)
+		per := func(v int64) *float64 { x := float64(v) / float64(runs*steps); return &x }
+		r.KernelsPerStep, r.LibraryCallsPerStep, r.GraphLaunchesPerStep = per(d.Kernels), per(d.LibraryCalls), per(d.GraphLaunches)
+		r.HostSyncsPerStep = per(d.HostSyncs - int64(runs))
+	}
+	_, train := m.FLOPs()
+	r.MFLOPPerImage = train / 1e6
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
+		r.PeakRSSMB = float64(ru.Maxrss) / 1024 // Linux reports KiB
+	}
+	if be.Traits().Simulated {
+		r.MsPerStepRuns = nil // the stand-in's time is no figure of a GPU
+		return r, nil
 	}
 	sorted := append([]float64(nil), r.MsPerStepRuns...)
 	sort.Float64s(sorted)
 	r.MsPerStep = sorted[len(sorted)/2]
 	r.ImgPerSec = float64(batch) / (r.MsPerStep / 1000)
 	r.EpochSeconds = 48000 / r.ImgPerSec
-	_, train := m.FLOPs()
-	r.MFLOPPerImage = train / 1e6
 	r.GFLOPs = train * r.ImgPerSec / 1e9
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
-		r.PeakRSSMB = float64(ru.Maxrss) / 1024 // Linux reports KiB
-	}
-	if c.String("format") == "json" {
-		enc := json.NewEncoder(os.Stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(r)
-	}
+	return r, nil
+}
+
+func printBench(r benchResult) error {
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "device\t%s\nmodel\t%s, batch %d (%s batches), %d threads\n", r.Device, r.Model, r.BatchSize, r.Batches, r.Threads)
-	fmt.Fprintf(tw, "ms/step (median of %d runs of %d)\t%.2f  %v\n", runs, steps, r.MsPerStep, r.MsPerStepRuns)
-	fmt.Fprintf(tw, "img/s\t%.0f\nepoch of 48,000 images\t%.2f s\n", r.ImgPerSec, r.EpochSeconds)
-	fmt.Fprintf(tw, "training FLOP per image\t%.2f MFLOP\nachieved\t%.1f GFLOP/s\npeak RSS\t%.0f MB\n", r.MFLOPPerImage, r.GFLOPs, r.PeakRSSMB)
+	if r.MsPerStep > 0 {
+		fmt.Fprintf(tw, "ms/step (median of %d runs of %d)\t%.2f  %v\n", r.Runs, r.Steps, r.MsPerStep, r.MsPerStepRuns)
+		if r.SpeedUp > 0 {
+			fmt.Fprintf(tw, "speed-up over the first --threads value\t%.2f×\n", r.SpeedUp)
+		}
+		fmt.Fprintf(tw, "img/s\t%.0f\nepoch of 48,000 images\t%.2f s\n", r.ImgPerSec, r.EpochSeconds)
+		fmt.Fprintf(tw, "training FLOP per image\t%.2f MFLOP\nachieved\t%.1f GFLOP/s\n", r.MFLOPPerImage, r.GFLOPs)
+	} else {
+		fmt.Fprintf(tw, "timings\tnone: a simulated device\n")
+	}
+	if r.KernelsPerStep != nil {
+		fmt.Fprintf(tw, "per step\t%.1f kernels, %.1f library calls, %.1f graph launches, %.1f host syncs\n",
+			*r.KernelsPerStep, *r.LibraryCallsPerStep, *r.GraphLaunchesPerStep, *r.HostSyncsPerStep)
+	}
+	fmt.Fprintf(tw, "peak RSS\t%.0f MB\n", r.PeakRSSMB)
 	return tw.Flush()
 }

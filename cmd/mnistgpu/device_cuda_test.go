@@ -4,6 +4,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"math"
 	"os"
 	"path/filepath"
@@ -107,5 +108,17 @@ func TestTF32IsPerRun(t *testing.T) {
 		t.Error(err)
 	} else if !strings.Contains(r.Device, "parity mode") {
 		t.Errorf("--tf32=false with MNISTGPU_TF32=1: device %q", r.Device)
+	}
+}
+
+// bench on the stand-in prints the device work per step and no timings.
+func TestBenchCountsOnSimulatedDevice(t *testing.T) {
+	stdout, stderr, code := output(t, "bench", "--device", "cuda", "--model", "cnn", "--steps", "2", "--runs", "2", "--warmup", "1", "--format", "json")
+	var r benchResult
+	if code != 0 || json.Unmarshal([]byte(stdout), &r) != nil {
+		t.Fatalf("exit %d: %s %s", code, stdout, stderr)
+	}
+	if r.MsPerStep != 0 || r.MsPerStepRuns != nil || r.KernelsPerStep == nil || *r.KernelsPerStep <= 0 || *r.HostSyncsPerStep != 0 {
+		t.Errorf("bench on the stand-in: %s", stdout)
 	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"reflect"
+	"sync"
 
 	"github.com/urfave/cli/v2"
 
@@ -40,21 +41,29 @@ func configFlags(groups []string, only []string, text defaults) []cli.Flag {
 			env = []string{f.Env}
 		}
 		v := base.Get(f)
+		var flag cli.Flag
 		switch f.Kind {
 		case reflect.String:
-			out = append(out, &cli.StringFlag{Name: f.Flag, Usage: f.Usage, EnvVars: env, Value: v.(string), DefaultText: def})
+			flag = &cli.StringFlag{Name: f.Flag, Usage: f.Usage, EnvVars: env, Value: v.(string), DefaultText: def}
 		case reflect.Bool:
-			out = append(out, &cli.BoolFlag{Name: f.Flag, Usage: f.Usage, EnvVars: env, Value: v.(bool), DefaultText: def})
+			flag = &cli.BoolFlag{Name: f.Flag, Usage: f.Usage, EnvVars: env, Value: v.(bool), DefaultText: def}
 		case reflect.Int:
-			out = append(out, &cli.IntFlag{Name: f.Flag, Usage: f.Usage, EnvVars: env, Value: v.(int), DefaultText: def})
+			flag = &cli.IntFlag{Name: f.Flag, Usage: f.Usage, EnvVars: env, Value: v.(int), DefaultText: def}
 		case reflect.Uint64:
-			out = append(out, &cli.Uint64Flag{Name: f.Flag, Usage: f.Usage, EnvVars: env, Value: v.(uint64), DefaultText: def})
+			flag = &cli.Uint64Flag{Name: f.Flag, Usage: f.Usage, EnvVars: env, Value: v.(uint64), DefaultText: def}
 		case reflect.Float64:
-			out = append(out, &cli.Float64Flag{Name: f.Flag, Usage: f.Usage, EnvVars: env, Value: v.(float64), DefaultText: def})
+			flag = &cli.Float64Flag{Name: f.Flag, Usage: f.Usage, EnvVars: env, Value: v.(float64), DefaultText: def}
 		}
+		tableFlags.Store(flag, true)
+		out = append(out, flag)
 	}
 	return out
 }
+
+// tableFlags are the flags made by configFlags: a command may also have a
+// flag of its own by a setting's name (bench's --threads takes a list),
+// which bindConfig leaves alone.
+var tableFlags sync.Map
 
 func wanted(f run.Field, groups, only []string) bool {
 	in := false
@@ -97,8 +106,12 @@ func bindConfig(c *cli.Context) (run.Config, error) {
 	return cfg, nil
 }
 
+// hasFlag reports whether the command has the table's flag for name.
 func hasFlag(c *cli.Context, name string) bool {
 	for _, f := range c.Command.Flags {
+		if _, ok := tableFlags.Load(f); !ok {
+			continue
+		}
 		for _, n := range f.Names() {
 			if n == name {
 				return true
