@@ -10,10 +10,16 @@
 // column are added in y order, and the block's sum goes to part[by, c]. The
 // last block of a column strip to finish (counted in done[bx], which wraps
 // back to 0 for the next launch) adds part[0..strips) in order.
-// column_sums does this for the sum acc that thread (x, y) has made.
-DEVICE void column_sums(int cols, float acc, float* part, unsigned* done, float* db) {
-	__shared__ float sums[8][32];
-	__shared__ int last;
+// column_sums does this for the sum acc that thread (x, y) has made. The
+// caller declares the shared memory (COLUMN_SUMS_SHARED): a __shared__
+// variable of a static function gets a name that nvcc derives from the
+// source file's path, which would make the committed PTX depend on where the
+// repository is checked out.
+#define COLUMN_SUMS_SHARED      \
+	__shared__ float sums[8][32]; \
+	__shared__ int last
+DEVICE void column_sums(int cols, float acc, float* part, unsigned* done, float* db, float (*sums)[32],
+                        int& last) {
 	int x = threadIdx.x, y = threadIdx.y, c = blockIdx.x * 32 + x;
 	sums[y][x] = acc;
 	__syncthreads();

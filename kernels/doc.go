@@ -16,7 +16,9 @@
 //     reach each barrier: the stand-in runs such a block's threads as
 //     coroutines that meet at the barriers, in a fixed order, and fails the
 //     launch when a barrier cannot open. Shared memory is not cleared
-//     between blocks: write before reading.
+//     between blocks: write before reading. `__shared__` variables are
+//     declared in the KERNEL itself, not in a DEVICE (static) function,
+//     whose shared variables nvcc names after the source file's path.
 //   - Sums are added in an order fixed by the sizes alone, never by timing:
 //     a thread's own loop, a tree or shuffle pattern of fixed shape, or
 //     partial sums of blocks added in block order. A kernel whose blocks

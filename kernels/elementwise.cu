@@ -32,12 +32,13 @@ KERNEL bias_add(int rows, int cols, float* y, const float* bias) {
 
 // Bias gradient: db[c] = Σ_r dy[r,c] (grid and blocks as column_sums).
 KERNEL bias_grad(int rows, int cols, int chunk, const float* dy, float* part, unsigned* done, float* db) {
+	COLUMN_SUMS_SHARED;
 	int c = blockIdx.x * 32 + threadIdx.x;
 	int r1 = min(rows, (int)blockIdx.y * chunk + chunk);
 	float acc = 0.0f;
 	if (c < cols)
 		for (int r = blockIdx.y * chunk + threadIdx.y; r < r1; r += 8) acc += dy[(long long)r * cols + c];
-	column_sums(cols, acc, part, done, db);
+	column_sums(cols, acc, part, done, db, sums, last);
 }
 
 // Activation backward and bias gradient in one pass: dz = f'(z)·dy given z,
@@ -45,6 +46,7 @@ KERNEL bias_grad(int rows, int cols, int chunk, const float* dy, float* part, un
 KERNEL activation_backward_bias_grad(int f, float alpha, int rows, int cols, int chunk, const float* z,
                                      const float* y, const float* dy, float* dz, float* part, unsigned* done,
                                      float* db) {
+	COLUMN_SUMS_SHARED;
 	int c = blockIdx.x * 32 + threadIdx.x;
 	int r1 = min(rows, (int)blockIdx.y * chunk + chunk);
 	float acc = 0.0f;
@@ -55,7 +57,7 @@ KERNEL activation_backward_bias_grad(int f, float alpha, int rows, int cols, int
 			dz[i] = g;
 			acc += g;
 		}
-	column_sums(cols, acc, part, done, db);
+	column_sums(cols, acc, part, done, db, sums, last);
 }
 
 // engine.Mix64: SplitMix64's finaliser.

@@ -79,6 +79,7 @@ KERNEL maxpool_activation_backward_bias_grad(int n, int h, int w, int c, int ph,
                                              int pad_top, int pad_left, int oh, int ow, int f, float alpha,
                                              int chunk, const float* z, const float* x, const float* dy,
                                              float* dz, float* part, unsigned* done, float* db) {
+	COLUMN_SUMS_SHARED;
 	pool_params p = {n, h, w, c, ph, pw, sh, sw, pad_top, pad_left, oh, ow};
 	int ch = blockIdx.x * 32 + threadIdx.x;
 	int r1 = min(n * h * w, (int)blockIdx.y * chunk + chunk);
@@ -90,5 +91,5 @@ KERNEL maxpool_activation_backward_bias_grad(int n, int h, int w, int c, int ph,
 			dz[i] = g;
 			acc += g;
 		}
-	column_sums(c, acc, part, done, db);
+	column_sums(c, acc, part, done, db, sums, last);
 }

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -37,5 +38,18 @@ func TestPTXMatchesSources(t *testing.T) {
 	}
 	if len(ptx) != len(sources) {
 		t.Errorf("%d PTX modules for %d sources", len(ptx), len(sources))
+	}
+}
+
+// nvcc names a __shared__ variable of a static device function after a hash
+// of the source file's path (_INTERNAL_<hash>_...), so such PTX differs in
+// every checkout and make check-ptx fails elsewhere: kernels declare their
+// shared memory themselves (see COLUMN_SUMS_SHARED).
+func TestPTXDoesNotDependOnThePath(t *testing.T) {
+	for name, text := range PTX() {
+		if i := strings.Index(text, "_INTERNAL_"); i >= 0 {
+			end := min(len(text), i+80)
+			t.Errorf("%s.ptx has a path-dependent name: %s", name, text[i:end])
+		}
 	}
 }
