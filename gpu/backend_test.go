@@ -23,7 +23,7 @@ var (
 
 // device opens the backend once for the whole test binary, as a process
 // would.
-func device(t *testing.T) *Backend {
+func device(t testing.TB) *Backend {
 	t.Helper()
 	once.Do(func() { shared, sharedErr = New() })
 	if sharedErr != nil {

@@ -37,6 +37,51 @@ t ./gpu.test -test.v -test.count=1 > "$out/gpu-tests.txt" 2>&1
 echo "gpu.test exit $?: $(grep -c -- '--- PASS' "$out/gpu-tests.txt") passed, $(grep -c -- '--- FAIL' "$out/gpu-tests.txt") failed"
 grep -E -- '--- FAIL|panic' "$out/gpu-tests.txt" | head -20
 
+step "device work per step, graph replay (from gpu.test)"
+grep -E 'counters_test.go|--- (PASS|FAIL): Test(StepCounts|GraphReplayIsEager|CaptureRefusesHostSync)' "$out/gpu-tests.txt"
+
+step "CNN step launched eagerly vs replayed as a CUDA graph (gpu.test benchmark)"
+t ./gpu.test -test.run '^$' -test.bench 'Step' -test.benchtime 500x > "$out/bench-step-graph.txt" 2>&1
+echo "exit $?"; grep -E '^Benchmark' "$out/bench-step-graph.txt"
+
+step "kernel times of the eager CNN step (ncu), where installed"
+if command -v ncu >/dev/null; then
+	# 22 steps: the warm-up step, then the benchmark's runs of 1 and 20.
+	t ncu --clock-control none --cache-control none --metrics gpu__time_duration.sum --csv \
+		./gpu.test -test.run '^$' -test.bench 'Step/eager' -test.benchtime 20x > "$out/ncu-step.csv" 2> "$out/ncu-step.err"
+	echo "exit $?"
+	python3 - "$out/ncu-step.csv" <<'PY'
+import csv, sys, collections
+rows = [r for r in csv.DictReader(l for l in open(sys.argv[1]) if l.startswith('"'))]
+by = collections.defaultdict(lambda: [0, 0.0])
+for r in rows:
+    if r.get("Metric Name") != "gpu__time_duration.sum":
+        continue
+    v = float(r["Metric Value"].replace(",", ""))
+    scale = {"nsecond": 1e-3, "ns": 1e-3, "usecond": 1.0, "us": 1.0, "msecond": 1e3, "ms": 1e3}.get(r.get("Metric Unit", "ns"), 1e-3)
+    k = by[r["Kernel Name"][:70]]
+    k[0] += 1
+    k[1] += v * scale
+steps = 22
+print(f"{sum(c for c, _ in by.values()) / steps:.1f} kernels and {sum(t for _, t in by.values()) / steps:.1f} us of GPU time per step (all kernels of the run / {steps}, including setup)")
+for name, (c, t) in sorted(by.items(), key=lambda kv: -kv[1][1])[:25]:
+    print(f"  {t / steps:8.1f} us/step  {c / steps:5.1f}x  {name}")
+PY
+else
+	echo "no ncu on PATH"
+fi
+
+step "compute-sanitizer on the conformance suite and a graph replay, where installed"
+if command -v compute-sanitizer >/dev/null; then
+	for tool in memcheck racecheck synccheck; do
+		t compute-sanitizer --tool "$tool" ./gpu.test -test.run 'TestConformance|TestGraphReplayIsEager' \
+			> "$out/sanitizer-$tool.txt" 2>&1
+		echo "$tool exit $?: $(grep -m1 'ERROR SUMMARY' "$out/sanitizer-$tool.txt")"
+	done
+else
+	echo "no compute-sanitizer on PATH"
+fi
+
 step "check --device cuda (parity table, max errors)"
 t ./mnistgpu check --device cuda > "$out/check.txt" 2>&1
 echo "exit $?"; head -3 "$out/check.txt"; tail -3 "$out/check.txt"
