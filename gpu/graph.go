@@ -6,7 +6,12 @@ package gpu
 #cgo LDFLAGS: -lcuda
 #include <cuda.h>
 
-static CUresult mg_begin_capture(void* s) { return cuStreamBeginCapture((CUstream)s, CU_STREAM_CAPTURE_MODE_GLOBAL); }
+// Thread-local mode: what this thread does while capturing must be
+// capturable; other threads (other backends of the process, as in study
+// --jobs) go on as usual.
+static CUresult mg_begin_capture(void* s) {
+	return cuStreamBeginCapture((CUstream)s, CU_STREAM_CAPTURE_MODE_THREAD_LOCAL);
+}
 
 // Ends the capture and instantiates what it recorded.
 static CUresult mg_end_capture(void* s, CUgraphExec* exec) {

@@ -137,3 +137,43 @@ func BenchmarkStep(b *testing.B) {
 		perStep(b)
 	})
 }
+
+// A capture is thread-local: while one backend captures, another backend of
+// the process (study --jobs trains cells side by side) copies and waits on
+// its own thread as usual, and the capture still succeeds.
+func TestCaptureLeavesOtherThreadsAlone(t *testing.T) {
+	b := device(t)
+	other, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	buf, _ := b.Alloc(8)
+	obuf, _ := other.Alloc(8)
+	defer b.Free(buf)
+	defer other.Free(obuf)
+	got := make([]float32, 8)
+	g, err := b.Capture(func() {
+		b.Fill(buf, 4)
+		done := make(chan error)
+		go func() { // another goroutine: another OS thread, the capturing one is locked
+			other.Fill(obuf, 9)
+			other.CopyOut(got, obuf)
+			done <- other.Synchronize()
+		}()
+		if err := <-done; err != nil {
+			t.Errorf("the other backend during a capture: %v", err)
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Free()
+	if got[7] != 9 {
+		t.Errorf("the other backend read %v, want 9s", got)
+	}
+	g.Launch()
+	b.CopyOut(got, buf)
+	if got[0] != 4 {
+		t.Errorf("after the replay: %v, want 4s", got)
+	}
+}

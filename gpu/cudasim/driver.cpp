@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "kernels.h"
@@ -252,11 +253,12 @@ extern "C" int mgsim_range_ok(uintptr_t p, size_t bytes) {
 // Work queued on a stream runs at once, in order, unless the stream is
 // capturing: then it is recorded (kernel parameters copied) into the graph
 // that cuStreamEndCapture returns, and cuGraphLaunch runs the recording in
-// order. While a stream captures in the global mode, as gpu/ captures, calls
-// that would wait for the device or use the legacy stream (synchronous
-// copies, cuCtxSynchronize, cuMemAlloc/cuMemFree, launches on stream 0) fail
-// with CUDA_ERROR_STREAM_CAPTURE_IMPLICIT and invalidate the capture, as on
-// a GPU; so does waiting for the capturing stream itself.
+// order. While a stream captures in the global mode (from any thread) or the
+// thread-local mode (from its thread; gpu/ captures so), calls that would
+// wait for the device or use the legacy stream (synchronous copies,
+// cuCtxSynchronize, cuMemAlloc/cuMemFree, launches on stream 0) fail with
+// CUDA_ERROR_STREAM_CAPTURE_IMPLICIT and invalidate the capture, as on a
+// GPU; so does waiting for the capturing stream itself.
 struct sim_node {
 	enum { LAUNCH, COPY, SET, HOST } kind;
 	const sim_kernel* kernel;
@@ -271,7 +273,9 @@ struct sim_node {
 	std::vector<char> arg;
 };
 struct CUstream_st {
-	bool capturing, invalidated, global;
+	bool capturing, invalidated;
+	CUstreamCaptureMode mode;
+	std::thread::id thread; // that began the capture
 	std::vector<sim_node> recorded;
 };
 struct CUgraph_st {
@@ -280,7 +284,6 @@ struct CUgraph_st {
 struct CUgraphExec_st {
 	std::vector<sim_node> nodes;
 };
-static int global_captures; // streams capturing in the global mode
 
 CUresult run_kernel(const sim_kernel* k, bool cooperative, const unsigned* grid, const unsigned* block,
                     void** params);
@@ -309,14 +312,22 @@ CUresult run_node(sim_node& n) {
 	return CUDA_ERROR_INVALID_VALUE;
 }
 
-// implicit reports whether a call that synchronises with the device or the
-// legacy stream is illegal now, invalidating every capture if so.
+// implicit_sync_during_capture reports whether a call that synchronises
+// with the device or the legacy stream is illegal now: some stream captures
+// in the global mode, or in the thread-local mode on this thread. If so, it
+// invalidates those captures.
 bool implicit_sync_during_capture(const char* call) {
 	std::lock_guard<std::mutex> lock(mu);
-	if (global_captures == 0) return false;
-	fprintf(stderr, "cuda-sim: %s while a stream captures a graph (CUDA_ERROR_STREAM_CAPTURE_IMPLICIT)\n", call);
-	for (CUstream s : streams) s->invalidated = s->invalidated || s->capturing;
-	return true;
+	bool illegal = false;
+	for (CUstream s : streams)
+		if (s->capturing && (s->mode == CU_STREAM_CAPTURE_MODE_GLOBAL ||
+		                     (s->mode == CU_STREAM_CAPTURE_MODE_THREAD_LOCAL && s->thread == std::this_thread::get_id()))) {
+			s->invalidated = true;
+			illegal = true;
+		}
+	if (illegal)
+		fprintf(stderr, "cuda-sim: %s while a stream captures a graph (CUDA_ERROR_STREAM_CAPTURE_IMPLICIT)\n", call);
+	return illegal;
 }
 
 CUresult submit(CUstream stream, sim_node& node) {
@@ -570,7 +581,7 @@ CUresult cuMemsetD32Async(CUdeviceptr dst, unsigned int v, size_t n, CUstream st
 CUresult cuStreamCreate(CUstream* s, unsigned int flags) {
 	NEED_CONTEXT();
 	if (!s || flags > CU_STREAM_NON_BLOCKING) return CUDA_ERROR_INVALID_VALUE;
-	*s = new CUstream_st{false, false, false, {}};
+	*s = new CUstream_st{false, false, CU_STREAM_CAPTURE_MODE_GLOBAL, {}, {}};
 	std::lock_guard<std::mutex> lock(mu);
 	streams.push_back(*s);
 	return CUDA_SUCCESS;
@@ -612,8 +623,8 @@ CUresult cuStreamBeginCapture(CUstream s, CUstreamCaptureMode mode) {
 	s->capturing = true;
 	s->invalidated = false;
 	s->recorded.clear();
-	if (mode == CU_STREAM_CAPTURE_MODE_GLOBAL) global_captures++;
-	s->global = mode == CU_STREAM_CAPTURE_MODE_GLOBAL;
+	s->mode = mode;
+	s->thread = std::this_thread::get_id();
 	return CUDA_SUCCESS;
 }
 
@@ -623,7 +634,6 @@ CUresult cuStreamEndCapture(CUstream s, CUgraph* graph) {
 	std::lock_guard<std::mutex> lock(mu);
 	if (!s->capturing) return CUDA_ERROR_ILLEGAL_STATE;
 	s->capturing = false;
-	if (s->global) global_captures--;
 	if (s->invalidated) {
 		s->recorded.clear();
 		*graph = NULL;
