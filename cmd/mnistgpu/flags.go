@@ -86,7 +86,7 @@ func wanted(f run.Field, groups, only []string) bool {
 func givenFlags(c *cli.Context) map[string]string {
 	given := map[string]string{}
 	for _, f := range run.Fields() {
-		if hasFlag(c, f.Flag) && c.IsSet(f.Flag) {
+		if hasTableFlag(c, f.Flag) && c.IsSet(f.Flag) {
 			given[f.Flag] = fmt.Sprint(c.Value(f.Flag))
 		}
 	}
@@ -97,7 +97,7 @@ func givenFlags(c *cli.Context) map[string]string {
 func bindConfig(c *cli.Context) (run.Config, error) {
 	cfg := run.Default()
 	for _, f := range run.Fields() {
-		if hasFlag(c, f.Flag) && c.IsSet(f.Flag) {
+		if hasTableFlag(c, f.Flag) && c.IsSet(f.Flag) {
 			if err := cfg.SetValue(f, c.Value(f.Flag)); err != nil {
 				return cfg, err
 			}
@@ -106,16 +106,30 @@ func bindConfig(c *cli.Context) (run.Config, error) {
 	return cfg, nil
 }
 
-// hasFlag reports whether the command has the table's flag for name.
+// hasTableFlag reports whether the command has the table's flag for name.
+func hasTableFlag(c *cli.Context, name string) bool {
+	for _, f := range c.Command.Flags {
+		if _, ok := tableFlags.Load(f); ok && hasName(f, name) {
+			return true
+		}
+	}
+	return false
+}
+
+// hasFlag reports whether the command has a flag called name.
 func hasFlag(c *cli.Context, name string) bool {
 	for _, f := range c.Command.Flags {
-		if _, ok := tableFlags.Load(f); !ok {
-			continue
+		if hasName(f, name) {
+			return true
 		}
-		for _, n := range f.Names() {
-			if n == name {
-				return true
-			}
+	}
+	return false
+}
+
+func hasName(f cli.Flag, name string) bool {
+	for _, n := range f.Names() {
+		if n == name {
+			return true
 		}
 	}
 	return false
