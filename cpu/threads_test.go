@@ -3,7 +3,9 @@ package cpu
 import (
 	"fmt"
 	"math"
+	"runtime"
 	"testing"
+	"time"
 
 	"mnistgpu/engine"
 	"mnistgpu/engine/conformance"
@@ -119,4 +121,29 @@ func TestTrainStepAllocatesNothing(t *testing.T) {
 			})
 		}
 	}
+}
+
+// TestWorkersStopWithBackend: a Backend's helper goroutines end once the
+// Backend is garbage collected.
+func TestWorkersStopWithBackend(t *testing.T) {
+	before := runtime.NumGoroutine()
+	func() {
+		be, err := NewWithOptions(engine.Options{Threads: 5})
+		if err != nil {
+			t.Fatal(err)
+		}
+		x := make([]float32, 1<<17)
+		be.ActivationForward(engine.ReLU, 0, len(x), Wrap(x), Wrap(x)) // starts the workers
+		if n := runtime.NumGoroutine(); n < before+4 {
+			t.Fatalf("%d goroutines with a 5-thread backend running, %d before", n, before)
+		}
+	}()
+	for i := 0; i < 100; i++ {
+		runtime.GC()
+		time.Sleep(10 * time.Millisecond)
+		if runtime.NumGoroutine() <= before {
+			return
+		}
+	}
+	t.Errorf("%d goroutines after the backend was dropped, %d before", runtime.NumGoroutine(), before)
 }
