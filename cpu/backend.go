@@ -129,12 +129,12 @@ func (*Backend) Alloc(n int) (engine.Buffer, error) {
 
 func (*Backend) Free(engine.Buffer) {}
 
-func (*Backend) CopyIn(dst engine.Buffer, src []float32) {
+func (be *Backend) CopyIn(dst engine.Buffer, src []float32) {
 	d := data(dst)
 	if len(src) > len(d) {
 		panic(fmt.Sprintf("cpu: CopyIn of %d values into a %d-element buffer", len(src), len(d)))
 	}
-	copy(d, src)
+	be.copyLarge(d, src)
 }
 
 func (*Backend) CopyOut(dst []float32, src engine.Buffer) {
@@ -145,7 +145,10 @@ func (*Backend) CopyOut(dst []float32, src engine.Buffer) {
 	copy(dst, s)
 }
 
-func (*Backend) Copy(dst, src engine.Buffer) { copy(data(dst), data(src)) }
+func (be *Backend) Copy(dst, src engine.Buffer) {
+	d, s := data(dst), data(src)
+	be.copyLarge(d, s[:min(len(d), len(s))])
+}
 
 func (*Backend) Fill(dst engine.Buffer, v float32) {
 	d := data(dst)

@@ -17,6 +17,7 @@ type elemKind int
 const (
 	kBiasAdd elemKind = iota
 	kBiasAct
+	kCopy
 	kActForward
 	kActBackward
 	kSoftmaxForward
@@ -77,6 +78,8 @@ func (t *elemTask) do(_, i int) {
 			addTo(t.x[a:b], t.w[:b-a])
 			activationForward(t.f, t.s0, t.x[a:b], t.y[a:b])
 		}
+	case kCopy:
+		copy(t.y[lo:hi], t.x[lo:hi])
 	case kActForward:
 		activationForward(t.f, t.s0, t.x[lo:hi], t.y[lo:hi])
 	case kActBackward:
@@ -449,4 +452,16 @@ func (be *Backend) Mul(n int, x, y, z engine.Buffer) {
 func positiveMask(x float32) uint32 {
 	b := int32(math.Float32bits(x))
 	return uint32(^((b - 1) | b) >> 31)
+}
+
+// copyLarge copies src into dst (same length) on the workers when it is at
+// least two grains of values.
+func (be *Backend) copyLarge(dst, src []float32) {
+	if len(src) < 2*grainElems {
+		copy(dst, src)
+		return
+	}
+	t := &be.elem
+	*t = elemTask{kind: kCopy, n: len(src), grain: grainElems, x: src, y: dst[:len(src)]}
+	be.elementwise(t)
 }

@@ -61,16 +61,19 @@ func (be *Backend) sgemm(transA, transB bool, m, n, k int, alpha float32, a []fl
 		be.mem[0].gemm = g.tiles(0, mPanels, 0, nPanels, be.mem[0].gemm)
 		return
 	}
-	// Split C into rb row blocks × cb column blocks, at least two per
-	// thread where the panels allow. Every block packs the B panels it
-	// uses and reads its rows of A, so the choice minimises rb·k·n + cb·m·k.
-	want := 2 * pool.threads
+	// Split C into rb row blocks × cb column blocks, at least one per
+	// thread where the panels allow. Every block packs the B panels it uses
+	// and reads its rows of A, so among the splits with enough blocks the
+	// one that reads least, rb·n + cb·m values per unit of k, wins; then
+	// the one with more blocks.
+	want := pool.threads
 	rb, cb, bestBlocks, bestCost := 1, 1, 0, 0
-	for cbTry := 1; cbTry <= min(nPanels, want); cbTry++ {
-		rbTry := min(mPanels, (want+cbTry-1)/cbTry)
-		blocks, cost := min(want, rbTry*cbTry), rbTry*n+cbTry*m
-		if blocks > bestBlocks || blocks == bestBlocks && cost < bestCost {
-			rb, cb, bestBlocks, bestCost = rbTry, cbTry, blocks, cost
+	for cbTry := 1; cbTry <= min(nPanels, 2*want); cbTry++ {
+		for rbTry := 1; rbTry <= min(mPanels, 2*want); rbTry++ {
+			blocks, cost := min(want, rbTry*cbTry), rbTry*n+cbTry*m
+			if blocks > bestBlocks || blocks == bestBlocks && (cost < bestCost || cost == bestCost && rbTry*cbTry > rb*cb) {
+				rb, cb, bestBlocks, bestCost = rbTry, cbTry, blocks, cost
+			}
 		}
 	}
 	be.reserve(gemmScratch((nPanels+cb-1)/cb*nr), 0)
