@@ -58,14 +58,22 @@ train: data
 # The whole test suite, on the small MNIST subset in testdata/ (a few minutes):
 # the CPU build's tests, then the cuda build's checks and its tests under the
 # CPU stand-in of the CUDA libraries (no GPU needed; see BUILDING.md).
-test: test-cpu test-cuda
-	@echo "make test: PASSED (the CPU build's tests, the cuda build's checks, its tests under the CPU stand-in, the planted-bug check)"
+test: test-cpu test-cuda test-slurm
+	@echo "make test: PASSED (the CPU build's tests, the cuda build's checks, its tests under the CPU stand-in, the planted-bug check, the docs' Slurm job script on a local Slurm)"
 
 test-cpu: deps vet
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	$(GO) test -count=1 -timeout 15m ./...
 	$(GO) test -count=1 -tags noasm ./cpu/
+
+# The Slurm job script of docs/study.md, as written there, on a one-node
+# Slurm started here (scripts/slurm-local.sh: root; installs Debian's
+# slurm-wlm and munge when missing): a 3-task job array of a small study,
+# merged, reported, and byte-identical to the study run in one process.
+.PHONY: test-slurm
+test-slurm: build-cpu
+	scripts/test-slurm.sh
 
 # Long checks (about 5 minutes on 2 cores): accuracy on the full MNIST set, and
 # 40 SIGKILLs with resumes of a 90-epoch run that must end bit-identical.

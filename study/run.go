@@ -173,6 +173,20 @@ func Run(f File, dir string, base run.Config, o Options) error {
 			}
 		}
 	}
+	head := fmt.Sprintf("study %s: %s", f.Name, plural(len(mine), "cell"))
+	if o.Shard.N > 1 {
+		head += fmt.Sprintf(" in shard %d/%d (of %d)", o.Shard.K, o.Shard.N, len(cells))
+	}
+	if n := len(mine) - len(todo); n > 0 {
+		head += fmt.Sprintf(", %d already complete", n)
+	}
+	if len(todo) == 0 {
+		if err := writeSpec(f, dir); err != nil {
+			return err
+		}
+		fmt.Fprintln(log, head+": nothing to do")
+		return nil
+	}
 	dev, err := resolveAuto(cfgs, log)
 	if err != nil {
 		return err
@@ -187,10 +201,8 @@ func Run(f File, dir string, base run.Config, o Options) error {
 	}
 	costs := make(map[int]float64, len(todo))
 	var need int64
-	resident := false
-	if name, _, _ := run.ParseDevice(dev.Name); common && name != "cpu" && len(todo) > 0 {
-		resident = true // the GPU keeps its data sets on the device
-	}
+	name, _, _ := run.ParseDevice(dev.Name)
+	resident := common && name != "cpu" // a GPU keeps its data sets on the device
 	for _, i := range todo {
 		if costs[i], err = cellCost(cfgs[i], o.Data); err != nil {
 			return err
@@ -208,27 +220,8 @@ func Run(f File, dir string, base run.Config, o Options) error {
 			return err
 		}
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := writeSpec(f, dir); err != nil {
 		return err
-	}
-	spec, err := json.MarshalIndent(f, "", "  ")
-	if err != nil {
-		return err
-	}
-	if err := engine.WriteFileAtomic(filepath.Join(dir, "study.json"), func(w io.Writer) error { _, err := w.Write(spec); return err }); err != nil {
-		return err
-	}
-
-	head := fmt.Sprintf("study %s: %s", f.Name, plural(len(mine), "cell"))
-	if o.Shard.N > 1 {
-		head += fmt.Sprintf(" in shard %d/%d (of %d)", o.Shard.K, o.Shard.N, len(cells))
-	}
-	if n := len(mine) - len(todo); n > 0 {
-		head += fmt.Sprintf(", %d already complete", n)
-	}
-	if len(todo) == 0 {
-		fmt.Fprintln(log, head+": nothing to do")
-		return nil
 	}
 	fmt.Fprintf(log, "%s; %d to run, %s\n", head, len(todo), p.says)
 
@@ -303,6 +296,19 @@ func Run(f File, dir string, base run.Config, o Options) error {
 		return &FailedError{Failed: failed, Of: len(mine)}
 	}
 	return nil
+}
+
+// writeSpec writes the study into its folder: what a rerun compares with,
+// and what merge and report read.
+func writeSpec(f File, dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	spec, err := json.MarshalIndent(f, "", "  ")
+	if err != nil {
+		return err
+	}
+	return engine.WriteFileAtomic(filepath.Join(dir, "study.json"), func(w io.Writer) error { _, err := w.Write(spec); return err })
 }
 
 // resolveAuto returns the device the cells run on: their common device, with
@@ -394,8 +400,16 @@ func trainCell(cfg run.Config, data *mnist.Set, p *cellProgress) (*Result, error
 		if err := run.ApplyOnResume(&stored, given); err != nil {
 			return nil, err
 		}
-		cfg, opts.Resume = stored, ck
-		fmt.Fprintf(logf, "resuming after epoch %d\n", ck.NextEpoch)
+		if ck.NextEpoch < stored.Epochs {
+			cfg, opts.Resume = stored, ck
+			fmt.Fprintf(logf, "resuming after epoch %d\n", ck.NextEpoch)
+		} else {
+			// Stopped after its last epoch's state and before its result:
+			// a resume has no epoch to train (run.Train cannot just finish
+			// it), so the cell is trained again from the start, which gives
+			// the same bits.
+			fmt.Fprintf(logf, "all %d epochs were trained, but the run stopped before writing its result; training it again from the start\n", ck.NextEpoch)
+		}
 	}
 	if opts.Backend, err = openBackend(cfg, logf); err != nil {
 		return nil, err
@@ -448,12 +462,15 @@ func writeDiverged(dir string, cause error) error {
 // cell is the same run wherever it ran).
 func Merge(dir string, shards []string) error {
 	for _, s := range shards {
+		if err := copyFile(filepath.Join(s, "study.json"), filepath.Join(dir, "study.json")); err != nil {
+			return fmt.Errorf("merge: %s is no study folder: %w", s, err)
+		}
 		entries, err := os.ReadDir(filepath.Join(s, "cells"))
+		if os.IsNotExist(err) {
+			continue // a shard with no cells
+		}
 		if err != nil {
 			return fmt.Errorf("merge: %w", err)
-		}
-		if err := copyFile(filepath.Join(s, "study.json"), filepath.Join(dir, "study.json")); err != nil {
-			return err
 		}
 		for _, e := range entries {
 			src := filepath.Join(s, "cells", e.Name())

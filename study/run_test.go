@@ -195,8 +195,10 @@ func TestPlace(t *testing.T) {
 		says    string
 	}{
 		{run.DeviceConfig{Name: "cpu", Threads: 8}, 0, nil, 32, []slot{{"cpu", 2}, {"cpu", 2}, {"cpu", 2}, {"cpu", 2}}, "4 cells at once on cpu, 2 threads each of 8"},
+		{run.DeviceConfig{Name: "cpu", Threads: 2}, 0, nil, 32, []slot{{"cpu", 2}}, "1 cell at once on cpu, 2 threads each of 2"},
 		{run.DeviceConfig{Name: "cpu", Threads: 8}, 3, nil, 32, []slot{{"cpu", 3}, {"cpu", 3}, {"cpu", 2}}, "3 cells at once on cpu, 2 or 3 threads each of 8"},
 		{run.DeviceConfig{Name: "cpu", Threads: 8}, 0, nil, 2, []slot{{"cpu", 4}, {"cpu", 4}}, "2 cells at once on cpu, 4 threads each of 8"},
+		{run.DeviceConfig{Name: "cpu", Threads: 8}, 2, nil, 32, []slot{{"cpu", 4}, {"cpu", 4}}, "2 cells at once on cpu, 4 threads each of 8"},
 		{run.DeviceConfig{Name: "cpu", Threads: 2}, 3, nil, 5, []slot{{"cpu", 1}, {"cpu", 1}, {"cpu", 1}}, "3 cells at once on cpu, 1 thread each of 2 (more cells than threads)"},
 		{run.DeviceConfig{Name: "cpu", Threads: 1}, 0, nil, 5, []slot{{"cpu", 1}}, "1 cell at once on cpu, 1 thread each of 1"},
 		{run.DeviceConfig{Name: "cuda"}, 0, nil, 32, []slot{{"cuda:0", 0}, {"cuda:0", 0}, {"cuda:0", 0}, {"cuda:0", 0}}, "4 cells at once on cuda:0"},
@@ -333,5 +335,31 @@ func TestDisplay(t *testing.T) {
 	if !strings.Contains(s, "  epoch 2/3  50% model=cnn,optimizer=a…\n") || !strings.Contains(s, "\x1b[2A\r\x1b[J[1/2 done, 0 running, 1 left") ||
 		!strings.Contains(s, "diverged, a result") || !strings.HasSuffix(s, "\x1b[1A\r\x1b[J") {
 		t.Errorf("terminal display wrote %q", s)
+	}
+}
+
+// TestCellKilledBeforeItsResult: a cell stopped after its last epoch's state
+// and before result.json is complete on the next run, with the same weights
+// (it has no epoch left to resume, so it is trained again).
+func TestCellKilledBeforeItsResult(t *testing.T) {
+	data := smallData(t)
+	f := File{Name: "k", Axes: []Axis{{Name: "optimizer", Values: []string{"sgd"}}}, Seeds: []uint64{1},
+		Fixed: map[string]string{"model": "mlp", "epochs": "2", "train-limit": "200"}}
+	dir := t.TempDir()
+	o := Options{Shard: Shard{1, 1}, Data: data}
+	if err := Run(f, dir, run.Default(), o); err != nil {
+		t.Fatal(err)
+	}
+	cell := filepath.Join(dir, "cells", "optimizer=sgd,seed=1")
+	want := dataSection(t, filepath.Join(cell, run.FinalFile))
+	os.Remove(filepath.Join(cell, run.ResultFile))
+	if err := Run(f, dir, run.Default(), o); err != nil {
+		t.Fatal(err)
+	}
+	if got := dataSection(t, filepath.Join(cell, run.FinalFile)); !bytes.Equal(got, want) {
+		t.Error("the cell trained again ended with other weights")
+	}
+	if _, err := os.Stat(filepath.Join(cell, run.ResultFile)); err != nil {
+		t.Error(err)
 	}
 }

@@ -43,15 +43,16 @@ func (s slot) apply(cfg *run.Config) {
 const GPUJobs = 4
 
 // DefaultJobs is the number of cells a study trains at once when --jobs is
-// not given: on the CPU one cell per two hardware threads (threads is the
-// study's total, GOMAXPROCS by default), on a GPU GPUJobs per device; never
-// more than the cells to run.
+// not given: on the CPU one cell per two threads (threads is the study's
+// total, GOMAXPROCS by default), on a GPU GPUJobs per device; never more
+// than the cells to run.
 //
-// Why two threads a cell on the CPU: a cell's kernels at batch 64 scale
-// poorly past a few threads (one cell on 16 cores ran ~1.3× the speed of 2),
-// while separate cells scale almost linearly until they share a core; two
-// hardware threads are one physical core on most x86 machines, so this
-// puts one cell on each core and lets it use both of the core's threads.
+// Why two threads a cell on the CPU: a cell's kernels scale well to two
+// threads (on this project's 2-core machines the default study ran in
+// 28-31 s as one cell of two threads at a time, 32-36 s as two cells of
+// one thread; docs/study.md), but poorly to many (one cell on 16 cores ran
+// ~1.3× the speed of 2), while separate cells scale with the cores they
+// get. Two threads are one physical core on most x86 machines.
 func DefaultJobs(device string, threads, cells int) int {
 	jobs := GPUJobs
 	if name, _, _ := run.ParseDevice(device); name == "cpu" {
@@ -249,7 +250,7 @@ func checkMemory(p placement, base run.Config, need int64, log io.Writer) error 
 		}
 		mr, ok := be.(MemoryReporter)
 		if !ok {
-			fmt.Fprintf(log, "%s: cannot tell its free memory (the backend does not report it); %s at once need about %s\n",
+			fmt.Fprintf(log, "%s: cannot tell its free memory (the backend does not report it); %s at once: about %s\n",
 				dev, plural(per[dev], "cell"), mib(int64(per[dev])*need))
 			continue
 		}
