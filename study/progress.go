@@ -1,6 +1,7 @@
 package study
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -131,7 +132,11 @@ func (d *display) end(c *cellProgress, r *Result, err error, diverged bool) {
 	d.doneWork += ran
 	d.totalWork -= planned - ran
 	var what string
+	var pe *PanicError
 	switch {
+	case errors.As(err, &pe):
+		d.failed++
+		what = fmt.Sprintf("FAILED: panic: %v (the stack is in its failed.txt)", pe.Value)
 	case err != nil && diverged:
 		d.done++
 		what = "diverged, a result: " + firstLine(err.Error())

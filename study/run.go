@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"sort"
 	"strconv"
 	"strings"
@@ -370,11 +371,26 @@ func epochsDone(dir string) int {
 	return len(h.Logs)
 }
 
+// PanicError is a cell whose training panicked.
+type PanicError struct {
+	Value any
+	Stack []byte
+}
+
+func (e *PanicError) Error() string { return fmt.Sprintf("panic: %v\n%s", e.Value, e.Stack) }
+
 // trainCell trains one cell to cfg.Epochs: a new run, or the continuation
 // of the interrupted one in its folder (its recorded settings, with the
 // epochs and the device and data-location settings of cfg). Its messages
 // go to its LogFile; its progress to p.
-func trainCell(cfg run.Config, data *mnist.Set, p *cellProgress) (*Result, error) {
+func trainCell(cfg run.Config, data *mnist.Set, p *cellProgress) (r *Result, err error) {
+	// A panic (a backend's misuse check, a failed driver call) fails this
+	// cell, with its stack in failed.txt, and not the cells beside it.
+	defer func() {
+		if x := recover(); x != nil {
+			r, err = nil, &PanicError{Value: x, Stack: debug.Stack()}
+		}
+	}()
 	dir := cfg.Output.Dir
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err

@@ -363,3 +363,36 @@ func TestCellKilledBeforeItsResult(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// panicky is a device whose every allocation panics.
+type panicky struct{ fakeGPU }
+
+func (p *panicky) Alloc(int) (engine.Buffer, error) { panic("planted") }
+
+func init() {
+	engine.Register("panicky", func(engine.Options) (engine.Backend, error) { return &panicky{}, nil })
+}
+
+// TestPanickingCellFailsAlone: a cell whose backend panics is recorded as
+// failed (its stack in failed.txt, one line in the output) and the study
+// goes on with the others.
+func TestPanickingCellFailsAlone(t *testing.T) {
+	data := smallData(t)
+	f := File{Name: "p", Axes: []Axis{{Name: "device", Values: []string{"panicky", "cpu"}}}, Seeds: []uint64{1},
+		Fixed: map[string]string{"model": "mlp", "epochs": "1", "train-limit": "100"}}
+	dir := t.TempDir()
+	var log bytes.Buffer
+	err := Run(f, dir, run.Default(), Options{Shard: Shard{1, 1}, Jobs: 2, Data: data, Log: &log})
+	var fe *FailedError
+	if !errors.As(err, &fe) || fe.Failed != 1 {
+		t.Fatalf("err = %v\n%s", err, log.String())
+	}
+	if !strings.Contains(log.String(), "device=panicky,seed=1: FAILED: panic: planted (the stack is in its failed.txt)\n") ||
+		!strings.Contains(log.String(), "device=cpu,seed=1: test accuracy") {
+		t.Errorf("output:\n%s", log.String())
+	}
+	stack := string(mustRead(t, filepath.Join(dir, "cells", "device=panicky,seed=1", FailureFile)))
+	if !strings.HasPrefix(stack, "panic: planted\n") || !strings.Contains(stack, "study.trainCell") {
+		t.Errorf("failed.txt: %s", stack)
+	}
+}
