@@ -125,18 +125,28 @@ func (e *FinishedError) Error() string {
 }
 
 // CheckResume returns a *FinishedError when the run in dir, resumed with
-// cfg, has no epoch left: every planned epoch ran, or the run finished
-// (early stopping, --max-steps) and cfg does not plan more epochs than it did.
+// cfg, has nothing left to do: it wrote its result, and cfg plans no more
+// epochs than it trained (or than it planned, when early stopping or
+// --max-steps ended it sooner). A run whose epochs all ran but which stopped
+// before its result is not finished: Train saves and evaluates it.
 func CheckResume(cfg Config, ck *engine.TrainCheckpoint) error {
 	dir := cfg.Output.Dir
+	r, err := ReadResult(dir)
+	if err != nil {
+		return nil
+	}
 	if ck.NextEpoch >= cfg.Epochs {
 		return &FinishedError{Dir: dir, Done: ck.NextEpoch, Planned: cfg.Epochs}
 	}
-	if r, err := ReadResult(dir); err == nil && r.Planned >= cfg.Epochs {
+	if r.Planned >= cfg.Epochs {
 		return &FinishedError{Dir: dir, Done: ck.NextEpoch, Planned: r.Planned, StoppedEarlier: true}
 	}
 	return nil
 }
+
+// Trained reports whether a resumed run has every planned epoch trained
+// (only its final weights and result are left to write).
+func Trained(cfg Config, ck *engine.TrainCheckpoint) bool { return ck.NextEpoch >= cfg.Epochs }
 
 // ReadResult reads a run folder's result.json.
 func ReadResult(dir string) (*Result, error) {

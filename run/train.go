@@ -136,6 +136,17 @@ func Train(cfg Config, o Options) (*Result, error) {
 	if o.Progress != nil {
 		fit.Progress = o.Progress(be.Traits(), cfg.BatchSize)
 	}
+	if o.Resume != nil && Trained(cfg, o.Resume) {
+		// Stopped after its last epoch's state, before its result.
+		hist, err := restoreTrained(m, opt, callbacks, o.Resume)
+		if err != nil {
+			return nil, err
+		}
+		if err := writeHistory(dir, hist); err != nil {
+			return nil, err
+		}
+		return finish(cfg, o, m, data.Test, hist, ckpt, 0, log, out)
+	}
 	start := time.Now()
 	hist, fitErr := engine.Fit(m, opt, train, val, fit)
 	if hist != nil && len(hist.Logs) > 0 {
@@ -190,6 +201,19 @@ func finish(cfg Config, o Options, m *engine.Model, test engine.Dataset, hist *e
 	}
 	// Written last: its presence tells a study that this run is complete.
 	return r, engine.WriteFileAtomic(filepath.Join(dir, ResultFile), func(w io.Writer) error { _, err := w.Write(raw); return err })
+}
+
+// restoreTrained puts a run whose epochs have all been trained back as it
+// ended: weights, optimizer, callbacks (after their TrainBegin, as Fit does)
+// and history.
+func restoreTrained(m *engine.Model, opt engine.Optimizer, callbacks []engine.Callback, ck *engine.TrainCheckpoint) (*engine.History, error) {
+	st := &engine.TrainState{Model: m, Optimizer: opt, History: &engine.History{}}
+	for _, c := range callbacks {
+		if err := c.TrainBegin(st); err != nil {
+			return nil, err
+		}
+	}
+	return ck.Restore(m, opt, callbacks)
 }
 
 // callbacks builds ModelCheckpoint, the schedule, ReduceLROnPlateau and

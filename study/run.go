@@ -416,15 +416,11 @@ func trainCell(cfg run.Config, data *mnist.Set, p *cellProgress) (r *Result, err
 		if err := run.ApplyOnResume(&stored, given); err != nil {
 			return nil, err
 		}
-		if ck.NextEpoch < stored.Epochs {
-			cfg, opts.Resume = stored, ck
-			fmt.Fprintf(logf, "resuming after epoch %d\n", ck.NextEpoch)
+		cfg, opts.Resume = stored, ck
+		if run.Trained(stored, ck) {
+			fmt.Fprintf(logf, "all %d epochs were trained, but the run stopped before writing its result; finishing it\n", ck.NextEpoch)
 		} else {
-			// Stopped after its last epoch's state and before its result:
-			// a resume has no epoch to train (run.Train cannot just finish
-			// it), so the cell is trained again from the start, which gives
-			// the same bits.
-			fmt.Fprintf(logf, "all %d epochs were trained, but the run stopped before writing its result; training it again from the start\n", ck.NextEpoch)
+			fmt.Fprintf(logf, "resuming after epoch %d\n", ck.NextEpoch)
 		}
 	}
 	if opts.Backend, err = openBackend(cfg, logf); err != nil {

@@ -62,7 +62,11 @@ func resumeConfig(c *cli.Context, dir string) (run.Config, *engine.TrainCheckpoi
 	if err := run.CheckResume(cfg, ck); err != nil {
 		return cfg, nil, err
 	}
-	fmt.Fprintf(os.Stderr, "resuming %s at epoch %d of %d (step %d)\n", dir, ck.NextEpoch+1, cfg.Epochs, ck.Step)
+	if run.Trained(cfg, ck) {
+		fmt.Fprintf(os.Stderr, "finishing %s: all %d epochs were trained, but it stopped before writing its final weights and result\n", dir, ck.NextEpoch)
+	} else {
+		fmt.Fprintf(os.Stderr, "resuming %s at epoch %d of %d (step %d)\n", dir, ck.NextEpoch+1, cfg.Epochs, ck.Step)
+	}
 	return cfg, ck, nil
 }
 

@@ -328,3 +328,42 @@ func mustRead(t *testing.T, p string) []byte {
 	}
 	return b
 }
+
+// A run killed after its last epoch's state but before its final weights
+// and result is finished by --resume: the same weights and result as the
+// run that was not killed.
+func TestResumeFinishesATrainedRun(t *testing.T) {
+	dir := t.TempDir()
+	whole, killed := filepath.Join(dir, "whole"), filepath.Join(dir, "killed")
+	if err := cliRun(append([]string{"train", "--model", "mlp", "--epochs", "2", "--train-limit", "300", "--out", whole}, smallData...)...); err != nil {
+		t.Fatal(err)
+	}
+	os.MkdirAll(killed, 0o755)
+	entries, _ := os.ReadDir(whole)
+	for _, e := range entries {
+		if e.Name() != run.ResultFile && e.Name() != run.FinalFile {
+			os.WriteFile(filepath.Join(killed, e.Name()), mustRead(t, filepath.Join(whole, e.Name())), 0o644)
+		}
+	}
+	_, stderr, code := output(t, "train", "--resume", killed, "--quiet")
+	if code != 0 || !strings.Contains(stderr, "finishing "+killed) {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	a, b := readResult(t, whole), readResult(t, killed)
+	a.Seconds, b.Seconds = 0, 0
+	if a != b {
+		t.Errorf("finished result %+v, uninterrupted %+v", b, a)
+	}
+	wa, _, _ := engine.ReadWeightsFile(filepath.Join(whole, run.FinalFile))
+	wb, _, err := engine.ReadWeightsFile(filepath.Join(killed, run.FinalFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, ta := range wa {
+		for i := range ta.Data {
+			if ta.Data[i] != wb[name].Data[i] {
+				t.Fatalf("%s[%d] differs", name, i)
+			}
+		}
+	}
+}
