@@ -10,6 +10,7 @@
 package engine
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"sync"
@@ -178,7 +179,79 @@ type Backend interface {
 	AdagradStep(n int, lr, eps float32, w, g, acc Buffer)
 	// WeightDecay: w -= w·rate (AdamW's decoupled decay, rate = lr·decay).
 	WeightDecay(n int, rate float32, w Buffer)
+
+	// The step-clock kernels: the kernels of a training step whose per-step
+	// values (the batch's place in the pass, dropout's counter, the step
+	// count and the learning rate) are read from a step clock in device
+	// memory (ClockLen values, see ClockStep) rather than passed as
+	// arguments, so that one captured step (GraphCapturer) serves every step.
+
+	// GatherBatchAt is GatherBatch of a pass's next batch, whose place it
+	// reads from the clock: with first = (clock[ClockStep] -
+	// clock[ClockPassStart])·batch, xDst[r,:] = x[order[first+r],:] over
+	// rows of xCols values and tDst[r,:] = t[order[first+r],:] over rows of
+	// tCols values, for r < rows.
+	GatherBatchAt(rows, batch int, clock, order Buffer, xCols int, x, xDst Buffer, tCols int, t, tDst Buffer)
+	// DropoutForwardAt is DropoutForward with offset = clock[ClockStep]·stride.
+	DropoutForwardAt(n int, rate float32, seed, stride uint64, clock, x, y, mask Buffer)
+	// SGDStepAt is SGDStep with lr = clock[ClockLR], then clock[ClockStep] += 1.
+	SGDStepAt(n int, momentum float32, nesterov bool, clock, w, g, v Buffer)
+	// AdamStepAt is AdamStep at step t = clock[ClockStep] + 1 with lrT =
+	// AdamLRT(clock[ClockLR], beta1, beta2, t), bit for bit, then
+	// clock[ClockStep] = t.
+	AdamStepAt(n int, beta1, beta2, eps float32, clock, w, g, m, v Buffer)
 }
+
+// A step clock is a device buffer of ClockLen float32 values (the step
+// counts are integers, exact below MaxClockSteps) that the step-clock kernels
+// (GatherBatchAt, DropoutForwardAt, SGDStepAt, AdamStepAt) read instead of
+// per-step arguments. The optimizer's kernel advances ClockStep; the host
+// writes the others (Fill on a one-value slice: no wait) when they change.
+const (
+	// ClockStep: optimizer steps taken before the current one (the model's
+	// Steps, which is Adam's t - 1); dropout's counters start at
+	// ClockStep·stride.
+	ClockStep = iota
+	// ClockLR: the learning rate, as the float32 the host would pass.
+	ClockLR
+	// ClockPassStart: ClockStep at the first step of the current pass; the
+	// current batch is number ClockStep - ClockPassStart of the pass.
+	ClockPassStart
+	// ClockDevice is the backend's: zero when the clock is made, never
+	// written by the host afterwards (cuda counts the finished blocks of an
+	// optimizer kernel there, and leaves it zero).
+	ClockDevice
+	// ClockLen is the number of values in a step clock.
+	ClockLen
+)
+
+// MaxClockSteps bounds the steps a step clock counts: float32 holds every
+// integer below 2²⁴ exactly.
+const MaxClockSteps = 1 << 24
+
+// GraphCapturer is implemented by backends that can record a step's device
+// work once and replay it (cuda: a CUDA graph); the trainer asks for it with
+// a type assertion and then replays one captured step per batch shape.
+type GraphCapturer interface {
+	// Capture records the device work fn queues, without running it. fn
+	// must not wait for the device or allocate (run the same work once
+	// eagerly first: plans, scratch and optimizer slots are made then).
+	// Every scalar argument and buffer address is fixed in the graph.
+	Capture(fn func()) (Graph, error)
+}
+
+// Graph is device work recorded by GraphCapturer.Capture.
+type Graph interface {
+	// Launch queues the recorded work once. It fails with ErrStaleGraph
+	// when a buffer the work uses has moved since the capture (the
+	// backend grew a scratch buffer): capture again.
+	Launch() error
+	// Free releases the graph.
+	Free()
+}
+
+// ErrStaleGraph: see Graph.Launch.
+var ErrStaleGraph = errors.New("graph uses a scratch buffer that has moved since its capture")
 
 // Options are a backend's settings, given when it is made. The CLI binds
 // them from flags; a backend never reads them from the environment.

@@ -49,6 +49,39 @@ func (o *SGD) Step(b Backend, w, g Buffer, n int) {
 	o.iters++
 }
 
+func (o *SGD) ready() bool { return o.velocity != nil || o.Momentum == 0 }
+func (o *SGD) stepAt(b Backend, clock, w, g Buffer, n int) {
+	b.SGDStepAt(n, float32(o.Momentum), o.Nesterov, clock, w, g, o.velocity)
+}
+func (o *SGD) countStep() { o.iters++ }
+
+// clocked returns opt as a clockedOptimizer when its whole step reads the
+// clock: SGD and Adam (not AdamW, whose decay takes the rate as an argument).
+func clocked(opt Optimizer) (clockedOptimizer, bool) {
+	switch o := opt.(type) {
+	case *SGD:
+		return o, true
+	case *Adam:
+		return o, true
+	}
+	return nil, false
+}
+
+// clockedOptimizer is an optimizer whose step can read its per-step values
+// from a step clock (the kernels ...At of Backend), so that the trainer can
+// replay it in a captured graph. SGD and Adam are; the others run eagerly.
+type clockedOptimizer interface {
+	Optimizer
+	// ready reports whether the slots exist (Step has run once): a
+	// capture must not allocate them.
+	ready() bool
+	// stepAt queues the update with the rate at clock[ClockLR] and step
+	// clock[ClockStep]+1, and advances clock[ClockStep]. Iterations is
+	// left alone: countStep adds each step run on the device.
+	stepAt(b Backend, clock, w, g Buffer, n int)
+	countStep()
+}
+
 // Adam is Keras 2's Adam (lr 0.001, β1 0.9, β2 0.999, ε 1e-7 by default):
 // lr_t = lr·√(1-β2ᵗ)/(1-β1ᵗ) and w -= lr_t·m/(√v + ε), with lr_t computed in
 // float32 as TensorFlow does. PyTorch's form, ε added to √v̂, differs.
@@ -74,9 +107,18 @@ func (o *Adam) Iterations() int64         { return o.iters }
 
 // LRT is the bias-corrected step size for step t (1-based), in float32.
 func (o *Adam) LRT(t int64) float32 {
-	b1p := float32(math.Pow(float64(float32(o.Beta1)), float64(t)))
-	b2p := float32(math.Pow(float64(float32(o.Beta2)), float64(t)))
-	return float32(o.LR) * (float32(math.Sqrt(float64(1-b2p))) / (1 - b1p))
+	return AdamLRT(float32(o.LR), float32(o.Beta1), float32(o.Beta2), t)
+}
+
+// AdamLRT is Adam's bias-corrected step size lr·√(1-β2ᵗ)/(1-β1ᵗ) for step t
+// (1-based) as TensorFlow computes it in float32: βᵗ is math.Pow in float64
+// rounded to float32, the square root in float64 rounded to float32. The
+// device's AdamStepAt repeats these operations (math.Pow's repeated
+// squaring included), so it gets the same bits.
+func AdamLRT(lr, beta1, beta2 float32, t int64) float32 {
+	b1p := float32(math.Pow(float64(beta1), float64(t)))
+	b2p := float32(math.Pow(float64(beta2), float64(t)))
+	return lr * (float32(math.Sqrt(float64(1-b2p))) / (1 - b1p))
 }
 
 func (o *Adam) Step(b Backend, w, g Buffer, n int) {
@@ -86,6 +128,12 @@ func (o *Adam) Step(b Backend, w, g Buffer, n int) {
 	o.iters++
 	b.AdamStep(n, o.LRT(o.iters), float32(o.Beta1), float32(o.Beta2), float32(o.Epsilon), w, g, o.m, o.v)
 }
+
+func (o *Adam) ready() bool { return o.m != nil }
+func (o *Adam) stepAt(b Backend, clock, w, g Buffer, n int) {
+	b.AdamStepAt(n, float32(o.Beta1), float32(o.Beta2), float32(o.Epsilon), clock, w, g, o.m, o.v)
+}
+func (o *Adam) countStep() { o.iters++ }
 
 // RMSprop is Keras's RMSprop without momentum (lr 0.001, ρ 0.9, ε 1e-7):
 // ms = ρ·ms + (1-ρ)·g²; w -= lr·g/(√ms + ε).

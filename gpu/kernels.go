@@ -235,3 +235,26 @@ func (b *Backend) AdagradStep(n int, lr, eps float32, w, g, acc engine.Buffer) {
 func (b *Backend) WeightDecay(n int, rate float32, w engine.Buffer) {
 	b.launch("weight_decay", n, n, rate, w)
 }
+
+// The step-clock kernels (engine.ClockStep). The optimizers' count the
+// finished blocks in the clock's ClockDevice value.
+
+func (b *Backend) GatherBatchAt(rows, batch int, clock, order engine.Buffer, xCols int, x, xDst engine.Buffer, tCols int, t, tDst engine.Buffer) {
+	b.launch("gather_batch_at", rows*(xCols+tCols), rows, batch, xCols, tCols, clock, order, x, xDst, t, tDst)
+}
+
+func (b *Backend) DropoutForwardAt(n int, rate float32, seed, stride uint64, clock, x, y, mask engine.Buffer) {
+	b.launch("dropout_forward_at", n, n, rate, seed, stride, clock, x, y, mask)
+}
+
+func (b *Backend) SGDStepAt(n int, momentum float32, nesterov bool, clock, w, g, v engine.Buffer) {
+	vp := v
+	if vp == nil {
+		vp = w // unused with momentum 0; any valid pointer
+	}
+	b.launch("sgd_step_at", n, n, momentum, nesterov, clock, w, g, vp)
+}
+
+func (b *Backend) AdamStepAt(n int, beta1, beta2, eps float32, clock, w, g, m, v engine.Buffer) {
+	b.launch("adam_step_at", n, n, beta1, beta2, eps, clock, w, g, m, v)
+}

@@ -16,5 +16,22 @@
 
 typedef unsigned long long u64;
 
+#ifdef MNISTGPU_HOST
+// CUDA's round-to-nearest arithmetic that the compiler never contracts into
+// an FMA; the host build contracts nothing (no -ffp-contract with FMA).
+static inline double __dmul_rn(double a, double b) { return a * b; }
+static inline double __dadd_rn(double a, double b) { return a + b; }
+static inline float __fmul_rn(float a, float b) { return a * b; }
+static inline float __fdiv_rn(float a, float b) { return a / b; }
+static inline float __fsub_rn(float a, float b) { return a - b; }
+#endif
+
 DEVICE int first_index() { return blockIdx.x * blockDim.x + threadIdx.x; }
 DEVICE int grid_stride() { return blockDim.x * gridDim.x; }
+
+// A step clock's values (engine.ClockStep, ClockLR, ClockPassStart,
+// ClockDevice): CLOCK_DONE holds the unsigned count of advance_clock.
+#define CLOCK_STEP 0
+#define CLOCK_LR 1
+#define CLOCK_PASS_START 2
+#define CLOCK_DONE 3

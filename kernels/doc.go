@@ -30,6 +30,13 @@
 //   - Otherwise a thread never reads what another thread of the launch
 //     writes. atomicAdd on floats is not used: its order would change sums.
 //
+// A step clock (engine.ClockStep; CLOCK_* in common.cuh) carries the values
+// that change from step to step, so that a captured step can be replayed:
+// kernels named ..._at read it, and the optimizers' advance it with the
+// last-block pattern above. adam_step_at computes lrT from it as
+// engine.AdamLRT does, bit for bit: go_pow_int repeats Go's math.Pow for
+// integer powers, with _rn intrinsics where an FMA could change a rounding.
+//
 // Counter-based randomness (dropout) must match engine.Uniform bit for bit:
 // u = (Mix64(seed ^ Mix64(counter)) >> 40) · 2⁻²⁴ with SplitMix64's finaliser.
 package kernels

@@ -74,14 +74,24 @@ DEVICE float uniform(u64 seed, u64 counter) {
 }
 
 // mask[i] = 1/(1-rate) if Uniform(seed, offset+i) >= rate else 0; y = x·mask.
-KERNEL dropout_forward(int n, float rate, u64 seed, u64 offset, const float* x, float* y,
-                       float* mask) {
+DEVICE void dropout(int n, float rate, u64 seed, u64 offset, const float* x, float* y, float* mask) {
 	float keep = 1.0f / (1.0f - rate);
 	for (int i = first_index(); i < n; i += grid_stride()) {
 		float m = uniform(seed, offset + (u64)i) >= rate ? keep : 0.0f;
 		mask[i] = m;
 		y[i] = x[i] * m;
 	}
+}
+
+KERNEL dropout_forward(int n, float rate, u64 seed, u64 offset, const float* x, float* y,
+                       float* mask) {
+	dropout(n, rate, seed, offset, x, y, mask);
+}
+
+// dropout_forward with offset = clock[CLOCK_STEP]·stride.
+KERNEL dropout_forward_at(int n, float rate, u64 seed, u64 stride, const float* clock, const float* x, float* y,
+                          float* mask) {
+	dropout(n, rate, seed, (u64)clock[CLOCK_STEP] * stride, x, y, mask);
 }
 
 // dst[r,:] = src[idx[r],:]; idx holds row numbers as floats.
@@ -95,8 +105,8 @@ KERNEL gather_rows(int rows, int cols, const float* idx, const float* src, float
 
 // gather_rows of inputs and targets at once: xdst[r,:] = x[idx[r],:] over
 // rows of xcols, tdst[r,:] = t[idx[r],:] over rows of tcols.
-KERNEL gather_batch(int rows, int xcols, int tcols, const float* idx, const float* x, float* xdst,
-                    const float* t, float* tdst) {
+DEVICE void gather(int rows, int xcols, int tcols, const float* idx, const float* x, float* xdst, const float* t,
+                   float* tdst) {
 	int nx = rows * xcols, n = nx + rows * tcols;
 	for (int i = first_index(); i < n; i += grid_stride()) {
 		if (i < nx) {
@@ -107,6 +117,19 @@ KERNEL gather_batch(int rows, int xcols, int tcols, const float* idx, const floa
 			tdst[j] = t[(long long)idx[r] * tcols + c];
 		}
 	}
+}
+
+KERNEL gather_batch(int rows, int xcols, int tcols, const float* idx, const float* x, float* xdst,
+                    const float* t, float* tdst) {
+	gather(rows, xcols, tcols, idx, x, xdst, t, tdst);
+}
+
+// gather_batch of a pass's next batch: idx = order + (clock[CLOCK_STEP] -
+// clock[CLOCK_PASS_START])·batch.
+KERNEL gather_batch_at(int rows, int batch, int xcols, int tcols, const float* clock, const float* order,
+                       const float* x, float* xdst, const float* t, float* tdst) {
+	long long first = (long long)((int)clock[CLOCK_STEP] - (int)clock[CLOCK_PASS_START]) * batch;
+	gather(rows, xcols, tcols, order + first, x, xdst, t, tdst);
 }
 
 // z = x·y.

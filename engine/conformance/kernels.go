@@ -106,6 +106,67 @@ func Conformance(b engine.Backend) []Result {
 	for _, k := range cases() {
 		out = append(out, k.result(b))
 	}
+	return append(out, clockExact(b)...)
+}
+
+// clockExact checks that the optimizers' step-clock kernels update as the
+// eager kernels do with the rate and lrT the host passes (engine.AdamLRT),
+// bit for bit, on b itself: a step replayed from a graph must be the eager
+// step. The steps cover βᵗ's float32 underflow (β1 from t ≈ 1000, β2 from
+// 100 000) and math.Pow's early exit for huge powers (from t = 2¹⁵).
+func clockExact(b engine.Backend) []Result {
+	const n, lr = 300, 0.001
+	r := rand.New(rand.NewPCG(5, 6))
+	w, g, m, v := randVec(r, n, -1, 1), randVec(r, n, -1, 1), randVec(r, n, -0.1, 0.1), randVec(r, n, 0, 0.01)
+	var out []Result
+	run := func(op, shape string, eager, clocked func(clock engine.Buffer, x []engine.Buffer), wantStep float32, init ...[]float32) {
+		res := Result{Op: op, Shape: shape, Pass: true}
+		got := make([][]float32, 2)
+		for i, f := range []func(engine.Buffer, []engine.Buffer){eager, clocked} {
+			bufs := make([]engine.Buffer, len(init))
+			for j, v := range init {
+				bufs[j], _ = b.Alloc(len(v))
+				b.CopyIn(bufs[j], v)
+			}
+			clock, _ := b.Alloc(engine.ClockLen)
+			b.Fill(clock, 0)
+			b.Fill(clock.Slice(engine.ClockStep, 1), wantStep-1)
+			b.Fill(clock.Slice(engine.ClockLR, 1), lr)
+			f(clock, bufs)
+			for j := range bufs {
+				o := make([]float32, len(init[j]))
+				b.CopyOut(o, bufs[j])
+				got[i] = append(got[i], o...)
+				b.Free(bufs[j])
+			}
+			c := make([]float32, engine.ClockLen)
+			b.CopyOut(c, clock)
+			b.Free(clock)
+			if i == 1 && c[engine.ClockStep] != wantStep {
+				res.Pass, res.Detail = false, fmt.Sprintf("the clock's step is %v after the step, want %v", c[engine.ClockStep], wantStep)
+			}
+		}
+		for i := range got[0] {
+			if math.Float32bits(got[0][i]) != math.Float32bits(got[1][i]) && res.Pass {
+				res.Pass, res.Detail = false, fmt.Sprintf("value %d: %v from the clock, %v eagerly (must be the same bits)", i, got[1][i], got[0][i])
+			}
+		}
+		out = append(out, res)
+	}
+	for _, t := range []int64{1, 2, 3, 10, 100, 999, 1000, 1001, 32767, 32768, 40000, 99999, 100000, 1000003, engine.MaxClockSteps - 1} {
+		run("AdamStepAt=AdamStep", fmt.Sprintf("n=%d t=%d", n, t),
+			func(_ engine.Buffer, x []engine.Buffer) {
+				b.AdamStep(n, engine.AdamLRT(lr, 0.9, 0.999, t), 0.9, 0.999, 1e-7, x[0], x[1], x[2], x[3])
+			},
+			func(clock engine.Buffer, x []engine.Buffer) {
+				b.AdamStepAt(n, 0.9, 0.999, 1e-7, clock, x[0], x[1], x[2], x[3])
+			},
+			float32(t), w, g, m, v)
+	}
+	run("SGDStepAt=SGDStep", fmt.Sprintf("n=%d momentum=0.9", n),
+		func(_ engine.Buffer, x []engine.Buffer) { b.SGDStep(n, lr, 0.9, false, x[0], x[1], x[2]) },
+		func(clock engine.Buffer, x []engine.Buffer) { b.SGDStepAt(n, 0.9, false, clock, x[0], x[1], x[2]) },
+		8, w, g, m)
 	return out
 }
 
@@ -458,6 +519,60 @@ func cases() []kase {
 			run: func(b engine.Backend, v []engine.Buffer) {
 				b.SoftmaxCrossEntropyMetrics(rows, cols, 1/float32(rows), v[0], v[1], v[2], v[3], v[4], v[5], v[6])
 			}})
+	}
+	return append(ks, clockCases(r)...)
+}
+
+// clockCases are the step-clock kernels (engine.ClockStep): the batch's place
+// in the pass and dropout's counters read from the clock, the optimizers'
+// rate and step read from it and the step advanced, at small and large
+// steps (Adam's βᵗ underflows float32 from t ≈ 1000 and 100 000).
+func clockCases(r *rand.Rand) []kase {
+	clock := func(step, lr, start float32) []float32 {
+		c := make([]float32, engine.ClockLen)
+		c[engine.ClockStep], c[engine.ClockLR], c[engine.ClockPassStart] = step, lr, start
+		return c
+	}
+	var ks []kase
+	for _, c := range []struct{ rows, batch, step, start int }{{64, 64, 7, 5}, {44, 64, 9, 5}, {1, 1, 299, 0}} {
+		const passLen, xCols, tCols, srcRows = 300, 13, 10, 40
+		order := make([]float32, passLen)
+		for i := range order {
+			order[i] = float32(r.IntN(srcRows))
+		}
+		ks = append(ks, kase{op: "GatherBatchAt", shape: fmt.Sprintf("%d of batch %d, step %d of a pass from %d", c.rows, c.batch, c.step, c.start),
+			init: [][]float32{clock(float32(c.step), 0.5, float32(c.start)), order, randVec(r, srcRows*xCols, -1, 1), make([]float32, c.rows*xCols),
+				randVec(r, srcRows*tCols, -1, 1), make([]float32, c.rows*tCols)},
+			poison: []int{3, 5}, check: []int{0, 3, 5},
+			run: func(b engine.Backend, v []engine.Buffer) {
+				b.GatherBatchAt(c.rows, c.batch, v[0], v[1], xCols, v[2], v[3], tCols, v[4], v[5])
+			}})
+	}
+	for _, n := range []int{1000, 65537} {
+		ks = append(ks, kase{op: "DropoutForwardAt", shape: fmt.Sprintf("n=%d rate=0.3 step 3 of 2³¹", n),
+			init:   [][]float32{clock(3, 0.5, 1), randVec(r, n, -1, 1), make([]float32, n), make([]float32, n)},
+			poison: []int{2, 3}, check: []int{0, 2, 3},
+			run: func(b engine.Backend, v []engine.Buffer) {
+				b.DropoutForwardAt(n, 0.3, 77, 1<<31, v[0], v[1], v[2], v[3])
+			}})
+	}
+	for _, n := range []int{1, 421642} {
+		w, g, m, v := randVec(r, n, -1, 1), randVec(r, n, -1, 1), randVec(r, n, -0.1, 0.1), randVec(r, n, 0, 0.01)
+		for _, c := range []struct {
+			mom      float32
+			nesterov bool
+		}{{0, false}, {0.9, true}} {
+			ks = append(ks, kase{op: "SGDStepAt", shape: fmt.Sprintf("n=%d momentum=%g nesterov=%v", n, c.mom, c.nesterov), atol: elemAtol, rtol: elemRtol,
+				init: [][]float32{clock(41, 0.1, 40), w, g, m}, check: []int{0, 1, 3},
+				run: func(b engine.Backend, x []engine.Buffer) { b.SGDStepAt(n, c.mom, c.nesterov, x[0], x[1], x[2], x[3]) }})
+		}
+		for _, step := range []float32{0, 9, 999, 99999, engine.MaxClockSteps - 2} {
+			ks = append(ks, kase{op: "AdamStepAt", shape: fmt.Sprintf("n=%d t=%d", n, int(step)+1), atol: elemAtol, rtol: elemRtol,
+				init: [][]float32{clock(step, 0.001, 0), w, g, m, v}, check: []int{0, 1, 3, 4},
+				run: func(b engine.Backend, x []engine.Buffer) {
+					b.AdamStepAt(n, 0.9, 0.999, 1e-7, x[0], x[1], x[2], x[3], x[4])
+				}})
+		}
 	}
 	return ks
 }

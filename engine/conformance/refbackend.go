@@ -342,3 +342,38 @@ func (r RefBackend) GatherBatch(rows int, idx engine.Buffer, xCols int, x, xDst 
 	r.GatherRows(rows, xCols, idx, x, xDst)
 	r.GatherRows(rows, tCols, idx, t, tDst)
 }
+
+// The step-clock kernels: their definitions, with lrT in float64.
+
+func (r RefBackend) GatherBatchAt(rows, batch int, clock, order engine.Buffer, xCols int, x, xDst engine.Buffer, tCols int, t, tDst engine.Buffer) {
+	c := rd(clock)
+	first := (int(c[engine.ClockStep]) - int(c[engine.ClockPassStart])) * batch
+	r.GatherBatch(rows, order.Slice(first, rows), xCols, x, xDst, tCols, t, tDst)
+}
+
+func (r RefBackend) DropoutForwardAt(n int, rate float32, seed, stride uint64, clock, x, y, mask engine.Buffer) {
+	r.DropoutForward(n, rate, seed, uint64(rd(clock)[engine.ClockStep])*stride, x, y, mask)
+}
+
+func (r RefBackend) SGDStepAt(n int, momentum float32, nesterov bool, clock, w, g, v engine.Buffer) {
+	c := rd(clock)
+	r.SGDStep(n, c[engine.ClockLR], momentum, nesterov, w, g, v)
+	c[engine.ClockStep]++
+}
+
+func (RefBackend) AdamStepAt(n int, beta1, beta2, eps float32, clock, w, g, m, v engine.Buffer) {
+	c := rd(clock)
+	t := float64(c[engine.ClockStep]) + 1
+	b1, b2 := float64(beta1), float64(beta2)
+	lrT := float64(c[engine.ClockLR]) * math.Sqrt(1-math.Pow(b2, t)) / (1 - math.Pow(b1, t))
+	wv, gv, mv, vv := get(w, n), get(g, n), get(m, n), get(v, n)
+	for i := range wv {
+		mv[i] = b1*mv[i] + (1-b1)*gv[i]
+		vv[i] = b2*vv[i] + (1-b2)*gv[i]*gv[i]
+		wv[i] -= lrT * mv[i] / (math.Sqrt(vv[i]) + float64(eps))
+	}
+	put(w, wv)
+	put(m, mv)
+	put(v, vv)
+	c[engine.ClockStep] = float32(t)
+}
