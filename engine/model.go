@@ -271,6 +271,20 @@ func (m *Model) TrainStep(opt Optimizer, b Batches, off, n int) {
 	m.ctx.step++
 }
 
+// clockedStep queues a training step of n samples whose per-step values
+// come from the step clock (see ClockStep): the pass's next batch of b
+// (batches of batch samples), dropout's counters, the optimizer's step and
+// rate. It is what the trainer captures; it changes nothing on the host
+// (Steps and the optimizer's Iterations are the caller's to advance).
+func (m *Model) clockedStep(opt clockedOptimizer, b *ResidentSet, clock Buffer, batch, n int) {
+	m.checkBatch(n)
+	b.loadAt(m, clock, batch, n)
+	m.ctx.training, m.ctx.clock = true, clock
+	m.backward(n, m.lossAndMetrics(n))
+	m.ctx.clock = nil
+	opt.stepAt(m.be, clock, m.weights, m.wgrads, m.nParam)
+}
+
 // evalStep adds the loss and accuracy of samples [off, off+n) of b's current
 // pass, in inference mode, to the metrics.
 func (m *Model) evalStep(b Batches, off, n int) {

@@ -16,6 +16,9 @@ type runCtx struct {
 	training bool
 	step     uint64 // optimizer iterations so far; dropout's counter base
 	maxBatch int
+	// clock, when set, is the step clock the step reads its per-step
+	// values from (a captured step); step is then not used.
+	clock Buffer
 }
 
 // biasAct is the bias and element-wise activation that end a Conv2D or Dense
@@ -228,8 +231,12 @@ func (o *dropoutOp) forward(b Backend, n int, x, y Buffer, c *runCtx) {
 		return
 	}
 	// Counters never repeat: each step owns maxBatch·size consecutive values.
-	offset := c.step * uint64(c.maxBatch*o.l.out.Size())
-	b.DropoutForward(m, o.l.Rate, o.l.seed, offset, x, y, o.mask)
+	stride := uint64(c.maxBatch * o.l.out.Size())
+	if c.clock != nil {
+		b.DropoutForwardAt(m, o.l.Rate, o.l.seed, stride, c.clock, x, y, o.mask)
+		return
+	}
+	b.DropoutForward(m, o.l.Rate, o.l.seed, c.step*stride, x, y, o.mask)
 }
 func (o *dropoutOp) backward(b Backend, n int, _, _, dy, dx Buffer) {
 	if dx != nil {

@@ -87,13 +87,26 @@ func (r *ResidentSet) Free() {
 // load gathers samples [off, off+n) of the current order into the model's
 // input and target buffers, on the device.
 func (r *ResidentSet) load(m *Model, off, n int) {
-	if r.be != m.be || r.xs != m.Input.Size() || r.ts != m.OutputShape().Size() {
-		panic(fmt.Sprintf("engine: resident set of %d×(%d, %d) on %s does not fit the model's %v → %d on %s",
-			r.n, r.xs, r.ts, r.be.Name(), m.Input, m.OutputShape().Size(), m.be.Name()))
-	}
+	r.checkFits(m)
 	if off < 0 || off+n > r.n {
 		panic(fmt.Sprintf("engine: samples [%d, %d) of a %d-sample resident set", off, off+n, r.n))
 	}
 	rows := r.rows.Slice(off, n)
 	m.be.GatherBatch(n, rows, r.xs, r.x, m.acts[0], r.ts, r.t, m.target)
+}
+
+// loadAt is load of the pass's next batch, read from the step clock:
+// samples [first, first+n) with first = (clock[ClockStep] -
+// clock[ClockPassStart])·batch (GatherBatchAt). The host cannot check the
+// range; the caller keeps first+n within the pass.
+func (r *ResidentSet) loadAt(m *Model, clock Buffer, batch, n int) {
+	r.checkFits(m)
+	m.be.GatherBatchAt(n, batch, clock, r.rows, r.xs, r.x, m.acts[0], r.ts, r.t, m.target)
+}
+
+func (r *ResidentSet) checkFits(m *Model) {
+	if r.be != m.be || r.xs != m.Input.Size() || r.ts != m.OutputShape().Size() {
+		panic(fmt.Sprintf("engine: resident set of %d×(%d, %d) on %s does not fit the model's %v → %d on %s",
+			r.n, r.xs, r.ts, r.be.Name(), m.Input, m.OutputShape().Size(), m.be.Name()))
+	}
 }

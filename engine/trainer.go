@@ -40,6 +40,10 @@ type FitConfig struct {
 	// AfterEpoch receives, after every epoch, a snapshot holding everything
 	// a resume needs; the caller sets its Config and saves it.
 	AfterEpoch func(ck *TrainCheckpoint) error
+	// Eager launches every step's work one call at a time even on a backend
+	// that can replay a captured step (GraphCapturer): the weights are the
+	// same, bit for bit; the launches and host work are not.
+	Eager bool
 }
 
 // NonFiniteError reports a NaN or infinite loss: where it appeared and the
@@ -87,6 +91,12 @@ func Fit(m *Model, opt Optimizer, train, val Dataset, cfg FitConfig) (*History, 
 		}
 		defer r.val.Free()
 	}
+	if r.graphs, err = newStepGraphs(m, opt, r.train, cfg); err != nil {
+		return nil, fmt.Errorf("fit: %w", err)
+	}
+	if r.graphs != nil {
+		defer r.graphs.free()
+	}
 	first, err := r.begin()
 	if err != nil {
 		return r.st.History, err
@@ -129,9 +139,10 @@ type fitRun struct {
 	st     *TrainState
 
 	train, val Batches
-	n, nVal    int   // training and validation samples
-	order      []int // this epoch's training order
-	seen       int   // training samples so far this epoch
+	graphs     *stepGraphs // nil: every step runs eagerly
+	n, nVal    int         // training and validation samples
+	order      []int       // this epoch's training order
+	seen       int         // training samples so far this epoch
 }
 
 // begin starts the callbacks, then restores cfg.Resume over what they reset,
@@ -158,6 +169,9 @@ func (r *fitRun) begin() (int, error) {
 func (r *fitRun) epoch(epoch int) error {
 	r.st.Epoch = epoch
 	r.train.SetPass(epoch, r.shuffled(epoch))
+	if r.graphs != nil {
+		r.graphs.setPass(r.m.Steps())
+	}
 	for _, c := range r.cfg.Callbacks {
 		if eb, ok := c.(EpochBeginner); ok {
 			if err := eb.EpochBegin(r.st, epoch); err != nil {
@@ -228,7 +242,9 @@ func (r *fitRun) trainSteps(epoch, steps int) error {
 	r.seen = 0
 	for s := 0; s < steps; s++ {
 		n := min(batch, r.n-s*batch)
-		m.TrainStep(r.opt, r.train, s*batch, n)
+		if err := r.trainStep(s*batch, n); err != nil {
+			return err
+		}
 		r.seen += n
 		if (s+1)%every == 0 || s == steps-1 {
 			if l, _ := m.Metrics(); math.IsNaN(l) || math.IsInf(l, 0) {
@@ -242,6 +258,21 @@ func (r *fitRun) trainSteps(epoch, steps int) error {
 			r.st.Stop = true
 			break
 		}
+	}
+	return nil
+}
+
+// trainStep runs the optimizer step of samples [off, off+n) of the pass:
+// a replayed graph where it can (stepGraphs), eagerly otherwise.
+func (r *fitRun) trainStep(off, n int) error {
+	if r.graphs != nil {
+		if replayed, err := r.graphs.step(r.m, r.opt, r.train, off, r.cfg.BatchSize, n); replayed || err != nil {
+			return err
+		}
+	}
+	r.m.TrainStep(r.opt, r.train, off, n)
+	if r.graphs != nil {
+		r.graphs.ranEagerly(n)
 	}
 	return nil
 }

@@ -328,6 +328,7 @@ func must(call string, err error) {
 type scratch struct {
 	ptr   cu.DevicePtr
 	bytes int64
+	moves int // reallocations: a graph captured before one is stale
 }
 
 // get returns at least bytes of device memory (valid until the next get).
@@ -337,11 +338,17 @@ func (s *scratch) get(bytes int64) cu.DevicePtr {
 	}
 	if s.ptr != 0 {
 		must("cuMemFree", cu.MemFree(s.ptr))
+		s.moves++
 	}
 	p, err := cu.MemAlloc(bytes)
 	must("cuMemAlloc", err)
 	s.ptr, s.bytes = p, bytes
 	return p
+}
+
+// scratchMoves counts the reallocations of every scratch buffer.
+func (b *Backend) scratchMoves() int {
+	return b.workspace.moves + b.padded.moves + b.partial.moves + b.done.moves
 }
 
 func (s *scratch) buffer(n int) engine.Buffer { return &buffer{ptr: s.get(int64(4 * max(n, 1))), n: n} }

@@ -42,6 +42,8 @@ type Graph struct {
 	exec C.CUgraphExec
 	// work is what one launch runs, added to the backend's counts.
 	work engine.Counts
+	// moves is the backend's scratchMoves at capture.
+	moves int
 }
 
 // Capture records the device work that fn queues on the backend (kernels,
@@ -50,7 +52,8 @@ type Graph struct {
 // from the host, Synchronize, Alloc, Free, or a first use of a convolution
 // shape or a larger scratch buffer fails the capture (run the work once
 // before capturing it). Scalars and buffer addresses are fixed at capture.
-func (b *Backend) Capture(fn func()) (g *Graph, err error) {
+// The graph is an engine.Graph (*Graph).
+func (b *Backend) Capture(fn func()) (g engine.Graph, err error) {
 	defer b.enter()()
 	before := b.counts
 	if st := C.mg_begin_capture(b.cstream()); st != C.CUDA_SUCCESS {
@@ -77,12 +80,17 @@ func (b *Backend) Capture(fn func()) (g *Graph, err error) {
 	if st != C.CUDA_SUCCESS {
 		return nil, fmt.Errorf("cuda: ending the capture of a graph: CUresult %d (a call in it waited for the device or allocated)", int(st))
 	}
-	return &Graph{b: b, exec: exec, work: work}, nil
+	return &Graph{b: b, exec: exec, work: work, moves: b.scratchMoves()}, nil
 }
 
-// Launch runs the recorded work once, queued on the backend's stream.
-func (g *Graph) Launch() {
+// Launch queues the recorded work once on the backend's stream; it fails
+// with engine.ErrStaleGraph, queueing nothing, when a scratch buffer has
+// been reallocated since the capture (the graph would use freed memory).
+func (g *Graph) Launch() error {
 	b := g.b
+	if b.scratchMoves() != g.moves {
+		return engine.ErrStaleGraph
+	}
 	defer b.enter()()
 	if st := C.mg_graph_launch(g.exec, b.cstream()); st != C.CUDA_SUCCESS {
 		panic(fmt.Sprintf("gpu: cuGraphLaunch: CUresult %d", int(st)))
@@ -91,6 +99,7 @@ func (g *Graph) Launch() {
 	b.counts.Kernels += g.work.Kernels
 	b.counts.LibraryCalls += g.work.LibraryCalls
 	b.counts.Copies += g.work.Copies
+	return nil
 }
 
 // Free releases the graph.
