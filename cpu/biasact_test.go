@@ -2,6 +2,7 @@ package cpu
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"testing"
 
@@ -85,6 +86,36 @@ func TestFusedPoolActivationBiasGrad(t *testing.T) {
 				sameBits(t, name+" dz vs 1 thread", dz, want)
 				sameBits(t, name+" db vs 1 thread", db2, wantDB)
 			}
+		}
+	}
+}
+
+// TestSoftmaxRowBits: softmaxRow's stack path for short rows gives the bits
+// of the two-exponential formula it replaces.
+func TestSoftmaxRowBits(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 11))
+	for n := 1; n <= 70; n++ {
+		z := randSlice(r, n)
+		for i := range z {
+			z[i] *= 30
+		}
+		got := make([]float32, n)
+		lse := softmaxRow(z, got)
+		m := z[0]
+		for _, v := range z {
+			m = max(m, v)
+		}
+		var s float64
+		for _, v := range z {
+			s += math.Exp(float64(v - m))
+		}
+		want := make([]float32, n)
+		for j, v := range z {
+			want[j] = float32(math.Exp(float64(v-m)) / s)
+		}
+		sameBits(t, fmt.Sprintf("softmax of %d", n), got, want)
+		if w := float64(m) + math.Log(s); lse != w {
+			t.Fatalf("log-sum-exp of %d values: %v, want %v", n, lse, w)
 		}
 	}
 }

@@ -410,6 +410,20 @@ func softmaxRow(z, p []float32) float64 {
 		m = max(m, v)
 	}
 	var s float64
+	// Rows of up to 64 values keep their exponentials on the stack rather
+	// than computing them twice: the same values, so the same bits.
+	var e [64]float64
+	if len(z) <= len(e) {
+		for j, v := range z {
+			e[j] = math.Exp(float64(v - m))
+			s += e[j]
+		}
+		p = p[:len(z)]
+		for j := range p {
+			p[j] = float32(e[j] / s)
+		}
+		return float64(m) + math.Log(s)
+	}
 	for _, v := range z {
 		s += math.Exp(float64(v - m))
 	}
