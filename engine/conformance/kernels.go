@@ -527,11 +527,17 @@ func cases() []kase {
 // in the pass and dropout's counters read from the clock, the optimizers'
 // rate and step read from it and the step advanced, at small and large
 // steps (Adam's βᵗ underflows float32 from t ≈ 1000 and 100 000).
+//
+// The clock (buffer 0) is set by fills, not copied in: a wrong copy from the
+// host (which other cases catch) must not give these kernels an index far
+// outside memory.
 func clockCases(r *rand.Rand) []kase {
-	clock := func(step, lr, start float32) []float32 {
-		c := make([]float32, engine.ClockLen)
-		c[engine.ClockStep], c[engine.ClockLR], c[engine.ClockPassStart] = step, lr, start
-		return c
+	clock := func() []float32 { return make([]float32, engine.ClockLen) }
+	set := func(b engine.Backend, c engine.Buffer, step, lr, start float32) {
+		b.Fill(c, 0)
+		b.Fill(c.Slice(engine.ClockStep, 1), step)
+		b.Fill(c.Slice(engine.ClockLR, 1), lr)
+		b.Fill(c.Slice(engine.ClockPassStart, 1), start)
 	}
 	var ks []kase
 	for _, c := range []struct{ rows, batch, step, start int }{{64, 64, 7, 5}, {44, 64, 9, 5}, {1, 1, 299, 0}} {
@@ -541,18 +547,20 @@ func clockCases(r *rand.Rand) []kase {
 			order[i] = float32(r.IntN(srcRows))
 		}
 		ks = append(ks, kase{op: "GatherBatchAt", shape: fmt.Sprintf("%d of batch %d, step %d of a pass from %d", c.rows, c.batch, c.step, c.start),
-			init: [][]float32{clock(float32(c.step), 0.5, float32(c.start)), order, randVec(r, srcRows*xCols, -1, 1), make([]float32, c.rows*xCols),
+			init: [][]float32{clock(), order, randVec(r, srcRows*xCols, -1, 1), make([]float32, c.rows*xCols),
 				randVec(r, srcRows*tCols, -1, 1), make([]float32, c.rows*tCols)},
 			poison: []int{3, 5}, check: []int{0, 3, 5},
 			run: func(b engine.Backend, v []engine.Buffer) {
+				set(b, v[0], float32(c.step), 0.5, float32(c.start))
 				b.GatherBatchAt(c.rows, c.batch, v[0], v[1], xCols, v[2], v[3], tCols, v[4], v[5])
 			}})
 	}
 	for _, n := range []int{1000, 65537} {
 		ks = append(ks, kase{op: "DropoutForwardAt", shape: fmt.Sprintf("n=%d rate=0.3 step 3 of 2³¹", n),
-			init:   [][]float32{clock(3, 0.5, 1), randVec(r, n, -1, 1), make([]float32, n), make([]float32, n)},
+			init:   [][]float32{clock(), randVec(r, n, -1, 1), make([]float32, n), make([]float32, n)},
 			poison: []int{2, 3}, check: []int{0, 2, 3},
 			run: func(b engine.Backend, v []engine.Buffer) {
+				set(b, v[0], 3, 0.5, 1)
 				b.DropoutForwardAt(n, 0.3, 77, 1<<31, v[0], v[1], v[2], v[3])
 			}})
 	}
@@ -563,13 +571,17 @@ func clockCases(r *rand.Rand) []kase {
 			nesterov bool
 		}{{0, false}, {0.9, true}} {
 			ks = append(ks, kase{op: "SGDStepAt", shape: fmt.Sprintf("n=%d momentum=%g nesterov=%v", n, c.mom, c.nesterov), atol: elemAtol, rtol: elemRtol,
-				init: [][]float32{clock(41, 0.1, 40), w, g, m}, check: []int{0, 1, 3},
-				run: func(b engine.Backend, x []engine.Buffer) { b.SGDStepAt(n, c.mom, c.nesterov, x[0], x[1], x[2], x[3]) }})
+				init: [][]float32{clock(), w, g, m}, check: []int{0, 1, 3},
+				run: func(b engine.Backend, x []engine.Buffer) {
+					set(b, x[0], 41, 0.1, 40)
+					b.SGDStepAt(n, c.mom, c.nesterov, x[0], x[1], x[2], x[3])
+				}})
 		}
 		for _, step := range []float32{0, 9, 999, 99999, engine.MaxClockSteps - 2} {
 			ks = append(ks, kase{op: "AdamStepAt", shape: fmt.Sprintf("n=%d t=%d", n, int(step)+1), atol: elemAtol, rtol: elemRtol,
-				init: [][]float32{clock(step, 0.001, 0), w, g, m, v}, check: []int{0, 1, 3, 4},
+				init: [][]float32{clock(), w, g, m, v}, check: []int{0, 1, 3, 4},
 				run: func(b engine.Backend, x []engine.Buffer) {
+					set(b, x[0], step, 0.001, 0)
 					b.AdamStepAt(n, 0.9, 0.999, 1e-7, x[0], x[1], x[2], x[3], x[4])
 				}})
 		}
