@@ -91,12 +91,10 @@ func Fit(m *Model, opt Optimizer, train, val Dataset, cfg FitConfig) (*History, 
 		}
 		defer r.val.Free()
 	}
-	if r.graphs, err = newStepGraphs(m, opt, r.train, cfg); err != nil {
+	if r.steps, err = NewStepper(m, opt, r.train, cfg.BatchSize, cfg.Eager); err != nil {
 		return nil, fmt.Errorf("fit: %w", err)
 	}
-	if r.graphs != nil {
-		defer r.graphs.free()
-	}
+	defer r.steps.Free()
 	first, err := r.begin()
 	if err != nil {
 		return r.st.History, err
@@ -139,10 +137,10 @@ type fitRun struct {
 	st     *TrainState
 
 	train, val Batches
-	graphs     *stepGraphs // nil: every step runs eagerly
-	n, nVal    int         // training and validation samples
-	order      []int       // this epoch's training order
-	seen       int         // training samples so far this epoch
+	steps      *Stepper
+	n, nVal    int   // training and validation samples
+	order      []int // this epoch's training order
+	seen       int   // training samples so far this epoch
 }
 
 // begin starts the callbacks, then restores cfg.Resume over what they reset,
@@ -168,10 +166,7 @@ func (r *fitRun) begin() (int, error) {
 // and the snapshot for AfterEpoch.
 func (r *fitRun) epoch(epoch int) error {
 	r.st.Epoch = epoch
-	r.train.SetPass(epoch, r.shuffled(epoch))
-	if r.graphs != nil {
-		r.graphs.setPass(r.m.Steps())
-	}
+	r.steps.SetPass(epoch, r.shuffled(epoch))
 	for _, c := range r.cfg.Callbacks {
 		if eb, ok := c.(EpochBeginner); ok {
 			if err := eb.EpochBegin(r.st, epoch); err != nil {
@@ -242,7 +237,7 @@ func (r *fitRun) trainSteps(epoch, steps int) error {
 	r.seen = 0
 	for s := 0; s < steps; s++ {
 		n := min(batch, r.n-s*batch)
-		if err := r.trainStep(s*batch, n); err != nil {
+		if err := r.steps.Step(s*batch, n); err != nil {
 			return err
 		}
 		r.seen += n
@@ -258,21 +253,6 @@ func (r *fitRun) trainSteps(epoch, steps int) error {
 			r.st.Stop = true
 			break
 		}
-	}
-	return nil
-}
-
-// trainStep runs the optimizer step of samples [off, off+n) of the pass:
-// a replayed graph where it can (stepGraphs), eagerly otherwise.
-func (r *fitRun) trainStep(off, n int) error {
-	if r.graphs != nil {
-		if replayed, err := r.graphs.step(r.m, r.opt, r.train, off, r.cfg.BatchSize, n); replayed || err != nil {
-			return err
-		}
-	}
-	r.m.TrainStep(r.opt, r.train, off, n)
-	if r.graphs != nil {
-		r.graphs.ranEagerly(n)
 	}
 	return nil
 }

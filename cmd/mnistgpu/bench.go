@@ -36,6 +36,7 @@ type benchResult struct {
 	PeakRSSMB     float64   `json:"peak_rss_mb"`
 	Threads       int       `json:"threads"`
 	Batches       string    `json:"batches"` // "host" (gathered per step) or "resident" (on the device)
+	Graphs        bool      `json:"graphs"`  // steps replayed from a captured CUDA graph
 	// SpeedUp is the median step time at the first --threads value divided
 	// by this one's (only with several --threads).
 	SpeedUp float64 `json:"speedup_vs_first,omitempty"`
@@ -132,7 +133,10 @@ func benchOnce(c *cli.Context, threads int) (benchResult, error) {
 		return benchResult{}, err
 	}
 	m.Init(1)
-	data := conformance.SyntheticDigits(batch*8, 1)
+	// One pass over the data per timed run, so that the steps of a run are
+	// consecutive batches of one pass, as in an epoch.
+	nb := max(steps, c.Int("warmup"), 1)
+	data := conformance.SyntheticDigits(batch*nb, 1)
 	opt := engine.NewAdam(0)
 	// Batches as the trainer feeds them: resident on the device when the
 	// backend asks for it, gathered on the host otherwise.
@@ -141,14 +145,27 @@ func benchOnce(c *cli.Context, threads int) (benchResult, error) {
 		return benchResult{}, err
 	}
 	defer batches.Free()
-	step := func(s int) { m.TrainStep(opt, batches, (s%8)*batch, batch) }
-	for s := 0; s < c.Int("warmup"); s++ {
-		step(s)
-	}
-	if err := be.Synchronize(); err != nil {
+	// Steps as Fit runs them: replayed from a captured graph where the
+	// backend can.
+	stepper, err := engine.NewStepper(m, opt, batches, batch, false)
+	if err != nil {
 		return benchResult{}, err
 	}
-	r := benchResult{Device: be.Describe(), Model: m.Name, BatchSize: batch, Steps: steps, Runs: runs, Batches: "host"}
+	defer stepper.Free()
+	pass := func(n int) error {
+		for s := 0; s < n; s++ {
+			if err := stepper.Step(s*batch, batch); err != nil {
+				return err
+			}
+		}
+		return be.Synchronize()
+	}
+	stepper.SetPass(0, nil)
+	if err := pass(c.Int("warmup")); err != nil {
+		return benchResult{}, err
+	}
+	r := benchResult{Device: be.Describe(), Model: m.Name, BatchSize: batch, Steps: steps, Runs: runs, Batches: "host",
+		Graphs: stepper.Replaying()}
 	if t, ok := be.(interface{ Threads() int }); ok {
 		r.Threads = t.Threads()
 	}
@@ -156,27 +173,28 @@ func benchOnce(c *cli.Context, threads int) (benchResult, error) {
 		r.Batches = "resident"
 	}
 	counter, counts := be.(engine.Counters)
-	var before engine.Counts
-	if counts {
-		before = counter.Counts()
-	}
+	var work engine.Counts // the timed steps' device work, without the pass set-up
 	for run := 0; run < runs; run++ {
-		start := time.Now()
-		for s := 0; s < steps; s++ {
-			step(s)
+		stepper.SetPass(0, nil)
+		var before engine.Counts
+		if counts {
+			before = counter.Counts()
 		}
-		if err := be.Synchronize(); err != nil {
+		start := time.Now()
+		if err := pass(steps); err != nil {
 			return benchResult{}, err
 		}
 		r.MsPerStepRuns = append(r.MsPerStepRuns, float64(time.Since(start).Microseconds())/1000/float64(steps))
+		if counts {
+			d := counter.Counts().Sub(before)
+			d.HostSyncs-- // the run's closing Synchronize is the bench's, not a step's
+			work = addCounts(work, d)
+		}
 	}
 	if counts {
-		// The timed runs' synchronisations at their ends are the bench's,
-		// not the step's.
-		d := counter.Counts().Sub(before)
 		per := func(v int64) *float64 { x := float64(v) / float64(runs*steps); return &x }
-		r.KernelsPerStep, r.LibraryCallsPerStep, r.GraphLaunchesPerStep = per(d.Kernels), per(d.LibraryCalls), per(d.GraphLaunches)
-		r.HostSyncsPerStep = per(d.HostSyncs - int64(runs))
+		r.KernelsPerStep, r.LibraryCallsPerStep, r.GraphLaunchesPerStep = per(work.Kernels), per(work.LibraryCalls), per(work.GraphLaunches)
+		r.HostSyncsPerStep = per(work.HostSyncs)
 	}
 	_, train := m.FLOPs()
 	r.MFLOPPerImage = train / 1e6
@@ -197,9 +215,18 @@ func benchOnce(c *cli.Context, threads int) (benchResult, error) {
 	return r, nil
 }
 
+func addCounts(a, b engine.Counts) engine.Counts {
+	return engine.Counts{Kernels: a.Kernels + b.Kernels, LibraryCalls: a.LibraryCalls + b.LibraryCalls, Copies: a.Copies + b.Copies,
+		GraphLaunches: a.GraphLaunches + b.GraphLaunches, HostSyncs: a.HostSyncs + b.HostSyncs}
+}
+
 func printBench(r benchResult) error {
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "device\t%s\nmodel\t%s, batch %d (%s batches), %d threads\n", r.Device, r.Model, r.BatchSize, r.Batches, r.Threads)
+	steps := "eager steps"
+	if r.Graphs {
+		steps = "steps replayed from a CUDA graph"
+	}
+	fmt.Fprintf(tw, "device\t%s\nmodel\t%s, batch %d (%s batches, %s), %d threads\n", r.Device, r.Model, r.BatchSize, r.Batches, steps, r.Threads)
 	if r.MsPerStep > 0 {
 		fmt.Fprintf(tw, "ms/step (median of %d runs of %d)\t%.2f  %v\n", r.Runs, r.Steps, r.MsPerStep, r.MsPerStepRuns)
 		if r.SpeedUp > 0 {

@@ -113,12 +113,15 @@ func TestTF32IsPerRun(t *testing.T) {
 
 // bench on the stand-in prints the device work per step and no timings.
 func TestBenchCountsOnSimulatedDevice(t *testing.T) {
-	stdout, stderr, code := output(t, "bench", "--device", "cuda", "--model", "cnn", "--steps", "2", "--runs", "2", "--warmup", "1", "--format", "json")
+	stdout, stderr, code := output(t, "bench", "--device", "cuda", "--model", "cnn", "--steps", "3", "--runs", "2", "--warmup", "2", "--format", "json")
 	var r benchResult
 	if code != 0 || json.Unmarshal([]byte(stdout), &r) != nil {
 		t.Fatalf("exit %d: %s %s", code, stdout, stderr)
 	}
-	if r.MsPerStep != 0 || r.MsPerStepRuns != nil || r.KernelsPerStep == nil || *r.KernelsPerStep <= 0 || *r.HostSyncsPerStep != 0 {
+	// The goals for the report's CNN step: at most 24 kernels, one
+	// graph launch, no host sync.
+	if r.MsPerStep != 0 || r.MsPerStepRuns != nil || !r.Graphs || r.KernelsPerStep == nil || *r.KernelsPerStep > 24 ||
+		*r.GraphLaunchesPerStep != 1 || *r.HostSyncsPerStep != 0 {
 		t.Errorf("bench on the stand-in: %s", stdout)
 	}
 }
