@@ -86,14 +86,15 @@ type Backend struct {
 	simulated bool // the CPU stand-in of the CUDA libraries (gpu/cudasim)
 	functions map[string]cu.Function
 	plans     map[convKey]*convPlan
-	workspace scratch // cuDNN workspace, grown to the largest plan
-	padded    scratch // zero-padded input where TensorFlow pads asymmetrically
-	partial   scratch // BiasGrad block sums
-	done      scratch // BiasGrad's completion counters, zero between launches
+	conv      convTuning // how convolution algorithms are chosen (convtune.go)
+	workspace scratch    // cuDNN workspace or im2col columns, grown to the largest chosen algorithm's
+	padded    scratch    // zero-padded input where TensorFlow pads asymmetrically
+	partial   scratch    // BiasGrad block sums
+	done      scratch    // BiasGrad's completion counters, zero between launches
 	args      launchArgs
 	counts    engine.Counts
 	// nondeterministic counts convolution passes that run a
-	// non-deterministic cuDNN algorithm because no deterministic one exists.
+	// non-deterministic cuDNN algorithm because no deterministic one fits.
 	nondeterministic int
 }
 
@@ -233,11 +234,15 @@ func (b *Backend) Name() string { return "cuda" }
 func (b *Backend) Traits() engine.Traits {
 	return engine.Traits{Simulated: b.simulated, ResidentData: true, LossReadEvery: 50}
 }
+
+// Describe names the device, libraries and mode, and the algorithm chosen
+// for each convolution pass run so far (ConvReport has every candidate).
 func (b *Backend) Describe() string {
+	d := b.describe
 	if b.nondeterministic > 0 {
-		return b.describe + fmt.Sprintf("; %d convolution passes without a deterministic cuDNN algorithm", b.nondeterministic)
+		d += fmt.Sprintf("; %d convolution passes without a deterministic algorithm", b.nondeterministic)
 	}
-	return b.describe
+	return d + b.convSummary()
 }
 
 // Counts: see engine.Counters.

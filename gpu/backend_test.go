@@ -115,33 +115,49 @@ func TestSlicesAreByteOffsets(t *testing.T) {
 }
 
 // Where cuDNN offers no deterministic algorithm (played by the stand-in),
-// parity mode still runs, and the device description says so.
+// parity mode runs the own path, which is deterministic; where that does
+// not fit the scratch limit either, a non-deterministic cuDNN algorithm,
+// and the device description says so.
 func TestNoDeterministicAlgorithm(t *testing.T) {
 	if !strings.Contains(device(t).Describe(), "cuda-sim") {
 		t.Skip("needs the CPU stand-in to play a cuDNN without deterministic algorithms")
 	}
 	t.Setenv("MNISTGPU_CUDASIM_NONDETERMINISTIC", "1")
-	b, err := New()
-	if err != nil {
-		t.Fatal(err)
-	}
 	p, err := engine.NewConvParams(1, 5, 5, 2, 3, 3, 3, 1, 1, engine.Same)
 	if err != nil {
 		t.Fatal(err)
 	}
-	x, _ := b.Alloc(50)
-	w, _ := b.Alloc(54)
-	y, _ := b.Alloc(75)
-	b.Fill(x, 1)
-	b.Fill(w, 0.5)
-	b.Conv2DForward(p, x, w, y)
-	got := make([]float32, 75)
-	b.CopyOut(got, y)
-	if got[3*(2*5+2)] != 9 { // centre pixel: 9 taps × 2 channels × 0.5
-		t.Errorf("centre output %v, want 9", got[3*(2*5+2)])
-	}
-	if d := b.Describe(); !strings.Contains(d, "without a deterministic cuDNN algorithm") {
-		t.Errorf("Describe() = %q does not mention the non-deterministic algorithms", d)
+	for _, c := range []struct {
+		scratchLimit     int64
+		algorithm        string
+		nondeterministic bool
+	}{
+		{0, "im2col+sgemm", false},
+		{-1, "cudnn:implicit_gemm", true}, // no scratch: only cuDNN's algorithm 0 fits
+	} {
+		b, err := New()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.conv.scratchLimit = c.scratchLimit
+		x, _ := b.Alloc(50)
+		w, _ := b.Alloc(54)
+		y, _ := b.Alloc(75)
+		b.Fill(x, 1)
+		b.Fill(w, 0.5)
+		b.Conv2DForward(p, x, w, y)
+		got := make([]float32, 75)
+		b.CopyOut(got, y)
+		if got[3*(2*5+2)] != 9 { // centre pixel: 9 taps × 2 channels × 0.5
+			t.Errorf("%s: centre output %v, want 9", c.algorithm, got[3*(2*5+2)])
+		}
+		if ch := b.plans[convKey{p, false}].choice[fprop]; ch.chosen.name != c.algorithm {
+			t.Errorf("scratch limit %d: chose %s, want %s", c.scratchLimit, ch.chosen.name, c.algorithm)
+		}
+		d := b.Describe()
+		if strings.Contains(d, "without a deterministic algorithm") != c.nondeterministic {
+			t.Errorf("%s: Describe() = %q", c.algorithm, d)
+		}
 	}
 }
 

@@ -10,26 +10,34 @@ import "C"
 
 import (
 	"fmt"
-	"os"
 	"unsafe"
+
+	"gorgonia.org/cu"
 
 	"mnistgpu/engine"
 )
 
-// A convolution runs on cuDNN with NHWC tensors and KRSC filters. cuDNN pads
-// symmetrically; where TensorFlow's "same" padding puts the odd row or column
-// at the bottom or right (even kernels, strides), the input is zero-padded
-// explicitly into a scratch tensor and cuDNN runs unpadded on it.
+// A convolution pass runs either on cuDNN, with NHWC tensors and KRSC
+// filters, or on the backend's own path: im2col into scratch and one cuBLAS
+// SGEMM (kernels/conv.cu). Which one is chosen per shape and pass the first
+// time the pass runs (convtune.go). cuDNN pads symmetrically; where
+// TensorFlow's "same" padding puts the odd row or column at the bottom or
+// right (even kernels, strides), the input is zero-padded explicitly into a
+// scratch tensor for cuDNN, which then runs unpadded on it; the own path
+// reads the padding as zeros and needs no copy.
 type convKey struct {
 	p    engine.ConvParams
 	tf32 bool
 }
 
 type convPlan struct {
+	p                   engine.ConvParams
 	c                   *C.mg_conv
-	explicit            bool // pad into scratch first
+	explicit            bool // cuDNN: pad into scratch first
 	padBottom, padRight int
 	paddedH, paddedW    int
+	// choice of each pass, nil until the pass first runs.
+	choice [convPasses]*convChoice
 }
 
 func (b *Backend) plan(p engine.ConvParams) *convPlan {
@@ -39,11 +47,11 @@ func (b *Backend) plan(p engine.ConvParams) *convPlan {
 	}
 	bottom := max(0, (p.OH-1)*p.SH+p.R-p.H-p.PadTop)
 	right := max(0, (p.OW-1)*p.SW+p.S-p.W-p.PadLeft)
-	pl := &convPlan{padBottom: bottom, padRight: right}
+	pl := &convPlan{p: p, padBottom: bottom, padRight: right}
 	shape := C.mg_conv_shape{
 		n: C.int(p.N), h: C.int(p.H), w: C.int(p.W), c: C.int(p.C), k: C.int(p.K), r: C.int(p.R), s: C.int(p.S),
 		pad_h: C.int(p.PadTop), pad_w: C.int(p.PadLeft), stride_h: C.int(p.SH), stride_w: C.int(p.SW),
-		out_h: C.int(p.OH), out_w: C.int(p.OW), tf32: cbool(b.opt.TF32), deterministic: cbool(!b.opt.TF32),
+		out_h: C.int(p.OH), out_w: C.int(p.OW), tf32: cbool(b.opt.TF32),
 	}
 	if bottom != p.PadTop || right != p.PadLeft {
 		pl.explicit = true
@@ -61,14 +69,6 @@ func (b *Backend) plan(p engine.ConvParams) *convPlan {
 		}
 		panic(fmt.Sprintf("gpu: cuDNN convolution %+v: %s", p, msg))
 	}
-	if nd := int(C.mg_conv_nondeterministic(pl.c)); nd > 0 {
-		// Parity mode asked for determinism that this cuDNN cannot give for
-		// this shape: run anyway, and say so wherever the device is described.
-		b.nondeterministic += nd
-		fmt.Fprintf(os.Stderr, "cuda: cuDNN has no deterministic algorithm for %d pass(es) of convolution %dx%dx%d→%d (%dx%d); using non-deterministic ones\n",
-			nd, p.H, p.W, p.C, p.K, p.R, p.S)
-	}
-	b.workspace.get(int64(max(C.mg_conv_workspace(pl.c), 4)))
 	b.plans[key] = pl
 	return pl
 }
@@ -94,42 +94,104 @@ func (b *Backend) dnnCheck(call string, p engine.ConvParams, st C.int) {
 	}
 }
 
+// convCall is a pass's buffers: forward (x, w → y), backward data (dy, w →
+// dx), backward filter (x, dy → dw).
+type convCall struct{ in1, in2, out engine.Buffer }
+
 func (b *Backend) Conv2DForward(p engine.ConvParams, x, w, y engine.Buffer) {
-	defer b.enter()()
-	pl := b.plan(p)
-	if pl.explicit {
-		x = b.pad(p, pl, x)
-	}
-	ws := b.workspace
-	b.library()
-	b.dnnCheck("cudnnConvolutionForward", p, C.mg_conv_forward(pl.c, C.uintptr_t(ptr(x)), C.uintptr_t(ptr(w)),
-		C.uintptr_t(ptr(y)), C.uintptr_t(ws.ptr), C.size_t(ws.bytes)))
+	b.convolve(p, fprop, convCall{x, w, y})
 }
 
 func (b *Backend) Conv2DBackwardData(p engine.ConvParams, dy, w, dx engine.Buffer) {
-	defer b.enter()()
-	pl := b.plan(p)
-	out := dx
-	if pl.explicit {
-		out = b.padded.buffer(pl.paddedLen(p))
-	}
-	ws := b.workspace
-	b.library()
-	b.dnnCheck("cudnnConvolutionBackwardData", p, C.mg_conv_backward_data(pl.c, C.uintptr_t(ptr(dy)),
-		C.uintptr_t(ptr(w)), C.uintptr_t(ptr(out)), C.uintptr_t(ws.ptr), C.size_t(ws.bytes)))
-	if pl.explicit {
-		b.launch("crop_nhwc", p.N*p.H*p.W*p.C, p.N, p.H, p.W, p.C, p.PadTop, p.PadLeft, pl.paddedH, pl.paddedW, out, dx)
-	}
+	b.convolve(p, dgrad, convCall{dy, w, dx})
 }
 
 func (b *Backend) Conv2DBackwardFilter(p engine.ConvParams, x, dy, dw engine.Buffer) {
+	b.convolve(p, wgrad, convCall{x, dy, dw})
+}
+
+// convolve runs a pass with the algorithm chosen for its shape, choosing it
+// first if this is the pass's first run.
+func (b *Backend) convolve(p engine.ConvParams, pass convPass, call convCall) {
 	defer b.enter()()
 	pl := b.plan(p)
-	if pl.explicit {
-		x = b.pad(p, pl, x)
+	ch := pl.choice[pass]
+	if ch == nil {
+		ch = b.choose(pl, pass, call)
 	}
-	ws := b.workspace
+	b.runPass(pl, pass, ch.chosen, call, b.workspace.ptr, b.workspace.bytes)
+}
+
+// runPass queues one pass with candidate c, whose scratch (cuDNN's
+// workspace, the own path's columns) is ws.
+func (b *Backend) runPass(pl *convPlan, pass convPass, c convCandidate, call convCall, ws cu.DevicePtr, wsBytes int64) {
+	if c.own() {
+		b.ownPass(pl.p, pass, call, ws)
+		return
+	}
+	b.dnnCheck("cudnnConvolution"+pass.api(), pl.p, b.dnnPass(pl, pass, c.algo, call, ws, wsBytes))
+}
+
+// dnnPass queues a pass on cuDNN and returns its status.
+func (b *Backend) dnnPass(pl *convPlan, pass convPass, algo int, call convCall, ws cu.DevicePtr, wsBytes int64) C.int {
+	p, in1, out := pl.p, call.in1, call.out
+	if pl.explicit {
+		switch pass {
+		case fprop, wgrad:
+			in1 = b.pad(p, pl, in1)
+		case dgrad:
+			out = b.padded.buffer(pl.paddedLen(p))
+		}
+	}
 	b.library()
-	b.dnnCheck("cudnnConvolutionBackwardFilter", p, C.mg_conv_backward_filter(pl.c, C.uintptr_t(ptr(x)),
-		C.uintptr_t(ptr(dy)), C.uintptr_t(ptr(dw)), C.uintptr_t(ws.ptr), C.size_t(ws.bytes)))
+	st := C.mg_conv_run(pl.c, C.int(pass), C.int(algo), C.uintptr_t(ptr(in1)), C.uintptr_t(ptr(call.in2)),
+		C.uintptr_t(ptr(out)), C.uintptr_t(ws), C.size_t(wsBytes))
+	if st == 0 && pl.explicit && pass == dgrad {
+		b.launch("crop_nhwc", p.N*p.H*p.W*p.C, p.N, p.H, p.W, p.C, p.PadTop, p.PadLeft, pl.paddedH, pl.paddedW, out, call.out)
+	}
+	return st
+}
+
+// ownPass queues a pass as GEMMs over the im2col matrix cols, (N·OH·OW) ×
+// (R·S·C) row-major, built in ws (kernels/conv.cu):
+//
+//	forward          y  (N·OH·OW × K)   = cols · wᵀ
+//	backward data    dcols               = dy · w,  dx = col2im(dcols)
+//	backward filter  dw (K × R·S·C)     = dyᵀ · cols
+//
+// A 1×1 convolution of stride 1 without padding is its input: cols is x
+// itself and dx is dcols, so no im2col or col2im runs.
+func (b *Backend) ownPass(p engine.ConvParams, pass convPass, call convCall, ws cu.DevicePtr) {
+	m, rsc := p.N*p.OH*p.OW, p.R*p.S*p.C
+	direct := isPointwise(p)
+	cols := engine.Buffer(&buffer{ptr: ws, n: m * rsc})
+	switch pass {
+	case fprop, wgrad:
+		if direct {
+			cols = call.in1
+		} else {
+			b.launch("im2col_nhwc", m*rsc, p.N, p.H, p.W, p.C, p.R, p.S, p.SH, p.SW, p.PadTop, p.PadLeft, p.OH, p.OW,
+				call.in1, cols)
+		}
+		if pass == fprop {
+			b.Gemm(false, true, m, p.K, rsc, 1, cols, rsc, call.in2, rsc, 0, call.out, p.K)
+		} else {
+			b.Gemm(true, false, p.K, rsc, m, 1, call.in2, p.K, cols, rsc, 0, call.out, rsc)
+		}
+	case dgrad:
+		if direct {
+			cols = call.out
+		}
+		b.Gemm(false, false, m, rsc, p.K, 1, call.in1, p.K, call.in2, rsc, 0, cols, rsc)
+		if !direct {
+			b.launch("col2im_nhwc", p.N*p.H*p.W*p.C, p.N, p.H, p.W, p.C, p.R, p.S, p.SH, p.SW, p.PadTop, p.PadLeft,
+				p.OH, p.OW, cols, call.out)
+		}
+	}
+}
+
+// isPointwise: a 1×1 convolution, stride 1, no padding, whose im2col matrix
+// is the input itself.
+func isPointwise(p engine.ConvParams) bool {
+	return p.R == 1 && p.S == 1 && p.SH == 1 && p.SW == 1 && p.PadTop == 0 && p.PadLeft == 0 && p.OH == p.H && p.OW == p.W
 }

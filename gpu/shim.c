@@ -180,9 +180,6 @@ const char* mg_dnn_status(int status) { return dnn.error_string(status); }
 
 struct mg_conv {
 	handle dnn, x, w, y, conv;
-	int fwd, bwd_data, bwd_filter;
-	int nondeterministic;
-	size_t workspace;
 };
 
 void mg_conv_free(mg_conv* p) {
@@ -192,21 +189,6 @@ void mg_conv_free(mg_conv* p) {
 	if (p->w) dnn.destroy_filter(p->w);
 	if (p->conv) dnn.destroy_conv(p->conv);
 	free(p);
-}
-
-// pick returns the first algorithm of a heuristic list (best first) that
-// succeeded, deterministic when asked and one exists (else the first that
-// works, counted in *nondet); -1 if none works.
-static int pick(const mg_algo_perf* perf, int count, int deterministic, int* nondet) {
-	for (int i = 0; i < count; i++)
-		if (perf[i].status == 0 && (!deterministic || perf[i].determinism == CUDNN_DETERMINISTIC))
-			return perf[i].algo;
-	for (int i = 0; i < count && deterministic; i++)
-		if (perf[i].status == 0) {
-			(*nondet)++;
-			return perf[i].algo;
-		}
-	return -1;
 }
 
 #define CHECK(call)                                         \
@@ -235,47 +217,51 @@ mg_conv* mg_conv_new(void* dnn_handle, const mg_conv_shape* s, int* status, char
 	CHECK(dnn.set_conv2d(p->conv, s->pad_h, s->pad_w, s->stride_h, s->stride_w, 1, 1, MG_CONV_MODE,
 	                     CUDNN_DATA_FLOAT));
 	CHECK(dnn.set_conv_math(p->conv, s->tf32 ? CUDNN_TENSOR_OP_MATH : CUDNN_FMA_MATH));
-
-	mg_algo_perf perf[16];
-	int n = 0;
-	CHECK(dnn.fwd_algos(dnn_handle, p->x, p->w, p->conv, p->y, 16, &n, perf));
-	p->fwd = pick(perf, n, s->deterministic, &p->nondeterministic);
-	CHECK(dnn.bwd_data_algos(dnn_handle, p->w, p->y, p->conv, p->x, 16, &n, perf));
-	p->bwd_data = pick(perf, n, s->deterministic, &p->nondeterministic);
-	CHECK(dnn.bwd_filter_algos(dnn_handle, p->x, p->y, p->conv, p->w, 16, &n, perf));
-	p->bwd_filter = pick(perf, n, s->deterministic, &p->nondeterministic);
-	if (p->fwd < 0 || p->bwd_data < 0 || p->bwd_filter < 0) {
-		*status = -1;
-		snprintf(err, errlen, "no working algorithm for this convolution (forward %d, backward data %d, backward filter %d)",
-		         p->fwd, p->bwd_data, p->bwd_filter);
-		mg_conv_free(p);
-		return NULL;
-	}
-	size_t a = 0, b = 0, c = 0;
-	CHECK(dnn.fwd_ws(dnn_handle, p->x, p->w, p->conv, p->y, p->fwd, &a));
-	CHECK(dnn.bwd_data_ws(dnn_handle, p->w, p->y, p->conv, p->x, p->bwd_data, &b));
-	CHECK(dnn.bwd_filter_ws(dnn_handle, p->x, p->y, p->conv, p->w, p->bwd_filter, &c));
-	p->workspace = a > b ? a : b;
-	if (c > p->workspace) p->workspace = c;
 	return p;
 }
 
-size_t mg_conv_workspace(const mg_conv* p) { return p->workspace; }
-int mg_conv_nondeterministic(const mg_conv* p) { return p->nondeterministic; }
+int mg_conv_algos(mg_conv* p, int pass, mg_conv_algo* out, int max, int* status) {
+	mg_algo_perf perf[16];
+	int n = 0, st = 0;
+	switch (pass) {
+	case MG_CONV_FORWARD: st = dnn.fwd_algos(p->dnn, p->x, p->w, p->conv, p->y, 16, &n, perf); break;
+	case MG_CONV_BACKWARD_DATA: st = dnn.bwd_data_algos(p->dnn, p->w, p->y, p->conv, p->x, 16, &n, perf); break;
+	case MG_CONV_BACKWARD_FILTER: st = dnn.bwd_filter_algos(p->dnn, p->x, p->y, p->conv, p->w, 16, &n, perf); break;
+	default: st = 2000; // CUDNN_STATUS_BAD_PARAM
+	}
+	if (st != 0) {
+		*status = st;
+		return -1;
+	}
+	int count = 0;
+	for (int i = 0; i < n && count < max; i++) {
+		if (perf[i].status != 0) continue;
+		size_t ws = 0;
+		switch (pass) {
+		case MG_CONV_FORWARD: st = dnn.fwd_ws(p->dnn, p->x, p->w, p->conv, p->y, perf[i].algo, &ws); break;
+		case MG_CONV_BACKWARD_DATA: st = dnn.bwd_data_ws(p->dnn, p->w, p->y, p->conv, p->x, perf[i].algo, &ws); break;
+		default: st = dnn.bwd_filter_ws(p->dnn, p->x, p->y, p->conv, p->w, perf[i].algo, &ws); break;
+		}
+		if (st != 0) continue; // listed, but not for this shape after all
+		out[count++] = (mg_conv_algo){perf[i].algo, perf[i].determinism == CUDNN_DETERMINISTIC, perf[i].math_type, ws};
+	}
+	return count;
+}
 
 static const float one = 1.0f, zero = 0.0f;
 
-int mg_conv_forward(mg_conv* p, uintptr_t x, uintptr_t w, uintptr_t y, uintptr_t ws, size_t ws_bytes) {
-	return dnn.forward(p->dnn, &one, p->x, (const void*)x, p->w, (const void*)w, p->conv, p->fwd,
-	                   (void*)ws, ws_bytes, &zero, p->y, (void*)y);
-}
-
-int mg_conv_backward_data(mg_conv* p, uintptr_t dy, uintptr_t w, uintptr_t dx, uintptr_t ws, size_t ws_bytes) {
-	return dnn.backward_data(p->dnn, &one, p->w, (const void*)w, p->y, (const void*)dy, p->conv,
-	                         p->bwd_data, (void*)ws, ws_bytes, &zero, p->x, (void*)dx);
-}
-
-int mg_conv_backward_filter(mg_conv* p, uintptr_t x, uintptr_t dy, uintptr_t dw, uintptr_t ws, size_t ws_bytes) {
-	return dnn.backward_filter(p->dnn, &one, p->x, (const void*)x, p->y, (const void*)dy, p->conv,
-	                           p->bwd_filter, (void*)ws, ws_bytes, &zero, p->w, (void*)dw);
+int mg_conv_run(mg_conv* p, int pass, int algo, uintptr_t in1, uintptr_t in2, uintptr_t out, uintptr_t ws,
+                size_t ws_bytes) {
+	switch (pass) {
+	case MG_CONV_FORWARD:
+		return dnn.forward(p->dnn, &one, p->x, (const void*)in1, p->w, (const void*)in2, p->conv, algo,
+		                   (void*)ws, ws_bytes, &zero, p->y, (void*)out);
+	case MG_CONV_BACKWARD_DATA:
+		return dnn.backward_data(p->dnn, &one, p->w, (const void*)in2, p->y, (const void*)in1, p->conv, algo,
+		                         (void*)ws, ws_bytes, &zero, p->x, (void*)out);
+	case MG_CONV_BACKWARD_FILTER:
+		return dnn.backward_filter(p->dnn, &one, p->x, (const void*)in1, p->y, (const void*)in2, p->conv, algo,
+		                           (void*)ws, ws_bytes, &zero, p->w, (void*)out);
+	}
+	return 2000; // CUDNN_STATUS_BAD_PARAM
 }

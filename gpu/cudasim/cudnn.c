@@ -157,8 +157,9 @@ static int check(const tensor_desc* x, const filter_desc* w, const conv_desc* cv
 
 // ---- algorithms and workspaces ------------------------------------------------
 // The stand-in offers a non-deterministic algorithm first where cuDNN has
-// one, so that a caller asking for determinism must look at the flag, and
-// algorithms that need a workspace, so that one must be passed.
+// one, so that a caller asking for determinism must look at the flag,
+// algorithms that need a workspace, so that one must be passed, and an
+// unsupported one, so that a caller must look at the status.
 
 static const int fwd_algos[] = {1, 0}, fwd_det[] = {1, 1};
 static const int data_algos[] = {0, 1}, data_det[] = {0, 1};
@@ -188,6 +189,12 @@ static int list(int pass, const int* algos, const int* det, int count, int reque
 	int none = nd != NULL && strcmp(nd, "1") == 0;
 	for (int i = 0; i < n; i++)
 		perf[i] = (algo_perf){algos[i], 0, 1.0f + i, workspace(pass, algos[i], x, w, y), none ? 0 : det[i], cv->math, {0}};
+	// As cuDNN lists every algorithm, some with a failing status: a
+	// Winograd variant that does not support this shape comes last.
+	if (n < requested) {
+		static const int winograd[] = {6, 4, 4};
+		perf[n++] = (algo_perf){winograd[pass], CUDNN_STATUS_NOT_SUPPORTED, -1.0f, 0, 1, cv->math, {0}};
+	}
 	*returned = n;
 	return CUDNN_STATUS_SUCCESS;
 }

@@ -40,6 +40,10 @@ grep -E -- '--- FAIL|panic' "$out/gpu-tests.txt" | head -20
 step "device work per step, graph replay (from gpu.test)"
 grep -E 'counters_test.go|--- (PASS|FAIL): Test(StepCounts|GraphReplayIsEager|CaptureRefusesHostSync)' "$out/gpu-tests.txt"
 
+step "convolution algorithms of the CNN, timed per layer and pass on this card (parity, then TF32)"
+t ./gpu.test -test.run 'TestConvAlgorithmsOfTheCNN' -test.v -test.count=1 > "$out/conv-algorithms.txt" 2>&1
+echo "exit $?"; grep -E '^\s+n64 |TF32 (true|false)|--- (PASS|FAIL)' "$out/conv-algorithms.txt"
+
 step "CNN step launched eagerly vs replayed as a CUDA graph (gpu.test benchmark)"
 t ./gpu.test -test.run '^$' -test.bench 'Step' -test.benchtime 500x > "$out/bench-step-graph.txt" 2>&1
 echo "exit $?"; grep -E '^Benchmark' "$out/bench-step-graph.txt"

@@ -1,0 +1,483 @@
+//go:build cuda
+
+package gpu
+
+/*
+#include <cuda.h>
+#include "shim.h"
+
+// 1 while stream s is being captured into a graph, 0 if not, -1 if the
+// driver cannot say.
+static int mg_stream_capturing(void* s) {
+	CUstreamCaptureStatus st;
+	if (cuStreamIsCapturing((CUstream)s, &st) != CUDA_SUCCESS) return -1;
+	return st != CU_STREAM_CAPTURE_STATUS_NONE;
+}
+*/
+import "C"
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"os"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"gorgonia.org/cu"
+
+	"mnistgpu/engine"
+)
+
+// Choosing a convolution algorithm. The first time a pass (forward,
+// backward data, backward filter) of a shape runs, the backend lists its
+// candidates:
+//
+//   - every algorithm cuDNN's cudnnGet*Algorithm_v7 reports working for the
+//     shape, with the workspace cudnnGet*WorkspaceSize gives;
+//   - the own path: im2col into scratch, then one cuBLAS SGEMM (dnn.go).
+//
+// A candidate's scratch may not exceed convScratchLimit. In parity mode only
+// deterministic candidates qualify: cuDNN's flagged CUDNN_DETERMINISTIC,
+// without tensor-op maths, and the own path (fixed-order kernels; cuBLAS
+// SGEMM is bit-reproducible from run to run on one GPU model and toolkit
+// with one stream per handle, which is how the backend uses it — see
+// docs/gpu-backend.md). With TF32 allowed every candidate qualifies. Only
+// where none qualifies (no deterministic cuDNN algorithm and the own path
+// over the limit) does parity mode fall back to a non-deterministic one,
+// and Describe says so.
+//
+// On a GPU the qualifying candidates are timed on the pass's own buffers
+// (one warm-up run, then the best of convRounds rounds of convReps runs
+// between stream synchronisations: the wall time of queuing and running
+// them, what an eager step pays) and the fastest, up to convTieFactor, is
+// kept in the plan for the life of the backend. On the CPU stand-in time means nothing: the
+// choice is the fixed rule "cuDNN's first qualifying algorithm in its
+// heuristic order, else the own path", and Describe says so. Tests force a
+// candidate by name (convTuning.force) to check each against the reference.
+//
+// Timing runs the device and waits for it, which a graph capture cannot
+// record: a pass first seen while the stream captures panics, and Capture
+// turns that into its error. Run a step eagerly before capturing it.
+type convPass int
+
+const (
+	fprop convPass = iota
+	dgrad
+	wgrad
+	convPasses
+)
+
+func (p convPass) String() string { return [...]string{"fprop", "dgrad", "wgrad"}[p] }
+
+// api is the pass's cuDNN function name after "cudnnConvolution".
+func (p convPass) api() string { return [...]string{"Forward", "BackwardData", "BackwardFilter"}[p] }
+
+const (
+	// convScratchLimit bounds the scratch one candidate may use: cuDNN's
+	// workspace or the own path's im2col matrix (the CNN's second layer
+	// at batch 1024 needs 231 MB of columns).
+	convScratchLimit = 256 << 20
+	convReps         = 5
+	convRounds       = 3
+	// convTieFactor: candidates within this factor of the fastest count
+	// as tied, and the first of them in the list wins (cuDNN's heuristic
+	// order, the own path last). Timing noise must not flip a choice from
+	// one process to the next: two deterministic algorithms sum in
+	// different orders, so a flip would break bit-identical reruns and
+	// resumes. A flip remains possible for a candidate timed near the
+	// factor's edge; persisting choices would close that (not done).
+	convTieFactor = 1.5
+)
+
+type convRule int
+
+const (
+	ruleAuto      convRule = iota // measure on a GPU, heuristic on the stand-in
+	ruleMeasure                   // time every qualifying candidate, keep the fastest
+	ruleHeuristic                 // cuDNN's first qualifying algorithm, else the own path
+)
+
+// convTuning is how a backend chooses its convolution algorithms.
+type convTuning struct {
+	rule convRule
+	// force names a candidate ("im2col+sgemm", "cudnn:algo_1") to choose
+	// wherever a pass offers it qualifying; others follow the rule.
+	force string
+	// scratchLimit overrides convScratchLimit when positive; negative: 0.
+	scratchLimit int64
+}
+
+func (t convTuning) limit() int64 {
+	switch {
+	case t.scratchLimit > 0:
+		return t.scratchLimit
+	case t.scratchLimit < 0:
+		return 0
+	}
+	return convScratchLimit
+}
+
+// convTimed holds the timed choices of every backend of the process, by
+// device, mode, shape and pass; a backend that meets a pass another has
+// timed runs the same algorithm. Cells of a study trained at once (study
+// --jobs) would otherwise time under each other's load and could choose,
+// and so compute, differently from a cell trained alone. Timing holds the
+// lock, so backends time one at a time.
+var convTimed struct {
+	sync.Mutex
+	m map[convChoiceKey]*convChoice
+}
+
+type convChoiceKey struct {
+	dev  cu.Device
+	key  convKey
+	pass convPass
+}
+
+// ownAlgo marks the own path among cuDNN's algorithm numbers.
+const ownAlgo = -1
+
+// convCandidate is one way to run a pass.
+type convCandidate struct {
+	name          string // "cudnn:implicit_precomp_gemm", "im2col+sgemm"
+	algo          int    // cuDNN's algorithm number, or ownAlgo
+	deterministic bool
+	tensorOps     bool  // cuDNN math type with tensor ops (TF32 for fp32 data)
+	scratch       int64 // bytes of workspace or columns
+	launches      int   // kernels per run (library calls included)
+	micros        float64
+	failed        string // why a timed run failed
+}
+
+func (c convCandidate) own() bool { return c.algo == ownAlgo }
+
+// convChoice is a pass's candidates and the one it runs.
+type convChoice struct {
+	chosen     convCandidate
+	candidates []convCandidate // as listed, with times where measured
+	how        string          // "timed", "fixed rule", "forced"
+	// nondeterministic: parity mode found no deterministic candidate.
+	nondeterministic bool
+}
+
+// cuDNN's algorithm enums (cudnn_cnn.h, unchanged from cuDNN 7 to 9).
+var dnnAlgoNames = [convPasses][]string{
+	{"implicit_gemm", "implicit_precomp_gemm", "gemm", "direct", "fft", "fft_tiling", "winograd", "winograd_nonfused"},
+	{"algo_0", "algo_1", "fft", "fft_tiling", "winograd", "winograd_nonfused"},
+	{"algo_0", "algo_1", "fft", "algo_3", "winograd", "winograd_nonfused", "fft_tiling"},
+}
+
+func dnnAlgoName(pass convPass, algo int) string {
+	if names := dnnAlgoNames[pass]; algo >= 0 && algo < len(names) {
+		return "cudnn:" + names[algo]
+	}
+	return fmt.Sprintf("cudnn:%d", algo)
+}
+
+// convCandidates lists a pass's candidates: cuDNN's in its heuristic order,
+// then the own path; those over the scratch limit are left out.
+func (b *Backend) convCandidates(pl *convPlan, pass convPass) []convCandidate {
+	var algos [16]C.mg_conv_algo
+	var status C.int
+	n := int(C.mg_conv_algos(pl.c, C.int(pass), &algos[0], C.int(len(algos)), &status))
+	if n < 0 {
+		panic(fmt.Sprintf("gpu: cudnnGetConvolution%sAlgorithm_v7 %+v: %s", pass.api(), pl.p, C.GoString(C.mg_dnn_status(status))))
+	}
+	limit := b.conv.limit()
+	var out []convCandidate
+	for _, a := range algos[:n] {
+		c := convCandidate{name: dnnAlgoName(pass, int(a.algo)), algo: int(a.algo), deterministic: a.deterministic != 0,
+			tensorOps: a.math_type == 1 || a.math_type == 2, scratch: int64(a.workspace), launches: 1}
+		if pl.explicit {
+			c.launches++ // pad_nhwc, or crop_nhwc after backward data
+		}
+		if c.scratch <= limit {
+			out = append(out, c)
+		}
+	}
+	p := pl.p
+	own := convCandidate{name: "im2col+sgemm", algo: ownAlgo, deterministic: true, launches: 2,
+		scratch: 4 * int64(p.N*p.OH*p.OW) * int64(p.R*p.S*p.C)}
+	if isPointwise(p) {
+		own.name, own.launches, own.scratch = "sgemm", 1, 0
+	}
+	if own.scratch <= limit {
+		out = append(out, own)
+	}
+	return out
+}
+
+// qualifies: may this candidate run in the backend's mode?
+func (b *Backend) qualifies(c convCandidate) bool {
+	return b.opt.TF32 || (c.deterministic && !c.tensorOps)
+}
+
+// choose picks the algorithm of a pass's first run (see the top of this
+// file) and grows the workspace to what it needs.
+func (b *Backend) choose(pl *convPlan, pass convPass, call convCall) *convChoice {
+	switch C.mg_stream_capturing(b.cstream()) {
+	case 0:
+	case 1:
+		panic(fmt.Sprintf("gpu: convolution %s of %s first runs during a graph capture: its algorithm is chosen by "+
+			"running candidates on the device, which a capture cannot do; run the step once eagerly before capturing it",
+			pass, convShape(pl.p)))
+	default:
+		panic("gpu: cuStreamIsCapturing failed on the backend's stream")
+	}
+	ch := &convChoice{candidates: b.convCandidates(pl, pass)}
+	var qualified []int
+	for i, c := range ch.candidates {
+		if b.qualifies(c) {
+			qualified = append(qualified, i)
+		}
+	}
+	if len(qualified) == 0 {
+		for i := range ch.candidates {
+			qualified = append(qualified, i)
+		}
+		if len(qualified) > 0 {
+			ch.nondeterministic = true
+		}
+	}
+	if len(qualified) == 0 {
+		panic(fmt.Sprintf("gpu: no algorithm for convolution %s of %s (cuDNN offers none within %d MiB of workspace)",
+			pass, convShape(pl.p), b.conv.limit()>>20))
+	}
+	rule := b.conv.rule
+	if rule == ruleAuto {
+		rule = ruleMeasure
+		if b.simulated {
+			rule = ruleHeuristic
+		}
+	}
+	pick := -1
+	if b.conv.force != "" {
+		for _, i := range qualified {
+			if ch.candidates[i].name == b.conv.force {
+				pick, ch.how = i, "forced"
+			}
+		}
+	}
+	if pick < 0 && rule == ruleMeasure {
+		shared := convChoiceKey{b.dev, convKey{pl.p, b.opt.TF32}, pass}
+		convTimed.Lock()
+		defer convTimed.Unlock()
+		if c, ok := convTimed.m[shared]; ok {
+			// Another backend of this process timed the same pass on
+			// this device: run what it chose.
+			for _, i := range qualified {
+				if ch.candidates[i].name == c.chosen.name {
+					copy(ch.candidates, c.candidates)
+					pick, ch.how = i, c.how
+				}
+			}
+		}
+	}
+	if pick < 0 && rule == ruleMeasure {
+		b.timeCandidates(pl, pass, call, ch.candidates, qualified)
+		fastest := math.Inf(1)
+		for _, i := range qualified {
+			if c := ch.candidates[i]; c.failed == "" {
+				fastest = min(fastest, c.micros)
+			}
+		}
+		for _, i := range qualified {
+			if c := ch.candidates[i]; c.failed == "" && c.micros <= convTieFactor*fastest {
+				pick = i
+				break
+			}
+		}
+		ch.how = "timed"
+		if pick < 0 {
+			panic(fmt.Sprintf("gpu: every algorithm for convolution %s of %s failed: %s", pass, convShape(pl.p),
+				ch.candidates[qualified[0]].failed))
+		}
+		if convTimed.m == nil {
+			convTimed.m = map[convChoiceKey]*convChoice{}
+		}
+		convTimed.m[convChoiceKey{b.dev, convKey{pl.p, b.opt.TF32}, pass}] = &convChoice{
+			chosen: ch.candidates[pick], candidates: slices.Clone(ch.candidates), how: ch.how}
+	}
+	if pick < 0 {
+		pick, ch.how = qualified[0], "fixed rule"
+	}
+	ch.chosen = ch.candidates[pick]
+	if ch.nondeterministic {
+		b.nondeterministic++
+		fmt.Fprintf(os.Stderr, "cuda: no deterministic algorithm fits convolution %s of %s; running the non-deterministic %s\n",
+			pass, convShape(pl.p), ch.chosen.name)
+	}
+	b.workspace.get(max(ch.chosen.scratch, 4))
+	pl.choice[pass] = ch
+	return ch
+}
+
+// timeCandidates times the candidates at the indices given on the pass's
+// buffers, in scratch of the largest's size.
+func (b *Backend) timeCandidates(pl *convPlan, pass convPass, call convCall, cands []convCandidate, which []int) {
+	need := int64(4)
+	for _, i := range which {
+		need = max(need, cands[i].scratch)
+	}
+	ws, wsBytes := b.workspace.ptr, b.workspace.bytes
+	if need > wsBytes {
+		tmp, err := cu.MemAlloc(need)
+		must("cuMemAlloc", err)
+		defer func() {
+			b.counts.HostSyncs++
+			must("cuMemFree", cu.MemFree(tmp))
+		}()
+		ws, wsBytes = tmp, need
+	}
+	for _, i := range which {
+		cands[i].micros, cands[i].failed = b.timePass(pl, pass, cands[i], call, ws, wsBytes)
+	}
+}
+
+// timePass runs candidate c once to warm up, then convRounds rounds of
+// convReps runs each between stream synchronisations, and returns the best
+// round's µs per run, or why it failed.
+func (b *Backend) timePass(pl *convPlan, pass convPass, c convCandidate, call convCall, ws cu.DevicePtr, wsBytes int64) (micros float64, failed string) {
+	defer func() {
+		if r := recover(); r != nil {
+			micros, failed = 0, fmt.Sprint(r)
+		}
+	}()
+	run := func() {
+		if c.own() {
+			b.ownPass(pl.p, pass, call, ws)
+		} else if st := b.dnnPass(pl, pass, c.algo, call, ws, wsBytes); st != 0 {
+			panic(C.GoString(C.mg_dnn_status(st)))
+		}
+	}
+	sync := func() {
+		b.counts.HostSyncs++
+		must("cuStreamSynchronize", b.stream.Synchronize())
+	}
+	run()
+	sync()
+	micros = math.Inf(1)
+	for r := 0; r < convRounds; r++ {
+		start := time.Now()
+		for i := 0; i < convReps; i++ {
+			run()
+		}
+		sync()
+		micros = min(micros, float64(time.Since(start).Nanoseconds())/1e3/convReps)
+	}
+	return micros, ""
+}
+
+func convShape(p engine.ConvParams) string {
+	return fmt.Sprintf("n%d %dx%dx%d k%d %dx%d/%dx%d", p.N, p.H, p.W, p.C, p.K, p.R, p.S, p.SH, p.SW)
+}
+
+// sortedPlans are the backend's convolution plans in a stable order.
+func (b *Backend) sortedPlans() []*convPlan {
+	var out []*convPlan
+	for _, pl := range b.plans {
+		out = append(out, pl)
+	}
+	slices.SortFunc(out, func(x, y *convPlan) int {
+		a, c := x.p, y.p
+		return cmp.Or(cmp.Compare(a.N, c.N), cmp.Compare(a.H, c.H), cmp.Compare(a.W, c.W), cmp.Compare(a.C, c.C),
+			cmp.Compare(a.K, c.K), cmp.Compare(a.R, c.R), cmp.Compare(a.S, c.S), cmp.Compare(a.SH, c.SH),
+			cmp.Compare(a.SW, c.SW), cmp.Compare(a.PadTop, c.PadTop), cmp.Compare(a.PadLeft, c.PadLeft))
+	})
+	return out
+}
+
+// convSummary is Describe's account of the algorithms chosen so far: one
+// entry per convolution shape with the chosen candidate of each pass run,
+// and its time where timed.
+func (b *Backend) convSummary() string {
+	var shapes []string
+	how := map[string]bool{}
+	for _, pl := range b.sortedPlans() {
+		var passes []string
+		for pass, ch := range pl.choice {
+			if ch == nil {
+				continue
+			}
+			how[ch.how] = true
+			s := fmt.Sprintf("%s %s", convPass(pass), ch.chosen.name)
+			if ch.chosen.micros > 0 {
+				s += fmt.Sprintf(" %.1fµs", ch.chosen.micros)
+			}
+			passes = append(passes, s)
+		}
+		if len(passes) > 0 {
+			shapes = append(shapes, convShape(pl.p)+": "+strings.Join(passes, ", "))
+		}
+	}
+	if len(shapes) == 0 {
+		return ""
+	}
+	var hows []string
+	for h := range how {
+		hows = append(hows, h)
+	}
+	sort.Strings(hows)
+	note := strings.Join(hows, "/")
+	if b.simulated && how["fixed rule"] {
+		note += " on the stand-in: cuDNN's first qualifying algorithm, else the own path; untimed"
+	}
+	return fmt.Sprintf("; convolution algorithms (%s): %s", note, strings.Join(shapes, "; "))
+}
+
+// ConvReport lists, for every convolution shape and pass run so far, the
+// algorithm chosen, how, and every candidate with its time (µs per run,
+// where timed) or why it was passed over. One line per pass.
+func (b *Backend) ConvReport() string {
+	var sb strings.Builder
+	for _, pl := range b.sortedPlans() {
+		for pass, ch := range pl.choice {
+			if ch == nil {
+				continue
+			}
+			fmt.Fprintf(&sb, "%s %s: %s (%s)", convShape(pl.p), convPass(pass), ch.chosen.name, ch.how)
+			if ch.nondeterministic {
+				sb.WriteString(" NON-DETERMINISTIC")
+			}
+			sb.WriteString(";")
+			for _, c := range ch.candidates {
+				fmt.Fprintf(&sb, " %s", c.name)
+				switch {
+				case c.failed != "":
+					fmt.Fprintf(&sb, " failed (%s)", c.failed)
+				case !b.qualifies(c) && !ch.nondeterministic:
+					sb.WriteString(" not deterministic")
+				case c.micros > 0:
+					fmt.Fprintf(&sb, " %.1fµs", c.micros)
+				}
+				fmt.Fprintf(&sb, " [%s scratch, kernels %d],", bytesText(c.scratch), c.launches)
+			}
+			sb.WriteString("\n")
+		}
+	}
+	return sb.String()
+}
+
+// convLaunches is the kernels a pass of shape p runs per call with its
+// chosen algorithm, 0 if it has not run.
+func (b *Backend) convLaunches(p engine.ConvParams, pass convPass) int {
+	pl, ok := b.plans[convKey{p, b.opt.TF32}]
+	if !ok || pl.choice[pass] == nil {
+		return 0
+	}
+	return pl.choice[pass].chosen.launches
+}
+
+func bytesText(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}
