@@ -105,7 +105,11 @@ func (*Backend) Traits() engine.Traits { return engine.Traits{LossReadEvery: 1} 
 func (*Backend) Name() string { return "cpu" }
 
 func (be *Backend) Describe() string {
-	return fmt.Sprintf("cpu: %d threads, GEMM kernel %s", be.Threads(), kernelName())
+	threads := "1 thread"
+	if n := be.Threads(); n != 1 {
+		threads = fmt.Sprintf("%d threads", n)
+	}
+	return fmt.Sprintf("cpu: %s, GEMM kernel %s", threads, kernelName())
 }
 
 // Threads is the number of workers the kernels use: Options.Threads, or
