@@ -36,8 +36,10 @@ PY
 		echo "planted-bug check FAILED: \"$name\" — every cuda test passed with this bug"
 		failed=1
 	else
-		caught=$(grep -E '^\s*--- FAIL' "$work/out.txt" | sed 's/^ *--- FAIL: //; s/ (.*//' | grep -v / | sort -u | tr '\n' ' ')
-		[ -n "$caught" ] || caught="(panic) $(grep -m1 -E 'panic:' "$work/out.txt" || true)"
+		# A test binary that crashed prints no FAIL line: grep finding
+		# nothing must not end the script (pipefail), only be reported.
+		caught=$( (grep -E '^\s*--- FAIL' "$work/out.txt" || true) | sed 's/^ *--- FAIL: //; s/ (.*//' | (grep -v / || true) | sort -u | tr '\n' ' ')
+		[ -n "$caught" ] || caught="(a crash, no FAIL line) $(grep -m1 -E 'panic:|SIGSEGV|fatal' "$work/out.txt" || true) "
 		sub=$(grep -cE '^\s*--- FAIL' "$work/out.txt" || true)
 		echo "  planted bug \"$name\" was detected (as intended) by: $caught($sub failing tests and subtests)"
 	fi
