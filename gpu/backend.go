@@ -229,6 +229,13 @@ func (b *Backend) enter() func() {
 
 func (b *Backend) Name() string { return "cuda" }
 
+// MemoryInfo reports the device's free and total memory in bytes
+// (cuMemGetInfo); a study asks it before placing several cells on one GPU.
+func (b *Backend) MemoryInfo() (free, total int64, err error) {
+	defer b.enter()()
+	return cu.MemInfo()
+}
+
 // Traits: data sets live on the device and the loss is read (a host sync)
 // every 50 steps; the stand-in says it is one.
 func (b *Backend) Traits() engine.Traits {

@@ -185,3 +185,20 @@ func TestTF32Option(t *testing.T) {
 		t.Errorf("conv with TF32 allowed: %v", got)
 	}
 }
+
+// MemoryInfo says how much device memory is free, less after an allocation.
+func TestMemoryInfo(t *testing.T) {
+	b := device(t)
+	free, total, err := b.MemoryInfo()
+	if err != nil || total <= 0 || free <= 0 || free > total {
+		t.Fatalf("free %d of %d: %v", free, total, err)
+	}
+	buf, err := b.Alloc(1 << 20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Free(buf)
+	if after, _, _ := b.MemoryInfo(); after > free-4<<20 {
+		t.Errorf("free %d after allocating 4 MiB, %d before", after, free)
+	}
+}

@@ -512,6 +512,18 @@ CUresult cuMemAlloc(CUdeviceptr* p, size_t bytes) {
 	return CUDA_SUCCESS;
 }
 
+// The stand-in's device has 1 GiB, less what is allocated.
+CUresult cuMemGetInfo(size_t* free_bytes, size_t* total) {
+	NEED_CONTEXT();
+	if (!free_bytes || !total) return CUDA_ERROR_INVALID_VALUE;
+	std::lock_guard<std::mutex> lock(mu);
+	size_t used = 0;
+	for (auto& a : allocations) used += a.second;
+	*total = (size_t)1 << 30;
+	*free_bytes = used < *total ? *total - used : 0;
+	return CUDA_SUCCESS;
+}
+
 CUresult cuMemFree(CUdeviceptr p) {
 	NEED_CONTEXT();
 	if (implicit_sync_during_capture("cuMemFree")) return CUDA_ERROR_STREAM_CAPTURE_IMPLICIT;
