@@ -5,27 +5,15 @@ batch 64, for --steps steps on MNIST's first training images, with --threads
 threads, as `mnistgpu bench --steps N --runs 1 --warmup 0` does on synthetic
 digits. The whole process is what is timed (scripts/cpu-compare/run.sh).
 """
-import argparse, gzip, os, time
+import argparse, os, sys, time
 
 import torch
 import torch.nn as nn
 
-
-def idx(path):
-    with gzip.open(path, "rb") as f:
-        data = f.read()
-    dims = data[3]
-    shape = [int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(dims)]
-    return torch.frombuffer(bytearray(data), dtype=torch.uint8, offset=4 + 4 * dims).reshape(shape)
-
-
-def model(name):
-    if name == "cnn":
-        return nn.Sequential(
-            nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-            nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-            nn.Flatten(), nn.Linear(3136, 128), nn.ReLU(), nn.Linear(128, 10))
-    return nn.Sequential(nn.Flatten(), nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 10))
+# The IDX reader and the two models are the GPU bundle's, so both sides of
+# every comparison train the same network.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "gpu-bundle"))
+from torch_cnn import idx, model  # noqa: E402
 
 
 def main():
