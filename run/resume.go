@@ -59,6 +59,32 @@ func decodeConfig(raw []byte) (Config, error) {
 	return cfg, nil
 }
 
+// Resume is LoadResume with the settings given now (flag name → value as
+// text) applied as ApplyOnResume says.
+func Resume(dir string, given map[string]string) (Config, *engine.TrainCheckpoint, error) {
+	cfg, ck, err := LoadResume(dir)
+	if err != nil {
+		return cfg, nil, err
+	}
+	if err := ApplyOnResume(&cfg, given); err != nil {
+		return cfg, nil, err
+	}
+	return cfg, ck, nil
+}
+
+// ResumeSettings are c's settings that a resume may change (those tagged
+// resume:"ok": the epochs, the device and where the data is), as text for
+// Resume.
+func (c Config) ResumeSettings() map[string]string {
+	out := map[string]string{}
+	for _, f := range fields {
+		if f.ResumeOK {
+			out[f.Flag] = c.GetString(f)
+		}
+	}
+	return out
+}
+
 // ResumeChangeError is a setting given with --resume that a resumed run
 // cannot take.
 type ResumeChangeError struct {

@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -403,17 +402,9 @@ func trainCell(cfg run.Config, data *mnist.Set, p *cellProgress) (r *Result, err
 	defer logf.Close()
 	opts := run.Options{Log: logf, Out: logf, Data: data, Overwrite: true, Progress: p.forDevice}
 	if _, err := os.Stat(filepath.Join(dir, run.StateFile)); err == nil {
-		stored, ck, err := run.LoadResume(dir)
+		// The cell's epochs, device and data location are this run's.
+		stored, ck, err := run.Resume(dir, cfg.ResumeSettings())
 		if err != nil {
-			return nil, err
-		}
-		given := map[string]string{"epochs": strconv.Itoa(cfg.Epochs)}
-		for _, fd := range run.Fields() {
-			if fd.Group == "device" || fd.Group == "source" {
-				given[fd.Flag] = cfg.GetString(fd)
-			}
-		}
-		if err := run.ApplyOnResume(&stored, given); err != nil {
 			return nil, err
 		}
 		cfg, opts.Resume = stored, ck

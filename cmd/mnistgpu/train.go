@@ -47,16 +47,13 @@ func runTrain(c *cli.Context) error {
 // resumeConfig is the recorded configuration of the run in dir with the
 // flags given now applied (those a resume may change) or checked.
 func resumeConfig(c *cli.Context, dir string) (run.Config, *engine.TrainCheckpoint, error) {
-	cfg, ck, err := run.LoadResume(dir)
-	if err != nil {
-		return cfg, nil, err
-	}
 	given := givenFlags(c)
 	if out, ok := given["out"]; ok && out != dir {
-		return cfg, nil, usageError("--out %s with --resume %s: a resumed run stays in its folder", out, dir)
+		return run.Config{}, nil, usageError("--out %s with --resume %s: a resumed run stays in its folder", out, dir)
 	}
 	delete(given, "out")
-	if err := run.ApplyOnResume(&cfg, given); err != nil {
+	cfg, ck, err := run.Resume(dir, given)
+	if err != nil {
 		return cfg, nil, err
 	}
 	if err := run.CheckResume(cfg, ck); err != nil {
