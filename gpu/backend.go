@@ -132,9 +132,11 @@ func NewWithOptions(opt Options) (*Backend, error) {
 		return nil, fmt.Errorf("cuda: making the context current: %w", err)
 	}
 	b := &Backend{opt: opt, ctx: ctx, dev: dev, functions: map[string]cu.Function{}, plans: map[convKey]*convPlan{}}
-	// A blocking stream: the synchronous copies of CopyIn and CopyOut (on
-	// the legacy stream) wait for its work.
-	if b.stream, err = cu.MakeStream(cu.DefaultStream); err != nil {
+	// A non-blocking stream: nothing of the backend touches the legacy
+	// stream, which waits for every blocking stream of the context and so
+	// would break a graph capture of another backend in the process (study
+	// --jobs); copies go on this stream and wait for it alone.
+	if b.stream, err = cu.MakeStream(cu.NonBlocking); err != nil {
 		return nil, fmt.Errorf("cuda: creating a stream: %w", err)
 	}
 	blasPath, err := load(cublasLib, func(p *C.char, e *C.char, n C.int) C.int { return C.mg_load_cublas(p, e, n) })
@@ -285,7 +287,8 @@ func (b *Backend) CopyIn(dst engine.Buffer, src []float32) {
 	}
 	defer b.enter()()
 	b.counts.HostSyncs++
-	must("cuMemcpyHtoD", cu.MemcpyHtoD(ptr(dst), unsafe.Pointer(&src[0]), int64(4*len(src))))
+	must("cuMemcpyHtoDAsync", cu.MemcpyHtoDAsync(ptr(dst), unsafe.Pointer(&src[0]), int64(4*len(src)), b.stream))
+	must("cuStreamSynchronize", b.stream.Synchronize()) // src may change once this returns
 }
 
 func (b *Backend) CopyOut(dst []float32, src engine.Buffer) {
@@ -297,7 +300,8 @@ func (b *Backend) CopyOut(dst []float32, src engine.Buffer) {
 	}
 	defer b.enter()()
 	b.counts.HostSyncs++
-	must("cuMemcpyDtoH", cu.MemcpyDtoH(unsafe.Pointer(&dst[0]), ptr(src), int64(4*len(dst))))
+	must("cuMemcpyDtoHAsync", cu.MemcpyDtoHAsync(unsafe.Pointer(&dst[0]), ptr(src), int64(4*len(dst)), b.stream))
+	must("cuStreamSynchronize", b.stream.Synchronize())
 }
 
 func (b *Backend) Copy(dst, src engine.Buffer) {
@@ -322,7 +326,7 @@ func (b *Backend) Fill(dst engine.Buffer, v float32) {
 func (b *Backend) Synchronize() error {
 	defer b.enter()()
 	b.counts.HostSyncs++
-	if err := cu.Synchronize(); err != nil {
+	if err := b.stream.Synchronize(); err != nil {
 		return fmt.Errorf("cuda: %w", err)
 	}
 	return nil

@@ -50,13 +50,19 @@ import (
 // over the limit) does parity mode fall back to a non-deterministic one,
 // and Describe says so.
 //
-// On a GPU the qualifying candidates are timed on the pass's own buffers
-// (one warm-up run, then the best of convRounds rounds of convReps runs
-// between stream synchronisations: the wall time of queuing and running
-// them, what an eager step pays) and the fastest, up to convTieFactor, is
-// kept in the plan for the life of the backend. On the CPU stand-in time means nothing: the
-// choice is the fixed rule "cuDNN's first qualifying algorithm in its
-// heuristic order, else the own path", and Describe says so. Tests force a
+// The choice is a fixed rule, the same in every process: the own path
+// where it qualifies and fits the scratch limit, else cuDNN's first
+// qualifying algorithm in its heuristic order. Two deterministic algorithms
+// sum in different orders, so a choice that could differ from one process
+// to the next (timing noise) would break bit-identical reruns and resumes;
+// on an H200 the timed choice did flip between two runs of the same
+// command, and there the own path was the fastest or tied in every pass of
+// the report's CNN, with TF32 too but for one weight-gradient pass
+// (docs/gpu-results.md). Timing (ruleMeasure) remains for diagnostics:
+// the candidates run on the pass's own buffers (one warm-up run, then the
+// best of convRounds rounds of convReps runs between stream
+// synchronisations) and the fastest, up to convTieFactor, is kept;
+// TestConvAlgorithmsOfTheCNN prints every candidate's time. Tests force a
 // candidate by name (convTuning.force) to check each against the reference.
 //
 // Timing runs the device and waits for it, which a graph capture cannot
@@ -83,22 +89,17 @@ const (
 	convScratchLimit = 256 << 20
 	convReps         = 5
 	convRounds       = 3
-	// convTieFactor: candidates within this factor of the fastest count
-	// as tied, and the first of them in the list wins (cuDNN's heuristic
-	// order, the own path last). Timing noise must not flip a choice from
-	// one process to the next: two deterministic algorithms sum in
-	// different orders, so a flip would break bit-identical reruns and
-	// resumes. A flip remains possible for a candidate timed near the
-	// factor's edge; persisting choices would close that (not done).
+	// convTieFactor: under ruleMeasure, candidates within this factor of
+	// the fastest count as tied, and the first of them in the list wins
+	// (cuDNN's heuristic order, the own path last).
 	convTieFactor = 1.5
 )
 
 type convRule int
 
 const (
-	ruleAuto      convRule = iota // measure on a GPU, heuristic on the stand-in
-	ruleMeasure                   // time every qualifying candidate, keep the fastest
-	ruleHeuristic                 // cuDNN's first qualifying algorithm, else the own path
+	ruleFixed   convRule = iota // the own path where it qualifies, else cuDNN's first qualifying algorithm
+	ruleMeasure                 // time every qualifying candidate, keep the fastest (diagnostics)
 )
 
 // convTuning is how a backend chooses its convolution algorithms.
@@ -248,12 +249,6 @@ func (b *Backend) choose(pl *convPlan, pass convPass, call convCall) *convChoice
 			pass, convShape(pl.p), b.conv.limit()>>20))
 	}
 	rule := b.conv.rule
-	if rule == ruleAuto {
-		rule = ruleMeasure
-		if b.simulated {
-			rule = ruleHeuristic
-		}
-	}
 	pick := -1
 	if b.conv.force != "" {
 		for _, i := range qualified {
@@ -304,6 +299,11 @@ func (b *Backend) choose(pl *convPlan, pass convPass, call convCall) *convChoice
 	}
 	if pick < 0 {
 		pick, ch.how = qualified[0], "fixed rule"
+		for _, i := range qualified {
+			if ch.candidates[i].own() && !ch.nondeterministic {
+				pick = i
+			}
+		}
 	}
 	ch.chosen = ch.candidates[pick]
 	if ch.nondeterministic {
@@ -423,8 +423,8 @@ func (b *Backend) convSummary() string {
 	}
 	sort.Strings(hows)
 	note := strings.Join(hows, "/")
-	if b.simulated && how["fixed rule"] {
-		note += " on the stand-in: cuDNN's first qualifying algorithm, else the own path; untimed"
+	if how["fixed rule"] {
+		note += ": the own path where it fits, else cuDNN's first qualifying algorithm"
 	}
 	return fmt.Sprintf("; convolution algorithms (%s): %s", note, strings.Join(shapes, "; "))
 }

@@ -258,7 +258,10 @@ extern "C" int mgsim_range_ok(uintptr_t p, size_t bytes) {
 // wait for the device or use the legacy stream (synchronous copies,
 // cuCtxSynchronize, cuMemAlloc/cuMemFree, launches on stream 0) fail with
 // CUDA_ERROR_STREAM_CAPTURE_IMPLICIT and invalidate the capture, as on a
-// GPU; so does waiting for the capturing stream itself.
+// GPU; so does waiting for the capturing stream itself. The legacy stream
+// waits for every blocking stream (created without CU_STREAM_NON_BLOCKING):
+// work on it, from any thread and in any mode, breaks the capture of a
+// blocking stream, as on a GPU.
 struct sim_node {
 	enum { LAUNCH, COPY, SET, HOST } kind;
 	const sim_kernel* kernel;
@@ -273,6 +276,7 @@ struct sim_node {
 	std::vector<char> arg;
 };
 struct CUstream_st {
+	bool nonblocking;
 	bool capturing, invalidated;
 	CUstreamCaptureMode mode;
 	std::thread::id thread; // that began the capture
@@ -314,14 +318,16 @@ CUresult run_node(sim_node& n) {
 
 // implicit_sync_during_capture reports whether a call that synchronises
 // with the device or the legacy stream is illegal now: some stream captures
-// in the global mode, or in the thread-local mode on this thread. If so, it
-// invalidates those captures.
-bool implicit_sync_during_capture(const char* call) {
+// in the global mode, or in the thread-local mode on this thread, or (for
+// work on the legacy stream, legacy true) is a blocking stream that
+// captures. If so, it invalidates those captures.
+bool implicit_sync_during_capture(const char* call, bool legacy) {
 	std::lock_guard<std::mutex> lock(mu);
 	bool illegal = false;
 	for (CUstream s : streams)
 		if (s->capturing && (s->mode == CU_STREAM_CAPTURE_MODE_GLOBAL ||
-		                     (s->mode == CU_STREAM_CAPTURE_MODE_THREAD_LOCAL && s->thread == std::this_thread::get_id()))) {
+		                     (s->mode == CU_STREAM_CAPTURE_MODE_THREAD_LOCAL && s->thread == std::this_thread::get_id()) ||
+		                     (legacy && !s->nonblocking))) {
 			s->invalidated = true;
 			illegal = true;
 		}
@@ -332,7 +338,7 @@ bool implicit_sync_during_capture(const char* call) {
 
 CUresult submit(CUstream stream, sim_node& node) {
 	if (stream == NULL) {
-		if (implicit_sync_during_capture("work on the legacy stream")) return CUDA_ERROR_STREAM_CAPTURE_IMPLICIT;
+		if (implicit_sync_during_capture("work on the legacy stream", true)) return CUDA_ERROR_STREAM_CAPTURE_IMPLICIT;
 		return run_node(node);
 	}
 	if (stream->capturing) {
@@ -495,14 +501,14 @@ CUresult cuCtxSetCurrent(CUcontext ctx) {
 
 CUresult cuCtxSynchronize(void) {
 	NEED_CONTEXT();
-	if (implicit_sync_during_capture("cuCtxSynchronize")) return CUDA_ERROR_STREAM_CAPTURE_IMPLICIT;
+	if (implicit_sync_during_capture("cuCtxSynchronize", true)) return CUDA_ERROR_STREAM_CAPTURE_IMPLICIT;
 	return CUDA_SUCCESS;
 }
 
 CUresult cuMemAlloc(CUdeviceptr* p, size_t bytes) {
 	NEED_CONTEXT();
 	if (!p || bytes == 0) return CUDA_ERROR_INVALID_VALUE;
-	if (implicit_sync_during_capture("cuMemAlloc")) return CUDA_ERROR_STREAM_CAPTURE_IMPLICIT;
+	if (implicit_sync_during_capture("cuMemAlloc", false)) return CUDA_ERROR_STREAM_CAPTURE_IMPLICIT;
 	void* m = malloc(bytes);
 	if (!m) return CUDA_ERROR_OUT_OF_MEMORY;
 	memset(m, 0xff, bytes); // NaN: fresh device memory is not zero
@@ -526,7 +532,7 @@ CUresult cuMemGetInfo(size_t* free_bytes, size_t* total) {
 
 CUresult cuMemFree(CUdeviceptr p) {
 	NEED_CONTEXT();
-	if (implicit_sync_during_capture("cuMemFree")) return CUDA_ERROR_STREAM_CAPTURE_IMPLICIT;
+	if (implicit_sync_during_capture("cuMemFree", false)) return CUDA_ERROR_STREAM_CAPTURE_IMPLICIT;
 	std::lock_guard<std::mutex> lock(mu);
 	auto it = allocations.find((uintptr_t)p);
 	if (it == allocations.end()) return CUDA_ERROR_INVALID_VALUE;
@@ -539,7 +545,7 @@ CUresult cuMemFree(CUdeviceptr p) {
 CUresult cuMemcpyHtoD(CUdeviceptr dst, const void* src, size_t bytes) {
 	NEED_CONTEXT();
 	if (!src || !mgsim_range_ok(dst, bytes)) return CUDA_ERROR_INVALID_VALUE;
-	if (implicit_sync_during_capture("cuMemcpyHtoD")) return CUDA_ERROR_STREAM_CAPTURE_IMPLICIT;
+	if (implicit_sync_during_capture("cuMemcpyHtoD", true)) return CUDA_ERROR_STREAM_CAPTURE_IMPLICIT;
 	memcpy((void*)(uintptr_t)dst, src, bytes);
 	return CUDA_SUCCESS;
 }
@@ -547,9 +553,35 @@ CUresult cuMemcpyHtoD(CUdeviceptr dst, const void* src, size_t bytes) {
 CUresult cuMemcpyDtoH(void* dst, CUdeviceptr src, size_t bytes) {
 	NEED_CONTEXT();
 	if (!dst || !mgsim_range_ok(src, bytes)) return CUDA_ERROR_INVALID_VALUE;
-	if (implicit_sync_during_capture("cuMemcpyDtoH")) return CUDA_ERROR_STREAM_CAPTURE_IMPLICIT;
+	if (implicit_sync_during_capture("cuMemcpyDtoH", true)) return CUDA_ERROR_STREAM_CAPTURE_IMPLICIT;
 	memcpy(dst, (const void*)(uintptr_t)src, bytes);
 	return CUDA_SUCCESS;
+}
+
+// Copies between host and device on a stream: run at once (the host memory
+// is pageable, which a graph cannot record: refused while capturing).
+CUresult host_copy_on(CUstream s, const char* call, void* dst, const void* src, size_t bytes) {
+	if (s == NULL) {
+		if (implicit_sync_during_capture(call, true)) return CUDA_ERROR_STREAM_CAPTURE_IMPLICIT;
+	} else if (s->capturing) {
+		fprintf(stderr, "cuda-sim: %s from pageable host memory while capturing\n", call);
+		s->invalidated = true;
+		return CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED;
+	}
+	memcpy(dst, src, bytes);
+	return CUDA_SUCCESS;
+}
+
+CUresult cuMemcpyHtoDAsync(CUdeviceptr dst, const void* src, size_t bytes, CUstream s) {
+	NEED_CONTEXT();
+	if (!src || !mgsim_range_ok(dst, bytes)) return CUDA_ERROR_INVALID_VALUE;
+	return host_copy_on(s, "cuMemcpyHtoDAsync", (void*)(uintptr_t)dst, src, bytes);
+}
+
+CUresult cuMemcpyDtoHAsync(void* dst, CUdeviceptr src, size_t bytes, CUstream s) {
+	NEED_CONTEXT();
+	if (!dst || !mgsim_range_ok(src, bytes)) return CUDA_ERROR_INVALID_VALUE;
+	return host_copy_on(s, "cuMemcpyDtoHAsync", dst, (const void*)(uintptr_t)src, bytes);
 }
 
 CUresult cuMemcpyDtoD(CUdeviceptr dst, CUdeviceptr src, size_t bytes) {
@@ -593,7 +625,7 @@ CUresult cuMemsetD32Async(CUdeviceptr dst, unsigned int v, size_t n, CUstream st
 CUresult cuStreamCreate(CUstream* s, unsigned int flags) {
 	NEED_CONTEXT();
 	if (!s || flags > CU_STREAM_NON_BLOCKING) return CUDA_ERROR_INVALID_VALUE;
-	*s = new CUstream_st{false, false, CU_STREAM_CAPTURE_MODE_GLOBAL, {}, {}};
+	*s = new CUstream_st{flags == CU_STREAM_NON_BLOCKING, false, false, CU_STREAM_CAPTURE_MODE_GLOBAL, {}, {}};
 	std::lock_guard<std::mutex> lock(mu);
 	streams.push_back(*s);
 	return CUDA_SUCCESS;
@@ -613,7 +645,7 @@ CUresult cuStreamDestroy(CUstream s) {
 CUresult cuStreamSynchronize(CUstream s) {
 	NEED_CONTEXT();
 	if (s == NULL) {
-		if (implicit_sync_during_capture("cuStreamSynchronize(0)")) return CUDA_ERROR_STREAM_CAPTURE_IMPLICIT;
+		if (implicit_sync_during_capture("cuStreamSynchronize(0)", true)) return CUDA_ERROR_STREAM_CAPTURE_IMPLICIT;
 		return CUDA_SUCCESS;
 	}
 	if (s->capturing) {
@@ -676,7 +708,7 @@ CUresult cuGraphLaunch(CUgraphExec exec, CUstream s) {
 	NEED_CONTEXT();
 	if (!exec) return CUDA_ERROR_INVALID_VALUE;
 	if (s == NULL) {
-		if (implicit_sync_during_capture("cuGraphLaunch on the legacy stream")) return CUDA_ERROR_STREAM_CAPTURE_IMPLICIT;
+		if (implicit_sync_during_capture("cuGraphLaunch on the legacy stream", true)) return CUDA_ERROR_STREAM_CAPTURE_IMPLICIT;
 	} else if (s->capturing) {
 		return CUDA_ERROR_NOT_SUPPORTED; // graphs within graphs: not needed by gpu/
 	}
