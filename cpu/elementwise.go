@@ -123,7 +123,7 @@ func (t *elemTask) do(_, i int) {
 		w, g, ms := t.w[lo:hi], t.x[lo:hi], t.v[lo:hi]
 		lr, rho, eps := t.s0, t.s1, t.s2
 		for i, gi := range g {
-			mi := rho*ms[i] + (1-rho)*(gi*gi)
+			mi := flushState(rho*ms[i] + (1-rho)*(gi*gi))
 			ms[i] = mi
 			w[i] -= lr * gi / (float32(math.Sqrt(float64(mi))) + eps)
 		}

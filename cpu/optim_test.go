@@ -139,3 +139,64 @@ func TestOtherOptimizersKerasForm(t *testing.T) {
 		}
 	}
 }
+
+// Optimizer state that decays below the smallest normal float is stored as
+// zero (flushState), in the vector and the scalar paths alike, and NaN stays
+// NaN. Without the rule a zero gradient leaves Adam's m stuck at a few
+// subnormal units: 0.9·k rounds back to k.
+func TestOptimizerStateFlushesSubnormals(t *testing.T) {
+	edges := []float32{0, float32(math.Copysign(0, -1)), minNormal, -minNormal, math.Nextafter32(minNormal, 0),
+		-math.Nextafter32(minNormal, 0), math.SmallestNonzeroFloat32, -math.SmallestNonzeroFloat32, 3e-39, -3e-39,
+		1.3e-38, float32(math.NaN()), float32(math.Inf(1)), 0.5, -2}
+	const n = 3*16 + 5 // vector body and scalar tail
+	w, g, m, v := make([]float32, n), make([]float32, n), make([]float32, n), make([]float32, n)
+	for i := range m {
+		m[i], v[i], w[i] = edges[i%len(edges)], float32(math.Abs(float64(edges[(i+3)%len(edges)]))), 1
+	}
+	w2, m2, v2 := slicesClone(w), slicesClone(m), slicesClone(v)
+	adam(w, g, m, v, 0.001, 1, 1, 1e-7) // β = 1: m and v are kept, then flushed
+	adamGo(w2, g, m2, v2, 0.001, 1, 1, 1e-7)
+	for i := range m {
+		want := flushState(edges[i%len(edges)])
+		if math.Float32bits(m[i]) != math.Float32bits(want) && !(isNaN32(m[i]) && isNaN32(want)) {
+			t.Errorf("m[%d]: %v flushed to %v, want %v", i, edges[i%len(edges)], m[i], want)
+		}
+		if math.Float32bits(m[i]) != math.Float32bits(m2[i]) || math.Float32bits(v[i]) != math.Float32bits(v2[i]) ||
+			math.Float32bits(w[i]) != math.Float32bits(w2[i]) {
+			t.Errorf("element %d: vector (%v %v %v), scalar (%v %v %v)", i, w[i], m[i], v[i], w2[i], m2[i], v2[i])
+		}
+	}
+	if flushState(math.Nextafter32(minNormal, 0)) != 0 || flushState(minNormal) != minNormal || !isNaN32(flushState(float32(math.NaN()))) {
+		t.Error("flushState's edges")
+	}
+	// A weight whose gradient is zero from some step on: its state reaches
+	// exactly zero, for Adam, momentum SGD and RMSprop.
+	be := New()
+	for _, name := range []string{"adam", "sgd", "rmsprop"} {
+		wb, gb, s1, s2 := Wrap([]float32{1}), Wrap([]float32{0.5}), Wrap([]float32{0}), Wrap([]float32{0})
+		for step := range 3000 {
+			switch name {
+			case "adam":
+				be.AdamStep(1, 0.001, 0.9, 0.9, 1e-7, wb, gb, s1, s2) // β2 0.9: v decays within the loop too
+			case "sgd":
+				be.SGDStep(1, 0.01, 0.9, false, wb, gb, s1)
+			case "rmsprop":
+				be.RMSpropStep(1, 0.001, 0.9, 1e-7, wb, gb, s1)
+			}
+			if step == 0 {
+				be.CopyIn(gb, []float32{0})
+			}
+		}
+		for k, sb := range []engine.Buffer{s1, s2} {
+			out := []float32{0}
+			be.CopyOut(out, sb)
+			if out[0] != 0 {
+				t.Errorf("%s: state %d is %v after zero gradients, want 0", name, k, out[0])
+			}
+		}
+	}
+}
+
+func isNaN32(x float32) bool { return x != x }
+
+func slicesClone(s []float32) []float32 { return append([]float32(nil), s...) }

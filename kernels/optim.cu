@@ -1,6 +1,12 @@
 // Optimizer updates in Keras's forms (see engine.Backend for the formulas).
 #include "common.cuh"
 
+// Optimizer state that decays (Adam's moments, momentum's velocity,
+// RMSprop's mean square) is stored as zero once its magnitude is below the
+// smallest normal float, as the CPU backend does (cpu/optim.go, flushState):
+// both devices keep the same state. NaN is kept.
+DEVICE float flush_state(float x) { return fabsf(x) < 1.17549435e-38f ? 0.0f : x; }
+
 // One element of each update, shared by the kernel that takes the rate as
 // an argument and the one that reads it from a step clock, so that both
 // compile to the same arithmetic.
@@ -9,7 +15,7 @@ DEVICE void sgd_update(int i, float lr, float momentum, int nesterov, float* w, 
 		w[i] -= lr * g[i];
 		return;
 	}
-	float vi = momentum * v[i] - lr * g[i];
+	float vi = flush_state(momentum * v[i] - lr * g[i]);
 	v[i] = vi;
 	w[i] += nesterov ? momentum * vi - lr * g[i] : vi;
 }
@@ -17,8 +23,8 @@ DEVICE void sgd_update(int i, float lr, float momentum, int nesterov, float* w, 
 DEVICE void adam_update(int i, float lr_t, float beta1, float beta2, float eps, float* w, const float* g, float* m,
                         float* v) {
 	float gi = g[i];
-	float mi = beta1 * m[i] + (1.0f - beta1) * gi;
-	float vi = beta2 * v[i] + (1.0f - beta2) * gi * gi;
+	float mi = flush_state(beta1 * m[i] + (1.0f - beta1) * gi);
+	float vi = flush_state(beta2 * v[i] + (1.0f - beta2) * gi * gi);
 	m[i] = mi;
 	v[i] = vi;
 	w[i] -= lr_t * mi / (sqrtf(vi) + eps);
@@ -108,7 +114,7 @@ KERNEL adam_step_at(int n, float beta1, float beta2, float eps, float* clock, fl
 KERNEL rmsprop_step(int n, float lr, float rho, float eps, float* w, const float* g, float* ms) {
 	for (int i = first_index(); i < n; i += grid_stride()) {
 		float gi = g[i];
-		float mi = rho * ms[i] + (1.0f - rho) * (gi * gi);
+		float mi = flush_state(rho * ms[i] + (1.0f - rho) * (gi * gi));
 		ms[i] = mi;
 		w[i] -= lr * gi / (sqrtf(mi) + eps);
 	}

@@ -106,7 +106,62 @@ func Conformance(b engine.Backend) []Result {
 	for _, k := range cases() {
 		out = append(out, k.result(b))
 	}
-	return append(out, clockExact(b)...)
+	out = append(out, clockExact(b)...)
+	return append(out, stateFlush(b)...)
+}
+
+// stateFlush checks the optimizers' rule for decaying state, bit for bit:
+// a moment, velocity or mean square below the smallest normal float in
+// magnitude is stored as zero, larger ones are kept. With a zero gradient and
+// β (momentum, ρ) 1 each update keeps its state, so what comes back is the
+// state flushed.
+func stateFlush(b engine.Backend) []Result {
+	const minNormal = 0x1p-126
+	in := []float32{minNormal, -minNormal, 0x1p-127, -0x1p-127, 0x1p-149, -0x1p-149, 1e-39, 3e-38, 0, 0.25, -4}
+	n := len(in)
+	abs := make([]float32, n)
+	for i, v := range in {
+		abs[i] = float32(math.Abs(float64(v)))
+	}
+	zero := make([]float32, n)
+	ones := make([]float32, n)
+	for i := range ones {
+		ones[i] = 1
+	}
+	var out []Result
+	check := func(op string, step func(x []engine.Buffer), init [][]float32, state []int) {
+		res := Result{Op: op, Shape: fmt.Sprintf("n=%d, state flush", n), Pass: true}
+		bufs := make([]engine.Buffer, len(init))
+		for j, v := range init {
+			bufs[j], _ = b.Alloc(len(v))
+			b.CopyIn(bufs[j], v)
+		}
+		step(bufs)
+		for _, j := range state {
+			got := make([]float32, n)
+			b.CopyOut(got, bufs[j])
+			for i, v := range init[j] {
+				want := v
+				if v > -minNormal && v < minNormal {
+					want = 0
+				}
+				if math.Float32bits(got[i]) != math.Float32bits(want) && res.Pass {
+					res.Pass, res.Detail = false, fmt.Sprintf("state %d element %d: %g stored as %g, want %g", j, i, v, got[i], want)
+				}
+			}
+		}
+		for _, buf := range bufs {
+			b.Free(buf)
+		}
+		out = append(out, res)
+	}
+	check("AdamStep", func(x []engine.Buffer) { b.AdamStep(n, 0.001, 1, 1, 1e-7, x[0], x[1], x[2], x[3]) },
+		[][]float32{ones, zero, in, abs}, []int{2, 3})
+	check("SGDStep", func(x []engine.Buffer) { b.SGDStep(n, 0.01, 1, false, x[0], x[1], x[2]) },
+		[][]float32{ones, zero, in}, []int{2})
+	check("RMSpropStep", func(x []engine.Buffer) { b.RMSpropStep(n, 0.001, 1, 1e-7, x[0], x[1], x[2]) },
+		[][]float32{ones, zero, abs}, []int{2})
+	return out
 }
 
 // clockExact checks that the optimizers' step-clock kernels update as the

@@ -8,7 +8,8 @@
 # a kernel profile, compute-sanitizer and the report's CNN at its full length.
 # A step that would not fit the time left is skipped and says so. Everything
 # goes to results/ (run.log and one file per step). ONLY=REGEX runs only the
-# steps whose titles match it.
+# steps whose titles match it; REPO is the repository checkout, whose
+# testdata the CLI's tests read.
 set -uo pipefail
 cd "$(dirname "$0")"
 out=${RESULTS:-results}
@@ -91,7 +92,7 @@ if step 60 "PyTorch on the same card: eager and whole-step CUDA graph"; then
 	done
 fi
 
-if step 40 "cuda runs repeat bit for bit: CNN 3 epochs twice, and SIGKILLed + resumed"; then
+if step 40 "cuda runs repeat bit for bit: CNN 3 epochs twice, and SIGKILLed + resumed; TF32 2 epochs twice"; then
 	r=(--device "$dev" --model cnn --epochs 3 --seed 3 "${data[@]}" --quiet)
 	t 60 ./mnistgpu train "${r[@]}" --out "$out/det-a" > "$out/det-a.txt" 2>&1; echo "a exit $?"
 	t 60 ./mnistgpu train "${r[@]}" --out "$out/det-b" > "$out/det-b.txt" 2>&1; echo "b exit $?"
@@ -101,7 +102,10 @@ if step 40 "cuda runs repeat bit for bit: CNN 3 epochs twice, and SIGKILLed + re
 	kill -KILL "$pid"; wait "$pid"; echo "killed run exit $? (137: SIGKILL; 0: it finished first)"
 	ls "$out/det-k"
 	t 60 ./mnistgpu train --resume "$out/det-k" --quiet >> "$out/det-k.txt" 2>&1; echo "resume exit $?"
-	datasha "$out"/det-{a,b,k}/final.safetensors
+	r=(--device "$dev" --model cnn --epochs 2 --seed 4 --tf32 "${data[@]}" --quiet)
+	t 60 ./mnistgpu train "${r[@]}" --out "$out/det-t1" > "$out/det-t1.txt" 2>&1; echo "tf32 1 exit $?"
+	t 60 ./mnistgpu train "${r[@]}" --out "$out/det-t2" > "$out/det-t2.txt" 2>&1; echo "tf32 2 exit $?"
+	datasha "$out"/det-{a,b,k,t1,t2}/final.safetensors
 	grep -E 'Trained|final weights|Epoch 3' "$out/det-a.txt" | head -4
 fi
 
@@ -110,12 +114,12 @@ if step 60 "CPU backend on this host's cores beside PyTorch's (whole process, 30
 	t 40 ./mnistgpu bench --device cpu --model mlp --threads 1,2,4,16 --runs 3 > "$out/cpu-bench-mlp.txt" 2>&1; echo "exit $?"; cat "$out/cpu-bench-mlp.txt"
 	for th in 2 4 16; do
 		for r in 1 2; do
-			s0=$SECONDS; t0=$(date +%s.%N)
+			t0=$(date +%s.%N)
 			GOMAXPROCS=$th t 60 ./mnistgpu bench --device cpu --model cnn --steps 300 --runs 1 --warmup 0 --threads "$th" > /dev/null 2>&1
 			t1=$(date +%s.%N)
 			OMP_NUM_THREADS=$th t 60 python3 torch_cnn_cpu.py --model cnn --data mnist --steps 300 --threads "$th" > "$out/torch-cpu-$th-$r.txt" 2>&1
 			t2=$(date +%s.%N)
-			echo "threads $th round $r: mnistgpu $(echo "$t1 - $t0" | bc) s, pytorch $(echo "$t2 - $t1" | bc) s ($(cat "$out/torch-cpu-$th-$r.txt" | tail -1))"
+			echo "threads $th round $r: mnistgpu $(awk "BEGIN {print $t1 - $t0}") s, pytorch $(awk "BEGIN {print $t2 - $t1}") s ($(tail -1 "$out/torch-cpu-$th-$r.txt"))"
 		done
 	done
 fi
@@ -132,9 +136,9 @@ if step 40 "compute-sanitizer memcheck on the conformance suite and a graph repl
 	fi
 fi
 
-if step 40 "kernel times of the CNN step (ncu): eager, then graph replay"; then
+if step 40 "kernel times of the CNN step (ncu, the graph replayed)"; then
 	if command -v ncu >/dev/null; then
-		for mode in eager graph; do
+		for mode in graph; do
 			t 90 ncu --clock-control none --cache-control none --metrics gpu__time_duration.sum --csv \
 				./gpu.test -test.run '^$' -test.bench "Step/$mode" -test.benchtime 20x > "$out/ncu-$mode.csv" 2> "$out/ncu-$mode.err"
 			echo "ncu $mode exit $?"
@@ -162,7 +166,10 @@ PY
 fi
 
 if step 30 "the CLI's CUDA tests (cmd.test)"; then
-	t 120 ./cmd.test -test.v -test.count=1 -test.run 'CUDA|Cuda|Runner|DeviceAuto' > "$out/cmd-tests.txt" 2>&1
+	# From the repository's cmd/mnistgpu (REPO), where its test data lies.
+	bundle=$PWD
+	(cd "${REPO:-.}/cmd/mnistgpu" && t 120 "$bundle/cmd.test" -test.v -test.count=1 -test.run 'CUDA|Cuda|Runner|DeviceAuto|Dispatch') \
+		> "$out/cmd-tests.txt" 2>&1
 	echo "cmd.test exit $?"; grep -E -- '^(--- |ok|FAIL|PASS)' "$out/cmd-tests.txt" | head -20
 fi
 
