@@ -84,7 +84,10 @@ if step 40 "bench, report's CNN and the MLP on cuda (this build, then the baseli
 fi
 
 if step 60 "PyTorch on the same card: eager and whole-step CUDA graph"; then
-	for v in "cnn eager" "cnn graph" "cnn graph --tf32" "cnn eager --tf32" "mlp eager" "mlp graph"; do
+	# TORCH_RUNS="cnn graph,mlp graph --tf32" picks others.
+	runs=("cnn eager" "cnn graph" "cnn graph --tf32" "cnn eager --tf32" "mlp eager" "mlp graph")
+	[ -n "${TORCH_RUNS:-}" ] && IFS=, read -ra runs <<< "$TORCH_RUNS"
+	for v in "${runs[@]}"; do
 		set -- $v; name=$(echo "$v" | tr -d '-' | tr ' ' '-')
 		t 90 python3 torch_cnn.py --data mnist --model "$1" --mode "$2" ${3:-} > "$out/torch-$name.json" 2> "$out/torch-$name.err"
 		echo "torch $name exit $?: $(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print("%.3f ms/step, epoch %.2f s, test %.4f" % (d["ms_per_step"], d["epoch_seconds"], d["test_accuracy_after_1_epoch"]))' "$out/torch-$name.json" 2>&1 | tail -1)"
