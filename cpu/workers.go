@@ -17,31 +17,45 @@ type task interface {
 }
 
 // workers is the Backend's pool: threads-1 helper goroutines started once,
-// plus the calling goroutine, which always takes part. Items are claimed one
-// at a time from a shared counter, so a helper the OS has descheduled only
-// delays the items it holds. A helper out of work looks for the next run for
-// spinTime, yielding, then blocks on a channel until a run wakes it: between
-// training steps the helpers are parked. A run allocates nothing: the task
-// is a pointer to a struct the Backend keeps.
+// plus the calling goroutine, which always takes part. A run's items are
+// shared out in fixed contiguous ranges, one per worker (share), and each
+// worker claims the items of its own range first, one at a time, then those
+// left in the others' ranges. So the same worker, and mostly the same core,
+// computes the same part of a kernel at every step: the weights, gradients
+// and optimizer state of its part stay in its cache (claiming from one
+// shared counter sent every step's chunks to whichever core came first, and
+// two threads ran an MLP step barely faster than one). A helper the OS has
+// descheduled still only delays the items it holds: the others take the
+// rest of its range. A helper out of work looks for the next run for
+// spinTime, yielding, then blocks on a channel until a run wakes it:
+// between training steps the helpers are parked. A run allocates nothing:
+// the task is a pointer to a struct the Backend keeps.
 type workers struct {
 	threads int
 	wake    []chan struct{} // one per helper, capacity 1
 	// parked[h] is 1 while helper h+1 waits on wake[h]; a run sends a
 	// wake-up only to a helper it has moved from 1 to 0.
 	parked []atomic.Int32
-	// claim packs the run's generation, its item count and the next item
-	// to hand out (see pack); a claim succeeds only in the run it was read
-	// from, so a late helper never takes an item of the next run.
-	claim atomic.Uint64
-	done  atomic.Int64 // items finished in this run
+	// slots[w] packs the run's generation, the end of worker w's range and
+	// the next item of it to hand out (see pack); a claim succeeds only in
+	// the run it was read from, so a late helper never takes an item of the
+	// next run.
+	slots []slot
+	left  atomic.Int64 // items of this run not yet finished
 	// waiting is gen+1 while the caller is blocked on finished, else 0.
 	waiting  atomic.Uint64
 	finished chan struct{}
-	t        task // written by run before it publishes claim
+	t        task // written by run before it publishes the slots
 	gen      uint64
 }
 
-// Field widths of workers.claim: generation, item count, next item.
+// slot is one worker's claim word on a cache line of its own.
+type slot struct {
+	c atomic.Uint64
+	_ [56]byte
+}
+
+// Field widths of a slot: generation, end of the range, next item.
 const (
 	itemBits = 18
 	maxItems = 1<<itemBits - 1
@@ -49,17 +63,28 @@ const (
 	genMask  = 1<<(64-2*itemBits) - 1
 )
 
-func pack(gen uint64, items, next int) uint64 {
-	return gen<<(2*itemBits) | uint64(items)<<itemBits | uint64(next)
+func pack(gen uint64, end, next int) uint64 {
+	return gen<<(2*itemBits) | uint64(end)<<itemBits | uint64(next)
 }
 
-func unpack(c uint64) (gen uint64, items, next int) {
+func unpack(c uint64) (gen uint64, end, next int) {
 	return c >> (2 * itemBits), int(c >> itemBits & itemMask), int(c & itemMask)
+}
+
+// share is worker w's range of n items among t workers: contiguous, in
+// worker order, sizes differing by at most one; with fewer items than
+// workers, one item each for the first n.
+func share(w, n, t int) (lo, hi int) {
+	if n < t {
+		lo = min(w, n)
+		return lo, min(w+1, n)
+	}
+	return w * n / t, (w + 1) * n / t
 }
 
 // newWorkers starts threads-1 helpers.
 func newWorkers(threads int) *workers {
-	p := &workers{threads: threads, finished: make(chan struct{}, 1)}
+	p := &workers{threads: threads, finished: make(chan struct{}, 1), slots: make([]slot, threads)}
 	p.parked = make([]atomic.Int32, max(0, threads-1))
 	for h := 1; h < threads; h++ {
 		c := make(chan struct{}, 1)
@@ -78,8 +103,10 @@ func (p *workers) stop() {
 
 // spinTime is how long a helper that has run out of items keeps looking for
 // the next run before it parks: the kernels of a training step follow each
-// other within microseconds, the steps themselves may be far apart.
-const spinTime = 50 * time.Microsecond
+// other within microseconds, but the host work between two steps (gathering
+// a batch) can take tens of them, and a parked helper takes longer than that
+// to wake; the steps of an evaluation or of the next epoch may be far apart.
+const spinTime = 200 * time.Microsecond
 
 func (p *workers) helper(w int, wake chan struct{}) {
 	parked := &p.parked[w-1]
@@ -100,14 +127,22 @@ func (p *workers) helper(w int, wake chan struct{}) {
 
 // claimable reports whether a run has items left to claim.
 func (p *workers) claimable() bool {
-	_, items, next := unpack(p.claim.Load())
-	return next < items
+	for i := range p.slots {
+		if _, end, next := unpack(p.slots[i].c.Load()); next < end {
+			return true
+		}
+	}
+	return false
 }
 
-// spin waits up to spinTime for claimable items, yielding the processor
-// between looks (there may be more workers than processors).
+// spin waits up to spinTime for claimable items. With no more workers than
+// processors it only looks: yielding (runtime.Gosched) would move the
+// goroutines between processors at every look and undo what the fixed
+// ranges keep in each core's cache. With more workers than processors it
+// yields between looks, or a spinning helper would hold up the others.
 func (p *workers) spin() bool {
 	start := time.Now()
+	yield := p.threads > runtime.GOMAXPROCS(0)
 	for i := 0; ; i++ {
 		if p.claimable() {
 			return true
@@ -115,7 +150,9 @@ func (p *workers) spin() bool {
 		if i%16 == 15 && time.Since(start) > spinTime {
 			return false
 		}
-		runtime.Gosched()
+		if yield {
+			runtime.Gosched()
+		}
 	}
 }
 
@@ -136,52 +173,62 @@ func (p *workers) run(t task, n int) {
 	}
 	p.t = t
 	p.gen = (p.gen + 1) & genMask
-	p.done.Store(0)
-	p.claim.Store(pack(p.gen, n, 0))
+	p.left.Store(int64(n))
+	for w := range p.slots {
+		lo, hi := share(w, n, p.threads)
+		p.slots[w].c.Store(pack(p.gen, hi, lo))
+	}
 	for h := range min(len(p.wake), n-1) {
 		if p.parked[h].Load() == 1 && p.parked[h].CompareAndSwap(1, 0) {
 			p.wake[h] <- struct{}{}
 		}
 	}
 	p.work(0)
-	p.wait(n)
+	p.wait()
 	p.t = nil
 }
 
-// work claims and computes items until none is left.
+// work claims and computes items until none is left: its own range first,
+// then the others' in worker order.
 func (p *workers) work(w int) {
-	for {
-		c := p.claim.Load()
-		gen, items, next := unpack(c)
-		if next >= items {
-			return
-		}
-		if !p.claim.CompareAndSwap(c, c+1) {
-			continue
-		}
-		// The claim holds the run open, so p.t is this run's task.
-		p.t.do(w, next)
-		if p.done.Add(1) == int64(items) && w != 0 && p.waiting.CompareAndSwap(gen+1, 0) {
-			p.finished <- struct{}{}
+	for k := range p.slots {
+		s := &p.slots[(w+k)%len(p.slots)].c
+		for {
+			c := s.Load()
+			gen, end, next := unpack(c)
+			if next >= end {
+				break
+			}
+			if !s.CompareAndSwap(c, c+1) {
+				continue
+			}
+			// The claim holds the run open, so p.t is this run's task.
+			p.t.do(w, next)
+			if p.left.Add(-1) == 0 && w != 0 && p.waiting.CompareAndSwap(gen+1, 0) {
+				p.finished <- struct{}{}
+			}
 		}
 	}
 }
 
-// wait returns when n items are done: the helpers are finishing their last
-// items, so it looks for up to spinTime (yielding), then blocks.
-func (p *workers) wait(n int) {
+// wait returns when the run's items are done: the helpers are finishing
+// their last items, so it looks for up to spinTime (yielding), then blocks.
+func (p *workers) wait() {
 	start := time.Now()
+	yield := p.threads > runtime.GOMAXPROCS(0)
 	for i := 0; ; i++ {
-		if p.done.Load() == int64(n) {
+		if p.left.Load() == 0 {
 			return
 		}
 		if i%16 == 15 && time.Since(start) > spinTime {
 			break
 		}
-		runtime.Gosched()
+		if yield {
+			runtime.Gosched()
+		}
 	}
 	p.waiting.Store(p.gen + 1)
-	if p.done.Load() == int64(n) && p.waiting.CompareAndSwap(p.gen+1, 0) {
+	if p.left.Load() == 0 && p.waiting.CompareAndSwap(p.gen+1, 0) {
 		return
 	}
 	<-p.finished

@@ -86,7 +86,10 @@ func TestCaptureRefusesHostSync(t *testing.T) {
 	if _, err := b.Capture(func() {
 		b.Fill(buf, 3)
 		b.CopyOut(out, buf)
-	}); err == nil || !strings.Contains(err.Error(), "cuMemcpyDtoH") {
+	}); err == nil || !strings.Contains(err.Error(), "cuMemcpyDtoH") && !strings.Contains(err.Error(), "cuStreamSynchronize") {
+		// The copy to the host is refused (the stand-in) or accepted and
+		// the wait for it refused (an H200 with CUDA 13): either way the
+		// capture fails, naming the call.
 		t.Errorf("capture with a copy to the host: error %v", err)
 	}
 	b.CopyOut(out, buf)
