@@ -89,7 +89,21 @@ func (b *bar) EpochEnd(epoch int, logs engine.Logs, elapsed time.Duration) {
 		return
 	}
 	per := elapsed / time.Duration(max(b.done, 1))
-	fmt.Fprintf(b.w, "%d/%d - %.0fs - %s/step - %s\n", b.done, b.steps, elapsed.Seconds(), per.Round(time.Millisecond), formatLogs(logs))
+	fmt.Fprintf(b.w, "%d/%d - %.0fs - %s - %s\n", b.done, b.steps, elapsed.Seconds(), perStep(per), formatLogs(logs))
+}
+
+// perStep is the time of one step as Keras's progress bar prints it: whole
+// seconds from 1 s, else whole milliseconds from 1 ms, else microseconds (a
+// 0.4 ms GPU step is "400us/step", not "0s/step").
+func perStep(d time.Duration) string {
+	switch s := d.Seconds(); {
+	case s >= 1 || s == 0:
+		return fmt.Sprintf("%.0fs/step", s)
+	case s >= 1e-3:
+		return fmt.Sprintf("%.0fms/step", s*1e3)
+	default:
+		return fmt.Sprintf("%.0fus/step", s*1e6)
+	}
 }
 
 // formatLogs writes "loss: 0.1234 - accuracy: 0.9612 - val_loss: ..." in Keras order.
