@@ -77,18 +77,26 @@ func (b *Backend) BiasAdd(rows, cols int, y, bias engine.Buffer) {
 	b.launch("bias_add", rows*cols, rows, cols, y, bias)
 }
 
-// biasChunk rows of a column strip are summed by one block of bias_grad.
-const biasChunk = 256
+// biasChunk rows of a column strip are summed by one block of bias_grad;
+// poolChunk by one of the pooling layer's fused backward kernel, whose
+// rows cost more (each finds its window's maximum), so that it runs more
+// blocks: the first pooling layer of the report's CNN at batch 64 has 50,176
+// rows of 32 channels, 196 blocks of 256 rows, too few to keep a large GPU
+// busy.
+const (
+	biasChunk = 256
+	poolChunk = 64
+)
 
 func (b *Backend) BiasGrad(rows, cols int, dy, db engine.Buffer) {
-	if s, ok := b.columnSums(rows, cols, db); ok {
+	if s, ok := b.columnSums(rows, cols, biasChunk, db); ok {
 		b.launchGrid("bias_grad", s.gx, s.gy, 32, 8, rows, cols, s.chunk, dy, s.part, s.done, db)
 	}
 }
 
 func (b *Backend) ActivationBackwardBiasGrad(f engine.Activation, alpha float32, rows, cols int, z, y, dy, dz, db engine.Buffer) {
 	elementwise(f, "ActivationBackwardBiasGrad")
-	if s, ok := b.columnSums(rows, cols, db); ok {
+	if s, ok := b.columnSums(rows, cols, biasChunk, db); ok {
 		b.launchGrid("activation_backward_bias_grad", s.gx, s.gy, 32, 8, int(f), alpha, rows, cols, s.chunk, z, y, dy, dz,
 			s.part, s.done, db)
 	}
@@ -102,9 +110,9 @@ type sumsLaunch struct {
 	done          cu.DevicePtr
 }
 
-// columnSums plans a column_sums kernel over a rows×cols matrix; with no
-// rows it zeroes db itself and reports false.
-func (b *Backend) columnSums(rows, cols int, db engine.Buffer) (sumsLaunch, bool) {
+// columnSums plans a column_sums kernel over a rows×cols matrix, chunk rows
+// per block; with no rows it zeroes db itself and reports false.
+func (b *Backend) columnSums(rows, cols, chunk int, db engine.Buffer) (sumsLaunch, bool) {
 	if rows == 0 || cols == 0 {
 		if cols > 0 {
 			b.Fill(db.Slice(0, cols), 0)
@@ -112,7 +120,7 @@ func (b *Backend) columnSums(rows, cols int, db engine.Buffer) (sumsLaunch, bool
 		return sumsLaunch{}, false
 	}
 	defer b.enter()()
-	s := sumsLaunch{chunk: max(biasChunk, (rows+65534)/65535), gx: (cols + 31) / 32}
+	s := sumsLaunch{chunk: max(chunk, (rows+65534)/65535), gx: (cols + 31) / 32}
 	s.gy = (rows + s.chunk - 1) / s.chunk
 	s.part = b.partial.buffer(s.gy * cols)
 	s.done = b.biasDone(s.gx)
@@ -142,7 +150,7 @@ func (b *Backend) MaxPoolBackward(p engine.PoolParams, x, y, dy, dx engine.Buffe
 
 func (b *Backend) MaxPoolActivationBackwardBiasGrad(p engine.PoolParams, f engine.Activation, alpha float32, z, x, y, dy, dz, db engine.Buffer) {
 	elementwise(f, "MaxPoolActivationBackwardBiasGrad")
-	if s, ok := b.columnSums(p.N*p.H*p.W, p.C, db); ok {
+	if s, ok := b.columnSums(p.N*p.H*p.W, p.C, poolChunk, db); ok {
 		b.launchGrid("maxpool_activation_backward_bias_grad", s.gx, s.gy, 32, 8, p.N, p.H, p.W, p.C, p.PH, p.PW, p.SH, p.SW,
 			p.PadTop, p.PadLeft, p.OH, p.OW, int(f), alpha, s.chunk, z, x, dy, dz, s.part, s.done, db)
 	}
