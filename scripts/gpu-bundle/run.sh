@@ -63,6 +63,11 @@ if step 30 "parity, conformance, graph replay, convolution algorithms (gpu.test)
 	grep -E 'counters_test.go|conv_test.go|^\s+n64 |TF32 (true|false)' "$out/gpu-tests.txt" | head -60
 fi
 
+if step 10 "check --device cuda (every kernel against the float64 reference)"; then
+	t 60 ./mnistgpu check --device cuda > "$out/check.txt" 2>&1
+	echo "exit $?"; tail -2 "$out/check.txt"
+fi
+
 # bench NAME BIN ARGS...: one `mnistgpu bench` as JSON in $out/bench-NAME.json.
 bench() {
 	local name=$1 bin=$2; shift 2
