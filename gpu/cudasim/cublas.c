@@ -63,20 +63,38 @@ struct sgemm_args {
 	float* C;
 };
 
+// sgemm_run computes each C element as Σ_l op(A)[i,l]·op(B)[l,j] in double,
+// l in order. op(A)'s rows and op(B)'s columns are first copied out
+// contiguously, so that the sums read memory in order (the convolution
+// passes' GEMMs read a strided operand 12,544 deep otherwise); the values
+// and their order, hence the result, are those of the plain loop.
 static void sgemm_run(void* p) {
 	const struct sgemm_args* g = p;
-	for (int j = 0; j < g->n; j++)
-		for (int i = 0; i < g->m; i++) {
+	int m = g->m, n = g->n, k = g->k;
+	float* pa = malloc((size_t)max1(m) * max1(k) * sizeof *pa);
+	float* pb = malloc((size_t)max1(n) * max1(k) * sizeof *pb);
+	if (!pa || !pb) {
+		fprintf(stderr, "cuda-sim: cublasSgemm: out of host memory\n");
+		abort();
+	}
+	for (int i = 0; i < m; i++)
+		for (int l = 0; l < k; l++) pa[(size_t)i * k + l] = g->ta ? g->A[l + (size_t)i * g->lda] : g->A[i + (size_t)l * g->lda];
+	for (int j = 0; j < n; j++)
+		for (int l = 0; l < k; l++) pb[(size_t)j * k + l] = g->tb ? g->B[j + (size_t)l * g->ldb] : g->B[l + (size_t)j * g->ldb];
+	for (int j = 0; j < n; j++) {
+		const float* bj = pb + (size_t)j * k;
+		for (int i = 0; i < m; i++) {
 			double s = 0;
-			if (g->a != 0)
-				for (int l = 0; l < g->k; l++) {
-					float av = g->ta ? g->A[l + (size_t)i * g->lda] : g->A[i + (size_t)l * g->lda];
-					float bv = g->tb ? g->B[j + (size_t)l * g->ldb] : g->B[l + (size_t)j * g->ldb];
-					s += (double)av * bv;
-				}
+			if (g->a != 0) {
+				const float* ai = pa + (size_t)i * k;
+				for (int l = 0; l < k; l++) s += (double)ai[l] * bj[l];
+			}
 			float* c = &g->C[i + (size_t)j * g->ldc];
 			*c = (float)(g->a * s + (g->b == 0 ? 0.0 : (double)g->b * *c));
 		}
+	}
+	free(pa);
+	free(pb);
 }
 
 // C = alpha·op(A)·op(B) + beta·C, column-major: op(A) m×k, op(B) k×n, C m×n.
