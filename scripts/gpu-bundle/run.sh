@@ -132,16 +132,21 @@ if step 60 "CPU backend on this host's cores beside PyTorch's (whole process, 30
 	done
 fi
 
-if step 40 "compute-sanitizer memcheck on the conformance suite and a graph replay"; then
-	if command -v compute-sanitizer >/dev/null; then
-		for tool in memcheck; do
-			t 60 compute-sanitizer --tool "$tool" ./gpu.test -test.run 'TestConformance|TestGraphReplayIsEager' \
-				> "$out/sanitizer-$tool.txt" 2>&1
-			echo "$tool exit $?: $(grep -m1 'ERROR SUMMARY' "$out/sanitizer-$tool.txt")"
-		done
-	else
+# sanitize TOOL...: compute-sanitizer's tools on the conformance suite and a
+# graph replay, where it is installed.
+sanitize() {
+	if ! command -v compute-sanitizer >/dev/null; then
 		echo "no compute-sanitizer on PATH"
+		return
 	fi
+	for tool in "$@"; do
+		t 60 compute-sanitizer --tool "$tool" ./gpu.test -test.run 'TestConformance|TestGraphReplayIsEager' \
+			> "$out/sanitizer-$tool.txt" 2>&1
+		echo "$tool exit $?: $(grep -m1 'ERROR SUMMARY' "$out/sanitizer-$tool.txt")"
+	done
+}
+if step 40 "compute-sanitizer memcheck on the conformance suite and a graph replay"; then
+	sanitize memcheck
 fi
 
 if step 40 "kernel times of the CNN step (ncu, the graph replayed)"; then
@@ -188,15 +193,7 @@ if step 60 "the report's CNN at its full length on cuda (Adam 0.01, batch 64, 10
 fi
 
 if step 40 "compute-sanitizer synccheck and racecheck, the same tests"; then
-	if command -v compute-sanitizer >/dev/null; then
-		for tool in synccheck racecheck; do
-			t 60 compute-sanitizer --tool "$tool" ./gpu.test -test.run 'TestConformance|TestGraphReplayIsEager' \
-				> "$out/sanitizer-$tool.txt" 2>&1
-			echo "$tool exit $?: $(grep -m1 'ERROR SUMMARY' "$out/sanitizer-$tool.txt")"
-		done
-	else
-		echo "no compute-sanitizer on PATH"
-	fi
+	sanitize synccheck racecheck
 fi
 
 step 0 "done"
