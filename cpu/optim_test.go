@@ -3,6 +3,7 @@ package cpu
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"mnistgpu/engine"
@@ -153,7 +154,7 @@ func TestOptimizerStateFlushesSubnormals(t *testing.T) {
 	for i := range m {
 		m[i], v[i], w[i] = edges[i%len(edges)], float32(math.Abs(float64(edges[(i+3)%len(edges)]))), 1
 	}
-	w2, m2, v2 := slicesClone(w), slicesClone(m), slicesClone(v)
+	w2, m2, v2 := slices.Clone(w), slices.Clone(m), slices.Clone(v)
 	adam(w, g, m, v, 0.001, 1, 1, 1e-7) // β = 1: m and v are kept, then flushed
 	adamGo(w2, g, m2, v2, 0.001, 1, 1, 1e-7)
 	for i := range m {
@@ -198,5 +199,3 @@ func TestOptimizerStateFlushesSubnormals(t *testing.T) {
 }
 
 func isNaN32(x float32) bool { return x != x }
-
-func slicesClone(s []float32) []float32 { return append([]float32(nil), s...) }

@@ -241,24 +241,10 @@ func TestConvTimedChoice(t *testing.T) {
 }
 
 // cnnTrainStep runs one training step of the report's CNN at batch 64 on b
-// (Adam, resident batches), which chooses its convolution algorithms.
+// (cnnOnDevice), which chooses its convolution algorithms.
 func cnnTrainStep(t *testing.T, b *Backend) {
 	t.Helper()
-	m, err := engine.Presets["cnn"].Build()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := m.Compile(b, engine.CategoricalCrossEntropy, 64); err != nil {
-		t.Fatal(err)
-	}
-	m.Init(1)
-	batches, err := engine.OpenBatches(b, conformance.SyntheticDigits(64, 1), nil, 64)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer batches.Free()
-	batches.SetPass(0, nil)
-	m.TrainStep(engine.NewAdam(1e-3), batches, 0, 64)
+	cnnOnDevice(t, b)
 	if err := b.Synchronize(); err != nil {
 		t.Fatal(err)
 	}

@@ -300,7 +300,7 @@ func (b *Backend) choose(pl *convPlan, pass convPass, call convCall) *convChoice
 	if pick < 0 {
 		pick, ch.how = qualified[0], "fixed rule"
 		for _, i := range qualified {
-			if ch.candidates[i].own() && !ch.nondeterministic {
+			if ch.candidates[i].own() {
 				pick = i
 			}
 		}

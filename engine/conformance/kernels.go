@@ -129,37 +129,32 @@ func stateFlush(b engine.Backend) []Result {
 		ones[i] = 1
 	}
 	var out []Result
-	check := func(op string, step func(x []engine.Buffer), init [][]float32, state []int) {
+	check := func(op string, run func(b engine.Backend, x []engine.Buffer), init [][]float32, state []int) {
 		res := Result{Op: op, Shape: fmt.Sprintf("n=%d, state flush", n), Pass: true}
-		bufs := make([]engine.Buffer, len(init))
-		for j, v := range init {
-			bufs[j], _ = b.Alloc(len(v))
-			b.CopyIn(bufs[j], v)
+		defer func() { out = append(out, res) }()
+		got, err := kase{init: init, check: state, run: run}.exec(b)
+		if err != nil {
+			res.Pass, res.Detail = false, err.Error()
+			return
 		}
-		step(bufs)
-		for _, j := range state {
-			got := make([]float32, n)
-			b.CopyOut(got, bufs[j])
+		for k, j := range state {
 			for i, v := range init[j] {
 				want := v
 				if v > -minNormal && v < minNormal {
 					want = 0
 				}
-				if math.Float32bits(got[i]) != math.Float32bits(want) && res.Pass {
-					res.Pass, res.Detail = false, fmt.Sprintf("state %d element %d: %g stored as %g, want %g", j, i, v, got[i], want)
+				if math.Float32bits(got[k][i]) != math.Float32bits(want) {
+					res.Pass, res.Detail = false, fmt.Sprintf("state %d element %d: %g stored as %g, want %g", j, i, v, got[k][i], want)
+					return
 				}
 			}
 		}
-		for _, buf := range bufs {
-			b.Free(buf)
-		}
-		out = append(out, res)
 	}
-	check("AdamStep", func(x []engine.Buffer) { b.AdamStep(n, 0.001, 1, 1, 1e-7, x[0], x[1], x[2], x[3]) },
+	check("AdamStep", func(b engine.Backend, x []engine.Buffer) { b.AdamStep(n, 0.001, 1, 1, 1e-7, x[0], x[1], x[2], x[3]) },
 		[][]float32{ones, zero, in, abs}, []int{2, 3})
-	check("SGDStep", func(x []engine.Buffer) { b.SGDStep(n, 0.01, 1, false, x[0], x[1], x[2]) },
+	check("SGDStep", func(b engine.Backend, x []engine.Buffer) { b.SGDStep(n, 0.01, 1, false, x[0], x[1], x[2]) },
 		[][]float32{ones, zero, in}, []int{2})
-	check("RMSpropStep", func(x []engine.Buffer) { b.RMSpropStep(n, 0.001, 1, 1e-7, x[0], x[1], x[2]) },
+	check("RMSpropStep", func(b engine.Backend, x []engine.Buffer) { b.RMSpropStep(n, 0.001, 1, 1e-7, x[0], x[1], x[2]) },
 		[][]float32{ones, zero, abs}, []int{2})
 	return out
 }
