@@ -65,7 +65,10 @@ func ParseActivation(s string) (Activation, error) {
 // Backend runs every kernel the trainer needs on one device. All kernels are
 // asynchronous with respect to the host on devices that can be; CopyOut and
 // Synchronize wait. Kernels overwrite their outputs unless the doc says "+=".
-// A Backend is used from one goroutine at a time.
+// A Backend is used from one goroutine at a time. These are the primitive
+// kernels every backend implements; fused kernels are optional capabilities
+// that the engine asks for and composes from these where a backend lacks
+// them (fused.go).
 type Backend interface {
 	// Name is the device name as the user selects it ("cpu", "cuda").
 	Name() string
@@ -100,26 +103,12 @@ type Backend interface {
 	BiasAdd(rows, cols int, y, bias Buffer)
 	// BiasGrad: db[c] = Σ_r dy[r,c].
 	BiasGrad(rows, cols int, dy, db Buffer)
-	// BiasActivationForward is BiasAdd then ActivationForward in one pass:
-	// z[r,c] += bias[c]; y = f(z) over the rows×cols matrix, f element-wise
-	// (not Softmax). z keeps the pre-activation for the backward pass.
-	BiasActivationForward(f Activation, alpha float32, rows, cols int, z, bias, y Buffer)
-	// ActivationBackwardBiasGrad is ActivationBackward then BiasGrad of its
-	// result: dz = f'(z)·dy over the rows×cols matrix, given z, y = f(z) and
-	// dy; db[c] = Σ_r dz[r,c].
-	ActivationBackwardBiasGrad(f Activation, alpha float32, rows, cols int, z, y, dy, dz, db Buffer)
 
 	// MaxPoolForward: y = max over each window (padding never wins).
 	MaxPoolForward(p PoolParams, x, y Buffer)
 	// MaxPoolBackward routes dy to the first maximal element (row-major
 	// window order) of each window: dx = Σ over windows.
 	MaxPoolBackward(p PoolParams, x, y, dy, dx Buffer)
-	// MaxPoolActivationBackwardBiasGrad is MaxPoolBackward followed by
-	// ActivationBackwardBiasGrad of the layer whose output the pool reads:
-	// the pool's input is x = f(z), a p.N·p.H·p.W × p.C matrix; with g =
-	// MaxPoolBackward(p, x, y, dy), dz = f'(z)·g and db[c] = Σ_r dz[r,c]. g
-	// itself is not kept.
-	MaxPoolActivationBackwardBiasGrad(p PoolParams, f Activation, alpha float32, z, x, y, dy, dz, db Buffer)
 
 	// ActivationForward: y = f(x) element-wise over n values. alpha is the
 	// LeakyReLU negative slope.
@@ -144,12 +133,6 @@ type Backend interface {
 	Accuracy(rows, cols int, p, t, correct Buffer)
 	// SumInto: acc[0] += Σ_i x[i] over n values.
 	SumInto(n int, x, acc Buffer)
-	// SoftmaxCrossEntropyMetrics is SoftmaxCrossEntropy, Accuracy of probs
-	// against t, and SumInto of both per-row results, in one call: probs,
-	// dz and loss as SoftmaxCrossEntropy; correct as Accuracy(probs, t);
-	// metrics[0] += Σ_r loss[r]; metrics[1] += Σ_r correct[r], each sum
-	// added in float32 in row order as SumInto does.
-	SoftmaxCrossEntropyMetrics(rows, cols int, scale float32, z, t, probs, dz, loss, correct, metrics Buffer)
 
 	// DropoutForward: mask[i] = 1/(1-rate) if Uniform(seed, offset+i) >= rate
 	// else 0; y = x·mask.
@@ -158,10 +141,6 @@ type Backend interface {
 	// values; idx holds row numbers as float32 (exact below 2²⁴). Batches are
 	// gathered this way from a data set resident on the device.
 	GatherRows(rows, cols int, idx, src, dst Buffer)
-	// GatherBatch is GatherRows of a batch's inputs and of its targets with
-	// the same rows, in one call: xDst[r,:] = x[idx[r],:] over rows of xCols
-	// values and tDst[r,:] = t[idx[r],:] over rows of tCols values.
-	GatherBatch(rows int, idx Buffer, xCols int, x, xDst Buffer, tCols int, t, tDst Buffer)
 
 	// Mul: z = x·y element-wise (dropout backward is Mul(dy, mask)).
 	Mul(n int, x, y, z Buffer)
@@ -179,27 +158,6 @@ type Backend interface {
 	AdagradStep(n int, lr, eps float32, w, g, acc Buffer)
 	// WeightDecay: w -= w·rate (AdamW's decoupled decay, rate = lr·decay).
 	WeightDecay(n int, rate float32, w Buffer)
-
-	// The step-clock kernels: the kernels of a training step whose per-step
-	// values (the batch's place in the pass, dropout's counter, the step
-	// count and the learning rate) are read from a step clock in device
-	// memory (ClockLen values, see ClockStep) rather than passed as
-	// arguments, so that one captured step (GraphCapturer) serves every step.
-
-	// GatherBatchAt is GatherBatch of a pass's next batch, whose place it
-	// reads from the clock: with first = (clock[ClockStep] -
-	// clock[ClockPassStart])·batch, xDst[r,:] = x[order[first+r],:] over
-	// rows of xCols values and tDst[r,:] = t[order[first+r],:] over rows of
-	// tCols values, for r < rows.
-	GatherBatchAt(rows, batch int, clock, order Buffer, xCols int, x, xDst Buffer, tCols int, t, tDst Buffer)
-	// DropoutForwardAt is DropoutForward with offset = clock[ClockStep]·stride.
-	DropoutForwardAt(n int, rate float32, seed, stride uint64, clock, x, y, mask Buffer)
-	// SGDStepAt is SGDStep with lr = clock[ClockLR], then clock[ClockStep] += 1.
-	SGDStepAt(n int, momentum float32, nesterov bool, clock, w, g, v Buffer)
-	// AdamStepAt is AdamStep at step t = clock[ClockStep] + 1 with lrT =
-	// AdamLRT(clock[ClockLR], beta1, beta2, t), bit for bit, then
-	// clock[ClockStep] = t.
-	AdamStepAt(n int, beta1, beta2, eps float32, clock, w, g, m, v Buffer)
 }
 
 // A step clock is a device buffer of ClockLen float32 values (the step

@@ -38,6 +38,10 @@ func newStepGraphs(m *Model, opt Optimizer, train Batches, cfg FitConfig) (*step
 	if !ok || cfg.Eager {
 		return nil, nil
 	}
+	if _, ok := m.be.(StepClockKernels); !ok {
+		// The clock kernels' composition reads the clock on the host.
+		return nil, nil
+	}
 	if _, ok := clocked(opt); !ok {
 		return nil, nil
 	}

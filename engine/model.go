@@ -217,7 +217,7 @@ func (m *Model) lossAndMetrics(n int) int {
 	scale := 1 / float32(n)
 	if m.fused {
 		m.forward(n, last-1)
-		m.be.SoftmaxCrossEntropyMetrics(n, classes, scale, m.acts[last-1], m.target, m.acts[last], m.grads[last-1],
+		SoftmaxCrossEntropyMetrics(m.be, n, classes, scale, m.acts[last-1], m.target, m.acts[last], m.grads[last-1],
 			m.perLoss, m.correct, m.metrics)
 		return last - 1
 	}

@@ -59,7 +59,7 @@ func (a *biasAct) forward(b Backend, rows, cols int, bias, y Buffer) {
 		b.BiasAdd(rows, cols, y, bias)
 		return
 	}
-	b.BiasActivationForward(a.f, a.alpha, rows, cols, a.z, bias, y)
+	BiasActivationForward(b, a.f, a.alpha, rows, cols, a.z, bias, y)
 }
 
 // backward writes the bias gradient db from dy = ∂loss/∂y and returns
@@ -69,7 +69,7 @@ func (a *biasAct) backward(b Backend, rows, cols int, y, dy, db Buffer) Buffer {
 		b.BiasGrad(rows, cols, dy, db)
 		return dy
 	}
-	b.ActivationBackwardBiasGrad(a.f, a.alpha, rows, cols, a.z, y, dy, a.dz, db)
+	ActivationBackwardBiasGrad(b, a.f, a.alpha, rows, cols, a.z, y, dy, a.dz, db)
 	return a.dz
 }
 
@@ -95,7 +95,7 @@ func poolBackwardFused(b Backend, n int, pool *poolOp, below biasedOp, x, y, py,
 	if act.f == Linear {
 		return false
 	}
-	b.MaxPoolActivationBackwardBiasGrad(pool.p.WithBatch(n), act.f, act.alpha, act.z, y, py, dy, act.dz, bias.G)
+	MaxPoolActivationBackwardBiasGrad(b, pool.p.WithBatch(n), act.f, act.alpha, act.z, y, py, dy, act.dz, bias.G)
 	below.linearBackward(b, n, x, act.dz, dx)
 	return true
 }
@@ -233,7 +233,7 @@ func (o *dropoutOp) forward(b Backend, n int, x, y Buffer, c *runCtx) {
 	// Counters never repeat: each step owns maxBatch·size consecutive values.
 	stride := uint64(c.maxBatch * o.l.out.Size())
 	if c.clock != nil {
-		b.DropoutForwardAt(m, o.l.Rate, o.l.seed, stride, c.clock, x, y, o.mask)
+		DropoutForwardAt(b, m, o.l.Rate, o.l.seed, stride, c.clock, x, y, o.mask)
 		return
 	}
 	b.DropoutForward(m, o.l.Rate, o.l.seed, c.step*stride, x, y, o.mask)

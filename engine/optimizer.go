@@ -51,7 +51,7 @@ func (o *SGD) Step(b Backend, w, g Buffer, n int) {
 
 func (o *SGD) ready() bool { return o.velocity != nil || o.Momentum == 0 }
 func (o *SGD) stepAt(b Backend, clock, w, g Buffer, n int) {
-	b.SGDStepAt(n, float32(o.Momentum), o.Nesterov, clock, w, g, o.velocity)
+	SGDStepAt(b, n, float32(o.Momentum), o.Nesterov, clock, w, g, o.velocity)
 }
 func (o *SGD) countStep() { o.iters++ }
 
@@ -131,7 +131,7 @@ func (o *Adam) Step(b Backend, w, g Buffer, n int) {
 
 func (o *Adam) ready() bool { return o.m != nil }
 func (o *Adam) stepAt(b Backend, clock, w, g Buffer, n int) {
-	b.AdamStepAt(n, float32(o.Beta1), float32(o.Beta2), float32(o.Epsilon), clock, w, g, o.m, o.v)
+	AdamStepAt(b, n, float32(o.Beta1), float32(o.Beta2), float32(o.Epsilon), clock, w, g, o.m, o.v)
 }
 func (o *Adam) countStep() { o.iters++ }
 

@@ -92,7 +92,7 @@ func (r *ResidentSet) load(m *Model, off, n int) {
 		panic(fmt.Sprintf("engine: samples [%d, %d) of a %d-sample resident set", off, off+n, r.n))
 	}
 	rows := r.rows.Slice(off, n)
-	m.be.GatherBatch(n, rows, r.xs, r.x, m.acts[0], r.ts, r.t, m.target)
+	GatherBatch(m.be, n, rows, r.xs, r.x, m.acts[0], r.ts, r.t, m.target)
 }
 
 // loadAt is load of the pass's next batch, read from the step clock:
@@ -101,7 +101,7 @@ func (r *ResidentSet) load(m *Model, off, n int) {
 // range; the caller keeps first+n within the pass.
 func (r *ResidentSet) loadAt(m *Model, clock Buffer, batch, n int) {
 	r.checkFits(m)
-	m.be.GatherBatchAt(n, batch, clock, r.rows, r.xs, r.x, m.acts[0], r.ts, r.t, m.target)
+	GatherBatchAt(m.be, n, batch, clock, r.rows, r.xs, r.x, m.acts[0], r.ts, r.t, m.target)
 }
 
 func (r *ResidentSet) checkFits(m *Model) {

@@ -12,6 +12,16 @@ import (
 	"mnistgpu/engine"
 )
 
+// The cuda backend has every fused kernel of the engine (engine/fused.go);
+// the step-clock kernels are what lets a captured step serve every step.
+var (
+	_ engine.BiasActivationFuser = (*Backend)(nil)
+	_ engine.PoolActivationFuser = (*Backend)(nil)
+	_ engine.LossMetricsFuser    = (*Backend)(nil)
+	_ engine.BatchGatherer       = (*Backend)(nil)
+	_ engine.StepClockKernels    = (*Backend)(nil)
+)
+
 const blockSize = 256
 
 // maxKernelArgs bounds a kernel's parameter list

@@ -209,13 +209,15 @@ func clockExact(b engine.Backend) []Result {
 				b.AdamStep(n, engine.AdamLRT(lr, 0.9, 0.999, t), 0.9, 0.999, 1e-7, x[0], x[1], x[2], x[3])
 			},
 			func(clock engine.Buffer, x []engine.Buffer) {
-				b.AdamStepAt(n, 0.9, 0.999, 1e-7, clock, x[0], x[1], x[2], x[3])
+				engine.AdamStepAt(b, n, 0.9, 0.999, 1e-7, clock, x[0], x[1], x[2], x[3])
 			},
 			float32(t), w, g, m, v)
 	}
 	run("SGDStepAt=SGDStep", fmt.Sprintf("n=%d momentum=0.9", n),
 		func(_ engine.Buffer, x []engine.Buffer) { b.SGDStep(n, lr, 0.9, false, x[0], x[1], x[2]) },
-		func(clock engine.Buffer, x []engine.Buffer) { b.SGDStepAt(n, 0.9, false, clock, x[0], x[1], x[2]) },
+		func(clock engine.Buffer, x []engine.Buffer) {
+			engine.SGDStepAt(b, n, 0.9, false, clock, x[0], x[1], x[2])
+		},
 		8, w, g, m)
 	return out
 }
@@ -493,18 +495,18 @@ func cases() []kase {
 			bias := randVec(r, cols, -1, 1)
 			zb, y := make([]float32, rows*cols), make([]float32, rows*cols)
 			copy(zb, z)
-			RefBackend{}.BiasActivationForward(f, alpha, rows, cols, &refBuf{zb}, &refBuf{bias}, &refBuf{y})
+			engine.BiasActivationForward(RefBackend{}, f, alpha, rows, cols, &refBuf{zb}, &refBuf{bias}, &refBuf{y})
 			ks = append(ks,
 				kase{op: "BiasActivationForward/" + f.String(), shape: shape, atol: elemAtol, rtol: elemRtol,
 					init: [][]float32{z, bias, make([]float32, rows*cols)}, poison: []int{2}, check: []int{0, 2},
 					run: func(b engine.Backend, v []engine.Buffer) {
-						b.BiasActivationForward(f, alpha, rows, cols, v[0], v[1], v[2])
+						engine.BiasActivationForward(b, f, alpha, rows, cols, v[0], v[1], v[2])
 					}},
 				kase{op: "ActivationBackwardBiasGrad/" + f.String(), shape: shape, atol: sumAtol * math.Sqrt(float64(rows)), rtol: sumRtol,
 					init:   [][]float32{zb, y, randVec(r, rows*cols, -1, 1), make([]float32, rows*cols), make([]float32, cols)},
 					poison: []int{3, 4}, check: []int{3, 4},
 					run: func(b engine.Backend, v []engine.Buffer) {
-						b.ActivationBackwardBiasGrad(f, alpha, rows, cols, v[0], v[1], v[2], v[3], v[4])
+						engine.ActivationBackwardBiasGrad(b, f, alpha, rows, cols, v[0], v[1], v[2], v[3], v[4])
 					}},
 			)
 		}
@@ -537,7 +539,7 @@ func cases() []kase {
 				init:   [][]float32{z, x, y, randVec(r, ny, -1, 1), make([]float32, nx), make([]float32, c.ch)},
 				poison: []int{4, 5}, check: []int{4, 5},
 				run: func(b engine.Backend, v []engine.Buffer) {
-					b.MaxPoolActivationBackwardBiasGrad(p, f, alpha, v[0], v[1], v[2], v[3], v[4], v[5])
+					engine.MaxPoolActivationBackwardBiasGrad(b, p, f, alpha, v[0], v[1], v[2], v[3], v[4], v[5])
 				}})
 		}
 	}
@@ -554,7 +556,7 @@ func cases() []kase {
 				randVec(r, srcRows*tCols, -1, 1), make([]float32, rows*tCols)},
 			poison: []int{2, 4}, check: []int{2, 4},
 			run: func(b engine.Backend, v []engine.Buffer) {
-				b.GatherBatch(rows, v[0], xCols, v[1], v[2], tCols, v[3], v[4])
+				engine.GatherBatch(b, rows, v[0], xCols, v[1], v[2], tCols, v[3], v[4])
 			}})
 	}
 	for _, s := range [][2]int{{1, 10}, {64, 10}, {5, 3}, {300, 10}} {
@@ -567,7 +569,7 @@ func cases() []kase {
 				make([]float32, rows), make([]float32, rows), {2.5, 7}},
 			poison: []int{2, 3, 4, 5}, check: []int{2, 3, 4, 5, 6},
 			run: func(b engine.Backend, v []engine.Buffer) {
-				b.SoftmaxCrossEntropyMetrics(rows, cols, 1/float32(rows), v[0], v[1], v[2], v[3], v[4], v[5], v[6])
+				engine.SoftmaxCrossEntropyMetrics(b, rows, cols, 1/float32(rows), v[0], v[1], v[2], v[3], v[4], v[5], v[6])
 			}})
 	}
 	return append(ks, clockCases(r)...)
@@ -602,7 +604,7 @@ func clockCases(r *rand.Rand) []kase {
 			poison: []int{3, 5}, check: []int{0, 3, 5},
 			run: func(b engine.Backend, v []engine.Buffer) {
 				set(b, v[0], float32(c.step), 0.5, float32(c.start))
-				b.GatherBatchAt(c.rows, c.batch, v[0], v[1], xCols, v[2], v[3], tCols, v[4], v[5])
+				engine.GatherBatchAt(b, c.rows, c.batch, v[0], v[1], xCols, v[2], v[3], tCols, v[4], v[5])
 			}})
 	}
 	for _, n := range []int{1000, 65537} {
@@ -611,7 +613,7 @@ func clockCases(r *rand.Rand) []kase {
 			poison: []int{2, 3}, check: []int{0, 2, 3},
 			run: func(b engine.Backend, v []engine.Buffer) {
 				set(b, v[0], 3, 0.5, 1)
-				b.DropoutForwardAt(n, 0.3, 77, 1<<31, v[0], v[1], v[2], v[3])
+				engine.DropoutForwardAt(b, n, 0.3, 77, 1<<31, v[0], v[1], v[2], v[3])
 			}})
 	}
 	for _, n := range []int{1, 421642} {
@@ -624,7 +626,7 @@ func clockCases(r *rand.Rand) []kase {
 				init: [][]float32{clock(), w, g, m}, check: []int{0, 1, 3},
 				run: func(b engine.Backend, x []engine.Buffer) {
 					set(b, x[0], 41, 0.1, 40)
-					b.SGDStepAt(n, c.mom, c.nesterov, x[0], x[1], x[2], x[3])
+					engine.SGDStepAt(b, n, c.mom, c.nesterov, x[0], x[1], x[2], x[3])
 				}})
 		}
 		for _, step := range []float32{0, 9, 999, 99999, engine.MaxClockSteps - 2} {
@@ -632,7 +634,7 @@ func clockCases(r *rand.Rand) []kase {
 				init: [][]float32{clock(), w, g, m, v}, check: []int{0, 1, 3, 4},
 				run: func(b engine.Backend, x []engine.Buffer) {
 					set(b, x[0], step, 0.001, 0)
-					b.AdamStepAt(n, 0.9, 0.999, 1e-7, x[0], x[1], x[2], x[3], x[4])
+					engine.AdamStepAt(b, n, 0.9, 0.999, 1e-7, x[0], x[1], x[2], x[3], x[4])
 				}})
 		}
 	}

@@ -1,0 +1,188 @@
+package engine
+
+// Fused operations are optional. A backend that has a one-pass kernel for
+// one of these families implements its interface and the engine calls it;
+// a backend that does not gets the composition below, written once here
+// from the primitive kernels of Backend (GoMLX's backends do the same), so
+// a new backend starts with the core interface alone. The functions below
+// are what layers, the trainer and the conformance suite call.
+//
+// Step-clock kernels are the exception to "optional" for a backend that
+// captures graphs (GraphCapturer): their composition reads the clock back
+// to the host, which a captured step cannot do, so the trainer replays
+// captured steps only on backends that implement StepClockKernels.
+
+// BiasActivationFuser runs bias, activation and their gradients in one pass.
+type BiasActivationFuser interface {
+	// BiasActivationForward is BiasAdd then ActivationForward in one pass:
+	// z[r,c] += bias[c]; y = f(z) over the rows×cols matrix, f element-wise
+	// (not Softmax). z keeps the pre-activation for the backward pass.
+	BiasActivationForward(f Activation, alpha float32, rows, cols int, z, bias, y Buffer)
+	// ActivationBackwardBiasGrad is ActivationBackward then BiasGrad of its
+	// result: dz = f'(z)·dy over the rows×cols matrix, given z, y = f(z) and
+	// dy; db[c] = Σ_r dz[r,c].
+	ActivationBackwardBiasGrad(f Activation, alpha float32, rows, cols int, z, y, dy, dz, db Buffer)
+}
+
+// PoolActivationFuser runs a max-pool's backward pass with the gradient of
+// the activation and bias before it.
+type PoolActivationFuser interface {
+	// MaxPoolActivationBackwardBiasGrad is MaxPoolBackward followed by
+	// ActivationBackwardBiasGrad of the layer whose output the pool reads:
+	// the pool's input is x = f(z), a p.N·p.H·p.W × p.C matrix; with g =
+	// MaxPoolBackward(p, x, y, dy), dz = f'(z)·g and db[c] = Σ_r dz[r,c]. g
+	// itself is not kept.
+	MaxPoolActivationBackwardBiasGrad(p PoolParams, f Activation, alpha float32, z, x, y, dy, dz, db Buffer)
+}
+
+// LossMetricsFuser computes the loss, its gradient and the epoch's running
+// sums in one call.
+type LossMetricsFuser interface {
+	// SoftmaxCrossEntropyMetrics is SoftmaxCrossEntropy, Accuracy of probs
+	// against t, and SumInto of both per-row results, in one call: probs,
+	// dz and loss as SoftmaxCrossEntropy; correct as Accuracy(probs, t);
+	// metrics[0] += Σ_r loss[r]; metrics[1] += Σ_r correct[r], each sum
+	// added in float32 in row order as SumInto does.
+	SoftmaxCrossEntropyMetrics(rows, cols int, scale float32, z, t, probs, dz, loss, correct, metrics Buffer)
+}
+
+// BatchGatherer gathers a batch's inputs and targets in one call.
+type BatchGatherer interface {
+	// GatherBatch is GatherRows of a batch's inputs and of its targets with
+	// the same rows: xDst[r,:] = x[idx[r],:] over rows of xCols values and
+	// tDst[r,:] = t[idx[r],:] over rows of tCols values.
+	GatherBatch(rows int, idx Buffer, xCols int, x, xDst Buffer, tCols int, t, tDst Buffer)
+}
+
+// StepClockKernels are the kernels of a training step whose per-step values
+// (the batch's place in the pass, dropout's counter, the step count and the
+// learning rate) are read from a step clock in device memory (ClockLen
+// values, see ClockStep) rather than passed as arguments, so that one
+// captured step (GraphCapturer) serves every step.
+type StepClockKernels interface {
+	// GatherBatchAt is GatherBatch of a pass's next batch, whose place it
+	// reads from the clock: with first = (clock[ClockStep] -
+	// clock[ClockPassStart])·batch, xDst[r,:] = x[order[first+r],:] over
+	// rows of xCols values and tDst[r,:] = t[order[first+r],:] over rows of
+	// tCols values, for r < rows.
+	GatherBatchAt(rows, batch int, clock, order Buffer, xCols int, x, xDst Buffer, tCols int, t, tDst Buffer)
+	// DropoutForwardAt is DropoutForward with offset = clock[ClockStep]·stride.
+	DropoutForwardAt(n int, rate float32, seed, stride uint64, clock, x, y, mask Buffer)
+	// SGDStepAt is SGDStep with lr = clock[ClockLR], then clock[ClockStep] += 1.
+	SGDStepAt(n int, momentum float32, nesterov bool, clock, w, g, v Buffer)
+	// AdamStepAt is AdamStep at step t = clock[ClockStep] + 1 with lrT =
+	// AdamLRT(clock[ClockLR], beta1, beta2, t), bit for bit, then
+	// clock[ClockStep] = t.
+	AdamStepAt(n int, beta1, beta2, eps float32, clock, w, g, m, v Buffer)
+}
+
+// BiasActivationForward runs BiasActivationFuser's kernel on b, or BiasAdd
+// then ActivationForward.
+func BiasActivationForward(b Backend, f Activation, alpha float32, rows, cols int, z, bias, y Buffer) {
+	if k, ok := b.(BiasActivationFuser); ok {
+		k.BiasActivationForward(f, alpha, rows, cols, z, bias, y)
+		return
+	}
+	b.BiasAdd(rows, cols, z, bias)
+	b.ActivationForward(f, alpha, rows*cols, z, y)
+}
+
+// ActivationBackwardBiasGrad runs BiasActivationFuser's kernel on b, or
+// ActivationBackward then BiasGrad.
+func ActivationBackwardBiasGrad(b Backend, f Activation, alpha float32, rows, cols int, z, y, dy, dz, db Buffer) {
+	if k, ok := b.(BiasActivationFuser); ok {
+		k.ActivationBackwardBiasGrad(f, alpha, rows, cols, z, y, dy, dz, db)
+		return
+	}
+	b.ActivationBackward(f, alpha, rows*cols, z, y, dy, dz)
+	b.BiasGrad(rows, cols, dz, db)
+}
+
+// MaxPoolActivationBackwardBiasGrad runs PoolActivationFuser's kernel on b,
+// or MaxPoolBackward into dz then ActivationBackwardBiasGrad in place.
+func MaxPoolActivationBackwardBiasGrad(b Backend, p PoolParams, f Activation, alpha float32, z, x, y, dy, dz, db Buffer) {
+	if k, ok := b.(PoolActivationFuser); ok {
+		k.MaxPoolActivationBackwardBiasGrad(p, f, alpha, z, x, y, dy, dz, db)
+		return
+	}
+	b.MaxPoolBackward(p, x, y, dy, dz)
+	ActivationBackwardBiasGrad(b, f, alpha, p.N*p.H*p.W, p.C, z, x, dz, dz, db)
+}
+
+// SoftmaxCrossEntropyMetrics runs LossMetricsFuser's kernel on b, or its
+// four parts in turn.
+func SoftmaxCrossEntropyMetrics(b Backend, rows, cols int, scale float32, z, t, probs, dz, loss, correct, metrics Buffer) {
+	if k, ok := b.(LossMetricsFuser); ok {
+		k.SoftmaxCrossEntropyMetrics(rows, cols, scale, z, t, probs, dz, loss, correct, metrics)
+		return
+	}
+	b.SoftmaxCrossEntropy(rows, cols, scale, z, t, probs, dz, loss)
+	b.Accuracy(rows, cols, probs, t, correct)
+	b.SumInto(rows, loss, metrics.Slice(0, 1))
+	b.SumInto(rows, correct, metrics.Slice(1, 1))
+}
+
+// GatherBatch runs BatchGatherer's kernel on b, or GatherRows twice.
+func GatherBatch(b Backend, rows int, idx Buffer, xCols int, x, xDst Buffer, tCols int, t, tDst Buffer) {
+	if k, ok := b.(BatchGatherer); ok {
+		k.GatherBatch(rows, idx, xCols, x, xDst, tCols, t, tDst)
+		return
+	}
+	b.GatherRows(rows, xCols, idx, x, xDst)
+	b.GatherRows(rows, tCols, idx, t, tDst)
+}
+
+// readClock copies a step clock to the host (the compositions of the
+// step-clock kernels; a backend that captures graphs has its own kernels).
+func readClock(b Backend, clock Buffer) [ClockLen]float32 {
+	var c [ClockLen]float32
+	b.CopyOut(c[:], clock)
+	return c
+}
+
+// GatherBatchAt runs StepClockKernels' kernel on b, or GatherBatch at the
+// place read from the clock.
+func GatherBatchAt(b Backend, rows, batch int, clock, order Buffer, xCols int, x, xDst Buffer, tCols int, t, tDst Buffer) {
+	if k, ok := b.(StepClockKernels); ok {
+		k.GatherBatchAt(rows, batch, clock, order, xCols, x, xDst, tCols, t, tDst)
+		return
+	}
+	c := readClock(b, clock)
+	first := (int(c[ClockStep]) - int(c[ClockPassStart])) * batch
+	GatherBatch(b, rows, order.Slice(first, rows), xCols, x, xDst, tCols, t, tDst)
+}
+
+// DropoutForwardAt runs StepClockKernels' kernel on b, or DropoutForward at
+// the clock's offset.
+func DropoutForwardAt(b Backend, n int, rate float32, seed, stride uint64, clock, x, y, mask Buffer) {
+	if k, ok := b.(StepClockKernels); ok {
+		k.DropoutForwardAt(n, rate, seed, stride, clock, x, y, mask)
+		return
+	}
+	b.DropoutForward(n, rate, seed, uint64(readClock(b, clock)[ClockStep])*stride, x, y, mask)
+}
+
+// SGDStepAt runs StepClockKernels' kernel on b, or SGDStep at the clock's
+// rate and then advances the clock.
+func SGDStepAt(b Backend, n int, momentum float32, nesterov bool, clock, w, g, v Buffer) {
+	if k, ok := b.(StepClockKernels); ok {
+		k.SGDStepAt(n, momentum, nesterov, clock, w, g, v)
+		return
+	}
+	c := readClock(b, clock)
+	b.SGDStep(n, c[ClockLR], momentum, nesterov, w, g, v)
+	b.Fill(clock.Slice(ClockStep, 1), c[ClockStep]+1)
+}
+
+// AdamStepAt runs StepClockKernels' kernel on b, or AdamStep at the clock's
+// step and rate and then advances the clock.
+func AdamStepAt(b Backend, n int, beta1, beta2, eps float32, clock, w, g, m, v Buffer) {
+	if k, ok := b.(StepClockKernels); ok {
+		k.AdamStepAt(n, beta1, beta2, eps, clock, w, g, m, v)
+		return
+	}
+	c := readClock(b, clock)
+	t := int64(c[ClockStep]) + 1
+	b.AdamStep(n, AdamLRT(c[ClockLR], beta1, beta2, t), beta1, beta2, eps, w, g, m, v)
+	b.Fill(clock.Slice(ClockStep, 1), float32(t))
+}
