@@ -17,7 +17,9 @@ import (
 )
 
 func init() {
-	engine.Register("cpu", func(opt engine.Options) (engine.Backend, error) { return NewWithOptions(opt) })
+	// cpu is always present, and what "auto" falls back to (rank 0).
+	engine.Register(engine.DeviceKind{Name: "cpu", Traits: traits,
+		New: func(opt engine.Options) (engine.Backend, error) { return NewWithOptions(opt) }})
 }
 
 // buffer is host memory; Slice aliases it.
@@ -100,7 +102,9 @@ func NewWithOptions(opt engine.Options) (*Backend, error) {
 
 // Traits: batches are gathered on the host and the loss is read every step
 // (reading it costs nothing on the CPU).
-func (*Backend) Traits() engine.Traits { return engine.Traits{LossReadEvery: 1} }
+var traits = engine.Traits{LossReadEvery: 1, HostThreads: true}
+
+func (*Backend) Traits() engine.Traits { return traits }
 
 func (*Backend) Name() string { return "cpu" }
 

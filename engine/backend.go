@@ -12,8 +12,6 @@ package engine
 import (
 	"errors"
 	"fmt"
-	"sort"
-	"sync"
 )
 
 // Buffer is a region of device memory holding float32 values. A Buffer from
@@ -236,6 +234,9 @@ type Traits struct {
 	// LossReadEvery is how often, in steps, the trainer reads the loss to
 	// stop on NaN or Inf; each read waits for the device (0 or 1: every step).
 	LossReadEvery int
+	// HostThreads: the kernels run on the host's cores, so Options.Threads
+	// applies and backends opened side by side share the cores.
+	HostThreads bool
 }
 
 // Counts are a device backend's running totals of the work it queued, for
@@ -279,44 +280,6 @@ type Counters interface {
 // Factory makes a Backend with the given options; it fails when the device
 // is absent or an option does not apply to it.
 type Factory func(Options) (Backend, error)
-
-var (
-	regMu    sync.Mutex
-	registry = map[string]Factory{}
-)
-
-// Register makes a backend available by name. Backends call it from init.
-func Register(name string, f Factory) {
-	regMu.Lock()
-	defer regMu.Unlock()
-	registry[name] = f
-}
-
-// Backends lists the registered backend names, sorted.
-func Backends() []string {
-	regMu.Lock()
-	defer regMu.Unlock()
-	names := make([]string, 0, len(registry))
-	for n := range registry {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
-}
-
-// NewBackend creates the backend registered under name with options opt.
-func NewBackend(name string, opt Options) (Backend, error) {
-	regMu.Lock()
-	f, ok := registry[name]
-	regMu.Unlock()
-	if !ok {
-		return nil, fmt.Errorf("unknown device %q (registered: %v)", name, Backends())
-	}
-	if opt.Threads < 0 || opt.DeviceIndex < 0 {
-		return nil, fmt.Errorf("device %s: threads %d and device index %d must not be negative", name, opt.Threads, opt.DeviceIndex)
-	}
-	return f(opt)
-}
 
 // CheckGemm validates Gemm's arguments for a backend (named in the message)
 // given the stored lengths of A, B and C: misuse panics with the offending

@@ -33,17 +33,27 @@ import (
 )
 
 func init() {
-	engine.Register("cuda", func(opt engine.Options) (engine.Backend, error) { return NewWithOptions(opt) })
+	engine.Register(engine.DeviceKind{Name: "cuda", Traits: traits, Auto: 1, Present: present,
+		New: func(opt engine.Options) (engine.Backend, error) { return NewWithOptions(opt) }})
 }
 
 // ErrNotBuilt is nil in a cuda build: the backend is here.
 var ErrNotBuilt error
 
-// Available reports whether a GPU answers: the driver is loaded (else this
+// traits are every cuda backend's (Simulated is set once one is open).
+var traits = engine.Traits{ResidentData: true, LossReadEvery: 50}
+
+// present says why no GPU answers, or nil: the driver is loaded (else this
 // binary would not have started) and sees at least one device.
-func Available() bool {
+func present() error {
 	n, err := cu.NumDevices()
-	return err == nil && n > 0
+	switch {
+	case err != nil:
+		return fmt.Errorf("the driver lists no devices: %w", err)
+	case n == 0:
+		return errors.New("no GPU answers")
+	}
+	return nil
 }
 
 // buffer is a device allocation or a window onto one.
@@ -241,7 +251,9 @@ func (b *Backend) MemoryInfo() (free, total int64, err error) {
 // Traits: data sets live on the device and the loss is read (a host sync)
 // every 50 steps; the stand-in says it is one.
 func (b *Backend) Traits() engine.Traits {
-	return engine.Traits{Simulated: b.simulated, ResidentData: true, LossReadEvery: 50}
+	t := traits
+	t.Simulated = b.simulated
+	return t
 }
 
 // Describe names the device, libraries and mode, and the algorithm chosen

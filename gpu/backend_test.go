@@ -41,8 +41,11 @@ func TestDescribe(t *testing.T) {
 			t.Errorf("Describe() = %q, missing %q", d, want)
 		}
 	}
-	if !Available() {
-		t.Error("Available() = false with a device open")
+	if err := present(); err != nil {
+		t.Errorf("present() = %v with a device open", err)
+	}
+	if d, err := engine.ResolveDevice("auto"); err != nil || d != "cuda" {
+		t.Errorf(`ResolveDevice("auto") = %q, %v with a device open, want cuda`, d, err)
 	}
 }
 

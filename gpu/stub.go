@@ -15,9 +15,8 @@ import (
 var ErrNotBuilt = errors.New("this mnistgpu binary was built without CUDA support; " +
 	"rebuild it with `go build -tags cuda ./cmd/mnistgpu` on a machine with the CUDA headers (see BUILDING.md)")
 
-// Available reports whether this build can run on a GPU.
-func Available() bool { return false }
-
 func init() {
-	engine.Register("cuda", func(engine.Options) (engine.Backend, error) { return nil, ErrNotBuilt })
+	engine.Register(engine.DeviceKind{Name: "cuda", Auto: 1, Traits: engine.Traits{ResidentData: true, LossReadEvery: 50},
+		Present: func() error { return errors.New("this build has no CUDA") },
+		New:     func(engine.Options) (engine.Backend, error) { return nil, ErrNotBuilt }})
 }

@@ -8,7 +8,6 @@ package run
 import (
 	"fmt"
 	"math"
-	"strconv"
 	"strings"
 
 	"mnistgpu/engine"
@@ -195,7 +194,7 @@ func (c Config) Validate() error {
 	if err := c.augmentation().Validate(); err != nil {
 		return bad("", "%v", err)
 	}
-	if _, _, err := ParseDevice(c.Device.Name); err != nil {
+	if _, _, err := engine.ParseDevice(c.Device.Name); err != nil {
 		return bad("device", "%v", err)
 	}
 	if _, err := engine.LoadModelSpec(c.Model.Name); err != nil {
@@ -242,23 +241,8 @@ func (c Config) augmentation() *engine.Augmentation {
 	return &engine.Augmentation{Rotation: a.Rotation, WidthShift: a.WidthShift, HeightShift: a.HeightShift, Zoom: a.Zoom, Seed: c.Seed}
 }
 
-// ParseDevice splits "cuda:1" into a backend name and a device index
-// ("cpu", "cuda" and "auto" are index 0).
-func ParseDevice(s string) (name string, index int, err error) {
-	name, idx, has := strings.Cut(s, ":")
-	if name == "" {
-		return "", 0, fmt.Errorf("empty device name")
-	}
-	if has {
-		if index, err = strconv.Atoi(idx); err != nil || index < 0 {
-			return "", 0, fmt.Errorf("device %q: want NAME or NAME:INDEX with INDEX ≥ 0", s)
-		}
-	}
-	return name, index, nil
-}
-
-// BackendOptions are the device options of c for engine.NewBackend.
-func (c Config) BackendOptions() (name string, opt engine.Options, err error) {
-	name, idx, err := ParseDevice(c.Device.Name)
-	return name, engine.Options{TF32: c.Device.TF32, DeviceIndex: idx, Threads: c.Device.Threads}, err
+// BackendOptions are the device options of c for engine.OpenDevice (which
+// sets the device index from the device string).
+func (c Config) BackendOptions() engine.Options {
+	return engine.Options{TF32: c.Device.TF32, Threads: c.Device.Threads}
 }

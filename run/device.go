@@ -5,40 +5,17 @@ import (
 	"io"
 
 	"mnistgpu/engine"
-	"mnistgpu/gpu"
 	"mnistgpu/mnist"
 )
 
-// OpenBackend opens the device cfg asks for with its options; "auto" picks
-// cuda when this build has it and a GPU answers, else cpu, and says which on
-// log.
+// OpenBackend opens the device cfg asks for with its options (the
+// registry in engine decides: "auto" picks cuda when this build has it and a
+// GPU answers, else cpu, and says which on log).
 func OpenBackend(cfg Config, log io.Writer) (engine.Backend, error) {
-	name, opt, err := cfg.BackendOptions()
-	if err != nil {
+	if _, _, err := engine.ParseDevice(cfg.Device.Name); err != nil {
 		return nil, &ValueError{Flag: "device", Msg: err.Error()}
 	}
-	if name == "auto" {
-		if gpu.Available() {
-			b, err := engine.NewBackend("cuda", opt)
-			if err == nil {
-				fmt.Fprintf(log, "device auto: using %s\n", b.Describe())
-				return b, nil
-			}
-			fmt.Fprintf(log, "device auto: no usable GPU (%v); using cpu\n", err)
-		} else if gpu.ErrNotBuilt != nil {
-			fmt.Fprintln(log, "device auto: this build has no CUDA; using cpu")
-		} else {
-			fmt.Fprintln(log, "device auto: no GPU answers; using cpu")
-		}
-		opt.DeviceIndex = 0
-		return engine.NewBackend("cpu", opt)
-	}
-	for _, n := range engine.Backends() {
-		if n == name {
-			return engine.NewBackend(name, opt)
-		}
-	}
-	return nil, &ValueError{Flag: "device", Msg: fmt.Sprintf("unknown device %q (want auto or one of %v)", name, engine.Backends())}
+	return engine.OpenDevice(cfg.Device.Name, cfg.BackendOptions(), log)
 }
 
 // LoadData locates MNIST as s says and reports where it came from on log.

@@ -7,7 +7,8 @@ import (
 	"path/filepath"
 	"testing"
 
-	"mnistgpu/gpu"
+	"mnistgpu/engine"
+	_ "mnistgpu/gpu"
 	"mnistgpu/run"
 )
 
@@ -16,7 +17,7 @@ import (
 // for byte, as one at a time: on a GPU in parity mode, or on the CPU
 // stand-in under make test-cuda-sim.
 func TestJobsOnOneGPU(t *testing.T) {
-	if !gpu.Available() {
+	if d, _ := engine.ResolveDevice("auto"); d != "cuda" {
 		t.Skip("no GPU (nor the stand-in)")
 	}
 	data := smallData(t)

@@ -201,8 +201,11 @@ func Run(f File, dir string, base run.Config, o Options) error {
 	}
 	costs := make(map[int]float64, len(todo))
 	var need int64
-	name, _, _ := run.ParseDevice(dev.Name)
-	resident := common && name != "cpu" // a GPU keeps its data sets on the device
+	traits, err := engine.DeviceTraits(dev.Name)
+	if err != nil {
+		return &SettingError{fmt.Sprintf("--device %v", err)}
+	}
+	resident := common && traits.ResidentData // a GPU keeps its data sets on the device
 	for _, i := range todo {
 		if costs[i], err = cellCost(cfgs[i], o.Data); err != nil {
 			return err
@@ -318,15 +321,11 @@ func resolveAuto(cfgs []run.Config, log io.Writer) (run.DeviceConfig, error) {
 		return run.DeviceConfig{Name: "cpu"}, nil
 	}
 	dev := cfgs[0].Device
-	name, _, err := run.ParseDevice(dev.Name)
-	if err != nil || name != "auto" {
+	resolved, err := engine.ResolveDevice(dev.Name)
+	if err != nil || resolved == dev.Name {
 		return dev, err
 	}
-	be, err := openBackend(cfgs[0], log)
-	if err != nil {
-		return dev, err
-	}
-	resolved := be.Name()
+	fmt.Fprintf(log, "device auto: using %s\n", resolved)
 	for i := range cfgs {
 		if cfgs[i].Device.Name == dev.Name {
 			cfgs[i].Device.Name = resolved

@@ -15,6 +15,7 @@ import (
 
 	_ "mnistgpu/cpu"
 	"mnistgpu/engine"
+	_ "mnistgpu/gpu" // registers cuda (in a build without it, the stub that refuses to open)
 	"mnistgpu/mnist"
 	"mnistgpu/run"
 )
@@ -250,9 +251,8 @@ func (f *fakeGPU) Traits() engine.Traits                      { return engine.Tr
 func (f *fakeGPU) MemoryInfo() (free, total int64, err error) { return f.free, 2 * f.free, nil }
 
 func init() {
-	engine.Register("fakegpu", func(opt engine.Options) (engine.Backend, error) {
-		return &fakeGPU{free: 1 << 30}, nil
-	})
+	engine.Register(engine.DeviceKind{Name: "fakegpu", Traits: engine.Traits{ResidentData: true},
+		New: func(opt engine.Options) (engine.Backend, error) { return &fakeGPU{free: 1 << 30}, nil }})
 }
 
 // TestGPUMemoryRefusal: more cells at once than a GPU's free memory holds
@@ -370,7 +370,8 @@ type panicky struct{ fakeGPU }
 func (p *panicky) Alloc(int) (engine.Buffer, error) { panic("planted") }
 
 func init() {
-	engine.Register("panicky", func(engine.Options) (engine.Backend, error) { return &panicky{}, nil })
+	engine.Register(engine.DeviceKind{Name: "panicky", Traits: engine.Traits{ResidentData: true},
+		New: func(engine.Options) (engine.Backend, error) { return &panicky{}, nil }})
 }
 
 // TestPanickingCellFailsAlone: a cell whose backend panics is recorded as

@@ -30,7 +30,7 @@ func (s slot) apply(cfg *run.Config) {
 		cfg.Device.Name = s.device
 	}
 	cfg.Device.Threads = 0
-	if name, _, _ := run.ParseDevice(cfg.Device.Name); name == "cpu" {
+	if t, _ := engine.DeviceTraits(cfg.Device.Name); t.HostThreads {
 		cfg.Device.Threads = s.threads
 	}
 }
@@ -55,7 +55,7 @@ const GPUJobs = 4
 // get. Two threads are one physical core on most x86 machines.
 func DefaultJobs(device string, threads, cells int) int {
 	jobs := GPUJobs
-	if name, _, _ := run.ParseDevice(device); name == "cpu" {
+	if t, _ := engine.DeviceTraits(device); t.HostThreads {
 		jobs = max(1, threads/2)
 	}
 	return max(1, min(jobs, cells))
@@ -71,15 +71,16 @@ type placement struct {
 // device dev (common: every cell has the same device name; else each
 // keeps its own and only the threads are shared out).
 func place(dev run.DeviceConfig, common bool, jobs int, devices []int, cells int) (placement, error) {
-	name, index, err := run.ParseDevice(dev.Name)
+	name, index, err := engine.ParseDevice(dev.Name)
 	if err != nil {
 		return placement{}, &SettingError{fmt.Sprintf("--device %v", err)}
 	}
+	traits, _ := engine.DeviceTraits(dev.Name)
 	if jobs < 0 {
 		return placement{}, &SettingError{fmt.Sprintf("--jobs must not be negative, got %d", jobs)}
 	}
 	cells = max(cells, 1)
-	if name == "cpu" || !common {
+	if traits.HostThreads || !common {
 		if len(devices) > 0 {
 			return placement{}, &SettingError{fmt.Sprintf("--devices picks GPUs; this study runs on %s (pass --device cuda)", dev.Name)}
 		}

@@ -20,7 +20,8 @@ func (b brokenPadding) Conv2DForward(p engine.ConvParams, x, w, y engine.Buffer)
 }
 
 func TestCheckCatchesBrokenKernel(t *testing.T) {
-	engine.Register("cpu-broken-padding", func(engine.Options) (engine.Backend, error) { return brokenPadding{cpu.New()}, nil })
+	engine.Register(engine.DeviceKind{Name: "cpu-broken-padding", Traits: cpu.New().Traits(),
+		New: func(engine.Options) (engine.Backend, error) { return brokenPadding{cpu.New()}, nil }})
 	err := cliRun("check", "--device", "cpu-broken-padding", "--failures-only")
 	var ec cli.ExitCoder
 	if !errors.As(err, &ec) || ec.ExitCode() != 1 {

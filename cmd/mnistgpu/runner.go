@@ -25,6 +25,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"mnistgpu/engine"
 	"mnistgpu/gpu"
 	"mnistgpu/run"
 	"mnistgpu/study"
@@ -159,7 +160,7 @@ func studyDevices(c *cli.Context) []string {
 // first device that must be a GPU) when any is cuda or cuda:N.
 func gpuWanted(devices []string) (auto bool, strict string) {
 	for _, d := range devices {
-		name, _, err := run.ParseDevice(d)
+		name, _, err := engine.ParseDevice(d)
 		switch {
 		case err != nil: // a bad value: the command itself reports it
 		case name == "auto":
