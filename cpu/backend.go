@@ -67,12 +67,13 @@ func data(b engine.Buffer) []float32 {
 
 // Backend is the CPU implementation of engine.Backend.
 type Backend struct {
-	threads int         // worker threads (0: GOMAXPROCS)
-	work    *workers    // started by the first kernel that needs them
-	mem     []workerMem // per worker: GEMM packing, im2col, pooling scratch
-	packed  []float32   // op(B) packed once per call and shared by the workers
-	cT      []float32   // Cᵀ of a wide A·Bᵀ
-	partial []float32   // per-block filter gradients of Conv2DBackwardFilter
+	threads int             // worker threads (0: GOMAXPROCS)
+	work    *workers        // started by the first kernel that needs them
+	cleanup runtime.Cleanup // stops work when the backend is collected unclosed
+	mem     []workerMem     // per worker: GEMM packing, im2col, pooling scratch
+	packed  []float32       // op(B) packed once per call and shared by the workers
+	cT      []float32       // Cᵀ of a wide A·Bᵀ
+	partial []float32       // per-block filter gradients of Conv2DBackwardFilter
 	// biasPartial holds BiasGrad's block sums, biasRep BiasAdd's bias
 	// repeated over a run of rows.
 	biasPartial, biasRep []float32

@@ -274,9 +274,21 @@ func (be *Backend) pool() *workers {
 		}
 		be.work = newWorkers(n)
 		be.mem = make([]workerMem, n)
-		runtime.AddCleanup(be, (*workers).stop, be.work)
+		be.cleanup = runtime.AddCleanup(be, (*workers).stop, be.work)
 	}
 	return be.work
+}
+
+// Close stops the worker pool's goroutines (a backend nobody closes has them
+// stopped when it is garbage collected). Using the backend afterwards starts
+// a new pool.
+func (be *Backend) Close() error {
+	if be.work != nil {
+		be.cleanup.Stop()
+		be.work.stop()
+		be.work, be.mem = nil, nil
+	}
+	return nil
 }
 
 // reserve grows every worker's GEMM and im2col scratch to at least gemm and

@@ -74,6 +74,11 @@ type Backend interface {
 	Describe() string
 	// Traits say how the trainer should drive this backend.
 	Traits() Traits
+	// Close releases what the backend opened (threads, library handles,
+	// streams, modules, its hold on the device). Buffers it allocated are
+	// the caller's to Free first. Nothing may be called after Close but
+	// Close, which then does nothing.
+	Close() error
 
 	Alloc(n int) (Buffer, error)
 	Free(b Buffer)

@@ -16,6 +16,7 @@ type stubBackend struct {
 
 func (s stubBackend) Name() string     { return s.name }
 func (s stubBackend) Describe() string { return s.name + " (test)" }
+func (s stubBackend) Close() error     { return nil }
 
 func registerStub(name string, auto int, present, open error, traits Traits) {
 	Register(DeviceKind{Name: name, Auto: auto, Traits: traits,

@@ -34,6 +34,17 @@ type Model struct {
 	metrics  Buffer // [Σ loss, Σ correct]
 	target   Buffer
 	ctx      runCtx
+	owned    []Buffer // every buffer Compile allocated, for Free
+}
+
+// Free returns the buffers of a compiled model to its backend (before the
+// backend is closed; a study trains many models in one process). The model
+// must be compiled again before it is used.
+func (m *Model) Free() {
+	for _, b := range m.owned {
+		m.be.Free(b)
+	}
+	m.owned = nil
 }
 
 // kerasNames are the Keras auto-name prefixes.
@@ -94,6 +105,7 @@ func (m *Model) Compile(b Backend, loss Loss, maxBatch int) error {
 	if maxBatch < 1 {
 		return fmt.Errorf("compile: batch size must be positive, got %d", maxBatch)
 	}
+	m.Free() // a model compiled again lets go of its earlier buffers
 	m.be, m.maxBatch, m.loss = b, maxBatch, loss
 	m.ops = m.ops[:0]
 	m.firstP = -1
@@ -118,7 +130,13 @@ func (m *Model) Compile(b Backend, loss Loss, maxBatch int) error {
 	default:
 		return fmt.Errorf("compile: unknown loss %v", loss)
 	}
-	alloc := func(n int) (Buffer, error) { return b.Alloc(n) }
+	alloc := func(n int) (Buffer, error) {
+		buf, err := b.Alloc(n)
+		if err == nil {
+			m.owned = append(m.owned, buf)
+		}
+		return buf, err
+	}
 	var err error
 	if m.weights, err = alloc(max(m.nParam, 1)); err != nil {
 		return err
@@ -143,7 +161,7 @@ func (m *Model) Compile(b Backend, loss Loss, maxBatch int) error {
 		}
 		m.acts, m.grads = append(m.acts, a), append(m.grads, g)
 		if i < len(m.ops) {
-			if err := m.ops[i].setup(b, maxBatch); err != nil {
+			if err := m.ops[i].setup(alloc, maxBatch); err != nil {
 				return err
 			}
 			size = m.ops[i].outShape().Size()

@@ -6,7 +6,8 @@ package engine
 // gradients into their Params' G buffers.
 type op interface {
 	outShape() Shape
-	setup(b Backend, maxBatch int) error
+	// setup allocates the op's own buffers for batches up to maxBatch.
+	setup(alloc func(n int) (Buffer, error), maxBatch int) error
 	forward(b Backend, n int, x, y Buffer, c *runCtx)
 	backward(b Backend, n int, x, y, dy, dx Buffer)
 }
@@ -32,15 +33,15 @@ type biasAct struct {
 	z, dz Buffer // maxBatch × the layer's output size; nil when f is Linear
 }
 
-func (a *biasAct) setup(b Backend, maxBatch int, out Shape) error {
+func (a *biasAct) setup(alloc func(n int) (Buffer, error), maxBatch int, out Shape) error {
 	if a.f == Linear {
 		return nil
 	}
 	var err error
-	if a.z, err = b.Alloc(maxBatch * out.Size()); err != nil {
+	if a.z, err = alloc(maxBatch * out.Size()); err != nil {
 		return err
 	}
-	a.dz, err = b.Alloc(maxBatch * out.Size())
+	a.dz, err = alloc(maxBatch * out.Size())
 	return err
 }
 
@@ -105,8 +106,10 @@ type convOp struct {
 	act biasAct
 }
 
-func (o *convOp) outShape() Shape                     { return o.l.out }
-func (o *convOp) setup(b Backend, maxBatch int) error { return o.act.setup(b, maxBatch, o.l.out) }
+func (o *convOp) outShape() Shape { return o.l.out }
+func (o *convOp) setup(alloc func(n int) (Buffer, error), maxBatch int) error {
+	return o.act.setup(alloc, maxBatch, o.l.out)
+}
 func (o *convOp) forward(b Backend, n int, x, y Buffer, _ *runCtx) {
 	p := o.l.conv.WithBatch(n)
 	b.Conv2DForward(p, x, o.l.kernel.W, o.act.pre(y))
@@ -131,8 +134,8 @@ type denseOp struct {
 }
 
 func (o *denseOp) outShape() Shape { return Shape{o.l.out} }
-func (o *denseOp) setup(b Backend, maxBatch int) error {
-	return o.act.setup(b, maxBatch, Shape{o.l.out})
+func (o *denseOp) setup(alloc func(n int) (Buffer, error), maxBatch int) error {
+	return o.act.setup(alloc, maxBatch, Shape{o.l.out})
 }
 func (o *denseOp) forward(b Backend, n int, x, y Buffer, _ *runCtx) {
 	in, out := o.l.in, o.l.out
@@ -156,8 +159,8 @@ type poolOp struct {
 	out Shape
 }
 
-func (o *poolOp) outShape() Shape          { return o.out }
-func (o *poolOp) setup(Backend, int) error { return nil }
+func (o *poolOp) outShape() Shape                            { return o.out }
+func (o *poolOp) setup(func(int) (Buffer, error), int) error { return nil }
 func (o *poolOp) forward(b Backend, n int, x, y Buffer, _ *runCtx) {
 	b.MaxPoolForward(o.p.WithBatch(n), x, y)
 }
@@ -169,8 +172,8 @@ func (o *poolOp) backward(b Backend, n int, x, y, dy, dx Buffer) {
 
 type copyOp struct{ out Shape }
 
-func (o *copyOp) outShape() Shape          { return o.out }
-func (o *copyOp) setup(Backend, int) error { return nil }
+func (o *copyOp) outShape() Shape                            { return o.out }
+func (o *copyOp) setup(func(int) (Buffer, error), int) error { return nil }
 func (o *copyOp) forward(b Backend, n int, x, y Buffer, _ *runCtx) {
 	m := n * o.out.Size()
 	b.Copy(y.Slice(0, m), x.Slice(0, m))
@@ -188,8 +191,8 @@ type actOp struct {
 	out   Shape
 }
 
-func (o *actOp) outShape() Shape          { return o.out }
-func (o *actOp) setup(Backend, int) error { return nil }
+func (o *actOp) outShape() Shape                            { return o.out }
+func (o *actOp) setup(func(int) (Buffer, error), int) error { return nil }
 func (o *actOp) forward(b Backend, n int, x, y Buffer, _ *runCtx) {
 	b.ActivationForward(o.f, o.alpha, n*o.out.Size(), x, y)
 }
@@ -201,8 +204,8 @@ func (o *actOp) backward(b Backend, n int, x, y, dy, dx Buffer) {
 
 type softmaxOp struct{ out Shape }
 
-func (o *softmaxOp) outShape() Shape          { return o.out }
-func (o *softmaxOp) setup(Backend, int) error { return nil }
+func (o *softmaxOp) outShape() Shape                            { return o.out }
+func (o *softmaxOp) setup(func(int) (Buffer, error), int) error { return nil }
 func (o *softmaxOp) forward(b Backend, n int, x, y Buffer, _ *runCtx) {
 	b.SoftmaxForward(n, o.out.Size(), x, y)
 }
@@ -218,9 +221,9 @@ type dropoutOp struct {
 }
 
 func (o *dropoutOp) outShape() Shape { return o.l.out }
-func (o *dropoutOp) setup(b Backend, maxBatch int) error {
+func (o *dropoutOp) setup(alloc func(n int) (Buffer, error), maxBatch int) error {
 	var err error
-	o.mask, err = b.Alloc(maxBatch * o.l.out.Size())
+	o.mask, err = alloc(maxBatch * o.l.out.Size())
 	return err
 }
 func (o *dropoutOp) forward(b Backend, n int, x, y Buffer, c *runCtx) {

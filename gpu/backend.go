@@ -95,6 +95,8 @@ type Backend struct {
 	describe  string
 	simulated bool // the CPU stand-in of the CUDA libraries (gpu/cudasim)
 	functions map[string]cu.Function
+	modules   []cu.Module
+	closed    bool
 	plans     map[convKey]*convPlan
 	conv      convTuning // how convolution algorithms are chosen (convtune.go)
 	workspace scratch    // cuDNN workspace or im2col columns, grown to the largest chosen algorithm's
@@ -139,43 +141,50 @@ func NewWithOptions(opt Options) (*Backend, error) {
 		return nil, fmt.Errorf("cuda: primary context of device %d: %w", opt.DeviceIndex, err)
 	}
 	if err := cu.SetCurrentContext(ctx); err != nil {
+		dev.ReleasePrimaryCtx()
 		return nil, fmt.Errorf("cuda: making the context current: %w", err)
 	}
 	b := &Backend{opt: opt, ctx: ctx, dev: dev, functions: map[string]cu.Function{}, plans: map[convKey]*convPlan{}}
+	// fail releases what was opened so far.
+	fail := func(err error) error {
+		b.release()
+		return err
+	}
 	// A non-blocking stream: nothing of the backend touches the legacy
 	// stream, which waits for every blocking stream of the context and so
 	// would break a graph capture of another backend in the process (study
 	// --jobs); copies go on this stream and wait for it alone.
 	if b.stream, err = cu.MakeStream(cu.NonBlocking); err != nil {
-		return nil, fmt.Errorf("cuda: creating a stream: %w", err)
+		return nil, fail(fmt.Errorf("cuda: creating a stream: %w", err))
 	}
 	blasPath, err := load(cublasLib, func(p *C.char, e *C.char, n C.int) C.int { return C.mg_load_cublas(p, e, n) })
 	if err != nil {
-		return nil, err
+		return nil, fail(err)
 	}
 	dnnPath, err := load(cudnnLib, func(p *C.char, e *C.char, n C.int) C.int { return C.mg_load_cudnn(p, e, n) })
 	if err != nil {
-		return nil, err
+		return nil, fail(err)
 	}
 	tf32 := C.int(0)
 	if opt.TF32 {
 		tf32 = 1
 	}
 	if st := C.mg_blas_new(tf32, b.cstream(), &b.blas); st != 0 {
-		return nil, fmt.Errorf("cuda: cublasCreate (%s): %s", blasPath, C.GoString(C.mg_blas_status(st)))
+		return nil, fail(fmt.Errorf("cuda: cublasCreate (%s): %s", blasPath, C.GoString(C.mg_blas_status(st))))
 	}
 	if st := C.mg_dnn_new(b.cstream(), &b.dnn); st != 0 {
-		return nil, fmt.Errorf("cuda: cudnnCreate (%s): %s", dnnPath, C.GoString(C.mg_dnn_status(st)))
+		return nil, fail(fmt.Errorf("cuda: cudnnCreate (%s): %s", dnnPath, C.GoString(C.mg_dnn_status(st))))
 	}
 	for name, text := range kernels.PTX() {
 		mod, err := cu.LoadData(text)
 		if err != nil {
-			return nil, fmt.Errorf("cuda: loading the PTX of kernels/%s.cu: %w", name, err)
+			return nil, fail(fmt.Errorf("cuda: loading the PTX of kernels/%s.cu: %w", name, err))
 		}
+		b.modules = append(b.modules, mod)
 		for _, entry := range kernels.Entries(text) {
 			fn, err := mod.Function(entry)
 			if err != nil {
-				return nil, fmt.Errorf("cuda: kernel %s in kernels/%s.cu: %w", entry, name, err)
+				return nil, fail(fmt.Errorf("cuda: kernel %s in kernels/%s.cu: %w", entry, name, err))
 			}
 			b.functions[entry] = fn
 		}
@@ -222,6 +231,70 @@ func describe(dev cu.Device, blas unsafe.Pointer, blasPath, dnnPath string, opt 
 	}
 	return fmt.Sprintf("cuda: %s (sm_%d%d, %.1f GiB), driver API %d, cuBLAS %d (%s), cuDNN %d (%s), %s",
 		name, major, minor, float64(mem)/(1<<30), cu.Version(), int(blasVersion), blasPath, dnnVersion, dnnPath, mode)
+}
+
+// Close waits for the stream's work, then releases the backend's
+// convolution plans, scratch memory, cuBLAS and cuDNN handles, kernel
+// modules and stream, and its hold on the device's primary context (the
+// context goes when its last holder lets go). A study opens a backend per
+// cell: without this each would keep its handles and modules to the end.
+func (b *Backend) Close() error {
+	if b.closed {
+		return nil
+	}
+	defer b.enter()()
+	err := b.stream.Synchronize()
+	if rerr := b.release(); err == nil {
+		err = rerr
+	}
+	if err != nil {
+		return fmt.Errorf("cuda: closing the backend: %w", err)
+	}
+	return nil
+}
+
+// release frees everything b holds that it opened, in the reverse order of
+// NewWithOptions (which calls it on a failure part of the way through); the
+// first failure is returned, and the rest still released.
+func (b *Backend) release() error {
+	b.closed = true
+	var errs []error
+	keep := func(what string, err error) {
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", what, err))
+		}
+	}
+	for _, pl := range b.plans {
+		C.mg_conv_free(pl.c)
+	}
+	b.plans = nil
+	for _, s := range []*scratch{&b.workspace, &b.padded, &b.partial, &b.done} {
+		if s.ptr != 0 {
+			keep("cuMemFree", cu.MemFree(s.ptr))
+			s.ptr, s.bytes = 0, 0
+		}
+	}
+	if b.dnn != nil {
+		if st := C.mg_dnn_free(b.dnn); st != 0 {
+			keep("cudnnDestroy", errors.New(C.GoString(C.mg_dnn_status(st))))
+		}
+		b.dnn = nil
+	}
+	if b.blas != nil {
+		if st := C.mg_blas_free(b.blas); st != 0 {
+			keep("cublasDestroy", errors.New(C.GoString(C.mg_blas_status(st))))
+		}
+		b.blas = nil
+	}
+	for _, m := range b.modules {
+		keep("cuModuleUnload", m.Unload())
+	}
+	b.modules, b.functions = nil, nil
+	if b.stream != (cu.Stream{}) {
+		keep("cuStreamDestroy", b.stream.Destroy())
+	}
+	keep("cuDevicePrimaryCtxRelease", b.dev.ReleasePrimaryCtx())
+	return errors.Join(errs...)
 }
 
 // cstream is the backend's stream as the C libraries take it.

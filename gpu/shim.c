@@ -42,6 +42,7 @@ static struct {
 	int (*sgemm)(handle, int, int, int, int, int, const float*, const float*, int, const float*,
 	             int, const float*, float*, int);
 	int (*set_stream)(handle, void*);
+	int (*destroy)(handle);
 } blas;
 
 static struct {
@@ -71,6 +72,7 @@ static struct {
 	int (*backward_filter)(handle, const void*, handle, const void*, handle, const void*, handle,
 	                       int, void*, size_t, const void*, handle, void*);
 	int (*set_stream)(handle, void*);
+	int (*destroy)(handle);
 } dnn;
 
 // ---- loading --------------------------------------------------------------
@@ -98,7 +100,8 @@ static int bind(const char* path, const char* const* names, void** slots, int co
 
 int mg_load_cublas(const char* path, char* err, int errlen) {
 	static const char* const names[] = {"cublasCreate_v2", "cublasSetMathMode",
-	                                    "cublasGetVersion_v2", "cublasSgemm_v2", "cublasSetStream_v2"};
+	                                    "cublasGetVersion_v2", "cublasSgemm_v2", "cublasSetStream_v2",
+	                                    "cublasDestroy_v2"};
 	return bind(path, names, (void**)&blas, sizeof names / sizeof names[0], err, errlen);
 }
 
@@ -127,6 +130,7 @@ int mg_load_cudnn(const char* path, char* err, int errlen) {
 	    "cudnnConvolutionBackwardData",
 	    "cudnnConvolutionBackwardFilter",
 	    "cudnnSetStream",
+	    "cudnnDestroy",
 	};
 	return bind(path, names, (void**)&dnn, sizeof names / sizeof names[0], err, errlen);
 }
@@ -139,6 +143,8 @@ int mg_blas_new(int tf32, void* stream, void** h) {
 	if ((st = blas.set_stream(*h, stream)) != 0) return st;
 	return blas.set_math_mode(*h, tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH);
 }
+
+int mg_blas_free(void* h) { return blas.destroy(h); }
 
 int mg_blas_version(void* h, int* version) { return blas.get_version(h, version); }
 
@@ -175,6 +181,7 @@ int mg_dnn_new(void* stream, void** h) {
 	if (st != 0) return st;
 	return dnn.set_stream(*h, stream);
 }
+int mg_dnn_free(void* h) { return dnn.destroy(h); }
 size_t mg_dnn_version(void) { return dnn.get_version(); }
 const char* mg_dnn_status(int status) { return dnn.error_string(status); }
 

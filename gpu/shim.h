@@ -19,6 +19,9 @@ int mg_blas_new(int tf32, void* stream, void** handle);
 int mg_blas_version(void* handle, int* version);
 const char* mg_blas_status(int status);
 int mg_dnn_new(void* stream, void** handle);
+// Release a handle of mg_blas_new or mg_dnn_new.
+int mg_blas_free(void* handle);
+int mg_dnn_free(void* handle);
 size_t mg_dnn_version(void);
 const char* mg_dnn_status(int status);
 

@@ -79,6 +79,7 @@ func Train(cfg Config, o Options) (*Result, error) {
 		if be, err = OpenBackend(cfg, log); err != nil {
 			return nil, err
 		}
+		defer be.Close()
 	}
 	data := o.Data
 	if data == nil {
@@ -91,6 +92,7 @@ func Train(cfg Config, o Options) (*Result, error) {
 		return nil, &ValueError{Flag: "validation-split", Msg: err.Error()}
 	}
 	loss, _ := engine.ParseLoss(cfg.Model.Loss)
+	defer m.Free() // before the backend closes (defers run last first)
 	if err := m.Compile(be, loss, cfg.BatchSize); err != nil {
 		return nil, err
 	}

@@ -416,6 +416,7 @@ func trainCell(cfg run.Config, data *mnist.Set, p *cellProgress) (r *Result, err
 	if opts.Backend, err = openBackend(cfg, logf); err != nil {
 		return nil, err
 	}
+	defer opts.Backend.Close()
 	return run.Train(cfg, opts)
 }
 

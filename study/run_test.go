@@ -249,6 +249,7 @@ func (f *fakeGPU) Name() string                               { return "fakegpu"
 func (f *fakeGPU) Describe() string                           { return "fakegpu" }
 func (f *fakeGPU) Traits() engine.Traits                      { return engine.Traits{ResidentData: true} }
 func (f *fakeGPU) MemoryInfo() (free, total int64, err error) { return f.free, 2 * f.free, nil }
+func (f *fakeGPU) Close() error                               { return nil }
 
 func init() {
 	engine.Register(engine.DeviceKind{Name: "fakegpu", Traits: engine.Traits{ResidentData: true},

@@ -250,12 +250,18 @@ func checkMemory(p placement, base run.Config, need int64, log io.Writer) error 
 			return err
 		}
 		mr, ok := be.(MemoryReporter)
+		var free int64
+		if ok {
+			free, _, err = mr.MemoryInfo()
+		}
+		if cerr := be.Close(); err == nil {
+			err = cerr
+		}
 		if !ok {
 			fmt.Fprintf(log, "%s: cannot tell its free memory (the backend does not report it); %s at once: about %s\n",
 				dev, plural(per[dev], "cell"), mib(int64(per[dev])*need))
 			continue
 		}
-		free, _, err := mr.MemoryInfo()
 		if err != nil {
 			return fmt.Errorf("%s: free memory: %w", dev, err)
 		}

@@ -129,6 +129,8 @@ func benchOnce(c *cli.Context, threads int) (benchResult, error) {
 	if err != nil {
 		return benchResult{}, cliError(err)
 	}
+	defer be.Close()
+	defer m.Free()
 	if err := m.Compile(be, engine.CategoricalCrossEntropy, batch); err != nil {
 		return benchResult{}, err
 	}

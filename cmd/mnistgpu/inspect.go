@@ -77,6 +77,13 @@ func loadTrained(c *cli.Context, batch int) (*engine.Model, error) {
 	return m, m.SetKerasTensors(path, wf.Tensors)
 }
 
+// closeModel frees a model of loadTrained and closes its backend.
+func closeModel(m *engine.Model) {
+	be := m.Backend()
+	m.Free()
+	be.Close()
+}
+
 // trainedSpec is the architecture to load weights into: the one the file
 // stores, unless --model/--activation name one; both given must agree.
 func trainedSpec(c *cli.Context, wf *engine.WeightsFile) (engine.ModelSpec, error) {
@@ -131,6 +138,7 @@ func evaluateCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
+			defer closeModel(m)
 			data, err := run.LoadData(cfg.Source, os.Stderr)
 			if err != nil {
 				return err
@@ -156,6 +164,7 @@ func predictCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
+			defer closeModel(m)
 			var bad []string
 			for _, f := range c.Args().Slice() {
 				d, names, err := readImages(f, c.Int("limit"))

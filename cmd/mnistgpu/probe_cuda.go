@@ -39,6 +39,7 @@ func probeHere(open bool) runtimeReport {
 			r.BackendError = err.Error()
 		} else {
 			r.Backend = be.Describe()
+			be.Close()
 		}
 	}
 	r.Libraries = cudaLibraries()

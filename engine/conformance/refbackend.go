@@ -39,6 +39,7 @@ func put(b engine.Buffer, v []float64) {
 func (RefBackend) Name() string          { return "ref" }
 func (RefBackend) Describe() string      { return "float64 reference" }
 func (RefBackend) Traits() engine.Traits { return engine.Traits{LossReadEvery: 1} }
+func (RefBackend) Close() error          { return nil }
 func (RefBackend) Alloc(n int) (engine.Buffer, error) {
 	return &refBuf{make([]float32, n)}, nil
 }

@@ -9,6 +9,7 @@
 enum {
 	CUBLAS_STATUS_SUCCESS = 0,
 	CUBLAS_STATUS_NOT_INITIALIZED = 1,
+	CUBLAS_STATUS_ALLOC_FAILED = 3,
 	CUBLAS_STATUS_INVALID_VALUE = 7,
 	CUBLAS_STATUS_EXECUTION_FAILED = 13,
 };
@@ -20,8 +21,14 @@ struct cublas_context {
 };
 typedef struct cublas_context* cublasHandle_t;
 
+static _Atomic int live; // handles not yet destroyed (at most MGSIM_MAX_LIVE)
+
 int cublasCreate_v2(cublasHandle_t* h) {
 	if (h == NULL) return CUBLAS_STATUS_INVALID_VALUE;
+	if (++live > MGSIM_MAX_LIVE) {
+		live--;
+		return CUBLAS_STATUS_ALLOC_FAILED;
+	}
 	*h = calloc(1, sizeof **h);
 	return CUBLAS_STATUS_SUCCESS;
 }
@@ -29,6 +36,7 @@ int cublasCreate_v2(cublasHandle_t* h) {
 int cublasDestroy_v2(cublasHandle_t h) {
 	if (h == NULL) return CUBLAS_STATUS_NOT_INITIALIZED;
 	free(h);
+	live--;
 	return CUBLAS_STATUS_SUCCESS;
 }
 

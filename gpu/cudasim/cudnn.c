@@ -18,6 +18,7 @@ enum {
 	CUDNN_STATUS_BAD_PARAM = 2000,
 	CUDNN_STATUS_BAD_PARAM_NULL_POINTER = 2002,
 	CUDNN_STATUS_NOT_SUPPORTED = 3000,
+	CUDNN_STATUS_INTERNAL_ERROR_HOST_ALLOCATION_FAILED = 4001,
 	CUDNN_STATUS_EXECUTION_FAILED = 5000,
 };
 enum { CUDNN_TENSOR_NCHW = 0, CUDNN_TENSOR_NHWC = 1 };
@@ -56,14 +57,29 @@ const char* cudnnGetErrorString(int status) {
 	case CUDNN_STATUS_BAD_PARAM_NULL_POINTER: return "CUDNN_STATUS_BAD_PARAM_NULL_POINTER";
 	case CUDNN_STATUS_NOT_SUPPORTED: return "CUDNN_STATUS_NOT_SUPPORTED";
 	case CUDNN_STATUS_EXECUTION_FAILED: return "CUDNN_STATUS_EXECUTION_FAILED";
+	case CUDNN_STATUS_INTERNAL_ERROR_HOST_ALLOCATION_FAILED: return "CUDNN_STATUS_INTERNAL_ERROR_HOST_ALLOCATION_FAILED";
 	}
 	return "CUDNN_STATUS_UNKNOWN";
 }
 
+static _Atomic int live; // handles not yet destroyed (at most MGSIM_MAX_LIVE)
+
 int cudnnCreate(struct cudnn_context** h) {
 	if (h == NULL) return CUDNN_STATUS_BAD_PARAM_NULL_POINTER;
+	if (++live > MGSIM_MAX_LIVE) {
+		live--;
+		return CUDNN_STATUS_INTERNAL_ERROR_HOST_ALLOCATION_FAILED;
+	}
 	*h = calloc(1, sizeof **h);
 	(*h)->magic = 0x5eed;
+	return CUDNN_STATUS_SUCCESS;
+}
+
+int cudnnDestroy(struct cudnn_context* h) {
+	if (h == NULL || h->magic != 0x5eed) return CUDNN_STATUS_NOT_INITIALIZED;
+	h->magic = 0;
+	free(h);
+	live--;
 	return CUDNN_STATUS_SUCCESS;
 }
 

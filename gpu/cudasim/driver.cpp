@@ -29,12 +29,16 @@ struct sim_entry {
 	std::vector<int> param_sizes;
 	bool cooperative; // the PTX has barriers or shuffles
 };
-struct CUmod_st {
-	std::map<std::string, sim_entry> entries;
-};
 struct CUfunc_st {
 	const sim_kernel* kernel;
 	bool cooperative;
+};
+struct CUmod_st {
+	std::map<std::string, sim_entry> entries;
+	std::vector<CUfunc_st*> functions; // owned: released with the module
+	~CUmod_st() {
+		for (CUfunc_st* f : functions) delete f;
+	}
 };
 
 // ---- cooperative blocks ----------------------------------------------------
@@ -240,6 +244,8 @@ static thread_local CUcontext current; // contexts are per thread, as on a GPU
 static std::mutex mu;
 static std::map<uintptr_t, size_t> allocations;
 static std::vector<CUstream> streams; // live streams
+static std::vector<CUmodule> modules; // loaded modules
+static int primary_retains;           // cuDevicePrimaryCtxRetain less Release
 
 extern "C" int mgsim_range_ok(uintptr_t p, size_t bytes) {
 	std::lock_guard<std::mutex> lock(mu);
@@ -489,6 +495,17 @@ CUresult cuDevicePrimaryCtxRetain(CUcontext* ctx, CUdevice d) {
 	if (d != 0) return CUDA_ERROR_INVALID_DEVICE;
 	if (!ctx) return CUDA_ERROR_INVALID_VALUE;
 	*ctx = &primary;
+	std::lock_guard<std::mutex> lock(mu);
+	primary_retains++;
+	return CUDA_SUCCESS;
+}
+
+CUresult cuDevicePrimaryCtxRelease(CUdevice d) {
+	NEED_INIT();
+	if (d != 0) return CUDA_ERROR_INVALID_DEVICE;
+	std::lock_guard<std::mutex> lock(mu);
+	if (primary_retains == 0) return CUDA_ERROR_INVALID_CONTEXT;
+	primary_retains--;
 	return CUDA_SUCCESS;
 }
 
@@ -625,8 +642,9 @@ CUresult cuMemsetD32Async(CUdeviceptr dst, unsigned int v, size_t n, CUstream st
 CUresult cuStreamCreate(CUstream* s, unsigned int flags) {
 	NEED_CONTEXT();
 	if (!s || flags > CU_STREAM_NON_BLOCKING) return CUDA_ERROR_INVALID_VALUE;
-	*s = new CUstream_st{flags == CU_STREAM_NON_BLOCKING, false, false, CU_STREAM_CAPTURE_MODE_GLOBAL, {}, {}};
 	std::lock_guard<std::mutex> lock(mu);
+	if (streams.size() >= MGSIM_MAX_LIVE) return CUDA_ERROR_OUT_OF_MEMORY;
+	*s = new CUstream_st{flags == CU_STREAM_NON_BLOCKING, false, false, CU_STREAM_CAPTURE_MODE_GLOBAL, {}, {}};
 	streams.push_back(*s);
 	return CUDA_SUCCESS;
 }
@@ -785,7 +803,23 @@ CUresult cuModuleLoadData(CUmodule* mod, const void* image) {
 		m->entries[name] = sim_entry{sizes, cooperative};
 		pos = close;
 	}
+	std::lock_guard<std::mutex> lock(mu);
+	if (modules.size() >= 16 * MGSIM_MAX_LIVE) {
+		delete m;
+		return CUDA_ERROR_OUT_OF_MEMORY;
+	}
+	modules.push_back(m);
 	*mod = m;
+	return CUDA_SUCCESS;
+}
+
+CUresult cuModuleUnload(CUmodule mod) {
+	NEED_CONTEXT();
+	std::lock_guard<std::mutex> lock(mu);
+	auto it = std::find(modules.begin(), modules.end(), mod);
+	if (it == modules.end()) return CUDA_ERROR_INVALID_HANDLE;
+	modules.erase(it);
+	delete mod;
 	return CUDA_SUCCESS;
 }
 
@@ -804,6 +838,7 @@ CUresult cuModuleGetFunction(CUfunction* fn, CUmodule mod, const char* name) {
 		return CUDA_ERROR_INVALID_IMAGE;
 	}
 	*fn = new CUfunc_st{k, e->second.cooperative};
+	mod->functions.push_back(*fn);
 	return CUDA_SUCCESS;
 }
 

@@ -14,6 +14,12 @@ int mgsim_range_ok(uintptr_t p, size_t bytes);
 }
 #endif
 
+// The stand-in's device holds at most this many live objects of each kind
+// (streams, modules, cuBLAS handles, cuDNN handles), so that a process that
+// opens backends without closing them fails here as it would, later, on a
+// card that runs out.
+#define MGSIM_MAX_LIVE 64
+
 // For cuBLAS and cuDNN stand-ins, which find libcuda's table at run time.
 #include <dlfcn.h>
 static inline int mgsim_check(const void* p, size_t bytes) {
