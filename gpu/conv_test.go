@@ -16,29 +16,12 @@ import (
 )
 
 // convTestParams: the conformance suite's convolutions (the report's two
-// layers among them) plus an even kernel with TensorFlow's asymmetric
-// "same" padding and a strided 1×1.
+// layers among them, TensorFlow's asymmetric "same" padding, strided 1×1).
 func convTestParams(t *testing.T) []engine.ConvParams {
 	t.Helper()
 	var out []engine.ConvParams
-	for _, c := range []struct {
-		n, h, w, ch, k, kh, kw, sh, sw int
-		pad                            engine.Padding
-	}{
-		{1, 5, 7, 3, 4, 3, 3, 1, 1, engine.Same},
-		{2, 28, 28, 1, 32, 3, 3, 1, 1, engine.Same},
-		{2, 14, 14, 32, 64, 3, 3, 1, 1, engine.Same},
-		{3, 9, 8, 2, 5, 3, 2, 2, 1, engine.Valid},
-		{2, 6, 6, 3, 2, 5, 5, 2, 2, engine.Same},  // padding 1 top, 2 bottom
-		{1, 4, 4, 6, 3, 1, 1, 1, 1, engine.Valid}, // pointwise: no im2col
-		{2, 6, 5, 3, 4, 2, 2, 1, 1, engine.Same},  // padding 0 top, 1 bottom
-		{1, 7, 7, 2, 3, 1, 1, 2, 2, engine.Valid},
-	} {
-		p, err := engine.NewConvParams(c.n, c.h, c.w, c.ch, c.k, c.kh, c.kw, c.sh, c.sw, c.pad)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, p)
+	for _, c := range conformance.ConvShapes {
+		out = append(out, c.Params())
 	}
 	return out
 }
