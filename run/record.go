@@ -2,12 +2,14 @@ package run
 
 import (
 	"bytes"
+	"encoding/binary"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -230,4 +232,61 @@ func ReadConfigFile(path string) (Config, error) {
 		return Config{}, &ValueError{Flag: "config", Msg: fmt.Sprintf("%s: %v", path, err)}
 	}
 	return s.Config, nil
+}
+
+// CheckData refuses (a *DataMismatchError) to continue the run in dir on
+// data: a run that recorded other training or test images. A folder with
+// no state, or a state of an earlier version (no print), passes; Train
+// checks the split too. Only the state file's header is read.
+func CheckData(dir string, data *mnist.Set) error {
+	s, err := recordedState(filepath.Join(dir, StateFile))
+	if err != nil || s.TrainedOn == nil {
+		return nil
+	}
+	now := *s.TrainedOn
+	now.Train, now.Test = printSets(data)
+	if diff := s.TrainedOn.Differences(now); len(diff) > 0 {
+		return &DataMismatchError{Dir: dir, From: data.From, Diff: diff}
+	}
+	return nil
+}
+
+// maxStateHeader bounds the header of a state file read for its record.
+const maxStateHeader = 64 << 20
+
+// recordedState reads the settings and record in a state file's header
+// without its tensors.
+func recordedState(path string) (stored, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return stored{}, err
+	}
+	defer fh.Close()
+	var n [8]byte
+	if _, err := io.ReadFull(fh, n[:]); err != nil {
+		return stored{}, err
+	}
+	size := binary.LittleEndian.Uint64(n[:])
+	if size > maxStateHeader {
+		return stored{}, fmt.Errorf("%s: header of %d bytes", path, size)
+	}
+	head := make([]byte, size)
+	if _, err := io.ReadFull(fh, head); err != nil {
+		return stored{}, err
+	}
+	var h struct {
+		Meta struct {
+			State string `json:"state"`
+		} `json:"__metadata__"`
+	}
+	if err := json.Unmarshal(head, &h); err != nil {
+		return stored{}, fmt.Errorf("%s: %w", path, err)
+	}
+	var st struct {
+		Config json.RawMessage `json:"config"`
+	}
+	if err := json.Unmarshal([]byte(h.Meta.State), &st); err != nil {
+		return stored{}, fmt.Errorf("%s: %w", path, err)
+	}
+	return decodeStored(st.Config)
 }
