@@ -3,6 +3,7 @@ package run
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"maps"
 	"os"
 	"path/filepath"
@@ -222,10 +223,12 @@ func EarlyStopped(cfg Config, ck *engine.TrainCheckpoint) bool {
 // best checkpoint carry over. Any other resume continues as if never
 // interrupted: every callback's state is restored. (An early-stopped run
 // that has not written its result is only finished: see Trained.)
-func rearmed(cfg Config, ck *engine.TrainCheckpoint) *engine.TrainCheckpoint {
+func rearmed(cfg Config, ck *engine.TrainCheckpoint, log io.Writer) *engine.TrainCheckpoint {
 	if ck == nil || !EarlyStopped(cfg, ck) {
 		return ck
 	}
+	fmt.Fprintf(log, "early stopping ended %s after epoch %d; as Keras's fit called again, EarlyStopping and ReduceLROnPlateau start afresh\n",
+		cfg.Output.Dir, ck.NextEpoch)
 	c := *ck
 	c.Callbacks, c.CallbackTensors = maps.Clone(ck.Callbacks), maps.Clone(ck.CallbackTensors)
 	for _, key := range []string{earlyStoppingKey, (&engine.ReduceLROnPlateau{}).StateKey()} {

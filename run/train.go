@@ -125,7 +125,7 @@ func Train(cfg Config, o Options) (*Result, error) {
 		return nil, err
 	}
 	fit := engine.FitConfig{Epochs: cfg.Epochs, BatchSize: cfg.BatchSize, Shuffle: cfg.Data.Shuffle, Seed: cfg.Seed,
-		MaxSteps: cfg.MaxSteps, Augment: cfg.augmentation(), Callbacks: callbacks, Resume: rearmed(cfg, o.Resume),
+		MaxSteps: cfg.MaxSteps, Augment: cfg.augmentation(), Callbacks: callbacks, Resume: rearmed(cfg, o.Resume, log),
 		AfterEpoch: func(ck *engine.TrainCheckpoint) error {
 			h, err := engine.ReadHistoryJSON(StateFile, bytes.NewReader(ck.History))
 			if err != nil {

@@ -180,8 +180,9 @@ func TestExtendingAnEarlyStoppedRunRearmsIt(t *testing.T) {
 	if r := readResult(t, out); r.Epochs != 2 || r.Stopped != "early_stopping" {
 		t.Fatalf("result %+v", r)
 	}
-	if err := cliRun("train", "--resume", out, "--epochs", "8", "--quiet"); err != nil {
-		t.Fatal(err)
+	_, stderr, code := output(t, "train", "--resume", out, "--epochs", "8", "--quiet")
+	if code != 0 || !strings.Contains(stderr, "EarlyStopping and ReduceLROnPlateau start afresh") {
+		t.Fatalf("exit %d\n%s", code, stderr)
 	}
 	// Epoch 3 is the re-armed callback's first (an improvement on nothing),
 	// epoch 4 exhausts its patience.
