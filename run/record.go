@@ -290,3 +290,15 @@ func recordedState(path string) (stored, error) {
 	}
 	return decodeStored(st.Config)
 }
+
+// loadData is LoadData; a resumed run whose recorded data folder no longer
+// holds MNIST looks for it where a run without --data-dir would (the user
+// cache, a download, the Go module), and the data print it recorded decides
+// whether what is found there is its data.
+func loadData(s SourceConfig, resume bool, log io.Writer) (*mnist.Set, error) {
+	if resume && s.Dir != "" && !mnist.Complete(s.Dir) {
+		fmt.Fprintf(log, "%s holds no MNIST now; looking for the run's data elsewhere\n", s.Dir)
+		s.Dir = ""
+	}
+	return LoadData(s, log)
+}

@@ -86,7 +86,7 @@ func Train(cfg Config, o Options) (*Result, error) {
 	}
 	data := o.Data
 	if data == nil {
-		if data, err = LoadData(cfg.Source, log); err != nil {
+		if data, err = loadData(cfg.Source, o.Resume != nil, log); err != nil {
 			return nil, err
 		}
 	}

@@ -302,3 +302,26 @@ func TestStudyDryRun(t *testing.T) {
 		t.Error("--dry-run wrote the study folder")
 	}
 }
+
+// A resumed run whose data folder is gone looks for its data where a run
+// without --data-dir would (here the user cache) and continues when the
+// data found there is what it trained on.
+func TestResumeFindsItsDataElsewhere(t *testing.T) {
+	dir := t.TempDir()
+	data, out, cache := filepath.Join(dir, "data"), filepath.Join(dir, "run"), filepath.Join(dir, "cache")
+	writeSubset(t, data, 2000)
+	if err := cliRun("train", "--model", "mlp", "--epochs", "1", "--train-limit", "300", "--out", out, "--data-dir", data, "--no-verify", "--quiet"); err != nil {
+		t.Fatal(err)
+	}
+	os.RemoveAll(data)
+	writeSubset(t, filepath.Join(cache, "mnistgpu", "mnist"), 2000)
+	cmd := command("train", "--resume", out, "--epochs", "2", "--offline", "--quiet")
+	cmd.Env = append(cmd.Env, "XDG_CACHE_HOME="+cache)
+	text, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(text), data+" holds no MNIST now") {
+		t.Fatalf("%v\n%s", err, text)
+	}
+	if r := readResult(t, out); r.Epochs != 2 {
+		t.Errorf("%d epochs after the resume", r.Epochs)
+	}
+}
