@@ -78,8 +78,8 @@ func decodeStored(raw []byte) (stored, error) {
 	return s, nil
 }
 
-// printData is the DataPrint of data split into val (the held-out part)
-// as cfg says.
+// printData is the DataPrint of data, split into train and val (the
+// held-out part) as the run's settings say.
 func printData(data *mnist.Set, train, val engine.Dataset) DataPrint {
 	p := DataPrint{Training: train.Len(), Validation: val.Len(), ValidationSHA256: sum(val.Images, val.Labels)}
 	p.Train, p.Test = printSets(data)
