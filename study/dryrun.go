@@ -167,6 +167,9 @@ func (p *Plan) Print(w io.Writer, total time.Duration) {
 		}
 		fmt.Fprintf(w, "  settings: %s\n", settings(c.Config))
 		epochs := fmt.Sprintf("epochs %d-%d", c.Start+1, c.Config.Epochs)
+		if c.Start+1 == c.Config.Epochs {
+			epochs = fmt.Sprintf("epoch %d", c.Config.Epochs)
+		}
 		if c.Start > 0 {
 			epochs += fmt.Sprintf(" (continues after epoch %d)", c.Start)
 		}
