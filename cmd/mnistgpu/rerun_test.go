@@ -325,3 +325,19 @@ func TestResumeFindsItsDataElsewhere(t *testing.T) {
 		t.Errorf("%d epochs after the resume", r.Epochs)
 	}
 }
+
+// `train --config` asks for the device the file records: a cuda run's
+// config.json is handed to the runner like --device cuda (without a
+// driver: refused, exit code 2).
+func TestConfigDeviceGoesToTheRunner(t *testing.T) {
+	if !cpuBuild() {
+		t.Skip("the cuda build does not hand over")
+	}
+	config := filepath.Join(t.TempDir(), "config.json")
+	os.WriteFile(config, []byte(`{"device": {"name": "cuda"}, "model": {"name": "mlp"}}`), 0o644)
+	f := &fakeRunner{err: &noGPU{"no NVIDIA driver (libcuda.so.1 not found)"}}
+	err, _ := f.run(t, "train", "--config", config, "--out", t.TempDir(), "--data-dir", small, "--no-verify")
+	if f.probes != 1 || exitCode(err) != 2 || !strings.Contains(err.Error(), "no NVIDIA driver") {
+		t.Errorf("--config of a cuda run: %v, %d probes", err, f.probes)
+	}
+}
