@@ -184,6 +184,9 @@ func (p *Plan) Print(w io.Writer, total time.Duration) {
 		took := "time not estimated (simulated device)"
 		if c.Seconds > 0 {
 			took = "time ≈ " + roundDuration(time.Duration(c.Seconds*float64(time.Second)))
+			if c.Seconds < 0.05 {
+				took = "time < 0.1s"
+			}
 		}
 		fmt.Fprintf(w, "  %s, %s, %s, %s\n", epochs, where, memory, took)
 	}
