@@ -290,7 +290,7 @@ func TestStudyDryRun(t *testing.T) {
 		"learning rate 0.001\n",
 		"epochs 1-2, in slot ",
 		"host memory ≈ ",
-		"time ≈ ",
+		"shared), time ",
 		"estimated time: ",
 		"nothing was trained or written",
 	} {
