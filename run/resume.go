@@ -1,9 +1,10 @@
 package run
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"sort"
@@ -28,34 +29,33 @@ func LoadResume(dir string) (Config, *engine.TrainCheckpoint, error) {
 	return cfg, ck, nil
 }
 
-// decodeConfig reads a stored Config; state files of earlier versions hold
-// {"args": ["--lr=0.01", ...], "epochs": N} instead, read through the same
-// table.
+// decodeConfig reads a stored Config (see decodeStored).
 func decodeConfig(raw []byte) (Config, error) {
+	s, err := decodeStored(raw)
+	return s.Config, err
+}
+
+// decodeLegacy reads the settings of a state file of an early version:
+// {"args": ["--lr=0.01", ...], "epochs": N}, read through the same table.
+func decodeLegacy(raw []byte) (Config, error) {
 	var legacy struct {
 		Args   []string `json:"args"`
 		Epochs int      `json:"epochs"`
 	}
-	if json.Unmarshal(raw, &legacy) == nil && legacy.Args != nil {
-		cfg := Default()
-		for _, a := range legacy.Args {
-			name, value, ok := strings.Cut(strings.TrimLeft(a, "-"), "=")
-			if !ok {
-				return Config{}, fmt.Errorf("recorded argument %q is not --name=value", a)
-			}
-			if err := cfg.Set(name, value); err != nil {
-				return Config{}, err
-			}
-		}
-		cfg.Epochs = legacy.Epochs
-		return cfg, nil
-	}
-	cfg := Default()
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&cfg); err != nil {
+	if err := json.Unmarshal(raw, &legacy); err != nil {
 		return Config{}, err
 	}
+	cfg := Default()
+	for _, a := range legacy.Args {
+		name, value, ok := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if !ok {
+			return Config{}, fmt.Errorf("recorded argument %q is not --name=value", a)
+		}
+		if err := cfg.Set(name, value); err != nil {
+			return Config{}, err
+		}
+	}
+	cfg.Epochs = legacy.Epochs
 	return cfg, nil
 }
 
@@ -125,7 +125,9 @@ func ApplyOnResume(cfg *Config, given map[string]string) error {
 			*cfg = probe
 			continue
 		}
-		if probe.GetString(f) != cfg.GetString(f) {
+		// Paths compare as absolute: the run records them so.
+		pa, ca := probe.withAbsolutePaths(), cfg.withAbsolutePaths()
+		if pa.GetString(f) != ca.GetString(f) {
 			rec := cfg.GetString(f)
 			if f.Default != "" && cfg.value(f).IsZero() {
 				rec = "the default (" + f.Default + ")"
@@ -141,38 +143,112 @@ type FinishedError struct {
 	Dir            string
 	Done, Planned  int
 	StoppedEarlier bool
+	// MaxSteps is the step budget that ended it (0: not the budget).
+	MaxSteps int
 }
 
 func (e *FinishedError) Error() string {
-	if e.StoppedEarlier {
+	switch {
+	case e.MaxSteps > 0:
+		return fmt.Sprintf("nothing to do: %s stopped after %d of %d epochs at its step budget (--max-steps %d); pass a larger --max-steps to continue it",
+			e.Dir, e.Done, e.Planned, e.MaxSteps)
+	case e.StoppedEarlier:
 		return fmt.Sprintf("nothing to do: %s finished after %d of %d epochs (stopped early); pass --epochs N to extend", e.Dir, e.Done, e.Planned)
 	}
 	return fmt.Sprintf("nothing to do: %s finished %d of %d epochs; pass --epochs N to extend", e.Dir, e.Done, e.Planned)
 }
 
-// CheckResume returns a *FinishedError when the run in dir, resumed with
-// cfg, has nothing left to do: it wrote its result, and cfg plans no more
-// epochs than it trained (or than it planned, when early stopping or
-// --max-steps ended it sooner). A run whose epochs all ran but which stopped
-// before its result is not finished: Train saves and evaluates it.
+// CheckResume says whether the run in dir, resumed with cfg, has anything
+// left to do, before anything is loaded: a *ValueError when cfg asks for
+// what the run cannot do (fewer epochs than it trained, or more epochs with
+// its step budget spent); a *FinishedError when it wrote its result and cfg
+// plans no more than it ran: no more epochs than it planned when early
+// stopping ended it sooner, the same step budget when --max-steps did. A
+// run whose epochs all ran but which stopped before its result is not
+// finished: Train saves and evaluates it.
+//
+// --max-steps is a budget of optimizer steps over the whole run, as
+// TensorFlow's Estimator max_steps: a resume with a larger one continues
+// the run at the epoch after the one the budget stopped (which stays in the
+// history as it ran, with fewer steps).
 func CheckResume(cfg Config, ck *engine.TrainCheckpoint) error {
-	dir := cfg.Output.Dir
+	dir, done := cfg.Output.Dir, ck.NextEpoch
+	if cfg.Epochs < done {
+		return &ValueError{Flag: "epochs", Msg: fmt.Sprintf("%d: %s has trained %d epochs; a run is extended, not shortened (pass --epochs %d or more)",
+			cfg.Epochs, dir, done, done+1)}
+	}
 	r, err := ReadResult(dir)
 	if err != nil {
 		return nil
 	}
-	if ck.NextEpoch >= cfg.Epochs {
-		return &FinishedError{Dir: dir, Done: ck.NextEpoch, Planned: cfg.Epochs}
+	if budgetSpent(cfg, ck) {
+		if cfg.Epochs > r.Planned {
+			return &ValueError{Flag: "epochs", Msg: fmt.Sprintf("%d: %s spent its step budget (--max-steps %d) in epoch %d; pass a larger --max-steps to train more",
+				cfg.Epochs, dir, cfg.MaxSteps, done)}
+		}
+		return &FinishedError{Dir: dir, Done: done, Planned: r.Planned, MaxSteps: cfg.MaxSteps}
 	}
-	if r.Planned >= cfg.Epochs {
-		return &FinishedError{Dir: dir, Done: ck.NextEpoch, Planned: r.Planned, StoppedEarlier: true}
+	if done >= cfg.Epochs {
+		return &FinishedError{Dir: dir, Done: done, Planned: cfg.Epochs}
+	}
+	if EarlyStopped(cfg, ck) && r.Planned >= cfg.Epochs {
+		return &FinishedError{Dir: dir, Done: done, Planned: r.Planned, StoppedEarlier: true}
 	}
 	return nil
 }
 
-// Trained reports whether a resumed run has every planned epoch trained
-// (only its final weights and result are left to write).
-func Trained(cfg Config, ck *engine.TrainCheckpoint) bool { return ck.NextEpoch >= cfg.Epochs }
+// budgetSpent reports whether the run has trained the optimizer steps
+// cfg's --max-steps allows.
+func budgetSpent(cfg Config, ck *engine.TrainCheckpoint) bool {
+	return cfg.MaxSteps > 0 && ck.Step >= uint64(cfg.MaxSteps)
+}
+
+// earlyStoppingKey is EarlyStopping's name in a checkpoint.
+var earlyStoppingKey = (&engine.EarlyStopping{}).StateKey()
+
+// EarlyStopped reports whether early stopping ended the run saved in ck:
+// its patience ran out (EarlyStopping stops an epoch when it has waited
+// Patience epochs).
+func EarlyStopped(cfg Config, ck *engine.TrainCheckpoint) bool {
+	p := cfg.Callbacks.EarlyStopping
+	s, ok := ck.Callbacks[earlyStoppingKey]
+	return p > 0 && ok && s["wait"] >= float64(p)
+}
+
+// rearmed is the checkpoint to resume from. Extending a run that early
+// stopping ended is Keras's fit called again: EarlyStopping and
+// ReduceLROnPlateau start afresh (their TrainBegin resets them; patience
+// counts from the first new epoch), while the weights (the best epoch's,
+// with --restore-best-weights), the optimizer, the learning rate and the
+// best checkpoint carry over. Any other resume continues as if never
+// interrupted: every callback's state is restored. (An early-stopped run
+// that has not written its result is only finished: see Trained.)
+func rearmed(cfg Config, ck *engine.TrainCheckpoint, log io.Writer) *engine.TrainCheckpoint {
+	if ck == nil || !EarlyStopped(cfg, ck) {
+		return ck
+	}
+	fmt.Fprintf(log, "early stopping ended %s after epoch %d; as Keras's fit called again, EarlyStopping and ReduceLROnPlateau start afresh\n",
+		cfg.Output.Dir, ck.NextEpoch)
+	c := *ck
+	c.Callbacks, c.CallbackTensors = maps.Clone(ck.Callbacks), maps.Clone(ck.CallbackTensors)
+	for _, key := range []string{earlyStoppingKey, (&engine.ReduceLROnPlateau{}).StateKey()} {
+		delete(c.Callbacks, key)
+		delete(c.CallbackTensors, key)
+	}
+	return &c
+}
+
+// Trained reports whether a resumed run has nothing left to train, only
+// its final weights and result to write: it trained every planned epoch,
+// spent its step budget, or early stopping ended it before it wrote its
+// result.
+func Trained(cfg Config, ck *engine.TrainCheckpoint) bool {
+	if ck.NextEpoch >= cfg.Epochs || budgetSpent(cfg, ck) {
+		return true
+	}
+	_, err := os.Stat(filepath.Join(cfg.Output.Dir, ResultFile))
+	return EarlyStopped(cfg, ck) && err != nil
+}
 
 // ReadResult reads a run folder's result.json.
 func ReadResult(dir string) (*Result, error) {
@@ -185,4 +261,17 @@ func ReadResult(dir string) (*Result, error) {
 		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, ResultFile), err)
 	}
 	return &r, nil
+}
+
+// stopReason is why a finished run trained fewer epochs than it planned:
+// "max_steps" when it spent its step budget, else "early_stopping"; "" when
+// it trained them all.
+func stopReason(cfg Config, r *Result) string {
+	switch {
+	case r.Epochs >= r.Planned:
+		return ""
+	case cfg.MaxSteps > 0 && r.Steps >= uint64(cfg.MaxSteps):
+		return "max_steps"
+	}
+	return "early_stopping"
 }

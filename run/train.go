@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"time"
 
 	"mnistgpu/engine"
 	"mnistgpu/mnist"
@@ -24,17 +23,21 @@ const (
 
 // Result is a finished run's summary (result.json).
 type Result struct {
-	Epochs           int     `json:"epochs"`         // epochs trained
-	Planned          int     `json:"epochs_planned"` // Config.Epochs (early stopping may end sooner)
-	Seconds          float64 `json:"seconds"`        // 0 on a simulated device
-	Device           string  `json:"device"`         // the backend's description (hardware, libraries, maths mode)
-	FinalTestLoss    float64 `json:"final_test_loss"`
-	FinalTestAcc     float64 `json:"final_test_accuracy"`
-	BestCheckpoint   string  `json:"best_checkpoint,omitempty"`
-	BestMonitor      string  `json:"best_monitor,omitempty"`
-	BestValue        float64 `json:"best_value,omitempty"`
-	BestTestLoss     float64 `json:"best_test_loss,omitempty"`
-	BestTestAccuracy float64 `json:"best_test_accuracy,omitempty"`
+	Epochs           int        `json:"epochs"`            // epochs trained
+	Planned          int        `json:"epochs_planned"`    // Config.Epochs (early stopping may end sooner)
+	Seconds          float64    `json:"seconds"`           // in training, all sessions together; 0 on a simulated device
+	Sessions         []Session  `json:"sessions"`          // each invocation's part: the first run and every resume
+	Steps            uint64     `json:"steps"`             // optimizer steps
+	Stopped          string     `json:"stopped,omitempty"` // why before epochs_planned: "early_stopping" or "max_steps"
+	TrainedOn        *DataPrint `json:"trained_on"`        // the data (see DataPrint)
+	Device           string     `json:"device"`            // the backend's description (hardware, libraries, maths mode)
+	FinalTestLoss    float64    `json:"final_test_loss"`
+	FinalTestAcc     float64    `json:"final_test_accuracy"`
+	BestCheckpoint   string     `json:"best_checkpoint,omitempty"`
+	BestMonitor      string     `json:"best_monitor,omitempty"`
+	BestValue        float64    `json:"best_value,omitempty"`
+	BestTestLoss     float64    `json:"best_test_loss,omitempty"`
+	BestTestAccuracy float64    `json:"best_test_accuracy,omitempty"`
 }
 
 // Options are how a run reports and what it reuses, not what it computes.
@@ -63,6 +66,7 @@ func Train(cfg Config, o Options) (*Result, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	cfg = cfg.withAbsolutePaths()
 	log, out := orDiscard(o.Log), orDiscard(o.Out)
 	dir := cfg.Output.Dir
 	if o.Resume == nil {
@@ -83,13 +87,17 @@ func Train(cfg Config, o Options) (*Result, error) {
 	}
 	data := o.Data
 	if data == nil {
-		if data, err = LoadData(cfg.Source, log); err != nil {
+		if data, err = loadData(cfg.Source, o.Resume != nil, log); err != nil {
 			return nil, err
 		}
 	}
 	train, val, err := engine.SplitValidation(data.Train.Head(cfg.Data.TrainLimit), cfg.Data.ValidationSplit, cfg.Data.Split, cfg.Seed)
 	if err != nil {
 		return nil, &ValueError{Flag: "validation-split", Msg: err.Error()}
+	}
+	rec, err := newRecord(dir, o.Resume, printData(data, train, val), data.From, log)
+	if err != nil {
+		return nil, err
 	}
 	loss, _ := engine.ParseLoss(cfg.Model.Loss)
 	defer m.Free() // before the backend closes (defers run last first)
@@ -115,15 +123,11 @@ func Train(cfg Config, o Options) (*Result, error) {
 	if err := checkWritable(dir); err != nil {
 		return nil, err
 	}
-	raw, err := json.Marshal(cfg)
-	if err != nil {
-		return nil, err
-	}
 	if err := writeConfig(dir, cfg); err != nil {
 		return nil, err
 	}
 	fit := engine.FitConfig{Epochs: cfg.Epochs, BatchSize: cfg.BatchSize, Shuffle: cfg.Data.Shuffle, Seed: cfg.Seed,
-		MaxSteps: cfg.MaxSteps, Augment: cfg.augmentation(), Callbacks: callbacks, Resume: o.Resume,
+		MaxSteps: cfg.MaxSteps, Augment: cfg.augmentation(), Callbacks: callbacks, Resume: rearmed(cfg, o.Resume, log),
 		AfterEpoch: func(ck *engine.TrainCheckpoint) error {
 			h, err := engine.ReadHistoryJSON(StateFile, bytes.NewReader(ck.History))
 			if err != nil {
@@ -132,7 +136,9 @@ func Train(cfg Config, o Options) (*Result, error) {
 			if err := writeHistory(dir, h); err != nil {
 				return err
 			}
-			ck.Config = raw
+			if ck.Config, err = rec.encode(cfg, ck.NextEpoch); err != nil {
+				return err
+			}
 			return ck.Save(filepath.Join(dir, StateFile))
 		}}
 	if o.Progress != nil {
@@ -147,9 +153,9 @@ func Train(cfg Config, o Options) (*Result, error) {
 		if err := writeHistory(dir, hist); err != nil {
 			return nil, err
 		}
-		return finish(cfg, o, m, data.Test, hist, ckpt, 0, log, out)
+		return finish(cfg, o, m, data.Test, hist, ckpt, rec, log, out)
 	}
-	start := time.Now()
+	rec.begin(be.Traits().Simulated)
 	hist, fitErr := engine.Fit(m, opt, train, val, fit)
 	if hist != nil && len(hist.Logs) > 0 {
 		if err := writeHistory(dir, hist); err != nil {
@@ -159,13 +165,13 @@ func Train(cfg Config, o Options) (*Result, error) {
 	if fitErr != nil {
 		return nil, explainFailure(fitErr, dir, hist)
 	}
-	return finish(cfg, o, m, data.Test, hist, ckpt, time.Since(start), log, out)
+	return finish(cfg, o, m, data.Test, hist, ckpt, rec, log, out)
 }
 
 // finish saves the final weights, evaluates them (and the best checkpoint)
 // on the test set, prints the summary and writes result.json.
 func finish(cfg Config, o Options, m *engine.Model, test engine.Dataset, hist *engine.History,
-	ckpt *engine.ModelCheckpoint, took time.Duration, log, out io.Writer) (*Result, error) {
+	ckpt *engine.ModelCheckpoint, rec *record, log, out io.Writer) (*Result, error) {
 	dir, be := cfg.Output.Dir, m.Backend()
 	final := cfg.Output.SaveWeights
 	if final == "" {
@@ -176,16 +182,17 @@ func finish(cfg Config, o Options, m *engine.Model, test engine.Dataset, hist *e
 	}
 	testLoss, testAcc := engine.Evaluate(m, test, cfg.BatchSize)
 	r := &Result{Epochs: len(hist.Logs), Planned: cfg.Epochs, FinalTestLoss: testLoss, FinalTestAcc: testAcc,
-		Seconds: took.Seconds(), Device: be.Describe()}
-	timing := fmt.Sprintf("in %.1fs", r.Seconds)
+		Device: be.Describe(), Steps: m.Steps(), TrainedOn: &rec.data, Sessions: rec.sessions()}
+	r.Seconds = totalSeconds(r.Sessions)
+	r.Stopped = stopReason(cfg, r)
+	timing := fmt.Sprintf("in %.1fs", r.Seconds-totalSeconds(rec.earlier))
+	if len(r.Sessions) > 1 {
+		timing += fmt.Sprintf(" (%.1fs in %d sessions)", r.Seconds, len(r.Sessions))
+	}
 	if be.Traits().Simulated {
-		r.Seconds, timing = 0, "(simulated device: no timing)"
+		timing = "(simulated device: no timing)"
 	}
-	first := 0
-	if o.Resume != nil {
-		first = o.Resume.NextEpoch
-	}
-	fmt.Fprintf(out, "\nTrained %s (%d this run) %s on %s.\n", plural(r.Epochs, "epoch"), r.Epochs-first, timing, be.Name())
+	fmt.Fprintf(out, "\nTrained %s (%d this run) %s on %s.\n", plural(r.Epochs, "epoch"), r.Epochs-rec.first, timing, be.Name())
 	fmt.Fprintf(out, "final weights:   %s  test loss %.4f  test accuracy %.4f\n", final, testLoss, testAcc)
 	if ckpt != nil && ckpt.Best != "" && ckpt.SaveBestOnly {
 		if err := m.LoadWeights(ckpt.Best); err != nil {

@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -155,89 +154,31 @@ type Options struct {
 // cell's failed.txt, and Run returns a *FailedError after trying the rest.
 // A cell's results do not depend on Jobs or on which other cells run beside
 // it.
+//
+// Run executes the study's Plan (see NewPlan), which checks everything
+// before the study folder is written.
 func Run(f File, dir string, base run.Config, o Options) error {
 	log := o.Log
 	if log == nil {
 		log = io.Discard
 	}
-	cells, cfgs, err := Prepare(f, dir, base)
+	plan, err := NewPlan(f, dir, base, o)
 	if err != nil {
 		return err
-	}
-	var mine, todo []int
-	for i, c := range cells {
-		if o.Shard.Has(c.Index) {
-			mine = append(mine, i)
-			if !complete(cfgs[i].Output.Dir, cfgs[i].Epochs) {
-				todo = append(todo, i)
-			}
-		}
-	}
-	head := fmt.Sprintf("study %s: %s", f.Name, plural(len(mine), "cell"))
-	if o.Shard.N > 1 {
-		head += fmt.Sprintf(" in shard %d/%d (of %d)", o.Shard.K, o.Shard.N, len(cells))
-	}
-	if n := len(mine) - len(todo); n > 0 {
-		head += fmt.Sprintf(", %d already complete", n)
-	}
-	if len(todo) == 0 {
-		if err := writeSpec(f, dir); err != nil {
-			return err
-		}
-		fmt.Fprintln(log, head+": nothing to do")
-		return nil
-	}
-	dev, err := resolveAuto(cfgs, log)
-	if err != nil {
-		return err
-	}
-	common := true
-	for _, i := range todo {
-		common = common && cfgs[i].Device.Name == dev.Name
-	}
-	p, err := place(dev, common, o.Jobs, o.Devices, len(todo))
-	if err != nil {
-		return err
-	}
-	costs := make(map[int]float64, len(todo))
-	var need int64
-	traits, err := engine.DeviceTraits(dev.Name)
-	if err != nil {
-		return &SettingError{fmt.Sprintf("--device %v", err)}
-	}
-	resident := common && traits.ResidentData // a GPU keeps its data sets on the device
-	for _, i := range todo {
-		if costs[i], err = cellCost(cfgs[i], o.Data); err != nil {
-			return err
-		}
-		if resident {
-			n, err := cellMemory(cfgs[i], o.Data, true)
-			if err != nil {
-				return err
-			}
-			need = max(need, n)
-		}
-	}
-	if resident {
-		if err := checkMemory(p, cfgs[todo[0]], need, log); err != nil {
-			return err
-		}
 	}
 	if err := writeSpec(f, dir); err != nil {
 		return err
 	}
-	fmt.Fprintf(log, "%s; %d to run, %s\n", head, len(todo), p.says)
-
-	// The costliest cells first, so that the last ones to finish are short.
-	sort.SliceStable(todo, func(a, b int) bool {
-		ca, cb := costs[todo[a]]*float64(cfgs[todo[a]].Epochs), costs[todo[b]]*float64(cfgs[todo[b]].Epochs)
-		return ca > cb
-	})
-	disp := newDisplay(log, o.Live, o.Width, len(mine), len(mine)-len(todo), len(todo), nil)
-	starts := make(map[int]int, len(todo))
+	todo := plan.Todo
+	if len(todo) == 0 {
+		fmt.Fprintln(log, plan.head()+": nothing to do")
+		return nil
+	}
+	fmt.Fprintf(log, "%s; %d to run, %s\n", plan.head(), len(todo), plan.Slots.says)
+	disp := newDisplay(log, o.Live, o.Width, len(plan.Cells), len(plan.Cells)-len(todo), len(todo), nil)
 	for _, i := range todo {
-		starts[i] = epochsDone(cfgs[i].Output.Dir)
-		disp.plan(max(0, cfgs[i].Epochs-starts[i]), costs[i])
+		c := plan.Cells[i]
+		disp.plan(max(0, c.Config.Epochs-c.Start), c.Cost)
 	}
 	start := time.Now()
 	queue := make(chan int)
@@ -247,15 +188,15 @@ func Run(f File, dir string, base run.Config, o Options) error {
 		fatal  error
 		wg     sync.WaitGroup
 	)
-	for _, s := range p.slots {
+	for _, s := range plan.Slots.slots {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := range queue {
-				cfg := cfgs[i]
+				c := plan.Cells[i]
+				cfg := c.Config
 				s.apply(&cfg)
-				key := cells[i].Key(f.Axes)
-				cp := disp.begin(key, i, starts[i], cfg.Epochs, costs[i])
+				cp := disp.begin(c.Key, c.Index, c.Start, cfg.Epochs, c.Cost)
 				r, err := trainCell(cfg, o.Data, cp)
 				var div *run.DivergedError
 				diverged := errors.As(err, &div)
@@ -294,9 +235,9 @@ func Run(f File, dir string, base run.Config, o Options) error {
 	if fatal != nil {
 		return fatal
 	}
-	fmt.Fprintf(log, "shard %d/%d: %d cells, %d run now, %d failed, in %s\n", o.Shard.K, o.Shard.N, len(mine), len(todo), failed, roundDuration(time.Since(start)))
+	fmt.Fprintf(log, "shard %d/%d: %d cells, %d run now, %d failed, in %s\n", o.Shard.K, o.Shard.N, len(plan.Cells), len(todo), failed, roundDuration(time.Since(start)))
 	if failed > 0 {
-		return &FailedError{Failed: failed, Of: len(mine)}
+		return &FailedError{Failed: failed, Of: len(plan.Cells)}
 	}
 	return nil
 }

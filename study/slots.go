@@ -192,9 +192,9 @@ const cellOverhead = 64 << 20
 // cellMemory estimates the device memory one cell of cfg holds while it
 // trains: the model's buffers (weights, gradients, activations and their
 // gradients, counted by compiling it on a backend that only counts), the
-// optimizer's state (at most two values per weight), the training and
-// validation sets when the backend keeps them on the device, and
-// cellOverhead.
+// optimizer's state (at most two values per weight), and on a GPU
+// (resident) the training and validation sets when the backend keeps them
+// on the device and cellOverhead.
 func cellMemory(cfg run.Config, data *mnist.Set, resident bool) (int64, error) {
 	m, err := run.BuildModel(cfg.Model.Name, cfg.Model.Activation)
 	if err != nil {
@@ -213,6 +213,9 @@ func cellMemory(cfg run.Config, data *mnist.Set, resident bool) (int64, error) {
 	if resident && data != nil && !augmented {
 		d := data.Train.Head(cfg.Data.TrainLimit)
 		floats += int64(d.Len()) * int64(d.Shape.Size()+d.Classes+1) // images, one-hot labels, row order
+	}
+	if !resident {
+		return 4 * floats, nil
 	}
 	return 4*floats + cellOverhead, nil
 }

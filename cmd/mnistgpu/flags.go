@@ -94,8 +94,10 @@ func givenFlags(c *cli.Context) map[string]string {
 }
 
 // bindConfig is run.Default with the command's set flags applied.
-func bindConfig(c *cli.Context) (run.Config, error) {
-	cfg := run.Default()
+func bindConfig(c *cli.Context) (run.Config, error) { return bindOnto(c, run.Default()) }
+
+// bindOnto is cfg with the command's set flags applied.
+func bindOnto(c *cli.Context, cfg run.Config) (run.Config, error) {
 	for _, f := range run.Fields() {
 		if hasTableFlag(c, f.Flag) && c.IsSet(f.Flag) {
 			if err := cfg.SetValue(f, c.Value(f.Flag)); err != nil {

@@ -119,7 +119,7 @@ func commandHasFlag(c *cli.Command, name string) bool {
 }
 
 // configDevices is the device a command's flags ask for; for a resumed run
-// without --device, the device it was recorded with. Nil when the flags do
+// or one from --config without --device, the device it was recorded with. Nil when the flags do
 // not bind: the command itself reports that.
 func configDevices(c *cli.Context) []string {
 	cfg, err := bindConfig(c)
@@ -128,6 +128,11 @@ func configDevices(c *cli.Context) []string {
 	}
 	if hasFlag(c, "resume") && c.String("resume") != "" && !c.IsSet("device") {
 		if rc, _, err := run.LoadResume(c.String("resume")); err == nil {
+			return []string{rc.Device.Name}
+		}
+	}
+	if hasFlag(c, "config") && c.String("config") != "" && !c.IsSet("device") {
+		if rc, err := run.ReadConfigFile(c.String("config")); err == nil {
 			return []string{rc.Device.Name}
 		}
 	}

@@ -32,6 +32,7 @@ func studyCommand() *cli.Command {
 					&cli.IntFlag{Name: "jobs", Usage: "cells trained at once on each device, each on its own backend (on the CPU they share --threads); results do not depend on it",
 						DefaultText: fmt.Sprintf("cpu: one per 2 threads, here %d; cuda: %d per GPU", study.DefaultJobs("cpu", runtime.GOMAXPROCS(0), 1<<30), study.GPUJobs)},
 					&cli.StringFlag{Name: "devices", Usage: "cuda: GPUs to spread the cells over, e.g. 0,1,2,3, each running --jobs cells"},
+					&cli.BoolFlag{Name: "dry-run", Usage: "print every cell with its settings, where it would run, its estimated memory and time, and exit without training or writing"},
 					&cli.IntFlag{Name: "seeds", Usage: "train every setting with seeds 1..N (replaces the study file's list), for mean ± std in the report"},
 				}, configFlags([]string{"run"}, []string{"epochs"}, defaults{"epochs": "the study's (the report ran 100; more than a finished study's extends its cells)"})...),
 					configFlags([]string{"device", "source"}, nil, nil)...),
@@ -124,8 +125,25 @@ func runStudy(c *cli.Context) error {
 	if live {
 		width, _, _ = term.GetSize(int(os.Stderr.Fd()))
 	}
-	return studyError(study.Run(f, dir, base, study.Options{Shard: shard, Jobs: c.Int("jobs"), Devices: devices,
-		Data: data, Log: os.Stderr, Live: live, Width: width}))
+	opts := study.Options{Shard: shard, Jobs: c.Int("jobs"), Devices: devices, Data: data, Log: os.Stderr, Live: live, Width: width}
+	if c.Bool("dry-run") {
+		return studyError(dryRun(f, dir, base, opts))
+	}
+	return studyError(study.Run(f, dir, base, opts))
+}
+
+// dryRun prints the study's plan with its estimates on stdout.
+func dryRun(f study.File, dir string, base run.Config, o study.Options) error {
+	plan, err := study.NewPlan(f, dir, base, o)
+	if err != nil {
+		return err
+	}
+	total, err := plan.Estimate(o.Data)
+	if err != nil {
+		return err
+	}
+	plan.Print(os.Stdout, total)
+	return nil
 }
 
 // parseDevices reads --devices "0,1,3".

@@ -15,7 +15,8 @@ import (
 func trainCommand() *cli.Command {
 	flags := append(configFlags(allGroups, nil, nil),
 		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "one line per epoch, no progress bar (also when stderr is not a terminal)"},
-		&cli.StringFlag{Name: "resume", Usage: "continue the run in this folder from its last completed epoch, with its recorded settings (--epochs extends it; device and data-location flags may change; other flags must match)"},
+		&cli.StringFlag{Name: "config", Usage: "run the settings of this file (a run's config.json) again; flags given beside it override them by name"},
+		&cli.StringFlag{Name: "resume", Usage: "continue the run in this folder from its last completed epoch, with its recorded settings (--epochs extends it, a larger --max-steps raises its step budget; device and data-location flags may change; other flags must match)"},
 		&cli.BoolFlag{Name: "overwrite", Usage: "replace the run already in --out (its checkpoints, state, history and weights)"},
 	)
 	return &cli.Command{
@@ -32,11 +33,20 @@ func runTrain(c *cli.Context) error {
 		Progress: func(t engine.Traits, batch int) engine.Progress { return bar.forDevice(t, batch) }}
 	var cfg run.Config
 	var err error
-	if dir := c.String("resume"); dir != "" {
-		if cfg, opts.Resume, err = resumeConfig(c, dir); err != nil {
-			return cliError(err)
+	dir, file := c.String("resume"), c.String("config")
+	switch {
+	case dir != "" && file != "":
+		return usageError("--config %s with --resume %s: a resumed run keeps its recorded settings; give one of them", file, dir)
+	case dir != "":
+		cfg, opts.Resume, err = resumeConfig(c, dir)
+	case file != "":
+		if cfg, err = run.ReadConfigFile(file); err == nil {
+			cfg, err = bindOnto(c, cfg)
 		}
-	} else if cfg, err = bindConfig(c); err != nil {
+	default:
+		cfg, err = bindConfig(c)
+	}
+	if err != nil {
 		return cliError(err)
 	}
 	_, err = run.Train(cfg, opts)
@@ -60,7 +70,7 @@ func resumeConfig(c *cli.Context, dir string) (run.Config, *engine.TrainCheckpoi
 		return cfg, nil, err
 	}
 	if run.Trained(cfg, ck) {
-		fmt.Fprintf(os.Stderr, "finishing %s: all %d epochs were trained, but it stopped before writing its final weights and result\n", dir, ck.NextEpoch)
+		fmt.Fprintf(os.Stderr, "finishing %s: its training ended after epoch %d, but it stopped before writing its final weights and result\n", dir, ck.NextEpoch)
 	} else {
 		fmt.Fprintf(os.Stderr, "resuming %s at epoch %d of %d (step %d)\n", dir, ck.NextEpoch+1, cfg.Epochs, ck.Step)
 	}
@@ -75,6 +85,7 @@ func cliError(err error) error {
 		ue  *run.UnknownError
 		oe  *run.OutputInUseError
 		re  *run.ResumeChangeError
+		dm  *run.DataMismatchError
 		fe  *run.FinishedError
 		ec  cli.ExitCoder
 		div *run.DivergedError
@@ -87,7 +98,7 @@ func cliError(err error) error {
 	case errors.As(err, &fe):
 		fmt.Fprintln(os.Stderr, fe.Error())
 		return nil
-	case errors.As(err, &ve), errors.As(err, &ue), errors.As(err, &oe), errors.As(err, &re):
+	case errors.As(err, &ve), errors.As(err, &ue), errors.As(err, &oe), errors.As(err, &re), errors.As(err, &dm):
 		return usageError("%v", err)
 	case errors.As(err, &div):
 		return cli.Exit("mnistgpu: "+div.Error(), 1)

@@ -1,0 +1,30 @@
+package run
+
+import (
+	"path/filepath"
+
+	"mnistgpu/engine"
+)
+
+// withAbsolutePaths is c with its file and folder settings made absolute
+// (a model file; a preset name stays as it is), so that what a run records
+// (config.json, its state) resolves from any working directory: a resume,
+// or `train --config`, started elsewhere finds the same data and files.
+func (c Config) withAbsolutePaths() Config {
+	abs := func(p *string) {
+		if *p == "" {
+			return
+		}
+		if a, err := filepath.Abs(*p); err == nil {
+			*p = a
+		}
+	}
+	abs(&c.Source.Dir)
+	abs(&c.Output.Dir)
+	abs(&c.Output.SaveWeights)
+	abs(&c.Model.InitWeights)
+	if _, preset := engine.Presets[c.Model.Name]; !preset {
+		abs(&c.Model.Name)
+	}
+	return c
+}

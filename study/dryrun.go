@@ -1,0 +1,234 @@
+package study
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"reflect"
+	"strings"
+	"time"
+
+	"mnistgpu/engine"
+	"mnistgpu/mnist"
+	"mnistgpu/run"
+)
+
+// timedSteps and warmupSteps are the training steps Estimate times for
+// each model, after the warm-up ones (a first step allocates and, on a
+// GPU, captures its graph).
+const timedSteps, warmupSteps = 5, 2
+
+// Estimate fills in each cell to run the slot the run's queue would give
+// it and the seconds of its epochs left there. The queue hands the cells,
+// costliest first, to whichever slot frees first; a cell's time is its
+// epochs' training steps and validation batches, each timed on a backend
+// of its slot's kind (a few steps on blank images; one timing for the
+// cells of one model, batch size and slot kind). Nothing is timed on a
+// simulated device: its times stay 0. It returns the study's estimated
+// time: when the last slot frees.
+func (p *Plan) Estimate(data *mnist.Set) (time.Duration, error) {
+	free := make([]float64, len(p.Slots.slots)) // seconds until each slot is free
+	timings := map[string]stepTiming{}
+	for _, i := range p.Todo {
+		c := &p.Cells[i]
+		s := 0
+		for k := range free {
+			if free[k] < free[s] {
+				s = k
+			}
+		}
+		cfg := c.Config
+		p.Slots.slots[s].apply(&cfg)
+		key := fmt.Sprint(cfg.Model, cfg.BatchSize, cfg.Device)
+		t, ok := timings[key]
+		if !ok {
+			var err error
+			if t, err = timeSteps(cfg); err != nil {
+				return 0, err
+			}
+			timings[key] = t
+		}
+		train, val := splitSizes(cfg, data)
+		epoch := float64(ceilDiv(train, cfg.BatchSize))*t.step + float64(ceilDiv(val, cfg.BatchSize))*t.eval
+		// The end: the final weights and the best checkpoint evaluated on
+		// the test set.
+		end := 2 * float64(ceilDiv(testSize(data), cfg.BatchSize)) * t.eval
+		c.Slot, c.Seconds = s, float64(max(0, cfg.Epochs-c.Start))*epoch+end
+		free[s] += c.Seconds
+	}
+	last := 0.0
+	for _, f := range free {
+		last = max(last, f)
+	}
+	return time.Duration(last * float64(time.Second)), nil
+}
+
+// stepTiming is the seconds of one training step and of one validation
+// batch.
+type stepTiming struct{ step, eval float64 }
+
+// timeSteps times cfg's model on a backend of cfg's device (0, 0 on a
+// simulated one).
+func timeSteps(cfg run.Config) (stepTiming, error) {
+	be, err := openBackend(cfg, io.Discard)
+	if err != nil || be.Traits().Simulated {
+		return stepTiming{}, err
+	}
+	m, err := run.BuildModel(cfg.Model.Name, cfg.Model.Activation)
+	if err != nil {
+		return stepTiming{}, err
+	}
+	loss, err := engine.ParseLoss(cfg.Model.Loss)
+	if err != nil {
+		return stepTiming{}, err
+	}
+	batch, n := cfg.BatchSize, timedSteps+warmupSteps
+	if err := m.Compile(be, loss, batch); err != nil {
+		return stepTiming{}, err
+	}
+	m.Init(cfg.Seed)
+	d := engine.Dataset{Images: make([]uint8, n*batch*m.Input.Size()), Labels: make([]uint8, n*batch),
+		Shape: m.Input, Classes: m.OutputShape().Size()}
+	batches, err := engine.OpenBatches(be, d, nil, batch)
+	if err != nil {
+		return stepTiming{}, err
+	}
+	defer batches.Free()
+	steps, err := engine.NewStepper(m, engine.NewAdam(0), batches, batch, false)
+	if err != nil {
+		return stepTiming{}, err
+	}
+	defer steps.Free()
+	steps.SetPass(0, nil)
+	var start time.Time
+	for s := range n {
+		if s == warmupSteps {
+			if err := be.Synchronize(); err != nil {
+				return stepTiming{}, err
+			}
+			start = time.Now()
+		}
+		if err := steps.Step(s*batch, batch); err != nil {
+			return stepTiming{}, err
+		}
+	}
+	if err := be.Synchronize(); err != nil {
+		return stepTiming{}, err
+	}
+	step := time.Since(start).Seconds() / timedSteps
+	start = time.Now()
+	engine.Evaluate(m, d, batch)
+	return stepTiming{step: step, eval: time.Since(start).Seconds() / float64(n)}, nil
+}
+
+// splitSizes are the training and validation images of an epoch of cfg
+// (the tail split's sizes; the others differ by at most a few images).
+func splitSizes(cfg run.Config, data *mnist.Set) (train, val int) {
+	n := 60000
+	if data != nil {
+		n = data.Train.Len()
+	}
+	if cfg.Data.TrainLimit > 0 {
+		n = min(n, cfg.Data.TrainLimit)
+	}
+	train = int(math.Floor(float64(n) * (1 - cfg.Data.ValidationSplit)))
+	return train, n - train
+}
+
+// testSize is the test set's images (MNIST's 10,000 when data is nil).
+func testSize(data *mnist.Set) int {
+	if data == nil {
+		return 10000
+	}
+	return data.Test.Len()
+}
+
+func ceilDiv(a, b int) int { return (a + b - 1) / b }
+
+// Print writes the plan for `study run --dry-run`: the head line, then
+// every cell with its resolved settings (those that differ from train's
+// defaults, and the learning rate it starts with), the epochs it would
+// train, where, its memory and its estimated time; then the study's time.
+func (p *Plan) Print(w io.Writer, total time.Duration) {
+	if len(p.Todo) == 0 {
+		fmt.Fprintf(w, "%s: nothing to do\n", p.head())
+		return
+	}
+	fmt.Fprintf(w, "%s; %d to run, %s\n", p.head(), len(p.Todo), p.Slots.says)
+	run1 := map[int]bool{}
+	for _, i := range p.Todo {
+		run1[i] = true
+	}
+	for i, c := range p.Cells {
+		fmt.Fprintf(w, "\n%s\n", c.Key)
+		if !run1[i] {
+			fmt.Fprintf(w, "  complete: skipped\n")
+			continue
+		}
+		fmt.Fprintf(w, "  settings: %s\n", settings(c.Config))
+		epochs := fmt.Sprintf("epochs %d-%d", c.Start+1, c.Config.Epochs)
+		if c.Start+1 == c.Config.Epochs {
+			epochs = fmt.Sprintf("epoch %d", c.Config.Epochs)
+		}
+		if c.Start > 0 {
+			epochs += fmt.Sprintf(" (continues after epoch %d)", c.Start)
+		}
+		where := "on " + c.Config.Device.Name
+		if c.Slot >= 0 {
+			where = "in " + p.Slots.slots[c.Slot].describe(c.Slot, c.Config)
+		}
+		memory := fmt.Sprintf("host memory ≈ %s (weights, gradients, activations, optimizer state; the data set is shared)", mib(c.Memory))
+		if p.Resident {
+			memory = fmt.Sprintf("device memory ≈ %s", mib(c.Memory))
+		}
+		took := "time not estimated (simulated device)"
+		if c.Seconds > 0 {
+			took = "time ≈ " + roundDuration(time.Duration(c.Seconds*float64(time.Second)))
+			if c.Seconds < 0.05 {
+				took = "time < 0.1s"
+			}
+		}
+		fmt.Fprintf(w, "  %s, %s, %s, %s\n", epochs, where, memory, took)
+	}
+	if total > 0 {
+		fmt.Fprintf(w, "\nestimated time: %s (%d timed steps of each model on its slot's device)\n", roundDuration(total), timedSteps)
+	}
+	fmt.Fprintln(w, "dry run: nothing was trained or written")
+}
+
+// describe names a slot for the plan: "slot 2 (cpu, 1 thread)".
+func (s slot) describe(i int, cfg run.Config) string {
+	s.apply(&cfg)
+	where := cfg.Device.Name
+	if cfg.Device.Threads > 0 {
+		where += ", " + plural(cfg.Device.Threads, "thread")
+	}
+	return fmt.Sprintf("slot %d (%s)", i+1, where)
+}
+
+// settings are cfg's settings that differ from train's defaults, as flags,
+// and the learning rate the run starts with; where it runs and writes is
+// the plan's to say.
+func settings(cfg run.Config) string {
+	def := run.Default()
+	var out []string
+	for _, f := range run.Fields() {
+		if f.Group == "device" || f.Group == "output" {
+			continue
+		}
+		switch v := cfg.GetString(f); {
+		case v == def.GetString(f):
+		case v == "true" && f.Kind == reflect.Bool:
+			out = append(out, "--"+f.Flag)
+		case f.Kind == reflect.Bool:
+			out = append(out, "--"+f.Flag+"="+v)
+		default:
+			out = append(out, "--"+f.Flag+" "+v)
+		}
+	}
+	lr, err := cfg.EffectiveLR()
+	if err != nil {
+		return strings.Join(out, " ")
+	}
+	return strings.Join(out, " ") + fmt.Sprintf("; learning rate %g", lr)
+}

@@ -1,0 +1,132 @@
+package study
+
+import (
+	"fmt"
+	"io"
+	"sort"
+
+	"mnistgpu/engine"
+	"mnistgpu/run"
+)
+
+// Plan is what a study run will do, decided once before anything is
+// written: every cell of the shard with its configuration, whether it is
+// complete and the epoch it continues from, its cost and memory; the
+// device, auto resolved, and the slots the cells run in. Run executes it;
+// `study run --dry-run` prints it (with Estimate's times).
+type Plan struct {
+	File  File
+	Dir   string
+	Shard Shard
+	Of    int           // cells of the whole study
+	Cells []PlannedCell // this shard's cells, in study order
+	// Todo indexes the cells to train now, costliest first, so that the
+	// last ones to finish are short.
+	Todo     []int
+	Device   run.DeviceConfig // the cells' common device (auto resolved)
+	Slots    placement
+	Resident bool // the cells keep their data sets on the device (a GPU)
+}
+
+// PlannedCell is one cell of a plan.
+type PlannedCell struct {
+	Cell
+	Key      string
+	Config   run.Config
+	Complete bool
+	Start    int     // epochs trained already: a continued cell starts after them
+	Cost     float64 // training FLOPs of one epoch (see cellCost)
+	Memory   int64   // bytes it holds while it trains (see cellMemory)
+	// Slot and Seconds are Estimate's: the slot the run's queue would give
+	// it (-1: none) and the seconds its epochs left would take there (0:
+	// not estimated).
+	Slot    int
+	Seconds float64
+}
+
+// NewPlan checks a study and plans its run: every cell's configuration and
+// the study folder (see Prepare), the data of cells that continue (a
+// *run.DataMismatchError when o.Data is not what they trained on), the
+// device's memory for the cells placed on it. It writes nothing.
+func NewPlan(f File, dir string, base run.Config, o Options) (*Plan, error) {
+	log := o.Log
+	if log == nil {
+		log = io.Discard
+	}
+	cells, cfgs, err := Prepare(f, dir, base)
+	if err != nil {
+		return nil, err
+	}
+	p := &Plan{File: f, Dir: dir, Shard: o.Shard, Of: len(cells)}
+	var todoCfgs []run.Config
+	for i, c := range cells {
+		if !o.Shard.Has(c.Index) {
+			continue
+		}
+		pc := PlannedCell{Cell: c, Key: c.Key(f.Axes), Config: cfgs[i], Slot: -1}
+		pc.Complete = complete(pc.Config.Output.Dir, pc.Config.Epochs)
+		if !pc.Complete {
+			p.Todo = append(p.Todo, len(p.Cells))
+			todoCfgs = append(todoCfgs, pc.Config)
+		}
+		p.Cells = append(p.Cells, pc)
+	}
+	if len(p.Todo) == 0 {
+		return p, nil
+	}
+	if p.Device, err = resolveAuto(todoCfgs, log); err != nil {
+		return nil, err
+	}
+	common := true
+	for k, i := range p.Todo {
+		p.Cells[i].Config.Device = todoCfgs[k].Device
+		common = common && todoCfgs[k].Device.Name == p.Device.Name
+	}
+	if p.Slots, err = place(p.Device, common, o.Jobs, o.Devices, len(p.Todo)); err != nil {
+		return nil, err
+	}
+	traits, err := engine.DeviceTraits(p.Device.Name)
+	if err != nil {
+		return nil, &SettingError{fmt.Sprintf("--device %v", err)}
+	}
+	p.Resident = common && traits.ResidentData // a GPU keeps its data sets on the device
+	var need int64
+	for _, i := range p.Todo {
+		c := &p.Cells[i]
+		if o.Data != nil {
+			if err := run.CheckData(c.Config.Output.Dir, o.Data); err != nil {
+				return nil, err
+			}
+		}
+		if c.Cost, err = cellCost(c.Config, o.Data); err != nil {
+			return nil, err
+		}
+		if c.Memory, err = cellMemory(c.Config, o.Data, p.Resident); err != nil {
+			return nil, err
+		}
+		need = max(need, c.Memory)
+		c.Start = epochsDone(c.Config.Output.Dir)
+	}
+	if p.Resident {
+		if err := checkMemory(p.Slots, p.Cells[p.Todo[0]].Config, need, log); err != nil {
+			return nil, err
+		}
+	}
+	sort.SliceStable(p.Todo, func(a, b int) bool {
+		ca, cb := p.Cells[p.Todo[a]], p.Cells[p.Todo[b]]
+		return ca.Cost*float64(ca.Config.Epochs) > cb.Cost*float64(cb.Config.Epochs)
+	})
+	return p, nil
+}
+
+// head is the study's first line: its cells, its shard and those complete.
+func (p *Plan) head() string {
+	h := fmt.Sprintf("study %s: %s", p.File.Name, plural(len(p.Cells), "cell"))
+	if p.Shard.N > 1 {
+		h += fmt.Sprintf(" in shard %d/%d (of %d)", p.Shard.K, p.Shard.N, p.Of)
+	}
+	if n := len(p.Cells) - len(p.Todo); n > 0 {
+		h += fmt.Sprintf(", %d already complete", n)
+	}
+	return h
+}
