@@ -71,8 +71,12 @@ type stepTiming struct{ step, eval float64 }
 // simulated one).
 func timeSteps(cfg run.Config) (stepTiming, error) {
 	be, err := openBackend(cfg, io.Discard)
-	if err != nil || be.Traits().Simulated {
+	if err != nil {
 		return stepTiming{}, err
+	}
+	defer be.Close()
+	if be.Traits().Simulated {
+		return stepTiming{}, nil
 	}
 	m, err := run.BuildModel(cfg.Model.Name, cfg.Model.Activation)
 	if err != nil {
@@ -83,6 +87,7 @@ func timeSteps(cfg run.Config) (stepTiming, error) {
 		return stepTiming{}, err
 	}
 	batch, n := cfg.BatchSize, timedSteps+warmupSteps
+	defer m.Free()
 	if err := m.Compile(be, loss, batch); err != nil {
 		return stepTiming{}, err
 	}
