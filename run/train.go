@@ -107,7 +107,7 @@ func Train(cfg Config, o Options) (*Result, error) {
 	}
 	fmt.Fprintf(log, "%s on %s: %d parameters, %s lr=%g, batch %d, %d training / %d validation images\n",
 		m.Name, be.Describe(), m.NumParams(), opt.Name(), opt.LearningRate(), cfg.BatchSize, train.Len(), val.Len())
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o777); err != nil {
 		return nil, fmt.Errorf("output folder: %w", err)
 	}
 	if err := checkWritable(dir); err != nil {

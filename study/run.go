@@ -304,7 +304,7 @@ func Run(f File, dir string, base run.Config, o Options) error {
 // writeSpec writes the study into its folder: what a rerun compares with,
 // and what merge and report read.
 func writeSpec(f File, dir string) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o777); err != nil {
 		return err
 	}
 	spec, err := json.MarshalIndent(f, "", "  ")
@@ -390,11 +390,11 @@ func trainCell(cfg run.Config, data *mnist.Set, p *cellProgress) (r *Result, err
 		}
 	}()
 	dir := cfg.Output.Dir
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o777); err != nil {
 		return nil, err
 	}
 	os.Remove(filepath.Join(dir, FailureFile)) // tried again
-	logf, err := os.OpenFile(filepath.Join(dir, LogFile), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	logf, err := os.OpenFile(filepath.Join(dir, LogFile), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o666)
 	if err != nil {
 		return nil, err
 	}
@@ -440,7 +440,7 @@ func complete(dir string, epochs int) bool {
 const FailureFile = "failed.txt"
 
 func writeFailure(dir string, cause error) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o777); err != nil {
 		return err
 	}
 	write := func(w io.Writer) error { _, err := io.WriteString(w, cause.Error()+"\n"); return err }
@@ -489,7 +489,7 @@ func Merge(dir string, shards []string) error {
 }
 
 func copyDir(src, dst string) error {
-	if err := os.MkdirAll(dst, 0o755); err != nil {
+	if err := os.MkdirAll(dst, 0o777); err != nil {
 		return err
 	}
 	entries, err := os.ReadDir(src)
@@ -512,7 +512,7 @@ func copyFile(src, dst string) error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(dst), 0o777); err != nil {
 		return err
 	}
 	return engine.WriteFileAtomic(dst, func(w io.Writer) error { _, err := w.Write(raw); return err })
