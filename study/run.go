@@ -47,6 +47,11 @@ func Prepare(f File, dir string, base run.Config) ([]Cell, []run.Config, error) 
 	if err != nil {
 		return nil, nil, err
 	}
+	for i, cfg := range cfgs {
+		if err := run.CheckOutputPaths(cfg); err != nil {
+			return nil, nil, &SettingError{fmt.Sprintf("cell %s: %v", cells[i].Key(f.Axes), err)}
+		}
+	}
 	raw, err := os.ReadFile(filepath.Join(dir, "study.json"))
 	if os.IsNotExist(err) {
 		return cells, cfgs, nil
@@ -160,6 +165,11 @@ func Run(f File, dir string, base run.Config, o Options) error {
 	if log == nil {
 		log = io.Discard
 	}
+	plan, err := lockPlan(dir, log)
+	if err != nil {
+		return err
+	}
+	defer plan.Unlock()
 	cells, cfgs, err := Prepare(f, dir, base)
 	if err != nil {
 		return err
@@ -239,13 +249,19 @@ func Run(f File, dir string, base run.Config, o Options) error {
 		starts[i] = epochsDone(cfgs[i].Output.Dir)
 		disp.plan(max(0, cfgs[i].Epochs-starts[i]), costs[i])
 	}
+	// Planned: other processes of this study may plan now, and take the
+	// cells this one has not locked.
+	plan.Unlock()
 	start := time.Now()
 	queue := make(chan int)
 	var (
 		mu     sync.Mutex
 		failed int
-		fatal  error
-		wg     sync.WaitGroup
+		// cells held by another process, and finished by one since this
+		// process planned
+		skipped, doneElsewhere int
+		fatal                  error
+		wg                     sync.WaitGroup
 	)
 	for _, s := range p.slots {
 		wg.Add(1)
@@ -255,8 +271,23 @@ func Run(f File, dir string, base run.Config, o Options) error {
 				cfg := cfgs[i]
 				s.apply(&cfg)
 				key := cells[i].Key(f.Axes)
+				lock, why, done, err := claimCell(cfg)
+				if why != "" {
+					disp.elsewhere(key, starts[i], cfg.Epochs, costs[i], done, why)
+					mu.Lock()
+					if done {
+						doneElsewhere++
+					} else {
+						skipped++
+					}
+					mu.Unlock()
+					continue
+				}
 				cp := disp.begin(key, i, starts[i], cfg.Epochs, costs[i])
-				r, err := trainCell(cfg, o.Data, cp)
+				var r *Result
+				if err == nil {
+					r, err = trainCell(cfg, o.Data, cp)
+				}
 				var div *run.DivergedError
 				diverged := errors.As(err, &div)
 				var werr error
@@ -267,6 +298,7 @@ func Run(f File, dir string, base run.Config, o Options) error {
 				default:
 					werr = writeFailure(cfg.Output.Dir, err)
 				}
+				lock.Unlock()
 				disp.end(cp, r, err, diverged)
 				mu.Lock()
 				if err != nil && !diverged {
@@ -294,7 +326,11 @@ func Run(f File, dir string, base run.Config, o Options) error {
 	if fatal != nil {
 		return fatal
 	}
-	fmt.Fprintf(log, "shard %d/%d: %d cells, %d run now, %d failed, in %s\n", o.Shard.K, o.Shard.N, len(mine), len(todo), failed, roundDuration(time.Since(start)))
+	held := ""
+	if skipped > 0 {
+		held = fmt.Sprintf(", %d left to the processes training them", skipped)
+	}
+	fmt.Fprintf(log, "shard %d/%d: %d cells, %d run now%s, %d failed, in %s\n", o.Shard.K, o.Shard.N, len(mine), len(todo)-skipped-doneElsewhere, held, failed, roundDuration(time.Since(start)))
 	if failed > 0 {
 		return &FailedError{Failed: failed, Of: len(mine)}
 	}
@@ -497,7 +533,7 @@ func copyDir(src, dst string) error {
 		return err
 	}
 	for _, e := range entries {
-		if e.IsDir() {
+		if e.IsDir() || e.Name() == run.LockFile {
 			continue
 		}
 		if err := copyFile(filepath.Join(src, e.Name()), filepath.Join(dst, e.Name())); err != nil {

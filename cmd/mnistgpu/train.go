@@ -33,11 +33,30 @@ func runTrain(c *cli.Context) error {
 	var cfg run.Config
 	var err error
 	if dir := c.String("resume"); dir != "" {
+		lock, err := run.LockFolder(dir)
+		if err != nil {
+			return cliError(err)
+		}
+		defer lock.Unlock()
 		if cfg, opts.Resume, err = resumeConfig(c, dir); err != nil {
 			return cliError(err)
 		}
-	} else if cfg, err = bindConfig(c); err != nil {
-		return cliError(err)
+	} else {
+		if cfg, err = bindConfig(c); err != nil {
+			return cliError(err)
+		}
+		// Settings are refused before the folder is created or locked.
+		if err := cfg.Validate(); err != nil {
+			return cliError(err)
+		}
+		if err := run.CheckOutputPaths(cfg); err != nil {
+			return cliError(err)
+		}
+		lock, err := run.LockFolder(cfg.Output.Dir)
+		if err != nil {
+			return cliError(err)
+		}
+		defer lock.Unlock()
 	}
 	_, err = run.Train(cfg, opts)
 	bar.interrupt()
@@ -68,12 +87,13 @@ func resumeConfig(c *cli.Context, dir string) (run.Config, *engine.TrainCheckpoi
 }
 
 // cliError gives each kind of failure its exit code: 2 for a bad setting
-// or an output folder in use, 0 for a finished run with nothing to do.
+// or an output folder in use (holding a run, or locked by a writer), 0 for a finished run with nothing to do.
 func cliError(err error) error {
 	var (
 		ve  *run.ValueError
 		ue  *run.UnknownError
 		oe  *run.OutputInUseError
+		le  *run.LockedError
 		re  *run.ResumeChangeError
 		fe  *run.FinishedError
 		ec  cli.ExitCoder
@@ -87,7 +107,7 @@ func cliError(err error) error {
 	case errors.As(err, &fe):
 		fmt.Fprintln(os.Stderr, fe.Error())
 		return nil
-	case errors.As(err, &ve), errors.As(err, &ue), errors.As(err, &oe), errors.As(err, &re):
+	case errors.As(err, &ve), errors.As(err, &ue), errors.As(err, &oe), errors.As(err, &re), errors.As(err, &le):
 		return usageError("%v", err)
 	case errors.As(err, &div):
 		return cli.Exit("mnistgpu: "+div.Error(), 1)
