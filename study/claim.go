@@ -21,9 +21,6 @@ import (
 // another process plans: planning takes seconds, and a second process of
 // the same study started at the same moment should not be turned away.
 func lockPlan(dir string, log io.Writer) (*run.Lock, error) {
-	if dir == "" {
-		return nil, &SettingError{"--out must name the study folder, got \"\""}
-	}
 	l, err := run.LockFolder(dir)
 	var held *run.LockedError
 	if !errors.As(err, &held) {

@@ -43,6 +43,9 @@ func (e *FailedError) Error() string {
 // no other study. A folder holding the same study with fewer epochs or
 // fewer seeds is accepted: its cells are extended, the new seeds added.
 func Prepare(f File, dir string, base run.Config) ([]Cell, []run.Config, error) {
+	if dir == "" {
+		return nil, nil, &SettingError{"--out must name the study folder, got \"\""}
+	}
 	cells, cfgs, err := f.Configs(base, dir)
 	if err != nil {
 		return nil, nil, err
