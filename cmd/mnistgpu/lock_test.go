@@ -137,7 +137,7 @@ func TestTrainHoldsItsFolder(t *testing.T) {
 	for _, second := range [][]string{
 		append(args, "--epochs", "1", "--seed", "2"),
 		append(args, "--epochs", "1", "--overwrite"),
-		{"train", "--resume", out, "--quiet"},
+		{"train", "--resume", out, "--quiet", "--epochs", "2"},
 	} {
 		err := cliRun(second...)
 		if exitCode(err) != 2 || !strings.Contains(err.Error(), pid) || !strings.Contains(err.Error(), "in use") {
