@@ -87,7 +87,8 @@ func resumeConfig(c *cli.Context, dir string) (run.Config, *engine.TrainCheckpoi
 }
 
 // cliError gives each kind of failure its exit code: 2 for a bad setting
-// or an output folder in use (holding a run, or locked by a writer), 0 for a finished run with nothing to do.
+// or an output folder in use (holding a run, or locked by a writer), 0 for
+// a finished run with nothing to do.
 func cliError(err error) error {
 	var (
 		ve  *run.ValueError
