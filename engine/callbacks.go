@@ -127,7 +127,7 @@ func (c *ModelCheckpoint) TrainBegin(*TrainState) error {
 		return fmt.Errorf("ModelCheckpoint: %w", err)
 	}
 	if dir := filepath.Dir(c.Path); dir != "" {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
+		if err := os.MkdirAll(dir, 0o777); err != nil {
 			return fmt.Errorf("ModelCheckpoint: %w", err)
 		}
 	}

@@ -6,16 +6,10 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"math"
-	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"sort"
-	"strconv"
 )
 
 // Safetensors: an 8-byte little-endian header length N, N bytes of JSON
@@ -208,53 +202,4 @@ func DecodeSafetensors(file string, raw []byte) (map[string]NamedTensor, map[str
 		}
 	}
 	return tensors, meta, nil
-}
-
-// WriteFileAtomic writes data produced by fill to path via a temporary file in
-// the same folder, fsyncs it and renames it into place, so a crash leaves
-// either the old file or the new one, never half of one. The file is mode
-// 0644 less the umask, as other tools make their output (os.CreateTemp's 0600
-// would hide results from other users).
-func WriteFileAtomic(path string, fill func(io.Writer) error) (err error) {
-	dir := filepath.Dir(path)
-	f, err := createTemp(dir, "."+filepath.Base(path)+".tmp", 0o644)
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if err = fill(f); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err = f.Sync(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err = f.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err = os.Rename(f.Name(), path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if d, derr := os.Open(dir); derr == nil {
-		d.Sync()
-		d.Close()
-	}
-	return nil
-}
-
-// createTemp is os.CreateTemp with a mode: it creates a new file prefix+random
-// in dir with perm (less the umask, which the kernel applies).
-func createTemp(dir, prefix string, perm os.FileMode) (*os.File, error) {
-	for range 1000 {
-		name := filepath.Join(dir, prefix+strconv.FormatUint(rand.Uint64(), 36))
-		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, perm)
-		if !errors.Is(err, fs.ErrExist) {
-			return f, err
-		}
-	}
-	return nil, fmt.Errorf("no unused temporary name %s* in %s", prefix, dir)
 }

@@ -254,7 +254,7 @@ func Locate(o Options) (*Set, error) {
 
 // copyInto copies the four files from src to dir atomically.
 func copyInto(dir, src string) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o777); err != nil {
 		return err
 	}
 	for _, f := range Files {
@@ -277,7 +277,7 @@ func Download(dir string, mirrors []string, client *http.Client, logf func(strin
 	if client == nil {
 		client = &http.Client{Timeout: 2 * time.Minute}
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o777); err != nil {
 		return fmt.Errorf("download: %w", err)
 	}
 	for _, f := range Files {

@@ -61,16 +61,22 @@ type Options struct {
 // Train runs cfg to the end and returns its result; the output folder holds
 // the state after every epoch, the history, checkpoints, the final weights
 // and result.json. A *ValueError is a bad setting; a *OutputInUseError an
-// output folder holding another run.
+// output folder holding another run. The caller holds the folder's lock
+// (LockFolder), taken before it read anything there.
 func Train(cfg Config, o Options) (*Result, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
 	cfg = cfg.withAbsolutePaths()
+	if err := CheckOutputPaths(cfg); err != nil {
+		return nil, err
+	}
 	log, out := orDiscard(o.Log), orDiscard(o.Out)
 	dir := cfg.Output.Dir
+	var replaced []string // another run's files, removed once this one is ready
 	if o.Resume == nil {
-		if err := claimOutput(dir, cfg, o.Overwrite); err != nil {
+		var err error
+		if replaced, err = claimOutput(dir, cfg, o.Overwrite); err != nil {
 			return nil, err
 		}
 	}
@@ -117,10 +123,13 @@ func Train(cfg Config, o Options) (*Result, error) {
 	}
 	fmt.Fprintf(log, "%s on %s: %d parameters, %s lr=%g, batch %d, %d training / %d validation images\n",
 		m.Name, be.Describe(), m.NumParams(), opt.Name(), opt.LearningRate(), cfg.BatchSize, train.Len(), val.Len())
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o777); err != nil {
 		return nil, fmt.Errorf("output folder: %w", err)
 	}
 	if err := checkWritable(dir); err != nil {
+		return nil, err
+	}
+	if err := removeRunFiles(dir, replaced); err != nil {
 		return nil, err
 	}
 	if err := writeConfig(dir, cfg); err != nil {

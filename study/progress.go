@@ -159,6 +159,21 @@ func (d *display) end(c *cellProgress, r *Result, err error, diverged bool) {
 	d.redraw()
 }
 
+// elsewhere marks a cell that this process does not run after all: another
+// process holds it, or finished it (done) since this one planned.
+func (d *display) elsewhere(key string, from, epochs int, cost float64, done bool, why string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.left--
+	d.totalWork -= float64(max(0, epochs-from)) * cost
+	if done {
+		d.done++
+	}
+	d.erase()
+	fmt.Fprintf(d.w, "[%s] %s: %s\n", d.counts(), key, why)
+	d.redraw()
+}
+
 // counts is "12/32 done, 4 running, 1 failed, 15 left, 3m12s, about 5m left".
 func (d *display) counts() string {
 	s := fmt.Sprintf("%d/%d done, %d running", d.done, d.of, len(d.running))

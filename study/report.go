@@ -177,7 +177,7 @@ func Report(dir string) (string, error) {
 		return "", fmt.Errorf("%s: no complete cells to report", dir)
 	}
 	out := filepath.Join(dir, "report")
-	if err := os.MkdirAll(out, 0o755); err != nil {
+	if err := os.MkdirAll(out, 0o777); err != nil {
 		return "", err
 	}
 	groups := Summarise(f, cells)

@@ -42,9 +42,17 @@ func (e *FailedError) Error() string {
 // no other study. A folder holding the same study with fewer epochs or
 // fewer seeds is accepted: its cells are extended, the new seeds added.
 func Prepare(f File, dir string, base run.Config) ([]Cell, []run.Config, error) {
+	if dir == "" {
+		return nil, nil, &SettingError{"--out must name the study folder, got \"\""}
+	}
 	cells, cfgs, err := f.Configs(base, dir)
 	if err != nil {
 		return nil, nil, err
+	}
+	for i, cfg := range cfgs {
+		if err := run.CheckOutputPaths(cfg); err != nil {
+			return nil, nil, &SettingError{fmt.Sprintf("cell %s: %v", cells[i].Key(f.Axes), err)}
+		}
 	}
 	raw, err := os.ReadFile(filepath.Join(dir, "study.json"))
 	if os.IsNotExist(err) {
@@ -162,6 +170,11 @@ func Run(f File, dir string, base run.Config, o Options) error {
 	if log == nil {
 		log = io.Discard
 	}
+	planLock, err := lockPlan(dir, log)
+	if err != nil {
+		return err
+	}
+	defer planLock.Unlock()
 	plan, err := NewPlan(f, dir, base, o)
 	if err != nil {
 		return err
@@ -180,13 +193,19 @@ func Run(f File, dir string, base run.Config, o Options) error {
 		c := plan.Cells[i]
 		disp.plan(max(0, c.Config.Epochs-c.Start), c.Cost)
 	}
+	// Planned: other processes of this study may plan now, and take the
+	// cells this one has not locked.
+	planLock.Unlock()
 	start := time.Now()
 	queue := make(chan int)
 	var (
 		mu     sync.Mutex
 		failed int
-		fatal  error
-		wg     sync.WaitGroup
+		// cells held by another process, and finished by one since this
+		// process planned
+		skipped, doneElsewhere int
+		fatal                  error
+		wg                     sync.WaitGroup
 	)
 	for _, s := range plan.Slots.slots {
 		wg.Add(1)
@@ -196,8 +215,23 @@ func Run(f File, dir string, base run.Config, o Options) error {
 				c := plan.Cells[i]
 				cfg := c.Config
 				s.apply(&cfg)
+				lock, why, done, err := claimCell(cfg)
+				if why != "" {
+					disp.elsewhere(c.Key, c.Start, cfg.Epochs, c.Cost, done, why)
+					mu.Lock()
+					if done {
+						doneElsewhere++
+					} else {
+						skipped++
+					}
+					mu.Unlock()
+					continue
+				}
 				cp := disp.begin(c.Key, c.Index, c.Start, cfg.Epochs, c.Cost)
-				r, err := trainCell(cfg, o.Data, cp)
+				var r *Result
+				if err == nil {
+					r, err = trainCell(cfg, o.Data, cp)
+				}
 				var div *run.DivergedError
 				diverged := errors.As(err, &div)
 				var werr error
@@ -208,6 +242,7 @@ func Run(f File, dir string, base run.Config, o Options) error {
 				default:
 					werr = writeFailure(cfg.Output.Dir, err)
 				}
+				lock.Unlock()
 				disp.end(cp, r, err, diverged)
 				mu.Lock()
 				if err != nil && !diverged {
@@ -235,7 +270,11 @@ func Run(f File, dir string, base run.Config, o Options) error {
 	if fatal != nil {
 		return fatal
 	}
-	fmt.Fprintf(log, "shard %d/%d: %d cells, %d run now, %d failed, in %s\n", o.Shard.K, o.Shard.N, len(plan.Cells), len(todo), failed, roundDuration(time.Since(start)))
+	held := ""
+	if skipped > 0 {
+		held = fmt.Sprintf(", %d left to the processes training them", skipped)
+	}
+	fmt.Fprintf(log, "shard %d/%d: %d cells, %d run now%s, %d failed, in %s\n", o.Shard.K, o.Shard.N, len(plan.Cells), len(todo)-skipped-doneElsewhere, held, failed, roundDuration(time.Since(start)))
 	if failed > 0 {
 		return &FailedError{Failed: failed, Of: len(plan.Cells)}
 	}
@@ -245,7 +284,7 @@ func Run(f File, dir string, base run.Config, o Options) error {
 // writeSpec writes the study into its folder: what a rerun compares with,
 // and what merge and report read.
 func writeSpec(f File, dir string) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o777); err != nil {
 		return err
 	}
 	spec, err := json.MarshalIndent(f, "", "  ")
@@ -331,11 +370,11 @@ func trainCell(cfg run.Config, data *mnist.Set, p *cellProgress) (r *Result, err
 		}
 	}()
 	dir := cfg.Output.Dir
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o777); err != nil {
 		return nil, err
 	}
 	os.Remove(filepath.Join(dir, FailureFile)) // tried again
-	logf, err := os.OpenFile(filepath.Join(dir, LogFile), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	logf, err := os.OpenFile(filepath.Join(dir, LogFile), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o666)
 	if err != nil {
 		return nil, err
 	}
@@ -382,7 +421,7 @@ func complete(dir string, epochs int) bool {
 const FailureFile = "failed.txt"
 
 func writeFailure(dir string, cause error) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o777); err != nil {
 		return err
 	}
 	write := func(w io.Writer) error { _, err := io.WriteString(w, cause.Error()+"\n"); return err }
@@ -431,7 +470,7 @@ func Merge(dir string, shards []string) error {
 }
 
 func copyDir(src, dst string) error {
-	if err := os.MkdirAll(dst, 0o755); err != nil {
+	if err := os.MkdirAll(dst, 0o777); err != nil {
 		return err
 	}
 	entries, err := os.ReadDir(src)
@@ -439,7 +478,7 @@ func copyDir(src, dst string) error {
 		return err
 	}
 	for _, e := range entries {
-		if e.IsDir() {
+		if e.IsDir() || e.Name() == run.LockFile {
 			continue
 		}
 		if err := copyFile(filepath.Join(src, e.Name()), filepath.Join(dst, e.Name())); err != nil {
@@ -454,7 +493,7 @@ func copyFile(src, dst string) error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(dst), 0o777); err != nil {
 		return err
 	}
 	return engine.WriteFileAtomic(dst, func(w io.Writer) error { _, err := w.Write(raw); return err })

@@ -38,16 +38,38 @@ func runTrain(c *cli.Context) error {
 	case dir != "" && file != "":
 		return usageError("--config %s with --resume %s: a resumed run keeps its recorded settings; give one of them", file, dir)
 	case dir != "":
-		cfg, opts.Resume, err = resumeConfig(c, dir)
-	case file != "":
-		if cfg, err = run.ReadConfigFile(file); err == nil {
-			cfg, err = bindOnto(c, cfg)
+		// The folder is locked before its state is read.
+		lock, err := run.LockFolder(dir)
+		if err != nil {
+			return cliError(err)
+		}
+		defer lock.Unlock()
+		if cfg, opts.Resume, err = resumeConfig(c, dir); err != nil {
+			return cliError(err)
 		}
 	default:
-		cfg, err = bindConfig(c)
-	}
-	if err != nil {
-		return cliError(err)
+		if file != "" {
+			if cfg, err = run.ReadConfigFile(file); err == nil {
+				cfg, err = bindOnto(c, cfg)
+			}
+		} else {
+			cfg, err = bindConfig(c)
+		}
+		if err != nil {
+			return cliError(err)
+		}
+		// Settings are refused before the folder is created or locked.
+		if err := cfg.Validate(); err != nil {
+			return cliError(err)
+		}
+		if err := run.CheckOutputPaths(cfg); err != nil {
+			return cliError(err)
+		}
+		lock, err := run.LockFolder(cfg.Output.Dir)
+		if err != nil {
+			return cliError(err)
+		}
+		defer lock.Unlock()
 	}
 	_, err = run.Train(cfg, opts)
 	bar.interrupt()
@@ -78,12 +100,14 @@ func resumeConfig(c *cli.Context, dir string) (run.Config, *engine.TrainCheckpoi
 }
 
 // cliError gives each kind of failure its exit code: 2 for a bad setting
-// or an output folder in use, 0 for a finished run with nothing to do.
+// or an output folder in use (holding a run, or locked by a writer), 0 for
+// a finished run with nothing to do.
 func cliError(err error) error {
 	var (
 		ve  *run.ValueError
 		ue  *run.UnknownError
 		oe  *run.OutputInUseError
+		le  *run.LockedError
 		re  *run.ResumeChangeError
 		dm  *run.DataMismatchError
 		fe  *run.FinishedError
@@ -98,7 +122,7 @@ func cliError(err error) error {
 	case errors.As(err, &fe):
 		fmt.Fprintln(os.Stderr, fe.Error())
 		return nil
-	case errors.As(err, &ve), errors.As(err, &ue), errors.As(err, &oe), errors.As(err, &re), errors.As(err, &dm):
+	case errors.As(err, &ve), errors.As(err, &ue), errors.As(err, &oe), errors.As(err, &re), errors.As(err, &dm), errors.As(err, &le):
 		return usageError("%v", err)
 	case errors.As(err, &div):
 		return cli.Exit("mnistgpu: "+div.Error(), 1)

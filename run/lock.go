@@ -1,0 +1,165 @@
+package run
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// LockFile is the file in a run's or a study's folder that its writer holds
+// locked. The lock is advisory (flock on Unix, LockFileEx on Windows) and
+// belongs to an open file, so the kernel releases it when the process ends
+// however it ends: a SIGKILLed run leaves no stale lock, at most the file,
+// which the next writer takes over. The file holds who locked it, for the
+// message that refuses a second writer.
+const LockFile = ".lock"
+
+// Lock is a folder's lock, held until Unlock.
+type Lock struct {
+	f    *os.File
+	path string
+	// made are the folders that taking the lock created, innermost first:
+	// Unlock removes those still empty, so a command that failed before
+	// writing anything leaves no folder behind.
+	made []string
+}
+
+// LockedError is a folder whose lock another process holds.
+type LockedError struct {
+	Dir    string
+	Holder string // what the holder wrote into the lock file ("" if nothing yet)
+}
+
+// Who is the holder in short: "pid N on HOST" (without its command line).
+func (e *LockedError) Who() string {
+	if e.Holder == "" {
+		return "another process"
+	}
+	who, _, _ := strings.Cut(e.Holder, " (")
+	return who
+}
+
+func (e *LockedError) Error() string {
+	holder := e.Holder
+	if holder == "" {
+		holder = "another process"
+	}
+	return fmt.Sprintf("%s is in use: %s holds its lock (one writer per folder); wait for it to end, stop it, or use another --out", e.Dir, holder)
+}
+
+// LockFolder takes dir's lock, creating dir (and missing parents) if need
+// be, and returns at once: a *LockedError when another process holds it.
+// Take it before anything in the folder is read or written.
+func LockFolder(dir string) (*Lock, error) { return lockFolder(dir, false) }
+
+// WaitLockFolder is LockFolder that waits for the holder to let go.
+func WaitLockFolder(dir string) (*Lock, error) { return lockFolder(dir, true) }
+
+func lockFolder(dir string, wait bool) (*Lock, error) {
+	if dir == "" {
+		return nil, &ValueError{Flag: "out", Msg: "must name a folder"}
+	}
+	l := &Lock{path: filepath.Join(dir, LockFile)}
+	// Another process may remove the folder or the lock file between our
+	// steps (its Unlock): open again until the locked file is the one at
+	// the path.
+	for range 100 {
+		made, err := mkdirAll(dir)
+		l.made = append(made, l.made...)
+		if err != nil {
+			l.removeMade()
+			return nil, fmt.Errorf("output folder %s: %w", dir, err)
+		}
+		f, err := os.OpenFile(l.path, os.O_RDWR|os.O_CREATE, 0o666)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			l.removeMade()
+			return nil, fmt.Errorf("output folder %s: %w", dir, err)
+		}
+		held, err := lockFile(f, wait)
+		if err == nil && held {
+			who, _ := os.ReadFile(l.path)
+			f.Close()
+			l.removeMade()
+			return nil, &LockedError{Dir: dir, Holder: strings.TrimSpace(string(who))}
+		}
+		if err != nil {
+			f.Close()
+			l.removeMade()
+			return nil, fmt.Errorf("output folder %s: lock %s: %w", dir, l.path, err)
+		}
+		mine, err1 := f.Stat()
+		there, err2 := os.Stat(l.path)
+		if err1 != nil || err2 != nil || !os.SameFile(mine, there) {
+			f.Close() // locked a file its holder removed on the way out
+			continue
+		}
+		l.f = f
+		host, _ := os.Hostname()
+		cmd := strings.Join(os.Args, " ")
+		if len(cmd) > 200 {
+			cmd = cmd[:200] + "…"
+		}
+		who := fmt.Sprintf("pid %d on %s (%s, since %s)\n", os.Getpid(), host, cmd, time.Now().Format(time.DateTime))
+		// Only for the message: a failure here does not make the lock less held.
+		if f.Truncate(0) == nil {
+			f.WriteAt([]byte(who), 0)
+		}
+		return l, nil
+	}
+	l.removeMade()
+	return nil, fmt.Errorf("output folder %s: its lock file keeps disappearing", dir)
+}
+
+// Unlock lets the folder go: it removes the lock file, then the folders
+// that LockFolder created if they are still empty. A nil Lock is none.
+func (l *Lock) Unlock() {
+	if l == nil || l.f == nil {
+		return
+	}
+	// Removed while still held, so that no other process locks this file
+	// after us and believes it holds the folder; on Windows, where an open
+	// file cannot be removed, after closing.
+	err := os.Remove(l.path)
+	unlockFile(l.f)
+	l.f.Close()
+	l.f = nil
+	if err != nil {
+		os.Remove(l.path)
+	}
+	l.removeMade()
+}
+
+func (l *Lock) removeMade() {
+	for _, d := range l.made {
+		if os.Remove(d) != nil {
+			break
+		}
+	}
+	l.made = nil
+}
+
+// mkdirAll is os.MkdirAll that returns the folders it created, innermost
+// first.
+func mkdirAll(dir string) ([]string, error) {
+	var missing []string
+	for d := filepath.Clean(dir); ; d = filepath.Dir(d) {
+		if _, err := os.Stat(d); err == nil || !errors.Is(err, fs.ErrNotExist) {
+			break
+		}
+		missing = append(missing, d)
+		if filepath.Dir(d) == d {
+			break
+		}
+	}
+	if err := os.MkdirAll(dir, 0o777); err != nil {
+		return nil, err
+	}
+	return missing, nil
+}

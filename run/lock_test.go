@@ -1,0 +1,51 @@
+package run
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// The lock of a folder is one open file's: a second LockFolder (another
+// open file, as in another process) is refused naming this process, until
+// Unlock; Unlock removes the lock file and the folders LockFolder created
+// while they are empty. (cmd/mnistgpu/lock_test.go holds it from other
+// processes and kills them.)
+func TestLockFolder(t *testing.T) {
+	base := t.TempDir()
+	dir := filepath.Join(base, "a", "b")
+	l, err := LockFolder(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = LockFolder(dir)
+	var held *LockedError
+	if !errors.As(err, &held) || !strings.Contains(err.Error(), fmt.Sprintf("pid %d on ", os.Getpid())) {
+		t.Fatalf("second lock: %v", err)
+	}
+	if who := held.Who(); !strings.HasPrefix(who, "pid ") || strings.Contains(who, "(") {
+		t.Errorf("Who() = %q, want pid and host only", who)
+	}
+	l.Unlock()
+	l.Unlock() // once is enough; twice is harmless
+	if _, err := os.Stat(filepath.Join(base, "a")); !os.IsNotExist(err) {
+		t.Errorf("the folders it made are left empty: %v", err)
+	}
+
+	// A folder that holds something stays, without the lock file.
+	if l, err = LockFolder(dir); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "config.json"), []byte("{}"), 0o644)
+	l.Unlock()
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 || entries[0].Name() != "config.json" {
+		t.Errorf("after Unlock the folder holds %v", entries)
+	}
+	if _, err := LockFolder(""); err == nil {
+		t.Error("locked an empty folder name")
+	}
+}

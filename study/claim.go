@@ -1,0 +1,50 @@
+package study
+
+import (
+	"errors"
+	"fmt"
+	"io"
+
+	"mnistgpu/run"
+)
+
+// One writer per folder: a study holds its folder's lock (run.LockFile)
+// while it plans (reads study.json and the cells' results, writes
+// study.json) and each cell's folder's lock while that cell trains. So
+// several processes of one study on one folder (two `study run`s, or
+// shards on a shared filesystem) never train a cell twice: each takes the
+// cells nobody holds and leaves the others to their holders, and a
+// different study is refused by the plan, which reads the study.json of
+// the first under the same lock.
+
+// lockPlan takes the study folder's lock, waiting (and saying so) while
+// another process plans: planning takes seconds, and a second process of
+// the same study started at the same moment should not be turned away.
+func lockPlan(dir string, log io.Writer) (*run.Lock, error) {
+	l, err := run.LockFolder(dir)
+	var held *run.LockedError
+	if !errors.As(err, &held) {
+		return l, err
+	}
+	fmt.Fprintf(log, "%s is being planned by %s: waiting for it\n", dir, held.Who())
+	return run.WaitLockFolder(dir)
+}
+
+// claimCell takes the lock of cfg's folder for training it. When this
+// process is not to train it, elsewhere says why: another process holds it,
+// or finished it (done) since this one planned.
+func claimCell(cfg run.Config) (lock *run.Lock, elsewhere string, done bool, err error) {
+	lock, err = run.LockFolder(cfg.Output.Dir)
+	var held *run.LockedError
+	if errors.As(err, &held) {
+		return nil, "skipped: " + held.Who() + " is training it", false, nil
+	}
+	if err != nil {
+		return nil, "", false, err
+	}
+	if complete(cfg.Output.Dir, cfg.Epochs) {
+		lock.Unlock()
+		return nil, "finished by another process", true, nil
+	}
+	return lock, "", false, nil
+}
