@@ -53,6 +53,9 @@ type Options struct {
 	Resume *engine.TrainCheckpoint
 	// Overwrite replaces another run's files in the output folder.
 	Overwrite bool
+	// Stop, once closed, ends training at the next step boundary with its
+	// state saved; Train then returns a *StoppedError (nil: no stop).
+	Stop <-chan struct{}
 }
 
 // Train runs cfg to the end and returns its result; the output folder holds
@@ -61,6 +64,9 @@ type Options struct {
 // output folder holding another run.
 func Train(cfg Config, o Options) (*Result, error) {
 	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if err := checkSaveEvery(cfg); err != nil {
 		return nil, err
 	}
 	log, out := orDiscard(o.Log), orDiscard(o.Out)
@@ -122,16 +128,20 @@ func Train(cfg Config, o Options) (*Result, error) {
 	}
 	fit := engine.FitConfig{Epochs: cfg.Epochs, BatchSize: cfg.BatchSize, Shuffle: cfg.Data.Shuffle, Seed: cfg.Seed,
 		MaxSteps: cfg.MaxSteps, Augment: cfg.augmentation(), Callbacks: callbacks, Resume: o.Resume,
+		Stop: o.Stop, SaveEverySteps: cfg.Output.SaveEverySteps,
 		AfterEpoch: func(ck *engine.TrainCheckpoint) error {
 			h, err := engine.ReadHistoryJSON(StateFile, bytes.NewReader(ck.History))
 			if err != nil {
 				return err
 			}
-			if err := writeHistory(dir, h); err != nil {
+			ck.Config = raw
+			// The state first: a history is never ahead of it, though a
+			// failed write (a full disk) may leave it one epoch behind,
+			// which the next epoch's write or a resume puts right.
+			if err := ck.Save(filepath.Join(dir, StateFile)); err != nil {
 				return err
 			}
-			ck.Config = raw
-			return ck.Save(filepath.Join(dir, StateFile))
+			return writeHistory(dir, h)
 		}}
 	if o.Progress != nil {
 		fit.Progress = o.Progress(be.Traits(), cfg.BatchSize)
@@ -149,13 +159,15 @@ func Train(cfg Config, o Options) (*Result, error) {
 	}
 	start := time.Now()
 	hist, fitErr := engine.Fit(m, opt, train, val, fit)
-	if hist != nil && len(hist.Logs) > 0 {
+	if fitErr != nil {
+		// Every epoch whose state was saved is in the history files
+		// (AfterEpoch); one that failed to save is not written.
+		return nil, explainFailure(asStopped(fitErr, dir), dir, hist)
+	}
+	if len(hist.Logs) > 0 {
 		if err := writeHistory(dir, hist); err != nil {
 			return nil, err
 		}
-	}
-	if fitErr != nil {
-		return nil, explainFailure(fitErr, dir, hist)
 	}
 	return finish(cfg, o, m, data.Test, hist, ckpt, time.Since(start), log, out)
 }

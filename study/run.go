@@ -30,6 +30,14 @@ type Result = run.Result
 // shows one line per cell.
 const LogFile = "train.log"
 
+// StoppedError is a study stopped on request (Options.Stop): the cells that
+// were running saved their states, and running it again continues them.
+type StoppedError struct{ Dir string }
+
+func (e *StoppedError) Error() string {
+	return fmt.Sprintf("study stopped: its running cells saved their state; run the same command again to continue it in %s", e.Dir)
+}
+
 // FailedError says how many cells failed; their errors are in their
 // folders' failed.txt, and running the study again retries them.
 type FailedError struct{ Failed, Of int }
@@ -144,6 +152,10 @@ type Options struct {
 	// block of the running cells is redrawn below the finished ones.
 	Live  bool
 	Width int
+	// Stop, once closed, stops the running cells at their next step
+	// boundary with their states saved, starts no more, and makes Run
+	// return a *StoppedError; running the study again continues them.
+	Stop <-chan struct{}
 }
 
 // Run trains every cell of the shard that is not complete, Options.Jobs at
@@ -256,12 +268,13 @@ func Run(f File, dir string, base run.Config, o Options) error {
 				s.apply(&cfg)
 				key := cells[i].Key(f.Axes)
 				cp := disp.begin(key, i, starts[i], cfg.Epochs, costs[i])
-				r, err := trainCell(cfg, o.Data, cp)
+				r, err := trainCell(cfg, o.Data, cp, o.Stop)
 				var div *run.DivergedError
+				var stopped *run.StoppedError
 				diverged := errors.As(err, &div)
 				var werr error
 				switch {
-				case err == nil:
+				case err == nil, errors.As(err, &stopped):
 				case diverged:
 					werr = writeDiverged(cfg.Output.Dir, div)
 				default:
@@ -269,7 +282,7 @@ func Run(f File, dir string, base run.Config, o Options) error {
 				}
 				disp.end(cp, r, err, diverged)
 				mu.Lock()
-				if err != nil && !diverged {
+				if err != nil && !diverged && stopped == nil {
 					failed++
 				}
 				if werr != nil && fatal == nil {
@@ -279,6 +292,7 @@ func Run(f File, dir string, base run.Config, o Options) error {
 			}
 		}()
 	}
+feed:
 	for _, i := range todo {
 		mu.Lock()
 		stop := fatal != nil
@@ -286,13 +300,22 @@ func Run(f File, dir string, base run.Config, o Options) error {
 		if stop {
 			break
 		}
-		queue <- i
+		select {
+		case queue <- i:
+		case <-o.Stop:
+			break feed
+		}
 	}
 	close(queue)
 	wg.Wait()
 	disp.close()
 	if fatal != nil {
 		return fatal
+	}
+	select {
+	case <-o.Stop:
+		return &StoppedError{Dir: dir}
+	default:
 	}
 	fmt.Fprintf(log, "shard %d/%d: %d cells, %d run now, %d failed, in %s\n", o.Shard.K, o.Shard.N, len(mine), len(todo), failed, roundDuration(time.Since(start)))
 	if failed > 0 {
@@ -381,7 +404,7 @@ func (e *PanicError) Error() string { return fmt.Sprintf("panic: %v\n%s", e.Valu
 // of the interrupted one in its folder (its recorded settings, with the
 // epochs and the device and data-location settings of cfg). Its messages
 // go to its LogFile; its progress to p.
-func trainCell(cfg run.Config, data *mnist.Set, p *cellProgress) (r *Result, err error) {
+func trainCell(cfg run.Config, data *mnist.Set, p *cellProgress, stop <-chan struct{}) (r *Result, err error) {
 	// A panic (a backend's misuse check, a failed driver call) fails this
 	// cell, with its stack in failed.txt, and not the cells beside it.
 	defer func() {
@@ -399,7 +422,7 @@ func trainCell(cfg run.Config, data *mnist.Set, p *cellProgress) (r *Result, err
 		return nil, err
 	}
 	defer logf.Close()
-	opts := run.Options{Log: logf, Out: logf, Data: data, Overwrite: true, Progress: p.forDevice}
+	opts := run.Options{Log: logf, Out: logf, Data: data, Overwrite: true, Progress: p.forDevice, Stop: stop}
 	if _, err := os.Stat(filepath.Join(dir, run.StateFile)); err == nil {
 		// The cell's epochs, device and data location are this run's.
 		stored, ck, err := run.Resume(dir, cfg.ResumeSettings())

@@ -124,8 +124,9 @@ func runStudy(c *cli.Context) error {
 	if live {
 		width, _, _ = term.GetSize(int(os.Stderr.Fd()))
 	}
-	return studyError(study.Run(f, dir, base, study.Options{Shard: shard, Jobs: c.Int("jobs"), Devices: devices,
-		Data: data, Log: os.Stderr, Live: live, Width: width}))
+	stop := watchSignals()
+	return stop.exit(study.Run(f, dir, base, study.Options{Shard: shard, Jobs: c.Int("jobs"), Devices: devices,
+		Data: data, Log: os.Stderr, Live: live, Width: width, Stop: stop.C}), studyError)
 }
 
 // parseDevices reads --devices "0,1,3".
