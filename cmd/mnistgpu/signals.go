@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"sync"
 	"sync/atomic"
 	"syscall"
 
@@ -24,23 +25,42 @@ import (
 type signalStop struct {
 	C    chan struct{}
 	code atomic.Int32
+	sigs chan os.Signal
+	done chan struct{}
+	once sync.Once
 }
 
-// watchSignals starts a signalStop for the rest of the process.
+// watchSignals starts a signalStop; release ends it.
 func watchSignals() *signalStop {
-	s := &signalStop{C: make(chan struct{})}
-	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	s := &signalStop{C: make(chan struct{}), sigs: make(chan os.Signal, 2), done: make(chan struct{})}
+	signal.Notify(s.sigs, syscall.SIGINT, syscall.SIGTERM)
 	go func() {
-		sig := <-sigs
+		var sig os.Signal
+		select {
+		case sig = <-s.sigs:
+		case <-s.done:
+			return
+		}
 		s.code.Store(int32(signalCode(sig)))
 		fmt.Fprintf(os.Stderr, "\nmnistgpu: %v: stopping at the next step boundary and saving the state (send it again to quit at once)\n", sig)
 		close(s.C)
-		sig = <-sigs
+		select {
+		case sig = <-s.sigs:
+		case <-s.done:
+			return
+		}
 		fmt.Fprintf(os.Stderr, "mnistgpu: %v again: quitting now; the state of the last completed save remains\n", sig)
 		os.Exit(signalCode(sig))
 	}()
 	return s
+}
+
+// release gives the signals back to their default handling.
+func (s *signalStop) release() {
+	s.once.Do(func() {
+		signal.Stop(s.sigs)
+		close(s.done)
+	})
 }
 
 // signalCode is the exit code a shell reports for a process killed by sig.
@@ -51,9 +71,10 @@ func signalCode(sig os.Signal) int {
 	return 1
 }
 
-// exit is err as the command's result: a run or study stopped by the
-// signal prints where it stopped and how to continue, and exits with the
-// signal's code; anything else goes through cliError (or studyError).
+// exit returns err as the command's result: a run
+// or study stopped by a signal prints where it stopped and how to continue,
+// and exits with the signal's code; anything else goes through other
+// (cliError, studyError).
 func (s *signalStop) exit(err error, other func(error) error) error {
 	var rs *run.StoppedError
 	var ss *study.StoppedError

@@ -125,6 +125,7 @@ func runStudy(c *cli.Context) error {
 		width, _, _ = term.GetSize(int(os.Stderr.Fd()))
 	}
 	stop := watchSignals()
+	defer stop.release()
 	return stop.exit(study.Run(f, dir, base, study.Options{Shard: shard, Jobs: c.Int("jobs"), Devices: devices,
 		Data: data, Log: os.Stderr, Live: live, Width: width, Stop: stop.C}), studyError)
 }

@@ -28,6 +28,7 @@ func trainCommand() *cli.Command {
 
 func runTrain(c *cli.Context) error {
 	stop := watchSignals()
+	defer stop.release()
 	bar := newBar(os.Stderr, c.Bool("quiet") || !term.IsTerminal(int(os.Stderr.Fd())))
 	opts := run.Options{Log: os.Stderr, Out: os.Stdout, Overwrite: c.Bool("overwrite"), Stop: stop.C,
 		Progress: func(t engine.Traits, batch int) engine.Progress { return bar.forDevice(t, batch) }}
