@@ -433,7 +433,11 @@ func trainCell(cfg run.Config, data *mnist.Set, p *cellProgress, stop <-chan str
 		if run.Trained(stored, ck) {
 			fmt.Fprintf(logf, "all %d epochs were trained, but the run stopped before writing its result; finishing it\n", ck.NextEpoch)
 		} else {
-			fmt.Fprintf(logf, "resuming after epoch %d\n", ck.NextEpoch)
+			fmt.Fprintf(logf, "resuming after epoch %d", ck.NextEpoch)
+			if ck.EpochStep > 0 {
+				fmt.Fprintf(logf, " and step %d of epoch %d", ck.EpochStep, ck.NextEpoch+1)
+			}
+			fmt.Fprintln(logf)
 		}
 	}
 	if opts.Backend, err = openBackend(cfg, logf); err != nil {
