@@ -251,7 +251,8 @@ func callbackKeys(callbacks []Callback, version int) []string {
 }
 
 // TrainCheckpoint is a whole training run at an epoch boundary, or within
-// an epoch after EpochStep of its steps: enough to continue it bit for bit.
+// an epoch after EpochStep of its steps: enough to continue it bit for bit
+// on the CPU (and on the GPU stand-in, whose tests check it).
 // Snapshot takes one, Save and LoadTrainCheckpoint store it, Restore (or
 // FitConfig.Resume) continues it.
 type TrainCheckpoint struct {
