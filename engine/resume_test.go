@@ -90,6 +90,17 @@ func testBackend() engine.Backend { return cpu.New() }
 // every epoch.
 func fitInto(t *testing.T, c resumeCase, dir string, epochs int, resume bool) *fitResult {
 	t.Helper()
+	r, err := fitWith(t, c, dir, epochs, resume, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// fitWith is fitInto with the FitConfig changed by adjust (when not nil)
+// before Fit runs, returning Fit's error.
+func fitWith(t *testing.T, c resumeCase, dir string, epochs int, resume bool, adjust func(*engine.FitConfig, *fitResult)) (*fitResult, error) {
+	t.Helper()
 	train, val := resumeData(t)
 	r := newRun(t, c, dir)
 	state := filepath.Join(dir, stateName)
@@ -102,10 +113,11 @@ func fitInto(t *testing.T, c resumeCase, dir string, epochs int, resume bool) *f
 			t.Fatal(err)
 		}
 	}
-	if r.history, err = engine.Fit(r.model, r.opt, train, val, cfg); err != nil {
-		t.Fatal(err)
+	if adjust != nil {
+		adjust(&cfg, r)
 	}
-	return r
+	r.history, err = engine.Fit(r.model, r.opt, train, val, cfg)
+	return r, err
 }
 
 // newRun makes the model, optimizer and callbacks of a run in dir.

@@ -250,13 +250,24 @@ func callbackKeys(callbacks []Callback, version int) []string {
 	return keys
 }
 
-// TrainCheckpoint is a whole training run at an epoch boundary: enough to
-// continue it bit for bit on the CPU. Snapshot takes one, Save and
-// LoadTrainCheckpoint store it, Restore (or FitConfig.Resume) continues it.
+// TrainCheckpoint is a whole training run at an epoch boundary, or within
+// an epoch after EpochStep of its steps: enough to continue it bit for bit
+// on the CPU (and on the GPU stand-in, whose tests check it).
+// Snapshot takes one, Save and LoadTrainCheckpoint store it, Restore (or
+// FitConfig.Resume) continues it.
 type TrainCheckpoint struct {
-	Version   int                           `json:"version"`
-	NextEpoch int                           `json:"next_epoch"` // 0-based epoch to run next
-	Step      uint64                        `json:"step"`       // optimizer steps so far
+	Version   int    `json:"version"`
+	NextEpoch int    `json:"next_epoch"` // 0-based epoch to run (or continue) next
+	Step      uint64 `json:"step"`       // optimizer steps so far
+	// EpochStep steps of epoch NextEpoch were taken (0: none, an epoch
+	// boundary). Its order and augmentation follow from the run's seed and
+	// the epoch, dropout from Step; Metrics holds what the epoch's logs
+	// need of the steps before.
+	EpochStep int `json:"epoch_step,omitempty"`
+	// Metrics are the epoch's running Σ loss and Σ correct after EpochStep
+	// steps, as the device holds them (float32, bit for bit); stored as the
+	// tensor "metrics". Empty at an epoch boundary.
+	Metrics   []float32                     `json:"-"`
 	Optimizer OptimizerState                `json:"optimizer"`
 	Callbacks map[string]map[string]float64 `json:"-"` // by callbackKeys; stored apart: values may be ±Inf
 	// CallbackTensors are the TensorStateCallbacks' vectors, by the same keys.
@@ -363,15 +374,22 @@ func (f *jsonFloat) UnmarshalJSON(b []byte) error {
 }
 
 // checkpointVersion 2 names several callbacks of one type apart
-// (callbackKeys) and stores callback vectors; LoadTrainCheckpoint reads 1 too.
-const checkpointVersion = 2
+// (callbackKeys) and stores callback vectors; 3 records the digest of the
+// whole file (digestKey: header and data; before, "sha256" covered the data
+// alone) and may be taken within an epoch (EpochStep). LoadTrainCheckpoint
+// reads 1 and 2 too.
+const checkpointVersion = 3
+
+// metricsTensor is the tensor of TrainCheckpoint.Metrics.
+const metricsTensor = "metrics"
 
 // callbackTensorPrefix starts the names of callback vectors in a checkpoint.
 const callbackTensorPrefix = "callback."
 
-// Save writes the checkpoint as safetensors (weights, optimizer slots and
-// callback vectors as tensors; the rest, with a SHA-256 of the tensor data,
-// in the metadata), atomically.
+// Save writes the checkpoint as safetensors (weights, optimizer slots,
+// running metrics and callback vectors as tensors; the rest, with a SHA-256
+// of the tensor data and one of the whole file, in the metadata),
+// atomically.
 func (c *TrainCheckpoint) Save(path string) error {
 	c.Version = checkpointVersion
 	ts := []NamedTensor{{Name: "weights", Shape: []int{len(c.Weights)}, Data: c.Weights}}
@@ -383,6 +401,9 @@ func (c *TrainCheckpoint) Save(path string) error {
 	for _, n := range names {
 		v := c.Optimizer.Slots[n]
 		ts = append(ts, NamedTensor{Name: "optimizer." + n, Shape: []int{len(v)}, Data: v})
+	}
+	if len(c.Metrics) > 0 {
+		ts = append(ts, NamedTensor{Name: metricsTensor, Shape: []int{len(c.Metrics)}, Data: c.Metrics})
 	}
 	for key, m := range c.CallbackTensors {
 		for n, v := range m {
@@ -413,6 +434,7 @@ func (c *TrainCheckpoint) Save(path string) error {
 	sum := sha256.Sum256(tensorSection(data.Bytes()))
 	meta := map[string]string{"format": "mnistgpu-train-state", "state": string(head), "callbacks": string(cbJSON),
 		"sha256": hex.EncodeToString(sum[:])}
+	sealMetadata(meta, ts)
 	return WriteFileAtomic(path, func(w io.Writer) error { return EncodeSafetensors(w, ts, meta) })
 }
 
@@ -455,12 +477,19 @@ func LoadTrainCheckpoint(path string) (*TrainCheckpoint, error) {
 	if got := hex.EncodeToString(sum[:]); got != meta["sha256"] {
 		return nil, fmt.Errorf("%s: checksum mismatch (data SHA-256 %s, recorded %s): the file is corrupt", path, got, meta["sha256"])
 	}
+	sealed, err := checkDigest(path, meta, ts)
+	if err != nil {
+		return nil, err
+	}
 	c := &TrainCheckpoint{}
 	if err := json.Unmarshal([]byte(meta["state"]), c); err != nil {
 		return nil, fmt.Errorf("%s: bad state metadata: %w", path, err)
 	}
 	if c.Version < 1 || c.Version > checkpointVersion {
 		return nil, fmt.Errorf("%s: checkpoint version %d, this build reads 1 to %d", path, c.Version, checkpointVersion)
+	}
+	if c.Version >= 3 && !sealed {
+		return nil, fmt.Errorf("%s: a version %d checkpoint without its checksum of header and data (%q): the file is corrupt", path, c.Version, digestKey)
 	}
 	var cbs map[string]map[string]jsonFloat
 	if err := json.Unmarshal([]byte(meta["callbacks"]), &cbs); err != nil {
@@ -484,6 +513,9 @@ func LoadTrainCheckpoint(path string) (*TrainCheckpoint, error) {
 		if slot, ok := strings.CutPrefix(name, "optimizer."); ok && slot != "" {
 			c.Optimizer.Slots[slot] = t.Data
 		}
+		if name == metricsTensor {
+			c.Metrics = t.Data
+		}
 		if rest, ok := strings.CutPrefix(name, callbackTensorPrefix); ok {
 			dot := strings.LastIndexByte(rest, '.')
 			if dot < 1 || dot == len(rest)-1 {
@@ -495,6 +527,9 @@ func LoadTrainCheckpoint(path string) (*TrainCheckpoint, error) {
 			}
 			c.CallbackTensors[key][rest[dot+1:]] = t.Data
 		}
+	}
+	if err := c.validate(); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return c, nil
 }

@@ -25,10 +25,16 @@ func NewStepper(m *Model, opt Optimizer, b Batches, batch int, eager bool) (*Ste
 
 // SetPass starts a pass over the batches in the given order (see
 // Batches.SetPass); steps within a pass take consecutive batches.
-func (s *Stepper) SetPass(epoch int, order []int) {
+func (s *Stepper) SetPass(epoch int, order []int) { s.ResumePass(epoch, order, 0) }
+
+// ResumePass is SetPass for a pass of which `done` steps were taken before
+// (a run resumed in the middle of an epoch): the next Step is the pass's
+// step done, at offset done·batch. A replayed step finds its batch from the
+// pass's first step (see stepGraphs), which is Steps() − done.
+func (s *Stepper) ResumePass(epoch int, order []int, done int) {
 	s.b.SetPass(epoch, order)
 	if s.g != nil {
-		s.g.setPass(s.m.Steps())
+		s.g.setPass(s.m.Steps() - uint64(done))
 	}
 }
 

@@ -30,16 +30,30 @@ type FitConfig struct {
 	Augment   *Augmentation // applied to training batches only (nil: none)
 	Callbacks []Callback
 	Progress  Progress
-	// Resume continues a run from a checkpoint written after one of its
-	// epochs (nil: a new run): Fit restores weights, step count, optimizer
-	// state, every StatefulCallback's state (after the callbacks'
-	// TrainBegin, which resets it; EarlyStopping's best weights included),
-	// ModelCheckpoint's best and kept files and the history, and starts at
-	// Resume.NextEpoch.
+	// Resume continues a run from a checkpoint (nil: a new run): Fit
+	// restores weights, step count, optimizer state, every
+	// StatefulCallback's state (after the callbacks' TrainBegin, which
+	// resets it; EarlyStopping's best weights included), ModelCheckpoint's
+	// best and kept files and the history, and starts at Resume.NextEpoch,
+	// at its step Resume.EpochStep with the epoch's running loss and
+	// accuracy sums when the checkpoint was taken in the middle of it.
 	Resume *TrainCheckpoint
 	// AfterEpoch receives, after every epoch, a snapshot holding everything
-	// a resume needs; the caller sets its Config and saves it.
+	// a resume needs; the caller sets its Config and saves it. It also
+	// receives the mid-epoch snapshots (EpochStep > 0) taken at a Stop and
+	// every SaveEverySteps steps.
 	AfterEpoch func(ck *TrainCheckpoint) error
+	// Stop, once closed, ends training at the next step boundary: Fit
+	// passes a snapshot of the run as it stands to AfterEpoch and returns a
+	// *StoppedError. A run resumed from that snapshot ends bit for bit as
+	// one never stopped (nil: no stop).
+	Stop <-chan struct{}
+	// SaveEverySteps passes a mid-epoch snapshot to AfterEpoch after every
+	// SaveEverySteps-th optimizer step (Keras BackupAndRestore's
+	// save_freq), except at an epoch's last step, whose epoch-end snapshot
+	// follows: a killed run loses at most that many steps (0: epoch ends
+	// only).
+	SaveEverySteps int
 	// Eager launches every step's work one call at a time even on a backend
 	// that can replay a captured step (GraphCapturer): the weights are the
 	// same, bit for bit; the launches and host work are not.
@@ -60,6 +74,14 @@ func (e *NonFiniteError) Error() string {
 		where = "the first non-finite weights are in " + e.Layer
 	}
 	return fmt.Sprintf("epoch %d, step %d: training loss is %v; %s; stopping (lower the learning rate)", e.Epoch, e.Step, e.Loss, where)
+}
+
+// StoppedError is a Fit ended by FitConfig.Stop after Step steps of Epoch
+// (1-based), its state passed to AfterEpoch.
+type StoppedError struct{ Epoch, Step int }
+
+func (e *StoppedError) Error() string {
+	return fmt.Sprintf("stopped at epoch %d, step %d", e.Epoch, e.Step)
 }
 
 // TrainState is what callbacks see and may change.
@@ -124,6 +146,18 @@ func checkFit(m *Model, train Dataset, cfg FitConfig) error {
 			train.Shape, train.Classes, m.Input, m.OutputShape().Size())
 	case cfg.Resume != nil && cfg.Resume.NextEpoch >= cfg.Epochs:
 		return fmt.Errorf("fit: the checkpoint continues at epoch %d, the run has %d: nothing to train", cfg.Resume.NextEpoch+1, cfg.Epochs)
+	case cfg.SaveEverySteps < 0:
+		return fmt.Errorf("fit: saving every %d steps", cfg.SaveEverySteps)
+	}
+	if ck := cfg.Resume; ck != nil && ck.EpochStep > 0 {
+		steps := (train.Len() + cfg.BatchSize - 1) / cfg.BatchSize
+		if len(ck.Metrics) != 2 {
+			return fmt.Errorf("fit: the checkpoint stopped in the middle of epoch %d without the epoch's running loss and accuracy", ck.NextEpoch+1)
+		}
+		if ck.EpochStep >= steps || uint64(ck.EpochStep) > ck.Step {
+			return fmt.Errorf("fit: the checkpoint stopped after step %d of epoch %d (step %d in all); an epoch of %d samples in batches of %d has %d",
+				ck.EpochStep, ck.NextEpoch+1, ck.Step, train.Len(), cfg.BatchSize, steps)
+		}
 	}
 	return nil
 }
@@ -141,6 +175,10 @@ type fitRun struct {
 	n, nVal    int   // training and validation samples
 	order      []int // this epoch's training order
 	seen       int   // training samples so far this epoch
+	// resumeStep steps of the first epoch were taken before a resume, with
+	// the running sums resumeMetrics; zero once that epoch has started.
+	resumeStep    int
+	resumeMetrics []float32
 }
 
 // begin starts the callbacks, then restores cfg.Resume over what they reset,
@@ -159,6 +197,7 @@ func (r *fitRun) begin() (int, error) {
 		return 0, err
 	}
 	r.st.History = h
+	r.resumeStep, r.resumeMetrics = r.cfg.Resume.EpochStep, r.cfg.Resume.Metrics
 	return r.cfg.Resume.NextEpoch, nil
 }
 
@@ -166,7 +205,7 @@ func (r *fitRun) begin() (int, error) {
 // and the snapshot for AfterEpoch.
 func (r *fitRun) epoch(epoch int) error {
 	r.st.Epoch = epoch
-	r.steps.SetPass(epoch, r.shuffled(epoch))
+	r.steps.ResumePass(epoch, r.shuffled(epoch), r.resumeStep)
 	for _, c := range r.cfg.Callbacks {
 		if eb, ok := c.(EpochBeginner); ok {
 			if err := eb.EpochBegin(r.st, epoch); err != nil {
@@ -227,15 +266,28 @@ func (r *fitRun) shuffled(epoch int) []int {
 	return r.order
 }
 
-// trainSteps runs an epoch's optimizer steps. The loss is read every
-// Traits.LossReadEvery steps and at the end (each read waits for the device)
-// to stop on NaN or Inf.
+// trainSteps runs an epoch's optimizer steps, from the resumed step in a
+// resumed epoch. The loss is read every Traits.LossReadEvery steps and at
+// the end (each read waits for the device) to stop on NaN or Inf. Stop is
+// looked at before every step.
 func (r *fitRun) trainSteps(epoch, steps int) error {
 	m, batch := r.m, r.cfg.BatchSize
 	every := max(r.traits.LossReadEvery, 1)
-	m.ResetMetrics()
-	r.seen = 0
-	for s := 0; s < steps; s++ {
+	first := r.resumeStep
+	if first > 0 {
+		m.be.CopyIn(m.metrics, r.resumeMetrics)
+	} else {
+		m.ResetMetrics()
+	}
+	r.resumeStep, r.resumeMetrics = 0, nil
+	r.seen = first * batch
+	for s := first; s < steps; s++ {
+		if r.stopRequested() {
+			if err := r.saveMidEpoch(epoch, s); err != nil {
+				return err
+			}
+			return &StoppedError{Epoch: epoch + 1, Step: s}
+		}
 		n := min(batch, r.n-s*batch)
 		if err := r.steps.Step(s*batch, n); err != nil {
 			return err
@@ -253,8 +305,50 @@ func (r *fitRun) trainSteps(epoch, steps int) error {
 			r.st.Stop = true
 			break
 		}
+		if k := r.cfg.SaveEverySteps; k > 0 && m.Steps()%uint64(k) == 0 && s+1 < steps {
+			if err := r.saveMidEpoch(epoch, s+1); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
+}
+
+// stopRequested reports whether FitConfig.Stop is closed.
+func (r *fitRun) stopRequested() bool {
+	select {
+	case <-r.cfg.Stop:
+		return true
+	default:
+		return false
+	}
+}
+
+// saveMidEpoch passes AfterEpoch the run after `step` steps of epoch: the
+// epoch-boundary snapshot (weights, optimizer, callbacks, history of the
+// epochs before) with the epoch, the step and the running sums of loss and
+// accuracy, copied bit for bit. The epoch's order and augmentation follow
+// from (Seed, epoch) and dropout's masks from the step count, so nothing
+// else is needed to continue.
+func (r *fitRun) saveMidEpoch(epoch, step int) error {
+	if r.cfg.AfterEpoch == nil {
+		return nil
+	}
+	ck, err := Snapshot(r.st, r.cfg.Callbacks)
+	if err != nil {
+		return err
+	}
+	ck.NextEpoch, ck.EpochStep = epoch, step
+	if step > 0 {
+		ck.Metrics = make([]float32, 2)
+		r.m.be.CopyOut(ck.Metrics, r.m.metrics)
+		if l := float64(ck.Metrics[0]); math.IsNaN(l) || math.IsInf(l, 0) {
+			// Not yet read (Traits.LossReadEvery): a diverged run has no
+			// state worth keeping.
+			return &NonFiniteError{Epoch: epoch + 1, Step: step, Loss: l, Layer: r.m.NonFiniteLayer()}
+		}
+	}
+	return r.cfg.AfterEpoch(ck)
 }
 
 // metrics are the epoch's training loss and accuracy so far (synchronises).

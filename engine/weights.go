@@ -89,7 +89,8 @@ const weightsFormat = "mnistgpu-keras-layout"
 
 // SaveWeights writes a safetensors file atomically. Its metadata holds
 // extraMeta, the format, the model spec under "model" and the SHA-256 of the
-// tensor data under "sha256" (the last three override extraMeta). Non-finite
+// tensor data under "sha256" (the last three override extraMeta), and the
+// digest of the whole file (digestKey), which ReadWeights checks. Non-finite
 // weights are written as they are (a diverged run may still save); loading
 // refuses them.
 func (m *Model) SaveWeights(path string, extraMeta map[string]string) error {
@@ -105,6 +106,7 @@ func (m *Model) SaveWeights(path string, extraMeta map[string]string) error {
 	meta["format"] = weightsFormat
 	meta["model"] = string(spec)
 	meta["sha256"] = tensorDataSHA256(ts)
+	sealMetadata(meta, ts)
 	return WriteFileAtomic(path, func(w io.Writer) error { return EncodeSafetensors(w, ts, meta) })
 }
 
@@ -153,6 +155,9 @@ func ReadWeights(path string) (*WeightsFile, error) {
 			return nil, fmt.Errorf("%s: checksum mismatch (data SHA-256 %s, recorded %s): the file is corrupt", path, got, want)
 		}
 		f.Verified = true
+	}
+	if _, err := checkDigest(path, meta, ts); err != nil {
+		return nil, err
 	}
 	if err := checkFinite(path, ts); err != nil {
 		return nil, err

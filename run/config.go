@@ -102,6 +102,8 @@ type DeviceConfig struct {
 type OutputConfig struct {
 	Dir         string `json:"dir" flag:"out" env:"MNISTGPU_OUT" study:"no" usage:"folder for checkpoints, history, state and the final weights"`
 	SaveWeights string `json:"save_weights" flag:"save-weights" study:"no" default:"<out>/final.safetensors" usage:"write the final weights here"`
+
+	SaveEverySteps int `json:"save_every_steps,omitempty" flag:"save-every-steps" resume:"ok" usage:"also save the state every N optimizer steps within an epoch (Keras BackupAndRestore's save_freq): a killed run loses at most N steps (0: at epoch ends and stops only)"`
 }
 
 // Default is a new run with the report's CNN, Adam at its Keras default

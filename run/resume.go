@@ -14,9 +14,13 @@ import (
 )
 
 // LoadResume reads the state of the run in dir and the Config it was
-// trained with (its output folder set to dir, wherever it was before).
+// trained with (its output folder set to dir, wherever it was before),
+// validated as a new one is.
 func LoadResume(dir string) (Config, *engine.TrainCheckpoint, error) {
 	path := filepath.Join(dir, StateFile)
+	if err := noState(dir); err != nil {
+		return Config{}, nil, err
+	}
 	ck, err := engine.LoadTrainCheckpoint(path)
 	if err != nil {
 		return Config{}, nil, err
@@ -26,6 +30,9 @@ func LoadResume(dir string) (Config, *engine.TrainCheckpoint, error) {
 		return Config{}, nil, fmt.Errorf("%s: the run's settings: %w", path, err)
 	}
 	cfg.Output.Dir = dir
+	if err := checkStored(path, cfg); err != nil {
+		return Config{}, nil, err
+	}
 	return cfg, ck, nil
 }
 
@@ -67,6 +74,9 @@ func Resume(dir string, given map[string]string) (Config, *engine.TrainCheckpoin
 		return cfg, nil, err
 	}
 	if err := ApplyOnResume(&cfg, given); err != nil {
+		return cfg, nil, err
+	}
+	if err := checkStoredWeightsPath(filepath.Join(dir, StateFile), cfg, given); err != nil {
 		return cfg, nil, err
 	}
 	return cfg, ck, nil

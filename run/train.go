@@ -56,6 +56,9 @@ type Options struct {
 	Resume *engine.TrainCheckpoint
 	// Overwrite replaces another run's files in the output folder.
 	Overwrite bool
+	// Stop, once closed, ends training at the next step boundary with its
+	// state saved; Train then returns a *StoppedError (nil: no stop).
+	Stop <-chan struct{}
 }
 
 // Train runs cfg to the end and returns its result; the output folder holds
@@ -69,6 +72,9 @@ func Train(cfg Config, o Options) (*Result, error) {
 	}
 	cfg = cfg.withAbsolutePaths()
 	if err := CheckOutputPaths(cfg); err != nil {
+		return nil, err
+	}
+	if err := checkSaveEvery(cfg); err != nil {
 		return nil, err
 	}
 	log, out := orDiscard(o.Log), orDiscard(o.Out)
@@ -137,18 +143,22 @@ func Train(cfg Config, o Options) (*Result, error) {
 	}
 	fit := engine.FitConfig{Epochs: cfg.Epochs, BatchSize: cfg.BatchSize, Shuffle: cfg.Data.Shuffle, Seed: cfg.Seed,
 		MaxSteps: cfg.MaxSteps, Augment: cfg.augmentation(), Callbacks: callbacks, Resume: rearmed(cfg, o.Resume, log),
+		Stop: o.Stop, SaveEverySteps: cfg.Output.SaveEverySteps,
 		AfterEpoch: func(ck *engine.TrainCheckpoint) error {
 			h, err := engine.ReadHistoryJSON(StateFile, bytes.NewReader(ck.History))
 			if err != nil {
 				return err
 			}
-			if err := writeHistory(dir, h); err != nil {
-				return err
-			}
 			if ck.Config, err = rec.encode(cfg, ck.NextEpoch); err != nil {
 				return err
 			}
-			return ck.Save(filepath.Join(dir, StateFile))
+			// The state first: a history is never ahead of it, though a
+			// failed write (a full disk) may leave it one epoch behind,
+			// which the next epoch's write or a resume puts right.
+			if err := ck.Save(filepath.Join(dir, StateFile)); err != nil {
+				return err
+			}
+			return writeHistory(dir, h)
 		}}
 	if o.Progress != nil {
 		fit.Progress = o.Progress(be.Traits(), cfg.BatchSize)
@@ -166,13 +176,15 @@ func Train(cfg Config, o Options) (*Result, error) {
 	}
 	rec.begin(be.Traits().Simulated)
 	hist, fitErr := engine.Fit(m, opt, train, val, fit)
-	if hist != nil && len(hist.Logs) > 0 {
+	if fitErr != nil {
+		// Every epoch whose state was saved is in the history files
+		// (AfterEpoch); one that failed to save is not written.
+		return nil, explainFailure(asStopped(fitErr, dir), dir, hist)
+	}
+	if len(hist.Logs) > 0 {
 		if err := writeHistory(dir, hist); err != nil {
 			return nil, err
 		}
-	}
-	if fitErr != nil {
-		return nil, explainFailure(fitErr, dir, hist)
 	}
 	return finish(cfg, o, m, data.Test, hist, ckpt, rec, log, out)
 }

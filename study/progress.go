@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"mnistgpu/engine"
+	"mnistgpu/run"
 )
 
 // display shows a running study: one line per finished cell (its test
@@ -133,7 +134,10 @@ func (d *display) end(c *cellProgress, r *Result, err error, diverged bool) {
 	d.totalWork -= planned - ran
 	var what string
 	var pe *PanicError
+	var stopped *run.StoppedError
 	switch {
+	case errors.As(err, &stopped):
+		what = fmt.Sprintf("stopped at epoch %d, step %d, its state saved", stopped.Epoch, stopped.Step)
 	case errors.As(err, &pe):
 		d.failed++
 		what = fmt.Sprintf("FAILED: panic: %v (the stack is in its failed.txt)", pe.Value)

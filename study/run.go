@@ -29,6 +29,14 @@ type Result = run.Result
 // shows one line per cell.
 const LogFile = "train.log"
 
+// StoppedError is a study stopped on request (Options.Stop): the cells that
+// were running saved their states, and running it again continues them.
+type StoppedError struct{ Dir string }
+
+func (e *StoppedError) Error() string {
+	return fmt.Sprintf("study stopped: its running cells saved their state; run the same command again to continue it in %s", e.Dir)
+}
+
 // FailedError says how many cells failed; their errors are in their
 // folders' failed.txt, and running the study again retries them.
 type FailedError struct{ Failed, Of int }
@@ -151,6 +159,10 @@ type Options struct {
 	// block of the running cells is redrawn below the finished ones.
 	Live  bool
 	Width int
+	// Stop, once closed, stops the running cells at their next step
+	// boundary with their states saved, starts no more, and makes Run
+	// return a *StoppedError; running the study again continues them.
+	Stop <-chan struct{}
 }
 
 // Run trains every cell of the shard that is not complete, Options.Jobs at
@@ -230,13 +242,14 @@ func Run(f File, dir string, base run.Config, o Options) error {
 				cp := disp.begin(c.Key, c.Index, c.Start, cfg.Epochs, c.Cost)
 				var r *Result
 				if err == nil {
-					r, err = trainCell(cfg, o.Data, cp)
+					r, err = trainCell(cfg, o.Data, cp, o.Stop)
 				}
 				var div *run.DivergedError
+				var stopped *run.StoppedError
 				diverged := errors.As(err, &div)
 				var werr error
 				switch {
-				case err == nil:
+				case err == nil, errors.As(err, &stopped):
 				case diverged:
 					werr = writeDiverged(cfg.Output.Dir, div)
 				default:
@@ -245,7 +258,7 @@ func Run(f File, dir string, base run.Config, o Options) error {
 				lock.Unlock()
 				disp.end(cp, r, err, diverged)
 				mu.Lock()
-				if err != nil && !diverged {
+				if err != nil && !diverged && stopped == nil {
 					failed++
 				}
 				if werr != nil && fatal == nil {
@@ -255,6 +268,7 @@ func Run(f File, dir string, base run.Config, o Options) error {
 			}
 		}()
 	}
+feed:
 	for _, i := range todo {
 		mu.Lock()
 		stop := fatal != nil
@@ -262,13 +276,22 @@ func Run(f File, dir string, base run.Config, o Options) error {
 		if stop {
 			break
 		}
-		queue <- i
+		select {
+		case queue <- i:
+		case <-o.Stop:
+			break feed
+		}
 	}
 	close(queue)
 	wg.Wait()
 	disp.close()
 	if fatal != nil {
 		return fatal
+	}
+	select {
+	case <-o.Stop:
+		return &StoppedError{Dir: dir}
+	default:
 	}
 	held := ""
 	if skipped > 0 {
@@ -361,7 +384,7 @@ func (e *PanicError) Error() string { return fmt.Sprintf("panic: %v\n%s", e.Valu
 // of the interrupted one in its folder (its recorded settings, with the
 // epochs and the device and data-location settings of cfg). Its messages
 // go to its LogFile; its progress to p.
-func trainCell(cfg run.Config, data *mnist.Set, p *cellProgress) (r *Result, err error) {
+func trainCell(cfg run.Config, data *mnist.Set, p *cellProgress, stop <-chan struct{}) (r *Result, err error) {
 	// A panic (a backend's misuse check, a failed driver call) fails this
 	// cell, with its stack in failed.txt, and not the cells beside it.
 	defer func() {
@@ -379,7 +402,7 @@ func trainCell(cfg run.Config, data *mnist.Set, p *cellProgress) (r *Result, err
 		return nil, err
 	}
 	defer logf.Close()
-	opts := run.Options{Log: logf, Out: logf, Data: data, Overwrite: true, Progress: p.forDevice}
+	opts := run.Options{Log: logf, Out: logf, Data: data, Overwrite: true, Progress: p.forDevice, Stop: stop}
 	if _, err := os.Stat(filepath.Join(dir, run.StateFile)); err == nil {
 		// The cell's epochs, device and data location are this run's.
 		stored, ck, err := run.Resume(dir, cfg.ResumeSettings())
@@ -390,7 +413,11 @@ func trainCell(cfg run.Config, data *mnist.Set, p *cellProgress) (r *Result, err
 		if run.Trained(stored, ck) {
 			fmt.Fprintf(logf, "all %d epochs were trained, but the run stopped before writing its result; finishing it\n", ck.NextEpoch)
 		} else {
-			fmt.Fprintf(logf, "resuming after epoch %d\n", ck.NextEpoch)
+			fmt.Fprintf(logf, "resuming after epoch %d", ck.NextEpoch)
+			if ck.EpochStep > 0 {
+				fmt.Fprintf(logf, " and step %d of epoch %d", ck.EpochStep, ck.NextEpoch+1)
+			}
+			fmt.Fprintln(logf)
 		}
 	}
 	if opts.Backend, err = openBackend(cfg, logf); err != nil {

@@ -46,8 +46,9 @@ func command(args ...string) *exec.Cmd {
 }
 
 // TestKillAndResumeIsBitIdentical trains once without interruption, then
-// again while killing the process with SIGKILL at random moments and
-// resuming it each time, and requires the same final weights bit for bit.
+// again, saving a state every 7 steps, while killing the process with
+// SIGKILL at random moments and resuming it each time, and requires the
+// same final weights bit for bit.
 func TestKillAndResumeIsBitIdentical(t *testing.T) {
 	kills, epochs := 4, 12
 	if os.Getenv("MNISTGPU_LONG") != "" { // make test-long
@@ -62,15 +63,19 @@ func TestKillAndResumeIsBitIdentical(t *testing.T) {
 	}
 	out := filepath.Join(dir, "killed")
 	r := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 1))
-	killed, resumed := 0, 0
+	killed, resumed, midEpoch := 0, 0, 0
 	for attempt := 0; ; attempt++ {
 		if attempt > kills*10 {
 			t.Fatal("training never completed")
 		}
-		args := trainArgs(model, out, epochs)
-		if _, err := os.Stat(filepath.Join(out, run.StateFile)); err == nil {
+		// States within epochs too, so that most kills resume mid-epoch.
+		args := append(trainArgs(model, out, epochs), "--save-every-steps", "7")
+		if ck, err := engine.LoadTrainCheckpoint(filepath.Join(out, run.StateFile)); err == nil {
 			args = []string{"train", "--resume", out, "--quiet"}
 			resumed++
+			if ck.EpochStep > 0 {
+				midEpoch++
+			}
 		}
 		cmd := command(args...)
 		if err := cmd.Start(); err != nil {
@@ -111,7 +116,7 @@ func TestKillAndResumeIsBitIdentical(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("%d SIGKILLs, %d resumes: final weights bit-identical", killed, resumed)
+	t.Logf("%d SIGKILLs, %d resumes (%d within an epoch): final weights bit-identical", killed, resumed, midEpoch)
 	ra, _ := os.ReadFile(filepath.Join(ref, "result.json"))
 	rb, _ := os.ReadFile(filepath.Join(out, "result.json"))
 	var a1, b1 struct {

@@ -125,11 +125,14 @@ func runStudy(c *cli.Context) error {
 	if live {
 		width, _, _ = term.GetSize(int(os.Stderr.Fd()))
 	}
-	opts := study.Options{Shard: shard, Jobs: c.Int("jobs"), Devices: devices, Data: data, Log: os.Stderr, Live: live, Width: width}
 	if c.Bool("dry-run") {
-		return studyError(dryRun(f, dir, base, opts))
+		return studyError(dryRun(f, dir, base, study.Options{Shard: shard, Jobs: c.Int("jobs"), Devices: devices,
+			Data: data, Log: os.Stderr, Live: live, Width: width}))
 	}
-	return studyError(study.Run(f, dir, base, opts))
+	stop := watchSignals()
+	defer stop.release()
+	return stop.exit(study.Run(f, dir, base, study.Options{Shard: shard, Jobs: c.Int("jobs"), Devices: devices,
+		Data: data, Log: os.Stderr, Live: live, Width: width, Stop: stop.C}), studyError)
 }
 
 // dryRun prints the study's plan with its estimates on stdout.

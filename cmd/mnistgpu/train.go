@@ -16,7 +16,7 @@ func trainCommand() *cli.Command {
 	flags := append(configFlags(allGroups, nil, nil),
 		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "one line per epoch, no progress bar (also when stderr is not a terminal)"},
 		&cli.StringFlag{Name: "config", Usage: "run the settings of this file (a run's config.json) again; flags given beside it override them by name"},
-		&cli.StringFlag{Name: "resume", Usage: "continue the run in this folder from its last completed epoch, with its recorded settings (--epochs extends it, a larger --max-steps raises its step budget; device and data-location flags may change; other flags must match)"},
+		&cli.StringFlag{Name: "resume", Usage: "continue the run in this folder from its last saved state (an epoch's end, a stop by SIGINT/SIGTERM or --save-every-steps), with its recorded settings (--epochs extends it, a larger --max-steps raises its step budget; device and data-location flags may change; other flags must match)"},
 		&cli.BoolFlag{Name: "overwrite", Usage: "replace the run already in --out (its checkpoints, state, history and weights)"},
 	)
 	return &cli.Command{
@@ -28,8 +28,10 @@ func trainCommand() *cli.Command {
 }
 
 func runTrain(c *cli.Context) error {
+	stop := watchSignals()
+	defer stop.release()
 	bar := newBar(os.Stderr, c.Bool("quiet") || !term.IsTerminal(int(os.Stderr.Fd())))
-	opts := run.Options{Log: os.Stderr, Out: os.Stdout, Overwrite: c.Bool("overwrite"),
+	opts := run.Options{Log: os.Stderr, Out: os.Stdout, Overwrite: c.Bool("overwrite"), Stop: stop.C,
 		Progress: func(t engine.Traits, batch int) engine.Progress { return bar.forDevice(t, batch) }}
 	var cfg run.Config
 	var err error
@@ -73,7 +75,7 @@ func runTrain(c *cli.Context) error {
 	}
 	_, err = run.Train(cfg, opts)
 	bar.interrupt()
-	return cliError(err)
+	return stop.exit(err, cliError)
 }
 
 // resumeConfig is the recorded configuration of the run in dir with the
@@ -94,7 +96,11 @@ func resumeConfig(c *cli.Context, dir string) (run.Config, *engine.TrainCheckpoi
 	if run.Trained(cfg, ck) {
 		fmt.Fprintf(os.Stderr, "finishing %s: its training ended after epoch %d, but it stopped before writing its final weights and result\n", dir, ck.NextEpoch)
 	} else {
-		fmt.Fprintf(os.Stderr, "resuming %s at epoch %d of %d (step %d)\n", dir, ck.NextEpoch+1, cfg.Epochs, ck.Step)
+		at := ""
+		if ck.EpochStep > 0 {
+			at = fmt.Sprintf(", after its step %d", ck.EpochStep)
+		}
+		fmt.Fprintf(os.Stderr, "resuming %s at epoch %d of %d%s (step %d)\n", dir, ck.NextEpoch+1, cfg.Epochs, at, ck.Step)
 	}
 	return cfg, ck, nil
 }

@@ -1,0 +1,208 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"mnistgpu/engine"
+	"mnistgpu/run"
+)
+
+// stopArgs is a run long enough (batches of 8, 200 steps an epoch) that a
+// signal sent when an epoch begins lands within it.
+func stopArgs(modelFile, out string) []string {
+	return []string{"train", "--model", modelFile, "--data-dir", small, "--no-verify", "--quiet", "--out", out,
+		"--epochs", "4", "--seed", "9", "--batch-size", "8", "--lr", "0.003", "--lr-schedule", "exp:0.9",
+		"--rotation", "8", "--early-stopping", "50"}
+}
+
+// signalWhen starts the command, sends sig once its stderr has shown
+// `after` and returns its exit code and all of its stderr.
+func signalWhen(t *testing.T, sig syscall.Signal, after string, args ...string) (int, string) {
+	t.Helper()
+	cmd := command(args...)
+	pipe, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	sc := bufio.NewScanner(io.TeeReader(pipe, &stderr))
+	for sc.Scan() {
+		if strings.Contains(sc.Text(), after) {
+			cmd.Process.Signal(sig)
+			break
+		}
+	}
+	io.Copy(&stderr, pipe)
+	cmd.Wait()
+	return cmd.ProcessState.ExitCode(), stderr.String()
+}
+
+// TestSignalStopsAtAStepAndResumesBitIdentical: SIGTERM, then SIGINT at a
+// later epoch, each stop a training process at its next step boundary: it
+// says where and how to continue, exits 143 or 130, and `--resume` goes on
+// from that step; the run ends with the weights, history and best
+// checkpoint of a run never stopped, bit for bit.
+func TestSignalStopsAtAStepAndResumesBitIdentical(t *testing.T) {
+	dir := t.TempDir()
+	model := filepath.Join(dir, "model.json")
+	os.WriteFile(model, []byte(resumeModel), 0o644)
+	ref := filepath.Join(dir, "ref")
+	if err := cliRun(stopArgs(model, ref)...); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "stopped")
+	args := stopArgs(model, out)
+	for _, stop := range []struct {
+		sig   syscall.Signal
+		after string
+		code  int
+	}{{syscall.SIGTERM, "Epoch 1/4", 143}, {syscall.SIGINT, "Epoch 3/4", 130}} {
+		code, stderr := signalWhen(t, stop.sig, stop.after, args...)
+		ck, err := engine.LoadTrainCheckpoint(filepath.Join(out, run.StateFile))
+		if err != nil {
+			t.Fatalf("%v: %v\n%s", stop.sig, err, stderr)
+		}
+		t.Logf("%v: stopped at epoch %d, step %d", stop.sig, ck.NextEpoch+1, ck.EpochStep)
+		want := "stopped at epoch " + strconv.Itoa(ck.NextEpoch+1) + ", step " + strconv.Itoa(ck.EpochStep) + ": continue with mnistgpu train --resume " + out
+		if code != stop.code || !strings.Contains(stderr, want) {
+			t.Fatalf("%v: exit %d, want %d, and stderr saying %q:\n%s", stop.sig, code, stop.code, want, stderr)
+		}
+		args = []string{"train", "--resume", out, "--quiet"}
+	}
+	if _, stderr, code := output(t, args...); code != 0 {
+		t.Fatalf("resume: exit %d\n%s", code, stderr)
+	}
+	for _, f := range []string{"final.safetensors", "history.csv"} {
+		a, b := mustRead(t, filepath.Join(ref, f)), mustRead(t, filepath.Join(out, f))
+		if f == "final.safetensors" {
+			a, b = dataOf(t, a), dataOf(t, b)
+		}
+		if !bytes.Equal(a, b) {
+			t.Errorf("%s differs from the uninterrupted run's", f)
+		}
+	}
+	if a, b := readResult(t, ref), readResult(t, out); a.BestCheckpoint == "" || a.BestCheckpoint != b.BestCheckpoint || a.BestTestAccuracy != b.BestTestAccuracy {
+		t.Errorf("best checkpoint after the stops %s (%v), uninterrupted %s (%v)", b.BestCheckpoint, b.BestTestAccuracy, a.BestCheckpoint, a.BestTestAccuracy)
+	}
+}
+
+// dataOf is the tensor data of a safetensors file (its header holds the
+// run's wall times).
+func dataOf(t *testing.T, raw []byte) []byte {
+	t.Helper()
+	if len(raw) < 8 {
+		t.Fatal("not a safetensors file")
+	}
+	n := uint64(raw[0]) | uint64(raw[1])<<8 | uint64(raw[2])<<16 | uint64(raw[3])<<24
+	return raw[8+n:]
+}
+
+// TestSecondSignalQuitsAtOnce: a second SIGTERM, sent while the first
+// waits for the step in progress (a CNN step of 800 images), ends the
+// process at once with 143, and leaves no partly written file.
+func TestSecondSignalQuitsAtOnce(t *testing.T) {
+	out := t.TempDir()
+	cmd := command("train", "--model", "cnn", "--data-dir", small, "--no-verify", "--quiet", "--out", out,
+		"--epochs", "2", "--batch-size", "800", "--train-limit", "1000")
+	pipe, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	sc := bufio.NewScanner(io.TeeReader(pipe, &stderr))
+	for sc.Scan() {
+		switch line := sc.Text(); {
+		case strings.Contains(line, "Epoch 2/2"):
+			cmd.Process.Signal(syscall.SIGTERM)
+		case strings.Contains(line, "stopping at the next step boundary"):
+			cmd.Process.Signal(syscall.SIGTERM)
+		}
+	}
+	cmd.Wait()
+	if code := cmd.ProcessState.ExitCode(); code != 143 || !strings.Contains(stderr.String(), "again: quitting now") {
+		t.Fatalf("exit %d, want 143 after saying it quits now:\n%s", code, stderr.String())
+	}
+	ents, _ := os.ReadDir(out)
+	for _, e := range ents {
+		if strings.Contains(e.Name(), ".tmp") {
+			t.Errorf("%s left behind", e.Name())
+		}
+	}
+	if ck, err := engine.LoadTrainCheckpoint(filepath.Join(out, run.StateFile)); err != nil || ck.NextEpoch != 1 || ck.EpochStep != 0 {
+		t.Errorf("state after quitting: %+v, %v; want epoch 1's", ck, err)
+	}
+}
+
+// TestStudyStopsItsCellsOnSignal: SIGTERM to `study run` stops the running
+// cell at its next step boundary with its state saved and starts no other;
+// the study exits 143 saying how to continue, and running it again
+// finishes every cell with the weights of a study never stopped.
+func TestStudyStopsItsCellsOnSignal(t *testing.T) {
+	dir := t.TempDir()
+	spec := filepath.Join(dir, "study.json")
+	os.WriteFile(spec, []byte(`{"name": "stop", "axes": [{"name": "optimizer", "values": ["sgd", "adam"]}], "seeds": [1],
+  "fixed": {"model": "mlp", "epochs": "6", "train-limit": "1000", "batch-size": "8", "lr": "0.01"}}`), 0o644)
+	args := func(out string) []string {
+		return []string{"study", "run", spec, "--out", out, "--jobs", "1", "--data-dir", small, "--no-verify"}
+	}
+	full := filepath.Join(dir, "full")
+	if err := cliRun(args(full)...); err != nil {
+		t.Fatal(err)
+	}
+	stopped := filepath.Join(dir, "stopped")
+	cmd := command(args(stopped)...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Once the first cell has finished an epoch (it has 6).
+	for {
+		if h, _ := filepath.Glob(filepath.Join(stopped, "cells", "*", "history.json")); len(h) > 0 {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	cmd.Wait()
+	if code := cmd.ProcessState.ExitCode(); code != 143 || !strings.Contains(stderr.String(), "study stopped") ||
+		!strings.Contains(stderr.String(), "its state saved") {
+		t.Fatalf("exit %d, want 143 saying the study and its cell stopped:\n%s", code, stderr.String())
+	}
+	states, _ := filepath.Glob(filepath.Join(stopped, "cells", "*", run.StateFile))
+	results, _ := filepath.Glob(filepath.Join(stopped, "cells", "*", run.ResultFile))
+	failed, _ := filepath.Glob(filepath.Join(stopped, "cells", "*", "failed.txt"))
+	if len(states) != 1 || len(results) != 0 || len(failed) != 0 {
+		t.Fatalf("after the stop: %d states, %d results, %d failed.txt; want the running cell's state only", len(states), len(results), len(failed))
+	}
+	if err := cliRun(args(stopped)...); err != nil {
+		t.Fatal(err)
+	}
+	cells, _ := filepath.Glob(filepath.Join(full, "cells", "*", "final.safetensors"))
+	if len(cells) != 2 {
+		t.Fatalf("%d cells in the uninterrupted study, want 2", len(cells))
+	}
+	for _, p := range cells {
+		cell := filepath.Base(filepath.Dir(p))
+		a := dataOf(t, mustRead(t, p))
+		b := dataOf(t, mustRead(t, filepath.Join(stopped, "cells", cell, "final.safetensors")))
+		if !bytes.Equal(a, b) {
+			t.Errorf("%s: final weights differ from the uninterrupted study's", cell)
+		}
+	}
+}
