@@ -173,7 +173,7 @@ func NewWithOptions(opt Options) (*Backend, error) {
 		return nil, fail(fmt.Errorf("cuda: cublasCreate (%s): %s", blasPath, C.GoString(C.mg_blas_status(st))))
 	}
 	if st := C.mg_dnn_new(b.cstream(), &b.dnn); st != 0 {
-		return nil, fail(fmt.Errorf("cuda: cudnnCreate (%s): %s", dnnPath, C.GoString(C.mg_dnn_status(st))))
+		return nil, fail(fmt.Errorf("cuda: cudnnCreate (%s): %s", dnnPath, dnnStatus(st)))
 	}
 	for name, text := range kernels.PTX() {
 		mod, err := cu.LoadData(text)
@@ -276,7 +276,7 @@ func (b *Backend) release() error {
 	}
 	if b.dnn != nil {
 		if st := C.mg_dnn_free(b.dnn); st != 0 {
-			keep("cudnnDestroy", errors.New(C.GoString(C.mg_dnn_status(st))))
+			keep("cudnnDestroy", errors.New(dnnStatus(st)))
 		}
 		b.dnn = nil
 	}

@@ -181,7 +181,7 @@ func TestConvTimedChoice(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b.conv.rule = ruleMeasure
+	b.conv.measure = measureConv
 	p, err := engine.NewConvParams(2, 6, 5, 3, 4, 2, 2, 1, 1, engine.Same)
 	if err != nil {
 		t.Fatal(err)
@@ -299,7 +299,7 @@ func TestConvAlgorithmsOfTheCNN(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		timed.conv.rule = ruleMeasure
+		timed.conv.measure = measureConv
 		cnnTrainStep(t, timed)
 		for _, u := range cnnConvPasses(t, 64) {
 			if ch := timed.choiceOf(u.p, u.pass); !opt.TF32 && (ch.nondeterministic || !ch.chosen.deterministic || ch.chosen.tensorOps) {
@@ -434,7 +434,7 @@ func TestConvTimedChoiceIsShared(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		b.conv.rule = ruleMeasure
+		b.conv.measure = measureConv
 		newConvPassCase(p, wgrad, 5).check(t, b, p, wgrad, "wgrad")
 		choices = append(choices, b.choiceOf(p, wgrad))
 	}

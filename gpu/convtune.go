@@ -19,15 +19,10 @@ import "C"
 import (
 	"cmp"
 	"fmt"
-	"math"
 	"os"
 	"slices"
 	"sort"
 	"strings"
-	"sync"
-	"time"
-
-	"gorgonia.org/cu"
 
 	"mnistgpu/engine"
 )
@@ -58,14 +53,12 @@ import (
 // on an H200 the timed choice did flip between two runs of the same
 // command, and there the own path was the fastest or tied in every pass of
 // the report's CNN, with TF32 too but for one weight-gradient pass
-// (docs/gpu-results.md). Timing (ruleMeasure) remains for diagnostics:
-// the candidates run on the pass's own buffers (one warm-up run, then the
-// best of convRounds rounds of convReps runs between stream
-// synchronisations) and the fastest, up to convTieFactor, is kept;
-// TestConvAlgorithmsOfTheCNN prints every candidate's time. Tests force a
-// candidate by name (convTuning.force) to check each against the reference.
+// (docs/gpu-results.md). Timing lives in the tests (convtime_test.go, set
+// as convTuning.measure): TestConvAlgorithmsOfTheCNN prints every
+// candidate's time on a card. Tests force a candidate by name
+// (convTuning.force) to check each against the reference.
 //
-// Timing runs the device and waits for it, which a graph capture cannot
+// A pass's first run allocates its workspace, which a graph capture cannot
 // record: a pass first seen while the stream captures panics, and Capture
 // turns that into its error. Run a step eagerly before capturing it.
 type convPass int
@@ -87,24 +80,16 @@ const (
 	// workspace or the own path's im2col matrix (the CNN's second layer
 	// at batch 1024 needs 231 MB of columns).
 	convScratchLimit = 256 << 20
-	convReps         = 5
-	convRounds       = 3
-	// convTieFactor: under ruleMeasure, candidates within this factor of
-	// the fastest count as tied, and the first of them in the list wins
-	// (cuDNN's heuristic order, the own path last).
-	convTieFactor = 1.5
-)
-
-type convRule int
-
-const (
-	ruleFixed   convRule = iota // the own path where it qualifies, else cuDNN's first qualifying algorithm
-	ruleMeasure                 // time every qualifying candidate, keep the fastest (diagnostics)
 )
 
 // convTuning is how a backend chooses its convolution algorithms.
 type convTuning struct {
-	rule convRule
+	// measure, when set, picks among the qualifying candidates (their
+	// indices) and says how; -1 leaves the pick to the fixed rule. Only
+	// tests set it: they time every candidate (convtime_test.go) to
+	// compare the fixed rule with the fastest, a choice that could differ
+	// from one process to the next and so is never made in a run.
+	measure func(b *Backend, pl *convPlan, pass convPass, call convCall, cands []convCandidate, qualified []int) (pick int, how string)
 	// force names a candidate ("im2col+sgemm", "cudnn:algo_1") to choose
 	// wherever a pass offers it qualifying; others follow the rule.
 	force string
@@ -120,23 +105,6 @@ func (t convTuning) limit() int64 {
 		return 0
 	}
 	return convScratchLimit
-}
-
-// convTimed holds the timed choices of every backend of the process, by
-// device, mode, shape and pass; a backend that meets a pass another has
-// timed runs the same algorithm. Cells of a study trained at once (study
-// --jobs) would otherwise time under each other's load and could choose,
-// and so compute, differently from a cell trained alone. Timing holds the
-// lock, so backends time one at a time.
-var convTimed struct {
-	sync.Mutex
-	m map[convChoiceKey]*convChoice
-}
-
-type convChoiceKey struct {
-	dev  cu.Device
-	key  convKey
-	pass convPass
 }
 
 // ownAlgo marks the own path among cuDNN's algorithm numbers.
@@ -186,7 +154,7 @@ func (b *Backend) convCandidates(pl *convPlan, pass convPass) []convCandidate {
 	var status C.int
 	n := int(C.mg_conv_algos(pl.c, C.int(pass), &algos[0], C.int(len(algos)), &status))
 	if n < 0 {
-		panic(fmt.Sprintf("gpu: cudnnGetConvolution%sAlgorithm_v7 %+v: %s", pass.api(), pl.p, C.GoString(C.mg_dnn_status(status))))
+		panic(fmt.Sprintf("gpu: cudnnGetConvolution%sAlgorithm_v7 %+v: %s", pass.api(), pl.p, dnnStatus(status)))
 	}
 	limit := b.conv.limit()
 	var out []convCandidate
@@ -223,8 +191,8 @@ func (b *Backend) choose(pl *convPlan, pass convPass, call convCall) *convChoice
 	switch C.mg_stream_capturing(b.cstream()) {
 	case 0:
 	case 1:
-		panic(fmt.Sprintf("gpu: convolution %s of %s first runs during a graph capture: its algorithm is chosen by "+
-			"running candidates on the device, which a capture cannot do; run the step once eagerly before capturing it",
+		panic(fmt.Sprintf("gpu: convolution %s of %s first runs during a graph capture: its algorithm is chosen and "+
+			"its workspace allocated at its first run, which a capture cannot do; run the step once eagerly before capturing it",
 			pass, convShape(pl.p)))
 	default:
 		panic("gpu: cuStreamIsCapturing failed on the backend's stream")
@@ -248,7 +216,6 @@ func (b *Backend) choose(pl *convPlan, pass convPass, call convCall) *convChoice
 		panic(fmt.Sprintf("gpu: no algorithm for convolution %s of %s (cuDNN offers none within %d MiB of workspace)",
 			pass, convShape(pl.p), b.conv.limit()>>20))
 	}
-	rule := b.conv.rule
 	pick := -1
 	if b.conv.force != "" {
 		for _, i := range qualified {
@@ -257,45 +224,8 @@ func (b *Backend) choose(pl *convPlan, pass convPass, call convCall) *convChoice
 			}
 		}
 	}
-	if pick < 0 && rule == ruleMeasure {
-		shared := convChoiceKey{b.dev, convKey{pl.p, b.opt.TF32}, pass}
-		convTimed.Lock()
-		defer convTimed.Unlock()
-		if c, ok := convTimed.m[shared]; ok {
-			// Another backend of this process timed the same pass on
-			// this device: run what it chose.
-			for _, i := range qualified {
-				if ch.candidates[i].name == c.chosen.name {
-					copy(ch.candidates, c.candidates)
-					pick, ch.how = i, c.how
-				}
-			}
-		}
-	}
-	if pick < 0 && rule == ruleMeasure {
-		b.timeCandidates(pl, pass, call, ch.candidates, qualified)
-		fastest := math.Inf(1)
-		for _, i := range qualified {
-			if c := ch.candidates[i]; c.failed == "" {
-				fastest = min(fastest, c.micros)
-			}
-		}
-		for _, i := range qualified {
-			if c := ch.candidates[i]; c.failed == "" && c.micros <= convTieFactor*fastest {
-				pick = i
-				break
-			}
-		}
-		ch.how = "timed"
-		if pick < 0 {
-			panic(fmt.Sprintf("gpu: every algorithm for convolution %s of %s failed: %s", pass, convShape(pl.p),
-				ch.candidates[qualified[0]].failed))
-		}
-		if convTimed.m == nil {
-			convTimed.m = map[convChoiceKey]*convChoice{}
-		}
-		convTimed.m[convChoiceKey{b.dev, convKey{pl.p, b.opt.TF32}, pass}] = &convChoice{
-			chosen: ch.candidates[pick], candidates: slices.Clone(ch.candidates), how: ch.how}
+	if pick < 0 && b.conv.measure != nil {
+		pick, ch.how = b.conv.measure(b, pl, pass, call, ch.candidates, qualified)
 	}
 	if pick < 0 {
 		pick, ch.how = qualified[0], "fixed rule"
@@ -314,62 +244,6 @@ func (b *Backend) choose(pl *convPlan, pass convPass, call convCall) *convChoice
 	b.workspace.get(max(ch.chosen.scratch, 4))
 	pl.choice[pass] = ch
 	return ch
-}
-
-// timeCandidates times the candidates at the indices given on the pass's
-// buffers, in scratch of the largest's size.
-func (b *Backend) timeCandidates(pl *convPlan, pass convPass, call convCall, cands []convCandidate, which []int) {
-	need := int64(4)
-	for _, i := range which {
-		need = max(need, cands[i].scratch)
-	}
-	ws, wsBytes := b.workspace.ptr, b.workspace.bytes
-	if need > wsBytes {
-		tmp, err := cu.MemAlloc(need)
-		must("cuMemAlloc", err)
-		defer func() {
-			b.counts.HostSyncs++
-			must("cuMemFree", cu.MemFree(tmp))
-		}()
-		ws, wsBytes = tmp, need
-	}
-	for _, i := range which {
-		cands[i].micros, cands[i].failed = b.timePass(pl, pass, cands[i], call, ws, wsBytes)
-	}
-}
-
-// timePass runs candidate c once to warm up, then convRounds rounds of
-// convReps runs each between stream synchronisations, and returns the best
-// round's µs per run, or why it failed.
-func (b *Backend) timePass(pl *convPlan, pass convPass, c convCandidate, call convCall, ws cu.DevicePtr, wsBytes int64) (micros float64, failed string) {
-	defer func() {
-		if r := recover(); r != nil {
-			micros, failed = 0, fmt.Sprint(r)
-		}
-	}()
-	run := func() {
-		if c.own() {
-			b.ownPass(pl.p, pass, call, ws)
-		} else if st := b.dnnPass(pl, pass, c.algo, call, ws, wsBytes); st != 0 {
-			panic(C.GoString(C.mg_dnn_status(st)))
-		}
-	}
-	sync := func() {
-		b.counts.HostSyncs++
-		must("cuStreamSynchronize", b.stream.Synchronize())
-	}
-	run()
-	sync()
-	micros = math.Inf(1)
-	for r := 0; r < convRounds; r++ {
-		start := time.Now()
-		for i := 0; i < convReps; i++ {
-			run()
-		}
-		sync()
-		micros = min(micros, float64(time.Since(start).Nanoseconds())/1e3/convReps)
-	}
-	return micros, ""
 }
 
 func convShape(p engine.ConvParams) string {

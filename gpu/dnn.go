@@ -65,7 +65,7 @@ func (b *Backend) plan(p engine.ConvParams) *convPlan {
 	if pl.c == nil {
 		msg := C.GoString(errbuf)
 		if status > 0 {
-			msg += ": " + C.GoString(C.mg_dnn_status(status))
+			msg += ": " + dnnStatus(status)
 		}
 		panic(fmt.Sprintf("gpu: cuDNN convolution %+v: %s", p, msg))
 	}
@@ -90,7 +90,7 @@ func (b *Backend) library() {
 
 func (b *Backend) dnnCheck(call string, p engine.ConvParams, st C.int) {
 	if st != 0 {
-		panic(fmt.Sprintf("gpu: %s %+v: %s", call, p, C.GoString(C.mg_dnn_status(st))))
+		panic(fmt.Sprintf("gpu: %s %+v: %s", call, p, dnnStatus(st)))
 	}
 }
 
@@ -133,6 +133,9 @@ func (b *Backend) runPass(pl *convPlan, pass convPass, c convCandidate, call con
 }
 
 // dnnPass queues a pass on cuDNN and returns its status.
+// dnnStatus is cuDNN's name for a status.
+func dnnStatus(st C.int) string { return C.GoString(C.mg_dnn_status(st)) }
+
 func (b *Backend) dnnPass(pl *convPlan, pass convPass, algo int, call convCall, ws cu.DevicePtr, wsBytes int64) C.int {
 	p, in1, out := pl.p, call.in1, call.out
 	if pl.explicit {
