@@ -25,15 +25,40 @@ func (a *Augmentation) Enabled() bool {
 	return a != nil && (a.Rotation != 0 || a.WidthShift != 0 || a.HeightShift != 0 || a.Zoom != 0)
 }
 
-// Validate rejects negative or absurd ranges.
+// Bounds of the augmentation ranges. Keras's ImageDataGenerator checks only
+// the form of its ranges; its successors, the RandomRotation,
+// RandomTranslation and RandomZoom layers, take factors in [-1, 1]: at most
+// a full turn, a shift of the whole image, and a zoom of 1 ± 1 (here below 1,
+// since a factor of 1-1 = 0 would divide by zero). A shift given in pixels is
+// bounded by the largest input side a model may have. Larger values change
+// nothing a bounded one would not (a shift past the edge repeats the edge),
+// and huge ones overflow the transform into NaN coordinates.
+const (
+	MaxRotation   = 360     // degrees
+	MaxShiftPixel = 1 << 16 // pixels; a shift below 1 is a fraction of the side
+)
+
+// Validate rejects negative, non-finite or out-of-range ranges, naming each
+// by its Keras argument.
 func (a *Augmentation) Validate() error {
-	for _, v := range []float64{a.Rotation, a.WidthShift, a.HeightShift, a.Zoom} {
-		if v < 0 || math.IsNaN(v) || math.IsInf(v, 0) {
-			return fmt.Errorf("augmentation ranges must be non-negative numbers, got %+v", *a)
+	for _, r := range []struct {
+		name string
+		v, max float64
+		unit   string
+	}{
+		{"rotation_range", a.Rotation, MaxRotation, " degrees (a full turn)"},
+		{"width_shift_range", a.WidthShift, MaxShiftPixel, " pixels"},
+		{"height_shift_range", a.HeightShift, MaxShiftPixel, " pixels"},
+	} {
+		if !(r.v >= 0) || math.IsInf(r.v, 0) {
+			return fmt.Errorf("augmentation %s must be a non-negative number, got %g", r.name, r.v)
+		}
+		if r.v > r.max {
+			return fmt.Errorf("augmentation %s %g is more than %g%s", r.name, r.v, r.max, r.unit)
 		}
 	}
-	if a.Zoom >= 1 {
-		return fmt.Errorf("zoom range %g must be below 1", a.Zoom)
+	if !(a.Zoom >= 0 && a.Zoom < 1) {
+		return fmt.Errorf("augmentation zoom_range %g must be in [0, 1)", a.Zoom)
 	}
 	return nil
 }

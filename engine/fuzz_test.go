@@ -36,6 +36,9 @@ func FuzzParseModelSpec(f *testing.F) {
 	f.Add([]byte(`{"input_shape":[28,28,1],"layers":[{"type":"Conv2D","filters":32,"kernel_size":[3,3],"padding":"same","activation":"relu"},{"type":"MaxPooling2D"},{"type":"Flatten"},{"type":"Dense","units":10,"activation":"softmax"}]}`))
 	f.Add([]byte(`{"input_shape":[65536,65536,1],"layers":[{"type":"Flatten"},{"type":"Dense","units":100000}]}`))
 	f.Add([]byte(`{"input_shape":[4,4,1],"layers":[{"type":"Conv2D","filters":1,"kernel_size":[9,9],"strides":[0,1]}]}`))
+	f.Add([]byte(`{"input_shape":[28,28,1],"layers":[{"type":"Flatten"},{"type":"Dense","units":2000000000000000000}]}`))
+	f.Add([]byte(`{"input_shape":[40000,40000,1],"layers":[{"type":"Conv2D","filters":2147483647,"kernel_size":[1,1],"strides":[9223372036854775807,1]}]}`))
+	f.Add([]byte(`{"input_shape":[28,28,1],"layers":[{"type":"Flatten"}],"layers":[{"type":"Flatten"},{"type":"Dense","units":10,"Units":3}]}`))
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		s, err := ParseModelSpec("fuzz.json", raw)
 		if err != nil {
@@ -44,8 +47,18 @@ func FuzzParseModelSpec(f *testing.F) {
 			}
 			return
 		}
-		if _, err := s.Build(); err != nil {
+		m, err := s.Build()
+		if err != nil {
 			t.Fatalf("parsed but does not build: %v", err)
+		}
+		// Every tensor of an accepted model fits the kernels' int32 counts.
+		if n := m.NumParams(); n < 0 || n > MaxElements || len(m.Layers) > MaxLayers {
+			t.Fatalf("accepted %d parameters in %d layers", n, len(m.Layers))
+		}
+		for i, sh := range m.shapes {
+			if _, ok := sh.CheckedSize(); !ok {
+				t.Fatalf("layer %d: accepted output %v", i+1, sh)
+			}
 		}
 	})
 }

@@ -89,6 +89,9 @@ func ParseModelSpec(file string, raw []byte) (ModelSpec, error) {
 	if len(raw) > maxModelFile {
 		return ModelSpec{}, fmt.Errorf("%s: model file is %d bytes, more than the %d allowed", file, len(raw), maxModelFile)
 	}
+	if err := checkDuplicateKeys(raw); err != nil {
+		return ModelSpec{}, fmt.Errorf("%s: invalid model file: %w", file, err)
+	}
 	var s ModelSpec
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
@@ -149,8 +152,14 @@ func (s ModelSpec) Build() (*Model, error) {
 			return nil, fmt.Errorf("input_shape %v has a dimension out of range", s.InputShape)
 		}
 	}
+	if _, ok := Shape(s.InputShape).CheckedSize(); !ok {
+		return nil, fmt.Errorf("input_shape %v has more than the %d values a tensor may hold", s.InputShape, MaxElements)
+	}
 	if len(s.Layers) == 0 {
 		return nil, fmt.Errorf("model has no layers")
+	}
+	if len(s.Layers) > MaxLayers {
+		return nil, fmt.Errorf("model has %d layers; at most %d are accepted", len(s.Layers), MaxLayers)
 	}
 	layers := make([]Layer, 0, len(s.Layers))
 	for i, ls := range s.Layers {
@@ -160,10 +169,49 @@ func (s ModelSpec) Build() (*Model, error) {
 		}
 		layers = append(layers, l)
 	}
-	return NewSequential(Shape(s.InputShape), layers...)
+	m, err := NewSequential(Shape(s.InputShape), layers...)
+	if err != nil {
+		return nil, err
+	}
+	return m, m.checkSizes()
+}
+
+// MaxLayers bounds the layers of a model: the report's models have seven,
+// and every layer holds activations for a whole batch.
+const MaxLayers = 1000
+
+// checkSizes refuses a built model with a tensor larger than MaxElements:
+// a layer's output for one sample, a parameter, or all parameters together
+// (they share one arena). Building allocates nothing, so a hostile model
+// file is refused here, before Compile; sizes are checked in layer order,
+// with products that cannot wrap around.
+func (m *Model) checkSizes() error {
+	total := 0
+	for i, l := range m.Layers {
+		if _, ok := m.shapes[i].CheckedSize(); !ok {
+			return fmt.Errorf("layer %d (%s): its output %v has more than the %d values a tensor may hold", i+1, l.Name(), []int(m.shapes[i]), MaxElements)
+		}
+		for _, p := range l.params() {
+			n, ok := Shape(p.Shape).CheckedSize()
+			if !ok {
+				return fmt.Errorf("layer %d (%s): its %s %v has more than the %d values a tensor may hold", i+1, l.Name(), p.Name, p.KerasShape, MaxElements)
+			}
+			if total += n; total > MaxElements {
+				return fmt.Errorf("layer %d (%s): the model has more than %d parameters, the most one weight arena holds", i+1, l.Name(), MaxElements)
+			}
+		}
+	}
+	return nil
 }
 
 func (ls LayerSpec) layer() (Layer, error) {
+	for _, v := range [][]int{{ls.Filters, ls.Units}, ls.KernelSize, ls.Strides, ls.PoolSize} {
+		for _, n := range v {
+			if n > MaxElements {
+				return nil, fmt.Errorf("size %d is more than %d, the most a tensor dimension may be", n, MaxElements)
+			}
+		}
+	}
 	act, err := ParseActivation(ls.Activation)
 	if err != nil {
 		return nil, err

@@ -124,13 +124,45 @@ func (p PoolParams) WithBatch(n int) PoolParams { p.N = n; return p }
 // Shape is the shape of one sample (no batch axis): (H, W, C) or (D).
 type Shape []int
 
-// Size is the number of elements of one sample.
+// Size is the number of elements of one sample. It does not check for
+// overflow: shapes that come from a user pass CheckedSize first (ModelSpec.Build).
 func (s Shape) Size() int {
 	n := 1
 	for _, d := range s {
 		n *= d
 	}
 	return n
+}
+
+// MaxElements bounds the values one tensor may hold: a parameter, one
+// sample's activation, or a whole batch's. The CUDA kernels and cuBLAS take
+// element counts and dimensions as 32-bit ints, and 2³¹-1 floats are 8 GiB.
+const MaxElements = 1<<31 - 1
+
+// CheckedSize is Size for shapes that may be hostile: ok is false when a
+// dimension is negative or the product exceeds MaxElements (so it never
+// wraps around).
+func (s Shape) CheckedSize() (n int, ok bool) {
+	n = 1
+	for _, d := range s {
+		if d < 0 {
+			return 0, false
+		}
+		if n, ok = MulSize(n, d); !ok {
+			return 0, false
+		}
+	}
+	return n, true
+}
+
+// MulSize is a·b for non-negative sizes, with ok false when the product
+// exceeds MaxElements.
+func MulSize(a, b int) (int, bool) {
+	if a < 0 || b < 0 || a > MaxElements || b > MaxElements {
+		return 0, false
+	}
+	p := int64(a) * int64(b) // both below 2³¹: no overflow
+	return int(p), p <= MaxElements
 }
 
 func (s Shape) String() string {

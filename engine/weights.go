@@ -52,9 +52,24 @@ func (m *Model) KerasTensors() []NamedTensor {
 }
 
 // SetKerasTensors loads parameters given in Keras layout; every parameter of
-// the model must be present with its exact shape, and nothing else.
+// the model must be present with its exact shape, and nothing else
+// (CheckKerasTensors).
 func (m *Model) SetKerasTensors(src string, ts map[string]NamedTensor) error {
+	if err := m.CheckKerasTensors(src, ts); err != nil {
+		return err
+	}
 	host := make([]float32, m.nParam)
+	for _, p := range m.params {
+		p.copyFromKeras(host[p.offset:p.offset+p.Size()], ts[m.paramName(p)].Data)
+	}
+	m.be.CopyIn(m.weights, host)
+	return nil
+}
+
+// CheckKerasTensors says whether ts holds exactly the model's parameters, by
+// name and shape. It needs only a built model, so a caller can refuse a
+// weights file that does not fit before Compile allocates anything.
+func (m *Model) CheckKerasTensors(src string, ts map[string]NamedTensor) error {
 	for _, p := range m.params {
 		name := m.paramName(p)
 		t, ok := ts[name]
@@ -64,12 +79,10 @@ func (m *Model) SetKerasTensors(src string, ts map[string]NamedTensor) error {
 		if fmt.Sprint(t.Shape) != fmt.Sprint(p.KerasShape) {
 			return fmt.Errorf("%s: tensor %q has shape %v, the model needs %v", src, name, t.Shape, p.KerasShape)
 		}
-		p.copyFromKeras(host[p.offset:p.offset+p.Size()], t.Data)
 	}
 	if len(ts) != len(m.params) {
 		return fmt.Errorf("%s: %d tensors, the model has %d parameters", src, len(ts), len(m.params))
 	}
-	m.be.CopyIn(m.weights, host)
 	return nil
 }
 
@@ -167,9 +180,30 @@ func ReadWeights(path string) (*WeightsFile, error) {
 		if err != nil {
 			return nil, err
 		}
+		if err := checkHoldsModel(path, s, ts); err != nil {
+			return nil, err
+		}
 		f.Model = &s
 	}
 	return f, nil
+}
+
+// checkHoldsModel refuses a file whose tensors are not the parameters of the
+// model it records, before anyone builds that model on a device: a few
+// hundred bytes must not be able to ask for a billion-parameter network.
+func checkHoldsModel(path string, s ModelSpec, ts map[string]NamedTensor) error {
+	m, err := s.Build()
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	values := 0
+	for _, t := range ts {
+		values += len(t.Data)
+	}
+	if values != m.NumParams() {
+		return fmt.Errorf("%s: the model it records has %d parameters, but the file holds %d values", path, m.NumParams(), values)
+	}
+	return m.CheckKerasTensors(path, ts)
 }
 
 // checkFinite names the first NaN or Inf, in tensor-name order.
