@@ -42,7 +42,7 @@ const (
 // by its Keras argument.
 func (a *Augmentation) Validate() error {
 	for _, r := range []struct {
-		name string
+		name   string
 		v, max float64
 		unit   string
 	}{

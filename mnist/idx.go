@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 )
@@ -36,20 +37,29 @@ func maybeGunzip(r io.Reader) (io.Reader, error) {
 	return br, nil
 }
 
+// ErrNotIDX is wrapped by ReadImages's error when the data does not start
+// with the IDX image magic number: it is some other kind of file, not a
+// broken IDX file.
+var ErrNotIDX = errors.New("not an IDX image file")
+
 // ReadImages parses an IDX image file (raw or gzip): count × rows × cols bytes.
 func ReadImages(name string, r io.Reader) (pixels []uint8, count, rows, cols int, err error) {
 	r, err = maybeGunzip(r)
 	if err != nil {
 		return nil, 0, 0, 0, fmt.Errorf("%s: bad gzip data: %w", name, err)
 	}
-	var h [4]uint32
+	var magic uint32
+	if err := binary.Read(r, binary.BigEndian, &magic); err != nil {
+		return nil, 0, 0, 0, fmt.Errorf("%s: truncated IDX header: %w (%w)", name, err, ErrNotIDX)
+	}
+	if magic != magicImages {
+		return nil, 0, 0, 0, fmt.Errorf("%s: wrong magic number 0x%08x, want 0x%08x (%w)", name, magic, magicImages, ErrNotIDX)
+	}
+	var h [3]uint32
 	if err := binary.Read(r, binary.BigEndian, &h); err != nil {
 		return nil, 0, 0, 0, fmt.Errorf("%s: truncated IDX header: %w", name, err)
 	}
-	if h[0] != magicImages {
-		return nil, 0, 0, 0, fmt.Errorf("%s: wrong magic number 0x%08x, want 0x%08x (an IDX image file)", name, h[0], magicImages)
-	}
-	count, rows, cols = int(h[1]), int(h[2]), int(h[3])
+	count, rows, cols = int(h[0]), int(h[1]), int(h[2])
 	if count < 1 || count > maxItems || rows < 1 || rows > maxSide || cols < 1 || cols > maxSide || count*rows*cols > maxPixels {
 		return nil, 0, 0, 0, fmt.Errorf("%s: implausible dimensions %d×%d×%d", name, count, rows, cols)
 	}

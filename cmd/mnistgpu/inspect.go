@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"image"
 	_ "image/jpeg"
@@ -66,6 +67,11 @@ func loadTrained(c *cli.Context, batch int) (*engine.Model, error) {
 	m, err := spec.Build()
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	// Before Compile allocates: a file that does not hold this model's
+	// parameters cannot make it build a large one.
+	if err := m.CheckKerasTensors(path, wf.Tensors); err != nil {
+		return nil, err
 	}
 	be, err := openDevice(c, os.Stderr)
 	if err != nil {
@@ -218,9 +224,15 @@ func readImages(file string, limit int) (engine.Dataset, []string, error) {
 	return decodeImages(file, raw, limit)
 }
 
-// decodeImages parses IDX images or one PNG/JPEG held in raw.
+// decodeImages parses IDX images or one PNG/JPEG held in raw. Data that
+// starts as an IDX image file is one: its error is the IDX parser's, not the
+// image decoders' "unknown format".
 func decodeImages(file string, raw []byte, limit int) (engine.Dataset, []string, error) {
-	if pix, count, rows, cols, err := mnist.ReadImages(file, bytes.NewReader(raw)); err == nil {
+	pix, count, rows, cols, err := mnist.ReadImages(file, bytes.NewReader(raw))
+	if err != nil && !errors.Is(err, mnist.ErrNotIDX) {
+		return engine.Dataset{}, nil, err
+	}
+	if err == nil {
 		if rows != 28 || cols != 28 {
 			return engine.Dataset{}, nil, fmt.Errorf("%s: images are %d×%d, the models take 28×28", file, rows, cols)
 		}
