@@ -3,6 +3,7 @@ package mnist
 import (
 	"bytes"
 	"compress/gzip"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -49,6 +50,10 @@ func FuzzReadImages(f *testing.F) {
 		if err != nil {
 			if !bytes.Contains([]byte(err.Error()), []byte("fuzz.idx")) {
 				t.Fatalf("error does not name the file: %v", err)
+			}
+			// predict reports a file that starts as IDX with this error.
+			if errors.Is(err, ErrNotIDX) && bytes.HasPrefix(raw, []byte{0, 0, 8, 3}) {
+				t.Fatalf("IDX magic, yet not IDX: %v", err)
 			}
 			return
 		}

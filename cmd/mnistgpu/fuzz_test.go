@@ -19,6 +19,7 @@ func FuzzDecodeImages(f *testing.F) {
 	copy(big[16:24], []byte{0, 1, 0x86, 0xa0, 0, 1, 0x86, 0xa0})
 	f.Add(big)
 	f.Add([]byte{0, 0, 8, 3, 0, 0, 0, 1, 0, 0, 0, 28, 0, 0, 0, 28})
+	f.Add([]byte{0, 0, 8, 3, 0x7f, 0xff, 0xff, 0xff, 0x7f, 0xff, 0xff, 0xff, 0x7f, 0xff, 0xff, 0xff})
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		d, names, err := decodeImages("fuzz.img", raw, 5)
 		if err != nil {
@@ -31,4 +32,22 @@ func FuzzDecodeImages(f *testing.F) {
 			t.Fatalf("%d images, %d names, %d pixels", d.Len(), len(names), len(d.Images))
 		}
 	})
+}
+
+// TestDecodeImagesKeepsTheIDXError: a file that starts as an IDX image file
+// is reported with the IDX parser's error (here its giant dimensions), not
+// as an image of unknown format.
+func TestDecodeImagesKeepsTheIDXError(t *testing.T) {
+	giant := []byte{0, 0, 8, 3, 0x7f, 0xff, 0xff, 0xff, 0x7f, 0xff, 0xff, 0xff, 0x7f, 0xff, 0xff, 0xff}
+	_, _, err := decodeImages("giant.idx", giant, 5)
+	if err == nil || !strings.Contains(err.Error(), "giant.idx: implausible dimensions 2147483647×2147483647×2147483647") {
+		t.Errorf("giant IDX: err = %v", err)
+	}
+	short := []byte{0, 0, 8, 3, 0, 0}
+	if _, _, err := decodeImages("short.idx", short, 5); err == nil || !strings.Contains(err.Error(), "short.idx: truncated IDX header") {
+		t.Errorf("short IDX: err = %v", err)
+	}
+	if _, _, err := decodeImages("notes.txt", []byte("hello, world"), 5); err == nil || !strings.Contains(err.Error(), "neither an IDX image file nor a PNG/JPEG image") {
+		t.Errorf("text: err = %v", err)
+	}
 }
