@@ -95,7 +95,7 @@ type SourceConfig struct {
 type DeviceConfig struct {
 	Name    string `json:"name" flag:"device" env:"MNISTGPU_DEVICE" resume:"ok" usage:"cpu, cuda, cuda:N (GPU N), or auto (cuda when a driver and a GPU answer, else cpu, saying why)"`
 	TF32    bool   `json:"tf32" flag:"tf32" env:"MNISTGPU_TF32" resume:"ok" usage:"cuda: allow TensorFloat-32 maths in cuBLAS and cuDNN (faster on Ampere and newer, ~1e-3 relative error); off is parity mode"`
-	Threads int    `json:"threads" flag:"threads" env:"MNISTGPU_THREADS" resume:"ok" default:"GOMAXPROCS" usage:"cpu: worker threads (results do not depend on it)"`
+	Threads int    `json:"threads" flag:"threads" env:"MNISTGPU_THREADS" resume:"ok" default:"GOMAXPROCS" usage:"cpu: worker threads (results do not depend on it; at most 4 per CPU)"`
 }
 
 // OutputConfig is where a run writes.
@@ -202,7 +202,7 @@ func (c Config) Validate() error {
 	if _, err := engine.LoadModelSpec(c.Model.Name); err != nil {
 		return bad("model", "%v", err)
 	}
-	return nil
+	return c.checkLimits()
 }
 
 // ValueError is a setting with a bad value.

@@ -15,7 +15,9 @@ func OpenBackend(cfg Config, log io.Writer) (engine.Backend, error) {
 	if _, _, err := engine.ParseDevice(cfg.Device.Name); err != nil {
 		return nil, &ValueError{Flag: "device", Msg: err.Error()}
 	}
-	return engine.OpenDevice(cfg.Device.Name, cfg.BackendOptions(), log)
+	opt := cfg.BackendOptions()
+	opt.Threads = capThreads(opt.Threads, log)
+	return engine.OpenDevice(cfg.Device.Name, opt, log)
 }
 
 // LoadData locates MNIST as s says and reports where it came from on log.

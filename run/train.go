@@ -112,6 +112,9 @@ func Train(cfg Config, o Options) (*Result, error) {
 		return nil, err
 	}
 	loss, _ := engine.ParseLoss(cfg.Model.Loss)
+	if err := CheckDevice(cfg, be, train); err != nil {
+		return nil, err
+	}
 	defer m.Free() // before the backend closes (defers run last first)
 	if err := m.Compile(be, loss, cfg.BatchSize); err != nil {
 		return nil, err

@@ -1,0 +1,260 @@
+package run
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+
+	"mnistgpu/engine"
+)
+
+// A run's memory is estimated before anything is allocated, and a run that
+// cannot fit is refused with one line giving the figure and the limit: on
+// the host, the machine's physical memory (or its cgroup's limit, when
+// lower); on a device that reports it, its free memory. Without a limit
+// known (a system with neither /proc/meminfo nor a cgroup file), only the
+// per-tensor bounds of engine.MaxElements hold.
+//
+// The estimate counts what a run holds at once:
+//   - the backend's buffers, counted by compiling the model on a backend that
+//     only counts (weights, gradients, activations and their gradients at the
+//     batch size, and the buffers of each op), plus the optimizer's state;
+//     a GPU that keeps the data sets on the device also holds those;
+//   - on the host beyond them: MNIST as loaded and split, the batches
+//     gathered there for training and evaluation, and the copies of the
+//     weights and optimizer state that a saved state passes through.
+//
+// On the CPU both parts are host memory.
+
+// MemoryReporter is a backend that can say how much of its device's memory
+// is free (the cuda backend; a study asks it too).
+type MemoryReporter interface {
+	MemoryInfo() (free, total int64, err error)
+}
+
+// LimitError is a run that does not fit: the figure it needs and the limit.
+// It is a *ValueError (a bad setting, exit 2) for the CLI; a study records
+// it as the failure of that cell and goes on with the others.
+type LimitError struct{ ValueError }
+
+func (e *LimitError) Unwrap() error { return &e.ValueError }
+
+// Need is what a configuration holds at once, in bytes. Sizes are float64
+// so that no product wraps around, whatever the batch size.
+type Need struct {
+	// Buffers: the backend's buffers (parameters, gradients, optimizer state,
+	// activations at the batch size). On a GPU, device memory.
+	Buffers float64
+	// Batch: of Buffers, the part that grows with the batch size.
+	Batch float64
+	// Host: host memory beyond the buffers (data, staged batches, copies
+	// of the weights and state).
+	Host float64
+}
+
+// mnistHostBytes is MNIST on the host: 70,000 images of 784 bytes and their
+// labels, once as loaded and once more as split into training and
+// validation sets.
+const mnistHostBytes = 2 * 70000 * (784 + 1)
+
+// deviceOverhead is what a GPU run needs beyond its buffers: the
+// convolution and cuBLAS workspaces and the library handles.
+const deviceOverhead = 64 << 20
+
+// Estimate is what c needs at its batch size. The model is compiled twice
+// on a counting backend, at batches 1 and 2: every buffer is a fixed size
+// or a multiple of the batch, so the two counts give both parts exactly,
+// and the batch size itself is never multiplied in an int.
+func (c Config) Estimate() (Need, error) {
+	m, err := BuildModel(c.Model.Name, c.Model.Activation)
+	if err != nil {
+		return Need{}, err
+	}
+	loss, err := engine.ParseLoss(c.Model.Loss)
+	if err != nil {
+		return Need{}, &ValueError{Flag: "loss", Msg: err.Error()}
+	}
+	var counts [2]int64
+	for i := range counts {
+		var cb countingBackend
+		if err := m.Compile(&cb, loss, i+1); err != nil {
+			return Need{}, err
+		}
+		counts[i] = cb.n
+	}
+	perSample := float64(counts[1] - counts[0])
+	fixed := float64(counts[0]) - perSample
+	params := float64(m.NumParams())
+	batch := float64(c.BatchSize)
+	in, classes := float64(m.Input.Size()), float64(m.OutputShape().Size())
+	slots := c.optimizerSlots()
+	n := Need{Batch: 4 * perSample * batch}
+	n.Buffers = 4*(fixed+slots*params) + n.Batch
+	// Host: a training and an evaluation batch (images and one-hot targets),
+	// and a state being saved: the weights and optimizer state copied out.
+	n.Host = mnistHostBytes + 4*2*batch*(in+classes) + 4*(1+slots)*params
+	return n, nil
+}
+
+// optimizerSlots is the optimizer state per weight: Adam's (and AdamW's)
+// two moments, RMSprop's and Adagrad's accumulator, SGD's velocity when it
+// has momentum.
+func (c Config) optimizerSlots() float64 {
+	switch c.Optimizer.Name {
+	case "adam", "adamw":
+		return 2
+	case "sgd":
+		if c.Optimizer.Momentum == 0 {
+			return 0
+		}
+	}
+	return 1
+}
+
+// countingBackend is a Backend that only counts the floats allocated on it;
+// any kernel call panics (the embedded interface is nil).
+type countingBackend struct {
+	engine.Backend
+	n int64
+}
+
+type countedBuffer int
+
+func (b countedBuffer) Len() int                       { return int(b) }
+func (b countedBuffer) Slice(off, n int) engine.Buffer { return countedBuffer(n) }
+func (c *countingBackend) Alloc(n int) (engine.Buffer, error) {
+	c.n += int64(n)
+	return countedBuffer(n), nil
+}
+
+// checkLimits refuses a configuration that cannot fit this host before
+// anything is allocated (Validate calls it). The device's buffers count
+// as host memory on the cpu device; on any other, CheckDevice weighs them
+// once the backend is open.
+func (c Config) checkLimits() error {
+	need, err := c.Estimate()
+	if err != nil {
+		return err
+	}
+	total, what := need.Host, "host memory"
+	if name, _, _ := engine.ParseDevice(c.Device.Name); name == "cpu" {
+		total, what = need.Host+need.Buffers, "memory"
+	}
+	limit, source := HostMemory()
+	if limit <= 0 || total <= float64(limit) {
+		return nil
+	}
+	return c.limitError(need, total, what, fmt.Sprintf("this machine has %s (%s)", bytesText(float64(limit)), source))
+}
+
+// CheckDevice refuses a configuration whose buffers do not fit the free
+// memory of be's device, when be reports it (train: the images it trains
+// on, which a GPU keeps on the device unless they are augmented). A backend
+// that does not report its memory keeps its buffers on the host, where
+// checkLimits weighs them: they are counted here too, for "auto" that
+// opened the cpu.
+func CheckDevice(c Config, be engine.Backend, train engine.Dataset) error {
+	need, err := c.Estimate()
+	if err != nil {
+		return err
+	}
+	mr, ok := be.(MemoryReporter)
+	if !ok {
+		total := need.Host + need.Buffers
+		limit, source := HostMemory()
+		if limit <= 0 || total <= float64(limit) {
+			return nil
+		}
+		return c.limitError(need, total, "memory", fmt.Sprintf("this machine has %s (%s)", bytesText(float64(limit)), source))
+	}
+	total := need.Buffers + deviceOverhead
+	if be.Traits().ResidentData && !c.augmentation().Enabled() {
+		total += 4 * float64(train.Len()) * float64(train.Shape.Size()+train.Classes+1) // images, one-hot labels, row order
+	}
+	free, _, err := mr.MemoryInfo()
+	if err != nil {
+		return fmt.Errorf("%s: free memory: %w", be.Name(), err)
+	}
+	if total <= float64(free) {
+		return nil
+	}
+	return c.limitError(need, total, "device memory", fmt.Sprintf("%s has %s free", be.Name(), bytesText(float64(free))))
+}
+
+// limitError names the setting to change: the batch size when the batch's
+// share alone exceeds half the total, else the model.
+func (c Config) limitError(need Need, total float64, what, limit string) error {
+	flag, value := "model", c.Model.Name
+	if need.Batch > total/2 {
+		flag, value = "batch-size", strconv.Itoa(c.BatchSize)
+	}
+	return &LimitError{ValueError{Flag: flag, Msg: fmt.Sprintf("%s needs about %s of %s (of which %s for activations at batch %d); %s",
+		value, bytesText(total), what, bytesText(need.Batch), c.BatchSize, limit)}}
+}
+
+// HostMemory is the memory this process may use: the machine's physical
+// memory, or its cgroup's limit when lower; 0 when neither is known. The
+// source says which (for messages). A variable so that tests can set it.
+var HostMemory = func() (bytes int64, source string) {
+	if raw, err := os.ReadFile("/proc/meminfo"); err == nil {
+		bytes, source = memTotal(raw), "physical memory"
+	}
+	for _, f := range []string{"/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"} {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		if n, err := strconv.ParseInt(strings.TrimSpace(string(raw)), 10, 64); err == nil && n > 0 && (bytes == 0 || n < bytes) {
+			bytes, source = n, "the cgroup's memory limit"
+		}
+	}
+	return bytes, source
+}
+
+// memTotal reads MemTotal (in kB) from /proc/meminfo; 0 if absent.
+func memTotal(raw []byte) int64 {
+	sc := bufio.NewScanner(bytes.NewReader(raw))
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) >= 2 && f[0] == "MemTotal:" {
+			if kb, err := strconv.ParseInt(f[1], 10, 64); err == nil && kb > 0 && kb < 1<<53 {
+				return kb << 10
+			}
+		}
+	}
+	return 0
+}
+
+// bytesText writes a byte count with a binary unit: "512 MiB", "5.7 TiB".
+func bytesText(b float64) string {
+	units := []string{"bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"}
+	i := 0
+	for b >= 1024 && i < len(units)-1 {
+		b /= 1024
+		i++
+	}
+	if i == 0 || b >= 100 {
+		return fmt.Sprintf("%.0f %s", b, units[i])
+	}
+	return fmt.Sprintf("%.1f %s", b, units[i])
+}
+
+// ThreadsPerCPU caps --threads: more workers than this per CPU only queue
+// behind each other (100,000 threads took 10 s a step).
+const ThreadsPerCPU = 4
+
+// capThreads returns threads capped at ThreadsPerCPU per CPU, saying so on
+// log when it lowers them (0, GOMAXPROCS, is left as it is).
+func capThreads(threads int, log io.Writer) int {
+	most := ThreadsPerCPU * runtime.NumCPU()
+	if threads <= most {
+		return threads
+	}
+	fmt.Fprintf(orDiscard(log), "--threads %d is more than %d per CPU (%d CPUs); using %d\n", threads, ThreadsPerCPU, runtime.NumCPU(), most)
+	return most
+}
