@@ -365,14 +365,15 @@ func TestCellKilledBeforeItsResult(t *testing.T) {
 	}
 }
 
-// panicky is a device whose every allocation panics.
+// panicky is a device whose every allocation panics (with free memory, so
+// that a run gets as far as allocating).
 type panicky struct{ fakeGPU }
 
 func (p *panicky) Alloc(int) (engine.Buffer, error) { panic("planted") }
 
 func init() {
 	engine.Register(engine.DeviceKind{Name: "panicky", Traits: engine.Traits{ResidentData: true},
-		New: func(engine.Options) (engine.Backend, error) { return &panicky{}, nil }})
+		New: func(engine.Options) (engine.Backend, error) { return &panicky{fakeGPU{free: 1 << 30}}, nil }})
 }
 
 // TestPanickingCellFailsAlone: a cell whose backend panics is recorded as

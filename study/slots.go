@@ -1,6 +1,7 @@
 package study
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"runtime"
@@ -181,9 +182,7 @@ func openBackend(cfg run.Config, log io.Writer) (engine.Backend, error) {
 
 // MemoryReporter is a backend that can say how much of its device's memory
 // is free. A study asks it before placing several cells on one GPU.
-type MemoryReporter interface {
-	MemoryInfo() (free, total int64, err error)
-}
+type MemoryReporter = run.MemoryReporter
 
 // cellOverhead is what a cell needs on a GPU beyond its buffers: the
 // convolution workspace, cuBLAS's workspace and the handles.
@@ -196,6 +195,9 @@ const cellOverhead = 64 << 20
 // (resident) the training and validation sets when the backend keeps them
 // on the device and cellOverhead.
 func cellMemory(cfg run.Config, data *mnist.Set, resident bool) (int64, error) {
+	if errors.As(cfg.Validate(), new(*run.LimitError)) {
+		return 0, nil // it fails alone when it runs, and takes no place
+	}
 	m, err := run.BuildModel(cfg.Model.Name, cfg.Model.Activation)
 	if err != nil {
 		return 0, err

@@ -8,6 +8,7 @@ package study
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -271,7 +272,9 @@ func (f File) Configs(base run.Config, dir string) ([]Cell, []run.Config, error)
 		}
 		cfg.Seed = c.Seed
 		cfg.Output.Dir = filepath.Join(dir, "cells", c.Key(f.Axes))
-		if err := cfg.Validate(); err != nil {
+		// A cell too large for this machine fails alone when it runs (its
+		// failed.txt says why); the others go on.
+		if err := cfg.Validate(); err != nil && !errors.As(err, new(*run.LimitError)) {
 			return nil, nil, &SettingError{fmt.Sprintf("cell %s: %v", c.Key(f.Axes), err)}
 		}
 		cfgs[i] = cfg
