@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	_ "mnistgpu/cpu"
 	"mnistgpu/engine"
 )
 
@@ -141,6 +142,15 @@ func TestThreadsAreCapped(t *testing.T) {
 		if got := capThreads(n, &log); got != n || log.Len() > 0 {
 			t.Errorf("capThreads(%d) = %d, log %q", n, got, log.String())
 		}
+	}
+	cfg := Default()
+	cfg.Device.Threads = 100000
+	be, err := OpenBackend(cfg, &log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := be.(interface{ Threads() int }).Threads(); n != most || !strings.Contains(log.String(), "using") {
+		t.Errorf("--threads 100000 opened a cpu backend of %d threads; log %q", n, log.String())
 	}
 }
 
