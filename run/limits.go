@@ -66,10 +66,7 @@ const mnistHostBytes = 2 * 70000 * (784 + 1)
 // convolution and cuBLAS workspaces and the library handles.
 const deviceOverhead = 64 << 20
 
-// Estimate is what c needs at its batch size. The model is compiled twice
-// on a counting backend, at batches 1 and 2: every buffer is a fixed size
-// or a multiple of the batch, so the two counts give both parts exactly,
-// and the batch size itself is never multiplied in an int.
+// Estimate is what c needs at its batch size to train.
 func (c Config) Estimate() (Need, error) {
 	m, err := BuildModel(c.Model.Name, c.Model.Activation)
 	if err != nil {
@@ -79,6 +76,16 @@ func (c Config) Estimate() (Need, error) {
 	if err != nil {
 		return Need{}, &ValueError{Flag: "loss", Msg: err.Error()}
 	}
+	return estimate(m, loss, c.BatchSize, c.optimizerSlots())
+}
+
+// estimate is what model m needs at batch with slots values of optimizer
+// state per weight (0: no training). The model is compiled twice on a
+// counting backend, at batches 1 and 2: every buffer is a fixed size or a
+// multiple of the batch, so the two counts give both parts exactly, and the
+// batch size itself is never multiplied in an int. Compiling again on a
+// real backend replaces every buffer counted here.
+func estimate(m *engine.Model, loss engine.Loss, batchSize int, slots float64) (Need, error) {
 	var counts [2]int64
 	for i := range counts {
 		var cb countingBackend
@@ -90,9 +97,8 @@ func (c Config) Estimate() (Need, error) {
 	perSample := float64(counts[1] - counts[0])
 	fixed := float64(counts[0]) - perSample
 	params := float64(m.NumParams())
-	batch := float64(c.BatchSize)
+	batch := float64(batchSize)
 	in, classes := float64(m.Input.Size()), float64(m.OutputShape().Size())
-	slots := c.optimizerSlots()
 	n := Need{Batch: 4 * perSample * batch}
 	n.Buffers = 4*(fixed+slots*params) + n.Batch
 	// Host: a training and an evaluation batch (images and one-hot targets),
@@ -141,15 +147,13 @@ func (c Config) checkLimits() error {
 	if err != nil {
 		return err
 	}
-	total, what := need.Host, "host memory"
-	if name, _, _ := engine.ParseDevice(c.Device.Name); name == "cpu" {
-		total, what = need.Host+need.Buffers, "memory"
+	// A backend whose kernels run on the host's cores (cpu) keeps its
+	// buffers in host memory; "auto" is weighed as the kind it picks now.
+	traits, err := engine.DeviceTraits(c.Device.Name)
+	if err != nil {
+		return &ValueError{Flag: "device", Msg: err.Error()}
 	}
-	limit, source := HostMemory()
-	if limit <= 0 || total <= float64(limit) {
-		return nil
-	}
-	return c.limitError(need, total, what, fmt.Sprintf("this machine has %s (%s)", bytesText(float64(limit)), source))
+	return c.subject().weighHost(need, traits.HostThreads)
 }
 
 // CheckDevice refuses a configuration whose buffers do not fit the free
@@ -163,19 +167,55 @@ func CheckDevice(c Config, be engine.Backend, train engine.Dataset) error {
 	if err != nil {
 		return err
 	}
+	var resident float64
+	if be.Traits().ResidentData && !c.augmentation().Enabled() {
+		resident = 4 * float64(train.Len()) * float64(train.Shape.Size()+train.Classes+1) // images, one-hot labels, row order
+	}
+	return c.subject().weighDevice(need, resident, be)
+}
+
+// CheckModel refuses to compile a built model at batch on be (evaluate,
+// predict: no optimizer state) when its buffers do not fit; what names the
+// model in the message, such as the weights file it comes from.
+func CheckModel(m *engine.Model, what string, batch int, be engine.Backend) error {
+	need, err := estimate(m, engine.CategoricalCrossEntropy, batch, 0)
+	if err != nil {
+		return err
+	}
+	return subject{model: what, batch: batch}.weighDevice(need, 0, be)
+}
+
+// subject is what a refusal names: the model and the batch size.
+type subject struct {
+	model string
+	batch int
+}
+
+func (c Config) subject() subject { return subject{model: c.Model.Name, batch: c.BatchSize} }
+
+// weighHost compares need with the host's memory, the buffers included
+// when the backend keeps them there.
+func (s subject) weighHost(need Need, buffers bool) error {
+	total, what := need.Host, "host memory"
+	if buffers {
+		total, what = need.Host+need.Buffers, "memory"
+	}
+	limit, source := HostMemory()
+	if limit <= 0 || total <= float64(limit) {
+		return nil
+	}
+	return s.refuse(need, total, what, fmt.Sprintf("this machine has %s (%s)", bytesText(float64(limit)), source))
+}
+
+// weighDevice compares need's buffers, the workspace and resident data with
+// the free memory of be's device, or with the host's when be does not report
+// its memory (its buffers are host memory).
+func (s subject) weighDevice(need Need, resident float64, be engine.Backend) error {
 	mr, ok := be.(MemoryReporter)
 	if !ok {
-		total := need.Host + need.Buffers
-		limit, source := HostMemory()
-		if limit <= 0 || total <= float64(limit) {
-			return nil
-		}
-		return c.limitError(need, total, "memory", fmt.Sprintf("this machine has %s (%s)", bytesText(float64(limit)), source))
+		return s.weighHost(need, true)
 	}
-	total := need.Buffers + deviceOverhead
-	if be.Traits().ResidentData && !c.augmentation().Enabled() {
-		total += 4 * float64(train.Len()) * float64(train.Shape.Size()+train.Classes+1) // images, one-hot labels, row order
-	}
+	total := need.Buffers + deviceOverhead + resident
 	free, _, err := mr.MemoryInfo()
 	if err != nil {
 		return fmt.Errorf("%s: free memory: %w", be.Name(), err)
@@ -183,18 +223,18 @@ func CheckDevice(c Config, be engine.Backend, train engine.Dataset) error {
 	if total <= float64(free) {
 		return nil
 	}
-	return c.limitError(need, total, "device memory", fmt.Sprintf("%s has %s free", be.Name(), bytesText(float64(free))))
+	return s.refuse(need, total, "device memory", fmt.Sprintf("%s has %s free", be.Name(), bytesText(float64(free))))
 }
 
-// limitError names the setting to change: the batch size when the batch's
-// share alone exceeds half the total, else the model.
-func (c Config) limitError(need Need, total float64, what, limit string) error {
-	flag, value := "model", c.Model.Name
+// refuse names the setting to change: the batch size when the batch's share
+// alone exceeds half the total, else the model.
+func (s subject) refuse(need Need, total float64, what, limit string) error {
+	flag, value := "model", s.model
 	if need.Batch > total/2 {
-		flag, value = "batch-size", strconv.Itoa(c.BatchSize)
+		flag, value = "batch-size", strconv.Itoa(s.batch)
 	}
 	return &LimitError{ValueError{Flag: flag, Msg: fmt.Sprintf("%s needs about %s of %s (of which %s for activations at batch %d); %s",
-		value, bytesText(total), what, bytesText(need.Batch), c.BatchSize, limit)}}
+		value, bytesText(total), what, bytesText(need.Batch), s.batch, limit)}}
 }
 
 // HostMemory is the memory this process may use: the machine's physical

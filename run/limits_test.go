@@ -129,6 +129,8 @@ func TestCheckDeviceWeighsFreeMemory(t *testing.T) {
 
 type cpuLike struct{ engine.Backend }
 
+func (cpuLike) Traits() engine.Traits { return engine.Traits{} }
+
 // TestThreadsAreCapped: more than ThreadsPerCPU threads a CPU are lowered to
 // that, and the log says so; 0 (GOMAXPROCS) and fewer are kept.
 func TestThreadsAreCapped(t *testing.T) {

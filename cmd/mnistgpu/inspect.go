@@ -77,6 +77,9 @@ func loadTrained(c *cli.Context, batch int) (*engine.Model, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := run.CheckModel(m, path, batch, be); err != nil {
+		return nil, cliError(err)
+	}
 	if err := m.Compile(be, engine.CategoricalCrossEntropy, batch); err != nil {
 		return nil, err
 	}
@@ -137,7 +140,9 @@ func evaluateCommand() *cli.Command {
 			if err != nil {
 				return cliError(err)
 			}
-			if err := cfg.Validate(); err != nil {
+			// The model is the weights file's, not --model's default:
+			// loadTrained weighs that one at the batch size.
+			if err := cfg.Validate(); err != nil && !errors.As(err, new(*run.LimitError)) {
 				return cliError(err)
 			}
 			m, err := loadTrained(c, cfg.BatchSize)

@@ -63,4 +63,18 @@ func TestHostileSizesAreRefused(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), weights) || !strings.Contains(err.Error(), "more than the 2147483647 values a tensor may hold") {
 		t.Errorf("predict with a %d-byte file recording Dense(10^9): %v", len(raw)+4, err)
 	}
+
+	// evaluate weighs the model the weights file holds (an MLP), not
+	// --model's default (the CNN, 66 GiB at batch 100000).
+	mlp := filepath.Join(dir, "mlp.safetensors")
+	if err := cliRun(append([]string{"train", "--model", "mlp", "--epochs", "1", "--train-limit", "100", "--out", filepath.Join(dir, "mlp"), "--save-weights", mlp}, smallData...)...); err != nil {
+		t.Fatal(err)
+	}
+	if err := cliRun("evaluate", "--weights", mlp, "--batch-size", "100000", "--data-dir", small, "--no-verify"); err != nil {
+		t.Errorf("evaluate an MLP at batch 100000: %v", err)
+	}
+	err = cliRun("evaluate", "--weights", mlp, "--batch-size", "1000000000", "--data-dir", small, "--no-verify")
+	if exitCode(err) != 2 || !strings.Contains(err.Error(), "--batch-size 1000000000 needs about ") {
+		t.Errorf("evaluate at batch 10^9: %v", err)
+	}
 }
