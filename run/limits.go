@@ -50,11 +50,13 @@ type Need struct {
 	// Buffers: the backend's buffers (parameters, gradients, optimizer state,
 	// activations at the batch size). On a GPU, device memory.
 	Buffers float64
-	// Batch: of Buffers, the part that grows with the batch size.
-	Batch float64
+	// BuffersBatch: of Buffers, the part that grows with the batch size.
+	BuffersBatch float64
 	// Host: host memory beyond the buffers (data, staged batches, copies
 	// of the weights and state).
 	Host float64
+	// HostBatch: of Host, the part that grows with the batch size.
+	HostBatch float64
 }
 
 // mnistHostBytes is MNIST on the host: 70,000 images of 784 bytes and their
@@ -99,11 +101,12 @@ func estimate(m *engine.Model, loss engine.Loss, batchSize int, slots float64) (
 	params := float64(m.NumParams())
 	batch := float64(batchSize)
 	in, classes := float64(m.Input.Size()), float64(m.OutputShape().Size())
-	n := Need{Batch: 4 * perSample * batch}
-	n.Buffers = 4*(fixed+slots*params) + n.Batch
+	n := Need{BuffersBatch: 4 * perSample * batch}
+	n.Buffers = 4*(fixed+slots*params) + n.BuffersBatch
 	// Host: a training and an evaluation batch (images and one-hot targets),
 	// and a state being saved: the weights and optimizer state copied out.
-	n.Host = mnistHostBytes + 4*2*batch*(in+classes) + 4*(1+slots)*params
+	n.HostBatch = 4 * 2 * batch * (in + classes)
+	n.Host = mnistHostBytes + n.HostBatch + 4*(1+slots)*params
 	return n, nil
 }
 
@@ -196,15 +199,15 @@ func (c Config) subject() subject { return subject{model: c.Model.Name, batch: c
 // weighHost compares need with the host's memory, the buffers included
 // when the backend keeps them there.
 func (s subject) weighHost(need Need, buffers bool) error {
-	total, what := need.Host, "host memory"
+	total, batch, what := need.Host, need.HostBatch, "host memory"
 	if buffers {
-		total, what = need.Host+need.Buffers, "memory"
+		total, batch, what = need.Host+need.Buffers, need.HostBatch+need.BuffersBatch, "memory"
 	}
 	limit, source := HostMemory()
 	if limit <= 0 || total <= float64(limit) {
 		return nil
 	}
-	return s.refuse(need, total, what, fmt.Sprintf("this machine has %s (%s)", bytesText(float64(limit)), source))
+	return s.refuse(total, batch, what, fmt.Sprintf("this machine has %s (%s)", bytesText(float64(limit)), source))
 }
 
 // weighDevice compares need's buffers, the workspace and resident data with
@@ -223,18 +226,18 @@ func (s subject) weighDevice(need Need, resident float64, be engine.Backend) err
 	if total <= float64(free) {
 		return nil
 	}
-	return s.refuse(need, total, "device memory", fmt.Sprintf("%s has %s free", be.Name(), bytesText(float64(free))))
+	return s.refuse(total, need.BuffersBatch, "device memory", fmt.Sprintf("%s has %s free", be.Name(), bytesText(float64(free))))
 }
 
-// refuse names the setting to change: the batch size when the batch's share
-// alone exceeds half the total, else the model.
-func (s subject) refuse(need Need, total float64, what, limit string) error {
+// refuse names the setting to change: the batch size when its share of the
+// total (batch) is more than half, else the model.
+func (s subject) refuse(total, batch float64, what, limit string) error {
 	flag, value := "model", s.model
-	if need.Batch > total/2 {
+	if batch > total/2 {
 		flag, value = "batch-size", strconv.Itoa(s.batch)
 	}
-	return &LimitError{ValueError{Flag: flag, Msg: fmt.Sprintf("%s needs about %s of %s (of which %s for activations at batch %d); %s",
-		value, bytesText(total), what, bytesText(need.Batch), s.batch, limit)}}
+	return &LimitError{ValueError{Flag: flag, Msg: fmt.Sprintf("%s needs about %s of %s, %s of it for batches of %d; %s",
+		value, bytesText(total), what, bytesText(batch), s.batch, limit)}}
 }
 
 // HostMemory is the memory this process may use: the machine's physical

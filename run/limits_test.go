@@ -61,10 +61,10 @@ func TestValidateRefusesWhatDoesNotFit(t *testing.T) {
 		set  func(*Config)
 		want string
 	}{
-		{func(c *Config) { c.BatchSize = 1000000000 }, "--batch-size 1000000000 needs about 652 TiB of memory (of which 647 TiB for activations at batch 1000000000); this machine has 1.0 GiB (test limit)"},
+		{func(c *Config) { c.BatchSize = 1000000000 }, "--batch-size 1000000000 needs about 652 TiB of memory, 652 TiB of it for batches of 1000000000; this machine has 1.0 GiB (test limit)"},
 		{func(c *Config) { c.BatchSize = math.MaxInt }, "--batch-size 9223372036854775807 needs about 5738752 EiB of memory"},
-		{func(c *Config) { c.Model.Name = big }, "--model " + big + " needs about 21.8 GiB of memory (of which 977 MiB for activations at batch 64); this machine has 1.0 GiB (test limit)"},
-		{func(c *Config) { c.Model.Name, c.Device.Name, c.BatchSize = "mlp", "cuda", 10000000 }, "--batch-size 10000000 needs about 59.3 GiB of host memory"},
+		{func(c *Config) { c.Model.Name = big }, "--model " + big + " needs about 21.8 GiB of memory, 978 MiB of it for batches of 64; this machine has 1.0 GiB (test limit)"},
+		{func(c *Config) { c.Model.Name, c.Device.Name, c.BatchSize = "mlp", "cuda", 10000000 }, "--batch-size 10000000 needs about 59.3 GiB of host memory, 59.2 GiB of it for batches of 10000000; this machine has 1.0 GiB (test limit)"},
 	} {
 		cfg := Default()
 		c.set(&cfg)
@@ -117,12 +117,12 @@ func TestCheckDeviceWeighsFreeMemory(t *testing.T) {
 	}
 	cfg.BatchSize = 100000
 	err := CheckDevice(cfg, gpuLike{free: 1 << 30}, train)
-	if want := "--batch-size 100000 needs about 66.4 GiB of device memory (of which 66.2 GiB for activations at batch 100000); cuda:0 has 1.0 GiB free"; err == nil || err.Error() != want {
+	if want := "--batch-size 100000 needs about 66.4 GiB of device memory, 66.2 GiB of it for batches of 100000; cuda:0 has 1.0 GiB free"; err == nil || err.Error() != want {
 		t.Errorf("err = %v, want %q", err, want)
 	}
 	withHostMemory(t, 1<<30)
 	cfg.Device.Name = "auto" // opened the cpu: its buffers are host memory
-	if err := CheckDevice(cfg, cpuLike{}, train); err == nil || !strings.Contains(err.Error(), "--batch-size 100000 needs about 66.9 GiB of memory (of which 66.2 GiB for activations at batch 100000); this machine has 1.0 GiB (test limit)") {
+	if err := CheckDevice(cfg, cpuLike{}, train); err == nil || !strings.Contains(err.Error(), "--batch-size 100000 needs about 66.9 GiB of memory, 66.8 GiB of it for batches of 100000; this machine has 1.0 GiB (test limit)") {
 		t.Errorf("cpu: err = %v", err)
 	}
 }
