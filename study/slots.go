@@ -189,51 +189,29 @@ type MemoryReporter = run.MemoryReporter
 const cellOverhead = 64 << 20
 
 // cellMemory estimates the device memory one cell of cfg holds while it
-// trains: the model's buffers (weights, gradients, activations and their
-// gradients, counted by compiling it on a backend that only counts), the
-// optimizer's state (at most two values per weight), and on a GPU
-// (resident) the training and validation sets when the backend keeps them
-// on the device and cellOverhead.
+// trains: the model's buffers and the optimizer's state (run's Estimate),
+// and on a GPU (resident) the training and validation sets when the backend
+// keeps them on the device and cellOverhead.
 func cellMemory(cfg run.Config, data *mnist.Set, resident bool) (int64, error) {
 	if errors.As(cfg.Validate(), new(*run.LimitError)) {
-		return 0, nil // it fails alone when it runs, and takes no place
+		return 0, nil
 	}
-	m, err := run.BuildModel(cfg.Model.Name, cfg.Model.Activation)
+	need, err := cfg.Estimate()
 	if err != nil {
 		return 0, err
 	}
-	loss, err := engine.ParseLoss(cfg.Model.Loss)
-	if err != nil {
-		return 0, err
-	}
-	var c counter
-	if err := m.Compile(&c, loss, cfg.BatchSize); err != nil {
-		return 0, err
-	}
-	floats := c.n + 2*int64(m.NumParams())
+	var floats int64
 	augmented := cfg.Augment.Rotation != 0 || cfg.Augment.WidthShift != 0 || cfg.Augment.HeightShift != 0 || cfg.Augment.Zoom != 0
 	if resident && data != nil && !augmented {
 		d := data.Train.Head(cfg.Data.TrainLimit)
 		floats += int64(d.Len()) * int64(d.Shape.Size()+d.Classes+1) // images, one-hot labels, row order
 	}
+	buffers := int64(min(need.Buffers, 1<<62)) // bounded: no float-to-int overflow
 	if !resident {
-		return 4 * floats, nil
+		return buffers + 4*floats, nil
 	}
-	return 4*floats + cellOverhead, nil
+	return buffers + 4*floats + cellOverhead, nil
 }
-
-// counter is a Backend that only counts the floats allocated on it; any
-// kernel call panics (the embedded interface is nil).
-type counter struct {
-	engine.Backend
-	n int64
-}
-
-type countBuffer int
-
-func (b countBuffer) Len() int                        { return int(b) }
-func (b countBuffer) Slice(off, n int) engine.Buffer  { return countBuffer(n) }
-func (c *counter) Alloc(n int) (engine.Buffer, error) { c.n += int64(n); return countBuffer(n), nil }
 
 // checkMemory refuses to place more cells on a GPU than its free memory
 // holds, asking one backend per device (when it can say; else it says it
