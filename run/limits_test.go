@@ -64,7 +64,7 @@ func TestValidateRefusesWhatDoesNotFit(t *testing.T) {
 		{func(c *Config) { c.BatchSize = 1000000000 }, "--batch-size 1000000000 needs about 652 TiB of memory, 652 TiB of it for batches of 1000000000; this machine has 1.0 GiB (test limit)"},
 		{func(c *Config) { c.BatchSize = math.MaxInt }, "--batch-size 9223372036854775807 needs about 5738752 EiB of memory"},
 		{func(c *Config) { c.Model.Name = big }, "--model " + big + " needs about 21.8 GiB of memory, 978 MiB of it for batches of 64; this machine has 1.0 GiB (test limit)"},
-		{func(c *Config) { c.Model.Name, c.Device.Name, c.BatchSize = "mlp", "cuda", 10000000 }, "--batch-size 10000000 needs about 59.3 GiB of host memory, 59.2 GiB of it for batches of 10000000; this machine has 1.0 GiB (test limit)"},
+		{func(c *Config) { c.Model.Name, c.Device.Name, c.BatchSize = "mlp", "testgpu", 10000000 }, "--batch-size 10000000 needs about 59.3 GiB of host memory, 59.2 GiB of it for batches of 10000000; this machine has 1.0 GiB (test limit)"},
 	} {
 		cfg := Default()
 		c.set(&cfg)
@@ -77,7 +77,7 @@ func TestValidateRefusesWhatDoesNotFit(t *testing.T) {
 	}
 	// What fits is accepted: the report's CNN at batch 64, and a GPU run's
 	// device buffers, which only CheckDevice weighs.
-	for _, set := range []func(*Config){func(*Config) {}, func(c *Config) { c.Device.Name, c.BatchSize = "cuda", 10000 }} {
+	for _, set := range []func(*Config){func(*Config) {}, func(c *Config) { c.Device.Name, c.BatchSize = "testgpu", 10000 }} {
 		cfg := Default()
 		set(&cfg)
 		if err := cfg.Validate(); err != nil {
@@ -94,10 +94,15 @@ func TestValidateRefusesWhatDoesNotFit(t *testing.T) {
 }
 
 // gpuLike is a backend that reports its free memory and keeps its data sets
-// on the device; it allocates nothing.
+// on the device; it allocates nothing. It is registered as "testgpu".
 type gpuLike struct {
 	engine.Backend
 	free int64
+}
+
+func init() {
+	engine.Register(engine.DeviceKind{Name: "testgpu", Traits: engine.Traits{ResidentData: true},
+		New: func(engine.Options) (engine.Backend, error) { return gpuLike{free: 1 << 30}, nil }})
 }
 
 func (g gpuLike) Name() string                      { return "cuda:0" }
@@ -111,7 +116,7 @@ func TestCheckDeviceWeighsFreeMemory(t *testing.T) {
 	withHostMemory(t, 1<<40)
 	train := engine.Dataset{Images: make([]uint8, 48000*784), Labels: make([]uint8, 48000), Shape: engine.Shape{28, 28, 1}, Classes: 10}
 	cfg := Default()
-	cfg.Device.Name = "cuda"
+	cfg.Device.Name = "testgpu"
 	if err := CheckDevice(cfg, gpuLike{free: 1 << 30}, train); err != nil {
 		t.Errorf("the CNN at batch 64 on 1 GiB: %v", err)
 	}
