@@ -96,6 +96,7 @@ func estimate(m *engine.Model, loss engine.Loss, batchSize int, slots float64) (
 		}
 		counts[i] = cb.n
 	}
+	m.Free() // nothing to free; a real Compile then starts clean
 	perSample := float64(counts[1] - counts[0])
 	fixed := float64(counts[0]) - perSample
 	params := float64(m.NumParams())
@@ -125,8 +126,9 @@ func (c Config) optimizerSlots() float64 {
 	return 1
 }
 
-// countingBackend is a Backend that only counts the floats allocated on it;
-// any kernel call panics (the embedded interface is nil).
+// countingBackend is a Backend that only counts the floats allocated on it
+// (and frees nothing, having allocated nothing); any kernel call panics (the
+// embedded interface is nil).
 type countingBackend struct {
 	engine.Backend
 	n int64
@@ -140,6 +142,7 @@ func (c *countingBackend) Alloc(n int) (engine.Buffer, error) {
 	c.n += int64(n)
 	return countedBuffer(n), nil
 }
+func (c *countingBackend) Free(engine.Buffer) {}
 
 // checkLimits refuses a configuration that cannot fit this host before
 // anything is allocated (Validate calls it). The device's buffers count
@@ -178,23 +181,27 @@ func CheckDevice(c Config, be engine.Backend, train engine.Dataset) error {
 }
 
 // CheckModel refuses to compile a built model at batch on be (evaluate,
-// predict: no optimizer state) when its buffers do not fit; what names the
-// model in the message, such as the weights file it comes from.
-func CheckModel(m *engine.Model, what string, batch int, be engine.Backend) error {
+// predict, bench: no optimizer state) when its buffers do not fit; the
+// model is named as the setting it came from: flag ("model", "weights") and
+// its value.
+func CheckModel(m *engine.Model, flag, value string, batch int, be engine.Backend) error {
 	need, err := estimate(m, engine.CategoricalCrossEntropy, batch, 0)
 	if err != nil {
 		return err
 	}
-	return subject{model: what, batch: batch}.weighDevice(need, 0, be)
+	return subject{flag: flag, model: value, batch: batch}.weighDevice(need, 0, be)
 }
 
-// subject is what a refusal names: the model and the batch size.
+// subject is what a refusal names: the setting that gave the model, its
+// value, and the batch size.
 type subject struct {
-	model string
-	batch int
+	flag, model string
+	batch       int
 }
 
-func (c Config) subject() subject { return subject{model: c.Model.Name, batch: c.BatchSize} }
+func (c Config) subject() subject {
+	return subject{flag: "model", model: c.Model.Name, batch: c.BatchSize}
+}
 
 // weighHost compares need with the host's memory, the buffers included
 // when the backend keeps them there.
@@ -232,7 +239,7 @@ func (s subject) weighDevice(need Need, resident float64, be engine.Backend) err
 // refuse names the setting to change: the batch size when its share of the
 // total (batch) is more than half, else the model.
 func (s subject) refuse(total, batch float64, what, limit string) error {
-	flag, value := "model", s.model
+	flag, value := s.flag, s.model
 	if batch > total/2 {
 		flag, value = "batch-size", strconv.Itoa(s.batch)
 	}

@@ -131,6 +131,9 @@ func benchOnce(c *cli.Context, threads int) (benchResult, error) {
 	}
 	defer be.Close()
 	defer m.Free()
+	if err := run.CheckModel(m, "model", cfg.Model.Name, batch, be); err != nil {
+		return benchResult{}, cliError(err)
+	}
 	if err := m.Compile(be, engine.CategoricalCrossEntropy, batch); err != nil {
 		return benchResult{}, err
 	}

@@ -77,7 +77,7 @@ func loadTrained(c *cli.Context, batch int) (*engine.Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := run.CheckModel(m, path, batch, be); err != nil {
+	if err := run.CheckModel(m, "weights", path, batch, be); err != nil {
 		return nil, cliError(err)
 	}
 	if err := m.Compile(be, engine.CategoricalCrossEntropy, batch); err != nil {

@@ -38,6 +38,7 @@ func TestHostileSizesAreRefused(t *testing.T) {
 		{[]string{"train", "--model", twice, "--out", out}, `invalid model file: key "layers" appears twice in the top-level object`},
 		{[]string{"train", "--batch-size", "1000000000", "--out", out}, "--batch-size 1000000000 needs about "},
 		{[]string{"train", "--rotation", "1e308", "--out", out}, "augmentation rotation_range 1e+308 is more than 360 degrees"},
+		{[]string{"bench", "--batch-size", "1000000000", "--runs", "1"}, "--batch-size 1000000000 needs about "},
 	} {
 		args := c.args
 		if args[0] == "train" {
