@@ -42,3 +42,29 @@ func TestOversizedCellFailsAlone(t *testing.T) {
 		}
 	}
 }
+
+// TestOversizedCellTakesNoPlaceOnAGPU: on a device that keeps the data sets
+// resident, a cell too large for the host is left out of the free-memory
+// plan (which would otherwise refuse the whole study), and fails alone. The
+// test device computes nothing, so the cell that fits fails too (a panic in
+// its first kernel); what matters is that neither is a setting error.
+func TestOversizedCellTakesNoPlaceOnAGPU(t *testing.T) {
+	saved := run.HostMemory
+	run.HostMemory = func() (int64, string) { return 8 << 30, "test limit" }
+	t.Cleanup(func() { run.HostMemory = saved })
+	base := run.Default()
+	base.Device.Name = "fakegpu"
+	f := File{Name: "big", Axes: []Axis{{Name: "batch-size", Values: []string{"50", "1000000000"}}}, Seeds: []uint64{1},
+		Fixed: map[string]string{"model": "mlp", "epochs": "1", "train-limit": "100"}}
+	dir := t.TempDir()
+	var log bytes.Buffer
+	err := Run(f, dir, base, Options{Shard: Shard{1, 1}, Jobs: 1, Data: smallData(t), Log: &log})
+	var fe *FailedError
+	if !errors.As(err, &fe) || fe.Failed != 2 {
+		t.Fatalf("err = %v\n%s", err, log.String())
+	}
+	why := string(mustRead(t, filepath.Join(dir, "cells", "batch-size=1000000000,seed=1", FailureFile)))
+	if !strings.HasPrefix(why, "--batch-size 1000000000 needs about ") {
+		t.Errorf("failed.txt: %s", why)
+	}
+}

@@ -1,6 +1,7 @@
 package study
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -104,7 +105,9 @@ func NewPlan(f File, dir string, base run.Config, o Options) (*Plan, error) {
 		if c.Memory, err = cellMemory(c.Config, o.Data, p.Resident); err != nil {
 			return nil, err
 		}
-		need = max(need, c.Memory)
+		if !errors.As(c.Config.Validate(), new(*run.LimitError)) { // one too large fails alone when it runs
+			need = max(need, c.Memory)
+		}
 		c.Start = epochsDone(c.Config.Output.Dir)
 	}
 	if p.Resident {

@@ -1,7 +1,6 @@
 package study
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"runtime"
@@ -193,9 +192,6 @@ const cellOverhead = 64 << 20
 // and on a GPU (resident) the training and validation sets when the backend
 // keeps them on the device and cellOverhead.
 func cellMemory(cfg run.Config, data *mnist.Set, resident bool) (int64, error) {
-	if errors.As(cfg.Validate(), new(*run.LimitError)) {
-		return 0, nil
-	}
 	need, err := cfg.Estimate()
 	if err != nil {
 		return 0, err
