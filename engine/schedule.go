@@ -32,8 +32,17 @@ type ExponentialDecay struct{ Initial, Rate float64 }
 func (s ExponentialDecay) LR(epoch int) float64 { return s.Initial * math.Pow(s.Rate, float64(epoch)) }
 func (s ExponentialDecay) String() string       { return fmt.Sprintf("exponential(×%g per epoch)", s.Rate) }
 
-// CosineDecay warms up linearly over Warmup epochs to Initial, then follows a
-// half cosine from Initial down to MinLR at the last of Epochs epochs.
+// CosineDecay warms up linearly over Warmup epochs to Initial, then follows
+// Keras's CosineDecay(Initial, decay_steps=Epochs-Warmup, alpha=MinLR/Initial)
+// called with the epoch after the warm-up (0-based, as
+// LearningRateScheduler passes it): with d = min(epoch-Warmup, D) and
+// D = Epochs-Warmup,
+//
+//	lr = MinLR + (Initial-MinLR)·(1+cos(π·d/D))/2
+//
+// so the first epoch after the warm-up runs at Initial and the rate reaches
+// MinLR at epoch Epochs, one past the last: every epoch of the run trains
+// with a positive rate even when MinLR is 0.
 type CosineDecay struct {
 	Initial, MinLR float64
 	Epochs, Warmup int
@@ -43,12 +52,12 @@ func (s CosineDecay) LR(epoch int) float64 {
 	if epoch < s.Warmup {
 		return s.Initial * float64(epoch+1) / float64(s.Warmup)
 	}
-	span := s.Epochs - s.Warmup - 1
+	span := s.Epochs - s.Warmup
 	if span <= 0 {
 		return s.Initial
 	}
-	t := math.Min(float64(epoch-s.Warmup)/float64(span), 1)
-	return s.MinLR + (s.Initial-s.MinLR)*(1+math.Cos(math.Pi*t))/2
+	d := math.Min(float64(epoch-s.Warmup), float64(span))
+	return s.MinLR + (s.Initial-s.MinLR)*(1+math.Cos(math.Pi*d/float64(span)))/2
 }
 func (s CosineDecay) String() string {
 	return fmt.Sprintf("cosine(warm-up %d, %d epochs, min %g)", s.Warmup, s.Epochs, s.MinLR)
@@ -88,11 +97,17 @@ func ParseSchedule(spec string, initial float64, epochs int) (Schedule, error) {
 		if every < 1 {
 			return nil, fmt.Errorf("schedule %q: EVERY must be at least 1", spec)
 		}
+		if factor == 0 {
+			return nil, fmt.Errorf("schedule %q: FACTOR must be positive (0 stops training at epoch %d)", spec, int(every)+1)
+		}
 		return StepDecay{Initial: initial, Factor: factor, Every: int(every)}, nil
 	case "exp":
 		rate, err := num(1, 0.9)
 		if err != nil {
 			return nil, err
+		}
+		if rate == 0 {
+			return nil, fmt.Errorf("schedule %q: RATE must be positive (0 stops training at epoch 2)", spec)
 		}
 		return ExponentialDecay{Initial: initial, Rate: rate}, nil
 	case "cosine":

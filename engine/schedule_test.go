@@ -21,8 +21,11 @@ func TestSchedules(t *testing.T) {
 		{"step:2:0.5", []float64{0.1, 0.1, 0.05, 0.05, 0.025}},
 		{"exp:0.5", []float64{0.1, 0.05, 0.025, 0.0125, 0.00625}},
 		{"values:0.3,0.2", []float64{0.3, 0.2, 0.2, 0.2, 0.2}},
-		// warm-up 2: 0.05, 0.1; then cosine over epochs 2..4 down to 0.
-		{"cosine:2", []float64{0.05, 0.1, 0.1, 0.05, 0}},
+		// warm-up 2: 0.05, 0.1; then Keras's CosineDecay over the 3
+		// epochs left: 0.1·(1+cos(π·d/3))/2 for d = 0, 1, 2.
+		{"cosine:2", []float64{0.05, 0.1, 0.1, 0.075, 0.025}},
+		{"cosine:0:0.01", []float64{0.1, 0.01 + 0.09*(1+math.Cos(math.Pi/5))/2, 0.01 + 0.09*(1+math.Cos(2*math.Pi/5))/2,
+			0.01 + 0.09*(1+math.Cos(3*math.Pi/5))/2, 0.01 + 0.09*(1+math.Cos(4*math.Pi/5))/2}},
 	} {
 		s, err := ParseSchedule(c.spec, 0.1, 5)
 		if err != nil {
@@ -34,13 +37,28 @@ func TestSchedules(t *testing.T) {
 			}
 		}
 	}
-	for _, bad := range []string{"step:0", "exp:x", "values:", "values:0.1,-1", "linear"} {
+	for _, bad := range []string{"step:0", "step:2:0", "exp:0", "exp:x", "values:", "values:0.1,-1", "linear"} {
 		if _, err := ParseSchedule(bad, 0.1, 5); err == nil {
 			t.Errorf("%q accepted", bad)
 		}
 	}
 	o := &fakeOpt{lr: 1}
 	st := &TrainState{Optimizer: o}
+	// Without a minimum, every epoch of the run has a positive rate (the
+	// README's cosine:2 over 20 epochs ran its last epoch at 0 and failed);
+	// the rate reaches 0 one epoch after the end, as Keras's does at
+	// decay_steps.
+	for _, epochs := range []int{1, 2, 3, 20} {
+		s, _ := ParseSchedule("cosine:2", 0.01, epochs)
+		for e := 0; e < epochs; e++ {
+			if err := (&LearningRateScheduler{Schedule: s}).EpochBegin(st, e); err != nil {
+				t.Errorf("%d epochs: %v", epochs, err)
+			}
+		}
+		if epochs > 2 && s.LR(epochs) != 0 {
+			t.Errorf("%d epochs: rate %g after the end, want 0", epochs, s.LR(epochs))
+		}
+	}
 	lrs := &LearningRateScheduler{Schedule: StepDecay{Initial: 0.1, Factor: 0.1, Every: 1}}
 	lrs.EpochBegin(st, 2)
 	if math.Abs(o.lr-0.001) > 1e-15 {
