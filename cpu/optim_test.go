@@ -115,7 +115,12 @@ func TestAdamVectorMatchesScalar(t *testing.T) {
 // RMSprop and Adagrad and one of AdamW, against numbers worked out by hand.
 func TestOtherOptimizersKerasForm(t *testing.T) {
 	mk := func(name string) engine.Optimizer {
-		o, err := engine.NewOptimizerFromConfig(engine.OptimizerConfig{Name: name, LR: 0.1})
+		c, _, err := engine.KerasDefaults(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.LR = 0.1
+		o, err := engine.NewOptimizerFromConfig(c)
 		if err != nil {
 			t.Fatal(err)
 		}

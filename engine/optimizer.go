@@ -192,59 +192,69 @@ func (o *AdamW) Step(b Backend, w, g Buffer, n int) {
 	o.Adam.Step(b, w, g, n)
 }
 
-// OptimizerConfig holds every optimizer's hyper-parameters; zero means the
-// Keras default.
+// OptimizerConfig holds an optimizer's hyper-parameters as they are used:
+// no zero stands for a default (KerasDefaults gives those). Momentum and
+// Nesterov are SGD's, WeightDecay AdamW's, Epsilon that of Adam, AdamW,
+// RMSprop and Adagrad; Uses says which an optimizer reads.
 type OptimizerConfig struct {
 	Name        string
 	LR          float64
 	Momentum    float64
 	Nesterov    bool
 	WeightDecay float64
+	Epsilon     float64
 }
 
-// NewOptimizerFromConfig makes the optimizer c names.
-func NewOptimizerFromConfig(c OptimizerConfig) (Optimizer, error) {
-	if c.LR < 0 || math.IsNaN(c.LR) || math.IsInf(c.LR, 0) {
-		return nil, fmt.Errorf("learning rate must be a positive number, got %g", c.LR)
-	}
-	lr := c.LR
-	if lr == 0 {
-		lr = 0.001
-	}
-	switch c.Name {
-	case "rmsprop":
-		return &RMSprop{LR: lr, Rho: 0.9, Epsilon: 1e-7}, nil
-	case "adagrad":
-		return &Adagrad{LR: lr, InitialAccumulator: 0.1, Epsilon: 1e-7}, nil
-	case "adamw":
-		wd := c.WeightDecay
-		if wd == 0 {
-			wd = 0.004
-		}
-		if wd < 0 {
-			return nil, fmt.Errorf("weight decay must not be negative, got %g", wd)
-		}
-		return &AdamW{Adam: *NewAdam(lr), WeightDecay: wd}, nil
-	}
-	return NewOptimizer(c.Name, c.LR, c.Momentum, c.Nesterov)
-}
+// OptimizerParams says which optional hyper-parameters an optimizer reads.
+type OptimizerParams struct{ Momentum, Nesterov, WeightDecay, Epsilon bool }
 
-// NewOptimizer makes an SGD or Adam optimizer by Keras name; lr 0 means its
-// default. NewOptimizerFromConfig knows every optimizer.
-func NewOptimizer(name string, lr, momentum float64, nesterov bool) (Optimizer, error) {
-	if lr < 0 || math.IsNaN(lr) || math.IsInf(lr, 0) {
-		return nil, fmt.Errorf("learning rate must be a positive number, got %g", lr)
-	}
+// OptimizerNames are the optimizers NewOptimizerFromConfig makes.
+var OptimizerNames = []string{"adam", "sgd", "adamw", "rmsprop", "adagrad"}
+
+// KerasDefaults is the optimizer name with Keras's default hyper-parameters
+// (learning rate 0.001, SGD's 0.01; AdamW's weight decay 0.004; ε 1e-7;
+// SGD's momentum 0) and which of them it reads.
+func KerasDefaults(name string) (OptimizerConfig, OptimizerParams, error) {
 	switch name {
 	case "sgd":
-		if momentum < 0 || momentum >= 1 {
-			return nil, fmt.Errorf("momentum must be in [0, 1), got %g", momentum)
-		}
-		return NewSGD(lr, momentum, nesterov), nil
-	case "adam":
-		return NewAdam(lr), nil
+		return OptimizerConfig{Name: name, LR: 0.01}, OptimizerParams{Momentum: true, Nesterov: true}, nil
+	case "adam", "rmsprop", "adagrad":
+		return OptimizerConfig{Name: name, LR: 0.001, Epsilon: 1e-7}, OptimizerParams{Epsilon: true}, nil
+	case "adamw":
+		return OptimizerConfig{Name: name, LR: 0.001, WeightDecay: 0.004, Epsilon: 1e-7}, OptimizerParams{WeightDecay: true, Epsilon: true}, nil
 	}
-	return nil, fmt.Errorf("unknown optimizer %q (want sgd, adam, adamw, rmsprop or adagrad)", name)
+	return OptimizerConfig{}, OptimizerParams{}, fmt.Errorf("unknown optimizer %q (want sgd, adam, adamw, rmsprop or adagrad)", name)
+}
+
+// NewOptimizerFromConfig makes the optimizer c names with c's values (start
+// from KerasDefaults for Keras's).
+func NewOptimizerFromConfig(c OptimizerConfig) (Optimizer, error) {
+	_, uses, err := KerasDefaults(c.Name)
+	if err != nil {
+		return nil, err
+	}
+	finite := func(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+	switch {
+	case !(c.LR > 0) || !finite(c.LR):
+		return nil, fmt.Errorf("learning rate must be a positive number, got %g", c.LR)
+	case uses.Momentum && !(c.Momentum >= 0 && c.Momentum < 1):
+		return nil, fmt.Errorf("momentum must be in [0, 1), got %g", c.Momentum)
+	case uses.WeightDecay && (!(c.WeightDecay >= 0) || !finite(c.WeightDecay)):
+		return nil, fmt.Errorf("weight decay must not be negative, got %g", c.WeightDecay)
+	case uses.Epsilon && (!(c.Epsilon > 0) || !finite(c.Epsilon)):
+		return nil, fmt.Errorf("epsilon must be a positive number, got %g", c.Epsilon)
+	}
+	switch c.Name {
+	case "sgd":
+		return &SGD{LR: c.LR, Momentum: c.Momentum, Nesterov: c.Nesterov}, nil
+	case "rmsprop":
+		return &RMSprop{LR: c.LR, Rho: 0.9, Epsilon: c.Epsilon}, nil
+	case "adagrad":
+		return &Adagrad{LR: c.LR, InitialAccumulator: 0.1, Epsilon: c.Epsilon}, nil
+	case "adamw":
+		return &AdamW{Adam: Adam{LR: c.LR, Beta1: 0.9, Beta2: 0.999, Epsilon: c.Epsilon}, WeightDecay: c.WeightDecay}, nil
+	}
+	return &Adam{LR: c.LR, Beta1: 0.9, Beta2: 0.999, Epsilon: c.Epsilon}, nil
 }
 
 func mustAllocZero(b Backend, n int) Buffer {

@@ -7,7 +7,6 @@ package run
 
 import (
 	"fmt"
-	"math"
 	"strings"
 
 	"mnistgpu/engine"
@@ -41,20 +40,24 @@ type ModelConfig struct {
 	InitWeights string `json:"init_weights" flag:"init-weights" usage:"start from these weights (safetensors, Keras layout)"`
 }
 
-// OptimizerConfig is the optimizer and its learning-rate schedule.
+// OptimizerConfig is the optimizer and its learning-rate schedule. A nil
+// hyper-parameter was not given: Resolved fills in Keras's value for the
+// optimizer, and leaves nil those the optimizer does not read (Validate
+// refuses them when given), so a resolved Config says what ran.
 type OptimizerConfig struct {
-	Name        string  `json:"name" flag:"optimizer" usage:"adam, sgd, adamw, rmsprop or adagrad (Keras forms)"`
-	LR          float64 `json:"lr" flag:"lr" keras:"learning_rate" default:"Keras's for the optimizer: 0.001, sgd 0.01; the report used adam 0.01" usage:"learning rate"`
-	Momentum    float64 `json:"momentum" flag:"momentum" usage:"SGD momentum"`
-	Nesterov    bool    `json:"nesterov" flag:"nesterov" usage:"SGD with Nesterov momentum"`
-	WeightDecay float64 `json:"weight_decay" flag:"weight-decay" default:"0.004 for adamw" usage:"AdamW's decoupled weight decay"`
-	Schedule    string  `json:"lr_schedule" flag:"lr-schedule" usage:"per-epoch learning rate: step:EVERY:FACTOR, exp:RATE, cosine[:WARMUP[:MIN_LR]] or values:LR1,LR2,..."`
+	Name        string   `json:"name" flag:"optimizer" usage:"adam, sgd, adamw, rmsprop or adagrad (Keras forms)"`
+	LR          *float64 `json:"lr,omitempty" flag:"lr" keras:"learning_rate" default:"Keras's for the optimizer: 0.001, sgd 0.01; the report used adam 0.01" usage:"learning rate"`
+	Momentum    *float64 `json:"momentum,omitempty" flag:"momentum" default:"0" usage:"SGD momentum (sgd only)"`
+	Nesterov    bool     `json:"nesterov,omitempty" flag:"nesterov" usage:"SGD with Nesterov momentum (sgd with --momentum only)"`
+	WeightDecay *float64 `json:"weight_decay,omitempty" flag:"weight-decay" keras:"weight_decay" default:"0.004" usage:"AdamW's decoupled weight decay (adamw only)"`
+	Epsilon     *float64 `json:"epsilon,omitempty" flag:"epsilon" keras:"epsilon" default:"1e-07" usage:"ε of adam, adamw, rmsprop and adagrad (not sgd)"`
+	Schedule    string   `json:"lr_schedule" flag:"lr-schedule" usage:"per-epoch learning rate: step:EVERY:FACTOR, exp:RATE, cosine[:WARMUP[:MIN_LR]] (Keras's CosineDecay) or values:LR1,LR2,..."`
 }
 
 // CallbackConfig is ModelCheckpoint, EarlyStopping and ReduceLROnPlateau.
 type CallbackConfig struct {
-	Checkpoint         string  `json:"checkpoint" flag:"checkpoint" usage:"checkpoint file name template (Keras syntax), inside --out; empty to disable"`
-	Monitor            string  `json:"monitor" flag:"monitor" usage:"metric for checkpoints, early stopping and --reduce-lr-on-plateau"`
+	Checkpoint         *string `json:"checkpoint" flag:"checkpoint" default:"weights0.{epoch:02d}-{val_loss:.2f}.safetensors ({loss:.2f} without validation data)" usage:"checkpoint file name template (Keras syntax), inside --out; empty to disable"`
+	Monitor            string  `json:"monitor" flag:"monitor" default:"val_loss (loss without validation data)" usage:"metric for checkpoints, early stopping and --reduce-lr-on-plateau"`
 	Mode               string  `json:"mode" flag:"mode" usage:"auto, min or max for --monitor"`
 	SaveBestOnly       bool    `json:"save_best_only" flag:"save-best-only" usage:"checkpoint only when --monitor improves"`
 	CheckpointPeriod   int     `json:"checkpoint_period" flag:"checkpoint-period" usage:"write checkpoints every N epochs"`
@@ -108,7 +111,9 @@ type OutputConfig struct {
 
 // Default is a new run with the report's CNN, Adam at its Keras default
 // rate, batch 64 and validation_split 0.2, as `mnistgpu train` runs with no
-// flags.
+// flags. The settings whose default depends on others (the optimizer's
+// hyper-parameters, the monitor and the checkpoint name) are left unset:
+// see Resolved.
 func Default() Config {
 	return Config{
 		Model:     ModelConfig{Name: "cnn", Loss: "categorical_crossentropy"},
@@ -116,11 +121,10 @@ func Default() Config {
 		BatchSize: 64,
 		Seed:      1,
 		Optimizer: OptimizerConfig{Name: "adam"},
-		Callbacks: CallbackConfig{Checkpoint: "weights0.{epoch:02d}-{val_loss:.2f}.safetensors", Monitor: "val_loss",
-			Mode: "auto", SaveBestOnly: true, CheckpointPeriod: 1, ReduceLRFactor: 0.1},
-		Data:   DataConfig{ValidationSplit: 0.2, Split: engine.SplitTail, Shuffle: true},
-		Device: DeviceConfig{Name: "cpu"},
-		Output: OutputConfig{Dir: "runs/latest"},
+		Callbacks: CallbackConfig{Mode: "auto", SaveBestOnly: true, CheckpointPeriod: 1, ReduceLRFactor: 0.1},
+		Data:      DataConfig{ValidationSplit: 0.2, Split: engine.SplitTail, Shuffle: true},
+		Device:    DeviceConfig{Name: "cpu"},
+		Output:    OutputConfig{Dir: "runs/latest"},
 	}
 }
 
@@ -132,7 +136,9 @@ func (c Config) Validate() error {
 	bad := func(flag, format string, a ...any) error {
 		return &ValueError{Flag: flag, Msg: fmt.Sprintf(format, a...)}
 	}
-	finite := func(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+	if err := c.checkFinite(); err != nil {
+		return err
+	}
 	switch {
 	case c.Epochs < 1:
 		return bad("epochs", "must be at least 1, got %d", c.Epochs)
@@ -142,8 +148,6 @@ func (c Config) Validate() error {
 		return bad("max-steps", "must not be negative, got %d", c.MaxSteps)
 	case c.Data.TrainLimit < 0:
 		return bad("train-limit", "must not be negative, got %d", c.Data.TrainLimit)
-	case c.Optimizer.LR < 0 || !finite(c.Optimizer.LR):
-		return bad("lr", "must be a positive number, got %g", c.Optimizer.LR)
 	case !(c.Data.ValidationSplit >= 0 && c.Data.ValidationSplit < 1):
 		return bad("validation-split", "must be in [0, 1), got %g", c.Data.ValidationSplit)
 	case c.Callbacks.CheckpointPeriod < 1:
@@ -156,14 +160,10 @@ func (c Config) Validate() error {
 		return bad("early-stopping", "must not be negative, got %d", c.Callbacks.EarlyStopping)
 	case !(c.Callbacks.ReduceLRFactor > 0 && c.Callbacks.ReduceLRFactor < 1):
 		return bad("reduce-lr-factor", "must be in (0, 1), got %g", c.Callbacks.ReduceLRFactor)
-	case c.Callbacks.MinLR < 0 || !finite(c.Callbacks.MinLR):
+	case c.Callbacks.MinLR < 0:
 		return bad("min-lr", "must not be negative, got %g", c.Callbacks.MinLR)
-	case c.Callbacks.MinDelta < 0 || !finite(c.Callbacks.MinDelta):
+	case c.Callbacks.MinDelta < 0:
 		return bad("min-delta", "must not be negative, got %g", c.Callbacks.MinDelta)
-	case c.Optimizer.Momentum < 0 || c.Optimizer.Momentum >= 1:
-		return bad("momentum", "must be in [0, 1), got %g", c.Optimizer.Momentum)
-	case c.Optimizer.WeightDecay < 0 || !finite(c.Optimizer.WeightDecay):
-		return bad("weight-decay", "must not be negative, got %g", c.Optimizer.WeightDecay)
 	case c.Device.Threads < 0:
 		return bad("threads", "must not be negative, got %d", c.Device.Threads)
 	}
@@ -185,8 +185,11 @@ func (c Config) Validate() error {
 			return err
 		}
 	}
-	if _, err := c.optimizer(); err != nil {
-		return bad("optimizer", "%v", err)
+	if err := c.checkOptimizer(); err != nil {
+		return err
+	}
+	if err := c.checkApplies(); err != nil {
+		return err
 	}
 	if c.Optimizer.Schedule != "" {
 		if _, err := engine.ParseSchedule(c.Optimizer.Schedule, 0.001, c.Epochs); err != nil {
@@ -232,10 +235,17 @@ func contains(list []string, s string) bool {
 	return false
 }
 
+// optimizer makes the optimizer of c's resolved settings.
 func (c Config) optimizer() (engine.Optimizer, error) {
-	o := c.Optimizer
-	return engine.NewOptimizerFromConfig(engine.OptimizerConfig{Name: o.Name, LR: o.LR, Momentum: o.Momentum,
-		Nesterov: o.Nesterov, WeightDecay: o.WeightDecay})
+	o := c.Resolved().Optimizer
+	val := func(p *float64) float64 {
+		if p == nil {
+			return 0 // not read by this optimizer
+		}
+		return *p
+	}
+	return engine.NewOptimizerFromConfig(engine.OptimizerConfig{Name: o.Name, LR: val(o.LR), Momentum: val(o.Momentum),
+		Nesterov: o.Nesterov, WeightDecay: val(o.WeightDecay), Epsilon: val(o.Epsilon)})
 }
 
 func (c Config) augmentation() *engine.Augmentation {

@@ -19,6 +19,9 @@ type Field struct {
 	Default string       // text for --help when the zero value means "decided later"
 	Keras   string       // Keras's name for it, offered when a name is not found
 	Kind    reflect.Kind // String, Bool, Int, Uint64 or Float64
+	// Optional: the field is a pointer, nil while the setting is not given
+	// (its default depends on other settings; see Config.Resolved).
+	Optional bool
 	// ResumeOK: may change when a run is resumed.
 	ResumeOK bool
 	// StudyOK: a study may set it (the output folder is the study's).
@@ -43,8 +46,12 @@ func collect() []Field {
 				walk(sf.Type, idx, js, prefix+js+".")
 				continue
 			}
+			kind, optional := sf.Type.Kind(), sf.Type.Kind() == reflect.Pointer
+			if optional {
+				kind = sf.Type.Elem().Kind()
+			}
 			f := Field{Flag: sf.Tag.Get("flag"), Path: prefix + js, Group: group, Usage: sf.Tag.Get("usage"),
-				Env: sf.Tag.Get("env"), Default: sf.Tag.Get("default"), Keras: sf.Tag.Get("keras"), Kind: sf.Type.Kind(),
+				Env: sf.Tag.Get("env"), Default: sf.Tag.Get("default"), Keras: sf.Tag.Get("keras"), Kind: kind, Optional: optional,
 				ResumeOK: sf.Tag.Get("resume") == "ok", StudyOK: sf.Tag.Get("study") != "no", index: idx}
 			if f.Flag == "" || f.Usage == "" {
 				panic(fmt.Sprintf("run: Config field %s has no flag or usage tag", f.Path))
@@ -129,12 +136,39 @@ func editDistance(a, b string) int {
 
 func (c *Config) value(f Field) reflect.Value { return reflect.ValueOf(c).Elem().FieldByIndex(f.index) }
 
-// Get returns the field's value.
-func (c *Config) Get(f Field) any { return c.value(f).Interface() }
+// given reports whether f holds a value: always, unless f is Optional and
+// not given.
+func (c *Config) given(f Field) bool { return !f.Optional || !c.value(f).IsNil() }
 
-// GetString returns the field's value as text that Set reads back.
-func (c *Config) GetString(f Field) string {
+// store puts x (of f's Kind) into f. An Optional field gets a new pointer,
+// never writing through the old one: Config values are copied freely (a
+// probe, a study cell), and the copies share their pointers.
+func (c *Config) store(f Field, x reflect.Value) {
 	v := c.value(f)
+	if f.Optional {
+		p := reflect.New(v.Type().Elem())
+		p.Elem().Set(x.Convert(v.Type().Elem()))
+		v.Set(p)
+		return
+	}
+	v.Set(x.Convert(v.Type()))
+}
+
+// Get returns the field's value, or nil for an Optional one not given.
+func (c *Config) Get(f Field) any {
+	if !c.given(f) {
+		return nil
+	}
+	return reflect.Indirect(c.value(f)).Interface()
+}
+
+// GetString returns the field's value as text that Set reads back ("" for
+// an Optional one not given).
+func (c *Config) GetString(f Field) string {
+	if !c.given(f) {
+		return ""
+	}
+	v := reflect.Indirect(c.value(f))
 	switch f.Kind {
 	case reflect.Float64:
 		return strconv.FormatFloat(v.Float(), 'g', -1, 64)
@@ -154,49 +188,48 @@ func (c *Config) Set(name, value string) error {
 
 // SetField parses value into f.
 func (c *Config) SetField(f Field, value string) error {
-	v := c.value(f)
 	bad := func(want string) error {
 		return &ValueError{Flag: f.Flag, Msg: fmt.Sprintf("takes %s, got %q", want, value)}
 	}
+	var x any
+	var err error
 	switch f.Kind {
 	case reflect.String:
-		v.SetString(value)
+		x = value
 	case reflect.Bool:
-		b, err := strconv.ParseBool(value)
-		if err != nil {
+		if x, err = strconv.ParseBool(value); err != nil {
 			return bad("true or false")
 		}
-		v.SetBool(b)
 	case reflect.Int:
-		n, err := strconv.ParseInt(value, 10, 0)
-		if err != nil {
+		var n int64
+		if n, err = strconv.ParseInt(value, 10, 0); err != nil {
 			return bad("an integer")
 		}
-		v.SetInt(n)
+		x = int(n)
 	case reflect.Uint64:
-		n, err := strconv.ParseUint(value, 10, 64)
-		if err != nil {
+		if x, err = strconv.ParseUint(value, 10, 64); err != nil {
 			return bad("a non-negative integer")
 		}
-		v.SetUint(n)
 	case reflect.Float64:
-		x, err := strconv.ParseFloat(value, 64)
-		if err != nil {
+		if x, err = strconv.ParseFloat(value, 64); err != nil {
 			return bad("a number")
 		}
-		v.SetFloat(x)
 	}
+	c.store(f, reflect.ValueOf(x))
 	return nil
 }
 
 // SetValue stores a typed value (as a flag library returns it) into f.
 func (c *Config) SetValue(f Field, x any) error {
-	v := c.value(f)
 	xv := reflect.ValueOf(x)
-	if !xv.IsValid() || !xv.Type().ConvertibleTo(v.Type()) {
+	want := c.value(f).Type()
+	if f.Optional {
+		want = want.Elem()
+	}
+	if !xv.IsValid() || !xv.Type().ConvertibleTo(want) {
 		return fmt.Errorf("setting %s: a %T cannot hold %s", f.Flag, x, f.Kind)
 	}
-	v.Set(xv.Convert(v.Type()))
+	c.store(f, xv)
 	return nil
 }
 
@@ -205,11 +238,20 @@ func (c *Config) SetValue(f Field, x any) error {
 func Diff(a, b Config) []string {
 	var out []string
 	for _, f := range fields {
-		if x, y := a.GetString(f), b.GetString(f); x != y {
-			out = append(out, fmt.Sprintf("%s: %s vs %s", f.Flag, quoteEmpty(x), quoteEmpty(y)))
+		if x, y := a.describe(f), b.describe(f); x != y {
+			out = append(out, fmt.Sprintf("%s: %s vs %s", f.Flag, x, y))
 		}
 	}
 	return out
+}
+
+// describe is f's value for a message: "not given" for an Optional field
+// without one, `""` for an empty text.
+func (c *Config) describe(f Field) string {
+	if !c.given(f) {
+		return "not given"
+	}
+	return quoteEmpty(c.GetString(f))
 }
 
 func quoteEmpty(s string) string {

@@ -35,7 +35,7 @@ func CheckOutputPaths(c Config) error {
 	if c.Output.Dir == "" {
 		return &ValueError{Flag: "out", Msg: "must name a folder, got \"\""}
 	}
-	if t := c.Callbacks.Checkpoint; t != "" && !filepath.IsLocal(t) {
+	if t := c.CheckpointTemplate(); t != "" && !filepath.IsLocal(t) {
 		return &ValueError{Flag: "checkpoint", Msg: fmt.Sprintf("%q is not inside --out: checkpoints are written in the run's folder, so give a file name (or a relative path below it)", t)}
 	}
 	return nil
@@ -62,7 +62,7 @@ func runFiles(dir string, templates ...string) ([]string, error) {
 	}
 	if raw, err := os.ReadFile(filepath.Join(dir, ConfigFile)); err == nil {
 		if prev, err := decodeConfig(raw); err == nil {
-			templates = append(templates, prev.Callbacks.Checkpoint)
+			templates = append(templates, prev.CheckpointTemplate())
 		}
 	}
 	for _, t := range templates {
@@ -119,7 +119,7 @@ func templateGlob(t string) string {
 // settings and loaded its data, so a run that cannot start leaves the old
 // one whole.
 func claimOutput(dir string, cfg Config, overwrite bool) ([]string, error) {
-	found, err := runFiles(dir, cfg.Callbacks.Checkpoint)
+	found, err := runFiles(dir, cfg.CheckpointTemplate())
 	if os.IsNotExist(err) {
 		return nil, nil
 	}

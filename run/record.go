@@ -67,7 +67,7 @@ func decodeStored(raw []byte) (stored, error) {
 	}
 	if json.Unmarshal(raw, &legacy) == nil && legacy.Args != nil {
 		cfg, err := decodeLegacy(raw)
-		return stored{Config: cfg}, err
+		return stored{Config: cfg.fromRecord()}, err
 	}
 	s := stored{Config: Default()}
 	dec := json.NewDecoder(bytes.NewReader(raw))
@@ -75,6 +75,7 @@ func decodeStored(raw []byte) (stored, error) {
 	if err := dec.Decode(&s); err != nil {
 		return stored{}, err
 	}
+	s.Config = s.Config.fromRecord()
 	return s, nil
 }
 

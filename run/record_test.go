@@ -12,7 +12,7 @@ import (
 // run's record beside it.
 func TestDecodeStoredForms(t *testing.T) {
 	legacy, err := decodeStored([]byte(`{"args": ["--lr=0.01", "--model=mlp"], "epochs": 4}`))
-	if err != nil || legacy.Optimizer.LR != 0.01 || legacy.Model.Name != "mlp" || legacy.Epochs != 4 || legacy.TrainedOn != nil {
+	if err != nil || legacy.Optimizer.LR == nil || *legacy.Optimizer.LR != 0.01 || legacy.Model.Name != "mlp" || legacy.Epochs != 4 || legacy.TrainedOn != nil {
 		t.Errorf("legacy arguments: %+v, %v", legacy, err)
 	}
 	cfg := Default()

@@ -65,18 +65,18 @@ func TestStoredPathsStayInTheRunFolder(t *testing.T) {
 	dir := trainSmall(t)
 	path := filepath.Join(dir, StateFile)
 	var ve *ValueError
-	editStoredConfig(t, dir, func(c *Config) { c.Callbacks.Checkpoint = "../../x-{epoch}.safetensors" })
+	editStoredConfig(t, dir, func(c *Config) { c.Callbacks.Checkpoint = ptr("../../x-{epoch}.safetensors") })
 	if _, _, err := LoadResume(dir); !errors.As(err, &ve) || ve.Flag != "checkpoint" || !strings.Contains(err.Error(), path) {
 		t.Errorf("a stored checkpoint template outside the folder: %v", err)
 	}
 
-	editStoredConfig(t, dir, func(c *Config) { c.Callbacks.Checkpoint = "w-{epoch}.safetensors"; c.Optimizer.Momentum = 1.5 })
+	editStoredConfig(t, dir, func(c *Config) { c.Callbacks.Checkpoint = ptr("w-{epoch}.safetensors"); c.Optimizer.Momentum = ptr(1.5) })
 	if _, _, err := LoadResume(dir); !errors.As(err, &ve) || ve.Flag != "momentum" || !strings.Contains(err.Error(), path) {
 		t.Errorf("a stored momentum of 1.5: %v", err)
 	}
 
 	outside := filepath.Join(t.TempDir(), "final.safetensors")
-	editStoredConfig(t, dir, func(c *Config) { c.Optimizer.Momentum = 0; c.Output.SaveWeights = outside })
+	editStoredConfig(t, dir, func(c *Config) { c.Optimizer.Momentum = nil; c.Output.SaveWeights = outside })
 	if _, _, err := Resume(dir, map[string]string{"epochs": "2"}); !errors.As(err, &ve) || ve.Flag != "save-weights" || !strings.Contains(err.Error(), path) {
 		t.Errorf("stored final weights outside the folder: %v", err)
 	}

@@ -38,6 +38,9 @@ type Result struct {
 	BestValue        float64    `json:"best_value,omitempty"`
 	BestTestLoss     float64    `json:"best_test_loss,omitempty"`
 	BestTestAccuracy float64    `json:"best_test_accuracy,omitempty"`
+	// Optimizer is the optimizer as it ran: learning rate, momentum,
+	// weight decay and epsilon with Keras's defaults filled in.
+	Optimizer OptimizerConfig `json:"optimizer"`
 }
 
 // Options are how a run reports and what it reuses, not what it computes.
@@ -70,6 +73,7 @@ func Train(cfg Config, o Options) (*Result, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	cfg = cfg.Resolved() // what config.json, the state and result.json record
 	cfg = cfg.withAbsolutePaths()
 	if err := CheckOutputPaths(cfg); err != nil {
 		return nil, err
@@ -130,8 +134,8 @@ func Train(cfg Config, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(log, "%s on %s: %d parameters, %s lr=%g, batch %d, %d training / %d validation images\n",
-		m.Name, be.Describe(), m.NumParams(), opt.Name(), opt.LearningRate(), cfg.BatchSize, train.Len(), val.Len())
+	fmt.Fprintf(log, "%s on %s: %d parameters, %s, batch %d, %d training / %d validation images%s\n",
+		m.Name, be.Describe(), m.NumParams(), cfg.Optimizer.Describe(), cfg.BatchSize, train.Len(), val.Len(), cfg.Callbacks.monitoring(val.Len()))
 	if err := os.MkdirAll(dir, 0o777); err != nil {
 		return nil, fmt.Errorf("output folder: %w", err)
 	}
@@ -206,7 +210,7 @@ func finish(cfg Config, o Options, m *engine.Model, test engine.Dataset, hist *e
 	}
 	testLoss, testAcc := engine.Evaluate(m, test, cfg.BatchSize)
 	r := &Result{Epochs: len(hist.Logs), Planned: cfg.Epochs, FinalTestLoss: testLoss, FinalTestAcc: testAcc,
-		Device: be.Describe(), Steps: m.Steps(), TrainedOn: &rec.data, Sessions: rec.sessions()}
+		Device: be.Describe(), Steps: m.Steps(), TrainedOn: &rec.data, Sessions: rec.sessions(), Optimizer: cfg.Optimizer}
 	r.Seconds = totalSeconds(r.Sessions)
 	r.Stopped = stopReason(cfg, r)
 	timing := fmt.Sprintf("in %.1fs", r.Seconds-totalSeconds(rec.earlier))
@@ -255,8 +259,8 @@ func (c Config) callbacks(opt engine.Optimizer, log io.Writer) ([]engine.Callbac
 	cb := c.Callbacks
 	var out []engine.Callback
 	var ckpt *engine.ModelCheckpoint
-	if cb.Checkpoint != "" {
-		ckpt = &engine.ModelCheckpoint{Path: filepath.Join(c.Output.Dir, cb.Checkpoint), Monitor: cb.Monitor, Mode: cb.Mode,
+	if cb.Checkpoint != nil && *cb.Checkpoint != "" {
+		ckpt = &engine.ModelCheckpoint{Path: filepath.Join(c.Output.Dir, *cb.Checkpoint), Monitor: cb.Monitor, Mode: cb.Mode,
 			SaveBestOnly: cb.SaveBestOnly, Period: cb.CheckpointPeriod, KeepLast: cb.KeepLast, Log: io.Discard}
 		out = append(out, ckpt)
 	}

@@ -41,7 +41,7 @@ func TestCellsShardsAndConfigs(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := cfgs[2] // lr varies fastest: cell 2 is lr=0.001
-	if c.Optimizer.LR != 0.001 || c.Epochs != 100 || c.Model.Name != "cnn" || c.Optimizer.Name != "sgd" ||
+	if c.Optimizer.LR == nil || *c.Optimizer.LR != 0.001 || c.Epochs != 100 || c.Model.Name != "cnn" || c.Optimizer.Name != "sgd" ||
 		c.Model.Activation != "relu" || c.Seed != 1 || c.BatchSize != 64 || c.Data.ValidationSplit != 0.2 ||
 		c.Output.Dir != filepath.Join("out", "cells", cells[2].Key(f.Axes)) {
 		t.Errorf("cell 2: %+v", c)

@@ -40,19 +40,24 @@ func configFlags(groups []string, only []string, text defaults) []cli.Flag {
 		if f.Env != "" {
 			env = []string{f.Env}
 		}
-		v := base.Get(f)
+		v := base.Get(f) // nil for a setting not given by default: its flag starts at zero, unset
 		var flag cli.Flag
 		switch f.Kind {
 		case reflect.String:
-			flag = &cli.StringFlag{Name: f.Flag, Usage: f.Usage, EnvVars: env, Value: v.(string), DefaultText: def}
+			x, _ := v.(string)
+			flag = &cli.StringFlag{Name: f.Flag, Usage: f.Usage, EnvVars: env, Value: x, DefaultText: def}
 		case reflect.Bool:
-			flag = &cli.BoolFlag{Name: f.Flag, Usage: f.Usage, EnvVars: env, Value: v.(bool), DefaultText: def}
+			x, _ := v.(bool)
+			flag = &cli.BoolFlag{Name: f.Flag, Usage: f.Usage, EnvVars: env, Value: x, DefaultText: def}
 		case reflect.Int:
-			flag = &cli.IntFlag{Name: f.Flag, Usage: f.Usage, EnvVars: env, Value: v.(int), DefaultText: def}
+			x, _ := v.(int)
+			flag = &cli.IntFlag{Name: f.Flag, Usage: f.Usage, EnvVars: env, Value: x, DefaultText: def}
 		case reflect.Uint64:
-			flag = &cli.Uint64Flag{Name: f.Flag, Usage: f.Usage, EnvVars: env, Value: v.(uint64), DefaultText: def}
+			x, _ := v.(uint64)
+			flag = &cli.Uint64Flag{Name: f.Flag, Usage: f.Usage, EnvVars: env, Value: x, DefaultText: def}
 		case reflect.Float64:
-			flag = &cli.Float64Flag{Name: f.Flag, Usage: f.Usage, EnvVars: env, Value: v.(float64), DefaultText: def}
+			x, _ := v.(float64)
+			flag = &cli.Float64Flag{Name: f.Flag, Usage: f.Usage, EnvVars: env, Value: x, DefaultText: def}
 		}
 		tableFlags.Store(flag, true)
 		out = append(out, flag)

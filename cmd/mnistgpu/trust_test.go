@@ -95,7 +95,7 @@ func TestResumeKeepsBestCheckpoint(t *testing.T) {
 		}
 	}
 	r := readResult(t, out)
-	want, _ := engine.FormatTemplate(run.Default().Callbacks.Checkpoint, at+1, h.Logs[at])
+	want, _ := engine.FormatTemplate(run.DefaultCheckpoint(true), at+1, h.Logs[at])
 	if r.BestValue != best || r.BestCheckpoint != want {
 		t.Errorf("best checkpoint %s (%g), want %s (%g)", r.BestCheckpoint, r.BestValue, want, best)
 	}

@@ -1,0 +1,219 @@
+package run
+
+import (
+	"fmt"
+	"math"
+	"reflect"
+	"strings"
+
+	"mnistgpu/engine"
+)
+
+// A setting left unset (a nil optimizer hyper-parameter, an empty
+// --monitor, no --checkpoint) takes a default that depends on the others:
+// Keras's value for the optimizer, and a monitor and checkpoint name that
+// the run's validation data can give. Resolved fills them in once, before
+// the run writes its Config, so config.json, result.json and the state file
+// hold the values that ran, and running that Config again is the same run.
+
+// DefaultCheckpoint is the checkpoint file name template when --checkpoint
+// is not given: named by val_loss, or by loss when the run has no
+// validation data.
+func DefaultCheckpoint(validation bool) string {
+	if validation {
+		return "weights0.{epoch:02d}-{val_loss:.2f}.safetensors"
+	}
+	return "weights0.{epoch:02d}-{loss:.2f}.safetensors"
+}
+
+// DefaultMonitor is the metric checkpoints, early stopping and
+// ReduceLROnPlateau watch when --monitor is not given: val_loss, or loss
+// without validation data (what Keras falls back to).
+func DefaultMonitor(validation bool) string {
+	if validation {
+		return "val_loss"
+	}
+	return "loss"
+}
+
+// Resolved is c with every unset setting given its effective value; the
+// optimizer's hyper-parameters it does not read stay nil. A Config that
+// fails Validate is returned as it is.
+func (c Config) Resolved() Config {
+	validation := c.Data.ValidationSplit > 0
+	if c.Callbacks.Monitor == "" {
+		c.Callbacks.Monitor = DefaultMonitor(validation)
+	}
+	if c.Callbacks.Checkpoint == nil {
+		c.Callbacks.Checkpoint = ptr(DefaultCheckpoint(validation))
+	}
+	def, uses, err := engine.KerasDefaults(c.Optimizer.Name)
+	if err != nil {
+		return c
+	}
+	o := &c.Optimizer
+	fill := func(p **float64, used bool, v float64) {
+		switch {
+		case !used:
+			*p = nil
+		case *p == nil:
+			*p = ptr(v)
+		}
+	}
+	fill(&o.LR, true, def.LR)
+	fill(&o.Momentum, uses.Momentum, def.Momentum)
+	fill(&o.WeightDecay, uses.WeightDecay, def.WeightDecay)
+	fill(&o.Epsilon, uses.Epsilon, def.Epsilon)
+	return c
+}
+
+// fromRecord reads a Config recorded by an earlier version, which stored 0
+// for "Keras's default" learning rate and weight decay, and stored the
+// hyper-parameters an optimizer ignores: those become unset, so that
+// Resolved gives what that run used. A Config recorded since is resolved,
+// and so holds an epsilon for every optimizer that has one; SGD has none,
+// but its recorded learning rate is positive and its weight decay absent,
+// which this leaves as they are.
+func (c Config) fromRecord() Config {
+	o := &c.Optimizer
+	if o.Epsilon != nil {
+		return c
+	}
+	for _, p := range []**float64{&o.LR, &o.WeightDecay} {
+		if *p != nil && **p == 0 {
+			*p = nil
+		}
+	}
+	if _, uses, err := engine.KerasDefaults(o.Name); err == nil {
+		if !uses.Momentum {
+			o.Momentum = nil
+		}
+		if !uses.Nesterov || o.Momentum == nil || *o.Momentum == 0 {
+			o.Nesterov = false // without momentum it changed nothing
+		}
+		if !uses.WeightDecay {
+			o.WeightDecay = nil
+		}
+	}
+	return c
+}
+
+// checkFinite refuses a NaN or infinite value of any number setting.
+func (c *Config) checkFinite() error {
+	for _, f := range fields {
+		if f.Kind != reflect.Float64 {
+			continue
+		}
+		if v, ok := c.Get(f).(float64); ok && (math.IsNaN(v) || math.IsInf(v, 0)) {
+			return &ValueError{Flag: f.Flag, Msg: fmt.Sprintf("must be a finite number, got %g", v)}
+		}
+	}
+	return nil
+}
+
+// checkOptimizer checks the optimizer's name and the hyper-parameters given,
+// refusing those it does not read.
+func (c Config) checkOptimizer() error {
+	o := c.Optimizer
+	_, uses, err := engine.KerasDefaults(o.Name)
+	if err != nil {
+		return &ValueError{Flag: "optimizer", Msg: err.Error()}
+	}
+	bad := func(flag, format string, a ...any) error {
+		return &ValueError{Flag: flag, Msg: fmt.Sprintf(format, a...)}
+	}
+	only := func(flag, which string) error {
+		return bad(flag, "applies only to --optimizer %s, and --optimizer is %s: leave it out, or choose --optimizer %s", which, o.Name, which)
+	}
+	switch {
+	case o.LR != nil && !(*o.LR > 0):
+		return bad("lr", "must be positive, got %g", *o.LR)
+	case o.Momentum != nil && !uses.Momentum:
+		return only("momentum", "sgd")
+	case o.Nesterov && !uses.Nesterov:
+		return only("nesterov", "sgd")
+	case o.WeightDecay != nil && !uses.WeightDecay:
+		return only("weight-decay", "adamw")
+	case o.Epsilon != nil && !uses.Epsilon:
+		return bad("epsilon", "does not apply to --optimizer %s, which has no epsilon: leave it out", o.Name)
+	case o.Momentum != nil && !(*o.Momentum >= 0 && *o.Momentum < 1):
+		return bad("momentum", "must be in [0, 1), got %g", *o.Momentum)
+	case o.Nesterov && (o.Momentum == nil || *o.Momentum == 0):
+		return bad("nesterov", "needs --momentum above 0 (Nesterov momentum without momentum is plain SGD): give --momentum 0.9, say, or leave --nesterov out")
+	case o.WeightDecay != nil && *o.WeightDecay < 0:
+		return bad("weight-decay", "must not be negative, got %g", *o.WeightDecay)
+	case o.Epsilon != nil && !(*o.Epsilon > 0):
+		return bad("epsilon", "must be positive, got %g", *o.Epsilon)
+	}
+	return nil
+}
+
+// checkApplies refuses settings that the rest of the configuration leaves
+// without effect, and a monitor or checkpoint name that asks for validation
+// metrics of a run without validation data. Settings whose default is
+// not zero cannot be told apart from their default here, so only those
+// given a non-default value are refused.
+func (c Config) checkApplies() error {
+	cb := c.Callbacks
+	bad := func(flag, format string, a ...any) error {
+		return &ValueError{Flag: flag, Msg: fmt.Sprintf(format, a...)}
+	}
+	switch {
+	case cb.MinLR != 0 && cb.ReduceLROnPlateau == 0:
+		return bad("min-lr", "applies only with --reduce-lr-on-plateau N: give one, or leave --min-lr out")
+	case cb.MinDelta != 0 && cb.EarlyStopping == 0:
+		return bad("min-delta", "applies only with --early-stopping N: give one, or leave --min-delta out")
+	case cb.RestoreBestWeights && cb.EarlyStopping == 0:
+		return bad("restore-best-weights", "applies only with --early-stopping N: give one, or leave --restore-best-weights out")
+	case cb.KeepLast != 0 && cb.Checkpoint != nil && *cb.Checkpoint == "":
+		return bad("keep-last", "applies only to checkpoints, and --checkpoint is empty (none are written)")
+	}
+	if c.Data.ValidationSplit > 0 {
+		return nil
+	}
+	if strings.HasPrefix(cb.Monitor, "val_") {
+		return bad("monitor", "%s needs validation data, and --validation-split is 0: monitor loss or accuracy, or give --validation-split 0.2", cb.Monitor)
+	}
+	if cb.Checkpoint != nil && strings.Contains(*cb.Checkpoint, "{val_") {
+		return bad("checkpoint", "%q is named by a validation metric, and --validation-split is 0: name it by {loss} or {epoch}, or give --validation-split 0.2", *cb.Checkpoint)
+	}
+	return nil
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// Describe is the optimizer with the hyper-parameters it reads, as the
+// run's first line shows them: "adamw lr=0.001 weight_decay=0.004
+// epsilon=1e-07".
+func (o OptimizerConfig) Describe() string {
+	s := o.Name
+	add := func(name string, p *float64) {
+		if p != nil {
+			s += fmt.Sprintf(" %s=%g", name, *p)
+		}
+	}
+	add("lr", o.LR)
+	add("momentum", o.Momentum)
+	if o.Nesterov {
+		s += " nesterov"
+	}
+	add("weight_decay", o.WeightDecay)
+	add("epsilon", o.Epsilon)
+	return s
+}
+
+// monitoring says, for the run's first line, which metric the callbacks
+// that have one watch (nothing when none is on).
+func (cb CallbackConfig) monitoring(validationImages int) string {
+	if (cb.Checkpoint == nil || *cb.Checkpoint == "") && cb.EarlyStopping == 0 && cb.ReduceLROnPlateau == 0 {
+		return ""
+	}
+	if validationImages == 0 {
+		return ", monitoring " + cb.Monitor + " (no validation data)"
+	}
+	return ", monitoring " + cb.Monitor
+}
+
+// CheckpointTemplate is the checkpoint file name template the run uses:
+// --checkpoint as given, else its default ("" when checkpoints are off).
+func (c Config) CheckpointTemplate() string { return *c.Resolved().Callbacks.Checkpoint }
