@@ -39,6 +39,8 @@ func runTrain(c *cli.Context) error {
 	switch {
 	case dir != "" && file != "":
 		return usageError("--config %s with --resume %s: a resumed run keeps its recorded settings; give one of them", file, dir)
+	case dir != "" && opts.Overwrite:
+		return usageError("--overwrite with --resume %s: a resume continues that run, it replaces nothing; leave --overwrite out, or leave --resume out to start the run again", dir)
 	case dir != "":
 		// The folder is locked before its state is read.
 		lock, err := run.LockFolder(dir)

@@ -1,0 +1,100 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"mnistgpu/run"
+)
+
+// A value given is used as given (a weight decay of 0 is 0, not AdamW's
+// default), and config.json, result.json and the first log line say what
+// ran.
+func TestGivenValuesAreUsedAndRecorded(t *testing.T) {
+	dir := t.TempDir()
+	short := append([]string{"--model", "mlp", "--epochs", "1", "--train-limit", "300", "--optimizer", "adamw"}, smallData...)
+	train := func(name string, extra ...string) (string, []byte) {
+		out := filepath.Join(dir, name)
+		_, stderr, code := output(t, append(append([]string{"train", "--out", out}, short...), extra...)...)
+		if code != 0 {
+			t.Fatalf("%s: exit %d: %s", name, code, stderr)
+		}
+		return stderr, mustRead(t, filepath.Join(out, run.FinalFile))
+	}
+	log0, w0 := train("wd0", "--weight-decay", "0")
+	_, wDefault := train("default")
+	_, w004 := train("wd004", "--weight-decay", "0.004")
+	if bytes.Equal(w0, wDefault) || !bytes.Equal(w004, wDefault) {
+		t.Error("--weight-decay 0 trained like the default 0.004, or 0.004 unlike it")
+	}
+	if !strings.Contains(log0, "adamw lr=0.001 weight_decay=0 epsilon=1e-07") {
+		t.Errorf("first log line does not give the effective values: %s", log0)
+	}
+	var cfg struct {
+		Optimizer map[string]any `json:"optimizer"`
+	}
+	if err := json.Unmarshal(mustRead(t, filepath.Join(dir, "wd0", run.ConfigFile)), &cfg); err != nil {
+		t.Fatal(err)
+	}
+	r := readResult(t, filepath.Join(dir, "wd0"))
+	if o := cfg.Optimizer; o["lr"] != 0.001 || o["weight_decay"] != 0.0 || o["epsilon"] != 1e-7 || o["momentum"] != nil {
+		t.Errorf("config.json optimizer %v", o)
+	}
+	if o := r.Optimizer; o.Describe() != "adamw lr=0.001 weight_decay=0 epsilon=1e-07" {
+		t.Errorf("result.json optimizer %s", o.Describe())
+	}
+}
+
+// Settings that cannot run as given are refused before anything is
+// written, by name, with exit code 2.
+func TestSettingsThatDoNotApplyAreRefused(t *testing.T) {
+	finished := t.TempDir()
+	if _, stderr, code := output(t, append([]string{"train", "--model", "mlp", "--epochs", "1", "--train-limit", "200", "--out", finished}, smallData...)...); code != 0 {
+		t.Fatal(stderr)
+	}
+	for _, c := range []struct {
+		args []string
+		says string
+	}{
+		{[]string{"--lr", "0"}, "--lr must be positive"},
+		{[]string{"--momentum", "NaN", "--optimizer", "sgd"}, "--momentum must be a finite number"},
+		{[]string{"--momentum", "0.9"}, "--momentum applies only to --optimizer sgd"},
+		{[]string{"--nesterov"}, "--nesterov applies only to --optimizer sgd"},
+		{[]string{"--weight-decay", "0.01", "--optimizer", "adam"}, "--weight-decay applies only to --optimizer adamw"},
+		{[]string{"--validation-split", "0", "--monitor", "val_loss"}, "--monitor val_loss needs validation data"},
+		{[]string{"--resume", finished, "--overwrite"}, "--overwrite with --resume"},
+	} {
+		out := t.TempDir()
+		_, stderr, code := output(t, append(append([]string{"train", "--model", "mlp", "--out", out}, smallData...), c.args...)...)
+		if code != 2 || !strings.Contains(stderr, c.says) || strings.Count(strings.TrimSpace(stderr), "\n") > 0 {
+			t.Errorf("%v: exit %d, %q; want exit 2 and one line with %q", c.args, code, stderr, c.says)
+		}
+		if entries, _ := os.ReadDir(out); len(entries) > 0 {
+			t.Errorf("%v: wrote %v before refusing", c.args, entries)
+		}
+	}
+}
+
+// A run without validation data monitors loss, as Keras does, names its
+// checkpoints by loss, and says so.
+func TestNoValidationDataMonitorsLoss(t *testing.T) {
+	out := t.TempDir()
+	_, stderr, code := output(t, append([]string{"train", "--model", "mlp", "--epochs", "2", "--train-limit", "200",
+		"--validation-split", "0", "--early-stopping", "3", "--out", out}, smallData...)...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stderr, "0 validation images, monitoring loss (no validation data)") {
+		t.Errorf("the log does not say what it monitors: %s", stderr)
+	}
+	if ckpts, _ := filepath.Glob(filepath.Join(out, "weights0.*.safetensors")); len(ckpts) == 0 {
+		t.Error("no checkpoint named by loss")
+	}
+	if r := readResult(t, out); r.BestMonitor != "loss" {
+		t.Errorf("best checkpoint by %q, want loss", r.BestMonitor)
+	}
+}

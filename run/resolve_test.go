@@ -1,0 +1,154 @@
+package run
+
+import (
+	"encoding/json"
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func configOf(t *testing.T, settings ...string) Config {
+	t.Helper()
+	c := Default()
+	for i := 0; i+1 < len(settings); i += 2 {
+		if err := c.Set(settings[i], settings[i+1]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return c
+}
+
+// A value given is used as given; one not given is Keras's for the
+// optimizer; a hyper-parameter the optimizer does not read is absent. A
+// resolved Config survives its JSON (config.json, the state file) as it is.
+func TestResolvedHoldsWhatRuns(t *testing.T) {
+	for _, c := range []struct {
+		settings []string
+		want     string // Describe of the resolved optimizer
+	}{
+		{nil, "adam lr=0.001 epsilon=1e-07"},
+		{[]string{"optimizer", "adamw", "weight-decay", "0"}, "adamw lr=0.001 weight_decay=0 epsilon=1e-07"},
+		{[]string{"optimizer", "adamw"}, "adamw lr=0.001 weight_decay=0.004 epsilon=1e-07"},
+		{[]string{"optimizer", "sgd"}, "sgd lr=0.01 momentum=0"},
+		{[]string{"optimizer", "sgd", "momentum", "0.9", "nesterov", "true", "lr", "0.1"}, "sgd lr=0.1 momentum=0.9 nesterov"},
+		{[]string{"optimizer", "rmsprop", "epsilon", "1e-5"}, "rmsprop lr=0.001 epsilon=1e-05"},
+	} {
+		cfg := configOf(t, c.settings...)
+		if err := cfg.Validate(); err != nil {
+			t.Fatalf("%v: %v", c.settings, err)
+		}
+		r := cfg.Resolved()
+		if got := r.Optimizer.Describe(); got != c.want {
+			t.Errorf("%v: %s, want %s", c.settings, got, c.want)
+		}
+		if d := Diff(r, r.Resolved()); len(d) > 0 {
+			t.Errorf("%v: resolving twice changes %v", c.settings, d)
+		}
+		raw, _ := json.Marshal(r)
+		back, err := decodeConfig(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := Diff(r, back); len(d) > 0 || back.Validate() != nil {
+			t.Errorf("%v: config.json reads back with %v (%v)", c.settings, d, back.Validate())
+		}
+	}
+	// Without validation data the callbacks watch loss, as Keras's do.
+	r := configOf(t, "validation-split", "0").Resolved()
+	if r.Callbacks.Monitor != "loss" || *r.Callbacks.Checkpoint != DefaultCheckpoint(false) || strings.Contains(*r.Callbacks.Checkpoint, "val_") {
+		t.Errorf("no validation data: monitor %q, checkpoint %q", r.Callbacks.Monitor, *r.Callbacks.Checkpoint)
+	}
+	if r := Default().Resolved(); r.Callbacks.Monitor != "val_loss" || *r.Callbacks.Checkpoint != DefaultCheckpoint(true) {
+		t.Errorf("default: monitor %q, checkpoint %q", r.Callbacks.Monitor, *r.Callbacks.Checkpoint)
+	}
+}
+
+// State files written before hyper-parameters could be left unset hold 0
+// for "Keras's default" and the values an optimizer ignored; they resume
+// with the values they trained with.
+func TestRecordedBeforeResolvingReadsAsItRan(t *testing.T) {
+	for _, c := range []struct{ optimizer, want string }{
+		{`{"name": "adamw", "lr": 0, "momentum": 0, "nesterov": false, "weight_decay": 0, "lr_schedule": ""}`, "adamw lr=0.001 weight_decay=0.004 epsilon=1e-07"},
+		{`{"name": "adam", "lr": 0.01, "momentum": 0.9, "nesterov": true, "weight_decay": 0.1, "lr_schedule": ""}`, "adam lr=0.01 epsilon=1e-07"},
+		{`{"name": "sgd", "lr": 0, "momentum": 0, "nesterov": true, "weight_decay": 0, "lr_schedule": ""}`, "sgd lr=0.01 momentum=0"},
+		{`{"name": "sgd", "lr": 0.1, "momentum": 0.9, "nesterov": false, "weight_decay": 0, "lr_schedule": ""}`, "sgd lr=0.1 momentum=0.9"},
+	} {
+		cfg, err := decodeConfig([]byte(`{"optimizer": ` + c.optimizer + `, "callbacks": {"checkpoint": "w.safetensors", "monitor": "val_loss",
+			"mode": "auto", "save_best_only": true, "checkpoint_period": 1, "reduce_lr_factor": 0.1}}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cfg.Validate(); err != nil {
+			t.Errorf("%s: %v", c.optimizer, err)
+		}
+		if got := cfg.Resolved().Optimizer.Describe(); got != c.want {
+			t.Errorf("%s: %s, want %s", c.optimizer, got, c.want)
+		}
+	}
+}
+
+// Every setting that cannot be used as given is refused by its flag,
+// before anything runs, saying what to do instead.
+func TestValidateRefusesWhatDoesNotApply(t *testing.T) {
+	for _, c := range []struct {
+		settings []string
+		flag     string
+		says     string
+	}{
+		{[]string{"lr", "0"}, "lr", "must be positive"},
+		{[]string{"lr", "NaN"}, "lr", "finite"},
+		{[]string{"momentum", "NaN", "optimizer", "sgd"}, "momentum", "finite"},
+		{[]string{"momentum", "1", "optimizer", "sgd"}, "momentum", "[0, 1)"},
+		{[]string{"min-delta", "+Inf", "early-stopping", "2"}, "min-delta", "finite"},
+		{[]string{"rotation", "NaN"}, "rotation", "finite"},
+		{[]string{"validation-split", "NaN"}, "validation-split", "finite"},
+		{[]string{"momentum", "0.9"}, "momentum", "--optimizer sgd"},
+		{[]string{"momentum", "0", "optimizer", "adamw"}, "momentum", "--optimizer sgd"},
+		{[]string{"nesterov", "true"}, "nesterov", "--optimizer sgd"},
+		{[]string{"nesterov", "true", "optimizer", "sgd"}, "nesterov", "--momentum"},
+		{[]string{"weight-decay", "0.01"}, "weight-decay", "--optimizer adamw"},
+		{[]string{"weight-decay", "0.01", "optimizer", "sgd"}, "weight-decay", "--optimizer adamw"},
+		{[]string{"epsilon", "1e-8", "optimizer", "sgd"}, "epsilon", "leave it out"},
+		{[]string{"epsilon", "0"}, "epsilon", "must be positive"},
+		{[]string{"min-lr", "1e-5"}, "min-lr", "--reduce-lr-on-plateau"},
+		{[]string{"restore-best-weights", "true"}, "restore-best-weights", "--early-stopping"},
+		{[]string{"min-delta", "0.01"}, "min-delta", "--early-stopping"},
+		{[]string{"checkpoint", "", "keep-last", "2"}, "keep-last", "--checkpoint"},
+		{[]string{"validation-split", "0", "monitor", "val_loss"}, "monitor", "--validation-split"},
+		{[]string{"validation-split", "0", "checkpoint", "w-{val_accuracy:.2f}.safetensors"}, "checkpoint", "--validation-split"},
+	} {
+		err := configOf(t, c.settings...).Validate()
+		var ve *ValueError
+		if !errors.As(err, &ve) || ve.Flag != c.flag || !strings.Contains(err.Error(), c.says) {
+			t.Errorf("%v: %v, want --%s ... %s", c.settings, err, c.flag, c.says)
+		}
+	}
+	for _, ok := range [][]string{
+		{"optimizer", "adamw", "weight-decay", "0"},
+		{"optimizer", "sgd", "momentum", "0.9", "nesterov", "true"},
+		{"validation-split", "0"},
+		{"validation-split", "0", "monitor", "loss", "early-stopping", "2", "min-delta", "0.01"},
+		{"reduce-lr-on-plateau", "2", "min-lr", "1e-5"},
+	} {
+		if err := configOf(t, ok...).Validate(); err != nil {
+			t.Errorf("%v: %v", ok, err)
+		}
+	}
+}
+
+// Setting a value on a copy never changes the original: an optional
+// setting's pointer is replaced, not written through.
+func TestSetFieldLeavesCopiesAlone(t *testing.T) {
+	a := configOf(t, "lr", "0.1")
+	b := a
+	if err := b.Set("lr", "0.2"); err != nil {
+		t.Fatal(err)
+	}
+	if *a.Optimizer.LR != 0.1 || *b.Optimizer.LR != 0.2 {
+		t.Errorf("lr %g and %g, want 0.1 and 0.2", *a.Optimizer.LR, *b.Optimizer.LR)
+	}
+	if d := Diff(Default(), a); !reflect.DeepEqual(d, []string{"lr: not given vs 0.1"}) {
+		t.Errorf("Diff: %q", d)
+	}
+}
