@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Callback hooks into Fit, like keras.callbacks.Callback.
@@ -372,4 +373,51 @@ func formatSpec(v float64, isInt bool, spec string) (string, error) {
 		}
 	}
 	return s, nil
+}
+
+// MessagesAfterEpochLine orders a run's output as Keras's: what a callback
+// says about an epoch ("Epoch 5: early stopping", ReduceLROnPlateau's
+// reduction) follows that epoch's metrics line, because Keras's progress
+// bar is the first of its callbacks. Fit calls Progress.EpochEnd after the
+// callbacks, whose logs ("lr") the line shows; so the callbacks write to
+// this Writer, which holds what they write from an epoch's begin until the
+// line is written, and then passes it on to W. It is the Progress of the
+// run, forwarding to P (nil: no progress display).
+type MessagesAfterEpochLine struct {
+	W       io.Writer
+	P       Progress
+	held    []byte
+	holding bool
+}
+
+func (m *MessagesAfterEpochLine) Write(b []byte) (int, error) {
+	if m.holding {
+		m.held = append(m.held, b...)
+		return len(b), nil
+	}
+	return m.W.Write(b)
+}
+
+func (m *MessagesAfterEpochLine) EpochBegin(epoch, epochs, steps int) {
+	if m.P != nil {
+		m.P.EpochBegin(epoch, epochs, steps)
+	}
+	m.holding = true
+}
+
+func (m *MessagesAfterEpochLine) BatchEnd(step int, metrics func() Logs) {
+	if m.P != nil {
+		m.P.BatchEnd(step, metrics)
+	}
+}
+
+func (m *MessagesAfterEpochLine) EpochEnd(epoch int, logs Logs, elapsed time.Duration) {
+	if m.P != nil {
+		m.P.EpochEnd(epoch, logs, elapsed)
+	}
+	m.holding = false
+	if len(m.held) > 0 {
+		m.W.Write(m.held)
+		m.held = m.held[:0]
+	}
 }

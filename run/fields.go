@@ -99,22 +99,44 @@ func lookupOrSuggest(name string) (Field, error) {
 // Closest is the flag name nearest to name (edit distance to the flag, its
 // JSON path or its Keras name, at most a third of the name's length), or "".
 func Closest(name string) string {
-	norm := strings.ReplaceAll(strings.ToLower(name), "-", "_")
-	best, dist := "", len(name)/3+1
+	var names, flags []string
 	for _, f := range fields {
 		for _, cand := range []string{f.Flag, f.Path, f.Keras} {
-			if cand == "" {
-				continue
+			if cand != "" {
+				names, flags = append(names, cand), append(flags, f.Flag)
 			}
-			if d := editDistance(norm, strings.ReplaceAll(cand, "-", "_")); d < dist {
-				best, dist = f.Flag, d
-			}
+		}
+	}
+	if i := closestIndex(name, names); i >= 0 {
+		return flags[i]
+	}
+	return ""
+}
+
+// ClosestOf is the candidate nearest to name (as Closest measures it), or
+// "": for a mistyped flag or command of any kind.
+func ClosestOf(name string, candidates []string) string {
+	if i := closestIndex(name, candidates); i >= 0 {
+		return candidates[i]
+	}
+	return ""
+}
+
+func closestIndex(name string, candidates []string) int {
+	norm := strings.ReplaceAll(strings.ToLower(name), "-", "_")
+	best, dist := -1, len(name)/3+1
+	for i, cand := range candidates {
+		if d := editDistance(norm, strings.ReplaceAll(cand, "-", "_")); d < dist {
+			best, dist = i, d
 		}
 	}
 	return best
 }
 
+// editDistance counts the insertions, deletions, substitutions and swaps
+// of neighbours that turn a into b ("trian" is one from "train").
 func editDistance(a, b string) int {
+	prev2 := make([]int, len(b)+1)
 	prev := make([]int, len(b)+1)
 	cur := make([]int, len(b)+1)
 	for j := range prev {
@@ -128,8 +150,11 @@ func editDistance(a, b string) int {
 				cost = 0
 			}
 			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				cur[j] = min(cur[j], prev2[j-2]+1)
+			}
 		}
-		prev, cur = cur, prev
+		prev2, prev, cur = prev, cur, prev2
 	}
 	return prev[len(b)]
 }

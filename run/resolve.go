@@ -217,3 +217,17 @@ func (cb CallbackConfig) monitoring(validationImages int) string {
 // CheckpointTemplate is the checkpoint file name template the run uses:
 // --checkpoint as given, else its default ("" when checkpoints are off).
 func (c Config) CheckpointTemplate() string { return *c.Resolved().Callbacks.Checkpoint }
+
+// ResumeRate is the learning rate a resumed run continues with: its
+// schedule's for the next epoch (a schedule sets the rate at every epoch's
+// begin, as Keras's LearningRateScheduler does), else the rate recorded in
+// its state, ReduceLROnPlateau's reductions included.
+func ResumeRate(cfg Config, ck *engine.TrainCheckpoint) float64 {
+	r := cfg.Resolved()
+	if spec := r.Optimizer.Schedule; spec != "" && r.Optimizer.LR != nil {
+		if s, err := engine.ParseSchedule(spec, *r.Optimizer.LR, r.Epochs); err == nil {
+			return s.LR(ck.NextEpoch)
+		}
+	}
+	return ck.Optimizer.LR
+}

@@ -70,7 +70,10 @@ func TestStoredPathsStayInTheRunFolder(t *testing.T) {
 		t.Errorf("a stored checkpoint template outside the folder: %v", err)
 	}
 
-	editStoredConfig(t, dir, func(c *Config) { c.Callbacks.Checkpoint = ptr("w-{epoch}.safetensors"); c.Optimizer.Momentum = ptr(1.5) })
+	editStoredConfig(t, dir, func(c *Config) {
+		c.Callbacks.Checkpoint = ptr("w-{epoch}.safetensors")
+		c.Optimizer.Momentum = ptr(1.5)
+	})
 	if _, _, err := LoadResume(dir); !errors.As(err, &ve) || ve.Flag != "momentum" || !strings.Contains(err.Error(), path) {
 		t.Errorf("a stored momentum of 1.5: %v", err)
 	}

@@ -130,7 +130,8 @@ func Train(cfg Config, o Options) (*Result, error) {
 		}
 	}
 	opt, _ := cfg.optimizer()
-	callbacks, ckpt, err := cfg.callbacks(opt, log)
+	ordered := &engine.MessagesAfterEpochLine{W: log}
+	callbacks, ckpt, err := cfg.callbacks(opt, ordered)
 	if err != nil {
 		return nil, err
 	}
@@ -168,8 +169,9 @@ func Train(cfg Config, o Options) (*Result, error) {
 			return writeHistory(dir, h)
 		}}
 	if o.Progress != nil {
-		fit.Progress = o.Progress(be.Traits(), cfg.BatchSize)
+		ordered.P = o.Progress(be.Traits(), cfg.BatchSize)
 	}
+	fit.Progress = ordered
 	if o.Resume != nil && Trained(cfg, o.Resume) {
 		// Stopped after its last epoch's state, before its result.
 		hist, err := restoreTrained(m, opt, callbacks, o.Resume)

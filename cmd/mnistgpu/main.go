@@ -6,11 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"regexp"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 
 	_ "mnistgpu/cpu"
 	_ "mnistgpu/gpu"
+	"mnistgpu/run"
 )
 
 // usageError is a bad flag value: one line on stderr and exit code 2.
@@ -18,8 +21,53 @@ func usageError(format string, a ...any) error {
 	return cli.Exit("mnistgpu: "+fmt.Sprintf(format, a...), 2)
 }
 
+// undefinedFlag is how the flag parser names a flag it does not know.
+var undefinedFlag = regexp.MustCompile(`^flag provided but not defined: -+(.+)$`)
+
+// onUsage turns a parse error into exit code 2, naming the closest flag of
+// the command for a mistyped one (--epoch: did you mean --epochs?).
+func onUsage(c *cli.Context, err error, _ bool) error {
+	if m := undefinedFlag.FindStringSubmatch(err.Error()); m != nil && c.Command != nil {
+		var names []string
+		for _, f := range c.Command.Flags {
+			names = append(names, f.Names()...)
+		}
+		if best := run.ClosestOf(m[1], names); best != "" {
+			return usageError("unknown flag --%s (did you mean --%s?)", m[1], best)
+		}
+		return usageError("unknown flag --%s (%s --help lists the flags)", m[1], c.Command.FullName())
+	}
+	return usageError("%v", err)
+}
+
+// unknownCommand is the action of the program and of a command with
+// subcommands: without arguments it shows the help, with an unknown
+// command it is a usage error (exit 2) naming the closest command.
+func unknownCommand(c *cli.Context) error {
+	if !c.Args().Present() {
+		if c.Command == nil || c.Command.Name == "" {
+			return cli.ShowAppHelp(c)
+		}
+		return cli.ShowSubcommandHelp(c)
+	}
+	cmds := c.App.Commands
+	if c.Command != nil && len(c.Command.Subcommands) > 0 {
+		cmds = c.Command.Subcommands
+	}
+	var names []string
+	for _, cmd := range cmds {
+		if !cmd.Hidden {
+			names = append(names, cmd.Name)
+		}
+	}
+	name := c.Args().First()
+	if best := run.ClosestOf(name, names); best != "" {
+		return usageError("unknown command %q (did you mean %q?)", name, best)
+	}
+	return usageError("unknown command %q (the commands are %s)", name, strings.Join(names, ", "))
+}
+
 func newApp() *cli.App {
-	onUsage := func(c *cli.Context, err error, _ bool) error { return usageError("%v", err) }
 	app := &cli.App{
 		Name:  "mnistgpu",
 		Usage: "train the report's MNIST MLPs and CNN in Keras semantics, on a CPU or an NVIDIA GPU",
@@ -29,11 +77,15 @@ func newApp() *cli.App {
 		},
 		OnUsageError:   onUsage,
 		ExitErrHandler: func(c *cli.Context, err error) {},
+		Action:         unknownCommand,
 	}
 	var setUsage func([]*cli.Command)
 	setUsage = func(cmds []*cli.Command) {
 		for _, c := range cmds {
 			c.OnUsageError = onUsage
+			if len(c.Subcommands) > 0 && c.Action == nil {
+				c.Action = unknownCommand
+			}
 			setUsage(c.Subcommands)
 		}
 	}

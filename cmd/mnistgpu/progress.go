@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"math"
 	"sort"
 	"strings"
 	"time"
@@ -106,6 +107,16 @@ func perStep(d time.Duration) string {
 	}
 }
 
+// kerasNumber writes a metric as Keras's progress bar does: four decimals
+// when its magnitude is above 1e-3, else four in scientific form (a rate of
+// 1.25e-4 is "1.2500e-04", not "0.0001").
+func kerasNumber(v float64) string {
+	if math.Abs(v) > 1e-3 {
+		return fmt.Sprintf("%.4f", v)
+	}
+	return fmt.Sprintf("%.4e", v)
+}
+
 // formatLogs writes "loss: 0.1234 - accuracy: 0.9612 - val_loss: ..." in Keras order.
 func formatLogs(l engine.Logs) string {
 	keys := make([]string, 0, len(l))
@@ -133,7 +144,7 @@ func formatLogs(l engine.Logs) string {
 	})
 	parts := make([]string, len(keys))
 	for i, k := range keys {
-		parts[i] = fmt.Sprintf("%s: %.4f", k, l[k])
+		parts[i] = k + ": " + kerasNumber(l[k])
 	}
 	return strings.Join(parts, " - ")
 }

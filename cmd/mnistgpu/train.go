@@ -16,7 +16,7 @@ func trainCommand() *cli.Command {
 	flags := append(configFlags(allGroups, nil, nil),
 		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "one line per epoch, no progress bar (also when stderr is not a terminal)"},
 		&cli.StringFlag{Name: "config", Usage: "run the settings of this file (a run's config.json) again; flags given beside it override them by name"},
-		&cli.StringFlag{Name: "resume", Usage: "continue the run in this folder from its last saved state (an epoch's end, a stop by SIGINT/SIGTERM or --save-every-steps), with its recorded settings (--epochs extends it, a larger --max-steps raises its step budget; device and data-location flags may change; other flags must match)"},
+		&cli.StringFlag{Name: "resume", Usage: "continue the run in this folder from its last saved state (an epoch's end, a stop by SIGINT/SIGTERM or --save-every-steps), with its recorded settings (--epochs N extends it to N epochs, a larger --max-steps raises its step budget; device and data-location flags may change; other flags must match)"},
 		&cli.BoolFlag{Name: "overwrite", Usage: "replace the run already in --out (its checkpoints, state, history and weights)"},
 	)
 	return &cli.Command{
@@ -102,7 +102,11 @@ func resumeConfig(c *cli.Context, dir string) (run.Config, *engine.TrainCheckpoi
 		if ck.EpochStep > 0 {
 			at = fmt.Sprintf(", after its step %d", ck.EpochStep)
 		}
-		fmt.Fprintf(os.Stderr, "resuming %s at epoch %d of %d%s (step %d)\n", dir, ck.NextEpoch+1, cfg.Epochs, at, ck.Step)
+		rate := fmt.Sprintf("learning rate %g", run.ResumeRate(cfg, ck))
+		if lr := cfg.Resolved().Optimizer.LR; lr != nil && *lr != run.ResumeRate(cfg, ck) {
+			rate += fmt.Sprintf(" (configured %g)", *lr)
+		}
+		fmt.Fprintf(os.Stderr, "resuming %s at epoch %d of %d%s (step %d), %s\n", dir, ck.NextEpoch+1, cfg.Epochs, at, ck.Step, rate)
 	}
 	return cfg, ck, nil
 }
