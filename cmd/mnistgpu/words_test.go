@@ -1,0 +1,89 @@
+package main
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// What a callback says about an epoch follows that epoch's line, as in
+// Keras; a resume says the rate it continues with (here reduced by
+// ReduceLROnPlateau), beside the configured one.
+func TestCallbackMessagesAndResumeHeader(t *testing.T) {
+	out := t.TempDir()
+	// accuracy in mode min does not improve after epoch 1: both callbacks
+	// act at epoch 2.
+	_, stderr, code := output(t, append([]string{"train", "--model", "mlp", "--epochs", "3", "--train-limit", "300", "--lr", "0.01",
+		"--monitor", "accuracy", "--mode", "min", "--reduce-lr-on-plateau", "1", "--early-stopping", "1", "--out", out}, smallData...)...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	lines := strings.Split(stderr, "\n")
+	at := func(prefix string) int {
+		for i, l := range lines {
+			if strings.HasPrefix(l, prefix) {
+				return i
+			}
+		}
+		t.Fatalf("no line %q in\n%s", prefix, stderr)
+		return -1
+	}
+	epoch2 := at("Epoch 2/3") + 1 // its metrics line
+	if !strings.Contains(lines[epoch2], "loss: ") || at("Epoch 2: ReduceLROnPlateau") != epoch2+1 || at("Epoch 2: early stopping") != epoch2+2 {
+		t.Errorf("callback messages before their epoch's line:\n%s", stderr)
+	}
+	_, stderr, code = output(t, "train", "--resume", out, "--epochs", "4", "--quiet")
+	if code != 0 || !strings.Contains(stderr, "(step 8), learning rate 0.001 (configured 0.01)") {
+		t.Errorf("resume header: exit %d\n%s", code, stderr)
+	}
+}
+
+// Bad usage is exit code 2 everywhere, with the closest name offered.
+func TestUnknownCommandsAndFlags(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		says string
+	}{
+		{[]string{"trian"}, `unknown command "trian" (did you mean "train"?)`},
+		{[]string{"data", "verfy"}, `unknown command "verfy" (did you mean "verify"?)`},
+		{[]string{"frobnicate"}, `the commands are train, evaluate`},
+		{[]string{"train", "--epoch", "3"}, "unknown flag --epoch (did you mean --epochs?)"},
+		{[]string{"study", "run", "--seed", "3"}, "unknown flag --seed (did you mean --seeds?)"},
+	} {
+		err := cliRun(c.args...)
+		if exitCode(err) != 2 || !strings.Contains(err.Error(), c.says) {
+			t.Errorf("%v: %v, want exit 2 saying %q", c.args, err, c.says)
+		}
+	}
+	help, _, _ := output(t, "study", "run", "--help")
+	if strings.Contains(help, "--resume") {
+		t.Errorf("study run --help mentions --resume, which study run has not:\n%s", help)
+	}
+}
+
+// data verify --no-verify checks a custom set as far as it can, rather
+// than failing with advice to pass --no-verify.
+func TestVerifyCustomSet(t *testing.T) {
+	stdout, stderr, code := output(t, "data", "verify", "--data-dir", small, "--no-verify")
+	if code != 0 || !strings.Contains(stdout, "valid IDX (2000 training, 500 test images)") {
+		t.Errorf("exit %d: %s%s", code, stdout, stderr)
+	}
+	_, stderr, code = output(t, "data", "verify", "--data-dir", small)
+	if code == 0 || !strings.Contains(stderr, "--no-verify") {
+		t.Errorf("a subset verified against MNIST's checksums: exit %d %s", code, stderr)
+	}
+}
+
+// A contradicting --activation alone is named alone (it read
+// `--model  --activation "relu" contradicts ...`).
+func TestActivationContradictionNamesWhatWasGiven(t *testing.T) {
+	out := t.TempDir()
+	if err := cliRun(append([]string{"train", "--model", "mlp", "--activation", "sigmoid", "--epochs", "1", "--train-limit", "100",
+		"--out", out}, smallData...)...); err != nil {
+		t.Fatal(err)
+	}
+	err := cliRun("evaluate", "--weights", filepath.Join(out, "final.safetensors"), "--activation", "relu", "--data-dir", small, "--no-verify")
+	if exitCode(err) != 2 || !strings.HasPrefix(err.Error(), `mnistgpu: --activation "relu" contradicts`) || strings.Contains(err.Error(), "  ") {
+		t.Errorf("%v", err)
+	}
+}
