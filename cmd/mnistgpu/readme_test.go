@@ -1,0 +1,227 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/urfave/cli/v2"
+
+	"mnistgpu/mnist"
+)
+
+// TestREADMECommands runs every `bin/mnistgpu ...` line of the README's
+// code blocks, as a user would paste them, and fails when one exits
+// non-zero (the README's cosine example failed at its last epoch). They run
+// in one folder, in the README's order, so that later lines find what
+// earlier ones wrote (runs/latest, runs/report), on a 128-image subset of
+// testdata/mnist-small so that each trains in moments. Rewritten to fit:
+// --data-dir and --no-verify where the command has them; fewer --epochs and
+// a shard of a study (see adaptForTest); train lines writing to the
+// default --out get --overwrite, as each would replace the one before. Before them, a run in runs/cnn
+// stands for the one the evaluate, predict and --resume lines name, and
+// the files they name (my-model.json, digit.png, my-digit.jpg) are made.
+func TestREADMECommands(t *testing.T) {
+	lines := readmeCommands(t, "../../README.md")
+	if len(lines) < 15 {
+		t.Fatalf("found %d bin/mnistgpu lines in the README's code blocks; the parser lost them", len(lines))
+	}
+	work := t.TempDir()
+	data := tinyMNIST(t, filepath.Join(work, "tiny-mnist"), 128, 64)
+	writeREADMEFiles(t, work)
+	app := newApp()
+	run := func(args []string) {
+		t.Helper()
+		args = adaptForTest(app, args, data)
+		cmd := command(args...)
+		cmd.Dir = work
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Errorf("bin/mnistgpu %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+	}
+	run([]string{"train", "--model", "cnn", "--epochs", "1", "--out", "runs/cnn"})
+	for _, args := range lines {
+		if why := needsMoreThanACPU(args); why != "" {
+			t.Logf("skipped bin/mnistgpu %s: %s", strings.Join(args, " "), why)
+			continue
+		}
+		run(args)
+	}
+}
+
+// readmeCommands are the arguments of each `bin/mnistgpu` line of the
+// README's indented code blocks, comments cut; a line of alternatives
+// ("data fetch | verify | where") is one line per alternative.
+func readmeCommands(t *testing.T, path string) [][]string {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out [][]string
+	sc := bufio.NewScanner(bytes.NewReader(raw))
+	for sc.Scan() {
+		line, ok := strings.CutPrefix(sc.Text(), "    bin/mnistgpu ")
+		if !ok {
+			continue
+		}
+		line, _, _ = strings.Cut(line, "#")
+		words := strings.Fields(line)
+		bar := -1
+		for i, w := range words {
+			if w == "|" {
+				bar = i
+				break
+			}
+		}
+		if bar < 1 {
+			out = append(out, words)
+			continue
+		}
+		prefix := words[:bar-1]
+		for i := bar - 1; i < len(words); i += 2 {
+			out = append(out, append(append([]string(nil), prefix...), words[i]))
+		}
+	}
+	return out
+}
+
+// needsMoreThanACPU says why a README line cannot run here: a GPU device
+// needs a driver and a card (the cuda build's tests and `make gpu-pack`
+// cover those lines); a download needs the network, and --data-dir
+// replaces it for every line that reads MNIST, so none is skipped for that.
+func needsMoreThanACPU(args []string) string {
+	for i, a := range args {
+		v := strings.TrimPrefix(a, "--device=")
+		if a == "--device" && i+1 < len(args) {
+			v = args[i+1]
+		}
+		if v != a && v != "cpu" {
+			return "--device " + v + " needs a GPU"
+		}
+	}
+	return ""
+}
+
+// adaptForTest rewrites a README line to run on the small data quickly
+// (see TestREADMECommands).
+func adaptForTest(app *cli.App, args []string, data string) []string {
+	out := append([]string(nil), args...)
+	var cmd *cli.Command
+	cmds := app.Commands
+	for _, a := range args {
+		next := findCommand(cmds, a)
+		if next == nil {
+			break
+		}
+		cmd, cmds = next, next.Subcommands
+	}
+	has := func(name string) bool {
+		for _, f := range cmd.Flags {
+			if hasName(f, name) {
+				return true
+			}
+		}
+		return false
+	}
+	given := func(name string) bool {
+		for _, a := range out {
+			if a == "--"+name || strings.HasPrefix(a, "--"+name+"=") {
+				return true
+			}
+		}
+		return false
+	}
+	if cmd == nil {
+		return out
+	}
+	// A train line runs at most 4 epochs: enough for a schedule's last
+	// epoch to differ from its first (cosine:2 failed at its last). A
+	// study line keeps the default grid's 2.
+	most := 4
+	if cmd.Name == "run" {
+		most = 2
+	}
+	for i := 0; i+1 < len(out); i++ {
+		if n, err := strconv.Atoi(out[i+1]); out[i] == "--epochs" && err == nil && n > most {
+			out[i+1] = strconv.Itoa(most)
+		}
+	}
+	if has("data-dir") {
+		out = append(out, "--data-dir", data, "--no-verify")
+	}
+	if cmd.Name == "train" && !given("out") && !given("resume") {
+		out = append(out, "--overwrite")
+	}
+	// A study line trains every eighth cell of its grid (cnn and mlp, sgd
+	// and adam among them): the whole grid, 96 cells with --seeds 3, takes
+	// most of a minute on two cores even on tiny data.
+	if has("shard") && !given("shard") {
+		out = append(out, "--shard", "1/8")
+	}
+	return out
+}
+
+// tinyMNIST writes the first train and test images of testdata/mnist-small
+// as the four IDX files into dir.
+func tinyMNIST(t *testing.T, dir string, train, test int) string {
+	t.Helper()
+	s, err := mnist.LoadDir(small, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.MkdirAll(dir, 0o755)
+	size := s.Train.Shape.Size()
+	for _, part := range []struct {
+		prefix string
+		images []uint8
+		labels []uint8
+	}{
+		{"train", s.Train.Images[:train*size], s.Train.Labels[:train]},
+		{"t10k", s.Test.Images[:test*size], s.Test.Labels[:test]},
+	} {
+		var img, lab bytes.Buffer
+		mnist.WriteImages(&img, part.images, len(part.labels), 28, 28)
+		mnist.WriteLabels(&lab, part.labels)
+		os.WriteFile(filepath.Join(dir, part.prefix+"-images-idx3-ubyte"), img.Bytes(), 0o644)
+		os.WriteFile(filepath.Join(dir, part.prefix+"-labels-idx1-ubyte"), lab.Bytes(), 0o644)
+	}
+	return dir
+}
+
+// writeREADMEFiles makes the files the README's lines name: its model file
+// example as my-model.json, and a photo of a digit (dark ink on light
+// paper) as digit.png and my-digit.jpg.
+func writeREADMEFiles(t *testing.T, dir string) {
+	t.Helper()
+	raw, _ := os.ReadFile("../../README.md")
+	_, model, _ := strings.Cut(string(raw), "## Model files\n\n")
+	model, _, _ = strings.Cut(model, "\n\n")
+	if !strings.Contains(model, `"layers"`) {
+		t.Fatalf("no model file example under the README's \"Model files\": %q", model)
+	}
+	os.WriteFile(filepath.Join(dir, "my-model.json"), []byte(model), 0o644)
+	s, err := mnist.LoadDir(small, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	photo := image.NewGray(image.Rect(0, 0, 56, 56))
+	for y := 0; y < 56; y++ {
+		for x := 0; x < 56; x++ {
+			photo.SetGray(x, y, color.Gray{Y: 255 - s.Test.Images[(y/2)*28+x/2]})
+		}
+	}
+	var p, j bytes.Buffer
+	png.Encode(&p, photo)
+	jpeg.Encode(&j, photo, nil)
+	os.WriteFile(filepath.Join(dir, "digit.png"), p.Bytes(), 0o644)
+	os.WriteFile(filepath.Join(dir, "my-digit.jpg"), j.Bytes(), 0o644)
+}
