@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	_ "mnistgpu/cpu" // the default device Validate checks
 )
 
 func configOf(t *testing.T, settings ...string) Config {
