@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"mnistgpu/engine"
 	"mnistgpu/run"
 )
 
@@ -96,5 +97,44 @@ func TestNoValidationDataMonitorsLoss(t *testing.T) {
 	}
 	if r := readResult(t, out); r.BestMonitor != "loss" {
 		t.Errorf("best checkpoint by %q, want loss", r.BestMonitor)
+	}
+}
+
+// A state file written before unset hyper-parameters had their own state
+// records 0 for "Keras's default" (and the ones its optimizer ignored); it
+// resumes with the values it trained with, bit for bit.
+func TestStateRecordedWithZeroDefaultsResumes(t *testing.T) {
+	dir := t.TempDir()
+	args := func(out, epochs string) []string {
+		return append([]string{"train", "--model", "mlp", "--optimizer", "adamw", "--epochs", epochs, "--train-limit", "300",
+			"--out", filepath.Join(dir, out)}, smallData...)
+	}
+	for _, a := range [][]string{args("whole", "2"), args("old", "1")} {
+		if _, stderr, code := output(t, a...); code != 0 {
+			t.Fatalf("%v: exit %d: %s", a, code, stderr)
+		}
+	}
+	state := filepath.Join(dir, "old", run.StateFile)
+	ck, err := engine.LoadTrainCheckpoint(state)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cfg map[string]any
+	if err := json.Unmarshal(ck.Config, &cfg); err != nil {
+		t.Fatal(err)
+	}
+	cfg["optimizer"] = map[string]any{"name": "adamw", "lr": 0, "momentum": 0, "nesterov": false, "weight_decay": 0, "lr_schedule": ""}
+	if ck.Config, err = json.Marshal(cfg); err != nil {
+		t.Fatal(err)
+	}
+	if err := ck.Save(state); err != nil {
+		t.Fatal(err)
+	}
+	_, stderr, code := output(t, "train", "--resume", filepath.Join(dir, "old"), "--epochs", "2", "--quiet")
+	if code != 0 || !strings.Contains(stderr, "adamw lr=0.001 weight_decay=0.004 epsilon=1e-07") {
+		t.Fatalf("resume: exit %d: %s", code, stderr)
+	}
+	if !bytes.Equal(mustRead(t, filepath.Join(dir, "old", run.FinalFile)), mustRead(t, filepath.Join(dir, "whole", run.FinalFile))) {
+		t.Error("the resumed old state ends with other weights than the uninterrupted run")
 	}
 }
