@@ -52,6 +52,9 @@ func (c Config) Resolved() Config {
 		return c
 	}
 	o := &c.Optimizer
+	if first, ok := ownRates(o.Schedule); ok {
+		def.LR = first // the rate the first epoch runs at
+	}
 	fill := func(p **float64, used bool, v float64) {
 		switch {
 		case !used:
@@ -83,6 +86,9 @@ func (c Config) fromRecord() Config {
 		if *p != nil && **p == 0 {
 			*p = nil
 		}
+	}
+	if _, ok := ownRates(o.Schedule); ok {
+		o.LR = nil // the schedule's values replaced it
 	}
 	if _, uses, err := engine.KerasDefaults(o.Name); err == nil {
 		if !uses.Momentum {
@@ -122,12 +128,15 @@ func (c Config) checkOptimizer() error {
 	bad := func(flag, format string, a ...any) error {
 		return &ValueError{Flag: flag, Msg: fmt.Sprintf(format, a...)}
 	}
+	first, ownRate := ownRates(o.Schedule)
 	only := func(flag, which string) error {
 		return bad(flag, "applies only to --optimizer %s, and --optimizer is %s: leave it out, or choose --optimizer %s", which, o.Name, which)
 	}
 	switch {
 	case o.LR != nil && !(*o.LR > 0):
 		return bad("lr", "must be positive, got %g", *o.LR)
+	case o.LR != nil && ownRate && *o.LR != first:
+		return bad("lr", "does not apply with --lr-schedule %s, which gives every epoch's rate: leave --lr out", o.Schedule)
 	case o.Momentum != nil && !uses.Momentum:
 		return only("momentum", "sgd")
 	case o.Nesterov && !uses.Nesterov:
@@ -230,4 +239,17 @@ func ResumeRate(cfg Config, ck *engine.TrainCheckpoint) float64 {
 		}
 	}
 	return ck.Optimizer.LR
+}
+
+// ownRates reports whether the schedule spec gives every epoch's rate
+// itself (values:LR1,LR2,...), so that no --lr applies, and its first rate.
+func ownRates(spec string) (first float64, ok bool) {
+	if spec == "" {
+		return 0, false
+	}
+	s, err := engine.ParseSchedule(spec, 1, 1)
+	if v, isValues := s.(engine.Values); err == nil && isValues {
+		return v[0], true
+	}
+	return 0, false
 }

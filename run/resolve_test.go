@@ -35,6 +35,7 @@ func TestResolvedHoldsWhatRuns(t *testing.T) {
 		{[]string{"optimizer", "sgd"}, "sgd lr=0.01 momentum=0"},
 		{[]string{"optimizer", "sgd", "momentum", "0.9", "nesterov", "true", "lr", "0.1"}, "sgd lr=0.1 momentum=0.9 nesterov"},
 		{[]string{"optimizer", "rmsprop", "epsilon", "1e-5"}, "rmsprop lr=0.001 epsilon=1e-05"},
+		{[]string{"lr-schedule", "values:0.02,0.01"}, "adam lr=0.02 epsilon=1e-07"},
 	} {
 		cfg := configOf(t, c.settings...)
 		if err := cfg.Validate(); err != nil {
@@ -75,6 +76,7 @@ func TestRecordedBeforeResolvingReadsAsItRan(t *testing.T) {
 		{`{"name": "adam", "lr": 0.01, "momentum": 0.9, "nesterov": true, "weight_decay": 0.1, "lr_schedule": ""}`, "adam lr=0.01 epsilon=1e-07"},
 		{`{"name": "sgd", "lr": 0, "momentum": 0, "nesterov": true, "weight_decay": 0, "lr_schedule": ""}`, "sgd lr=0.01 momentum=0"},
 		{`{"name": "sgd", "lr": 0.1, "momentum": 0.9, "nesterov": false, "weight_decay": 0, "lr_schedule": ""}`, "sgd lr=0.1 momentum=0.9"},
+		{`{"name": "sgd", "lr": 0.1, "momentum": 0, "nesterov": false, "weight_decay": 0, "lr_schedule": "values:0.3,0.2"}`, "sgd lr=0.3 momentum=0"},
 	} {
 		cfg, err := decodeConfig([]byte(`{"optimizer": ` + c.optimizer + `, "callbacks": {"checkpoint": "w.safetensors", "monitor": "val_loss",
 			"mode": "auto", "save_best_only": true, "checkpoint_period": 1, "reduce_lr_factor": 0.1}}`))
@@ -113,6 +115,7 @@ func TestValidateRefusesWhatDoesNotApply(t *testing.T) {
 		{[]string{"weight-decay", "0.01", "optimizer", "sgd"}, "weight-decay", "--optimizer adamw"},
 		{[]string{"epsilon", "1e-8", "optimizer", "sgd"}, "epsilon", "leave it out"},
 		{[]string{"epsilon", "0"}, "epsilon", "must be positive"},
+		{[]string{"lr", "0.1", "lr-schedule", "values:0.02,0.01"}, "lr", "leave --lr out"},
 		{[]string{"min-lr", "1e-5"}, "min-lr", "--reduce-lr-on-plateau"},
 		{[]string{"restore-best-weights", "true"}, "restore-best-weights", "--early-stopping"},
 		{[]string{"min-delta", "0.01"}, "min-delta", "--early-stopping"},
