@@ -253,3 +253,59 @@ func ownRates(spec string) (first float64, ok bool) {
 	}
 	return 0, false
 }
+
+// Override applies settings given now (set) to a resolved Config, such as a
+// run's config.json read for `train --config`. The values Resolved filled
+// in for the recorded settings that no longer fit the new ones are cleared
+// first, so that Resolved fills them in anew: the hyper-parameters the new
+// optimizer does not read (the recorded learning rate stays: it is a
+// setting of the run), the rate a values: schedule set when the schedule
+// changes, and the default monitor and checkpoint name when the run gains
+// or loses its validation data. A value set now is never cleared (set
+// stores new pointers, so an unchanged pointer is a recorded value).
+func (c Config) Override(set func(*Config) error) (Config, error) {
+	// The default monitor and checkpoint name are blanked before set, so
+	// that what set gives shows, and put back when they still fit.
+	had := c.Data.ValidationSplit > 0
+	cb := c.Callbacks
+	next := c
+	ncb := &next.Callbacks
+	if cb.Monitor == DefaultMonitor(had) {
+		ncb.Monitor = ""
+	}
+	if cb.Checkpoint != nil && *cb.Checkpoint == DefaultCheckpoint(had) {
+		ncb.Checkpoint = nil
+	}
+	if err := set(&next); err != nil {
+		return c, err
+	}
+	if has := next.Data.ValidationSplit > 0; has == had {
+		if ncb.Monitor == "" {
+			ncb.Monitor = cb.Monitor
+		}
+		if ncb.Checkpoint == nil {
+			ncb.Checkpoint = cb.Checkpoint
+		}
+	}
+	o, no := c.Optimizer, &next.Optimizer
+	if no.Name != o.Name {
+		if _, uses, err := engine.KerasDefaults(no.Name); err == nil {
+			for _, p := range []struct {
+				now  **float64
+				was  *float64
+				read bool
+			}{{&no.Momentum, o.Momentum, uses.Momentum}, {&no.WeightDecay, o.WeightDecay, uses.WeightDecay}, {&no.Epsilon, o.Epsilon, uses.Epsilon}} {
+				if *p.now == p.was && !p.read {
+					*p.now = nil
+				}
+			}
+			if no.Nesterov == o.Nesterov && !uses.Nesterov {
+				no.Nesterov = false
+			}
+		}
+	}
+	if _, was := ownRates(o.Schedule); was && no.Schedule != o.Schedule && no.LR == o.LR {
+		no.LR = nil
+	}
+	return next, nil
+}

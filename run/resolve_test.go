@@ -157,3 +157,52 @@ func TestSetFieldLeavesCopiesAlone(t *testing.T) {
 		t.Errorf("Diff: %q", d)
 	}
 }
+
+// Settings given beside a run's config.json replace its values by name; the
+// defaults it recorded that no longer fit them are filled in anew, and a
+// value given now is kept (and refused when it does not apply).
+func TestOverrideARecordedConfig(t *testing.T) {
+	recorded := configOf(t, "optimizer", "adamw", "lr", "0.01").Resolved()
+	over := func(settings ...string) (Config, error) {
+		c, err := recorded.Override(func(c *Config) error {
+			for i := 0; i+1 < len(settings); i += 2 {
+				if err := c.Set(settings[i], settings[i+1]); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err == nil {
+			err = c.Validate()
+		}
+		return c.Resolved(), err
+	}
+	for _, c := range []struct {
+		settings []string
+		want     string // Describe, or the error
+	}{
+		{nil, "adamw lr=0.01 weight_decay=0.004 epsilon=1e-07"},
+		{[]string{"optimizer", "sgd"}, "sgd lr=0.01 momentum=0"},
+		{[]string{"optimizer", "sgd", "momentum", "0.9"}, "sgd lr=0.01 momentum=0.9"},
+		{[]string{"optimizer", "rmsprop"}, "rmsprop lr=0.01 epsilon=1e-07"},
+		{[]string{"optimizer", "sgd", "epsilon", "1e-8"}, "--epsilon does not apply"},
+		{[]string{"weight-decay", "0"}, "adamw lr=0.01 weight_decay=0 epsilon=1e-07"},
+	} {
+		got, err := over(c.settings...)
+		if err != nil && !strings.Contains(err.Error(), c.want) || err == nil && got.Optimizer.Describe() != c.want {
+			t.Errorf("%v: %s (%v), want %s", c.settings, got.Optimizer.Describe(), err, c.want)
+		}
+	}
+	noVal, err := over("validation-split", "0")
+	if err != nil || noVal.Callbacks.Monitor != "loss" || *noVal.Callbacks.Checkpoint != DefaultCheckpoint(false) {
+		t.Errorf("without validation data: %v, monitor %q, checkpoint %q", err, noVal.Callbacks.Monitor, *noVal.Callbacks.Checkpoint)
+	}
+	if _, err := over("validation-split", "0", "monitor", "val_loss"); err == nil {
+		t.Error("--monitor val_loss given without validation data was accepted")
+	}
+	values := configOf(t, "lr-schedule", "values:0.02,0.01").Resolved()
+	c, err := values.Override(func(c *Config) error { return c.Set("lr-schedule", "exp:0.9") })
+	if err != nil || c.Resolved().Optimizer.Describe() != "adam lr=0.001 epsilon=1e-07" {
+		t.Errorf("a values: schedule replaced: %s, %v", c.Resolved().Optimizer.Describe(), err)
+	}
+}

@@ -101,16 +101,19 @@ func givenFlags(c *cli.Context) map[string]string {
 // bindConfig is run.Default with the command's set flags applied.
 func bindConfig(c *cli.Context) (run.Config, error) { return bindOnto(c, run.Default()) }
 
-// bindOnto is cfg with the command's set flags applied.
+// bindOnto is cfg with the command's set flags applied (run.Config.Override:
+// a recorded default that no longer fits them is filled in anew).
 func bindOnto(c *cli.Context, cfg run.Config) (run.Config, error) {
-	for _, f := range run.Fields() {
-		if hasTableFlag(c, f.Flag) && c.IsSet(f.Flag) {
-			if err := cfg.SetValue(f, c.Value(f.Flag)); err != nil {
-				return cfg, err
+	return cfg.Override(func(next *run.Config) error {
+		for _, f := range run.Fields() {
+			if hasTableFlag(c, f.Flag) && c.IsSet(f.Flag) {
+				if err := next.SetValue(f, c.Value(f.Flag)); err != nil {
+					return err
+				}
 			}
 		}
-	}
-	return cfg, nil
+		return nil
+	})
 }
 
 // hasTableFlag reports whether the command has the table's flag for name.
