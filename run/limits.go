@@ -119,7 +119,7 @@ func (c Config) optimizerSlots() float64 {
 	case "adam", "adamw":
 		return 2
 	case "sgd":
-		if c.Optimizer.Momentum == 0 {
+		if m := c.Optimizer.Momentum; m == nil || *m == 0 {
 			return 0
 		}
 	}
