@@ -215,6 +215,40 @@ type EarlyStopping struct {
 	BestEpoch    int
 }
 
+// ModelCheckpoint's resume state (StatefulCallback).
+
+func (c *ModelCheckpoint) StateKey() string { return "model_checkpoint" }
+func (c *ModelCheckpoint) CallbackState() map[string]float64 {
+	return map[string]float64{"best": c.best, "best_epoch": float64(c.bestEpoch)}
+}
+func (c *ModelCheckpoint) SetCallbackState(s map[string]float64) {
+	c.best, c.bestEpoch = s["best"], int(s["best_epoch"])
+}
+
+// CallbackTensors holds "saved_epochs": the 1-based epochs whose files are
+// in Saved, in order (exact in float32 up to 2^24); restoreFiles rebuilds
+// the names from them and the history.
+func (c *ModelCheckpoint) CallbackTensors() map[string][]float32 {
+	if len(c.savedEpochs) == 0 {
+		return nil
+	}
+	v := make([]float32, len(c.savedEpochs))
+	for i, e := range c.savedEpochs {
+		v[i] = float32(e)
+	}
+	return map[string][]float32{"saved_epochs": v}
+}
+func (c *ModelCheckpoint) SetCallbackTensors(t map[string][]float32) error {
+	c.savedEpochs = c.savedEpochs[:0]
+	for _, v := range t["saved_epochs"] {
+		if v < 1 || v != float32(int(v)) {
+			return fmt.Errorf("ModelCheckpoint: saved epoch %v is not an epoch", v)
+		}
+		c.savedEpochs = append(c.savedEpochs, int(v))
+	}
+	return nil
+}
+
 func (c *EarlyStopping) TrainBegin(*TrainState) error {
 	if c.Monitor == "" {
 		c.Monitor = "val_loss"
@@ -318,6 +352,32 @@ func FormatTemplate(tmpl string, epoch int, logs Logs) (string, error) {
 		b.WriteString(s)
 	}
 	return b.String(), nil
+}
+
+// EarlyStopping's resume state (StatefulCallback).
+
+func (c *EarlyStopping) StateKey() string { return "early_stopping" }
+func (c *EarlyStopping) CallbackState() map[string]float64 {
+	return map[string]float64{"best": c.best, "wait": float64(c.wait), "best_epoch": float64(c.BestEpoch)}
+}
+func (c *EarlyStopping) SetCallbackState(s map[string]float64) {
+	c.best, c.wait, c.BestEpoch = s["best"], int(s["wait"]), int(s["best_epoch"])
+}
+
+// CallbackTensors holds "best_weights" (engine layout) when
+// RestoreBestWeights has kept some.
+func (c *EarlyStopping) CallbackTensors() map[string][]float32 {
+	if c.bestWeights == nil {
+		return nil
+	}
+	return map[string][]float32{"best_weights": c.bestWeights}
+}
+func (c *EarlyStopping) SetCallbackTensors(t map[string][]float32) error {
+	c.bestWeights = nil
+	if w, ok := t["best_weights"]; ok {
+		c.bestWeights = append([]float32(nil), w...) // the checkpoint may be restored again
+	}
+	return nil
 }
 
 func formatSpec(v float64, isInt bool, spec string) (string, error) {

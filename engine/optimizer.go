@@ -67,6 +67,19 @@ func clocked(opt Optimizer) (clockedOptimizer, bool) {
 	return nil, false
 }
 
+// SGD's resume state (StatefulOptimizer).
+
+func (o *SGD) ExportState(b Backend) OptimizerState {
+	return OptimizerState{Name: o.Name(), LR: o.LR, Iterations: o.iters, Slots: exportSlots(b, map[string]Buffer{"velocity": o.velocity})}
+}
+func (o *SGD) ImportState(b Backend, n int, s OptimizerState) error {
+	if err := checkName(o.Name(), s); err != nil {
+		return err
+	}
+	o.LR, o.iters = s.LR, s.Iterations
+	return importSlot(b, n, s, "velocity", &o.velocity)
+}
+
 // clockedOptimizer is an optimizer whose step can read its per-step values
 // from a step clock (the kernels ...At of Backend), so that the trainer can
 // replay it in a captured graph. SGD and Adam are; the others run eagerly.
@@ -144,6 +157,22 @@ type RMSprop struct {
 	iters int64
 }
 
+// Adam's resume state (StatefulOptimizer).
+
+func (o *Adam) ExportState(b Backend) OptimizerState {
+	return OptimizerState{Name: o.Name(), LR: o.LR, Iterations: o.iters, Slots: exportSlots(b, map[string]Buffer{"m": o.m, "v": o.v})}
+}
+func (o *Adam) ImportState(b Backend, n int, s OptimizerState) error {
+	if err := checkName(o.Name(), s); err != nil {
+		return err
+	}
+	o.LR, o.iters = s.LR, s.Iterations
+	if err := importSlot(b, n, s, "m", &o.m); err != nil {
+		return err
+	}
+	return importSlot(b, n, s, "v", &o.v)
+}
+
 func (o *RMSprop) Name() string              { return "rmsprop" }
 func (o *RMSprop) LearningRate() float64     { return o.LR }
 func (o *RMSprop) SetLearningRate(v float64) { o.LR = v }
@@ -154,6 +183,19 @@ func (o *RMSprop) Step(b Backend, w, g Buffer, n int) {
 	}
 	b.RMSpropStep(n, float32(o.LR), float32(o.Rho), float32(o.Epsilon), w, g, o.ms)
 	o.iters++
+}
+
+// RMSprop's resume state (StatefulOptimizer).
+
+func (o *RMSprop) ExportState(b Backend) OptimizerState {
+	return OptimizerState{Name: o.Name(), LR: o.LR, Iterations: o.iters, Slots: exportSlots(b, map[string]Buffer{"ms": o.ms})}
+}
+func (o *RMSprop) ImportState(b Backend, n int, s OptimizerState) error {
+	if err := checkName(o.Name(), s); err != nil {
+		return err
+	}
+	o.LR, o.iters = s.LR, s.Iterations
+	return importSlot(b, n, s, "ms", &o.ms)
 }
 
 // Adagrad is Keras's Adagrad (lr 0.001, initial accumulator 0.1, ε 1e-7):
@@ -178,6 +220,19 @@ func (o *Adagrad) Step(b Backend, w, g Buffer, n int) {
 	o.iters++
 }
 
+// Adagrad's resume state (StatefulOptimizer).
+
+func (o *Adagrad) ExportState(b Backend) OptimizerState {
+	return OptimizerState{Name: o.Name(), LR: o.LR, Iterations: o.iters, Slots: exportSlots(b, map[string]Buffer{"acc": o.acc})}
+}
+func (o *Adagrad) ImportState(b Backend, n int, s OptimizerState) error {
+	if err := checkName(o.Name(), s); err != nil {
+		return err
+	}
+	o.LR, o.iters = s.LR, s.Iterations
+	return importSlot(b, n, s, "acc", &o.acc)
+}
+
 // AdamW is Keras's AdamW (weight_decay 0.004 by default): before each Adam
 // step, w -= w·(lr·weight_decay), decoupled from the gradient. Biases decay
 // too, as in Keras unless they are excluded by name.
@@ -190,6 +245,21 @@ func (o *AdamW) Name() string { return "adamw" }
 func (o *AdamW) Step(b Backend, w, g Buffer, n int) {
 	b.WeightDecay(n, float32(o.LR)*float32(o.WeightDecay), w)
 	o.Adam.Step(b, w, g, n)
+}
+
+// AdamW's resume state (StatefulOptimizer).
+
+func (o *AdamW) ExportState(b Backend) OptimizerState {
+	s := o.Adam.ExportState(b)
+	s.Name = o.Name()
+	return s
+}
+func (o *AdamW) ImportState(b Backend, n int, s OptimizerState) error {
+	if err := checkName(o.Name(), s); err != nil {
+		return err
+	}
+	s.Name = o.Adam.Name()
+	return o.Adam.ImportState(b, n, s)
 }
 
 // OptimizerConfig holds an optimizer's hyper-parameters as they are used:

@@ -235,3 +235,13 @@ func (c *ReduceLROnPlateau) EpochEnd(s *TrainState, epoch int, logs Logs) error 
 	}
 	return nil
 }
+
+// ReduceLROnPlateau's resume state (StatefulCallback).
+
+func (c *ReduceLROnPlateau) StateKey() string { return "reduce_lr_on_plateau" }
+func (c *ReduceLROnPlateau) CallbackState() map[string]float64 {
+	return map[string]float64{"best": c.best, "wait": float64(c.wait), "cooldown": float64(c.cooldown)}
+}
+func (c *ReduceLROnPlateau) SetCallbackState(s map[string]float64) {
+	c.best, c.wait, c.cooldown = s["best"], int(s["wait"]), int(s["cooldown"])
+}

@@ -64,66 +64,6 @@ func checkName(want string, s OptimizerState) error {
 	return nil
 }
 
-func (o *SGD) ExportState(b Backend) OptimizerState {
-	return OptimizerState{Name: o.Name(), LR: o.LR, Iterations: o.iters, Slots: exportSlots(b, map[string]Buffer{"velocity": o.velocity})}
-}
-func (o *SGD) ImportState(b Backend, n int, s OptimizerState) error {
-	if err := checkName(o.Name(), s); err != nil {
-		return err
-	}
-	o.LR, o.iters = s.LR, s.Iterations
-	return importSlot(b, n, s, "velocity", &o.velocity)
-}
-
-func (o *Adam) ExportState(b Backend) OptimizerState {
-	return OptimizerState{Name: o.Name(), LR: o.LR, Iterations: o.iters, Slots: exportSlots(b, map[string]Buffer{"m": o.m, "v": o.v})}
-}
-func (o *Adam) ImportState(b Backend, n int, s OptimizerState) error {
-	if err := checkName(o.Name(), s); err != nil {
-		return err
-	}
-	o.LR, o.iters = s.LR, s.Iterations
-	if err := importSlot(b, n, s, "m", &o.m); err != nil {
-		return err
-	}
-	return importSlot(b, n, s, "v", &o.v)
-}
-
-func (o *AdamW) ExportState(b Backend) OptimizerState {
-	s := o.Adam.ExportState(b)
-	s.Name = o.Name()
-	return s
-}
-func (o *AdamW) ImportState(b Backend, n int, s OptimizerState) error {
-	if err := checkName(o.Name(), s); err != nil {
-		return err
-	}
-	s.Name = o.Adam.Name()
-	return o.Adam.ImportState(b, n, s)
-}
-
-func (o *RMSprop) ExportState(b Backend) OptimizerState {
-	return OptimizerState{Name: o.Name(), LR: o.LR, Iterations: o.iters, Slots: exportSlots(b, map[string]Buffer{"ms": o.ms})}
-}
-func (o *RMSprop) ImportState(b Backend, n int, s OptimizerState) error {
-	if err := checkName(o.Name(), s); err != nil {
-		return err
-	}
-	o.LR, o.iters = s.LR, s.Iterations
-	return importSlot(b, n, s, "ms", &o.ms)
-}
-
-func (o *Adagrad) ExportState(b Backend) OptimizerState {
-	return OptimizerState{Name: o.Name(), LR: o.LR, Iterations: o.iters, Slots: exportSlots(b, map[string]Buffer{"acc": o.acc})}
-}
-func (o *Adagrad) ImportState(b Backend, n int, s OptimizerState) error {
-	if err := checkName(o.Name(), s); err != nil {
-		return err
-	}
-	o.LR, o.iters = s.LR, s.Iterations
-	return importSlot(b, n, s, "acc", &o.acc)
-}
-
 // StatefulCallback can save and restore what it has learnt so far (best
 // values, counters), so a resumed run behaves as an uninterrupted one.
 // TrainBegin resets that state, so a restore comes after it
@@ -151,70 +91,6 @@ type TensorStateCallback interface {
 	// vectors that were absent when saved (and is empty for a checkpoint of
 	// version 1, which had none).
 	SetCallbackTensors(t map[string][]float32) error
-}
-
-func (c *ModelCheckpoint) StateKey() string { return "model_checkpoint" }
-func (c *ModelCheckpoint) CallbackState() map[string]float64 {
-	return map[string]float64{"best": c.best, "best_epoch": float64(c.bestEpoch)}
-}
-func (c *ModelCheckpoint) SetCallbackState(s map[string]float64) {
-	c.best, c.bestEpoch = s["best"], int(s["best_epoch"])
-}
-
-// CallbackTensors holds "saved_epochs": the 1-based epochs whose files are
-// in Saved, in order (exact in float32 up to 2^24); restoreFiles rebuilds
-// the names from them and the history.
-func (c *ModelCheckpoint) CallbackTensors() map[string][]float32 {
-	if len(c.savedEpochs) == 0 {
-		return nil
-	}
-	v := make([]float32, len(c.savedEpochs))
-	for i, e := range c.savedEpochs {
-		v[i] = float32(e)
-	}
-	return map[string][]float32{"saved_epochs": v}
-}
-func (c *ModelCheckpoint) SetCallbackTensors(t map[string][]float32) error {
-	c.savedEpochs = c.savedEpochs[:0]
-	for _, v := range t["saved_epochs"] {
-		if v < 1 || v != float32(int(v)) {
-			return fmt.Errorf("ModelCheckpoint: saved epoch %v is not an epoch", v)
-		}
-		c.savedEpochs = append(c.savedEpochs, int(v))
-	}
-	return nil
-}
-
-func (c *EarlyStopping) StateKey() string { return "early_stopping" }
-func (c *EarlyStopping) CallbackState() map[string]float64 {
-	return map[string]float64{"best": c.best, "wait": float64(c.wait), "best_epoch": float64(c.BestEpoch)}
-}
-func (c *EarlyStopping) SetCallbackState(s map[string]float64) {
-	c.best, c.wait, c.BestEpoch = s["best"], int(s["wait"]), int(s["best_epoch"])
-}
-
-// CallbackTensors holds "best_weights" (engine layout) when
-// RestoreBestWeights has kept some.
-func (c *EarlyStopping) CallbackTensors() map[string][]float32 {
-	if c.bestWeights == nil {
-		return nil
-	}
-	return map[string][]float32{"best_weights": c.bestWeights}
-}
-func (c *EarlyStopping) SetCallbackTensors(t map[string][]float32) error {
-	c.bestWeights = nil
-	if w, ok := t["best_weights"]; ok {
-		c.bestWeights = append([]float32(nil), w...) // the checkpoint may be restored again
-	}
-	return nil
-}
-
-func (c *ReduceLROnPlateau) StateKey() string { return "reduce_lr_on_plateau" }
-func (c *ReduceLROnPlateau) CallbackState() map[string]float64 {
-	return map[string]float64{"best": c.best, "wait": float64(c.wait), "cooldown": float64(c.cooldown)}
-}
-func (c *ReduceLROnPlateau) SetCallbackState(s map[string]float64) {
-	c.best, c.wait, c.cooldown = s["best"], int(s["wait"]), int(s["cooldown"])
 }
 
 // callbackKeys names each StatefulCallback of callbacks in a checkpoint of
