@@ -356,14 +356,7 @@ func TestResumeReadsVersion1(t *testing.T) {
 // last callback's: "k.2" over "k.1" over "k"), no callback tensors.
 func writeVersion1(t *testing.T, path string) {
 	t.Helper()
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts, meta, err := engine.DecodeSafetensors(path, raw)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ts, meta := readSafetensors(t, path)
 	var state map[string]any
 	if err := json.Unmarshal([]byte(meta["state"]), &state); err != nil {
 		t.Fatal(err)

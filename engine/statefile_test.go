@@ -71,10 +71,8 @@ func TestWeightsHeaderBitFlipIsRefused(t *testing.T) {
 	}
 }
 
-// rewriteState rewrites the state file at path as version 2 wrote it (a
-// SHA-256 of the tensor data, none of the header), after edit has changed
-// its state and callback metadata.
-func rewriteState(t *testing.T, path string, edit func(state map[string]any, callbacks map[string]map[string]any)) {
+// readSafetensors reads the tensors and metadata of the file at path.
+func readSafetensors(t *testing.T, path string) (map[string]engine.NamedTensor, map[string]string) {
 	t.Helper()
 	raw, err := os.ReadFile(path)
 	if err != nil {
@@ -84,6 +82,15 @@ func rewriteState(t *testing.T, path string, edit func(state map[string]any, cal
 	if err != nil {
 		t.Fatal(err)
 	}
+	return ts, meta
+}
+
+// rewriteState rewrites the state file at path as version 2 wrote it (a
+// SHA-256 of the tensor data, none of the header), after edit has changed
+// its state and callback metadata.
+func rewriteState(t *testing.T, path string, edit func(state map[string]any, callbacks map[string]map[string]any)) {
+	t.Helper()
+	ts, meta := readSafetensors(t, path)
 	var state map[string]any
 	var cbs map[string]map[string]any
 	if json.Unmarshal([]byte(meta["state"]), &state) != nil || json.Unmarshal([]byte(meta["callbacks"]), &cbs) != nil {

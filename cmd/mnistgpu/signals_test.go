@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -28,6 +29,23 @@ func stopArgs(modelFile, out string) []string {
 // `after` and returns its exit code and all of its stderr.
 func signalWhen(t *testing.T, sig syscall.Signal, after string, args ...string) (int, string) {
 	t.Helper()
+	cmd, pipe, sc, stderr := startReadingStderr(t, args...)
+	for sc.Scan() {
+		if strings.Contains(sc.Text(), after) {
+			cmd.Process.Signal(sig)
+			break
+		}
+	}
+	io.Copy(stderr, pipe)
+	cmd.Wait()
+	return cmd.ProcessState.ExitCode(), stderr.String()
+}
+
+// startReadingStderr starts the command and reads its stderr line by line
+// (sc), keeping all of it in stderr; copy the rest of pipe into stderr
+// after the last line read.
+func startReadingStderr(t *testing.T, args ...string) (*exec.Cmd, io.Reader, *bufio.Scanner, *bytes.Buffer) {
+	t.Helper()
 	cmd := command(args...)
 	pipe, err := cmd.StderrPipe()
 	if err != nil {
@@ -36,17 +54,8 @@ func signalWhen(t *testing.T, sig syscall.Signal, after string, args ...string) 
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	var stderr bytes.Buffer
-	sc := bufio.NewScanner(io.TeeReader(pipe, &stderr))
-	for sc.Scan() {
-		if strings.Contains(sc.Text(), after) {
-			cmd.Process.Signal(sig)
-			break
-		}
-	}
-	io.Copy(&stderr, pipe)
-	cmd.Wait()
-	return cmd.ProcessState.ExitCode(), stderr.String()
+	stderr := &bytes.Buffer{}
+	return cmd, pipe, bufio.NewScanner(io.TeeReader(pipe, stderr)), stderr
 }
 
 // TestSignalStopsAtAStepAndResumesBitIdentical: SIGTERM, then SIGINT at a
@@ -114,17 +123,8 @@ func dataOf(t *testing.T, raw []byte) []byte {
 // process at once with 143, and leaves no partly written file.
 func TestSecondSignalQuitsAtOnce(t *testing.T) {
 	out := t.TempDir()
-	cmd := command("train", "--model", "cnn", "--data-dir", small, "--no-verify", "--quiet", "--out", out,
+	cmd, _, sc, stderr := startReadingStderr(t, "train", "--model", "cnn", "--data-dir", small, "--no-verify", "--quiet", "--out", out,
 		"--epochs", "2", "--batch-size", "800", "--train-limit", "1000")
-	pipe, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	var stderr bytes.Buffer
-	sc := bufio.NewScanner(io.TeeReader(pipe, &stderr))
 	for sc.Scan() {
 		switch line := sc.Text(); {
 		case strings.Contains(line, "Epoch 2/2"):
