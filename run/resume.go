@@ -82,6 +82,24 @@ func Resume(dir string, given map[string]string) (Config, *engine.TrainCheckpoin
 	return cfg, ck, nil
 }
 
+// SettingsDiffer lists the settings in which a run recorded as stored is
+// not a run of want (as "flag: recorded vs wanted"), leaving out those a
+// resume may change and the output location: a folder holding a run of
+// other settings is not that run, whatever its name says.
+func SettingsDiffer(stored, want Config) []string {
+	a, b := stored.Resolved().withAbsolutePaths(), want.Resolved().withAbsolutePaths()
+	var out []string
+	for _, f := range fields {
+		if f.ResumeOK || !f.StudyOK {
+			continue
+		}
+		if x, y := a.GetString(f), b.GetString(f); x != y {
+			out = append(out, fmt.Sprintf("%s: %s vs %s", f.Flag, quoteEmpty(x), quoteEmpty(y)))
+		}
+	}
+	return out
+}
+
 // ResumeSettings are c's settings that a resume may change (those tagged
 // resume:"ok": the epochs, the device and where the data is), as text for
 // Resume.

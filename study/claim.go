@@ -42,7 +42,7 @@ func claimCell(cfg run.Config) (lock *run.Lock, elsewhere string, done bool, err
 	if err != nil {
 		return nil, "", false, err
 	}
-	if complete(cfg.Output.Dir, cfg.Epochs) {
+	if complete(cfg) {
 		lock.Unlock()
 		return nil, "finished by another process", true, nil
 	}

@@ -65,7 +65,7 @@ func NewPlan(f File, dir string, base run.Config, o Options) (*Plan, error) {
 			continue
 		}
 		pc := PlannedCell{Cell: c, Key: c.Key(f.Axes), Config: cfgs[i], Slot: -1}
-		pc.Complete = complete(pc.Config.Output.Dir, pc.Config.Epochs)
+		pc.Complete = complete(pc.Config)
 		if !pc.Complete {
 			p.Todo = append(p.Todo, len(p.Cells))
 			todoCfgs = append(todoCfgs, pc.Config)

@@ -409,6 +409,9 @@ func trainCell(cfg run.Config, data *mnist.Set, p *cellProgress, stop <-chan str
 		if err != nil {
 			return nil, err
 		}
+		if d := run.SettingsDiffer(stored, cfg); len(d) > 0 {
+			return nil, &ForeignCellError{Dir: dir, Differences: d}
+		}
 		cfg, opts.Resume = stored, ck
 		if run.Trained(stored, ck) {
 			fmt.Fprintf(logf, "all %d epochs were trained, but the run stopped before writing its result; finishing it\n", ck.NextEpoch)
@@ -427,9 +430,12 @@ func trainCell(cfg run.Config, data *mnist.Set, p *cellProgress, stop <-chan str
 	return run.Train(cfg, opts)
 }
 
-// complete reports whether the cell in dir finished (or diverged) with at
-// least epochs planned.
-func complete(dir string, epochs int) bool {
+// complete reports whether the cell of cfg finished (or diverged) with at
+// least cfg.Epochs planned, as a run of cfg: a folder whose config.json
+// records other settings (a run trained there by hand) is not the cell's,
+// and is left to trainCell to refuse.
+func complete(cfg run.Config) bool {
+	dir := cfg.Output.Dir
 	raw, err := os.ReadFile(filepath.Join(dir, ResultFile))
 	if err != nil {
 		return false
@@ -441,7 +447,22 @@ func complete(dir string, epochs int) bool {
 	if json.Unmarshal(raw, &r) != nil {
 		return false
 	}
-	return r.Failed || r.Planned >= epochs
+	if recorded, err := run.ReadConfigFile(filepath.Join(dir, run.ConfigFile)); err == nil && len(run.SettingsDiffer(recorded, cfg)) > 0 {
+		return false
+	}
+	return r.Failed || r.Planned >= cfg.Epochs
+}
+
+// ForeignCellError is a cell folder holding a run of other settings than
+// the cell's: trained there by hand, or by another study.
+type ForeignCellError struct {
+	Dir         string
+	Differences []string
+}
+
+func (e *ForeignCellError) Error() string {
+	return fmt.Sprintf("%s holds a run of other settings than this cell's (%s), which this study did not train; "+
+		"move it away (or remove it) and run the study again to train the cell", e.Dir, strings.Join(e.Differences, "; "))
 }
 
 // FailureFile holds the error of a cell's last failed attempt.
