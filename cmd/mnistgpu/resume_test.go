@@ -128,6 +128,17 @@ func TestKillAndResumeIsBitIdentical(t *testing.T) {
 	if a1.BestCheckpoint == "" || a1 != b1 {
 		t.Errorf("best checkpoint after resumes %+v, uninterrupted %+v", b1, a1)
 	}
+	// The kills left whole lines in metrics.jsonl, every epoch recorded.
+	recs := readMetrics(t, out)
+	seen := map[float64]bool{}
+	for _, rec := range recs {
+		if rec["event"] == "epoch" {
+			seen[rec["epoch"].(float64)] = true
+		}
+	}
+	if len(seen) != epochs || recs[len(recs)-1]["event"] != "end" {
+		t.Errorf("metrics after the kills: %d epochs recorded, last event %v; want %d, end", len(seen), recs[len(recs)-1]["event"], epochs)
+	}
 }
 
 func TestResumeRejectsCorruptState(t *testing.T) {
