@@ -64,7 +64,7 @@ fi
 echo "test-slurm: job array of 3 shards done in $(($(date +%s) - start))s"
 [ "$(ls slurm-*.out | wc -l)" = 3 ] || fail "$(ls slurm-*.out | wc -l) task outputs, want 3"
 for f in slurm-*.out; do
-	grep -q '^shard [123]/3: ' "$f" || { cat "$f" >&2; fail "$f does not end its shard"; }
+	grep -Eq '^([0-9T:.Z-]+ )?shard [123]/3: ' "$f" || { cat "$f" >&2; fail "$f does not end its shard"; }
 done
 
 bin/mnistgpu study merge --out merged shards/1 shards/2 shards/3
