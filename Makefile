@@ -83,7 +83,9 @@ test-cpu: deps vet python-numpy
 # The Slurm job script of docs/study.md, as written there, on a one-node
 # Slurm started here (scripts/slurm-local.sh: root; installs Debian's
 # slurm-wlm and munge when missing): a 3-task job array of a small study,
-# merged, reported, and byte-identical to the study run in one process.
+# two of its tasks requeued mid-cell, one resubmitted alone, merged and
+# reported by a dependent job, and byte-identical to the study run in one
+# process.
 .PHONY: test-slurm
 test-slurm: build-cpu
 	scripts/test-slurm.sh
