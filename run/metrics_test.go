@@ -35,3 +35,21 @@ func TestMetricsDropAPartialLastLine(t *testing.T) {
 		}
 	}
 }
+
+// metrics.jsonl is a run's file: alone in a folder it marks a run there,
+// and --overwrite replaces it with the rest.
+func TestMetricsFileIsARunFile(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, MetricsFile), []byte(`{"event":"start"}`+"\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("mine"), 0o644)
+	cfg := Default()
+	cfg.Output.Dir = dir
+	_, err := claimOutput(dir, cfg, false)
+	if _, ok := err.(*OutputInUseError); !ok {
+		t.Fatalf("a folder holding metrics.jsonl: %v, want it in use", err)
+	}
+	replaced, err := claimOutput(dir, cfg, true)
+	if err != nil || len(replaced) != 1 || replaced[0] != MetricsFile {
+		t.Fatalf("--overwrite replaces %v (%v), want metrics.jsonl alone", replaced, err)
+	}
+}
