@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -74,26 +75,23 @@ func TestLogFormats(t *testing.T) {
 
 	// The same run refused (its folder holds a run), in JSON.
 	_, stderr, code = output(t, append(args, "--log-format", "json")...)
-	var msgs []string
-	for _, l := range strings.Split(strings.TrimSuffix(stderr, "\n"), "\n") {
-		var rec struct{ Time, Msg string }
-		dec := json.NewDecoder(strings.NewReader(l))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&rec); err != nil {
-			t.Fatalf("not a JSON line: %q (%v)", l, err)
-		}
-		if _, err := time.Parse(time.RFC3339, rec.Time); err != nil || rec.Msg == "" {
-			t.Errorf("line %q: time %q, msg %q", l, rec.Time, rec.Msg)
-		}
-		msgs = append(msgs, rec.Msg)
-	}
+	msgs := jsonLines(t, stderr)
 	if code != 2 || len(msgs) == 0 || !strings.Contains(msgs[len(msgs)-1], "already holds a run") {
 		t.Errorf("exit %d, want 2 with the refusal as the last JSON line:\n%s", code, stderr)
 	}
 	_, stderr, code = output(t, "train", "--model", "mlp", "--data-dir", small, "--no-verify", "--out", filepath.Join(dir, "json"),
 		"--epochs", "1", "--train-limit", "400", "--log-format", "json")
-	if code != 0 || !strings.Contains(stderr, `"msg":"Epoch 1/1"`) || !strings.Contains(stderr, `"msg":"MNIST: `) {
+	msgs = jsonLines(t, stderr)
+	if code != 0 || !slices.Contains(msgs, "Epoch 1/1") || !strings.HasPrefix(msgs[0], "MNIST: ") {
 		t.Errorf("exit %d, want the data and epoch lines as JSON:\n%s", code, stderr)
+	}
+	spec := filepath.Join(dir, "study.json")
+	os.WriteFile(spec, []byte(`{"name": "j", "axes": [{"name": "optimizer", "values": ["sgd", "adam"]}], "seeds": [1],
+  "fixed": {"model": "mlp", "epochs": "1", "train-limit": "200"}}`), 0o644)
+	_, stderr, code = output(t, "study", "run", spec, "--out", filepath.Join(dir, "study"), "--data-dir", small, "--no-verify", "--log-format", "json")
+	msgs = jsonLines(t, stderr)
+	if code != 0 || !strings.HasPrefix(msgs[len(msgs)-1], "shard 1/1: 2 cells, 2 run now") {
+		t.Errorf("study run --log-format json: exit %d\n%s", code, stderr)
 	}
 
 	weights := filepath.Join(out, "final.safetensors")
@@ -125,4 +123,24 @@ func TestLogFormats(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "bad")); err == nil {
 		t.Error("a refused --log-format wrote its folder")
 	}
+}
+
+// jsonLines are the messages of a --log-format json stderr, each line a
+// JSON object of a time and a message, and nothing else.
+func jsonLines(t *testing.T, stderr string) []string {
+	t.Helper()
+	var msgs []string
+	for _, l := range strings.Split(strings.TrimSuffix(stderr, "\n"), "\n") {
+		var rec struct{ Time, Msg string }
+		dec := json.NewDecoder(strings.NewReader(l))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&rec); err != nil {
+			t.Fatalf("not a JSON line: %q (%v)\n%s", l, err, stderr)
+		}
+		if _, err := time.Parse(time.RFC3339, rec.Time); err != nil || rec.Msg == "" {
+			t.Errorf("line %q: time %q, msg %q", l, rec.Time, rec.Msg)
+		}
+		msgs = append(msgs, rec.Msg)
+	}
+	return msgs
 }

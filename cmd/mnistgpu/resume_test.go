@@ -178,6 +178,10 @@ func TestNaNStopsTrainingAndKeepsLastGoodState(t *testing.T) {
 	if err != nil || ck.NextEpoch != 1 {
 		t.Errorf("state after the failure: %v, %v (want the state after epoch 1)", ck, err)
 	}
+	recs := readMetrics(t, out)
+	if last := recs[len(recs)-1]; len(recs) != 3 || recs[1]["lr"] != 0.01 || last["event"] != "failed" || !strings.Contains(fmt.Sprint(last["error"]), "epoch 2, step") {
+		t.Errorf("metrics.jsonl after the failure: %v; want start, epoch 1 (lr 0.01), failed naming epoch 2", recs)
+	}
 
 	first := filepath.Join(t.TempDir(), "first")
 	err = cliRun(append(base, "--out", first, "--lr", "1e30")...)
