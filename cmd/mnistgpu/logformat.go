@@ -30,21 +30,34 @@ func logFormatFlag() cli.Flag {
 	return &cli.StringFlag{Name: "log-format", Value: "text", Usage: "stderr lines as text, or json: one JSON object {\"time\", \"msg\"} a line (the progress bar becomes one line per epoch)"}
 }
 
-// openLog sets logOut as --log-format says; the returned flush writes out
-// a last line left without its newline.
-func openLog(c *cli.Context) (flush func(), err error) {
+// openLog sets logOut as --log-format says. It is the command's Before,
+// which runs ahead of the device dispatch (runner.go), so that the line
+// saying where the command runs is written in the same form.
+func openLog(c *cli.Context) error {
 	format := c.String("log-format")
 	if format != "text" && format != "json" {
-		return nil, usageError("--log-format %q: want text or json", format)
+		return usageError("--log-format %q: want text or json", format)
 	}
 	if format == "text" && term.IsTerminal(int(os.Stderr.Fd())) {
 		logOut = os.Stderr
-		return func() {}, nil
+		return nil
 	}
-	l := &lineLog{w: os.Stderr, json: format == "json", now: time.Now}
-	logOut = l
-	return l.flush, nil
+	logOut = &lineLog{w: os.Stderr, json: format == "json", now: time.Now}
+	return nil
 }
+
+// flushLog writes out a last line left without its newline.
+func flushLog() {
+	if l, ok := logOut.(*lineLog); ok {
+		l.flush()
+	}
+}
+
+// toLog writes to logOut as it is when written to, for a writer made
+// before the command's flags are read.
+type toLog struct{}
+
+func (toLog) Write(p []byte) (int, error) { return logOut.Write(p) }
 
 // jsonLog reports whether logOut writes JSON lines.
 func jsonLog() bool {

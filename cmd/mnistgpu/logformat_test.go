@@ -52,7 +52,8 @@ func untimed(stderr string) string {
 
 // TestLogFormats: `train` with stderr on a pipe writes every line with its
 // time; with --log-format json every line is a JSON object with "time" and
-// "msg", the epochs' lines and the final error included; `evaluate --format
+// "msg", the device choice, the epochs' lines and the final error included,
+// in `study run` too; `evaluate --format
 // json` prints the numbers of its text form and of result.json. A bad
 // --log-format or --format is a usage error, before anything is written.
 func TestLogFormats(t *testing.T) {
@@ -80,10 +81,10 @@ func TestLogFormats(t *testing.T) {
 		t.Errorf("exit %d, want 2 with the refusal as the last JSON line:\n%s", code, stderr)
 	}
 	_, stderr, code = output(t, "train", "--model", "mlp", "--data-dir", small, "--no-verify", "--out", filepath.Join(dir, "json"),
-		"--epochs", "1", "--train-limit", "400", "--log-format", "json")
+		"--epochs", "1", "--train-limit", "400", "--device", "auto", "--log-format", "json")
 	msgs = jsonLines(t, stderr)
-	if code != 0 || !slices.Contains(msgs, "Epoch 1/1") || !strings.HasPrefix(msgs[0], "MNIST: ") {
-		t.Errorf("exit %d, want the data and epoch lines as JSON:\n%s", code, stderr)
+	if code != 0 || !slices.Contains(msgs, "Epoch 1/1") || !strings.HasPrefix(msgs[0], "device auto: using cpu") || !strings.HasPrefix(msgs[1], "MNIST: ") {
+		t.Errorf("exit %d, want the device choice, the data and epoch lines as JSON:\n%s", code, stderr)
 	}
 	spec := filepath.Join(dir, "study.json")
 	os.WriteFile(spec, []byte(`{"name": "j", "axes": [{"name": "optimizer", "values": ["sgd", "adam"]}], "seeds": [1],

@@ -38,6 +38,7 @@ func studyCommand() *cli.Command {
 					logFormatFlag(),
 				}, configFlags([]string{"run"}, []string{"epochs"}, defaults{"epochs": "the study's (the report ran 100; more than a finished study's extends its cells)"})...),
 					configFlags([]string{"device", "source"}, nil, nil)...),
+				Before: openLog,
 				Action: runStudy,
 			},
 			{
@@ -77,11 +78,7 @@ func studyCommand() *cli.Command {
 }
 
 func runStudy(c *cli.Context) error {
-	flush, err := openLog(c)
-	if err != nil {
-		return err
-	}
-	defer flush()
+	defer flushLog()
 	f, err := study.Load(c.Args().First())
 	if err != nil {
 		return usageError("%v", err)

@@ -24,22 +24,20 @@ func trainCommand() *cli.Command {
 		Name:   "train",
 		Usage:  "train a model (default: the report's CNN with Adam, batch 64, validation_split 0.2)",
 		Flags:  flags,
+		Before: openLog,
 		Action: runTrain,
 	}
 }
 
 func runTrain(c *cli.Context) error {
-	flush, err := openLog(c)
-	if err != nil {
-		return err
-	}
-	defer flush()
+	defer flushLog()
 	stop := watchSignals()
 	defer stop.release()
 	bar := newBar(logOut, c.Bool("quiet") || !term.IsTerminal(int(os.Stderr.Fd())) || jsonLog())
 	opts := run.Options{Log: logOut, Out: os.Stdout, Overwrite: c.Bool("overwrite"), Stop: stop.C,
 		Progress: func(t engine.Traits, batch int) engine.Progress { return bar.forDevice(t, batch) }}
 	var cfg run.Config
+	var err error
 	dir, file := c.String("resume"), c.String("config")
 	switch {
 	case dir != "" && file != "":
