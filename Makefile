@@ -61,7 +61,20 @@ train: data
 test: test-cpu test-cuda test-slurm
 	@echo "make test: PASSED (the CPU build's tests, the cuda build's checks, its tests under the CPU stand-in, the planted-bug check, the docs' Slurm job script on a local Slurm)"
 
-test-cpu: deps vet
+# docs/interop.md's Python (numpy only) is run by TestPythonSnippetMatchesEvaluate
+# where python3 imports numpy (it skips, saying why, elsewhere): as root with
+# apt-get, make test installs Debian's python3-numpy when no python3 has numpy.
+.PHONY: python-numpy
+python-numpy:
+	@if ! python3 -c 'import numpy' 2>/dev/null && ! /usr/bin/python3 -c 'import numpy' 2>/dev/null && \
+		[ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "make test: installing python3-numpy (Debian) for the docs' Python test"; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get install -y --no-install-recommends python3-numpy >/dev/null 2>&1 || \
+		{ apt-get update >/dev/null 2>&1 && apt-get install -y --no-install-recommends python3-numpy >/dev/null 2>&1; } || \
+		echo "make test: python3-numpy could not be installed: TestPythonSnippetMatchesEvaluate will skip"; fi
+
+test-cpu: deps vet python-numpy
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	$(GO) test -count=1 -timeout 15m ./...
@@ -70,7 +83,9 @@ test-cpu: deps vet
 # The Slurm job script of docs/study.md, as written there, on a one-node
 # Slurm started here (scripts/slurm-local.sh: root; installs Debian's
 # slurm-wlm and munge when missing): a 3-task job array of a small study,
-# merged, reported, and byte-identical to the study run in one process.
+# two of its tasks requeued mid-cell, one resubmitted alone, merged and
+# reported by a dependent job, and byte-identical to the study run in one
+# process.
 .PHONY: test-slurm
 test-slurm: build-cpu
 	scripts/test-slurm.sh

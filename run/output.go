@@ -43,7 +43,7 @@ func CheckOutputPaths(c Config) error {
 
 // fixedRunFiles are the names a run writes into its folder, besides its
 // checkpoints (named by its --checkpoint template).
-var fixedRunFiles = []string{StateFile, ResultFile, ConfigFile, FinalFile, "history.csv", "history.json", "failed.txt", "curves.png"}
+var fixedRunFiles = []string{StateFile, ResultFile, ConfigFile, FinalFile, "history.csv", "history.json", "failed.txt", "curves.png", MetricsFile}
 
 // runFiles lists the files in dir that a run writes, as paths relative to
 // dir: the fixed names and the files that a checkpoint template (of the new

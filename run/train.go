@@ -149,6 +149,14 @@ func Train(cfg Config, o Options) (*Result, error) {
 	if err := writeConfig(dir, cfg); err != nil {
 		return nil, err
 	}
+	ml, err := openMetrics(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer ml.close()
+	if err := ml.start(cfg, be.Describe(), rec.data, o.Resume); err != nil {
+		return nil, err
+	}
 	fit := engine.FitConfig{Epochs: cfg.Epochs, BatchSize: cfg.BatchSize, Shuffle: cfg.Data.Shuffle, Seed: cfg.Seed,
 		MaxSteps: cfg.MaxSteps, Augment: cfg.augmentation(), Callbacks: callbacks, Resume: rearmed(cfg, o.Resume, log),
 		Stop: o.Stop, SaveEverySteps: cfg.Output.SaveEverySteps,
@@ -158,6 +166,9 @@ func Train(cfg Config, o Options) (*Result, error) {
 				return err
 			}
 			if ck.Config, err = rec.encode(cfg, ck.NextEpoch); err != nil {
+				return err
+			}
+			if err := ml.epoch(h, opt.LearningRate(), ck.Step); err != nil {
 				return err
 			}
 			// The state first: a history is never ahead of it, though a
@@ -181,27 +192,32 @@ func Train(cfg Config, o Options) (*Result, error) {
 		if err := writeHistory(dir, hist); err != nil {
 			return nil, err
 		}
-		return finish(cfg, o, m, data.Test, hist, ckpt, rec, log, out)
+		return finish(cfg, o, m, data.Test, hist, ckpt, rec, ml, log, out)
 	}
 	rec.begin(be.Traits().Simulated)
 	hist, fitErr := engine.Fit(m, opt, train, val, fit)
 	if fitErr != nil {
 		// Every epoch whose state was saved is in the history files
 		// (AfterEpoch); one that failed to save is not written.
-		return nil, explainFailure(asStopped(fitErr, dir), dir, hist)
+		err := explainFailure(asStopped(fitErr, dir), dir, hist)
+		if merr := ml.end(nil, err); merr != nil {
+			fmt.Fprintln(log, merr)
+		}
+		return nil, err
 	}
 	if len(hist.Logs) > 0 {
 		if err := writeHistory(dir, hist); err != nil {
 			return nil, err
 		}
 	}
-	return finish(cfg, o, m, data.Test, hist, ckpt, rec, log, out)
+	return finish(cfg, o, m, data.Test, hist, ckpt, rec, ml, log, out)
 }
 
 // finish saves the final weights, evaluates them (and the best checkpoint)
-// on the test set, prints the summary and writes result.json.
+// on the test set, prints the summary, records the end in the metrics and
+// writes result.json.
 func finish(cfg Config, o Options, m *engine.Model, test engine.Dataset, hist *engine.History,
-	ckpt *engine.ModelCheckpoint, rec *record, log, out io.Writer) (*Result, error) {
+	ckpt *engine.ModelCheckpoint, rec *record, ml *metrics, log, out io.Writer) (*Result, error) {
 	dir, be := cfg.Output.Dir, m.Backend()
 	final := cfg.Output.SaveWeights
 	if final == "" {
@@ -236,6 +252,9 @@ func finish(cfg Config, o Options, m *engine.Model, test engine.Dataset, hist *e
 	fmt.Fprintf(out, "history:         %s, %s\n", filepath.Join(dir, "history.csv"), filepath.Join(dir, "history.json"))
 	raw, err := json.MarshalIndent(r, "", "  ")
 	if err != nil {
+		return nil, err
+	}
+	if err := ml.end(r, nil); err != nil {
 		return nil, err
 	}
 	// Written last: its presence tells a study that this run is complete.

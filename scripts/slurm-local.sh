@@ -11,6 +11,9 @@
 # fresh key. Everything — configuration, key, sockets, state, logs — lives in
 # SLURM_LOCAL_DIR (default: a folder under ${TMPDIR:-/tmp}); nothing in /etc
 # is touched. Ports: SLURM_LOCAL_PORT and the one after it (default 6817).
+# Credentials expire after 5 s instead of 120, and with them the wait of a
+# requeued job before it may start again (Slurm holds it that long after it
+# ended), so that a test of requeues takes seconds.
 set -euo pipefail
 
 DIR=${SLURM_LOCAL_DIR:-${TMPDIR:-/tmp}/mnistgpu-slurm}
@@ -75,7 +78,7 @@ SlurmdPort=$((PORT + 1))
 SlurmUser=root
 SlurmdUser=root
 AuthType=auth/munge
-AuthInfo=socket=$DIR/munge/socket
+AuthInfo=socket=$DIR/munge/socket,cred_expire=5
 CredType=cred/munge
 StateSaveLocation=$DIR/ctld
 SlurmdSpoolDir=$DIR/spool

@@ -197,7 +197,7 @@ func Run(f File, dir string, base run.Config, o Options) error {
 	todo := plan.Todo
 	if len(todo) == 0 {
 		fmt.Fprintln(log, plan.head()+": nothing to do")
-		return nil
+		return WriteResultsCSV(dir)
 	}
 	fmt.Fprintf(log, "%s; %d to run, %s\n", plan.head(), len(todo), plan.Slots.says)
 	disp := newDisplay(log, o.Live, o.Width, len(plan.Cells), len(plan.Cells)-len(todo), len(todo), nil)
@@ -287,6 +287,9 @@ feed:
 	disp.close()
 	if fatal != nil {
 		return fatal
+	}
+	if err := WriteResultsCSV(dir); err != nil {
+		return err
 	}
 	select {
 	case <-o.Stop:
@@ -490,7 +493,7 @@ func writeDiverged(dir string, cause error) error {
 
 // Merge copies the complete cells of shard folders into dir; a cell that is
 // complete in several shards is taken from the last one listed (a finished
-// cell is the same run wherever it ran).
+// cell is the same run wherever it ran). It writes dir's results.csv.
 func Merge(dir string, shards []string) error {
 	for _, s := range shards {
 		if err := copyFile(filepath.Join(s, "study.json"), filepath.Join(dir, "study.json")); err != nil {
@@ -514,7 +517,7 @@ func Merge(dir string, shards []string) error {
 			}
 		}
 	}
-	return nil
+	return WriteResultsCSV(dir)
 }
 
 func copyDir(src, dst string) error {

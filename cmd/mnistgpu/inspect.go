@@ -141,8 +141,11 @@ func evaluateCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "evaluate",
 		Usage: "loss and accuracy of saved weights on the MNIST test set",
-		Flags: append(append(trainedFlags(), configFlags([]string{"run"}, []string{"batch-size"}, nil)...), configFlags(sourceGroup, nil, nil)...),
+		Flags: append(append(append(trainedFlags(), configFlags([]string{"run"}, []string{"batch-size"}, nil)...), configFlags(sourceGroup, nil, nil)...), formatFlag()),
 		Action: func(c *cli.Context) error {
+			if err := checkFormat(c); err != nil {
+				return err
+			}
 			cfg, err := bindConfig(c)
 			if err != nil {
 				return cliError(err)
@@ -162,8 +165,7 @@ func evaluateCommand() *cli.Command {
 				return err
 			}
 			l, a := engine.Evaluate(m, data.Test, cfg.BatchSize)
-			fmt.Printf("test loss %.4f  test accuracy %.4f  (%d images)\n", l, a, data.Test.Len())
-			return nil
+			return printEvaluation(c, l, a, data.Test.Len())
 		},
 	}
 }

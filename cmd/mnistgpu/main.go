@@ -102,10 +102,10 @@ func main() {
 	if err := app.Run(flagsFirst(app, os.Args)); err != nil {
 		var ec cli.ExitCoder
 		if errors.As(err, &ec) {
-			fmt.Fprintln(os.Stderr, err)
+			fmt.Fprintln(logOut, err)
 			os.Exit(ec.ExitCode())
 		}
-		fmt.Fprintln(os.Stderr, "mnistgpu:", err)
+		fmt.Fprintln(logOut, "mnistgpu:", err)
 		os.Exit(1)
 	}
 }

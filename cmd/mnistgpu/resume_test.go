@@ -128,6 +128,17 @@ func TestKillAndResumeIsBitIdentical(t *testing.T) {
 	if a1.BestCheckpoint == "" || a1 != b1 {
 		t.Errorf("best checkpoint after resumes %+v, uninterrupted %+v", b1, a1)
 	}
+	// The kills left whole lines in metrics.jsonl, every epoch recorded.
+	recs := readMetrics(t, out)
+	seen := map[float64]bool{}
+	for _, rec := range recs {
+		if rec["event"] == "epoch" {
+			seen[rec["epoch"].(float64)] = true
+		}
+	}
+	if len(seen) != epochs || recs[len(recs)-1]["event"] != "end" {
+		t.Errorf("metrics after the kills: %d epochs recorded, last event %v; want %d, end", len(seen), recs[len(recs)-1]["event"], epochs)
+	}
 }
 
 func TestResumeRejectsCorruptState(t *testing.T) {
@@ -166,6 +177,10 @@ func TestNaNStopsTrainingAndKeepsLastGoodState(t *testing.T) {
 	ck, err := engine.LoadTrainCheckpoint(filepath.Join(out, run.StateFile))
 	if err != nil || ck.NextEpoch != 1 {
 		t.Errorf("state after the failure: %v, %v (want the state after epoch 1)", ck, err)
+	}
+	recs := readMetrics(t, out)
+	if last := recs[len(recs)-1]; len(recs) != 3 || recs[1]["lr"] != 0.01 || last["event"] != "failed" || !strings.Contains(fmt.Sprint(last["error"]), "epoch 2, step") {
+		t.Errorf("metrics.jsonl after the failure: %v; want start, epoch 1 (lr 0.01), failed naming epoch 2", recs)
 	}
 
 	first := filepath.Join(t.TempDir(), "first")

@@ -71,7 +71,7 @@ type dispatcher struct {
 func newDispatcher() dispatcher {
 	self, _ := os.Executable()
 	return dispatcher{self: self, args: os.Args, environ: os.Environ(), lookPath: exec.LookPath,
-		probe: probeRunner, exec: syscall.Exec, log: os.Stderr}
+		probe: probeRunner, exec: syscall.Exec, log: toLog{}}
 }
 
 // handsOver says whether this process hands GPU work to a runner: the CPU

@@ -72,7 +72,7 @@ func TestRunnerPair(t *testing.T) {
 	// deviceLines are the lines about the device choice.
 	deviceLines := func(stderr string) []string {
 		var lines []string
-		for _, l := range strings.Split(stderr, "\n") {
+		for _, l := range strings.Split(untimed(stderr), "\n") {
 			if strings.HasPrefix(l, "device ") || strings.HasPrefix(l, "mnistgpu: ") {
 				lines = append(lines, l)
 			}

@@ -42,14 +42,14 @@ func watchSignals() *signalStop {
 			return
 		}
 		s.code.Store(int32(signalCode(sig)))
-		fmt.Fprintf(os.Stderr, "\nmnistgpu: %v: stopping at the next step boundary and saving the state (send it again to quit at once)\n", sig)
+		fmt.Fprintf(logOut, "\nmnistgpu: %v: stopping at the next step boundary and saving the state (send it again to quit at once)\n", sig)
 		close(s.C)
 		select {
 		case sig = <-s.sigs:
 		case <-s.done:
 			return
 		}
-		fmt.Fprintf(os.Stderr, "mnistgpu: %v again: quitting now; the state of the last completed save remains\n", sig)
+		fmt.Fprintf(logOut, "mnistgpu: %v again: quitting now; the state of the last completed save remains\n", sig)
 		os.Exit(signalCode(sig))
 	}()
 	return s

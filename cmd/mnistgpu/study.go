@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -34,8 +35,10 @@ func studyCommand() *cli.Command {
 					&cli.StringFlag{Name: "devices", Usage: "cuda: GPUs to spread the cells over, e.g. 0,1,2,3, each running --jobs cells"},
 					&cli.BoolFlag{Name: "dry-run", Usage: "print every cell with its settings, where it would run, its estimated memory and time, and exit without training or writing"},
 					&cli.IntFlag{Name: "seeds", Usage: "train every setting with seeds 1..N (replaces the study file's list), for mean ± std in the report"},
+					logFormatFlag(),
 				}, configFlags([]string{"run"}, []string{"epochs"}, defaults{"epochs": "the study's (the report ran 100; more than a finished study's extends its cells)"})...),
 					configFlags([]string{"device", "source"}, nil, nil)...),
+				Before: openLog,
 				Action: runStudy,
 			},
 			{
@@ -75,6 +78,7 @@ func studyCommand() *cli.Command {
 }
 
 func runStudy(c *cli.Context) error {
+	defer flushLog()
 	f, err := study.Load(c.Args().First())
 	if err != nil {
 		return usageError("%v", err)
@@ -116,23 +120,23 @@ func runStudy(c *cli.Context) error {
 	if _, _, err := study.Prepare(f, dir, base); err != nil {
 		return studyError(err)
 	}
-	data, err := run.LoadData(base.Source, os.Stderr)
+	data, err := run.LoadData(base.Source, logOut)
 	if err != nil {
 		return err
 	}
-	live := term.IsTerminal(int(os.Stderr.Fd()))
+	live := logOut == io.Writer(os.Stderr) && term.IsTerminal(int(os.Stderr.Fd()))
 	width := 0
 	if live {
 		width, _, _ = term.GetSize(int(os.Stderr.Fd()))
 	}
 	if c.Bool("dry-run") {
 		return studyError(dryRun(f, dir, base, study.Options{Shard: shard, Jobs: c.Int("jobs"), Devices: devices,
-			Data: data, Log: os.Stderr, Live: live, Width: width}))
+			Data: data, Log: logOut, Live: live, Width: width}))
 	}
 	stop := watchSignals()
 	defer stop.release()
 	return stop.exit(study.Run(f, dir, base, study.Options{Shard: shard, Jobs: c.Int("jobs"), Devices: devices,
-		Data: data, Log: os.Stderr, Live: live, Width: width, Stop: stop.C}), studyError)
+		Data: data, Log: logOut, Live: live, Width: width, Stop: stop.C}), studyError)
 }
 
 // dryRun prints the study's plan with its estimates on stdout.

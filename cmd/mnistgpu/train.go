@@ -18,20 +18,23 @@ func trainCommand() *cli.Command {
 		&cli.StringFlag{Name: "config", Usage: "run the settings of this file (a run's config.json) again; flags given beside it override them by name"},
 		&cli.StringFlag{Name: "resume", Usage: "continue the run in this folder from its last saved state (an epoch's end, a stop by SIGINT/SIGTERM or --save-every-steps), with its recorded settings (--epochs N extends it to N epochs, a larger --max-steps raises its step budget; device and data-location flags may change; other flags must match)"},
 		&cli.BoolFlag{Name: "overwrite", Usage: "replace the run already in --out (its checkpoints, state, history and weights)"},
+		logFormatFlag(),
 	)
 	return &cli.Command{
 		Name:   "train",
 		Usage:  "train a model (default: the report's CNN with Adam, batch 64, validation_split 0.2)",
 		Flags:  flags,
+		Before: openLog,
 		Action: runTrain,
 	}
 }
 
 func runTrain(c *cli.Context) error {
+	defer flushLog()
 	stop := watchSignals()
 	defer stop.release()
-	bar := newBar(os.Stderr, c.Bool("quiet") || !term.IsTerminal(int(os.Stderr.Fd())))
-	opts := run.Options{Log: os.Stderr, Out: os.Stdout, Overwrite: c.Bool("overwrite"), Stop: stop.C,
+	bar := newBar(logOut, c.Bool("quiet") || !term.IsTerminal(int(os.Stderr.Fd())) || jsonLog())
+	opts := run.Options{Log: logOut, Out: os.Stdout, Overwrite: c.Bool("overwrite"), Stop: stop.C,
 		Progress: func(t engine.Traits, batch int) engine.Progress { return bar.forDevice(t, batch) }}
 	var cfg run.Config
 	var err error
@@ -96,7 +99,7 @@ func resumeConfig(c *cli.Context, dir string) (run.Config, *engine.TrainCheckpoi
 		return cfg, nil, err
 	}
 	if run.Trained(cfg, ck) {
-		fmt.Fprintf(os.Stderr, "finishing %s: its training ended after epoch %d, but it stopped before writing its final weights and result\n", dir, ck.NextEpoch)
+		fmt.Fprintf(logOut, "finishing %s: its training ended after epoch %d, but it stopped before writing its final weights and result\n", dir, ck.NextEpoch)
 	} else {
 		at := ""
 		if ck.EpochStep > 0 {
@@ -106,7 +109,7 @@ func resumeConfig(c *cli.Context, dir string) (run.Config, *engine.TrainCheckpoi
 		if lr := cfg.Resolved().Optimizer.LR; lr != nil && *lr != run.ResumeRate(cfg, ck) {
 			rate += fmt.Sprintf(" (configured %g)", *lr)
 		}
-		fmt.Fprintf(os.Stderr, "resuming %s at epoch %d of %d%s (step %d), %s\n", dir, ck.NextEpoch+1, cfg.Epochs, at, ck.Step, rate)
+		fmt.Fprintf(logOut, "resuming %s at epoch %d of %d%s (step %d), %s\n", dir, ck.NextEpoch+1, cfg.Epochs, at, ck.Step, rate)
 	}
 	return cfg, ck, nil
 }
@@ -132,7 +135,7 @@ func cliError(err error) error {
 	case errors.As(err, &ec):
 		return err
 	case errors.As(err, &fe):
-		fmt.Fprintln(os.Stderr, fe.Error())
+		fmt.Fprintln(logOut, fe.Error())
 		return nil
 	case errors.As(err, &ve), errors.As(err, &ue), errors.As(err, &oe), errors.As(err, &re), errors.As(err, &dm), errors.As(err, &le):
 		return usageError("%v", err)

@@ -18,7 +18,7 @@ func TestCallbackMessagesAndResumeHeader(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	lines := strings.Split(stderr, "\n")
+	lines := strings.Split(untimed(stderr), "\n") // each line starts with its time off a terminal
 	at := func(prefix string) int {
 		for i, l := range lines {
 			if strings.HasPrefix(l, prefix) {

@@ -1,0 +1,92 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// pythonWithNumpy is a python3 that imports numpy: the one on PATH, else
+// the system's (where Debian's python3-numpy installs, when PATH leads to
+// another, such as pyenv's); "" and why when there is none.
+func pythonWithNumpy() (string, string) {
+	var tried []string
+	for _, name := range []string{"python3", "/usr/bin/python3"} {
+		path, err := exec.LookPath(name)
+		if err != nil {
+			tried = append(tried, name+": not found")
+			continue
+		}
+		out, err := exec.Command(path, "-c", "import numpy").CombinedOutput()
+		if err == nil {
+			return path, ""
+		}
+		tried = append(tried, path+": "+strings.TrimSpace(lastLine(string(out))))
+	}
+	return "", strings.Join(tried, "; ")
+}
+
+func lastLine(s string) string {
+	s = strings.TrimSpace(s)
+	return s[strings.LastIndex(s, "\n")+1:]
+}
+
+// docSnippet is the code between <!-- name --> and <!-- /name --> in a doc,
+// without its fence lines.
+func docSnippet(t *testing.T, doc, name string) string {
+	t.Helper()
+	text := string(mustRead(t, doc))
+	_, rest, ok := strings.Cut(text, "<!-- "+name+" -->\n")
+	body, _, ok2 := strings.Cut(rest, "<!-- /"+name+" -->")
+	if !ok || !ok2 {
+		t.Fatalf("%s has no <!-- %s --> block", doc, name)
+	}
+	var lines []string
+	for _, l := range strings.Split(body, "\n") {
+		if !strings.HasPrefix(l, "```") {
+			lines = append(lines, l)
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// TestPythonSnippetMatchesEvaluate runs docs/interop.md's Python (numpy
+// only) on a CNN trained here: the test accuracy it computes, with the
+// weights mapped onto PyTorch's layout, is evaluate's to 4 decimals (a
+// wrong transpose of the convolutions or of the Dense after Flatten gives
+// 10-30% on this model instead of its 90%).
+func TestPythonSnippetMatchesEvaluate(t *testing.T) {
+	python, why := pythonWithNumpy()
+	if python == "" {
+		t.Skipf("no python3 with numpy (%s); Debian: apt-get install python3-numpy", why)
+	}
+	dir := t.TempDir()
+	script := filepath.Join(dir, "load.py")
+	os.WriteFile(script, []byte(docSnippet(t, "../../docs/interop.md", "interop.py")), 0o644)
+	out := filepath.Join(dir, "run")
+	if err := cliRun("train", "--model", "cnn", "--data-dir", small, "--no-verify", "--quiet", "--out", out,
+		"--epochs", "2", "--batch-size", "32"); err != nil {
+		t.Fatal(err)
+	}
+	weights := filepath.Join(out, "final.safetensors")
+	evaluated, stderr, code := output(t, "evaluate", "--weights", weights, "--data-dir", small, "--no-verify")
+	if code != 0 {
+		t.Fatalf("evaluate: exit %d\n%s", code, stderr)
+	}
+	got, err := exec.Command(python, script, weights, small).CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s %s: %v\n%s", python, script, err, got)
+	}
+	acc := regexp.MustCompile(`test accuracy (\d\.\d{4})`)
+	want, have := acc.FindStringSubmatch(evaluated), acc.FindStringSubmatch(string(got))
+	if want == nil || have == nil || want[1] != have[1] {
+		t.Fatalf("python: %q; evaluate: %q", got, evaluated)
+	}
+	if want[1] < "0.8" {
+		t.Fatalf("the model reached only %s: too weak to tell a wrong transpose", want[1])
+	}
+	t.Logf("python (numpy, PyTorch layout) and evaluate: test accuracy %s", want[1])
+}

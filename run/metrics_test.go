@@ -1,0 +1,55 @@
+package run
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// A write cut short (a full disk) leaves a partial last line; the next
+// session's metrics drop it before appending, so every line stays whole.
+func TestMetricsDropAPartialLastLine(t *testing.T) {
+	for _, c := range []struct{ before, want string }{
+		{"", ""},
+		{`{"event":"start"}` + "\n", `{"event":"start"}` + "\n"},
+		{`{"event":"start"}` + "\n" + `{"event":"ep`, `{"event":"start"}` + "\n"},
+		{`{"event":"sta`, ""},
+		{strings.Repeat("x", 5000) + "\n" + strings.Repeat("y", 9000), strings.Repeat("x", 5000) + "\n"},
+	} {
+		dir := t.TempDir()
+		path := filepath.Join(dir, MetricsFile)
+		os.WriteFile(path, []byte(c.before), 0o644)
+		m, err := openMetrics(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := m.write("failed", map[string]any{"error": "x"}); err != nil {
+			t.Fatal(err)
+		}
+		m.close()
+		raw, _ := os.ReadFile(path)
+		got, last, _ := strings.Cut(string(raw[len(c.want):]), "\n")
+		if !strings.HasPrefix(string(raw), c.want) || last != "" || !strings.Contains(got, `"event":"failed"`) {
+			t.Errorf("%.20q...: file now %.60q...", c.before, raw)
+		}
+	}
+}
+
+// metrics.jsonl is a run's file: alone in a folder it marks a run there,
+// and --overwrite replaces it with the rest.
+func TestMetricsFileIsARunFile(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, MetricsFile), []byte(`{"event":"start"}`+"\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("mine"), 0o644)
+	cfg := Default()
+	cfg.Output.Dir = dir
+	_, err := claimOutput(dir, cfg, false)
+	if _, ok := err.(*OutputInUseError); !ok {
+		t.Fatalf("a folder holding metrics.jsonl: %v, want it in use", err)
+	}
+	replaced, err := claimOutput(dir, cfg, true)
+	if err != nil || len(replaced) != 1 || replaced[0] != MetricsFile {
+		t.Fatalf("--overwrite replaces %v (%v), want metrics.jsonl alone", replaced, err)
+	}
+}

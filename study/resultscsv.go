@@ -1,0 +1,115 @@
+package study
+
+import (
+	"encoding/csv"
+	"io"
+	"math"
+	"path/filepath"
+	"strconv"
+
+	"mnistgpu/engine"
+)
+
+// ResultsCSV is the study's table of cells, one row per cell with a result
+// (in grid order), for a program to read (pandas.read_csv as is): a header
+// row, then plain comma-separated values, a value that is not there (a
+// threshold never reached, no best checkpoint, no timing on a simulated
+// device) an empty field.
+const ResultsCSV = "results.csv"
+
+// resultColumns follow the axes and the seed. Their names end in what they
+// measure, so that none is an axis's name (a setting's flag).
+var resultColumns = []string{
+	"status",                // finished, or diverged (a NaN loss ended it)
+	"epochs_trained",        // epochs in the history
+	"best_val_accuracy",     // the highest val_accuracy of the history
+	"best_test_accuracy",    // test accuracy of the best checkpoint (--save-best-only)
+	"final_test_accuracy",   // test accuracy of the final weights
+	"epochs_to_val_acc_98",  // first epoch (1-based) with val_accuracy ≥ 0.98
+	"seconds_to_val_acc_98", // training seconds to the end of that epoch
+	"epochs_to_val_acc_99",
+	"seconds_to_val_acc_99",
+	"seconds_trained", // in training, all sessions together
+}
+
+// WriteResultsCSV writes the results.csv of the study in dir from its
+// cells' results and histories.
+func WriteResultsCSV(dir string) error {
+	f, cells, err := LoadResults(dir)
+	if err != nil {
+		return err
+	}
+	return engine.WriteFileAtomic(filepath.Join(dir, ResultsCSV), func(w io.Writer) error {
+		return writeResultsTable(w, f, cells)
+	})
+}
+
+func writeResultsTable(w io.Writer, f File, cells []CellResult) error {
+	cw := csv.NewWriter(w)
+	head := []string{}
+	for _, a := range f.Axes {
+		head = append(head, a.Name)
+	}
+	if err := cw.Write(append(append(head, "seed"), resultColumns...)); err != nil {
+		return err
+	}
+	for _, c := range cells {
+		row := []string{}
+		for _, a := range f.Axes {
+			row = append(row, c.Cell.Params[a.Name])
+		}
+		row = append(row, strconv.FormatUint(c.Cell.Seed, 10))
+		if err := cw.Write(append(row, resultFields(c)...)); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// resultFields are a cell's values of resultColumns.
+func resultFields(c CellResult) []string {
+	h := c.History
+	if h == nil {
+		h = &engine.History{}
+	}
+	// A simulated device records no time (0 s): its seconds are absent.
+	timed := !c.Failed && c.Result.Seconds > 0
+	status, best, bestTest, finalTest, total := "finished", "", "", "", ""
+	if c.Failed {
+		status = "diverged"
+	} else {
+		finalTest = num(c.Result.FinalTestAcc)
+		if c.Result.BestCheckpoint != "" {
+			bestTest = num(c.Result.BestTestAccuracy)
+		}
+		if timed {
+			total = num(c.Result.Seconds)
+		}
+	}
+	if len(h.Logs) > 0 {
+		b := math.Inf(-1)
+		for _, l := range h.Logs {
+			if v, ok := l["val_accuracy"]; ok {
+				b = math.Max(b, v)
+			}
+		}
+		if !math.IsInf(b, -1) {
+			best = num(b)
+		}
+	}
+	out := []string{status, strconv.Itoa(len(h.Logs)), best, bestTest, finalTest}
+	for _, thr := range []float64{0.98, 0.99} {
+		e, s := "", ""
+		if epochs, seconds, ok := reach(h, thr); ok {
+			e = strconv.Itoa(epochs)
+			if timed {
+				s = num(seconds)
+			}
+		}
+		out = append(out, e, s)
+	}
+	return append(out, total)
+}
+
+func num(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
