@@ -16,7 +16,39 @@ import (
 // case). Syntax errors are left to the decoder, which reports them with
 // their offset. The walk keeps its own stack, so deep nesting costs no
 // recursion.
-func checkDuplicateKeys(raw []byte) error {
+func checkDuplicateKeys(raw []byte) error { return checkJSON(raw, false) }
+
+// CheckSettingsJSON refuses a settings file (a run's config, a study file,
+// the config in a state file) that is not one JSON object, that names a key
+// twice, or that holds a null anywhere: encoding/json leaves a field as it
+// was for null, so `null` or {"model": null} would run the defaults the
+// user did not ask for. Errors name the key.
+func CheckSettingsJSON(raw []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	tok, err := dec.Token()
+	if err != nil {
+		return nil // empty or malformed: the decoder says where
+	}
+	if tok != json.Delim('{') {
+		found := "null"
+		switch tok.(type) {
+		case json.Delim:
+			found = "an array"
+		case string:
+			found = "a string"
+		case float64:
+			found = "a number"
+		case bool:
+			found = "a boolean"
+		}
+		return fmt.Errorf("%s where a JSON object of settings is expected", found)
+	}
+	return checkJSON(raw, true)
+}
+
+// checkJSON walks the first JSON value in raw, refusing repeated keys and,
+// with refuseNull, null values.
+func checkJSON(raw []byte, refuseNull bool) error {
 	type frame struct {
 		object bool
 		keys   map[string]string // objects: folded key → key as written
@@ -26,11 +58,11 @@ func checkDuplicateKeys(raw []byte) error {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	var stack []*frame
-	// path names the innermost open value, built only for an error (a path
-	// kept per level would cost memory quadratic in the depth).
-	path := func() string {
+	// path names the value open at depth n, built only for an error (a
+	// path kept per level would cost memory quadratic in the depth).
+	path := func(n int) string {
 		var b strings.Builder
-		for _, f := range stack[:len(stack)-1] {
+		for _, f := range stack[:n] {
 			if f.object {
 				b.WriteString("." + f.key)
 			} else {
@@ -63,7 +95,7 @@ func checkDuplicateKeys(raw []byte) error {
 		if k, ok := tok.(string); ok && top != nil && top.object && top.key == "" {
 			fold := strings.ToLower(strings.ToUpper(k))
 			if first, seen := top.keys[fold]; seen {
-				where := path()
+				where := path(len(stack) - 1)
 				if where == "" {
 					where = "the top-level object"
 				}
@@ -74,6 +106,12 @@ func checkDuplicateKeys(raw []byte) error {
 			}
 			top.keys[fold], top.key = k, k
 			continue
+		}
+		if tok == nil && refuseNull {
+			if top == nil {
+				return fmt.Errorf("null where a JSON object of settings is expected")
+			}
+			return fmt.Errorf("%q is null: give it a value or leave it out", path(len(stack)))
 		}
 		switch tok {
 		case json.Delim('{'), json.Delim('['):

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"os"
 	"reflect"
 	"strings"
 )
@@ -73,7 +72,7 @@ func LoadModelSpec(nameOrPath string) (ModelSpec, error) {
 	if s, ok := Presets[nameOrPath]; ok {
 		return s.clone(), nil
 	}
-	raw, err := os.ReadFile(nameOrPath)
+	raw, err := ReadFile(nameOrPath, "model file", maxModelFile)
 	if err != nil {
 		return ModelSpec{}, fmt.Errorf("model %q is neither a preset (%v) nor a readable model file: %w", nameOrPath, PresetNames, err)
 	}

@@ -119,6 +119,10 @@ func ParseSchedule(spec string, initial float64, epochs int) (Schedule, error) {
 		if err != nil {
 			return nil, err
 		}
+		if minLR >= initial {
+			// Keras's alpha = MIN_LR/initial ≥ 1 turns the decay into a climb.
+			return nil, fmt.Errorf("schedule %q: MIN_LR %g is not below the initial learning rate %g, so the rate would rise, not decay", spec, minLR, initial)
+		}
 		return CosineDecay{Initial: initial, MinLR: minLR, Epochs: epochs, Warmup: int(warm)}, nil
 	case "values":
 		if len(parts) != 2 || parts[1] == "" {

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -326,19 +325,12 @@ func tensorSection(raw []byte) []byte {
 	return raw[8+hl:]
 }
 
-// maxStateFile bounds a training checkpoint read into memory.
-const maxStateFile = 2 << 30
+// MaxStateFile bounds a training checkpoint read into memory.
+const MaxStateFile = 2 << 30
 
 // LoadTrainCheckpoint reads and verifies a checkpoint written by Save.
 func LoadTrainCheckpoint(path string) (*TrainCheckpoint, error) {
-	st, err := os.Stat(path)
-	if err != nil {
-		return nil, fmt.Errorf("resume: %w", err)
-	}
-	if st.Size() > maxStateFile {
-		return nil, fmt.Errorf("%s: %d bytes, more than a training checkpoint may have", path, st.Size())
-	}
-	raw, err := os.ReadFile(path)
+	raw, err := ReadFile(path, "training state file", MaxStateFile)
 	if err != nil {
 		return nil, fmt.Errorf("resume: %w", err)
 	}

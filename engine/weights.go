@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"sort"
 	"strconv"
 )
@@ -146,14 +145,7 @@ type WeightsFile struct {
 // value must be finite (NaN or Inf weights make any evaluation meaningless),
 // and a file in this engine's format must hold a valid model spec.
 func ReadWeights(path string) (*WeightsFile, error) {
-	st, err := os.Stat(path)
-	if err != nil {
-		return nil, fmt.Errorf("weights: %w", err)
-	}
-	if st.Size() > maxWeightsFile {
-		return nil, fmt.Errorf("%s: %d bytes, more than the %d a weight file may have", path, st.Size(), maxWeightsFile)
-	}
-	raw, err := os.ReadFile(path)
+	raw, err := ReadFile(path, "weights file", maxWeightsFile)
 	if err != nil {
 		return nil, fmt.Errorf("weights: %w", err)
 	}

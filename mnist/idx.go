@@ -25,6 +25,9 @@ const (
 	// lying header, or a gzip stream that expands without end, cannot make the
 	// reader allocate or read more than this.
 	maxPixels = 1 << 27
+	// maxFile bounds an IDX file, raw or gzip, before it is read: the
+	// largest set of pixels allowed, its header and a gzip stream's framing.
+	maxFile = maxPixels + 1<<20
 )
 
 // maybeGunzip returns a reader of the decompressed data if raw is gzip.

@@ -79,7 +79,7 @@ func Complete(dir string) bool {
 // readVerified reads a file and, if verify is set, checks its SHA-256
 // against the canonical .gz or raw sum.
 func readVerified(p string, f File, verify bool) ([]byte, error) {
-	raw, err := os.ReadFile(p)
+	raw, err := engine.ReadFile(p, "MNIST file", maxFile)
 	if err != nil {
 		return nil, err
 	}
@@ -263,7 +263,7 @@ func copyInto(dir, src string) error {
 	}
 	for _, f := range Files {
 		p, _ := path(src, f)
-		raw, err := os.ReadFile(p)
+		raw, err := engine.ReadFile(p, "MNIST file", maxFile)
 		if err != nil {
 			return err
 		}

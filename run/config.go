@@ -192,7 +192,11 @@ func (c Config) Validate() error {
 		return err
 	}
 	if c.Optimizer.Schedule != "" {
-		if _, err := engine.ParseSchedule(c.Optimizer.Schedule, 0.001, c.Epochs); err != nil {
+		initial := 0.001
+		if lr := c.Resolved().Optimizer.LR; lr != nil {
+			initial = *lr // the rate the schedule starts from (--lr or the optimizer's default)
+		}
+		if _, err := engine.ParseSchedule(c.Optimizer.Schedule, initial, c.Epochs); err != nil {
 			return bad("lr-schedule", "%v", err)
 		}
 	}

@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -62,6 +61,9 @@ type stored struct {
 // decodeStored reads a state file's Config and what is recorded beside it
 // (nothing, in state files of earlier versions).
 func decodeStored(raw []byte) (stored, error) {
+	if err := engine.CheckSettingsJSON(raw); err != nil {
+		return stored{}, err
+	}
 	var legacy struct {
 		Args []string `json:"args"`
 	}
@@ -74,6 +76,9 @@ func decodeStored(raw []byte) (stored, error) {
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&s); err != nil {
 		return stored{}, err
+	}
+	if dec.More() {
+		return stored{}, fmt.Errorf("data after the JSON object")
 	}
 	s.Config = s.Config.fromRecord()
 	return s, nil
@@ -224,7 +229,7 @@ func totalSeconds(sessions []Session) float64 {
 // paths are absolute when a run wrote it, so it reruns the run from any
 // working directory.
 func ReadConfigFile(path string) (Config, error) {
-	raw, err := os.ReadFile(path)
+	raw, err := engine.ReadFile(path, "config file", engine.MaxSettingsFile)
 	if err != nil {
 		return Config{}, &ValueError{Flag: "config", Msg: err.Error()}
 	}
@@ -258,7 +263,7 @@ const maxStateHeader = 64 << 20
 // recordedState reads the settings and record in a state file's header
 // without its tensors.
 func recordedState(path string) (stored, error) {
-	fh, err := os.Open(path)
+	fh, err := engine.OpenFile(path, "training state file", engine.MaxStateFile)
 	if err != nil {
 		return stored{}, err
 	}

@@ -280,7 +280,7 @@ func Trained(cfg Config, ck *engine.TrainCheckpoint) bool {
 
 // ReadResult reads a run folder's result.json.
 func ReadResult(dir string) (*Result, error) {
-	raw, err := os.ReadFile(filepath.Join(dir, ResultFile))
+	raw, err := engine.ReadFile(filepath.Join(dir, ResultFile), "result file", engine.MaxRecordFile)
 	if err != nil {
 		return nil, err
 	}

@@ -300,7 +300,7 @@ func htmlPage(dir string, f File, md string) (string, error) {
 			b.WriteString("</tr>\n")
 		case strings.HasPrefix(line, "!["):
 			name := line[strings.Index(line, "(")+1 : len(line)-1]
-			raw, err := os.ReadFile(filepath.Join(dir, name))
+			raw, err := engine.ReadFile(filepath.Join(dir, name), "plot", engine.MaxRecordFile)
 			if err != nil {
 				return "", err
 			}

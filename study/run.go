@@ -62,7 +62,7 @@ func Prepare(f File, dir string, base run.Config) ([]Cell, []run.Config, error) 
 			return nil, nil, &SettingError{fmt.Sprintf("cell %s: %v", cells[i].Key(f.Axes), err)}
 		}
 	}
-	raw, err := os.ReadFile(filepath.Join(dir, "study.json"))
+	raw, err := engine.ReadFile(filepath.Join(dir, "study.json"), "study file", engine.MaxSettingsFile)
 	if os.IsNotExist(err) {
 		return cells, cfgs, nil
 	}
@@ -363,7 +363,7 @@ func cellCost(cfg run.Config, data *mnist.Set) (float64, error) {
 // epochsDone is the number of epochs an interrupted cell has trained (0
 // for a new one): its history's length.
 func epochsDone(dir string) int {
-	fh, err := os.Open(filepath.Join(dir, "history.json"))
+	fh, err := engine.OpenFile(filepath.Join(dir, "history.json"), "history file", engine.MaxRecordFile)
 	if err != nil {
 		return 0
 	}
@@ -439,7 +439,7 @@ func trainCell(cfg run.Config, data *mnist.Set, p *cellProgress, stop <-chan str
 // and is left to trainCell to refuse.
 func complete(cfg run.Config) bool {
 	dir := cfg.Output.Dir
-	raw, err := os.ReadFile(filepath.Join(dir, ResultFile))
+	raw, err := engine.ReadFile(filepath.Join(dir, ResultFile), "result file", engine.MaxRecordFile)
 	if err != nil {
 		return false
 	}
@@ -540,7 +540,7 @@ func copyDir(src, dst string) error {
 }
 
 func copyFile(src, dst string) error {
-	raw, err := os.ReadFile(src)
+	raw, err := engine.ReadFile(src, "run's file", engine.MaxStateFile)
 	if err != nil {
 		return err
 	}

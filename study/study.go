@@ -10,12 +10,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
 
+	"mnistgpu/engine"
 	"mnistgpu/run"
 )
 
@@ -57,16 +57,29 @@ func Default() File {
 	}
 }
 
-// Parse reads a JSON study file; name is used in errors.
+// Parse reads a JSON study file; name, the file's path, is used in errors
+// and names a study that has no "name".
 func Parse(name string, raw []byte) (File, error) {
-	if len(raw) > 1<<20 {
+	if len(raw) > maxStudyFile {
 		return File{}, fmt.Errorf("%s: study file larger than 1 MiB", name)
+	}
+	if err := engine.CheckSettingsJSON(raw); err != nil {
+		return File{}, fmt.Errorf("%s: invalid study file: %w", name, err)
 	}
 	var f File
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&f); err != nil {
 		return File{}, fmt.Errorf("%s: invalid study file: %w", name, err)
+	}
+	if dec.More() {
+		return File{}, fmt.Errorf("%s: invalid study file: data after the JSON object", name)
+	}
+	if strings.TrimSpace(f.Name) == "" {
+		// A study is known by its name (headers, reports, the check that a
+		// folder holds this study); one without takes its file's, as
+		// grid.json → "grid".
+		f.Name = strings.TrimSuffix(filepath.Base(name), filepath.Ext(name))
 	}
 	if err := f.Validate(); err != nil {
 		return File{}, fmt.Errorf("%s: %w", name, err)
@@ -79,12 +92,15 @@ func Load(path string) (File, error) {
 	if path == "" || path == "default" {
 		return Default(), nil
 	}
-	raw, err := os.ReadFile(path)
+	raw, err := engine.ReadFile(path, "study file", maxStudyFile)
 	if err != nil {
 		return File{}, err
 	}
 	return Parse(path, raw)
 }
+
+// maxStudyFile bounds a study file; real ones are a few hundred bytes.
+const maxStudyFile = 1 << 20
 
 // maxCells bounds a study's size.
 const maxCells = 100000

@@ -224,14 +224,7 @@ const (
 
 // readImages reads an IDX image file (first limit images) or one PNG/JPEG.
 func readImages(file string, limit int) (engine.Dataset, []string, error) {
-	st, err := os.Stat(file)
-	if err != nil {
-		return engine.Dataset{}, nil, err
-	}
-	if st.Size() > maxImageFile {
-		return engine.Dataset{}, nil, fmt.Errorf("%s: %d bytes, more than the %d an input image may have", file, st.Size(), maxImageFile)
-	}
-	raw, err := os.ReadFile(file)
+	raw, err := engine.ReadFile(file, "input image file", maxImageFile)
 	if err != nil {
 		return engine.Dataset{}, nil, err
 	}

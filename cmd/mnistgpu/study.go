@@ -194,7 +194,7 @@ func plotCommand() *cli.Command {
 				return usageError("plot needs one history.json")
 			}
 			path := c.Args().First()
-			fh, err := os.Open(path)
+			fh, err := engine.OpenFile(path, "history file", engine.MaxRecordFile)
 			if err != nil {
 				return err
 			}

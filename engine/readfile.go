@@ -1,0 +1,116 @@
+package engine
+
+import (
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+)
+
+// Every file the tool reads on a user's word (settings, models, studies,
+// weights, states, MNIST data, images, results) is read through ReadFile or
+// OpenFile. os.ReadFile takes a file's size as a hint and reads to its end:
+// /dev/zero reports size 0 and never ends, so `train --config /dev/zero`
+// grew its buffer until the Go runtime died of out-of-memory, and a FIFO
+// would block for ever. Here a path that is not a regular file (after
+// following links), or a file larger than its kind can be, is refused with
+// one line naming it before a byte is read.
+
+// Limits for the kinds of file read. Real ones are far below them: a
+// settings file is a few hundred bytes, the report's CNN's state 20 MB,
+// MNIST's training images 47 MB uncompressed.
+const (
+	// MaxSettingsFile bounds a JSON settings file: a run's config.json, a
+	// model file, a study file.
+	MaxSettingsFile = 4 << 20
+	// MaxRecordFile bounds what a run writes beside its weights:
+	// result.json, history.json, a plot (a history of many epochs).
+	MaxRecordFile = 64 << 20
+)
+
+// ReadFile reads the regular file at path, refusing anything else and a
+// file of more than limit bytes; what names the kind of file ("model
+// file") in that refusal. A file that grows while it is read past limit is
+// refused too.
+func ReadFile(path, what string, limit int64) ([]byte, error) {
+	fh, err := OpenFile(path, what, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer fh.Close()
+	raw, err := io.ReadAll(io.LimitReader(fh, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(raw)) > limit {
+		return nil, tooLarge(path, what, int64(len(raw)), limit)
+	}
+	return raw, nil
+}
+
+// OpenFile opens the regular file at path for reading if it holds at most
+// limit bytes, refusing a folder, a device, a FIFO or a socket (checked
+// before it is opened, since opening a FIFO blocks, and again on the file
+// opened, in case the path changed between the two).
+func OpenFile(path, what string, limit int64) (*os.File, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := regular(path, what, st, limit); err != nil {
+		return nil, err
+	}
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	if st, err = fh.Stat(); err == nil {
+		err = regular(path, what, st, limit)
+	}
+	if err != nil {
+		fh.Close()
+		return nil, err
+	}
+	return fh, nil
+}
+
+func regular(path, what string, st fs.FileInfo, limit int64) error {
+	m := st.Mode()
+	if !m.IsRegular() {
+		kind := "not a regular file"
+		switch {
+		case m.IsDir():
+			kind = "a folder"
+		case m&fs.ModeCharDevice != 0:
+			kind = "a character device"
+		case m&fs.ModeDevice != 0:
+			kind = "a device"
+		case m&fs.ModeNamedPipe != 0:
+			kind = "a named pipe"
+		case m&fs.ModeSocket != 0:
+			kind = "a socket"
+		}
+		return fmt.Errorf("%s: %s, not a %s", path, kind, what)
+	}
+	if st.Size() > limit {
+		return tooLarge(path, what, st.Size(), limit)
+	}
+	return nil
+}
+
+func tooLarge(path, what string, size, limit int64) error {
+	return fmt.Errorf("%s: %s, more than the %s a %s may have", path, bytesText(size), bytesText(limit), what)
+}
+
+// bytesText writes a size in bytes, KiB, MiB or GiB.
+func bytesText(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
