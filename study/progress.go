@@ -35,6 +35,7 @@ type display struct {
 	of        int // cells of this shard
 	done      int // finished (diverged included), before this run as well
 	failed    int
+	away      int // held by another process of the study when claimed
 	left      int // not started
 	running   []*cellProgress
 	totalWork float64 // of the cells to run now, in cost-weighted epochs
@@ -172,15 +173,26 @@ func (d *display) elsewhere(key string, from, epochs int, cost float64, done boo
 	d.totalWork -= float64(max(0, epochs-from)) * cost
 	if done {
 		d.done++
+	} else {
+		d.away++
 	}
 	d.erase()
 	fmt.Fprintf(d.w, "[%s] %s: %s\n", d.counts(), key, why)
 	d.redraw()
 }
 
-// counts is "12/32 done, 4 running, 1 failed, 15 left, 3m12s, about 5m left".
+// counts is "12/32 done, 2 in other processes, 4 running, 1 failed, 15
+// left, 3m12s, about 5m left": every cell of the shard is in one of them, so
+// a cell another process of the study is training is counted too.
 func (d *display) counts() string {
-	s := fmt.Sprintf("%d/%d done, %d running", d.done, d.of, len(d.running))
+	s := fmt.Sprintf("%d/%d done", d.done, d.of)
+	switch {
+	case d.away == 1:
+		s += ", 1 in another process"
+	case d.away > 1:
+		s += fmt.Sprintf(", %d in other processes", d.away)
+	}
+	s += fmt.Sprintf(", %d running", len(d.running))
 	if d.failed > 0 {
 		s += fmt.Sprintf(", %d failed", d.failed)
 	}

@@ -1,0 +1,32 @@
+package study
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestDisplayCountsCellsElsewhere: a cell that another process of the
+// study holds when this one comes to it is neither done nor left here, but
+// it is one of the shard's cells: the counts say where it is, so that they
+// always add up to the shard (a second process on a study whose cells it
+// shared ended at "[6/8 done, 0 running, 0 left]").
+func TestDisplayCountsCellsElsewhere(t *testing.T) {
+	clock := func() time.Time { return time.Unix(0, 0) }
+	var out bytes.Buffer
+	d := newDisplay(&out, false, 0, 4, 1, 3, clock)
+	d.elsewhere("a", 0, 2, 1, false, "skipped: pid 1 is training it")
+	d.elsewhere("b", 0, 2, 1, true, "finished by another process")
+	d.elsewhere("c", 0, 2, 1, false, "skipped: pid 1 is training it")
+	d.close()
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	want := []string{
+		"[1/4 done, 1 in another process, 0 running, 2 left, 0.0s] a: skipped: pid 1 is training it",
+		"[2/4 done, 1 in another process, 0 running, 1 left, 0.0s] b: finished by another process",
+		"[2/4 done, 2 in other processes, 0 running, 0 left, 0.0s] c: skipped: pid 1 is training it",
+	}
+	if strings.Join(lines, "\n") != strings.Join(want, "\n") {
+		t.Errorf("display wrote\n%s\nwant\n%s", out.String(), strings.Join(want, "\n"))
+	}
+}
