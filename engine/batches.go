@@ -56,8 +56,10 @@ func NewHostBatches(d Dataset, aug *Augmentation, batch int) (*HostBatches, erro
 	if batch < 1 {
 		return nil, fmt.Errorf("host batches: batch size %d", batch)
 	}
-	h := &HostBatches{d: d, batch: batch, idx: make([]int, 0, batch),
-		x: make([]float32, batch*d.Shape.Size()), t: make([]float32, batch*d.Classes)}
+	// A batch is never larger than the set: its buffers hold what is read.
+	room := max(1, min(batch, d.Len()))
+	h := &HostBatches{d: d, batch: batch, idx: make([]int, 0, room),
+		x: make([]float32, room*d.Shape.Size()), t: make([]float32, room*d.Classes)}
 	if aug.Enabled() {
 		if len(d.Shape) != 3 {
 			return nil, fmt.Errorf("augmentation needs (H, W, C) images, got %v", d.Shape)

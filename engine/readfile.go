@@ -90,7 +90,7 @@ func regular(path, what string, st fs.FileInfo, limit int64) error {
 		case m&fs.ModeSocket != 0:
 			kind = "a socket"
 		}
-		return fmt.Errorf("%s: %s, not a %s", path, kind, what)
+		return fmt.Errorf("%s: %s, not a regular %s", path, kind, what)
 	}
 	if st.Size() > limit {
 		return tooLarge(path, what, st.Size(), limit)
@@ -99,7 +99,7 @@ func regular(path, what string, st fs.FileInfo, limit int64) error {
 }
 
 func tooLarge(path, what string, size, limit int64) error {
-	return fmt.Errorf("%s: %s, more than the %s a %s may have", path, bytesText(size), bytesText(limit), what)
+	return fmt.Errorf("%s: %s, more than the %s allowed for %ss", path, bytesText(size), bytesText(limit), what)
 }
 
 // bytesText writes a size in bytes, KiB, MiB or GiB.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"time"
 )
 
@@ -97,7 +98,7 @@ type TrainState struct {
 // samples, and returns the history. Training loss and accuracy are the
 // batch-size-weighted means over the epoch, as Keras logs them.
 func Fit(m *Model, opt Optimizer, train, val Dataset, cfg FitConfig) (*History, error) {
-	if err := checkFit(m, train, cfg); err != nil {
+	if err := checkFit(m, train, val, cfg); err != nil {
 		return nil, err
 	}
 	r := &fitRun{m: m, opt: opt, cfg: cfg, n: train.Len(), traits: m.be.Traits(),
@@ -134,10 +135,12 @@ func Fit(m *Model, opt Optimizer, train, val Dataset, cfg FitConfig) (*History, 
 	return r.st.History, nil
 }
 
-// checkFit rejects a configuration Fit cannot run.
-func checkFit(m *Model, train Dataset, cfg FitConfig) error {
+// checkFit rejects a configuration Fit cannot run. A batch size larger than
+// both sets runs one smaller batch of each (as Keras's fit does), so the
+// model need only be compiled for the larger set: LargestBatch.
+func checkFit(m *Model, train, val Dataset, cfg FitConfig) error {
 	switch {
-	case cfg.BatchSize < 1 || cfg.BatchSize > m.maxBatch:
+	case cfg.BatchSize < 1 || LargestBatch(cfg.BatchSize, train.Len(), val.Len()) > m.maxBatch:
 		return fmt.Errorf("fit: batch size %d, model compiled for 1..%d", cfg.BatchSize, m.maxBatch)
 	case train.Len() == 0:
 		return fmt.Errorf("fit: empty training set")
@@ -355,6 +358,14 @@ func (r *fitRun) saveMidEpoch(epoch, step int) error {
 func (r *fitRun) metrics() Logs {
 	l, c := r.m.Metrics()
 	return Logs{"loss": l / float64(r.seen), "accuracy": c / float64(r.seen)}
+}
+
+// LargestBatch is the largest batch Fit passes through the model in batches
+// of batch over data sets of the given sizes: a batch size larger than every
+// set runs each in one batch of its size, and a model compiled for that is
+// enough (a batch size of 10⁹ on 1,600 images needs the buffers of 1,600).
+func LargestBatch(batch int, sets ...int) int {
+	return max(1, min(batch, slices.Max(sets)))
 }
 
 // Evaluate returns the mean loss and accuracy of m on d in batches.

@@ -56,7 +56,7 @@ type OptimizerConfig struct {
 
 // CallbackConfig is ModelCheckpoint, EarlyStopping and ReduceLROnPlateau.
 type CallbackConfig struct {
-	Checkpoint         *string `json:"checkpoint" flag:"checkpoint" default:"weights0.{epoch:02d}-{val_loss:.2f}.safetensors ({loss:.2f} without validation data)" usage:"checkpoint file name template (Keras syntax), inside --out; empty to disable"`
+	Checkpoint         *string `json:"checkpoint,omitempty" flag:"checkpoint" default:"weights0.{epoch:02d}-{val_loss:.2f}.safetensors ({loss:.2f} without validation data)" usage:"checkpoint file name template (Keras syntax), inside --out; empty to disable"`
 	Monitor            string  `json:"monitor" flag:"monitor" default:"val_loss (loss without validation data)" usage:"metric for checkpoints, early stopping and --reduce-lr-on-plateau"`
 	Mode               string  `json:"mode" flag:"mode" usage:"auto, min or max for --monitor"`
 	SaveBestOnly       bool    `json:"save_best_only" flag:"save-best-only" usage:"checkpoint only when --monitor improves"`

@@ -68,8 +68,28 @@ const mnistHostBytes = 2 * 70000 * (784 + 1)
 // convolution and cuBLAS workspaces and the library handles.
 const deviceOverhead = 64 << 20
 
-// Estimate is what c needs at its batch size to train.
-func (c Config) Estimate() (Need, error) {
+// mnistTrainImages is MNIST's training set, the most images a run reads
+// before its data is loaded shows otherwise (a custom --data-dir may hold
+// more: CheckDevice weighs the sets loaded).
+const mnistTrainImages = 60000
+
+// Estimate is what c needs to train: at its batch size, or at the number of
+// training images when that is smaller, since no batch holds more
+// (engine.LargestBatch).
+func (c Config) Estimate() (Need, error) { return c.estimateAt(c.largestBatch()) }
+
+// largestBatch is the largest batch c's run holds, as far as its settings
+// tell before the data is loaded.
+func (c Config) largestBatch() int {
+	images := mnistTrainImages
+	if c.Data.TrainLimit > 0 {
+		images = min(images, c.Data.TrainLimit)
+	}
+	return engine.LargestBatch(c.BatchSize, images)
+}
+
+// estimateAt is what c needs to train with buffers for batches of batch.
+func (c Config) estimateAt(batch int) (Need, error) {
 	m, err := BuildModel(c.Model.Name, c.Model.Activation)
 	if err != nil {
 		return Need{}, err
@@ -78,7 +98,7 @@ func (c Config) Estimate() (Need, error) {
 	if err != nil {
 		return Need{}, &ValueError{Flag: "loss", Msg: err.Error()}
 	}
-	return estimate(m, loss, c.BatchSize, c.optimizerSlots())
+	return estimate(m, loss, batch, c.optimizerSlots())
 }
 
 // estimate is what model m needs at batch with slots values of optimizer
@@ -149,7 +169,8 @@ func (c *countingBackend) Free(engine.Buffer) {}
 // as host memory on the cpu device; on any other, CheckDevice weighs them
 // once the backend is open.
 func (c Config) checkLimits() error {
-	need, err := c.Estimate()
+	batch := c.largestBatch()
+	need, err := c.estimateAt(batch)
 	if err != nil {
 		return err
 	}
@@ -159,7 +180,7 @@ func (c Config) checkLimits() error {
 	if err != nil {
 		return &ValueError{Flag: "device", Msg: err.Error()}
 	}
-	return c.subject().weighHost(need, traits.HostThreads)
+	return c.subject(batch).weighHost(need, traits.HostThreads)
 }
 
 // CheckDevice refuses a configuration whose buffers do not fit the free
@@ -167,9 +188,10 @@ func (c Config) checkLimits() error {
 // on, which a GPU keeps on the device unless they are augmented). A backend
 // that does not report its memory keeps its buffers on the host, where
 // checkLimits weighs them: they are counted here too, for "auto" that
-// opened the cpu.
-func CheckDevice(c Config, be engine.Backend, train engine.Dataset) error {
-	need, err := c.Estimate()
+// opened the cpu. The buffers are those for batches of batch, which the
+// model is compiled for: engine.LargestBatch of the batch size and the sets.
+func CheckDevice(c Config, be engine.Backend, train engine.Dataset, batch int) error {
+	need, err := c.estimateAt(batch)
 	if err != nil {
 		return err
 	}
@@ -177,7 +199,7 @@ func CheckDevice(c Config, be engine.Backend, train engine.Dataset) error {
 	if be.Traits().ResidentData && !c.augmentation().Enabled() {
 		resident = 4 * float64(train.Len()) * float64(train.Shape.Size()+train.Classes+1) // images, one-hot labels, row order
 	}
-	return c.subject().weighDevice(need, resident, be)
+	return c.subject(batch).weighDevice(need, resident, be)
 }
 
 // CheckModel refuses to compile a built model at batch on be (evaluate,
@@ -193,14 +215,15 @@ func CheckModel(m *engine.Model, flag, value string, batch int, be engine.Backen
 }
 
 // subject is what a refusal names: the setting that gave the model, its
-// value, and the batch size.
+// value, the batch size asked for and the largest batch the run holds
+// (smaller when the images are fewer; 0: the batch size).
 type subject struct {
 	flag, model string
-	batch       int
+	batch, held int
 }
 
-func (c Config) subject() subject {
-	return subject{flag: "model", model: c.Model.Name, batch: c.BatchSize}
+func (c Config) subject(held int) subject {
+	return subject{flag: "model", model: c.Model.Name, batch: c.BatchSize, held: held}
 }
 
 // weighHost compares need with the host's memory, the buffers included
@@ -243,8 +266,12 @@ func (s subject) refuse(total, batch float64, what, limit string) error {
 	if batch > total/2 {
 		flag, value = "batch-size", strconv.Itoa(s.batch)
 	}
-	return &LimitError{ValueError{Flag: flag, Msg: fmt.Sprintf("%s needs about %s of %s, %s of it for batches of %d; %s",
-		value, bytesText(total), what, bytesText(batch), s.batch, limit)}}
+	batches := fmt.Sprintf("batches of %d", s.batch)
+	if s.held > 0 && s.held < s.batch {
+		batches = fmt.Sprintf("one batch of all %d images", s.held)
+	}
+	return &LimitError{ValueError{Flag: flag, Msg: fmt.Sprintf("%s needs about %s of %s, %s of it for %s; %s",
+		value, bytesText(total), what, bytesText(batch), batches, limit)}}
 }
 
 // HostMemory is the memory this process may use: the machine's physical

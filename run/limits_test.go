@@ -61,10 +61,10 @@ func TestValidateRefusesWhatDoesNotFit(t *testing.T) {
 		set  func(*Config)
 		want string
 	}{
-		{func(c *Config) { c.BatchSize = 1000000000 }, "--batch-size 1000000000 needs about 652 TiB of memory, 652 TiB of it for batches of 1000000000; this machine has 1.0 GiB (test limit)"},
-		{func(c *Config) { c.BatchSize = math.MaxInt }, "--batch-size 9223372036854775807 needs about 5738752 EiB of memory"},
+		{func(c *Config) { c.BatchSize = 5000 }, "--batch-size 5000 needs about 3.5 GiB of memory, 3.3 GiB of it for batches of 5000; this machine has 1.0 GiB (test limit)"},
+		{func(c *Config) { c.BatchSize = 1000000000 }, "--batch-size 1000000000 needs about 40.2 GiB of memory, 40.1 GiB of it for one batch of all 60000 images; this machine has 1.0 GiB (test limit)"},
+		{func(c *Config) { c.BatchSize = math.MaxInt }, "--batch-size 9223372036854775807 needs about 40.2 GiB of memory"},
 		{func(c *Config) { c.Model.Name = big }, "--model " + big + " needs about 21.8 GiB of memory, 978 MiB of it for batches of 64; this machine has 1.0 GiB (test limit)"},
-		{func(c *Config) { c.Model.Name, c.Device.Name, c.BatchSize = "mlp", "testgpu", 10000000 }, "--batch-size 10000000 needs about 59.3 GiB of host memory, 59.2 GiB of it for batches of 10000000; this machine has 1.0 GiB (test limit)"},
 	} {
 		cfg := Default()
 		c.set(&cfg)
@@ -75,9 +75,11 @@ func TestValidateRefusesWhatDoesNotFit(t *testing.T) {
 			t.Errorf("err = %v\nwant one line starting %q, a *LimitError and a *ValueError", err, c.want)
 		}
 	}
-	// What fits is accepted: the report's CNN at batch 64, and a GPU run's
-	// device buffers, which only CheckDevice weighs.
-	for _, set := range []func(*Config){func(*Config) {}, func(c *Config) { c.Device.Name, c.BatchSize = "testgpu", 10000 }} {
+	// What fits is accepted: the report's CNN at batch 64, a GPU run's
+	// device buffers, which only CheckDevice weighs, and a batch size far
+	// beyond the training images, which hold one batch of them all.
+	for _, set := range []func(*Config){func(*Config) {}, func(c *Config) { c.Device.Name, c.BatchSize = "testgpu", 10000 },
+		func(c *Config) { c.BatchSize, c.Data.TrainLimit = 1000000000, 320 }} {
 		cfg := Default()
 		set(&cfg)
 		if err := cfg.Validate(); err != nil {
@@ -117,17 +119,17 @@ func TestCheckDeviceWeighsFreeMemory(t *testing.T) {
 	train := engine.Dataset{Images: make([]uint8, 48000*784), Labels: make([]uint8, 48000), Shape: engine.Shape{28, 28, 1}, Classes: 10}
 	cfg := Default()
 	cfg.Device.Name = "testgpu"
-	if err := CheckDevice(cfg, gpuLike{free: 1 << 30}, train); err != nil {
+	if err := CheckDevice(cfg, gpuLike{free: 1 << 30}, train, min(cfg.BatchSize, train.Len())); err != nil {
 		t.Errorf("the CNN at batch 64 on 1 GiB: %v", err)
 	}
 	cfg.BatchSize = 100000
-	err := CheckDevice(cfg, gpuLike{free: 1 << 30}, train)
-	if want := "--batch-size 100000 needs about 66.4 GiB of device memory, 66.2 GiB of it for batches of 100000; cuda:0 has 1.0 GiB free"; err == nil || err.Error() != want {
+	err := CheckDevice(cfg, gpuLike{free: 1 << 30}, train, min(cfg.BatchSize, train.Len()))
+	if want := "--batch-size 100000 needs about 32.0 GiB of device memory, 31.8 GiB of it for one batch of all 48000 images; cuda:0 has 1.0 GiB free"; err == nil || err.Error() != want {
 		t.Errorf("err = %v, want %q", err, want)
 	}
 	withHostMemory(t, 1<<30)
 	cfg.Device.Name = "auto" // opened the cpu: its buffers are host memory
-	if err := CheckDevice(cfg, cpuLike{}, train); err == nil || !strings.Contains(err.Error(), "--batch-size 100000 needs about 66.9 GiB of memory, 66.8 GiB of it for batches of 100000; this machine has 1.0 GiB (test limit)") {
+	if err := CheckDevice(cfg, cpuLike{}, train, min(cfg.BatchSize, train.Len())); err == nil || !strings.Contains(err.Error(), "--batch-size 100000 needs about 32.2 GiB of memory, 32.1 GiB of it for one batch of all 48000 images; this machine has 1.0 GiB (test limit)") {
 		t.Errorf("cpu: err = %v", err)
 	}
 }

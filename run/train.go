@@ -116,11 +116,12 @@ func Train(cfg Config, o Options) (*Result, error) {
 		return nil, err
 	}
 	loss, _ := engine.ParseLoss(cfg.Model.Loss)
-	if err := CheckDevice(cfg, be, train); err != nil {
+	batch := engine.LargestBatch(cfg.BatchSize, train.Len(), val.Len())
+	if err := CheckDevice(cfg, be, train, batch); err != nil {
 		return nil, err
 	}
 	defer m.Free() // before the backend closes (defers run last first)
-	if err := m.Compile(be, loss, cfg.BatchSize); err != nil {
+	if err := m.Compile(be, loss, batch); err != nil {
 		return nil, err
 	}
 	m.Init(cfg.Seed)

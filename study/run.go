@@ -540,7 +540,7 @@ func copyDir(src, dst string) error {
 }
 
 func copyFile(src, dst string) error {
-	raw, err := engine.ReadFile(src, "run's file", engine.MaxStateFile)
+	raw, err := engine.ReadFile(src, "run file", engine.MaxStateFile)
 	if err != nil {
 		return err
 	}

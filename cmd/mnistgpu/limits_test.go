@@ -26,6 +26,9 @@ func TestHostileSizesAreRefused(t *testing.T) {
 	}
 	dense2e18 := write("dense2e18.json", `{"input_shape":[28,28,1],"layers":[{"type":"Flatten"},{"type":"Dense","units":2000000000000000000,"activation":"softmax"}]}`)
 	flatten := write("flatten.json", `{"input_shape":[28,28,1],"layers":[`+strings.Repeat(`{"type":"Flatten"},`, 50000)+`{"type":"Dense","units":10,"activation":"softmax"}]}`)
+	// Wide layers: at a batch of MNIST's 60,000 images (what 10⁹ holds)
+	// their activations need about 900 GB.
+	wide := write("wide.json", `{"input_shape":[28,28,1],"layers":[{"type":"Flatten"},{"type":"Dense","units":1000000,"activation":"relu"},{"type":"Dense","units":10,"activation":"softmax"}]}`)
 	twice := write("twice.json", `{"input_shape":[28,28,1],"layers":[{"type":"Flatten"}],"layers":[{"type":"Flatten"},{"type":"Dense","units":10,"activation":"softmax"}]}`)
 	out := filepath.Join(dir, "out")
 	for _, c := range []struct {
@@ -36,7 +39,7 @@ func TestHostileSizesAreRefused(t *testing.T) {
 		{[]string{"train", "--model", dense2e18, "--out", out}, "layer 2 (Dense): size 2000000000000000000 is more than 2147483647"},
 		{[]string{"train", "--model", flatten, "--out", out}, "model has 50001 layers; at most 1000 are accepted"},
 		{[]string{"train", "--model", twice, "--out", out}, `invalid model file: key "layers" appears twice in the top-level object`},
-		{[]string{"train", "--batch-size", "1000000000", "--out", out}, "--batch-size 1000000000 needs about "},
+		{[]string{"train", "--model", wide, "--batch-size", "1000000000", "--out", out}, "--batch-size 1000000000 needs about "},
 		{[]string{"train", "--rotation", "1e308", "--out", out}, "augmentation rotation_range 1e+308 is more than 360 degrees"},
 		{[]string{"bench", "--batch-size", "1000000000", "--runs", "1"}, "--batch-size 1000000000 needs about "},
 	} {
