@@ -268,7 +268,7 @@ func (s subject) refuse(total, batch float64, what, limit string) error {
 	}
 	batches := fmt.Sprintf("batches of %d", s.batch)
 	if s.held > 0 && s.held < s.batch {
-		batches = fmt.Sprintf("one batch of all %d images", s.held)
+		batches = fmt.Sprintf("a batch of up to %d images (no more are trained on)", s.held)
 	}
 	return &LimitError{ValueError{Flag: flag, Msg: fmt.Sprintf("%s needs about %s of %s, %s of it for %s; %s",
 		value, bytesText(total), what, bytesText(batch), batches, limit)}}

@@ -62,7 +62,7 @@ func TestValidateRefusesWhatDoesNotFit(t *testing.T) {
 		want string
 	}{
 		{func(c *Config) { c.BatchSize = 5000 }, "--batch-size 5000 needs about 3.5 GiB of memory, 3.3 GiB of it for batches of 5000; this machine has 1.0 GiB (test limit)"},
-		{func(c *Config) { c.BatchSize = 1000000000 }, "--batch-size 1000000000 needs about 40.2 GiB of memory, 40.1 GiB of it for one batch of all 60000 images; this machine has 1.0 GiB (test limit)"},
+		{func(c *Config) { c.BatchSize = 1000000000 }, "--batch-size 1000000000 needs about 40.2 GiB of memory, 40.1 GiB of it for a batch of up to 60000 images (no more are trained on); this machine has 1.0 GiB (test limit)"},
 		{func(c *Config) { c.BatchSize = math.MaxInt }, "--batch-size 9223372036854775807 needs about 40.2 GiB of memory"},
 		{func(c *Config) { c.Model.Name = big }, "--model " + big + " needs about 21.8 GiB of memory, 978 MiB of it for batches of 64; this machine has 1.0 GiB (test limit)"},
 	} {
@@ -124,12 +124,12 @@ func TestCheckDeviceWeighsFreeMemory(t *testing.T) {
 	}
 	cfg.BatchSize = 100000
 	err := CheckDevice(cfg, gpuLike{free: 1 << 30}, train, min(cfg.BatchSize, train.Len()))
-	if want := "--batch-size 100000 needs about 32.0 GiB of device memory, 31.8 GiB of it for one batch of all 48000 images; cuda:0 has 1.0 GiB free"; err == nil || err.Error() != want {
+	if want := "--batch-size 100000 needs about 32.0 GiB of device memory, 31.8 GiB of it for a batch of up to 48000 images (no more are trained on); cuda:0 has 1.0 GiB free"; err == nil || err.Error() != want {
 		t.Errorf("err = %v, want %q", err, want)
 	}
 	withHostMemory(t, 1<<30)
 	cfg.Device.Name = "auto" // opened the cpu: its buffers are host memory
-	if err := CheckDevice(cfg, cpuLike{}, train, min(cfg.BatchSize, train.Len())); err == nil || !strings.Contains(err.Error(), "--batch-size 100000 needs about 32.2 GiB of memory, 32.1 GiB of it for one batch of all 48000 images; this machine has 1.0 GiB (test limit)") {
+	if err := CheckDevice(cfg, cpuLike{}, train, min(cfg.BatchSize, train.Len())); err == nil || !strings.Contains(err.Error(), "--batch-size 100000 needs about 32.2 GiB of memory, 32.1 GiB of it for a batch of up to 48000 images (no more are trained on); this machine has 1.0 GiB (test limit)") {
 		t.Errorf("cpu: err = %v", err)
 	}
 }
