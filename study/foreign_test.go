@@ -54,4 +54,9 @@ func TestForeignCellIsRefused(t *testing.T) {
 	if _, _, err := run.LoadResume(filepath.Join(dir, "cells", "lr=0.01,seed=1")); err != nil {
 		t.Errorf("the other cell: %v", err)
 	}
+	// The report and results.csv leave the hand-trained run out.
+	_, cells, err := LoadResults(dir)
+	if err != nil || len(cells) != 1 || cells[0].Key != "lr=0.01,seed=1" {
+		t.Errorf("LoadResults: %d cells, %v; want only lr=0.01", len(cells), err)
+	}
 }

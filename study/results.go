@@ -4,12 +4,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
 
 	"mnistgpu/engine"
+	"mnistgpu/run"
 )
 
 // CellResult is a finished cell: its settings, history and summary.
@@ -22,7 +22,10 @@ type CellResult struct {
 	Failed  bool
 }
 
-// Load reads the study in dir: its file and every complete cell.
+// LoadResults reads the study in dir: its file and every complete cell.
+// A cell folder whose config.json does not record the cell's axis values
+// and seed (a run trained there by hand; the study fails such a cell) is
+// not one of its results and is left out.
 func LoadResults(dir string) (File, []CellResult, error) {
 	f, err := Load(filepath.Join(dir, "study.json"))
 	if err != nil {
@@ -31,9 +34,12 @@ func LoadResults(dir string) (File, []CellResult, error) {
 	var out []CellResult
 	for _, c := range f.Cells() {
 		cd := filepath.Join(dir, "cells", c.Key(f.Axes))
-		raw, err := os.ReadFile(filepath.Join(cd, ResultFile))
+		raw, err := engine.ReadFile(filepath.Join(cd, ResultFile), "result", engine.MaxRecordFile)
 		if err != nil {
 			continue // not run (yet)
+		}
+		if !recordsCell(cd, c) {
+			continue
 		}
 		r := CellResult{Cell: c, Key: c.Key(f.Axes), Group: c.Group(f.Axes)}
 		var probe struct {
@@ -46,7 +52,7 @@ func LoadResults(dir string) (File, []CellResult, error) {
 				return f, nil, fmt.Errorf("%s: %w", filepath.Join(cd, ResultFile), err)
 			}
 		}
-		if hf, err := os.Open(filepath.Join(cd, "history.json")); err == nil {
+		if hf, err := engine.OpenFile(filepath.Join(cd, "history.json"), "history", engine.MaxRecordFile); err == nil {
 			r.History, err = engine.ReadHistoryJSON(filepath.Join(cd, "history.json"), hf)
 			hf.Close()
 			if err != nil {
@@ -56,6 +62,24 @@ func LoadResults(dir string) (File, []CellResult, error) {
 		out = append(out, r)
 	}
 	return f, out, nil
+}
+
+// recordsCell reports whether the run in cd records cell c's axis values
+// and seed (a config.json that cannot be read, from an earlier version,
+// is taken at its word).
+func recordsCell(cd string, c Cell) bool {
+	recorded, err := run.ReadConfigFile(filepath.Join(cd, run.ConfigFile))
+	if err != nil {
+		return true
+	}
+	want := recorded
+	for name, v := range c.Params {
+		if want.Set(name, v) != nil {
+			return true // not a run setting (an axis of the study's own)
+		}
+	}
+	want.Seed = c.Seed
+	return len(run.SettingsDiffer(recorded, want)) == 0
 }
 
 // MeanStd is a mean and sample standard deviation over seeds.
