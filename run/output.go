@@ -146,7 +146,11 @@ func removeRunFiles(dir string, files []string) error {
 }
 
 // sameUnfinishedAttempt reports whether dir holds only the beginnings of a
-// run of cfg that never completed an epoch.
+// run of cfg that never completed an epoch. The recorded configuration was
+// resolved (absolute paths, effective optimizer values) before it was
+// written, and reading it back unsets what a record of an earlier version
+// meant by "default" (fromRecord): both sides are resolved again, so the
+// same command compares equal to what it recorded.
 func sameUnfinishedAttempt(dir string, cfg Config) bool {
 	for _, f := range []string{StateFile, ResultFile} {
 		if _, err := os.Stat(filepath.Join(dir, f)); err == nil {
@@ -158,5 +162,9 @@ func sameUnfinishedAttempt(dir string, cfg Config) bool {
 		return false
 	}
 	prev, err := decodeConfig(raw)
-	return err == nil && len(Diff(prev, cfg)) == 0
+	if err != nil {
+		return false
+	}
+	prev.Output.Dir = dir // the folder it is in now, however it was named
+	return len(Diff(prev.Resolved().withAbsolutePaths(), cfg.Resolved().withAbsolutePaths())) == 0
 }
