@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -15,9 +17,16 @@ import (
 type OutputInUseError struct {
 	Dir   string
 	Files []string // the run files found
+	// Study: the folder holds a study, which no run may share (not even
+	// with --overwrite, which would leave the study's files beside it).
+	Study bool
 }
 
 func (e *OutputInUseError) Error() string {
+	if e.Study {
+		return fmt.Sprintf("%s holds a study (%s), and a run's files never go beside a study's: use another --out",
+			e.Dir, strings.Join(e.Files, ", "))
+	}
 	shown := e.Files
 	if len(shown) > 3 {
 		shown = append(shown[:3:3], "...")
@@ -27,23 +36,161 @@ func (e *OutputInUseError) Error() string {
 }
 
 // CheckOutputPaths refuses, before anything is read or written, output
-// settings that would write outside the run's folder: an empty --out, and a
-// --checkpoint template that is absolute or climbs out of --out (in a study,
-// every cell would write that same outside file). --save-weights names its
-// file on purpose and may be anywhere.
+// settings that would write outside the run's folder or replace a file
+// that is not theirs: an empty --out; a --checkpoint template that is
+// absolute, climbs out of --out, names a folder, a hidden name (the lock's,
+// temporary files') or, formatted any way, a file the run writes itself;
+// a --save-weights that is a folder, one of the run's own files other than
+// its final weights, or a path inside another folder that holds a run or a
+// study (see checkSaveWeights).
 func CheckOutputPaths(c Config) error {
 	if c.Output.Dir == "" {
 		return &ValueError{Flag: "out", Msg: "must name a folder, got \"\""}
 	}
-	if t := c.CheckpointTemplate(); t != "" && !filepath.IsLocal(t) {
+	c = c.withAbsolutePaths()
+	t := c.CheckpointTemplate()
+	if t != "" {
+		if err := checkTemplate(t, c.Output.Dir); err != nil {
+			return err
+		}
+	}
+	return checkSaveWeights(c, t)
+}
+
+// fixedRunFiles are the names a run writes into its folder, besides its
+// checkpoints (named by its --checkpoint template): those that show a run
+// is there, and that --overwrite removes.
+var fixedRunFiles = []string{StateFile, ResultFile, ConfigFile, FinalFile, "history.csv", "history.json", MetricsFile, "failed.txt", "curves.png"}
+
+// ownFiles are every name a run writes into its folder besides its
+// checkpoints: no checkpoint and no --save-weights may take one of them.
+// train.log is a study cell's log (study.LogFile).
+var ownFiles = append(slices.Clone(fixedRunFiles), LockFile, "train.log")
+
+// checkTemplate refuses a checkpoint template t that would write outside
+// dir or over a file or folder that is not a checkpoint. Its fields format
+// to any text, so t is compared as the pattern templateGlob makes of it.
+func checkTemplate(t, dir string) error {
+	bad := func(format string, a ...any) error {
+		return &ValueError{Flag: "checkpoint", Msg: fmt.Sprintf("%q ", t) + fmt.Sprintf(format, a...) +
+			": give checkpoints a file name of their own, such as the default " + DefaultCheckpoint(true)}
+	}
+	if !filepath.IsLocal(t) {
 		return &ValueError{Flag: "checkpoint", Msg: fmt.Sprintf("%q is not inside --out: checkpoints are written in the run's folder, so give a file name (or a relative path below it)", t)}
+	}
+	slash := filepath.ToSlash(t)
+	clean := path.Clean(slash)
+	if clean == "." || strings.HasSuffix(slash, "/") {
+		return bad("names a folder, not a file")
+	}
+	if strings.HasPrefix(path.Base(clean), ".") {
+		return bad("is a hidden name, and the run keeps its lock (%s) and temporary files under such names", LockFile)
+	}
+	names := templateNames(clean)
+	for _, own := range ownFiles {
+		if names.MatchString(own) {
+			return bad("can name %s, a file the run writes itself", own)
+		}
+	}
+	matches, _ := fs.Glob(os.DirFS(dir), templateGlob(clean))
+	for _, m := range matches {
+		if st, err := os.Stat(filepath.Join(dir, m)); err == nil && st.IsDir() {
+			return bad("can name the folder %s", filepath.Join(dir, m))
+		}
 	}
 	return nil
 }
 
-// fixedRunFiles are the names a run writes into its folder, besides its
-// checkpoints (named by its --checkpoint template).
-var fixedRunFiles = []string{StateFile, ResultFile, ConfigFile, FinalFile, "history.csv", "history.json", "failed.txt", "curves.png", MetricsFile}
+// checkSaveWeights refuses a --save-weights path (c's, absolute) that
+// would replace what is not the run's final weights: a folder; in the
+// run's own folder, a file it writes itself or one of its checkpoints
+// (template t); and any path inside another folder that holds a run or a
+// study, whose files are never replaced. The default, <out>/final.safetensors,
+// is always fine.
+func checkSaveWeights(c Config, t string) error {
+	p := c.Output.SaveWeights
+	if p == "" {
+		return nil
+	}
+	bad := func(format string, a ...any) error {
+		return &ValueError{Flag: "save-weights", Msg: p + " " + fmt.Sprintf(format, a...)}
+	}
+	if st, err := os.Stat(p); err == nil && st.IsDir() {
+		return bad("is a folder: give the file to write the final weights to")
+	}
+	out := filepath.Clean(c.Output.Dir)
+	top := "" // where the search for other runs' folders ends: the root, or the run's own folder
+	if rel, err := filepath.Rel(out, p); err == nil && filepath.IsLocal(rel) {
+		name := filepath.ToSlash(rel)
+		if name == FinalFile {
+			return nil
+		}
+		if slices.Contains(ownFiles, name) {
+			return bad("is %s, a file the run writes itself in --out: leave --save-weights out (the weights go to %s) or name another file", name, FinalFile)
+		}
+		if t != "" && templateNames(path.Clean(filepath.ToSlash(t))).MatchString(name) {
+			return bad("can be one of the run's checkpoints (--checkpoint %s): name another file", t)
+		}
+		top = out
+	}
+	for d := filepath.Dir(p); d != top; d = filepath.Dir(d) {
+		if d != out {
+			if f := RunMarker(d); f != "" {
+				return bad("is inside %s, which holds another run (%s): its files are never replaced; write the weights elsewhere", d, f)
+			}
+			if f := studyFile(d); f != "" {
+				return bad("is inside %s, which holds a study (%s): its files are never replaced; write the weights elsewhere", d, f)
+			}
+		}
+		if filepath.Dir(d) == d {
+			break
+		}
+	}
+	return nil
+}
+
+// RunMarker names the file that shows dir holds a run ("" when none): its
+// state, or a config.json that is a run's configuration (a config.json of
+// anything else is not).
+func RunMarker(dir string) string {
+	if st, err := os.Stat(filepath.Join(dir, StateFile)); err == nil && st.Mode().IsRegular() {
+		return StateFile
+	}
+	p := filepath.Join(dir, ConfigFile)
+	st, err := os.Stat(p)
+	if err != nil || !st.Mode().IsRegular() || st.Size() > 1<<20 {
+		return ""
+	}
+	raw, err := os.ReadFile(p)
+	if err != nil {
+		return ""
+	}
+	if _, err := decodeConfig(raw); err != nil {
+		return ""
+	}
+	return ConfigFile
+}
+
+// StudyMarker names what shows dir holds a study ("" when none): its
+// study.json or its cells folder.
+func StudyMarker(dir string) string {
+	if f := studyFile(dir); f != "" {
+		return f
+	}
+	if st, err := os.Stat(filepath.Join(dir, "cells")); err == nil && st.IsDir() {
+		return "cells/"
+	}
+	return ""
+}
+
+// studyFile is "study.json" when dir holds one (a folder named cells alone
+// is too common a name to mark a study above a path).
+func studyFile(dir string) string {
+	if _, err := os.Stat(filepath.Join(dir, "study.json")); err == nil {
+		return "study.json"
+	}
+	return ""
+}
 
 // runFiles lists the files in dir that a run writes, as paths relative to
 // dir: the fixed names and the files that a checkpoint template (of the new
@@ -111,6 +258,32 @@ func templateGlob(t string) string {
 	return b.String()
 }
 
+// numberText is what a template's field can format to: its fields are the
+// epoch and metrics, written by engine.FormatTemplate as numbers (digits,
+// sign, point, exponent, NaN, ±Inf, padding).
+const numberText = `[-+ 0-9.eNaIf]+`
+
+// templateNames matches every name that the template t (slash-separated)
+// can format to: t's own text, and numberText for each {field:format}.
+func templateNames(t string) *regexp.Regexp {
+	var b strings.Builder
+	b.WriteString("^")
+	for i := 0; i < len(t); i++ {
+		switch c := t[i]; {
+		case (c == '{' || c == '}') && i+1 < len(t) && t[i+1] == c:
+			b.WriteString(regexp.QuoteMeta(string(c)))
+			i++
+		case c == '{' && strings.IndexByte(t[i:], '}') > 0:
+			b.WriteString(numberText)
+			i += strings.IndexByte(t[i:], '}')
+		default:
+			b.WriteString(regexp.QuoteMeta(string(c)))
+		}
+	}
+	b.WriteString("$")
+	return regexp.MustCompile(b.String())
+}
+
 // claimOutput makes sure dir holds no other run and returns the files of
 // the one it holds that are to be replaced: with overwrite, or when they
 // are an attempt of the same configuration that died before finishing its
@@ -119,6 +292,9 @@ func templateGlob(t string) string {
 // settings and loaded its data, so a run that cannot start leaves the old
 // one whole.
 func claimOutput(dir string, cfg Config, overwrite bool) ([]string, error) {
+	if m := StudyMarker(dir); m != "" {
+		return nil, &OutputInUseError{Dir: dir, Files: []string{m}, Study: true}
+	}
 	found, err := runFiles(dir, cfg.CheckpointTemplate())
 	if os.IsNotExist(err) {
 		return nil, nil
