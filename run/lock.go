@@ -6,6 +6,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -41,6 +43,30 @@ func (e *LockedError) Who() string {
 	}
 	who, _, _ := strings.Cut(e.Holder, " (")
 	return who
+}
+
+// Command is the holder's mnistgpu command ("train", "study", ...): the
+// first word after the program in the command line it recorded that is not
+// a flag; "" when it recorded none (another program, an older holder).
+func (e *LockedError) Command() string {
+	_, rest, ok := strings.Cut(e.Holder, " (")
+	if !ok {
+		return ""
+	}
+	if i := strings.LastIndex(rest, ", since "); i >= 0 {
+		rest = rest[:i]
+	}
+	// The program comes first, quoted when it holds a space (holderLine).
+	if q, err := strconv.QuotedPrefix(rest); err == nil {
+		rest = "program" + rest[len(q):]
+	}
+	words := strings.Fields(rest)
+	for _, w := range words[min(1, len(words)):] {
+		if !strings.HasPrefix(w, "-") {
+			return w
+		}
+	}
+	return ""
 }
 
 func (e *LockedError) Error() string {
@@ -101,20 +127,30 @@ func lockFolder(dir string, wait bool) (*Lock, error) {
 			continue
 		}
 		l.f = f
-		host, _ := os.Hostname()
-		cmd := strings.Join(os.Args, " ")
-		if len(cmd) > 200 {
-			cmd = cmd[:200] + "…"
-		}
-		who := fmt.Sprintf("pid %d on %s (%s, since %s)\n", os.Getpid(), host, cmd, time.Now().Format(time.DateTime))
 		// Only for the message: a failure here does not make the lock less held.
 		if f.Truncate(0) == nil {
-			f.WriteAt([]byte(who), 0)
+			f.WriteAt([]byte(holderLine()), 0)
 		}
 		return l, nil
 	}
 	l.removeMade()
 	return nil, fmt.Errorf("output folder %s: its lock file keeps disappearing", dir)
+}
+
+// holderLine is what a holder writes into its lock file: its pid, host,
+// command line (the program quoted when it holds a space, so that Command
+// finds the word after it) and since when.
+func holderLine() string {
+	host, _ := os.Hostname()
+	args := slices.Clone(os.Args)
+	if len(args) > 0 && strings.ContainsAny(args[0], " \t") {
+		args[0] = strconv.Quote(args[0])
+	}
+	cmd := strings.Join(args, " ")
+	if len(cmd) > 200 {
+		cmd = cmd[:200] + "…"
+	}
+	return fmt.Sprintf("pid %d on %s (%s, since %s)\n", os.Getpid(), host, cmd, time.Now().Format(time.DateTime))
 }
 
 // Unlock lets the folder go: it removes the lock file, then the folders

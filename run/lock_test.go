@@ -49,3 +49,19 @@ func TestLockFolder(t *testing.T) {
 		t.Error("locked an empty folder name")
 	}
 }
+
+// The holder's command is read back from the line it wrote: the word after
+// the program that is not a flag, with a program path that holds spaces.
+func TestLockedErrorCommand(t *testing.T) {
+	for _, c := range []struct{ holder, want string }{
+		{"pid 7 on vm (/usr/bin/mnistgpu train --out x, since 2026-01-02 03:04:05)", "train"},
+		{"pid 7 on vm (mnistgpu study run s.json --out x, since 2026-01-02 03:04:05)", "study"},
+		{`pid 7 on vm ("/my dir/mnistgpu" train --out x, since 2026-01-02 03:04:05)`, "train"},
+		{"pid 7 on vm (/tmp/x.test -test.run=^TestLockHolderProcess$, since 2026-01-02 03:04:05)", ""},
+		{"", ""},
+	} {
+		if got := (&LockedError{Holder: c.holder}).Command(); got != c.want {
+			t.Errorf("%q: command %q, want %q", c.holder, got, c.want)
+		}
+	}
+}

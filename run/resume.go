@@ -23,7 +23,7 @@ func LoadResume(dir string) (Config, *engine.TrainCheckpoint, error) {
 	}
 	ck, err := engine.LoadTrainCheckpoint(path)
 	if err != nil {
-		return Config{}, nil, err
+		return Config{}, nil, unreadableState(path, err)
 	}
 	cfg, err := decodeConfig(ck.Config)
 	if err != nil {

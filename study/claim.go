@@ -20,11 +20,16 @@ import (
 // lockPlan takes the study folder's lock, waiting (and saying so) while
 // another process plans: planning takes seconds, and a second process of
 // the same study started at the same moment should not be turned away.
+// A folder whose lock a `train` holds is a run's, which a study never
+// shares: that is refused at once rather than waited for.
 func lockPlan(dir string, log io.Writer) (*run.Lock, error) {
 	l, err := run.LockFolder(dir)
 	var held *run.LockedError
 	if !errors.As(err, &held) {
 		return l, err
+	}
+	if held.Command() == "train" {
+		return nil, &SettingError{fmt.Sprintf("%s holds a run that %s is training, and a study's files never go beside a run's: use another --out", dir, held.Who())}
 	}
 	fmt.Fprintf(log, "%s is being planned by %s: waiting for it\n", dir, held.Who())
 	return run.WaitLockFolder(dir)
@@ -47,4 +52,13 @@ func claimCell(cfg run.Config) (lock *run.Lock, elsewhere string, done bool, err
 		return nil, "finished by another process", true, nil
 	}
 	return lock, "", false, nil
+}
+
+// checkNoRun refuses a study folder that holds a run: a study's study.json
+// and cells never go beside a run's files.
+func checkNoRun(dir string) error {
+	if m := run.RunMarker(dir); m != "" {
+		return &SettingError{fmt.Sprintf("%s holds a run (%s), and a study's files never go beside a run's: use another --out", dir, m)}
+	}
+	return nil
 }

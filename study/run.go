@@ -47,11 +47,14 @@ func (e *FailedError) Error() string {
 
 // Prepare validates the study and its output folder before anything is
 // written: every cell's configuration (see File.Configs), and that dir holds
-// no other study. A folder holding the same study with fewer epochs or
+// no run and no other study. A folder holding the same study with fewer epochs or
 // fewer seeds is accepted: its cells are extended, the new seeds added.
 func Prepare(f File, dir string, base run.Config) ([]Cell, []run.Config, error) {
 	if dir == "" {
 		return nil, nil, &SettingError{"--out must name the study folder, got \"\""}
+	}
+	if err := checkNoRun(dir); err != nil {
+		return nil, nil, err
 	}
 	cells, cfgs, err := f.Configs(base, dir)
 	if err != nil {

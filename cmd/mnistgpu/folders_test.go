@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -128,5 +129,110 @@ func TestOutputNamesAreTheirOwn(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(e2, f)); err != nil {
 			t.Error(err)
 		}
+	}
+}
+
+// Run folders and study folders never mix: a study meeting a folder whose
+// lock a `train` holds is refused at once (not left waiting for it), a
+// study into a run's folder and a run into a study's folder are refused
+// (exit 2, saying what the folder holds), and nothing is written there.
+func TestRunAndStudyFoldersDoNotMix(t *testing.T) {
+	dir := t.TempDir()
+	spec := filepath.Join(dir, "s.json")
+	os.WriteFile(spec, []byte(`{"name":"s","axes":[{"name":"optimizer","values":["sgd"]}],"seeds":[1],
+		"fixed":{"model":"mlp","epochs":"1","train-limit":"300"}}`), 0o644)
+	studyIn := func(out string) []string {
+		return []string{"study", "run", spec, "--out", out, "--data-dir", small, "--no-verify"}
+	}
+
+	// A process whose lock file says it is a train: refused at once.
+	held := filepath.Join(dir, "H")
+	holder := holdLock(t, held, "train", "--out", held)
+	code, log := studyNotWaiting(t, studyIn(held)...)
+	pid := fmt.Sprintf("pid %d ", holder.Process.Pid)
+	if code != 2 || !strings.Contains(log, pid) || !strings.Contains(log, "is training") {
+		t.Errorf("study into a folder a train holds (%s): exit %d\n%s", pid, code, log)
+	}
+	if _, err := os.Stat(filepath.Join(held, "study.json")); err == nil {
+		t.Error("the refused study wrote its study.json")
+	}
+
+	// A real train, past its first epoch: its folder holds a run.
+	runDir := filepath.Join(dir, "T")
+	train, pipe, sc, _ := startReadingStderr(t, append([]string{"train", "--model", "mlp", "--train-limit", "300",
+		"--epochs", "100000", "--out", runDir}, smallData...)...)
+	t.Cleanup(func() { train.Process.Kill(); train.Wait() })
+	for sc.Scan() && !strings.Contains(sc.Text(), "Epoch 2/") { // epoch 1's state is written
+	}
+	go io.Copy(io.Discard, pipe)
+	if code, msg := studyNotWaiting(t, studyIn(runDir)...); code != 2 || !strings.Contains(msg, "holds a run") {
+		t.Errorf("study into the folder of a running train: exit %d\n%s", code, msg)
+	}
+	kill(t, train)
+	before := snapshot(t, runDir)
+	if _, msg, code := output(t, studyIn(runDir)...); code != 2 || !strings.Contains(msg, "holds a run") {
+		t.Errorf("study into a run's folder: exit %d\n%s", code, msg)
+	}
+	after := snapshot(t, runDir)
+	delete(before, run.LockFile) // the killed train's
+	delete(after, run.LockFile)
+	sameFiles(t, "a study refused in a run's folder", before, after)
+
+	studyDir := filepath.Join(dir, "S")
+	if _, msg, code := output(t, studyIn(studyDir)...); code != 0 {
+		t.Fatalf("study: exit %d\n%s", code, msg)
+	}
+	for _, extra := range [][]string{nil, {"--overwrite"}} {
+		args := append([]string{"train", "--model", "mlp", "--train-limit", "300", "--epochs", "1", "--out", studyDir}, smallData...)
+		_, msg, code := output(t, append(args, extra...)...)
+		if code != 2 || !strings.Contains(msg, "holds a study (study.json)") {
+			t.Errorf("train %v into a study's folder: exit %d\n%s", extra, code, msg)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(studyDir, run.ConfigFile)); err == nil {
+		t.Error("a run refused in a study's folder wrote its config.json there")
+	}
+}
+
+// studyNotWaiting runs a study command and returns its exit code and
+// stderr; a study that waits for the holder of its folder's lock fails the
+// test and is killed.
+func studyNotWaiting(t *testing.T, args ...string) (int, string) {
+	t.Helper()
+	s, pipe, lines, log := startReadingStderr(t, args...)
+	for lines.Scan() {
+		if strings.Contains(lines.Text(), "waiting for it") {
+			t.Errorf("%v waits for the holder of its folder", args)
+			s.Process.Kill()
+		}
+	}
+	io.Copy(log, pipe)
+	s.Wait()
+	return s.ProcessState.ExitCode(), log.String()
+}
+
+// A truncated state file: --resume names it, says it is truncated or
+// corrupt and that no earlier point can be resumed, and what to do (exit
+// 2); what it says to do (--overwrite) then works.
+func TestTruncatedStateSaysWhatToDo(t *testing.T) {
+	out := t.TempDir()
+	args := append([]string{"train", "--model", "mlp", "--train-limit", "300", "--epochs", "1", "--out", out}, smallData...)
+	if err := cliRun(args...); err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(out, run.StateFile)
+	raw := mustRead(t, p)
+	for _, size := range []int{len(raw) / 2, 3} {
+		os.WriteFile(p, raw[:size], 0o644)
+		_, msg, code := output(t, "train", "--resume", out, "--quiet", "--epochs", "2")
+		for _, want := range []string{p, "truncated or corrupt", "earlier point", "--overwrite", "another --out"} {
+			if code != 2 || !strings.Contains(msg, want) {
+				t.Errorf("--resume with the state cut to %d bytes: exit %d, want 2 saying %q:\n%s", size, code, want, msg)
+				break
+			}
+		}
+	}
+	if _, msg, code := output(t, append(args, "--overwrite")...); code != 0 {
+		t.Errorf("starting again with --overwrite: exit %d\n%s", code, msg)
 	}
 }

@@ -36,10 +36,11 @@ func TestLockHolderProcess(t *testing.T) {
 	os.Exit(0)
 }
 
-// holdLock starts a process that holds dir's lock, returning once it does.
-func holdLock(t *testing.T, dir string) *exec.Cmd {
+// holdLock starts a process that holds dir's lock, returning once it does;
+// args follow its command line (which its lock file records).
+func holdLock(t *testing.T, dir string, args ...string) *exec.Cmd {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestLockHolderProcess$")
+	cmd := exec.Command(os.Args[0], append([]string{"-test.run=^TestLockHolderProcess$"}, args...)...)
 	cmd.Env = append(os.Environ(), "MNISTGPU_TEST_HOLD="+dir)
 	stdin, err := cmd.StdinPipe() // open while the test runs: the holder's life line
 	if err != nil {

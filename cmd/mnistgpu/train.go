@@ -128,6 +128,7 @@ func cliError(err error) error {
 		fe  *run.FinishedError
 		ec  cli.ExitCoder
 		div *run.DivergedError
+		cs  *run.CorruptStateError
 	)
 	switch {
 	case err == nil:
@@ -137,7 +138,7 @@ func cliError(err error) error {
 	case errors.As(err, &fe):
 		fmt.Fprintln(logOut, fe.Error())
 		return nil
-	case errors.As(err, &ve), errors.As(err, &ue), errors.As(err, &oe), errors.As(err, &re), errors.As(err, &dm), errors.As(err, &le):
+	case errors.As(err, &ve), errors.As(err, &ue), errors.As(err, &oe), errors.As(err, &re), errors.As(err, &dm), errors.As(err, &le), errors.As(err, &cs):
 		return usageError("%v", err)
 	case errors.As(err, &div):
 		return cli.Exit("mnistgpu: "+div.Error(), 1)
