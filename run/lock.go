@@ -137,6 +137,32 @@ func lockFolder(dir string, wait bool) (*Lock, error) {
 	return nil, fmt.Errorf("output folder %s: its lock file keeps disappearing", dir)
 }
 
+// LockLostError is a held lock whose file is no longer at its folder's
+// path: removed, or the folder moved, while its holder wrote there. The
+// kernel lock stays on the removed file, so another writer may lock a new
+// one: the holder stops rather than write beside it.
+type LockLostError struct{ Path string }
+
+func (e *LockLostError) Error() string {
+	return fmt.Sprintf("%s is no longer the lock this process took (removed, or its folder moved, while it ran): stopped before writing, "+
+		"so that two writers never mix one folder; the files saved before are whole, and --resume continues from them once nothing else writes there", e.Path)
+}
+
+// Check returns a *LockLostError when the file at the lock's path is not
+// the one this lock holds (see LockLostError); a writer calls it before
+// each save. A nil Lock is none, and always fine.
+func (l *Lock) Check() error {
+	if l == nil || l.f == nil {
+		return nil
+	}
+	mine, err1 := l.f.Stat()
+	there, err2 := os.Stat(l.path)
+	if err1 != nil || err2 != nil || !os.SameFile(mine, there) {
+		return &LockLostError{Path: l.path}
+	}
+	return nil
+}
+
 // holderLine is what a holder writes into its lock file: its pid, host,
 // command line (the program quoted when it holds a space, so that Command
 // finds the word after it) and since when.

@@ -62,6 +62,9 @@ type Options struct {
 	// Stop, once closed, ends training at the next step boundary with its
 	// state saved; Train then returns a *StoppedError (nil: no stop).
 	Stop <-chan struct{}
+	// Lock is the folder's lock that the caller holds, checked before each
+	// state and the final weights are saved (nil: not checked).
+	Lock *Lock
 }
 
 // Train runs cfg to the end and returns its result; the output folder holds
@@ -169,6 +172,9 @@ func Train(cfg Config, o Options) (*Result, error) {
 			if ck.Config, err = rec.encode(cfg, ck.NextEpoch); err != nil {
 				return err
 			}
+			if err := o.Lock.Check(); err != nil {
+				return err
+			}
 			if err := ml.epoch(h, opt.LearningRate(), ck.Step); err != nil {
 				return err
 			}
@@ -220,6 +226,9 @@ func Train(cfg Config, o Options) (*Result, error) {
 func finish(cfg Config, o Options, m *engine.Model, test engine.Dataset, hist *engine.History,
 	ckpt *engine.ModelCheckpoint, rec *record, ml *metrics, log, out io.Writer) (*Result, error) {
 	dir, be := cfg.Output.Dir, m.Backend()
+	if err := o.Lock.Check(); err != nil {
+		return nil, err
+	}
 	final := cfg.Output.SaveWeights
 	if final == "" {
 		final = filepath.Join(dir, FinalFile)

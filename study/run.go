@@ -245,7 +245,7 @@ func Run(f File, dir string, base run.Config, o Options) error {
 				cp := disp.begin(c.Key, c.Index, c.Start, cfg.Epochs, c.Cost)
 				var r *Result
 				if err == nil {
-					r, err = trainCell(cfg, o.Data, cp, o.Stop)
+					r, err = trainCell(cfg, o.Data, cp, o.Stop, lock)
 				}
 				var div *run.DivergedError
 				var stopped *run.StoppedError
@@ -389,8 +389,9 @@ func (e *PanicError) Error() string { return fmt.Sprintf("panic: %v\n%s", e.Valu
 // trainCell trains one cell to cfg.Epochs: a new run, or the continuation
 // of the interrupted one in its folder (its recorded settings, with the
 // epochs and the device and data-location settings of cfg). Its messages
-// go to its LogFile; its progress to p.
-func trainCell(cfg run.Config, data *mnist.Set, p *cellProgress, stop <-chan struct{}) (r *Result, err error) {
+// go to its LogFile; its progress to p; lock is its folder's, checked
+// before each save.
+func trainCell(cfg run.Config, data *mnist.Set, p *cellProgress, stop <-chan struct{}, lock *run.Lock) (r *Result, err error) {
 	// A panic (a backend's misuse check, a failed driver call) fails this
 	// cell, with its stack in failed.txt, and not the cells beside it.
 	defer func() {
@@ -408,7 +409,7 @@ func trainCell(cfg run.Config, data *mnist.Set, p *cellProgress, stop <-chan str
 		return nil, err
 	}
 	defer logf.Close()
-	opts := run.Options{Log: logf, Out: logf, Data: data, Overwrite: true, Progress: p.forDevice, Stop: stop}
+	opts := run.Options{Log: logf, Out: logf, Data: data, Overwrite: true, Progress: p.forDevice, Stop: stop, Lock: lock}
 	if _, err := os.Stat(filepath.Join(dir, run.StateFile)); err == nil {
 		// The cell's epochs, device and data location are this run's.
 		stored, ck, err := run.Resume(dir, cfg.ResumeSettings())

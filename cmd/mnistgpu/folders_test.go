@@ -236,3 +236,30 @@ func TestTruncatedStateSaysWhatToDo(t *testing.T) {
 		t.Errorf("starting again with --overwrite: exit %d\n%s", code, msg)
 	}
 }
+
+// A run whose lock file is removed while it trains (by hand, or by a
+// careless cleanup) stops before its next save rather than go on beside a
+// writer that may lock the folder anew: exit 1, saying why, and the state
+// it saved before is whole.
+func TestRunStopsWhenItsLockIsRemoved(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "run")
+	train, pipe, sc, log := startReadingStderr(t, append([]string{"train", "--model", "mlp", "--train-limit", "300",
+		"--epochs", "500", "--out", out}, smallData...)...)
+	t.Cleanup(func() { train.Process.Kill(); train.Wait() })
+	for sc.Scan() && !strings.Contains(sc.Text(), "Epoch 2/") { // epoch 1's state is written
+	}
+	if err := os.Remove(filepath.Join(out, run.LockFile)); err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(log, pipe)
+	train.Wait()
+	if code := train.ProcessState.ExitCode(); code != 1 || !strings.Contains(log.String(), "is no longer the lock this process took") {
+		t.Fatalf("a run whose lock was removed: exit %d\n%s", code, log)
+	}
+	if _, err := os.Stat(filepath.Join(out, run.ResultFile)); err == nil {
+		t.Error("the run went on to its end")
+	}
+	if _, msg, code := output(t, "train", "--resume", out, "--quiet", "--epochs", "3"); code != 0 {
+		t.Errorf("resuming it: exit %d\n%s", code, msg)
+	}
+}

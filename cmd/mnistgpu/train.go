@@ -51,6 +51,7 @@ func runTrain(c *cli.Context) error {
 			return cliError(err)
 		}
 		defer lock.Unlock()
+		opts.Lock = lock
 		if cfg, opts.Resume, err = resumeConfig(c, dir); err != nil {
 			return cliError(err)
 		}
@@ -77,6 +78,7 @@ func runTrain(c *cli.Context) error {
 			return cliError(err)
 		}
 		defer lock.Unlock()
+		opts.Lock = lock
 	}
 	_, err = run.Train(cfg, opts)
 	bar.interrupt()
