@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"mnistgpu/run"
 )
@@ -261,5 +262,39 @@ func TestRunStopsWhenItsLockIsRemoved(t *testing.T) {
 	}
 	if _, msg, code := output(t, "train", "--resume", out, "--quiet", "--epochs", "3"); code != 0 {
 		t.Errorf("resuming it: exit %d\n%s", code, msg)
+	}
+}
+
+// The same in a study: a cell whose lock file is removed while it trains
+// stops at its next save and is recorded as failed, saying why.
+func TestStudyCellStopsWhenItsLockIsRemoved(t *testing.T) {
+	dir := t.TempDir()
+	spec := filepath.Join(dir, "s.json")
+	os.WriteFile(spec, []byte(`{"name":"s","axes":[{"name":"optimizer","values":["sgd"]}],"seeds":[1],
+		"fixed":{"model":"mlp","epochs":"500","train-limit":"300"}}`), 0o644)
+	out := filepath.Join(dir, "out")
+	cell := filepath.Join(out, "cells", "optimizer=sgd,seed=1")
+	s, pipe, _, log := startReadingStderr(t, "study", "run", spec, "--out", out, "--data-dir", small, "--no-verify")
+	t.Cleanup(func() { s.Process.Kill(); s.Wait() })
+	ended := make(chan struct{})
+	go func() { io.Copy(log, pipe); close(ended) }()
+	for { // the cell's first state is written, under its lock
+		if _, err := os.Stat(filepath.Join(cell, run.StateFile)); err == nil {
+			break
+		}
+		select {
+		case <-ended:
+			t.Fatalf("the study ended before its cell saved a state:\n%s", log)
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	if err := os.Remove(filepath.Join(cell, run.LockFile)); err != nil {
+		t.Fatal(err)
+	}
+	<-ended
+	s.Wait()
+	failed, _ := os.ReadFile(filepath.Join(cell, "failed.txt"))
+	if code := s.ProcessState.ExitCode(); code != 1 || !strings.Contains(string(failed), "is no longer the lock this process took") {
+		t.Errorf("a study whose cell's lock was removed: exit %d, failed.txt %q", code, failed)
 	}
 }
