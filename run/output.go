@@ -10,6 +10,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"mnistgpu/engine"
 )
 
 // OutputInUseError is an output folder that already holds a run: training
@@ -156,12 +158,7 @@ func RunMarker(dir string) string {
 	if st, err := os.Stat(filepath.Join(dir, StateFile)); err == nil && st.Mode().IsRegular() {
 		return StateFile
 	}
-	p := filepath.Join(dir, ConfigFile)
-	st, err := os.Stat(p)
-	if err != nil || !st.Mode().IsRegular() || st.Size() > 1<<20 {
-		return ""
-	}
-	raw, err := os.ReadFile(p)
+	raw, err := engine.ReadFile(filepath.Join(dir, ConfigFile), "run configuration", engine.MaxSettingsFile)
 	if err != nil {
 		return ""
 	}
