@@ -24,7 +24,7 @@ import (
 func TestKilledInFirstEpochStartsAgain(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "X")
 	args := append([]string{"train", "--model", "cnn", "--out", out, "--epochs", "2", "--train-limit", "1000",
-		"--optimizer", "sgd", "--lr-schedule", "values:0.05,0.02"}, smallData...)
+		"--batch-size", "8", "--optimizer", "sgd", "--lr-schedule", "values:0.05,0.02"}, smallData...)
 	cmd, pipe, sc, stderr := startReadingStderr(t, args...)
 	for sc.Scan() {
 		if strings.Contains(sc.Text(), "Epoch 1/2") {
