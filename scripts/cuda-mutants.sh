@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Plants host-side bugs in gpu/, one at a time, in a scratch copy of the
 # repository, and checks that the cuda tests under the CPU stand-in catch
-# each: the stand-in is only worth having if it fails on these.
+# each: the stand-in is only worth having if it fails on these. The tests
+# stop at the first failure (-test.failfast): one is all the check needs.
 # Usage: scripts/cuda-mutants.sh SIMDIR   (SIMDIR from gpu/cudasim/build.sh)
 set -euo pipefail
 sim=$1
@@ -32,7 +33,7 @@ if text.count(old) != 1:
 open(path, "w").write(text.replace(old, new))
 PY
 	(cd "$work/src" && go test -tags cuda -c -o "$work/gpu.test" ./gpu/ >/dev/null)
-	if (cd "$work/src/gpu" && LD_LIBRARY_PATH="$sim" "$work/gpu.test" -test.count=1 >"$work/out.txt" 2>&1); then
+	if (cd "$work/src/gpu" && LD_LIBRARY_PATH="$sim" "$work/gpu.test" -test.count=1 -test.failfast >"$work/out.txt" 2>&1); then
 		echo "planted-bug check FAILED: \"$name\" — every cuda test passed with this bug"
 		failed=1
 	else
