@@ -74,11 +74,19 @@ python-numpy:
 		{ apt-get update >/dev/null 2>&1 && apt-get install -y --no-install-recommends python3-numpy >/dev/null 2>&1; } || \
 		echo "make test: python3-numpy could not be installed: TestPythonSnippetMatchesEvaluate will skip"; fi
 
-test-cpu: deps vet python-numpy
+test-cpu: deps vet python-numpy cross
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	$(GO) test -count=1 -timeout 15m ./...
 	$(GO) test -count=1 -tags noasm ./cpu/
+
+# The CPU build for the platforms it supports besides this one, compiled
+# (not run), so that none of them breaks unseen (BUILDING.md, "Platforms").
+CROSS_TARGETS ?= darwin/arm64 windows/amd64 windows/arm64 linux/arm64
+.PHONY: cross
+cross: deps
+	@set -e; for t in $(CROSS_TARGETS); do \
+		GOOS=$${t%/*} GOARCH=$${t#*/} $(GO) build ./...; echo "cross-build $$t: ok"; done
 
 # The Slurm job script of docs/study.md, as written there, on a one-node
 # Slurm started here (scripts/slurm-local.sh: root; installs Debian's

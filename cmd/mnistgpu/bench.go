@@ -7,7 +7,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -33,10 +32,11 @@ type benchResult struct {
 	EpochSeconds  float64   `json:"epoch_seconds_48k,omitempty"`
 	MFLOPPerImage float64   `json:"mflop_per_image"`
 	GFLOPs        float64   `json:"gflop_per_s,omitempty"`
-	PeakRSSMB     float64   `json:"peak_rss_mb"`
-	Threads       int       `json:"threads"`
-	Batches       string    `json:"batches"` // "host" (gathered per step) or "resident" (on the device)
-	Graphs        bool      `json:"graphs"`  // steps replayed from a captured CUDA graph
+	// PeakRSSMB is absent where the system gives no peak (peakRSS).
+	PeakRSSMB *float64 `json:"peak_rss_mb,omitempty"`
+	Threads   int      `json:"threads"`
+	Batches   string   `json:"batches"` // "host" (gathered per step) or "resident" (on the device)
+	Graphs    bool     `json:"graphs"`  // steps replayed from a captured CUDA graph
 	// SpeedUp is the median step time at the first --threads value divided
 	// by this one's (only with several --threads).
 	SpeedUp float64 `json:"speedup_vs_first,omitempty"`
@@ -203,9 +203,9 @@ func benchOnce(c *cli.Context, threads int) (benchResult, error) {
 	}
 	_, train := m.FLOPs()
 	r.MFLOPPerImage = train / 1e6
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
-		r.PeakRSSMB = float64(ru.Maxrss) / 1024 // Linux reports KiB
+	if b, ok := peakRSS(); ok {
+		mb := float64(b) / (1 << 20)
+		r.PeakRSSMB = &mb
 	}
 	if be.Traits().Simulated {
 		r.MsPerStepRuns = nil // the stand-in's time is no figure of a GPU
@@ -246,6 +246,8 @@ func printBench(r benchResult) error {
 		fmt.Fprintf(tw, "per step\t%.1f kernels, %.1f library calls, %.1f graph launches, %.1f host syncs\n",
 			*r.KernelsPerStep, *r.LibraryCallsPerStep, *r.GraphLaunchesPerStep, *r.HostSyncsPerStep)
 	}
-	fmt.Fprintf(tw, "peak RSS\t%.0f MB\n", r.PeakRSSMB)
+	if r.PeakRSSMB != nil {
+		fmt.Fprintf(tw, "peak RSS\t%.0f MB\n", *r.PeakRSSMB)
+	}
 	return tw.Flush()
 }
