@@ -302,32 +302,3 @@ func packA(dst, a []float32, rs, ks, i0, rows, p0, kb int) {
 		}
 	}
 }
-
-// kernelGo is the portable micro-kernel:
-// c[i*ldc+j] += alpha·Σ_p a[i*rs+p*ks]·b[p*ldb+j] for i < mr, j < nr; with
-// overwrite, c[i*ldc+j] = alpha·Σ… and c is not read.
-func kernelGo(k int, a []float32, rs, ks int, b []float32, ldb int, c []float32, ldc int, alpha float32, overwrite bool) {
-	var acc [maxMR][maxNR]float32
-	for p := 0; p < k; p++ {
-		bp := b[p*ldb : p*ldb+nr : p*ldb+nr]
-		for i := 0; i < mr; i++ {
-			ai := a[i*rs+p*ks]
-			r := acc[i][:nr]
-			for j := range r {
-				r[j] += ai * bp[j]
-			}
-		}
-	}
-	for i := 0; i < mr; i++ {
-		row := c[i*ldc : i*ldc+nr]
-		if overwrite {
-			for j := range row {
-				row[j] = alpha * acc[i][j]
-			}
-			continue
-		}
-		for j := range row {
-			row[j] += alpha * acc[i][j]
-		}
-	}
-}
