@@ -88,6 +88,22 @@ cross: deps
 	@set -e; for t in $(CROSS_TARGETS); do \
 		GOOS=$${t%/*} GOARCH=$${t#*/} $(GO) build ./...; echo "cross-build $$t: ok"; done
 
+# The CPU build for linux/arm64 run under Debian's qemu-user (qemu-aarch64;
+# installed when missing, which needs root): the cpu package's tests in
+# short mode (but TestTrainStepAllocatesNothing: heap allocations are the
+# same on every architecture, and emulated it takes two minutes), then
+# `mnistgpu check`. Opt-in, not part of make test: emulated, it takes
+# minutes (BUILDING.md, "Platforms").
+.PHONY: test-arm64
+test-arm64: deps
+	@set -e; command -v qemu-aarch64 >/dev/null || { apt-get update -qq && apt-get install -y -qq qemu-user >/dev/null; }; \
+	tmp=$$(mktemp -d -t mnistgpu-arm64.XXXXXX); trap 'rm -rf $$tmp' EXIT; \
+	GOOS=linux GOARCH=arm64 $(GO) test -c -o $$tmp/cpu.test ./cpu/; \
+	GOOS=linux GOARCH=arm64 $(GO) build -o $$tmp/mnistgpu ./cmd/mnistgpu; \
+	(cd cpu && qemu-aarch64 $$tmp/cpu.test -test.short -test.count=1 -test.timeout 20m -test.skip '^TestTrainStepAllocatesNothing$$'); \
+	qemu-aarch64 $$tmp/mnistgpu check --device cpu; \
+	echo "make test-arm64: PASSED (linux/arm64 under qemu-aarch64: the cpu package's tests, mnistgpu check)"
+
 # The Slurm job script of docs/study.md, as written there, on a one-node
 # Slurm started here (scripts/slurm-local.sh: root; installs Debian's
 # slurm-wlm and munge when missing): a 3-task job array of a small study,
