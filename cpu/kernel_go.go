@@ -3,7 +3,8 @@ package cpu
 import "unsafe"
 
 // The portable micro-kernel, in Go: every CPU without an assembly kernel runs
-// it (arm64 included), and it is the reference for the others.
+// it (amd64 without AVX2, or any build with -tags noasm), and it is the
+// reference for the others.
 //
 // Go compiles float32 maths to scalar instructions, so the kernel is built
 // for what a scalar core does well: it computes the mr×nr tile one row at a

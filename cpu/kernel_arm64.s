@@ -1,0 +1,100 @@
+//go:build arm64 && !noasm
+
+#include "textflag.h"
+
+// func sums6x16NEON(k int, a *float32, rs, ks int, b *float32, ldb int, sums *float32)
+//
+// sums[i*16+j] = Σ_p A(i, p)·B(p, j) for i < 6, j < 16, k ≥ 1, with
+// A(i, p) = a[i*rs+p*ks] and B(p, j) = b[p*ldb+j]; each sum is one FMLA
+// per p in p order from zero, the same fused steps as kernelGo on arm64.
+//
+// Per k step: one 64-byte load of B (V0–V3), six load-and-replicate of A
+// (V4–V7, V4–V5 again), 24 FMLA into the 6×16 tile (V8–V31, four vectors a
+// row), seven address updates. 30 of the 32 vector registers.
+TEXT ·sums6x16NEON(SB), NOSPLIT, $0-56
+	MOVD k+0(FP), R0
+	MOVD a+8(FP), R1
+	MOVD rs+16(FP), R2
+	MOVD ks+24(FP), R3
+	MOVD b+32(FP), R4
+	MOVD ldb+40(FP), R5
+	MOVD sums+48(FP), R6
+	LSL  $2, R2
+	LSL  $2, R3
+	LSL  $2, R5
+
+	// Row pointers of A: R7, R8, R9, R10, R11, R12.
+	MOVD R1, R7
+	ADD  R2, R7, R8
+	ADD  R2, R8, R9
+	ADD  R2, R9, R10
+	ADD  R2, R10, R11
+	ADD  R2, R11, R12
+
+	VEOR V8.B16, V8.B16, V8.B16
+	VEOR V9.B16, V9.B16, V9.B16
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	VEOR V12.B16, V12.B16, V12.B16
+	VEOR V13.B16, V13.B16, V13.B16
+	VEOR V14.B16, V14.B16, V14.B16
+	VEOR V15.B16, V15.B16, V15.B16
+	VEOR V16.B16, V16.B16, V16.B16
+	VEOR V17.B16, V17.B16, V17.B16
+	VEOR V18.B16, V18.B16, V18.B16
+	VEOR V19.B16, V19.B16, V19.B16
+	VEOR V20.B16, V20.B16, V20.B16
+	VEOR V21.B16, V21.B16, V21.B16
+	VEOR V22.B16, V22.B16, V22.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VEOR V24.B16, V24.B16, V24.B16
+	VEOR V25.B16, V25.B16, V25.B16
+	VEOR V26.B16, V26.B16, V26.B16
+	VEOR V27.B16, V27.B16, V27.B16
+	VEOR V28.B16, V28.B16, V28.B16
+	VEOR V29.B16, V29.B16, V29.B16
+	VEOR V30.B16, V30.B16, V30.B16
+	VEOR V31.B16, V31.B16, V31.B16
+
+loop:
+	VLD1.P  (R4)(R5), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VLD1R.P (R7)(R3), [V4.S4]
+	VLD1R.P (R8)(R3), [V5.S4]
+	VLD1R.P (R9)(R3), [V6.S4]
+	VLD1R.P (R10)(R3), [V7.S4]
+	VFMLA   V0.S4, V4.S4, V8.S4
+	VFMLA   V1.S4, V4.S4, V9.S4
+	VFMLA   V2.S4, V4.S4, V10.S4
+	VFMLA   V3.S4, V4.S4, V11.S4
+	VFMLA   V0.S4, V5.S4, V12.S4
+	VFMLA   V1.S4, V5.S4, V13.S4
+	VFMLA   V2.S4, V5.S4, V14.S4
+	VFMLA   V3.S4, V5.S4, V15.S4
+	VLD1R.P (R11)(R3), [V4.S4]
+	VLD1R.P (R12)(R3), [V5.S4]
+	VFMLA   V0.S4, V6.S4, V16.S4
+	VFMLA   V1.S4, V6.S4, V17.S4
+	VFMLA   V2.S4, V6.S4, V18.S4
+	VFMLA   V3.S4, V6.S4, V19.S4
+	VFMLA   V0.S4, V7.S4, V20.S4
+	VFMLA   V1.S4, V7.S4, V21.S4
+	VFMLA   V2.S4, V7.S4, V22.S4
+	VFMLA   V3.S4, V7.S4, V23.S4
+	VFMLA   V0.S4, V4.S4, V24.S4
+	VFMLA   V1.S4, V4.S4, V25.S4
+	VFMLA   V2.S4, V4.S4, V26.S4
+	VFMLA   V3.S4, V4.S4, V27.S4
+	VFMLA   V0.S4, V5.S4, V28.S4
+	VFMLA   V1.S4, V5.S4, V29.S4
+	VFMLA   V2.S4, V5.S4, V30.S4
+	VFMLA   V3.S4, V5.S4, V31.S4
+	SUBS    $1, R0
+	BNE     loop
+
+	VST1.P [V8.S4, V9.S4, V10.S4, V11.S4], 64(R6)
+	VST1.P [V12.S4, V13.S4, V14.S4, V15.S4], 64(R6)
+	VST1.P [V16.S4, V17.S4, V18.S4, V19.S4], 64(R6)
+	VST1.P [V20.S4, V21.S4, V22.S4, V23.S4], 64(R6)
+	VST1.P [V24.S4, V25.S4, V26.S4, V27.S4], 64(R6)
+	VST1   [V28.S4, V29.S4, V30.S4, V31.S4], (R6)
+	RET
