@@ -8,14 +8,18 @@ import "unsafe"
 //
 // Go compiles float32 maths to scalar instructions, so the kernel is built
 // for what a scalar core does well: it computes the mr×nr tile one row at a
-// time, in strips of 6 columns (then 4, then 1) whose sums stay in registers
-// through the whole k loop. A k step of a 1×6 strip loads one value of A and
-// six of B and does six multiplies and six adds: 6 sums + 6 products + 1 A
-// value = 13 of the 15 float registers Go gives amd64 (arm64 has 32, and its
-// compiler fuses each a·b+c into one FMADD). Wider strips, or two rows at
-// once, spill sums to the stack on amd64: Go's scheduler places every
-// product of a step before the first add. The bounds of A, B and C are
-// checked once per call; the inner loops walk pointers.
+// time, in strips of 8 columns (then single columns) whose sums stay in
+// registers through the whole k loop. A k step of a strip loads one value of
+// A and eight of B and does eight multiplies and eight adds. k is unrolled by
+// 4: in the first three steps of four each product is added as soon as it is
+// made, but in the fourth Go's scheduler makes all eight products before the
+// first add (those adds feed only the next iteration), so 8 sums, 8 products
+// and the A value want 17 of the 15 float registers Go gives amd64 and two
+// values go to the stack and back once per four steps. That measured faster
+// than strips of 6 without spills (docs/performance.md). arm64 has 32
+// registers, and its compiler fuses each a·b+c into one FMADD. The bounds of
+// A, B and C are checked once per call; the inner loops add byte offsets to
+// pointers that stay at the start of a and b.
 //
 // Every C element is alpha·(((a₀b₀ + a₁b₁) + a₂b₂) + …) summed from zero in
 // k order, the order of a plain triple loop, whatever the strip: the sums are
@@ -45,13 +49,9 @@ func kernelGo(k int, a []float32, rs, ks int, b []float32, ldb int, c []float32,
 		row := c[i*ldc : i*ldc+nr]
 		oa := uintptr(i*rs) * 4
 		j := 0
-		for ; j+6 <= nr; j += 6 {
-			s := strip6(k, pa, oa, sa, pb, uintptr(j)*4, sb)
-			storeStrip(row[j:j+6], s[:], alpha, overwrite)
-		}
-		for ; j+4 <= nr; j += 4 {
-			s := strip4(k, pa, oa, sa, pb, uintptr(j)*4, sb)
-			storeStrip(row[j:j+4], s[:], alpha, overwrite)
+		for ; j+8 <= nr; j += 8 {
+			s := strip8(k, pa, oa, sa, pb, uintptr(j)*4, sb)
+			storeStrip(row[j:j+8], s[:], alpha, overwrite)
 		}
 		for ; j < nr; j++ {
 			s := strip1(k, pa, oa, sa, pb, uintptr(j)*4, sb)
@@ -63,11 +63,53 @@ func kernelGo(k int, a []float32, rs, ks int, b []float32, ldb int, c []float32,
 // at is the float32 at byte offset off from p.
 func at(p unsafe.Pointer, off uintptr) float32 { return *(*float32)(unsafe.Add(p, off)) }
 
-// strip6 returns Σ_p A(p)·B(p, j) for j < 6, with A(p) at byte offset
+// strip8 returns Σ_p A(p)·B(p, j) for j < 8, with A(p) at byte offset
 // oa + p·sa from a and B(p, j) at ob + p·sb + 4j from b; kernelGo has
-// checked the bounds.
-func strip6(k int, a unsafe.Pointer, oa, sa uintptr, b unsafe.Pointer, ob, sb uintptr) [6]float32 {
-	var c0, c1, c2, c3, c4, c5 float32
+// checked the bounds. k is unrolled by 4 (see the top of the file).
+func strip8(k int, a unsafe.Pointer, oa, sa uintptr, b unsafe.Pointer, ob, sb uintptr) [8]float32 {
+	var c0, c1, c2, c3, c4, c5, c6, c7 float32
+	for ; k >= 4; k -= 4 {
+		x := at(a, oa)
+		c0 += x * at(b, ob)
+		c1 += x * at(b, ob+4)
+		c2 += x * at(b, ob+8)
+		c3 += x * at(b, ob+12)
+		c4 += x * at(b, ob+16)
+		c5 += x * at(b, ob+20)
+		c6 += x * at(b, ob+24)
+		c7 += x * at(b, ob+28)
+		oa, ob = oa+sa, ob+sb
+		x = at(a, oa)
+		c0 += x * at(b, ob)
+		c1 += x * at(b, ob+4)
+		c2 += x * at(b, ob+8)
+		c3 += x * at(b, ob+12)
+		c4 += x * at(b, ob+16)
+		c5 += x * at(b, ob+20)
+		c6 += x * at(b, ob+24)
+		c7 += x * at(b, ob+28)
+		oa, ob = oa+sa, ob+sb
+		x = at(a, oa)
+		c0 += x * at(b, ob)
+		c1 += x * at(b, ob+4)
+		c2 += x * at(b, ob+8)
+		c3 += x * at(b, ob+12)
+		c4 += x * at(b, ob+16)
+		c5 += x * at(b, ob+20)
+		c6 += x * at(b, ob+24)
+		c7 += x * at(b, ob+28)
+		oa, ob = oa+sa, ob+sb
+		x = at(a, oa)
+		c0 += x * at(b, ob)
+		c1 += x * at(b, ob+4)
+		c2 += x * at(b, ob+8)
+		c3 += x * at(b, ob+12)
+		c4 += x * at(b, ob+16)
+		c5 += x * at(b, ob+20)
+		c6 += x * at(b, ob+24)
+		c7 += x * at(b, ob+28)
+		oa, ob = oa+sa, ob+sb
+	}
 	for ; k > 0; k-- {
 		x := at(a, oa)
 		c0 += x * at(b, ob)
@@ -76,26 +118,14 @@ func strip6(k int, a unsafe.Pointer, oa, sa uintptr, b unsafe.Pointer, ob, sb ui
 		c3 += x * at(b, ob+12)
 		c4 += x * at(b, ob+16)
 		c5 += x * at(b, ob+20)
+		c6 += x * at(b, ob+24)
+		c7 += x * at(b, ob+28)
 		oa, ob = oa+sa, ob+sb
 	}
-	return [6]float32{c0, c1, c2, c3, c4, c5}
+	return [8]float32{c0, c1, c2, c3, c4, c5, c6, c7}
 }
 
-// strip4 is strip6 for 4 columns.
-func strip4(k int, a unsafe.Pointer, oa, sa uintptr, b unsafe.Pointer, ob, sb uintptr) [4]float32 {
-	var c0, c1, c2, c3 float32
-	for ; k > 0; k-- {
-		x := at(a, oa)
-		c0 += x * at(b, ob)
-		c1 += x * at(b, ob+4)
-		c2 += x * at(b, ob+8)
-		c3 += x * at(b, ob+12)
-		oa, ob = oa+sa, ob+sb
-	}
-	return [4]float32{c0, c1, c2, c3}
-}
-
-// strip1 is strip6 for one column.
+// strip1 is strip8 for one column.
 func strip1(k int, a unsafe.Pointer, oa, sa uintptr, b unsafe.Pointer, ob, sb uintptr) [1]float32 {
 	var c0 float32
 	for ; k > 0; k-- {

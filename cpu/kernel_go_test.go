@@ -70,7 +70,8 @@ func sameKernelBits(t *testing.T, r *rand.Rand, ks []int, got, want kernelFunc, 
 }
 
 // The portable kernel's strips give the plain loop's bits, for the tile of
-// every kernel (strips of 6, 4 and 1), including k = 0 and odd k.
+// every kernel (strips of 8 and 1), including k = 0 and k not a multiple of
+// the unrolling.
 func TestKernelGoBitsOfPlainLoop(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
 	saved := [2]int{mr, nr}
