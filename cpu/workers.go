@@ -1,6 +1,7 @@
 package cpu
 
 import (
+	"io"
 	"runtime"
 	"sync/atomic"
 	"time"
@@ -278,6 +279,8 @@ func (be *Backend) pool() *workers {
 	}
 	return be.work
 }
+
+var _ io.Closer = (*Backend)(nil) // engine.Close stops the pool
 
 // Close stops the worker pool's goroutines (a backend nobody closes has them
 // stopped when it is garbage collected). Using the backend afterwards starts

@@ -12,6 +12,7 @@ package engine
 import (
 	"errors"
 	"fmt"
+	"io"
 )
 
 // Buffer is a region of device memory holding float32 values. A Buffer from
@@ -74,11 +75,6 @@ type Backend interface {
 	Describe() string
 	// Traits say how the trainer should drive this backend.
 	Traits() Traits
-	// Close releases what the backend opened (threads, library handles,
-	// streams, modules, its hold on the device). Buffers it allocated are
-	// the caller's to Free first. Nothing may be called after Close but
-	// Close, which then does nothing.
-	Close() error
 
 	Alloc(n int) (Buffer, error)
 	Free(b Buffer)
@@ -280,6 +276,19 @@ func (c Counts) Sub(d Counts) Counts {
 type Counters interface {
 	// Counts returns the totals since the backend was made.
 	Counts() Counts
+}
+
+// Close releases what backend b opened (threads, library handles, streams,
+// modules, its hold on the device) when it holds any: a backend that does
+// implements io.Closer (cpu, cuda), one that holds nothing need not.
+// Buffers it allocated are the caller's to Free first; nothing may be
+// called after Close but Close, which then does nothing. Whoever opens a
+// backend closes it.
+func Close(b Backend) error {
+	if c, ok := b.(io.Closer); ok {
+		return c.Close()
+	}
+	return nil
 }
 
 // Factory makes a Backend with the given options; it fails when the device

@@ -4,6 +4,7 @@ package gpu
 
 import (
 	"fmt"
+	"io"
 	"math"
 	"unsafe"
 
@@ -20,6 +21,7 @@ var (
 	_ engine.LossMetricsFuser    = (*Backend)(nil)
 	_ engine.BatchGatherer       = (*Backend)(nil)
 	_ engine.StepClockKernels    = (*Backend)(nil)
+	_ io.Closer                  = (*Backend)(nil) // engine.Close releases it
 )
 
 const blockSize = 256

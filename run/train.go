@@ -102,7 +102,7 @@ func Train(cfg Config, o Options) (*Result, error) {
 		if be, err = OpenBackend(cfg, log); err != nil {
 			return nil, err
 		}
-		defer be.Close()
+		defer engine.Close(be)
 	}
 	data := o.Data
 	if data == nil {

@@ -74,7 +74,7 @@ func timeSteps(cfg run.Config) (stepTiming, error) {
 	if err != nil {
 		return stepTiming{}, err
 	}
-	defer be.Close()
+	defer engine.Close(be)
 	if be.Traits().Simulated {
 		return stepTiming{}, nil
 	}

@@ -433,7 +433,7 @@ func trainCell(cfg run.Config, data *mnist.Set, p *cellProgress, stop <-chan str
 	if opts.Backend, err = openBackend(cfg, logf); err != nil {
 		return nil, err
 	}
-	defer opts.Backend.Close()
+	defer engine.Close(opts.Backend)
 	return run.Train(cfg, opts)
 }
 

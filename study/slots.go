@@ -233,7 +233,7 @@ func checkMemory(p placement, base run.Config, need int64, log io.Writer) error 
 		if ok {
 			free, _, err = mr.MemoryInfo()
 		}
-		if cerr := be.Close(); err == nil {
+		if cerr := engine.Close(be); err == nil {
 			err = cerr
 		}
 		if !ok {

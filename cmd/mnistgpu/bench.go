@@ -129,7 +129,7 @@ func benchOnce(c *cli.Context, threads int) (benchResult, error) {
 	if err != nil {
 		return benchResult{}, cliError(err)
 	}
-	defer be.Close()
+	defer engine.Close(be)
 	defer m.Free()
 	if err := run.CheckModel(m, "model", cfg.Model.Name, batch, be); err != nil {
 		return benchResult{}, cliError(err)

@@ -21,7 +21,7 @@ func checkCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			defer be.Close()
+			defer engine.Close(be)
 			// The parity reference is the CPU backend, or the float64
 			// reference when the device checked is the CPU backend itself.
 			var ref engine.Backend = conformance.RefBackend{}
@@ -29,7 +29,7 @@ func checkCommand() *cli.Command {
 				if ref, err = engine.NewBackend("cpu", engine.Options{}); err != nil {
 					return err
 				}
-				defer ref.Close()
+				defer engine.Close(ref)
 			}
 			fmt.Printf("checking %s: kernels against the float64 reference, training against %s\n\n", be.Describe(), ref.Describe())
 			results := append(conformance.Conformance(be), conformance.ParityResults(ref, be)...)

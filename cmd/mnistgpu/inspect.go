@@ -90,7 +90,7 @@ func loadTrained(c *cli.Context, batch int) (*engine.Model, error) {
 func closeModel(m *engine.Model) {
 	be := m.Backend()
 	m.Free()
-	be.Close()
+	engine.Close(be)
 }
 
 // trainedSpec is the architecture to load weights into: the one the file

@@ -39,7 +39,7 @@ func probeHere(open bool) runtimeReport {
 			r.BackendError = err.Error()
 		} else {
 			r.Backend = be.Describe()
-			be.Close()
+			engine.Close(be)
 		}
 	}
 	r.Libraries = cudaLibraries()
