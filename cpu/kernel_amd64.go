@@ -37,10 +37,7 @@ func kernel(k int, a []float32, rs, ks int, b []float32, ldb int, c []float32, l
 		kernelGo(k, a, rs, ks, b, ldb, c, ldc, alpha, overwrite)
 		return
 	}
-	// Every address the assembly touches is inside the slices.
-	_ = a[(mr-1)*rs+(k-1)*ks]
-	_ = b[(k-1)*ldb+nr-1]
-	_ = c[(mr-1)*ldc+nr-1]
+	tileInBounds(k, a, rs, ks, b, ldb, c, ldc)
 	pa, pb, pc := unsafe.SliceData(a), unsafe.SliceData(b), unsafe.SliceData(c)
 	switch {
 	case useAVX512:

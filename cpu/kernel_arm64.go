@@ -21,10 +21,7 @@ func kernel(k int, a []float32, rs, ks int, b []float32, ldb int, c []float32, l
 		kernelGo(k, a, rs, ks, b, ldb, c, ldc, alpha, overwrite)
 		return
 	}
-	// Every address the assembly touches is inside the slices.
-	_ = a[(mr-1)*rs+(k-1)*ks]
-	_ = b[(k-1)*ldb+nr-1]
-	_ = c[(mr-1)*ldc+nr-1]
+	tileInBounds(k, a, rs, ks, b, ldb, c, ldc)
 	var sums [6 * 16]float32
 	sums6x16NEON(k, unsafe.SliceData(a), rs, ks, unsafe.SliceData(b), ldb, &sums[0])
 	for i := 0; i < 6; i++ {

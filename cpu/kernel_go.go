@@ -61,6 +61,15 @@ func kernelGo(k int, a []float32, rs, ks int, b []float32, ldb int, c []float32,
 }
 
 // at is the float32 at byte offset off from p.
+// tileInBounds panics (index out of range) unless every address an
+// assembly kernel reads or writes for an mr×nr tile over k ≥ 1 steps lies
+// inside a, b and c: the assembly itself checks nothing.
+func tileInBounds(k int, a []float32, rs, ks int, b []float32, ldb int, c []float32, ldc int) {
+	_ = a[(mr-1)*rs+(k-1)*ks]
+	_ = b[(k-1)*ldb+nr-1]
+	_ = c[(mr-1)*ldc+nr-1]
+}
+
 func at(p unsafe.Pointer, off uintptr) float32 { return *(*float32)(unsafe.Add(p, off)) }
 
 // strip8 returns Σ_p A(p)·B(p, j) for j < 8, with A(p) at byte offset
