@@ -50,6 +50,12 @@ func unknownCommand(c *cli.Context) error {
 		}
 		return cli.ShowSubcommandHelp(c)
 	}
+	return noSuchCommand(c, c.Args().First())
+}
+
+// noSuchCommand is the usage error of an unknown command name among c's
+// commands (the program's, or a command's subcommands).
+func noSuchCommand(c *cli.Context, name string) error {
 	cmds := c.App.Commands
 	if c.Command != nil && len(c.Command.Subcommands) > 0 {
 		cmds = c.Command.Subcommands
@@ -60,12 +66,14 @@ func unknownCommand(c *cli.Context) error {
 			names = append(names, cmd.Name)
 		}
 	}
-	name := c.Args().First()
 	if best := run.ClosestOf(name, names); best != "" {
 		return usageError("unknown command %q (did you mean %q?)", name, best)
 	}
 	return usageError("unknown command %q (the commands are %s)", name, strings.Join(names, ", "))
 }
+
+// helpTopicError is the app's Metadata key of a `help` of no command.
+const helpTopicError = "help-topic-error"
 
 func newApp() *cli.App {
 	app := &cli.App{
@@ -78,6 +86,13 @@ func newApp() *cli.App {
 		OnUsageError:   onUsage,
 		ExitErrHandler: func(c *cli.Context, err error) {},
 		Action:         unknownCommand,
+		Metadata:       map[string]any{},
+	}
+	// `help NAME` of no command: the library prints a line and exits 3, or
+	// calls this and exits 0; main turns the error kept here into the usage
+	// error (exit 2) an unknown command gets.
+	app.CommandNotFound = func(c *cli.Context, name string) {
+		app.Metadata[helpTopicError] = noSuchCommand(c, name)
 	}
 	var setUsage func([]*cli.Command)
 	setUsage = func(cmds []*cli.Command) {
@@ -93,13 +108,23 @@ func newApp() *cli.App {
 	return app
 }
 
+// runApp runs app on the command line args, with a `help` of no command
+// as its error.
+func runApp(app *cli.App, args []string) error {
+	err := app.Run(flagsFirst(app, args))
+	if e, ok := app.Metadata[helpTopicError].(error); ok && err == nil {
+		return e
+	}
+	return err
+}
+
 func main() {
 	app := newApp()
 	if handsOver() {
 		// --device cuda, cuda:N and auto go to the cuda runner (runner.go).
 		useRunner(app, newDispatcher())
 	}
-	if err := app.Run(flagsFirst(app, os.Args)); err != nil {
+	if err := runApp(app, os.Args); err != nil {
 		var ec cli.ExitCoder
 		if errors.As(err, &ec) {
 			fmt.Fprintln(logOut, err)

@@ -16,8 +16,7 @@ import (
 const small = "../../testdata/mnist-small"
 
 func cliRun(args ...string) error {
-	app := newApp()
-	return app.Run(flagsFirst(app, append([]string{"mnistgpu"}, args...)))
+	return runApp(newApp(), append([]string{"mnistgpu"}, args...))
 }
 
 func TestBadFlagsExitTwo(t *testing.T) {

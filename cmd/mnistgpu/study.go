@@ -51,7 +51,7 @@ func studyCommand() *cli.Command {
 						return usageError("study merge needs shard folders")
 					}
 					if err := study.Merge(c.String("out"), c.Args().Slice()); err != nil {
-						return err
+						return studyError(err)
 					}
 					fmt.Printf("merged %d shard folders into %s\n", c.NArg(), c.String("out"))
 					return nil

@@ -47,6 +47,8 @@ func TestUnknownCommandsAndFlags(t *testing.T) {
 		{[]string{"trian"}, `unknown command "trian" (did you mean "train"?)`},
 		{[]string{"data", "verfy"}, `unknown command "verfy" (did you mean "verify"?)`},
 		{[]string{"frobnicate"}, `the commands are train, evaluate`},
+		{[]string{"help", "trian"}, `unknown command "trian" (did you mean "train"?)`},
+		{[]string{"study", "help", "nonsense"}, `unknown command "nonsense" (the commands are run, merge, report`},
 		{[]string{"train", "--epoch", "3"}, "unknown flag --epoch (did you mean --epochs?)"},
 		{[]string{"study", "run", "--seed", "3"}, "unknown flag --seed (did you mean --seeds?)"},
 	} {

@@ -1,0 +1,148 @@
+package study
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"mnistgpu/engine"
+	"mnistgpu/run"
+)
+
+// Merge copies the complete cells of shard folders into dir; a cell that is
+// complete in several shards is taken from the last one listed (a finished
+// cell is the same run wherever it ran). It writes dir's results.csv.
+//
+// Everything is checked before dir is written: every shard is a folder of
+// one and the same study (the same study.json), dir is no shard, holds no
+// run and no other study, and nobody else writes it: Merge holds dir's
+// lock (run.LockFile) from the checks to results.csv and each cell's while
+// it copies it, so a `study run` or another merge on dir is refused naming
+// its holder rather than mixed with.
+func Merge(dir string, shards []string) error {
+	if dir == "" {
+		return &SettingError{"--out must name the merged study folder, got \"\""}
+	}
+	spec, err := mergeSpec(dir, shards)
+	if err != nil {
+		return err
+	}
+	if err := checkNoRun(dir); err != nil {
+		return err
+	}
+	lock, err := run.LockFolder(dir)
+	var held *run.LockedError
+	if errors.As(err, &held) {
+		return &SettingError{fmt.Sprintf("%s is being written by %s: merge into it when that has ended, or into another --out", dir, held.Who())}
+	}
+	if err != nil {
+		return err
+	}
+	defer lock.Unlock()
+	// Under the lock: the folder's own study.json, if any, is the shards'.
+	if old, err := os.ReadFile(filepath.Join(dir, "study.json")); err == nil && !bytes.Equal(old, spec) {
+		return &SettingError{fmt.Sprintf("%s holds another study than the shards' (its study.json differs); use another --out", dir)}
+	}
+	if err := engine.WriteFileAtomic(filepath.Join(dir, "study.json"), func(w io.Writer) error { _, err := w.Write(spec); return err }); err != nil {
+		return err
+	}
+	for _, s := range shards {
+		entries, err := os.ReadDir(filepath.Join(s, "cells"))
+		if os.IsNotExist(err) {
+			continue // a shard with no cells
+		}
+		if err != nil {
+			return fmt.Errorf("merge: %w", err)
+		}
+		for _, e := range entries {
+			src := filepath.Join(s, "cells", e.Name())
+			if _, err := os.Stat(filepath.Join(src, ResultFile)); err != nil {
+				continue // incomplete in this shard
+			}
+			if err := lock.Check(); err != nil {
+				return err
+			}
+			if err := mergeCell(src, filepath.Join(dir, "cells", e.Name())); err != nil {
+				return err
+			}
+		}
+	}
+	return WriteResultsCSV(dir)
+}
+
+// mergeSpec reads the shards' study.json, which must be one study's, and
+// checks that dir is none of the shards.
+func mergeSpec(dir string, shards []string) ([]byte, error) {
+	var spec []byte
+	var first string
+	dirInfo, dirErr := os.Stat(dir)
+	for _, s := range shards {
+		name := filepath.Join(s, "study.json")
+		raw, err := engine.ReadFile(name, "study file", maxStudyFile)
+		if err != nil {
+			return nil, &SettingError{fmt.Sprintf("merge: %s is no study folder: %v", s, err)}
+		}
+		if _, err := Parse(name, raw); err != nil {
+			return nil, &SettingError{fmt.Sprintf("merge: %v", err)}
+		}
+		if dirErr == nil {
+			if st, err := os.Stat(s); err == nil && os.SameFile(st, dirInfo) {
+				return nil, &SettingError{fmt.Sprintf("merge: --out %s is one of the shards; merge into another folder", dir)}
+			}
+		}
+		if spec == nil {
+			spec, first = raw, s
+		} else if !bytes.Equal(raw, spec) {
+			return nil, &SettingError{fmt.Sprintf("merge: %s and %s hold different studies (their study.json differ); merge the shards of one study", first, s)}
+		}
+	}
+	return spec, nil
+}
+
+// mergeCell copies a complete cell into dst under dst's lock: a `study
+// run` that trains that cell in dst holds it, and is not written over.
+func mergeCell(src, dst string) error {
+	lock, err := run.LockFolder(dst)
+	var held *run.LockedError
+	if errors.As(err, &held) {
+		return &SettingError{fmt.Sprintf("merge: %s is being trained by %s: merge when that has ended", dst, held.Who())}
+	}
+	if err != nil {
+		return err
+	}
+	defer lock.Unlock()
+	return copyDir(src, dst)
+}
+
+func copyDir(src, dst string) error {
+	if err := os.MkdirAll(dst, 0o777); err != nil {
+		return err
+	}
+	entries, err := os.ReadDir(src)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if e.IsDir() || e.Name() == run.LockFile {
+			continue
+		}
+		if err := copyFile(filepath.Join(src, e.Name()), filepath.Join(dst, e.Name())); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func copyFile(src, dst string) error {
+	raw, err := engine.ReadFile(src, "run file", engine.MaxStateFile)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(dst), 0o777); err != nil {
+		return err
+	}
+	return engine.WriteFileAtomic(dst, func(w io.Writer) error { _, err := w.Write(raw); return err })
+}

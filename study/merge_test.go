@@ -1,0 +1,92 @@
+package study
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"mnistgpu/run"
+)
+
+// TestMergeChecksBeforeWriting: two shards of one study merge into every
+// cell; shards of two studies, --out naming a shard, a run's folder, a
+// folder of another study, and a folder or cell another process holds are
+// refused as settings (exit 2) and leave the folder as it was.
+func TestMergeChecksBeforeWriting(t *testing.T) {
+	data := smallData(t)
+	f := File{Name: "m", Axes: []Axis{{Name: "optimizer", Values: []string{"sgd", "adam"}}}, Seeds: []uint64{1},
+		Fixed: map[string]string{"model": "mlp", "epochs": "1", "train-limit": "100"}}
+	dir := t.TempDir()
+	shard := func(name string, f File, i int) string {
+		out := filepath.Join(dir, name)
+		if err := Run(f, out, run.Default(), Options{Shard: Shard{i, 2}, Jobs: 1, Data: data}); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	s1, s2 := shard("s1", f, 1), shard("s2", f, 2)
+	other := f
+	other.Name = "other"
+	s3 := shard("s3", other, 1)
+
+	merged := filepath.Join(dir, "merged")
+	if err := Merge(merged, []string{s1, s2}); err != nil {
+		t.Fatal(err)
+	}
+	_, cells, err := LoadResults(merged)
+	if err != nil || len(cells) != 2 {
+		t.Fatalf("merged: %d cells, %v; want 2", len(cells), err)
+	}
+	if _, err := os.Stat(filepath.Join(merged, run.LockFile)); !os.IsNotExist(err) {
+		t.Errorf("the merge left its lock file: %v", err)
+	}
+	// Merging again is a no-op that succeeds.
+	if err := Merge(merged, []string{s1, s2}); err != nil {
+		t.Errorf("merging again: %v", err)
+	}
+
+	runDir := filepath.Join(dir, "run")
+	if err := os.MkdirAll(runDir, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(runDir, run.StateFile), []byte("state"), 0o666); err != nil {
+		t.Fatal(err)
+	}
+	held, err := run.LockFolder(filepath.Join(dir, "busy"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Unlock()
+	cellHeld, err := run.LockFolder(filepath.Join(merged, "cells", "optimizer=sgd,seed=1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cellHeld.Unlock()
+	for _, c := range []struct {
+		out    string
+		shards []string
+		want   string
+	}{
+		{filepath.Join(dir, "mixed"), []string{s1, s3}, "hold different studies"},
+		{s1, []string{s1, s2}, "is one of the shards"},
+		{runDir, []string{s1, s2}, "holds a run"},
+		{s3, []string{s1}, "holds another study"},
+		{filepath.Join(dir, "busy"), []string{s1}, "is being written by"},
+		{merged, []string{s1}, "is being trained by"},
+		{filepath.Join(dir, "none"), []string{filepath.Join(dir, "nothing")}, "is no study folder"},
+		{"", []string{s1}, "--out must name"},
+	} {
+		err := Merge(c.out, c.shards)
+		var se *SettingError
+		if !errors.As(err, &se) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("merge %v into %q: %v, want a setting error saying %q", c.shards, c.out, err, c.want)
+		}
+	}
+	for _, never := range []string{"mixed", "none"} {
+		if _, err := os.Stat(filepath.Join(dir, never)); !os.IsNotExist(err) {
+			t.Errorf("a refused merge made %s: %v", never, err)
+		}
+	}
+}
