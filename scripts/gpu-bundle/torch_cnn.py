@@ -1,7 +1,7 @@
 """PyTorch on the same card, for mnistgpu's side-by-side numbers.
 
 Trains the report's CNN (or the 784-128-10 MLP) with Adam(lr=0.001), batch
-64, on the first 48,000 MNIST training images held on the GPU; prints JSON:
+64 (--batch), on the first 48,000 MNIST training images held on the GPU; prints JSON:
 median ms per step over timed runs (after warm-up), one full epoch's seconds,
 and the test accuracy after that epoch. fp32 with TF32 off, like mnistgpu's
 parity mode, unless --tf32.
@@ -35,11 +35,11 @@ def model(name):
     return nn.Sequential(nn.Flatten(), nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 10))
 
 
-def trainer(name, dev, x, y, mode):
-    """The model, its optimizer and a step(i) that trains batch i of perm order."""
+def trainer(name, dev, x, y, mode, B):
+    """The model, its optimizer and a step(i) that trains batch i (of B) of perm order."""
     torch.manual_seed(1)
     net = model(name).to(dev)
-    B, n = 64, x.shape[0]
+    n = x.shape[0]
     loss_fn = nn.CrossEntropyLoss()
     if mode == "eager":
         opt = torch.optim.Adam(net.parameters(), lr=1e-3, eps=1e-7)
@@ -91,6 +91,7 @@ def main():
     ap.add_argument("--data", default="mnist")
     ap.add_argument("--mode", default="eager", choices=["eager", "graph"])
     ap.add_argument("--tf32", action="store_true")
+    ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--steps", type=int, default=50)
     ap.add_argument("--runs", type=int, default=5)
     a = ap.parse_args()
@@ -103,9 +104,9 @@ def main():
     tx = load("t10k-images-idx3-ubyte.gz", torch.float32)
     ty = load("t10k-labels-idx1-ubyte.gz", torch.long)
     x, tx = (x / 255).unsqueeze(1), (tx / 255).unsqueeze(1)
-    B = 64
+    B = a.batch
 
-    _, step = trainer(a.model, dev, x, y, a.mode)
+    _, step = trainer(a.model, dev, x, y, a.mode, B)
     for i in range(20):
         step(i)
     torch.cuda.synchronize()
@@ -116,7 +117,7 @@ def main():
             step(i)
         torch.cuda.synchronize()
         runs.append((time.perf_counter() - t0) * 1000 / a.steps)
-    net, step = trainer(a.model, dev, x, y, a.mode)
+    net, step = trainer(a.model, dev, x, y, a.mode, B)
     torch.cuda.synchronize()
     t0 = time.perf_counter()
     for i in range(48000 // B):
