@@ -30,6 +30,14 @@ MEMCHECK_RUN=${MEMCHECK_RUN:-"$NEW_TESTS|TestConformance|TestOwnPath|TestGraphRe
 RACECHECK_RUN=${RACECHECK_RUN:-$NEW_TESTS}
 REPO=${REPO:-$(cd "$bundle/../.." && pwd)}
 
+# have TOOL: TOOL is on PATH (always, in a dry run); says so when not.
+have() {
+	[ "$dry" = 1 ] && return 0
+	command -v "$1" >/dev/null && return 0
+	note "no $1 on PATH: not run"
+	return 1
+}
+
 # gotest OUTFILE: a go test binary's verdict in one line.
 gotest() {
 	if grep -q 'no tests to run' "$1" 2>/dev/null; then echo "no test matched"; return; fi
@@ -148,6 +156,7 @@ fi
 
 # sanitize TOOL RUN SECS: compute-sanitizer TOOL on the gpu.test tests RUN selects.
 sanitize() {
+	have compute-sanitizer || return
 	x "$3" compute-sanitizer --tool "$1" ./gpu.test -test.count=1 -test.v -test.run "$2" >"$res/sanitizer-$1.txt" 2>&1
 	note "$1 exit $? on -test.run '$2': $(grep -m1 'ERROR SUMMARY' "$res/sanitizer-$1.txt" 2>/dev/null); tests: $(gotest "$res/sanitizer-$1.txt")"
 }
@@ -164,16 +173,18 @@ fi
 # 17x and 49x; each runs 1 step, then 16 to warm up and N) give the kernels
 # of 32 steps alone, set-up and warm-up cancelled.
 if step 40 "ncu: kernels of the replayed Adam step (BenchmarkStep/graph, CNN batch 64, Adam 0.01)"; then
-	for n in 17 49; do
-		x 120 ncu --clock-control none --cache-control none --metrics gpu__time_duration.sum --csv \
-			./gpu.test -test.run '^$' -test.bench '^BenchmarkStep$/^graph$' -test.benchtime "${n}x" \
-			>"$res/ncu-step-$n.csv" 2>"$res/ncu-step-$n.err"
-		echo "ncu ${n}x exit $?"
-	done
-	python3 ncu_steps.py "$res/ncu-step-17.csv" "$res/ncu-step-49.csv" 32 \
-		"BenchmarkStep/graph: the report's CNN, batch 64, parity, Adam(0.01), graph replay; commit $(cat COMMIT 2>/dev/null)" |
-		tee "$res/ncu-step.txt"
-	note "ncu: $(grep -m1 'per step' "$res/ncu-step.txt" 2>/dev/null) $(grep -m1 'optimizer' "$res/ncu-step.txt" 2>/dev/null)"
+	if have ncu; then
+		for n in 17 49; do
+			x 120 ncu --clock-control none --cache-control none --metrics gpu__time_duration.sum --csv \
+				./gpu.test -test.run '^$' -test.bench '^BenchmarkStep$/^graph$' -test.benchtime "${n}x" \
+				>"$res/ncu-step-$n.csv" 2>"$res/ncu-step-$n.err"
+			echo "ncu ${n}x exit $?"
+		done
+		python3 ncu_steps.py "$res/ncu-step-17.csv" "$res/ncu-step-49.csv" 32 \
+			"BenchmarkStep/graph: the report's CNN, batch 64, parity, Adam(0.01), graph replay; commit $(cat COMMIT 2>/dev/null)" |
+			tee "$res/ncu-step.txt"
+		note "ncu: $(grep -m1 'per step' "$res/ncu-step.txt" 2>/dev/null) $(grep -m1 'optimizer' "$res/ncu-step.txt" 2>/dev/null)"
+	fi
 fi
 
 if step 15 "the CLI's CUDA tests (cmd.test, from $REPO/cmd/mnistgpu)"; then
