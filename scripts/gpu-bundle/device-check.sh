@@ -8,8 +8,10 @@
 #     MLP, CNN at batch 256 (and our TF32 GEMM on and off where the binary
 #     reads MNISTGPU_OWN_TF32_GEMM);
 #   rerun, SIGKILL + resume and a TF32 rerun bit-identical (run.sh's step);
-#   compute-sanitizer memcheck and racecheck on the new kernels' tests;
+#   compute-sanitizer memcheck on the new kernels' tests, the conformance
+#     suite and a graph replay;
 #   an ncu profile of the replayed Adam step (BenchmarkStep/graph);
+#   racecheck on the new kernels' tests;
 #   the CLI's CUDA tests (cmd.test, from REPO), synccheck.
 # Everything is packed into $OUT/device-check.tar.gz; the summary ends stdout.
 #
@@ -163,9 +165,6 @@ sanitize() {
 if step 30 "compute-sanitizer memcheck: the new kernels, conformance, own path, a graph replay"; then
 	sanitize memcheck "$MEMCHECK_RUN" 90
 fi
-if step 30 "compute-sanitizer racecheck: the new kernels' tests"; then
-	sanitize racecheck "$RACECHECK_RUN" 120
-fi
 
 # The profile: BenchmarkStep/graph is the report's step (the CNN, batch 64,
 # Adam(0.01) through engine.Stepper, replayed from its captured graph). Two
@@ -185,6 +184,10 @@ if step 40 "ncu: kernels of the replayed Adam step (BenchmarkStep/graph, CNN bat
 			tee "$res/ncu-step.txt"
 		note "ncu: $(grep -m1 'per step' "$res/ncu-step.txt" 2>/dev/null) $(grep -m1 'optimizer' "$res/ncu-step.txt" 2>/dev/null)"
 	fi
+fi
+
+if step 30 "compute-sanitizer racecheck: the new kernels' tests"; then
+	sanitize racecheck "$RACECHECK_RUN" 120
 fi
 
 if step 15 "the CLI's CUDA tests (cmd.test, from $REPO/cmd/mnistgpu)"; then
