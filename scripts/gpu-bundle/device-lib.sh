@@ -58,14 +58,15 @@ step() {
 }
 
 # x SECS CMD...: CMD with at most SECS seconds (fewer when the budget ends
-# first; TERM, then KILL 5 s later); printed, not run, in a dry run.
+# first; TERM, then KILL GRACE seconds later, default 5); printed, not run, in
+# a dry run.
 x() {
-	local s=$1
+	local s=$1 g=${GRACE:-5}
 	shift
-	commands=$((commands + 1)) worst=$((worst + s + 5))
+	commands=$((commands + 1)) worst=$((worst + s + g))
 	if [ "$dry" = 1 ]; then
 		local line
-		line="+ timeout $s$(printf ' %q' "$@")"
+		line="+ timeout -k $g $s$(printf ' %q' "$@")"
 		echo "$line" >&4
 		echo "$line" >>"$res/log.txt"
 		return 0
@@ -73,7 +74,7 @@ x() {
 	local l=$(($(left) - 5))
 	[ "$l" -lt "$s" ] && s=$l
 	[ "$s" -lt 1 ] && s=1
-	timeout -k 5 "$s" "$@"
+	timeout -k "$g" "$s" "$@"
 }
 
 # real CMD...: runs CMD, or in a dry run says it would.

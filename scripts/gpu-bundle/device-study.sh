@@ -5,9 +5,10 @@
 # batch 64, validation split 0.2, the best val_loss checkpointed), 100
 # epochs, seeds 1–3: 96 cells, JOBS at once (default 16: one per core of the
 # 16-core H200 host; the cells' steps are small, so they share the card).
-# Ends within BUDGET seconds (default 560): the study gets what is left after
-# the plan and before the report; at its limit it is sent TERM and stops at a
-# step boundary with its running cells' states saved.
+# Ends within BUDGET seconds (default 560) even if every command runs to its
+# timeout: the study gets what is left after the plan, less 60 s; at its limit
+# it is sent TERM and stops at a step boundary with its running cells' states
+# saved (KILL 20 s later).
 #
 # Its folder (STUDY_DIR, default REPO/bin/device-study) stays on the machine
 # while it is warm: the next call continues it there. On a fresh machine it
@@ -75,10 +76,12 @@ if step 20 "the plan (study run --dry-run)"; then
 fi
 
 if step 60 "the study: 32 settings × 3 seeds, 100 epochs, --jobs $JOBS on $device"; then
-	# What is left, less 40 s for the report and the packing.
-	limit=$(($(left) - 40))
+	# What is left, less 60 s: 20 for the running cells to save their states
+	# after TERM, 35 for the report, 5 to pack (the worst case stays in BUDGET).
+	limit=$(($(left) - 60))
 	t0=$SECONDS
-	x "$limit" "$MNISTGPU" "${study[@]}" --device "$device" --jobs "$JOBS" --out "$STUDY_DIR" >"$res/study.txt" 2>&1
+	# TERM at the limit, KILL 20 s later: time for every running cell to save its state.
+	GRACE=20 x "$limit" "$MNISTGPU" "${study[@]}" --device "$device" --jobs "$JOBS" --out "$STUDY_DIR" >"$res/study.txt" 2>&1
 	rc=$? wall=$((SECONDS - t0))
 	echo "$wall" >>"$walls"
 	[ "$walls" = "$res/wall.txt" ] || cp "$walls" "$res/wall.txt"

@@ -58,6 +58,8 @@ one_tar "$tmp/study" device-study
 has "$tmp/device-study.log" "plan exit 0: study report: 96 cells; 96 to run, 16 cells at once" \
 	"study run default --epochs 100 --seeds 3 --data-dir $repo/testdata/mnist-small --no-verify --device cpu --jobs 16 --out $tmp/never" \
 	"study report $tmp/never"
+worst=$(sed -n 's/^dry run: [0-9]* commands, their timeouts add up to \([0-9]*\) s.*/\1/p' "$tmp/study.out")
+[ -n "$worst" ] && [ "$worst" -le 560 ] || fail "device-study.sh: its commands' timeouts add up to '$worst' s, over its 560 s budget"
 [ -e "$tmp/never" ] && fail "a dry run of device-study.sh wrote $tmp/never"
 [ -e "$tmp/never.wall.txt" ] && fail "a dry run of device-study.sh wrote $tmp/never.wall.txt"
 
