@@ -5,7 +5,8 @@
 # card (eager and whole-step CUDA graph) and beside the baseline binary when
 # the bundle has one (baseline/mnistgpu), bit-identical reruns and resumes,
 # the CPU backend on this host's cores beside PyTorch's, the CLI's CUDA tests,
-# a kernel profile, compute-sanitizer and the report's CNN at its full length.
+# a kernel profile of the replayed Adam step, compute-sanitizer and the
+# report's CNN at its full length.
 # A step that would not fit the time left is skipped and says so. Everything
 # goes to results/ (run.log and one file per step). ONLY=REGEX runs only the
 # steps whose titles match it; REPO is the repository checkout, whose
@@ -149,30 +150,19 @@ if step 40 "compute-sanitizer memcheck on the conformance suite and a graph repl
 	sanitize memcheck
 fi
 
-if step 40 "kernel times of the CNN step (ncu, the graph replayed)"; then
+# BenchmarkStep/graph is the report's step (CNN, batch 64, Adam(0.01), graph
+# replay); two runs 32 steps apart give the kernels of those steps alone
+# (ncu_steps.py; device-check.sh profiles the same way).
+if step 40 "kernel times of the replayed Adam step (ncu, BenchmarkStep/graph)"; then
 	if command -v ncu >/dev/null; then
-		for mode in graph; do
+		for n in 17 49; do
 			t 90 ncu --clock-control none --cache-control none --metrics gpu__time_duration.sum --csv \
-				./gpu.test -test.run '^$' -test.bench "Step/$mode" -test.benchtime 20x > "$out/ncu-$mode.csv" 2> "$out/ncu-$mode.err"
-			echo "ncu $mode exit $?"
-			python3 - "$out/ncu-$mode.csv" <<'PY'
-import csv, sys, collections
-rows = [r for r in csv.DictReader(l for l in open(sys.argv[1]) if l.startswith('"'))]
-by = collections.defaultdict(lambda: [0, 0.0])
-for r in rows:
-    if r.get("Metric Name") != "gpu__time_duration.sum":
-        continue
-    v = float(r["Metric Value"].replace(",", ""))
-    scale = {"nsecond": 1e-3, "ns": 1e-3, "usecond": 1.0, "us": 1.0, "msecond": 1e3, "ms": 1e3}.get(r.get("Metric Unit", "ns"), 1e-3)
-    k = by[r["Kernel Name"][:70]]
-    k[0] += 1
-    k[1] += v * scale
-steps = 22
-print(f"{sum(c for c, _ in by.values()) / steps:.1f} kernels and {sum(t for _, t in by.values()) / steps:.1f} us of GPU time per step (all kernels of the run / {steps}, set-up included)")
-for name, (c, t) in sorted(by.items(), key=lambda kv: -kv[1][1])[:20]:
-    print(f"  {t / steps:8.1f} us/step  {c / steps:5.1f}x  {name}")
-PY
+				./gpu.test -test.run '^$' -test.bench '^BenchmarkStep$/^graph$' -test.benchtime "${n}x" \
+				> "$out/ncu-step-$n.csv" 2> "$out/ncu-step-$n.err"
+			echo "ncu ${n}x exit $?"
 		done
+		python3 ncu_steps.py "$out/ncu-step-17.csv" "$out/ncu-step-49.csv" 32 \
+			"BenchmarkStep/graph: the report's CNN, batch 64, parity, Adam(0.01), graph replay; commit $(cat COMMIT 2>/dev/null)" | head -24
 	else
 		echo "no ncu on PATH"
 	fi
