@@ -74,7 +74,7 @@ bench() {
 	shift
 	local envs=()
 	while [[ "${1:-}" == *=* ]]; do envs+=("$1"); shift; done
-	x 60 env "${envs[@]}" ./mnistgpu bench --device cuda --format json "$@" >"$res/bench-$name.json" 2>"$res/bench-$name.err"
+	x 60 env ${envs[@]+"${envs[@]}"} ./mnistgpu bench --device cuda --format json "$@" >"$res/bench-$name.json" 2>"$res/bench-$name.err"
 	echo "bench $name exit $?"
 }
 # torch NAME ARGS...: torch_cnn.py's whole-step CUDA graph in torch-NAME.json.
