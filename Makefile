@@ -152,8 +152,13 @@ clean:
 # packages, extracted into a cache folder (scripts/cuda-toolchain.sh); every
 # target below sources the environment file it prints.
 CUDA_ENV    = . "$$(scripts/cuda-toolchain.sh)"
-NVCC_FLAGS := -ptx -arch=compute_70
-PTX_ARCHS  := sm_70 sm_80 sm_90
+NVCC_FLAGS := -ptx
+PTX_ARCHS  := 70 80 90
+# A source's PTX targets the oldest architecture it runs on: compute_70,
+# or the one its first line names ("// Minimum architecture: sm_80", for the
+# tensor-core kernels); check-ptx assembles it for each of PTX_ARCHS from
+# there up.
+PTX_MIN_ARCH = arch=$$(sed -n '1s|^// Minimum architecture: sm_\([0-9][0-9]*\)$$|\1|p' $$f); arch=$${arch:-70}
 CUDA_BIN   := bin/mnistgpu-cuda
 
 cuda-toolchain:
@@ -162,19 +167,21 @@ cuda-toolchain:
 # Rebuild the committed PTX of kernels/*.cu.
 ptx:
 	@set -e; $(CUDA_ENV); for f in kernels/*.cu; do \
-		echo "nvcc $$f"; $$NVCC $(NVCC_FLAGS) -o kernels/$$(basename $$f .cu).ptx $$f; done
+		$(PTX_MIN_ARCH); echo "nvcc $$f (compute_$$arch)"; \
+		$$NVCC $(NVCC_FLAGS) -arch=compute_$$arch -o kernels/$$(basename $$f .cu).ptx $$f; done
 
 # The committed PTX must be what the sources give, and must assemble for
 # every architecture we support.
 check-ptx:
 	@set -e; $(CUDA_ENV); tmp=$$(mktemp -d); trap 'rm -rf $$tmp' EXIT; \
 	for f in kernels/*.cu; do \
-		b=$$(basename $$f .cu); $$NVCC $(NVCC_FLAGS) -o $$tmp/$$b.ptx $$f; \
+		b=$$(basename $$f .cu); $(PTX_MIN_ARCH); $$NVCC $(NVCC_FLAGS) -arch=compute_$$arch -o $$tmp/$$b.ptx $$f; \
 		if ! cmp -s $$tmp/$$b.ptx kernels/$$b.ptx; then \
 			diff -u kernels/$$b.ptx $$tmp/$$b.ptx | head -20; \
 			echo "kernels/$$b.ptx is not what kernels/$$b.cu compiles to: run make ptx"; exit 1; fi; \
-		for a in $(PTX_ARCHS); do $$PTXAS -arch=$$a -o $$tmp/$$b.$$a.cubin kernels/$$b.ptx; done; \
-		echo "kernels/$$b.ptx: up to date, assembles for $(PTX_ARCHS)"; done
+		done_for=; for a in $(PTX_ARCHS); do [ $$a -ge $$arch ] || continue; \
+			$$PTXAS -arch=sm_$$a -o $$tmp/$$b.sm_$$a.cubin kernels/$$b.ptx; done_for="$$done_for sm_$$a"; done; \
+		echo "kernels/$$b.ptx: up to date, assembles for$$done_for"; done
 
 # vet (test files included) and the CLI of the cuda build.
 build-cuda: deps

@@ -97,6 +97,7 @@ type Backend struct {
 	functions map[string]cu.Function
 	modules   []cu.Module
 	closed    bool
+	ownTF32   bool // Gemm runs tf32_gemm, not cuBLAS (tf32.go)
 	plans     map[convKey]*convPlan
 	conv      convTuning // how convolution algorithms are chosen (convtune.go)
 	workspace scratch    // cuDNN workspace or im2col columns, grown to the largest chosen algorithm's
@@ -119,6 +120,10 @@ func New() (*Backend, error) { return NewWithOptions(Options{}) }
 func NewWithOptions(opt Options) (*Backend, error) {
 	if opt.Threads != 0 {
 		return nil, fmt.Errorf("cuda: threads is a CPU setting")
+	}
+	ownTF32, err := ownTF32Gemm(os.Getenv, opt)
+	if err != nil {
+		return nil, err
 	}
 	n, err := cu.NumDevices()
 	if err != nil {
@@ -144,7 +149,8 @@ func NewWithOptions(opt Options) (*Backend, error) {
 		dev.ReleasePrimaryCtx()
 		return nil, fmt.Errorf("cuda: making the context current: %w", err)
 	}
-	b := &Backend{opt: opt, ctx: ctx, dev: dev, functions: map[string]cu.Function{}, plans: map[convKey]*convPlan{}}
+	b := &Backend{opt: opt, ctx: ctx, dev: dev, functions: map[string]cu.Function{}, plans: map[convKey]*convPlan{},
+		ownTF32: ownTF32}
 	// fail releases what was opened so far.
 	fail := func(err error) error {
 		b.release()
@@ -175,7 +181,16 @@ func NewWithOptions(opt Options) (*Backend, error) {
 	if st := C.mg_dnn_new(b.cstream(), &b.dnn); st != 0 {
 		return nil, fail(fmt.Errorf("cuda: cudnnCreate (%s): %s", dnnPath, dnnStatus(st)))
 	}
+	devName, _ := dev.Name()
+	b.simulated = strings.HasPrefix(devName, "cuda-sim")
+	major, minor, err := dev.ComputeCapability()
+	if err != nil {
+		return nil, fail(fmt.Errorf("cuda: compute capability of device %d: %w", opt.DeviceIndex, err))
+	}
 	for name, text := range kernels.PTX() {
+		if !moduleRuns(kernels.Target(text), major, minor, b.simulated) {
+			continue
+		}
 		mod, err := cu.LoadData(text)
 		if err != nil {
 			return nil, fail(fmt.Errorf("cuda: loading the PTX of kernels/%s.cu: %w", name, err))
@@ -189,10 +204,20 @@ func NewWithOptions(opt Options) (*Backend, error) {
 			b.functions[entry] = fn
 		}
 	}
-	b.describe = describe(dev, b.blas, blasPath, dnnPath, opt)
-	name, _ := dev.Name()
-	b.simulated = strings.HasPrefix(name, "cuda-sim")
+	if err := b.checkOwnTF32(major, minor); err != nil {
+		return nil, fail(err)
+	}
+	b.describe = describe(dev, b.blas, blasPath, dnnPath, opt, b.ownTF32)
 	return b, nil
+}
+
+// moduleRuns says whether a PTX module written for architecture target
+// (kernels.Target) loads on a device of compute capability major.minor: a
+// module for a newer one (the tensor-core kernels, sm_80, on an sm_70 GPU) is
+// left out, and its kernels are not there to launch. The stand-in, which
+// says sm_70, runs every module from its host build.
+func moduleRuns(target, major, minor int, simulated bool) bool {
+	return simulated || target <= 10*major+minor
 }
 
 // load tries each candidate of lib in turn and says what it tried when none
@@ -218,7 +243,7 @@ func load(lib library, open func(*C.char, *C.char, C.int) C.int) (string, error)
 	return "", fmt.Errorf("cuda: no usable %s (set %s to its path); tried:\n  %s", lib.what, lib.env, strings.Join(tried, "\n  "))
 }
 
-func describe(dev cu.Device, blas unsafe.Pointer, blasPath, dnnPath string, opt Options) string {
+func describe(dev cu.Device, blas unsafe.Pointer, blasPath, dnnPath string, opt Options, ownTF32 bool) string {
 	name, _ := dev.Name()
 	major, minor, _ := dev.ComputeCapability()
 	mem, _ := dev.TotalMem()
@@ -228,6 +253,9 @@ func describe(dev cu.Device, blas unsafe.Pointer, blasPath, dnnPath string, opt 
 	mode := "parity mode (fp32, deterministic algorithms)"
 	if opt.TF32 {
 		mode = "TF32 tensor-op maths"
+	}
+	if ownTF32 {
+		mode += ", GEMMs by the own TF32 kernel (" + ownTF32Env + "=1)"
 	}
 	return fmt.Sprintf("cuda: %s (sm_%d%d, %.1f GiB), driver API %d, cuBLAS %d (%s), cuDNN %d (%s), %s",
 		name, major, minor, float64(mem)/(1<<30), cu.Version(), int(blasVersion), blasPath, dnnVersion, dnnPath, mode)

@@ -13,11 +13,16 @@ import (
 	"mnistgpu/engine"
 )
 
-// Gemm is cuBLAS's SGEMM on row-major matrices (shim.c swaps the operands).
+// Gemm is cuBLAS's SGEMM on row-major matrices (shim.c swaps the operands),
+// or the own TF32 kernel where the backend was opened to use it (tf32.go).
 func (b *Backend) Gemm(transA, transB bool, m, n, k int, alpha float32, a engine.Buffer, lda int,
 	bb engine.Buffer, ldb int, beta float32, c engine.Buffer, ldc int) {
 	engine.CheckGemm("gpu", transA, transB, m, n, k, a.Len(), lda, bb.Len(), ldb, c.Len(), ldc)
 	if m == 0 || n == 0 {
+		return
+	}
+	if b.ownTF32 {
+		b.gemmTF32(transA, transB, m, n, k, alpha, a, lda, bb, ldb, beta, c, ldc)
 		return
 	}
 	defer b.enter()()

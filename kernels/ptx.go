@@ -3,6 +3,7 @@ package kernels
 import (
 	"embed"
 	"io/fs"
+	"strconv"
 	"strings"
 )
 
@@ -38,4 +39,24 @@ func Entries(ptx string) []string {
 		names = append(names, strings.TrimSpace(name))
 	}
 	return names
+}
+
+// Target returns the architecture a PTX text is written for, from its
+// .target directive: 80 for `.target sm_80`, 0 if it names none. A module
+// runs on a device of that compute capability (major·10 + minor) or newer;
+// most are compute_70, the tensor-core ones (kernels/tf32.cu) compute_80.
+func Target(ptx string) int {
+	for _, line := range strings.Split(ptx, "\n") {
+		rest, ok := strings.CutPrefix(strings.TrimSpace(line), ".target sm_")
+		if !ok {
+			continue
+		}
+		digits, _, _ := strings.Cut(rest, ",")
+		n, err := strconv.Atoi(strings.TrimRight(strings.TrimSpace(digits), "abf"))
+		if err != nil {
+			return 0
+		}
+		return n
+	}
+	return 0
 }

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -50,6 +51,52 @@ func TestPTXDoesNotDependOnThePath(t *testing.T) {
 		if i := strings.Index(text, "_INTERNAL_"); i >= 0 {
 			end := min(len(text), i+80)
 			t.Errorf("%s.ptx has a path-dependent name: %s", name, text[i:end])
+		}
+	}
+}
+
+// A source's first line may name the oldest architecture it runs on (the
+// Makefile compiles it for that one); its PTX must target exactly that, and
+// every other module compute_70, the oldest GPU mnistgpu supports.
+func TestPTXTargetIsTheSourcesMinimum(t *testing.T) {
+	sources, err := filepath.Glob("*.cu")
+	if err != nil || len(sources) == 0 {
+		t.Fatalf("no kernel sources: %v", err)
+	}
+	ptx := PTX()
+	marker := regexp.MustCompile(`\A// Minimum architecture: sm_(\d+)\n`)
+	for _, src := range sources {
+		text, err := os.ReadFile(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := 70
+		if m := marker.FindSubmatch(text); m != nil {
+			want, _ = strconv.Atoi(string(m[1]))
+		}
+		name := src[:len(src)-len(".cu")]
+		if got := Target(ptx[name]); got != want {
+			t.Errorf("%s: PTX targets sm_%d, the source asks for sm_%d (run make ptx)", src, got, want)
+		}
+	}
+	if got := Target(ptx["tf32"]); got != 80 {
+		t.Errorf("tf32.ptx targets sm_%d: the tensor-core kernels need sm_80", got)
+	}
+}
+
+func TestTarget(t *testing.T) {
+	for _, c := range []struct {
+		ptx  string
+		want int
+	}{
+		{".version 7.8\n.target sm_80\n.address_size 64\n", 80},
+		{".version 7.8\n.target sm_70\n", 70},
+		{".version 8.0\n.target sm_90a\n", 90},
+		{".version 7.8\n.target sm_80, debug\n", 80},
+		{".version 7.8\n", 0},
+	} {
+		if got := Target(c.ptx); got != c.want {
+			t.Errorf("Target(%q) = %d, want %d", c.ptx, got, c.want)
 		}
 	}
 }

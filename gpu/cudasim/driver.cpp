@@ -787,7 +787,8 @@ CUresult cuModuleLoadData(CUmodule* mod, const void* image) {
 		size_t next = ptx.find(".entry ", close);
 		std::string body = ptx.substr(close, next == std::string::npos ? std::string::npos : next - close);
 		bool cooperative = false;
-		for (const char* op : {"bar.sync", "barrier.sync", "bar.warp.sync", "shfl.sync"})
+		// mma.sync is warp-collective too: its host build shuffles (kernels/mma.cuh).
+		for (const char* op : {"bar.sync", "barrier.sync", "bar.warp.sync", "shfl.sync", "mma.sync"})
 			cooperative = cooperative || body.find(op) != std::string::npos;
 		size_t p = open;
 		while ((p = ptx.find(".param .", p)) != std::string::npos && p < close) {

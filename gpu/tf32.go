@@ -1,0 +1,64 @@
+//go:build cuda
+
+package gpu
+
+import (
+	"fmt"
+
+	"mnistgpu/engine"
+)
+
+// ownTF32Env asks a backend in TF32 mode to run its GEMMs with the own
+// tensor-core kernel (kernels/tf32.cu) instead of cuBLAS: "1" does, "0" or
+// unset does not. cuBLAS stays the default until a card has measured both;
+// parity mode (fp32) is never affected.
+const ownTF32Env = "MNISTGPU_OWN_TF32_GEMM"
+
+// tf32Tile is the kernel's block tile (TF32_BM = TF32_BN) and tf32Threads
+// its block size (TF32_THREADS).
+const (
+	tf32Tile    = 64
+	tf32Threads = 128
+)
+
+// ownTF32Gemm reads ownTF32Env: whether a backend opened with opt runs the
+// own TF32 GEMM. A value other than 0 or 1 is refused before the device is
+// opened.
+func ownTF32Gemm(getenv func(string) string, opt Options) (bool, error) {
+	switch v := getenv(ownTF32Env); v {
+	case "", "0":
+		return false, nil
+	case "1":
+		return opt.TF32, nil
+	default:
+		return false, fmt.Errorf("cuda: %s=%q: want 1 (GEMMs in TF32 mode by the own tensor-core kernel) or 0 (cuBLAS)",
+			ownTF32Env, v)
+	}
+}
+
+// checkOwnTF32 refuses the own TF32 GEMM on a GPU without TF32 tensor cores,
+// whose kernels/tf32.cu module was not loaded (the stand-in loads it).
+func (b *Backend) checkOwnTF32(major, minor int) error {
+	if _, ok := b.functions["tf32_gemm"]; b.ownTF32 && !ok {
+		return fmt.Errorf("cuda: %s=1 needs a GPU of compute capability 8.0 or newer (TF32 tensor cores); this one is sm_%d%d",
+			ownTF32Env, major, minor)
+	}
+	return nil
+}
+
+// gemmTF32 is Gemm (row-major C = alpha·op(A)·op(B) + beta·C) by the own
+// kernel tf32_gemm: A and B rounded to TF32 as PTX's cvt.rna does, products
+// summed in fp32 over k in order on the tensor cores (mma.sync m16n8k8), one
+// launch, no split of k, so the same inputs give the same bits on every run.
+func (b *Backend) gemmTF32(transA, transB bool, m, n, k int, alpha float32, a engine.Buffer, lda int,
+	bb engine.Buffer, ldb int, beta float32, c engine.Buffer, ldc int) {
+	engine.CheckGemm("gpu", transA, transB, m, n, k, a.Len(), lda, bb.Len(), ldb, c.Len(), ldc)
+	if m == 0 || n == 0 {
+		return
+	}
+	gx, gy := (n+tf32Tile-1)/tf32Tile, (m+tf32Tile-1)/tf32Tile
+	if gy > 65535 {
+		panic(fmt.Sprintf("gpu: TF32 Gemm with m=%d rows, more than a grid of %d-row tiles covers", m, tf32Tile))
+	}
+	b.launchGrid("tf32_gemm", gx, gy, tf32Threads, 1, transA, transB, m, n, k, alpha, a, lda, bb, ldb, beta, c, ldc)
+}
