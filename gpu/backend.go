@@ -104,6 +104,7 @@ type Backend struct {
 	padded    scratch    // zero-padded input where TensorFlow pads asymmetrically
 	partial   scratch    // BiasGrad block sums
 	done      scratch    // BiasGrad's completion counters, zero between launches
+	tf32Part  scratch    // the slices' sums of a split TF32 GEMM (tf32.go)
 	args      launchArgs
 	counts    engine.Counts
 	// nondeterministic counts convolution passes that run a
@@ -296,7 +297,7 @@ func (b *Backend) release() error {
 		C.mg_conv_free(pl.c)
 	}
 	b.plans = nil
-	for _, s := range []*scratch{&b.workspace, &b.padded, &b.partial, &b.done} {
+	for _, s := range []*scratch{&b.workspace, &b.padded, &b.partial, &b.done, &b.tf32Part} {
 		if s.ptr != 0 {
 			keep("cuMemFree", cu.MemFree(s.ptr))
 			s.ptr, s.bytes = 0, 0
@@ -477,7 +478,7 @@ func (s *scratch) get(bytes int64) cu.DevicePtr {
 
 // scratchMoves counts the reallocations of every scratch buffer.
 func (b *Backend) scratchMoves() int {
-	return b.workspace.moves + b.padded.moves + b.partial.moves + b.done.moves
+	return b.workspace.moves + b.padded.moves + b.partial.moves + b.done.moves + b.tf32Part.moves
 }
 
 func (s *scratch) buffer(n int) engine.Buffer { return &buffer{ptr: s.get(int64(4 * max(n, 1))), n: n} }

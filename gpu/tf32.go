@@ -14,12 +14,34 @@ import (
 // parity mode (fp32) is never affected.
 const ownTF32Env = "MNISTGPU_OWN_TF32_GEMM"
 
-// tf32Tile is the kernel's block tile (TF32_BM = TF32_BN) and tf32Threads
-// its block size (TF32_THREADS).
+// tf32Tile is the kernel's block tile (TF32_BM = TF32_BN), tf32Depth the k
+// it stages at a time (TF32_BK) and tf32Threads its block size
+// (TF32_THREADS).
 const (
 	tf32Tile    = 64
+	tf32Depth   = 16
 	tf32Threads = 128
 )
+
+// A GEMM whose output has few tiles and whose k is long (a convolution's
+// weight gradient sums over 50,176 pixels into 32×9 values) would leave a
+// GPU all but idle, one block per tile walking the whole of k: such a GEMM is
+// cut into slices of k, each summed by its own blocks, and the slices added
+// in order by a second kernel. The cut depends on the sizes alone, so the
+// bits do not depend on the GPU: up to tf32Blocks blocks in all, slices of at
+// least tf32MinSlice values of k.
+const (
+	tf32Blocks   = 256
+	tf32MinSlice = 512
+)
+
+// tf32Slices returns the slice length (a multiple of tf32Depth) and count
+// for a GEMM of tiles output tiles over k.
+func tf32Slices(tiles, k int) (kslice, slices int) {
+	slices = max(1, min(tf32Blocks/tiles, (k+tf32MinSlice-1)/tf32MinSlice))
+	kslice = max(tf32Depth, ((k+slices-1)/slices+tf32Depth-1)/tf32Depth*tf32Depth)
+	return kslice, (k + kslice - 1) / kslice
+}
 
 // ownTF32Gemm reads ownTF32Env: whether a backend opened with opt runs the
 // own TF32 GEMM. A value other than 0 or 1 is refused before the device is
@@ -48,8 +70,9 @@ func (b *Backend) checkOwnTF32(major, minor int) error {
 
 // gemmTF32 is Gemm (row-major C = alpha·op(A)·op(B) + beta·C) by the own
 // kernel tf32_gemm: A and B rounded to TF32 as PTX's cvt.rna does, products
-// summed in fp32 over k in order on the tensor cores (mma.sync m16n8k8), one
-// launch, no split of k, so the same inputs give the same bits on every run.
+// summed in fp32 over k in order on the tensor cores (mma.sync m16n8k8), or
+// over each slice of k (tf32Slices) and the slices then added in order by
+// tf32_gemm_reduce; no atomics, so the same inputs give the same bits.
 func (b *Backend) gemmTF32(transA, transB bool, m, n, k int, alpha float32, a engine.Buffer, lda int,
 	bb engine.Buffer, ldb int, beta float32, c engine.Buffer, ldc int) {
 	engine.CheckGemm("gpu", transA, transB, m, n, k, a.Len(), lda, bb.Len(), ldb, c.Len(), ldc)
@@ -57,8 +80,23 @@ func (b *Backend) gemmTF32(transA, transB bool, m, n, k int, alpha float32, a en
 		return
 	}
 	gx, gy := (n+tf32Tile-1)/tf32Tile, (m+tf32Tile-1)/tf32Tile
-	if gy > 65535 {
+	kslice, slices := tf32Slices(gx*gy, k)
+	if gy*slices > 65535 {
 		panic(fmt.Sprintf("gpu: TF32 Gemm with m=%d rows, more than a grid of %d-row tiles covers", m, tf32Tile))
 	}
-	b.launchGrid("tf32_gemm", gx, gy, tf32Threads, 1, transA, transB, m, n, k, alpha, a, lda, bb, ldb, beta, c, ldc)
+	if slices == 1 {
+		b.launchGrid("tf32_gemm", gx, gy, tf32Threads, 1, transA, transB, m, n, k, kslice, alpha, a, lda, bb, ldb,
+			beta, c, ldc, c)
+		return
+	}
+	part := b.tf32Scratch(slices * m * n)
+	b.launchGrid("tf32_gemm", gx, gy*slices, tf32Threads, 1, transA, transB, m, n, k, kslice, alpha, a, lda, bb, ldb,
+		beta, c, ldc, part)
+	b.launch("tf32_gemm_reduce", m*n, slices, m, n, alpha, part, beta, c, ldc)
+}
+
+// tf32Scratch returns the slices' sums of a split GEMM, n floats.
+func (b *Backend) tf32Scratch(n int) engine.Buffer {
+	defer b.enter()()
+	return b.tf32Part.buffer(n)
 }

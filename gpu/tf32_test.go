@@ -249,11 +249,12 @@ type gemmCase struct {
 }
 
 // tf32GemmCases are the shapes of the test: every size of {1, 7, 15, 16,
-// 17, 33, 64, 257} in each of m, n and k, with every transpose, both
-// beta = 0 (C is not read) and not.
+// 17, 33, 64, 257} in each of m, n and k, and two long k that are cut into
+// slices (3 and 2, the last shorter), with every transpose, both beta = 0
+// (C is not read) and not.
 func tf32GemmCases() []gemmCase {
 	shapes := [][3]int{{1, 1, 1}, {1, 7, 257}, {7, 15, 17}, {15, 1, 16}, {16, 16, 16}, {17, 33, 7},
-		{33, 17, 64}, {64, 64, 64}, {257, 7, 15}, {15, 257, 33}, {33, 64, 1}}
+		{33, 17, 64}, {64, 64, 64}, {257, 7, 15}, {15, 257, 33}, {33, 64, 1}, {7, 7, 1100}, {17, 9, 600}}
 	var cases []gemmCase
 	for i, s := range shapes {
 		for tr := range 4 {
@@ -268,9 +269,10 @@ func tf32GemmCases() []gemmCase {
 }
 
 // TestTF32Gemm: Gemm of a backend in TF32 mode with MNISTGPU_OWN_TF32_GEMM=1
-// runs tf32_gemm; its result is tf32Sum's element by element (bit for bit on
-// the stand-in, within tf32Bound of the float64 sum on a GPU), the leading
-// dimensions wider than the matrices, and a second run gives the same bits.
+// runs tf32_gemm; its result is tf32Sum's over each slice of k, the slices
+// added in order (bit for bit on the stand-in, within tf32Bound of the
+// float64 sum on a GPU), with leading dimensions wider than the matrices;
+// nothing beyond n is written, and a second run gives the same bits.
 func TestTF32Gemm(t *testing.T) {
 	b := tf32Device(t)
 	r := rand.New(rand.NewPCG(27, 2))
@@ -314,9 +316,20 @@ func TestTF32Gemm(t *testing.T) {
 				t.Fatalf("%s: Gemm called cuBLAS with %s=1", name, ownTF32Env)
 			}
 		}
+		kslice, slices := tf32Slices(((gc.n+tf32Tile-1)/tf32Tile)*((gc.m+tf32Tile-1)/tf32Tile), gc.k)
+		if gc.k > tf32MinSlice && slices < 2 {
+			t.Fatalf("%s: %d slices of %d, want k cut", name, slices, kslice)
+		}
 		for i := range gc.m {
 			for j := range gc.n {
-				acc, exact, mag := tf32Sum(0, gc.k, func(kk int) float32 { return at(i, kk) }, func(kk int) float32 { return bt(kk, j) })
+				var acc float32
+				var exact, mag float64
+				for s := range max(slices, 1) {
+					kb := s * kslice
+					sum, e, g := tf32Sum(0, min(gc.k-kb, kslice), func(kk int) float32 { return at(i, kb+kk) },
+						func(kk int) float32 { return bt(kb+kk, j) })
+					acc, exact, mag = float32(acc+sum), exact+e, mag+g
+				}
 				want := float32(gc.alpha * acc)
 				if gc.beta != 0 {
 					want = float32(want + float32(gc.beta*c[i*ldc+j]))
@@ -400,6 +413,28 @@ func TestTF32GemmOption(t *testing.T) {
 		}
 		if err := b.Close(); err != nil {
 			t.Fatal(err)
+		}
+	}
+}
+
+// tf32Slices cuts a long k of a GEMM with few tiles so that up to
+// tf32Blocks blocks share it, slices of whole staging steps covering k
+// exactly once; a short k or a GEMM of many tiles is not cut.
+func TestTF32Slices(t *testing.T) {
+	for _, c := range []struct{ tiles, k, kslice, slices int }{
+		{1, 50176, 512, 98}, // the CNN's first weight gradient: 32×9 values over 64·28·28 pixels
+		{5, 50176, 992, 51}, {1, 512, 512, 1}, {1, 513, 272, 2}, {300, 100000, 100000, 1}, {1, 0, 16, 0}, {4, 7, 16, 1},
+	} {
+		if kslice, slices := tf32Slices(c.tiles, c.k); kslice != c.kslice || slices != c.slices {
+			t.Errorf("tf32Slices(%d tiles, k %d) = %d × %d, want %d × %d", c.tiles, c.k, slices, kslice, c.slices, c.kslice)
+		}
+	}
+	for tiles := 1; tiles < 300; tiles += 7 {
+		for k := 1; k < 70000; k += 997 {
+			kslice, slices := tf32Slices(tiles, k)
+			if kslice%tf32Depth != 0 || slices*kslice < k || (slices-1)*kslice >= k || (slices > 1 && tiles*slices > tf32Blocks) {
+				t.Fatalf("tf32Slices(%d, %d) = %d × %d", tiles, k, slices, kslice)
+			}
 		}
 	}
 }

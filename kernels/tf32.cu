@@ -51,39 +51,52 @@ KERNEL tf32_mma_tile(int emulate, const float* a, const float* b, const float* c
 #define TF32_THREADS 128
 #define TF32_PAD 8
 
+// *out = alpha·acc + beta·*out, each product and the sum rounded to fp32;
+// with beta = 0, *out is not read (it may hold anything, NaN included).
+DEVICE void tf32_store(float* out, float alpha, float acc, float beta) {
+	float v = tf32_fmul(alpha, acc);
+	if (beta != 0.0f) v = tf32_fadd(v, tf32_fmul(beta, *out));
+	*out = v;
+}
+
 // C = alpha·op(A)·op(B) + beta·C, row-major, op(A) m×k and op(B) k×n: A is
 // a[i·lda + kk] (or a[kk·lda + i] transposed), B b[kk·ldb + j] (or b[j·ldb +
-// kk]). Each C element is alpha·acc (+ beta·C where beta ≠ 0; C is not read
-// otherwise), acc accumulated over kk = 0, 1, …, k−1 in that order (the
-// fragments' fixed order, tile after tile; values outside the matrices are
-// staged as zeros, which add nothing). No atomics, no split of k: the same
-// inputs give the same bits. Grid: ⌈n/TF32_BN⌉ × ⌈m/TF32_BM⌉ blocks of
-// TF32_THREADS threads.
-KERNEL tf32_gemm(int transA, int transB, int m, int n, int k, float alpha, const float* a, int lda, const float* b,
-                 int ldb, float beta, float* c, int ldc) {
+// kk]). k is cut into slices of kslice (a multiple of TF32_BK; the last may
+// be shorter), slice s for the blocks of row blockIdx.y / ⌈m/TF32_BM⌉ = s.
+// A block sums its slice over kk in order (the fragments' fixed order, tile
+// after tile; values outside the matrices are staged as zeros, which add
+// nothing) into acc. With one slice (kslice ≥ k) it stores C = alpha·acc
+// (+ beta·C where beta ≠ 0; C is not read otherwise); with several,
+// part[s·m·n + i·n + j] = acc, and tf32_gemm_reduce adds the slices in
+// order. No atomics: the same sizes and inputs give the same bits. Grid:
+// ⌈n/TF32_BN⌉ × ⌈m/TF32_BM⌉·slices blocks of TF32_THREADS threads.
+KERNEL tf32_gemm(int transA, int transB, int m, int n, int k, int kslice, float alpha, const float* a, int lda,
+                 const float* b, int ldb, float beta, float* c, int ldc, float* part) {
 	__shared__ unsigned as[TF32_BK][TF32_BM + TF32_PAD]; // as[kk][i]: A[row0+i][k0+kk]
 	__shared__ unsigned bs[TF32_BK][TF32_BN + TF32_PAD]; // bs[kk][j]: B[k0+kk][col0+j]
 	int tid = threadIdx.x, warp = tid / 32, lane = tid % 32, g = lane >> 2, t = lane & 3;
-	int row0 = blockIdx.y * TF32_BM, col0 = blockIdx.x * TF32_BN;
+	int tilesM = (m + TF32_BM - 1) / TF32_BM, slice = blockIdx.y / tilesM;
+	int row0 = (blockIdx.y % tilesM) * TF32_BM, col0 = blockIdx.x * TF32_BN;
+	int kb = slice * kslice, ke = min(k, kb + kslice);
 	int wm = (warp / 2) * 32, wn = (warp % 2) * 32;
 	float acc[2][4][4];
 	for (int mi = 0; mi < 2; mi++)
 		for (int ni = 0; ni < 4; ni++)
 			for (int i = 0; i < 4; i++) acc[mi][ni][i] = 0.0f;
-	for (int k0 = 0; k0 < k; k0 += TF32_BK) {
+	for (int k0 = kb; k0 < ke; k0 += TF32_BK) {
 		// Consecutive threads read consecutive addresses of the layout at hand.
 		for (int e = tid; e < TF32_BM * TF32_BK; e += TF32_THREADS) {
 			int i = transA ? e % TF32_BM : e / TF32_BK, kk = transA ? e / TF32_BM : e % TF32_BK;
 			int gi = row0 + i, gk = k0 + kk;
 			float v = 0.0f;
-			if (gi < m && gk < k) v = transA ? a[(long long)gk * lda + gi] : a[(long long)gi * lda + gk];
+			if (gi < m && gk < ke) v = transA ? a[(long long)gk * lda + gi] : a[(long long)gi * lda + gk];
 			as[kk][i] = tf32_round(v);
 		}
 		for (int e = tid; e < TF32_BN * TF32_BK; e += TF32_THREADS) {
 			int j = transB ? e / TF32_BK : e % TF32_BN, kk = transB ? e % TF32_BK : e / TF32_BN;
 			int gj = col0 + j, gk = k0 + kk;
 			float v = 0.0f;
-			if (gj < n && gk < k) v = transB ? b[(long long)gj * ldb + gk] : b[(long long)gk * ldb + gj];
+			if (gj < n && gk < ke) v = transB ? b[(long long)gj * ldb + gk] : b[(long long)gk * ldb + gj];
 			bs[kk][j] = tf32_round(v);
 		}
 		__syncthreads();
@@ -101,8 +114,11 @@ KERNEL tf32_gemm(int transA, int transB, int m, int n, int k, float alpha, const
 				bf[ni][0] = bs[ks + t][j];
 				bf[ni][1] = bs[ks + t + 4][j];
 			}
+			// A fragment wholly outside C is skipped, by the whole warp alike.
 			for (int mi = 0; mi < 2; mi++)
-				for (int ni = 0; ni < 4; ni++) mma_m16n8k8_tf32(acc[mi][ni], af[mi], bf[ni], acc[mi][ni]);
+				for (int ni = 0; ni < 4; ni++)
+					if (row0 + wm + mi * 16 < m && col0 + wn + ni * 8 < n)
+						mma_m16n8k8_tf32(acc[mi][ni], af[mi], bf[ni], acc[mi][ni]);
 		}
 		__syncthreads();
 	}
@@ -111,9 +127,21 @@ KERNEL tf32_gemm(int transA, int transB, int m, int n, int k, float alpha, const
 			for (int r = 0; r < 4; r++) {
 				int i = row0 + wm + mi * 16 + g + (r >= 2 ? 8 : 0), j = col0 + wn + ni * 8 + 2 * t + (r & 1);
 				if (i >= m || j >= n) continue;
-				float* out = &c[(long long)i * ldc + j];
-				float v = tf32_fmul(alpha, acc[mi][ni][r]);
-				if (beta != 0.0f) v = tf32_fadd(v, tf32_fmul(beta, *out));
-				*out = v;
+				if (kslice < k) {
+					part[((long long)slice * m + i) * n + j] = acc[mi][ni][r];
+					continue;
+				}
+				tf32_store(&c[(long long)i * ldc + j], alpha, acc[mi][ni][r], beta);
 			}
+}
+
+// The slices of a split tf32_gemm: C[i][j] = alpha·acc (+ beta·C where beta
+// ≠ 0), acc = part[0][i][j] + part[1][i][j] + … over the slices in order.
+KERNEL tf32_gemm_reduce(int slices, int m, int n, float alpha, const float* part, float beta, float* c, int ldc) {
+	long long mn = (long long)m * n;
+	for (long long e = first_index(); e < mn; e += grid_stride()) {
+		float acc = part[e];
+		for (int s = 1; s < slices; s++) acc = tf32_fadd(acc, part[s * mn + e]);
+		tf32_store(&c[e / n * ldc + e % n], alpha, acc, beta);
+	}
 }
