@@ -438,3 +438,82 @@ func TestTF32Slices(t *testing.T) {
 		}
 	}
 }
+
+// tf32BenchShapes are the GEMMs of the report's CNN step at batch 64 in TF32
+// mode (the own convolution path: forward, weight and data gradients of
+// each convolution as im2col GEMMs, then the dense layers' three each).
+var tf32BenchShapes = []gemmCase{
+	{false, true, 50176, 32, 9, 1, 0}, {true, false, 32, 9, 50176, 1, 0},
+	{false, true, 12544, 64, 288, 1, 0}, {true, false, 64, 288, 12544, 1, 0}, {false, false, 12544, 288, 64, 1, 0},
+	{false, false, 64, 128, 3136, 1, 0}, {true, false, 3136, 128, 64, 1, 0}, {false, true, 64, 3136, 128, 1, 0},
+	{false, false, 64, 10, 128, 1, 0}, {true, false, 128, 10, 64, 1, 0}, {false, true, 64, 128, 10, 1, 0},
+}
+
+// BenchmarkTF32Gemm times each GEMM of the CNN step in TF32 mode by cuBLAS
+// and by the own kernel (MNISTGPU_OWN_TF32_GEMM=1), µs per call and
+// GFLOP/s, so that a card decides the default. Skipped on the stand-in and
+// on GPUs without TF32 tensor cores.
+//
+//	./gpu.test -test.run '^$' -test.bench TF32Gemm -test.benchtime 200x
+func BenchmarkTF32Gemm(b *testing.B) {
+	be := device(b)
+	if be.Traits().Simulated {
+		b.Skip("the CPU stand-in has no speed to measure")
+	}
+	if _, ok := be.functions["tf32_gemm"]; !ok {
+		b.Skip("no TF32 tensor cores")
+	}
+	open := func(own string) *Backend {
+		b.Setenv(ownTF32Env, own)
+		tb, err := NewWithOptions(Options{TF32: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { tb.Close() })
+		return tb
+	}
+	backends := []struct {
+		name string
+		be   *Backend
+	}{{"cublas", open("0")}, {"own", open("1")}}
+	for _, s := range tf32BenchShapes {
+		for _, kb := range backends {
+			b.Run(fmt.Sprintf("%dx%dx%d,tA=%v,tB=%v/%s", s.m, s.n, s.k, s.transA, s.transB, kb.name), func(b *testing.B) {
+				tb := kb.be
+				bufs := make([]engine.Buffer, 3)
+				for i, n := range []int{s.m * s.k, s.k * s.n, s.m * s.n} {
+					var err error
+					if bufs[i], err = tb.Alloc(n); err != nil {
+						b.Fatal(err)
+					}
+					defer tb.Free(bufs[i])
+					tb.Fill(bufs[i], 0.5)
+				}
+				lda, ldb := s.k, s.n
+				if s.transA {
+					lda = s.m
+				}
+				if s.transB {
+					ldb = s.k
+				}
+				call := func() {
+					tb.Gemm(s.transA, s.transB, s.m, s.n, s.k, 1, bufs[0], lda, bufs[1], ldb, 0, bufs[2], s.n)
+				}
+				call()
+				if err := tb.Synchronize(); err != nil {
+					b.Fatal(err)
+				}
+				b.ResetTimer()
+				for range b.N {
+					call()
+				}
+				if err := tb.Synchronize(); err != nil {
+					b.Fatal(err)
+				}
+				sec := b.Elapsed().Seconds() / float64(b.N)
+				b.ReportMetric(sec*1e6, "µs/call")
+				b.ReportMetric(2*float64(s.m)*float64(s.n)*float64(s.k)/sec/1e9, "GFLOP/s")
+			})
+		}
+	}
+}
