@@ -51,3 +51,17 @@ KERNEL simtest_divergent(float* y) {
 	if (threadIdx.x < blockDim.x / 2) __syncthreads();
 	y[threadIdx.x] = 1.0f;
 }
+
+// One warp runs mma_m16n8k8_tf32 (kernels/mma.cuh; its host build is the
+// shuffle emulation) on A = B = x[lane]·1 in every slot, rounded to TF32 first
+// or not: an operand that is not a TF32 value fails the launch. y[lane]
+// = d[0].
+#include "mma.cuh"
+KERNEL simtest_mma_operands(int round, const float* x, float* y) {
+	int lane = threadIdx.x;
+	unsigned v = round ? tf32_round(x[lane]) : tf32_bits_of(x[lane]);
+	unsigned a[4] = {v, v, v, v}, b[2] = {v, v};
+	float c[4] = {0, 0, 0, 0}, d[4];
+	mma_m16n8k8_tf32(d, a, b, c);
+	y[lane] = d[0];
+}

@@ -7,8 +7,8 @@ import (
 )
 
 // PTX for the stand-in's test kernels (gpu/cudasim/selftest.cu): the stand-in
-// reads only the entry's parameter sizes and whether its body has barriers
-// or shuffles, which makes it run the block's threads as coroutines.
+// reads only the entry's parameter sizes and whether its body has barriers,
+// shuffles or mma.sync, which makes it run the block's threads as coroutines.
 const selftestPTX = `.version 7.8
 .target sm_70
 .address_size 64
@@ -18,6 +18,8 @@ const selftestPTX = `.version 7.8
 { bar.sync 0; shfl.sync.down.b32 %r1, %r2, 16, 31, -1; ret; }
 .visible .entry simtest_divergent(.param .u64 p0)
 { bar.sync 0; ret; }
+.visible .entry simtest_mma_operands(.param .u32 p0, .param .u64 p1, .param .u64 p2)
+{ mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 {%f1, %f2, %f3, %f4}, {%r1, %r2, %r3, %r4}, {%r5, %r6}, {%f5, %f6, %f7, %f8}; ret; }
 `
 
 func driver(t *testing.T) *Driver {
@@ -110,5 +112,37 @@ func TestDivergentBarrierFails(t *testing.T) {
 	}
 	if y := d.Download(yp, 3); y[0] != 3 || y[2] != 1 {
 		t.Errorf("reverse after a failed launch: %v", y)
+	}
+}
+
+// A kernel whose PTX has mma.sync (and no shuffle) runs as coroutines, so the
+// emulation's shuffles work: d[0] = Σ over 8 products of the lane-4g and
+// lanes-(8t…8t+3) values; with unrounded operands the launch fails, as the
+// tensor cores take TF32 values only.
+func TestMMAEmulationNeedsTF32Operands(t *testing.T) {
+	d := driver(t)
+	x := make([]float32, 32)
+	for i := range x {
+		x[i] = 1 + float32(i)/1024 // TF32 values: 10 mantissa bits
+	}
+	xp, yp := d.Upload(x), d.Upload(make([]float32, 32))
+	if st := d.Launch(selftestPTX, "simtest_mma_operands", 1, 1, 32, 1, int32(1), xp, yp); st != 0 {
+		t.Fatalf("mma with TF32 operands: CUresult %d", st)
+	}
+	y := d.Download(yp, 32)
+	for lane := range 32 {
+		g, tg := lane/4, lane%4
+		var want float32 // row g of A is lanes 4g…4g+3 (twice), column 2t of B lanes 8t…8t+3 (twice)
+		for s := range 8 {
+			want = float32(want + float32(x[4*g+s%4]*x[4*(2*tg)+s%4]))
+		}
+		if y[lane] != want {
+			t.Errorf("lane %d: d[0] = %g, want %g", lane, y[lane], want)
+		}
+	}
+	x[5] = 1 + 1.0/4096 // not a TF32 value
+	xp = d.Upload(x)
+	if st := d.Launch(selftestPTX, "simtest_mma_operands", 1, 1, 32, 1, int32(0), xp, yp); st != 719 {
+		t.Errorf("mma with an unrounded operand: CUresult %d, want 719 (CUDA_ERROR_LAUNCH_FAILED)", st)
 	}
 }
