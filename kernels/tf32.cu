@@ -42,14 +42,42 @@ KERNEL tf32_mma_tile(int emulate, const float* a, const float* b, const float* c
 // The GEMM's tiles: a block of TF32_THREADS threads (4 warps, 2×2) computes
 // a TF32_BM×TF32_BN tile of C, each warp 32×32 of it as 2×4 m16n8k8
 // fragments; A and B pass through shared memory TF32_BK values of k at a
-// time, rounded to TF32 once as they are staged. A row of a staged tile is
-// padded by 8 words so that the fragment reads (lane 4g+t reads k = t, row
-// g) fall in 32 different banks.
+// time, rounded to TF32 once as they are staged, and the next TF32_BK are
+// read into registers while the tensor cores work on the staged ones. A row
+// of a staged tile is padded by 8 words so that the fragment reads (lane
+// 4g+t reads k = t, row g) fall in 32 different banks.
 #define TF32_BM 64
 #define TF32_BN 64
 #define TF32_BK 16
 #define TF32_THREADS 128
 #define TF32_PAD 8
+#define TF32_PER_THREAD (TF32_BM * TF32_BK / TF32_THREADS) // values of A (and of B) a thread stages
+static_assert(TF32_BM == TF32_BN, "tf32_fetch and tf32_stage serve A and B alike");
+
+// tf32_fetch reads a thread's share of a TF32_BM×TF32_BK tile of op(A) at
+// row0, k0 (0 outside the m×ke matrix) into v, v[r] being element
+// tid + r·TF32_THREADS of the tile, (i = e / TF32_BK, kk = e % TF32_BK) or,
+// transposed, (i = e % TF32_BM, kk = e / TF32_BM): consecutive threads read
+// consecutive addresses either way. B is fetched as its transpose (op(B)ᵀ is
+// n×k, transposed when B is not), so one function serves both.
+DEVICE void tf32_fetch(float* v, int tid, int trans, int rows, int ke, int row0, int k0, const float* x, int ld) {
+	for (int r = 0; r < TF32_PER_THREAD; r++) {
+		int e = tid + r * TF32_THREADS;
+		int i = trans ? e % TF32_BM : e / TF32_BK, kk = trans ? e / TF32_BM : e % TF32_BK;
+		int gi = row0 + i, gk = k0 + kk;
+		v[r] = 0.0f;
+		if (gi < rows && gk < ke) v[r] = trans ? x[(long long)gk * ld + gi] : x[(long long)gi * ld + gk];
+	}
+}
+
+// tf32_stage rounds what tf32_fetch read to TF32 into s[kk][i].
+DEVICE void tf32_stage(unsigned (*s)[TF32_BM + TF32_PAD], const float* v, int tid, int trans) {
+	for (int r = 0; r < TF32_PER_THREAD; r++) {
+		int e = tid + r * TF32_THREADS;
+		int i = trans ? e % TF32_BM : e / TF32_BK, kk = trans ? e / TF32_BM : e % TF32_BK;
+		s[kk][i] = tf32_round(v[r]);
+	}
+}
 
 // *out = alpha·acc + beta·*out, each product and the sum rounded to fp32;
 // with beta = 0, *out is not read (it may hold anything, NaN included).
@@ -83,23 +111,17 @@ KERNEL tf32_gemm(int transA, int transB, int m, int n, int k, int kslice, float 
 	for (int mi = 0; mi < 2; mi++)
 		for (int ni = 0; ni < 4; ni++)
 			for (int i = 0; i < 4; i++) acc[mi][ni][i] = 0.0f;
+	float va[TF32_PER_THREAD], vb[TF32_PER_THREAD];
+	tf32_fetch(va, tid, transA, m, ke, row0, kb, a, lda);
+	tf32_fetch(vb, tid, !transB, n, ke, col0, kb, b, ldb);
 	for (int k0 = kb; k0 < ke; k0 += TF32_BK) {
-		// Consecutive threads read consecutive addresses of the layout at hand.
-		for (int e = tid; e < TF32_BM * TF32_BK; e += TF32_THREADS) {
-			int i = transA ? e % TF32_BM : e / TF32_BK, kk = transA ? e / TF32_BM : e % TF32_BK;
-			int gi = row0 + i, gk = k0 + kk;
-			float v = 0.0f;
-			if (gi < m && gk < ke) v = transA ? a[(long long)gk * lda + gi] : a[(long long)gi * lda + gk];
-			as[kk][i] = tf32_round(v);
-		}
-		for (int e = tid; e < TF32_BN * TF32_BK; e += TF32_THREADS) {
-			int j = transB ? e / TF32_BK : e % TF32_BN, kk = transB ? e % TF32_BK : e / TF32_BN;
-			int gj = col0 + j, gk = k0 + kk;
-			float v = 0.0f;
-			if (gj < n && gk < ke) v = transB ? b[(long long)gj * ldb + gk] : b[(long long)gk * ldb + gj];
-			bs[kk][j] = tf32_round(v);
-		}
+		tf32_stage(as, va, tid, transA);
+		tf32_stage(bs, vb, tid, !transB);
 		__syncthreads();
+		if (k0 + TF32_BK < ke) {
+			tf32_fetch(va, tid, transA, m, ke, row0, k0 + TF32_BK, a, lda);
+			tf32_fetch(vb, tid, !transB, n, ke, col0, k0 + TF32_BK, b, ldb);
+		}
 		for (int ks = 0; ks < TF32_BK; ks += 8) {
 			unsigned af[2][4], bf[4][2];
 			for (int mi = 0; mi < 2; mi++) {
