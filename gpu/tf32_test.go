@@ -95,8 +95,8 @@ func tf32Device(t *testing.T) *Backend {
 	return tb
 }
 
-// run copies ins to the device, calls launch with their buffers and outs
-// fresh ones (NaN-poisoned), and returns the outputs.
+// runTF32 copies ins to the device, calls launch with their buffers and
+// fresh ones of the sizes outs (NaN-poisoned), and returns those outputs.
 func runTF32(t *testing.T, b *Backend, ins [][]float32, outs []int, launch func(in, out []engine.Buffer)) [][]float32 {
 	t.Helper()
 	alloc := func(n int) engine.Buffer {
@@ -514,6 +514,38 @@ func BenchmarkTF32Gemm(b *testing.B) {
 				b.ReportMetric(sec*1e6, "µs/call")
 				b.ReportMetric(2*float64(s.m)*float64(s.n)*float64(s.k)/sec/1e9, "GFLOP/s")
 			})
+		}
+	}
+}
+
+// The own TF32 GEMM in a captured step: a split GEMM (tf32_gemm and
+// tf32_gemm_reduce over the slices' scratch) and a plain one, replayed,
+// give the eager results bit for bit, three kernels and no library call per
+// replay.
+func TestTF32GemmGraphReplay(t *testing.T) {
+	b := tf32Device(t)
+	r := rand.New(rand.NewPCG(27, 5))
+	a, bm := tf32Operands(r, 7*1100), tf32Operands(r, 1100*7)
+	outs := runTF32(t, b, [][]float32{a, bm}, []int{49, 49, 49, 49}, func(in, o []engine.Buffer) {
+		step := func(x, y engine.Buffer) {
+			b.Gemm(false, true, 7, 7, 1100, 1, in[0], 1100, in[1], 1100, 0, x, 7)
+			b.Gemm(false, false, 7, 7, 7, 0.5, in[0], 1100, in[1], 7, 0, y, 7)
+		}
+		step(o[0], o[1])
+		g, err := b.Capture(func() { step(o[2], o[3]) })
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer g.Free()
+		before := b.Counts()
+		g.Launch()
+		if got := b.Counts().Sub(before); got != (engine.Counts{Kernels: 3, GraphLaunches: 1}) {
+			t.Errorf("a replay: %+v, want 3 kernels in 1 graph launch", got)
+		}
+	})
+	for i := range 49 {
+		if math.Float32bits(outs[2][i]) != math.Float32bits(outs[0][i]) || math.Float32bits(outs[3][i]) != math.Float32bits(outs[1][i]) {
+			t.Fatalf("element %d: replayed %g, %g; eager %g, %g", i, outs[2][i], outs[3][i], outs[0][i], outs[1][i])
 		}
 	}
 }
