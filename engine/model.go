@@ -118,6 +118,10 @@ func (m *Model) Compile(b Backend, loss Loss, maxBatch int) error {
 	if m.firstP < 0 {
 		m.firstP = len(m.ops) // nothing to train
 	}
+	if k, ok := b.(ConvPoolFuser); ok {
+		// Fusing merges ops at or above firstP: the indices below stay.
+		m.ops = fuseConvPools(k, m.ops)
+	}
 	_, lastIsSoftmax := m.ops[len(m.ops)-1].(*softmaxOp)
 	switch loss {
 	case CategoricalCrossEntropy:

@@ -107,6 +107,7 @@ func Conformance(b engine.Backend) []Result {
 		out = append(out, k.result(b))
 	}
 	out = append(out, clockExact(b)...)
+	out = append(out, ConvPoolExact(b)...)
 	return append(out, stateFlush(b)...)
 }
 
