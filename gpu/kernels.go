@@ -27,7 +27,7 @@ var (
 const blockSize = 256
 
 // maxKernelArgs bounds a kernel's parameter list
-// (maxpool_activation_backward_bias_grad has 22).
+// (maxpool_argmax_activation_backward_bias_grad has 23).
 const maxKernelArgs = 24
 
 // launchArgs are the argument slots cu's Launch reads, reused by every
