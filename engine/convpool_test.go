@@ -95,12 +95,11 @@ func convPoolModel(t *testing.T, f engine.Activation, alpha float32) *engine.Mod
 	return m
 }
 
-// convPoolFit trains convPoolModel on b for an epoch of 5 batches (the last
-// short) with validation, and returns the weights, the history and the
-// predictions of 3 samples.
-func convPoolFit(t *testing.T, b engine.Backend, f engine.Activation, alpha float32) ([]float32, []map[string]float64, []float32) {
+// fitBits trains m on b for 2 epochs of 5 batches (the last short) with
+// validation, and returns the weights, the history and the predictions of
+// 3 samples.
+func fitBits(t *testing.T, b engine.Backend, m *engine.Model) ([]float32, []map[string]float64, []float32) {
 	t.Helper()
-	m := convPoolModel(t, f, alpha)
 	if err := m.Compile(b, engine.CategoricalCrossEntropy, 8); err != nil {
 		t.Fatal(err)
 	}
@@ -124,6 +123,20 @@ func convPoolFit(t *testing.T, b engine.Backend, f engine.Activation, alpha floa
 	return m.HostWeights(), logs, out
 }
 
+// sameRun reports how a run differs from the reference one.
+func sameRun(t *testing.T, what string, w, wantW []float32, logs, wantLogs []map[string]float64, out, wantOut []float32) {
+	t.Helper()
+	if d := bitsDiffer(w, wantW); d != "" {
+		t.Errorf("%s: weights %s", what, d)
+	}
+	if d := bitsDiffer(out, wantOut); d != "" {
+		t.Errorf("%s: predictions %s", what, d)
+	}
+	if fmt.Sprint(logs) != fmt.Sprint(wantLogs) {
+		t.Errorf("%s: history %v, want %v", what, logs, wantLogs)
+	}
+}
+
 // A Conv2D with an element-wise activation and the max pool above it run
 // as the fused pair on a backend that has one (forward and backward once
 // per pair and step, predictions and validation included), and training
@@ -135,10 +148,10 @@ func TestConvPoolFusedTrainsAsUnfused(t *testing.T) {
 		alpha float32
 	}{{engine.ReLU, 0}, {engine.Sigmoid, 0}, {engine.Tanh, 0}, {engine.LeakyReLU, 0.1}} {
 		t.Run(c.f.String(), func(t *testing.T) {
-			wantW, wantLogs, wantOut := convPoolFit(t, cpu.New(), c.f, c.alpha)
+			wantW, wantLogs, wantOut := fitBits(t, cpu.New(), convPoolModel(t, c.f, c.alpha))
 			for _, decline := range []bool{false, true} {
 				b := &convPoolCPU{Backend: cpu.New(), decline: decline}
-				w, logs, out := convPoolFit(t, b, c.f, c.alpha)
+				w, logs, out := fitBits(t, b, convPoolModel(t, c.f, c.alpha))
 				if b.err != nil {
 					t.Fatal(b.err)
 				}
@@ -151,15 +164,7 @@ func TestConvPoolFusedTrainsAsUnfused(t *testing.T) {
 				if b.forwards != wantF || b.backward != wantB {
 					t.Errorf("decline=%v: %d fused forward and %d backward calls, want %d and %d", decline, b.forwards, b.backward, wantF, wantB)
 				}
-				if d := bitsDiffer(w, wantW); d != "" {
-					t.Errorf("decline=%v: weights %s", decline, d)
-				}
-				if d := bitsDiffer(out, wantOut); d != "" {
-					t.Errorf("decline=%v: predictions %s", decline, d)
-				}
-				if fmt.Sprint(logs) != fmt.Sprint(wantLogs) {
-					t.Errorf("decline=%v: history %v, want %v", decline, logs, wantLogs)
-				}
+				sameRun(t, fmt.Sprintf("decline=%v", decline), w, wantW, logs, wantLogs, out, wantOut)
 			}
 		})
 	}

@@ -46,6 +46,16 @@ type LossMetricsFuser interface {
 	SoftmaxCrossEntropyMetrics(rows, cols int, scale float32, z, t, probs, dz, loss, correct, metrics Buffer)
 }
 
+// BiasLossMetricsFuser adds the bias of the layer below a softmax loss and
+// takes that bias's gradient in the loss's one call.
+type BiasLossMetricsFuser interface {
+	// BiasSoftmaxCrossEntropyMetrics is BiasAdd(rows, cols, z, bias), then
+	// SoftmaxCrossEntropyMetrics on z, then BiasGrad(rows, cols, dz, db),
+	// each as this backend's own kernel computes it, bit for bit: z keeps
+	// the biased logits, db[c] = Σ_r dz[r,c].
+	BiasSoftmaxCrossEntropyMetrics(rows, cols int, scale float32, z, bias, t, probs, dz, loss, correct, metrics, db Buffer)
+}
+
 // BatchGatherer gathers a batch's inputs and targets in one call.
 type BatchGatherer interface {
 	// GatherBatch is GatherRows of a batch's inputs and of its targets with

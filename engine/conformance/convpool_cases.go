@@ -137,33 +137,9 @@ type convPoolRun struct {
 func (c convPoolRun) check(x, w, bias, dy []float32) string {
 	b, cp, pp, f, alpha := c.b, c.cp, c.pp, c.f, c.alpha
 	np := pp.N * pp.OH * pp.OW * pp.C
-	var bufs []engine.Buffer
-	buf := func(v []float32) engine.Buffer {
-		d, err := b.Alloc(max(len(v), 1))
-		if err != nil {
-			panic(err)
-		}
-		bufs = append(bufs, d)
-		b.CopyIn(d, v)
-		return d
-	}
-	defer func() {
-		for _, d := range bufs {
-			b.Free(d)
-		}
-	}()
-	nan := func(n int) []float32 {
-		v := make([]float32, n)
-		for i := range v {
-			v[i] = float32(math.NaN())
-		}
-		return v
-	}
-	host := func(d engine.Buffer, n int) []float32 {
-		v := make([]float32, n)
-		b.CopyOut(v, d)
-		return v
-	}
+	d := &deviceBufs{b: b}
+	defer d.free()
+	buf, host, nan := d.put, d.get, nans
 	xb, wb, bb, dyb := buf(x), buf(w), buf(bias), buf(dy)
 
 	// Unfused: z, f(z), the pool, its backward pass with the activation's.
@@ -222,4 +198,43 @@ func sameBits(what string, got, want []float32) string {
 		}
 	}
 	return ""
+}
+
+// deviceBufs are the buffers of one exact comparison on a backend.
+type deviceBufs struct {
+	b   engine.Backend
+	all []engine.Buffer
+}
+
+// put allocates a buffer holding v.
+func (d *deviceBufs) put(v []float32) engine.Buffer {
+	buf, err := d.b.Alloc(max(len(v), 1))
+	if err != nil {
+		panic(err)
+	}
+	d.all = append(d.all, buf)
+	d.b.CopyIn(buf, v)
+	return buf
+}
+
+// get copies the first n values of buf to the host.
+func (d *deviceBufs) get(buf engine.Buffer, n int) []float32 {
+	v := make([]float32, n)
+	d.b.CopyOut(v, buf.Slice(0, n))
+	return v
+}
+
+func (d *deviceBufs) free() {
+	for _, buf := range d.all {
+		d.b.Free(buf)
+	}
+}
+
+// nans are n NaNs: an output's initial values, so that one left unwritten shows.
+func nans(n int) []float32 {
+	v := make([]float32, n)
+	for i := range v {
+		v[i] = float32(math.NaN())
+	}
+	return v
 }

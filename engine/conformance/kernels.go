@@ -108,6 +108,7 @@ func Conformance(b engine.Backend) []Result {
 	}
 	out = append(out, clockExact(b)...)
 	out = append(out, ConvPoolExact(b)...)
+	out = append(out, BiasLossExact(b)...)
 	return append(out, stateFlush(b)...)
 }
 
