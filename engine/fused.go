@@ -46,6 +46,16 @@ type LossMetricsFuser interface {
 	SoftmaxCrossEntropyMetrics(rows, cols int, scale float32, z, t, probs, dz, loss, correct, metrics Buffer)
 }
 
+// BiasLossMetricsFuser adds the bias of the layer below a softmax loss and
+// takes that bias's gradient in the loss's one call.
+type BiasLossMetricsFuser interface {
+	// BiasSoftmaxCrossEntropyMetrics is BiasAdd(rows, cols, z, bias), then
+	// SoftmaxCrossEntropyMetrics on z, then BiasGrad(rows, cols, dz, db),
+	// each as this backend's own kernel computes it, bit for bit: z keeps
+	// the biased logits, db[c] = Σ_r dz[r,c].
+	BiasSoftmaxCrossEntropyMetrics(rows, cols int, scale float32, z, bias, t, probs, dz, loss, correct, metrics, db Buffer)
+}
+
 // BatchGatherer gathers a batch's inputs and targets in one call.
 type BatchGatherer interface {
 	// GatherBatch is GatherRows of a batch's inputs and of its targets with
@@ -185,4 +195,35 @@ func AdamStepAt(b Backend, n int, beta1, beta2, eps float32, clock, w, g, m, v B
 	t := int64(c[ClockStep]) + 1
 	b.AdamStep(n, AdamLRT(c[ClockLR], beta1, beta2, t), beta1, beta2, eps, w, g, m, v)
 	b.Fill(clock.Slice(ClockStep, 1), float32(t))
+}
+
+// ConvPoolFuser runs a Conv2D with bias and an element-wise activation and
+// the max pool that reads its output as one forward pass, keeping only what
+// the backward pass needs: per pooled value, where its maximum was and the
+// pre-activation there, instead of the conv's whole output and its z.
+//
+// Windows are those of MaxPoolForward, read in row-major order; a window's
+// maximum is its FIRST maximum in that order (ties, and a NaN that comes
+// first, as MaxPoolForward). dz is then MaxPoolActivationBackwardBiasGrad's
+// bit for bit, with one exception: where f'(z)·0 is not +0 at a position no
+// window selects (a NaN z under Sigmoid or Tanh, or z ≤ 0 under LeakyReLU
+// with a negative slope), the fused pass writes +0; the engine fuses no
+// LeakyReLU with a negative slope, and a NaN z means the run has diverged.
+type ConvPoolFuser interface {
+	// ConvBiasActivationPoolForward: z = conv(x, w) + bias (cp), the pool's
+	// input f(z) (never stored), py = MaxPool(f(z)) (pp: pp.N, H, W, C are
+	// cp.N, OH, OW, K); arg[i] = the window-local index (r·pp.PW + s, as a
+	// float) of window i's first maximum of f(z), -1 when the window lies
+	// wholly in padding; pz[i] = z at that position (0 where arg is -1).
+	// py, arg and pz are pooled-sized. It reports false, doing nothing, when
+	// this backend cannot fuse these shapes (the engine then runs the layers
+	// unfused).
+	ConvBiasActivationPoolForward(cp ConvParams, pp PoolParams, f Activation, alpha float32, x, w, bias, py, arg, pz Buffer) bool
+	// MaxPoolArgmaxActivationBackwardBiasGrad: g = the pool's input
+	// gradient from dy through arg (the gather form: g[j] = Σ dy over the
+	// windows whose arg points at j, windows in row-major order, summed from
+	// +0), dz[j] = f'(z)·g[j] with z from pz and f(z) from py of a window
+	// that points at j, dz[j] = +0 where none does; db[c] = Σ_r dz[r,c]
+	// over the pool's input, pp.N·pp.H·pp.W rows of pp.C.
+	MaxPoolArgmaxActivationBackwardBiasGrad(pp PoolParams, f Activation, alpha float32, arg, pz, py, dy, dz, db Buffer)
 }

@@ -35,6 +35,12 @@ type Model struct {
 	target   Buffer
 	ctx      runCtx
 	owned    []Buffer // every buffer Compile allocated, for Free
+
+	// lossBias, when set, is the Dense op below the softmax fused into the
+	// loss, whose bias and bias gradient the loss's call takes in a
+	// training step (BiasLossMetricsFuser, lossBiasK).
+	lossBias  *denseOp
+	lossBiasK BiasLossMetricsFuser
 }
 
 // Free returns the buffers of a compiled model to its backend (before the
@@ -118,6 +124,10 @@ func (m *Model) Compile(b Backend, loss Loss, maxBatch int) error {
 	if m.firstP < 0 {
 		m.firstP = len(m.ops) // nothing to train
 	}
+	if k, ok := b.(ConvPoolFuser); ok {
+		// Fusing merges ops at or above firstP: the indices below stay.
+		m.ops = fuseConvPools(k, m.ops)
+	}
 	_, lastIsSoftmax := m.ops[len(m.ops)-1].(*softmaxOp)
 	switch loss {
 	case CategoricalCrossEntropy:
@@ -129,6 +139,12 @@ func (m *Model) Compile(b Backend, loss Loss, maxBatch int) error {
 		m.fused = false
 	default:
 		return fmt.Errorf("compile: unknown loss %v", loss)
+	}
+	m.lossBias, m.lossBiasK = nil, nil
+	if k, ok := b.(BiasLossMetricsFuser); ok && m.fused && len(m.ops) >= 2 {
+		if d, ok := m.ops[len(m.ops)-2].(*denseOp); ok && d.act.f == Linear {
+			m.lossBias, m.lossBiasK = d, k
+		}
 	}
 	alloc := func(n int) (Buffer, error) {
 		buf, err := b.Alloc(n)
@@ -233,6 +249,13 @@ func (m *Model) lossAndMetrics(n int) int {
 	last := len(m.ops)
 	classes := m.OutputShape().Size()
 	scale := 1 / float32(n)
+	if d := m.lossBias; d != nil && m.ctx.training {
+		m.forward(n, last-2)
+		d.linearForward(m.be, n, m.acts[last-2], m.acts[last-1])
+		m.lossBiasK.BiasSoftmaxCrossEntropyMetrics(n, classes, scale, m.acts[last-1], d.l.bias.W, m.target, m.acts[last],
+			m.grads[last-1], m.perLoss, m.correct, m.metrics, d.l.bias.G)
+		return last - 1
+	}
 	if m.fused {
 		m.forward(n, last-1)
 		SoftmaxCrossEntropyMetrics(m.be, n, classes, scale, m.acts[last-1], m.target, m.acts[last], m.grads[last-1],
@@ -250,6 +273,8 @@ func (m *Model) lossAndMetrics(n int) int {
 // backward propagates from grads[from] down to the first op with
 // parameters; gradients below it (the input's, a leading Flatten's) are
 // never needed and never computed.
+// In a training step on a backend with BiasLossMetricsFuser, the last
+// Dense's bias gradient came with the loss (lossAndMetrics).
 // A max pool over a Conv2D's activation hands its input gradient straight
 // to that activation (poolBackwardFused): grads[i] of the pool is not written.
 func (m *Model) backward(n, from int) {
@@ -260,6 +285,10 @@ func (m *Model) backward(n, from int) {
 		return nil
 	}
 	for i := from - 1; i >= m.firstP; i-- {
+		if i == len(m.ops)-2 && m.lossBias != nil && m.ctx.training { // its bias gradient came with the loss
+			m.lossBias.linearBackward(m.be, n, m.acts[i], m.grads[i+1], dx(i))
+			continue
+		}
 		if pool, ok := m.ops[i].(*poolOp); ok && i > m.firstP {
 			if below, ok := m.ops[i-1].(biasedOp); ok &&
 				poolBackwardFused(m.be, n, pool, below, m.acts[i-1], m.acts[i], m.acts[i+1], m.grads[i+1], dx(i-1)) {

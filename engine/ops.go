@@ -138,9 +138,14 @@ func (o *denseOp) setup(alloc func(n int) (Buffer, error), maxBatch int) error {
 	return o.act.setup(alloc, maxBatch, Shape{o.l.out})
 }
 func (o *denseOp) forward(b Backend, n int, x, y Buffer, _ *runCtx) {
+	o.linearForward(b, n, x, o.act.pre(y))
+	o.act.forward(b, n, o.l.out, o.l.bias.W, y)
+}
+
+// linearForward writes z = x·W, without the bias.
+func (o *denseOp) linearForward(b Backend, n int, x, z Buffer) {
 	in, out := o.l.in, o.l.out
-	b.Gemm(false, false, n, out, in, 1, x, in, o.l.kernel.W, out, 0, o.act.pre(y), out)
-	o.act.forward(b, n, out, o.l.bias.W, y)
+	b.Gemm(false, false, n, out, in, 1, x, in, o.l.kernel.W, out, 0, z, out)
 }
 func (o *denseOp) backward(b Backend, n int, x, y, dy, dx Buffer) {
 	o.linearBackward(b, n, x, o.act.backward(b, n, o.l.out, y, dy, o.l.bias.G), dx)

@@ -103,6 +103,7 @@ type Backend struct {
 	workspace scratch    // cuDNN workspace or im2col columns, grown to the largest chosen algorithm's
 	padded    scratch    // zero-padded input where TensorFlow pads asymmetrically
 	partial   scratch    // BiasGrad block sums
+	convOut   scratch    // a conv's output before its bias, activation and pool (poolfuse.go)
 	done      scratch    // BiasGrad's completion counters, zero between launches
 	tf32Part  scratch    // the slices' sums of a split TF32 GEMM (tf32.go)
 	args      launchArgs
@@ -297,7 +298,7 @@ func (b *Backend) release() error {
 		C.mg_conv_free(pl.c)
 	}
 	b.plans = nil
-	for _, s := range []*scratch{&b.workspace, &b.padded, &b.partial, &b.done, &b.tf32Part} {
+	for _, s := range []*scratch{&b.workspace, &b.padded, &b.partial, &b.done, &b.tf32Part, &b.convOut} {
 		if s.ptr != 0 {
 			keep("cuMemFree", cu.MemFree(s.ptr))
 			s.ptr, s.bytes = 0, 0
@@ -478,7 +479,7 @@ func (s *scratch) get(bytes int64) cu.DevicePtr {
 
 // scratchMoves counts the reallocations of every scratch buffer.
 func (b *Backend) scratchMoves() int {
-	return b.workspace.moves + b.padded.moves + b.partial.moves + b.done.moves + b.tf32Part.moves
+	return b.workspace.moves + b.padded.moves + b.partial.moves + b.done.moves + b.tf32Part.moves + b.convOut.moves
 }
 
 func (s *scratch) buffer(n int) engine.Buffer { return &buffer{ptr: s.get(int64(4 * max(n, 1))), n: n} }

@@ -27,7 +27,7 @@ var (
 const blockSize = 256
 
 // maxKernelArgs bounds a kernel's parameter list
-// (maxpool_activation_backward_bias_grad has 22).
+// (maxpool_argmax_activation_backward_bias_grad has 23).
 const maxKernelArgs = 24
 
 // launchArgs are the argument slots cu's Launch reads, reused by every
@@ -206,6 +206,15 @@ const metricsBlock = 256
 
 func (b *Backend) SoftmaxCrossEntropyMetrics(rows, cols int, scale float32, z, t, probs, dz, loss, correct, metrics engine.Buffer) {
 	b.launchGrid("softmax_cross_entropy_metrics", 1, 1, metricsBlock, 1, rows, cols, scale, z, t, probs, dz, loss, correct, metrics)
+}
+
+var _ engine.BiasLossMetricsFuser = (*Backend)(nil)
+
+// BiasSoftmaxCrossEntropyMetrics takes the bias gradient in bias_grad's
+// order (biasChunk rows per block), so db is BiasGrad's.
+func (b *Backend) BiasSoftmaxCrossEntropyMetrics(rows, cols int, scale float32, z, bias, t, probs, dz, loss, correct, metrics, db engine.Buffer) {
+	b.launchGrid("bias_softmax_cross_entropy_metrics", 1, 1, metricsBlock, 1, rows, cols, scale, max(biasChunk, (rows+65534)/65535),
+		z, bias, t, probs, dz, loss, correct, metrics, db)
 }
 
 func (b *Backend) BinaryCrossEntropy(rows, cols int, scale float32, p, t, dp, loss engine.Buffer) {

@@ -48,3 +48,24 @@ DEVICE void column_sums(int cols, float acc, float* part, unsigned* done, float*
 		db[c] = t;
 	}
 }
+
+// column_sum_in_order is the sum column_sums makes for column c of the
+// rows×cols matrix v (blocks of chunk rows), added by one thread in the
+// same order: a kernel that has the whole matrix in one block takes a bias
+// gradient this way, bit for bit the one bias_grad gives.
+DEVICE float column_sum_in_order(int rows, int cols, int chunk, const float* v, int c) {
+	float strip_sums[8] = {0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f};
+	for (int b = 0; b * chunk < rows; b++) {
+		int r1 = min(rows, b * chunk + chunk);
+		float part = 0.0f;
+		for (int y = 0; y < 8; y++) {
+			float acc = 0.0f;
+			for (int r = b * chunk + y; r < r1; r += 8) acc += v[(long long)r * cols + c];
+			part += acc;
+		}
+		strip_sums[b % 8] += part;
+	}
+	float t = 0.0f;
+	for (int y = 0; y < 8; y++) t += strip_sums[y];
+	return t;
+}

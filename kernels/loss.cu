@@ -1,6 +1,7 @@
 // Row-wise kernels: softmax, losses, accuracy, sums. One thread per row; rows
 // are short (10 classes), and double accumulators keep the sums as the CPU's.
 #include "common.cuh"
+#include "column_sums.cuh"
 
 // Softmax of one row, returning log Σ exp(z).
 DEVICE double softmax_row(int cols, const float* z, float* p) {
@@ -83,23 +84,50 @@ KERNEL accuracy(int rows, int cols, const float* p, const float* t, float* corre
 	}
 }
 
-// softmax_cross_entropy, accuracy of probs and sum_into of both, by one
-// block: its threads take rows r, r + blockDim.x, …; after the barrier,
-// thread 0 adds loss and correct in row order into metrics[0] and [1].
-KERNEL softmax_cross_entropy_metrics(int rows, int cols, float scale, const float* z, const float* t,
-                                     float* probs, float* dz, float* loss, float* correct, float* metrics) {
+// The rows of softmax_cross_entropy and accuracy of probs that thread
+// threadIdx.x of one block takes: r, r + blockDim.x, …
+DEVICE void cross_entropy_accuracy_rows(int rows, int cols, float scale, const float* z, const float* t,
+                                        float* probs, float* dz, float* loss, float* correct) {
 	for (int r = threadIdx.x; r < rows; r += blockDim.x) {
 		long long o = (long long)r * cols;
 		loss[r] = cross_entropy_row(cols, scale, z + o, t + o, probs + o, dz + o);
 		correct[r] = argmax_row(cols, probs + o) == argmax_row(cols, t + o) ? 1.0f : 0.0f;
 	}
-	__syncthreads();
+}
+
+// sum_into of loss and correct into metrics[0] and [1], by thread 0 in row
+// order, after the block's barrier.
+DEVICE void add_metrics(int rows, const float* loss, const float* correct, float* metrics) {
 	if (threadIdx.x != 0) return;
 	float l = 0.0f, c = 0.0f;
 	for (int r = 0; r < rows; r++) l += loss[r];
 	for (int r = 0; r < rows; r++) c += correct[r];
 	metrics[0] += l;
 	metrics[1] += c;
+}
+
+// softmax_cross_entropy, accuracy of probs and sum_into of both, by one
+// block.
+KERNEL softmax_cross_entropy_metrics(int rows, int cols, float scale, const float* z, const float* t,
+                                     float* probs, float* dz, float* loss, float* correct, float* metrics) {
+	cross_entropy_accuracy_rows(rows, cols, scale, z, t, probs, dz, loss, correct);
+	__syncthreads();
+	add_metrics(rows, loss, correct, metrics);
+}
+
+// bias_add of the layer below (z[r,c] += bias[c]), then
+// softmax_cross_entropy_metrics, then that bias's gradient db[c] = Σ_r
+// dz[r,c] as bias_grad sums it with chunk rows per block
+// (column_sum_in_order), by one block.
+KERNEL bias_softmax_cross_entropy_metrics(int rows, int cols, float scale, int chunk, float* z, const float* bias,
+                                          const float* t, float* probs, float* dz, float* loss, float* correct,
+                                          float* metrics, float* db) {
+	for (int r = threadIdx.x; r < rows; r += blockDim.x)
+		for (int j = 0; j < cols; j++) z[(long long)r * cols + j] += bias[j];
+	cross_entropy_accuracy_rows(rows, cols, scale, z, t, probs, dz, loss, correct);
+	__syncthreads();
+	for (int c = threadIdx.x; c < cols; c += blockDim.x) db[c] = column_sum_in_order(rows, cols, chunk, dz, c);
+	add_metrics(rows, loss, correct, metrics);
 }
 
 // acc[0] += Σ x over n values, by one thread in index order (n is a batch).

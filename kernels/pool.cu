@@ -93,3 +93,86 @@ KERNEL maxpool_activation_backward_bias_grad(int n, int h, int w, int c, int ph,
 		}
 	column_sums(c, acc, part, done, db, sums, last);
 }
+
+// The conv's bias, activation and max pool in one pass over the conv's
+// output z0 (before its bias), for ConvPoolFuser: per pooled value i, with
+// z = z0 + bias[ch] and the pool's input f(z) computed as
+// bias_activation_forward does (never stored), py[i] = the window's first
+// maximum of f(z) (as maxpool_forward), arg[i] = its window-local index
+// r·pw + s (-1 when the window lies wholly in padding) and pz[i] = z there
+// (0 then).
+KERNEL bias_activation_maxpool_forward(int n, int h, int w, int c, int ph, int pw, int sh, int sw,
+                                       int pad_top, int pad_left, int oh, int ow, int f, float alpha,
+                                       const float* z0, const float* bias, float* py, float* arg, float* pz) {
+	int total = n * oh * ow * c;
+	for (int i = first_index(); i < total; i += grid_stride()) {
+		int ch = i % c, rest = i / c;
+		int ox = rest % ow; rest /= ow;
+		int oy = rest % oh;
+		int b = rest / oh;
+		int at = -1;
+		float best = 0.0f, bestz = 0.0f;
+		for (int r = 0; r < ph; r++) {
+			int iy = oy * sh + r - pad_top;
+			if (iy < 0 || iy >= h) continue;
+			for (int s = 0; s < pw; s++) {
+				int ix = ox * sw + s - pad_left;
+				if (ix < 0 || ix >= w) continue;
+				float v = z0[(((long long)b * h + iy) * w + ix) * c + ch] + bias[ch];
+				float y = activate(f, alpha, v);
+				if (at < 0 || y > best) { best = y; bestz = v; at = r * pw + s; }
+			}
+		}
+		py[i] = best;
+		arg[i] = (float)at;
+		pz[i] = bestz;
+	}
+}
+
+// maxpool_activation_backward_bias_grad from the forward pass's argmax
+// (bias_activation_maxpool_forward's arg, pz, py) instead of each window
+// again: input element j's gradient g is dy summed over the windows whose
+// arg is j's place in them, in row-major window order from +0; dz[j] =
+// f'(z)·g with z and f(z) of such a window, +0 where none points at j;
+// db[ch] = Σ_r dz[r,ch] (grid and blocks as column_sums, chunk as the
+// unfused kernel's, so db is its sum in its order).
+KERNEL maxpool_argmax_activation_backward_bias_grad(int n, int h, int w, int c, int ph, int pw, int sh, int sw,
+                                                    int pad_top, int pad_left, int oh, int ow, int f, float alpha,
+                                                    int chunk, const float* arg, const float* pz, const float* py,
+                                                    const float* dy, float* dz, float* part, unsigned* done,
+                                                    float* db) {
+	COLUMN_SUMS_SHARED;
+	int ch = blockIdx.x * 32 + threadIdx.x;
+	int r1 = min(n * h * w, (int)blockIdx.y * chunk + chunk);
+	float acc = 0.0f;
+	if (ch < c)
+		for (int r = blockIdx.y * chunk + threadIdx.y; r < r1; r += 8) {
+			int ix = r % w, rest = r / w;
+			int iy = rest % h;
+			int b = rest / h;
+			// Windows oy with oy*sh - pad_top <= iy < oy*sh - pad_top + ph.
+			int y0 = iy + pad_top - ph + 1;
+			int oy0 = y0 <= 0 ? 0 : (y0 + sh - 1) / sh;
+			int oy1 = min(oh - 1, (iy + pad_top) / sh);
+			int x0 = ix + pad_left - pw + 1;
+			int ox0 = x0 <= 0 ? 0 : (x0 + sw - 1) / sw;
+			int ox1 = min(ow - 1, (ix + pad_left) / sw);
+			float g = 0.0f, zj = 0.0f, yj = 0.0f;
+			bool hit = false;
+			for (int oy = oy0; oy <= oy1; oy++)
+				for (int ox = ox0; ox <= ox1; ox++) {
+					long long o = (((long long)b * oh + oy) * ow + ox) * c + ch;
+					int local = (iy - (oy * sh - pad_top)) * pw + ix - (ox * sw - pad_left);
+					if (arg[o] == (float)local) {
+						g += dy[o];
+						zj = pz[o];
+						yj = py[o];
+						hit = true;
+					}
+				}
+			float d = hit ? activate_grad(f, alpha, zj, yj, g) : 0.0f;
+			dz[(long long)r * c + ch] = d;
+			acc += d;
+		}
+	column_sums(c, acc, part, done, db, sums, last);
+}

@@ -107,6 +107,8 @@ func Conformance(b engine.Backend) []Result {
 		out = append(out, k.result(b))
 	}
 	out = append(out, clockExact(b)...)
+	out = append(out, ConvPoolExact(b)...)
+	out = append(out, BiasLossExact(b)...)
 	return append(out, stateFlush(b)...)
 }
 

@@ -25,6 +25,20 @@ func Parity(t *testing.T, ref, b engine.Backend) {
 	report(t, conformance.ParityResults(ref, b))
 }
 
+// ConvPool checks b's ConvPoolFuser against the unfused composition of its
+// own kernels, bit for bit (conformance.ConvPoolExact; Run includes it).
+// It reports nothing for a backend without one.
+func ConvPool(t *testing.T, b engine.Backend) {
+	report(t, conformance.ConvPoolExact(b))
+}
+
+// BiasLoss checks b's BiasLossMetricsFuser against its own unfused kernels,
+// bit for bit (conformance.BiasLossExact; Run includes it). It reports
+// nothing for a backend without one.
+func BiasLoss(t *testing.T, b engine.Backend) {
+	report(t, conformance.BiasLossExact(b))
+}
+
 func report(t *testing.T, results []conformance.Result) {
 	t.Helper()
 	for _, r := range results {
