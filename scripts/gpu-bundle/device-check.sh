@@ -27,7 +27,7 @@ device_start device-check 330 "$@"
 cd "$bundle" || exit 2
 
 # The tests of this round's kernels, by the names their authors gave them.
-NEW_TESTS=${NEW_TESTS:-'TestImplicitConv|PoolArgmax|ConvPool|TestTF32'}
+NEW_TESTS=${NEW_TESTS:-'TestImplicitConv|PoolArgmax|ConvPool|BiasLoss|TestTF32'}
 MEMCHECK_RUN=${MEMCHECK_RUN:-"$NEW_TESTS|TestConformance|TestOwnPath|TestGraphReplayIsEager"}
 RACECHECK_RUN=${RACECHECK_RUN:-$NEW_TESTS}
 REPO=${REPO:-$(cd "$bundle/../.." && pwd)}
