@@ -34,21 +34,25 @@ func flushState(x float32) float32 {
 	return x
 }
 
-// sgd updates w from g; v[off:] is the velocity (unused without momentum).
-func sgd(w, g, v []float32, off int, lr, momentum float32, nesterov bool) {
+// sgdGo updates w from g; v[off:] is the velocity (unused without
+// momentum). Each product is rounded before it is added (the float32
+// conversions): Go may fuse x*y+z into one multiply-add on arm64 and not on
+// amd64, and explicit rounding gives the same bits on both, and the NEON
+// twin's (optim_arm64.s).
+func sgdGo(w, g, v []float32, off int, lr, momentum float32, nesterov bool) {
 	g = g[:len(w)]
 	if momentum == 0 {
 		for i := range w {
-			w[i] -= lr * g[i]
+			w[i] -= float32(lr * g[i])
 		}
 		return
 	}
 	v = v[off : off+len(w)]
 	for i := range w {
-		vi := flushState(momentum*v[i] - lr*g[i])
+		vi := flushState(float32(momentum*v[i]) - float32(lr*g[i]))
 		v[i] = vi
 		if nesterov {
-			w[i] += momentum*vi - lr*g[i]
+			w[i] += float32(momentum*vi) - float32(lr*g[i])
 		} else {
 			w[i] += vi
 		}
@@ -62,13 +66,16 @@ func (be *Backend) AdamStep(n int, lrT, beta1, beta2, eps float32, w, g, m, v en
 	be.elementwise(t)
 }
 
-// adamGo is the Keras Adam update; optim_amd64.s repeats it operation for
-// operation, so the vector and scalar paths give identical bits.
+// adamGo is the Keras Adam update; optim_amd64.s and optim_arm64.s repeat
+// it operation for operation, so the vector and scalar paths give identical
+// bits. Products are rounded before they are added (the float32
+// conversions), as sgdGo's, so that arm64, where Go may fuse them, gives
+// amd64's bits.
 func adamGo(w, g, m, v []float32, lrT, beta1, beta2, eps float32) {
 	g, m, v = g[:len(w)], m[:len(w)], v[:len(w)]
 	for i, gi := range g {
-		mi := flushState(beta1*m[i] + (1-beta1)*gi)
-		vi := flushState(beta2*v[i] + (1-beta2)*gi*gi)
+		mi := flushState(float32(beta1*m[i]) + float32((1-beta1)*gi))
+		vi := flushState(float32(beta2*v[i]) + float32((1-beta2)*gi*gi))
 		m[i], v[i] = mi, vi
 		w[i] -= lrT * mi / (float32(math.Sqrt(float64(vi))) + eps)
 	}

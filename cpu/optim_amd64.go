@@ -38,3 +38,8 @@ func adam(w, g, m, v []float32, lrT, b1, b2, eps float32) {
 	}
 	adamGo(w[body:], g[body:], m[body:], v[body:], lrT, b1, b2, eps)
 }
+
+// sgd has no vector version on amd64: sgdGo.
+func sgd(w, g, v []float32, off int, lr, momentum float32, nesterov bool) {
+	sgdGo(w, g, v, off, lr, momentum, nesterov)
+}
