@@ -1,7 +1,11 @@
-//go:build !cuda
+//go:build !cuda && !nooracle
 
 // The gorgonia oracle runs in the default build only: with the cuda tag,
-// gorgonia compiles its own CUDA support, which needs cuDNN 8 headers.
+// gorgonia compiles its own CUDA support, which needs cuDNN 8 headers. The
+// nooracle tag leaves it out of make test-arm64-quick's emulated binary:
+// gorgonia's packages would double that target's cold cross-build, and what
+// the oracle checks (float64 maths in gorgonia) is the same on every
+// architecture.
 
 package cpu
 
