@@ -19,6 +19,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"time"
@@ -66,12 +67,25 @@ type dispatcher struct {
 	probe    func(runner string, full bool) (runtimeReport, error)
 	exec     func(path string, args, env []string) error
 	log      io.Writer
+	// noRunner is why this platform has no runner at all ("" where it may
+	// have one): runnerMissing(runtime.GOOS).
+	noRunner string
+}
+
+// runnerMissing is why a CPU build for goos has no runner, "" on Linux: the
+// cuda build is built and tested on Linux only, and the hand-over replaces
+// the process (execve), which Windows does not have (BUILDING.md).
+func runnerMissing(goos string) string {
+	if goos == "linux" {
+		return ""
+	}
+	return "the cuda build runs on Linux only (BUILDING.md); this is the CPU build for " + goos
 }
 
 func newDispatcher() dispatcher {
 	self, _ := os.Executable()
 	return dispatcher{self: self, args: os.Args, environ: os.Environ(), lookPath: exec.LookPath,
-		probe: probeRunner, exec: syscall.Exec, log: toLog{}}
+		probe: probeRunner, exec: syscall.Exec, log: toLog{}, noRunner: runnerMissing(runtime.GOOS)}
 }
 
 // handsOver says whether this process hands GPU work to a runner: the CPU
@@ -212,6 +226,9 @@ func (d dispatcher) dispatch(c *cli.Context, devices []string) error {
 // findRunner looks for the runner next to this executable, then on PATH,
 // and probes it (full: also opens the cuda backend on device 0).
 func (d dispatcher) findRunner(full bool) (string, runtimeReport, error) {
+	if d.noRunner != "" {
+		return "", runtimeReport{}, &noGPU{d.noRunner}
+	}
 	var runner string
 	if d.self != "" {
 		if p := filepath.Join(filepath.Dir(d.self), runnerName); isExecutable(p) {

@@ -98,6 +98,8 @@ type fakeRunner struct {
 	probes int
 	exec   []string // path, then args
 	env    []string
+	// noRunner is the dispatcher's: why the platform has no runner.
+	noRunner string
 }
 
 func (f *fakeRunner) dispatcher(t *testing.T, args []string, log *bytes.Buffer) dispatcher {
@@ -119,7 +121,7 @@ func (f *fakeRunner) dispatcher(t *testing.T, args []string, log *bytes.Buffer) 
 			f.exec, f.env = append([]string{path}, args...), env
 			return errExeced
 		},
-		log: log,
+		log: log, noRunner: f.noRunner,
 	}
 }
 
@@ -228,6 +230,24 @@ func TestDispatchWithoutRunner(t *testing.T) {
 	want := "device auto: using cpu: no runner mnistgpu-cuda next to this binary (" + dir + ") or on PATH"
 	if !strings.HasPrefix(log.String(), want) || strings.Count(log.String(), "\n") != 1 {
 		t.Errorf("log %q", log.String())
+	}
+}
+
+// Off Linux (Windows, macOS) the CPU build looks for no runner, even one
+// that would answer: auto trains on the CPU and says why, cuda is refused.
+func TestDispatchOffLinux(t *testing.T) {
+	if runnerMissing("linux") != "" {
+		t.Errorf("linux has no runner: %q", runnerMissing("linux"))
+	}
+	why := "the cuda build runs on Linux only (BUILDING.md); this is the CPU build for windows"
+	f := &fakeRunner{report: runtimeReport{Build: "cuda", Devices: []deviceInfo{{Name: "gpu"}}}, noRunner: runnerMissing("windows")}
+	if err, log := f.run(t, deviceTrainArgs("auto", t.TempDir())...); err != nil || f.probes != 0 || log != "device auto: using cpu: "+why+"\n" {
+		t.Errorf("auto: %v, %d probes, log %q", err, f.probes, log)
+	}
+	err, _ := f.run(t, deviceTrainArgs("cuda", t.TempDir())...)
+	var ec cli.ExitCoder
+	if !errors.As(err, &ec) || ec.ExitCode() != 2 || !strings.HasPrefix(err.Error(), "mnistgpu: --device cuda: "+why) || f.probes != 0 {
+		t.Errorf("cuda: %v, %d probes", err, f.probes)
 	}
 }
 
