@@ -134,6 +134,9 @@ func (f File) Validate() error {
 			if v == "" || strings.ContainsAny(v, "=,/") {
 				return fmt.Errorf("axis %q: bad value %q", a.Name, v)
 			}
+			if why := cellFolderProblem(v); why != "" {
+				return fmt.Errorf("axis %q: value %q %s", a.Name, v, why)
+			}
 		}
 		cells *= len(a.Values)
 		if cells > maxCells {
