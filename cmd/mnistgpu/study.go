@@ -124,7 +124,7 @@ func runStudy(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	live := logOut == io.Writer(os.Stderr) && term.IsTerminal(int(os.Stderr.Fd()))
+	live := logOut == io.Writer(os.Stderr) && vtTerminal(os.Stderr)
 	width := 0
 	if live {
 		width, _, _ = term.GetSize(int(os.Stderr.Fd()))
