@@ -77,7 +77,7 @@ func checkTemplate(t, dir string) error {
 		return &ValueError{Flag: "checkpoint", Msg: fmt.Sprintf("%q ", t) + fmt.Sprintf(format, a...) +
 			": give checkpoints a file name of their own, such as the default " + DefaultCheckpoint(true)}
 	}
-	if !filepath.IsLocal(t) {
+	if !templateLocal(t) {
 		return &ValueError{Flag: "checkpoint", Msg: fmt.Sprintf("%q is not inside --out: checkpoints are written in the run's folder, so give a file name (or a relative path below it)", t)}
 	}
 	slash := filepath.ToSlash(t)
@@ -210,7 +210,7 @@ func runFiles(dir string, templates ...string) ([]string, error) {
 		}
 	}
 	for _, t := range templates {
-		if t == "" || !filepath.IsLocal(t) {
+		if t == "" || !templateLocal(t) {
 			continue
 		}
 		matches, _ := fs.Glob(os.DirFS(dir), templateGlob(filepath.ToSlash(t)))

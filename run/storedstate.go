@@ -41,7 +41,7 @@ func checkStored(path string, cfg Config) error {
 	if err := checkSaveEvery(cfg); err != nil {
 		return bad(err)
 	}
-	if t := cfg.CheckpointTemplate(); t != "" && !filepath.IsLocal(t) {
+	if t := cfg.CheckpointTemplate(); t != "" && !templateLocal(t) {
 		return bad(&ValueError{Flag: "checkpoint", Msg: fmt.Sprintf("%q is not a file name inside the run's folder %s", t, cfg.Output.Dir)})
 	}
 	return nil
