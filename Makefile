@@ -107,11 +107,12 @@ qemu-aarch64:
 # The arm64 assembly under emulation, sized for make test (about a minute
 # from an empty build cache: BUILDING.md, "Platforms"): the cpu package's
 # linux/arm64 test binary (without the gorgonia oracle, -tags nooracle) run
-# under qemu-aarch64 for the NEON kernels against their portable twins, the
-# optimizers' bits recorded on amd64, the conformance suite (the kernel half
-# of mnistgpu check), and the same bits at 1 to 16 threads for the MLP and
-# the odd CNN (the report's CNN, 40 s emulated, is left to test-arm64).
-ARM64_QUICK_TESTS := ^(TestKernelNEONBitsOfKernelGo|TestElementwiseKernelsMatchTwins|TestOptimizerBitsEveryArchitecture|TestVectorKernelsMatchGo|TestAdamVectorMatchesScalar|TestConformance|TestThreadCountDoesNotChangeBits)$$
+# under qemu-aarch64 for the NEON kernels against their portable twins (the
+# 2x2 pool against the general window scan), the optimizers' bits recorded
+# on amd64, the conformance suite (the kernel half of mnistgpu check), and
+# the same bits at 1 to 16 threads for the MLP and the odd CNN (the
+# report's CNN, 40 s emulated, is left to test-arm64).
+ARM64_QUICK_TESTS := ^(TestKernelNEONBitsOfKernelGo|TestElementwiseKernelsMatchTwins|TestOptimizerBitsEveryArchitecture|TestVectorKernelsMatchGo|TestAdamVectorMatchesScalar|TestPool2x2MatchesGeneralPath|TestPool2x2ForwardSpecialValues|TestFusedPoolActivationBiasGrad|TestConformance|TestThreadCountDoesNotChangeBits)$$
 .PHONY: test-arm64-quick
 test-arm64-quick: deps qemu-aarch64
 	@set -e; tmp=$$(mktemp -d -t mnistgpu-arm64.XXXXXX); trap 'rm -rf $$tmp' EXIT; \
