@@ -1,3 +1,5 @@
+//go:build linux && cgo
+
 // Package simtest calls the CPU stand-in's cuBLAS and cuDNN directly, without
 // gpu/, so that the stand-in is checked by itself against the CPU backend: a
 // bug in the stand-in must not be able to hide a bug in gpu/. It exercises
