@@ -100,7 +100,7 @@ type Backend struct {
 	ownTF32   bool // Gemm runs tf32_gemm, not cuBLAS (tf32.go)
 	plans     map[convKey]*convPlan
 	conv      convTuning // how convolution algorithms are chosen (convtune.go)
-	workspace scratch    // cuDNN workspace or im2col columns, grown to the largest chosen algorithm's
+	workspace scratch    // cuDNN workspace or the own path's chunk sums, grown to the largest chosen algorithm's
 	padded    scratch    // zero-padded input where TensorFlow pads asymmetrically
 	partial   scratch    // BiasGrad block sums
 	convOut   scratch    // a conv's output before its bias, activation and pool (poolfuse.go)

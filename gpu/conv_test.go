@@ -116,7 +116,7 @@ func (b *Backend) choiceOf(p engine.ConvParams, pass convPass) *convChoice {
 }
 
 // Every candidate of every pass (each deterministic cuDNN algorithm the
-// library lists, on the stand-in or a GPU, and the own im2col+SGEMM path),
+// library lists, on the stand-in or a GPU, and the own implicit-GEMM path),
 // forced in turn, agrees with the float64 reference and reruns bit for bit.
 func TestConvCandidates(t *testing.T) {
 	device(t)
@@ -144,7 +144,7 @@ func TestConvCandidates(t *testing.T) {
 			}
 		}
 	}()
-	if len(offered["im2col+sgemm"]) == 0 || len(offered["sgemm"]) == 0 {
+	if len(offered[ownName]) != len(params)*int(convPasses) {
 		t.Fatalf("the own path is not a candidate: %v", offered)
 	}
 	names := make([]string, 0, len(offered))
@@ -252,9 +252,8 @@ func cnnConvPasses(t *testing.T, batch int) []struct {
 }
 
 // cnnConvKernels is the kernels the CNN's convolution passes run per step
-// with the algorithms b chose: 5 where cuDNN runs each in one call, more
-// where the own path (the fixed rule's choice) runs im2col or col2im beside
-// its GEMM.
+// with the algorithms b chose: 5 where each runs in one launch (the own
+// path, the fixed rule's choice, or cuDNN without a padding copy).
 func cnnConvKernels(t *testing.T, b *Backend, batch int) int64 {
 	t.Helper()
 	n := 0
@@ -264,6 +263,21 @@ func cnnConvKernels(t *testing.T, b *Backend, batch int) int64 {
 			t.Fatalf("convolution %s of %s has not run", u.pass, convShape(u.p))
 		}
 		n += l
+	}
+	return int64(n)
+}
+
+// cnnConvLibraryCalls is the cuBLAS/cuDNN calls among them: one per pass
+// cuDNN runs, none on the own path.
+func cnnConvLibraryCalls(t *testing.T, b *Backend, batch int) int64 {
+	t.Helper()
+	n := 0
+	for _, u := range cnnConvPasses(t, batch) {
+		if ch := b.choiceOf(u.p, u.pass); ch == nil {
+			t.Fatalf("convolution %s of %s has not run", u.pass, convShape(u.p))
+		} else if !ch.chosen.own() {
+			n++
+		}
 	}
 	return int64(n)
 }
@@ -320,23 +334,23 @@ func TestOwnPathParityWithCPU(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b.conv.force = "im2col+sgemm"
+	b.conv.force = ownName
 	enginetest.Parity(t, cpu.New(), b)
-	if d := b.Describe(); !strings.Contains(d, "im2col+sgemm") {
+	if d := b.Describe(); !strings.Contains(d, ownName) {
 		t.Errorf("Describe() = %q, no own path", d)
 	}
 }
 
 // The own path captured in a graph and replayed gives the eager results bit
-// for bit: im2col, col2im and the GEMMs on the backend's stream, their
-// scratch fixed before the capture.
+// for bit: one kernel per pass on the backend's stream, the backward
+// filter's chunk sums and counters fixed before the capture.
 func TestOwnPathGraphReplay(t *testing.T) {
 	device(t)
 	b, err := New()
 	if err != nil {
 		t.Fatal(err)
 	}
-	b.conv.force = "im2col+sgemm"
+	b.conv.force = ownName
 	p, err := engine.NewConvParams(2, 14, 14, 32, 64, 3, 3, 1, 1, engine.Same)
 	if err != nil {
 		t.Fatal(err)
@@ -376,8 +390,8 @@ func TestOwnPathGraphReplay(t *testing.T) {
 	}
 	defer g.Free()
 	// any(): Capture returns *Graph or the engine.Graph interface holding one.
-	if want, work := (engine.Counts{Kernels: 6, LibraryCalls: 3}), any(g).(*Graph).work; work != want {
-		t.Errorf("captured passes: %+v, want %+v (im2col + GEMM, GEMM + col2im, im2col + GEMM)", work, want)
+	if want, work := (engine.Counts{Kernels: 3}), any(g).(*Graph).work; work != want {
+		t.Errorf("captured passes: %+v, want %+v (one kernel per pass)", work, want)
 	}
 	g.Launch() // not stale: nothing reallocated since the capture
 	replayed := outputs()
