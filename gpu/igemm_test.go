@@ -28,8 +28,8 @@ func (s igShape) params(t *testing.T) engine.ConvParams {
 
 // igShapes: batch 1, 7, 64 and 257; channels and filters that are not
 // multiples of a tile or of 4 (1, 3, 33) beside ones that are (32, 64);
-// images of 1, 5, 14 and 28 pixels a side; kernels 1×1, 2×3, 3×3 and 5×5;
-// strides 1 and 2; "same" (TensorFlow's asymmetric padding among them) and
+// images of 1, 5, 14 and 28 pixels a side; kernels 1×1, 2×2, 2×3, 3×3 and
+// 5×5; strides 1, 2 and 3, and unequal; "same" (TensorFlow's asymmetric padding among them) and
 // "valid"; the report's two layers. Few large ones: the stand-in runs a
 // block's threads as coroutines.
 var igShapes = []igShape{
@@ -42,6 +42,8 @@ var igShapes = []igShape{
 	{1, 5, 5, 32, 64, 5, 5, 1, 1, engine.Valid},
 	{7, 28, 28, 3, 3, 5, 5, 2, 2, engine.Same},
 	{7, 14, 14, 32, 64, 2, 2, 1, 1, engine.Same}, // padding 0 top, 1 bottom
+	{7, 14, 14, 3, 5, 3, 3, 3, 3, engine.Same},   // stride 3
+	{7, 14, 5, 33, 4, 3, 2, 1, 2, engine.Valid},  // strides 1 down, 2 across
 	{257, 5, 5, 3, 32, 3, 3, 1, 1, engine.Same},
 	{64, 28, 28, 1, 32, 3, 3, 1, 1, engine.Same},  // the report's first layer
 	{64, 14, 14, 32, 64, 3, 3, 1, 1, engine.Same}, // and its second

@@ -131,16 +131,23 @@ template <int BM, int BN> struct ig_fprop {
 	}
 };
 
+DEVICE ig_f4 ig_quad(const float (&v)[4]) {
+	ig_f4 q = {v[0], v[1], v[2], v[3]};
+	return q;
+}
+
 // Stores the 4 values of row m from column n on (those below cols), as one
 // vector where the row's quad is whole and aligned.
-DEVICE void ig_store_row(float* out, long long m, int n, int cols, const float* v) {
+DEVICE void ig_store_row(float* out, long long m, int n, int cols, ig_f4 v) {
 	float* o = out + m * cols + n;
 	if (cols % 4 == 0 && n + 3 < cols && ig_aligned(o)) {
-		ig_f4 q = {v[0], v[1], v[2], v[3]};
-		*(ig_f4*)o = q;
+		*(ig_f4*)o = v;
 		return;
 	}
-	for (int j = 0; j < 4 && n + j < cols; j++) o[j] = v[j];
+	o[0] = v.x;
+	if (n + 1 < cols) o[1] = v.y;
+	if (n + 2 < cols) o[2] = v.z;
+	if (n + 3 < cols) o[3] = v.w;
 }
 
 template <int BM, int BN>
@@ -161,8 +168,10 @@ DEVICE void ig_fprop_body(const ig_conv& p, int mode, int f, float alpha, const 
 		if (row >= mtot) return;
 		long long win = row >> 2;
 		float best[4], arg[4], bz[4];
+		IG_UNROLL
 		for (int j = 0; j < 4; j++) {
 			float b = n + j < p.k ? bias[n + j] : 0.0f;
+			IG_UNROLL
 			for (int q = 0; q < 4; q++) {
 				float z = acc[q][j] + b, v = activate(f, alpha, z);
 				if (q == 0 || v > best[j]) {
@@ -172,23 +181,25 @@ DEVICE void ig_fprop_body(const ig_conv& p, int mode, int f, float alpha, const 
 				}
 			}
 		}
-		ig_store_row(out0, win, n, p.k, best);
-		ig_store_row(out1, win, n, p.k, arg);
-		ig_store_row(out2, win, n, p.k, bz);
+		ig_store_row(out0, win, n, p.k, ig_quad(best));
+		ig_store_row(out1, win, n, p.k, ig_quad(arg));
+		ig_store_row(out2, win, n, p.k, ig_quad(bz));
 		return;
 	}
+	IG_UNROLL
 	for (int i = 0; i < 4; i++) {
-		if (row + i >= mtot) break;
+		if (row + i >= mtot) continue;
 		if (mode == IG_BIAS_ACT) {
 			float z[4], y[4];
+			IG_UNROLL
 			for (int j = 0; j < 4; j++) {
 				z[j] = acc[i][j] + (n + j < p.k ? bias[n + j] : 0.0f);
 				y[j] = activate(f, alpha, z[j]);
 			}
-			ig_store_row(out0, row + i, n, p.k, z);
-			ig_store_row(out1, row + i, n, p.k, y);
+			ig_store_row(out0, row + i, n, p.k, ig_quad(z));
+			ig_store_row(out1, row + i, n, p.k, ig_quad(y));
 		} else {
-			ig_store_row(out0, row + i, n, p.k, acc[i]);
+			ig_store_row(out0, row + i, n, p.k, ig_quad(acc[i]));
 		}
 	}
 }
@@ -298,7 +309,9 @@ DEVICE void ig_dgrad_body(const ig_conv& p, const float* dy, const float* wt, fl
 	int tx = threadIdx.x % (BN / 4), ty = threadIdx.x / (BN / 4);
 	int mtot = p.n * p.h * p.w, row = m0 + 4 * ty, n = n0 + 4 * tx;
 	if (n >= p.c) return;
-	for (int i = 0; i < 4 && row + i < mtot; i++) ig_store_row(dx, row + i, n, p.c, acc[i]);
+	IG_UNROLL
+	for (int i = 0; i < 4; i++)
+		if (row + i < mtot) ig_store_row(dx, row + i, n, p.c, ig_quad(acc[i]));
 }
 
 // The backward-filter pass's operands: the GEMM's rows are filters, its
@@ -411,23 +424,30 @@ DEVICE void ig_wgrad_body(const ig_conv& p, int chunk, const float* x, const flo
 	int row = m0 + 4 * ty, n = n0 + 4 * tx;
 	bool mine = n < kg;
 	if (gridDim.y == 1) {
-		for (int i = 0; i < 4 && mine && row + i < p.k; i++) ig_store_row(dw, row + i, n, kg, acc[i]);
+		IG_UNROLL
+		for (int i = 0; i < 4; i++)
+			if (mine && row + i < p.k) ig_store_row(dw, row + i, n, kg, ig_quad(acc[i]));
 		return;
 	}
 	long long size = (long long)p.k * kg;
-	for (int i = 0; i < 4 && mine && row + i < p.k; i++) ig_store_row(part + blockIdx.y * size, row + i, n, kg, acc[i]);
+	IG_UNROLL
+	for (int i = 0; i < 4; i++)
+		if (mine && row + i < p.k) ig_store_row(part + blockIdx.y * size, row + i, n, kg, ig_quad(acc[i]));
 	__threadfence();
 	__syncthreads();
 	if (threadIdx.x == 0) last = atomicInc(&done[blockIdx.x], gridDim.y - 1) == gridDim.y - 1;
 	__syncthreads();
 	if (!last) return; // last is the block's: all its threads return or none
 	const volatile float* parts = part;
-	for (int i = 0; i < 4 && mine && row + i < p.k; i++) {
+	for (int i = 0; i < 4; i++) {
+		if (!mine || row + i >= p.k) continue;
 		float sum[4] = {0.0f, 0.0f, 0.0f, 0.0f};
 		long long o = (long long)(row + i) * kg + n;
 		for (int c = 0; c < (int)gridDim.y; c++)
-			for (int j = 0; j < 4 && n + j < kg; j++) sum[j] += parts[c * size + o + j];
-		ig_store_row(dw, row + i, n, kg, sum);
+			IG_UNROLL
+			for (int j = 0; j < 4; j++)
+				if (n + j < kg) sum[j] += parts[c * size + o + j];
+		ig_store_row(dw, row + i, n, kg, ig_quad(sum));
 	}
 }
 

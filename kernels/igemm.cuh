@@ -18,6 +18,15 @@
 #define IG_THREADS 256
 #define IG_BK 16
 
+// Loops over a thread's 4×4 outputs are unrolled, so that the sums stay in
+// registers (an array indexed in a loop that is not unrolled lives in local
+// memory); the host build has no such pragma.
+#ifdef MNISTGPU_HOST
+#define IG_UNROLL
+#else
+#define IG_UNROLL _Pragma("unroll")
+#endif
+
 // Four consecutive floats, 16-byte aligned: one vector load or store.
 struct alignas(16) ig_f4 {
 	float x, y, z, w;
@@ -72,10 +81,13 @@ template <int T> struct ig_quads {
 // tensor-core product of m16n8k8 steps would replace this function).
 template <int BM, int BN>
 DEVICE void ig_tile_fma(const ig_f4 (*As)[BM / 4], const ig_f4 (*Bs)[BN / 4], int ty, int tx, float (&acc)[4][4]) {
+	IG_UNROLL
 	for (int kk = 0; kk < IG_BK; kk++) {
 		ig_f4 a = As[kk][ty], b = Bs[kk][tx];
 		float av[4] = {a.x, a.y, a.z, a.w}, bv[4] = {b.x, b.y, b.z, b.w};
+		IG_UNROLL
 		for (int i = 0; i < 4; i++)
+			IG_UNROLL
 			for (int j = 0; j < 4; j++) acc[i][j] += av[i] * bv[j];
 	}
 }
@@ -91,7 +103,9 @@ template <int BM, int BN, class P>
 DEVICE void ig_mainloop(P& prob, int r0, int r1, ig_f4 (*As)[IG_BK][BM / 4], ig_f4 (*Bs)[IG_BK][BN / 4],
                         float (&acc)[4][4]) {
 	int tx = threadIdx.x % (BN / 4), ty = threadIdx.x / (BN / 4);
+	IG_UNROLL
 	for (int i = 0; i < 4; i++)
+		IG_UNROLL
 		for (int j = 0; j < 4; j++) acc[i][j] = 0.0f;
 	int steps = r1 > r0 ? (r1 - r0 + IG_BK - 1) / IG_BK : 0;
 	if (steps == 0) return;
