@@ -74,17 +74,23 @@ func (c convPassCase) run(t *testing.T, b *Backend, p engine.ConvParams, pass co
 	b.CopyIn(bufs[0], c.in1)
 	b.CopyIn(bufs[1], c.in2)
 	b.Fill(bufs[2], float32(math.NaN()))
-	switch pass {
-	case fprop:
-		b.Conv2DForward(p, bufs[0], bufs[1], bufs[2])
-	case dgrad:
-		b.Conv2DBackwardData(p, bufs[0], bufs[1], bufs[2])
-	case wgrad:
-		b.Conv2DBackwardFilter(p, bufs[0], bufs[1], bufs[2])
-	}
+	convRun(b, p, pass, bufs[0], bufs[1], bufs[2])
 	out := make([]float32, len(c.ref))
 	b.CopyOut(out, bufs[2])
 	return out
+}
+
+// convRun runs a pass: forward (x, w → y), backward data (dy, w → dx) or
+// backward filter (x, dy → dw).
+func convRun(b *Backend, p engine.ConvParams, pass convPass, in1, in2, out engine.Buffer) {
+	switch pass {
+	case fprop:
+		b.Conv2DForward(p, in1, in2, out)
+	case dgrad:
+		b.Conv2DBackwardData(p, in1, in2, out)
+	case wgrad:
+		b.Conv2DBackwardFilter(p, in1, in2, out)
+	}
 }
 
 // check runs the pass twice: both runs within tolerance of the float64

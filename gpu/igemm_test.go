@@ -29,9 +29,9 @@ func (s igShape) params(t *testing.T) engine.ConvParams {
 // igShapes: batch 1, 7, 64 and 257; channels and filters that are not
 // multiples of a tile or of 4 (1, 3, 33) beside ones that are (32, 64);
 // images of 1, 5, 14 and 28 pixels a side; kernels 1×1, 2×2, 2×3, 3×3 and
-// 5×5; strides 1, 2 and 3, and unequal; "same" (TensorFlow's asymmetric padding among them) and
-// "valid"; the report's two layers. Few large ones: the stand-in runs a
-// block's threads as coroutines.
+// 5×5; strides 1, 2 and 3, and unequal; "same" (TensorFlow's asymmetric
+// padding among them) and "valid"; the report's two layers. Few large ones:
+// the stand-in runs a block's threads as coroutines.
 var igShapes = []igShape{
 	{1, 1, 1, 1, 1, 1, 1, 1, 1, engine.Valid},
 	{1, 5, 5, 3, 33, 3, 3, 1, 1, engine.Same},
@@ -62,6 +62,26 @@ func TestImplicitConvPasses(t *testing.T) {
 				t.Errorf("%s: ran %+v", what, ch)
 			}
 		}
+	}
+}
+
+// The kernels load and store 4 floats at once where the channels and the
+// address allow it, one at a time elsewhere: tensors one float off 16-byte
+// alignment (slices of a larger buffer) give the same bits as aligned ones.
+func TestImplicitConvUnalignedBuffers(t *testing.T) {
+	b := igBackend(t)
+	p := igShape{2, 6, 5, 32, 64, 3, 3, 1, 1, engine.Same}.params(t)
+	for pass := range convPasses {
+		c := newConvPassCase(p, pass, 60)
+		aligned := c.run(t, b, p, pass)
+		var bufs [3]engine.Buffer
+		for i, v := range [][]float32{c.in1, c.in2, make([]float32, len(c.ref))} {
+			whole := devNaN(t, b, len(v)+1)
+			bufs[i] = whole.Slice(1, len(v))
+			b.CopyIn(bufs[i], v)
+		}
+		convRun(b, p, pass, bufs[0], bufs[1], bufs[2])
+		sameBits(t, pass.String()+" one float off alignment", hostVec(b, bufs[2]), aligned)
 	}
 }
 
