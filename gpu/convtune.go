@@ -97,6 +97,9 @@ type convTuning struct {
 	// chunks, when positive, overrides the own backward filter's number of
 	// reduction chunks (wgradSplit); tests vary it.
 	chunks int
+	// tile, when set, is the own kernels' tile in every pass (igTileFor);
+	// tests vary it.
+	tile igTile
 }
 
 func (t convTuning) limit() int64 {

@@ -20,13 +20,20 @@ import (
 //	backward data    N·H·W pixels     C         R·S·K (taps that reach an output)
 //	backward filter  K filters        R·S·C     N·OH·OW, in igChunks fixed chunks
 
-// igTile is a kernel's tile of the GEMM: bm rows by bn columns, 256 threads
-// of 4×4 outputs each.
+// igTile is a kernel's tile of the GEMM: bm rows by bn columns, a thread
+// for each 4×4 outputs.
 type igTile struct{ bm, bn int }
 
+func (t igTile) threads() int { return t.bm * t.bn / 16 }
+
+// igTiles are the tiles igemm.cu has a kernel of for each pass.
+var igTiles = []igTile{{128, 32}, {64, 64}, {64, 32}, {32, 64}, {32, 32}}
+
 const (
-	igThreads = 256
-	igBK      = 16 // reduction rows per step (IG_BK)
+	igBK = 16 // reduction rows per step (IG_BK)
+	// igMinBlocks: the forward and backward-data passes take the largest
+	// tile that still gives this many blocks (an H200 has 132 SMs).
+	igMinBlocks = 128
 	// The forward pass's epilogues (IG_STORE … in igemm.cu).
 	igStore       = 0
 	igBiasAct     = 1
@@ -35,18 +42,28 @@ const (
 
 func (t igTile) kernel(pass string) string { return fmt.Sprintf("conv_%s_%dx%d", pass, t.bm, t.bn) }
 
-// igTileFor picks the tile for a GEMM of m rows and n columns: a narrow
-// one where the columns are few (the report's first layer has 32 filters,
-// its filter gradient 9 columns), a flat one where the rows are, else
-// square.
-func igTileFor(m, n int) igTile {
-	switch {
-	case n <= 32:
-		return igTile{128, 32}
-	case m <= 32:
-		return igTile{32, 128}
+// igTileFor picks the tile for a GEMM of m rows and n columns (one of
+// igTiles), or the tile b.conv.tile where a test sets one: 32 columns where there are
+// no more (the report's first layer has 32 filters, its filter gradient 9
+// columns), else 64; 32 rows where there are no more, else the tallest
+// tile that gives at least minBlocks blocks. The tile changes no result,
+// only the speed.
+func (b *Backend) igTileFor(m, n, minBlocks int) igTile {
+	if b.conv.tile != (igTile{}) {
+		return b.conv.tile
 	}
-	return igTile{64, 64}
+	bn := 64
+	if n <= 32 {
+		bn = 32
+	}
+	if m > 32 {
+		for _, bm := range []int{128, 64} {
+			if bm*bn <= 4096 && ceilDiv(m, bm)*ceilDiv(n, bn) >= minBlocks {
+				return igTile{bm, bn}
+			}
+		}
+	}
+	return igTile{32, bn}
 }
 
 func ceilDiv(a, b int) int { return (a + b - 1) / b }
@@ -60,16 +77,16 @@ func igConvArgs(p engine.ConvParams, rest ...any) []any {
 // igBiasAct: out0 = z, out1 = f(z); igBiasActPool: the pooled f(z), its
 // argmax and its z). Unused buffers may be any valid ones.
 func (b *Backend) igFprop(p engine.ConvParams, mode int, f engine.Activation, alpha float32, x, w, bias, out0, out1, out2 engine.Buffer) {
-	t := igTileFor(p.N*p.OH*p.OW, p.K)
-	b.launchGrid(t.kernel("fprop"), ceilDiv(p.N*p.OH*p.OW, t.bm), ceilDiv(p.K, t.bn), igThreads, 1,
+	t := b.igTileFor(p.N*p.OH*p.OW, p.K, igMinBlocks)
+	b.launchGrid(t.kernel("fprop"), ceilDiv(p.N*p.OH*p.OW, t.bm), ceilDiv(p.K, t.bn), t.threads(), 1,
 		igConvArgs(p, mode, int(f), alpha, x, w, bias, out0, out1, out2)...)
 }
 
 // igDgrad queues the backward-data pass: a gather, each dx element summed
 // by the thread that stores it.
 func (b *Backend) igDgrad(p engine.ConvParams, dy, w, dx engine.Buffer) {
-	t := igTileFor(p.N*p.H*p.W, p.C)
-	b.launchGrid(t.kernel("dgrad"), ceilDiv(p.N*p.H*p.W, t.bm), ceilDiv(p.C, t.bn), igThreads, 1,
+	t := b.igTileFor(p.N*p.H*p.W, p.C, igMinBlocks)
+	b.launchGrid(t.kernel("dgrad"), ceilDiv(p.N*p.H*p.W, t.bm), ceilDiv(p.C, t.bn), t.threads(), 1,
 		igConvArgs(p, dy, w, dx)...)
 }
 
@@ -94,7 +111,7 @@ type igSplit struct {
 // b.conv.chunks where a test sets it.
 func (b *Backend) wgradSplit(p engine.ConvParams) igSplit {
 	kg, rows := p.R*p.S*p.C, p.N*p.OH*p.OW
-	s := igSplit{tile: igTileFor(p.K, kg)}
+	s := igSplit{tile: b.igTileFor(p.K, kg, 1)} // the chunks make the blocks
 	s.tiles = ceilDiv(p.K, s.tile.bm) * ceilDiv(kg, s.tile.bn)
 	chunks := b.conv.chunks
 	if chunks <= 0 {
@@ -122,7 +139,7 @@ func (b *Backend) igWgrad(p engine.ConvParams, x, dy, dw engine.Buffer, ws cu.De
 	if s.chunks > 1 {
 		part, done = ws, b.biasDone(s.tiles)
 	}
-	b.launchGrid(s.tile.kernel("wgrad"), s.tiles, s.chunks, igThreads, 1,
+	b.launchGrid(s.tile.kernel("wgrad"), s.tiles, s.chunks, s.tile.threads(), 1,
 		igConvArgs(p, s.chunk, x, dy, part, done, dw)...)
 }
 

@@ -45,8 +45,8 @@ var igShapes = []igShape{
 	{7, 14, 14, 3, 5, 3, 3, 3, 3, engine.Same},   // stride 3
 	{7, 14, 5, 33, 4, 3, 2, 1, 2, engine.Valid},  // strides 1 down, 2 across
 	{257, 5, 5, 3, 32, 3, 3, 1, 1, engine.Same},
-	{64, 28, 28, 1, 32, 3, 3, 1, 1, engine.Same},  // the report's first layer
-	{64, 14, 14, 32, 64, 3, 3, 1, 1, engine.Same}, // and its second
+	{64, 28, 28, 1, 32, 3, 3, 1, 1, engine.Same}, // the report's first layer
+	{7, 14, 14, 32, 64, 3, 3, 1, 1, engine.Same}, // and its second
 }
 
 // Each pass of the own kernels agrees with the float64 reference on every
@@ -143,7 +143,7 @@ func TestImplicitConvEpilogues(t *testing.T) {
 	shapes := []igShape{
 		{7, 14, 14, 3, 33, 3, 3, 1, 1, engine.Same},
 		{1, 28, 28, 1, 32, 3, 3, 1, 1, engine.Same},
-		{64, 14, 14, 32, 64, 3, 3, 1, 1, engine.Same},
+		{8, 14, 14, 32, 64, 3, 3, 1, 1, engine.Same},
 		{7, 14, 14, 33, 3, 2, 3, 2, 2, engine.Same}, // 7×7 output: no pool
 		{7, 5, 5, 3, 5, 2, 2, 1, 1, engine.Valid},   // 4×4 output
 	}
@@ -263,7 +263,7 @@ func TestImplicitConvPoolRefused(t *testing.T) {
 func TestImplicitConvWgradChunks(t *testing.T) {
 	shapes := []igShape{
 		{7, 14, 14, 3, 33, 3, 3, 1, 1, engine.Same},
-		{64, 14, 14, 32, 64, 3, 3, 1, 1, engine.Same},
+		{16, 14, 14, 32, 64, 3, 3, 1, 1, engine.Same},
 		{7, 5, 5, 33, 3, 5, 5, 2, 2, engine.Same},
 	}
 	for i, s := range shapes {
@@ -284,6 +284,57 @@ func TestImplicitConvWgradChunks(t *testing.T) {
 			if chunks == 0 {
 				if other, _ := New(); other.wgradSplit(p) != split {
 					t.Errorf("%s: a second backend splits %+v, the first %+v", convShape(p), other.wgradSplit(p), split)
+				}
+			}
+		}
+	}
+}
+
+// Every tile's kernels give the same bits (each output's sum has the same
+// order in every tile; the backward filter's split is held at 3 chunks),
+// within tolerance of the reference, the pooled forward pass included.
+func TestImplicitConvTilesAgree(t *testing.T) {
+	shapes := []igShape{
+		{7, 5, 5, 33, 3, 5, 5, 2, 2, engine.Same},
+		{7, 14, 14, 3, 33, 3, 3, 1, 1, engine.Same},
+		{2, 6, 5, 32, 64, 3, 3, 1, 1, engine.Same},
+		{3, 9, 8, 2, 5, 3, 2, 2, 1, engine.Valid},
+	}
+	r := rand.New(rand.NewPCG(8, 1))
+	for i, s := range shapes {
+		p := s.params(t)
+		pp, err := engine.NewPoolParams(p.N, p.OH, p.OW, p.K, 2, 2, 2, 2, engine.Valid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pooledLen := pp.N * pp.OH * pp.OW * pp.C
+		x, w, bias := randVec32(r, p.N*p.H*p.W*p.C, 0, 1), randVec32(r, p.K*p.R*p.S*p.C, -0.5, 0.5), randVec32(r, p.K, -0.2, 0.2)
+		var first [convPasses][]float32
+		var firstPooled [3][]float32
+		for j, tile := range igTiles {
+			b := igBackend(t)
+			b.conv.tile, b.conv.chunks = tile, 3
+			for pass := range convPasses {
+				c := newConvPassCase(p, pass, uint64(70+i))
+				what := fmt.Sprintf("%s of %s, tile %dx%d", pass, convShape(p), tile.bm, tile.bn)
+				if j == 0 {
+					c.check(t, b, p, pass, what)
+					first[pass] = c.run(t, b, p, pass)
+				} else {
+					sameBits(t, what, c.run(t, b, p, pass), first[pass])
+				}
+			}
+			outs := [3]engine.Buffer{devNaN(t, b, pooledLen), devNaN(t, b, pooledLen), devNaN(t, b, pooledLen)}
+			if !b.convBiasActPoolForward(p, pp, engine.ReLU, 0, devVec(t, b, x), devVec(t, b, w), devVec(t, b, bias),
+				outs[0], outs[1], outs[2]) {
+				continue // an odd output: no pool
+			}
+			for k, o := range outs {
+				if j == 0 {
+					firstPooled[k] = hostVec(b, o)
+				} else {
+					sameBits(t, fmt.Sprintf("pooled output %d of %s, tile %dx%d", k, convShape(p), tile.bm, tile.bn),
+						hostVec(b, o), firstPooled[k])
 				}
 			}
 		}

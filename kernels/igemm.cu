@@ -9,9 +9,10 @@
 //                                          over the taps whose quotients are whole and inside dy (a gather)
 //   backward filter  dw[k, (ky,kx,ch)]   = Σ_(b,oy,ox) dy[(b,oy,ox), k] · x[b, oy·sh−top+ky, ox·sw−left+kx, ch]
 //
-// Each pass has one kernel per tile shape (BM×BN = 64×64, 128×32, 32×128,
-// all 256 threads with 4×4 outputs each); gpu/igemm.go picks the shape
-// from the GEMM's sizes.
+// Each pass has one kernel per tile shape (BM×BN = 128×32, 64×64, 64×32,
+// 32×64, 32×32; BM·BN/16 threads with 4×4 outputs each); gpu/igemm.go
+// picks the shape from the GEMM's sizes. The tile changes no result: each
+// output's sum has the same order in every tile.
 #include "common.cuh"
 #include "activation.cuh"
 #include "igemm.cuh"
@@ -30,8 +31,8 @@
 // window); B rows are filters. Both are contiguous along the reduction
 // index (ky, kx, ch).
 template <int BM, int BN> struct ig_fprop {
-	typedef ig_quads<BM> QAq;
-	typedef ig_quads<BN> QBq;
+	typedef ig_quads<BM, BM * BN / 16> QAq;
+	typedef ig_quads<BN, BM * BN / 16> QBq;
 	static const int QA = QAq::per_thread, QB = QBq::per_thread;
 	ig_conv p;
 	const float* x;
@@ -209,8 +210,8 @@ DEVICE void ig_fprop_body(const ig_conv& p, int mode, int f, float alpha, const 
 // reaches an output pixel; B is w read as (ky, kx, k) × ch, contiguous
 // along ch (the tile's columns).
 template <int BM, int BN> struct ig_dgrad {
-	typedef ig_quads<BM> QAq;
-	typedef ig_quads<BN> QBq;
+	typedef ig_quads<BM, BM * BN / 16> QAq;
+	typedef ig_quads<BN, BM * BN / 16> QBq;
 	static const int QA = QAq::per_thread, QB = QBq::per_thread;
 	ig_conv p;
 	const float* dy;
@@ -320,8 +321,8 @@ DEVICE void ig_dgrad_body(const ig_conv& p, const float* dy, const float* wt, fl
 // input patches read as pixels × (ky, kx, ch): both contiguous along the
 // tile's rows or columns.
 template <int BM, int BN> struct ig_wgrad {
-	typedef ig_quads<BM> QAq;
-	typedef ig_quads<BN> QBq;
+	typedef ig_quads<BM, BM * BN / 16> QAq;
+	typedef ig_quads<BN, BM * BN / 16> QBq;
 	static const int QA = QAq::per_thread, QB = QBq::per_thread;
 	ig_conv p;
 	const float* x;
@@ -438,16 +439,27 @@ DEVICE void ig_wgrad_body(const ig_conv& p, int chunk, const float* x, const flo
 	if (threadIdx.x == 0) last = atomicInc(&done[blockIdx.x], gridDim.y - 1) == gridDim.y - 1;
 	__syncthreads();
 	if (!last) return; // last is the block's: all its threads return or none
+	// The tile's vm×vn sums spread over every thread of the block (a thread
+	// adding a whole 4×4 block of them, chunk after chunk, would wait on
+	// 16·chunks loads in turn): element e is added by thread e mod NT, the
+	// chunks in order, four loads in flight at a time.
 	const volatile float* parts = part;
-	for (int i = 0; i < 4; i++) {
-		if (!mine || row + i >= p.k) continue;
-		float sum[4] = {0.0f, 0.0f, 0.0f, 0.0f};
-		long long o = (long long)(row + i) * kg + n;
-		for (int c = 0; c < (int)gridDim.y; c++)
-			IG_UNROLL
-			for (int j = 0; j < 4; j++)
-				if (n + j < kg) sum[j] += parts[c * size + o + j];
-		ig_store_row(dw, row + i, n, kg, ig_quad(sum));
+	const int NT = BM * BN / 16;
+	int vm = min(BM, p.k - m0), vn = min(BN, kg - n0), chunks = gridDim.y;
+	for (int e = threadIdx.x; e < vm * vn; e += NT) {
+		long long o = (long long)(m0 + e / vn) * kg + n0 + e % vn;
+		float sum = 0.0f;
+		int c = 0;
+		for (; c + 4 <= chunks; c += 4) {
+			float a0 = parts[c * size + o], a1 = parts[(c + 1) * size + o], a2 = parts[(c + 2) * size + o],
+			      a3 = parts[(c + 3) * size + o];
+			sum += a0;
+			sum += a1;
+			sum += a2;
+			sum += a3;
+		}
+		for (; c < chunks; c++) sum += parts[c * size + o];
+		dw[o] = sum;
 	}
 }
 
@@ -489,12 +501,18 @@ DEVICE void ig_wgrad_body(const ig_conv& p, int chunk, const float* x, const flo
 		ig_wgrad_body<BM, BN>(p, chunk, x, dy, part, done, dw, As, Bs, last);                                \
 	}
 
-IG_FPROP(64, 64)
 IG_FPROP(128, 32)
-IG_FPROP(32, 128)
-IG_DGRAD(64, 64)
+IG_FPROP(64, 64)
+IG_FPROP(64, 32)
+IG_FPROP(32, 64)
+IG_FPROP(32, 32)
 IG_DGRAD(128, 32)
-IG_DGRAD(32, 128)
-IG_WGRAD(64, 64)
+IG_DGRAD(64, 64)
+IG_DGRAD(64, 32)
+IG_DGRAD(32, 64)
+IG_DGRAD(32, 32)
 IG_WGRAD(128, 32)
-IG_WGRAD(32, 128)
+IG_WGRAD(64, 64)
+IG_WGRAD(64, 32)
+IG_WGRAD(32, 64)
+IG_WGRAD(32, 32)

@@ -1,5 +1,5 @@
 // The tile machinery of the implicit-GEMM convolutions (igemm.cu): a block of
-// 256 threads computes a BM×BN tile of a GEMM C = A·B whose operands are
+// BM·BN/16 threads computes a BM×BN tile of a GEMM C = A·B whose operands are
 // never stored whole: loaders read their elements from the convolution's
 // tensors (an input patch, a filter tap) as the reduction advances, BK = 16
 // reduction rows at a time, into shared memory. Each thread owns a 4×4
@@ -15,7 +15,6 @@
 #pragma once
 #include "common.cuh"
 
-#define IG_THREADS 256
 #define IG_BK 16
 
 // Loops over a thread's 4×4 outputs are unrolled, so that the sums stay in
@@ -50,12 +49,12 @@ struct ig_conv {
 // reduction elements of one row (the source is contiguous along the
 // reduction: an input patch, a filter); an MN-major quad is 4 consecutive
 // rows of one reduction element (the source is contiguous along the tile's
-// rows or columns). Both tiles have 4·T quads; thread t loads quads t,
-// t+256, …
-template <int T> struct ig_quads {
-	static const int per_thread = (4 * T + IG_THREADS - 1) / IG_THREADS;
-	static __device__ __forceinline__ bool live(int slot) { return (int)threadIdx.x + IG_THREADS * slot < 4 * T; }
-	static __device__ __forceinline__ int index(int slot) { return threadIdx.x + IG_THREADS * slot; }
+// rows or columns). Both tiles have 4·T quads; thread t of the block's NT
+// loads quads t, t+NT, …
+template <int T, int NT> struct ig_quads {
+	static const int per_thread = (4 * T + NT - 1) / NT;
+	static __device__ __forceinline__ bool live(int slot) { return (int)threadIdx.x + NT * slot < 4 * T; }
+	static __device__ __forceinline__ int index(int slot) { return threadIdx.x + NT * slot; }
 	// K-major: quad q covers row q/4, reduction rows 4·(q%4) … +3.
 	static __device__ __forceinline__ int kmajor_row(int slot) { return index(slot) >> 2; }
 	static __device__ __forceinline__ int kmajor_k(int slot) { return (index(slot) & 3) * 4; }
