@@ -466,7 +466,7 @@ DEVICE void ig_wgrad_body(const ig_conv& p, int chunk, const float* x, const flo
 #define IG_CONV_ARGS int n, int h, int w, int c, int k, int r, int s, int sh, int sw, int top, int left, int oh, int ow
 #define IG_CONV {n, h, w, c, k, r, s, sh, sw, top, left, oh, ow}
 // The shared tiles are declared in each kernel (doc.go).
-#define IG_SHARED(BM, BN)                        \
+#define IG_SHARED(BM, BN)                    \
 	__shared__ ig_f4 As[2][IG_BK][(BM) / 4]; \
 	__shared__ ig_f4 Bs[2][IG_BK][(BN) / 4]
 
@@ -474,45 +474,41 @@ DEVICE void ig_wgrad_body(const ig_conv& p, int chunk, const float* x, const flo
 // IG_BIAS_ACT: out0 = z, out1 = f(z); IG_BIAS_ACT_POOL (OH, OW even): out0 =
 // the pooled f(z), out1 = the argmax's window index 0…3 (row-major), out2 =
 // its z, each N·OH/2·OW/2 × K.
-#define IG_FPROP(BM, BN)                                                                                       \
-	KERNEL conv_fprop_##BM##x##BN(IG_CONV_ARGS, int mode, int f, float alpha, const float* x, const float* wt, \
-	                              const float* bias, float* out0, float* out1, float* out2) {                  \
-		IG_SHARED(BM, BN);                                                                                    \
-		ig_conv p = IG_CONV;                                                                                  \
-		ig_fprop_body<BM, BN>(p, mode, f, alpha, x, wt, bias, out0, out1, out2, As, Bs);                     \
-	}
+#define IG_FPROP_ARGS                                                                                    \
+	IG_CONV_ARGS, int mode, int f, float alpha, const float *x, const float *wt, const float *bias, float *out0, \
+	    float *out1, float *out2
+#define IG_FPROP(BM, BN)                                                               \
+	IG_SHARED(BM, BN);                                                                 \
+	ig_conv p = IG_CONV;                                                               \
+	ig_fprop_body<BM, BN>(p, mode, f, alpha, x, wt, bias, out0, out1, out2, As, Bs)
+KERNEL conv_fprop_128x32(IG_FPROP_ARGS) { IG_FPROP(128, 32); }
+KERNEL conv_fprop_64x64(IG_FPROP_ARGS) { IG_FPROP(64, 64); }
+KERNEL conv_fprop_64x32(IG_FPROP_ARGS) { IG_FPROP(64, 32); }
+KERNEL conv_fprop_32x64(IG_FPROP_ARGS) { IG_FPROP(32, 64); }
+KERNEL conv_fprop_32x32(IG_FPROP_ARGS) { IG_FPROP(32, 32); }
 
 // conv_dgrad_BMxBN: grid (⌈N·H·W/BM⌉, ⌈C/BN⌉).
-#define IG_DGRAD(BM, BN)                                                                              \
-	KERNEL conv_dgrad_##BM##x##BN(IG_CONV_ARGS, const float* dy, const float* wt, float* dx) {        \
-		IG_SHARED(BM, BN);                                                                           \
-		ig_conv p = IG_CONV;                                                                         \
-		ig_dgrad_body<BM, BN>(p, dy, wt, dx, As, Bs);                                                \
-	}
+#define IG_DGRAD_ARGS IG_CONV_ARGS, const float *dy, const float *wt, float *dx
+#define IG_DGRAD(BM, BN)   \
+	IG_SHARED(BM, BN);     \
+	ig_conv p = IG_CONV;   \
+	ig_dgrad_body<BM, BN>(p, dy, wt, dx, As, Bs)
+KERNEL conv_dgrad_128x32(IG_DGRAD_ARGS) { IG_DGRAD(128, 32); }
+KERNEL conv_dgrad_64x64(IG_DGRAD_ARGS) { IG_DGRAD(64, 64); }
+KERNEL conv_dgrad_64x32(IG_DGRAD_ARGS) { IG_DGRAD(64, 32); }
+KERNEL conv_dgrad_32x64(IG_DGRAD_ARGS) { IG_DGRAD(32, 64); }
+KERNEL conv_dgrad_32x32(IG_DGRAD_ARGS) { IG_DGRAD(32, 32); }
 
 // conv_wgrad_BMxBN: grid (⌈K/BM⌉·⌈R·S·C/BN⌉, chunks), chunk a multiple of
 // BK; part and done as ig_wgrad_body.
-#define IG_WGRAD(BM, BN)                                                                                       \
-	KERNEL conv_wgrad_##BM##x##BN(IG_CONV_ARGS, int chunk, const float* x, const float* dy, float* part,        \
-	                              unsigned* done, float* dw) {                                                 \
-		IG_SHARED(BM, BN);                                                                                    \
-		__shared__ int last;                                                                                  \
-		ig_conv p = IG_CONV;                                                                                  \
-		ig_wgrad_body<BM, BN>(p, chunk, x, dy, part, done, dw, As, Bs, last);                                \
-	}
-
-IG_FPROP(128, 32)
-IG_FPROP(64, 64)
-IG_FPROP(64, 32)
-IG_FPROP(32, 64)
-IG_FPROP(32, 32)
-IG_DGRAD(128, 32)
-IG_DGRAD(64, 64)
-IG_DGRAD(64, 32)
-IG_DGRAD(32, 64)
-IG_DGRAD(32, 32)
-IG_WGRAD(128, 32)
-IG_WGRAD(64, 64)
-IG_WGRAD(64, 32)
-IG_WGRAD(32, 64)
-IG_WGRAD(32, 32)
+#define IG_WGRAD_ARGS IG_CONV_ARGS, int chunk, const float *x, const float *dy, float *part, unsigned *done, float *dw
+#define IG_WGRAD(BM, BN)     \
+	IG_SHARED(BM, BN);       \
+	__shared__ int last;     \
+	ig_conv p = IG_CONV;     \
+	ig_wgrad_body<BM, BN>(p, chunk, x, dy, part, done, dw, As, Bs, last)
+KERNEL conv_wgrad_128x32(IG_WGRAD_ARGS) { IG_WGRAD(128, 32); }
+KERNEL conv_wgrad_64x64(IG_WGRAD_ARGS) { IG_WGRAD(64, 64); }
+KERNEL conv_wgrad_64x32(IG_WGRAD_ARGS) { IG_WGRAD(64, 32); }
+KERNEL conv_wgrad_32x64(IG_WGRAD_ARGS) { IG_WGRAD(32, 64); }
+KERNEL conv_wgrad_32x32(IG_WGRAD_ARGS) { IG_WGRAD(32, 32); }
