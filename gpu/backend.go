@@ -104,7 +104,7 @@ type Backend struct {
 	padded    scratch    // zero-padded input where TensorFlow pads asymmetrically
 	partial   scratch    // BiasGrad block sums
 	convOut   scratch    // a conv's output before its bias, activation and pool (poolfuse.go)
-	done      scratch    // BiasGrad's completion counters, zero between launches
+	done      scratch    // last-block completion counters (BiasGrad, the own backward filter), zero between launches
 	tf32Part  scratch    // the slices' sums of a split TF32 GEMM (tf32.go)
 	args      launchArgs
 	counts    engine.Counts
