@@ -39,10 +39,10 @@ import (
 // A candidate's scratch may not exceed convScratchLimit. In parity mode only
 // deterministic candidates qualify: cuDNN's flagged CUDNN_DETERMINISTIC,
 // without tensor-op maths, and the own path (every sum in an order fixed
-// by the sizes, no float atomics). With TF32 allowed every candidate qualifies. Only
-// where none qualifies (no deterministic cuDNN algorithm and the own path
-// over the limit) does parity mode fall back to a non-deterministic one,
-// and Describe says so.
+// by the sizes, no float atomics). With TF32 allowed every candidate
+// qualifies. Only where none qualifies (no deterministic cuDNN algorithm and
+// the own path over the limit) does parity mode fall back to a
+// non-deterministic one, and Describe says so.
 //
 // The choice is a fixed rule, the same in every process: the own path
 // where it qualifies and fits the scratch limit, else cuDNN's first
@@ -53,10 +53,11 @@ import (
 // command, and there the own path of the time (im2col and cuBLAS SGEMM,
 // since replaced by the implicit-GEMM kernels, not yet timed on a card)
 // was the fastest or tied in every pass of the report's CNN, with TF32 too
-// but for one weight-gradient pass (docs/gpu-results.md). Timing lives in the tests (convtime_test.go, set
-// as convTuning.measure): TestConvAlgorithmsOfTheCNN prints every
-// candidate's time on a card. Tests force a candidate by name
-// (convTuning.force) to check each against the reference.
+// but for one weight-gradient pass (docs/gpu-results.md). Timing lives in
+// the tests (convtime_test.go, set as convTuning.measure):
+// TestConvAlgorithmsOfTheCNN prints every candidate's time on a card.
+// Tests force a candidate by name (convTuning.force) to check each against
+// the reference.
 //
 // A pass's first run allocates its workspace, which a graph capture cannot
 // record: a pass first seen while the stream captures panics, and Capture

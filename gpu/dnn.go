@@ -19,8 +19,8 @@ import (
 
 // A convolution pass runs either on cuDNN, with NHWC tensors and KRSC
 // filters, or on the backend's own path: one implicit-GEMM kernel
-// (igemm.go, kernels/igemm.cu). Which one is chosen per shape and pass the first
-// time the pass runs (convtune.go). cuDNN pads symmetrically; where
+// (igemm.go, kernels/igemm.cu). Which one is chosen per shape and pass the
+// first time the pass runs (convtune.go). cuDNN pads symmetrically; where
 // TensorFlow's "same" padding puts the odd row or column at the bottom or
 // right (even kernels, strides), the input is zero-padded explicitly into a
 // scratch tensor for cuDNN, which then runs unpadded on it; the own path
