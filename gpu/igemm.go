@@ -18,7 +18,7 @@ import (
 //	pass             GEMM rows        columns   reduction
 //	forward          N·OH·OW pixels   K         R·S·C
 //	backward data    N·H·W pixels     C         R·S·K (taps that reach an output)
-//	backward filter  K filters        R·S·C     N·OH·OW, in igChunks fixed chunks
+//	backward filter  K filters        R·S·C     N·OH·OW, in chunks (wgradSplit)
 
 // igTile is a kernel's tile of the GEMM: bm rows by bn columns, a thread
 // for each 4×4 outputs.
@@ -43,11 +43,11 @@ const (
 func (t igTile) kernel(pass string) string { return fmt.Sprintf("conv_%s_%dx%d", pass, t.bm, t.bn) }
 
 // igTileFor picks the tile for a GEMM of m rows and n columns (one of
-// igTiles), or the tile b.conv.tile where a test sets one: 32 columns where there are
-// no more (the report's first layer has 32 filters, its filter gradient 9
-// columns), else 64; 32 rows where there are no more, else the tallest
-// tile that gives at least minBlocks blocks. The tile changes no result,
-// only the speed.
+// igTiles), or b.conv.tile where a test sets one: 32 columns where there
+// are no more (the report's first layer has 32 filters, its filter
+// gradient 9 columns), else 64; 32 rows where there are no more, else the
+// tallest tile that gives at least minBlocks blocks. The tile changes no
+// result, only the speed.
 func (b *Backend) igTileFor(m, n, minBlocks int) igTile {
 	if b.conv.tile != (igTile{}) {
 		return b.conv.tile
