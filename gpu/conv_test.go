@@ -97,14 +97,21 @@ func convRun(b *Backend, p engine.ConvParams, pass convPass, in1, in2, out engin
 // reference, and bit-identical.
 func (c convPassCase) check(t *testing.T, b *Backend, p engine.ConvParams, pass convPass, what string) {
 	t.Helper()
-	first := c.run(t, b, p, pass)
+	c.checkRuns(t, what, func() []float32 { return c.run(t, b, p, pass) })
+}
+
+// checkRuns calls run twice: both results within tolerance of the float64
+// reference, and bit-identical.
+func (c convPassCase) checkRuns(t *testing.T, what string, run func() []float32) {
+	t.Helper()
+	first := run()
 	for i, g := range first {
 		if e := math.Abs(float64(g) - c.ref[i]); !(e <= c.atol+1e-4*math.Abs(c.ref[i])) {
 			t.Errorf("%s: element %d = %v, reference %v", what, i, g, c.ref[i])
 			return
 		}
 	}
-	second := c.run(t, b, p, pass)
+	second := run()
 	for i := range first {
 		if math.Float32bits(first[i]) != math.Float32bits(second[i]) {
 			t.Errorf("%s: rerun differs at element %d: %v then %v", what, i, first[i], second[i])

@@ -126,7 +126,7 @@ func (b *Backend) convolve(p engine.ConvParams, pass convPass, call convCall) {
 // workspace, the own backward filter's chunk sums) is ws.
 func (b *Backend) runPass(pl *convPlan, pass convPass, c convCandidate, call convCall, ws cu.DevicePtr, wsBytes int64) {
 	if c.own() {
-		b.ownPass(pl.p, pass, call, ws)
+		b.ownPass(pl.p, pass, call, ws, wsBytes)
 		return
 	}
 	b.dnnCheck("cudnnConvolution"+pass.api(), pl.p, b.dnnPass(pl, pass, c.algo, call, ws, wsBytes))
@@ -156,14 +156,15 @@ func (b *Backend) dnnPass(pl *convPlan, pass convPass, algo int, call convCall, 
 }
 
 // ownPass queues a pass on the backend's own implicit-GEMM kernels
-// (igemm.go), one launch each; the backward filter's chunk sums go in ws.
-func (b *Backend) ownPass(p engine.ConvParams, pass convPass, call convCall, ws cu.DevicePtr) {
+// (igemm.go), one launch each; the backward filter's chunk sums go in ws,
+// of wsBytes.
+func (b *Backend) ownPass(p engine.ConvParams, pass convPass, call convCall, ws cu.DevicePtr, wsBytes int64) {
 	switch pass {
 	case fprop:
 		b.igFprop(p, igStore, engine.Linear, 0, call.in1, call.in2, call.in1, call.out, call.out, call.out)
 	case dgrad:
 		b.igDgrad(p, call.in1, call.in2, call.out)
 	case wgrad:
-		b.igWgrad(p, call.in1, call.in2, call.out, ws)
+		b.igWgrad(p, call.in1, call.in2, call.out, ws, wsBytes)
 	}
 }

@@ -131,10 +131,14 @@ func (s igSplit) scratch(p engine.ConvParams) int64 {
 	return 4 * int64(s.chunks) * int64(p.K) * int64(p.R*p.S*p.C)
 }
 
-// igWgrad queues the backward-filter pass; ws holds the partial sums
-// (wgradSplit(p).scratch bytes).
-func (b *Backend) igWgrad(p engine.ConvParams, x, dy, dw engine.Buffer, ws cu.DevicePtr) {
+// igWgrad queues the backward-filter pass; ws, of wsBytes, holds the
+// partial sums (wgradSplit(p).scratch bytes).
+func (b *Backend) igWgrad(p engine.ConvParams, x, dy, dw engine.Buffer, ws cu.DevicePtr, wsBytes int64) {
 	s := b.wgradSplit(p)
+	if need := s.scratch(p); need > wsBytes {
+		panic(fmt.Sprintf("gpu: backward filter of %s in %d chunks needs %d bytes of scratch, has %d", convShape(p), s.chunks,
+			need, wsBytes))
+	}
 	part, done := ptr(dw), ptr(dw) // unread with one chunk
 	if s.chunks > 1 {
 		part, done = ws, b.biasDone(s.tiles)
