@@ -100,11 +100,11 @@ type Backend struct {
 	ownTF32   bool // Gemm runs tf32_gemm, not cuBLAS (tf32.go)
 	plans     map[convKey]*convPlan
 	conv      convTuning // how convolution algorithms are chosen (convtune.go)
-	workspace scratch    // cuDNN workspace or im2col columns, grown to the largest chosen algorithm's
+	workspace scratch    // cuDNN workspace or the own path's chunk sums, grown to the largest chosen algorithm's
 	padded    scratch    // zero-padded input where TensorFlow pads asymmetrically
 	partial   scratch    // BiasGrad block sums
 	convOut   scratch    // a conv's output before its bias, activation and pool (poolfuse.go)
-	done      scratch    // BiasGrad's completion counters, zero between launches
+	done      scratch    // last-block completion counters (BiasGrad, the own backward filter), zero between launches
 	tf32Part  scratch    // the slices' sums of a split TF32 GEMM (tf32.go)
 	args      launchArgs
 	counts    engine.Counts

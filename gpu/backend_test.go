@@ -119,8 +119,9 @@ func TestSlicesAreByteOffsets(t *testing.T) {
 
 // Where cuDNN offers no deterministic algorithm (played by the stand-in),
 // parity mode runs the own path, which is deterministic; where that does
-// not fit the scratch limit either, a non-deterministic cuDNN algorithm,
-// and the device description says so.
+// not fit the scratch limit either (a backward filter whose chunk sums need
+// scratch), a non-deterministic cuDNN algorithm, and the device description
+// says so.
 func TestNoDeterministicAlgorithm(t *testing.T) {
 	if !strings.Contains(device(t).Describe(), "cuda-sim") {
 		t.Skip("needs the CPU stand-in to play a cuDNN without deterministic algorithms")
@@ -135,26 +136,27 @@ func TestNoDeterministicAlgorithm(t *testing.T) {
 		algorithm        string
 		nondeterministic bool
 	}{
-		{0, "im2col+sgemm", false},
-		{-1, "cudnn:implicit_gemm", true}, // no scratch: only cuDNN's algorithm 0 fits
+		{0, ownName, false},
+		{-1, "cudnn:algo_0", true}, // no scratch: only cuDNN's algorithm 0 fits
 	} {
 		b, err := New()
 		if err != nil {
 			t.Fatal(err)
 		}
 		b.conv.scratchLimit = c.scratchLimit
+		b.conv.chunks = 2 // the own path's chunk sums need scratch
 		x, _ := b.Alloc(50)
-		w, _ := b.Alloc(54)
-		y, _ := b.Alloc(75)
+		dy, _ := b.Alloc(75)
+		dw, _ := b.Alloc(54)
 		b.Fill(x, 1)
-		b.Fill(w, 0.5)
-		b.Conv2DForward(p, x, w, y)
-		got := make([]float32, 75)
-		b.CopyOut(got, y)
-		if got[3*(2*5+2)] != 9 { // centre pixel: 9 taps × 2 channels × 0.5
-			t.Errorf("%s: centre output %v, want 9", c.algorithm, got[3*(2*5+2)])
+		b.Fill(dy, 0.5)
+		b.Conv2DBackwardFilter(p, x, dy, dw)
+		got := make([]float32, 54)
+		b.CopyOut(got, dw)
+		if got[(1*3+1)*2] != 12.5 { // centre tap: 25 output pixels × 0.5
+			t.Errorf("%s: centre tap %v, want 12.5", c.algorithm, got[(1*3+1)*2])
 		}
-		if ch := b.plans[convKey{p, false}].choice[fprop]; ch.chosen.name != c.algorithm {
+		if ch := b.plans[convKey{p, false}].choice[wgrad]; ch.chosen.name != c.algorithm {
 			t.Errorf("scratch limit %d: chose %s, want %s", c.scratchLimit, ch.chosen.name, c.algorithm)
 		}
 		d := b.Describe()

@@ -74,31 +74,44 @@ func (c convPassCase) run(t *testing.T, b *Backend, p engine.ConvParams, pass co
 	b.CopyIn(bufs[0], c.in1)
 	b.CopyIn(bufs[1], c.in2)
 	b.Fill(bufs[2], float32(math.NaN()))
-	switch pass {
-	case fprop:
-		b.Conv2DForward(p, bufs[0], bufs[1], bufs[2])
-	case dgrad:
-		b.Conv2DBackwardData(p, bufs[0], bufs[1], bufs[2])
-	case wgrad:
-		b.Conv2DBackwardFilter(p, bufs[0], bufs[1], bufs[2])
-	}
+	convRun(b, p, pass, bufs[0], bufs[1], bufs[2])
 	out := make([]float32, len(c.ref))
 	b.CopyOut(out, bufs[2])
 	return out
+}
+
+// convRun runs a pass: forward (x, w → y), backward data (dy, w → dx) or
+// backward filter (x, dy → dw).
+func convRun(b *Backend, p engine.ConvParams, pass convPass, in1, in2, out engine.Buffer) {
+	switch pass {
+	case fprop:
+		b.Conv2DForward(p, in1, in2, out)
+	case dgrad:
+		b.Conv2DBackwardData(p, in1, in2, out)
+	case wgrad:
+		b.Conv2DBackwardFilter(p, in1, in2, out)
+	}
 }
 
 // check runs the pass twice: both runs within tolerance of the float64
 // reference, and bit-identical.
 func (c convPassCase) check(t *testing.T, b *Backend, p engine.ConvParams, pass convPass, what string) {
 	t.Helper()
-	first := c.run(t, b, p, pass)
+	c.checkRuns(t, what, func() []float32 { return c.run(t, b, p, pass) })
+}
+
+// checkRuns calls run twice: both results within tolerance of the float64
+// reference, and bit-identical.
+func (c convPassCase) checkRuns(t *testing.T, what string, run func() []float32) {
+	t.Helper()
+	first := run()
 	for i, g := range first {
 		if e := math.Abs(float64(g) - c.ref[i]); !(e <= c.atol+1e-4*math.Abs(c.ref[i])) {
 			t.Errorf("%s: element %d = %v, reference %v", what, i, g, c.ref[i])
 			return
 		}
 	}
-	second := c.run(t, b, p, pass)
+	second := run()
 	for i := range first {
 		if math.Float32bits(first[i]) != math.Float32bits(second[i]) {
 			t.Errorf("%s: rerun differs at element %d: %v then %v", what, i, first[i], second[i])
@@ -116,7 +129,7 @@ func (b *Backend) choiceOf(p engine.ConvParams, pass convPass) *convChoice {
 }
 
 // Every candidate of every pass (each deterministic cuDNN algorithm the
-// library lists, on the stand-in or a GPU, and the own im2col+SGEMM path),
+// library lists, on the stand-in or a GPU, and the own implicit-GEMM path),
 // forced in turn, agrees with the float64 reference and reruns bit for bit.
 func TestConvCandidates(t *testing.T) {
 	device(t)
@@ -144,7 +157,7 @@ func TestConvCandidates(t *testing.T) {
 			}
 		}
 	}()
-	if len(offered["im2col+sgemm"]) == 0 || len(offered["sgemm"]) == 0 {
+	if len(offered[ownName]) != len(params)*int(convPasses) {
 		t.Fatalf("the own path is not a candidate: %v", offered)
 	}
 	names := make([]string, 0, len(offered))
@@ -234,7 +247,9 @@ func cnnTrainStep(t *testing.T, b *Backend) {
 }
 
 // cnnConvPasses are the convolution passes of a training step of the
-// report's CNN (the first layer computes no input gradient).
+// report's CNN that run the algorithm chosen for them: the backward ones
+// (the first layer computes no input gradient). Both forward passes run in
+// one kernel with their bias, activation and pool (convBiasActPoolForward).
 func cnnConvPasses(t *testing.T, batch int) []struct {
 	p    engine.ConvParams
 	pass convPass
@@ -248,13 +263,12 @@ func cnnConvPasses(t *testing.T, batch int) []struct {
 	return []struct {
 		p    engine.ConvParams
 		pass convPass
-	}{{conv1, fprop}, {conv1, wgrad}, {conv2, fprop}, {conv2, dgrad}, {conv2, wgrad}}
+	}{{conv1, wgrad}, {conv2, dgrad}, {conv2, wgrad}}
 }
 
-// cnnConvKernels is the kernels the CNN's convolution passes run per step
-// with the algorithms b chose: 5 where cuDNN runs each in one call, more
-// where the own path (the fixed rule's choice) runs im2col or col2im beside
-// its GEMM.
+// cnnConvKernels is the kernels those passes run per step with the
+// algorithms b chose: 3 where each runs in one launch (the own path, the
+// fixed rule's choice, or cuDNN without a padding copy).
 func cnnConvKernels(t *testing.T, b *Backend, batch int) int64 {
 	t.Helper()
 	n := 0
@@ -266,6 +280,25 @@ func cnnConvKernels(t *testing.T, b *Backend, batch int) int64 {
 		n += l
 	}
 	return int64(n)
+}
+
+// cnnConvExtra is what the algorithms b chose for those passes add to
+// cnnKernels and cnnLibraryCalls, which count each as one own kernel: the
+// launches beyond one, and a library call where cuDNN runs the pass.
+func cnnConvExtra(t *testing.T, b *Backend, batch int) engine.Counts {
+	t.Helper()
+	var extra engine.Counts
+	for _, u := range cnnConvPasses(t, batch) {
+		ch := b.choiceOf(u.p, u.pass)
+		if ch == nil {
+			t.Fatalf("convolution %s of %s has not run", u.pass, convShape(u.p))
+		}
+		extra.Kernels += int64(ch.chosen.launches - 1)
+		if !ch.chosen.own() {
+			extra.LibraryCalls++
+		}
+	}
+	return extra
 }
 
 // The algorithms the report's CNN runs at batch 64, in parity mode and with
@@ -290,7 +323,7 @@ func TestConvAlgorithmsOfTheCNN(t *testing.T) {
 					opt.TF32, u.pass, convShape(u.p), ch.chosen.name, ch.how)
 			}
 		}
-		t.Logf("TF32 %v, CNN batch 64, fixed rule: %d kernels for the 5 convolution passes per step:\n%s", opt.TF32,
+		t.Logf("TF32 %v, CNN batch 64, fixed rule: %d kernels for the 3 backward convolution passes per step:\n%s", opt.TF32,
 			cnnConvKernels(t, b, 64), b.ConvReport())
 		if b.simulated {
 			continue // the stand-in's times are no figure of anything; TestConvTimedChoice runs the timing path
@@ -320,23 +353,23 @@ func TestOwnPathParityWithCPU(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b.conv.force = "im2col+sgemm"
+	b.conv.force = ownName
 	enginetest.Parity(t, cpu.New(), b)
-	if d := b.Describe(); !strings.Contains(d, "im2col+sgemm") {
+	if d := b.Describe(); !strings.Contains(d, ownName) {
 		t.Errorf("Describe() = %q, no own path", d)
 	}
 }
 
 // The own path captured in a graph and replayed gives the eager results bit
-// for bit: im2col, col2im and the GEMMs on the backend's stream, their
-// scratch fixed before the capture.
+// for bit: one kernel per pass on the backend's stream, the backward
+// filter's chunk sums and counters fixed before the capture.
 func TestOwnPathGraphReplay(t *testing.T) {
 	device(t)
 	b, err := New()
 	if err != nil {
 		t.Fatal(err)
 	}
-	b.conv.force = "im2col+sgemm"
+	b.conv.force = ownName
 	p, err := engine.NewConvParams(2, 14, 14, 32, 64, 3, 3, 1, 1, engine.Same)
 	if err != nil {
 		t.Fatal(err)
@@ -376,8 +409,8 @@ func TestOwnPathGraphReplay(t *testing.T) {
 	}
 	defer g.Free()
 	// any(): Capture returns *Graph or the engine.Graph interface holding one.
-	if want, work := (engine.Counts{Kernels: 6, LibraryCalls: 3}), any(g).(*Graph).work; work != want {
-		t.Errorf("captured passes: %+v, want %+v (im2col + GEMM, GEMM + col2im, im2col + GEMM)", work, want)
+	if want, work := (engine.Counts{Kernels: 3}), any(g).(*Graph).work; work != want {
+		t.Errorf("captured passes: %+v, want %+v (one kernel per pass)", work, want)
 	}
 	g.Launch() // not stale: nothing reallocated since the capture
 	replayed := outputs()

@@ -110,7 +110,7 @@ func (b *Backend) timePass(pl *convPlan, pass convPass, c convCandidate, call co
 	}()
 	run := func() {
 		if c.own() {
-			b.ownPass(pl.p, pass, call, ws)
+			b.ownPass(pl.p, pass, call, ws, wsBytes)
 		} else if st := b.dnnPass(pl, pass, c.algo, call, ws, wsBytes); st != 0 {
 			panic(dnnStatus(st))
 		}

@@ -33,17 +33,16 @@ import (
 //
 //   - every algorithm cuDNN's cudnnGet*Algorithm_v7 reports working for the
 //     shape, with the workspace cudnnGet*WorkspaceSize gives;
-//   - the own path: im2col into scratch, then one cuBLAS SGEMM (dnn.go).
+//   - the own path: one implicit-GEMM kernel per pass (igemm.go), named
+//     ownName.
 //
 // A candidate's scratch may not exceed convScratchLimit. In parity mode only
 // deterministic candidates qualify: cuDNN's flagged CUDNN_DETERMINISTIC,
-// without tensor-op maths, and the own path (fixed-order kernels; cuBLAS
-// SGEMM is bit-reproducible from run to run on one GPU model and toolkit
-// with one stream per handle, which is how the backend uses it — see
-// docs/gpu-backend.md). With TF32 allowed every candidate qualifies. Only
-// where none qualifies (no deterministic cuDNN algorithm and the own path
-// over the limit) does parity mode fall back to a non-deterministic one,
-// and Describe says so.
+// without tensor-op maths, and the own path (every sum in an order fixed
+// by the sizes, no float atomics). With TF32 allowed every candidate
+// qualifies. Only where none qualifies (no deterministic cuDNN algorithm and
+// the own path over the limit) does parity mode fall back to a
+// non-deterministic one, and Describe says so.
 //
 // The choice is a fixed rule, the same in every process: the own path
 // where it qualifies and fits the scratch limit, else cuDNN's first
@@ -51,12 +50,14 @@ import (
 // sum in different orders, so a choice that could differ from one process
 // to the next (timing noise) would break bit-identical reruns and resumes;
 // on an H200 the timed choice did flip between two runs of the same
-// command, and there the own path was the fastest or tied in every pass of
-// the report's CNN, with TF32 too but for one weight-gradient pass
-// (docs/gpu-results.md). Timing lives in the tests (convtime_test.go, set
-// as convTuning.measure): TestConvAlgorithmsOfTheCNN prints every
-// candidate's time on a card. Tests force a candidate by name
-// (convTuning.force) to check each against the reference.
+// command, and there the own path of the time (im2col and cuBLAS SGEMM,
+// since replaced by the implicit-GEMM kernels, not yet timed on a card)
+// was the fastest or tied in every pass of the report's CNN, with TF32 too
+// but for one weight-gradient pass (docs/gpu-results.md). Timing lives in
+// the tests (convtime_test.go, set as convTuning.measure):
+// TestConvAlgorithmsOfTheCNN prints every candidate's time on a card.
+// Tests force a candidate by name (convTuning.force) to check each against
+// the reference.
 //
 // A pass's first run allocates its workspace, which a graph capture cannot
 // record: a pass first seen while the stream captures panics, and Capture
@@ -77,8 +78,7 @@ func (p convPass) api() string { return [...]string{"Forward", "BackwardData", "
 
 const (
 	// convScratchLimit bounds the scratch one candidate may use: cuDNN's
-	// workspace or the own path's im2col matrix (the CNN's second layer
-	// at batch 1024 needs 231 MB of columns).
+	// workspace or the own backward filter's chunk sums (a few MB).
 	convScratchLimit = 256 << 20
 )
 
@@ -90,11 +90,17 @@ type convTuning struct {
 	// compare the fixed rule with the fastest, a choice that could differ
 	// from one process to the next and so is never made in a run.
 	measure func(b *Backend, pl *convPlan, pass convPass, call convCall, cands []convCandidate, qualified []int) (pick int, how string)
-	// force names a candidate ("im2col+sgemm", "cudnn:algo_1") to choose
+	// force names a candidate (ownName, "cudnn:algo_1") to choose
 	// wherever a pass offers it qualifying; others follow the rule.
 	force string
 	// scratchLimit overrides convScratchLimit when positive; negative: 0.
 	scratchLimit int64
+	// chunks, when positive, overrides the own backward filter's number of
+	// reduction chunks (wgradSplit); tests vary it.
+	chunks int
+	// tile, when set, is the own kernels' tile in every pass (igTileFor);
+	// tests vary it.
+	tile igTile
 }
 
 func (t convTuning) limit() int64 {
@@ -107,16 +113,20 @@ func (t convTuning) limit() int64 {
 	return convScratchLimit
 }
 
-// ownAlgo marks the own path among cuDNN's algorithm numbers.
-const ownAlgo = -1
+// ownAlgo marks the own path among cuDNN's algorithm numbers; ownName is
+// its candidate's name.
+const (
+	ownAlgo = -1
+	ownName = "own:implicit_gemm"
+)
 
 // convCandidate is one way to run a pass.
 type convCandidate struct {
-	name          string // "cudnn:implicit_precomp_gemm", "im2col+sgemm"
+	name          string // "cudnn:implicit_precomp_gemm", ownName
 	algo          int    // cuDNN's algorithm number, or ownAlgo
 	deterministic bool
 	tensorOps     bool  // cuDNN math type with tensor ops (TF32 for fp32 data)
-	scratch       int64 // bytes of workspace or columns
+	scratch       int64 // bytes of workspace or partial sums
 	launches      int   // kernels per run (library calls included)
 	micros        float64
 	failed        string // why a timed run failed
@@ -169,10 +179,9 @@ func (b *Backend) convCandidates(pl *convPlan, pass convPass) []convCandidate {
 		}
 	}
 	p := pl.p
-	own := convCandidate{name: "im2col+sgemm", algo: ownAlgo, deterministic: true, launches: 2,
-		scratch: 4 * int64(p.N*p.OH*p.OW) * int64(p.R*p.S*p.C)}
-	if isPointwise(p) {
-		own.name, own.launches, own.scratch = "sgemm", 1, 0
+	own := convCandidate{name: ownName, algo: ownAlgo, deterministic: true, launches: 1}
+	if pass == wgrad {
+		own.scratch = b.wgradSplit(p).scratch(p)
 	}
 	if own.scratch <= limit {
 		out = append(out, own)

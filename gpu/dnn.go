@@ -18,9 +18,9 @@ import (
 )
 
 // A convolution pass runs either on cuDNN, with NHWC tensors and KRSC
-// filters, or on the backend's own path: im2col into scratch and one cuBLAS
-// SGEMM (kernels/conv.cu). Which one is chosen per shape and pass the first
-// time the pass runs (convtune.go). cuDNN pads symmetrically; where
+// filters, or on the backend's own path: one implicit-GEMM kernel
+// (igemm.go, kernels/igemm.cu). Which one is chosen per shape and pass the
+// first time the pass runs (convtune.go). cuDNN pads symmetrically; where
 // TensorFlow's "same" padding puts the odd row or column at the bottom or
 // right (even kernels, strides), the input is zero-padded explicitly into a
 // scratch tensor for cuDNN, which then runs unpadded on it; the own path
@@ -123,10 +123,10 @@ func (b *Backend) convolve(p engine.ConvParams, pass convPass, call convCall) {
 }
 
 // runPass queues one pass with candidate c, whose scratch (cuDNN's
-// workspace, the own path's columns) is ws.
+// workspace, the own backward filter's chunk sums) is ws.
 func (b *Backend) runPass(pl *convPlan, pass convPass, c convCandidate, call convCall, ws cu.DevicePtr, wsBytes int64) {
 	if c.own() {
-		b.ownPass(pl.p, pass, call, ws)
+		b.ownPass(pl.p, pass, call, ws, wsBytes)
 		return
 	}
 	b.dnnCheck("cudnnConvolution"+pass.api(), pl.p, b.dnnPass(pl, pass, c.algo, call, ws, wsBytes))
@@ -155,46 +155,16 @@ func (b *Backend) dnnPass(pl *convPlan, pass convPass, algo int, call convCall, 
 	return st
 }
 
-// ownPass queues a pass as GEMMs over the im2col matrix cols, (N·OH·OW) ×
-// (R·S·C) row-major, built in ws (kernels/conv.cu):
-//
-//	forward          y  (N·OH·OW × K)   = cols · wᵀ
-//	backward data    dcols               = dy · w,  dx = col2im(dcols)
-//	backward filter  dw (K × R·S·C)     = dyᵀ · cols
-//
-// A 1×1 convolution of stride 1 without padding is its input: cols is x
-// itself and dx is dcols, so no im2col or col2im runs.
-func (b *Backend) ownPass(p engine.ConvParams, pass convPass, call convCall, ws cu.DevicePtr) {
-	m, rsc := p.N*p.OH*p.OW, p.R*p.S*p.C
-	direct := isPointwise(p)
-	cols := engine.Buffer(&buffer{ptr: ws, n: m * rsc})
+// ownPass queues a pass on the backend's own implicit-GEMM kernels
+// (igemm.go), one launch each; the backward filter's chunk sums go in ws,
+// of wsBytes.
+func (b *Backend) ownPass(p engine.ConvParams, pass convPass, call convCall, ws cu.DevicePtr, wsBytes int64) {
 	switch pass {
-	case fprop, wgrad:
-		if direct {
-			cols = call.in1
-		} else {
-			b.launch("im2col_nhwc", m*rsc, p.N, p.H, p.W, p.C, p.R, p.S, p.SH, p.SW, p.PadTop, p.PadLeft, p.OH, p.OW,
-				call.in1, cols)
-		}
-		if pass == fprop {
-			b.Gemm(false, true, m, p.K, rsc, 1, cols, rsc, call.in2, rsc, 0, call.out, p.K)
-		} else {
-			b.Gemm(true, false, p.K, rsc, m, 1, call.in2, p.K, cols, rsc, 0, call.out, rsc)
-		}
+	case fprop:
+		b.igFprop(p, igStore, engine.Linear, 0, call.in1, call.in2, call.in1, call.out, call.out, call.out)
 	case dgrad:
-		if direct {
-			cols = call.out
-		}
-		b.Gemm(false, false, m, rsc, p.K, 1, call.in1, p.K, call.in2, rsc, 0, cols, rsc)
-		if !direct {
-			b.launch("col2im_nhwc", p.N*p.H*p.W*p.C, p.N, p.H, p.W, p.C, p.R, p.S, p.SH, p.SW, p.PadTop, p.PadLeft,
-				p.OH, p.OW, cols, call.out)
-		}
+		b.igDgrad(p, call.in1, call.in2, call.out)
+	case wgrad:
+		b.igWgrad(p, call.in1, call.in2, call.out, ws, wsBytes)
 	}
-}
-
-// isPointwise: a 1×1 convolution, stride 1, no padding, whose im2col matrix
-// is the input itself.
-func isPointwise(p engine.ConvParams) bool {
-	return p.R == 1 && p.S == 1 && p.SH == 1 && p.SW == 1 && p.PadTop == 0 && p.PadLeft == 0 && p.OH == p.H && p.OW == p.W
 }

@@ -139,8 +139,9 @@ func (b *Backend) columnSums(rows, cols, chunk int, db engine.Buffer) (sumsLaunc
 	return s, true
 }
 
-// biasDone returns n zeroed completion counters for bias_grad (each launch
-// leaves them zero again).
+// biasDone returns n zeroed completion counters for the kernels that end
+// with the last-block pattern (bias_grad and its kin, the own backward
+// filter); each launch leaves them zero again, so they can share them.
 func (b *Backend) biasDone(n int) cu.DevicePtr {
 	if int64(4*n) > b.done.bytes {
 		p := b.done.get(int64(4 * n))

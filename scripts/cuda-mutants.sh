@@ -16,7 +16,7 @@ mutants=(
 	"convolution instead of cross-correlation|gpu/shim.c|#define MG_CONV_MODE CUDNN_CROSS_CORRELATION|#define MG_CONV_MODE CUDNN_CONVOLUTION"
 	"copy sized in elements, not bytes|gpu/backend.go|unsafe.Pointer(&src[0]), int64(4*len(src))|unsafe.Pointer(&src[0]), int64(len(src))"
 	"kernels launched on the legacy stream, not the backend's|gpu/kernels.go|fn.Launch(gx, gy, 1, bx, by, 1, 0, b.stream, params)|fn.Launch(gx, gy, 1, bx, by, 1, 0, cu.NoStream, params)"
-	"own path's filter-gradient SGEMM accumulates instead of overwriting|gpu/dnn.go|cols, rsc, 0, call.out, rsc)|cols, rsc, 1, call.out, rsc)"
+	"own backward filter's split drops the last, partial chunk|gpu/igemm.go|s.chunks = ceilDiv(rows, s.chunk)|s.chunks = max(1, rows/s.chunk)"
 )
 
 failed=0
