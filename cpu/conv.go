@@ -44,9 +44,10 @@ func (be *Backend) Conv2DForward(p engine.ConvParams, x, w, y engine.Buffer) {
 	pool := be.pool()
 	// op(B) = wᵀ (Q×K) is packed once and read by every block.
 	be.packed = packAll(be.packed, data(w), q, true, q, p.K)
+	finite := skipZeros && allFinite(be.packed, nr, len(be.packed)/nr, nr)
 	be.reserve(gemmScratch(0), convBlock(p)*p.OH*p.OW*q)
 	t := &be.conv
-	*t = convTask{p: p, x: data(x), w: data(w), y: data(y), bp: be.packed, mem: be.mem, block: convBlock(p)}
+	*t = convTask{p: p, finite: finite, x: data(x), w: data(w), y: data(y), bp: be.packed, mem: be.mem, block: convBlock(p)}
 	pool.run(convForward{t}, (p.N+t.block-1)/t.block)
 	*t = convTask{}
 }
@@ -56,9 +57,10 @@ func (be *Backend) Conv2DBackwardData(p engine.ConvParams, dy, w, dx engine.Buff
 	pool := be.pool()
 	// op(B) = w (K×Q) is packed once and read by every block.
 	be.packed = packAll(be.packed, data(w), q, false, p.K, q)
+	finite := skipZeros && allFinite(be.packed, nr, len(be.packed)/nr, nr)
 	be.reserve(gemmScratch(0), convBlock(p)*p.OH*p.OW*q)
 	t := &be.conv
-	*t = convTask{p: p, x: data(dx), w: data(w), y: data(dy), bp: be.packed, mem: be.mem, block: convBlock(p)}
+	*t = convTask{p: p, finite: finite, x: data(dx), w: data(w), y: data(dy), bp: be.packed, mem: be.mem, block: convBlock(p)}
 	pool.run(convBackwardData{t}, (p.N+t.block-1)/t.block)
 	*t = convTask{}
 }
@@ -89,6 +91,7 @@ type convTask struct {
 	p          engine.ConvParams
 	x, w, y    []float32 // x/dx, w, y/dy
 	bp         []float32 // packed op(B)
+	finite     bool      // bp holds no infinity or NaN (checked when skipZeros)
 	mem        []workerMem
 	block      int       // samples per item
 	partial    []float32 // per-block filter gradients
@@ -114,11 +117,11 @@ func (t convForward) do(w, i int) {
 	y := t.y[n0*p.OH*p.OW*p.K : (n0+nb)*p.OH*p.OW*p.K]
 	if colsTransposed(p) {
 		im2colT(p, n0, nb, t.x, m.cols)
-		m.gemm = packedGemm(rows, p.K, q, m.cols, 1, rows, 1, t.bp, y, p.K, m.gemm)
+		m.gemm = packedGemm(rows, p.K, q, m.cols, 1, rows, 1, t.bp, t.finite, y, p.K, m.gemm)
 		return
 	}
 	im2col(p, n0, nb, t.x, m.cols)
-	m.gemm = packedGemm(rows, p.K, q, m.cols, q, 1, 1, t.bp, y, p.K, m.gemm)
+	m.gemm = packedGemm(rows, p.K, q, m.cols, q, 1, 1, t.bp, t.finite, y, p.K, m.gemm)
 }
 
 type convBackwardData struct{ *convTask }
@@ -132,7 +135,7 @@ func (t convBackwardData) do(w, i int) {
 	m := &t.mem[w]
 	m.cols = grow(m.cols, rows*q)
 	dy := t.y[n0*p.OH*p.OW*p.K:]
-	m.gemm = packedGemm(rows, q, p.K, dy, p.K, 1, 1, t.bp, m.cols, q, m.gemm)
+	m.gemm = packedGemm(rows, q, p.K, dy, p.K, 1, 1, t.bp, t.finite, m.cols, q, m.gemm)
 	col2im(p, n0, nb, m.cols, t.x)
 }
 
@@ -216,16 +219,16 @@ func packAll(dst, b []float32, ldb int, trans bool, k, n int) []float32 {
 }
 
 // packedGemm sets c (m×n, row stride ldc) to alpha·A·op(B), A(i, p) =
-// a[i*rs+p*ks], op(B) packed by packAll; k > 0. buf is scratch (grown and
-// returned).
-func packedGemm(m, n, k int, a []float32, rs, ks int, alpha float32, bp, c []float32, ldc int, buf []float32) []float32 {
+// a[i*rs+p*ks], op(B) packed by packAll; k > 0. finite says op(B) holds no
+// infinity or NaN (bPanels). buf is scratch (grown and returned).
+func packedGemm(m, n, k int, a []float32, rs, ks int, alpha float32, bp []float32, finite bool, c []float32, ldc int, buf []float32) []float32 {
 	buf = grow(buf, gemmScratch(0))
-	ap, tmp := buf[:mr*kc], buf[mr*kc:mr*kc+mr*nr]
+	ap, tmp, nz := buf[:mr*kc], buf[mr*kc:mr*kc+mr*nr], buf[mr*kc+mr*nr:]
 	np := (n + nr - 1) / nr
 	for p0 := 0; p0 < k; p0 += kc {
 		kb := min(kc, k-p0)
-		panels := bPanels{b: bp[p0*np*nr : p0*np*nr+kb*np*nr], step: nr * kb, ldb: nr}
-		macroKernel(alpha, a, rs, ks, p0, kb, 0, (m+mr-1)/mr, m, panels, 0, np, n, c, ldc, p0 == 0, ap, tmp)
+		panels := bPanels{b: bp[p0*np*nr : p0*np*nr+kb*np*nr], step: nr * kb, ldb: nr, finite: finite}
+		macroKernel(alpha, a, rs, ks, p0, kb, 0, (m+mr-1)/mr, m, panels, 0, np, n, c, ldc, p0 == 0, ap, tmp, nz)
 	}
 	return buf
 }
@@ -351,10 +354,13 @@ func col2im(p engine.ConvParams, n0, nb int, cols, dx []float32) {
 // dwᵀ(Q×K) = colsᵀ·dy rather than dw(K×Q) = dyᵀ·cols. The transposed form
 // reads cols in place as the A operand and packs only dy, and it fills the
 // kernel's lanes when the patch is narrow (conv1: Q = 9 < 32); it wastes
-// lanes when K does not fill whole column panels.
+// lanes when K does not fill whole column panels. The portable kernel takes
+// dyᵀ as A, whose zeros (most of a gradient below a max pool) it skips. Both
+// forms sum each dw element over the same pixels in the same order, so they
+// give the same bits.
 func filterTransposed(p engine.ConvParams) bool {
 	q := p.R * p.S * p.C
-	return transposeFilter && (q < nr && p.K >= q || p.K%nr == 0)
+	return transposeFilter && !skipZeros && (q < nr && p.K >= q || p.K%nr == 0)
 }
 
 // transposeFilter enables the dwᵀ form (a switch for side-by-side

@@ -165,7 +165,8 @@ func (g *gemmOp) tiles(m0, m1, n0, n1 int, buf []float32) []float32 {
 	}
 	cols := (n1 - n0) * nr
 	buf = grow(buf, gemmScratch(cols))
-	bp, ap, tmp := buf[:cols*kc], buf[cols*kc:cols*kc+mr*kc], buf[cols*kc+mr*kc:]
+	bp, ap, tmp := buf[:cols*kc], buf[cols*kc:cols*kc+mr*kc], buf[cols*kc+mr*kc:cols*kc+mr*kc+mr*nr]
+	nz := buf[cols*kc+mr*kc+mr*nr:]
 	// A(i, p) = a[i*rs + p*ks].
 	rs, ks := g.lda, 1
 	if g.transA {
@@ -178,14 +179,16 @@ func (g *gemmOp) tiles(m0, m1, n0, n1 int, buf []float32) []float32 {
 		if g.transB {
 			packB(bp, g.b, g.ldb, true, p0, kb, j0, j1)
 			panels = bPanels{b: bp, step: nr * kb, ldb: nr}
+			panels.finite = skipZeros && allFinite(bp, nr, kb*(n1-n0), nr)
 		} else { // B's rows are read in place; only a partial panel is packed
 			panels = bPanels{b: g.b[p0*g.ldb+j0:], step: nr, ldb: g.ldb}
+			panels.finite = skipZeros && allFinite(panels.b, g.ldb, kb, j1-j0)
 			if last {
 				packB(bp, g.b, g.ldb, false, p0, kb, (n1-1)*nr, j1)
 				panels.last = bp[:nr*kb]
 			}
 		}
-		macroKernel(g.alpha, g.a, rs, ks, p0, kb, m0, m1, g.m, panels, n0, n1, g.n, g.c, g.ldc, overwrite && p0 == 0, ap, tmp)
+		macroKernel(g.alpha, g.a, rs, ks, p0, kb, m0, m1, g.m, panels, n0, n1, g.n, g.c, g.ldc, overwrite && p0 == 0, ap, tmp, nz)
 	}
 	return buf
 }
@@ -193,22 +196,38 @@ func (g *gemmOp) tiles(m0, m1, n0, n1 int, buf []float32) []float32 {
 // bPanels locates the column panels n0 … n1-1 of a kb-deep block of op(B):
 // panel n0+j starts at b[j·step] with row stride ldb, except that a partial
 // last panel is at last (packed: row stride nr, zero-padded) when last is set.
+// finite says the block holds no infinity or NaN and the portable kernel may
+// skip A's zeros (kernel_nonzero.go); it is set only when skipZeros.
 type bPanels struct {
 	b         []float32
 	step, ldb int
 	last      []float32
+	finite    bool
 }
 
 // macroKernel adds alpha·A(rows, p0:p0+kb)·B to the C tiles of row panels
 // [m0, m1) × column panels [n0, n1) (with overwrite, sets them to it);
 // A(i, p) = a[i*rs+p*ks], B's panels are located by bp, m and n bound the
-// rows and columns of C. ap (mr·kc) and tmp (mr·nr) are scratch.
+// rows and columns of C. ap (mr·kc), tmp (mr·nr) and nz (nonZeroScratch)
+// are scratch.
 func macroKernel(alpha float32, a []float32, rs, ks, p0, kb, m0, m1, m int, bp bPanels,
-	n0, n1, n int, c []float32, ldc int, overwrite bool, ap, tmp []float32) {
+	n0, n1, n int, c []float32, ldc int, overwrite bool, ap, tmp, nz []float32) {
+	var z nonZeroRows
 	for ip := m0; ip < m1; ip++ {
 		i0 := ip * mr
 		rows := min(mr, m-i0)
 		av, ars, aks := a[i0*rs+p0*ks:], rs, ks
+		if bp.finite && nonZeroFits(kb, bp.ldb) {
+			// The portable kernel over A's non-zero values, read in
+			// place, and B's panels in place (also a partial last one):
+			// it computes only the rows × w corner of each tile.
+			collectNonZero(&z, nz, av, rs, ks, rows, kb, bp.ldb)
+			for jp := n0; jp < n1; jp++ {
+				j0 := jp * nr
+				kernelGoNonZero(&z, bp.b[(jp-n0)*bp.step:], bp.ldb, c[i0*ldc+j0:], ldc, rows, min(nr, n-j0), alpha, overwrite)
+			}
+			continue
+		}
 		// A full panel is read in place: kb×mr values that stay in L1
 		// across the column panels (also when A is transposed and the
 		// panel spans kb short runs). The last, partial panel is packed

@@ -12,6 +12,8 @@ import (
 var (
 	useAVX512 = cpu.X86.HasAVX512F && cpu.X86.HasAVX512DQ
 	useAVX2   = cpu.X86.HasAVX2 && cpu.X86.HasFMA
+	// portableKernel: neither, so kernel runs kernelGo.
+	portableKernel = !useAVX512 && !useAVX2
 )
 
 // kernel6x16AVX2 and kernel8x32AVX512 are kernelGo in assembly
@@ -56,5 +58,26 @@ func kernelName() string {
 	case useAVX2:
 		return "avx2+fma 6x16"
 	}
-	return "go 6x16"
+	return "portable 6x16"
+}
+
+// kernelReason says which CPU features chose the kernel, and whether
+// GODEBUG (cpu.avx512f=off, cpu.avx2=off, …) turned one off.
+func kernelReason() string {
+	switch {
+	case useAVX512:
+		return "the CPU has AVX-512F and AVX-512DQ"
+	case useAVX2:
+		return "the CPU has AVX2 and FMA; AVX-512F+DQ " + unavailable("avx512f", "avx512dq")
+	}
+	return "AVX2+FMA " + unavailable("avx2", "fma")
+}
+
+// unavailable says why CPU features the kernel needs are missing: turned
+// off by GODEBUG, or absent.
+func unavailable(features ...string) string {
+	if off := godebugOff(features...); off != "" {
+		return "turned off by GODEBUG " + off
+	}
+	return "absent from this CPU"
 }

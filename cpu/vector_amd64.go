@@ -21,6 +21,20 @@ func pool2x2FwdAVX2(ow, c int, x, y *float32, rowStride int)
 //go:noescape
 func pool2x2BackAVX2(ow, c int, x, y, dy, dx *float32, rowStride int)
 
+// elementWiseName names the element-wise kernels in use: ReLU, its
+// gradient, 2×2 pooling and adding in AVX2; Adam in AVX-512 or AVX2.
+func elementWiseName() string {
+	switch {
+	case useAVX512 && useAVX2:
+		return "avx2, Adam avx512"
+	case useAVX512:
+		return "go, Adam avx512"
+	case useAVX2:
+		return "avx2"
+	}
+	return "go"
+}
+
 // vectorBody is the part of n values the assembly takes (a multiple of 8),
 // 0 without AVX2.
 func vectorBody(n int) int {

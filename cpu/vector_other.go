@@ -2,6 +2,9 @@
 
 package cpu
 
+// elementWiseName: every element-wise loop is Go.
+func elementWiseName() string { return "go" }
+
 func addTo(dst, src []float32)     { addToGo(dst, src) }
 func relu(y, x []float32)          { reluGo(y, x) }
 func reluGrad(dx, x, dy []float32) { reluGradGo(dx, x, dy) }

@@ -309,5 +309,6 @@ func (be *Backend) reserve(gemm, cols int) {
 	}
 }
 
-// gemmScratch is the scratch tiles needs for column panels of cols values.
-func gemmScratch(cols int) int { return cols*kc + mr*kc + mr*nr }
+// gemmScratch is the scratch tiles needs for column panels of cols values:
+// the B panels, a partial A panel, an edge tile and A's non-zero values.
+func gemmScratch(cols int) int { return cols*kc + mr*kc + mr*nr + nonZeroScratch() }

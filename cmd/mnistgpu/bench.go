@@ -12,6 +12,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"mnistgpu/cpu"
 	"mnistgpu/engine"
 	"mnistgpu/engine/conformance"
 	"mnistgpu/run"
@@ -21,17 +22,19 @@ import (
 // Timings are absent on a simulated device; the device-work counters are
 // present where the backend counts them (cuda, and its stand-in).
 type benchResult struct {
-	Device        string    `json:"device"`
-	Model         string    `json:"model"`
-	BatchSize     int       `json:"batch_size"`
-	Steps         int       `json:"steps_per_run"`
-	Runs          int       `json:"runs"`
-	MsPerStep     float64   `json:"ms_per_step_median,omitempty"`
-	MsPerStepRuns []float64 `json:"ms_per_step_runs,omitempty"`
-	ImgPerSec     float64   `json:"img_per_s,omitempty"`
-	EpochSeconds  float64   `json:"epoch_seconds_48k,omitempty"`
-	MFLOPPerImage float64   `json:"mflop_per_image"`
-	GFLOPs        float64   `json:"gflop_per_s,omitempty"`
+	Device string `json:"device"`
+	// CPUKernels: the CPU backend's kernels and why; absent on other devices.
+	CPUKernels    *cpu.KernelChoice `json:"cpu_kernels,omitempty"`
+	Model         string            `json:"model"`
+	BatchSize     int               `json:"batch_size"`
+	Steps         int               `json:"steps_per_run"`
+	Runs          int               `json:"runs"`
+	MsPerStep     float64           `json:"ms_per_step_median,omitempty"`
+	MsPerStepRuns []float64         `json:"ms_per_step_runs,omitempty"`
+	ImgPerSec     float64           `json:"img_per_s,omitempty"`
+	EpochSeconds  float64           `json:"epoch_seconds_48k,omitempty"`
+	MFLOPPerImage float64           `json:"mflop_per_image"`
+	GFLOPs        float64           `json:"gflop_per_s,omitempty"`
 	// PeakRSSMB is absent where the system gives no peak (peakRSS).
 	PeakRSSMB *float64 `json:"peak_rss_mb,omitempty"`
 	Threads   int      `json:"threads"`
@@ -174,6 +177,10 @@ func benchOnce(c *cli.Context, threads int) (benchResult, error) {
 	if t, ok := be.(interface{ Threads() int }); ok {
 		r.Threads = t.Threads()
 	}
+	if be.Name() == "cpu" {
+		k := cpu.Kernels()
+		r.CPUKernels = &k
+	}
 	if be.Traits().ResidentData {
 		r.Batches = "resident"
 	}
@@ -231,7 +238,11 @@ func printBench(r benchResult) error {
 	if r.Graphs {
 		steps = "steps replayed from a CUDA graph"
 	}
-	fmt.Fprintf(tw, "device\t%s\nmodel\t%s, batch %d (%s batches, %s), %d threads\n", r.Device, r.Model, r.BatchSize, r.Batches, steps, r.Threads)
+	fmt.Fprintf(tw, "device\t%s\n", r.Device)
+	if r.CPUKernels != nil {
+		fmt.Fprintf(tw, "kernels\t%s\n", r.CPUKernels)
+	}
+	fmt.Fprintf(tw, "model\t%s, batch %d (%s batches, %s), %d threads\n", r.Model, r.BatchSize, r.Batches, steps, r.Threads)
 	if r.MsPerStep > 0 {
 		fmt.Fprintf(tw, "ms/step (median of %d runs of %d)\t%.2f  %v\n", r.Runs, r.Steps, r.MsPerStep, r.MsPerStepRuns)
 		if r.SpeedUp > 0 {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"mnistgpu/cpu"
 	"mnistgpu/engine"
 )
 
@@ -99,6 +100,7 @@ func printVersion(w io.Writer, d dispatcher) {
 	line("go", "%s", b.Go)
 	line("build", "%s", b.Build)
 	line("backends", "%s", strings.Join(b.Backends, ", "))
+	line("kernels", "cpu: %s", cpu.Kernels())
 	var r runtimeReport
 	if cpuBuild() {
 		runner, report, err := d.findRunner(true)

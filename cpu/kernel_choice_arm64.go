@@ -1,0 +1,11 @@
+//go:build arm64 && !noasm
+
+package cpu
+
+// Every arm64 processor has Advanced SIMD (NEON), so the NEON kernel
+// (kernel_arm64.go) is always the one; -tags noasm forces the portable one.
+
+// portableKernel: kernel is the NEON kernel, not kernelGo.
+const portableKernel = false
+
+func kernelReason() string { return "every arm64 CPU has NEON" }
