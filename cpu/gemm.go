@@ -34,9 +34,12 @@ func (be *Backend) sgemm(transA, transB bool, m, n, k int, alpha float32, a []fl
 	if m == 0 || n == 0 {
 		return
 	}
-	if transB && !transA && beta == 0 && k > 0 && n >= 8*m {
+	if transB && !transA && beta == 0 && k > 0 && n >= 8*m && !skipZeros {
 		// C = A·Bᵀ, wide: packing Bᵀ (k×n) would transpose all of B. Cᵀ =
 		// B·Aᵀ reads B in place and packs only A; then Cᵀ is transposed.
+		// (Not when the kernel skips A's zeros: a dense layer's dx =
+		// dz·Wᵀ has ReLU's gradient as A.) Either way each element sums
+		// the same products in the same order.
 		be.cT = grow(be.cT, n*m)
 		be.sgemm(false, true, n, m, k, alpha, b, ldb, a, lda, 0, be.cT, m)
 		t := &be.transposeT

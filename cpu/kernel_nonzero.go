@@ -74,19 +74,20 @@ func collectNonZero(z *nonZeroRows, scratch []float32, a []float32, rs, ks, rows
 
 // compressRow writes the non-zero values among kb values of A from a (byte
 // stride sa) to dst as nzEntries with offsets p·sb, and returns how many. It
-// writes every value, at the next free place (never past its own), so that
-// no branch depends on the data. Not inlined: in collectNonZero's loop the
-// outer values crowd the registers and the loop's go to the stack.
+// writes every value, at the next free place (never past its own), and
+// tests for zero on the bits (±0 are the only values whose bits, sign
+// dropped, are 0), so that no branch and no float compare depends on the
+// data. Not inlined: in collectNonZero's loop the outer values crowd the
+// registers and the loop's go to the stack.
 //
 //go:noinline
 func compressRow(dst, a unsafe.Pointer, sa uintptr, sb uint32, kb int) int {
 	n, oa, ob := uintptr(0), uintptr(0), uint32(0)
 	for ; kb > 0; kb-- {
-		v := at(a, oa)
-		*(*nzEntry)(unsafe.Add(dst, n)) = nzEntry{v, ob}
-		if v != 0 {
-			n += 8
-		}
+		v := *(*uint32)(unsafe.Add(a, oa))
+		e := (*[2]uint32)(unsafe.Add(dst, n))
+		e[0], e[1] = v, ob
+		n += uintptr(-int64(v<<1)) >> 63 << 3 // 8 when v is not ±0
 		oa, ob = oa+sa, ob+sb
 	}
 	return int(n / 8)
