@@ -7,16 +7,17 @@ import (
 
 // The portable kernel over A's non-zero values only.
 //
-// A scalar core does one multiply and one add per product, so the portable
-// kernel is bound by the floating-point ports (about 1.5 products per cycle
-// on the development VM's Xeon: three ports for MULSS and ADDSS) and no
-// schedule of the same products makes it much faster. It can make fewer: the
+// A scalar core does one multiply and one add per product (MULSS and ADDSS
+// on amd64: by construction at most 1.5 products a cycle where three ports
+// take them, as on the development VM's Xeon), so no schedule of the same
+// products makes the portable kernel much faster. It can make fewer: the
 // CNN's gradients below a 2×2 max pool are at least three quarters zeros (the
 // pool passes each window's gradient to one input, ReLU drops more), and
-// ReLU's outputs, the next layer's input, are partly zeros too. Measured in the
-// report's CNN at batch 64: the A operand of the backward-data GEMM (dy) is
-// 82% zeros, that of the backward-filter GEMM (dyᵀ) the same, the forward
-// GEMM's (im2col of the pooled activations) 32%.
+// ReLU's outputs, the next layer's input, are partly zeros too. Counted in
+// the report's CNN (go test -bench TrainStep/cnn, batch 64): the A operand of
+// the conv2 backward-data GEMM (dy) is 82% zeros, that of the backward-filter
+// GEMM (dyᵀ) the same, the forward GEMM's (im2col of the pooled
+// activations) 32%.
 //
 // Skipping a zero of A leaves every sum's bits as they were, provided B's
 // values in that block are finite: a product 0·b with b finite is ±0, and a
