@@ -222,8 +222,9 @@ func macroKernel(alpha float32, a []float32, rs, ks, p0, kb, m0, m1, m int, bp b
 		av, ars, aks := a[i0*rs+p0*ks:], rs, ks
 		if bp.finite && nonZeroFits(kb, bp.ldb) {
 			// The portable kernel over A's non-zero values, read in
-			// place, and B's panels in place (also a partial last one):
-			// it computes only the rows × w corner of each tile.
+			// place. A partial last panel of B is read where the others
+			// are (not from last): the kernel computes only the rows × w
+			// corner of each tile, so it reads no column past B's.
 			collectNonZero(&z, nz, av, rs, ks, rows, kb, bp.ldb)
 			for jp := n0; jp < n1; jp++ {
 				j0 := jp * nr
