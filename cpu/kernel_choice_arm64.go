@@ -9,3 +9,7 @@ package cpu
 const portableKernel = false
 
 func kernelReason() string { return "every arm64 CPU has NEON" }
+
+// elementWiseName: the bias adds, ReLU, 2×2 pooling and the Adam and SGD
+// updates run in NEON (vector_arm64.go, optim_arm64.go).
+func elementWiseName() string { return "neon" }
