@@ -218,9 +218,7 @@ func benchOnce(c *cli.Context, threads int) (benchResult, error) {
 		r.MsPerStepRuns = nil // the stand-in's time is no figure of a GPU
 		return r, nil
 	}
-	sorted := append([]float64(nil), r.MsPerStepRuns...)
-	sort.Float64s(sorted)
-	r.MsPerStep = sorted[len(sorted)/2]
+	r.MsPerStep = median(r.MsPerStepRuns)
 	r.ImgPerSec = float64(batch) / (r.MsPerStep / 1000)
 	r.EpochSeconds = 48000 / r.ImgPerSec
 	r.GFLOPs = train * r.ImgPerSec / 1e9
@@ -244,7 +242,7 @@ func printBench(r benchResult) error {
 	}
 	fmt.Fprintf(tw, "model\t%s, batch %d (%s batches, %s), %d threads\n", r.Model, r.BatchSize, r.Batches, steps, r.Threads)
 	if r.MsPerStep > 0 {
-		fmt.Fprintf(tw, "ms/step (median of %d runs of %d)\t%.2f  %v\n", r.Runs, r.Steps, r.MsPerStep, r.MsPerStepRuns)
+		fmt.Fprintf(tw, "ms/step (median of %d runs of %d)\t%.2f  %s\n", r.Runs, r.Steps, r.MsPerStep, msList(r.MsPerStepRuns))
 		if r.SpeedUp > 0 {
 			fmt.Fprintf(tw, "speed-up over the first --threads value\t%.2f×\n", r.SpeedUp)
 		}
@@ -261,4 +259,28 @@ func printBench(r benchResult) error {
 		fmt.Fprintf(tw, "peak RSS\t%.0f MB\n", *r.PeakRSSMB)
 	}
 	return tw.Flush()
+}
+
+// median is the middle value of xs, or the mean of the two middle values of
+// an even count (0 for none).
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	sorted := append([]float64(nil), xs...)
+	sort.Float64s(sorted)
+	h := len(sorted) / 2
+	if len(sorted)%2 == 0 {
+		return (sorted[h-1] + sorted[h]) / 2
+	}
+	return sorted[h]
+}
+
+// msList prints each run's ms/step as the median is printed.
+func msList(ms []float64) string {
+	parts := make([]string, len(ms))
+	for i, v := range ms {
+		parts[i] = fmt.Sprintf("%.2f", v)
+	}
+	return "[" + strings.Join(parts, " ") + "]"
 }

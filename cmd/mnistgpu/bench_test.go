@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"math"
 	"testing"
 )
 
@@ -18,5 +19,21 @@ func TestBenchThreadList(t *testing.T) {
 	}
 	if err := cliRun("bench", "--threads", "0,x"); exitCode(err) != 2 {
 		t.Errorf("--threads 0,x: %v", err)
+	}
+}
+
+// The median of an even number of runs is the mean of the middle two (it
+// printed the upper one).
+func TestMedian(t *testing.T) {
+	for _, c := range []struct {
+		xs   []float64
+		want float64
+	}{{nil, 0}, {[]float64{3}, 3}, {[]float64{0.77, 1.43}, 1.1}, {[]float64{5, 1, 3}, 3}, {[]float64{4, 1, 3, 2}, 2.5}} {
+		if got := median(c.xs); math.Abs(got-c.want) > 1e-12 {
+			t.Errorf("median(%v) = %v, want %v", c.xs, got, c.want)
+		}
+	}
+	if got := msList([]float64{62.14450000000001, 0.5}); got != "[62.14 0.50]" {
+		t.Errorf("msList: %s", got)
 	}
 }
