@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -149,9 +150,18 @@ func TestTrainHoldsItsFolder(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(out, run.LockFile)); err != nil {
 		t.Fatalf("the killed run left no lock file to test with: %v", err)
 	}
-	// The killed run's state is whole, and its folder free: --epochs 1
-	// finishes it (weights and result of the epochs it trained).
-	if err := cliRun("train", "--resume", out, "--quiet", "--epochs", "1"); err != nil {
+	// The killed run's state is whole, and its folder free: --epochs as
+	// many as it trained (however many it reached before the kill) finishes
+	// it (weights and result of the epochs it trained).
+	_, ck, err := run.LoadResume(out)
+	if err != nil {
+		t.Fatalf("the killed run's state: %v", err)
+	}
+	trained := ck.NextEpoch
+	if ck.EpochStep > 0 {
+		trained++
+	}
+	if err := cliRun("train", "--resume", out, "--quiet", "--epochs", strconv.Itoa(max(1, trained))); err != nil {
 		t.Fatalf("after the holder was killed: %v", err)
 	}
 	if _, err := os.Stat(filepath.Join(out, run.LockFile)); err == nil {
