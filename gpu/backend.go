@@ -98,6 +98,7 @@ type Backend struct {
 	modules   []cu.Module
 	closed    bool
 	ownTF32   bool // Gemm runs tf32_gemm, not cuBLAS (tf32.go)
+	convTF32  bool // the own convolution kernels run on the TF32 tensor cores (igemm_tf32.go)
 	plans     map[convKey]*convPlan
 	conv      convTuning // how convolution algorithms are chosen (convtune.go)
 	workspace scratch    // cuDNN workspace or the own path's chunk sums, grown to the largest chosen algorithm's
@@ -209,7 +210,8 @@ func NewWithOptions(opt Options) (*Backend, error) {
 	if err := b.checkOwnTF32(major, minor); err != nil {
 		return nil, fail(err)
 	}
-	b.describe = describe(dev, b.blas, blasPath, dnnPath, opt, b.ownTF32)
+	b.convTF32 = ownConvTF32(opt, b.functions)
+	b.describe = describe(dev, b.blas, blasPath, dnnPath, opt, b.ownTF32) + ownConvMode(opt, b.convTF32, major, minor)
 	return b, nil
 }
 

@@ -6,12 +6,13 @@
 // block of the tile in registers: rows 4·ty … 4·ty+3, columns 4·tx … 4·tx+3.
 //
 // The three parts are separate so that each can change alone: the loaders
-// (what A and B are), the mainloop (ig_mainloop with the inner product
-// ig_tile_fma, which a tensor-core product can replace) and the epilogues
-// (what is done with the 4×4 sums, in igemm.cu). Every output element is the
-// sum over its reduction index in increasing order, one term at a time, in
-// the thread that owns it: the order depends on the sizes alone, and not on
-// the tile, the row order or the grid.
+// (what A and B are, igemm_passes.cuh), the mainloop (ig_mainloop with the
+// inner product ig_tile_fma here; the TF32 tensor-core one in
+// igemm_mma.cuh) and the epilogues (what is done with the 4×4 sums,
+// igemm_passes.cuh). Every output element is the sum over its reduction
+// index in increasing order, one term at a time, in the thread that owns
+// it: the order depends on the sizes alone, and not on the tile, the row
+// order or the grid.
 #pragma once
 #include "common.cuh"
 
@@ -76,8 +77,8 @@ template <int T, int NT> struct ig_quads {
 };
 
 // The inner product of one pair of shared tiles: acc[i][j] += A[kk][4·ty+i]
-// · B[kk][4·tx+j] for kk = 0 … BK−1 in order (the FMA form; a TF32
-// tensor-core product of m16n8k8 steps would replace this function).
+// · B[kk][4·tx+j] for kk = 0 … BK−1 in order (the FMA form; igemm_mma.cuh
+// has the TF32 tensor-core one).
 template <int BM, int BN>
 DEVICE void ig_tile_fma(const ig_f4 (*As)[BM / 4], const ig_f4 (*Bs)[BN / 4], int ty, int tx, float (&acc)[4][4]) {
 	IG_UNROLL
@@ -121,3 +122,13 @@ DEVICE void ig_mainloop(P& prob, int r0, int r1, ig_f4 (*As)[IG_BK][BM / 4], ig_
 		__syncthreads();
 	}
 }
+
+// The fp32 product of the passes (igemm_passes.cuh): ig_mainloop, each
+// thread summing its own 4×4 outputs (the tile's extent vm×vn is not needed).
+struct ig_fma_product {
+	template <int BM, int BN, class P>
+	__device__ __forceinline__ void run(P& prob, int r0, int r1, int vm, int vn, ig_f4 (*As)[IG_BK][BM / 4],
+	                                    ig_f4 (*Bs)[IG_BK][BN / 4], float (&acc)[4][4]) const {
+		ig_mainloop<BM, BN>(prob, r0, r1, As, Bs, acc);
+	}
+};
