@@ -80,8 +80,9 @@ func ptr(b engine.Buffer) cu.DevicePtr {
 }
 
 // Options select how the backend computes: TF32 allows TensorFloat-32
-// tensor-op maths in cuBLAS and cuDNN (faster on Ampere and newer, ~1e-3
-// relative error; off is parity mode: fp32 maths and deterministic cuDNN
+// tensor-op maths in cuBLAS and cuDNN and runs the own convolution kernels
+// on the tensor cores (igemm_tf32.go; faster on Ampere and newer, ~1e-3
+// relative error; off is parity mode: fp32 maths and deterministic
 // algorithms), DeviceIndex picks the GPU. Threads is a CPU setting.
 type Options = engine.Options
 
