@@ -16,20 +16,20 @@
 #include "igemm_passes.cuh"
 
 // Each kernel below is a pass (igemm_passes.cuh) with the fp32 FMA product.
-KERNEL conv_fprop_128x32(IG_FPROP_ARGS) { IG_FPROP(128, 32, ig_fma_product()); }
-KERNEL conv_fprop_64x64(IG_FPROP_ARGS) { IG_FPROP(64, 64, ig_fma_product()); }
-KERNEL conv_fprop_64x32(IG_FPROP_ARGS) { IG_FPROP(64, 32, ig_fma_product()); }
-KERNEL conv_fprop_32x64(IG_FPROP_ARGS) { IG_FPROP(32, 64, ig_fma_product()); }
-KERNEL conv_fprop_32x32(IG_FPROP_ARGS) { IG_FPROP(32, 32, ig_fma_product()); }
+KERNEL conv_fprop_128x32(IG_FPROP_ARGS) { IG_FPROP(128, 32, 0, ig_fma_product()); }
+KERNEL conv_fprop_64x64(IG_FPROP_ARGS) { IG_FPROP(64, 64, 0, ig_fma_product()); }
+KERNEL conv_fprop_64x32(IG_FPROP_ARGS) { IG_FPROP(64, 32, 0, ig_fma_product()); }
+KERNEL conv_fprop_32x64(IG_FPROP_ARGS) { IG_FPROP(32, 64, 0, ig_fma_product()); }
+KERNEL conv_fprop_32x32(IG_FPROP_ARGS) { IG_FPROP(32, 32, 0, ig_fma_product()); }
 
-KERNEL conv_dgrad_128x32(IG_DGRAD_ARGS) { IG_DGRAD(128, 32, ig_fma_product()); }
-KERNEL conv_dgrad_64x64(IG_DGRAD_ARGS) { IG_DGRAD(64, 64, ig_fma_product()); }
-KERNEL conv_dgrad_64x32(IG_DGRAD_ARGS) { IG_DGRAD(64, 32, ig_fma_product()); }
-KERNEL conv_dgrad_32x64(IG_DGRAD_ARGS) { IG_DGRAD(32, 64, ig_fma_product()); }
-KERNEL conv_dgrad_32x32(IG_DGRAD_ARGS) { IG_DGRAD(32, 32, ig_fma_product()); }
+KERNEL conv_dgrad_128x32(IG_DGRAD_ARGS) { IG_DGRAD(128, 32, 0, ig_fma_product()); }
+KERNEL conv_dgrad_64x64(IG_DGRAD_ARGS) { IG_DGRAD(64, 64, 0, ig_fma_product()); }
+KERNEL conv_dgrad_64x32(IG_DGRAD_ARGS) { IG_DGRAD(64, 32, 0, ig_fma_product()); }
+KERNEL conv_dgrad_32x64(IG_DGRAD_ARGS) { IG_DGRAD(32, 64, 0, ig_fma_product()); }
+KERNEL conv_dgrad_32x32(IG_DGRAD_ARGS) { IG_DGRAD(32, 32, 0, ig_fma_product()); }
 
-KERNEL conv_wgrad_128x32(IG_WGRAD_ARGS) { IG_WGRAD(128, 32, ig_fma_product()); }
-KERNEL conv_wgrad_64x64(IG_WGRAD_ARGS) { IG_WGRAD(64, 64, ig_fma_product()); }
-KERNEL conv_wgrad_64x32(IG_WGRAD_ARGS) { IG_WGRAD(64, 32, ig_fma_product()); }
-KERNEL conv_wgrad_32x64(IG_WGRAD_ARGS) { IG_WGRAD(32, 64, ig_fma_product()); }
-KERNEL conv_wgrad_32x32(IG_WGRAD_ARGS) { IG_WGRAD(32, 32, ig_fma_product()); }
+KERNEL conv_wgrad_128x32(IG_WGRAD_ARGS) { IG_WGRAD(128, 32, 0, ig_fma_product()); }
+KERNEL conv_wgrad_64x64(IG_WGRAD_ARGS) { IG_WGRAD(64, 64, 0, ig_fma_product()); }
+KERNEL conv_wgrad_64x32(IG_WGRAD_ARGS) { IG_WGRAD(64, 32, 0, ig_fma_product()); }
+KERNEL conv_wgrad_32x64(IG_WGRAD_ARGS) { IG_WGRAD(32, 64, 0, ig_fma_product()); }
+KERNEL conv_wgrad_32x32(IG_WGRAD_ARGS) { IG_WGRAD(32, 32, 0, ig_fma_product()); }

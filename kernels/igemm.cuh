@@ -32,6 +32,10 @@ struct alignas(16) ig_f4 {
 	float x, y, z, w;
 };
 
+// The double-buffered shared tiles of T rows or columns, each row of a
+// buffer padded by PAD floats: tiles[buffer][reduction row][quad].
+template <int T, int PAD> using ig_tiles = ig_f4 (*)[IG_BK][(T + PAD) / 4];
+
 DEVICE ig_f4 ig_zero4() {
 	ig_f4 v = {0.0f, 0.0f, 0.0f, 0.0f};
 	return v;
@@ -51,8 +55,10 @@ struct ig_conv {
 // reduction: an input patch, a filter); an MN-major quad is 4 consecutive
 // rows of one reduction element (the source is contiguous along the tile's
 // rows or columns). Both tiles have 4·T quads; thread t of the block's NT
-// loads quads t, t+NT, …
-template <int T, int NT> struct ig_quads {
+// loads quads t, t+NT, … A staged row of the tile is LD ≥ T floats (LD a
+// multiple of 4): T in the fp32 kernels, padded for the tensor cores'
+// fragment reads (igemm_mma.cuh).
+template <int T, int NT, int LD = T> struct ig_quads {
 	static const int per_thread = (4 * T + NT - 1) / NT;
 	static __device__ __forceinline__ bool live(int slot) { return (int)threadIdx.x + NT * slot < 4 * T; }
 	static __device__ __forceinline__ int index(int slot) { return threadIdx.x + NT * slot; }
@@ -63,16 +69,20 @@ template <int T, int NT> struct ig_quads {
 		if (!live(slot)) return;
 		float* t = (float*)tile;
 		int row = kmajor_row(slot), k = kmajor_k(slot);
-		t[(k + 0) * T + row] = v.x;
-		t[(k + 1) * T + row] = v.y;
-		t[(k + 2) * T + row] = v.z;
-		t[(k + 3) * T + row] = v.w;
+		t[(k + 0) * LD + row] = v.x;
+		t[(k + 1) * LD + row] = v.y;
+		t[(k + 2) * LD + row] = v.z;
+		t[(k + 3) * LD + row] = v.w;
 	}
 	// MN-major: quad q covers reduction row q/(T/4), rows 4·(q%(T/4)) … +3.
 	static __device__ __forceinline__ int mnmajor_k(int slot) { return index(slot) / (T / 4); }
 	static __device__ __forceinline__ int mnmajor_col(int slot) { return index(slot) % (T / 4) * 4; }
 	static __device__ __forceinline__ void store_mnmajor(ig_f4* tile, int slot, const ig_f4& v) {
-		if (live(slot)) tile[index(slot)] = v;
+		if (!live(slot)) return;
+		if (LD == T)
+			tile[index(slot)] = v;
+		else
+			tile[mnmajor_k(slot) * (LD / 4) + mnmajor_col(slot) / 4] = v;
 	}
 };
 
@@ -124,8 +134,10 @@ DEVICE void ig_mainloop(P& prob, int r0, int r1, ig_f4 (*As)[IG_BK][BM / 4], ig_
 }
 
 // The fp32 product of the passes (igemm_passes.cuh): ig_mainloop, each
-// thread summing its own 4×4 outputs (the tile's extent vm×vn is not needed).
+// thread summing its own 4×4 outputs (the tile's extent vm×vn is not needed),
+// on unpadded tiles.
 struct ig_fma_product {
+	static const int PAD = 0;
 	template <int BM, int BN, class P>
 	__device__ __forceinline__ void run(P& prob, int r0, int r1, int vm, int vn, ig_f4 (*As)[IG_BK][BM / 4],
 	                                    ig_f4 (*Bs)[IG_BK][BN / 4], float (&acc)[4][4]) const {

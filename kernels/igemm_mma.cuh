@@ -1,7 +1,8 @@
 // The TF32 tensor-core product of the implicit-GEMM passes
 // (igemm_passes.cuh, kernels in igemm_tf32.cu): the same loaders, the same
-// double-buffered shared tiles and the same block of BM·BN/16 threads as
-// the fp32 mainloop (igemm.cuh), but the inner product of a pair of tiles
+// double-buffered shared tiles (their rows padded, IG_APAD) and the same
+// block of BM·BN/16 threads as the fp32 mainloop (igemm.cuh), but the inner
+// product of a pair of tiles
 // is m16n8k8 mma.sync steps (mma.cuh) and the sums end in a shared tile of
 // C, from which each thread takes its 4×4 block for the epilogue.
 //
@@ -23,8 +24,11 @@
 #include "igemm.cuh"
 #include "mma.cuh"
 
-// A row of the shared C tile is padded by IG_CPAD floats (a multiple of 4,
-// so that a thread's quad stays 16-byte aligned).
+// A staged row of the A and B tiles is padded by IG_APAD floats, so that a
+// fragment read (lane 4g+q reads reduction row q, tile row g) falls in 32
+// different banks; a row of the shared C tile by IG_CPAD. Both are
+// multiples of 4, so that quads stay 16-byte aligned.
+#define IG_APAD 8
 #define IG_CPAD 4
 
 DEVICE void ig_round_tf32(ig_f4& v) {
@@ -48,9 +52,9 @@ template <class P> DEVICE void ig_stage_tf32(const P& prob, ig_f4* As, ig_f4* Bs
 // C tile, BM rows of BN + IG_CPAD floats. Every thread of the block runs
 // every step and barrier.
 template <int BM, int BN, class P>
-DEVICE void ig_mainloop_mma(P& prob, int r0, int r1, int vm, int vn, ig_f4 (*As)[IG_BK][BM / 4],
-                            ig_f4 (*Bs)[IG_BK][BN / 4], float* cs, float (&acc)[4][4]) {
-	const int LDC = BN + IG_CPAD, WN = BN / 16;
+DEVICE void ig_mainloop_mma(P& prob, int r0, int r1, int vm, int vn, ig_f4 (*As)[IG_BK][(BM + IG_APAD) / 4],
+                            ig_f4 (*Bs)[IG_BK][(BN + IG_APAD) / 4], float* cs, float (&acc)[4][4]) {
+	const int LDA = BM + IG_APAD, LDB = BN + IG_APAD, LDC = BN + IG_CPAD, WN = BN / 16;
 	int warp = threadIdx.x / 32, lane = threadIdx.x % 32, g = lane >> 2, q = lane & 3;
 	int wm = warp / WN * 32, wn = warp % WN * 16;
 	float d[2][2][4];
@@ -74,8 +78,8 @@ DEVICE void ig_mainloop_mma(P& prob, int r0, int r1, int vm, int vn, ig_f4 (*As)
 		int cur = step & 1;
 		bool more = step + 1 < steps;
 		if (more) prob.load(r0 + (step + 1) * IG_BK, r1, ra, rb);
-		const float* a = (const float*)&As[cur][0][0]; // a[kk·BM + i] = A[i][kk]
-		const float* b = (const float*)&Bs[cur][0][0]; // b[kk·BN + j] = B[kk][j]
+		const float* a = (const float*)&As[cur][0][0]; // a[kk·LDA + i] = A[i][kk]
+		const float* b = (const float*)&Bs[cur][0][0]; // b[kk·LDB + j] = B[kk][j]
 		IG_UNROLL
 		for (int ks = 0; ks < IG_BK; ks += 8) {
 			if (r0 + step * IG_BK + ks >= r1) break; // zeros only: the same for the whole block
@@ -83,16 +87,16 @@ DEVICE void ig_mainloop_mma(P& prob, int r0, int r1, int vm, int vn, ig_f4 (*As)
 			IG_UNROLL
 			for (int mi = 0; mi < 2; mi++) {
 				int i = wm + 16 * mi + g;
-				af[mi][0] = tf32_bits_of(a[(ks + q) * BM + i]);
-				af[mi][1] = tf32_bits_of(a[(ks + q) * BM + i + 8]);
-				af[mi][2] = tf32_bits_of(a[(ks + q + 4) * BM + i]);
-				af[mi][3] = tf32_bits_of(a[(ks + q + 4) * BM + i + 8]);
+				af[mi][0] = tf32_bits_of(a[(ks + q) * LDA + i]);
+				af[mi][1] = tf32_bits_of(a[(ks + q) * LDA + i + 8]);
+				af[mi][2] = tf32_bits_of(a[(ks + q + 4) * LDA + i]);
+				af[mi][3] = tf32_bits_of(a[(ks + q + 4) * LDA + i + 8]);
 			}
 			IG_UNROLL
 			for (int ni = 0; ni < 2; ni++) {
 				int j = wn + 8 * ni + g;
-				bf[ni][0] = tf32_bits_of(b[(ks + q) * BN + j]);
-				bf[ni][1] = tf32_bits_of(b[(ks + q + 4) * BN + j]);
+				bf[ni][0] = tf32_bits_of(b[(ks + q) * LDB + j]);
+				bf[ni][1] = tf32_bits_of(b[(ks + q + 4) * LDB + j]);
 			}
 			IG_UNROLL
 			for (int mi = 0; mi < 2; mi++)
@@ -127,11 +131,12 @@ DEVICE void ig_mainloop_mma(P& prob, int r0, int r1, int vm, int vn, ig_f4 (*As)
 // The TF32 product of the passes (igemm_passes.cuh), over the shared C tile
 // cs that the kernel declares (doc.go: shared memory lives in the KERNEL).
 struct ig_mma_product {
+	static const int PAD = IG_APAD;
 	float* cs;
 	__device__ __forceinline__ explicit ig_mma_product(float* c) : cs(c) {}
 	template <int BM, int BN, class P>
-	__device__ __forceinline__ void run(P& prob, int r0, int r1, int vm, int vn, ig_f4 (*As)[IG_BK][BM / 4],
-	                                    ig_f4 (*Bs)[IG_BK][BN / 4], float (&acc)[4][4]) const {
+	__device__ __forceinline__ void run(P& prob, int r0, int r1, int vm, int vn, ig_f4 (*As)[IG_BK][(BM + PAD) / 4],
+	                                    ig_f4 (*Bs)[IG_BK][(BN + PAD) / 4], float (&acc)[4][4]) const {
 		static_assert(BM % 32 == 0 && BN % 16 == 0, "warp tiles of 32×16");
 		ig_mainloop_mma<BM, BN>(prob, r0, r1, vm, vn, As, Bs, cs, acc);
 	}

@@ -27,9 +27,9 @@
 // is row 4·((b·OH/2 + py)·OW/2 + px) + q, so that a thread's 4 rows are one
 // window); B rows are filters. Both are contiguous along the reduction
 // index (ky, kx, ch).
-template <int BM, int BN> struct ig_fprop {
-	typedef ig_quads<BM, BM * BN / 16> QAq;
-	typedef ig_quads<BN, BM * BN / 16> QBq;
+template <int BM, int BN, int PAD = 0> struct ig_fprop {
+	typedef ig_quads<BM, BM * BN / 16, BM + PAD> QAq;
+	typedef ig_quads<BN, BM * BN / 16, BN + PAD> QBq;
 	static const int QA = QAq::per_thread, QB = QBq::per_thread;
 	ig_conv p;
 	const float* x;
@@ -149,11 +149,11 @@ DEVICE void ig_store_row(float* out, long long m, int n, int cols, ig_f4 v) {
 }
 
 template <int BM, int BN, class Product>
-DEVICE void ig_fprop_body(const Product& prod, const ig_conv& p, int mode, int f, float alpha, const float* x, const float* wt,
-                          const float* bias, float* out0, float* out1, float* out2, ig_f4 (*As)[IG_BK][BM / 4],
-                          ig_f4 (*Bs)[IG_BK][BN / 4]) {
+DEVICE void ig_fprop_body(const Product& prod, const ig_conv& p, int mode, int f, float alpha, const float* x,
+                          const float* wt, const float* bias, float* out0, float* out1, float* out2,
+                          ig_tiles<BM, Product::PAD> As, ig_tiles<BN, Product::PAD> Bs) {
 	int m0 = blockIdx.x * BM, n0 = blockIdx.y * BN;
-	ig_fprop<BM, BN> prob;
+	ig_fprop<BM, BN, Product::PAD> prob;
 	prob.init(p, x, wt, m0, n0, mode == IG_BIAS_ACT_POOL);
 	int mtot = p.n * p.oh * p.ow;
 	float acc[4][4];
@@ -207,9 +207,9 @@ DEVICE void ig_fprop_body(const Product& prod, const ig_conv& p, int mode, int f
 // contiguous along the reduction index j = (ky, kx, k) in dy where the tap
 // reaches an output pixel; B is w read as (ky, kx, k) × ch, contiguous
 // along ch (the tile's columns).
-template <int BM, int BN> struct ig_dgrad {
-	typedef ig_quads<BM, BM * BN / 16> QAq;
-	typedef ig_quads<BN, BM * BN / 16> QBq;
+template <int BM, int BN, int PAD = 0> struct ig_dgrad {
+	typedef ig_quads<BM, BM * BN / 16, BM + PAD> QAq;
+	typedef ig_quads<BN, BM * BN / 16, BN + PAD> QBq;
 	static const int QA = QAq::per_thread, QB = QBq::per_thread;
 	ig_conv p;
 	const float* dy;
@@ -298,10 +298,10 @@ template <int BM, int BN> struct ig_dgrad {
 };
 
 template <int BM, int BN, class Product>
-DEVICE void ig_dgrad_body(const Product& prod, const ig_conv& p, const float* dy, const float* wt, float* dx, ig_f4 (*As)[IG_BK][BM / 4],
-                          ig_f4 (*Bs)[IG_BK][BN / 4]) {
+DEVICE void ig_dgrad_body(const Product& prod, const ig_conv& p, const float* dy, const float* wt, float* dx,
+                          ig_tiles<BM, Product::PAD> As, ig_tiles<BN, Product::PAD> Bs) {
 	int m0 = blockIdx.x * BM, n0 = blockIdx.y * BN;
-	ig_dgrad<BM, BN> prob;
+	ig_dgrad<BM, BN, Product::PAD> prob;
 	prob.init(p, dy, wt, m0, n0);
 	int mtot = p.n * p.h * p.w;
 	float acc[4][4];
@@ -319,9 +319,9 @@ DEVICE void ig_dgrad_body(const Product& prod, const ig_conv& p, const float* dy
 // reduction the output pixels. A is dy read as pixels × filters, B the
 // input patches read as pixels × (ky, kx, ch): both contiguous along the
 // tile's rows or columns.
-template <int BM, int BN> struct ig_wgrad {
-	typedef ig_quads<BM, BM * BN / 16> QAq;
-	typedef ig_quads<BN, BM * BN / 16> QBq;
+template <int BM, int BN, int PAD = 0> struct ig_wgrad {
+	typedef ig_quads<BM, BM * BN / 16, BM + PAD> QAq;
+	typedef ig_quads<BN, BM * BN / 16, BN + PAD> QBq;
 	static const int QA = QAq::per_thread, QB = QBq::per_thread;
 	ig_conv p;
 	const float* x;
@@ -411,12 +411,13 @@ template <int BM, int BN> struct ig_wgrad {
 // for the next launch) adds the chunks' partials in chunk order into dw, so
 // which block finishes last changes nothing.
 template <int BM, int BN, class Product>
-DEVICE void ig_wgrad_body(const Product& prod, const ig_conv& p, int chunk, const float* x, const float* dy, float* part, unsigned* done,
-                          float* dw, ig_f4 (*As)[IG_BK][BM / 4], ig_f4 (*Bs)[IG_BK][BN / 4], int& last) {
+DEVICE void ig_wgrad_body(const Product& prod, const ig_conv& p, int chunk, const float* x, const float* dy,
+                          float* part, unsigned* done, float* dw, ig_tiles<BM, Product::PAD> As,
+                          ig_tiles<BN, Product::PAD> Bs, int& last) {
 	int kg = p.r * p.s * p.c, tiles_m = (p.k + BM - 1) / BM;
 	int m0 = blockIdx.x % tiles_m * BM, n0 = blockIdx.x / tiles_m * BN;
 	int rows = p.n * p.oh * p.ow, r0 = blockIdx.y * chunk, r1 = min(rows, r0 + chunk);
-	ig_wgrad<BM, BN> prob;
+	ig_wgrad<BM, BN, Product::PAD> prob;
 	prob.init(p, x, dy, m0, n0);
 	float acc[4][4];
 	prod.template run<BM, BN>(prob, r0, r1, p.k - m0, kg - n0, As, Bs, acc);
@@ -464,10 +465,11 @@ DEVICE void ig_wgrad_body(const Product& prod, const ig_conv& p, int chunk, cons
 
 #define IG_CONV_ARGS int n, int h, int w, int c, int k, int r, int s, int sh, int sw, int top, int left, int oh, int ow
 #define IG_CONV {n, h, w, c, k, r, s, sh, sw, top, left, oh, ow}
-// The shared tiles are declared in each kernel (doc.go).
-#define IG_SHARED(BM, BN)                    \
-	__shared__ ig_f4 As[2][IG_BK][(BM) / 4]; \
-	__shared__ ig_f4 Bs[2][IG_BK][(BN) / 4]
+// The shared tiles are declared in each kernel (doc.go), their rows padded
+// by PAD floats.
+#define IG_SHARED(BM, BN, PAD)                       \
+	__shared__ ig_f4 As[2][IG_BK][((BM) + (PAD)) / 4]; \
+	__shared__ ig_f4 Bs[2][IG_BK][((BN) + (PAD)) / 4]
 
 // conv_fprop_…: grid (⌈N·OH·OW/BM⌉, ⌈K/BN⌉). mode IG_STORE: out0 = y;
 // IG_BIAS_ACT: out0 = z, out1 = f(z); IG_BIAS_ACT_POOL (OH, OW even): out0 =
@@ -476,23 +478,23 @@ DEVICE void ig_wgrad_body(const Product& prod, const ig_conv& p, int chunk, cons
 #define IG_FPROP_ARGS                                                                                    \
 	IG_CONV_ARGS, int mode, int f, float alpha, const float *x, const float *wt, const float *bias, float *out0, \
 	    float *out1, float *out2
-#define IG_FPROP(BM, BN, PRODUCT)                                                               \
-	IG_SHARED(BM, BN);                                                                          \
+#define IG_FPROP(BM, BN, PAD, PRODUCT)                                                               \
+	IG_SHARED(BM, BN, PAD);                                                                          \
 	ig_conv p = IG_CONV;                                                                        \
 	ig_fprop_body<BM, BN>(PRODUCT, p, mode, f, alpha, x, wt, bias, out0, out1, out2, As, Bs)
 
 // conv_dgrad_…: grid (⌈N·H·W/BM⌉, ⌈C/BN⌉).
 #define IG_DGRAD_ARGS IG_CONV_ARGS, const float *dy, const float *wt, float *dx
-#define IG_DGRAD(BM, BN, PRODUCT) \
-	IG_SHARED(BM, BN);            \
+#define IG_DGRAD(BM, BN, PAD, PRODUCT) \
+	IG_SHARED(BM, BN, PAD);            \
 	ig_conv p = IG_CONV;          \
 	ig_dgrad_body<BM, BN>(PRODUCT, p, dy, wt, dx, As, Bs)
 
 // conv_wgrad_…: grid (⌈K/BM⌉·⌈R·S·C/BN⌉, chunks), chunk a multiple of BK;
 // part and done as ig_wgrad_body.
 #define IG_WGRAD_ARGS IG_CONV_ARGS, int chunk, const float *x, const float *dy, float *part, unsigned *done, float *dw
-#define IG_WGRAD(BM, BN, PRODUCT) \
-	IG_SHARED(BM, BN);            \
+#define IG_WGRAD(BM, BN, PAD, PRODUCT) \
+	IG_SHARED(BM, BN, PAD);            \
 	__shared__ int last;          \
 	ig_conv p = IG_CONV;          \
 	ig_wgrad_body<BM, BN>(PRODUCT, p, chunk, x, dy, part, done, dw, As, Bs, last)
