@@ -254,3 +254,91 @@ func TestTF32ConvSelection(t *testing.T) {
 		}
 	}
 }
+
+// tf32SequentialConv is a pass as the stand-in's TF32 kernels compute it:
+// the implied GEMM's every output is fp32 0, then each product of TF32-rounded
+// operands added in increasing reduction index (tf32Sum's element; the zeros
+// of padding and of taps that reach no pixel add nothing), over chunks of
+// chunk indices whose sums are then added in order when there are several
+// (the backward filter's split).
+func tf32SequentialConv(p engine.ConvParams, pass convPass, in1, in2 []float32, chunk int) []float32 {
+	// patch is the forward pass's A: output pixel m's input at reduction
+	// index kk = (ky, kx, ch), 0 in the padding.
+	patch := func(x []float32, m, kk int) float32 {
+		ox, oy, n := m%p.OW, m/p.OW%p.OH, m/(p.OW*p.OH)
+		tap, ch := kk/p.C, kk%p.C
+		iy, ix := oy*p.SH-p.PadTop+tap/p.S, ox*p.SW-p.PadLeft+tap%p.S
+		if iy < 0 || iy >= p.H || ix < 0 || ix >= p.W {
+			return 0
+		}
+		return x[((n*p.H+iy)*p.W+ix)*p.C+ch]
+	}
+	var rows, cols, red int
+	var a, b func(i, kk int) float32
+	switch pass {
+	case fprop:
+		rows, cols, red = p.N*p.OH*p.OW, p.K, p.R*p.S*p.C
+		a = func(m, kk int) float32 { return patch(in1, m, kk) }
+		b = func(kk, k int) float32 { return in2[k*red+kk] }
+	case dgrad:
+		rows, cols, red = p.N*p.H*p.W, p.C, p.R*p.S*p.K
+		a = func(m, j int) float32 {
+			ix, iy, n := m%p.W, m/p.W%p.H, m/(p.W*p.H)
+			tap, k := j/p.K, j%p.K
+			ty, tx := iy+p.PadTop-tap/p.S, ix+p.PadLeft-tap%p.S
+			if ty < 0 || tx < 0 || ty%p.SH != 0 || tx%p.SW != 0 || ty/p.SH >= p.OH || tx/p.SW >= p.OW {
+				return 0
+			}
+			return in1[((n*p.OH+ty/p.SH)*p.OW+tx/p.SW)*p.K+k]
+		}
+		b = func(j, ch int) float32 { return in2[((j%p.K)*p.R*p.S+j/p.K)*p.C+ch] }
+	default:
+		rows, cols, red = p.K, p.R*p.S*p.C, p.N*p.OH*p.OW
+		a = func(k, m int) float32 { return in2[m*p.K+k] }
+		b = func(m, kk int) float32 { return patch(in1, m, kk) }
+	}
+	out := make([]float32, rows*cols)
+	for i := range rows {
+		for j := range cols {
+			var sum float32
+			for c0 := 0; c0 < red; c0 += chunk {
+				acc, _, _ := tf32Sum(0, min(chunk, red-c0), func(kk int) float32 { return a(i, c0+kk) },
+					func(kk int) float32 { return b(c0+kk, j) })
+				if chunk >= red {
+					sum = acc
+				} else {
+					sum = float32(sum + acc)
+				}
+			}
+			out[i*cols+j] = sum
+		}
+	}
+	return out
+}
+
+// On the stand-in, where the mma is the exact emulation, each TF32 pass
+// gives tf32SequentialConv's bits: the fixed order is the one documented
+// (kernels/igemm_mma.cuh), in every tile and with the backward filter's
+// chunks. A card's tensor cores add within a step in an order of their own.
+func TestTF32ConvSequentialOrder(t *testing.T) {
+	b := tf32ConvDevice(t)
+	if !b.simulated {
+		t.Skip("the tensor cores' order within an mma is not specified: TestTF32ConvPasses bounds it")
+	}
+	for i, s := range tf32ConvShapes {
+		p := s.params(t)
+		for _, tile := range []igTile{{32, 32}, {128, 32}} {
+			b.conv.tile = tile
+			for pass := range convPasses {
+				c := newTF32ConvPassCase(p, pass, uint64(110+i))
+				chunk := p.R * p.S * p.C * p.K * p.N * p.H * p.W // one chunk
+				if pass == wgrad {
+					b.conv.chunks = 3
+					chunk = b.wgradSplit(p).chunk
+				}
+				sameBits(t, fmt.Sprintf("%s of %s, tile %v", pass, convShape(p), tile), c.ownRun(t, b, p, pass),
+					tf32SequentialConv(p, pass, c.in1, c.in2, chunk))
+			}
+		}
+	}
+}
