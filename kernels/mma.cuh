@@ -135,12 +135,10 @@ DEVICE void mma_m16n8k8_tf32_emulated(float d[4], const unsigned a[4], const uns
 	// The stand-in gathers the same values in one exchange instead of 16
 	// shuffles (gpu/cudasim/cuda_host.h): each shuffle is a warp barrier there.
 	const u64 mine[3] = {rowLo, rowHi, col};
-	sim_warp_publish(TF32_FULL_MASK, mine, 3);
+	const sim_lane_values* warp = sim_warp_publish(TF32_FULL_MASK, mine, 3);
 	for (int s = 0; s < 4; s++) {
-		u64 r0 = sim_warp_peer(TF32_FULL_MASK, 4 * g + s)[0];
-		u64 r1 = sim_warp_peer(TF32_FULL_MASK, 4 * g + s)[1];
-		u64 c0 = sim_warp_peer(TF32_FULL_MASK, 4 * (2 * t) + s)[2];
-		u64 c1 = sim_warp_peer(TF32_FULL_MASK, 4 * (2 * t + 1) + s)[2];
+		u64 r0 = warp[4 * g + s][0], r1 = warp[4 * g + s][1];
+		u64 c0 = warp[4 * (2 * t) + s][2], c1 = warp[4 * (2 * t + 1) + s][2];
 #else
 	for (int s = 0; s < 4; s++) {
 		u64 r0 = __shfl_sync(TF32_FULL_MASK, rowLo, 4 * g + s);
