@@ -20,7 +20,7 @@ import (
 // fp32 kernels' tolerance: the kernels' error is then fp32 summation alone.
 // A pass that did not round its inputs misses it by far (TF32 keeps 10
 // mantissa bits: about 2⁻¹¹ of each term). The stand-in runs every mma as
-// the emulation (about half a millisecond each): the shapes are small.
+// the emulation, a warp exchange between coroutines: the shapes are small.
 
 // tf32ConvDevice is a backend of the test's own in TF32 mode whose own
 // convolution kernels run on the tensor cores, or a skip where the GPU has
