@@ -16,8 +16,9 @@ import (
 // The own convolution kernels on the TF32 tensor cores
 // (kernels/igemm_tf32.cu). Their reference is the float64 convolution of the
 // inputs rounded to TF32 as the kernels round them (tf32Reference, checked
-// bit for bit against the kernels' rounding by TestTF32Round), within the
-// fp32 kernels' tolerance: the kernels' error is then fp32 summation alone.
+// bit for bit against the kernels' rounding by TestTF32Round), within
+// tf32Bound of the reduction length: the kernels' error is then fp32
+// summation alone (the tensor cores' on a card).
 // A pass that did not round its inputs misses it by far (TF32 keeps 10
 // mantissa bits: about 2⁻¹¹ of each term). The stand-in runs every mma as
 // the emulation, a warp exchange between coroutines: the shapes are small.
