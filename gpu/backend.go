@@ -80,8 +80,9 @@ func ptr(b engine.Buffer) cu.DevicePtr {
 }
 
 // Options select how the backend computes: TF32 allows TensorFloat-32
-// tensor-op maths in cuBLAS and cuDNN (faster on Ampere and newer, ~1e-3
-// relative error; off is parity mode: fp32 maths and deterministic cuDNN
+// tensor-op maths in cuBLAS and cuDNN and runs the own convolution kernels
+// on the tensor cores (igemm_tf32.go; faster on Ampere and newer, ~1e-3
+// relative error; off is parity mode: fp32 maths and deterministic
 // algorithms), DeviceIndex picks the GPU. Threads is a CPU setting.
 type Options = engine.Options
 
@@ -98,6 +99,7 @@ type Backend struct {
 	modules   []cu.Module
 	closed    bool
 	ownTF32   bool // Gemm runs tf32_gemm, not cuBLAS (tf32.go)
+	convTF32  bool // the own convolution kernels run on the TF32 tensor cores (igemm_tf32.go)
 	plans     map[convKey]*convPlan
 	conv      convTuning // how convolution algorithms are chosen (convtune.go)
 	workspace scratch    // cuDNN workspace or the own path's chunk sums, grown to the largest chosen algorithm's
@@ -209,7 +211,8 @@ func NewWithOptions(opt Options) (*Backend, error) {
 	if err := b.checkOwnTF32(major, minor); err != nil {
 		return nil, fail(err)
 	}
-	b.describe = describe(dev, b.blas, blasPath, dnnPath, opt, b.ownTF32)
+	b.convTF32 = ownConvTF32(opt, b.functions)
+	b.describe = describe(dev, b.blas, blasPath, dnnPath, opt, b.ownTF32) + ownConvMode(opt, b.convTF32, major, minor)
 	return b, nil
 }
 

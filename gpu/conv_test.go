@@ -374,6 +374,13 @@ func TestOwnPathGraphReplay(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	checkGraphReplay(t, b, p)
+}
+
+// checkGraphReplay runs the three passes of p on b eagerly, then captured
+// and replayed: one kernel per pass in the graph, the same bits.
+func checkGraphReplay(t *testing.T, b *Backend, p engine.ConvParams) {
+	t.Helper()
 	var cases [convPasses]convPassCase
 	var bufs [convPasses][3]engine.Buffer
 	for pass := range convPasses {

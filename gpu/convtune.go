@@ -179,7 +179,7 @@ func (b *Backend) convCandidates(pl *convPlan, pass convPass) []convCandidate {
 		}
 	}
 	p := pl.p
-	own := convCandidate{name: ownName, algo: ownAlgo, deterministic: true, launches: 1}
+	own := convCandidate{name: b.ownCandidateName(), algo: ownAlgo, deterministic: true, launches: 1}
 	if pass == wgrad {
 		own.scratch = b.wgradSplit(p).scratch(p)
 	}

@@ -40,7 +40,14 @@ const (
 	igBiasActPool = 2
 )
 
-func (t igTile) kernel(pass string) string { return fmt.Sprintf("conv_%s_%dx%d", pass, t.bm, t.bn) }
+// kernel is the tile's kernel of a pass: igemm.cu's fp32 one, or with tf32
+// igemm_tf32.cu's on the tensor cores.
+func (t igTile) kernel(pass string, tf32 bool) string {
+	if tf32 {
+		return fmt.Sprintf("conv_%s_tf32_%dx%d", pass, t.bm, t.bn)
+	}
+	return fmt.Sprintf("conv_%s_%dx%d", pass, t.bm, t.bn)
+}
 
 // igTileFor picks the tile for a GEMM of m rows and n columns (one of
 // igTiles), or b.conv.tile where a test sets one: 32 columns where there
@@ -78,7 +85,7 @@ func igConvArgs(p engine.ConvParams, rest ...any) []any {
 // argmax and its z). Unused buffers may be any valid ones.
 func (b *Backend) igFprop(p engine.ConvParams, mode int, f engine.Activation, alpha float32, x, w, bias, out0, out1, out2 engine.Buffer) {
 	t := b.igTileFor(p.N*p.OH*p.OW, p.K, igMinBlocks)
-	b.launchGrid(t.kernel("fprop"), ceilDiv(p.N*p.OH*p.OW, t.bm), ceilDiv(p.K, t.bn), t.threads(), 1,
+	b.launchGrid(t.kernel("fprop", b.convTF32), ceilDiv(p.N*p.OH*p.OW, t.bm), ceilDiv(p.K, t.bn), t.threads(), 1,
 		igConvArgs(p, mode, int(f), alpha, x, w, bias, out0, out1, out2)...)
 }
 
@@ -86,7 +93,7 @@ func (b *Backend) igFprop(p engine.ConvParams, mode int, f engine.Activation, al
 // by the thread that stores it.
 func (b *Backend) igDgrad(p engine.ConvParams, dy, w, dx engine.Buffer) {
 	t := b.igTileFor(p.N*p.H*p.W, p.C, igMinBlocks)
-	b.launchGrid(t.kernel("dgrad"), ceilDiv(p.N*p.H*p.W, t.bm), ceilDiv(p.C, t.bn), t.threads(), 1,
+	b.launchGrid(t.kernel("dgrad", b.convTF32), ceilDiv(p.N*p.H*p.W, t.bm), ceilDiv(p.C, t.bn), t.threads(), 1,
 		igConvArgs(p, dy, w, dx)...)
 }
 
@@ -143,7 +150,7 @@ func (b *Backend) igWgrad(p engine.ConvParams, x, dy, dw engine.Buffer, ws cu.De
 	if s.chunks > 1 {
 		part, done = ws, b.biasDone(s.tiles)
 	}
-	b.launchGrid(s.tile.kernel("wgrad"), s.tiles, s.chunks, s.tile.threads(), 1,
+	b.launchGrid(s.tile.kernel("wgrad", b.convTF32), s.tiles, s.chunks, s.tile.threads(), 1,
 		igConvArgs(p, s.chunk, x, dy, part, done, dw)...)
 }
 

@@ -152,17 +152,22 @@ func randVec32(r *rand.Rand, n int, lo, hi float64) []float32 {
 // the window-local index of its first maximum (ReLU's zeros make ties) and
 // the z there. A rerun gives the same bits.
 func TestImplicitConvEpilogues(t *testing.T) {
-	b := device(t)
-	r := rand.New(rand.NewPCG(7, 1))
-	shapes := []igShape{
+	checkEpilogues(t, device(t), []igShape{
 		{7, 14, 14, 3, 33, 3, 3, 1, 1, engine.Same},
 		{1, 28, 28, 1, 32, 3, 3, 1, 1, engine.Same},
 		{8, 14, 14, 32, 64, 3, 3, 1, 1, engine.Same},
 		{7, 14, 14, 33, 3, 2, 3, 2, 2, engine.Same}, // 7×7 output: no pool
 		{7, 5, 5, 3, 5, 2, 2, 1, 1, engine.Valid},   // 4×4 output
-	}
+	}, []engine.Activation{engine.Linear, engine.ReLU, engine.LeakyReLU, engine.Sigmoid, engine.Tanh})
+}
+
+// checkEpilogues is TestImplicitConvEpilogues on backend b, the shapes and
+// the activations given.
+func checkEpilogues(t *testing.T, b *Backend, shapes []igShape, acts []engine.Activation) {
+	t.Helper()
+	r := rand.New(rand.NewPCG(7, 1))
 	for _, s := range shapes {
-		for _, f := range []engine.Activation{engine.Linear, engine.ReLU, engine.LeakyReLU, engine.Sigmoid, engine.Tanh} {
+		for _, f := range acts {
 			p := s.params(t)
 			what := fmt.Sprintf("%s %v", convShape(p), f)
 			rows := p.N * p.OH * p.OW
@@ -348,14 +353,21 @@ func TestImplicitConvWgradSplit(t *testing.T) {
 // order in every tile; the backward filter's split is held at 3 chunks),
 // within tolerance of the reference, the pooled forward pass included.
 func TestImplicitConvTilesAgree(t *testing.T) {
-	shapes := []igShape{
+	checkTilesAgree(t, igBackend(t), []igShape{
 		{7, 5, 5, 33, 3, 5, 5, 2, 2, engine.Same},
 		{7, 14, 14, 3, 33, 3, 3, 1, 1, engine.Same},
 		{2, 6, 5, 32, 64, 3, 3, 1, 1, engine.Same},
 		{3, 9, 8, 2, 5, 3, 2, 2, 1, engine.Valid},
-	}
+	}, newConvPassCase)
+}
+
+// checkTilesAgree is TestImplicitConvTilesAgree on backend b (whose tile and
+// chunks it sets), the shapes given, each pass checked against newCase's
+// reference.
+func checkTilesAgree(t *testing.T, b *Backend, shapes []igShape,
+	newCase func(p engine.ConvParams, pass convPass, seed uint64) convPassCase) {
+	t.Helper()
 	r := rand.New(rand.NewPCG(8, 1))
-	b := igBackend(t)
 	for i, s := range shapes {
 		p := s.params(t)
 		pp, err := engine.NewPoolParams(p.N, p.OH, p.OW, p.K, 2, 2, 2, 2, engine.Valid)
@@ -369,7 +381,7 @@ func TestImplicitConvTilesAgree(t *testing.T) {
 		for j, tile := range igTiles {
 			b.conv.tile, b.conv.chunks = tile, 3
 			for pass := range convPasses {
-				c := newConvPassCase(p, pass, uint64(70+i))
+				c := newCase(p, pass, uint64(70+i))
 				what := fmt.Sprintf("%s of %s, tile %dx%d", pass, convShape(p), tile.bm, tile.bn)
 				run := func() []float32 { return c.ownRun(t, b, p, pass) }
 				if j == 0 {

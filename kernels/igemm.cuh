@@ -6,12 +6,13 @@
 // block of the tile in registers: rows 4·ty … 4·ty+3, columns 4·tx … 4·tx+3.
 //
 // The three parts are separate so that each can change alone: the loaders
-// (what A and B are), the mainloop (ig_mainloop with the inner product
-// ig_tile_fma, which a tensor-core product can replace) and the epilogues
-// (what is done with the 4×4 sums, in igemm.cu). Every output element is the
-// sum over its reduction index in increasing order, one term at a time, in
-// the thread that owns it: the order depends on the sizes alone, and not on
-// the tile, the row order or the grid.
+// (what A and B are, igemm_passes.cuh), the mainloop (ig_mainloop with the
+// inner product ig_tile_fma here; the TF32 tensor-core one in
+// igemm_mma.cuh) and the epilogues (what is done with the 4×4 sums,
+// igemm_passes.cuh). Every output element is the sum over its reduction
+// index in increasing order, one term at a time, in the thread that owns
+// it: the order depends on the sizes alone, and not on the tile, the row
+// order or the grid.
 #pragma once
 #include "common.cuh"
 
@@ -30,6 +31,10 @@
 struct alignas(16) ig_f4 {
 	float x, y, z, w;
 };
+
+// The double-buffered shared tiles of T rows or columns, each row of a
+// buffer padded by PAD floats: tiles[buffer][reduction row][quad].
+template <int T, int PAD> using ig_tiles = ig_f4 (*)[IG_BK][(T + PAD) / 4];
 
 DEVICE ig_f4 ig_zero4() {
 	ig_f4 v = {0.0f, 0.0f, 0.0f, 0.0f};
@@ -50,8 +55,10 @@ struct ig_conv {
 // reduction: an input patch, a filter); an MN-major quad is 4 consecutive
 // rows of one reduction element (the source is contiguous along the tile's
 // rows or columns). Both tiles have 4·T quads; thread t of the block's NT
-// loads quads t, t+NT, …
-template <int T, int NT> struct ig_quads {
+// loads quads t, t+NT, … A staged row of the tile is LD ≥ T floats (LD a
+// multiple of 4): T in the fp32 kernels, padded for the tensor cores'
+// fragment reads (igemm_mma.cuh).
+template <int T, int NT, int LD = T> struct ig_quads {
 	static const int per_thread = (4 * T + NT - 1) / NT;
 	static __device__ __forceinline__ bool live(int slot) { return (int)threadIdx.x + NT * slot < 4 * T; }
 	static __device__ __forceinline__ int index(int slot) { return threadIdx.x + NT * slot; }
@@ -62,22 +69,26 @@ template <int T, int NT> struct ig_quads {
 		if (!live(slot)) return;
 		float* t = (float*)tile;
 		int row = kmajor_row(slot), k = kmajor_k(slot);
-		t[(k + 0) * T + row] = v.x;
-		t[(k + 1) * T + row] = v.y;
-		t[(k + 2) * T + row] = v.z;
-		t[(k + 3) * T + row] = v.w;
+		t[(k + 0) * LD + row] = v.x;
+		t[(k + 1) * LD + row] = v.y;
+		t[(k + 2) * LD + row] = v.z;
+		t[(k + 3) * LD + row] = v.w;
 	}
 	// MN-major: quad q covers reduction row q/(T/4), rows 4·(q%(T/4)) … +3.
 	static __device__ __forceinline__ int mnmajor_k(int slot) { return index(slot) / (T / 4); }
 	static __device__ __forceinline__ int mnmajor_col(int slot) { return index(slot) % (T / 4) * 4; }
 	static __device__ __forceinline__ void store_mnmajor(ig_f4* tile, int slot, const ig_f4& v) {
-		if (live(slot)) tile[index(slot)] = v;
+		if (!live(slot)) return;
+		if (LD == T)
+			tile[index(slot)] = v;
+		else
+			tile[mnmajor_k(slot) * (LD / 4) + mnmajor_col(slot) / 4] = v;
 	}
 };
 
 // The inner product of one pair of shared tiles: acc[i][j] += A[kk][4·ty+i]
-// · B[kk][4·tx+j] for kk = 0 … BK−1 in order (the FMA form; a TF32
-// tensor-core product of m16n8k8 steps would replace this function).
+// · B[kk][4·tx+j] for kk = 0 … BK−1 in order (the FMA form; igemm_mma.cuh
+// has the TF32 tensor-core one).
 template <int BM, int BN>
 DEVICE void ig_tile_fma(const ig_f4 (*As)[BM / 4], const ig_f4 (*Bs)[BN / 4], int ty, int tx, float (&acc)[4][4]) {
 	IG_UNROLL
@@ -121,3 +132,15 @@ DEVICE void ig_mainloop(P& prob, int r0, int r1, ig_f4 (*As)[IG_BK][BM / 4], ig_
 		__syncthreads();
 	}
 }
+
+// The fp32 product of the passes (igemm_passes.cuh): ig_mainloop, each
+// thread summing its own 4×4 outputs (the tile's extent vm×vn is not needed),
+// on unpadded tiles.
+struct ig_fma_product {
+	static const int PAD = 0;
+	template <int BM, int BN, class P>
+	__device__ __forceinline__ void run(P& prob, int r0, int r1, int vm, int vn, ig_f4 (*As)[IG_BK][BM / 4],
+	                                    ig_f4 (*Bs)[IG_BK][BN / 4], float (&acc)[4][4]) const {
+		ig_mainloop<BM, BN>(prob, r0, r1, As, Bs, acc);
+	}
+};

@@ -117,7 +117,8 @@ DEVICE int tf32_lane() {
 // or overflows, so the sums alone round. The hardware's internal order and
 // precision are not specified: its results agree with this within the
 // rounding of the sums, not bit for bit. Gathering a lane's two rows of A
-// and two columns of B takes 16 shuffles of packed pairs.
+// and two columns of B takes 16 shuffles of packed pairs (on the stand-in one
+// exchange that gives the same values).
 DEVICE void mma_m16n8k8_tf32_emulated(float d[4], const unsigned a[4], const unsigned b[2], const float c[4]) {
 	int lane = tf32_lane(), g = lane >> 2, t = lane & 3;
 #ifdef MNISTGPU_HOST
@@ -130,16 +131,29 @@ DEVICE void mma_m16n8k8_tf32_emulated(float d[4], const unsigned a[4], const uns
 	u64 rowHi = (u64)(a[3] & TF32_KEEP) << 32 | (a[1] & TF32_KEEP);
 	u64 col = (u64)(b[1] & TF32_KEEP) << 32 | (b[0] & TF32_KEEP);
 	float A0[8], A1[8], B0[8], B1[8]; // rows g, g+8 of A; columns 2t, 2t+1 of B
+#ifdef MNISTGPU_HOST
+	// The stand-in gathers the same values in one exchange instead of 16
+	// shuffles (gpu/cudasim/cuda_host.h): each shuffle is a warp barrier there.
+	const u64 mine[3] = {rowLo, rowHi, col};
+	const sim_lane_values* warp = sim_warp_publish(TF32_FULL_MASK, mine, 3);
+	for (int s = 0; s < 4; s++) {
+		u64 r0 = warp[4 * g + s][0], r1 = warp[4 * g + s][1];
+		u64 c0 = warp[4 * (2 * t) + s][2], c1 = warp[4 * (2 * t + 1) + s][2];
+#else
 	for (int s = 0; s < 4; s++) {
 		u64 r0 = __shfl_sync(TF32_FULL_MASK, rowLo, 4 * g + s);
 		u64 r1 = __shfl_sync(TF32_FULL_MASK, rowHi, 4 * g + s);
 		u64 c0 = __shfl_sync(TF32_FULL_MASK, col, 4 * (2 * t) + s);
 		u64 c1 = __shfl_sync(TF32_FULL_MASK, col, 4 * (2 * t + 1) + s);
+#endif
 		A0[s] = tf32_float_of((unsigned)r0), A0[s + 4] = tf32_float_of((unsigned)(r0 >> 32));
 		A1[s] = tf32_float_of((unsigned)r1), A1[s + 4] = tf32_float_of((unsigned)(r1 >> 32));
 		B0[s] = tf32_float_of((unsigned)c0), B0[s + 4] = tf32_float_of((unsigned)(c0 >> 32));
 		B1[s] = tf32_float_of((unsigned)c1), B1[s + 4] = tf32_float_of((unsigned)(c1 >> 32));
 	}
+#ifdef MNISTGPU_HOST
+	sim_warp_done(TF32_FULL_MASK);
+#endif
 	float acc[4] = {c[0], c[1], c[2], c[3]};
 	for (int kk = 0; kk < 8; kk++) {
 		acc[0] = tf32_fadd(acc[0], tf32_fmul(A0[kk], B0[kk]));

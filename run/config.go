@@ -97,7 +97,7 @@ type SourceConfig struct {
 // DeviceConfig is the backend and its options.
 type DeviceConfig struct {
 	Name    string `json:"name" flag:"device" env:"MNISTGPU_DEVICE" resume:"ok" usage:"cpu, cuda, cuda:N (GPU N), or auto (cuda when a driver and a GPU answer, else cpu, saying why)"`
-	TF32    bool   `json:"tf32" flag:"tf32" env:"MNISTGPU_TF32" resume:"ok" usage:"cuda: allow TensorFloat-32 maths in cuBLAS and cuDNN (faster on Ampere and newer, ~1e-3 relative error); off is parity mode"`
+	TF32    bool   `json:"tf32" flag:"tf32" env:"MNISTGPU_TF32" resume:"ok" usage:"cuda: allow TensorFloat-32 maths in cuBLAS, cuDNN and the own convolution kernels (tensor cores; faster on Ampere and newer, ~1e-3 relative error); off is parity mode"`
 	Threads int    `json:"threads" flag:"threads" env:"MNISTGPU_THREADS" resume:"ok" default:"GOMAXPROCS" usage:"cpu: worker threads (results do not depend on it; at most 4 per CPU)"`
 }
 

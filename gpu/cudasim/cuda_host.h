@@ -67,6 +67,23 @@ template <typename T> T sim_shfl(unsigned mask, T v, int src, bool inside) {
 	sim_syncwarp(mask);
 	return out;
 }
+// A warp's exchange of up to 4 values a lane in one round, as any number
+// of shuffles of them would give, with 2 barriers instead of 2 a shuffle
+// (the TF32 mma emulation, kernels/mma.cuh, gathers its fragments so):
+// every lane of mask publishes its values with sim_warp_publish, which
+// returns the warp's, lane by lane; the lane reads those of lanes of mask
+// only, then calls sim_warp_done before the next exchange.
+typedef unsigned long long sim_lane_values[4];
+inline thread_local sim_lane_values sim_exchange[1024]; // by linear thread index
+static inline const sim_lane_values* sim_warp_publish(unsigned mask, const unsigned long long* v, int n) {
+	int i = (threadIdx.z * blockDim.y + threadIdx.y) * blockDim.x + threadIdx.x;
+	sim_lane_values* all = sim_exchange; // one lookup of the thread-local array: each costs a call
+	memcpy(all[i], v, n * sizeof *v);
+	sim_syncwarp(mask);
+	return all + i / 32 * 32;
+}
+static inline void sim_warp_done(unsigned mask) { sim_syncwarp(mask); }
+
 template <typename T> T __shfl_sync(unsigned mask, T v, int src, int width = 32) {
 	int lane = sim_lane();
 	return sim_shfl(mask, v, lane / width * width + src % width, true);
