@@ -21,7 +21,8 @@ import (
 // run and no other study, and nobody else writes it: Merge holds dir's
 // lock (run.LockFile) from the checks to results.csv and each cell's while
 // it copies it, so a `study run` or another merge on dir is refused naming
-// its holder rather than mixed with.
+// its holder rather than mixed with; a shard's cell that its `study run`
+// holds is refused the same way (mergeCell).
 func Merge(dir string, shards []string) error {
 	if dir == "" {
 		return &SettingError{"--out must name the merged study folder, got \"\""}
@@ -103,10 +104,19 @@ func mergeSpec(dir string, shards []string) ([]byte, error) {
 }
 
 // mergeCell copies a complete cell into dst under dst's lock: a `study
-// run` that trains that cell in dst holds it, and is not written over.
+// run` that trains that cell in dst holds it, and is not written over. It
+// holds src's lock too: a shard's `study run` that extends or resumes a
+// complete cell rewrites its history, checkpoints and weights one file at a
+// time while its old result.json stays, and a copy then would mix the two
+// runs. A shard folder that cannot be locked (read-only) is copied as it is.
 func mergeCell(src, dst string) error {
-	lock, err := run.LockFolder(dst)
 	var held *run.LockedError
+	if from, err := run.LockFolder(src); errors.As(err, &held) {
+		return &SettingError{fmt.Sprintf("merge: %s is being trained by %s: merge when that has ended", src, held.Who())}
+	} else if err == nil {
+		defer from.Unlock()
+	}
+	lock, err := run.LockFolder(dst)
 	if errors.As(err, &held) {
 		return &SettingError{fmt.Sprintf("merge: %s is being trained by %s: merge when that has ended", dst, held.Who())}
 	}

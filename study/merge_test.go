@@ -2,6 +2,7 @@ package study
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -88,5 +89,48 @@ func TestMergeChecksBeforeWriting(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(dir, never)); !os.IsNotExist(err) {
 			t.Errorf("a refused merge made %s: %v", never, err)
 		}
+	}
+}
+
+// TestMergeRefusesShardCellInTraining: a complete cell that its shard's
+// `study run` holds (extending or resuming it rewrites its files one by one
+// under its old result.json) is refused, naming the holder, rather than
+// copied half old and half new; once let go, it merges.
+func TestMergeRefusesShardCellInTraining(t *testing.T) {
+	data := smallData(t)
+	f := File{Name: "m", Axes: []Axis{{Name: "optimizer", Values: []string{"sgd", "adam"}}}, Seeds: []uint64{1},
+		Fixed: map[string]string{"model": "mlp", "epochs": "1", "train-limit": "100"}}
+	dir := t.TempDir()
+	var shards []string
+	for i := 1; i <= 2; i++ {
+		out := filepath.Join(dir, fmt.Sprintf("s%d", i))
+		if err := Run(f, out, run.Default(), Options{Shard: Shard{i, 2}, Jobs: 1, Data: data}); err != nil {
+			t.Fatal(err)
+		}
+		shards = append(shards, out)
+	}
+	cell := filepath.Join(shards[0], "cells", "optimizer=sgd,seed=1")
+	training, err := run.LockFolder(cell)
+	if err != nil {
+		t.Fatal(err)
+	}
+	merged := filepath.Join(dir, "merged")
+	err = Merge(merged, shards)
+	var se *SettingError
+	if !errors.As(err, &se) || !strings.Contains(err.Error(), cell+" is being trained by") {
+		t.Errorf("merge with %s held: %v, want a setting error naming it", cell, err)
+	}
+	if _, err := os.Stat(filepath.Join(merged, "cells", "optimizer=sgd,seed=1")); !os.IsNotExist(err) {
+		t.Errorf("the held cell was copied: %v", err)
+	}
+	training.Unlock()
+	if err := Merge(merged, shards); err != nil {
+		t.Fatal(err)
+	}
+	if _, cells, err := LoadResults(merged); err != nil || len(cells) != 2 {
+		t.Errorf("merged: %d cells, %v; want 2", len(cells), err)
+	}
+	if _, err := os.Stat(filepath.Join(cell, run.LockFile)); !os.IsNotExist(err) {
+		t.Errorf("the merge left a lock file in the shard's cell: %v", err)
 	}
 }
