@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -158,6 +159,10 @@ func OpenDevice(s string, opt Options, log io.Writer) (Backend, error) {
 			}
 		}
 		b, err := k.New(opt)
+		var setting *SettingError
+		if errors.As(err, &setting) {
+			return nil, err
+		}
 		if err == nil {
 			if log != nil {
 				fmt.Fprintf(log, "device auto: using %s\n", b.Describe())

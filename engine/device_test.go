@@ -88,3 +88,20 @@ func TestDeviceRegistry(t *testing.T) {
 		t.Errorf("OpenDevice(auto) with accel present = %v, %v, said %q", b, err, log.String())
 	}
 }
+
+// TestAutoStopsAtASetting: a ranked kind that refuses a setting the user
+// gave (SettingError) is the answer of "auto", not a reason to fall back to
+// the unranked kind, which would drop the setting without a word.
+func TestAutoStopsAtASetting(t *testing.T) {
+	saved := registry
+	t.Cleanup(func() { registry = saved })
+	registry = map[string]DeviceKind{}
+	registerStub("host", 0, nil, nil, Traits{HostThreads: true})
+	registerStub("accel", 2, nil, &SettingError{Msg: `accel: MNISTGPU_X="2": want 0 or 1`}, Traits{ResidentData: true})
+	var log bytes.Buffer
+	b, err := OpenDevice("auto", Options{}, &log)
+	var se *SettingError
+	if b != nil || !errors.As(err, &se) || log.Len() != 0 {
+		t.Errorf("OpenDevice(auto) = %v, %v, said %q; want accel's setting error and no fallback", b, err, log.String())
+	}
+}

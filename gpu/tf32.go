@@ -45,7 +45,8 @@ func tf32Slices(tiles, k int) (kslice, slices int) {
 
 // ownTF32Gemm reads ownTF32Env: whether a backend opened with opt runs the
 // own TF32 GEMM. A value other than 0 or 1 is refused before the device is
-// opened.
+// opened, as a setting (engine.SettingError: exit 2, and --device auto does
+// not fall back to the CPU past it).
 func ownTF32Gemm(getenv func(string) string, opt Options) (bool, error) {
 	switch v := getenv(ownTF32Env); v {
 	case "", "0":
@@ -53,8 +54,8 @@ func ownTF32Gemm(getenv func(string) string, opt Options) (bool, error) {
 	case "1":
 		return opt.TF32, nil
 	default:
-		return false, fmt.Errorf("cuda: %s=%q: want 1 (GEMMs in TF32 mode by the own tensor-core kernel) or 0 (cuBLAS)",
-			ownTF32Env, v)
+		return false, &engine.SettingError{Msg: fmt.Sprintf("cuda: %s=%q: want 1 (GEMMs in TF32 mode by the own tensor-core kernel) or 0 (cuBLAS)",
+			ownTF32Env, v)}
 	}
 }
 

@@ -3,6 +3,7 @@
 package gpu
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -383,6 +384,11 @@ func TestTF32GemmOption(t *testing.T) {
 		}, Options{TF32: c.tf32})
 		if own != c.own || (err == nil) != (c.err == "") || (err != nil && !strings.Contains(err.Error(), c.err)) {
 			t.Errorf("%s=%q, TF32 %v: own %v, error %v; want own %v, error with %q", ownTF32Env, c.env, c.tf32, own, err, c.own, c.err)
+		}
+		// A setting (exit 2; --device auto does not fall back past it).
+		var se *engine.SettingError
+		if err != nil && !errors.As(err, &se) {
+			t.Errorf("%s=%q: %T, want an *engine.SettingError", ownTF32Env, c.env, err)
 		}
 	}
 	old := &Backend{ownTF32: true, functions: map[string]cu.Function{}}

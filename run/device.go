@@ -1,6 +1,7 @@
 package run
 
 import (
+	"errors"
 	"fmt"
 	"io"
 
@@ -17,7 +18,12 @@ func OpenBackend(cfg Config, log io.Writer) (engine.Backend, error) {
 	}
 	opt := cfg.BackendOptions()
 	opt.Threads = capThreads(opt.Threads, log)
-	return engine.OpenDevice(cfg.Device.Name, opt, log)
+	b, err := engine.OpenDevice(cfg.Device.Name, opt, log)
+	var setting *engine.SettingError
+	if errors.As(err, &setting) {
+		return nil, &ValueError{Msg: err.Error()}
+	}
+	return b, err
 }
 
 // LoadData locates MNIST as s says and reports where it came from on log.
