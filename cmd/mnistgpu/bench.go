@@ -37,9 +37,10 @@ type benchResult struct {
 	GFLOPs        float64           `json:"gflop_per_s,omitempty"`
 	// PeakRSSMB is absent where the system gives no peak (peakRSS).
 	PeakRSSMB *float64 `json:"peak_rss_mb,omitempty"`
-	Threads   int      `json:"threads"`
-	Batches   string   `json:"batches"` // "host" (gathered per step) or "resident" (on the device)
-	Graphs    bool     `json:"graphs"`  // steps replayed from a captured CUDA graph
+	// Threads is absent where the backend has no worker threads (cuda).
+	Threads int    `json:"threads,omitempty"`
+	Batches string `json:"batches"` // "host" (gathered per step) or "resident" (on the device)
+	Graphs  bool   `json:"graphs"`  // steps replayed from a captured CUDA graph
 	// SpeedUp is the median step time at the first --threads value divided
 	// by this one's (only with several --threads).
 	SpeedUp float64 `json:"speedup_vs_first,omitempty"`
@@ -240,7 +241,11 @@ func printBench(r benchResult) error {
 	if r.CPUKernels != nil {
 		fmt.Fprintf(tw, "kernels\t%s\n", r.CPUKernels)
 	}
-	fmt.Fprintf(tw, "model\t%s, batch %d (%s batches, %s), %d threads\n", r.Model, r.BatchSize, r.Batches, steps, r.Threads)
+	threads := ""
+	if r.Threads > 0 {
+		threads = fmt.Sprintf(", %d threads", r.Threads)
+	}
+	fmt.Fprintf(tw, "model\t%s, batch %d (%s batches, %s)%s\n", r.Model, r.BatchSize, r.Batches, steps, threads)
 	if r.MsPerStep > 0 {
 		fmt.Fprintf(tw, "ms/step (median of %d runs of %d)\t%.2f  %s\n", r.Runs, r.Steps, r.MsPerStep, msList(r.MsPerStepRuns))
 		if r.SpeedUp > 0 {

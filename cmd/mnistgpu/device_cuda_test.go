@@ -126,4 +126,13 @@ func TestBenchCountsOnSimulatedDevice(t *testing.T) {
 		*r.GraphLaunchesPerStep != 1 || *r.HostSyncsPerStep != 0 {
 		t.Errorf("bench on the stand-in: %s", stdout)
 	}
+	// No thread count: the cuda backend has no worker threads (it printed
+	// "0 threads").
+	if strings.Contains(stdout, `"threads"`) {
+		t.Errorf("bench on cuda gives a thread count: %s", stdout)
+	}
+	text, stderr, code := output(t, "bench", "--device", "cuda", "--model", "mlp", "--steps", "1", "--runs", "1", "--warmup", "1")
+	if code != 0 || !strings.Contains(text, "steps replayed from a CUDA graph)\n") || strings.Contains(text, "threads") {
+		t.Errorf("bench on cuda as text, exit %d: %s %s", code, text, stderr)
+	}
 }
