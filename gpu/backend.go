@@ -101,6 +101,9 @@ type Backend struct {
 	ownTF32   bool // Gemm runs tf32_gemm, not cuBLAS (tf32.go)
 	convTF32  bool // the own convolution kernels run on the TF32 tensor cores (igemm_tf32.go)
 	plans     map[convKey]*convPlan
+	// fusedConv: the convolutions whose forward pass ran fused with its
+	// bias, activation and pool (poolfuse.go), which Describe names.
+	fusedConv map[engine.ConvParams]bool
 	conv      convTuning // how convolution algorithms are chosen (convtune.go)
 	workspace scratch    // cuDNN workspace or the own path's chunk sums, grown to the largest chosen algorithm's
 	padded    scratch    // zero-padded input where TensorFlow pads asymmetrically

@@ -19,6 +19,7 @@ import "C"
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"os"
 	"slices"
 	"sort"
@@ -265,22 +266,47 @@ func (b *Backend) sortedPlans() []*convPlan {
 	for _, pl := range b.plans {
 		out = append(out, pl)
 	}
-	slices.SortFunc(out, func(x, y *convPlan) int {
-		a, c := x.p, y.p
-		return cmp.Or(cmp.Compare(a.N, c.N), cmp.Compare(a.H, c.H), cmp.Compare(a.W, c.W), cmp.Compare(a.C, c.C),
-			cmp.Compare(a.K, c.K), cmp.Compare(a.R, c.R), cmp.Compare(a.S, c.S), cmp.Compare(a.SH, c.SH),
-			cmp.Compare(a.SW, c.SW), cmp.Compare(a.PadTop, c.PadTop), cmp.Compare(a.PadLeft, c.PadLeft))
-	})
+	slices.SortFunc(out, func(x, y *convPlan) int { return compareConv(x.p, y.p) })
 	return out
 }
+
+// compareConv orders convolution shapes for reports.
+func compareConv(a, c engine.ConvParams) int {
+	return cmp.Or(cmp.Compare(a.N, c.N), cmp.Compare(a.H, c.H), cmp.Compare(a.W, c.W), cmp.Compare(a.C, c.C),
+		cmp.Compare(a.K, c.K), cmp.Compare(a.R, c.R), cmp.Compare(a.S, c.S), cmp.Compare(a.SH, c.SH),
+		cmp.Compare(a.SW, c.SW), cmp.Compare(a.PadTop, c.PadTop), cmp.Compare(a.PadLeft, c.PadLeft))
+}
+
+// fusedFprop is how convSummary names a forward pass that ran fused with
+// its bias, activation and 2×2 pool (convBiasActPoolForward).
+const fusedFprop = "fprop " + ownName + " fused with bias, activation and pool"
 
 // convSummary is Describe's account of the algorithms chosen so far: one
 // entry per convolution shape with the chosen candidate of each pass run,
 // and its time where timed.
+//
+// A forward pass fused with its pool has no plan (no algorithm is chosen
+// for it): it is named first among its shape's passes.
 func (b *Backend) convSummary() string {
 	var shapes []string
 	how := map[string]bool{}
+	fused := maps.Clone(b.fusedConv)
+	summarise := func(p engine.ConvParams, passes []string) {
+		if fused[p] {
+			passes = append([]string{fusedFprop}, passes...)
+			delete(fused, p)
+		}
+		if len(passes) > 0 {
+			shapes = append(shapes, convShape(p)+": "+strings.Join(passes, ", "))
+		}
+	}
 	for _, pl := range b.sortedPlans() {
+		// Shapes fused alone that sort before this plan's come first.
+		for _, p := range slices.SortedFunc(maps.Keys(fused), compareConv) {
+			if compareConv(p, pl.p) < 0 {
+				summarise(p, nil)
+			}
+		}
 		var passes []string
 		for pass, ch := range pl.choice {
 			if ch == nil {
@@ -293,12 +319,16 @@ func (b *Backend) convSummary() string {
 			}
 			passes = append(passes, s)
 		}
-		if len(passes) > 0 {
-			shapes = append(shapes, convShape(pl.p)+": "+strings.Join(passes, ", "))
-		}
+		summarise(pl.p, passes)
+	}
+	for _, p := range slices.SortedFunc(maps.Keys(fused), compareConv) {
+		summarise(p, nil)
 	}
 	if len(shapes) == 0 {
 		return ""
+	}
+	if len(how) == 0 {
+		return "; convolutions: " + strings.Join(shapes, "; ")
 	}
 	var hows []string
 	for h := range how {

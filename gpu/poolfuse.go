@@ -24,6 +24,10 @@ func (b *Backend) ConvBiasActivationPoolForward(cp engine.ConvParams, pp engine.
 		panic(fmt.Sprintf("gpu: ConvBiasActivationPoolForward: pool %+v does not read conv %+v's output", pp, cp))
 	}
 	if b.convBiasActPoolForward(cp, pp, f, alpha, x, w, bias, py, arg, pz) {
+		if b.fusedConv == nil {
+			b.fusedConv = map[engine.ConvParams]bool{}
+		}
+		b.fusedConv[cp] = true // no plan records it: convSummary names it
 		return true
 	}
 	z := b.convOut.buffer(cp.N * cp.OH * cp.OW * cp.K)
