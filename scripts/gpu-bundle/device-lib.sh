@@ -25,6 +25,9 @@ device_start() {
 		esac
 	done
 	case $budget in '' | *[!0-9]*) echo "$name: BUDGET must be a number of seconds, got '$budget'" >&2; exit 2 ;; esac
+	# A regex bash cannot read would skip every step of a call unseen.
+	[[ "" =~ ${ONLY:-.} ]]
+	[ $? = 2 ] && { echo "$name: ONLY must be a regex of step titles (bash =~), got '$ONLY'" >&2; exit 2; }
 	if [ -z "${OUT:-}" ]; then
 		if [ "$dry" = 0 ]; then
 			echo "$name: OUT must name the folder whose files come back (the device tool sets it)" >&2

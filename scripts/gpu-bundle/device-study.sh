@@ -30,11 +30,12 @@
 set -uo pipefail
 bundle=$(cd "$(dirname "$0")" && pwd)
 . "$bundle/device-lib.sh"
+JOBS=${JOBS:-16}
+case $JOBS in '' | *[!0-9]*) echo "device-study: JOBS must be a number of cells at once, got '$JOBS'" >&2; exit 2 ;; esac
 device_start device-study 560 "$@"
 cd "$bundle" || exit 2
 
 REPO=${REPO:-$(cd "$bundle/../.." && pwd)}
-JOBS=${JOBS:-16}
 STUDY_DIR=${STUDY_DIR:-$REPO/bin/device-study}
 RESUME=${RESUME:-$REPO/bin/carry/device-study.tar.gz}
 MNISTGPU=${MNISTGPU:-./mnistgpu}

@@ -74,6 +74,11 @@ for bad in "BUDGET=soon" "X=1 --fast"; do
 	rc=$?
 	[ "$rc" = 2 ] || fail "device-check.sh with $bad: exit $rc, want 2"
 done
+for bad in "ONLY=(" "JOBS=abc" "JOBS=-1"; do
+	env "$bad" OUT="$tmp/bad" bash "$dir/device-study.sh" --dry-run >"$tmp/bad.out" 2>&1
+	rc=$?
+	[ "$rc" = 2 ] || fail "device-study.sh with $bad: exit $rc, want 2"
+done
 (unset OUT; bash "$dir/device-study.sh" >"$tmp/noout.out" 2>&1)
 [ $? = 2 ] || fail "device-study.sh without OUT (not a dry run): want exit 2"
 has "$tmp/noout.out" "OUT must name the folder"
