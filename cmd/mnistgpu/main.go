@@ -111,11 +111,25 @@ func newApp() *cli.App {
 // runApp runs app on the command line args, with a `help` of no command
 // as its error.
 func runApp(app *cli.App, args []string) error {
-	err := app.Run(flagsFirst(app, args))
+	err := app.Run(flagsFirst(app, helpOfSubcommand(app, args)))
 	if e, ok := app.Metadata[helpTopicError].(error); ok && err == nil {
 		return e
 	}
 	return err
+}
+
+// helpOfSubcommand turns `help CMD SUB...` into `CMD help SUB...` where
+// CMD has subcommands: the library's help reads only its first argument, so
+// `help study merge` showed study's help and `help study merg` exited 0,
+// where `study help merg` is the unknown command it is (exit 2).
+func helpOfSubcommand(app *cli.App, args []string) []string {
+	if len(args) < 4 || (args[1] != "help" && args[1] != "h") {
+		return args
+	}
+	if c := findCommand(app.Commands, args[2]); c != nil && len(c.Subcommands) > 0 {
+		return append([]string{args[0], args[2], "help"}, args[3:]...)
+	}
+	return args
 }
 
 func main() {

@@ -49,6 +49,7 @@ func TestUnknownCommandsAndFlags(t *testing.T) {
 		{[]string{"frobnicate"}, `the commands are train, evaluate`},
 		{[]string{"help", "trian"}, `unknown command "trian" (did you mean "train"?)`},
 		{[]string{"study", "help", "nonsense"}, `unknown command "nonsense" (the commands are run, merge, report`},
+		{[]string{"help", "study", "merg"}, `unknown command "merg" (did you mean "merge"?)`},
 		{[]string{"train", "--epoch", "3"}, "unknown flag --epoch (did you mean --epochs?)"},
 		{[]string{"study", "run", "--seed", "3"}, "unknown flag --seed (did you mean --seeds?)"},
 	} {
@@ -56,6 +57,10 @@ func TestUnknownCommandsAndFlags(t *testing.T) {
 		if exitCode(err) != 2 || !strings.Contains(err.Error(), c.says) {
 			t.Errorf("%v: %v, want exit 2 saying %q", c.args, err, c.says)
 		}
+	}
+	// help of a subcommand is its own help, as `study help merge` is.
+	if merge, _, code := output(t, "help", "study", "merge"); code != 0 || !strings.Contains(merge, "mnistgpu study merge - ") {
+		t.Errorf("help study merge: exit %d\n%s", code, merge)
 	}
 	help, _, _ := output(t, "study", "run", "--help")
 	if strings.Contains(help, "--resume") {
