@@ -174,7 +174,11 @@ func TestModelSpecErrors(t *testing.T) {
 		"dense on 3-D":  `{"input_shape":[4,4,1],"layers":[{"type":"Dense","units":3}]}`,
 		"bad act":       `{"input_shape":[4,4,1],"layers":[{"type":"Flatten"},{"type":"Dense","units":3,"activation":"swish2"}]}`,
 		"big kernel":    `{"input_shape":[2,2,1],"layers":[{"type":"Conv2D","filters":1,"kernel_size":[3,3]}]}`,
-		"trailing":      `{"input_shape":[4,4,1],"layers":[{"type":"Flatten"}]} {}`,
+		// (in-k)/s truncates to 0 for a window up to s-1 larger than the
+		// input: Keras refuses these (a negative dimension).
+		"big kernel, stride 2": `{"input_shape":[4,4,1],"layers":[{"type":"Conv2D","filters":1,"kernel_size":[5,5],"strides":[2,2]}]}`,
+		"big pool":             `{"input_shape":[4,4,1],"layers":[{"type":"MaxPooling2D","pool_size":[5,5]}]}`,
+		"trailing":             `{"input_shape":[4,4,1],"layers":[{"type":"Flatten"}]} {}`,
 	} {
 		if _, err := ParseModelSpec("m.json", []byte(src)); err == nil || !strings.Contains(err.Error(), "m.json") {
 			t.Errorf("%s: err = %v, want an error naming m.json", name, err)

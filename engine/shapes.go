@@ -31,6 +31,9 @@ func (p Padding) String() string {
 // outAndPad returns TensorFlow's output size and leading pad for one axis.
 func outAndPad(in, k, s int, pad Padding) (out, lead int) {
 	if pad == Valid {
+		if in < k {
+			return 0, 0 // no window fits ((in-k)/s truncates toward 0: 1 for k < in+s)
+		}
 		return (in-k)/s + 1, 0
 	}
 	out = (in + s - 1) / s
