@@ -25,6 +25,13 @@ device_start() {
 		esac
 	done
 	case $budget in '' | *[!0-9]*) echo "$name: BUDGET must be a number of seconds, got '$budget'" >&2; exit 2 ;; esac
+	# 0 would skip every step; beyond 18 digits bash's arithmetic wraps.
+	if [ "${#budget}" -gt 18 ] || [ "$((10#$budget))" -lt 1 ]; then
+		echo "$name: BUDGET must be at least 1 second and at most 18 digits, got '$budget'" >&2
+		exit 2
+	fi
+	budget=$((10#$budget))
+	case ${GRACE:-5} in *[!0-9]*) echo "$name: GRACE must be a number of seconds, got '$GRACE'" >&2; exit 2 ;; esac
 	# A regex bash cannot read would skip every step of a call unseen.
 	[[ "" =~ ${ONLY:-.} ]]
 	[ $? = 2 ] && { echo "$name: ONLY must be a regex of step titles (bash =~), got '$ONLY'" >&2; exit 2; }

@@ -68,7 +68,7 @@ worst=$(sed -n 's/^dry run: [0-9]* commands, their timeouts add up to \([0-9]*\)
 [ -e "$tmp/never.wall.txt" ] && fail "a dry run of device-study.sh wrote $tmp/never.wall.txt"
 
 # Bad settings: exit 2, before anything runs.
-for bad in "BUDGET=soon" "X=1 --fast"; do
+for bad in "BUDGET=soon" "BUDGET=0" "BUDGET=9999999999999999999" "GRACE=abc" "ONLY=(" "X=1 --fast"; do
 	read -r env arg <<<"$bad"
 	env "$env" OUT="$tmp/bad" bash "$dir/device-check.sh" --dry-run ${arg:+"$arg"} >"$tmp/bad.out" 2>&1
 	rc=$?
