@@ -85,6 +85,9 @@ func checkTemplate(t, dir string) error {
 	if clean == "." || strings.HasSuffix(slash, "/") {
 		return bad("names a folder, not a file")
 	}
+	if dir := path.Dir(clean); templateHasField(dir) {
+		return bad("has a field in its folder %s, which is made before training, when no field has a value", dir)
+	}
 	if strings.HasPrefix(path.Base(clean), ".") {
 		return bad("is a hidden name, and the run keeps its lock (%s) and temporary files under such names", LockFile)
 	}

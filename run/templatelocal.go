@@ -31,3 +31,9 @@ func templateSample(t string) string {
 	}
 	return b.String()
 }
+
+// templateHasField reports whether t holds a {field} (not an escaped brace),
+// read as templateSample reads it.
+func templateHasField(t string) bool {
+	return templateSample(t) != strings.NewReplacer("{{", "{", "}}", "}").Replace(t)
+}
