@@ -255,7 +255,7 @@ func finish(cfg Config, o Options, m *engine.Model, test engine.Dataset, hist *e
 			return nil, err
 		}
 		bl, ba := engine.Evaluate(m, test, cfg.BatchSize)
-		r.BestCheckpoint, r.BestMonitor, r.BestValue = filepath.Base(ckpt.Best), ckpt.Monitor, ckpt.BestValue()
+		r.BestCheckpoint, r.BestMonitor, r.BestValue = bestName(dir, ckpt.Best), ckpt.Monitor, ckpt.BestValue()
 		r.BestTestLoss, r.BestTestAccuracy = bl, ba
 		fmt.Fprintf(out, "best checkpoint: %s  (%s %.4f)  test loss %.4f  test accuracy %.4f\n", ckpt.Best, ckpt.Monitor, ckpt.BestValue(), bl, ba)
 	}

@@ -136,10 +136,17 @@ func copyDir(src, dst string) error {
 		return err
 	}
 	for _, e := range entries {
-		if e.IsDir() || e.Name() == run.LockFile {
+		from, to := filepath.Join(src, e.Name()), filepath.Join(dst, e.Name())
+		var err error
+		switch {
+		case e.Name() == run.LockFile:
 			continue
+		case e.IsDir(): // a checkpoint template's folder (--checkpoint 'ck/{epoch}.safetensors')
+			err = copyDir(from, to)
+		default:
+			err = copyFile(from, to)
 		}
-		if err := copyFile(filepath.Join(src, e.Name()), filepath.Join(dst, e.Name())); err != nil {
+		if err != nil {
 			return err
 		}
 	}

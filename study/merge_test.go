@@ -134,3 +134,29 @@ func TestMergeRefusesShardCellInTraining(t *testing.T) {
 		t.Errorf("the merge left a lock file in the shard's cell: %v", err)
 	}
 }
+
+// TestMergeKeepsCheckpointFolders: cells whose checkpoint template has a
+// folder (ck/w{epoch}.safetensors) merge with their checkpoints, which
+// result.json names by their path below the cell (the merge copied files
+// only, and result.json named the base name alone).
+func TestMergeKeepsCheckpointFolders(t *testing.T) {
+	f := File{Name: "m", Axes: []Axis{{Name: "optimizer", Values: []string{"sgd", "adam"}}}, Seeds: []uint64{1},
+		Fixed: map[string]string{"model": "mlp", "epochs": "1", "train-limit": "100", "checkpoint": "ck/w{epoch}.safetensors"}}
+	dir := t.TempDir()
+	shard := filepath.Join(dir, "s1")
+	if err := Run(f, shard, run.Default(), Options{Shard: Shard{1, 2}, Jobs: 1, Data: smallData(t)}); err != nil {
+		t.Fatal(err)
+	}
+	merged := filepath.Join(dir, "merged")
+	if err := Merge(merged, []string{shard}); err != nil {
+		t.Fatal(err)
+	}
+	cell := filepath.Join(merged, "cells", "optimizer=sgd,seed=1")
+	r, err := run.ReadResult(cell)
+	if err != nil || r.BestCheckpoint != "ck/w1.safetensors" {
+		t.Fatalf("result: best checkpoint %q, %v; want ck/w1.safetensors", r.BestCheckpoint, err)
+	}
+	if _, err := os.Stat(filepath.Join(cell, "ck", "w1.safetensors")); err != nil {
+		t.Errorf("the merged cell lacks its best checkpoint: %v", err)
+	}
+}
