@@ -22,7 +22,7 @@ import (
 // lock (run.LockFile) from the checks to results.csv and each cell's while
 // it copies it, so a `study run` or another merge on dir is refused naming
 // its holder rather than mixed with; a shard's cell that its `study run`
-// holds is refused the same way (mergeCell).
+// holds is refused the same way, before anything is written (mergeCell).
 func Merge(dir string, shards []string) error {
 	if dir == "" {
 		return &SettingError{"--out must name the merged study folder, got \"\""}
@@ -33,6 +33,15 @@ func Merge(dir string, shards []string) error {
 	}
 	if err := checkNoRun(dir); err != nil {
 		return err
+	}
+	cells, err := completeCells(shards)
+	if err != nil {
+		return err
+	}
+	for _, src := range cells {
+		if _, err := untrained(src, nil); err != nil {
+			return err
+		}
 	}
 	lock, err := run.LockFolder(dir)
 	var held *run.LockedError
@@ -50,28 +59,37 @@ func Merge(dir string, shards []string) error {
 	if err := engine.WriteFileAtomic(filepath.Join(dir, "study.json"), func(w io.Writer) error { _, err := w.Write(spec); return err }); err != nil {
 		return err
 	}
+	for _, src := range cells {
+		if err := lock.Check(); err != nil {
+			return err
+		}
+		if err := mergeCell(src, filepath.Join(dir, "cells", filepath.Base(src))); err != nil {
+			return err
+		}
+	}
+	return WriteResultsCSV(dir)
+}
+
+// completeCells lists the shards' complete cells (those with a
+// result.json), shard by shard in the order given.
+func completeCells(shards []string) ([]string, error) {
+	var cells []string
 	for _, s := range shards {
 		entries, err := os.ReadDir(filepath.Join(s, "cells"))
 		if os.IsNotExist(err) {
 			continue // a shard with no cells
 		}
 		if err != nil {
-			return fmt.Errorf("merge: %w", err)
+			return nil, fmt.Errorf("merge: %w", err)
 		}
 		for _, e := range entries {
 			src := filepath.Join(s, "cells", e.Name())
-			if _, err := os.Stat(filepath.Join(src, ResultFile)); err != nil {
-				continue // incomplete in this shard
-			}
-			if err := lock.Check(); err != nil {
-				return err
-			}
-			if err := mergeCell(src, filepath.Join(dir, "cells", e.Name())); err != nil {
-				return err
+			if _, err := os.Stat(filepath.Join(src, ResultFile)); err == nil {
+				cells = append(cells, src)
 			}
 		}
 	}
-	return WriteResultsCSV(dir)
+	return cells, nil
 }
 
 // mergeSpec reads the shards' study.json, which must be one study's, and
@@ -104,19 +122,23 @@ func mergeSpec(dir string, shards []string) ([]byte, error) {
 }
 
 // mergeCell copies a complete cell into dst under dst's lock: a `study
-// run` that trains that cell in dst holds it, and is not written over. It
-// holds src's lock too: a shard's `study run` that extends or resumes a
-// complete cell rewrites its history, checkpoints and weights one file at a
-// time while its old result.json stays, and a copy then would mix the two
-// runs. A shard folder that cannot be locked (read-only) is copied as it is.
+// run` that trains that cell in dst holds it, and is not written over.
+//
+// A shard's `study run` that extends or resumes a complete cell rewrites
+// its history, checkpoints and weights one file at a time while its old
+// result.json stays, and a copy then would mix the two runs: such a cell
+// (its lock held) is refused before the copy, and after it, when its lock
+// is held then or its result.json changed meanwhile, the copy's result.json
+// is removed (an incomplete cell, as if not merged) and the merge refused.
+// The source's lock is only tried, never held through the copy, so that a
+// study run reaching the cell is not turned away by a merge.
 func mergeCell(src, dst string) error {
-	var held *run.LockedError
-	if from, err := run.LockFolder(src); errors.As(err, &held) {
-		return &SettingError{fmt.Sprintf("merge: %s is being trained by %s: merge when that has ended", src, held.Who())}
-	} else if err == nil {
-		defer from.Unlock()
+	result, err := untrained(src, nil)
+	if err != nil {
+		return err
 	}
 	lock, err := run.LockFolder(dst)
+	var held *run.LockedError
 	if errors.As(err, &held) {
 		return &SettingError{fmt.Sprintf("merge: %s is being trained by %s: merge when that has ended", dst, held.Who())}
 	}
@@ -124,7 +146,34 @@ func mergeCell(src, dst string) error {
 		return err
 	}
 	defer lock.Unlock()
-	return copyDir(src, dst)
+	if err := copyDir(src, dst); err != nil {
+		return err
+	}
+	if _, err := untrained(src, result); err != nil {
+		os.Remove(filepath.Join(dst, ResultFile))
+		return err
+	}
+	return nil
+}
+
+// untrained refuses the shard cell src while a process holds its lock (a
+// shard folder that cannot be locked, read-only, is taken as it is) or
+// when its result.json is no longer want (nil: any); it returns that file.
+func untrained(src string, want []byte) ([]byte, error) {
+	var held *run.LockedError
+	if l, err := run.LockFolder(src); errors.As(err, &held) {
+		return nil, &SettingError{fmt.Sprintf("merge: %s is being trained by %s: merge when that has ended", src, held.Who())}
+	} else if err == nil {
+		l.Unlock()
+	}
+	raw, err := os.ReadFile(filepath.Join(src, ResultFile))
+	if err != nil {
+		return nil, fmt.Errorf("merge: %w", err)
+	}
+	if want != nil && !bytes.Equal(raw, want) {
+		return nil, &SettingError{fmt.Sprintf("merge: %s was trained further while it was copied: merge when that has ended", src)}
+	}
+	return raw, nil
 }
 
 func copyDir(src, dst string) error {
