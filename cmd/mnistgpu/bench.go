@@ -257,7 +257,7 @@ func printBench(r benchResult) error {
 		fmt.Fprintf(tw, "timings\tnone: a simulated device\n")
 	}
 	if r.KernelsPerStep != nil {
-		fmt.Fprintf(tw, "per step\t%.1f kernels, %.1f library calls, %.1f graph launches, %.1f host syncs\n",
+		fmt.Fprintf(tw, "per step\t%.1f kernels (%.1f of them cuBLAS/cuDNN calls), %.1f graph launches, %.1f host syncs\n",
 			*r.KernelsPerStep, *r.LibraryCallsPerStep, *r.GraphLaunchesPerStep, *r.HostSyncsPerStep)
 	}
 	if r.PeakRSSMB != nil {
