@@ -278,8 +278,11 @@ func compareConv(a, c engine.ConvParams) int {
 }
 
 // fusedFprop is how convSummary names a forward pass that ran fused with
-// its bias, activation and 2×2 pool (convBiasActPoolForward).
-const fusedFprop = "fprop " + ownName + " fused with bias, activation and pool"
+// its bias, activation and 2×2 pool (convBiasActPoolForward), on the
+// kernels the own path runs (ownCandidateName).
+func (b *Backend) fusedFprop() string {
+	return "fprop " + b.ownCandidateName() + " fused with bias, activation and pool"
+}
 
 // convSummary is Describe's account of the algorithms chosen so far: one
 // entry per convolution shape with the chosen candidate of each pass run,
@@ -293,7 +296,7 @@ func (b *Backend) convSummary() string {
 	fused := maps.Clone(b.fusedConv)
 	summarise := func(p engine.ConvParams, passes []string) {
 		if fused[p] {
-			passes = append([]string{fusedFprop}, passes...)
+			passes = append([]string{b.fusedFprop()}, passes...)
 			delete(fused, p)
 		}
 		if len(passes) > 0 {
