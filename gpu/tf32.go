@@ -60,11 +60,13 @@ func ownTF32Gemm(getenv func(string) string, opt Options) (bool, error) {
 }
 
 // checkOwnTF32 refuses the own TF32 GEMM on a GPU without TF32 tensor cores,
-// whose kernels/tf32.cu module was not loaded (the stand-in loads it).
+// whose kernels/tf32.cu module was not loaded (the stand-in loads it), as a
+// setting that cannot be honoured (exit 2; --device auto does not train on
+// the CPU instead).
 func (b *Backend) checkOwnTF32(major, minor int) error {
 	if _, ok := b.functions["tf32_gemm"]; b.ownTF32 && !ok {
-		return fmt.Errorf("cuda: %s=1 needs a GPU of compute capability 8.0 or newer (TF32 tensor cores); this one is sm_%d%d",
-			ownTF32Env, major, minor)
+		return &engine.SettingError{Msg: fmt.Sprintf("cuda: %s=1 needs a GPU of compute capability 8.0 or newer (TF32 tensor cores); this one is sm_%d%d",
+			ownTF32Env, major, minor)}
 	}
 	return nil
 }

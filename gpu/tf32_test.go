@@ -392,7 +392,8 @@ func TestTF32GemmOption(t *testing.T) {
 		}
 	}
 	old := &Backend{ownTF32: true, functions: map[string]cu.Function{}}
-	if err := old.checkOwnTF32(7, 0); err == nil || !strings.Contains(err.Error(), "sm_70") {
+	var se *engine.SettingError
+	if err := old.checkOwnTF32(7, 0); !errors.As(err, &se) || !strings.Contains(err.Error(), "sm_70") {
 		t.Errorf("own TF32 GEMM without the tf32 module: %v", err)
 	}
 	for _, c := range []struct {
