@@ -198,17 +198,20 @@ ptx:
 		$$NVCC $(NVCC_FLAGS) -arch=compute_$$arch -o kernels/$$(basename $$f .cu).ptx $$f; done
 
 # The committed PTX must be what the sources give, and must assemble for
-# every architecture we support.
+# every architecture we support (every file and architecture at once: ptxas
+# is single-threaded and igemm's PTX takes it seconds per architecture).
 check-ptx:
-	@set -e; $(CUDA_ENV); tmp=$$(mktemp -d); trap 'rm -rf $$tmp' EXIT; \
-	for f in kernels/*.cu; do \
-		b=$$(basename $$f .cu); $(PTX_MIN_ARCH); $$NVCC $(NVCC_FLAGS) -arch=compute_$$arch -o $$tmp/$$b.ptx $$f; \
+	@set -e; $(CUDA_ENV); tmp=$$(mktemp -d); trap 'rm -rf $$tmp' EXIT; pids=; \
+	for f in kernels/*.cu; do b=$$(basename $$f .cu); ( set -e; \
+		$(PTX_MIN_ARCH); $$NVCC $(NVCC_FLAGS) -arch=compute_$$arch -o $$tmp/$$b.ptx $$f; \
 		if ! cmp -s $$tmp/$$b.ptx kernels/$$b.ptx; then \
 			diff -u kernels/$$b.ptx $$tmp/$$b.ptx | head -20; \
 			echo "kernels/$$b.ptx is not what kernels/$$b.cu compiles to: run make ptx"; exit 1; fi; \
-		done_for=; for a in $(PTX_ARCHS); do [ $$a -ge $$arch ] || continue; \
-			$$PTXAS -arch=sm_$$a -o $$tmp/$$b.sm_$$a.cubin kernels/$$b.ptx; done_for="$$done_for sm_$$a"; done; \
-		echo "kernels/$$b.ptx: up to date, assembles for$$done_for"; done
+		done_for=; apids=; for a in $(PTX_ARCHS); do [ $$a -ge $$arch ] || continue; \
+			$$PTXAS -arch=sm_$$a -o $$tmp/$$b.sm_$$a.cubin kernels/$$b.ptx & apids="$$apids $$!"; done_for="$$done_for sm_$$a"; done; \
+		for q in $$apids; do wait $$q; done; \
+		echo "kernels/$$b.ptx: up to date, assembles for$$done_for" ) > $$tmp/$$b.log 2>&1 & pids="$$pids $$!"; done; \
+	fail=0; for p in $$pids; do wait $$p || fail=1; done; cat $$tmp/*.log; exit $$fail
 
 # vet (test files included) and the CLI of the cuda build.
 build-cuda: deps
@@ -241,16 +244,23 @@ check-gpu-scripts: build-cpu
 # runner built into a temporary folder; without libcuda.so.1 --device auto
 # trains on the CPU saying why and --device cuda exits 2, with the stand-in
 # auto hands over to the runner.
-# The packages whose code or tests differ with -tags cuda: the backend, the
-# CLI (links it, hands over to it) and study (its tests import it; cells on
-# the stand-in). The others (engine, run, mnist, cpu, tensors, kernels)
-# compile the same files either way (cpu leaves out its gorgonia oracle), so
-# make test-cpu has run them already.
-CUDA_TEST_PKGS ?= ./gpu/... ./study/ ./cmd/mnistgpu/
+# The packages whose code or tests differ with -tags cuda: the backend and
+# study (its tests import it; cells on the stand-in), whole; and of the CLI
+# (links the backend, hands over to it), the tests that involve a device
+# (CUDA_CMD_TESTS: the cuda-tagged tests, --device auto and the runner,
+# bench, TF32; `mnistgpu check --device cuda` runs below): its other tests
+# train with --device cpu, the default, through the same code in either
+# build, and make test-cpu has run them.
+# The other packages (engine, run, mnist, cpu, tensors, kernels) compile the
+# same files either way (cpu leaves out its gorgonia oracle), so make
+# test-cpu has run them already.
+CUDA_TEST_PKGS ?= ./gpu/... ./study/
+CUDA_CMD_TESTS ?= CUDA|Cuda|Device|Runner|Dispatch|GPU|TF32|Bench
 test-cuda-sim: deps
 	@set -e; $(CUDA_ENV); sim=$$(mktemp -d -t mnistgpu-cudasim.XXXXXX); trap 'rm -rf $$sim' EXIT; \
 	gpu/cudasim/build.sh $$sim >/dev/null; \
 	MNISTGPU_CUDASIM=$$sim LD_LIBRARY_PATH=$$sim $(GO) test -count=1 -timeout 15m -tags cuda $(CUDA_TEST_PKGS); \
+	MNISTGPU_CUDASIM=$$sim LD_LIBRARY_PATH=$$sim $(GO) test -count=1 -timeout 15m -tags cuda -run '$(CUDA_CMD_TESTS)' ./cmd/mnistgpu/; \
 	$(GO) build -tags cuda -o $$sim/mnistgpu ./cmd/mnistgpu; \
 	LD_LIBRARY_PATH=$$sim $$sim/mnistgpu check --device cuda | tail -1; \
 	LD_LIBRARY_PATH=$$sim $$sim/mnistgpu train --device cuda --model cnn --epochs 1 --train-limit 640 \
