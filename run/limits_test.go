@@ -44,7 +44,39 @@ func TestEstimateIsTheCompiledCount(t *testing.T) {
 		if want := 4 * float64(cb.n+2*int64(m.NumParams())); need.Buffers != want {
 			t.Errorf("%s: buffers %g bytes, compiling at batch 100 allocates %g with Adam's state", name, need.Buffers, want)
 		}
+		// On a backend that fuses a conv with its pool (CheckDevice with
+		// the cuda backend), the count is that of the fused model.
+		fused, err := cfg.estimateAt(cfg.BatchSize, fusesConvPools(fusingGPU{}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		fc := fusingCounter{&countingBackend{}}
+		if err := m.Compile(fc, engine.CategoricalCrossEntropy, cfg.BatchSize); err != nil {
+			t.Fatal(err)
+		}
+		if want := 4 * float64(fc.n+2*int64(m.NumParams())); fused.Buffers != want {
+			t.Errorf("%s fused: buffers %g bytes, compiling at batch 100 allocates %g with Adam's state", name, fused.Buffers, want)
+		}
+		// The fused op keeps the pool's argmax and pre-activation but no
+		// gradient of the conv's output: less, so the unfused Estimate is
+		// an upper bound.
+		if name == "cnn" && !(fused.Buffers < need.Buffers) {
+			t.Errorf("cnn: fused %g bytes, unfused %g: the fused model should hold less", fused.Buffers, need.Buffers)
+		}
 	}
+	if fusesConvPools(gpuLike{}) || !fusesConvPools(fusingGPU{}) {
+		t.Error("fusesConvPools does not tell a backend that fuses from one that does not")
+	}
+}
+
+// fusingGPU is a gpuLike backend that fuses a conv with its pool.
+type fusingGPU struct{ gpuLike }
+
+func (fusingGPU) ConvBiasActivationPoolForward(engine.ConvParams, engine.PoolParams, engine.Activation, float32, engine.Buffer, engine.Buffer, engine.Buffer, engine.Buffer, engine.Buffer, engine.Buffer) bool {
+	return false
+}
+
+func (fusingGPU) MaxPoolArgmaxActivationBackwardBiasGrad(engine.PoolParams, engine.Activation, float32, engine.Buffer, engine.Buffer, engine.Buffer, engine.Buffer, engine.Buffer, engine.Buffer) {
 }
 
 // TestValidateRefusesWhatDoesNotFit: before anything is allocated, a batch
