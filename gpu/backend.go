@@ -99,8 +99,10 @@ type Backend struct {
 	modules   []cu.Module
 	closed    bool
 	ownTF32   bool // Gemm runs tf32_gemm, not cuBLAS (tf32.go)
-	convTF32  bool // the own convolution kernels run on the TF32 tensor cores (igemm_tf32.go)
-	plans     map[convKey]*convPlan
+	// convLibrary: cuDNN runs every convolution (convpath.go).
+	convLibrary bool
+	convTF32    bool // the own convolution kernels run on the TF32 tensor cores (igemm_tf32.go)
+	plans       map[convKey]*convPlan
 	// fusedConv: the convolutions whose forward pass ran fused with its
 	// bias, activation and pool (poolfuse.go), which Describe names.
 	fusedConv map[engine.ConvParams]bool
@@ -132,6 +134,10 @@ func NewWithOptions(opt Options) (*Backend, error) {
 	if err != nil {
 		return nil, err
 	}
+	convLibrary, err := convLibraryOnly(os.Getenv)
+	if err != nil {
+		return nil, err
+	}
 	n, err := cu.NumDevices()
 	if err != nil {
 		return nil, fmt.Errorf("cuda: counting devices: %w", err)
@@ -157,7 +163,7 @@ func NewWithOptions(opt Options) (*Backend, error) {
 		return nil, fmt.Errorf("cuda: making the context current: %w", err)
 	}
 	b := &Backend{opt: opt, ctx: ctx, dev: dev, functions: map[string]cu.Function{}, plans: map[convKey]*convPlan{},
-		ownTF32: ownTF32}
+		ownTF32: ownTF32, convLibrary: convLibrary}
 	// fail releases what was opened so far.
 	fail := func(err error) error {
 		b.release()
@@ -215,7 +221,7 @@ func NewWithOptions(opt Options) (*Backend, error) {
 		return nil, fail(err)
 	}
 	b.convTF32 = ownConvTF32(opt, b.functions)
-	b.describe = describe(dev, b.blas, blasPath, dnnPath, opt, b.ownTF32) + ownConvMode(opt, b.convTF32, major, minor)
+	b.describe = describe(dev, b.blas, blasPath, dnnPath, opt, b.ownTF32) + convMode(opt, b.convTF32, b.convLibrary, major, minor)
 	return b, nil
 }
 

@@ -184,7 +184,7 @@ func (b *Backend) convCandidates(pl *convPlan, pass convPass) []convCandidate {
 	if pass == wgrad {
 		own.scratch = b.wgradSplit(p).scratch(p)
 	}
-	if own.scratch <= limit {
+	if own.scratch <= limit && !b.convLibrary {
 		out = append(out, own)
 	}
 	return out

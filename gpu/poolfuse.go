@@ -23,7 +23,7 @@ func (b *Backend) ConvBiasActivationPoolForward(cp engine.ConvParams, pp engine.
 	if pp.N != cp.N || pp.H != cp.OH || pp.W != cp.OW || pp.C != cp.K {
 		panic(fmt.Sprintf("gpu: ConvBiasActivationPoolForward: pool %+v does not read conv %+v's output", pp, cp))
 	}
-	if b.convBiasActPoolForward(cp, pp, f, alpha, x, w, bias, py, arg, pz) {
+	if !b.convLibrary && b.convBiasActPoolForward(cp, pp, f, alpha, x, w, bias, py, arg, pz) {
 		if b.fusedConv == nil {
 			b.fusedConv = map[engine.ConvParams]bool{}
 		}

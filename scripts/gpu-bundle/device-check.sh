@@ -6,7 +6,8 @@
 #   the parity and conformance suite (gpu.test) and check --device cuda;
 #   bench beside PyTorch's whole-step CUDA graph, same run: CNN, CNN --tf32,
 #     MLP, CNN at batch 256 (and our TF32 GEMM on and off where the binary
-#     reads MNISTGPU_OWN_TF32_GEMM);
+#     reads MNISTGPU_OWN_TF32_GEMM; our convolution kernels against cuDNN's,
+#     MNISTGPU_CONV=own|cudnn, for cnn and cnn --tf32);
 #   rerun, SIGKILL + resume and a TF32 rerun bit-identical (run.sh's step);
 #   compute-sanitizer memcheck on the new kernels' tests, the conformance
 #     suite and a graph replay;
@@ -133,6 +134,29 @@ for m in ("cnn", "mlp"):
 PY
 	else
 		note "own TF32 GEMM: this binary does not read MNISTGPU_OWN_TF32_GEMM; not measured"
+	fi
+fi
+
+if step 20 "our convolution kernels vs cuDNN (MNISTGPU_CONV=own|cudnn), cnn and cnn --tf32"; then
+	if [ "$dry" = 1 ] || grep -aq MNISTGPU_CONV mnistgpu; then
+		for v in own cudnn; do
+			bench "cnn-conv-$v" MNISTGPU_CONV=$v --model cnn
+			bench "cnn-tf32-conv-$v" MNISTGPU_CONV=$v --model cnn --tf32
+		done
+		python3 - "$res" <<'PY' | tee -a "$res/summary.txt"
+import json, os, sys
+for m in ("cnn", "cnn-tf32"):
+    row = []
+    for v in ("own", "cudnn"):
+        try:
+            d = json.load(open(os.path.join(sys.argv[1], f"bench-{m}-conv-{v}.json")))
+            row.append(f"{v} {d.get('ms_per_step_median'):.4f} ms ({d.get('kernels_per_step')} kernels)")
+        except (OSError, ValueError, TypeError):
+            row.append(f"{v} missing")
+    print(f"  {m}, MNISTGPU_CONV: " + ", ".join(row))
+PY
+	else
+		note "convolutions on cuDNN: this binary does not read MNISTGPU_CONV; not measured"
 	fi
 fi
 

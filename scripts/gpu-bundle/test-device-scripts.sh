@@ -44,7 +44,7 @@ one_tar "$tmp/check" device-check
 has "$tmp/device-check.log" "== machine" "gpu.test -test.v" "check --device cuda" \
 	"bench --device cuda --format json --model cnn" "--model cnn --tf32" "--model mlp" "--batch-size 256" \
 	"torch_cnn.py --data mnist --mode graph --model cnn" "--mode graph --model mlp" "--model cnn --batch 256" \
-	"MNISTGPU_OWN_TF32_GEMM=0" "MNISTGPU_OWN_TF32_GEMM=1" "repeat\\ bit\\ for\\ bit" \
+	"MNISTGPU_OWN_TF32_GEMM=0" "MNISTGPU_OWN_TF32_GEMM=1" "MNISTGPU_CONV=own" "MNISTGPU_CONV=cudnn" "repeat\\ bit\\ for\\ bit" \
 	"--tool memcheck" "--tool racecheck" "--tool synccheck" "TestImplicitConv\\|PoolArgmax\\|ConvPool\\|BiasLoss\\|TestTF32" \
 	"-test.bench \\^BenchmarkStep\\$/\\^graph\\$ -test.benchtime 17x" "-test.benchtime 49x" \
 	"profiled: BenchmarkStep/graph: the report's CNN, batch 64, parity, Adam(0.01), graph replay" \
