@@ -58,7 +58,10 @@ train: data
 # The whole test suite, on the small MNIST subset in testdata/ (a few minutes):
 # the CPU build's tests, then the cuda build's checks and its tests under the
 # CPU stand-in of the CUDA libraries (no GPU needed; see BUILDING.md).
-test: test-cpu test-cuda test-slurm
+# The Slurm test waits on its daemons for about half its minute: it runs
+# beside the cuda build's checks (each one's output printed when it ends).
+test: test-cpu
+	@$(MAKE) --no-print-directory -j2 --output-sync=target test-cuda test-slurm
 	@echo "make test: PASSED (the CPU build's tests, the cuda build's checks, its tests under the CPU stand-in, the planted-bug check, the docs' Slurm job script on a local Slurm)"
 
 # docs/interop.md's Python (numpy only) is run by TestPythonSnippetMatchesEvaluate
