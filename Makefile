@@ -77,10 +77,20 @@ python-numpy:
 		{ apt-get update >/dev/null 2>&1 && apt-get install -y --no-install-recommends python3-numpy >/dev/null 2>&1; } || \
 		echo "make test: python3-numpy could not be installed: TestPythonSnippetMatchesEvaluate will skip"; fi
 
-test-cpu: deps vet python-numpy cross test-arm64-quick
+# The packages' tests, the portable kernels' (noasm) and the arm64 ones
+# under qemu run side by side: the CLI's tests, the longest, wait on the
+# processes and files they make for much of their time (each one's output
+# printed when it ends).
+test-cpu: deps vet python-numpy cross
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
+	@$(MAKE) --no-print-directory -j3 --output-sync=target test-packages test-noasm test-arm64-quick
+
+.PHONY: test-packages test-noasm
+test-packages: deps
 	$(GO) test -count=1 -timeout 15m ./...
+
+test-noasm: deps
 	$(GO) test -count=1 -tags noasm ./cpu/
 
 # The CPU build for the platforms it supports besides this one, compiled
