@@ -114,50 +114,45 @@ for name in ("cnn", "cnn-tf32", "mlp", "cnn-b256", "cnn-again"):
 PY
 fi
 
-if step 20 "our TF32 GEMM on vs off (MNISTGPU_OWN_TF32_GEMM), cnn and mlp --tf32"; then
-	if [ "$dry" = 1 ] || grep -aq MNISTGPU_OWN_TF32_GEMM mnistgpu; then
-		for v in 0 1; do
-			bench "cnn-tf32-own$v" MNISTGPU_OWN_TF32_GEMM=$v --model cnn --tf32
-			bench "mlp-tf32-own$v" MNISTGPU_OWN_TF32_GEMM=$v --model mlp --tf32
-		done
-		python3 - "$res" <<'PY' | tee -a "$res/summary.txt"
-import json, os, sys
-for m in ("cnn", "mlp"):
-    row = []
-    for v in (0, 1):
-        try:
-            d = json.load(open(os.path.join(sys.argv[1], f"bench-{m}-tf32-own{v}.json")))
-            row.append(f"own{v} {d.get('ms_per_step_median'):.4f} ms ({d.get('kernels_per_step')} kernels)")
-        except (OSError, ValueError, TypeError):
-            row.append(f"own{v} missing")
-    print(f"  {m} --tf32, MNISTGPU_OWN_TF32_GEMM: " + ", ".join(row))
-PY
-	else
-		note "own TF32 GEMM: this binary does not read MNISTGPU_OWN_TF32_GEMM; not measured"
+# ab VAR VALUES WHAT RUN...: where the binary reads the environment variable
+# VAR, bench each RUN ("prefix|args") with VAR set to each of VALUES (into
+# bench-<prefix><value>.json), then one summary row a run: ms/step and
+# kernels per value. WHAT names the comparison when the binary lacks VAR.
+ab() {
+	local var=$1 values=$2 what=$3 r v
+	shift 3
+	if [ "$dry" != 1 ] && ! grep -aq "$var" mnistgpu; then
+		note "$what: this binary does not read $var; not measured"
+		return
 	fi
-fi
-
-if step 20 "our convolution kernels vs cuDNN (MNISTGPU_CONV=own|cudnn), cnn and cnn --tf32"; then
-	if [ "$dry" = 1 ] || grep -aq MNISTGPU_CONV mnistgpu; then
-		for v in own cudnn; do
-			bench "cnn-conv-$v" MNISTGPU_CONV=$v --model cnn
-			bench "cnn-tf32-conv-$v" MNISTGPU_CONV=$v --model cnn --tf32
+	for v in $values; do
+		for r in "$@"; do
+			# shellcheck disable=SC2086 # the run's arguments are words
+			bench "${r%%|*}$v" "$var=$v" ${r#*|}
 		done
-		python3 - "$res" <<'PY' | tee -a "$res/summary.txt"
+	done
+	python3 - "$res" "$var" "$values" "$@" <<'PY' | tee -a "$res/summary.txt"
 import json, os, sys
-for m in ("cnn", "cnn-tf32"):
+res, var, values, runs = sys.argv[1], sys.argv[2], sys.argv[3].split(), sys.argv[4:]
+for run in runs:
+    prefix, args = run.split("|", 1)
     row = []
-    for v in ("own", "cudnn"):
+    for v in values:
         try:
-            d = json.load(open(os.path.join(sys.argv[1], f"bench-{m}-conv-{v}.json")))
+            d = json.load(open(os.path.join(res, f"bench-{prefix}{v}.json")))
             row.append(f"{v} {d.get('ms_per_step_median'):.4f} ms ({d.get('kernels_per_step')} kernels)")
         except (OSError, ValueError, TypeError):
             row.append(f"{v} missing")
-    print(f"  {m}, MNISTGPU_CONV: " + ", ".join(row))
+    print(f"  {args}, {var}: " + ", ".join(row))
 PY
-	else
-		note "convolutions on cuDNN: this binary does not read MNISTGPU_CONV; not measured"
-	fi
+}
+
+if step 20 "our TF32 GEMM on vs off (MNISTGPU_OWN_TF32_GEMM), cnn and mlp --tf32"; then
+	ab MNISTGPU_OWN_TF32_GEMM "0 1" "own TF32 GEMM" "cnn-tf32-own|--model cnn --tf32" "mlp-tf32-own|--model mlp --tf32"
+fi
+
+if step 20 "our convolution kernels vs cuDNN (MNISTGPU_CONV=own|cudnn), cnn and cnn --tf32"; then
+	ab MNISTGPU_CONV "own cudnn" "convolutions on cuDNN" "cnn-conv-|--model cnn" "cnn-tf32-conv-|--model cnn --tf32"
 fi
 
 if step 30 "rerun, SIGKILL + resume, TF32 rerun: bit-identical (run.sh's step)"; then
