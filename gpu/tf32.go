@@ -46,13 +46,18 @@ func tf32Slices(tiles, k int) (kslice, slices int) {
 // ownTF32Gemm reads ownTF32Env: whether a backend opened with opt runs the
 // own TF32 GEMM. A value other than 0 or 1 is refused before the device is
 // opened, as a setting (engine.SettingError: exit 2, and --device auto does
-// not fall back to the CPU past it).
+// not fall back to the CPU past it); so is 1 in parity mode, where no GEMM
+// runs in TF32 and the variable would change nothing the user could see.
 func ownTF32Gemm(getenv func(string) string, opt Options) (bool, error) {
 	switch v := getenv(ownTF32Env); v {
 	case "", "0":
 		return false, nil
 	case "1":
-		return opt.TF32, nil
+		if !opt.TF32 {
+			return false, &engine.SettingError{Msg: fmt.Sprintf("cuda: %s=1 runs TF32 mode's GEMMs by the own kernel, and this run is in parity mode (fp32): give --tf32 (or MNISTGPU_TF32=1), or unset %s",
+				ownTF32Env, ownTF32Env)}
+		}
+		return true, nil
 	default:
 		return false, &engine.SettingError{Msg: fmt.Sprintf("cuda: %s=%q: want 1 (GEMMs in TF32 mode by the own tensor-core kernel) or 0 (cuBLAS)",
 			ownTF32Env, v)}

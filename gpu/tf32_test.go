@@ -363,9 +363,10 @@ func TestTF32Gemm(t *testing.T) {
 	}
 }
 
-// MNISTGPU_OWN_TF32_GEMM: 1 applies in TF32 mode only (parity mode keeps
-// cuBLAS's fp32 SGEMM), 0 or unset is cuBLAS, anything else is refused
-// naming the variable; a GPU without TF32 tensor cores refuses 1.
+// MNISTGPU_OWN_TF32_GEMM: 1 runs in TF32 mode and is refused in parity
+// mode, naming the variable and --tf32 (it was dropped there without a
+// word); 0 or unset is cuBLAS, anything else is refused naming the
+// variable; a GPU without TF32 tensor cores refuses 1.
 func TestTF32GemmOption(t *testing.T) {
 	for _, c := range []struct {
 		env  string
@@ -373,7 +374,7 @@ func TestTF32GemmOption(t *testing.T) {
 		own  bool
 		err  string
 	}{
-		{"", true, false, ""}, {"0", true, false, ""}, {"1", true, true, ""}, {"1", false, false, ""},
+		{"", true, false, ""}, {"0", true, false, ""}, {"1", true, true, ""}, {"1", false, false, ownTF32Env + "=1 runs TF32 mode's GEMMs"}, {"0", false, false, ""},
 		{"yes", true, false, ownTF32Env + `="yes"`}, {"2", false, false, ownTF32Env + `="2"`},
 	} {
 		own, err := ownTF32Gemm(func(k string) string {
@@ -410,17 +411,18 @@ func TestTF32GemmOption(t *testing.T) {
 		t.Errorf("opening with %s=maybe: %v", ownTF32Env, err)
 	}
 	t.Setenv(ownTF32Env, "1")
-	for _, tf32 := range []bool{false, true} {
-		b, err := NewWithOptions(Options{TF32: tf32})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if d := b.Describe(); strings.Contains(d, ownTF32Env) != (tf32 && b.ownTF32) || b.ownTF32 != tf32 {
-			t.Errorf("TF32 %v: own kernel %v, Describe() = %q", tf32, b.ownTF32, d)
-		}
-		if err := b.Close(); err != nil {
-			t.Fatal(err)
-		}
+	if _, err := NewWithOptions(Options{}); !errors.As(err, &se) || !strings.Contains(err.Error(), "--tf32") {
+		t.Errorf("opening in parity mode with %s=1: %v, want a setting error naming --tf32", ownTF32Env, err)
+	}
+	b, err := NewWithOptions(Options{TF32: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := b.Describe(); !strings.Contains(d, ownTF32Env) || !b.ownTF32 {
+		t.Errorf("TF32 with %s=1: own kernel %v, Describe() = %q", ownTF32Env, b.ownTF32, d)
+	}
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
 	}
 }
 

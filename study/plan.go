@@ -110,6 +110,9 @@ func NewPlan(f File, dir string, base run.Config, o Options) (*Plan, error) {
 		}
 		c.Start = epochsDone(c.Config.Output.Dir)
 	}
+	if err := checkDeviceOptions(p); err != nil {
+		return nil, err
+	}
 	if p.Resident {
 		if err := checkMemory(p.Slots, p.Cells[p.Todo[0]].Config, need, log); err != nil {
 			return nil, err

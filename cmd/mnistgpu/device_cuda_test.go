@@ -138,3 +138,36 @@ func TestBenchCountsOnSimulatedDevice(t *testing.T) {
 		t.Errorf("bench on cuda as text, exit %d: %s %s", code, text, stderr)
 	}
 }
+
+// TestOwnTF32GemmNeedsTF32: MNISTGPU_OWN_TF32_GEMM=1 asks for TF32 mode's
+// GEMMs; a command in parity mode refuses it before anything runs (exit 2,
+// naming the variable and --tf32; auto does not train on the CPU instead)
+// rather than dropping it, and so does a study with a parity cell. With
+// --tf32 it runs.
+func TestOwnTF32GemmNeedsTF32(t *testing.T) {
+	t.Setenv("MNISTGPU_OWN_TF32_GEMM", "1")
+	dir := t.TempDir()
+	spec := filepath.Join(dir, "tf32.json")
+	os.WriteFile(spec, []byte(`{"name":"tf32","axes":[{"name":"tf32","values":["true","false"]}],"seeds":[1],
+		"fixed":{"model":"mlp","epochs":"1","train-limit":"256"}}`), 0o644)
+	data := []string{"--data-dir", small, "--no-verify"}
+	for _, args := range [][]string{
+		append([]string{"train", "--device", "cuda", "--model", "mlp", "--epochs", "1", "--out", filepath.Join(dir, "run")}, data...),
+		append([]string{"train", "--device", "auto", "--model", "mlp", "--epochs", "1", "--out", filepath.Join(dir, "run")}, data...),
+		{"bench", "--device", "cuda", "--model", "mlp", "--steps", "1", "--runs", "1", "--warmup", "1"},
+		append([]string{"study", "run", spec, "--device", "cuda", "--out", filepath.Join(dir, "study")}, data...),
+	} {
+		_, stderr, code := output(t, args...)
+		if code != 2 || !strings.Contains(stderr, "MNISTGPU_OWN_TF32_GEMM=1") || !strings.Contains(stderr, "--tf32") {
+			t.Errorf("%v: exit %d, %s; want exit 2 naming the variable and --tf32", args, code, stderr)
+		}
+	}
+	for _, made := range []string{"run", "study"} {
+		if _, err := os.Stat(filepath.Join(dir, made)); err == nil {
+			t.Errorf("%s written by a refused command", made)
+		}
+	}
+	if _, stderr, code := output(t, "bench", "--device", "cuda", "--tf32", "--model", "mlp", "--steps", "1", "--runs", "1", "--warmup", "1"); code != 0 {
+		t.Errorf("bench --tf32 with MNISTGPU_OWN_TF32_GEMM=1: exit %d, %s", code, stderr)
+	}
+}
