@@ -85,7 +85,7 @@ func compressRow(dst, a unsafe.Pointer, sa uintptr, sb uint32, kb int) int {
 		v := *(*uint32)(unsafe.Add(a, oa))
 		e := (*[2]uint32)(unsafe.Add(dst, n))
 		e[0], e[1] = v, ob
-		n += uintptr(-int64(v<<1)) >> 63 << 3 // 8 when v is not ±0
+		n += uintptr(uint64(-int64(v<<1))>>63) << 3 // 8 when v is not ±0 (shifted as 64 bits: a uintptr may have 32)
 		oa, ob = oa+sa, ob+sb
 	}
 	return int(n / 8)

@@ -185,7 +185,7 @@ const MaxLayers = 1000
 // file is refused here, before Compile; sizes are checked in layer order,
 // with products that cannot wrap around.
 func (m *Model) checkSizes() error {
-	total := 0
+	total := int64(0) // a sum of sizes up to MaxElements each wraps a 32-bit int
 	for i, l := range m.Layers {
 		if _, ok := m.shapes[i].CheckedSize(); !ok {
 			return fmt.Errorf("layer %d (%s): its output %v has more than the %d values a tensor may hold", i+1, l.Name(), []int(m.shapes[i]), MaxElements)
@@ -195,7 +195,7 @@ func (m *Model) checkSizes() error {
 			if !ok {
 				return fmt.Errorf("layer %d (%s): its %s %v has more than the %d values a tensor may hold", i+1, l.Name(), p.Name, p.KerasShape, MaxElements)
 			}
-			if total += n; total > MaxElements {
+			if total += int64(n); total > MaxElements {
 				return fmt.Errorf("layer %d (%s): the model has more than %d parameters, the most one weight arena holds", i+1, l.Name(), MaxElements)
 			}
 		}

@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"os"
+	"strconv"
 )
 
 // Every file the tool reads on a user's word (settings, models, studies,
@@ -28,6 +30,12 @@ const (
 	MaxRecordFile = 64 << 20
 )
 
+// maxInMemory is the largest file ReadFile returns: the longest slice less
+// the byte it reads past a limit. On a 32-bit build that is 2 GiB − 2, below
+// MaxStateFile: a larger file is refused saying so, rather than read until
+// memory runs out.
+const maxInMemory = math.MaxInt - 1
+
 // ReadFile reads the regular file at path, refusing anything else and a
 // file of more than limit bytes; what names the kind of file ("model
 // file") in that refusal. A file that grows while it is read past limit is
@@ -38,6 +46,17 @@ func ReadFile(path, what string, limit int64) ([]byte, error) {
 		return nil, err
 	}
 	defer fh.Close()
+	if limit > maxInMemory {
+		st, err := fh.Stat()
+		if err != nil {
+			return nil, err
+		}
+		if st.Size() > maxInMemory {
+			return nil, fmt.Errorf("%s: %s, more than a %d-bit build holds in memory (%s): read it with a 64-bit build",
+				path, bytesText(st.Size()), strconv.IntSize, bytesText(maxInMemory))
+		}
+		limit = maxInMemory
+	}
 	raw, err := io.ReadAll(io.LimitReader(fh, limit+1))
 	if err != nil {
 		return nil, err

@@ -5,6 +5,7 @@ package engine
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -53,5 +54,29 @@ func TestReadFileTakesOnlyBoundedRegularFiles(t *testing.T) {
 	}
 	if _, err := ReadFile(filepath.Join(dir, "missing"), "model file", 8); !os.IsNotExist(err) || !strings.Contains(err.Error(), "missing") {
 		t.Errorf("a missing file: %v, want a not-exist error naming it", err)
+	}
+}
+
+// TestReadFileRefusesWhatA32BitBuildCannotHold: a training state may be
+// up to 2 GiB, one byte more than a 32-bit build's longest slice; a file of
+// that size is refused there with one line, before a byte is read (it was
+// read until memory ran out). A 64-bit build reads such a file, so the
+// test runs on 32-bit builds only: GOARCH=386 go test -run 32Bit ./engine/.
+func TestReadFileRefusesWhatA32BitBuildCannotHold(t *testing.T) {
+	if strconv.IntSize != 32 {
+		t.Skip("a 64-bit build holds every file the limits allow")
+	}
+	path := filepath.Join(t.TempDir(), "state.safetensors")
+	fh, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fh.Truncate(MaxStateFile); err != nil { // sparse: no disk used
+		t.Fatal(err)
+	}
+	fh.Close()
+	_, err = ReadFile(path, "training state file", MaxStateFile)
+	if want := path + ": 2.0 GiB, more than a 32-bit build holds in memory"; err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("ReadFile of a 2 GiB state on a 32-bit build: %v, want %q", err, want)
 	}
 }

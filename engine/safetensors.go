@@ -173,7 +173,7 @@ func DecodeSafetensors(file string, raw []byte) (map[string]NamedTensor, map[str
 		}
 		n := int64(1)
 		for _, d := range e.Shape {
-			if d < 0 || d > 1<<31 || n*int64(max(d, 1)) > 1<<34 {
+			if d < 0 || int64(d) > 1<<31 || n*int64(max(d, 1)) > 1<<34 {
 				return fail("tensor %q has an invalid shape %v", name, e.Shape)
 			}
 			n *= int64(d)

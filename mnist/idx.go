@@ -63,7 +63,7 @@ func ReadImages(name string, r io.Reader) (pixels []uint8, count, rows, cols int
 		return nil, 0, 0, 0, fmt.Errorf("%s: truncated IDX header: %w", name, err)
 	}
 	count, rows, cols = int(h[0]), int(h[1]), int(h[2])
-	if count < 1 || count > maxItems || rows < 1 || rows > maxSide || cols < 1 || cols > maxSide || count*rows*cols > maxPixels {
+	if count < 1 || count > maxItems || rows < 1 || rows > maxSide || cols < 1 || cols > maxSide || int64(count)*int64(rows)*int64(cols) > maxPixels { // in 64 bits: up to 2⁴⁰, which wraps a 32-bit int
 		return nil, 0, 0, 0, fmt.Errorf("%s: implausible dimensions %d×%d×%d", name, count, rows, cols)
 	}
 	pixels, err = readExactly(name, r, count*rows*cols)

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -95,7 +96,7 @@ func TestValidateRefusesWhatDoesNotFit(t *testing.T) {
 	}{
 		{func(c *Config) { c.BatchSize = 5000 }, "--batch-size 5000 needs about 3.5 GiB of memory, 3.3 GiB of it for batches of 5000; this machine has 1.0 GiB (test limit)"},
 		{func(c *Config) { c.BatchSize = 1000000000 }, "--batch-size 1000000000 needs about 40.2 GiB of memory, 40.1 GiB of it for a batch of up to 60000 images (no more are trained on); this machine has 1.0 GiB (test limit)"},
-		{func(c *Config) { c.BatchSize = math.MaxInt }, "--batch-size 9223372036854775807 needs about 40.2 GiB of memory"},
+		{func(c *Config) { c.BatchSize = math.MaxInt }, "--batch-size " + strconv.Itoa(math.MaxInt) + " needs about 40.2 GiB of memory"},
 		{func(c *Config) { c.Model.Name = big }, "--model " + big + " needs about 21.8 GiB of memory, 978 MiB of it for batches of 64; this machine has 1.0 GiB (test limit)"},
 	} {
 		cfg := Default()
