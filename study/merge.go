@@ -112,6 +112,10 @@ func mergeSpec(dir string, shards []string) ([]byte, error) {
 				return nil, &SettingError{fmt.Sprintf("merge: --out %s is one of the shards; merge into another folder", dir)}
 			}
 		}
+		if inCells(dir, s) {
+			return nil, &SettingError{fmt.Sprintf("merge: --out %s is inside %s, the cells folder of shard %s, where a study reads every folder as a cell; merge into a folder outside it",
+				dir, filepath.Join(s, "cells"), s)}
+		}
 		if spec == nil {
 			spec, first = raw, s
 		} else if !bytes.Equal(raw, spec) {
@@ -119,6 +123,32 @@ func mergeSpec(dir string, shards []string) ([]byte, error) {
 		}
 	}
 	return spec, nil
+}
+
+// inCells reports whether dir is the cells folder of the study folder
+// shard, or inside it, whether or not dir or that folder exist yet: dir or
+// a folder above it is that cells folder (the same file, however it is
+// named or linked to), or is shard with "cells" the next name down.
+func inCells(dir, shard string) bool {
+	st, err := os.Stat(shard)
+	if err != nil {
+		return false
+	}
+	cells, cellsErr := os.Stat(filepath.Join(shard, "cells"))
+	p, err := filepath.Abs(dir)
+	if err != nil {
+		return false
+	}
+	for below := ""; ; below, p = filepath.Base(p), filepath.Dir(p) {
+		if pst, err := os.Stat(p); err == nil {
+			if (cellsErr == nil && os.SameFile(pst, cells)) || (below == "cells" && os.SameFile(pst, st)) {
+				return true
+			}
+		}
+		if filepath.Dir(p) == p {
+			return false
+		}
+	}
 }
 
 // mergeCell copies a complete cell into dst under dst's lock: a `study

@@ -13,8 +13,10 @@ import (
 
 // TestMergeChecksBeforeWriting: two shards of one study merge into every
 // cell; shards of two studies, --out naming a shard, a run's folder, a
-// folder of another study, and a folder or cell another process holds are
-// refused as settings (exit 2) and leave the folder as it was.
+// folder of another study, a folder or cell another process holds, and a
+// shard's cells folder or a folder inside it (also through a link; a later
+// merge or study run would read it as a cell) are refused as settings
+// (exit 2) and leave the folder as it was.
 func TestMergeChecksBeforeWriting(t *testing.T) {
 	data := smallData(t)
 	f := File{Name: "m", Axes: []Axis{{Name: "optimizer", Values: []string{"sgd", "adam"}}}, Seeds: []uint64{1},
@@ -65,6 +67,10 @@ func TestMergeChecksBeforeWriting(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer cellHeld.Unlock()
+	linked := filepath.Join(dir, "linked")
+	if err := os.Symlink(filepath.Join(s2, "cells"), linked); err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range []struct {
 		out    string
 		shards []string
@@ -78,6 +84,10 @@ func TestMergeChecksBeforeWriting(t *testing.T) {
 		{merged, []string{s1}, "is being trained by"},
 		{filepath.Join(dir, "none"), []string{filepath.Join(dir, "nothing")}, "is no study folder"},
 		{"", []string{s1}, "--out must name"},
+		{filepath.Join(s1, "cells"), []string{s1, s2}, "the cells folder of shard " + s1},
+		{filepath.Join(s1, "cells", "merged"), []string{s1, s2}, "is inside " + filepath.Join(s1, "cells")},
+		{filepath.Join(s2, "cells", "new", "merged"), []string{s1, s2}, "the cells folder of shard " + s2},
+		{filepath.Join(linked, "merged"), []string{s1, s2}, "the cells folder of shard " + s2},
 	} {
 		err := Merge(c.out, c.shards)
 		var se *SettingError
@@ -85,7 +95,7 @@ func TestMergeChecksBeforeWriting(t *testing.T) {
 			t.Errorf("merge %v into %q: %v, want a setting error saying %q", c.shards, c.out, err, c.want)
 		}
 	}
-	for _, never := range []string{"mixed", "none"} {
+	for _, never := range []string{"mixed", "none", filepath.Join("s1", "cells", "merged"), filepath.Join("s2", "cells", "new")} {
 		if _, err := os.Stat(filepath.Join(dir, never)); !os.IsNotExist(err) {
 			t.Errorf("a refused merge made %s: %v", never, err)
 		}
