@@ -6,7 +6,6 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -229,59 +228,6 @@ func runFiles(dir string, templates ...string) ([]string, error) {
 	}
 	sort.Strings(out)
 	return out, nil
-}
-
-// templateGlob turns a Keras file name template into a pattern for
-// path.Match: each {field:format} becomes *, {{ and }} their brace, and
-// the characters that patterns give a meaning are matched as themselves.
-func templateGlob(t string) string {
-	var b strings.Builder
-	for i := 0; i < len(t); i++ {
-		switch c := t[i]; {
-		case (c == '{' || c == '}') && i+1 < len(t) && t[i+1] == c:
-			b.WriteByte(c)
-			i++
-		case c == '{':
-			end := strings.IndexByte(t[i:], '}')
-			if end < 0 {
-				b.WriteString(t[i:])
-				return b.String()
-			}
-			b.WriteByte('*')
-			i += end
-		case c == '*' || c == '?' || c == '[' || c == '\\':
-			b.WriteString("[" + string(c) + "]")
-		default:
-			b.WriteByte(c)
-		}
-	}
-	return b.String()
-}
-
-// numberText is what a template's field can format to: its fields are the
-// epoch and metrics, written by engine.FormatTemplate as numbers (digits,
-// sign, point, exponent, NaN, ±Inf, padding).
-const numberText = `[-+ 0-9.eNaIf]+`
-
-// templateNames matches every name that the template t (slash-separated)
-// can format to: t's own text, and numberText for each {field:format}.
-func templateNames(t string) *regexp.Regexp {
-	var b strings.Builder
-	b.WriteString("^")
-	for i := 0; i < len(t); i++ {
-		switch c := t[i]; {
-		case (c == '{' || c == '}') && i+1 < len(t) && t[i+1] == c:
-			b.WriteString(regexp.QuoteMeta(string(c)))
-			i++
-		case c == '{' && strings.IndexByte(t[i:], '}') > 0:
-			b.WriteString(numberText)
-			i += strings.IndexByte(t[i:], '}')
-		default:
-			b.WriteString(regexp.QuoteMeta(string(c)))
-		}
-	}
-	b.WriteString("$")
-	return regexp.MustCompile(b.String())
 }
 
 // claimOutput makes sure dir holds no other run and returns the files of

@@ -1,0 +1,91 @@
+package run
+
+import (
+	"regexp"
+	"strings"
+)
+
+// A checkpoint template ("weights0.{epoch:02d}-{val_loss:.2f}.safetensors")
+// is read three ways before a run formats it: as a name it formats to
+// (templateSample), as a pattern for the names it wrote (templateGlob), and
+// as a pattern for every name it can write (templateNames). All three read
+// it through scanTemplate, so that they agree on what is a field.
+
+// scanTemplate reads the template t as engine.FormatTemplate does: {{ and
+// }} are one brace of text, {...} up to the next } is a field, whose
+// text between the braces goes to field; all else is text, given to text
+// in runs (whole UTF-8 sequences). A { without a closing } and a lone }
+// are text too: FormatTemplate refuses them when the run begins, and until
+// then such a template names only itself.
+func scanTemplate(t string, text func(string), field func(spec string)) {
+	start := 0 // of the text not yet given
+	flush := func(end int) {
+		if end > start {
+			text(t[start:end])
+		}
+	}
+	for i := 0; i < len(t); i++ {
+		switch c := t[i]; {
+		case (c == '{' || c == '}') && i+1 < len(t) && t[i+1] == c:
+			flush(i + 1) // the text before, and one brace
+			i++
+			start = i + 1
+		case c == '{':
+			end := strings.IndexByte(t[i:], '}')
+			if end < 0 {
+				continue
+			}
+			flush(i)
+			field(t[i+1 : i+end])
+			i += end
+			start = i + 1
+		}
+	}
+	flush(len(t))
+}
+
+// templateSample is a name the template t formats to: each field written
+// as 0.
+func templateSample(t string) string {
+	var b strings.Builder
+	scanTemplate(t, func(s string) { b.WriteString(s) }, func(string) { b.WriteByte('0') })
+	return b.String()
+}
+
+// templateHasField reports whether t holds a {field} (not an escaped brace).
+func templateHasField(t string) bool {
+	has := false
+	scanTemplate(t, func(string) {}, func(string) { has = true })
+	return has
+}
+
+// templateGlob turns the template t into a pattern for path.Match: each
+// field becomes *, and the text is matched as itself (the characters that
+// patterns give a meaning escaped with \).
+func templateGlob(t string) string {
+	var b strings.Builder
+	scanTemplate(t, func(s string) {
+		for i := 0; i < len(s); i++ {
+			if c := s[i]; c == '*' || c == '?' || c == '[' || c == '\\' {
+				b.WriteByte('\\')
+			}
+			b.WriteByte(s[i])
+		}
+	}, func(string) { b.WriteByte('*') })
+	return b.String()
+}
+
+// numberText is what a template's field can format to: its fields are the
+// epoch and metrics, written by engine.FormatTemplate as numbers (digits,
+// sign, point, exponent, NaN, ±Inf, padding).
+const numberText = `[-+ 0-9.eNaIf]+`
+
+// templateNames matches every name that the template t (slash-separated)
+// can format to: t's own text, and numberText for each field.
+func templateNames(t string) *regexp.Regexp {
+	var b strings.Builder
+	b.WriteString("^")
+	scanTemplate(t, func(s string) { b.WriteString(regexp.QuoteMeta(s)) }, func(string) { b.WriteString(numberText) })
+	b.WriteString("$")
+	return regexp.MustCompile(b.String())
+}
