@@ -84,6 +84,17 @@ const mnistTrainImages = 60000
 // counts what the open backend compiles.
 func (c Config) Estimate() (Need, error) { return c.estimateAt(c.largestBatch(), false) }
 
+// EstimateModel is Estimate for m, c's model already built (BuildModel), so
+// that a caller who needs the model for more (a study's plan: its FLOPs)
+// builds it once. m is compiled on a counting backend and freed.
+func (c Config) EstimateModel(m *engine.Model) (Need, error) {
+	loss, err := engine.ParseLoss(c.Model.Loss)
+	if err != nil {
+		return Need{}, &ValueError{Flag: "loss", Msg: err.Error()}
+	}
+	return estimate(m, loss, c.largestBatch(), c.optimizerSlots(), false)
+}
+
 // largestBatch is the largest batch c's run holds, as far as its settings
 // tell before the data is loaded.
 func (c Config) largestBatch() int {
@@ -203,18 +214,23 @@ func (fusingCounter) MaxPoolArgmaxActivationBackwardBiasGrad(engine.PoolParams, 
 // as host memory on the cpu device; on any other, CheckDevice weighs them
 // once the backend is open.
 func (c Config) checkLimits() error {
-	batch := c.largestBatch()
-	need, err := c.estimateAt(batch, false)
+	need, err := c.Estimate()
 	if err != nil {
 		return err
 	}
+	return c.CheckHost(need)
+}
+
+// CheckHost is the check of Validate that c's run fits this host, given
+// need, c's Estimate: a *LimitError when it does not.
+func (c Config) CheckHost(need Need) error {
 	// A backend whose kernels run on the host's cores (cpu) keeps its
 	// buffers in host memory; "auto" is weighed as the kind it picks now.
 	traits, err := engine.DeviceTraits(c.Device.Name)
 	if err != nil {
 		return &ValueError{Flag: "device", Msg: err.Error()}
 	}
-	return c.subject(batch).weighHost(need, traits.HostThreads)
+	return c.subject(c.largestBatch()).weighHost(need, traits.HostThreads)
 }
 
 // CheckDevice refuses a configuration whose buffers do not fit the free

@@ -45,6 +45,9 @@ type PlannedCell struct {
 	Seconds float64
 }
 
+// buildModel builds a cell's model: run.BuildModel, which a test counts.
+var buildModel = run.BuildModel
+
 // NewPlan checks a study and plans its run: every cell's configuration and
 // the study folder (see Prepare), the data of cells that continue (a
 // *run.DataMismatchError when o.Data is not what they trained on), the
@@ -99,13 +102,19 @@ func NewPlan(f File, dir string, base run.Config, o Options) (*Plan, error) {
 				return nil, err
 			}
 		}
-		if c.Cost, err = cellCost(c.Config, o.Data); err != nil {
+		// The cell's model, built once for its cost and its memory; the
+		// rest of Validate passed in Prepare.
+		m, err := buildModel(c.Config.Model.Name, c.Config.Model.Activation)
+		if err != nil {
 			return nil, err
 		}
-		if c.Memory, err = cellMemory(c.Config, o.Data, p.Resident); err != nil {
+		c.Cost = cellCost(c.Config, m, o.Data)
+		cellNeed, err := c.Config.EstimateModel(m)
+		if err != nil {
 			return nil, err
 		}
-		if !errors.As(c.Config.Validate(), new(*run.LimitError)) { // one too large fails alone when it runs
+		c.Memory = cellMemory(c.Config, cellNeed, o.Data, p.Resident)
+		if !errors.As(c.Config.CheckHost(cellNeed), new(*run.LimitError)) { // one too large fails alone when it runs
 			need = max(need, c.Memory)
 		}
 		c.Start = epochsDone(c.Config.Output.Dir)

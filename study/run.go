@@ -344,14 +344,10 @@ func resolveAuto(cfgs []run.Config, log io.Writer) (run.DeviceConfig, error) {
 	return dev, nil
 }
 
-// cellCost is what one epoch of a cell costs, in training FLOPs: per image
-// times the images of an epoch. It weighs the cells' epochs in the time
-// estimate and orders the cells.
-func cellCost(cfg run.Config, data *mnist.Set) (float64, error) {
-	m, err := run.BuildModel(cfg.Model.Name, cfg.Model.Activation)
-	if err != nil {
-		return 0, err
-	}
+// cellCost is what one epoch of a cell of cfg, whose model is m, costs, in
+// training FLOPs: per image times the images of an epoch. It weighs the
+// cells' epochs in the time estimate and orders the cells.
+func cellCost(cfg run.Config, m *engine.Model, data *mnist.Set) float64 {
 	_, per := m.FLOPs()
 	images := 60000
 	if data != nil {
@@ -360,7 +356,7 @@ func cellCost(cfg run.Config, data *mnist.Set) (float64, error) {
 	if cfg.Data.TrainLimit > 0 {
 		images = min(images, cfg.Data.TrainLimit)
 	}
-	return max(per, 1) * float64(images), nil
+	return max(per, 1) * float64(images)
 }
 
 // epochsDone is the number of epochs an interrupted cell has trained (0

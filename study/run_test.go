@@ -264,10 +264,12 @@ func TestGPUMemoryRefusal(t *testing.T) {
 	base.Device.Name = "fakegpu"
 	f := File{Name: "m", Axes: []Axis{{Name: "lr", Values: []string{"0.1", "0.01", "0.001", "0.0001"}}}, Seeds: []uint64{1, 2, 3, 4, 5, 6, 7, 8},
 		Fixed: map[string]string{"model": "cnn", "batch-size": "2048"}}
-	need, err := cellMemory(mustConfig(t, f, base), data, true)
+	cfg := mustConfig(t, f, base)
+	estimate, err := cfg.Estimate()
 	if err != nil {
 		t.Fatal(err)
 	}
+	need := cellMemory(cfg, estimate, data, true)
 	// The CNN at batch 2048: ~1.4 GiB of activations and their gradients,
 	// the weights, Adam's state, the data set resident.
 	if need < 1<<30 || need > 2<<30 {

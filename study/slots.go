@@ -188,14 +188,10 @@ type MemoryReporter = run.MemoryReporter
 const cellOverhead = 64 << 20
 
 // cellMemory estimates the device memory one cell of cfg holds while it
-// trains: the model's buffers and the optimizer's state (run's Estimate),
-// and on a GPU (resident) the training and validation sets when the backend
-// keeps them on the device and cellOverhead.
-func cellMemory(cfg run.Config, data *mnist.Set, resident bool) (int64, error) {
-	need, err := cfg.Estimate()
-	if err != nil {
-		return 0, err
-	}
+// trains: the model's buffers and the optimizer's state (need, run's
+// Estimate), and on a GPU (resident) the training and validation sets when
+// the backend keeps them on the device and cellOverhead.
+func cellMemory(cfg run.Config, need run.Need, data *mnist.Set, resident bool) int64 {
 	var floats int64
 	augmented := cfg.Augment.Rotation != 0 || cfg.Augment.WidthShift != 0 || cfg.Augment.HeightShift != 0 || cfg.Augment.Zoom != 0
 	if resident && data != nil && !augmented {
@@ -204,9 +200,9 @@ func cellMemory(cfg run.Config, data *mnist.Set, resident bool) (int64, error) {
 	}
 	buffers := int64(min(need.Buffers, 1<<62)) // bounded: no float-to-int overflow
 	if !resident {
-		return buffers + 4*floats, nil
+		return buffers + 4*floats
 	}
-	return buffers + 4*floats + cellOverhead, nil
+	return buffers + 4*floats + cellOverhead
 }
 
 // checkMemory refuses to place more cells on a GPU than its free memory
