@@ -9,9 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"mnistgpu/engine"
 	_ "mnistgpu/gpu"
-	"mnistgpu/run"
 )
 
 // TestPlanOpensEveryCellsOptions: a study whose first cell runs in TF32
@@ -19,14 +17,10 @@ import (
 // the parity cell's backend refuses, is refused when planned, naming that
 // cell; it was refused only when the cell's turn came, the others trained.
 func TestPlanOpensEveryCellsOptions(t *testing.T) {
-	if d, _ := engine.ResolveDevice("auto"); d != "cuda" {
-		t.Skip("no GPU (nor the stand-in)")
-	}
+	base := cudaBase(t)
 	t.Setenv("MNISTGPU_OWN_TF32_GEMM", "1")
 	f := File{Name: "own-tf32", Axes: []Axis{{Name: "tf32", Values: []string{"true", "false"}}}, Seeds: []uint64{1},
 		Fixed: map[string]string{"model": "mlp", "epochs": "1", "train-limit": "256"}}
-	base := run.Default()
-	base.Device.Name = "cuda"
 	dir := filepath.Join(t.TempDir(), "study")
 	_, err := NewPlan(f, dir, base, Options{Shard: Shard{1, 1}})
 	var se *SettingError

@@ -17,14 +17,10 @@ import (
 // for byte, as one at a time: on a GPU in parity mode, or on the CPU
 // stand-in under make test-cuda-sim.
 func TestJobsOnOneGPU(t *testing.T) {
-	if d, _ := engine.ResolveDevice("auto"); d != "cuda" {
-		t.Skip("no GPU (nor the stand-in)")
-	}
+	base := cudaBase(t)
 	data := smallData(t)
 	f := File{Name: "gpu-jobs", Axes: []Axis{{Name: "optimizer", Values: []string{"sgd", "adam"}}}, Seeds: []uint64{1, 2},
 		Fixed: map[string]string{"model": "mlp", "epochs": "2", "train-limit": "256"}}
-	base := run.Default()
-	base.Device.Name = "cuda"
 	dir := t.TempDir()
 	for _, jobs := range []int{1, 3} {
 		var log bytes.Buffer
@@ -41,4 +37,16 @@ func TestJobsOnOneGPU(t *testing.T) {
 			t.Errorf("%s: final weights differ between --jobs 1 and --jobs 3 on one GPU", key)
 		}
 	}
+}
+
+// cudaBase is run.Default on the cuda device, or a skip where neither a GPU
+// nor the stand-in answers.
+func cudaBase(t *testing.T) run.Config {
+	t.Helper()
+	if d, _ := engine.ResolveDevice("auto"); d != "cuda" {
+		t.Skip("no GPU (nor the stand-in)")
+	}
+	base := run.Default()
+	base.Device.Name = "cuda"
+	return base
 }

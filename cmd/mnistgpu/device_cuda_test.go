@@ -86,9 +86,7 @@ func TestDeviceAutoPicksCUDA(t *testing.T) {
 func TestTF32IsPerRun(t *testing.T) {
 	t.Setenv("MNISTGPU_TF32", "1")
 	dir := t.TempDir()
-	spec := filepath.Join(dir, "tf32.json")
-	os.WriteFile(spec, []byte(`{"name":"tf32","axes":[{"name":"tf32","values":["true","false"]}],"seeds":[1],
-		"fixed":{"model":"mlp","epochs":"1","train-limit":"256"}}`), 0o644)
+	spec := tf32Study(t, dir)
 	if err := cliRun("study", "run", spec, "--out", filepath.Join(dir, "study"), "--device", "cuda", "--data-dir", small, "--no-verify"); err != nil {
 		t.Fatal(err)
 	}
@@ -109,6 +107,18 @@ func TestTF32IsPerRun(t *testing.T) {
 	} else if !strings.Contains(r.Device, "parity mode") {
 		t.Errorf("--tf32=false with MNISTGPU_TF32=1: device %q", r.Device)
 	}
+}
+
+// tf32Study writes a study file in dir of two small cells, tf32 true and
+// false, and returns its path.
+func tf32Study(t *testing.T, dir string) string {
+	t.Helper()
+	spec := filepath.Join(dir, "tf32.json")
+	if err := os.WriteFile(spec, []byte(`{"name":"tf32","axes":[{"name":"tf32","values":["true","false"]}],"seeds":[1],
+		"fixed":{"model":"mlp","epochs":"1","train-limit":"256"}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return spec
 }
 
 // bench on the stand-in prints the device work per step and no timings.
@@ -147,9 +157,7 @@ func TestBenchCountsOnSimulatedDevice(t *testing.T) {
 func TestOwnTF32GemmNeedsTF32(t *testing.T) {
 	t.Setenv("MNISTGPU_OWN_TF32_GEMM", "1")
 	dir := t.TempDir()
-	spec := filepath.Join(dir, "tf32.json")
-	os.WriteFile(spec, []byte(`{"name":"tf32","axes":[{"name":"tf32","values":["true","false"]}],"seeds":[1],
-		"fixed":{"model":"mlp","epochs":"1","train-limit":"256"}}`), 0o644)
+	spec := tf32Study(t, dir)
 	data := []string{"--data-dir", small, "--no-verify"}
 	for _, args := range [][]string{
 		append([]string{"train", "--device", "cuda", "--model", "mlp", "--epochs", "1", "--out", filepath.Join(dir, "run")}, data...),
