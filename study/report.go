@@ -257,11 +257,15 @@ func markdown(f File, groups []GroupSummary, cs []Conclusion, figs []string, cel
 	}
 	b.WriteString("\n## Results (mean ± std over seeds)\n\n| setting | seeds | best val accuracy | test accuracy at best checkpoint | epochs to 98% | s to 98% | epochs to 99% | s to 99% |\n|---|---|---|---|---|---|---|---|\n")
 	for _, g := range groups {
+		setting := g.Group
+		if setting == "" {
+			setting = "(one setting)" // a study without axes
+		}
 		seeds := fmt.Sprint(g.Seeds)
 		if g.Failed > 0 {
 			seeds += fmt.Sprintf(" (%d diverged)", g.Failed)
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s |\n", g.Group, seeds, g.BestValAcc, g.TestAccAtBest,
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s |\n", setting, seeds, g.BestValAcc, g.TestAccAtBest,
 			g.EpochsTo98.Format(1), g.SecondsTo98.Format(1), g.EpochsTo99.Format(1), g.SecondsTo99.Format(1))
 	}
 	b.WriteString("\n## Figures\n\n")

@@ -160,17 +160,20 @@ type Cell struct {
 
 // Key is the cell's folder name: "model=cnn,optimizer=sgd,...,seed=1".
 func (c Cell) Key(axes []Axis) string {
+	return strings.Join(append(c.settings(axes), "seed="+strconv.FormatUint(c.Seed, 10)), ",")
+}
+
+// Group is the key without the seed: the cells averaged together ("" for a
+// study without axes, whose cells differ only in their seeds).
+func (c Cell) Group(axes []Axis) string { return strings.Join(c.settings(axes), ",") }
+
+// settings are the cell's "axis=value" parts, in the axes' order.
+func (c Cell) settings(axes []Axis) []string {
 	var parts []string
 	for _, a := range axes {
 		parts = append(parts, a.Name+"="+c.Params[a.Name])
 	}
-	return strings.Join(append(parts, "seed="+strconv.FormatUint(c.Seed, 10)), ",")
-}
-
-// Group is the key without the seed: the cells averaged together.
-func (c Cell) Group(axes []Axis) string {
-	k := c.Key(axes)
-	return k[:strings.LastIndex(k, ",seed=")]
+	return parts
 }
 
 // Cells enumerates the grid, the first axis varying slowest, seeds fastest.

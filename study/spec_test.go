@@ -1,0 +1,46 @@
+package study
+
+import (
+	"io"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"mnistgpu/run"
+)
+
+// TestStudyWithoutAxesOrFixedReadsBack: a study file may leave out "axes"
+// and "fixed"; the study.json written into its folder must still be one
+// that Load reads (it held "axes": null, so results.csv failed after the
+// cells had trained, and every rerun and report of the folder failed).
+func TestStudyWithoutAxesOrFixedReadsBack(t *testing.T) {
+	dir := t.TempDir()
+	if err := writeSpec(File{Name: "bare", Seeds: []uint64{1}}, dir); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(filepath.Join(dir, "study.json")); err != nil {
+		t.Errorf("study.json of a study without axes or fixed settings: %v", err)
+	}
+	f, err := Parse("bare.json", []byte(`{"seeds": [1], "fixed": {"model": "mlp", "epochs": "1", "train-limit": "200"}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "run")
+	o := Options{Shard: Shard{1, 1}, Data: smallData(t), Log: io.Discard}
+	if err := Run(f, out, run.Default(), o); err != nil {
+		t.Fatalf("a study without axes: %v", err)
+	}
+	if _, cells, err := LoadResults(out); err != nil || len(cells) != 1 {
+		t.Errorf("its results: %d cells, %v", len(cells), err)
+	}
+	if err := Run(f, out, run.Default(), o); err != nil {
+		t.Errorf("run again: %v", err)
+	}
+	md, err := Report(out)
+	if err != nil {
+		t.Fatalf("its report: %v", err)
+	}
+	if text := string(mustRead(t, md)); !strings.Contains(text, "| (one setting) | 1 | ") {
+		t.Errorf("the report's table has no row for the one setting:\n%s", text)
+	}
+}
