@@ -130,7 +130,13 @@ func (f File) Validate() error {
 		if len(a.Values) == 0 {
 			return fmt.Errorf("axis %q has no values", a.Name)
 		}
+		listed := map[string]bool{}
 		for _, v := range a.Values {
+			if listed[v] {
+				// Two cells of one folder: trained once, reported twice.
+				return fmt.Errorf("axis %q lists %q twice", a.Name, v)
+			}
+			listed[v] = true
 			if v == "" || strings.ContainsAny(v, "=,/") {
 				return fmt.Errorf("axis %q: bad value %q", a.Name, v)
 			}
@@ -261,6 +267,16 @@ func (f File) Configs(base run.Config, dir string) ([]Cell, []run.Config, error)
 		}
 		return fd, nil
 	}
+	// One name per setting: "lr" and "optimizer.lr" set one field, and the
+	// one applied last would silently replace the other.
+	named := map[string]string{} // field path → how the file names it
+	once := func(fd run.Field, what string) error {
+		if first, ok := named[fd.Path]; ok {
+			return &SettingError{fmt.Sprintf("%s and %s name one setting (--%s): give it once", first, what, fd.Flag)}
+		}
+		named[fd.Path] = what
+		return nil
+	}
 	keys := make([]string, 0, len(f.Fixed))
 	for k := range f.Fixed {
 		keys = append(keys, k)
@@ -271,6 +287,9 @@ func (f File) Configs(base run.Config, dir string) ([]Cell, []run.Config, error)
 		if err != nil {
 			return nil, nil, err
 		}
+		if err := once(fd, fmt.Sprintf("fixed setting %q", k)); err != nil {
+			return nil, nil, err
+		}
 		if err := base.SetField(fd, f.Fixed[k]); err != nil {
 			return nil, nil, &SettingError{fmt.Sprintf("fixed setting %q: %v", k, err)}
 		}
@@ -279,6 +298,12 @@ func (f File) Configs(base run.Config, dir string) ([]Cell, []run.Config, error)
 	for i, a := range f.Axes {
 		fd, err := check("axis", a.Name)
 		if err != nil {
+			return nil, nil, err
+		}
+		if err := once(fd, fmt.Sprintf("axis %q", a.Name)); err != nil {
+			return nil, nil, err
+		}
+		if err := distinctValues(base, fd, a); err != nil {
 			return nil, nil, err
 		}
 		axes[i] = fd
@@ -302,6 +327,24 @@ func (f File) Configs(base run.Config, dir string) ([]Cell, []run.Config, error)
 		cfgs[i] = cfg
 	}
 	return cells, cfgs, nil
+}
+
+// distinctValues refuses an axis two of whose values are one setting
+// ("0.1" and "0.10"): two cells that train the same run.
+func distinctValues(base run.Config, fd run.Field, a Axis) error {
+	seen := map[string]string{} // the value as the run holds it → as written
+	for _, v := range a.Values {
+		cfg := base
+		if cfg.SetField(fd, v) != nil {
+			continue // a bad value: the cell that has it is refused by name
+		}
+		held := cfg.GetString(fd)
+		if first, ok := seen[held]; ok {
+			return &SettingError{fmt.Sprintf("axis %q: values %q and %q are the same setting (%s), so two cells would train one run", a.Name, first, v, held)}
+		}
+		seen[held] = v
+	}
+	return nil
 }
 
 // Shard is "k/n": this runner takes cells whose index is k-1 modulo n.
