@@ -240,6 +240,22 @@ func (f File) WithSeeds(n int) File {
 	return f
 }
 
+// Setting says how f sets fd, by any of its names: as an axis, or as a
+// fixed value ("" when it does not set it).
+func (f File) Setting(fd run.Field) (name, fixed string, axis, ok bool) {
+	for _, a := range f.Axes {
+		if a.Name == fd.Flag || a.Name == fd.Path {
+			return a.Name, "", true, true
+		}
+	}
+	for k, v := range f.Fixed {
+		if k == fd.Flag || k == fd.Path {
+			return k, v, false, true
+		}
+	}
+	return "", "", false, false
+}
+
 // SettingError is a study setting that no run can take: an unknown name, a
 // setting a study may not vary, or a bad value in some cell.
 type SettingError struct{ Msg string }
@@ -264,6 +280,9 @@ func (f File) Configs(base run.Config, dir string) ([]Cell, []run.Config, error)
 			return fd, &SettingError{fmt.Sprintf("%s %q: a study's seeds come from its \"seeds\" list", what, name)}
 		case !fd.StudyOK:
 			return fd, &SettingError{fmt.Sprintf("%s %q: the study sets it for each cell", what, name)}
+		case what == "axis" && fd.Group == "source":
+			// The study loads MNIST once and every cell trains on it.
+			return fd, &SettingError{fmt.Sprintf("axis %q: a study's cells share one data set, loaded once; set it in \"fixed\" or pass --%s", name, fd.Flag)}
 		}
 		return fd, nil
 	}

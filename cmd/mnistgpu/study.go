@@ -116,11 +116,19 @@ func runStudy(c *cli.Context) error {
 	if err != nil {
 		return cliError(err)
 	}
+	if err := studyFlagsAgree(c, f, base); err != nil {
+		return err
+	}
 	dir := c.String("out")
-	if _, _, err := study.Prepare(f, dir, base); err != nil {
+	_, cfgs, err := study.Prepare(f, dir, base)
+	if err != nil {
 		return studyError(err)
 	}
-	data, err := run.LoadData(base.Source, logOut)
+	source := base.Source
+	if len(cfgs) > 0 {
+		source = cfgs[0].Source // with the file's fixed data settings: what each cell records
+	}
+	data, err := run.LoadData(source, logOut)
 	if err != nil {
 		return err
 	}
