@@ -65,8 +65,12 @@ func Conclusions(f File, groups []GroupSummary) []Conclusion {
 		if c.Seeds.Min >= 2 {
 			beyond = fmt.Sprintf(", %d of them beyond the seeds' spread", c.AWinClear)
 		}
+		means := "" // none without a pair: 0 would read as a measured accuracy
+		if c.Pairs > 0 {
+			means = fmt.Sprintf(" (mean best val accuracy %.4f vs %.4f)", c.MeanA, c.MeanB)
+		}
 		out = append(out, Conclusion{Claim: claim, Verdict: verdict(c.AWin, c.Pairs), Seeds: c.Seeds,
-			Evidence: fmt.Sprintf("%s beat %s in %d of %d matched settings%s (mean best val accuracy %.4f vs %.4f)", a, b, c.AWin, c.Pairs, beyond, c.MeanA, c.MeanB)})
+			Evidence: fmt.Sprintf("%s beat %s in %d of %d matched settings%s%s", a, b, c.AWin, c.Pairs, beyond, means)})
 	}
 	pair("CNN reaches a better accuracy than the MLP", "model", "cnn", "mlp")
 	pair("Adam is better than SGD", "optimizer", "adam", "sgd")
@@ -79,7 +83,7 @@ func Conclusions(f File, groups []GroupSummary) []Conclusion {
 			index[g.Group] = g
 		}
 		for _, g := range groups {
-			if g.Params["optimizer"] != "adam" || len(g.MeanValAcc) == 0 {
+			if g.Params["optimizer"] != "adam" || len(g.MeanValAcc) == 0 || math.IsNaN(g.MeanValAcc[0]) {
 				continue
 			}
 			p := map[string]string{}
@@ -87,7 +91,7 @@ func Conclusions(f File, groups []GroupSummary) []Conclusion {
 				p[k] = v
 			}
 			p["optimizer"] = "sgd"
-			if o, ok := index[Cell{Params: p}.Group(f.Axes)]; ok && len(o.MeanValAcc) > 0 {
+			if o, ok := index[Cell{Params: p}.Group(f.Axes)]; ok && len(o.MeanValAcc) > 0 && !math.IsNaN(o.MeanValAcc[0]) {
 				pairs++
 				seeds.add(g.BestValAcc.N)
 				seeds.add(o.BestValAcc.N)
