@@ -37,3 +37,20 @@ func TestStudySetsEachSettingOnce(t *testing.T) {
 		t.Errorf("an axis listing a value twice: %v", err)
 	}
 }
+
+// TestCellFolderNameFits: a cell whose folder name is longer than a file
+// system holds is refused before the study starts; its mkdir failed when
+// the study reached it, and so did writing its failed.txt, which ended the
+// whole study.
+func TestCellFolderNameFits(t *testing.T) {
+	long := strings.Repeat("0", 250) + "300"
+	f, err := Parse("s.json", []byte(`{"axes":[{"name":"train-limit","values":["`+long+`","400"]}],"seeds":[1],"fixed":{"model":"mlp"}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = f.Configs(run.Default(), "out")
+	var se *SettingError
+	if !errors.As(err, &se) || !strings.Contains(err.Error(), "is 272 bytes, more than the 255 a folder name may hold") {
+		t.Errorf("err = %v", err)
+	}
+}
