@@ -2,9 +2,11 @@ package study
 
 import (
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"html"
 	"io"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -174,6 +176,9 @@ func Conclusions(f File, groups []GroupSummary) []Conclusion {
 // report.html. It returns the markdown path.
 func Report(dir string) (string, error) {
 	f, cells, err := LoadResults(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", &SettingError{fmt.Sprintf("%s is no study folder: it has no study.json (study run and study merge write one)", dir)}
+	}
 	if err != nil {
 		return "", err
 	}

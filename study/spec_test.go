@@ -1,6 +1,7 @@
 package study
 
 import (
+	"errors"
 	"io"
 	"path/filepath"
 	"strings"
@@ -42,5 +43,17 @@ func TestStudyWithoutAxesOrFixedReadsBack(t *testing.T) {
 	}
 	if text := string(mustRead(t, md)); !strings.Contains(text, "| (one setting) | 1 | ") {
 		t.Errorf("the report's table has no row for the one setting:\n%s", text)
+	}
+}
+
+// TestReportNeedsAStudyFolder: `study report` of a folder without
+// study.json (a run's, a mistyped one) is a SettingError naming the folder
+// (exit 2), not a raw stat error with exit 1.
+func TestReportNeedsAStudyFolder(t *testing.T) {
+	dir := t.TempDir()
+	_, err := Report(dir)
+	var se *SettingError
+	if !errors.As(err, &se) || !strings.Contains(err.Error(), dir+" is no study folder: it has no study.json") {
+		t.Errorf("err = %v", err)
 	}
 }

@@ -67,7 +67,7 @@ func studyCommand() *cli.Command {
 					}
 					md, err := study.Report(c.Args().First())
 					if err != nil {
-						return err
+						return studyError(err)
 					}
 					fmt.Printf("report: %s and %s\n", md, filepath.Join(filepath.Dir(md), "report.html"))
 					return nil
