@@ -38,6 +38,9 @@ type PlannedCell struct {
 	Start    int     // epochs trained already: a continued cell starts after them
 	Cost     float64 // training FLOPs of one epoch (see cellCost)
 	Memory   int64   // bytes it holds while it trains (see cellMemory)
+	// TooLarge is why the cell does not fit this machine (a
+	// *run.LimitError): it fails alone when it runs, and is not timed.
+	TooLarge error
 	// Slot and Seconds are Estimate's: the slot the run's queue would give
 	// it (-1: none) and the seconds its epochs left would take there (0:
 	// not estimated).
@@ -105,7 +108,9 @@ func NewPlan(f File, dir string, base run.Config, o Options) (*Plan, error) {
 		if c.Memory, err = cellMemory(c.Config, o.Data, p.Resident); err != nil {
 			return nil, err
 		}
-		if !errors.As(c.Config.Validate(), new(*run.LimitError)) { // one too large fails alone when it runs
+		if err := c.Config.Validate(); errors.As(err, new(*run.LimitError)) { // one too large fails alone when it runs
+			c.TooLarge = err
+		} else {
 			need = max(need, c.Memory)
 		}
 		c.Start = epochsDone(c.Config.Output.Dir)
