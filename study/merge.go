@@ -146,14 +146,20 @@ func mergeCell(src, dst string) error {
 		return err
 	}
 	defer lock.Unlock()
-	if err := copyDir(src, dst); err != nil {
+	// The cell is complete once its result.json is there: copied last, so
+	// that a merge stopped or failing halfway leaves a cell that the study
+	// and the next merge take as incomplete, not one without its weights
+	// (result.json sorts before state.safetensors and the checkpoints).
+	if err := os.Remove(filepath.Join(dst, ResultFile)); err != nil && !os.IsNotExist(err) {
+		return err
+	}
+	if err := copyDir(src, dst, ResultFile); err != nil {
 		return err
 	}
 	if _, err := untrained(src, result); err != nil {
-		os.Remove(filepath.Join(dst, ResultFile))
 		return err
 	}
-	return nil
+	return engine.WriteFileAtomic(filepath.Join(dst, ResultFile), func(w io.Writer) error { _, err := w.Write(result); return err })
 }
 
 // untrained refuses the shard cell src while a process holds its lock (a
@@ -176,7 +182,9 @@ func untrained(src string, want []byte) ([]byte, error) {
 	return raw, nil
 }
 
-func copyDir(src, dst string) error {
+// copyDir copies src's files into dst, but for the lock file and the file
+// called skip (in src itself).
+func copyDir(src, dst, skip string) error {
 	if err := os.MkdirAll(dst, 0o777); err != nil {
 		return err
 	}
@@ -188,10 +196,10 @@ func copyDir(src, dst string) error {
 		from, to := filepath.Join(src, e.Name()), filepath.Join(dst, e.Name())
 		var err error
 		switch {
-		case e.Name() == run.LockFile:
+		case e.Name() == run.LockFile || e.Name() == skip:
 			continue
 		case e.IsDir(): // a checkpoint template's folder (--checkpoint 'ck/{epoch}.safetensors')
-			err = copyDir(from, to)
+			err = copyDir(from, to, "")
 		default:
 			err = copyFile(from, to)
 		}
