@@ -3,6 +3,7 @@ package study
 import (
 	"errors"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -55,5 +56,26 @@ func TestReportNeedsAStudyFolder(t *testing.T) {
 	var se *SettingError
 	if !errors.As(err, &se) || !strings.Contains(err.Error(), dir+" is no study folder: it has no study.json") {
 		t.Errorf("err = %v", err)
+	}
+}
+
+// TestOutMustBeAFolder: `study run` and `study merge` with an --out that is
+// a file are refused as a setting naming it; they failed with a raw "not a
+// directory" (exit 1).
+func TestOutMustBeAFolder(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "file")
+	os.WriteFile(file, []byte("x"), 0o666)
+	f := File{Name: "s", Seeds: []uint64{1}, Fixed: map[string]string{"model": "mlp"}}
+	shard := filepath.Join(dir, "shard")
+	if err := writeSpec(f, shard); err != nil {
+		t.Fatal(err)
+	}
+	_, _, runErr := Prepare(f, file, run.Default())
+	for what, err := range map[string]error{"run": runErr, "merge": Merge(file, []string{shard})} {
+		var se *SettingError
+		if !errors.As(err, &se) || !strings.Contains(err.Error(), "--out "+file+" is a file, not a folder") {
+			t.Errorf("%s: %v", what, err)
+		}
 	}
 }
