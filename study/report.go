@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"mnistgpu/engine"
+	"mnistgpu/run"
 )
 
 // Conclusion is one of the report's claims and what this study says of it.
@@ -61,8 +62,8 @@ func verdict(wins, pairs int) string {
 // Conclusions checks the report's conclusions against the summaries.
 func Conclusions(f File, groups []GroupSummary) []Conclusion {
 	var out []Conclusion
-	pair := func(claim, axis, a, b string) {
-		c := Compare(f, groups, axis, a, b)
+	pair := func(claim, flag, a, b string) {
+		c := Compare(f, groups, axisFor(f, flag), a, b)
 		beyond := ""
 		if c.Seeds.Min >= 2 {
 			beyond = fmt.Sprintf(", %d of them beyond the seeds' spread", c.AWinClear)
@@ -84,15 +85,16 @@ func Conclusions(f File, groups []GroupSummary) []Conclusion {
 		for _, g := range groups {
 			index[g.Group] = g
 		}
+		opt := axisFor(f, "optimizer")
 		for _, g := range groups {
-			if g.Params["optimizer"] != "adam" || len(g.MeanValAcc) == 0 || math.IsNaN(g.MeanValAcc[0]) {
+			if opt == "" || g.Params[opt] != "adam" || len(g.MeanValAcc) == 0 || math.IsNaN(g.MeanValAcc[0]) {
 				continue
 			}
 			p := map[string]string{}
 			for k, v := range g.Params {
 				p[k] = v
 			}
-			p["optimizer"] = "sgd"
+			p[opt] = "sgd"
 			if o, ok := index[Cell{Params: p}.Group(f.Axes)]; ok && len(o.MeanValAcc) > 0 && !math.IsNaN(o.MeanValAcc[0]) {
 				pairs++
 				seeds.add(g.BestValAcc.N)
@@ -106,7 +108,8 @@ func Conclusions(f File, groups []GroupSummary) []Conclusion {
 			Evidence: fmt.Sprintf("Adam had the higher validation accuracy after the first epoch in %d of %d matched settings", wins, pairs)})
 	}
 	pair("ReLU mostly does better than sigmoid", "activation", "relu", "sigmoid")
-	lrs := sortedLRs(f)
+	lrAxis := axisFor(f, "lr")
+	lrs := sortedLRs(f, lrAxis)
 	if len(lrs) >= 3 {
 		for _, end := range []struct {
 			claim, lr string
@@ -122,7 +125,7 @@ func Conclusions(f File, groups []GroupSummary) []Conclusion {
 				for k, v := range g.Params {
 					p[k] = v
 				}
-				p["lr"] = ""
+				p[lrAxis] = ""
 				key := Cell{Params: p}.Group(f.Axes)
 				byOthers[key] = append(byOthers[key], g)
 			}
@@ -133,7 +136,7 @@ func Conclusions(f File, groups []GroupSummary) []Conclusion {
 						continue
 					}
 					best = math.Max(best, g.BestValAcc.Mean)
-					if g.Params["lr"] == end.lr {
+					if g.Params[lrAxis] == end.lr {
 						at = g.BestValAcc.Mean
 					}
 				}
@@ -158,8 +161,8 @@ func Conclusions(f File, groups []GroupSummary) []Conclusion {
 		var seeds SeedRange
 		low := 0
 		for _, g := range groups {
-			if g.Params["activation"] == "sigmoid" && g.Params["lr"] == lrs[0] && g.Params["optimizer"] == "sgd" && g.BestValAcc.N > 0 {
-				accs = append(accs, fmt.Sprintf("%s: %.3f", g.Params["model"], g.BestValAcc.Mean))
+			if setting(f, g, "activation") == "sigmoid" && g.Params[lrAxis] == lrs[0] && setting(f, g, "optimizer") == "sgd" && g.BestValAcc.N > 0 {
+				accs = append(accs, fmt.Sprintf("%s: %.3f", setting(f, g, "model"), g.BestValAcc.Mean))
 				seeds.add(g.BestValAcc.N)
 				if g.BestValAcc.Mean < 0.5 {
 					low++
@@ -170,6 +173,33 @@ func Conclusions(f File, groups []GroupSummary) []Conclusion {
 			Evidence: fmt.Sprintf("best validation accuracy with SGD, sigmoid, lr=%s: %s (below 0.5 counts as not fitted)", lrs[0], strings.Join(accs, ", "))})
 	}
 	return out
+}
+
+// axisFor is the name of f's axis of the setting of flag, whichever of
+// its names the study gave it ("model" or "model.name"), or "" when f does
+// not vary it: a claim compares the values of an axis however it is named
+// (with "model.name" the CNN-vs-MLP claim was "not testable here").
+func axisFor(f File, flag string) string {
+	for _, a := range f.Axes {
+		if fd, ok := run.Lookup(a.Name); ok && fd.Flag == flag {
+			return a.Name
+		}
+	}
+	return ""
+}
+
+// setting is g's value of the setting of flag: its axis's value, or the
+// study's fixed one ("" when the study sets neither).
+func setting(f File, g GroupSummary, flag string) string {
+	if a := axisFor(f, flag); a != "" {
+		return g.Params[a]
+	}
+	for k, v := range f.Fixed {
+		if fd, ok := run.Lookup(k); ok && fd.Flag == flag {
+			return v
+		}
+	}
+	return ""
 }
 
 // Report writes dir/report/: PNG plots, report.md and a self-contained

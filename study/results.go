@@ -333,9 +333,10 @@ func axisValues(f File, name string) []string {
 	return nil
 }
 
-// sortedLRs returns the lr axis values ordered from smallest to largest.
-func sortedLRs(f File) []string {
-	v := append([]string(nil), axisValues(f, "lr")...)
+// sortedLRs returns the values of the learning-rate axis (named axis)
+// ordered from smallest to largest.
+func sortedLRs(f File, axis string) []string {
+	v := append([]string(nil), axisValues(f, axis)...)
 	sort.Slice(v, func(i, j int) bool { return parseF(v[i]) < parseF(v[j]) })
 	return v
 }
