@@ -49,7 +49,7 @@ type PlannedCell struct {
 }
 
 // NewPlan checks a study and plans its run: every cell's configuration and
-// the study folder (see Prepare), the data of cells that continue (a
+// the study folder (see Prepare), the data of the cells trained so far (a
 // *run.DataMismatchError when o.Data is not what they trained on), the
 // device's memory for the cells placed on it. It writes nothing.
 func NewPlan(f File, dir string, base run.Config, o Options) (*Plan, error) {
@@ -62,6 +62,17 @@ func NewPlan(f File, dir string, base run.Config, o Options) (*Plan, error) {
 		return nil, err
 	}
 	p := &Plan{File: f, Dir: dir, Shard: o.Shard, Of: len(cells)}
+	if o.Data != nil {
+		// Every cell of a study trains on one data set: one that continues
+		// must find its own, and a new one the complete cells' (the study
+		// trained new cells on other data beside them, and its report
+		// compared them).
+		for _, cfg := range cfgs {
+			if err := run.CheckData(cfg.Output.Dir, o.Data); err != nil {
+				return nil, err
+			}
+		}
+	}
 	var todoCfgs []run.Config
 	for i, c := range cells {
 		if !o.Shard.Has(c.Index) {
@@ -97,11 +108,6 @@ func NewPlan(f File, dir string, base run.Config, o Options) (*Plan, error) {
 	var need int64
 	for _, i := range p.Todo {
 		c := &p.Cells[i]
-		if o.Data != nil {
-			if err := run.CheckData(c.Config.Output.Dir, o.Data); err != nil {
-				return nil, err
-			}
-		}
 		if c.Cost, err = cellCost(c.Config, o.Data); err != nil {
 			return nil, err
 		}

@@ -1,0 +1,39 @@
+package study
+
+import (
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"mnistgpu/run"
+)
+
+// TestStudyKeepsToOneDataSet: a study folder whose cells trained on one
+// data set is not continued on another, new cells included: run again with
+// more seeds on another test set it is refused (a *run.DataMismatchError,
+// exit 2) before anything trains. Only a cell that continued was checked,
+// so new cells trained on the other data beside the old ones and the
+// report compared them.
+func TestStudyKeepsToOneDataSet(t *testing.T) {
+	data := smallData(t)
+	f := File{Name: "d", Axes: []Axis{{Name: "optimizer", Values: []string{"sgd", "adam"}}}, Seeds: []uint64{1},
+		Fixed: map[string]string{"model": "mlp", "epochs": "1", "train-limit": "100"}}
+	dir := t.TempDir()
+	o := Options{Shard: Shard{1, 1}, Jobs: 1, Data: data, Log: io.Discard}
+	if err := Run(f, dir, run.Default(), o); err != nil {
+		t.Fatal(err)
+	}
+	other := *data
+	other.Test = data.Test.Head(100)
+	o.Data = &other
+	err := Run(f.WithSeeds(2), dir, run.Default(), o)
+	var dm *run.DataMismatchError
+	if !errors.As(err, &dm) {
+		t.Fatalf("more seeds on another test set: %v, want a data mismatch", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "cells", "optimizer=sgd,seed=2")); !os.IsNotExist(err) {
+		t.Errorf("a cell of the new seed was made: %v", err)
+	}
+}
