@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"mnistgpu/engine"
 	"mnistgpu/run"
@@ -42,6 +43,9 @@ func Merge(dir string, shards []string) error {
 		if _, err := untrained(src, nil); err != nil {
 			return err
 		}
+	}
+	if err := oneDataSet(cells); err != nil {
+		return err
 	}
 	lock, err := run.LockFolder(dir)
 	var held *run.LockedError
@@ -90,6 +94,31 @@ func completeCells(shards []string) ([]string, error) {
 		}
 	}
 	return cells, nil
+}
+
+// oneDataSet refuses cells that trained on different MNIST files (their
+// result.json's training and test sets; the split is each cell's setting):
+// shards of one study run on two data sets merged into one study, whose
+// report compared them.
+func oneDataSet(cells []string) error {
+	var first string
+	var want run.DataPrint
+	for _, c := range cells {
+		r, err := run.ReadResult(c)
+		if err != nil || r.TrainedOn == nil {
+			continue // a diverged cell's result, or one of an earlier version: nothing recorded
+		}
+		got := run.DataPrint{Train: r.TrainedOn.Train, Test: r.TrainedOn.Test}
+		if first == "" {
+			first, want = c, got
+			continue
+		}
+		if d := want.Differences(got); len(d) > 0 {
+			return &SettingError{fmt.Sprintf("merge: %s and %s were trained on other data (%s): merge the shards of a study run on one data set",
+				first, c, strings.Join(d, "; "))}
+		}
+	}
+	return nil
 }
 
 // mergeSpec reads the shards' study.json, which must be one study's, and

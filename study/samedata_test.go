@@ -2,11 +2,14 @@ package study
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
+	"mnistgpu/mnist"
 	"mnistgpu/run"
 )
 
@@ -35,5 +38,34 @@ func TestStudyKeepsToOneDataSet(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "cells", "optimizer=sgd,seed=2")); !os.IsNotExist(err) {
 		t.Errorf("a cell of the new seed was made: %v", err)
+	}
+}
+
+// TestMergeKeepsToOneDataSet: shards of one study that trained on
+// different data are refused by merge, naming two cells and the difference,
+// before anything is written; they merged into one study.
+func TestMergeKeepsToOneDataSet(t *testing.T) {
+	data := smallData(t)
+	other := *data
+	other.Test = data.Test.Head(100)
+	f := File{Name: "d", Axes: []Axis{{Name: "optimizer", Values: []string{"sgd", "adam"}}}, Seeds: []uint64{1},
+		Fixed: map[string]string{"model": "mlp", "epochs": "1", "train-limit": "100"}}
+	dir := t.TempDir()
+	var shards []string
+	for i, d := range []*mnist.Set{data, &other} {
+		out := filepath.Join(dir, fmt.Sprint("s", i+1))
+		if err := Run(f, out, run.Default(), Options{Shard: Shard{i + 1, 2}, Jobs: 1, Data: d, Log: io.Discard}); err != nil {
+			t.Fatal(err)
+		}
+		shards = append(shards, out)
+	}
+	merged := filepath.Join(dir, "merged")
+	err := Merge(merged, shards)
+	var se *SettingError
+	if !errors.As(err, &se) || !strings.Contains(err.Error(), "were trained on other data (test set of 500 images there, 100 here)") {
+		t.Errorf("merge of shards trained on two data sets: %v", err)
+	}
+	if _, err := os.Stat(merged); !os.IsNotExist(err) {
+		t.Errorf("the refused merge wrote %s: %v", merged, err)
 	}
 }
