@@ -44,7 +44,12 @@ func Merge(dir string, shards []string) error {
 			return err
 		}
 	}
-	if err := oneDataSet(cells); err != nil {
+	// The folder's own cells, from an earlier merge, stay beside the new.
+	here, err := completeCells([]string{dir})
+	if err != nil {
+		return err
+	}
+	if err := oneDataSet(append(here, cells...)); err != nil {
 		return err
 	}
 	lock, err := run.LockFolder(dir)

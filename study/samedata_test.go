@@ -68,4 +68,11 @@ func TestMergeKeepsToOneDataSet(t *testing.T) {
 	if _, err := os.Stat(merged); !os.IsNotExist(err) {
 		t.Errorf("the refused merge wrote %s: %v", merged, err)
 	}
+	// Nor does one shard join the other's cells merged before.
+	if err := Merge(merged, shards[:1]); err != nil {
+		t.Fatal(err)
+	}
+	if err := Merge(merged, shards[1:]); !errors.As(err, &se) || !strings.Contains(err.Error(), "were trained on other data") {
+		t.Errorf("merge of a shard on other data into the other's merged cells: %v", err)
+	}
 }
