@@ -211,9 +211,15 @@ func plotCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
+			if len(h.Logs) == 0 { // a study.json, or any JSON object, read as an empty history
+				return usageError("%s holds no epochs: plot takes a run's history.json", path)
+			}
 			out := c.String("out")
 			if out == "" {
 				out = filepath.Join(filepath.Dir(path), "curves.png")
+			}
+			if st, err := os.Stat(out); err == nil && st.IsDir() {
+				return usageError("--out %s is a folder: name the PNG file", out)
 			}
 			if err := study.HistoryPlot(out, filepath.Base(filepath.Dir(path)), h); err != nil {
 				return err
