@@ -16,6 +16,9 @@ func OpenBackend(cfg Config, log io.Writer) (engine.Backend, error) {
 	if _, _, err := engine.ParseDevice(cfg.Device.Name); err != nil {
 		return nil, &ValueError{Flag: "device", Msg: err.Error()}
 	}
+	if cfg.Device.Threads < 0 { // a setting (check --threads -1 was exit 1)
+		return nil, &ValueError{Flag: "threads", Msg: fmt.Sprintf("must not be negative, got %d", cfg.Device.Threads)}
+	}
 	opt := cfg.BackendOptions()
 	opt.Threads = capThreads(opt.Threads, log)
 	b, err := engine.OpenDevice(cfg.Device.Name, opt, log)

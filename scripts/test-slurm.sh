@@ -166,6 +166,17 @@ fi
 refused=$(sed -n 's/^Submitted batch job \([0-9]*\)/\1/p' refused.txt)
 grep -q "holds a study of 3 shards" "slurm-${refused}_0.out" || fail "the refusal does not say why"
 
+# A first array with a step would leave the shards between its tasks out.
+mkdir -p stepped
+cp -r bin study.sbatch small.json stepped/
+if (cd stepped && sbatch --wait --array=0-2:2 --cpus-per-task=1 study.sbatch "${args[@]}" >refused.txt 2>&1); then
+	fail "a first array with a step (--array=0-2:2) was not refused"
+fi
+refused=$(sed -n 's/^Submitted batch job \([0-9]*\)/\1/p' stepped/refused.txt)
+grep -q "a first array with a step (:2) leaves out the shards between its tasks" "stepped/slurm-${refused}_0.out" ||
+	fail "the refusal of a stepped array does not say why"
+[ -z "$(ls stepped/shards)" ] || fail "a refused stepped array trained shards: $(ls stepped/shards)"
+
 wait "$full_pid" || { cat full.log >&2; fail "the unsharded study failed"; }
 full_pid=
 
@@ -186,4 +197,4 @@ done
 [ "$cells" = 8 ] || fail "$cells cells in the unsharded run, want 8"
 [ "$(ls runs/report/cells | wc -l)" = 8 ] || fail "$(ls runs/report/cells | wc -l) cells merged, want 8"
 [ "$(wc -l <runs/report/results.csv)" = 9 ] || fail "runs/report/results.csv does not hold 8 cells"
-echo "test-slurm: PASSED (docs/study.md's job script and submit.sh on slurm-wlm $(sinfo -V | cut -d' ' -f2): a 0-based 3-task array, one task stopped by TERM and requeued by itself, one requeued by scontrol, both resumed mid-cell; one task resubmitted alone; 8 merged cells byte-identical to the unsharded run; report written; $(($(date +%s) - start))s)"
+echo "test-slurm: PASSED (docs/study.md's job script and submit.sh on slurm-wlm $(sinfo -V | cut -d' ' -f2): a 0-based 3-task array, one task stopped by TERM and requeued by itself, one requeued by scontrol, both resumed mid-cell; one task resubmitted alone; a stepped first array refused; 8 merged cells byte-identical to the unsharded run; report written; $(($(date +%s) - start))s)"

@@ -31,6 +31,9 @@ func (p *Plan) Estimate(data *mnist.Set) (time.Duration, error) {
 	timings := map[string]stepTiming{}
 	for _, i := range p.Todo {
 		c := &p.Cells[i]
+		if c.TooLarge != nil {
+			continue // never compiled: it fails alone, at once
+		}
 		s := 0
 		for k := range free {
 			if free[k] < free[s] {
@@ -39,20 +42,23 @@ func (p *Plan) Estimate(data *mnist.Set) (time.Duration, error) {
 		}
 		cfg := c.Config
 		p.Slots.slots[s].apply(&cfg)
-		key := fmt.Sprint(cfg.Model, cfg.BatchSize, cfg.Device)
+		train, val := splitSizes(cfg, data)
+		// A batch beyond the data holds all of it, as in the run (a batch
+		// of 10⁹ was compiled as such, and the plan died out of memory).
+		batch := engine.LargestBatch(cfg.BatchSize, train, val)
+		key := fmt.Sprint(cfg.Model, batch, cfg.Device)
 		t, ok := timings[key]
 		if !ok {
 			var err error
-			if t, err = timeSteps(cfg); err != nil {
+			if t, err = timeSteps(cfg, batch); err != nil {
 				return 0, err
 			}
 			timings[key] = t
 		}
-		train, val := splitSizes(cfg, data)
-		epoch := float64(ceilDiv(train, cfg.BatchSize))*t.step + float64(ceilDiv(val, cfg.BatchSize))*t.eval
+		epoch := float64(ceilDiv(train, batch))*t.step + float64(ceilDiv(val, batch))*t.eval
 		// The end: the final weights and the best checkpoint evaluated on
 		// the test set.
-		end := 2 * float64(ceilDiv(testSize(data), cfg.BatchSize)) * t.eval
+		end := 2 * float64(ceilDiv(testSize(data), batch)) * t.eval
 		c.Slot, c.Seconds = s, float64(max(0, cfg.Epochs-c.Start))*epoch+end
 		free[s] += c.Seconds
 	}
@@ -67,9 +73,9 @@ func (p *Plan) Estimate(data *mnist.Set) (time.Duration, error) {
 // batch.
 type stepTiming struct{ step, eval float64 }
 
-// timeSteps times cfg's model on a backend of cfg's device (0, 0 on a
-// simulated one).
-func timeSteps(cfg run.Config) (stepTiming, error) {
+// timeSteps times cfg's model at batch on a backend of cfg's device (0, 0
+// on a simulated one).
+func timeSteps(cfg run.Config, batch int) (stepTiming, error) {
 	be, err := openBackend(cfg, io.Discard)
 	if err != nil {
 		return stepTiming{}, err
@@ -86,7 +92,7 @@ func timeSteps(cfg run.Config) (stepTiming, error) {
 	if err != nil {
 		return stepTiming{}, err
 	}
-	batch, n := cfg.BatchSize, timedSteps+warmupSteps
+	n := timedSteps + warmupSteps
 	defer m.Free()
 	if err := m.Compile(be, loss, batch); err != nil {
 		return stepTiming{}, err
@@ -187,7 +193,10 @@ func (p *Plan) Print(w io.Writer, total time.Duration) {
 			memory = fmt.Sprintf("device memory ≈ %s", mib(c.Memory))
 		}
 		took := "time not estimated (simulated device)"
-		if c.Seconds > 0 {
+		switch {
+		case c.TooLarge != nil:
+			took = "too large for this machine, so it fails alone when it runs: " + c.TooLarge.Error()
+		case c.Seconds > 0:
 			took = "time ≈ " + roundDuration(time.Duration(c.Seconds*float64(time.Second)))
 			if c.Seconds < 0.05 {
 				took = "time < 0.1s"

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"mnistgpu/engine"
 	"mnistgpu/run"
@@ -42,6 +43,14 @@ func Merge(dir string, shards []string) error {
 		if _, err := untrained(src, nil); err != nil {
 			return err
 		}
+	}
+	// The folder's own cells, from an earlier merge, stay beside the new.
+	here, err := completeCells([]string{dir})
+	if err != nil {
+		return err
+	}
+	if err := oneDataSet(append(here, cells...)); err != nil {
+		return err
 	}
 	lock, err := run.LockFolder(dir)
 	var held *run.LockedError
@@ -90,6 +99,31 @@ func completeCells(shards []string) ([]string, error) {
 		}
 	}
 	return cells, nil
+}
+
+// oneDataSet refuses cells that trained on different MNIST files (their
+// result.json's training and test sets; the split is each cell's setting):
+// shards of one study run on two data sets merged into one study, whose
+// report compared them.
+func oneDataSet(cells []string) error {
+	var first string
+	var want run.DataPrint
+	for _, c := range cells {
+		r, err := run.ReadResult(c)
+		if err != nil || r.TrainedOn == nil {
+			continue // a diverged cell's result, or one of an earlier version: nothing recorded
+		}
+		got := run.DataPrint{Train: r.TrainedOn.Train, Test: r.TrainedOn.Test}
+		if first == "" {
+			first, want = c, got
+			continue
+		}
+		if d := want.Differences(got); len(d) > 0 {
+			return &SettingError{fmt.Sprintf("merge: %s and %s were trained on other data (%s): merge the shards of a study run on one data set",
+				first, c, strings.Join(d, "; "))}
+		}
+	}
+	return nil
 }
 
 // mergeSpec reads the shards' study.json, which must be one study's, and
@@ -176,14 +210,20 @@ func mergeCell(src, dst string) error {
 		return err
 	}
 	defer lock.Unlock()
-	if err := copyDir(src, dst); err != nil {
+	// The cell is complete once its result.json is there: copied last, so
+	// that a merge stopped or failing halfway leaves a cell that the study
+	// and the next merge take as incomplete, not one without its weights
+	// (result.json sorts before state.safetensors and the checkpoints).
+	if err := os.Remove(filepath.Join(dst, ResultFile)); err != nil && !os.IsNotExist(err) {
+		return err
+	}
+	if err := copyDir(src, dst, ResultFile); err != nil {
 		return err
 	}
 	if _, err := untrained(src, result); err != nil {
-		os.Remove(filepath.Join(dst, ResultFile))
 		return err
 	}
-	return nil
+	return engine.WriteFileAtomic(filepath.Join(dst, ResultFile), func(w io.Writer) error { _, err := w.Write(result); return err })
 }
 
 // untrained refuses the shard cell src while a process holds its lock (a
@@ -206,7 +246,9 @@ func untrained(src string, want []byte) ([]byte, error) {
 	return raw, nil
 }
 
-func copyDir(src, dst string) error {
+// copyDir copies src's files into dst, but for the lock file and the file
+// called skip (in src itself).
+func copyDir(src, dst, skip string) error {
 	if err := os.MkdirAll(dst, 0o777); err != nil {
 		return err
 	}
@@ -218,10 +260,10 @@ func copyDir(src, dst string) error {
 		from, to := filepath.Join(src, e.Name()), filepath.Join(dst, e.Name())
 		var err error
 		switch {
-		case e.Name() == run.LockFile:
+		case e.Name() == run.LockFile || e.Name() == skip:
 			continue
 		case e.IsDir(): // a checkpoint template's folder (--checkpoint 'ck/{epoch}.safetensors')
-			err = copyDir(from, to)
+			err = copyDir(from, to, "")
 		default:
 			err = copyFile(from, to)
 		}

@@ -171,3 +171,40 @@ func TestMergeKeepsCheckpointFolders(t *testing.T) {
 		t.Errorf("the merged cell lacks its best checkpoint: %v", err)
 	}
 }
+
+// TestMergeCopiesTheResultLast: a cell's copy is complete once its
+// result.json is there, so a merge that stops halfway through a cell (here
+// at a file it cannot read, which sorts after result.json as the state
+// and the checkpoints do) leaves that cell incomplete in the merged folder,
+// even where an earlier merge had completed it: it was copied in name
+// order, result.json before the weights.
+func TestMergeCopiesTheResultLast(t *testing.T) {
+	f := File{Name: "m", Axes: []Axis{{Name: "optimizer", Values: []string{"sgd"}}}, Seeds: []uint64{1},
+		Fixed: map[string]string{"model": "mlp", "epochs": "1", "train-limit": "100"}}
+	dir := t.TempDir()
+	shard := filepath.Join(dir, "s1")
+	if err := Run(f, shard, run.Default(), Options{Shard: Shard{1, 1}, Jobs: 1, Data: smallData(t)}); err != nil {
+		t.Fatal(err)
+	}
+	merged := filepath.Join(dir, "merged")
+	if err := Merge(merged, []string{shard}); err != nil {
+		t.Fatal(err)
+	}
+	cell := "optimizer=sgd,seed=1"
+	if err := os.Symlink(filepath.Join(dir, "nowhere"), filepath.Join(shard, "cells", cell, "weights9.safetensors")); err != nil {
+		t.Skipf("no symbolic links here: %v", err)
+	}
+	if err := Merge(merged, []string{shard}); err == nil {
+		t.Fatal("a merge that could not copy a file of a cell succeeded")
+	}
+	if _, err := os.Stat(filepath.Join(merged, "cells", cell, ResultFile)); !os.IsNotExist(err) {
+		t.Errorf("the cell whose copy failed is complete in the merged folder: %v", err)
+	}
+	os.Remove(filepath.Join(shard, "cells", cell, "weights9.safetensors"))
+	if err := Merge(merged, []string{shard}); err != nil {
+		t.Fatal(err)
+	}
+	if _, cells, err := LoadResults(merged); err != nil || len(cells) != 1 {
+		t.Errorf("merged again: %d cells, %v; want 1", len(cells), err)
+	}
+}

@@ -38,6 +38,9 @@ type PlannedCell struct {
 	Start    int     // epochs trained already: a continued cell starts after them
 	Cost     float64 // training FLOPs of one epoch (see cellCost)
 	Memory   int64   // bytes it holds while it trains (see cellMemory)
+	// TooLarge is why the cell does not fit this machine (a
+	// *run.LimitError): it fails alone when it runs, and is not timed.
+	TooLarge error
 	// Slot and Seconds are Estimate's: the slot the run's queue would give
 	// it (-1: none) and the seconds its epochs left would take there (0:
 	// not estimated).
@@ -49,7 +52,7 @@ type PlannedCell struct {
 var buildModel = run.BuildModel
 
 // NewPlan checks a study and plans its run: every cell's configuration and
-// the study folder (see Prepare), the data of cells that continue (a
+// the study folder (see Prepare), the data of the cells trained so far (a
 // *run.DataMismatchError when o.Data is not what they trained on), the
 // device's memory for the cells placed on it. It writes nothing.
 func NewPlan(f File, dir string, base run.Config, o Options) (*Plan, error) {
@@ -62,6 +65,17 @@ func NewPlan(f File, dir string, base run.Config, o Options) (*Plan, error) {
 		return nil, err
 	}
 	p := &Plan{File: f, Dir: dir, Shard: o.Shard, Of: len(cells)}
+	if o.Data != nil {
+		// Every cell of a study trains on one data set: one that continues
+		// must find its own, and a new one the complete cells' (the study
+		// trained new cells on other data beside them, and its report
+		// compared them).
+		for _, cfg := range cfgs {
+			if err := run.CheckData(cfg.Output.Dir, o.Data); err != nil {
+				return nil, err
+			}
+		}
+	}
 	var todoCfgs []run.Config
 	for i, c := range cells {
 		if !o.Shard.Has(c.Index) {
@@ -97,11 +111,6 @@ func NewPlan(f File, dir string, base run.Config, o Options) (*Plan, error) {
 	var need int64
 	for _, i := range p.Todo {
 		c := &p.Cells[i]
-		if o.Data != nil {
-			if err := run.CheckData(c.Config.Output.Dir, o.Data); err != nil {
-				return nil, err
-			}
-		}
 		// The cell's model, built once for its cost and its memory; the
 		// rest of Validate passed in Prepare.
 		m, err := buildModel(c.Config.Model.Name, c.Config.Model.Activation)
@@ -114,7 +123,9 @@ func NewPlan(f File, dir string, base run.Config, o Options) (*Plan, error) {
 			return nil, err
 		}
 		c.Memory = cellMemory(c.Config, cellNeed, o.Data, p.Resident)
-		if !errors.As(c.Config.CheckHost(cellNeed), new(*run.LimitError)) { // one too large fails alone when it runs
+		if err := c.Config.CheckHost(cellNeed); errors.As(err, new(*run.LimitError)) { // one too large fails alone when it runs
+			c.TooLarge = err
+		} else {
 			need = max(need, c.Memory)
 		}
 		c.Start = epochsDone(c.Config.Output.Dir)

@@ -35,6 +35,7 @@ type display struct {
 	of        int // cells of this shard
 	done      int // finished (diverged included), before this run as well
 	failed    int
+	halted    int // stopped on request, their states saved
 	away      int // held by another process of the study when claimed
 	left      int // not started
 	running   []*cellProgress
@@ -138,6 +139,7 @@ func (d *display) end(c *cellProgress, r *Result, err error, diverged bool) {
 	var stopped *run.StoppedError
 	switch {
 	case errors.As(err, &stopped):
+		d.halted++
 		what = fmt.Sprintf("stopped at epoch %d, step %d, its state saved", stopped.Epoch, stopped.Step)
 	case errors.As(err, &pe):
 		d.failed++
@@ -181,9 +183,10 @@ func (d *display) elsewhere(key string, from, epochs int, cost float64, done boo
 	d.redraw()
 }
 
-// counts is "12/32 done, 2 in other processes, 4 running, 1 failed, 15
-// left, 3m12s, about 5m left": every cell of the shard is in one of them, so
-// a cell another process of the study is training is counted too.
+// counts is "12/32 done, 2 in other processes, 1 stopped, 4 running, 1
+// failed, 15 left, 3m12s, about 5m left": every cell of the shard is in one
+// of them, so a cell another process of the study is training is counted
+// too.
 func (d *display) counts() string {
 	s := fmt.Sprintf("%d/%d done", d.done, d.of)
 	switch {
@@ -191,6 +194,9 @@ func (d *display) counts() string {
 		s += ", 1 in another process"
 	case d.away > 1:
 		s += fmt.Sprintf(", %d in other processes", d.away)
+	}
+	if d.halted > 0 {
+		s += fmt.Sprintf(", %d stopped", d.halted)
 	}
 	s += fmt.Sprintf(", %d running", len(d.running))
 	if d.failed > 0 {

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"mnistgpu/run"
 )
 
 // TestDisplayCountsCellsElsewhere: a cell that another process of the
@@ -28,5 +30,22 @@ func TestDisplayCountsCellsElsewhere(t *testing.T) {
 	}
 	if strings.Join(lines, "\n") != strings.Join(want, "\n") {
 		t.Errorf("display wrote\n%s\nwant\n%s", out.String(), strings.Join(want, "\n"))
+	}
+}
+
+// TestDisplayCountsStoppedCells: a cell stopped on request (its state
+// saved) is counted as stopped, so that the counts still add up to the
+// shard; it was in none of them ("[0/4 done, 1 running, 2 left]").
+func TestDisplayCountsStoppedCells(t *testing.T) {
+	clock := func() time.Time { return time.Unix(0, 0) }
+	var out bytes.Buffer
+	d := newDisplay(&out, false, 0, 4, 0, 4, clock)
+	a := d.begin("a", 0, 0, 2, 1)
+	d.begin("b", 1, 0, 2, 1)
+	d.end(a, nil, &run.StoppedError{Epoch: 1, Step: 5}, false)
+	d.close()
+	want := "[0/4 done, 1 stopped, 1 running, 2 left, 0.0s] a: stopped at epoch 1, step 5, its state saved\n"
+	if out.String() != want {
+		t.Errorf("display wrote\n%s\nwant\n%s", out.String(), want)
 	}
 }

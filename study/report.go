@@ -2,15 +2,18 @@ package study
 
 import (
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"html"
 	"io"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"mnistgpu/engine"
+	"mnistgpu/run"
 )
 
 // Conclusion is one of the report's claims and what this study says of it.
@@ -59,14 +62,18 @@ func verdict(wins, pairs int) string {
 // Conclusions checks the report's conclusions against the summaries.
 func Conclusions(f File, groups []GroupSummary) []Conclusion {
 	var out []Conclusion
-	pair := func(claim, axis, a, b string) {
-		c := Compare(f, groups, axis, a, b)
+	pair := func(claim, flag, a, b string) {
+		c := Compare(f, groups, axisFor(f, flag), a, b)
 		beyond := ""
 		if c.Seeds.Min >= 2 {
 			beyond = fmt.Sprintf(", %d of them beyond the seeds' spread", c.AWinClear)
 		}
+		means := "" // none without a pair: 0 would read as a measured accuracy
+		if c.Pairs > 0 {
+			means = fmt.Sprintf(" (mean best val accuracy %.4f vs %.4f)", c.MeanA, c.MeanB)
+		}
 		out = append(out, Conclusion{Claim: claim, Verdict: verdict(c.AWin, c.Pairs), Seeds: c.Seeds,
-			Evidence: fmt.Sprintf("%s beat %s in %d of %d matched settings%s (mean best val accuracy %.4f vs %.4f)", a, b, c.AWin, c.Pairs, beyond, c.MeanA, c.MeanB)})
+			Evidence: fmt.Sprintf("%s beat %s in %d of %d matched settings%s%s", a, b, c.AWin, c.Pairs, beyond, means)})
 	}
 	pair("CNN reaches a better accuracy than the MLP", "model", "cnn", "mlp")
 	pair("Adam is better than SGD", "optimizer", "adam", "sgd")
@@ -78,16 +85,17 @@ func Conclusions(f File, groups []GroupSummary) []Conclusion {
 		for _, g := range groups {
 			index[g.Group] = g
 		}
+		opt := axisFor(f, "optimizer")
 		for _, g := range groups {
-			if g.Params["optimizer"] != "adam" || len(g.MeanValAcc) == 0 {
+			if opt == "" || g.Params[opt] != "adam" || len(g.MeanValAcc) == 0 || math.IsNaN(g.MeanValAcc[0]) {
 				continue
 			}
 			p := map[string]string{}
 			for k, v := range g.Params {
 				p[k] = v
 			}
-			p["optimizer"] = "sgd"
-			if o, ok := index[Cell{Params: p}.Group(f.Axes)]; ok && len(o.MeanValAcc) > 0 {
+			p[opt] = "sgd"
+			if o, ok := index[Cell{Params: p}.Group(f.Axes)]; ok && len(o.MeanValAcc) > 0 && !math.IsNaN(o.MeanValAcc[0]) {
 				pairs++
 				seeds.add(g.BestValAcc.N)
 				seeds.add(o.BestValAcc.N)
@@ -100,7 +108,8 @@ func Conclusions(f File, groups []GroupSummary) []Conclusion {
 			Evidence: fmt.Sprintf("Adam had the higher validation accuracy after the first epoch in %d of %d matched settings", wins, pairs)})
 	}
 	pair("ReLU mostly does better than sigmoid", "activation", "relu", "sigmoid")
-	lrs := sortedLRs(f)
+	lrAxis := axisFor(f, "lr")
+	lrs := sortedLRs(f, lrAxis)
 	if len(lrs) >= 3 {
 		for _, end := range []struct {
 			claim, lr string
@@ -116,7 +125,7 @@ func Conclusions(f File, groups []GroupSummary) []Conclusion {
 				for k, v := range g.Params {
 					p[k] = v
 				}
-				p["lr"] = ""
+				p[lrAxis] = ""
 				key := Cell{Params: p}.Group(f.Axes)
 				byOthers[key] = append(byOthers[key], g)
 			}
@@ -127,7 +136,7 @@ func Conclusions(f File, groups []GroupSummary) []Conclusion {
 						continue
 					}
 					best = math.Max(best, g.BestValAcc.Mean)
-					if g.Params["lr"] == end.lr {
+					if g.Params[lrAxis] == end.lr {
 						at = g.BestValAcc.Mean
 					}
 				}
@@ -152,8 +161,8 @@ func Conclusions(f File, groups []GroupSummary) []Conclusion {
 		var seeds SeedRange
 		low := 0
 		for _, g := range groups {
-			if g.Params["activation"] == "sigmoid" && g.Params["lr"] == lrs[0] && g.Params["optimizer"] == "sgd" && g.BestValAcc.N > 0 {
-				accs = append(accs, fmt.Sprintf("%s: %.3f", g.Params["model"], g.BestValAcc.Mean))
+			if setting(f, g, "activation") == "sigmoid" && g.Params[lrAxis] == lrs[0] && setting(f, g, "optimizer") == "sgd" && g.BestValAcc.N > 0 {
+				accs = append(accs, fmt.Sprintf("%s: %.3f", setting(f, g, "model"), g.BestValAcc.Mean))
 				seeds.add(g.BestValAcc.N)
 				if g.BestValAcc.Mean < 0.5 {
 					low++
@@ -166,10 +175,40 @@ func Conclusions(f File, groups []GroupSummary) []Conclusion {
 	return out
 }
 
+// axisFor is the name of f's axis of the setting of flag, whichever of
+// its names the study gave it ("model" or "model.name"), or "" when f does
+// not vary it: a claim compares the values of an axis however it is named
+// (with "model.name" the CNN-vs-MLP claim was "not testable here").
+func axisFor(f File, flag string) string {
+	for _, a := range f.Axes {
+		if fd, ok := run.Lookup(a.Name); ok && fd.Flag == flag {
+			return a.Name
+		}
+	}
+	return ""
+}
+
+// setting is g's value of the setting of flag: its axis's value, or the
+// study's fixed one ("" when the study sets neither).
+func setting(f File, g GroupSummary, flag string) string {
+	if a := axisFor(f, flag); a != "" {
+		return g.Params[a]
+	}
+	for k, v := range f.Fixed {
+		if fd, ok := run.Lookup(k); ok && fd.Flag == flag {
+			return v
+		}
+	}
+	return ""
+}
+
 // Report writes dir/report/: PNG plots, report.md and a self-contained
 // report.html. It returns the markdown path.
 func Report(dir string) (string, error) {
 	f, cells, err := LoadResults(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", &SettingError{fmt.Sprintf("%s is no study folder: it has no study.json (study run and study merge write one)", dir)}
+	}
 	if err != nil {
 		return "", err
 	}
@@ -257,11 +296,15 @@ func markdown(f File, groups []GroupSummary, cs []Conclusion, figs []string, cel
 	}
 	b.WriteString("\n## Results (mean ± std over seeds)\n\n| setting | seeds | best val accuracy | test accuracy at best checkpoint | epochs to 98% | s to 98% | epochs to 99% | s to 99% |\n|---|---|---|---|---|---|---|---|\n")
 	for _, g := range groups {
+		setting := g.Group
+		if setting == "" {
+			setting = "(one setting)" // a study without axes
+		}
 		seeds := fmt.Sprint(g.Seeds)
 		if g.Failed > 0 {
 			seeds += fmt.Sprintf(" (%d diverged)", g.Failed)
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s |\n", g.Group, seeds, g.BestValAcc, g.TestAccAtBest,
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s |\n", setting, seeds, g.BestValAcc, g.TestAccAtBest,
 			g.EpochsTo98.Format(1), g.SecondsTo98.Format(1), g.EpochsTo99.Format(1), g.SecondsTo99.Format(1))
 	}
 	b.WriteString("\n## Figures\n\n")

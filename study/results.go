@@ -183,24 +183,41 @@ func Summarise(f File, cells []CellResult) []GroupSummary {
 			if c.History == nil || len(c.History.Logs) == 0 {
 				continue
 			}
+			// A run without validation data has no val_accuracy: its best
+			// is absent, not 0. A simulated device's seconds are no time.
 			b := math.Inf(-1)
 			for _, l := range c.History.Logs {
-				b = math.Max(b, l["val_accuracy"])
+				if v, ok := l["val_accuracy"]; ok {
+					b = math.Max(b, v)
+				}
 			}
-			best = append(best, b)
+			if !math.IsInf(b, -1) {
+				best = append(best, b)
+			}
 			if !c.Failed && c.Result.BestCheckpoint != "" {
 				test = append(test, c.Result.BestTestAccuracy)
 			}
+			timed := !c.Failed && c.Result.Seconds > 0
 			if e, sec, ok := reach(c.History, 0.98); ok {
-				e98, s98 = append(e98, float64(e)), append(s98, sec)
+				e98 = append(e98, float64(e))
+				if timed {
+					s98 = append(s98, sec)
+				}
 			}
 			if e, sec, ok := reach(c.History, 0.99); ok {
-				e99, s99 = append(e99, float64(e)), append(s99, sec)
+				e99 = append(e99, float64(e))
+				if timed {
+					s99 = append(s99, sec)
+				}
 			}
 			for _, k := range []string{"val_accuracy", "val_loss", "loss", "accuracy"} {
 				var v []float64
 				for _, l := range c.History.Logs {
-					v = append(v, l[k])
+					x, ok := l[k]
+					if !ok {
+						x = math.NaN() // not recorded: left out of the mean
+					}
+					v = append(v, x)
 				}
 				curves[k] = append(curves[k], v)
 			}
@@ -316,9 +333,10 @@ func axisValues(f File, name string) []string {
 	return nil
 }
 
-// sortedLRs returns the lr axis values ordered from smallest to largest.
-func sortedLRs(f File) []string {
-	v := append([]string(nil), axisValues(f, "lr")...)
+// sortedLRs returns the values of the learning-rate axis (named axis)
+// ordered from smallest to largest.
+func sortedLRs(f File, axis string) []string {
+	v := append([]string(nil), axisValues(f, axis)...)
 	sort.Slice(v, func(i, j int) bool { return parseF(v[i]) < parseF(v[j]) })
 	return v
 }

@@ -316,6 +316,15 @@ func writeSpec(f File, dir string) error {
 	if err := os.MkdirAll(dir, 0o777); err != nil {
 		return err
 	}
+	// A study without axes or fixed settings is written with empty ones:
+	// Parse refuses a null, and the folder is read back by every rerun,
+	// merge and report.
+	if f.Axes == nil {
+		f.Axes = []Axis{}
+	}
+	if f.Fixed == nil {
+		f.Fixed = map[string]string{}
+	}
 	spec, err := json.MarshalIndent(f, "", "  ")
 	if err != nil {
 		return err

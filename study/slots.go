@@ -84,9 +84,15 @@ func place(dev run.DeviceConfig, common bool, jobs int, devices []int, cells int
 		if len(devices) > 0 {
 			return placement{}, &SettingError{fmt.Sprintf("--devices picks GPUs; this study runs on %s (pass --device cuda)", dev.Name)}
 		}
-		total := dev.Threads
+		total, capped := dev.Threads, ""
 		if total == 0 {
 			total = runtime.GOMAXPROCS(0)
+		}
+		// A cell's backend caps its threads as train does; shared out
+		// uncapped, each cell recorded a share it never ran with.
+		if most := run.ThreadsPerCPU * runtime.NumCPU(); total > most {
+			capped = fmt.Sprintf(" (--threads %d is more than %d per CPU: %d CPUs)", total, run.ThreadsPerCPU, runtime.NumCPU())
+			total = most
 		}
 		if jobs == 0 {
 			jobs = DefaultJobs("cpu", total, cells)
@@ -121,6 +127,7 @@ func place(dev run.DeviceConfig, common bool, jobs int, devices []int, cells int
 		if jobs > total {
 			p.says += " (more cells than threads)"
 		}
+		p.says += capped
 		return p, nil
 	}
 	if dev.Threads != 0 {

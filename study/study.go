@@ -102,6 +102,9 @@ func Load(path string) (File, error) {
 // maxStudyFile bounds a study file; real ones are a few hundred bytes.
 const maxStudyFile = 1 << 20
 
+// maxFolderName is the longest file name most file systems hold, in bytes.
+const maxFolderName = 255
+
 // maxCells bounds a study's size.
 const maxCells = 100000
 
@@ -130,7 +133,13 @@ func (f File) Validate() error {
 		if len(a.Values) == 0 {
 			return fmt.Errorf("axis %q has no values", a.Name)
 		}
+		listed := map[string]bool{}
 		for _, v := range a.Values {
+			if listed[v] {
+				// Two cells of one folder: trained once, reported twice.
+				return fmt.Errorf("axis %q lists %q twice", a.Name, v)
+			}
+			listed[v] = true
 			if v == "" || strings.ContainsAny(v, "=,/") {
 				return fmt.Errorf("axis %q: bad value %q", a.Name, v)
 			}
@@ -160,17 +169,20 @@ type Cell struct {
 
 // Key is the cell's folder name: "model=cnn,optimizer=sgd,...,seed=1".
 func (c Cell) Key(axes []Axis) string {
+	return strings.Join(append(c.settings(axes), "seed="+strconv.FormatUint(c.Seed, 10)), ",")
+}
+
+// Group is the key without the seed: the cells averaged together ("" for a
+// study without axes, whose cells differ only in their seeds).
+func (c Cell) Group(axes []Axis) string { return strings.Join(c.settings(axes), ",") }
+
+// settings are the cell's "axis=value" parts, in the axes' order.
+func (c Cell) settings(axes []Axis) []string {
 	var parts []string
 	for _, a := range axes {
 		parts = append(parts, a.Name+"="+c.Params[a.Name])
 	}
-	return strings.Join(append(parts, "seed="+strconv.FormatUint(c.Seed, 10)), ",")
-}
-
-// Group is the key without the seed: the cells averaged together.
-func (c Cell) Group(axes []Axis) string {
-	k := c.Key(axes)
-	return k[:strings.LastIndex(k, ",seed=")]
+	return parts
 }
 
 // Cells enumerates the grid, the first axis varying slowest, seeds fastest.
@@ -231,6 +243,22 @@ func (f File) WithSeeds(n int) File {
 	return f
 }
 
+// Setting says how f sets fd, by any of its names: as an axis, or as a
+// fixed value ("" when it does not set it).
+func (f File) Setting(fd run.Field) (name, fixed string, axis, ok bool) {
+	for _, a := range f.Axes {
+		if a.Name == fd.Flag || a.Name == fd.Path {
+			return a.Name, "", true, true
+		}
+	}
+	for k, v := range f.Fixed {
+		if k == fd.Flag || k == fd.Path {
+			return k, v, false, true
+		}
+	}
+	return "", "", false, false
+}
+
 // SettingError is a study setting that no run can take: an unknown name, a
 // setting a study may not vary, or a bad value in some cell.
 type SettingError struct{ Msg string }
@@ -255,8 +283,21 @@ func (f File) Configs(base run.Config, dir string) ([]Cell, []run.Config, error)
 			return fd, &SettingError{fmt.Sprintf("%s %q: a study's seeds come from its \"seeds\" list", what, name)}
 		case !fd.StudyOK:
 			return fd, &SettingError{fmt.Sprintf("%s %q: the study sets it for each cell", what, name)}
+		case what == "axis" && fd.Group == "source":
+			// The study loads MNIST once and every cell trains on it.
+			return fd, &SettingError{fmt.Sprintf("axis %q: a study's cells share one data set, loaded once; set it in \"fixed\" or pass --%s", name, fd.Flag)}
 		}
 		return fd, nil
+	}
+	// One name per setting: "lr" and "optimizer.lr" set one field, and the
+	// one applied last would silently replace the other.
+	named := map[string]string{} // field path → how the file names it
+	once := func(fd run.Field, what string) error {
+		if first, ok := named[fd.Path]; ok {
+			return &SettingError{fmt.Sprintf("%s and %s name one setting (--%s): give it once", first, what, fd.Flag)}
+		}
+		named[fd.Path] = what
+		return nil
 	}
 	keys := make([]string, 0, len(f.Fixed))
 	for k := range f.Fixed {
@@ -268,6 +309,9 @@ func (f File) Configs(base run.Config, dir string) ([]Cell, []run.Config, error)
 		if err != nil {
 			return nil, nil, err
 		}
+		if err := once(fd, fmt.Sprintf("fixed setting %q", k)); err != nil {
+			return nil, nil, err
+		}
 		if err := base.SetField(fd, f.Fixed[k]); err != nil {
 			return nil, nil, &SettingError{fmt.Sprintf("fixed setting %q: %v", k, err)}
 		}
@@ -276,6 +320,12 @@ func (f File) Configs(base run.Config, dir string) ([]Cell, []run.Config, error)
 	for i, a := range f.Axes {
 		fd, err := check("axis", a.Name)
 		if err != nil {
+			return nil, nil, err
+		}
+		if err := once(fd, fmt.Sprintf("axis %q", a.Name)); err != nil {
+			return nil, nil, err
+		}
+		if err := distinctValues(base, fd, a); err != nil {
 			return nil, nil, err
 		}
 		axes[i] = fd
@@ -290,6 +340,11 @@ func (f File) Configs(base run.Config, dir string) ([]Cell, []run.Config, error)
 			}
 		}
 		cfg.Seed = c.Seed
+		if k := c.Key(f.Axes); len(k) > maxFolderName {
+			// Its mkdir would fail when the study reaches it, and so would
+			// recording the failure in it.
+			return nil, nil, &SettingError{fmt.Sprintf("cell %.60s…: its folder name (axis=value,…,seed=N) is %d bytes, more than the %d a folder name may hold; shorten the axes' names or values", k, len(k), maxFolderName)}
+		}
 		cfg.Output.Dir = filepath.Join(dir, "cells", c.Key(f.Axes))
 		// A cell too large for this machine fails alone when it runs (its
 		// failed.txt says why); the others go on.
@@ -299,6 +354,24 @@ func (f File) Configs(base run.Config, dir string) ([]Cell, []run.Config, error)
 		cfgs[i] = cfg
 	}
 	return cells, cfgs, nil
+}
+
+// distinctValues refuses an axis two of whose values are one setting
+// ("0.1" and "0.10"): two cells that train the same run.
+func distinctValues(base run.Config, fd run.Field, a Axis) error {
+	seen := map[string]string{} // the value as the run holds it → as written
+	for _, v := range a.Values {
+		cfg := base
+		if cfg.SetField(fd, v) != nil {
+			continue // a bad value: the cell that has it is refused by name
+		}
+		held := cfg.GetString(fd)
+		if first, ok := seen[held]; ok {
+			return &SettingError{fmt.Sprintf("axis %q: values %q and %q are the same setting (%s), so two cells would train one run", a.Name, first, v, held)}
+		}
+		seen[held] = v
+	}
+	return nil
 }
 
 // Shard is "k/n": this runner takes cells whose index is k-1 modulo n.

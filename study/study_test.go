@@ -65,6 +65,7 @@ func TestStudyNamesItsMistakes(t *testing.T) {
 		`{"axes":[{"name":"learning_rate","values":["0.1"]}],"seeds":[1]}`:    `"learning_rate" is not a training setting (did you mean "lr"?)`,
 		`{"axes":[{"name":"optimiser","values":["sgd"]}],"seeds":[1]}`:        `did you mean "optimizer"?`,
 		`{"axes":[{"name":"out","values":["x"]}],"seeds":[1]}`:                `axis "out": the study sets it`,
+		`{"axes":[{"name":"data-dir","values":["a","b"]}],"seeds":[1]}`:       `axis "data-dir": a study's cells share one data set`,
 		`{"axes":[{"name":"seed","values":["2"]}],"seeds":[1]}`:               `"seeds" list`,
 		`{"axes":[],"seeds":[1],"fixed":{"epoch":"2"}}`:                       `fixed setting "epoch" is not a training setting (did you mean "epochs"?)`,
 		`{"axes":[{"name":"lr","values":["0.1","fast"]}],"seeds":[1]}`:        `axis "lr": --lr takes a number, got "fast"`,

@@ -143,8 +143,11 @@ func benchOnce(c *cli.Context, threads int) (benchResult, error) {
 	}
 	m.Init(1)
 	// One pass over the data per timed run, so that the steps of a run are
-	// consecutive batches of one pass, as in an epoch.
-	nb := max(steps, c.Int("warmup"), 1)
+	// consecutive batches of one pass, as in an epoch; a run of more steps
+	// than MNIST's epoch starts a new pass after each (as training does)
+	// rather than holding steps × batch images (--steps 10000000 ran the
+	// process out of memory).
+	nb := min(max(steps, c.Int("warmup"), 1), ceilDiv(mnistTrainImages, batch))
 	data := conformance.SyntheticDigits(batch*nb, 1)
 	opt := engine.NewAdam(0)
 	// Batches as the trainer feeds them: resident on the device when the
@@ -163,7 +166,10 @@ func benchOnce(c *cli.Context, threads int) (benchResult, error) {
 	defer stepper.Free()
 	pass := func(n int) error {
 		for s := 0; s < n; s++ {
-			if err := stepper.Step(s*batch, batch); err != nil {
+			if s > 0 && s%nb == 0 {
+				stepper.SetPass(0, nil)
+			}
+			if err := stepper.Step(s%nb*batch, batch); err != nil {
 				return err
 			}
 		}
@@ -225,6 +231,11 @@ func benchOnce(c *cli.Context, threads int) (benchResult, error) {
 	r.GFLOPs = train * r.ImgPerSec / 1e9
 	return r, nil
 }
+
+// mnistTrainImages bounds bench's synthetic data: one epoch of MNIST.
+const mnistTrainImages = 60000
+
+func ceilDiv(a, b int) int { return (a + b - 1) / b }
 
 func addCounts(a, b engine.Counts) engine.Counts {
 	return engine.Counts{Kernels: a.Kernels + b.Kernels, LibraryCalls: a.LibraryCalls + b.LibraryCalls, Copies: a.Copies + b.Copies,

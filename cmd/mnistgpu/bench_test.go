@@ -37,3 +37,26 @@ func TestMedian(t *testing.T) {
 		t.Errorf("msList: %s", got)
 	}
 }
+
+// TestBenchDataIsOneEpoch: bench's synthetic data is at most an epoch of
+// MNIST, however many steps it runs (a run of more starts another pass):
+// it held --steps × --batch-size images (10,000,000 steps ran it out of
+// memory with a Go stack trace; here 300,000 images, 235 MB, where the
+// model at batch 4000 and an epoch of images peak near 110 MB).
+func TestBenchDataIsOneEpoch(t *testing.T) {
+	stdout, stderr, code := output(t, "bench", "--device", "cpu", "--model", "mlp", "--batch-size", "4000", "--steps", "75",
+		"--runs", "1", "--warmup", "0", "--format", "json")
+	var r benchResult
+	if code != 0 || json.Unmarshal([]byte(stdout), &r) != nil {
+		t.Fatalf("exit %d: %s %s", code, stdout, stderr)
+	}
+	if r.Steps != 75 || r.MsPerStep <= 0 {
+		t.Errorf("result %+v", r)
+	}
+	if r.PeakRSSMB == nil {
+		t.Skip("no peak RSS on this system")
+	}
+	if *r.PeakRSSMB > 180 {
+		t.Errorf("peak RSS %.0f MB: more than the model and an epoch of images (47 MB)", *r.PeakRSSMB)
+	}
+}

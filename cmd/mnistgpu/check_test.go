@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/urfave/cli/v2"
@@ -28,5 +29,15 @@ func TestCheckCatchesBrokenKernel(t *testing.T) {
 	var ec cli.ExitCoder
 	if !errors.As(err, &ec) || ec.ExitCode() != 1 {
 		t.Fatalf("check on a broken backend: %v, want exit code 1", err)
+	}
+}
+
+// TestCheckRefusesNegativeThreads: check --threads -1 is a bad setting
+// (exit 2, naming the flag), as train's is; it was exit 1 with "device
+// cpu: threads -1 and device index 0 must not be negative".
+func TestCheckRefusesNegativeThreads(t *testing.T) {
+	err := cliRun("check", "--threads", "-1")
+	if exitCode(err) != 2 || !strings.Contains(err.Error(), "--threads must not be negative, got -1") {
+		t.Errorf("check --threads -1: %v, want exit code 2 naming --threads", err)
 	}
 }

@@ -94,17 +94,20 @@ func newApp() *cli.App {
 	app.CommandNotFound = func(c *cli.Context, name string) {
 		app.Metadata[helpTopicError] = noSuchCommand(c, name)
 	}
-	var setUsage func([]*cli.Command)
-	setUsage = func(cmds []*cli.Command) {
+	var setUsage func([]*cli.Command, string)
+	setUsage = func(cmds []*cli.Command, path string) {
 		for _, c := range cmds {
 			c.OnUsageError = onUsage
 			if len(c.Subcommands) > 0 && c.Action == nil {
 				c.Action = unknownCommand
 			}
-			setUsage(c.Subcommands)
+			if len(c.Subcommands) == 0 {
+				limitArgs(c, path+c.Name)
+			}
+			setUsage(c.Subcommands, path+c.Name+" ")
 		}
 	}
-	setUsage(app.Commands)
+	setUsage(app.Commands, "")
 	return app
 }
 

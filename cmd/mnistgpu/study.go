@@ -67,7 +67,7 @@ func studyCommand() *cli.Command {
 					}
 					md, err := study.Report(c.Args().First())
 					if err != nil {
-						return err
+						return studyError(err)
 					}
 					fmt.Printf("report: %s and %s\n", md, filepath.Join(filepath.Dir(md), "report.html"))
 					return nil
@@ -116,11 +116,19 @@ func runStudy(c *cli.Context) error {
 	if err != nil {
 		return cliError(err)
 	}
+	if err := studyFlagsAgree(c, f, base); err != nil {
+		return err
+	}
 	dir := c.String("out")
-	if _, _, err := study.Prepare(f, dir, base); err != nil {
+	_, cfgs, err := study.Prepare(f, dir, base)
+	if err != nil {
 		return studyError(err)
 	}
-	data, err := run.LoadData(base.Source, logOut)
+	source := base.Source
+	if len(cfgs) > 0 {
+		source = cfgs[0].Source // with the file's fixed data settings: what each cell records
+	}
+	data, err := run.LoadData(source, logOut)
 	if err != nil {
 		return err
 	}
@@ -203,9 +211,15 @@ func plotCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
+			if len(h.Logs) == 0 { // a study.json, or any JSON object, read as an empty history
+				return usageError("%s holds no epochs: plot takes a run's history.json", path)
+			}
 			out := c.String("out")
 			if out == "" {
 				out = filepath.Join(filepath.Dir(path), "curves.png")
+			}
+			if st, err := os.Stat(out); err == nil && st.IsDir() {
+				return usageError("--out %s is a folder: name the PNG file", out)
 			}
 			if err := study.HistoryPlot(out, filepath.Base(filepath.Dir(path)), h); err != nil {
 				return err

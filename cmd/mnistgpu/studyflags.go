@@ -1,0 +1,35 @@
+package main
+
+import (
+	"github.com/urfave/cli/v2"
+
+	"mnistgpu/run"
+	"mnistgpu/study"
+)
+
+// studyFlagsAgree refuses a flag of `study run` that the study file sets
+// otherwise: the file's value was applied over the flag's (`--threads 1`
+// trained every cell with the file's "threads": "2", `--data-dir` was
+// recorded as the file's folder), and `--epochs` was ignored where the
+// file varies the epochs. A flag that agrees with the file is accepted, and
+// `--epochs` over the file's fixed epochs is the documented extension.
+func studyFlagsAgree(c *cli.Context, f study.File, base run.Config) error {
+	for _, fd := range run.Fields() {
+		if !hasTableFlag(c, fd.Flag) || !c.IsSet(fd.Flag) {
+			continue
+		}
+		name, fixed, axis, ok := f.Setting(fd)
+		switch {
+		case !ok:
+		case axis:
+			return usageError("--%s %s: the study file varies it (axis %q); leave the flag out", fd.Flag, base.GetString(fd), name)
+		case fd.Flag == "epochs":
+		default:
+			filed := base
+			if filed.SetField(fd, fixed) == nil && filed.GetString(fd) != base.GetString(fd) {
+				return usageError("--%s %s contradicts the study file's fixed %q: %q; give it in one place", fd.Flag, base.GetString(fd), name, fixed)
+			}
+		}
+	}
+	return nil
+}

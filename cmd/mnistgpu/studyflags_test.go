@@ -1,0 +1,65 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"mnistgpu/run"
+)
+
+// TestStudyFlagsAgreeWithTheFile: a `study run` flag that the study file
+// sets otherwise is refused (exit 2, naming both, nothing written) — the
+// file's value used to replace the flag's silently (`--threads 1` trained
+// with the file's 2 threads; `--data-dir` trained on its data while every
+// cell recorded the file's folder) and `--epochs` was ignored where the
+// file varies the epochs. Without the flag, the file's data settings are
+// where the study loads MNIST from.
+func TestStudyFlagsAgreeWithTheFile(t *testing.T) {
+	dir := t.TempDir()
+	abs, err := filepath.Abs(small)
+	if err != nil {
+		t.Fatal(err)
+	}
+	write := func(name, fixed string, axes string) string {
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, []byte(`{"axes":[`+axes+`],"seeds":[1],"fixed":{"model":"mlp","train-limit":"200",`+fixed+`}}`), 0o644)
+		return p
+	}
+	threads := write("threads.json", `"epochs":"1","threads":"2"`, `{"name":"lr","values":["0.1"]}`)
+	elsewhere := write("elsewhere.json", `"epochs":"1","data-dir":"`+filepath.Join(dir, "nowhere")+`","no-verify":"true"`, `{"name":"lr","values":["0.1"]}`)
+	epochs := write("epochs.json", `"lr":"0.1"`, `{"name":"epochs","values":["1","2"]}`)
+	for i, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{threads, "--threads", "1", "--data-dir", small, "--no-verify"}, `--threads 1 contradicts the study file's fixed "threads": "2"`},
+		{[]string{elsewhere, "--data-dir", small}, `--data-dir ` + small + ` contradicts the study file's fixed "data-dir"`},
+		{[]string{epochs, "--epochs", "3", "--data-dir", small, "--no-verify"}, `--epochs 3: the study file varies it (axis "epochs")`},
+	} {
+		out := filepath.Join(dir, fmt.Sprint("out", i))
+		err := cliRun(append([]string{"study", "run", "--out", out}, c.args...)...)
+		if exitCode(err) != 2 || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v: %v, want exit code 2 and %q", c.args, err, c.want)
+		}
+		if _, err := os.Stat(out); err == nil {
+			t.Errorf("%v: the study folder was written", c.args)
+		}
+	}
+	// The file's data folder is where the study reads MNIST.
+	err = cliRun("study", "run", elsewhere, "--out", filepath.Join(dir, "out"))
+	if err == nil || !strings.Contains(err.Error(), filepath.Join(dir, "nowhere")) {
+		t.Errorf("a study whose file names a missing data folder: %v", err)
+	}
+	here := write("here.json", `"epochs":"1","data-dir":"`+abs+`","no-verify":"true","threads":"1"`, `{"name":"lr","values":["0.1"]}`)
+	out := filepath.Join(dir, "here")
+	if err := cliRun("study", "run", here, "--out", out, "--threads", "1"); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := run.ReadConfigFile(filepath.Join(out, "cells", "lr=0.1,seed=1", run.ConfigFile))
+	if err != nil || cfg.Source.Dir != abs || cfg.Device.Threads != 1 {
+		t.Errorf("the cell records data %q and %d threads (%v), want %q and 1", cfg.Source.Dir, cfg.Device.Threads, err, abs)
+	}
+}
