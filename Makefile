@@ -59,9 +59,10 @@ train: data
 # the CPU build's tests, then the cuda build's checks and its tests under the
 # CPU stand-in of the CUDA libraries (no GPU needed; see BUILDING.md).
 # The Slurm test waits on its daemons for about half its minute: it runs
-# beside the cuda build's checks (each one's output printed when it ends).
+# beside the cuda build's checks and the cross-builds (each one's output
+# printed when it ends).
 test: test-cpu
-	@$(MAKE) --no-print-directory -j2 --output-sync=target test-cuda test-slurm
+	@$(MAKE) --no-print-directory -j3 --output-sync=target test-cuda test-slurm cross
 	@echo "make test: PASSED (the CPU build's tests, the cuda build's checks, its tests under the CPU stand-in, the planted-bug check, the docs' Slurm job script on a local Slurm)"
 
 # docs/interop.md's Python (numpy only) is run by TestPythonSnippetMatchesEvaluate
@@ -81,7 +82,7 @@ python-numpy:
 # under qemu run side by side: the CLI's tests, the longest, wait on the
 # processes and files they make for much of their time (each one's output
 # printed when it ends).
-test-cpu: deps vet python-numpy cross
+test-cpu: deps vet python-numpy
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	@$(MAKE) --no-print-directory -j3 --output-sync=target test-packages test-noasm test-arm64-quick
