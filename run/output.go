@@ -216,7 +216,14 @@ func runFiles(dir string, templates ...string) ([]string, error) {
 			continue
 		}
 		matches, _ := fs.Glob(os.DirFS(dir), templateGlob(filepath.ToSlash(t)))
+		names := templateNames(path.Clean(filepath.ToSlash(t)))
 		for _, m := range matches {
+			// The glob's * is any text, a field only a number: a user's
+			// notes.txt is not "{epoch}.txt" and must stay; nor is the
+			// lock or a temporary file (hidden names) anyone's checkpoint.
+			if !names.MatchString(m) || strings.HasPrefix(path.Base(m), ".") {
+				continue
+			}
 			if st, err := os.Stat(filepath.Join(dir, m)); err == nil && st.Mode().IsRegular() {
 				found[filepath.FromSlash(m)] = true
 			}

@@ -1,8 +1,10 @@
 package run
 
 import (
+	"os"
 	"path"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -56,6 +58,31 @@ func TestTemplateReadingsAgree(t *testing.T) {
 		}
 		if got := templateNames(c.template).MatchString(c.name); got != c.match {
 			t.Errorf("names of %q against %q: %v, want %v", c.template, c.name, got, c.match)
+		}
+	}
+}
+
+// --overwrite removes what runFiles finds: with a template whose glob is
+// wide ("{epoch}" is "*"), a user's files and the folder's lock were found
+// too, and removed (the lock's loss then stopped the new run).
+func TestRunFilesAreTheRunsOnly(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"notes.txt", "mybackup.safetensors", LockFile, ".write-test1", "wish", "3", "7.txt", "w12", "config.json"} {
+		if err := os.WriteFile(filepath.Join(dir, name), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for template, want := range map[string]string{
+		"{epoch}":                    "3 config.json",
+		"{epoch}.txt":                "7.txt config.json",
+		"w{epoch}":                   "config.json w12",
+		"{epoch}lock":                "config.json",
+		DefaultCheckpoint(true):      "config.json",
+		"{epoch}{val_loss:.2f}.safe": "config.json",
+	} {
+		found, err := runFiles(dir, template)
+		if got := strings.Join(found, " "); err != nil || got != want {
+			t.Errorf("--checkpoint %q: found %q (%v), want %q", template, got, err, want)
 		}
 	}
 }
