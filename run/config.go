@@ -191,6 +191,9 @@ func (c Config) Validate() error {
 	if err := c.checkApplies(); err != nil {
 		return err
 	}
+	if err := c.checkMetricNames(); err != nil {
+		return err
+	}
 	if c.Optimizer.Schedule != "" {
 		initial := 0.001
 		if lr := c.Resolved().Optimizer.LR; lr != nil {

@@ -122,6 +122,14 @@ func TestValidateRefusesWhatDoesNotApply(t *testing.T) {
 		{[]string{"checkpoint", "", "keep-last", "2"}, "keep-last", "--checkpoint"},
 		{[]string{"validation-split", "0", "monitor", "val_loss"}, "monitor", "--validation-split"},
 		{[]string{"validation-split", "0", "checkpoint", "w-{val_accuracy:.2f}.safetensors"}, "checkpoint", "--validation-split"},
+		// Names no epoch logs, and templates that cannot be formatted: the
+		// monitor was skipped in silence, the template failed after epoch 1.
+		{[]string{"monitor", "foo"}, "monitor", "not a metric"},
+		{[]string{"monitor", "val_acc", "early-stopping", "2"}, "monitor", "val_accuracy"},
+		{[]string{"checkpoint", "w-{val_acc:.2f}.safetensors"}, "checkpoint", `unknown field "val_acc"`},
+		{[]string{"checkpoint", "w-{epoch:zz}.safetensors"}, "checkpoint", "bad format"},
+		{[]string{"checkpoint", "w-{epoch.safetensors"}, "checkpoint", "unclosed"},
+		{[]string{"validation-split", "0", "checkpoint", "w-{accuracy}-{lr}"}, "checkpoint", `unknown field "lr"`},
 	} {
 		err := configOf(t, c.settings...).Validate()
 		var ve *ValueError
@@ -135,6 +143,8 @@ func TestValidateRefusesWhatDoesNotApply(t *testing.T) {
 		{"validation-split", "0"},
 		{"validation-split", "0", "monitor", "loss", "early-stopping", "2", "min-delta", "0.01"},
 		{"reduce-lr-on-plateau", "2", "min-lr", "1e-5"},
+		{"monitor", "accuracy", "checkpoint", "{epoch:03d}-{accuracy:.3f}-{val_loss:e}.safetensors"},
+		{"validation-split", "0", "monitor", "accuracy", "checkpoint", "{{x}}{loss:.2f}"},
 	} {
 		if err := configOf(t, ok...).Validate(); err != nil {
 			t.Errorf("%v: %v", ok, err)
