@@ -91,6 +91,15 @@ func TestValidationErrors(t *testing.T) {
 			}
 			return r
 		}, "more"},
+		// A test set of 14×14 images beside 28×28 training images trained,
+		// then panicked in the final evaluation.
+		{"other image size", func(n string, r []byte) []byte {
+			if strings.HasPrefix(n, "t10k-images") {
+				r[11], r[15] = 14, 14
+				return r[:16+500*14*14]
+			}
+			return r
+		}, "images are 14×14, MNIST's are 28×28"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			dir := t.TempDir()
@@ -98,6 +107,10 @@ func TestValidationErrors(t *testing.T) {
 			_, err := LoadDir(dir, false)
 			if err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), dir) {
 				t.Errorf("err = %v, want one naming a file in %s and saying %q", err, dir, c.want)
+			}
+			// writeSet writes the files uncompressed: an error names them so.
+			if err != nil && strings.Contains(err.Error(), ".gz") {
+				t.Errorf("err = %v names a .gz file; the folder holds the uncompressed ones", err)
 			}
 		})
 	}

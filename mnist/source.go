@@ -100,7 +100,10 @@ func readVerified(p string, f File, verify bool) ([]byte, error) {
 // LoadDir reads the four files from dir. With verify, each must match its
 // canonical SHA-256; without, any consistent IDX set (a subset) is accepted.
 func LoadDir(dir string, verify bool) (*Set, error) {
-	var parts [4][]byte
+	var (
+		parts [4][]byte
+		paths [4]string // as found: .gz or uncompressed, which errors name
+	)
 	for i, f := range Files {
 		p, ok := path(dir, f)
 		if !ok {
@@ -110,33 +113,46 @@ func LoadDir(dir string, verify bool) (*Set, error) {
 		if err != nil {
 			return nil, err
 		}
-		parts[i] = raw
+		parts[i], paths[i] = raw, p
 	}
-	train, err := parse(dir, Files[0], Files[1], parts[0], parts[1])
+	train, err := parse(paths[0], paths[1], parts[0], parts[1])
 	if err != nil {
 		return nil, err
 	}
-	test, err := parse(dir, Files[2], Files[3], parts[2], parts[3])
+	test, err := parse(paths[2], paths[3], parts[2], parts[3])
 	if err != nil {
 		return nil, err
 	}
 	return &Set{Train: train, Test: test, Dir: dir}, nil
 }
 
-func parse(dir string, fi, fl File, imgs, labs []byte) (engine.Dataset, error) {
-	in, ln := filepath.Join(dir, fi.Name), filepath.Join(dir, fl.Name)
+// Side and Classes are MNIST's: 28×28 images of 10 digits, what every model
+// here takes and gives.
+const (
+	Side    = 28
+	Classes = 10
+)
+
+// parse reads an image and a label file (named in errors as in, ln). Images
+// of another size than MNIST's are refused here: a set of them trained
+// nothing, and a test set of them beside 28×28 training images made the
+// final evaluation panic.
+func parse(in, ln string, imgs, labs []byte) (engine.Dataset, error) {
 	pix, count, rows, cols, err := ReadImages(in, bytes.NewReader(imgs))
 	if err != nil {
 		return engine.Dataset{}, err
 	}
-	labels, err := ReadLabels(ln, bytes.NewReader(labs), 10)
+	if rows != Side || cols != Side {
+		return engine.Dataset{}, fmt.Errorf("%s: images are %d×%d, MNIST's are %d×%d", in, rows, cols, Side, Side)
+	}
+	labels, err := ReadLabels(ln, bytes.NewReader(labs), Classes)
 	if err != nil {
 		return engine.Dataset{}, err
 	}
 	if len(labels) != count {
 		return engine.Dataset{}, fmt.Errorf("%s has %d images but %s has %d labels", in, count, ln, len(labels))
 	}
-	return engine.Dataset{Images: pix, Labels: labels, Shape: engine.Shape{rows, cols, 1}, Classes: 10}, nil
+	return engine.Dataset{Images: pix, Labels: labels, Shape: engine.Shape{rows, cols, 1}, Classes: Classes}, nil
 }
 
 // CacheDir is the user cache folder for MNIST ($XDG_CACHE_HOME/mnistgpu/mnist).
