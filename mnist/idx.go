@@ -101,6 +101,9 @@ func ReadLabels(name string, r io.Reader, classes int) ([]uint8, error) {
 
 // readExactly reads n bytes and then requires end of data; it grows its
 // buffer as data arrives, so a lying header cannot force a huge allocation.
+// The end must be a clean one: a gzip stream checks its CRC and length only
+// there, so an error at the end (a corrupt or cut stream, data after it) is
+// the file's fault and is reported, not taken for the end.
 func readExactly(name string, r io.Reader, n int) ([]uint8, error) {
 	var buf bytes.Buffer
 	got, err := io.CopyN(&buf, r, int64(n))
@@ -108,8 +111,11 @@ func readExactly(name string, r io.Reader, n int) ([]uint8, error) {
 		return nil, fmt.Errorf("%s: truncated: header promises %d data bytes, file has %d (%v)", name, n, got, err)
 	}
 	var one [1]byte
-	if k, _ := io.ReadFull(r, one[:]); k > 0 {
+	switch k, err := io.ReadFull(r, one[:]); {
+	case k > 0:
 		return nil, fmt.Errorf("%s: %d data bytes expected, but the file has more", name, n)
+	case err != io.EOF:
+		return nil, fmt.Errorf("%s: after its %d data bytes: %v", name, n, err)
 	}
 	return buf.Bytes(), nil
 }

@@ -48,6 +48,14 @@ func writeSet(t *testing.T, dir string, mutate func(name string, raw []byte) []b
 	}
 }
 
+func gzipped(raw []byte) []byte {
+	var b bytes.Buffer
+	zw := gzip.NewWriter(&b)
+	zw.Write(raw)
+	zw.Close()
+	return b.Bytes()
+}
+
 func TestValidationErrors(t *testing.T) {
 	for _, c := range []struct {
 		name   string
@@ -100,6 +108,29 @@ func TestValidationErrors(t *testing.T) {
 			}
 			return r
 		}, "images are 14×14, MNIST's are 28×28"},
+		// gzip checks its CRC and length at the end of the stream, which
+		// was read as the end of the data whatever its error.
+		{"gzip cut before its trailer", func(n string, r []byte) []byte {
+			if strings.HasPrefix(n, "train-labels") {
+				z := gzipped(r)
+				return z[:len(z)-4]
+			}
+			return r
+		}, "after its 2000 data bytes: unexpected EOF"},
+		{"gzip CRC wrong", func(n string, r []byte) []byte {
+			if strings.HasPrefix(n, "train-labels") {
+				z := gzipped(r)
+				z[len(z)-8]++
+				return z
+			}
+			return r
+		}, "after its 2000 data bytes: gzip: invalid checksum"},
+		{"data after the gzip stream", func(n string, r []byte) []byte {
+			if strings.HasPrefix(n, "train-labels") {
+				return append(gzipped(r), "garbage!"...)
+			}
+			return r
+		}, "after its 2000 data bytes: "},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			dir := t.TempDir()
