@@ -3,6 +3,7 @@ package run
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -116,7 +117,19 @@ func (c Config) estimateAt(batch int, fuses bool) (Need, error) {
 	if err != nil {
 		return Need{}, &ValueError{Flag: "loss", Msg: err.Error()}
 	}
-	return estimate(m, loss, batch, c.optimizerSlots(), fuses)
+	need, err := estimate(m, loss, batch, c.optimizerSlots(), fuses)
+	return need, compileError(err, "model", c.Model.Name)
+}
+
+// compileError makes a model that does not compile (categorical
+// cross-entropy without a softmax output) the setting's error, naming it
+// (exit 2); it was a bare "compile: ..." with exit 1.
+func compileError(err error, flag, value string) error {
+	var ve *ValueError
+	if err == nil || errors.As(err, &ve) {
+		return err
+	}
+	return &ValueError{Flag: flag, Msg: fmt.Sprintf("%s: %v", value, err)}
 }
 
 // estimate is what model m needs at batch with slots values of optimizer
@@ -259,7 +272,7 @@ func CheckDevice(c Config, be engine.Backend, train engine.Dataset, batch int) e
 func CheckModel(m *engine.Model, flag, value string, batch int, be engine.Backend) error {
 	need, err := estimate(m, engine.CategoricalCrossEntropy, batch, 0, fusesConvPools(be))
 	if err != nil {
-		return err
+		return compileError(err, flag, value)
 	}
 	return subject{flag: flag, model: value, batch: batch}.weighDevice(need, 0, be)
 }

@@ -68,6 +68,14 @@ func loadTrained(c *cli.Context, batch int) (*engine.Model, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
+	if c.IsSet("model") {
+		err = run.CheckFitsMNIST(m, "model", c.String("model"))
+	} else {
+		err = run.CheckFitsMNIST(m, "weights", path)
+	}
+	if err != nil {
+		return nil, cliError(err)
+	}
 	// Before Compile allocates: a file that does not hold this model's
 	// parameters cannot make it build a large one.
 	if err := m.CheckKerasTensors(path, wf.Tensors); err != nil {

@@ -1,0 +1,80 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"mnistgpu/engine"
+)
+
+// writeModelWeights writes a weights file (zeros) of the model spec
+// modelJSON holding one Dense layer of in×out, as another tool might.
+func writeModelWeights(t *testing.T, path, modelJSON string, in, out int) {
+	t.Helper()
+	var b bytes.Buffer
+	ts := []engine.NamedTensor{
+		{Name: "dense_1.kernel", Shape: []int{in, out}, Data: make([]float32, in*out)},
+		{Name: "dense_1.bias", Shape: []int{out}, Data: make([]float32, out)},
+	}
+	if err := engine.EncodeSafetensors(&b, ts, map[string]string{"format": "mnistgpu-keras-layout", "model": modelJSON}); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A model that cannot take MNIST's 28×28×1 images or give its 10 classes
+// is refused by name before anything runs (exit 2). train found out once the
+// data was loaded and its folder written (exit 1), a model ending without a
+// softmax gave a bare "compile: ..." (exit 1), and evaluate and predict
+// panicked, or printed numbers of a model fed the wrong pixels.
+func TestModelsMustFitMNIST(t *testing.T) {
+	dir := t.TempDir()
+	dense := func(input string, units int, act string) string {
+		return fmt.Sprintf(`{"input_shape":%s,"layers":[{"type":"Flatten"},{"type":"Dense","units":%d,"activation":"%s"}]}`, input, units, act)
+	}
+	for i, c := range []struct{ model, says string }{
+		{dense("[28,28,1]", 5, "softmax"), "gives 5 outputs"},
+		{dense("[14,14,1]", 10, "softmax"), "input of shape (None, 14, 14, 1)"},
+		{dense("[28,28]", 10, "softmax"), "input of shape (None, 28, 28)"},
+		{dense("[28,28,1]", 10, "relu"), "needs a softmax output"},
+	} {
+		file := filepath.Join(dir, fmt.Sprintf("model%d.json", i))
+		os.WriteFile(file, []byte(c.model), 0o644)
+		out := filepath.Join(dir, fmt.Sprintf("run%d", i))
+		_, stderr, code := output(t, "train", "--model", file, "--epochs", "1", "--out", out, "--data-dir", filepath.Join(dir, "nowhere"))
+		if code != 2 || !strings.Contains(stderr, "--model "+file) || !strings.Contains(stderr, c.says) {
+			t.Errorf("train --model %s: exit %d, want 2 naming the file and saying %q\n%s", c.model, code, c.says, stderr)
+		}
+		if _, err := os.Stat(out); err == nil {
+			t.Errorf("train --model %s wrote %s", c.model, out)
+		}
+	}
+	images := filepath.Join(small, "t10k-images-idx3-ubyte.gz")
+	for i, c := range []struct {
+		model   string
+		in, out int
+		says    string
+	}{
+		{dense("[14,14,1]", 10, "softmax"), 196, 10, "input of shape (None, 14, 14, 1)"},
+		{dense("[28,28,1]", 5, "softmax"), 784, 5, "gives 5 outputs"},
+		{dense("[28,28,1]", 12, "softmax"), 784, 12, "gives 12 outputs"},
+	} {
+		weights := filepath.Join(dir, fmt.Sprintf("w%d.safetensors", i))
+		writeModelWeights(t, weights, c.model, c.in, c.out)
+		for _, args := range [][]string{
+			{"evaluate", "--weights", weights, "--data-dir", small, "--no-verify"},
+			{"predict", "--weights", weights, "--limit", "2", images},
+		} {
+			stdout, stderr, code := output(t, args...)
+			if code != 2 || !strings.Contains(stderr, "--weights "+weights) || !strings.Contains(stderr, c.says) || stdout != "" {
+				t.Errorf("%s of %s: exit %d, want 2 naming the file and saying %q\n%s%s", args[0], c.model, code, c.says, stdout, stderr)
+			}
+		}
+	}
+}
