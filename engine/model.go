@@ -94,6 +94,19 @@ func NewSequential(input Shape, layers ...Layer) (*Model, error) {
 // OutputShape is the shape of one prediction.
 func (m *Model) OutputShape() Shape { return m.shapes[len(m.shapes)-1] }
 
+// EndsInSoftmax reports whether the model's last operation is a softmax,
+// which categorical cross-entropy needs (Compile refuses it otherwise).
+func (m *Model) EndsInSoftmax() bool {
+	var last op
+	for _, l := range m.Layers {
+		if ops := l.ops(); len(ops) > 0 {
+			last = ops[len(ops)-1]
+		}
+	}
+	_, ok := last.(*softmaxOp)
+	return ok
+}
+
 // NumParams is the number of trainable values.
 func (m *Model) NumParams() int { return m.nParam }
 

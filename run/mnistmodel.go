@@ -39,3 +39,14 @@ func (c Config) checkFitsMNIST() error {
 	}
 	return CheckFitsMNIST(m, "model", c.Model.Name)
 }
+
+// EvalLoss is the loss evaluate and predict compile a trained model with:
+// categorical cross-entropy for a softmax output (Keras's default), binary
+// cross-entropy for any other, the one loss such a model can have been
+// trained with (--loss binary_crossentropy and sigmoid outputs).
+func EvalLoss(m *engine.Model) engine.Loss {
+	if m.EndsInSoftmax() {
+		return engine.CategoricalCrossEntropy
+	}
+	return engine.BinaryCrossEntropyLoss
+}
