@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -12,15 +13,7 @@ import (
 // its positionals, ahead of one parse. A bare "--" keeps the rest
 // positional.
 func flagsFirst(app *cli.App, args []string) []string {
-	var cmd *cli.Command
-	cmds, i := app.Commands, 1
-	for ; i < len(args); i++ {
-		next := findCommand(cmds, args[i])
-		if next == nil {
-			break
-		}
-		cmd, cmds = next, next.Subcommands
-	}
+	cmd, i := commandOf(app, args)
 	if cmd == nil || len(cmd.Subcommands) > 0 {
 		return args
 	}
@@ -30,6 +23,21 @@ func flagsFirst(app *cli.App, args []string) []string {
 		out = append(append(out, "--"), positional...)
 	}
 	return out
+}
+
+// commandOf is the (sub)command the command line args names (nil: none)
+// and the index of the first argument after its name.
+func commandOf(app *cli.App, args []string) (*cli.Command, int) {
+	var cmd *cli.Command
+	cmds, i := app.Commands, 1
+	for ; i < len(args); i++ {
+		next := findCommand(cmds, args[i])
+		if next == nil {
+			break
+		}
+		cmd, cmds = next, next.Subcommands
+	}
+	return cmd, i
 }
 
 func findCommand(cmds []*cli.Command, name string) *cli.Command {
@@ -69,4 +77,38 @@ func splitFlags(cmd *cli.Command, args []string) (flags, positional []string) {
 		}
 	}
 	return flags, positional
+}
+
+// strayArguments refuses words given to a command that takes no arguments
+// (no ArgsUsage): the library hands them to the command, which ignored them,
+// so `train --shuffle false` trained with shuffling (a switch takes no
+// separate value) and `train -- --lr 5` at the default rate.
+func strayArguments(app *cli.App, args []string) error {
+	cmd, i := commandOf(app, args)
+	if cmd == nil || len(cmd.Subcommands) > 0 || cmd.ArgsUsage != "" {
+		return nil
+	}
+	_, positional := splitFlags(cmd, args[i:])
+	if len(positional) == 0 {
+		return nil
+	}
+	hint := ""
+	for j := i; j+1 < len(args); j++ {
+		name := strings.TrimLeft(args[j], "-")
+		if args[j+1] == positional[0] && strings.HasPrefix(args[j], "-") && !strings.Contains(name, "=") && isSwitch(cmd, name) {
+			hint = fmt.Sprintf(": --%s is a switch, which takes a value only as --%s=%s", name, name, positional[0])
+			break
+		}
+	}
+	return usageError("%s takes no arguments, and %q is one%s", strings.Join(args[1:i], " "), positional[0], hint)
+}
+
+// isSwitch reports whether name is one of cmd's boolean flags.
+func isSwitch(cmd *cli.Command, name string) bool {
+	for _, f := range cmd.Flags {
+		if _, ok := f.(*cli.BoolFlag); ok && hasName(f, name) {
+			return true
+		}
+	}
+	return false
 }

@@ -114,7 +114,11 @@ func newApp() *cli.App {
 // runApp runs app on the command line args, with a `help` of no command
 // as its error.
 func runApp(app *cli.App, args []string) error {
-	err := app.Run(flagsFirst(app, helpOfSubcommand(app, args)))
+	args = helpOfSubcommand(app, args)
+	if err := strayArguments(app, args); err != nil {
+		return err
+	}
+	err := app.Run(flagsFirst(app, args))
 	if e, ok := app.Metadata[helpTopicError].(error); ok && err == nil {
 		return e
 	}

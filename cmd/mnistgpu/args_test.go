@@ -1,0 +1,39 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// A word given to a command that takes no arguments is refused (exit 2)
+// before anything runs: it was ignored, so `--shuffle false` trained with
+// shuffling and `--save-best-only false` kept only the best checkpoints.
+func TestStrayArgumentsAreRefused(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "run")
+	for _, c := range []struct {
+		args []string
+		says string
+	}{
+		{[]string{"train", "--model", "mlp", "--shuffle", "false", "--out", out}, `"false" is one: --shuffle is a switch, which takes a value only as --shuffle=false`},
+		{[]string{"train", "--save-best-only", "false", "--model", "mlp", "--out", out}, "--save-best-only=false"},
+		{[]string{"train", "--out", out, "--", "--lr", "5"}, `train takes no arguments, and "--lr" is one`},
+		{[]string{"train", "stray", "--out", out}, `"stray"`},
+		{[]string{"evaluate", "--weights", "w.safetensors", "extra"}, `evaluate takes no arguments, and "extra" is one`},
+		{[]string{"summary", "--model", "mlp", "cnn"}, `"cnn"`},
+		{[]string{"data", "where", "elsewhere"}, `data where takes no arguments`},
+		{[]string{"version", "--verbose"}, ""}, // an unknown flag, as before
+	} {
+		err := cliRun(c.args...)
+		if exitCode(err) != 2 || !strings.Contains(err.Error(), c.says) {
+			t.Errorf("%v: %v, want exit 2 saying %q", c.args, err, c.says)
+		}
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Errorf("a refused command wrote %s", out)
+	}
+	if err := cliRun("help", "train"); err != nil {
+		t.Errorf("help train: %v", err)
+	}
+}
