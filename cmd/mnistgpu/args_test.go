@@ -37,3 +37,20 @@ func TestStrayArgumentsAreRefused(t *testing.T) {
 		t.Errorf("help train: %v", err)
 	}
 }
+
+// An empty --resume or --config (an unset shell variable) is refused: it
+// was taken for none, and a new run with the defaults trained into
+// runs/latest.
+func TestEmptyResumeOrConfigIsRefused(t *testing.T) {
+	dir := t.TempDir()
+	data, _ := filepath.Abs(small)
+	for _, name := range []string{"resume", "config"} {
+		out, code := commandIn(t, dir, "train", "--"+name, "", "--model", "mlp", "--epochs", "1", "--train-limit", "200", "--data-dir", data, "--no-verify")
+		if code != 2 || !strings.Contains(out, "--"+name+` ""`) {
+			t.Errorf("--%s \"\": exit %d, want 2 naming it\n%s", name, code, out)
+		}
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("refused commands wrote %v", entries)
+	}
+}

@@ -39,6 +39,13 @@ func runTrain(c *cli.Context) error {
 	var cfg run.Config
 	var err error
 	dir, file := c.String("resume"), c.String("config")
+	// Empty (an unset shell variable) is not "not given": a new run with
+	// the defaults trained instead, for --resume into runs/latest.
+	for name, what := range map[string]string{"resume": "the folder of the run to continue", "config": "the run's config.json to run again"} {
+		if c.IsSet(name) && c.String(name) == "" {
+			return usageError("--%s %q: give %s", name, "", what)
+		}
+	}
 	switch {
 	case dir != "" && file != "":
 		return usageError("--config %s with --resume %s: a resumed run keeps its recorded settings; give one of them", file, dir)
