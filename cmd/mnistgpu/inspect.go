@@ -188,6 +188,9 @@ func predictCommand() *cli.Command {
 			if c.NArg() == 0 {
 				return usageError("predict needs at least one image file")
 			}
+			if n := c.Int("limit"); n < 1 {
+				return usageError("--limit must be at least 1, got %d", n) // it showed one image
+			}
 			m, err := loadTrained(c, 256)
 			if err != nil {
 				return err
@@ -251,7 +254,7 @@ func decodeImages(file string, raw []byte, limit int) (engine.Dataset, []string,
 		if rows != 28 || cols != 28 {
 			return engine.Dataset{}, nil, fmt.Errorf("%s: images are %d×%d, the models take 28×28", file, rows, cols)
 		}
-		n := min(count, max(limit, 1))
+		n := min(count, limit)
 		names := make([]string, n)
 		for i := range names {
 			names[i] = fmt.Sprintf("%s[%d]", file, i)

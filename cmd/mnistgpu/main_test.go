@@ -31,6 +31,8 @@ func TestBadFlagsExitTwo(t *testing.T) {
 		{"train", "--device", "tpu"},
 		{"train", "--no-such-flag"},
 		{"train", "--activation", "nope"},
+		{"predict", "--weights", "w.safetensors", "--limit", "0", "digits.idx"},
+		{"predict", "--weights", "w.safetensors", "--limit", "-1", "digits.idx"},
 	} {
 		err := cliRun(args...)
 		var ec cli.ExitCoder
