@@ -139,6 +139,9 @@ type TrainCheckpoint struct {
 	// the epoch, dropout from Step; Metrics holds what the epoch's logs
 	// need of the steps before.
 	EpochStep int `json:"epoch_step,omitempty"`
+	// EpochSeconds is the epoch's time in training before EpochStep, which
+	// its history entry adds to the time after a resume.
+	EpochSeconds float64 `json:"epoch_seconds,omitempty"`
 	// Metrics are the epoch's running Σ loss and Σ correct after EpochStep
 	// steps, as the device holds them (float32, bit for bit); stored as the
 	// tensor "metrics". Empty at an epoch boundary.

@@ -32,6 +32,8 @@ func (c *TrainCheckpoint) validate() error {
 		return fmt.Errorf("epoch_step %d without the epoch's running loss and accuracy (tensor %q)", c.EpochStep, metricsTensor)
 	case c.EpochStep == 0 && len(c.Metrics) != 0:
 		return fmt.Errorf("tensor %q in a state taken at an epoch boundary", metricsTensor)
+	case !(c.EpochSeconds >= 0 && c.EpochSeconds < 1e9):
+		return fmt.Errorf("epoch_seconds is %v, not a time in training", c.EpochSeconds)
 	case c.Optimizer.Iterations < 0:
 		return fmt.Errorf("optimizer iterations is %d", c.Optimizer.Iterations)
 	case !(c.Optimizer.LR >= 0) || math.IsInf(c.Optimizer.LR, 0):

@@ -122,3 +122,25 @@ func TestSaveEveryStepsResumesBitIdentical(t *testing.T) {
 	resumed := fitInto(t, c, dir, c.epochs, true)
 	compareRuns(t, whole, resumed)
 }
+
+// An epoch stopped and resumed counts its time before the stop: the state
+// records it (EpochSeconds) and the epoch's history entry adds it to the
+// time after the resume. The entry held only the part after the resume.
+func TestStoppedEpochKeepsItsTime(t *testing.T) {
+	c := resumeCaseNamed(t, "val_accuracy")
+	dir := t.TempDir()
+	if _, err := fitWith(t, c, dir, c.epochs, false, stopAt(5)); !errors.As(err, new(*engine.StoppedError)) {
+		t.Fatalf("the run stopped after step 5 returned %v", err)
+	}
+	ck, err := engine.LoadTrainCheckpoint(filepath.Join(dir, stateName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !(ck.EpochSeconds > 0) {
+		t.Fatalf("the state after 5 steps of epoch 1 records %v s of it", ck.EpochSeconds)
+	}
+	resumed := fitInto(t, c, dir, c.epochs, true)
+	if got := resumed.history.Seconds[0]; got < ck.EpochSeconds {
+		t.Errorf("epoch 1 took %v s in the history, less than the %v s before its stop", got, ck.EpochSeconds)
+	}
+}

@@ -182,6 +182,11 @@ type fitRun struct {
 	// the running sums resumeMetrics; zero once that epoch has started.
 	resumeStep    int
 	resumeMetrics []float32
+	// epochStart is when this session began the epoch in progress, and
+	// epochBefore its time in training in earlier sessions (a resume within
+	// it), so that its seconds are the whole epoch's.
+	epochStart  time.Time
+	epochBefore time.Duration
 }
 
 // begin starts the callbacks, then restores cfg.Resume over what they reset,
@@ -201,6 +206,7 @@ func (r *fitRun) begin() (int, error) {
 	}
 	r.st.History = h
 	r.resumeStep, r.resumeMetrics = r.cfg.Resume.EpochStep, r.cfg.Resume.Metrics
+	r.epochBefore = time.Duration(r.cfg.Resume.EpochSeconds * float64(time.Second))
 	return r.cfg.Resume.NextEpoch, nil
 }
 
@@ -220,7 +226,7 @@ func (r *fitRun) epoch(epoch int) error {
 	if r.cfg.Progress != nil {
 		r.cfg.Progress.EpochBegin(epoch, r.cfg.Epochs, steps)
 	}
-	start := time.Now()
+	r.epochStart = time.Now()
 	if err := r.trainSteps(epoch, steps); err != nil {
 		return err
 	}
@@ -228,7 +234,8 @@ func (r *fitRun) epoch(epoch int) error {
 	if r.val != nil {
 		logs["val_loss"], logs["val_accuracy"] = evaluate(r.m, r.val, r.nVal, r.cfg.BatchSize)
 	}
-	elapsed := time.Since(start)
+	elapsed := r.epochElapsed()
+	r.epochBefore = 0
 	var cbErr error
 	for _, c := range r.cfg.Callbacks {
 		if cbErr = c.EpochEnd(r.st, epoch, logs); cbErr != nil {
@@ -342,6 +349,7 @@ func (r *fitRun) saveMidEpoch(epoch, step int) error {
 		return err
 	}
 	ck.NextEpoch, ck.EpochStep = epoch, step
+	ck.EpochSeconds = r.epochElapsed().Seconds()
 	if step > 0 {
 		ck.Metrics = make([]float32, 2)
 		r.m.be.CopyOut(ck.Metrics, r.m.metrics)
@@ -353,6 +361,10 @@ func (r *fitRun) saveMidEpoch(epoch, step int) error {
 	}
 	return r.cfg.AfterEpoch(ck)
 }
+
+// epochElapsed is the epoch's time in training so far, in this session and
+// (resumed within the epoch) the ones before.
+func (r *fitRun) epochElapsed() time.Duration { return r.epochBefore + time.Since(r.epochStart) }
 
 // metrics are the epoch's training loss and accuracy so far (synchronises).
 func (r *fitRun) metrics() Logs {

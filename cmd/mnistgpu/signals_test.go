@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"strings"
 	"syscall"
@@ -73,6 +74,7 @@ func TestSignalStopsAtAStepAndResumesBitIdentical(t *testing.T) {
 	}
 	out := filepath.Join(dir, "stopped")
 	args := stopArgs(model, out)
+	var sessions []run.Session // each stop ends one
 	for _, stop := range []struct {
 		sig   syscall.Signal
 		after string
@@ -84,6 +86,11 @@ func TestSignalStopsAtAStepAndResumesBitIdentical(t *testing.T) {
 			t.Fatalf("%v: %v\n%s", stop.sig, err, stderr)
 		}
 		t.Logf("%v: stopped at epoch %d, step %d", stop.sig, ck.NextEpoch+1, ck.EpochStep)
+		first := 1
+		if n := len(sessions); n > 0 {
+			first = sessions[n-1].FirstEpoch + sessions[n-1].Epochs
+		}
+		sessions = append(sessions, run.Session{FirstEpoch: first, Epochs: ck.NextEpoch + 1 - first})
 		want := "stopped at epoch " + strconv.Itoa(ck.NextEpoch+1) + ", step " + strconv.Itoa(ck.EpochStep) + ": continue with mnistgpu train --resume " + out
 		if code != stop.code || !strings.Contains(stderr, want) {
 			t.Fatalf("%v: exit %d, want %d, and stderr saying %q:\n%s", stop.sig, code, stop.code, want, stderr)
@@ -104,6 +111,21 @@ func TestSignalStopsAtAStepAndResumesBitIdentical(t *testing.T) {
 	}
 	if a, b := readResult(t, ref), readResult(t, out); a.BestCheckpoint == "" || a.BestCheckpoint != b.BestCheckpoint || a.BestTestAccuracy != b.BestTestAccuracy {
 		t.Errorf("best checkpoint after the stops %s (%v), uninterrupted %s (%v)", b.BestCheckpoint, b.BestTestAccuracy, a.BestCheckpoint, a.BestTestAccuracy)
+	}
+	// Every session's time counts, the first's too, which stopped within
+	// its first epoch (it was left out of result.json).
+	last := sessions[len(sessions)-1]
+	sessions = append(sessions, run.Session{FirstEpoch: last.FirstEpoch + last.Epochs, Epochs: 5 - last.FirstEpoch - last.Epochs})
+	r, total := readResult(t, out), 0.0
+	for i := range r.Sessions {
+		if !(r.Sessions[i].Seconds > 0) {
+			t.Errorf("session %d has no time: %+v", i+1, r.Sessions)
+		}
+		total += r.Sessions[i].Seconds
+		r.Sessions[i].Seconds = 0
+	}
+	if !reflect.DeepEqual(r.Sessions, sessions) || r.Seconds != total {
+		t.Errorf("sessions %+v (%v s), want %+v (their sum)", r.Sessions, r.Seconds, sessions)
 	}
 }
 
