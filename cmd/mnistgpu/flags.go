@@ -86,12 +86,13 @@ func wanted(f run.Field, groups, only []string) bool {
 	return false
 }
 
-// givenFlags lists the run settings set on the command line (or by their
-// environment variable), flag name → value as text.
+// givenFlags lists the run settings set on the command line (not those
+// only by their environment variable: see onCommandLine), flag name →
+// value as text.
 func givenFlags(c *cli.Context) map[string]string {
 	given := map[string]string{}
 	for _, f := range run.Fields() {
-		if hasTableFlag(c, f.Flag) && c.IsSet(f.Flag) {
+		if hasTableFlag(c, f.Flag) && onCommandLine(c, f.Flag) {
 			given[f.Flag] = fmt.Sprint(c.Value(f.Flag))
 		}
 	}
@@ -99,14 +100,18 @@ func givenFlags(c *cli.Context) map[string]string {
 }
 
 // bindConfig is run.Default with the command's set flags applied.
-func bindConfig(c *cli.Context) (run.Config, error) { return bindOnto(c, run.Default()) }
+func bindConfig(c *cli.Context) (run.Config, error) {
+	return bindOnto(c, run.Default(), (*cli.Context).IsSet)
+}
 
-// bindOnto is cfg with the command's set flags applied (run.Config.Override:
-// a recorded default that no longer fits them is filled in anew).
-func bindOnto(c *cli.Context, cfg run.Config) (run.Config, error) {
+// bindOnto is cfg with the command's flags that set says are set applied
+// (run.Config.Override: a recorded default that no longer fits them is
+// filled in anew). A recorded cfg takes onCommandLine: the environment's
+// defaults do not replace what it records.
+func bindOnto(c *cli.Context, cfg run.Config, set func(*cli.Context, string) bool) (run.Config, error) {
 	return cfg.Override(func(next *run.Config) error {
 		for _, f := range run.Fields() {
-			if hasTableFlag(c, f.Flag) && c.IsSet(f.Flag) {
+			if hasTableFlag(c, f.Flag) && set(c, f.Flag) {
 				if err := next.SetValue(f, c.Value(f.Flag)); err != nil {
 					return err
 				}

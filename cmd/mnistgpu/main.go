@@ -118,7 +118,9 @@ func runApp(app *cli.App, args []string) error {
 	if err := strayArguments(app, args); err != nil {
 		return err
 	}
-	err := app.Run(flagsFirst(app, args))
+	args = flagsFirst(app, args)
+	app.Metadata[commandLineKey] = args
+	err := app.Run(args)
 	if e, ok := app.Metadata[helpTopicError].(error); ok && err == nil {
 		return e
 	}

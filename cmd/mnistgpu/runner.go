@@ -140,12 +140,12 @@ func configDevices(c *cli.Context) []string {
 	if err != nil {
 		return nil
 	}
-	if hasFlag(c, "resume") && c.String("resume") != "" && !c.IsSet("device") {
+	if hasFlag(c, "resume") && c.String("resume") != "" && !onCommandLine(c, "device") {
 		if rc, _, err := run.LoadResume(c.String("resume")); err == nil {
 			return []string{rc.Device.Name}
 		}
 	}
-	if hasFlag(c, "config") && c.String("config") != "" && !c.IsSet("device") {
+	if hasFlag(c, "config") && c.String("config") != "" && !onCommandLine(c, "device") {
 		if rc, err := run.ReadConfigFile(c.String("config")); err == nil {
 			return []string{rc.Device.Name}
 		}

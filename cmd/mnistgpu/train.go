@@ -65,7 +65,7 @@ func runTrain(c *cli.Context) error {
 	default:
 		if file != "" {
 			if cfg, err = run.ReadConfigFile(file); err == nil {
-				cfg, err = bindOnto(c, cfg)
+				cfg, err = bindOnto(c, cfg, onCommandLine)
 			}
 		} else {
 			cfg, err = bindConfig(c)
