@@ -46,7 +46,7 @@ type SetPrint struct {
 // Session is one invocation's part of a run (a resume starts another).
 type Session struct {
 	FirstEpoch int     `json:"first_epoch"` // 1-based
-	Epochs     int     `json:"epochs"`      // epochs it trained
+	Epochs     int     `json:"epochs"`      // epochs it completed (0: stopped within its first)
 	Seconds    float64 `json:"seconds"`     // its time in training (0 on a simulated device)
 }
 
@@ -164,8 +164,9 @@ type record struct {
 	first     int       // 0-based epoch this session starts at
 	start     time.Time
 	simulated bool
-	next      int     // 0-based epoch after the last one this session trained
-	seconds   float64 // this session's time to the end of that epoch
+	next      int     // 0-based epoch after the last one this session completed
+	seconds   float64 // this session's time to its last saved state
+	saved     bool    // this session saved a state (an epoch's end, or within one)
 }
 
 // newRecord starts this session's record. A resume checks that data is
@@ -197,7 +198,9 @@ func (r *record) begin(simulated bool) { r.start, r.simulated = time.Now(), simu
 // sessions are the run's sessions, this one to the end of its last epoch.
 func (r *record) sessions() []Session {
 	out := append([]Session(nil), r.earlier...)
-	if r.next > r.first {
+	// A session stopped within its first epoch trained too: its time
+	// counts, though it completed no epoch.
+	if r.next > r.first || r.saved {
 		s := Session{FirstEpoch: r.first + 1, Epochs: r.next - r.first, Seconds: r.seconds}
 		if r.simulated {
 			s.Seconds = 0
@@ -210,7 +213,7 @@ func (r *record) sessions() []Session {
 // encode ends epoch next-1 and returns what the state file after it holds
 // as its Config.
 func (r *record) encode(cfg Config, next int) ([]byte, error) {
-	r.next, r.seconds = next, time.Since(r.start).Seconds()
+	r.next, r.seconds, r.saved = next, time.Since(r.start).Seconds(), true
 	d := r.data
 	return json.Marshal(stored{Config: cfg, TrainedOn: &d, Sessions: r.sessions()})
 }
