@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"github.com/urfave/cli/v2"
 	"golang.org/x/term"
@@ -96,7 +97,7 @@ func runTrain(c *cli.Context) error {
 // flags given now applied (those a resume may change) or checked.
 func resumeConfig(c *cli.Context, dir string) (run.Config, *engine.TrainCheckpoint, error) {
 	given := givenFlags(c)
-	if out, ok := given["out"]; ok && out != dir {
+	if out, ok := given["out"]; ok && !sameFolder(out, dir) {
 		return run.Config{}, nil, usageError("--out %s with --resume %s: a resumed run stays in its folder", out, dir)
 	}
 	delete(given, "out")
@@ -153,4 +154,13 @@ func cliError(err error) error {
 		return cli.Exit("mnistgpu: "+div.Error(), 1)
 	}
 	return err
+}
+
+// sameFolder reports whether a and b name one folder however spelled
+// (runs/a/, ./runs/a, an absolute path): --out runs/a with --resume runs/a/
+// was refused as another folder.
+func sameFolder(a, b string) bool {
+	absA, errA := filepath.Abs(a)
+	absB, errB := filepath.Abs(b)
+	return errA == nil && errB == nil && absA == absB
 }

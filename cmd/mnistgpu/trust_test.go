@@ -145,8 +145,9 @@ func TestResumeFinishedRunAndFlags(t *testing.T) {
 	if exitCode(err) != 2 || !strings.Contains(err.Error(), "--lr 0.1") {
 		t.Errorf("--lr with --resume: %v", err)
 	}
-	if err := cliRun("train", "--resume", out, "--epochs", "3", "--model", "mlp", "--quiet"); err != nil {
-		t.Errorf("--epochs (and an unchanged --model) with --resume: %v", err)
+	// Its own folder as --out, spelled otherwise, is no other folder.
+	if err := cliRun("train", "--resume", out, "--epochs", "3", "--model", "mlp", "--out", out+string(filepath.Separator), "--quiet"); err != nil {
+		t.Errorf("--epochs (and an unchanged --model and --out) with --resume: %v", err)
 	}
 	if r := readResult(t, out); r.Epochs != 3 {
 		t.Errorf("extended run has %d epochs, want 3", r.Epochs)
