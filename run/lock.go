@@ -89,6 +89,10 @@ func lockFolder(dir string, wait bool) (*Lock, error) {
 	if dir == "" {
 		return nil, &ValueError{Flag: "out", Msg: "must name a folder"}
 	}
+	if f := fileInPlace(dir); f != "" {
+		// A setting (exit 2), not a failure: mkdir's "not a directory" said less.
+		return nil, &ValueError{Msg: fmt.Sprintf("output folder %s: %s is a file, not a folder", dir, f)}
+	}
 	l := &Lock{path: filepath.Join(dir, LockFile)}
 	// Another process may remove the folder or the lock file between our
 	// steps (its Unlock): open again until the locked file is the one at
@@ -224,4 +228,20 @@ func mkdirAll(dir string) ([]string, error) {
 		return nil, err
 	}
 	return missing, nil
+}
+
+// fileInPlace is dir, or the nearest folder above it that exists, when
+// that is not a folder ("" otherwise).
+func fileInPlace(dir string) string {
+	for p := filepath.Clean(dir); ; p = filepath.Dir(p) {
+		if st, err := os.Stat(p); err == nil {
+			if st.IsDir() {
+				return ""
+			}
+			return p
+		}
+		if filepath.Dir(p) == p {
+			return ""
+		}
+	}
 }

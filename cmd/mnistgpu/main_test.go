@@ -135,8 +135,13 @@ func TestTrainingFeatures(t *testing.T) {
 func TestUnusableOutputFailsBeforeTraining(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "plain-file")
 	os.WriteFile(file, []byte("x"), 0o644)
-	if err := cliRun("train", "--model", "mlp", "--data-dir", small, "--no-verify", "--out", file); err == nil || !strings.Contains(err.Error(), "output folder") {
-		t.Errorf("--out naming a file: %v", err)
+	// A setting: exit 2 (it was 1, mkdir's "not a directory"), for --out,
+	// a folder below a file, and --resume.
+	for _, args := range [][]string{{"--out", file}, {"--out", filepath.Join(file, "run")}, {"--resume", file}} {
+		err := cliRun(append([]string{"train", "--model", "mlp", "--data-dir", small, "--no-verify"}, args...)...)
+		if exitCode(err) != 2 || !strings.Contains(err.Error(), "output folder") || !strings.Contains(err.Error(), file+" is a file, not a folder") {
+			t.Errorf("%v naming a file: %v", args, err)
+		}
 	}
 	out := t.TempDir()
 	if err := cliRun("train", "--model", "mlp", "--data-dir", filepath.Join(out, "nowhere"), "--out", out); err == nil || !strings.Contains(err.Error(), "nowhere") {
