@@ -74,6 +74,12 @@ func (s Values) String() string       { return fmt.Sprintf("values%v", []float64
 // rate and epochs the run's length (for cosine).
 func ParseSchedule(spec string, initial float64, epochs int) (Schedule, error) {
 	parts := strings.Split(spec, ":")
+	// Fields beyond a kind's own, and a fraction where a count of epochs
+	// goes, were dropped in silence (step:1:0.5:9, step:1.5:0.5).
+	most := map[string]int{"step": 3, "exp": 2, "cosine": 3, "values": 2}[parts[0]]
+	if most > 0 && len(parts) > most {
+		return nil, fmt.Errorf("schedule %q: %q is one field too many (want step:EVERY:FACTOR, exp:RATE, cosine[:WARMUP[:MIN_LR]] or values:LR1,LR2,...)", spec, parts[most])
+	}
 	num := func(i int, def float64) (float64, error) {
 		if i >= len(parts) {
 			return def, nil
@@ -84,9 +90,16 @@ func ParseSchedule(spec string, initial float64, epochs int) (Schedule, error) {
 		}
 		return v, nil
 	}
+	count := func(i int, def float64) (float64, error) {
+		v, err := num(i, def)
+		if err == nil && (v != math.Trunc(v) || v > math.MaxInt32) {
+			err = fmt.Errorf("schedule %q: %q is not a count of epochs", spec, parts[i])
+		}
+		return v, err
+	}
 	switch parts[0] {
 	case "step":
-		every, err := num(1, 10)
+		every, err := count(1, 10)
 		if err != nil {
 			return nil, err
 		}
@@ -111,7 +124,7 @@ func ParseSchedule(spec string, initial float64, epochs int) (Schedule, error) {
 		}
 		return ExponentialDecay{Initial: initial, Rate: rate}, nil
 	case "cosine":
-		warm, err := num(1, 0)
+		warm, err := count(1, 0)
 		if err != nil {
 			return nil, err
 		}
