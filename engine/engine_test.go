@@ -184,6 +184,20 @@ func TestModelSpecErrors(t *testing.T) {
 			t.Errorf("%s: err = %v, want an error naming m.json", name, err)
 		}
 	}
+	// A field of another layer type was dropped in silence (a pool's ReLU).
+	for _, layer := range []string{
+		`{"type":"MaxPooling2D","activation":"relu"}`,
+		`{"type":"Flatten","units":5}`,
+		`{"type":"Flatten"},{"type":"Dense","units":3,"kernel_size":[3,3]}`,
+		`{"type":"Dropout","rate":0.5,"activation":"relu"}`,
+		`{"type":"LeakyReLU","activation":"relu"}`,
+		`{"type":"Conv2D","filters":2,"kernel_size":[3,3],"units":4}`,
+	} {
+		_, err := ParseModelSpec("m.json", []byte(`{"input_shape":[4,4,1],"layers":[`+layer+`]}`))
+		if err == nil || !strings.Contains(err.Error(), "m.json") || !strings.Contains(err.Error(), " has no ") {
+			t.Errorf("%s: err = %v, want one naming m.json and the field", layer, err)
+		}
+	}
 	s, err := ParseModelSpec("ok.json", []byte(`{"input_shape":[28,28,1],"layers":[{"type":"Flatten"},{"type":"Dense","units":16,"activation":"relu"},{"type":"Dropout","rate":0.2},{"type":"Dense","units":10,"activation":"softmax"}]}`))
 	if err != nil {
 		t.Fatal(err)

@@ -211,6 +211,9 @@ func (ls LayerSpec) layer() (Layer, error) {
 			}
 		}
 	}
+	if err := ls.checkFields(); err != nil {
+		return nil, err
+	}
 	act, err := ParseActivation(ls.Activation)
 	if err != nil {
 		return nil, err
