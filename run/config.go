@@ -203,8 +203,16 @@ func (c Config) Validate() error {
 			return bad("lr-schedule", "%v", err)
 		}
 	}
-	if err := c.augmentation().Validate(); err != nil {
-		return bad("", "%v", err)
+	// Each range on its own, so that the error names its flag.
+	a := c.Augment
+	for _, r := range []struct {
+		flag string
+		one  engine.Augmentation
+	}{{"rotation", engine.Augmentation{Rotation: a.Rotation}}, {"width-shift", engine.Augmentation{WidthShift: a.WidthShift}},
+		{"height-shift", engine.Augmentation{HeightShift: a.HeightShift}}, {"zoom", engine.Augmentation{Zoom: a.Zoom}}} {
+		if err := r.one.Validate(); err != nil {
+			return bad(r.flag, "%v", err)
+		}
 	}
 	if _, _, err := engine.ParseDevice(c.Device.Name); err != nil {
 		return bad("device", "%v", err)

@@ -125,6 +125,10 @@ func TestValidateRefusesWhatDoesNotApply(t *testing.T) {
 		// Names no epoch logs, and templates that cannot be formatted: the
 		// monitor was skipped in silence, the template failed after epoch 1.
 		{[]string{"monitor", "foo"}, "monitor", "not a metric"},
+		// Augmentation ranges name their flag (they named Keras's argument).
+		{[]string{"zoom", "1"}, "zoom", "zoom_range 1 must be in [0, 1)"},
+		{[]string{"rotation", "361"}, "rotation", "more than 360"},
+		{[]string{"height-shift", "-1"}, "height-shift", "non-negative"},
 		{[]string{"monitor", "val_acc", "early-stopping", "2"}, "monitor", "val_accuracy"},
 		{[]string{"checkpoint", "w-{val_acc:.2f}.safetensors"}, "checkpoint", `unknown field "val_acc"`},
 		{[]string{"checkpoint", "w-{epoch:zz}.safetensors"}, "checkpoint", "bad format"},
