@@ -54,3 +54,27 @@ func TestEmptyResumeOrConfigIsRefused(t *testing.T) {
 		t.Errorf("refused commands wrote %v", entries)
 	}
 }
+
+// A text flag given as "" (--init-weights "$W" with W unset) is refused by
+// name: it read as not given, and the run trained from random weights, on
+// the default data, with the default loss. --checkpoint "" turns
+// checkpoints off, as documented, and an empty environment variable is
+// not set.
+func TestEmptyValuesAreRefused(t *testing.T) {
+	nowhere := filepath.Join(t.TempDir(), "nowhere")
+	args := []string{"train", "--model", "mlp", "--epochs", "1", "--out", filepath.Join(t.TempDir(), "run")}
+	for _, flag := range []string{"init-weights", "data-dir", "loss", "activation", "lr-schedule", "monitor", "save-weights"} {
+		err := cliRun(append(append(args, "--data-dir", nowhere), "--"+flag, "")...)
+		if exitCode(err) != 2 || !strings.Contains(err.Error(), "--"+flag+` "" is empty`) {
+			t.Errorf("--%s \"\": %v, want exit 2 naming it", flag, err)
+		}
+	}
+	// These reach the data, which is not there.
+	if err := cliRun(append(args, "--data-dir", nowhere, "--checkpoint", "")...); err == nil || !strings.Contains(err.Error(), nowhere) {
+		t.Errorf(`--checkpoint "": %v, want the missing data's error`, err)
+	}
+	t.Setenv("MNISTGPU_MODEL", "")
+	if err := cliRun(append(args, "--data-dir", nowhere)...); err == nil || !strings.Contains(err.Error(), nowhere) {
+		t.Errorf(`MNISTGPU_MODEL="": %v, want the missing data's error`, err)
+	}
+}

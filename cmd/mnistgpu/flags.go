@@ -112,6 +112,9 @@ func bindOnto(c *cli.Context, cfg run.Config, set func(*cli.Context, string) boo
 	return cfg.Override(func(next *run.Config) error {
 		for _, f := range run.Fields() {
 			if hasTableFlag(c, f.Flag) && set(c, f.Flag) {
+				if err := emptyGiven(c, f); err != nil {
+					return err
+				}
 				if err := next.SetValue(f, c.Value(f.Flag)); err != nil {
 					return err
 				}
@@ -148,4 +151,16 @@ func hasName(f cli.Flag, name string) bool {
 		}
 	}
 	return false
+}
+
+// emptyGiven refuses a text flag given as "" on the command line (an unset
+// shell variable, --init-weights "$W"), which reads as not given: the run
+// trained from random weights, on the default data (--data-dir), with the
+// default loss. --checkpoint "" is the documented way to turn checkpoints
+// off; an empty environment variable stays "not set".
+func emptyGiven(c *cli.Context, f run.Field) error {
+	if f.Kind != reflect.String || f.Flag == "checkpoint" || c.String(f.Flag) != "" || !onCommandLine(c, f.Flag) {
+		return nil
+	}
+	return &run.ValueError{Flag: f.Flag, Msg: `"" is empty: give a value, or leave the flag out for its default`}
 }
