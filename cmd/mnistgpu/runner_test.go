@@ -298,7 +298,10 @@ func TestVersionSaysWhatItFinds(t *testing.T) {
 	f := &fakeRunner{err: &noGPU{"no NVIDIA driver (libcuda.so.1 not found)"}}
 	printVersion(&out, f.dispatcher(t, nil, nil))
 	for _, want := range []string{"version:   mnistgpu ", "build:     cpu\n", "backends:  cpu, ", "cuda (in the runner mnistgpu-cuda)",
-		"runner:    /", "cuda:      unusable: no NVIDIA driver (libcuda.so.1 not found)\n"} {
+		"runner:    /", "cuda:      unusable: no NVIDIA driver (libcuda.so.1 not found)\n",
+		// A test binary has no revision stamped, as a -buildvcs=false build
+		// from a checkout has none: the line said "not built from a git checkout".
+		"commit:    unknown (no revision stamped: built outside a git checkout, or with -buildvcs=false)\n"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("no %q in\n%s", want, out.String())
 		}

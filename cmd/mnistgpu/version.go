@@ -92,7 +92,9 @@ func printVersion(w io.Writer, d dispatcher) {
 	line("version", "mnistgpu %s", b.Version)
 	commit := b.Commit
 	if commit == "" {
-		commit = "unknown (not built from a git checkout)"
+		// Go stamps no revision with -buildvcs=false (GOFLAGS may hold it)
+		// nor outside a checkout; the build says which.
+		commit = "unknown (no revision stamped: built outside a git checkout, or with -buildvcs=false)"
 	} else if b.Time != "" {
 		commit += " (" + b.Time + ")"
 	}
