@@ -6,7 +6,9 @@ import (
 )
 
 // FromImage converts a photo or scan of one digit to a 28×28 MNIST-style
-// image, the way the MNIST set was made: luminance; inverted when the
+// image, the way the MNIST set was made: luminance, over white paper where
+// the image is transparent (a digit drawn on a transparent canvas was all
+// black: ink and background alike); inverted when the
 // background (the border) is light, so ink is bright on black; the ink's
 // bounding box scaled (area-averaged, aspect kept) to fit 20×20; placed in a
 // 28×28 field so that its centre of mass is at the centre.
@@ -22,8 +24,8 @@ func FromImage(img image.Image) []uint8 {
 	nb := 0
 	for y := 0; y < h; y++ {
 		for x := 0; x < w; x++ {
-			r, g, bl, _ := img.At(b.Min.X+x, b.Min.Y+y).RGBA()
-			v := (0.299*float64(r) + 0.587*float64(g) + 0.114*float64(bl)) / 65535
+			r, g, bl, a := img.At(b.Min.X+x, b.Min.Y+y).RGBA() // premultiplied by a
+			v := (0.299*float64(r) + 0.587*float64(g) + 0.114*float64(bl) + float64(0xffff-a)) / 65535
 			grey[y*w+x] = v
 			if x == 0 || y == 0 || x == w-1 || y == h-1 {
 				border += v

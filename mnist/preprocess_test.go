@@ -54,3 +54,33 @@ func TestFromImageLikeMNIST(t *testing.T) {
 		t.Error("a blank image did not give a blank digit")
 	}
 }
+
+// A digit drawn in black on a transparent canvas (a PNG from a drawing
+// app) is ink on paper, as the same digit on white is: transparent pixels
+// were black, ink and background alike, and the image came out blank.
+func TestFromImageOverWhitePaper(t *testing.T) {
+	clear := image.NewNRGBA(image.Rect(0, 0, 60, 60))
+	white := image.NewNRGBA(image.Rect(0, 0, 60, 60))
+	for i := 3; i < len(white.Pix); i += 4 {
+		white.Pix[i-3], white.Pix[i-2], white.Pix[i-1], white.Pix[i] = 255, 255, 255, 255
+	}
+	for y := 10; y < 50; y++ { // a "1"
+		for x := 27; x < 33; x++ {
+			clear.SetNRGBA(x, y, color.NRGBA{A: 255})
+			white.SetNRGBA(x, y, color.NRGBA{A: 255})
+		}
+	}
+	got, want := FromImage(clear), FromImage(white)
+	ink := 0
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("pixel %d: %d on a transparent canvas, %d on white", i, got[i], want[i])
+		}
+		if want[i] > 0 {
+			ink++
+		}
+	}
+	if ink == 0 {
+		t.Fatal("the digit on white came out blank")
+	}
+}
