@@ -176,6 +176,10 @@ func (c Config) checkApplies() error {
 		return bad("restore-best-weights", "applies only with --early-stopping N: give one, or leave --restore-best-weights out")
 	case cb.KeepLast != 0 && cb.Checkpoint != nil && *cb.Checkpoint == "":
 		return bad("keep-last", "applies only to checkpoints, and --checkpoint is empty (none are written)")
+	case cb.ReduceLROnPlateau != 0 && c.Optimizer.Schedule != "":
+		// As in Keras, the scheduler sets the rate at every epoch's begin:
+		// the plateau's reductions were printed, and undone an epoch later.
+		return bad("reduce-lr-on-plateau", "does not apply with --lr-schedule %s, which sets every epoch's rate and so undoes each reduction at the next epoch: use one of them", c.Optimizer.Schedule)
 	}
 	if c.Data.ValidationSplit > 0 {
 		return nil

@@ -125,6 +125,7 @@ func TestValidateRefusesWhatDoesNotApply(t *testing.T) {
 		// Names no epoch logs, and templates that cannot be formatted: the
 		// monitor was skipped in silence, the template failed after epoch 1.
 		{[]string{"monitor", "foo"}, "monitor", "not a metric"},
+		{[]string{"lr-schedule", "step:1:0.9", "reduce-lr-on-plateau", "1"}, "reduce-lr-on-plateau", "undoes each reduction"},
 		// Augmentation ranges name their flag (they named Keras's argument).
 		{[]string{"zoom", "1"}, "zoom", "zoom_range 1 must be in [0, 1)"},
 		{[]string{"rotation", "361"}, "rotation", "more than 360"},

@@ -35,7 +35,7 @@ const resumeModel = `{"input_shape": [28, 28, 1], "layers": [
 
 func trainArgs(modelFile, out string, epochs int) []string {
 	return []string{"train", "--model", modelFile, "--data-dir", small, "--no-verify", "--quiet", "--out", out,
-		"--epochs", strconv.Itoa(epochs), "--seed", "9", "--optimizer", "adam", "--lr", "0.003", "--lr-schedule", "exp:0.9",
+		"--epochs", strconv.Itoa(epochs), "--seed", "9", "--optimizer", "adam", "--lr", "0.003",
 		"--reduce-lr-on-plateau", "2", "--rotation", "8", "--early-stopping", "50"}
 }
 
