@@ -104,6 +104,12 @@ func lockFolder(dir string, wait bool) (*Lock, error) {
 			l.removeMade()
 			return nil, fmt.Errorf("output folder %s: %w", dir, err)
 		}
+		if st, err := os.Lstat(l.path); err == nil && !st.Mode().IsRegular() {
+			// The holder's line is written into the lock: through a
+			// symlink it overwrote the file the link named.
+			l.removeMade()
+			return nil, &ValueError{Msg: fmt.Sprintf("output folder %s: its lock file %s is a %s, not a file: remove it", dir, l.path, fileKind(st.Mode()))}
+		}
 		f, err := os.OpenFile(l.path, os.O_RDWR|os.O_CREATE, 0o666)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
@@ -125,7 +131,7 @@ func lockFolder(dir string, wait bool) (*Lock, error) {
 			return nil, fmt.Errorf("output folder %s: lock %s: %w", dir, l.path, err)
 		}
 		mine, err1 := f.Stat()
-		there, err2 := os.Stat(l.path)
+		there, err2 := os.Lstat(l.path) // a symlink put there since is not the file opened
 		if err1 != nil || err2 != nil || !os.SameFile(mine, there) {
 			f.Close() // locked a file its holder removed on the way out
 			continue
@@ -244,4 +250,15 @@ func fileInPlace(dir string) string {
 			return ""
 		}
 	}
+}
+
+// fileKind names what a non-regular file is, for a message.
+func fileKind(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeSymlink != 0:
+		return "symbolic link"
+	case m.IsDir():
+		return "folder"
+	}
+	return "special file"
 }

@@ -65,3 +65,29 @@ func TestLockedErrorCommand(t *testing.T) {
 		}
 	}
 }
+
+// A lock file that is not a file is refused, and what it names untouched:
+// the holder's line was written through a symbolic link into the file it
+// named (a user's, outside the folder), and a folder gave open's "is a
+// directory" (exit 1).
+func TestLockFileMustBeAFile(t *testing.T) {
+	base := t.TempDir()
+	precious := filepath.Join(base, "precious.txt")
+	os.WriteFile(precious, []byte("mine"), 0o644)
+	link, folder := filepath.Join(base, "link"), filepath.Join(base, "folder")
+	os.MkdirAll(link, 0o755)
+	os.MkdirAll(filepath.Join(folder, LockFile), 0o755)
+	if err := os.Symlink(precious, filepath.Join(link, LockFile)); err != nil {
+		t.Skip("no symbolic links here:", err)
+	}
+	for dir, kind := range map[string]string{link: "symbolic link", folder: "folder"} {
+		_, err := LockFolder(dir)
+		var ve *ValueError
+		if !errors.As(err, &ve) || !strings.Contains(err.Error(), "is a "+kind+", not a file") {
+			t.Errorf("%s: %v, want a refusal saying it is a %s", dir, err, kind)
+		}
+	}
+	if got, _ := os.ReadFile(precious); string(got) != "mine" {
+		t.Errorf("the file the lock linked to holds %q", got)
+	}
+}
