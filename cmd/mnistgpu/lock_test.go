@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -182,9 +183,11 @@ func TestRefusedWriterChangesNothing(t *testing.T) {
 	before := snapshot(t, out)
 	holder := holdLock(t, out)
 	pid := fmt.Sprintf("pid %d ", holder.Process.Pid)
+	// Each from its own copy of args: appended to args itself, the second
+	// wrote over the first's "--seed", which ran as "--overwrite 2".
 	for _, second := range [][]string{
-		append(args, "--seed", "2"),
-		append(args, "--overwrite"),
+		append(slices.Clone(args), "--seed", "2"),
+		append(slices.Clone(args), "--overwrite"),
 		{"train", "--resume", out, "--quiet", "--epochs", "2"},
 	} {
 		err := cliRun(second...)
