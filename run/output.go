@@ -150,6 +150,14 @@ func checkSaveWeights(c Config, t string) error {
 			break
 		}
 	}
+	// Its folder is not made: a missing one (a typo) failed once training
+	// had ended, with no final weights and no result. The run's own folder
+	// is made before they are written.
+	if d := filepath.Dir(p); filepath.Clean(d) != filepath.Clean(c.Output.Dir) {
+		if st, err := os.Stat(d); err != nil || !st.IsDir() {
+			return bad("is in %s, which is not a folder: make it first, or name a file in a folder that exists", d)
+		}
+	}
 	return nil
 }
 

@@ -144,6 +144,13 @@ func TestUnusableOutputFailsBeforeTraining(t *testing.T) {
 		}
 	}
 	out := t.TempDir()
+	// A --save-weights in a folder that is not there failed once training
+	// had ended, without final weights or result.
+	missing := filepath.Join(t.TempDir(), "typo", "w.safetensors")
+	err := cliRun("train", "--model", "mlp", "--data-dir", filepath.Join(out, "nowhere"), "--out", out, "--save-weights", missing)
+	if exitCode(err) != 2 || !strings.Contains(err.Error(), "--save-weights "+missing+" is in "+filepath.Dir(missing)+", which is not a folder") {
+		t.Errorf("--save-weights in a missing folder: %v, want exit 2 before the data", err)
+	}
 	if err := cliRun("train", "--model", "mlp", "--data-dir", filepath.Join(out, "nowhere"), "--out", out); err == nil || !strings.Contains(err.Error(), "nowhere") {
 		t.Errorf("missing data folder: %v", err)
 	}
