@@ -341,3 +341,30 @@ func TestConfigDeviceGoesToTheRunner(t *testing.T) {
 		t.Errorf("--config of a cuda run: %v, %d probes", err, f.probes)
 	}
 }
+
+// A rerun from config.json into another --out does not write over the
+// first run's final weights at the --save-weights path it records (outside
+// its folder): it did, and both runs' result.json named the file. Given
+// again, or another path, the rerun goes on.
+func TestConfigRerunKeepsTheFirstRunsWeights(t *testing.T) {
+	dir := t.TempDir()
+	weights := filepath.Join(dir, "first.safetensors")
+	first := filepath.Join(dir, "first")
+	if err := cliRun(append([]string{"train", "--model", "mlp", "--epochs", "1", "--train-limit", "300", "--out", first,
+		"--save-weights", weights}, smallData...)...); err != nil {
+		t.Fatal(err)
+	}
+	before := mustRead(t, weights)
+	config := filepath.Join(first, run.ConfigFile)
+	err := cliRun("train", "--config", config, "--out", filepath.Join(dir, "again"), "--seed", "3", "--quiet")
+	if exitCode(err) != 2 || !strings.Contains(err.Error(), "--save-weights "+weights) {
+		t.Errorf("--config into another --out: %v, want exit 2 naming the recorded --save-weights", err)
+	}
+	if !bytes.Equal(before, mustRead(t, weights)) {
+		t.Error("the rerun wrote over the first run's final weights")
+	}
+	other := filepath.Join(dir, "other")
+	if err := cliRun("train", "--config", config, "--out", other, "--save-weights", filepath.Join(other, run.FinalFile), "--quiet"); err != nil {
+		t.Errorf("--config with --save-weights of its own: %v", err)
+	}
+}

@@ -68,6 +68,9 @@ func runTrain(c *cli.Context) error {
 			if cfg, err = run.ReadConfigFile(file); err == nil {
 				cfg, err = bindOnto(c, cfg, onCommandLine)
 			}
+			if err == nil {
+				err = run.CheckConfigWeightsPath(file, cfg, onCommandLine(c, "save-weights"))
+			}
 		} else {
 			cfg, err = bindConfig(c)
 		}
