@@ -125,6 +125,9 @@ func callbackKeys(callbacks []Callback, version int) []string {
 	return keys
 }
 
+// stateFormat is a state file's "format" metadata.
+const stateFormat = "mnistgpu-train-state"
+
 // TrainCheckpoint is a whole training run at an epoch boundary, or within
 // an epoch after EpochStep of its steps: enough to continue it bit for bit
 // on the CPU (and on the GPU stand-in, whose tests check it).
@@ -310,7 +313,7 @@ func (c *TrainCheckpoint) Save(path string) error {
 		return err
 	}
 	sum := sha256.Sum256(tensorSection(data.Bytes()))
-	meta := map[string]string{"format": "mnistgpu-train-state", "state": string(head), "callbacks": string(cbJSON),
+	meta := map[string]string{"format": stateFormat, "state": string(head), "callbacks": string(cbJSON),
 		"sha256": hex.EncodeToString(sum[:])}
 	sealMetadata(meta, ts)
 	return WriteFileAtomic(path, func(w io.Writer) error { return EncodeSafetensors(w, ts, meta) })
@@ -341,7 +344,7 @@ func LoadTrainCheckpoint(path string) (*TrainCheckpoint, error) {
 	if err != nil {
 		return nil, err
 	}
-	if meta["format"] != "mnistgpu-train-state" {
+	if meta["format"] != stateFormat {
 		return nil, fmt.Errorf("%s: not a training checkpoint (format %q)", path, meta["format"])
 	}
 	sum := sha256.Sum256(tensorSection(raw))

@@ -153,6 +153,11 @@ func ReadWeights(path string) (*WeightsFile, error) {
 	if err != nil {
 		return nil, err
 	}
+	if meta["format"] == stateFormat {
+		// Its tensors are in the engine's layout, under other names: it
+		// was read as a file without a model, then without a tensor.
+		return nil, fmt.Errorf("%s is a run's training state (what --resume reads), not a weights file: give the run's final weights or a checkpoint", path)
+	}
 	f := &WeightsFile{Path: path, Tensors: ts, Meta: meta}
 	if want, ok := meta["sha256"]; ok {
 		sum := sha256.Sum256(dataSection(raw))

@@ -200,6 +200,15 @@ func TestEvaluateUsesStoredModel(t *testing.T) {
 	if exitCode(err) != 2 || !strings.Contains(err.Error(), "sigmoid") || !strings.Contains(err.Error(), final) {
 		t.Errorf("evaluate --model mlp on sigmoid weights: %v", err)
 	}
+	// The run's state is not weights: it was "stores no model", and with
+	// --model "no tensor dense_1.kernel".
+	state := filepath.Join(out, run.StateFile)
+	for _, args := range [][]string{{"evaluate", "--weights", state}, {"evaluate", "--weights", state, "--model", "mlp", "--activation", "sigmoid"},
+		{"train", "--init-weights", state, "--model", "mlp", "--epochs", "1", "--out", filepath.Join(out, "from-state")}} {
+		if err := cliRun(append(args, "--data-dir", small, "--no-verify")...); err == nil || !strings.Contains(err.Error(), state+" is a run's training state") {
+			t.Errorf("%s of a state file: %v", args[0], err)
+		}
+	}
 	// Flipped bytes in the tensor data are caught by the checksum.
 	raw, _ := os.ReadFile(final)
 	for i := len(raw) - 40; i < len(raw)-36; i++ {
