@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -44,6 +45,14 @@ func TestEnvironmentGivesDefaultsOnly(t *testing.T) {
 	if err := cliRun("train", "--resume", first, "--epochs", "2", "--quiet"); err != nil {
 		t.Errorf("--resume with MNISTGPU_SEED=9 exported: %v", err)
 	}
+	// What a resume may change (the machine's: device, threads, data
+	// location) the environment still gives it: a data folder without the
+	// run's data is not where it continues (the recorded one would be).
+	t.Setenv("MNISTGPU_DATA", filepath.Join(dir, "nowhere"))
+	if err := cliRun("train", "--resume", first, "--epochs", "3", "--offline", "--quiet"); err == nil {
+		t.Error("--resume with MNISTGPU_DATA naming a folder without the run's data continued")
+	}
+	os.Unsetenv("MNISTGPU_DATA")
 	other := filepath.Join(dir, "other")
 	if err := cliRun("train", "--config", filepath.Join(first, run.ConfigFile), "--out", other, "--seed", "7", "--quiet"); err != nil {
 		t.Fatal(err)

@@ -86,13 +86,15 @@ func wanted(f run.Field, groups, only []string) bool {
 	return false
 }
 
-// givenFlags lists the run settings set on the command line (not those
-// only by their environment variable: see onCommandLine), flag name →
-// value as text.
+// givenFlags lists the run settings given to a resume, flag name → value
+// as text: those set on the command line, and those a resume may change
+// (the device and data location among them) also by their environment
+// variable. An environment variable of another setting is a
+// default, which the recorded run's value overrides (see onCommandLine).
 func givenFlags(c *cli.Context) map[string]string {
 	given := map[string]string{}
 	for _, f := range run.Fields() {
-		if hasTableFlag(c, f.Flag) && onCommandLine(c, f.Flag) {
+		if hasTableFlag(c, f.Flag) && (onCommandLine(c, f.Flag) || f.ResumeOK && c.IsSet(f.Flag)) {
 			given[f.Flag] = fmt.Sprint(c.Value(f.Flag))
 		}
 	}

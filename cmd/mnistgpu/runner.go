@@ -140,7 +140,7 @@ func configDevices(c *cli.Context) []string {
 	if err != nil {
 		return nil
 	}
-	if hasFlag(c, "resume") && c.String("resume") != "" && !onCommandLine(c, "device") {
+	if hasFlag(c, "resume") && c.String("resume") != "" && !c.IsSet("device") { // MNISTGPU_DEVICE too: see givenFlags
 		if rc, _, err := run.LoadResume(c.String("resume")); err == nil {
 			return []string{rc.Device.Name}
 		}
