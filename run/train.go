@@ -97,6 +97,12 @@ func Train(cfg Config, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	var initial *engine.WeightsFile // --init-weights, read before the data
+	if p := cfg.Model.InitWeights; p != "" && o.Resume == nil {
+		if initial, err = readInitWeights(m, p); err != nil {
+			return nil, err
+		}
+	}
 	be := o.Backend
 	if be == nil {
 		if be, err = OpenBackend(cfg, log); err != nil {
@@ -128,8 +134,8 @@ func Train(cfg Config, o Options) (*Result, error) {
 		return nil, err
 	}
 	m.Init(cfg.Seed)
-	if p := cfg.Model.InitWeights; p != "" && o.Resume == nil {
-		if err := m.LoadWeights(p); err != nil {
+	if initial != nil {
+		if err := m.SetKerasTensors(initial.Path, initial.Tensors); err != nil {
 			return nil, err
 		}
 	}

@@ -158,3 +158,21 @@ func TestUnusableOutputFailsBeforeTraining(t *testing.T) {
 		t.Errorf("files written before the error: %v", entries)
 	}
 }
+
+// --init-weights is read and checked against the model before the data is
+// loaded: a mistyped path or another model's weights failed once MNIST was
+// loaded, naming no flag (exit 1).
+func TestInitWeightsCheckedBeforeTheData(t *testing.T) {
+	dir := t.TempDir()
+	mlp := filepath.Join(dir, "mlp.safetensors")
+	writeModelWeights(t, mlp, `{"input_shape":[28,28,1],"layers":[{"type":"Flatten"},{"type":"Dense","units":10,"activation":"softmax"}]}`, 784, 10)
+	for _, c := range []struct{ model, weights, says string }{
+		{"mlp", filepath.Join(dir, "typo.safetensors"), "no such file"},
+		{"cnn", mlp, `no tensor "conv2d_1.kernel"`},
+	} {
+		err := cliRun("train", "--model", c.model, "--init-weights", c.weights, "--data-dir", filepath.Join(dir, "nowhere"), "--out", filepath.Join(dir, "run"))
+		if exitCode(err) != 2 || !strings.Contains(err.Error(), "--init-weights") || !strings.Contains(err.Error(), c.says) {
+			t.Errorf("--model %s --init-weights %s: %v, want exit 2 before the data, saying %q", c.model, c.weights, err, c.says)
+		}
+	}
+}
