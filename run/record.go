@@ -56,6 +56,9 @@ type stored struct {
 	Config
 	TrainedOn *DataPrint `json:"trained_on,omitempty"`
 	Sessions  []Session  `json:"sessions,omitempty"`
+	// Network is the model trained (see checkRecordedModel); Config.Model
+	// names its file.
+	Network *engine.ModelSpec `json:"model_spec,omitempty"`
 }
 
 // decodeStored reads a state file's Config and what is recorded beside it
@@ -167,6 +170,7 @@ type record struct {
 	next      int     // 0-based epoch after the last one this session completed
 	seconds   float64 // this session's time to its last saved state
 	saved     bool    // this session saved a state (an epoch's end, or within one)
+	model     *engine.ModelSpec
 }
 
 // newRecord starts this session's record. A resume checks that data is
@@ -215,7 +219,7 @@ func (r *record) sessions() []Session {
 func (r *record) encode(cfg Config, next int) ([]byte, error) {
 	r.next, r.seconds, r.saved = next, time.Since(r.start).Seconds(), true
 	d := r.data
-	return json.Marshal(stored{Config: cfg, TrainedOn: &d, Sessions: r.sessions()})
+	return json.Marshal(stored{Config: cfg, TrainedOn: &d, Sessions: r.sessions(), Network: r.model})
 }
 
 // totalSeconds adds up the sessions' times.

@@ -97,6 +97,11 @@ func Train(cfg Config, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if o.Resume != nil {
+		if err := checkRecordedModel(o.Resume, m, cfg.Model.Name); err != nil {
+			return nil, err
+		}
+	}
 	var initial *engine.WeightsFile // --init-weights, read before the data
 	if p := cfg.Model.InitWeights; p != "" && o.Resume == nil {
 		if initial, err = readInitWeights(m, p); err != nil {
@@ -124,6 +129,8 @@ func Train(cfg Config, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	spec := m.Spec()
+	rec.model = &spec
 	loss, _ := engine.ParseLoss(cfg.Model.Loss)
 	batch := engine.LargestBatch(cfg.BatchSize, train.Len(), val.Len())
 	if err := CheckDevice(cfg, be, train, batch); err != nil {

@@ -368,3 +368,28 @@ func TestConfigRerunKeepsTheFirstRunsWeights(t *testing.T) {
 		t.Errorf("--config with --save-weights of its own: %v", err)
 	}
 }
+
+// A run knows its network, not only its model file's path: resumed after
+// the file was edited (ReLU to sigmoid, the same shapes), it went on
+// training the other network from the first one's weights and evaluated
+// its best checkpoint with it. Refused, naming the difference; with the
+// file restored it continues.
+func TestRunsKnowTheirModel(t *testing.T) {
+	dir := t.TempDir()
+	model := filepath.Join(dir, "model.json")
+	relu := `{"input_shape":[28,28,1],"layers":[{"type":"Flatten"},{"type":"Dense","units":16,"activation":"relu"},{"type":"Dense","units":10,"activation":"softmax"}]}`
+	os.WriteFile(model, []byte(relu), 0o644)
+	out := filepath.Join(dir, "run")
+	if err := cliRun(append([]string{"train", "--model", model, "--epochs", "1", "--train-limit", "300", "--out", out}, smallData...)...); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(model, []byte(strings.Replace(relu, "relu", "sigmoid", 1)), 0o644)
+	err := cliRun("train", "--resume", out, "--epochs", "2", "--quiet")
+	if exitCode(err) != 2 || !strings.Contains(err.Error(), "activation relu vs sigmoid") {
+		t.Errorf("--resume after the model file changed: %v, want exit 2 naming the difference", err)
+	}
+	os.WriteFile(model, []byte(relu), 0o644)
+	if err := cliRun("train", "--resume", out, "--epochs", "2", "--quiet"); err != nil {
+		t.Errorf("--resume with the file restored: %v", err)
+	}
+}
