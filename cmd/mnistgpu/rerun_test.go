@@ -388,6 +388,16 @@ func TestRunsKnowTheirModel(t *testing.T) {
 	if exitCode(err) != 2 || !strings.Contains(err.Error(), "activation relu vs sigmoid") {
 		t.Errorf("--resume after the model file changed: %v, want exit 2 naming the difference", err)
 	}
+	// A rerun from its config.json likewise (it trained the other network),
+	// unless --model is given again.
+	config := filepath.Join(out, run.ConfigFile)
+	err = cliRun("train", "--config", config, "--out", filepath.Join(dir, "again"), "--quiet")
+	if exitCode(err) != 2 || !strings.Contains(err.Error(), "activation relu vs sigmoid") {
+		t.Errorf("--config after the model file changed: %v, want exit 2 naming the difference", err)
+	}
+	if err := cliRun("train", "--config", config, "--model", model, "--out", filepath.Join(dir, "sigmoid"), "--quiet"); err != nil {
+		t.Errorf("--config with --model given again: %v", err)
+	}
 	os.WriteFile(model, []byte(relu), 0o644)
 	if err := cliRun("train", "--resume", out, "--epochs", "2", "--quiet"); err != nil {
 		t.Errorf("--resume with the file restored: %v", err)

@@ -71,6 +71,9 @@ func runTrain(c *cli.Context) error {
 			if err == nil {
 				err = run.CheckConfigWeightsPath(file, cfg, onCommandLine(c, "save-weights"))
 			}
+			if err == nil {
+				err = run.CheckConfigNetwork(file, cfg, onCommandLine(c, "model") || onCommandLine(c, "activation"))
+			}
 		} else {
 			cfg, err = bindConfig(c)
 		}
