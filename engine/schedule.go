@@ -144,8 +144,10 @@ func ParseSchedule(spec string, initial float64, epochs int) (Schedule, error) {
 		var vs Values
 		for _, f := range strings.Split(parts[1], ",") {
 			v, err := strconv.ParseFloat(f, 64)
-			if err != nil || !(v > 0) || math.IsInf(v, 0) {
-				return nil, fmt.Errorf("schedule %q: %q is not a positive learning rate", spec, f)
+			// Below float32's smallest normal number (or above its
+			// largest) the rate trains at 0 (or diverges).
+			if err != nil || !(v >= 0x1p-126 && v <= math.MaxFloat32) {
+				return nil, fmt.Errorf("schedule %q: %q is not a positive learning rate (in float32, which training computes in)", spec, f)
 			}
 			vs = append(vs, v)
 		}

@@ -39,7 +39,9 @@ func TestSchedules(t *testing.T) {
 	}
 	for _, bad := range []string{"step:0", "step:2:0", "exp:0", "exp:x", "values:", "values:0.1,-1", "linear",
 		// Dropped in silence: a field too many, a fraction of an epoch.
-		"step:1:0.5:9", "exp:0.9:3", "cosine:1:0:3", "values:0.1:0.2", "step:1.5:0.5", "cosine:2.7", "step:1e300"} {
+		"step:1:0.5:9", "exp:0.9:3", "cosine:1:0:3", "values:0.1:0.2", "step:1.5:0.5", "cosine:2.7", "step:1e300",
+		// 0 and infinite in float32.
+		"values:0.1,1e-50", "values:1e39"} {
 		if _, err := ParseSchedule(bad, 0.1, 5); err == nil {
 			t.Errorf("%q accepted", bad)
 		}

@@ -125,6 +125,11 @@ func TestValidateRefusesWhatDoesNotApply(t *testing.T) {
 		// Names no epoch logs, and templates that cannot be formatted: the
 		// monitor was skipped in silence, the template failed after epoch 1.
 		{[]string{"monitor", "foo"}, "monitor", "not a metric"},
+		// 0 or infinite in float32: nothing trained, exit 0.
+		{[]string{"lr", "1e-50"}, "lr", "beyond float32"},
+		{[]string{"epsilon", "1e39"}, "epsilon", "beyond float32"},
+		{[]string{"optimizer", "adamw", "weight-decay", "1e39"}, "weight-decay", "beyond float32"},
+		{[]string{"optimizer", "sgd", "momentum", "1e-40"}, "momentum", "beyond float32"},
 		{[]string{"lr-schedule", "step:1:0.9", "reduce-lr-on-plateau", "1"}, "reduce-lr-on-plateau", "undoes each reduction"},
 		// Augmentation ranges name their flag (they named Keras's argument).
 		{[]string{"zoom", "1"}, "zoom", "zoom_range 1 must be in [0, 1)"},
