@@ -73,7 +73,7 @@ func TestEndlessFilesAreRefused(t *testing.T) {
 		{[]string{"study", "run", "/dev/zero"}, 2, "/dev/zero"},
 		{append([]string{"evaluate", "--weights", "/dev/zero"}, data...), 1, "/dev/zero"},
 		{[]string{"predict", "--weights", weights, "/dev/zero"}, 1, "/dev/zero"},
-		{append([]string{"train", "--init-weights", "/dev/zero", "--out", out}, data...), 1, "/dev/zero"},
+		{append([]string{"train", "--init-weights", "/dev/zero", "--out", out}, data...), 2, "/dev/zero"}, // a flag's value, read before the data
 		{[]string{"train", "--data-dir", zero, "--no-verify", "--out", out}, 1, filepath.Join(zero, "train-images")},
 		{[]string{"plot", "/dev/zero"}, 1, "/dev/zero"},
 	} {
