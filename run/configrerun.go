@@ -3,8 +3,6 @@ package run
 import (
 	"fmt"
 	"path/filepath"
-
-	"mnistgpu/engine"
 )
 
 // CheckConfigWeightsPath refuses a rerun from the config.json at file
@@ -23,17 +21,16 @@ func CheckConfigWeightsPath(file string, cfg Config, given bool) error {
 }
 
 // CheckConfigNetwork refuses a rerun from the config.json at file whose
-// model file now describes another network than the recorded run trained
-// (config.json's model_spec), unless --model or --activation is given again
-// now (given): the rerun trained the other network, in silence. A
-// config.json without a model_spec (an earlier version's, or one written
-// by hand) passes.
+// model file now describes another network than the recorded run trained,
+// unless --model or --activation is given again now (given): the rerun
+// trained the other network, in silence. The network is the one the state
+// beside file records (a config.json elsewhere, or of an earlier version's
+// run, is not checked).
 func CheckConfigNetwork(file string, cfg Config, given bool) error {
-	raw, err := engine.ReadFile(file, "config file", engine.MaxSettingsFile)
-	if err != nil || given {
-		return nil // ReadConfigFile reported it
+	if given {
+		return nil
 	}
-	s, err := decodeStored(raw)
+	s, err := recordedState(filepath.Join(filepath.Dir(file), StateFile))
 	if err != nil || s.Network == nil {
 		return nil
 	}

@@ -163,7 +163,7 @@ func Train(cfg Config, o Options) (*Result, error) {
 	if err := removeRunFiles(dir, replaced); err != nil {
 		return nil, err
 	}
-	if err := writeConfig(dir, cfg, m.Spec()); err != nil {
+	if err := writeConfig(dir, cfg); err != nil {
 		return nil, err
 	}
 	ml, err := openMetrics(dir)
@@ -378,8 +378,8 @@ func checkWritable(dir string) error {
 
 // writeConfig writes the run's configuration beside its results, for people
 // and scripts; a resume reads the copy inside the state file.
-func writeConfig(dir string, cfg Config, network engine.ModelSpec) error {
-	raw, err := json.MarshalIndent(stored{Config: cfg, Network: &network}, "", "  ")
+func writeConfig(dir string, cfg Config) error {
+	raw, err := json.MarshalIndent(cfg, "", "  ")
 	if err != nil {
 		return err
 	}
