@@ -33,7 +33,7 @@ func (e *OutputInUseError) Error() string {
 		shown = append(shown[:3:3], "...")
 	}
 	return fmt.Sprintf("%s already holds a run (%s): pass --resume %s to continue it, a new --out, or --overwrite to replace it",
-		e.Dir, strings.Join(shown, ", "), e.Dir)
+		e.Dir, strings.Join(shown, ", "), shellWord(e.Dir))
 }
 
 // CheckOutputPaths refuses, before anything is read or written, output

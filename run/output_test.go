@@ -86,3 +86,22 @@ func TestRunFilesAreTheRunsOnly(t *testing.T) {
 		}
 	}
 }
+
+// The commands a run prints for pasting keep a folder with a space (or a
+// quote) one word.
+func TestPrintedCommandsQuoteTheFolder(t *testing.T) {
+	for dir, want := range map[string]string{
+		"runs/cnn-1":       "--resume runs/cnn-1 ",
+		"my runs/a":        "--resume 'my runs/a' ",
+		"it's":             `--resume 'it'\''s' `,
+		"/tmp/ä":           "--resume '/tmp/ä' ",
+		"C:/runs/x+y@2,=%": "--resume C:/runs/x+y@2,=% ",
+	} {
+		if got := (&OutputInUseError{Dir: dir, Files: []string{StateFile}}).Error(); !strings.Contains(got, want) {
+			t.Errorf("%q: %s, want %q", dir, got, want)
+		}
+	}
+	if got := (&StoppedError{Dir: "my runs/a", Epoch: 2, Step: 5}).Error(); !strings.HasSuffix(got, "--resume 'my runs/a'") {
+		t.Errorf("stopped: %s", got)
+	}
+}

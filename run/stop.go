@@ -16,7 +16,7 @@ type StoppedError struct {
 }
 
 func (e *StoppedError) Error() string {
-	return fmt.Sprintf("stopped at epoch %d, step %d: continue with mnistgpu train --resume %s", e.Epoch, e.Step, e.Dir)
+	return fmt.Sprintf("stopped at epoch %d, step %d: continue with mnistgpu train --resume %s", e.Epoch, e.Step, shellWord(e.Dir))
 }
 
 // asStopped turns the engine's stop into a *StoppedError naming dir, and
