@@ -100,8 +100,10 @@ func (m *Model) layerNames() string {
 const weightsFormat = "mnistgpu-keras-layout"
 
 // SaveWeights writes a safetensors file atomically. Its metadata holds
-// extraMeta, the format, the model spec under "model" and the SHA-256 of the
-// tensor data under "sha256" (the last three override extraMeta), and the
+// extraMeta, the format, the model spec under "model", the loss a compiled
+// model trains with under "loss" (what an evaluation of the file computes),
+// and the SHA-256 of the tensor data under "sha256" (these override
+// extraMeta), and the
 // digest of the whole file (digestKey), which ReadWeights checks. Non-finite
 // weights are written as they are (a diverged run may still save); loading
 // refuses them.
@@ -117,6 +119,9 @@ func (m *Model) SaveWeights(path string, extraMeta map[string]string) error {
 	}
 	meta["format"] = weightsFormat
 	meta["model"] = string(spec)
+	if m.be != nil {
+		meta["loss"] = m.loss.String()
+	}
 	meta["sha256"] = tensorDataSHA256(ts)
 	sealMetadata(meta, ts)
 	return WriteFileAtomic(path, func(w io.Writer) error { return EncodeSafetensors(w, ts, meta) })

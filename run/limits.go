@@ -270,7 +270,7 @@ func CheckDevice(c Config, be engine.Backend, train engine.Dataset, batch int) e
 // model is named as the setting it came from: flag ("model", "weights") and
 // its value.
 func CheckModel(m *engine.Model, flag, value string, batch int, be engine.Backend) error {
-	need, err := estimate(m, EvalLoss(m), batch, 0, fusesConvPools(be))
+	need, err := estimate(m, EvalLoss(m, ""), batch, 0, fusesConvPools(be))
 	if err != nil {
 		return compileError(err, flag, value)
 	}

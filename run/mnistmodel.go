@@ -41,10 +41,17 @@ func (c Config) checkFitsMNIST() error {
 }
 
 // EvalLoss is the loss evaluate and predict compile a trained model with:
-// categorical cross-entropy for a softmax output (Keras's default), binary
+// the one its weights file records (recorded: its "loss" metadata), so that
+// evaluate's test loss is the one the run printed (a softmax model trained
+// with binary cross-entropy was evaluated with categorical); without one
+// (a file of an earlier version or of another tool), categorical
+// cross-entropy for a softmax output (Keras's default), binary
 // cross-entropy for any other, the one loss such a model can have been
-// trained with (--loss binary_crossentropy and sigmoid outputs).
-func EvalLoss(m *engine.Model) engine.Loss {
+// trained with.
+func EvalLoss(m *engine.Model, recorded string) engine.Loss {
+	if l, err := engine.ParseLoss(recorded); recorded != "" && err == nil && (l != engine.CategoricalCrossEntropy || m.EndsInSoftmax()) {
+		return l
+	}
 	if m.EndsInSoftmax() {
 		return engine.CategoricalCrossEntropy
 	}

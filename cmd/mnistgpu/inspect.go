@@ -88,7 +88,7 @@ func loadTrained(c *cli.Context, batch int) (*engine.Model, error) {
 	if err := run.CheckModel(m, "weights", path, batch, be); err != nil {
 		return nil, cliError(err)
 	}
-	if err := m.Compile(be, run.EvalLoss(m), batch); err != nil {
+	if err := m.Compile(be, run.EvalLoss(m, wf.Meta["loss"]), batch); err != nil {
 		return nil, err
 	}
 	return m, m.SetKerasTensors(path, wf.Tensors)
