@@ -22,7 +22,7 @@ func limitArgs(cmd *cli.Command, name string) {
 			if most > 0 {
 				usage = cmd.ArgsUsage + " and flags"
 			}
-			return usageError("%s: unexpected argument %q (it takes %s)", name, c.Args().Get(most), usage)
+			return usageError("%s: unexpected argument %q (it takes %s)%s", name, c.Args().Get(most), usage, switchHint(c, c.Args().Get(most)))
 		}
 		if before != nil {
 			return before(c)

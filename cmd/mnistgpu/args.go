@@ -79,28 +79,19 @@ func splitFlags(cmd *cli.Command, args []string) (flags, positional []string) {
 	return flags, positional
 }
 
-// strayArguments refuses words given to a command that takes no arguments
-// (no ArgsUsage): the library hands them to the command, which ignored them,
-// so `train --shuffle false` trained with shuffling (a switch takes no
-// separate value) and `train -- --lr 5` at the default rate.
-func strayArguments(app *cli.App, args []string) error {
-	cmd, i := commandOf(app, args)
-	if cmd == nil || len(cmd.Subcommands) > 0 || cmd.ArgsUsage != "" {
-		return nil
-	}
-	_, positional := splitFlags(cmd, args[i:])
-	if len(positional) == 0 {
-		return nil
-	}
-	hint := ""
-	for j := i; j+1 < len(args); j++ {
+// switchHint says, for an unexpected argument arg (see limitArgs) that
+// follows one of cmd's switches on the command line (`--shuffle false`),
+// how a switch takes a value: written apart, the value was ignored, and the
+// run shuffled or kept only its best checkpoints.
+func switchHint(c *cli.Context, arg string) string {
+	args, _ := c.App.Metadata[commandLineKey].([]string)
+	for j := 0; j+1 < len(args); j++ {
 		name := strings.TrimLeft(args[j], "-")
-		if args[j+1] == positional[0] && strings.HasPrefix(args[j], "-") && !strings.Contains(name, "=") && isSwitch(cmd, name) {
-			hint = fmt.Sprintf(": --%s is a switch, which takes a value only as --%s=%s", name, name, positional[0])
-			break
+		if args[j+1] == arg && strings.HasPrefix(args[j], "-") && !strings.Contains(name, "=") && isSwitch(c.Command, name) {
+			return fmt.Sprintf(": --%s is a switch, which takes a value only as --%s=%s", name, name, arg)
 		}
 	}
-	return usageError("%s takes no arguments, and %q is one%s", strings.Join(args[1:i], " "), positional[0], hint)
+	return ""
 }
 
 // isSwitch reports whether name is one of cmd's boolean flags.

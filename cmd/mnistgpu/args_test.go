@@ -8,21 +8,23 @@ import (
 )
 
 // A word given to a command that takes no arguments is refused (exit 2)
-// before anything runs: it was ignored, so `--shuffle false` trained with
-// shuffling and `--save-best-only false` kept only the best checkpoints.
+// before anything runs, and after a switch the error says how a switch
+// takes its value: `--shuffle false` trained with shuffling and
+// `--save-best-only false` kept only the best checkpoints (see also
+// TestExtraArgumentsAreRefused).
 func TestStrayArgumentsAreRefused(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "run")
 	for _, c := range []struct {
 		args []string
 		says string
 	}{
-		{[]string{"train", "--model", "mlp", "--shuffle", "false", "--out", out}, `"false" is one: --shuffle is a switch, which takes a value only as --shuffle=false`},
+		{[]string{"train", "--model", "mlp", "--shuffle", "false", "--out", out}, `unexpected argument "false" (it takes no arguments, only flags): --shuffle is a switch, which takes a value only as --shuffle=false`},
 		{[]string{"train", "--save-best-only", "false", "--model", "mlp", "--out", out}, "--save-best-only=false"},
-		{[]string{"train", "--out", out, "--", "--lr", "5"}, `train takes no arguments, and "--lr" is one`},
+		{[]string{"train", "--out", out, "--", "--lr", "5"}, `train: unexpected argument "--lr"`},
 		{[]string{"train", "stray", "--out", out}, `"stray"`},
-		{[]string{"evaluate", "--weights", "w.safetensors", "extra"}, `evaluate takes no arguments, and "extra" is one`},
+		{[]string{"evaluate", "--weights", "w.safetensors", "extra"}, `evaluate: unexpected argument "extra"`},
 		{[]string{"summary", "--model", "mlp", "cnn"}, `"cnn"`},
-		{[]string{"data", "where", "elsewhere"}, `data where takes no arguments`},
+		{[]string{"data", "where", "elsewhere"}, `data where: unexpected argument "elsewhere"`},
 		{[]string{"version", "--verbose"}, ""}, // an unknown flag, as before
 	} {
 		err := cliRun(c.args...)

@@ -115,12 +115,8 @@ func newApp() *cli.App {
 // as its error.
 func runApp(app *cli.App, args []string) error {
 	args = helpOfSubcommand(app, args)
-	if err := strayArguments(app, args); err != nil {
-		return err
-	}
-	args = flagsFirst(app, args)
-	app.Metadata[commandLineKey] = args
-	err := app.Run(args)
+	app.Metadata[commandLineKey] = args // as typed, flags and words in their order
+	err := app.Run(flagsFirst(app, args))
 	if e, ok := app.Metadata[helpTopicError].(error); ok && err == nil {
 		return e
 	}
