@@ -2,6 +2,7 @@ package run
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 
 	"mnistgpu/engine"
@@ -40,10 +41,22 @@ func (c Config) checkMetricNames() error {
 	for _, n := range names {
 		logs[n] = 0
 	}
-	if _, err := engine.FormatTemplate(t, 1, logs); err != nil {
+	name, err := engine.FormatTemplate(t, 1, logs)
+	if err != nil {
 		msg := strings.TrimPrefix(err.Error(), fmt.Sprintf("template %q: ", t))
 		msg, _, _ = strings.Cut(msg, " (have ") // the fields are listed below
 		return &ValueError{Flag: "checkpoint", Msg: fmt.Sprintf("%q: %s: its fields are epoch and %s, with a Python format such as {epoch:02d} or {val_loss:.2f}", t, msg, joinOr(names))}
 	}
+	// The first checkpoint's write failed with "file name too long" once
+	// its epoch had trained.
+	for _, part := range strings.Split(filepath.ToSlash(name), "/") {
+		if len(part) > maxFileName {
+			return &ValueError{Flag: "checkpoint", Msg: fmt.Sprintf("%q names a file of %d bytes or more, and a file name holds at most %d", t, len(part), maxFileName)}
+		}
+	}
 	return nil
 }
+
+// maxFileName is the longest file name (one path component, in bytes) that
+// Linux, macOS and Windows file systems all take.
+const maxFileName = 255

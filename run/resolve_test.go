@@ -125,6 +125,7 @@ func TestValidateRefusesWhatDoesNotApply(t *testing.T) {
 		// Names no epoch logs, and templates that cannot be formatted: the
 		// monitor was skipped in silence, the template failed after epoch 1.
 		{[]string{"monitor", "foo"}, "monitor", "not a metric"},
+		{[]string{"checkpoint", strings.Repeat("w", 250) + "-{epoch:03d}.st"}, "checkpoint", "at most 255"},
 		// 0 or infinite in float32: nothing trained, exit 0.
 		{[]string{"lr", "1e-50"}, "lr", "beyond float32"},
 		{[]string{"epsilon", "1e39"}, "epsilon", "beyond float32"},
