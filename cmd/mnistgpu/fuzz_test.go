@@ -2,10 +2,14 @@ package main
 
 import (
 	"bytes"
+	"encoding/binary"
 	"image"
+	"image/jpeg"
 	"image/png"
 	"strings"
 	"testing"
+
+	"mnistgpu/mnist"
 )
 
 // FuzzDecodeImages: predict's input, IDX or PNG/JPEG, never panics and never
@@ -49,5 +53,34 @@ func TestDecodeImagesKeepsTheIDXError(t *testing.T) {
 	}
 	if _, _, err := decodeImages("notes.txt", []byte("hello, world"), 5); err == nil || !strings.Contains(err.Error(), "neither an IDX image file nor a PNG/JPEG image") {
 		t.Errorf("text: err = %v", err)
+	}
+}
+
+// predict turns a phone's JPEG upright before it reads the digit: a bar
+// photographed across, stored along (Exif orientation 6), is read across.
+// Go's decoder ignores the Exif data, and the digit came out on its side.
+func TestPredictTurnsPhotosUpright(t *testing.T) {
+	stored := image.NewGray(image.Rect(0, 0, 60, 90))
+	for i := range stored.Pix {
+		stored.Pix[i] = 255
+	}
+	for y := 10; y < 80; y++ { // along the stored image's height
+		for x := 27; x < 33; x++ {
+			stored.Pix[y*60+x] = 0
+		}
+	}
+	var enc bytes.Buffer
+	jpeg.Encode(&enc, stored, &jpeg.Options{Quality: 95})
+	d, _, err := decodeImages("photo.jpg", mnist.AddExifOrientation(enc.Bytes(), 6, binary.BigEndian), 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var across, along float64 // ink in the middle row and column of the 28×28 image
+	for i := 0; i < 28; i++ {
+		across += float64(d.Images[14*28+i])
+		along += float64(d.Images[i*28+14])
+	}
+	if !(across > 2*along) {
+		t.Errorf("ink across the middle %g, along it %g: the bar was not turned across", across, along)
 	}
 }

@@ -272,6 +272,7 @@ func decodeImages(file string, raw []byte, limit int) (engine.Dataset, []string,
 	if err != nil {
 		return engine.Dataset{}, nil, fmt.Errorf("%s: neither an IDX image file nor a PNG/JPEG image: %v", file, err)
 	}
+	img = mnist.Upright(img, raw) // a phone's photo as it was taken
 	return engine.Dataset{Images: mnist.FromImage(img), Labels: []uint8{0}, Shape: engine.Shape{28, 28, 1}, Classes: 10}, []string{file}, nil
 }
 
