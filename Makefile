@@ -182,6 +182,7 @@ FUZZTIME ?= 60s
 fuzz: deps
 	$(GO) test -run '^$$' -fuzz '^FuzzReadImages$$' -fuzztime $(FUZZTIME) ./mnist/
 	$(GO) test -run '^$$' -fuzz '^FuzzReadLabels$$' -fuzztime $(FUZZTIME) ./mnist/
+	$(GO) test -run '^$$' -fuzz '^FuzzExifOrientation$$' -fuzztime $(FUZZTIME) ./mnist/
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeSafetensors$$' -fuzztime $(FUZZTIME) ./engine/
 	$(GO) test -run '^$$' -fuzz '^FuzzParseModelSpec$$' -fuzztime $(FUZZTIME) ./engine/
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeImages$$' -fuzztime $(FUZZTIME) ./cmd/mnistgpu/

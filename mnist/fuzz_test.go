@@ -3,6 +3,7 @@ package mnist
 import (
 	"bytes"
 	"compress/gzip"
+	"encoding/binary"
 	"errors"
 	"io"
 	"os"
@@ -78,6 +79,20 @@ func FuzzReadLabels(f *testing.F) {
 			if l >= 10 {
 				t.Fatalf("label %d accepted", l)
 			}
+		}
+	})
+}
+
+// FuzzExifOrientation: the Exif reader never panics on a hostile JPEG
+// header, and reads an orientation only where it is written.
+func FuzzExifOrientation(f *testing.F) {
+	jpg := []byte{0xff, 0xd8, 0xff, 0xd9}
+	f.Add(AddExifOrientation(jpg, 6, binary.BigEndian))
+	f.Add(AddExifOrientation(jpg, 8, binary.LittleEndian))
+	f.Add([]byte{0xff, 0xd8, 0xff, 0xe1, 0x00, 0x02})
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		if o := exifOrientation(raw); o < 0 || o > 0xffff {
+			t.Fatalf("orientation %d", o)
 		}
 	})
 }
