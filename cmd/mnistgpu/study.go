@@ -88,7 +88,7 @@ func runStudy(c *cli.Context) error {
 		return usageError("%v", err)
 	}
 	epochs := 0
-	if c.IsSet("epochs") {
+	if onCommandLine(c, "epochs") { // MNISTGPU_EPOCHS is a default, which the file's epochs override
 		if epochs = c.Int("epochs"); epochs < 1 {
 			return usageError("--epochs must be at least 1, got %d", epochs)
 		}

@@ -13,9 +13,13 @@ import (
 // recorded as the file's folder), and `--epochs` was ignored where the
 // file varies the epochs. A flag that agrees with the file is accepted, and
 // `--epochs` over the file's fixed epochs is the documented extension.
+//
+// Only the command line counts: an environment variable is a default,
+// which the study file's setting overrides (MNISTGPU_TF32=1 exported
+// refused every study with a tf32 axis, TestTF32IsPerRun).
 func studyFlagsAgree(c *cli.Context, f study.File, base run.Config) error {
 	for _, fd := range run.Fields() {
-		if !hasTableFlag(c, fd.Flag) || !c.IsSet(fd.Flag) {
+		if !hasTableFlag(c, fd.Flag) || !onCommandLine(c, fd.Flag) {
 			continue
 		}
 		name, fixed, axis, ok := f.Setting(fd)

@@ -63,3 +63,17 @@ func TestStudyFlagsAgreeWithTheFile(t *testing.T) {
 		t.Errorf("the cell records data %q and %d threads (%v), want %q and 1", cfg.Source.Dir, cfg.Device.Threads, err, abs)
 	}
 }
+
+// An environment variable gives a study flag its default, which the study
+// file's setting overrides: MNISTGPU_EPOCHS exported was taken for
+// --epochs given, and refused a study whose file varies the epochs.
+func TestStudyFileOverridesTheEnvironment(t *testing.T) {
+	dir := t.TempDir()
+	spec := filepath.Join(dir, "epochs.json")
+	os.WriteFile(spec, []byte(`{"axes":[{"name":"epochs","values":["1","2"]}],"seeds":[1],"fixed":{"model":"mlp","train-limit":"200","threads":"2"}}`), 0o644)
+	t.Setenv("MNISTGPU_EPOCHS", "3")
+	t.Setenv("MNISTGPU_THREADS", "1")
+	if err := cliRun("study", "run", spec, "--out", filepath.Join(dir, "out"), "--data-dir", small, "--no-verify", "--dry-run"); err != nil {
+		t.Errorf("study run with MNISTGPU_EPOCHS and MNISTGPU_THREADS exported: %v", err)
+	}
+}
