@@ -18,22 +18,11 @@ import (
 // different study is refused by the plan, which reads the study.json of
 // the first under the same lock.
 
-// lockPlan takes the study folder's lock, waiting (and saying so) while
-// another process plans: planning takes seconds, and a second process of
-// the same study started at the same moment should not be turned away.
-// A folder whose lock a `train` holds is a run's, which a study never
-// shares: that is refused at once rather than waited for.
+// lockPlan takes the study folder's lock to plan (lockStudy): a second
+// process of the same study started at the same moment waits rather than
+// being turned away.
 func lockPlan(dir string, log io.Writer) (*run.Lock, error) {
-	l, err := run.LockFolder(dir)
-	var held *run.LockedError
-	if !errors.As(err, &held) {
-		return l, err
-	}
-	if held.Command() == "train" {
-		return nil, &SettingError{fmt.Sprintf("%s holds a run that %s is training, and a study's files never go beside a run's: use another --out", dir, held.Who())}
-	}
-	fmt.Fprintf(log, "%s is being planned by %s: waiting for it\n", dir, held.Who())
-	return run.WaitLockFolder(dir)
+	return lockStudy(dir, "planned", log)
 }
 
 // claimCell takes the lock of cfg's folder for training it. When this

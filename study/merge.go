@@ -76,7 +76,7 @@ func Merge(dir string, shards []string) error {
 			return err
 		}
 	}
-	return WriteResultsCSV(dir)
+	return writeResultsCSV(dir) // under the lock taken above
 }
 
 // completeCells lists the shards' complete cells (those with a

@@ -203,14 +203,29 @@ func setting(f File, g GroupSummary, flag string) string {
 }
 
 // Report writes dir/report/: PNG plots, report.md and a self-contained
-// report.html. It returns the markdown path.
-func Report(dir string) (string, error) {
+// report.html, all from one reading of the cells, holding the study
+// folder's lock (see lockStudy; waiting for it, said on log, while another
+// process holds it) so that two reports, or a report and a merge, never mix
+// their files. It returns the markdown path.
+func Report(dir string, log io.Writer) (string, error) {
+	noStudy := &SettingError{fmt.Sprintf("%s is no study folder: it has no study.json (study run and study merge write one)", dir)}
+	if _, err := os.Stat(filepath.Join(dir, "study.json")); errors.Is(err, fs.ErrNotExist) {
+		return "", noStudy // before the lock, which would create dir
+	}
+	lock, err := lockStudy(dir, "written", log)
+	if err != nil {
+		return "", err
+	}
+	defer lock.Unlock()
 	f, cells, err := LoadResults(dir)
 	if errors.Is(err, fs.ErrNotExist) {
-		return "", &SettingError{fmt.Sprintf("%s is no study folder: it has no study.json (study run and study merge write one)", dir)}
+		return "", noStudy
 	}
 	if err != nil {
 		return "", err
+	}
+	if beforeStudyWrite != nil {
+		beforeStudyWrite(dir, "report")
 	}
 	if len(cells) == 0 {
 		return "", fmt.Errorf("%s: no complete cells to report", dir)

@@ -33,11 +33,30 @@ var resultColumns = []string{
 }
 
 // WriteResultsCSV writes the results.csv of the study in dir from its
-// cells' results and histories.
-func WriteResultsCSV(dir string) error {
+// cells' results and histories, holding the study folder's lock from the
+// reading to the writing (see lockStudy), waiting for it (said on log)
+// while another process holds it.
+func WriteResultsCSV(dir string, log io.Writer) error {
+	lock, err := lockStudy(dir, "written", log)
+	if err != nil {
+		return err
+	}
+	defer lock.Unlock()
+	return writeResultsCSV(dir)
+}
+
+// beforeStudyWrite, when set (by tests), is called by the writers of the
+// study's own files between reading the cells and writing the file.
+var beforeStudyWrite func(dir, file string)
+
+// writeResultsCSV is WriteResultsCSV for a caller that holds dir's lock.
+func writeResultsCSV(dir string) error {
 	f, cells, err := LoadResults(dir)
 	if err != nil {
 		return err
+	}
+	if beforeStudyWrite != nil {
+		beforeStudyWrite(dir, ResultsCSV)
 	}
 	return engine.WriteFileAtomic(filepath.Join(dir, ResultsCSV), func(w io.Writer) error {
 		return writeResultsTable(w, f, cells)

@@ -200,7 +200,7 @@ func Run(f File, dir string, base run.Config, o Options) error {
 	todo := plan.Todo
 	if len(todo) == 0 {
 		fmt.Fprintln(log, plan.head()+": nothing to do")
-		return WriteResultsCSV(dir)
+		return writeResultsCSV(dir) // under the plan's lock
 	}
 	fmt.Fprintf(log, "%s; %d to run, %s\n", plan.head(), len(todo), plan.Slots.says)
 	disp := newDisplay(log, o.Live, o.Width, len(plan.Cells), len(plan.Cells)-len(todo), len(todo), nil)
@@ -291,7 +291,7 @@ feed:
 	if fatal != nil {
 		return fatal
 	}
-	if err := WriteResultsCSV(dir); err != nil {
+	if err := WriteResultsCSV(dir, log); err != nil {
 		return err
 	}
 	select {

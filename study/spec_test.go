@@ -38,7 +38,7 @@ func TestStudyWithoutAxesOrFixedReadsBack(t *testing.T) {
 	if err := Run(f, out, run.Default(), o); err != nil {
 		t.Errorf("run again: %v", err)
 	}
-	md, err := Report(out)
+	md, err := Report(out, io.Discard)
 	if err != nil {
 		t.Fatalf("its report: %v", err)
 	}
@@ -52,7 +52,7 @@ func TestStudyWithoutAxesOrFixedReadsBack(t *testing.T) {
 // (exit 2), not a raw stat error with exit 1.
 func TestReportNeedsAStudyFolder(t *testing.T) {
 	dir := t.TempDir()
-	_, err := Report(dir)
+	_, err := Report(dir, io.Discard)
 	var se *SettingError
 	if !errors.As(err, &se) || !strings.Contains(err.Error(), dir+" is no study folder: it has no study.json") {
 		t.Errorf("err = %v", err)

@@ -65,7 +65,7 @@ func studyCommand() *cli.Command {
 					if c.NArg() != 1 {
 						return usageError("study report needs one study folder")
 					}
-					md, err := study.Report(c.Args().First())
+					md, err := study.Report(c.Args().First(), os.Stderr)
 					if err != nil {
 						return studyError(err)
 					}
