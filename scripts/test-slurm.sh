@@ -10,7 +10,8 @@
 # requeue` (it continues). Then a cell of task 0's shard is removed and task
 # 0 alone resubmitted: it trains that cell again in the same shard; a
 # contradicting --shards is refused. Every merged cell must hold the same
-# weights, byte for byte, as the same study run in one process.
+# weights, byte for byte, as the same study run in one process. A subset of
+# tasks submitted before the count is recorded, without --shards, is refused.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
@@ -121,7 +122,7 @@ submit() {
 
 # This node has fewer CPUs than the file asks for: the command line overrides it.
 start=$(date +%s)
-submit --array=0-2 --cpus-per-task=1 study.sbatch "${args[@]}"
+submit --array=0-2 --cpus-per-task=1 study.sbatch --shards 3 "${args[@]}"
 first=$array
 # The same study in one process, unsharded, meanwhile.
 bin/mnistgpu study run "${args[@]}" --out full 2>full.log &
@@ -166,16 +167,19 @@ fi
 refused=$(sed -n 's/^Submitted batch job \([0-9]*\)/\1/p' refused.txt)
 grep -q "holds a study of 3 shards" "slurm-${refused}_0.out" || fail "the refusal does not say why"
 
-# A first array with a step would leave the shards between its tasks out.
-mkdir -p stepped
-cp -r bin study.sbatch small.json stepped/
-if (cd stepped && sbatch --wait --array=0-2:2 --cpus-per-task=1 study.sbatch "${args[@]}" >refused.txt 2>&1); then
-	fail "a first array with a step (--array=0-2:2) was not refused"
+# A subset of tasks before any task recorded the count, without --shards:
+# its array (1,2) is not the study's count, which it does not know.
+mkdir -p subset
+cp -r bin study.sbatch small.json subset/
+if (cd subset && sbatch --wait --array=1,2 --cpus-per-task=1 study.sbatch "${args[@]}" >refused.txt 2>&1); then
+	fail "a subset (--array=1,2) without --shards and without shards/.count was not refused"
 fi
-refused=$(sed -n 's/^Submitted batch job \([0-9]*\)/\1/p' stepped/refused.txt)
-grep -q "a first array with a step (:2) leaves out the shards between its tasks" "stepped/slurm-${refused}_0.out" ||
-	fail "the refusal of a stepped array does not say why"
-[ -z "$(ls stepped/shards)" ] || fail "a refused stepped array trained shards: $(ls stepped/shards)"
+refused=$(sed -n 's/^Submitted batch job \([0-9]*\)/\1/p' subset/refused.txt)
+for t in 1 2; do
+	grep -q "no shard count: pass --shards N first" "subset/slurm-${refused}_$t.out" ||
+		fail "the refusal of a subset without a count does not say why (task $t)"
+done
+[ -z "$(ls -A subset/shards)" ] || fail "a refused subset trained shards: $(ls -A subset/shards)"
 
 wait "$full_pid" || { cat full.log >&2; fail "the unsharded study failed"; }
 full_pid=
@@ -197,4 +201,4 @@ done
 [ "$cells" = 8 ] || fail "$cells cells in the unsharded run, want 8"
 [ "$(ls runs/report/cells | wc -l)" = 8 ] || fail "$(ls runs/report/cells | wc -l) cells merged, want 8"
 [ "$(wc -l <runs/report/results.csv)" = 9 ] || fail "runs/report/results.csv does not hold 8 cells"
-echo "test-slurm: PASSED (docs/study.md's job script and submit.sh on slurm-wlm $(sinfo -V | cut -d' ' -f2): a 0-based 3-task array, one task stopped by TERM and requeued by itself, one requeued by scontrol, both resumed mid-cell; one task resubmitted alone; a stepped first array refused; 8 merged cells byte-identical to the unsharded run; report written; $(($(date +%s) - start))s)"
+echo "test-slurm: PASSED (docs/study.md's job script and submit.sh on slurm-wlm $(sinfo -V | cut -d' ' -f2): a 0-based 3-task array, one task stopped by TERM and requeued by itself, one requeued by scontrol, both resumed mid-cell; one task resubmitted alone; a subset without a count refused; 8 merged cells byte-identical to the unsharded run; report written; $(($(date +%s) - start))s)"
