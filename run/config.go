@@ -217,6 +217,9 @@ func (c Config) Validate() error {
 	if _, _, err := engine.ParseDevice(c.Device.Name); err != nil {
 		return bad("device", "%v", err)
 	}
+	if err := c.checkDeviceSettings(); err != nil {
+		return err
+	}
 	if _, err := engine.LoadModelSpec(c.Model.Name); err != nil {
 		return bad("model", "%v", err)
 	}

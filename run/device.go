@@ -19,6 +19,9 @@ func OpenBackend(cfg Config, log io.Writer) (engine.Backend, error) {
 	if cfg.Device.Threads < 0 { // a setting (check --threads -1 was exit 1)
 		return nil, &ValueError{Flag: "threads", Msg: fmt.Sprintf("must not be negative, got %d", cfg.Device.Threads)}
 	}
+	if err := cfg.checkDeviceSettings(); err != nil { // every command opening a device
+		return nil, err
+	}
 	opt := cfg.BackendOptions()
 	opt.Threads = capThreads(opt.Threads, log)
 	b, err := engine.OpenDevice(cfg.Device.Name, opt, log)

@@ -30,6 +30,9 @@ func LoadResume(dir string) (Config, *engine.TrainCheckpoint, error) {
 		return Config{}, nil, fmt.Errorf("%s: the run's settings: %w", path, err)
 	}
 	cfg.Output.Dir = dir
+	// A setting its device never read (--tf32 on the CPU, accepted by
+	// earlier versions) is not part of the run.
+	cfg.FitDevice(func(string) bool { return false })
 	if err := checkStored(path, cfg); err != nil {
 		return Config{}, nil, err
 	}
@@ -163,6 +166,8 @@ func ApplyOnResume(cfg *Config, given map[string]string) error {
 			return &ResumeChangeError{Flag: f.Flag, Given: given[n], Recorded: rec, Dir: cfg.Output.Dir}
 		}
 	}
+	// Resumed on another device: its recorded settings for the first one go.
+	cfg.FitDevice(func(flag string) bool { _, ok := given[flag]; return ok })
 	return nil
 }
 

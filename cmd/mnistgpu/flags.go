@@ -108,12 +108,14 @@ func bindConfig(c *cli.Context) (run.Config, error) {
 
 // bindOnto is cfg with the command's flags that set says are set applied
 // (run.Config.Override: a recorded default that no longer fits them is
-// filled in anew). A recorded cfg takes onCommandLine: the environment's
-// defaults do not replace what it records.
+// filled in anew, and run.Config.FitDevice: so is a recorded device
+// setting). A recorded cfg takes onCommandLine: the environment's defaults
+// do not replace what it records.
 func bindOnto(c *cli.Context, cfg run.Config, set func(*cli.Context, string) bool) (run.Config, error) {
-	return cfg.Override(func(next *run.Config) error {
+	given := func(flag string) bool { return hasTableFlag(c, flag) && set(c, flag) }
+	cfg, err := cfg.Override(func(next *run.Config) error {
 		for _, f := range run.Fields() {
-			if hasTableFlag(c, f.Flag) && set(c, f.Flag) {
+			if given(f.Flag) {
 				if err := emptyGiven(c, f); err != nil {
 					return err
 				}
@@ -124,6 +126,10 @@ func bindOnto(c *cli.Context, cfg run.Config, set func(*cli.Context, string) boo
 		}
 		return nil
 	})
+	// A recorded --threads or --tf32 goes when --device names the other
+	// device; given now, it is checked (and refused) with the rest.
+	cfg.FitDevice(given)
+	return cfg, err
 }
 
 // hasTableFlag reports whether the command has the table's flag for name.

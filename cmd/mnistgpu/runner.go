@@ -220,6 +220,13 @@ func (d dispatcher) dispatch(c *cli.Context, devices []string) error {
 		return cli.Exit(fmt.Sprintf("mnistgpu: --device %s: %v (--device cpu or auto trains on the CPU)", strict, err), 2)
 	}
 	fmt.Fprintf(d.log, "device auto: using cpu: %v\n", err)
+	if commandHasFlag(c.Command, "tf32") && c.Bool("tf32") {
+		// auto's --tf32 is for a GPU it did not find (on --device cpu it
+		// is refused as a setting the run would ignore).
+		if err := c.Set("tf32", "false"); err != nil {
+			return err
+		}
+	}
 	return c.Set("device", "cpu")
 }
 

@@ -1,0 +1,45 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"mnistgpu/run"
+)
+
+// --tf32 is cuda's setting: with --device cpu it would be ignored, so it is
+// refused (exit 2, nothing written) by every command that opens a device.
+func TestTF32OnCPUIsRefused(t *testing.T) {
+	weights := filepath.Join(t.TempDir(), "w")
+	trained := filepath.Join(t.TempDir(), "run")
+	if _, stderr, code := output(t, append([]string{"train", "--model", "mlp", "--epochs", "1", "--train-limit", "200", "--out", trained, "--save-weights", weights}, smallData...)...); code != 0 {
+		t.Fatal(stderr)
+	}
+	for _, args := range [][]string{
+		append([]string{"train", "--model", "mlp", "--device", "cpu", "--tf32", "--out", filepath.Join(t.TempDir(), "o")}, smallData...),
+		{"evaluate", "--weights", weights, "--tf32", "--data-dir", small, "--no-verify"},
+		{"predict", "--weights", weights, "--tf32", filepath.Join(small, "t10k-images-idx3-ubyte.gz")},
+	} {
+		_, stderr, code := output(t, args...)
+		if code != 2 || !strings.Contains(stderr, "--tf32 is a cuda setting") || strings.Count(strings.TrimSpace(stderr), "\n") > 0 {
+			t.Errorf("%v: exit %d, %q; want exit 2 and one line refusing --tf32", args[:1], code, stderr)
+		}
+	}
+}
+
+// --device auto --tf32 where no GPU answers trains on the CPU, as auto
+// promises, recording that TF32 was not used.
+func TestAutoTF32WithoutGPUTrainsOnCPU(t *testing.T) {
+	if !handsOver() {
+		t.Skip("the cuda build opens auto in-process (the stand-in may answer)")
+	}
+	dir := filepath.Join(t.TempDir(), "run")
+	if _, stderr, code := output(t, append([]string{"train", "--device", "auto", "--tf32", "--out", dir, "--model", "mlp", "--epochs", "1", "--train-limit", "200"}, smallData...)...); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, run.ConfigFile)); err != nil || !strings.Contains(string(b), `"tf32": false`) {
+		t.Errorf("a CPU run records TF32: %s %v", b, err)
+	}
+}
