@@ -130,7 +130,7 @@ func trainedSpec(c *cli.Context, wf *engine.WeightsFile) (engine.ModelSpec, erro
 		spec = spec.WithHiddenActivation(a)
 	}
 	if wf.Model != nil {
-		if d := wf.Model.ArchitectureDiff(spec); d != "" {
+		if d := spec.ArchitectureDiff(*wf.Model); d != "" { // the given one first
 			var given []string
 			if cfg.Model.Name != "" {
 				given = append(given, "--model "+cfg.Model.Name)
@@ -138,7 +138,7 @@ func trainedSpec(c *cli.Context, wf *engine.WeightsFile) (engine.ModelSpec, erro
 			if cfg.Model.Activation != "" {
 				given = append(given, fmt.Sprintf("--activation %q", cfg.Model.Activation))
 			}
-			return spec, usageError("%s contradicts the model stored in %s (%s vs the file's); leave it out to use the stored one",
+			return spec, usageError("%s contradicts the model stored in %s (given vs the file's: %s); leave it out to use the stored one",
 				strings.Join(given, " "), wf.Path, d)
 		}
 	}

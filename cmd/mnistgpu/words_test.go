@@ -82,7 +82,9 @@ func TestVerifyCustomSet(t *testing.T) {
 }
 
 // A contradicting --activation alone is named alone (it read
-// `--model  --activation "relu" contradicts ...`).
+// `--model  --activation "relu" contradicts ...`), and the difference says
+// which value is the file's (it read "activation sigmoid vs relu vs the
+// file's", the file's first).
 func TestActivationContradictionNamesWhatWasGiven(t *testing.T) {
 	out := t.TempDir()
 	if err := cliRun(append([]string{"train", "--model", "mlp", "--activation", "sigmoid", "--epochs", "1", "--train-limit", "100",
@@ -90,7 +92,8 @@ func TestActivationContradictionNamesWhatWasGiven(t *testing.T) {
 		t.Fatal(err)
 	}
 	err := cliRun("evaluate", "--weights", filepath.Join(out, "final.safetensors"), "--activation", "relu", "--data-dir", small, "--no-verify")
-	if exitCode(err) != 2 || !strings.HasPrefix(err.Error(), `mnistgpu: --activation "relu" contradicts`) || strings.Contains(err.Error(), "  ") {
+	if exitCode(err) != 2 || !strings.HasPrefix(err.Error(), `mnistgpu: --activation "relu" contradicts`) || strings.Contains(err.Error(), "  ") ||
+		!strings.Contains(err.Error(), "(given vs the file's: layer 2 (dense_1): activation relu vs sigmoid)") {
 		t.Errorf("%v", err)
 	}
 }
