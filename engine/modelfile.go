@@ -91,6 +91,9 @@ func ParseModelSpec(file string, raw []byte) (ModelSpec, error) {
 	if err := checkDuplicateKeys(raw); err != nil {
 		return ModelSpec{}, fmt.Errorf("%s: invalid model file: %w", file, err)
 	}
+	if err := checkZeroAlpha(raw); err != nil {
+		return ModelSpec{}, fmt.Errorf("%s: %w", file, err)
+	}
 	var s ModelSpec
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
