@@ -159,19 +159,26 @@ func evaluateCommand() *cli.Command {
 				return cliError(err)
 			}
 			// The model is the weights file's, not --model's default:
-			// loadTrained weighs that one at the batch size.
+			// loadTrained weighs that one at the batch it holds.
 			if err := cfg.Validate(); err != nil && !errors.As(err, new(*run.LimitError)) {
 				return cliError(err)
 			}
-			m, err := loadTrained(c, cfg.BatchSize)
-			if err != nil {
-				return err
+			if c.String("weights") == "" {
+				return usageError("--weights is required")
 			}
-			defer closeModel(m)
+			// The data first: a batch beyond the test set holds all of it
+			// (as train's does), and the model is compiled, and weighed, for
+			// that batch, not for the one asked (--batch-size 5000 on 500
+			// images was refused as needing 3 GiB of a GPU).
 			data, err := run.LoadData(cfg.Source, os.Stderr)
 			if err != nil {
 				return err
 			}
+			m, err := loadTrained(c, engine.LargestBatch(cfg.BatchSize, data.Test.Len()))
+			if err != nil {
+				return err
+			}
+			defer closeModel(m)
 			l, a := engine.Evaluate(m, data.Test, cfg.BatchSize)
 			return printEvaluation(c, l, a, data.Test.Len())
 		},
