@@ -221,15 +221,15 @@ func NewWithOptions(opt Options) (*Backend, error) {
 		return nil, fail(err)
 	}
 	b.convTF32 = ownConvTF32(opt, b.functions)
-	b.describe = describe(dev, b.blas, blasPath, dnnPath, opt, b.ownTF32) + convMode(opt, b.convTF32, b.convLibrary, major, minor)
+	b.describe = describe(dev, b.blas, blasPath, dnnPath, opt, b.ownTF32) + convMode(opt, b.convTF32, b.convLibrary)
 	return b, nil
 }
 
 // moduleRuns says whether a PTX module written for architecture target
 // (kernels.Target) loads on a device of compute capability major.minor: a
 // module for a newer one (the tensor-core kernels, sm_80, on an sm_70 GPU) is
-// left out, and its kernels are not there to launch. The stand-in, which
-// says sm_70, runs every module from its host build.
+// left out, and its kernels are not there to launch. The stand-in runs
+// every module from its host build (it says sm_80, the newest module's).
 func moduleRuns(target, major, minor int, simulated bool) bool {
 	return simulated || target <= 10*major+minor
 }
@@ -264,10 +264,7 @@ func describe(dev cu.Device, blas unsafe.Pointer, blasPath, dnnPath string, opt 
 	var blasVersion C.int
 	C.mg_blas_version(blas, &blasVersion)
 	dnnVersion := int(C.mg_dnn_version())
-	mode := "parity mode (fp32, deterministic algorithms)"
-	if opt.TF32 {
-		mode = "TF32 tensor-op maths"
-	}
+	mode := tf32Mode(opt, major, minor)
 	if ownTF32 {
 		mode += ", GEMMs by the own TF32 kernel (" + ownTF32Env + "=1)"
 	}

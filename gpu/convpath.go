@@ -34,9 +34,9 @@ func convLibraryOnly(getenv func(string) string) (bool, error) {
 
 // convMode is what Describe says of the convolutions beyond the algorithm
 // choices: cuDNN for all of them, or how the own kernels run in TF32 mode.
-func convMode(opt Options, convTF32, libraryOnly bool, major, minor int) string {
+func convMode(opt Options, convTF32, libraryOnly bool) string {
 	if libraryOnly {
 		return ", every convolution on cuDNN (" + convPathEnv + "=cudnn)"
 	}
-	return ownConvMode(opt, convTF32, major, minor)
+	return ownConvMode(opt, convTF32)
 }

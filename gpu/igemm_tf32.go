@@ -27,17 +27,30 @@ func ownConvTF32(opt Options, functions map[string]cu.Function) bool {
 	return opt.TF32 && ok
 }
 
+// tf32Mode is Describe's account of the maths a backend opened with opt
+// runs on a device of compute capability major.minor: TF32 mode asks cuBLAS
+// and cuDNN for tensor-op maths, which a GPU older than sm_80 has no TF32
+// tensor cores for (they run fp32 there, and so do the own kernels).
+func tf32Mode(opt Options, major, minor int) string {
+	switch {
+	case !opt.TF32:
+		return "parity mode (fp32, deterministic algorithms)"
+	case major < 8:
+		return fmt.Sprintf("TF32 mode, but sm_%d%d has no TF32 tensor cores: fp32 maths", major, minor)
+	}
+	return "TF32 tensor-op maths"
+}
+
 // ownConvMode is Describe's account of the own convolution kernels' maths in
-// TF32 mode on a device of compute capability major.minor ("" in parity
-// mode, where they are fp32 everywhere).
-func ownConvMode(opt Options, convTF32 bool, major, minor int) string {
+// TF32 mode ("" in parity mode, where they are fp32 everywhere).
+func ownConvMode(opt Options, convTF32 bool) string {
 	switch {
 	case !opt.TF32:
 		return ""
 	case convTF32:
 		return ", own convolution kernels on the TF32 tensor cores"
 	}
-	return fmt.Sprintf(", own convolution kernels in fp32 (sm_%d%d has no TF32 tensor cores)", major, minor)
+	return ", own convolution kernels in fp32" // tf32Mode says why
 }
 
 // ownCandidateName is the own path's name among a pass's candidates

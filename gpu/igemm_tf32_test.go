@@ -214,6 +214,26 @@ func TestTF32ConvGraphReplay(t *testing.T) {
 	checkGraphReplay(t, b, igShape{2, 6, 6, 3, 33, 3, 3, 1, 1, engine.Same}.params(t))
 }
 
+// Describe's mode says what maths a card runs: TF32 mode on a GPU older than
+// sm_80 (no TF32 tensor cores) is fp32, and says so.
+func TestTF32ModeSaysWhatRuns(t *testing.T) {
+	for _, c := range []struct {
+		tf32         bool
+		major, minor int
+		want         string
+	}{
+		{false, 9, 0, "parity mode (fp32, deterministic algorithms)"},
+		{false, 7, 0, "parity mode (fp32, deterministic algorithms)"},
+		{true, 8, 0, "TF32 tensor-op maths"},
+		{true, 9, 0, "TF32 tensor-op maths"},
+		{true, 7, 5, "TF32 mode, but sm_75 has no TF32 tensor cores: fp32 maths"},
+	} {
+		if got := tf32Mode(Options{TF32: c.tf32}, c.major, c.minor); got != c.want {
+			t.Errorf("TF32 %v on sm_%d%d: %q, want %q", c.tf32, c.major, c.minor, got, c.want)
+		}
+	}
+}
+
 // Which kernels TF32 mode runs where: the tensor-core ones where the
 // compute_80 module loaded, else the fp32 ones, and Describe says which;
 // parity mode never runs the TF32 ones.
@@ -226,14 +246,14 @@ func TestTF32ConvSelection(t *testing.T) {
 		{false, true, false, ""},
 		{false, false, false, ""},
 		{true, true, true, ", own convolution kernels on the TF32 tensor cores"},
-		{true, false, false, ", own convolution kernels in fp32 (sm_75 has no TF32 tensor cores)"},
+		{true, false, false, ", own convolution kernels in fp32"},
 	} {
 		fns := map[string]cu.Function{}
 		if c.loaded {
 			fns = loaded
 		}
 		got := ownConvTF32(Options{TF32: c.tf32}, fns)
-		if mode := ownConvMode(Options{TF32: c.tf32}, got, 7, 5); got != c.want || mode != c.mode {
+		if mode := ownConvMode(Options{TF32: c.tf32}, got); got != c.want || mode != c.mode {
 			t.Errorf("TF32 %v, module loaded %v: tensor cores %v, %q; want %v, %q", c.tf32, c.loaded, got, mode, c.want, c.mode)
 		}
 	}

@@ -474,7 +474,7 @@ CUresult cuDeviceGetAttribute(int* v, CUdevice_attribute attr, CUdevice d) {
 	if (d != 0) return CUDA_ERROR_INVALID_DEVICE;
 	if (!v) return CUDA_ERROR_INVALID_VALUE;
 	switch (attr) {
-	case CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR: *v = 7; break;
+	case CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR: *v = 8; break; // it runs the sm_80 modules (mma.sync emulated exactly)
 	case CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR: *v = 0; break;
 	case CU_DEVICE_ATTRIBUTE_MAX_THREADS_PER_BLOCK: *v = 1024; break;
 	default: return CUDA_ERROR_NOT_SUPPORTED;
