@@ -89,7 +89,7 @@ func lockFolder(dir string, wait bool) (*Lock, error) {
 	if dir == "" {
 		return nil, &ValueError{Flag: "out", Msg: "must name a folder"}
 	}
-	if f := fileInPlace(dir); f != "" {
+	if f := FileInPlace(dir); f != "" {
 		// A setting (exit 2), not a failure: mkdir's "not a directory" said less.
 		return nil, &ValueError{Msg: fmt.Sprintf("output folder %s: %s is a file, not a folder", dir, f)}
 	}
@@ -236,9 +236,11 @@ func mkdirAll(dir string) ([]string, error) {
 	return missing, nil
 }
 
-// fileInPlace is dir, or the nearest folder above it that exists, when
-// that is not a folder ("" otherwise).
-func fileInPlace(dir string) string {
+// FileInPlace is dir, or the nearest folder above it that exists, when
+// that is not a folder ("" otherwise): an output folder that cannot be made,
+// which train, study run and study merge refuse as a setting before
+// anything is written (mkdir and stat only say "not a directory").
+func FileInPlace(dir string) string {
 	for p := filepath.Clean(dir); ; p = filepath.Dir(p) {
 		if st, err := os.Stat(p); err == nil {
 			if st.IsDir() {

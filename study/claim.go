@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 
 	"mnistgpu/run"
 )
@@ -46,10 +45,10 @@ func claimCell(cfg run.Config) (lock *run.Lock, elsewhere string, done bool, err
 
 // checkNoRun refuses a study folder that holds a run: a study's study.json
 // and cells never go beside a run's files. It also refuses a --out that is
-// a file (a raw "not a directory", exit 1, said so).
+// a file, or a folder below a file (a raw "not a directory", exit 1, said so).
 func checkNoRun(dir string) error {
-	if st, err := os.Stat(dir); err == nil && !st.IsDir() {
-		return &SettingError{fmt.Sprintf("--out %s is a file, not a folder: name the study's folder", dir)}
+	if f := run.FileInPlace(dir); f != "" {
+		return &SettingError{fmt.Sprintf("--out %s: %s is a file, not a folder: name the study's folder", dir, f)}
 	}
 	if m := run.RunMarker(dir); m != "" {
 		return &SettingError{fmt.Sprintf("%s holds a run (%s), and a study's files never go beside a run's: use another --out", dir, m)}

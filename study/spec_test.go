@@ -60,8 +60,8 @@ func TestReportNeedsAStudyFolder(t *testing.T) {
 }
 
 // TestOutMustBeAFolder: `study run` and `study merge` with an --out that is
-// a file are refused as a setting naming it; they failed with a raw "not a
-// directory" (exit 1).
+// a file, or a folder below a file, are refused as a setting naming the
+// file; they failed with a raw "not a directory" (exit 1).
 func TestOutMustBeAFolder(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "file")
@@ -71,11 +71,13 @@ func TestOutMustBeAFolder(t *testing.T) {
 	if err := writeSpec(f, shard); err != nil {
 		t.Fatal(err)
 	}
-	_, _, runErr := Prepare(f, file, run.Default())
-	for what, err := range map[string]error{"run": runErr, "merge": Merge(file, []string{shard})} {
-		var se *SettingError
-		if !errors.As(err, &se) || !strings.Contains(err.Error(), "--out "+file+" is a file, not a folder") {
-			t.Errorf("%s: %v", what, err)
+	for _, out := range []string{file, filepath.Join(file, "sub")} {
+		_, _, runErr := Prepare(f, out, run.Default())
+		for what, err := range map[string]error{"run": runErr, "merge": Merge(out, []string{shard})} {
+			var se *SettingError
+			if !errors.As(err, &se) || !strings.Contains(err.Error(), "--out "+out+": "+file+" is a file, not a folder") {
+				t.Errorf("%s --out %s: %v", what, out, err)
+			}
 		}
 	}
 }
