@@ -78,7 +78,7 @@ func templateGlob(t string) string {
 // numberText is what a template's field can format to: its fields are the
 // epoch and metrics, written by engine.FormatTemplate as numbers (digits,
 // sign, point, exponent, NaN, ±Inf, padding).
-const numberText = `[-+ 0-9.eNaIf]+`
+const numberText = `[-+ 0-9.eNaInf]+`
 
 // templateNames matches every name that the template t (slash-separated)
 // can format to: t's own text, and numberText for each field.
