@@ -88,20 +88,38 @@ func TestRunFilesAreTheRunsOnly(t *testing.T) {
 }
 
 // The commands a run prints for pasting keep a folder with a space (or a
-// quote) one word.
+// quote) one word, as the system's shell reads it.
 func TestPrintedCommandsQuoteTheFolder(t *testing.T) {
-	for dir, want := range map[string]string{
-		"runs/cnn-1":       "--resume runs/cnn-1 ",
-		"my runs/a":        "--resume 'my runs/a' ",
-		"it's":             `--resume 'it'\''s' `,
-		"/tmp/ä":           "--resume '/tmp/ä' ",
-		"C:/runs/x+y@2,=%": "--resume C:/runs/x+y@2,=% ",
-	} {
+	for _, dir := range []string{"runs/cnn-1", "my runs/a", "it's"} {
+		want := "--resume " + shellWord(dir) + " "
 		if got := (&OutputInUseError{Dir: dir, Files: []string{StateFile}}).Error(); !strings.Contains(got, want) {
 			t.Errorf("%q: %s, want %q", dir, got, want)
 		}
 	}
-	if got := (&StoppedError{Dir: "my runs/a", Epoch: 2, Step: 5}).Error(); !strings.HasSuffix(got, "--resume 'my runs/a'") {
+	if got := (&StoppedError{Dir: "my runs/a", Epoch: 2, Step: 5}).Error(); !strings.HasSuffix(got, "--resume "+shellWord("my runs/a")) {
 		t.Errorf("stopped: %s", got)
+	}
+}
+
+// A word is quoted as its system's shell reads it: Windows' cmd.exe takes
+// no single quotes ('C:\my runs' was printed so, and pasted as two words).
+func TestShellWordPerSystem(t *testing.T) {
+	for _, c := range []struct{ goos, path, want string }{
+		{"linux", "runs/cnn-1", "runs/cnn-1"},
+		{"linux", "my runs/a", "'my runs/a'"},
+		{"linux", "it's", `'it'\''s'`},
+		{"darwin", "/tmp/ä", "'/tmp/ä'"},
+		{"linux", "C:/runs/x+y@2,=%", "C:/runs/x+y@2,=%"},
+		{"linux", `C:\runs`, `'C:\runs'`},
+		{"windows", `C:\runs\cnn-1`, `C:\runs\cnn-1`},
+		{"windows", `C:\my runs\a`, `"C:\my runs\a"`},
+		{"windows", `D:\it's`, `"D:\it's"`},
+		{"windows", `x,y@2`, `"x,y@2"`},
+		{"windows", "", `""`},
+		{"linux", "", "''"},
+	} {
+		if got := shellWordFor(c.goos, c.path); got != c.want {
+			t.Errorf("shellWordFor(%s, %q) = %s, want %s", c.goos, c.path, got, c.want)
+		}
 	}
 }
