@@ -223,10 +223,7 @@ func (c Config) Validate() error {
 	if _, err := engine.LoadModelSpec(c.Model.Name); err != nil {
 		return bad("model", "%v", err)
 	}
-	if err := c.checkFitsMNIST(); err != nil {
-		return err
-	}
-	return c.checkLimits()
+	return c.checkModel()
 }
 
 // ValueError is a setting with a bad value.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync/atomic"
 
 	"mnistgpu/engine"
 	"mnistgpu/mnist"
@@ -45,6 +46,7 @@ func LoadData(s SourceConfig, log io.Writer) (*mnist.Set, error) {
 // BuildModel builds a preset or model file with its hidden activation
 // replaced when activation is not "".
 func BuildModel(name, activation string) (*engine.Model, error) {
+	modelsBuilt.Add(1)
 	spec, err := engine.LoadModelSpec(name)
 	if err != nil {
 		return nil, &ValueError{Flag: "model", Msg: err.Error()}
@@ -72,3 +74,12 @@ func CheckHiddenActivation(a string) error {
 	}
 	return nil
 }
+
+// modelsBuilt counts BuildModel's calls (ModelsBuilt).
+var modelsBuilt atomic.Int64
+
+// ModelsBuilt is how many models BuildModel has built in this process.
+// Building one reads its model file and makes every layer, and a study
+// validates and plans each of its cells: tests count with it that each
+// model is built once for each of these.
+func ModelsBuilt() int64 { return modelsBuilt.Load() }

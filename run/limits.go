@@ -89,11 +89,7 @@ func (c Config) Estimate() (Need, error) { return c.estimateAt(c.largestBatch(),
 // that a caller who needs the model for more (a study's plan: its FLOPs)
 // builds it once. m is compiled on a counting backend and freed.
 func (c Config) EstimateModel(m *engine.Model) (Need, error) {
-	loss, err := engine.ParseLoss(c.Model.Loss)
-	if err != nil {
-		return Need{}, &ValueError{Flag: "loss", Msg: err.Error()}
-	}
-	return estimate(m, loss, c.largestBatch(), c.optimizerSlots(), false)
+	return c.estimateModelAt(m, c.largestBatch(), false)
 }
 
 // largestBatch is the largest batch c's run holds, as far as its settings
@@ -113,6 +109,11 @@ func (c Config) estimateAt(batch int, fuses bool) (Need, error) {
 	if err != nil {
 		return Need{}, err
 	}
+	return c.estimateModelAt(m, batch, fuses)
+}
+
+// estimateModelAt is estimateAt for m, c's model already built.
+func (c Config) estimateModelAt(m *engine.Model, batch int, fuses bool) (Need, error) {
 	loss, err := engine.ParseLoss(c.Model.Loss)
 	if err != nil {
 		return Need{}, &ValueError{Flag: "loss", Msg: err.Error()}
@@ -222,12 +223,21 @@ func (fusingCounter) MaxPoolArgmaxActivationBackwardBiasGrad(engine.PoolParams, 
 	panic("run: a counting backend runs no kernel")
 }
 
-// checkLimits refuses a configuration that cannot fit this host before
-// anything is allocated (Validate calls it). The device's buffers count
-// as host memory on the cpu device; on any other, CheckDevice weighs them
-// once the backend is open.
-func (c Config) checkLimits() error {
-	need, err := c.Estimate()
+// checkModel refuses, before anything is allocated (Validate calls it), a
+// model that cannot be built or cannot take MNIST (CheckFitsMNIST), and a
+// configuration that cannot fit this host: the device's buffers count as
+// host memory on the cpu device; on any other, CheckDevice weighs them once
+// the backend is open. It builds the model once for both: building one
+// reads its model file, and a study validates every cell.
+func (c Config) checkModel() error {
+	m, err := BuildModel(c.Model.Name, c.Model.Activation)
+	if err != nil {
+		return err
+	}
+	if err := CheckFitsMNIST(m, "model", c.Model.Name); err != nil {
+		return err
+	}
+	need, err := c.EstimateModel(m)
 	if err != nil {
 		return err
 	}
@@ -250,7 +260,7 @@ func (c Config) CheckHost(need Need) error {
 // memory of be's device, when be reports it (train: the images it trains
 // on, which a GPU keeps on the device unless they are augmented). A backend
 // that does not report its memory keeps its buffers on the host, where
-// checkLimits weighs them: they are counted here too, for "auto" that
+// checkModel weighs them: they are counted here too, for "auto" that
 // opened the cpu. The buffers are those for batches of batch, which the
 // model is compiled for: engine.LargestBatch of the batch size and the sets.
 func CheckDevice(c Config, be engine.Backend, train engine.Dataset, batch int) error {

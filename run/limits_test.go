@@ -205,3 +205,18 @@ func TestMemTotal(t *testing.T) {
 		t.Errorf("memTotal of garbage = %d", got)
 	}
 }
+
+// Validate builds the model once, for both the checks that need it (it
+// fits MNIST, its run fits this host): it built it for each. A study
+// validates every cell.
+func TestValidateBuildsTheModelOnce(t *testing.T) {
+	c := Default()
+	c.Model.Name = "cnn"
+	before := ModelsBuilt()
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if built := ModelsBuilt() - before; built != 1 {
+		t.Errorf("Validate built %d models, want 1", built)
+	}
+}

@@ -30,16 +30,6 @@ func CheckFitsMNIST(m *engine.Model, flag, value string) error {
 	return nil
 }
 
-// checkFitsMNIST is CheckFitsMNIST for c's model; a model that cannot be
-// built is checkLimits' to report.
-func (c Config) checkFitsMNIST() error {
-	m, err := BuildModel(c.Model.Name, c.Model.Activation)
-	if err != nil {
-		return nil
-	}
-	return CheckFitsMNIST(m, "model", c.Model.Name)
-}
-
 // EvalLoss is the loss evaluate and predict compile a trained model with:
 // the one its weights file records (recorded: its "loss" metadata), so that
 // evaluate's test loss is the one the run printed (a softmax model trained

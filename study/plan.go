@@ -48,9 +48,6 @@ type PlannedCell struct {
 	Seconds float64
 }
 
-// buildModel builds a cell's model: run.BuildModel, which a test counts.
-var buildModel = run.BuildModel
-
 // NewPlan checks a study and plans its run: every cell's configuration and
 // the study folder (see Prepare), the data of the cells trained so far (a
 // *run.DataMismatchError when o.Data is not what they trained on), the
@@ -113,7 +110,7 @@ func NewPlan(f File, dir string, base run.Config, o Options) (*Plan, error) {
 		c := &p.Cells[i]
 		// The cell's model, built once for its cost and its memory; the
 		// rest of Validate passed in Prepare.
-		m, err := buildModel(c.Config.Model.Name, c.Config.Model.Activation)
+		m, err := run.BuildModel(c.Config.Model.Name, c.Config.Model.Activation)
 		if err != nil {
 			return nil, err
 		}
