@@ -61,7 +61,7 @@ func TestCellsShardsAndConfigs(t *testing.T) {
 // TestStudyNamesItsMistakes: a study that cannot run is refused as a whole,
 // naming the setting (and the closest valid name) or the cell.
 func TestStudyNamesItsMistakes(t *testing.T) {
-	for src, want := range map[string]string{
+	refusedStudies(t, map[string]string{
 		`{"axes":[{"name":"learning_rate","values":["0.1"]}],"seeds":[1]}`:    `"learning_rate" is not a training setting (did you mean "lr"?)`,
 		`{"axes":[{"name":"optimiser","values":["sgd"]}],"seeds":[1]}`:        `did you mean "optimizer"?`,
 		`{"axes":[{"name":"out","values":["x"]}],"seeds":[1]}`:                `axis "out": the study sets it`,
@@ -70,7 +70,14 @@ func TestStudyNamesItsMistakes(t *testing.T) {
 		`{"axes":[],"seeds":[1],"fixed":{"epoch":"2"}}`:                       `fixed setting "epoch" is not a training setting (did you mean "epochs"?)`,
 		`{"axes":[{"name":"lr","values":["0.1","fast"]}],"seeds":[1]}`:        `axis "lr": --lr takes a number, got "fast"`,
 		`{"axes":[{"name":"optimizer","values":["sgd","lion"]}],"seeds":[1]}`: `cell optimizer=lion,seed=1: --optimizer`,
-	} {
+	})
+}
+
+// refusedStudies checks that each study file (its source) is parsed but
+// its configurations refused with a SettingError holding the text wanted.
+func refusedStudies(t *testing.T, cases map[string]string) {
+	t.Helper()
+	for src, want := range cases {
 		f, err := Parse("s.json", []byte(src))
 		if err != nil {
 			t.Fatalf("%s: %v", src, err)
