@@ -153,7 +153,7 @@ func checkFit(m *Model, train, val Dataset, cfg FitConfig) error {
 		return fmt.Errorf("fit: saving every %d steps", cfg.SaveEverySteps)
 	}
 	if ck := cfg.Resume; ck != nil && ck.EpochStep > 0 {
-		steps := (train.Len() + cfg.BatchSize - 1) / cfg.BatchSize
+		steps := BatchCount(train.Len(), cfg.BatchSize)
 		if len(ck.Metrics) != 2 {
 			return fmt.Errorf("fit: the checkpoint stopped in the middle of epoch %d without the epoch's running loss and accuracy", ck.NextEpoch+1)
 		}
@@ -222,7 +222,7 @@ func (r *fitRun) epoch(epoch int) error {
 			}
 		}
 	}
-	steps := (r.n + r.cfg.BatchSize - 1) / r.cfg.BatchSize
+	steps := BatchCount(r.n, r.cfg.BatchSize)
 	if r.cfg.Progress != nil {
 		r.cfg.Progress.EpochBegin(epoch, r.cfg.Epochs, steps)
 	}
@@ -379,6 +379,10 @@ func (r *fitRun) metrics() Logs {
 func LargestBatch(batch int, sets ...int) int {
 	return max(1, min(batch, slices.Max(sets)))
 }
+
+// BatchCount is how many batches of batch Fit passes n images in: ⌈n/batch⌉,
+// the last one smaller when batch does not divide n.
+func BatchCount(n, batch int) int { return (n + batch - 1) / batch }
 
 // Evaluate returns the mean loss and accuracy of m on d in batches.
 func Evaluate(m *Model, d Dataset, batch int) (loss, accuracy float64) {

@@ -127,10 +127,13 @@ func LoadDir(dir string, verify bool) (*Set, error) {
 }
 
 // Side and Classes are MNIST's: 28×28 images of 10 digits, what every model
-// here takes and gives.
+// here takes and gives. TrainImages and TestImages are its two sets' sizes:
+// what a run reads before its data is loaded shows otherwise.
 const (
-	Side    = 28
-	Classes = 10
+	Side        = 28
+	Classes     = 10
+	TrainImages = 60000
+	TestImages  = 10000
 )
 
 // parse reads an image and a label file (named in errors as in, ln). Images

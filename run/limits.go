@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"mnistgpu/engine"
+	"mnistgpu/mnist"
 )
 
 // A run's memory is estimated before anything is allocated, and a run that
@@ -69,11 +70,6 @@ const mnistHostBytes = 2 * 70000 * (784 + 1)
 // convolution and cuBLAS workspaces and the library handles.
 const deviceOverhead = 64 << 20
 
-// mnistTrainImages is MNIST's training set, the most images a run reads
-// before its data is loaded shows otherwise (a custom --data-dir may hold
-// more: CheckDevice weighs the sets loaded).
-const mnistTrainImages = 60000
-
 // Estimate is what c needs to train: at its batch size, or at the number of
 // training images when that is smaller, since no batch holds more
 // (engine.LargestBatch).
@@ -95,7 +91,10 @@ func (c Config) EstimateModel(m *engine.Model) (Need, error) {
 // largestBatch is the largest batch c's run holds, as far as its settings
 // tell before the data is loaded.
 func (c Config) largestBatch() int {
-	images := mnistTrainImages
+	// MNIST's training set, the most images a run reads before its data is
+	// loaded shows otherwise (a custom --data-dir may hold more:
+	// CheckDevice weighs the sets loaded).
+	images := mnist.TrainImages
 	if c.Data.TrainLimit > 0 {
 		images = min(images, c.Data.TrainLimit)
 	}

@@ -55,10 +55,10 @@ func (p *Plan) Estimate(data *mnist.Set) (time.Duration, error) {
 			}
 			timings[key] = t
 		}
-		epoch := float64(ceilDiv(train, batch))*t.step + float64(ceilDiv(val, batch))*t.eval
+		epoch := float64(engine.BatchCount(train, batch))*t.step + float64(engine.BatchCount(val, batch))*t.eval
 		// The end: the final weights and the best checkpoint evaluated on
 		// the test set.
-		end := 2 * float64(ceilDiv(testSize(data), batch)) * t.eval
+		end := 2 * float64(engine.BatchCount(testSize(data), batch)) * t.eval
 		c.Slot, c.Seconds = s, float64(max(0, cfg.Epochs-c.Start))*epoch+end
 		free[s] += c.Seconds
 	}
@@ -135,7 +135,7 @@ func timeSteps(cfg run.Config, batch int) (stepTiming, error) {
 // splitSizes are the training and validation images of an epoch of cfg
 // (the tail split's sizes; the others differ by at most a few images).
 func splitSizes(cfg run.Config, data *mnist.Set) (train, val int) {
-	n := 60000
+	n := mnist.TrainImages
 	if data != nil {
 		n = data.Train.Len()
 	}
@@ -149,12 +149,10 @@ func splitSizes(cfg run.Config, data *mnist.Set) (train, val int) {
 // testSize is the test set's images (MNIST's 10,000 when data is nil).
 func testSize(data *mnist.Set) int {
 	if data == nil {
-		return 10000
+		return mnist.TestImages
 	}
 	return data.Test.Len()
 }
-
-func ceilDiv(a, b int) int { return (a + b - 1) / b }
 
 // Print writes the plan for `study run --dry-run`: the head line, then
 // every cell with its resolved settings (those that differ from train's

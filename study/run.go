@@ -358,7 +358,7 @@ func resolveAuto(cfgs []run.Config, log io.Writer) (run.DeviceConfig, error) {
 // cells' epochs in the time estimate and orders the cells.
 func cellCost(cfg run.Config, m *engine.Model, data *mnist.Set) float64 {
 	_, per := m.FLOPs()
-	images := 60000
+	images := mnist.TrainImages
 	if data != nil {
 		images = data.Train.Len()
 	}

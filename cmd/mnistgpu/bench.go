@@ -15,6 +15,7 @@ import (
 	"mnistgpu/cpu"
 	"mnistgpu/engine"
 	"mnistgpu/engine/conformance"
+	"mnistgpu/mnist"
 	"mnistgpu/run"
 )
 
@@ -147,7 +148,7 @@ func benchOnce(c *cli.Context, threads int) (benchResult, error) {
 	// than MNIST's epoch starts a new pass after each (as training does)
 	// rather than holding steps × batch images (--steps 10000000 ran the
 	// process out of memory).
-	nb := min(max(steps, c.Int("warmup"), 1), ceilDiv(mnistTrainImages, batch))
+	nb := min(max(steps, c.Int("warmup"), 1), engine.BatchCount(mnist.TrainImages, batch))
 	data := conformance.SyntheticDigits(batch*nb, 1)
 	opt := engine.NewAdam(0)
 	// Batches as the trainer feeds them: resident on the device when the
@@ -231,11 +232,6 @@ func benchOnce(c *cli.Context, threads int) (benchResult, error) {
 	r.GFLOPs = train * r.ImgPerSec / 1e9
 	return r, nil
 }
-
-// mnistTrainImages bounds bench's synthetic data: one epoch of MNIST.
-const mnistTrainImages = 60000
-
-func ceilDiv(a, b int) int { return (a + b - 1) / b }
 
 func addCounts(a, b engine.Counts) engine.Counts {
 	return engine.Counts{Kernels: a.Kernels + b.Kernels, LibraryCalls: a.LibraryCalls + b.LibraryCalls, Copies: a.Copies + b.Copies,
