@@ -50,13 +50,9 @@ func (c Config) checkMetricNames() error {
 	// The first checkpoint's write failed with "file name too long" once
 	// its epoch had trained.
 	for _, part := range strings.Split(filepath.ToSlash(name), "/") {
-		if len(part) > maxFileName {
-			return &ValueError{Flag: "checkpoint", Msg: fmt.Sprintf("%q names a file of %d bytes or more, and a file name holds at most %d", t, len(part), maxFileName)}
+		if len(part) > MaxFileName {
+			return &ValueError{Flag: "checkpoint", Msg: fmt.Sprintf("%q names a file of %d bytes or more, and a file name holds at most %d", t, len(part), MaxFileName)}
 		}
 	}
 	return nil
 }
-
-// maxFileName is the longest file name (one path component, in bytes) that
-// Linux, macOS and Windows file systems all take.
-const maxFileName = 255

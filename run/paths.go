@@ -6,6 +6,11 @@ import (
 	"mnistgpu/engine"
 )
 
+// MaxFileName is the longest file name (one path component, in bytes) that
+// Linux, macOS and Windows file systems all take: a checkpoint's, a study
+// cell's folder.
+const MaxFileName = 255
+
 // withAbsolutePaths is c with its file and folder settings made absolute
 // (a model file; a preset name stays as it is), so that what a run records
 // (config.json, its state) resolves from any working directory: a resume,

@@ -102,9 +102,6 @@ func Load(path string) (File, error) {
 // maxStudyFile bounds a study file; real ones are a few hundred bytes.
 const maxStudyFile = 1 << 20
 
-// maxFolderName is the longest file name most file systems hold, in bytes.
-const maxFolderName = 255
-
 // maxCells bounds a study's size.
 const maxCells = 100000
 
@@ -340,10 +337,10 @@ func (f File) Configs(base run.Config, dir string) ([]Cell, []run.Config, error)
 			}
 		}
 		cfg.Seed = c.Seed
-		if k := c.Key(f.Axes); len(k) > maxFolderName {
+		if k := c.Key(f.Axes); len(k) > run.MaxFileName {
 			// Its mkdir would fail when the study reaches it, and so would
 			// recording the failure in it.
-			return nil, nil, &SettingError{fmt.Sprintf("cell %.60s…: its folder name (axis=value,…,seed=N) is %d bytes, more than the %d a folder name may hold; shorten the axes' names or values", k, len(k), maxFolderName)}
+			return nil, nil, &SettingError{fmt.Sprintf("cell %.60s…: its folder name (axis=value,…,seed=N) is %d bytes, more than the %d a folder name may hold; shorten the axes' names or values", k, len(k), run.MaxFileName)}
 		}
 		cfg.Output.Dir = filepath.Join(dir, "cells", c.Key(f.Axes))
 		// A cell too large for this machine fails alone when it runs (its
