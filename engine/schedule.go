@@ -8,6 +8,11 @@ import (
 	"strings"
 )
 
+// SmallestFloat32 is the smallest normal float32, the precision training
+// computes in: a learning rate (or another optimizer setting) below it is
+// subnormal there, or 0, and trains nothing.
+const SmallestFloat32 = 0x1p-126
+
 // Schedule gives the learning rate of each epoch (0-based), like the
 // function passed to keras.callbacks.LearningRateScheduler.
 type Schedule interface {
@@ -146,7 +151,7 @@ func ParseSchedule(spec string, initial float64, epochs int) (Schedule, error) {
 			v, err := strconv.ParseFloat(f, 64)
 			// Below float32's smallest normal number (or above its
 			// largest) the rate trains at 0 (or diverges).
-			if err != nil || !(v >= 0x1p-126 && v <= math.MaxFloat32) {
+			if err != nil || !(v >= SmallestFloat32 && v <= math.MaxFloat32) {
 				return nil, fmt.Errorf("schedule %q: %q is not a positive learning rate (in float32, which training computes in)", spec, f)
 			}
 			vs = append(vs, v)

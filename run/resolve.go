@@ -160,17 +160,13 @@ func (c Config) checkOptimizer() error {
 		flag string
 		p    *float64
 	}{{"lr", o.LR}, {"momentum", o.Momentum}, {"weight-decay", o.WeightDecay}, {"epsilon", o.Epsilon}} {
-		if h.p != nil && *h.p != 0 && !(math.Abs(*h.p) >= smallestFloat32 && math.Abs(*h.p) <= math.MaxFloat32) {
+		if h.p != nil && *h.p != 0 && !(math.Abs(*h.p) >= engine.SmallestFloat32 && math.Abs(*h.p) <= math.MaxFloat32) {
 			return bad(h.flag, "%g is beyond float32, the precision training computes in: give a value between %.3g and %.3g (or 0 where 0 is allowed)",
-				*h.p, smallestFloat32, math.MaxFloat32)
+				*h.p, engine.SmallestFloat32, math.MaxFloat32)
 		}
 	}
 	return nil
 }
-
-// smallestFloat32 is the smallest normal float32: below it a value is
-// subnormal, or 0.
-const smallestFloat32 = 0x1p-126
 
 // checkApplies refuses settings that the rest of the configuration leaves
 // without effect, and a monitor or checkpoint name that asks for validation
