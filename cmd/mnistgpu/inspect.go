@@ -258,15 +258,15 @@ func decodeImages(file string, raw []byte, limit int) (engine.Dataset, []string,
 		return engine.Dataset{}, nil, err
 	}
 	if err == nil {
-		if rows != 28 || cols != 28 {
-			return engine.Dataset{}, nil, fmt.Errorf("%s: images are %d×%d, the models take 28×28", file, rows, cols)
+		if rows != mnist.Side || cols != mnist.Side {
+			return engine.Dataset{}, nil, fmt.Errorf("%s: images are %d×%d, the models take %d×%d", file, rows, cols, mnist.Side, mnist.Side)
 		}
 		n := min(count, limit)
 		names := make([]string, n)
 		for i := range names {
 			names[i] = fmt.Sprintf("%s[%d]", file, i)
 		}
-		return engine.Dataset{Images: pix[:n*784], Labels: make([]uint8, n), Shape: engine.Shape{28, 28, 1}, Classes: 10}, names, nil
+		return engine.Dataset{Images: pix[:n*mnist.Side*mnist.Side], Labels: make([]uint8, n), Shape: engine.Shape{mnist.Side, mnist.Side, 1}, Classes: mnist.Classes}, names, nil
 	}
 	cfg, _, err := image.DecodeConfig(bytes.NewReader(raw))
 	if err != nil {
@@ -280,7 +280,7 @@ func decodeImages(file string, raw []byte, limit int) (engine.Dataset, []string,
 		return engine.Dataset{}, nil, fmt.Errorf("%s: neither an IDX image file nor a PNG/JPEG image: %v", file, err)
 	}
 	img = mnist.Upright(img, raw) // a phone's photo as it was taken
-	return engine.Dataset{Images: mnist.FromImage(img), Labels: []uint8{0}, Shape: engine.Shape{28, 28, 1}, Classes: 10}, []string{file}, nil
+	return engine.Dataset{Images: mnist.FromImage(img), Labels: []uint8{0}, Shape: engine.Shape{mnist.Side, mnist.Side, 1}, Classes: mnist.Classes}, []string{file}, nil
 }
 
 func dataCommand() *cli.Command {
