@@ -1,15 +1,22 @@
 package run
 
 import (
+	"fmt"
+	"path/filepath"
 	"regexp"
 	"strings"
+
+	"mnistgpu/engine"
 )
 
 // A checkpoint template ("weights0.{epoch:02d}-{val_loss:.2f}.safetensors")
 // is read three ways before a run formats it: as a name it formats to
 // (templateSample), as a pattern for the names it wrote (templateGlob), and
 // as a pattern for every name it can write (templateNames). All three read
-// it through scanTemplate, so that they agree on what is a field.
+// it through scanTemplate, so that they agree on what is a field. Before
+// anything runs, the template is checked: that it formats
+// (checkTemplateFormats) and names a file below the run's folder
+// (templateLocal).
 
 // scanTemplate reads the template t as engine.FormatTemplate does: {{ and
 // }} are one brace of text, {...} up to the next } is a field, whose
@@ -88,4 +95,42 @@ func templateNames(t string) *regexp.Regexp {
 	scanTemplate(t, func(s string) { b.WriteString(regexp.QuoteMeta(s)) }, func(string) { b.WriteString(numberText) })
 	b.WriteString("$")
 	return regexp.MustCompile(b.String())
+}
+
+// templateLocal reports whether the names the checkpoint template t formats
+// to are local paths below the run's folder (filepath.IsLocal). t is judged
+// by a name it formats to, not by its own text: its fields ("{val_loss:.2f}")
+// become numbers, which hold no separator and no ':', while Windows' IsLocal
+// refuses every ':' in a path (drive letters, alternate data streams) and
+// would refuse the default template, and so every run with checkpoints.
+func templateLocal(t string) bool { return filepath.IsLocal(templateSample(t)) }
+
+// checkTemplateFormats refuses a --checkpoint template t ("" for none) that
+// cannot be formatted with the metrics an epoch logs (names: an unknown
+// field such as Keras 1's {val_acc}, a bad format, an unclosed brace), or
+// that names a file longer than a file system holds. Otherwise the
+// template failed after the first epoch had trained, with --overwrite
+// after the old run was removed.
+func checkTemplateFormats(t string, names []string) error {
+	if t == "" {
+		return nil
+	}
+	logs := engine.Logs{}
+	for _, n := range names {
+		logs[n] = 0
+	}
+	name, err := engine.FormatTemplate(t, 1, logs)
+	if err != nil {
+		msg := strings.TrimPrefix(err.Error(), fmt.Sprintf("template %q: ", t))
+		msg, _, _ = strings.Cut(msg, " (have ") // the fields are listed below
+		return &ValueError{Flag: "checkpoint", Msg: fmt.Sprintf("%q: %s: its fields are epoch and %s, with a Python format such as {epoch:02d} or {val_loss:.2f}", t, msg, joinOr(names))}
+	}
+	// The first checkpoint's write failed with "file name too long" once
+	// its epoch had trained.
+	for _, part := range strings.Split(filepath.ToSlash(name), "/") {
+		if len(part) > MaxFileName {
+			return &ValueError{Flag: "checkpoint", Msg: fmt.Sprintf("%q names a file of %d bytes or more, and a file name holds at most %d", t, len(part), MaxFileName)}
+		}
+	}
+	return nil
 }
