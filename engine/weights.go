@@ -100,13 +100,12 @@ func (m *Model) layerNames() string {
 const weightsFormat = "mnistgpu-keras-layout"
 
 // SaveWeights writes a safetensors file atomically. Its metadata holds
-// extraMeta, the format, the model spec under "model", the loss a compiled
-// model trains with under "loss" (what an evaluation of the file computes),
-// and the SHA-256 of the tensor data under "sha256" (these override
-// extraMeta), and the
-// digest of the whole file (digestKey), which ReadWeights checks. Non-finite
-// weights are written as they are (a diverged run may still save); loading
-// refuses them.
+// extraMeta and, overriding it, the format, the model spec under "model",
+// the loss a compiled model trains with under "loss" (what an evaluation of
+// the file computes), the SHA-256 of the tensor data under "sha256", and
+// the digest of the whole file under digestKey: ReadWeights checks both
+// checksums. Non-finite weights are written as they are (a diverged run may
+// still save); loading refuses them.
 func (m *Model) SaveWeights(path string, extraMeta map[string]string) error {
 	spec, err := json.Marshal(m.Spec())
 	if err != nil {
