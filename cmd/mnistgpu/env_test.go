@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"mnistgpu/run"
@@ -59,5 +60,45 @@ func TestEnvironmentGivesDefaultsOnly(t *testing.T) {
 	}
 	if c := recorded(other); c.Seed != 7 || c.BatchSize != 32 {
 		t.Errorf("--config with --seed 7: seed %d, batch %d; want 7 and the recorded 32", c.Seed, c.BatchSize)
+	}
+}
+
+// Only a machine setting's variable (device, TF32, threads, data location)
+// reaches a recorded run, on --resume and --config alike; any other is a
+// default the record wins over: MNISTGPU_EPOCHS=1 refused a resume of a
+// 2-epoch run naming an --epochs nobody typed, and MNISTGPU_EPOCHS=3
+// extended it in silence. A refused value that a variable gave names it.
+func TestMachineVariablesReachARecordedRun(t *testing.T) {
+	dir := t.TempDir()
+	first := filepath.Join(dir, "first")
+	args := append([]string{"train", "--model", "mlp", "--train-limit", "300"}, smallData...)
+	if err := cliRun(append(args, "--epochs", "2", "--out", first)...); err != nil {
+		t.Fatal(err)
+	}
+	for _, epochs := range []string{"1", "3"} {
+		t.Setenv("MNISTGPU_EPOCHS", epochs)
+		if err := cliRun("train", "--resume", first, "--quiet"); err != nil {
+			t.Errorf("--resume with MNISTGPU_EPOCHS=%s exported: %v, want the recorded run's nothing to do", epochs, err)
+		}
+	}
+	if r, err := run.ReadResult(first); err != nil || r.Epochs != 2 {
+		t.Errorf("after resumes with MNISTGPU_EPOCHS exported: %+v, %v; want the 2 epochs trained", r, err)
+	}
+	os.Unsetenv("MNISTGPU_EPOCHS")
+	t.Setenv("MNISTGPU_THREADS", "-1")
+	for _, cmd := range [][]string{
+		{"train", "--resume", first, "--epochs", "3", "--quiet"},
+		{"train", "--config", filepath.Join(first, run.ConfigFile), "--out", filepath.Join(dir, "again"), "--quiet"},
+		append(args, "--out", filepath.Join(dir, "new")),
+	} {
+		err := cliRun(cmd...)
+		if exitCode(err) != 2 || !strings.Contains(err.Error(), "MNISTGPU_THREADS=-1") {
+			t.Errorf("%v with MNISTGPU_THREADS=-1: %v; want exit 2 naming the variable", cmd[1:3], err)
+		}
+	}
+	os.Unsetenv("MNISTGPU_THREADS")
+	t.Setenv("MNISTGPU_EPOCHS", "0")
+	if err := cliRun(append(args, "--out", filepath.Join(dir, "new"))...); exitCode(err) != 2 || !strings.Contains(err.Error(), "MNISTGPU_EPOCHS=0") {
+		t.Errorf("a new run with MNISTGPU_EPOCHS=0: %v; want exit 2 naming the variable", err)
 	}
 }

@@ -87,35 +87,63 @@ func wanted(f run.Field, groups, only []string) bool {
 }
 
 // givenFlags lists the run settings given to a resume, flag name → value
-// as text: those set on the command line, and those a resume may change
-// (the device and data location among them) also by their environment
-// variable. An environment variable of another setting is a
-// default, which the recorded run's value overrides (see onCommandLine).
+// as text: those that override a recorded setting (see overridesRecord).
 func givenFlags(c *cli.Context) map[string]string {
 	given := map[string]string{}
 	for _, f := range run.Fields() {
-		if hasTableFlag(c, f.Flag) && (onCommandLine(c, f.Flag) || f.ResumeOK && c.IsSet(f.Flag)) {
+		if overridesRecord(c, f) {
 			given[f.Flag] = fmt.Sprint(c.Value(f.Flag))
 		}
 	}
 	return given
 }
 
+// overridesRecord is the one rule for flags over a run's recorded settings
+// (--resume's state, --config's file): a flag on the command line
+// overrides its setting, and so does the environment variable of a machine
+// setting (device, TF32, threads, where the data is: run.Field.Machine).
+// Any other variable is a default, which the recorded value wins over: an
+// exported MNISTGPU_EPOCHS refused a resume naming an --epochs nobody
+// typed, or extended the run in silence.
+func overridesRecord(c *cli.Context, f run.Field) bool {
+	return hasTableFlag(c, f.Flag) && (onCommandLine(c, f.Flag) || f.Machine && c.IsSet(f.Flag))
+}
+
+// readsRecord reports whether c's command starts from a run's recorded
+// settings (--resume or --config given).
+func readsRecord(c *cli.Context) bool {
+	for _, name := range []string{"resume", "config"} {
+		if hasFlag(c, name) && c.String(name) != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// fromEnvironment reports whether the setting f of c's command holds the
+// value of its environment variable: set there, not on the command line,
+// and taken (by a new run, or as overridesRecord says).
+func fromEnvironment(c *cli.Context, f run.Field) bool {
+	return f.Env != "" && hasTableFlag(c, f.Flag) && c.IsSet(f.Flag) && !onCommandLine(c, f.Flag) && (f.Machine || !readsRecord(c))
+}
+
 // bindConfig is run.Default with the command's set flags applied.
 func bindConfig(c *cli.Context) (run.Config, error) {
-	return bindOnto(c, run.Default(), (*cli.Context).IsSet)
+	return bindOnto(c, run.Default(), func(c *cli.Context, f run.Field) bool { return hasTableFlag(c, f.Flag) && c.IsSet(f.Flag) })
 }
 
 // bindOnto is cfg with the command's flags that set says are set applied
 // (run.Config.Override: a recorded default that no longer fits them is
 // filled in anew, and run.Config.FitDevice: so is a recorded device
-// setting). A recorded cfg takes onCommandLine: the environment's defaults
-// do not replace what it records.
-func bindOnto(c *cli.Context, cfg run.Config, set func(*cli.Context, string) bool) (run.Config, error) {
-	given := func(flag string) bool { return hasTableFlag(c, flag) && set(c, flag) }
+// setting). A recorded cfg takes overridesRecord.
+func bindOnto(c *cli.Context, cfg run.Config, set func(*cli.Context, run.Field) bool) (run.Config, error) {
+	given := func(flag string) bool {
+		f, ok := run.Lookup(flag)
+		return ok && set(c, f)
+	}
 	cfg, err := cfg.Override(func(next *run.Config) error {
 		for _, f := range run.Fields() {
-			if given(f.Flag) {
+			if set(c, f) {
 				if err := emptyGiven(c, f); err != nil {
 					return err
 				}

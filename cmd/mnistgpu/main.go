@@ -103,6 +103,7 @@ func newApp() *cli.App {
 			}
 			if len(c.Subcommands) == 0 {
 				limitArgs(c, path+c.Name)
+				nameVariables(c)
 			}
 			setUsage(c.Subcommands, path+c.Name+" ")
 		}

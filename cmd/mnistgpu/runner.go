@@ -140,12 +140,16 @@ func configDevices(c *cli.Context) []string {
 	if err != nil {
 		return nil
 	}
-	if hasFlag(c, "resume") && c.String("resume") != "" && !c.IsSet("device") { // MNISTGPU_DEVICE too: see givenFlags
+	device, _ := run.Lookup("device")
+	if overridesRecord(c, device) {
+		return []string{cfg.Device.Name}
+	}
+	if hasFlag(c, "resume") && c.String("resume") != "" {
 		if rc, _, err := run.LoadResume(c.String("resume")); err == nil {
 			return []string{rc.Device.Name}
 		}
 	}
-	if hasFlag(c, "config") && c.String("config") != "" && !onCommandLine(c, "device") {
+	if hasFlag(c, "config") && c.String("config") != "" {
 		if rc, err := run.ReadConfigFile(c.String("config")); err == nil {
 			return []string{rc.Device.Name}
 		}

@@ -66,7 +66,7 @@ func runTrain(c *cli.Context) error {
 	default:
 		if file != "" {
 			if cfg, err = run.ReadConfigFile(file); err == nil {
-				cfg, err = bindOnto(c, cfg, onCommandLine)
+				cfg, err = bindOnto(c, cfg, overridesRecord)
 			}
 			if err == nil {
 				err = run.CheckConfigWeightsPath(file, cfg, onCommandLine(c, "save-weights"))
@@ -155,7 +155,7 @@ func cliError(err error) error {
 		fmt.Fprintln(logOut, fe.Error())
 		return nil
 	case errors.As(err, &ve), errors.As(err, &ue), errors.As(err, &oe), errors.As(err, &re), errors.As(err, &dm), errors.As(err, &le), errors.As(err, &cs):
-		return usageError("%v", err)
+		return settingRefused(err)
 	case errors.As(err, &div):
 		return cli.Exit("mnistgpu: "+div.Error(), 1)
 	}

@@ -1,0 +1,60 @@
+package main
+
+import (
+	"errors"
+	"os"
+
+	"github.com/urfave/cli/v2"
+
+	"mnistgpu/run"
+)
+
+// refusedSetting is a refused setting (exit 2) that keeps the flag it
+// names, so that the command can say where the value came from.
+type refusedSetting struct {
+	flag, msg string
+}
+
+func (e *refusedSetting) Error() string { return "mnistgpu: " + e.msg }
+func (e *refusedSetting) ExitCode() int { return 2 }
+
+// settingRefused is the usage error (exit 2) of err, a bad setting, naming
+// the flag it is about where it has one.
+func settingRefused(err error) error {
+	var (
+		ve *run.ValueError
+		re *run.ResumeChangeError
+		dm *run.DataMismatchError
+	)
+	flag := ""
+	switch {
+	case errors.As(err, &ve):
+		flag = ve.Flag
+	case errors.As(err, &re):
+		flag = re.Flag
+	case errors.As(err, &dm):
+		flag = "data-dir"
+	}
+	return &refusedSetting{flag: flag, msg: err.Error()}
+}
+
+// nameVariables makes cmd's refusal of a setting that its environment
+// variable gave (not the command line) say so: MNISTGPU_EPOCHS=0 was
+// refused as "--epochs must be at least 1", a flag nobody typed.
+func nameVariables(cmd *cli.Command) {
+	action := cmd.Action
+	if action == nil {
+		return
+	}
+	cmd.Action = func(c *cli.Context) error {
+		err := action(c)
+		var rs *refusedSetting
+		if !errors.As(err, &rs) {
+			return err
+		}
+		if f, ok := run.Lookup(rs.flag); ok && fromEnvironment(c, f) {
+			return usageError("%s (--%s was given by the environment: %s=%s)", rs.msg, f.Flag, f.Env, os.Getenv(f.Env))
+		}
+		return err
+	}
+}
