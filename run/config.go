@@ -17,7 +17,8 @@ import (
 // builds every command's flags from these tags (see Fields). A field tagged
 // resume:"ok" may be given again when a run is resumed; any other field
 // given with --resume must keep its recorded value. One tagged
-// machine:"yes" is the machine's (see Field.Machine).
+// machine:"yes" is the machine's (see Field.Machine); one tagged
+// clear:"ok" may be cleared with "" beside --config (Field.Clearable).
 type Config struct {
 	Model     ModelConfig     `json:"model"`
 	Epochs    int             `json:"epochs" flag:"epochs" env:"MNISTGPU_EPOCHS" resume:"ok" usage:"epochs to train (the report used 100)"`
@@ -36,9 +37,9 @@ type Config struct {
 // ModelConfig is the architecture and loss.
 type ModelConfig struct {
 	Name        string `json:"name" flag:"model" env:"MNISTGPU_MODEL" usage:"preset (cnn, mlp, mlp2) or a JSON model file"`
-	Activation  string `json:"activation" flag:"activation" usage:"replace the hidden layers' activation (relu, sigmoid, tanh, leaky_relu, linear)"`
+	Activation  string `json:"activation" flag:"activation" clear:"ok" usage:"replace the hidden layers' activation (relu, sigmoid, tanh, leaky_relu, linear)"`
 	Loss        string `json:"loss" flag:"loss" usage:"categorical_crossentropy or binary_crossentropy"`
-	InitWeights string `json:"init_weights" flag:"init-weights" usage:"start from these weights (safetensors, Keras layout)"`
+	InitWeights string `json:"init_weights" flag:"init-weights" clear:"ok" usage:"start from these weights (safetensors, Keras layout)"`
 }
 
 // OptimizerConfig is the optimizer and its learning-rate schedule. A nil
@@ -52,7 +53,7 @@ type OptimizerConfig struct {
 	Nesterov    bool     `json:"nesterov,omitempty" flag:"nesterov" usage:"SGD with Nesterov momentum (sgd with --momentum only)"`
 	WeightDecay *float64 `json:"weight_decay,omitempty" flag:"weight-decay" keras:"weight_decay" default:"0.004" usage:"AdamW's decoupled weight decay (adamw only)"`
 	Epsilon     *float64 `json:"epsilon,omitempty" flag:"epsilon" keras:"epsilon" default:"1e-07" usage:"ε of adam, adamw, rmsprop and adagrad (not sgd)"`
-	Schedule    string   `json:"lr_schedule" flag:"lr-schedule" usage:"per-epoch learning rate: step:EVERY:FACTOR, exp:RATE, cosine[:WARMUP[:MIN_LR]] (Keras's CosineDecay) or values:LR1,LR2,..."`
+	Schedule    string   `json:"lr_schedule" flag:"lr-schedule" clear:"ok" usage:"per-epoch learning rate: step:EVERY:FACTOR, exp:RATE, cosine[:WARMUP[:MIN_LR]] (Keras's CosineDecay) or values:LR1,LR2,..."`
 }
 
 // CallbackConfig is ModelCheckpoint, EarlyStopping and ReduceLROnPlateau.
@@ -105,7 +106,7 @@ type DeviceConfig struct {
 // OutputConfig is where a run writes.
 type OutputConfig struct {
 	Dir         string `json:"dir" flag:"out" env:"MNISTGPU_OUT" study:"no" usage:"folder for checkpoints, history, state and the final weights"`
-	SaveWeights string `json:"save_weights" flag:"save-weights" study:"no" default:"<out>/final.safetensors" usage:"write the final weights here"`
+	SaveWeights string `json:"save_weights" flag:"save-weights" clear:"ok" study:"no" default:"<out>/final.safetensors" usage:"write the final weights here"`
 
 	SaveEverySteps int `json:"save_every_steps,omitempty" flag:"save-every-steps" resume:"ok" usage:"also save the state every N optimizer steps within an epoch (Keras BackupAndRestore's save_freq): a killed run loses at most N steps (0: at epoch ends and stops only)"`
 }

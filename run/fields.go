@@ -29,6 +29,10 @@ type Field struct {
 	// applies to a resume and a --config rerun as a flag would, where any
 	// other variable is a default that the recorded setting wins over.
 	Machine bool
+	// Clearable: "" is a value of its own, none (no activation replaced,
+	// no initial weights, no schedule, the run's own final weights file),
+	// which a flag beside --config may give to clear a recorded value.
+	Clearable bool
 	// StudyOK: a study may set it (the output folder is the study's).
 	StudyOK bool
 	index   []int
@@ -57,7 +61,7 @@ func collect() []Field {
 			}
 			f := Field{Flag: sf.Tag.Get("flag"), Path: prefix + js, Group: group, Usage: sf.Tag.Get("usage"),
 				Env: sf.Tag.Get("env"), Default: sf.Tag.Get("default"), Keras: sf.Tag.Get("keras"), Kind: kind, Optional: optional,
-				ResumeOK: sf.Tag.Get("resume") == "ok", Machine: sf.Tag.Get("machine") == "yes", StudyOK: sf.Tag.Get("study") != "no", index: idx}
+				ResumeOK: sf.Tag.Get("resume") == "ok", Machine: sf.Tag.Get("machine") == "yes", Clearable: sf.Tag.Get("clear") == "ok", StudyOK: sf.Tag.Get("study") != "no", index: idx}
 			if f.Flag == "" || f.Usage == "" {
 				panic(fmt.Sprintf("run: Config field %s has no flag or usage tag", f.Path))
 			}

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"mnistgpu/run"
 )
 
 // A word given to a command that takes no arguments is refused (exit 2)
@@ -78,5 +80,29 @@ func TestEmptyValuesAreRefused(t *testing.T) {
 	t.Setenv("MNISTGPU_MODEL", "")
 	if err := cliRun(append(args, "--data-dir", nowhere)...); err == nil || !strings.Contains(err.Error(), nowhere) {
 		t.Errorf(`MNISTGPU_MODEL="": %v, want the missing data's error`, err)
+	}
+}
+
+// Beside --config, "" clears a recorded setting whose "" means none: the
+// old way to drop a run's schedule (--lr-schedule "") was refused as empty,
+// and the schedule could not be dropped at all. "" where it would mean a
+// default (--loss) is still refused.
+func TestConfigSettingClearedByEmpty(t *testing.T) {
+	dir := t.TempDir()
+	first, second := filepath.Join(dir, "first"), filepath.Join(dir, "second")
+	args := append([]string{"train", "--model", "mlp", "--epochs", "1", "--train-limit", "200"}, smallData...)
+	if err := cliRun(append(args, "--lr-schedule", "values:0.01", "--out", first)...); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(first, run.ConfigFile)
+	if err := cliRun("train", "--config", file, "--loss", "", "--out", second); exitCode(err) != 2 || !strings.Contains(err.Error(), `--loss "" is empty`) {
+		t.Errorf(`--config with --loss "": %v, want exit 2`, err)
+	}
+	if err := cliRun("train", "--config", file, "--lr-schedule", "", "--init-weights", "", "--out", second, "--quiet"); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := run.ReadConfigFile(filepath.Join(second, run.ConfigFile))
+	if err != nil || cfg.Optimizer.Schedule != "" || cfg.Model.InitWeights != "" {
+		t.Errorf(`--config with --lr-schedule "": schedule %q, init weights %q (%v); want both cleared`, cfg.Optimizer.Schedule, cfg.Model.InitWeights, err)
 	}
 }

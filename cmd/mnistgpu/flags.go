@@ -144,7 +144,7 @@ func bindOnto(c *cli.Context, cfg run.Config, set func(*cli.Context, run.Field) 
 	cfg, err := cfg.Override(func(next *run.Config) error {
 		for _, f := range run.Fields() {
 			if set(c, f) {
-				if err := emptyGiven(c, f); err != nil {
+				if err := emptyGiven(c, f, cfg.GetString(f)); err != nil {
 					return err
 				}
 				if err := next.SetValue(f, c.Value(f.Flag)); err != nil {
@@ -193,10 +193,22 @@ func hasName(f cli.Flag, name string) bool {
 // shell variable, --init-weights "$W"), which reads as not given: the run
 // trained from random weights, on the default data (--data-dir), with the
 // default loss. --checkpoint "" is the documented way to turn checkpoints
-// off; an empty environment variable stays "not set".
-func emptyGiven(c *cli.Context, f run.Field) error {
+// off; an empty environment variable stays "not set". Beside --config, ""
+// clears a recorded setting whose "" means none (run.Field.Clearable: the
+// schedule, the initial weights), saying so: the one way to drop it.
+func emptyGiven(c *cli.Context, f run.Field, recorded string) error {
 	if f.Kind != reflect.String || f.Flag == "checkpoint" || c.String(f.Flag) != "" || !onCommandLine(c, f.Flag) {
 		return nil
 	}
-	return &run.ValueError{Flag: f.Flag, Msg: `"" is empty: give a value, or leave the flag out for its default`}
+	if f.Clearable && readsRecord(c) {
+		if recorded != "" {
+			fmt.Fprintf(logOut, "--%s \"\": clearing the recorded %s\n", f.Flag, recorded)
+		}
+		return nil
+	}
+	hint := ""
+	if f.Clearable {
+		hint = `; beside --config, "" clears the recorded value`
+	}
+	return &run.ValueError{Flag: f.Flag, Msg: `"" is empty: give a value, or leave the flag out for its default` + hint}
 }
