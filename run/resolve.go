@@ -190,7 +190,7 @@ func (c Config) checkApplies() error {
 	case cb.ReduceLROnPlateau != 0 && c.Optimizer.Schedule != "":
 		// As in Keras, the scheduler sets the rate at every epoch's begin:
 		// the plateau's reductions were printed, and undone an epoch later.
-		return bad("reduce-lr-on-plateau", "does not apply with --lr-schedule %s, which sets every epoch's rate and so undoes each reduction at the next epoch: use one of them", c.Optimizer.Schedule)
+		return bad("reduce-lr-on-plateau", "does not apply with --lr-schedule %s, which sets every epoch's rate and so undoes each reduction at the next epoch: use one of them (beside --config, give --reduce-lr-on-plateau 0 or --lr-schedule \"\")", c.Optimizer.Schedule)
 	}
 	if c.Data.ValidationSplit > 0 {
 		return nil

@@ -73,7 +73,11 @@ type Options struct {
 // output folder holding another run. The caller holds the folder's lock
 // (LockFolder), taken before it read anything there.
 func Train(cfg Config, o Options) (*Result, error) {
-	if err := cfg.Validate(); err != nil {
+	validate := cfg.Validate
+	if o.Resume != nil {
+		validate = cfg.validateRecorded // see legacyplateau.go
+	}
+	if err := validate(); err != nil {
 		return nil, err
 	}
 	cfg = cfg.Resolved() // what config.json, the state and result.json record
@@ -85,6 +89,9 @@ func Train(cfg Config, o Options) (*Result, error) {
 		return nil, err
 	}
 	log, out := orDiscard(o.Log), orDiscard(o.Out)
+	if o.Resume != nil {
+		sayPlateauUnderSchedule(cfg, log)
+	}
 	dir := cfg.Output.Dir
 	var replaced []string // another run's files, removed once this one is ready
 	if o.Resume == nil {

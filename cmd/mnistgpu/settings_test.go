@@ -138,3 +138,48 @@ func TestStateRecordedWithZeroDefaultsResumes(t *testing.T) {
 		t.Error("the resumed old state ends with other weights than the uninterrupted run")
 	}
 }
+
+// A run recorded with --reduce-lr-on-plateau beside --lr-schedule (before
+// the pair was refused) could not be resumed at all: the refusal said to
+// use one of them, and neither may change on resume. It goes on as it ran,
+// saying so; each reduction is undone by the schedule before the next
+// epoch, so its weights are those of the schedule alone.
+func TestRecordedPlateauUnderScheduleResumes(t *testing.T) {
+	dir := t.TempDir()
+	args := func(out, epochs string) []string {
+		return append([]string{"train", "--model", "mlp", "--lr-schedule", "values:0.01,0.005,0.002", "--epochs", epochs, "--train-limit", "300",
+			"--out", filepath.Join(dir, out)}, smallData...)
+	}
+	for _, a := range [][]string{args("whole", "3"), args("old", "1")} {
+		if _, stderr, code := output(t, a...); code != 0 {
+			t.Fatalf("%v: exit %d: %s", a, code, stderr)
+		}
+	}
+	state := filepath.Join(dir, "old", run.StateFile)
+	ck, err := engine.LoadTrainCheckpoint(state)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cfg map[string]any
+	if err := json.Unmarshal(ck.Config, &cfg); err != nil {
+		t.Fatal(err)
+	}
+	cfg["callbacks"].(map[string]any)["reduce_lr_on_plateau"] = 1
+	if ck.Config, err = json.Marshal(cfg); err != nil {
+		t.Fatal(err)
+	}
+	if err := ck.Save(state); err != nil {
+		t.Fatal(err)
+	}
+	_, stderr, code := output(t, "train", "--resume", filepath.Join(dir, "old"), "--epochs", "3", "--quiet")
+	if code != 0 || !strings.Contains(stderr, "it goes on as it ran") {
+		t.Fatalf("resume: exit %d: %s", code, stderr)
+	}
+	if !bytes.Equal(mustRead(t, filepath.Join(dir, "old", run.FinalFile)), mustRead(t, filepath.Join(dir, "whole", run.FinalFile))) {
+		t.Error("the resumed run ends with other weights than the schedule's alone")
+	}
+	_, stderr, code = output(t, "train", "--config", filepath.Join(dir, "old", run.ConfigFile), "--out", filepath.Join(dir, "new"))
+	if code != 2 || !strings.Contains(stderr, "--reduce-lr-on-plateau 0") {
+		t.Errorf("--config of it: exit %d, want 2 saying what to give: %s", code, stderr)
+	}
+}
