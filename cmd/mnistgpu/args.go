@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -82,8 +83,13 @@ func splitFlags(cmd *cli.Command, args []string) (flags, positional []string) {
 // switchHint says, for an unexpected argument arg (see limitArgs) that
 // follows one of cmd's switches on the command line (`--shuffle false`),
 // how a switch takes a value: written apart, the value was ignored, and the
-// run shuffled or kept only its best checkpoints.
+// run shuffled or kept only its best checkpoints. Only a word a switch
+// takes (true, false, 0, 1...) gets it: `--quiet myrun` is a stray word,
+// not a value.
 func switchHint(c *cli.Context, arg string) string {
+	if _, err := strconv.ParseBool(arg); err != nil {
+		return ""
+	}
 	args, _ := c.App.Metadata[commandLineKey].([]string)
 	for j := 0; j+1 < len(args); j++ {
 		name := strings.TrimLeft(args[j], "-")

@@ -106,3 +106,13 @@ func TestConfigSettingClearedByEmpty(t *testing.T) {
 		t.Errorf(`--config with --lr-schedule "": schedule %q, init weights %q (%v); want both cleared`, cfg.Optimizer.Schedule, cfg.Model.InitWeights, err)
 	}
 }
+
+// A stray word after a switch that no switch takes (`--quiet myrun`) gets
+// no hint that it was the switch's value: "--quiet is a switch, which takes
+// a value only as --quiet=myrun" offered a value --quiet cannot take.
+func TestStrayWordAfterSwitchGetsNoSwitchHint(t *testing.T) {
+	err := cliRun("train", "--model", "mlp", "--quiet", "myrun", "--out", filepath.Join(t.TempDir(), "run"))
+	if exitCode(err) != 2 || !strings.Contains(err.Error(), `unexpected argument "myrun"`) || strings.Contains(err.Error(), "switch") {
+		t.Errorf("--quiet myrun: %v, want exit 2 naming the word without a switch's hint", err)
+	}
+}
