@@ -11,6 +11,14 @@ import (
 // cell's folder.
 const MaxFileName = 255
 
+// SameValue reports whether a and b hold one value of f, a path compared
+// as a run records it (absolute and clean): testdata/mnist-small and
+// ./testdata/mnist-small/ are one folder.
+func SameValue(f Field, a, b Config) bool {
+	a, b = a.withAbsolutePaths(), b.withAbsolutePaths()
+	return a.GetString(f) == b.GetString(f)
+}
+
 // withAbsolutePaths is c with its file and folder settings made absolute
 // (a model file; a preset name stays as it is), so that what a run records
 // (config.json, its state) resolves from any working directory: a resume,

@@ -156,9 +156,7 @@ func ApplyOnResume(cfg *Config, given map[string]string) error {
 			*cfg = probe
 			continue
 		}
-		// Paths compare as absolute: the run records them so.
-		pa, ca := probe.withAbsolutePaths(), cfg.withAbsolutePaths()
-		if pa.GetString(f) != ca.GetString(f) {
+		if !SameValue(f, probe, *cfg) {
 			rec := cfg.GetString(f)
 			if f.Default != "" && cfg.value(f).IsZero() {
 				rec = "the default (" + f.Default + ")"

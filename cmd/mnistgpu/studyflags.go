@@ -13,6 +13,7 @@ import (
 // recorded as the file's folder), and `--epochs` was ignored where the
 // file varies the epochs. A flag that agrees with the file is accepted, and
 // `--epochs` over the file's fixed epochs is the documented extension.
+// Paths compare as a run records them (absolute and clean).
 //
 // Only the command line counts: an environment variable is a default,
 // which the study file's setting overrides (MNISTGPU_TF32=1 exported
@@ -30,7 +31,7 @@ func studyFlagsAgree(c *cli.Context, f study.File, base run.Config) error {
 		case fd.Flag == "epochs":
 		default:
 			filed := base
-			if filed.SetField(fd, fixed) == nil && filed.GetString(fd) != base.GetString(fd) {
+			if filed.SetField(fd, fixed) == nil && !run.SameValue(fd, filed, base) {
 				return usageError("--%s %s contradicts the study file's fixed %q: %q; give it in one place", fd.Flag, base.GetString(fd), name, fixed)
 			}
 		}

@@ -77,3 +77,22 @@ func TestStudyFileOverridesTheEnvironment(t *testing.T) {
 		t.Errorf("study run with MNISTGPU_EPOCHS and MNISTGPU_THREADS exported: %v", err)
 	}
 }
+
+// A study flag naming the study file's folder written another way
+// (./testdata/mnist-small/ for "testdata/mnist-small", or absolute) agrees
+// with the file: paths compare as a run records them, and the folder
+// written two ways was refused as contradicting the file.
+func TestStudyFlagPathAgreesWrittenAnotherWay(t *testing.T) {
+	dir := t.TempDir()
+	abs, err := filepath.Abs(small)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := filepath.Join(dir, "s.json")
+	os.WriteFile(spec, []byte(`{"axes":[{"name":"lr","values":["0.1"]}],"seeds":[1],"fixed":{"model":"mlp","epochs":"1","train-limit":"200","data-dir":"`+small+`","no-verify":"true"}}`), 0o644)
+	for _, same := range []string{"./" + small + "/", abs} {
+		if err := cliRun("study", "run", spec, "--out", filepath.Join(dir, "out"), "--data-dir", same, "--dry-run"); err != nil {
+			t.Errorf("--data-dir %s beside the file's %q: %v", same, small, err)
+		}
+	}
+}
