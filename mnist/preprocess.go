@@ -6,9 +6,9 @@ import (
 )
 
 // FromImage converts a photo or scan of one digit to a 28×28 MNIST-style
-// image, the way the MNIST set was made: luminance, over white paper where
-// the image is transparent (a digit drawn on a transparent canvas was all
-// black: ink and background alike); inverted when the
+// image, the way the MNIST set was made: luminance, over paper of the
+// colour opposite its ink where the image is transparent (see paperUnder);
+// inverted when the
 // background (the border) is light, so ink is bright on black; the ink's
 // bounding box scaled (area-averaged, aspect kept) to fit 20×20; placed in a
 // 28×28 field so that its centre of mass is at the centre.
@@ -19,13 +19,20 @@ func FromImage(img image.Image) []uint8 {
 	if w == 0 || h == 0 {
 		return out
 	}
-	grey := make([]float64, w*h)
+	grey, alpha := make([]float64, w*h), make([]float64, w*h)
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			r, g, bl, a := img.At(b.Min.X+x, b.Min.Y+y).RGBA() // premultiplied by a
+			grey[y*w+x] = (0.299*float64(r) + 0.587*float64(g) + 0.114*float64(bl)) / 65535
+			alpha[y*w+x] = float64(a) / 65535
+		}
+	}
+	paper := paperUnder(grey, alpha)
 	var border float64
 	nb := 0
 	for y := 0; y < h; y++ {
 		for x := 0; x < w; x++ {
-			r, g, bl, a := img.At(b.Min.X+x, b.Min.Y+y).RGBA() // premultiplied by a
-			v := (0.299*float64(r) + 0.587*float64(g) + 0.114*float64(bl) + float64(0xffff-a)) / 65535
+			v := grey[y*w+x] + paper*(1-alpha[y*w+x])
 			grey[y*w+x] = v
 			if x == 0 || y == 0 || x == w-1 || y == h-1 {
 				border += v
@@ -105,4 +112,22 @@ func FromImage(img image.Image) []uint8 {
 		}
 	}
 	return out
+}
+
+// paperUnder is the luminance (1 white, 0 black) of the paper a transparent
+// image lies on: the opposite of its ink, the mean colour of what it draws
+// (lum, premultiplied by alpha, weighted by alpha). Over black, a digit on a
+// transparent canvas was all black, ink and background alike; over white
+// alone, a white digit (or one drawn in alpha only) was blanked. An opaque
+// image is the same on any paper.
+func paperUnder(lum, alpha []float64) float64 {
+	var l, a float64
+	for i := range lum {
+		l += lum[i]
+		a += alpha[i]
+	}
+	if a > 0 && l/a > 0.5 {
+		return 0 // light ink: black paper
+	}
+	return 1
 }

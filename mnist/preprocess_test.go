@@ -70,17 +70,36 @@ func TestFromImageOverWhitePaper(t *testing.T) {
 			white.SetNRGBA(x, y, color.NRGBA{A: 255})
 		}
 	}
-	got, want := FromImage(clear), FromImage(white)
+	// The same digit in white ink on a transparent canvas, and drawn in
+	// alpha alone (white, its opacity the ink), as drawing programs save
+	// it: over white paper alone, both came out blank.
+	light := image.NewNRGBA(image.Rect(0, 0, 60, 60))
+	inAlpha := image.NewNRGBA(image.Rect(0, 0, 60, 60))
+	for y := 10; y < 50; y++ {
+		for x := 27; x < 33; x++ {
+			light.SetNRGBA(x, y, color.NRGBA{R: 255, G: 255, B: 255, A: 255})
+		}
+	}
+	for i := 0; i < len(inAlpha.Pix); i += 4 {
+		inAlpha.Pix[i], inAlpha.Pix[i+1], inAlpha.Pix[i+2], inAlpha.Pix[i+3] = 255, 255, 255, light.Pix[i+3]
+	}
+	want := FromImage(white)
 	ink := 0
 	for i := range want {
-		if got[i] != want[i] {
-			t.Fatalf("pixel %d: %d on a transparent canvas, %d on white", i, got[i], want[i])
-		}
 		if want[i] > 0 {
 			ink++
 		}
 	}
 	if ink == 0 {
 		t.Fatal("the digit on white came out blank")
+	}
+	for name, img := range map[string]image.Image{"black ink on a transparent canvas": clear, "white ink on a transparent canvas": light, "a digit in alpha": inAlpha} {
+		got := FromImage(img)
+		for i := range want {
+			if got[i] != want[i] {
+				t.Errorf("%s: pixel %d is %d, %d for the digit on white", name, i, got[i], want[i])
+				break
+			}
+		}
 	}
 }
