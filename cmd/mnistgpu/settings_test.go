@@ -105,31 +105,9 @@ func TestNoValidationDataMonitorsLoss(t *testing.T) {
 // resumes with the values it trained with, bit for bit.
 func TestStateRecordedWithZeroDefaultsResumes(t *testing.T) {
 	dir := t.TempDir()
-	args := func(out, epochs string) []string {
-		return append([]string{"train", "--model", "mlp", "--optimizer", "adamw", "--epochs", epochs, "--train-limit", "300",
-			"--out", filepath.Join(dir, out)}, smallData...)
-	}
-	for _, a := range [][]string{args("whole", "2"), args("old", "1")} {
-		if _, stderr, code := output(t, a...); code != 0 {
-			t.Fatalf("%v: exit %d: %s", a, code, stderr)
-		}
-	}
-	state := filepath.Join(dir, "old", run.StateFile)
-	ck, err := engine.LoadTrainCheckpoint(state)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var cfg map[string]any
-	if err := json.Unmarshal(ck.Config, &cfg); err != nil {
-		t.Fatal(err)
-	}
-	cfg["optimizer"] = map[string]any{"name": "adamw", "lr": 0, "momentum": 0, "nesterov": false, "weight_decay": 0, "lr_schedule": ""}
-	if ck.Config, err = json.Marshal(cfg); err != nil {
-		t.Fatal(err)
-	}
-	if err := ck.Save(state); err != nil {
-		t.Fatal(err)
-	}
+	oldState(t, dir, []string{"--optimizer", "adamw"}, "2", func(cfg map[string]any) {
+		cfg["optimizer"] = map[string]any{"name": "adamw", "lr": 0, "momentum": 0, "nesterov": false, "weight_decay": 0, "lr_schedule": ""}
+	})
 	_, stderr, code := output(t, "train", "--resume", filepath.Join(dir, "old"), "--epochs", "2", "--quiet")
 	if code != 0 || !strings.Contains(stderr, "adamw lr=0.001 weight_decay=0.004 epsilon=1e-07") {
 		t.Fatalf("resume: exit %d: %s", code, stderr)
@@ -146,11 +124,32 @@ func TestStateRecordedWithZeroDefaultsResumes(t *testing.T) {
 // epoch, so its weights are those of the schedule alone.
 func TestRecordedPlateauUnderScheduleResumes(t *testing.T) {
 	dir := t.TempDir()
-	args := func(out, epochs string) []string {
-		return append([]string{"train", "--model", "mlp", "--lr-schedule", "values:0.01,0.005,0.002", "--epochs", epochs, "--train-limit", "300",
-			"--out", filepath.Join(dir, out)}, smallData...)
+	oldState(t, dir, []string{"--lr-schedule", "values:0.01,0.005,0.002"}, "3", func(cfg map[string]any) {
+		cfg["callbacks"].(map[string]any)["reduce_lr_on_plateau"] = 1
+	})
+	_, stderr, code := output(t, "train", "--resume", filepath.Join(dir, "old"), "--epochs", "3", "--quiet")
+	if code != 0 || !strings.Contains(stderr, "it goes on as it ran") {
+		t.Fatalf("resume: exit %d: %s", code, stderr)
 	}
-	for _, a := range [][]string{args("whole", "3"), args("old", "1")} {
+	if !bytes.Equal(mustRead(t, filepath.Join(dir, "old", run.FinalFile)), mustRead(t, filepath.Join(dir, "whole", run.FinalFile))) {
+		t.Error("the resumed run ends with other weights than the schedule's alone")
+	}
+	_, stderr, code = output(t, "train", "--config", filepath.Join(dir, "old", run.ConfigFile), "--out", filepath.Join(dir, "new"))
+	if code != 2 || !strings.Contains(stderr, "--reduce-lr-on-plateau 0") {
+		t.Errorf("--config of it: exit %d, want 2 saying what to give: %s", code, stderr)
+	}
+}
+
+// oldState trains an mlp with flags into dir/whole for epochs and into
+// dir/old for one epoch, then edits the settings old's state records as
+// an earlier version wrote them.
+func oldState(t *testing.T, dir string, flags []string, epochs string, edit func(cfg map[string]any)) {
+	t.Helper()
+	args := func(out, epochs string) []string {
+		a := append([]string{"train", "--model", "mlp", "--epochs", epochs, "--train-limit", "300", "--out", filepath.Join(dir, out)}, flags...)
+		return append(a, smallData...)
+	}
+	for _, a := range [][]string{args("whole", epochs), args("old", "1")} {
 		if _, stderr, code := output(t, a...); code != 0 {
 			t.Fatalf("%v: exit %d: %s", a, code, stderr)
 		}
@@ -164,22 +163,11 @@ func TestRecordedPlateauUnderScheduleResumes(t *testing.T) {
 	if err := json.Unmarshal(ck.Config, &cfg); err != nil {
 		t.Fatal(err)
 	}
-	cfg["callbacks"].(map[string]any)["reduce_lr_on_plateau"] = 1
+	edit(cfg)
 	if ck.Config, err = json.Marshal(cfg); err != nil {
 		t.Fatal(err)
 	}
 	if err := ck.Save(state); err != nil {
 		t.Fatal(err)
-	}
-	_, stderr, code := output(t, "train", "--resume", filepath.Join(dir, "old"), "--epochs", "3", "--quiet")
-	if code != 0 || !strings.Contains(stderr, "it goes on as it ran") {
-		t.Fatalf("resume: exit %d: %s", code, stderr)
-	}
-	if !bytes.Equal(mustRead(t, filepath.Join(dir, "old", run.FinalFile)), mustRead(t, filepath.Join(dir, "whole", run.FinalFile))) {
-		t.Error("the resumed run ends with other weights than the schedule's alone")
-	}
-	_, stderr, code = output(t, "train", "--config", filepath.Join(dir, "old", run.ConfigFile), "--out", filepath.Join(dir, "new"))
-	if code != 2 || !strings.Contains(stderr, "--reduce-lr-on-plateau 0") {
-		t.Errorf("--config of it: exit %d, want 2 saying what to give: %s", code, stderr)
 	}
 }
