@@ -18,28 +18,43 @@ func (c Config) checkDeviceSettings() error {
 	}
 	switch {
 	case name == "cuda" && c.Device.Threads != 0:
-		return &ValueError{Flag: "threads", Msg: fmt.Sprintf("%d: worker threads are a CPU setting, and --device %s has none: leave --threads (and MNISTGPU_THREADS) out, or use --device cpu or auto",
+		return &ValueError{Flag: "threads", Msg: fmt.Sprintf("%d: worker threads are a CPU setting, and --device %s has none: leave --threads out, or use --device cpu or auto",
 			c.Device.Threads, c.Device.Name)}
 	case name == "cpu" && c.Device.TF32:
-		return &ValueError{Flag: "tf32", Msg: "is a cuda setting (TensorFloat-32 maths on a GPU), and --device cpu computes in fp32 only: leave --tf32 (and MNISTGPU_TF32) out, or use --device cuda or auto"}
+		return &ValueError{Flag: "tf32", Msg: "is a cuda setting (TensorFloat-32 maths on a GPU), and --device cpu computes in fp32 only: leave --tf32 out, or use --device cuda or auto"}
 	}
 	return nil
 }
 
-// FitDevice clears the recorded device settings that c's device does not
-// read (checkDeviceSettings), unless given now (given(flag) is true): a run
-// recorded on the CPU with --threads, or on a GPU with --tf32, continues or
-// runs again on the other device without the user undoing a setting that
-// device never had.
-func (c *Config) FitDevice(given func(flag string) bool) {
+// DeviceReads reports whether c's device reads the device setting flag:
+// "threads" the CPU's (and auto's, which may open it), "tf32" cuda's (and
+// auto's); every other setting is read on every device.
+func (c Config) DeviceReads(flag string) bool {
 	name, _, err := engine.ParseDevice(c.Device.Name)
 	if err != nil {
-		return
+		return true
 	}
-	if name == "cuda" && !given("threads") {
+	switch flag {
+	case "threads":
+		return name != "cuda"
+	case "tf32":
+		return name != "cpu"
+	}
+	return true
+}
+
+// FitDevice clears the device settings that c's device does not read
+// (DeviceReads), unless typed now (typed(flag) is true; typed, they are
+// checked and refused with the rest): a run recorded on the CPU with
+// --threads, or on a GPU with --tf32, continues or runs again on the other
+// device without the user undoing a setting that device never had, and an
+// exported MNISTGPU_THREADS or MNISTGPU_TF32 (a default for the device that
+// reads it) does not refuse a run on the other.
+func (c *Config) FitDevice(typed func(flag string) bool) {
+	if !c.DeviceReads("threads") && !typed("threads") {
 		c.Device.Threads = 0
 	}
-	if name == "cpu" && !given("tf32") {
+	if !c.DeviceReads("tf32") && !typed("tf32") {
 		c.Device.TF32 = false
 	}
 }

@@ -29,6 +29,22 @@ func TestTF32OnCPUIsRefused(t *testing.T) {
 	}
 }
 
+// MNISTGPU_TF32=1 exported is a default for the device that reads it: a
+// CPU run, new or resumed, goes without it (typed, --tf32 is refused above).
+func TestTF32VariableIsACudaDefault(t *testing.T) {
+	t.Setenv("MNISTGPU_TF32", "1")
+	dir := filepath.Join(t.TempDir(), "run")
+	if _, stderr, code := output(t, append([]string{"train", "--device", "cpu", "--out", dir, "--model", "mlp", "--epochs", "1", "--train-limit", "200", "--quiet"}, smallData...)...); code != 0 {
+		t.Fatalf("MNISTGPU_TF32=1 with --device cpu: exit %d: %s", code, stderr)
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, run.ConfigFile)); err != nil || !strings.Contains(string(b), `"tf32": false`) {
+		t.Errorf("a CPU run records TF32: %s %v", b, err)
+	}
+	if _, stderr, code := output(t, "train", "--resume", dir, "--epochs", "2", "--quiet"); code != 0 {
+		t.Errorf("MNISTGPU_TF32=1, resuming a CPU run: exit %d: %s", code, stderr)
+	}
+}
+
 // --device auto --tf32 where no GPU answers trains on the CPU, as auto
 // promises, recording that TF32 was not used.
 func TestAutoTF32WithoutGPUTrainsOnCPU(t *testing.T) {

@@ -137,10 +137,6 @@ func bindConfig(c *cli.Context) (run.Config, error) {
 // filled in anew, and run.Config.FitDevice: so is a recorded device
 // setting). A recorded cfg takes overridesRecord.
 func bindOnto(c *cli.Context, cfg run.Config, set func(*cli.Context, run.Field) bool) (run.Config, error) {
-	given := func(flag string) bool {
-		f, ok := run.Lookup(flag)
-		return ok && set(c, f)
-	}
 	cfg, err := cfg.Override(func(next *run.Config) error {
 		for _, f := range run.Fields() {
 			if set(c, f) {
@@ -154,9 +150,10 @@ func bindOnto(c *cli.Context, cfg run.Config, set func(*cli.Context, run.Field) 
 		}
 		return nil
 	})
-	// A recorded --threads or --tf32 goes when --device names the other
-	// device; given now, it is checked (and refused) with the rest.
-	cfg.FitDevice(given)
+	// A --threads or --tf32 goes where the device does not read it (a
+	// recorded one, or an exported variable's); typed now, it is checked
+	// (and refused) with the rest.
+	cfg.FitDevice(func(flag string) bool { return onCommandLine(c, flag) })
 	return cfg, err
 }
 

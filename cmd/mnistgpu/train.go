@@ -107,9 +107,25 @@ func resumeConfig(c *cli.Context, dir string) (run.Config, *engine.TrainCheckpoi
 		return run.Config{}, nil, usageError("--out %s with --resume %s: a resumed run stays in its folder", out, dir)
 	}
 	delete(given, "out")
+	// An exported MNISTGPU_THREADS or MNISTGPU_TF32 is a default for the
+	// device that reads it: applied once the run's device is known.
+	deviceDefaults := map[string]string{}
+	for _, flag := range []string{"threads", "tf32"} {
+		if v, ok := given[flag]; ok && !onCommandLine(c, flag) {
+			deviceDefaults[flag] = v
+			delete(given, flag)
+		}
+	}
 	cfg, ck, err := run.Resume(dir, given)
 	if err != nil {
 		return cfg, nil, err
+	}
+	for flag, v := range deviceDefaults {
+		if cfg.DeviceReads(flag) {
+			if err := run.ApplyOnResume(&cfg, map[string]string{flag: v}); err != nil {
+				return cfg, nil, err
+			}
+		}
 	}
 	if err := run.CheckResume(cfg, ck); err != nil {
 		return cfg, nil, err
