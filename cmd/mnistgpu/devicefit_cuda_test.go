@@ -61,3 +61,32 @@ func TestRunMovesBetweenDevices(t *testing.T) {
 		}
 	}
 }
+
+// A study's cells take an exported MNISTGPU_THREADS where their device
+// reads it: on the file's "device": "cuda" they train without it (it
+// refused the study); typed, --threads over such cells is refused before
+// anything runs.
+func TestStudyDeviceDefaultsFitTheCells(t *testing.T) {
+	dir := t.TempDir()
+	spec := filepath.Join(dir, "s.json")
+	os.WriteFile(spec, []byte(`{"axes":[{"name":"lr","values":["0.1"]}],"seeds":[1],"fixed":{"model":"mlp","device":"cuda","epochs":"1","train-limit":"200","data-dir":"`+small+`","no-verify":"true"}}`), 0o644)
+	t.Setenv("MNISTGPU_THREADS", "3")
+	out := filepath.Join(dir, "out")
+	if _, stderr, code := output(t, "study", "run", spec, "--out", out); code != 0 {
+		t.Fatalf("MNISTGPU_THREADS=3, a study of cuda cells: exit %d: %s", code, stderr)
+	}
+	cells, _ := filepath.Glob(filepath.Join(out, "cells", "*", run.ConfigFile))
+	if len(cells) != 1 {
+		t.Fatalf("cells: %v", cells)
+	}
+	if b, err := os.ReadFile(cells[0]); err != nil || !strings.Contains(string(b), `"threads": 0`) {
+		t.Errorf("a cuda cell records threads: %s %v", b, err)
+	}
+	t.Setenv("MNISTGPU_THREADS", "")
+	if _, stderr, code := output(t, "study", "run", spec, "--out", filepath.Join(dir, "typed"), "--threads", "3"); code != 2 || !strings.Contains(stderr, "--threads") {
+		t.Errorf("--threads over cuda cells: exit %d, %q; want exit 2 naming it", code, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "typed")); err == nil {
+		t.Errorf("a refused study wrote its folder")
+	}
+}

@@ -124,6 +124,9 @@ func runStudy(c *cli.Context) error {
 	if err != nil {
 		return studyError(err)
 	}
+	if err := deviceFlagsReach(c, base, cfgs); err != nil {
+		return err
+	}
 	source := base.Source
 	if len(cfgs) > 0 {
 		source = cfgs[0].Source // with the file's fixed data settings: what each cell records

@@ -38,3 +38,22 @@ func studyFlagsAgree(c *cli.Context, f study.File, base run.Config) error {
 	}
 	return nil
 }
+
+// deviceFlagsReach refuses a typed --threads or --tf32 that a cell's
+// device does not read (the study file's "device": "cuda" and --threads
+// 3): the cell would go without it. An exported MNISTGPU_THREADS or
+// MNISTGPU_TF32 is a default, which such a cell goes without (study.File.Configs).
+func deviceFlagsReach(c *cli.Context, base run.Config, cfgs []run.Config) error {
+	for _, flag := range []string{"threads", "tf32"} {
+		if !hasTableFlag(c, flag) || !onCommandLine(c, flag) {
+			continue
+		}
+		fd, _ := run.Lookup(flag)
+		for _, cfg := range cfgs {
+			if !cfg.DeviceReads(flag) {
+				return usageError("--%s %s: the study's cells run on --device %s, which does not read it; leave the flag out", flag, base.GetString(fd), cfg.Device.Name)
+			}
+		}
+	}
+	return nil
+}
