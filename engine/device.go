@@ -154,7 +154,7 @@ func OpenDevice(s string, opt Options, log io.Writer) (Backend, error) {
 		}
 		if k.Present != nil {
 			if err := k.Present(); err != nil {
-				why = append(why, fmt.Sprintf("%s: %v", k.Name, err))
+				why = append(why, because(k.Name, err))
 				continue
 			}
 		}
@@ -169,9 +169,20 @@ func OpenDevice(s string, opt Options, log io.Writer) (Backend, error) {
 			}
 			return b, nil
 		}
-		why = append(why, fmt.Sprintf("%s: %v", k.Name, err))
+		why = append(why, because(k.Name, err))
 	}
 	return nil, fmt.Errorf("device auto: nothing to fall back to (%s)", strings.Join(why, "; "))
+}
+
+// because is why auto passed over the kind name, which err gave: prefixed
+// with the kind's name unless err already begins with it (the cuda
+// backend's errors do: "cuda: threads is a CPU setting" was printed as
+// "cuda: cuda: threads is a CPU setting").
+func because(name string, err error) string {
+	if msg := err.Error(); strings.HasPrefix(msg, name+": ") {
+		return msg
+	}
+	return fmt.Sprintf("%s: %v", name, err)
 }
 
 // ResolveDevice is s with "auto" replaced by the kind OpenDevice would try

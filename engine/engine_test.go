@@ -147,6 +147,11 @@ func TestSafetensorsRoundTripAndValidation(t *testing.T) {
 		"overlap":     withHeader(`{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}}`, 12),
 		"not json":    withHeader(`[1,2]`, 0),
 		"neg shape":   withHeader(`{"a":{"dtype":"F32","shape":[-1],"data_offsets":[0,4]}}`, 4),
+		"trailing":    append(append([]byte(nil), raw...), 0, 0, 0, 0),
+		"gap":         withHeader(`{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}}`, 12),
+		"gap first":   withHeader(`{"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}`, 8),
+		"same range":  withHeader(`{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}`, 4),
+		"no tensors":  withHeader(`{}`, 4),
 	}
 	_ = hl
 	for name, b := range bad {

@@ -122,8 +122,8 @@ func (e *errWriter) write(p []byte) {
 
 // DecodeSafetensors parses a whole safetensors file held in raw. It checks the
 // header length, that every tensor is F32, that shape and byte range agree,
-// that ranges lie inside the data section without overlapping, and that names
-// are unique. file names the source in errors.
+// that ranges fill the data section without gaps, overlaps or trailing bytes,
+// and that names are unique. file names the source in errors.
 func DecodeSafetensors(file string, raw []byte) (map[string]NamedTensor, map[string]string, error) {
 	fail := func(format string, a ...any) (map[string]NamedTensor, map[string]string, error) {
 		return nil, nil, fmt.Errorf("%s: %s", file, fmt.Sprintf(format, a...))
@@ -195,11 +195,25 @@ func DecodeSafetensors(file string, raw []byte) (map[string]NamedTensor, map[str
 	if _, err := dec.Token(); err != nil {
 		return fail("bad safetensors header: %v", err)
 	}
-	sort.Slice(spans, func(i, j int) bool { return spans[i].a < spans[j].a })
-	for i := 1; i < len(spans); i++ {
-		if spans[i].a < spans[i-1].b {
-			return fail("tensors overlap in the data section")
+	// As the reference implementation checks: sorted by their ranges, the
+	// tensors tile the data section from 0 to its end, with no gap, overlap
+	// or trailing bytes (data a reader would ignore, or bytes two tensors
+	// share).
+	sort.Slice(spans, func(i, j int) bool {
+		return spans[i].a < spans[j].a || spans[i].a == spans[j].a && spans[i].b < spans[j].b
+	})
+	var end int64
+	for _, s := range spans {
+		switch {
+		case s.a < end:
+			return fail("tensors overlap in the data section at byte %d", s.a)
+		case s.a > end:
+			return fail("a gap in the data section: bytes %d to %d belong to no tensor", end, s.a)
 		}
+		end = s.b
+	}
+	if end != int64(len(dataSec)) {
+		return fail("%d bytes after the tensors' data (the data section is %d bytes, its tensors end at byte %d)", int64(len(dataSec))-end, len(dataSec), end)
 	}
 	return tensors, meta, nil
 }

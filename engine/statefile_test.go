@@ -172,3 +172,33 @@ func TestLoadedStateIsValidated(t *testing.T) {
 		})
 	}
 }
+
+// Bytes appended after a state's or a weights file's tensor data were
+// ignored and the file loaded; both are refused naming the file, as the
+// reference safetensors reader refuses a data buffer of another length.
+func TestTrailingBytesAreRefused(t *testing.T) {
+	state := savedState(t)
+	weights := filepath.Join(filepath.Dir(state), "w.safetensors")
+	r := newRun(t, resumeCaseNamed(t, "val_accuracy"), t.TempDir())
+	if err := r.model.SaveWeights(weights, nil); err != nil {
+		t.Fatal(err)
+	}
+	load := map[string]func(string) error{
+		state:   func(p string) error { _, err := engine.LoadTrainCheckpoint(p); return err },
+		weights: func(p string) error { _, err := engine.ReadWeights(p); return err },
+	}
+	for path, read := range load {
+		if err := read(path); err != nil {
+			t.Fatalf("%s as written: %v", path, err)
+		}
+		f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.Write([]byte{0, 0, 128, 63})
+		f.Close()
+		if err := read(path); err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "4 bytes after the tensors' data") {
+			t.Errorf("%s with 4 trailing bytes: %v", path, err)
+		}
+	}
+}

@@ -254,7 +254,7 @@ func load(lib library, open func(*C.char, *C.char, C.int) C.int) (string, error)
 		}
 		tried = append(tried, C.GoString(errbuf))
 	}
-	return "", fmt.Errorf("cuda: no usable %s (set %s to its path); tried:\n  %s", lib.what, lib.env, strings.Join(tried, "\n  "))
+	return "", lib.noneLoaded(os.Getenv, tried)
 }
 
 func describe(dev cu.Device, blas unsafe.Pointer, blasPath, dnnPath string, opt Options, ownTF32 bool) string {

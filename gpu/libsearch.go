@@ -1,10 +1,13 @@
 package gpu
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"mnistgpu/engine"
 )
 
 // library describes one of the run-time-loaded libraries: the variable that
@@ -156,4 +159,17 @@ func (lib library) candidates(getenv func(string) string, dirs []string, exists 
 func fileExists(p string) bool {
 	st, err := os.Stat(p)
 	return err == nil && !st.IsDir()
+}
+
+// noneLoaded is the error when no candidate of lib loads; tried holds the
+// loader's message for each. With lib's variable set, its path was the only
+// candidate: a setting the user gave, so the error is an
+// engine.SettingError (exit 2, and --device auto does not fall back past it
+// to the CPU, which would drop the setting without a word).
+func (lib library) noneLoaded(getenv func(string) string, tried []string) error {
+	if p := getenv(lib.env); p != "" {
+		return &engine.SettingError{Msg: fmt.Sprintf("cuda: %s=%q does not load as %s (%s): give the path of %s, or unset %s to search the usual folders",
+			lib.env, p, lib.what, strings.Join(tried, "; "), strings.Join(lib.sonames, " or "), lib.env)}
+	}
+	return fmt.Errorf("cuda: no usable %s (set %s to its path); tried:\n  %s", lib.what, lib.env, strings.Join(tried, "\n  "))
 }

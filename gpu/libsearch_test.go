@@ -1,10 +1,13 @@
 package gpu
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"mnistgpu/engine"
 )
 
 // The search is checked on a fake tree only: the file system outside root
@@ -84,6 +87,29 @@ func TestCUDAInstallsNewestFirst(t *testing.T) {
 	for i := range want {
 		if order[i] != want[i] {
 			t.Fatalf("order %v, want %v", order, want)
+		}
+	}
+}
+
+// A MNISTGPU_CUBLAS or MNISTGPU_CUDNN path that does not load is a setting
+// the user gave: a SettingError (exit 2) naming the variable and its value;
+// a search that finds nothing on its own stays a plain error (exit 1).
+func TestLibraryOverrideThatFailsIsASetting(t *testing.T) {
+	for _, lib := range []library{cublasLib, cudnnLib} {
+		getenv := func(k string) string {
+			if k == lib.env {
+				return "/nowhere/" + lib.sonames[0]
+			}
+			return ""
+		}
+		err := lib.noneLoaded(getenv, []string{"/nowhere/" + lib.sonames[0] + ": cannot open shared object file"})
+		var se *engine.SettingError
+		if !errors.As(err, &se) || !strings.Contains(err.Error(), lib.env+`="/nowhere/`+lib.sonames[0]+`"`) {
+			t.Errorf("%s set to a missing file: %T %v, want a SettingError naming it", lib.env, err, err)
+		}
+		err = lib.noneLoaded(func(string) string { return "" }, []string{lib.sonames[0] + ": not found"})
+		if errors.As(err, &se) || !strings.Contains(err.Error(), "no usable "+lib.what) {
+			t.Errorf("%s unset: %T %v, want a plain error", lib.env, err, err)
 		}
 	}
 }

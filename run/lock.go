@@ -85,7 +85,10 @@ func LockFolder(dir string) (*Lock, error) { return lockFolder(dir, false) }
 // WaitLockFolder is LockFolder that waits for the holder to let go.
 func WaitLockFolder(dir string) (*Lock, error) { return lockFolder(dir, true) }
 
-func lockFolder(dir string, wait bool) (*Lock, error) {
+func lockFolder(dir string, wait bool) (*Lock, error) { return lockIn(dir, LockFile, wait) }
+
+// lockIn takes the lock file called name in dir (see LockFolder).
+func lockIn(dir, name string, wait bool) (*Lock, error) {
 	if dir == "" {
 		return nil, &ValueError{Flag: "out", Msg: "must name a folder"}
 	}
@@ -93,7 +96,7 @@ func lockFolder(dir string, wait bool) (*Lock, error) {
 		// A setting (exit 2), not a failure: mkdir's "not a directory" said less.
 		return nil, &ValueError{Msg: fmt.Sprintf("output folder %s: %s is a file, not a folder", dir, f)}
 	}
-	l := &Lock{path: filepath.Join(dir, LockFile)}
+	l := &Lock{path: filepath.Join(dir, name)}
 	// Another process may remove the folder or the lock file between our
 	// steps (its Unlock): open again until the locked file is the one at
 	// the path.

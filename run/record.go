@@ -83,7 +83,9 @@ func decodeStored(raw []byte) (stored, error) {
 	if dec.More() {
 		return stored{}, fmt.Errorf("data after the JSON object")
 	}
-	s.Config = s.Config.fromRecord()
+	if recordedBeforeUnset(raw) {
+		s.Config = s.Config.fromRecord()
+	}
 	return s, nil
 }
 
@@ -243,6 +245,9 @@ func ReadConfigFile(path string) (Config, error) {
 	s, err := decodeStored(raw)
 	if err != nil {
 		return Config{}, &ValueError{Flag: "config", Msg: fmt.Sprintf("%s: %v", path, err)}
+	}
+	if err := checkFileOptimizer(path, s.Config); err != nil {
+		return Config{}, err
 	}
 	return s.Config, nil
 }

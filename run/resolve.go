@@ -73,10 +73,8 @@ func (c Config) Resolved() Config {
 // fromRecord reads a Config recorded by an earlier version, which stored 0
 // for "Keras's default" learning rate and weight decay, and stored the
 // hyper-parameters an optimizer ignores: those become unset, so that
-// Resolved gives what that run used. A Config recorded since is resolved,
-// and so holds an epsilon for every optimizer that has one; SGD has none,
-// but its recorded learning rate is positive and its weight decay absent,
-// which this leaves as they are.
+// Resolved gives what that run used. It is applied only to such records
+// (recordedBeforeUnset) and to the argument lists of early versions.
 func (c Config) fromRecord() Config {
 	o := &c.Optimizer
 	if o.Epsilon != nil {

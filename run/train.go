@@ -88,6 +88,11 @@ func Train(cfg Config, o Options) (*Result, error) {
 	if err := checkSaveEvery(cfg); err != nil {
 		return nil, err
 	}
+	weightsLock, err := lockSaveWeights(cfg)
+	if err != nil {
+		return nil, err
+	}
+	defer weightsLock.Unlock()
 	log, out := orDiscard(o.Log), orDiscard(o.Out)
 	if o.Resume != nil {
 		sayPlateauUnderSchedule(cfg, log)

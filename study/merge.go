@@ -21,10 +21,12 @@ import (
 // one and the same study (the same study.json), dir is no shard, holds no
 // run and no other study, and nobody else writes it: Merge holds dir's
 // lock (run.LockFile) from the checks to results.csv and each cell's while
-// it copies it, so a `study run` or another merge on dir is refused naming
-// its holder rather than mixed with; a shard's cell that its `study run`
-// holds is refused the same way, before anything is written (mergeCell).
-func Merge(dir string, shards []string) error {
+// it copies it. A `study run`, report or another merge holding dir's lock
+// is waited for, as they wait for each other (lockStudy, said on log),
+// since they hold it for moments, not mixed with; a shard's cell that its
+// `study run` holds is refused naming its holder, before anything is
+// written (mergeCell).
+func Merge(dir string, shards []string, log io.Writer) error {
 	if dir == "" {
 		return &SettingError{"--out must name the merged study folder, got \"\""}
 	}
@@ -52,11 +54,7 @@ func Merge(dir string, shards []string) error {
 	if err := oneDataSet(append(here, cells...)); err != nil {
 		return err
 	}
-	lock, err := run.LockFolder(dir)
-	var held *run.LockedError
-	if errors.As(err, &held) {
-		return &SettingError{fmt.Sprintf("%s is being written by %s: merge into it when that has ended, or into another --out", dir, held.Who())}
-	}
+	lock, err := lockStudy(dir, "written", log)
 	if err != nil {
 		return err
 	}

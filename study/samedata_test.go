@@ -60,7 +60,7 @@ func TestMergeKeepsToOneDataSet(t *testing.T) {
 		shards = append(shards, out)
 	}
 	merged := filepath.Join(dir, "merged")
-	err := Merge(merged, shards)
+	err := Merge(merged, shards, io.Discard)
 	var se *SettingError
 	if !errors.As(err, &se) || !strings.Contains(err.Error(), "were trained on other data (test set of 500 images there, 100 here)") {
 		t.Errorf("merge of shards trained on two data sets: %v", err)
@@ -69,10 +69,10 @@ func TestMergeKeepsToOneDataSet(t *testing.T) {
 		t.Errorf("the refused merge wrote %s: %v", merged, err)
 	}
 	// Nor does one shard join the other's cells merged before.
-	if err := Merge(merged, shards[:1]); err != nil {
+	if err := Merge(merged, shards[:1], io.Discard); err != nil {
 		t.Fatal(err)
 	}
-	if err := Merge(merged, shards[1:]); !errors.As(err, &se) || !strings.Contains(err.Error(), "were trained on other data") {
+	if err := Merge(merged, shards[1:], io.Discard); !errors.As(err, &se) || !strings.Contains(err.Error(), "were trained on other data") {
 		t.Errorf("merge of a shard on other data into the other's merged cells: %v", err)
 	}
 }

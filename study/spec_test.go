@@ -73,7 +73,7 @@ func TestOutMustBeAFolder(t *testing.T) {
 	}
 	for _, out := range []string{file, filepath.Join(file, "sub")} {
 		_, _, runErr := Prepare(f, out, run.Default())
-		for what, err := range map[string]error{"run": runErr, "merge": Merge(out, []string{shard})} {
+		for what, err := range map[string]error{"run": runErr, "merge": Merge(out, []string{shard}, io.Discard)} {
 			var se *SettingError
 			if !errors.As(err, &se) || !strings.Contains(err.Error(), "--out "+out+": "+file+" is a file, not a folder") {
 				t.Errorf("%s --out %s: %v", what, out, err)

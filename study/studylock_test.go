@@ -1,10 +1,12 @@
 package study
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -94,7 +96,7 @@ func TestStudyFilesWrittenUnderLock(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := Merge(merged, []string{dir}); err != nil {
+	if err := Merge(merged, []string{dir}, io.Discard); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := Report(merged, io.Discard); err != nil {
@@ -107,5 +109,39 @@ func TestStudyFilesWrittenUnderLock(t *testing.T) {
 	}
 	if writes["study/"+ResultsCSV] != 2 {
 		t.Errorf("study run wrote results.csv %d times in two runs, want 2", writes["study/"+ResultsCSV])
+	}
+}
+
+// TestMergeWaitsForTheStudysWriter: `study merge` into a folder whose lock
+// a writer of the study's files held for a moment (results.csv, a plan)
+// was refused at once; it waits for it as `study run` and `study report`
+// do, saying so, then merges. Deterministic: the holder lets go when the
+// merge says it is waiting.
+func TestMergeWaitsForTheStudysWriter(t *testing.T) {
+	base := t.TempDir()
+	dir, merged := filepath.Join(base, "study"), filepath.Join(base, "merged")
+	if err := Run(lockStudyFile, dir, run.Default(), Options{Shard: Shard{1, 1}, Jobs: 1, Data: smallData(t)}); err != nil {
+		t.Fatal(err)
+	}
+	held, err := run.LockFolder(merged)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waited := false
+	setHooks(t, nil, func(d string) {
+		if d == merged && !waited {
+			waited = true
+			held.Unlock()
+		}
+	})
+	var log bytes.Buffer
+	if err := Merge(merged, []string{dir}, &log); err != nil {
+		t.Fatalf("merge into a folder a writer held for a moment: %v", err)
+	}
+	if !waited || !strings.Contains(log.String(), merged+" is being written by ") || !strings.Contains(log.String(), ": waiting for it") {
+		t.Errorf("the merge did not say it waited: %q", log.String())
+	}
+	if _, cells, err := LoadResults(merged); err != nil || len(cells) != 2 {
+		t.Errorf("merged: %d cells, %v; want 2", len(cells), err)
 	}
 }

@@ -50,7 +50,7 @@ func studyCommand() *cli.Command {
 					if c.NArg() == 0 {
 						return usageError("study merge needs shard folders")
 					}
-					if err := study.Merge(c.String("out"), c.Args().Slice()); err != nil {
+					if err := study.Merge(c.String("out"), c.Args().Slice(), os.Stderr); err != nil {
 						return studyError(err)
 					}
 					fmt.Printf("merged %d shard folders into %s\n", c.NArg(), c.String("out"))

@@ -1,0 +1,44 @@
+package run
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+)
+
+// A --save-weights path outside the run's folder is no part of it, so the
+// folder's lock does not cover it: two runs (or a run and a --config rerun
+// of it) given one such path both trained, the last to end wrote over the
+// first's final weights, and both result.json named the file. A run holds
+// the path's own lock for as long as it runs, the same kind of lock as a
+// folder's, in a file beside it: a second live writer of the path is
+// refused at start, and a SIGKILLed holder leaves none.
+
+// weightsLockName is the lock file beside the weights file called base.
+func weightsLockName(base string) string { return "." + base + LockFile }
+
+// lockSaveWeights takes the lock of cfg's --save-weights path when it lies
+// outside the run's folder (nil, nil otherwise), refusing (a *ValueError,
+// exit 2) a path another process holds, naming that process. The folder
+// holding the path is taken with its links resolved, so that two spellings
+// of one folder share the lock.
+func lockSaveWeights(cfg Config) (*Lock, error) {
+	p := cfg.Output.SaveWeights
+	if p == "" || inside(cfg.Output.Dir, p) {
+		return nil, nil
+	}
+	dir := filepath.Dir(p)
+	if real, err := filepath.EvalSymlinks(dir); err == nil {
+		dir = real
+	}
+	l, err := lockIn(dir, weightsLockName(filepath.Base(p)), false)
+	var held *LockedError
+	if errors.As(err, &held) {
+		holder := held.Holder
+		if holder == "" {
+			holder = "another process"
+		}
+		return nil, &ValueError{Flag: "save-weights", Msg: fmt.Sprintf("%s is in use: %s is writing its final weights there (one writer per file); wait for it to end, stop it, or name another file", p, holder)}
+	}
+	return l, err
+}
