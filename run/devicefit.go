@@ -43,14 +43,33 @@ func (c Config) DeviceReads(flag string) bool {
 	return true
 }
 
+// autoReads reports whether the kind --device auto would open now reads
+// the device setting flag (true for any other device): an untyped
+// --threads, a recorded one or an exported MNISTGPU_THREADS, would
+// otherwise keep auto off the GPU, whose backend has no worker threads.
+func (c Config) autoReads(flag string) bool {
+	if name, _, err := engine.ParseDevice(c.Device.Name); err != nil || name != "auto" {
+		return true
+	}
+	r, err := engine.ResolveDevice("auto")
+	if err != nil {
+		return true
+	}
+	return Config{Device: DeviceConfig{Name: r}}.DeviceReads(flag)
+}
+
 // FitDevice clears the device settings that c's device does not read
 // (DeviceReads), unless typed now (typed(flag) is true; typed, they are
 // checked and refused with the rest): a run recorded on the CPU with
 // --threads, or on a GPU with --tf32, continues or runs again on the other
 // device without the user undoing a setting that device never had, and an
 // exported MNISTGPU_THREADS or MNISTGPU_TF32 (a default for the device that
-// reads it) does not refuse a run on the other.
+// reads it) does not refuse a run on the other, nor keep --device auto off
+// the GPU.
 func (c *Config) FitDevice(typed func(flag string) bool) {
+	if c.Device.Threads != 0 && !typed("threads") && !c.autoReads("threads") {
+		c.Device.Threads = 0
+	}
 	if !c.DeviceReads("threads") && !typed("threads") {
 		c.Device.Threads = 0
 	}

@@ -37,6 +37,11 @@ func TestThreadsOnCUDAIsRefused(t *testing.T) {
 	} else if b, err := os.ReadFile(filepath.Join(dir, run.ConfigFile)); err != nil || !strings.Contains(string(b), `"threads": 0`) {
 		t.Errorf("a cuda run records threads: %s %v", b, err)
 	}
+	// Nor does it keep --device auto off the GPU (it fell back to the CPU).
+	auto := filepath.Join(t.TempDir(), "auto")
+	if _, stderr, code := output(t, append([]string{"train", "--model", "mlp", "--device", "auto", "--epochs", "1", "--train-limit", "200", "--out", auto}, smallData...)...); code != 0 || !strings.Contains(stderr, "device auto: using cuda") {
+		t.Errorf("MNISTGPU_THREADS=3 with --device auto: exit %d, %q; want the run on cuda", code, stderr)
+	}
 }
 
 // A run recorded on one device continues, and runs again from its
