@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -25,5 +27,26 @@ func TestExtraArgumentsAreRefused(t *testing.T) {
 		if exitCode(err) != 2 || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%v: %v, want exit code 2 and %q", c.args, err, c.want)
 		}
+	}
+}
+
+// A flag given twice is refused by name with both forms before anything
+// runs: the last one silently won (--early-stopping 9 --early-stopping 5
+// ran with 5), whatever the command.
+func TestFlagGivenTwiceIsRefused(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "run")
+	for _, args := range [][]string{
+		{"train", "--early-stopping", "9", "--out", out, "--early-stopping=5"},
+		{"train", "--quiet", "--out", out, "--quiet"},
+		{"study", "run", "default", "--jobs", "1", "--jobs", "2", "--dry-run", "--out", out},
+		{"predict", "--limit", "1", "--limit", "2", "x.png"},
+	} {
+		err := cliRun(args...)
+		if exitCode(err) != 2 || !strings.Contains(err.Error(), "given twice") {
+			t.Errorf("%v: %v; want exit 2, given twice", args, err)
+		}
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Errorf("a refused command wrote %s", out)
 	}
 }

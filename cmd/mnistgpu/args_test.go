@@ -68,7 +68,11 @@ func TestEmptyValuesAreRefused(t *testing.T) {
 	nowhere := filepath.Join(t.TempDir(), "nowhere")
 	args := []string{"train", "--model", "mlp", "--epochs", "1", "--out", filepath.Join(t.TempDir(), "run")}
 	for _, flag := range []string{"init-weights", "data-dir", "loss", "activation", "lr-schedule", "monitor", "save-weights"} {
-		err := cliRun(append(append(args, "--data-dir", nowhere), "--"+flag, "")...)
+		data := []string{"--data-dir", nowhere}
+		if flag == "data-dir" {
+			data = nil // given once: as ""
+		}
+		err := cliRun(append(append(args, data...), "--"+flag, "")...)
 		if exitCode(err) != 2 || !strings.Contains(err.Error(), "--"+flag+` "" is empty`) {
 			t.Errorf("--%s \"\": %v, want exit 2 naming it", flag, err)
 		}

@@ -42,3 +42,39 @@ func onCommandLine(c *cli.Context, name string) bool {
 	}
 	return false
 }
+
+// givenTwice names a flag of c's command given more than once on the
+// command line ("" if none) and the two forms it was given in: the last
+// one silently won (`train --early-stopping 9 --early-stopping 5` ran with
+// 5), so one value the user typed was dropped. The project has no flag
+// that takes a list.
+func givenTwice(c *cli.Context) (flag, first, second string) {
+	args, ok := c.App.Metadata[commandLineKey].([]string)
+	if !ok {
+		return "", "", ""
+	}
+	seen := map[string]string{} // flag's first name → the argument that gave it
+	for i, a := range args {
+		if a == "--" {
+			break
+		}
+		if !strings.HasPrefix(a, "-") {
+			continue
+		}
+		given, _, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		for _, f := range c.Command.Flags {
+			if !hasName(f, given) {
+				continue
+			}
+			if _, isSwitch := f.(*cli.BoolFlag); !isSwitch && !hasValue && i+1 < len(args) {
+				a += " " + args[i+1]
+			}
+			name := f.Names()[0]
+			if prev, ok := seen[name]; ok {
+				return name, prev, a
+			}
+			seen[name] = a
+		}
+	}
+	return "", "", ""
+}

@@ -32,7 +32,7 @@ func TestThreadsOnCUDAIsRefused(t *testing.T) {
 	// goes without it.
 	t.Setenv("MNISTGPU_THREADS", "3")
 	dir := filepath.Join(t.TempDir(), "o")
-	if _, stderr, code := output(t, append([]string{"train", "--model", "mlp", "--device", "cuda", "--epochs", "1", "--train-limit", "200", "--out", dir, "--quiet"}, smallData...)...); code != 0 {
+	if _, stderr, code := output(t, append([]string{"train", "--model", "mlp", "--device", "cuda", "--epochs", "1", "--train-limit", "200", "--out", dir}, smallData...)...); code != 0 {
 		t.Errorf("MNISTGPU_THREADS=3 with --device cuda: exit %d, %q; want the run, without threads", code, stderr)
 	} else if b, err := os.ReadFile(filepath.Join(dir, run.ConfigFile)); err != nil || !strings.Contains(string(b), `"threads": 0`) {
 		t.Errorf("a cuda run records threads: %s %v", b, err)

@@ -34,7 +34,7 @@ func TestTF32OnCPUIsRefused(t *testing.T) {
 func TestTF32VariableIsACudaDefault(t *testing.T) {
 	t.Setenv("MNISTGPU_TF32", "1")
 	dir := filepath.Join(t.TempDir(), "run")
-	if _, stderr, code := output(t, append([]string{"train", "--device", "cpu", "--out", dir, "--model", "mlp", "--epochs", "1", "--train-limit", "200", "--quiet"}, smallData...)...); code != 0 {
+	if _, stderr, code := output(t, append([]string{"train", "--device", "cpu", "--out", dir, "--model", "mlp", "--epochs", "1", "--train-limit", "200"}, smallData...)...); code != 0 {
 		t.Fatalf("MNISTGPU_TF32=1 with --device cpu: exit %d: %s", code, stderr)
 	}
 	if b, err := os.ReadFile(filepath.Join(dir, run.ConfigFile)); err != nil || !strings.Contains(string(b), `"tf32": false`) {

@@ -161,7 +161,7 @@ func TestOutputFolderHoldingARunIsRefused(t *testing.T) {
 	if err := cliRun(args...); err != nil {
 		t.Fatal(err)
 	}
-	err := cliRun(append(args, "--model", "cnn")...)
+	err := cliRun(append(args, "--batch-size", "32")...)
 	if exitCode(err) != 2 || !strings.Contains(err.Error(), "--resume") || !strings.Contains(err.Error(), "--overwrite") {
 		t.Errorf("second run into the folder: %v", err)
 	}
