@@ -44,9 +44,7 @@ func (c Config) DeviceReads(flag string) bool {
 }
 
 // autoReads reports whether the kind --device auto would open now reads
-// the device setting flag (true for any other device): an untyped
-// --threads, a recorded one or an exported MNISTGPU_THREADS, would
-// otherwise keep auto off the GPU, whose backend has no worker threads.
+// the device setting flag (true for any other device).
 func (c Config) autoReads(flag string) bool {
 	if name, _, err := engine.ParseDevice(c.Device.Name); err != nil || name != "auto" {
 		return true
@@ -64,10 +62,16 @@ func (c Config) autoReads(flag string) bool {
 // --threads, or on a GPU with --tf32, continues or runs again on the other
 // device without the user undoing a setting that device never had, and an
 // exported MNISTGPU_THREADS or MNISTGPU_TF32 (a default for the device that
-// reads it) does not refuse a run on the other, nor keep --device auto off
-// the GPU.
-func (c *Config) FitDevice(typed func(flag string) bool) {
-	if c.Device.Threads != 0 && !typed("threads") && !c.autoReads("threads") {
+// reads it) does not refuse a run on the other.
+//
+// With --device auto, --threads is for the CPU auto may open: where auto
+// opens cuda it goes, typed or not (it kept auto off the GPU), and unused
+// lists it when typed, for the caller to say so.
+func (c *Config) FitDevice(typed func(flag string) bool) (unused []string) {
+	if c.Device.Threads != 0 && !c.autoReads("threads") {
+		if typed("threads") {
+			unused = append(unused, fmt.Sprintf("--threads %d", c.Device.Threads))
+		}
 		c.Device.Threads = 0
 	}
 	if !c.DeviceReads("threads") && !typed("threads") {
@@ -76,4 +80,5 @@ func (c *Config) FitDevice(typed func(flag string) bool) {
 	if !c.DeviceReads("tf32") && !typed("tf32") {
 		c.Device.TF32 = false
 	}
+	return unused
 }

@@ -338,9 +338,10 @@ func (f File) Configs(base run.Config, dir string) ([]Cell, []run.Config, error)
 		}
 		cfg.Seed = c.Seed
 		// base's --threads or --tf32 (an exported variable's default, or
-		// typed: cmd refuses that where a cell's device does not read it)
-		// goes where the cell's device does not read it; the file's own is
-		// checked with the rest.
+		// typed: cmd refuses that where a cell's device does not read it,
+		// and says so where a cell's auto opens a GPU) goes where the
+		// cell's device does not read it; the file's own is checked with
+		// the rest.
 		cfg.FitDevice(func(flag string) bool {
 			fd, _ := run.Lookup(flag)
 			_, _, _, named := f.Setting(fd)

@@ -42,6 +42,15 @@ func TestThreadsOnCUDAIsRefused(t *testing.T) {
 	if _, stderr, code := output(t, append([]string{"train", "--model", "mlp", "--device", "auto", "--epochs", "1", "--train-limit", "200", "--out", auto}, smallData...)...); code != 0 || !strings.Contains(stderr, "device auto: using cuda") {
 		t.Errorf("MNISTGPU_THREADS=3 with --device auto: exit %d, %q; want the run on cuda", code, stderr)
 	}
+	// Typed, it is for the CPU auto may open: auto opens the GPU and says
+	// the flag is not used (docs/study.md's job script passes it on every
+	// node).
+	t.Setenv("MNISTGPU_THREADS", "")
+	typed := filepath.Join(t.TempDir(), "typed")
+	if _, stderr, code := output(t, append([]string{"train", "--model", "mlp", "--device", "auto", "--threads", "3", "--epochs", "1", "--train-limit", "200", "--out", typed}, smallData...)...); code != 0 ||
+		!strings.Contains(stderr, "device auto: using cuda") || !strings.Contains(stderr, "--threads 3 is for the CPU") {
+		t.Errorf("--device auto --threads 3: exit %d, %q; want the run on cuda, saying --threads is not used", code, stderr)
+	}
 }
 
 // A run recorded on one device continues, and runs again from its

@@ -152,8 +152,11 @@ func bindOnto(c *cli.Context, cfg run.Config, set func(*cli.Context, run.Field) 
 	})
 	// A --threads or --tf32 goes where the device does not read it (a
 	// recorded one, or an exported variable's); typed now, it is checked
-	// (and refused) with the rest.
-	cfg.FitDevice(func(flag string) bool { return onCommandLine(c, flag) })
+	// (and refused) with the rest, but for --threads under auto, which
+	// goes where auto opens a GPU, saying so.
+	for _, u := range cfg.FitDevice(func(flag string) bool { return onCommandLine(c, flag) }) {
+		fmt.Fprintf(logOut, "%s is for the CPU: --device auto opens a GPU here, which has no worker threads, so it is not used\n", u)
+	}
 	return cfg, err
 }
 

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"fmt"
+
 	"github.com/urfave/cli/v2"
 
 	"mnistgpu/run"
@@ -42,16 +44,23 @@ func studyFlagsAgree(c *cli.Context, f study.File, base run.Config) error {
 // deviceFlagsReach refuses a typed --threads or --tf32 that a cell's
 // device does not read (the study file's "device": "cuda" and --threads
 // 3): the cell would go without it. An exported MNISTGPU_THREADS or
-// MNISTGPU_TF32 is a default, which such a cell goes without (study.File.Configs).
+// MNISTGPU_TF32 is a default, which such a cell goes without
+// (study.File.Configs); so is a typed --threads where a cell's auto opens
+// a GPU, which it says.
 func deviceFlagsReach(c *cli.Context, base run.Config, cfgs []run.Config) error {
 	for _, flag := range []string{"threads", "tf32"} {
 		if !hasTableFlag(c, flag) || !onCommandLine(c, flag) {
 			continue
 		}
 		fd, _ := run.Lookup(flag)
+		said := false
 		for _, cfg := range cfgs {
 			if !cfg.DeviceReads(flag) {
 				return usageError("--%s %s: the study's cells run on --device %s, which does not read it; leave the flag out", flag, base.GetString(fd), cfg.Device.Name)
+			}
+			if !said && !run.SameValue(fd, cfg, base) {
+				fmt.Fprintf(logOut, "--%s %s is for the CPU: the cells' --device auto opens a GPU here, so it is not used\n", flag, base.GetString(fd))
+				said = true
 			}
 		}
 	}
