@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
@@ -100,5 +101,31 @@ func TestMachineVariablesReachARecordedRun(t *testing.T) {
 	t.Setenv("MNISTGPU_EPOCHS", "0")
 	if err := cliRun(append(args, "--out", filepath.Join(dir, "new"))...); exitCode(err) != 2 || !strings.Contains(err.Error(), "MNISTGPU_EPOCHS=0") {
 		t.Errorf("a new run with MNISTGPU_EPOCHS=0: %v; want exit 2 naming the variable", err)
+	}
+}
+
+// MNISTGPU_OUT names a --config rerun's folder, as --out does: the
+// recorded folder was used instead, and with --overwrite the first run was
+// replaced.
+func TestOutVariableNamesAConfigRerunsFolder(t *testing.T) {
+	dir := t.TempDir()
+	first := filepath.Join(dir, "first")
+	if err := cliRun(append([]string{"train", "--model", "mlp", "--train-limit", "300", "--epochs", "1", "--out", first}, smallData...)...); err != nil {
+		t.Fatal(err)
+	}
+	before, err := os.ReadFile(filepath.Join(first, "final.safetensors"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	again := filepath.Join(dir, "again")
+	t.Setenv("MNISTGPU_OUT", again)
+	if err := cliRun("train", "--config", filepath.Join(first, run.ConfigFile), "--seed", "9", "--overwrite", "--quiet"); err != nil {
+		t.Fatalf("--config with MNISTGPU_OUT exported: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(again, "final.safetensors")); err != nil {
+		t.Errorf("the rerun did not go to MNISTGPU_OUT: %v", err)
+	}
+	if after, err := os.ReadFile(filepath.Join(first, "final.safetensors")); err != nil || !bytes.Equal(before, after) {
+		t.Errorf("the first run's weights changed (%v)", err)
 	}
 }

@@ -106,7 +106,16 @@ func givenFlags(c *cli.Context) map[string]string {
 // exported MNISTGPU_EPOCHS refused a resume naming an --epochs nobody
 // typed, or extended the run in silence.
 func overridesRecord(c *cli.Context, f run.Field) bool {
-	return hasTableFlag(c, f.Flag) && (onCommandLine(c, f.Flag) || f.Machine && c.IsSet(f.Flag))
+	return hasTableFlag(c, f.Flag) && (onCommandLine(c, f.Flag) || envReachesRecord(c, f) && c.IsSet(f.Flag))
+}
+
+// envReachesRecord reports whether f's environment variable applies to a
+// recorded run as its flag would: a machine setting's does, and so does
+// MNISTGPU_OUT to a --config rerun, a new run whose folder it names (the
+// recorded folder was used instead, and with --overwrite the first run
+// was replaced).
+func envReachesRecord(c *cli.Context, f run.Field) bool {
+	return f.Machine || f.Flag == "out" && hasFlag(c, "config") && c.String("config") != ""
 }
 
 // readsRecord reports whether c's command starts from a run's recorded
@@ -124,7 +133,7 @@ func readsRecord(c *cli.Context) bool {
 // value of its environment variable: set there, not on the command line,
 // and taken (by a new run, or as overridesRecord says).
 func fromEnvironment(c *cli.Context, f run.Field) bool {
-	return f.Env != "" && hasTableFlag(c, f.Flag) && c.IsSet(f.Flag) && !onCommandLine(c, f.Flag) && (f.Machine || !readsRecord(c))
+	return f.Env != "" && hasTableFlag(c, f.Flag) && c.IsSet(f.Flag) && !onCommandLine(c, f.Flag) && (envReachesRecord(c, f) || !readsRecord(c))
 }
 
 // bindConfig is run.Default with the command's set flags applied.
