@@ -16,7 +16,8 @@ import (
 // lives: a second run aiming at it, or a --config rerun of the first
 // given it again, is refused at start (exit 2, naming the holder's pid)
 // instead of writing over the first's final weights with both result.json
-// naming the file. Once the holder is SIGKILLed the path is free again.
+// naming the file. Once the holder is SIGKILLed the path is free again:
+// the next run takes over the lock file it left, and removes it as it ends.
 func TestSaveWeightsPathHasOneWriter(t *testing.T) {
 	dir := t.TempDir()
 	weights := filepath.Join(dir, "shared", "w.safetensors")
@@ -55,6 +56,10 @@ func TestSaveWeightsPathHasOneWriter(t *testing.T) {
 		}
 	}
 	kill(t, first)
+	// The kernel let go of the lock; its file stays for the next run to take over.
+	if _, err := os.Stat(filepath.Join(filepath.Dir(weights), ".w.safetensors"+run.LockFile)); err != nil {
+		t.Fatalf("the killed holder left no lock file to test with: %v", err)
+	}
 	if err := cliRun(append(args("second"), "--epochs", "1")...); err != nil {
 		t.Fatalf("after the holder was killed: %v", err)
 	}
