@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -27,19 +25,7 @@ func TestSaveWeightsPathHasOneWriter(t *testing.T) {
 	args := func(out string) []string {
 		return append([]string{"train", "--model", "mlp", "--train-limit", "300", "--out", filepath.Join(dir, out), "--save-weights", weights}, smallData...)
 	}
-	first := command(append(args("first"), "--epochs", "100000")...)
-	stderr, err := first.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := first.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { first.Process.Kill(); first.Wait() })
-	var seen strings.Builder
-	r := bufio.NewReader(stderr)
-	readUntil(t, r, &seen, "Epoch 2/") // config.json is written
-	go io.Copy(io.Discard, r)
+	first := startHolder(t, append(args("first"), "--epochs", "100000")...)
 	pid := fmt.Sprintf("pid %d ", first.Process.Pid)
 	for _, second := range [][]string{
 		append(args("second"), "--epochs", "1"),
