@@ -6,12 +6,12 @@ import (
 )
 
 // FromImage converts a photo or scan of one digit to a 28×28 MNIST-style
-// image, the way the MNIST set was made: luminance, over paper of the
-// colour opposite its ink where the image is transparent (see paperUnder);
-// inverted when the
-// background (the border) is light, so ink is bright on black; the ink's
-// bounding box scaled (area-averaged, aspect kept) to fit 20×20; placed in a
-// 28×28 field so that its centre of mass is at the centre.
+// image, the way the MNIST set was made: luminance, laid on white or black
+// paper where the image is transparent (the one that leaves the least ink,
+// but some); inverted when the background (the border) is light, so ink is
+// bright on black; the ink's bounding box scaled (area-averaged, aspect
+// kept) to fit 20×20; placed in a 28×28 field so that its centre of mass is
+// at the centre.
 func FromImage(img image.Image) []uint8 {
 	b := img.Bounds()
 	w, h := b.Dx(), b.Dy()
@@ -19,50 +19,30 @@ func FromImage(img image.Image) []uint8 {
 	if w == 0 || h == 0 {
 		return out
 	}
-	grey, alpha := make([]float64, w*h), make([]float64, w*h)
+	lum, alpha := make([]float64, w*h), make([]float64, w*h)
+	opaque := true
 	for y := 0; y < h; y++ {
 		for x := 0; x < w; x++ {
 			r, g, bl, a := img.At(b.Min.X+x, b.Min.Y+y).RGBA() // premultiplied by a
-			grey[y*w+x] = (0.299*float64(r) + 0.587*float64(g) + 0.114*float64(bl)) / 65535
+			lum[y*w+x] = (0.299*float64(r) + 0.587*float64(g) + 0.114*float64(bl)) / 65535
 			alpha[y*w+x] = float64(a) / 65535
+			opaque = opaque && a == 0xffff
 		}
 	}
-	paper := paperUnder(grey, alpha)
-	var border float64
-	nb := 0
-	for y := 0; y < h; y++ {
-		for x := 0; x < w; x++ {
-			v := grey[y*w+x] + paper*(1-alpha[y*w+x])
-			grey[y*w+x] = v
-			if x == 0 || y == 0 || x == w-1 || y == h-1 {
-				border += v
-				nb++
-			}
+	on := onPaper(lum, alpha, w, h, 1)
+	if !opaque {
+		// The paper that leaves the least ink, but some: ink drawn on a
+		// transparent canvas vanishes on paper of its own colour, and a
+		// page framed by a transparent margin (a window screenshot with its
+		// shadow) turns into one blot of ink on paper of the opposite colour.
+		if k := onPaper(lum, alpha, w, h, 0); k.ink > 0 && (on.ink == 0 || k.ink < on.ink) {
+			on = k
 		}
 	}
-	if border/float64(nb) > 0.5 {
-		for i := range grey {
-			grey[i] = 1 - grey[i]
-		}
-	}
-	// Ink: anything clearly above the background level.
-	bg := border / float64(nb)
-	if bg > 0.5 {
-		bg = 1 - bg
-	}
-	thr := bg + 0.2
-	x0, y0, x1, y1 := w, h, -1, -1
-	for y := 0; y < h; y++ {
-		for x := 0; x < w; x++ {
-			if grey[y*w+x] > thr {
-				x0, y0 = min(x0, x), min(y0, y)
-				x1, y1 = max(x1, x), max(y1, y)
-			}
-		}
-	}
-	if x1 < 0 {
+	if on.ink == 0 {
 		return out // blank image
 	}
+	grey, bg, x0, y0, x1, y1 := on.grey, on.bg, on.x0, on.y0, on.x1, on.y1
 	for i := range grey { // background to zero, as MNIST's is
 		grey[i] = math.Max(0, (grey[i]-bg)/(1-bg))
 	}
@@ -114,20 +94,49 @@ func FromImage(img image.Image) []uint8 {
 	return out
 }
 
-// paperUnder is the luminance (1 white, 0 black) of the paper a transparent
-// image lies on: the opposite of its ink, the mean colour of what it draws
-// (lum, premultiplied by alpha, weighted by alpha). Over black, a digit on a
-// transparent canvas was all black, ink and background alike; over white
-// alone, a white digit (or one drawn in alpha only) was blanked. An opaque
-// image is the same on any paper.
-func paperUnder(lum, alpha []float64) float64 {
-	var l, a float64
-	for i := range lum {
-		l += lum[i]
-		a += alpha[i]
+// sheet is an image laid on paper: its grey levels with ink bright on a
+// dark background of level bg, and the bounding box x0..x1 × y0..y1 of its
+// ink pixels, of which there are ink.
+type sheet struct {
+	grey                []float64
+	bg                  float64
+	x0, y0, x1, y1, ink int
+}
+
+// onPaper lays an image (lum premultiplied by alpha, both 0..1, w×h) on
+// paper of luminance paper (1 white, 0 black), inverts it when its border is
+// light, and finds its ink: anything clearly above the background level.
+func onPaper(lum, alpha []float64, w, h int, paper float64) sheet {
+	grey := make([]float64, w*h)
+	var border float64
+	nb := 0
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			v := lum[y*w+x] + paper*(1-alpha[y*w+x])
+			grey[y*w+x] = v
+			if x == 0 || y == 0 || x == w-1 || y == h-1 {
+				border += v
+				nb++
+			}
+		}
 	}
-	if a > 0 && l/a > 0.5 {
-		return 0 // light ink: black paper
+	bg := border / float64(nb)
+	if bg > 0.5 {
+		for i := range grey {
+			grey[i] = 1 - grey[i]
+		}
+		bg = 1 - bg
 	}
-	return 1
+	s := sheet{grey: grey, bg: bg, x0: w, y0: h, x1: -1, y1: -1}
+	thr := bg + 0.2
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			if grey[y*w+x] > thr {
+				s.x0, s.y0 = min(s.x0, x), min(s.y0, y)
+				s.x1, s.y1 = max(s.x1, x), max(s.y1, y)
+				s.ink++
+			}
+		}
+	}
+	return s
 }

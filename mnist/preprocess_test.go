@@ -103,3 +103,53 @@ func TestFromImageOverWhitePaper(t *testing.T) {
 		}
 	}
 }
+
+// A page framed by a transparent margin (a window screenshot with its
+// shadow) is read on paper of the page's colour, as the same page filling
+// the image is: black ink on a white page, and white ink on a black one.
+// Laid on paper opposite the mean of what it draws (the page), the paper
+// was the wrong colour and the page itself became the digit.
+func TestFromImageFramedPage(t *testing.T) {
+	page := func(paper, ink, margin color.NRGBA) *image.NRGBA {
+		img := image.NewNRGBA(image.Rect(0, 0, 100, 100))
+		for y := 0; y < 100; y++ {
+			for x := 0; x < 100; x++ {
+				c := margin
+				if x >= 10 && x < 90 && y >= 10 && y < 90 {
+					c = paper
+				}
+				if x >= 45 && x < 55 && y >= 25 && y < 75 { // a "1"
+					c = ink
+				}
+				img.SetNRGBA(x, y, c)
+			}
+		}
+		return img
+	}
+	white, black := color.NRGBA{R: 255, G: 255, B: 255, A: 255}, color.NRGBA{A: 255}
+	want := FromImage(page(white, black, white))
+	var m, cx float64
+	for i, v := range want {
+		m += float64(v)
+		cx += float64(v) * (float64(i%28) + 0.5)
+	}
+	if m == 0 || want[14*28+14] == 0 || want[0] != 0 {
+		t.Fatal("the bar on a white page filling the image did not come out as a bar on black")
+	}
+	if math.Abs(cx/m-14) > 1 {
+		t.Fatalf("the bar's centre of mass is at column %.2f, want 14", cx/m)
+	}
+	for name, img := range map[string]image.Image{
+		"black ink on a white page in a transparent margin": page(white, black, color.NRGBA{}),
+		"white ink on a black page in a transparent margin": page(black, white, color.NRGBA{}),
+		"white ink on a black page in a clear white margin": page(black, white, color.NRGBA{R: 255, G: 255, B: 255}),
+	} {
+		got := FromImage(img)
+		for i := range want {
+			if got[i] != want[i] {
+				t.Errorf("%s: pixel %d is %d, %d for the page filling the image", name, i, got[i], want[i])
+				break
+			}
+		}
+	}
+}

@@ -12,7 +12,10 @@ import (
 // first's final weights, and both result.json named the file. A run holds
 // the path's own lock for as long as it runs, the same kind of lock as a
 // folder's, in a file beside it: a second live writer of the path is
-// refused at start, and a SIGKILLed holder leaves none.
+// refused at start. The kernel lets go of a SIGKILLed holder's lock, so the
+// path is free at once; its .NAME.lock file stays beside the weights,
+// unheld, until the next run given the path takes it over and, as any run
+// that ends, removes it.
 
 // weightsLockName is the lock file beside the weights file called base.
 func weightsLockName(base string) string { return "." + base + LockFile }

@@ -86,6 +86,36 @@ func readUntil(t *testing.T, r *bufio.Reader, seen *strings.Builder, want string
 	}
 }
 
+// startHolder starts the training process args and returns once it has
+// trained an epoch (its stderr says "Epoch 2/": its config.json and epoch
+// 1's state are written, its locks held), the rest of its stderr drained;
+// the test's cleanup kills it.
+func startHolder(t *testing.T, args ...string) *exec.Cmd {
+	t.Helper()
+	cmd, r, _ := startUntil(t, "Epoch 2/", args...)
+	go io.Copy(io.Discard, r)
+	return cmd
+}
+
+// startUntil starts the process args and returns once a line of its stderr
+// contains want: the stderr read so far is in seen, the rest is r's; the
+// test's cleanup kills the process.
+func startUntil(t *testing.T, want string, args ...string) (cmd *exec.Cmd, r *bufio.Reader, seen *strings.Builder) {
+	t.Helper()
+	cmd = command(args...)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	r, seen = bufio.NewReader(stderr), &strings.Builder{}
+	readUntil(t, r, seen, want)
+	return cmd, r, seen
+}
+
 // snapshot is every file of dir with its contents.
 func snapshot(t *testing.T, dir string) map[string]string {
 	t.Helper()
@@ -123,19 +153,7 @@ func sameFiles(t *testing.T, what string, before, after map[string]string) {
 func TestTrainHoldsItsFolder(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "run")
 	args := append([]string{"train", "--model", "mlp", "--train-limit", "300", "--out", out}, smallData...)
-	first := command(append(args, "--epochs", "100000")...)
-	stderr, err := first.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := first.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { first.Process.Kill(); first.Wait() })
-	var seen strings.Builder
-	r := bufio.NewReader(stderr)
-	readUntil(t, r, &seen, "Epoch 2/") // epoch 1's state is written
-	go io.Copy(io.Discard, r)
+	first := startHolder(t, append(args, "--epochs", "100000")...)
 	pid := fmt.Sprintf("pid %d ", first.Process.Pid)
 	for _, second := range [][]string{
 		append(args, "--epochs", "1", "--seed", "2"),
@@ -213,28 +231,18 @@ func TestStudyTakesOnlyCellsNobodyHolds(t *testing.T) {
 	held := filepath.Join(out, "cells", "optimizer=sgd,seed=1")
 	planner, trainer := holdLock(t, out), holdLock(t, held)
 
-	study := command("study", "run", spec, "--out", out, "--data-dir", small, "--no-verify")
-	stderr, err := study.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := study.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { study.Process.Kill(); study.Wait() })
-	var seen strings.Builder
-	r := bufio.NewReader(stderr)
-	readUntil(t, r, &seen, fmt.Sprintf("is being planned by pid %d ", planner.Process.Pid))
+	study, r, seen := startUntil(t, fmt.Sprintf("is being planned by pid %d ", planner.Process.Pid),
+		"study", "run", spec, "--out", out, "--data-dir", small, "--no-verify")
 	kill(t, planner)
 	rest, _ := io.ReadAll(r)
 	seen.Write(rest)
 	if err := study.Wait(); err != nil {
-		t.Fatalf("study beside a held cell: %v\n%s", err, &seen)
+		t.Fatalf("study beside a held cell: %v\n%s", err, seen)
 	}
 	for _, want := range []string{fmt.Sprintf("optimizer=sgd,seed=1: skipped: pid %d ", trainer.Process.Pid),
 		"optimizer=adam,seed=1: test accuracy", "1 run now, 1 left to the processes training them"} {
 		if !strings.Contains(seen.String(), want) {
-			t.Errorf("the study does not say %q:\n%s", want, &seen)
+			t.Errorf("the study does not say %q:\n%s", want, seen)
 		}
 	}
 	if _, err := os.Stat(filepath.Join(held, run.ResultFile)); err == nil {

@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,7 +14,8 @@ import (
 // lives: a second run aiming at it, or a --config rerun of the first
 // given it again, is refused at start (exit 2, naming the holder's pid)
 // instead of writing over the first's final weights with both result.json
-// naming the file. Once the holder is SIGKILLed the path is free again.
+// naming the file. Once the holder is SIGKILLed the path is free again:
+// the next run takes over the lock file it left, and removes it as it ends.
 func TestSaveWeightsPathHasOneWriter(t *testing.T) {
 	dir := t.TempDir()
 	weights := filepath.Join(dir, "shared", "w.safetensors")
@@ -26,19 +25,7 @@ func TestSaveWeightsPathHasOneWriter(t *testing.T) {
 	args := func(out string) []string {
 		return append([]string{"train", "--model", "mlp", "--train-limit", "300", "--out", filepath.Join(dir, out), "--save-weights", weights}, smallData...)
 	}
-	first := command(append(args("first"), "--epochs", "100000")...)
-	stderr, err := first.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := first.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { first.Process.Kill(); first.Wait() })
-	var seen strings.Builder
-	r := bufio.NewReader(stderr)
-	readUntil(t, r, &seen, "Epoch 2/") // config.json is written
-	go io.Copy(io.Discard, r)
+	first := startHolder(t, append(args("first"), "--epochs", "100000")...)
 	pid := fmt.Sprintf("pid %d ", first.Process.Pid)
 	for _, second := range [][]string{
 		append(args("second"), "--epochs", "1"),
@@ -55,6 +42,10 @@ func TestSaveWeightsPathHasOneWriter(t *testing.T) {
 		}
 	}
 	kill(t, first)
+	// The kernel let go of the lock; its file stays for the next run to take over.
+	if _, err := os.Stat(filepath.Join(filepath.Dir(weights), ".w.safetensors"+run.LockFile)); err != nil {
+		t.Fatalf("the killed holder left no lock file to test with: %v", err)
+	}
 	if err := cliRun(append(args("second"), "--epochs", "1")...); err != nil {
 		t.Fatalf("after the holder was killed: %v", err)
 	}
