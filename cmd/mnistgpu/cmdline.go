@@ -16,44 +16,33 @@ const commandLineKey = "command line"
 // an exported MNISTGPU_SEED trained a --config rerun with another seed, and
 // refused a --resume naming a --seed nobody typed.
 func onCommandLine(c *cli.Context, name string) bool {
-	args, ok := c.App.Metadata[commandLineKey].([]string)
+	given, ok := typedFlags(c)
 	if !ok {
 		return c.IsSet(name)
 	}
-	var names []string
-	for _, f := range c.Command.Flags {
-		if hasName(f, name) {
-			names = f.Names()
-		}
-	}
-	for _, a := range args {
-		if a == "--" {
-			break
-		}
-		if !strings.HasPrefix(a, "-") {
-			continue
-		}
-		given, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "=")
-		for _, n := range names {
-			if given == n {
-				return true
-			}
+	for _, g := range given {
+		if hasName(g.flag, name) {
+			return true
 		}
 	}
 	return false
 }
 
-// givenTwice names a flag of c's command given more than once on the
-// command line ("" if none) and the two forms it was given in: the last
-// one silently won (`train --early-stopping 9 --early-stopping 5` ran with
-// 5), so one value the user typed was dropped. The project has no flag
-// that takes a list.
-func givenTwice(c *cli.Context) (flag, first, second string) {
+// typedFlag is one flag of a command as the command line gave it: the
+// argument (with its value where that is the next one) and its flag.
+type typedFlag struct {
+	text string
+	flag cli.Flag
+}
+
+// typedFlags lists the flags of c's command on the command line runApp
+// parsed, in their order, up to a "--" (false: no command line recorded).
+func typedFlags(c *cli.Context) ([]typedFlag, bool) {
 	args, ok := c.App.Metadata[commandLineKey].([]string)
 	if !ok {
-		return "", "", ""
+		return nil, false
 	}
-	seen := map[string]string{} // flag's first name → the argument that gave it
+	var out []typedFlag
 	for i, a := range args {
 		if a == "--" {
 			break
@@ -69,12 +58,26 @@ func givenTwice(c *cli.Context) (flag, first, second string) {
 			if _, isSwitch := f.(*cli.BoolFlag); !isSwitch && !hasValue && i+1 < len(args) {
 				a += " " + args[i+1]
 			}
-			name := f.Names()[0]
-			if prev, ok := seen[name]; ok {
-				return name, prev, a
-			}
-			seen[name] = a
+			out = append(out, typedFlag{a, f})
 		}
+	}
+	return out, true
+}
+
+// givenTwice names a flag of c's command given more than once on the
+// command line ("" if none) and the two forms it was given in: the last
+// one silently won (`train --early-stopping 9 --early-stopping 5` ran with
+// 5), so one value the user typed was dropped. The project has no flag
+// that takes a list.
+func givenTwice(c *cli.Context) (flag, first, second string) {
+	given, _ := typedFlags(c)
+	seen := map[string]string{} // flag's first name → the argument that gave it
+	for _, g := range given {
+		name := g.flag.Names()[0]
+		if prev, ok := seen[name]; ok {
+			return name, prev, g.text
+		}
+		seen[name] = g.text
 	}
 	return "", "", ""
 }
