@@ -20,8 +20,7 @@ import (
 // (exit 2) and leave the folder as it was.
 func TestMergeChecksBeforeWriting(t *testing.T) {
 	data := smallData(t)
-	f := File{Name: "m", Axes: []Axis{{Name: "optimizer", Values: []string{"sgd", "adam"}}}, Seeds: []uint64{1},
-		Fixed: map[string]string{"model": "mlp", "epochs": "1", "train-limit": "100"}}
+	f := optimizerStudy("m")
 	dir := t.TempDir()
 	shard := func(name string, f File, i int) string {
 		out := filepath.Join(dir, name)
@@ -104,8 +103,7 @@ func TestMergeChecksBeforeWriting(t *testing.T) {
 // merges, and the merge leaves no lock in the shard.
 func TestMergeRefusesShardCellInTraining(t *testing.T) {
 	data := smallData(t)
-	f := File{Name: "m", Axes: []Axis{{Name: "optimizer", Values: []string{"sgd", "adam"}}}, Seeds: []uint64{1},
-		Fixed: map[string]string{"model": "mlp", "epochs": "1", "train-limit": "100"}}
+	f := optimizerStudy("m")
 	dir := t.TempDir()
 	var shards []string
 	for i := 1; i <= 2; i++ {

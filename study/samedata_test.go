@@ -21,8 +21,7 @@ import (
 // report compared them.
 func TestStudyKeepsToOneDataSet(t *testing.T) {
 	data := smallData(t)
-	f := File{Name: "d", Axes: []Axis{{Name: "optimizer", Values: []string{"sgd", "adam"}}}, Seeds: []uint64{1},
-		Fixed: map[string]string{"model": "mlp", "epochs": "1", "train-limit": "100"}}
+	f := optimizerStudy("d")
 	dir := t.TempDir()
 	o := Options{Shard: Shard{1, 1}, Jobs: 1, Data: data, Log: io.Discard}
 	if err := Run(f, dir, run.Default(), o); err != nil {
@@ -48,8 +47,7 @@ func TestMergeKeepsToOneDataSet(t *testing.T) {
 	data := smallData(t)
 	other := *data
 	other.Test = data.Test.Head(100)
-	f := File{Name: "d", Axes: []Axis{{Name: "optimizer", Values: []string{"sgd", "adam"}}}, Seeds: []uint64{1},
-		Fixed: map[string]string{"model": "mlp", "epochs": "1", "train-limit": "100"}}
+	f := optimizerStudy("d")
 	dir := t.TempDir()
 	var shards []string
 	for i, d := range []*mnist.Set{data, &other} {

@@ -14,8 +14,14 @@ import (
 )
 
 // lockStudyFile is a study of two one-epoch cells, quick to train.
-var lockStudyFile = File{Name: "locked", Axes: []Axis{{Name: "optimizer", Values: []string{"sgd", "adam"}}}, Seeds: []uint64{1},
-	Fixed: map[string]string{"model": "mlp", "epochs": "1", "train-limit": "100"}}
+var lockStudyFile = optimizerStudy("locked")
+
+// optimizerStudy is the tests' two-cell study called name: the MLP for one
+// epoch on 100 images with SGD and with Adam, seed 1.
+func optimizerStudy(name string) File {
+	return File{Name: name, Axes: []Axis{{Name: "optimizer", Values: []string{"sgd", "adam"}}}, Seeds: []uint64{1},
+		Fixed: map[string]string{"model": "mlp", "epochs": "1", "train-limit": "100"}}
+}
 
 // setHooks sets the study writers' test hooks until the test ends.
 func setHooks(t *testing.T, write func(dir, file string), waiting func(dir string)) {
