@@ -9,18 +9,17 @@ import (
 // checkDeviceSettings refuses a device setting that the device asked for
 // does not read: worker threads are the CPU's (the cuda backend has none)
 // and TensorFloat-32 is cuda's (the CPU computes in fp32 only), so either
-// given for the other device would be ignored. "auto" reads both: it opens
-// one of the two.
+// given for the other device would be ignored (DeviceReads: "auto" reads
+// both, as it opens one of the two).
 func (c Config) checkDeviceSettings() error {
-	name, _, err := engine.ParseDevice(c.Device.Name)
-	if err != nil {
+	if _, _, err := engine.ParseDevice(c.Device.Name); err != nil {
 		return &ValueError{Flag: "device", Msg: err.Error()}
 	}
 	switch {
-	case name == "cuda" && c.Device.Threads != 0:
+	case c.Device.Threads != 0 && !c.DeviceReads("threads"):
 		return &ValueError{Flag: "threads", Msg: fmt.Sprintf("%d: worker threads are a CPU setting, and --device %s has none: leave --threads out, or use --device cpu or auto",
 			c.Device.Threads, c.Device.Name)}
-	case name == "cpu" && c.Device.TF32:
+	case c.Device.TF32 && !c.DeviceReads("tf32"):
 		return &ValueError{Flag: "tf32", Msg: "is a cuda setting (TensorFloat-32 maths on a GPU), and --device cpu computes in fp32 only: leave --tf32 out, or use --device cuda or auto"}
 	}
 	return nil
