@@ -42,6 +42,28 @@ func (c Config) DeviceReads(flag string) bool {
 	return true
 }
 
+// AutoDrops reports whether c's device is auto and the device auto opens
+// here does not read the device setting flag (a GPU, for --threads):
+// FitDevice clears it, and a value the user gave (typed, in a study file,
+// recorded by the run) is said to go unused; a default (an exported
+// variable) goes in silence.
+func (c Config) AutoDrops(flag string) bool { return !c.autoReads(flag) }
+
+// RecordedUnused names the --threads recorded in the run whose state is ck
+// ("--threads 3", "" for none) when cfg, that run resumed, goes without it
+// because its --device auto opens a GPU here (LoadResume and ApplyOnResume
+// clear it, as FitDevice says), for the resume to say so.
+func RecordedUnused(cfg Config, ck *engine.TrainCheckpoint) string {
+	if !cfg.AutoDrops("threads") {
+		return ""
+	}
+	rec, err := decodeConfig(ck.Config)
+	if err != nil || rec.Device.Threads == 0 {
+		return ""
+	}
+	return fmt.Sprintf("--threads %d", rec.Device.Threads)
+}
+
 // autoReads reports whether the kind --device auto would open now reads
 // the device setting flag (true for any other device).
 func (c Config) autoReads(flag string) bool {

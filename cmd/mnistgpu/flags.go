@@ -146,6 +146,7 @@ func bindConfig(c *cli.Context) (run.Config, error) {
 // filled in anew, and run.Config.FitDevice: so is a recorded device
 // setting). A recorded cfg takes overridesRecord.
 func bindOnto(c *cli.Context, cfg run.Config, set func(*cli.Context, run.Field) bool) (run.Config, error) {
+	recorded := cfg.Device.Threads // --config's
 	cfg, err := cfg.Override(func(next *run.Config) error {
 		for _, f := range run.Fields() {
 			if set(c, f) {
@@ -162,11 +163,21 @@ func bindOnto(c *cli.Context, cfg run.Config, set func(*cli.Context, run.Field) 
 	// A --threads or --tf32 goes where the device does not read it (a
 	// recorded one, or an exported variable's); typed now, it is checked
 	// (and refused) with the rest, but for --threads under auto, which
-	// goes where auto opens a GPU, saying so.
+	// goes where auto opens a GPU, saying so; so is --config's own.
+	threads, _ := run.Lookup("threads")
+	if err == nil && readsRecord(c) && recorded != 0 && !onCommandLine(c, "threads") && !fromEnvironment(c, threads) && cfg.AutoDrops("threads") {
+		sayUnusedOnGPU(fmt.Sprintf("the recorded --threads %d", recorded))
+	}
 	for _, u := range cfg.FitDevice(func(flag string) bool { return onCommandLine(c, flag) }) {
-		fmt.Fprintf(logOut, "%s is for the CPU: --device auto opens a GPU here, which has no worker threads, so it is not used\n", u)
+		sayUnusedOnGPU(u)
 	}
 	return cfg, err
+}
+
+// sayUnusedOnGPU says that what ("--threads 3", "the recorded --threads
+// 3"), a CPU setting the user gave, goes unused: --device auto opens a GPU.
+func sayUnusedOnGPU(what string) {
+	fmt.Fprintf(logOut, "%s is for the CPU: --device auto opens a GPU here, which has no worker threads, so it is not used\n", what)
 }
 
 // hasTableFlag reports whether the command has the table's flag for name.

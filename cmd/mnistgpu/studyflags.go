@@ -66,3 +66,32 @@ func deviceFlagsReach(c *cli.Context, base run.Config, cfgs []run.Config) error 
 	}
 	return nil
 }
+
+// fileThreadsUnused says, once for the study, that the study file's own
+// "threads" goes unused in the cells whose --device auto opens a GPU here
+// (study.File.Configs clears it there), as deviceFlagsReach says it of a
+// typed --threads; typed too (agreeing with the file: studyFlagsAgree),
+// it is said there alone.
+func fileThreadsUnused(c *cli.Context, f study.File, cells []study.Cell, cfgs []run.Config) {
+	fd, _ := run.Lookup("threads")
+	name, fixed, axis, ok := f.Setting(fd)
+	if !ok || onCommandLine(c, "threads") {
+		return
+	}
+	for i, cfg := range cfgs {
+		v := fixed
+		if axis {
+			v = cells[i].Params[name]
+		}
+		filed := cfg
+		if !cfg.AutoDrops("threads") || filed.SetField(fd, v) != nil || filed.Device.Threads == 0 {
+			continue
+		}
+		what := fmt.Sprintf("the study file's %q: %q", name, v)
+		if axis {
+			what = fmt.Sprintf("the study file's axis %q", name)
+		}
+		fmt.Fprintf(logOut, "%s is for the CPU: the cells' --device auto opens a GPU here, so it is not used\n", what)
+		return
+	}
+}

@@ -127,6 +127,18 @@ func resumeConfig(c *cli.Context, dir string) (run.Config, *engine.TrainCheckpoi
 			}
 		}
 	}
+	// Where --device auto opens a GPU, a --threads typed now or recorded
+	// by the run goes (Resume), which is said; an exported one is a default.
+	_, exported := deviceDefaults["threads"]
+	switch {
+	case !cfg.AutoDrops("threads"), exported:
+	case onCommandLine(c, "threads"):
+		if t := c.Int("threads"); t != 0 {
+			sayUnusedOnGPU(fmt.Sprintf("--threads %d", t))
+		}
+	case run.RecordedUnused(cfg, ck) != "":
+		sayUnusedOnGPU("the recorded " + run.RecordedUnused(cfg, ck))
+	}
 	if err := run.CheckResume(cfg, ck); err != nil {
 		return cfg, nil, err
 	}
