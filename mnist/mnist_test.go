@@ -264,3 +264,41 @@ func TestHugeDeclaredSizeIsRefused(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+// TestLocateTestOnly: the test set alone (evaluate) needs, reads and
+// verifies its two files only: canonical test files beside training files
+// of another set load with verification, where the whole set is refused.
+func TestLocateTestOnly(t *testing.T) {
+	mod, ok := ModuleDir()
+	if !ok {
+		t.Skip("GoMNIST module not in the module cache")
+	}
+	dir := t.TempDir()
+	for _, f := range Files {
+		from := mod
+		if f == Files[0] || f == Files[1] {
+			from = small // a subset: not the canonical training files
+		}
+		raw, err := os.ReadFile(filepath.Join(from, f.Name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(dir, f.Name), raw, 0o644)
+	}
+	s, err := Locate(Options{Dir: dir, Verify: true, TestOnly: true})
+	if err != nil || s.Test.Len() != TestImages || s.Train.Len() != 0 {
+		t.Fatalf("the canonical test files, verified: %v", err)
+	}
+	if _, err := Locate(Options{Dir: dir, Verify: true}); err == nil || !strings.Contains(err.Error(), "train-images-idx3-ubyte.gz: bad checksum") {
+		t.Errorf("the whole set, verified: %v; want the training images' bad checksum", err)
+	}
+	// An empty cache that holds the test files alone serves them.
+	cache := t.TempDir()
+	for _, f := range TestFiles {
+		raw, _ := os.ReadFile(filepath.Join(mod, f.Name))
+		os.WriteFile(filepath.Join(cache, f.Name), raw, 0o644)
+	}
+	if s, err := Locate(Options{CacheDir: cache, Offline: true, Verify: true, TestOnly: true, Module: noModule}); err != nil || !strings.HasPrefix(s.From, "cache") {
+		t.Errorf("a cache of the test files: %v", err)
+	}
+}

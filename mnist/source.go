@@ -33,6 +33,10 @@ var Files = []File{
 	{"t10k-labels-idx1-ubyte.gz", "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6", "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2"},
 }
 
+// TestFiles are the test set's two files, images then labels: all that a
+// command reading the test set alone (evaluate) needs (Options.TestOnly).
+var TestFiles = Files[2:]
+
 // Mirrors are the public copies of the files tried by Download, in order.
 var Mirrors = []string{
 	"https://ossci-datasets.s3.amazonaws.com/mnist/",
@@ -67,8 +71,11 @@ func path(dir string, f File) (string, bool) {
 }
 
 // Complete reports whether dir holds all four files.
-func Complete(dir string) bool {
-	for _, f := range Files {
+func Complete(dir string) bool { return holds(dir, Files) }
+
+// holds reports whether dir holds files.
+func holds(dir string, files []File) bool {
+	for _, f := range files {
 		if _, ok := path(dir, f); !ok {
 			return false
 		}
@@ -99,12 +106,17 @@ func readVerified(p string, f File, verify bool) ([]byte, error) {
 
 // LoadDir reads the four files from dir. With verify, each must match its
 // canonical SHA-256; without, any consistent IDX set (a subset) is accepted.
-func LoadDir(dir string, verify bool) (*Set, error) {
+func LoadDir(dir string, verify bool) (*Set, error) { return loadDir(dir, verify, Files) }
+
+// loadDir reads files, Files or TestFiles (pairs of images and labels),
+// from dir as LoadDir does: the Set's Train is empty without the training
+// files.
+func loadDir(dir string, verify bool, files []File) (*Set, error) {
 	var (
-		parts [4][]byte
-		paths [4]string // as found: .gz or uncompressed, which errors name
+		parts = make([][]byte, len(files))
+		paths = make([]string, len(files)) // as found: .gz or uncompressed, which errors name
 	)
-	for i, f := range Files {
+	for i, f := range files {
 		p, ok := path(dir, f)
 		if !ok {
 			return nil, fmt.Errorf("%s: missing (neither %s nor its uncompressed form)", p, f.Name)
@@ -115,15 +127,19 @@ func LoadDir(dir string, verify bool) (*Set, error) {
 		}
 		parts[i], paths[i] = raw, p
 	}
-	train, err := parse(paths[0], paths[1], parts[0], parts[1])
-	if err != nil {
-		return nil, err
+	s := &Set{Dir: dir}
+	for i := 0; i+1 < len(files); i += 2 {
+		d, err := parse(paths[i], paths[i+1], parts[i], parts[i+1])
+		if err != nil {
+			return nil, err
+		}
+		if files[i] == Files[0] {
+			s.Train = d
+		} else {
+			s.Test = d
+		}
 	}
-	test, err := parse(paths[2], paths[3], parts[2], parts[3])
-	if err != nil {
-		return nil, err
-	}
-	return &Set{Train: train, Test: test, Dir: dir}, nil
+	return s, nil
 }
 
 // Side and Classes are MNIST's: 28×28 images of 10 digits, what every model
@@ -203,6 +219,10 @@ type Options struct {
 	Mirrors  []string
 	Offline  bool      // skip downloads
 	Verify   bool      // check canonical SHA-256 sums
+	// TestOnly reads the test set alone (TestFiles; evaluate): only its
+	// two files need be there, and only they are read and verified. A
+	// download still fetches all four, for the runs that follow.
+	TestOnly bool
 	Log      io.Writer // progress messages (nil: silent)
 	Client   *http.Client
 	// Module finds the GoMNIST module's copy (nil: ModuleDir); a test
@@ -220,8 +240,12 @@ func Locate(o Options) (*Set, error) {
 			fmt.Fprintf(o.Log, format+"\n", a...)
 		}
 	}
+	files := Files
+	if o.TestOnly {
+		files = TestFiles
+	}
 	if o.Dir != "" {
-		s, err := LoadDir(o.Dir, o.Verify)
+		s, err := loadDir(o.Dir, o.Verify, files)
 		if err != nil {
 			return nil, err
 		}
@@ -232,8 +256,8 @@ func Locate(o Options) (*Set, error) {
 	if cache == "" {
 		cache = CacheDir()
 	}
-	if Complete(cache) {
-		s, err := LoadDir(cache, o.Verify)
+	if holds(cache, files) {
+		s, err := loadDir(cache, o.Verify, files)
 		if err == nil {
 			s.From = "cache " + cache
 			return s, nil
@@ -245,7 +269,7 @@ func Locate(o Options) (*Set, error) {
 		module = ModuleDir
 	}
 	if dir, ok := module(); ok {
-		s, err := LoadDir(dir, true)
+		s, err := loadDir(dir, true, files)
 		if err != nil {
 			return nil, err
 		}
@@ -267,7 +291,7 @@ func Locate(o Options) (*Set, error) {
 	if err := Download(cache, mirrors, o.Client, logf); err != nil {
 		return nil, fmt.Errorf("MNIST not found: not in %s, %w, and %w", cache, noModule, err)
 	}
-	s, err := LoadDir(cache, o.Verify)
+	s, err := loadDir(cache, o.Verify, files)
 	if err != nil {
 		return nil, err
 	}

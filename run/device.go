@@ -83,3 +83,14 @@ var modelsBuilt atomic.Int64
 // validates and plans each of its cells: tests count with it that each
 // model is built once for each of these.
 func ModelsBuilt() int64 { return modelsBuilt.Load() }
+
+// LoadTestData is LoadData of the test set alone (evaluate's): the training
+// files need not be there, and are neither read nor verified.
+func LoadTestData(s SourceConfig, log io.Writer) (*mnist.Set, error) {
+	set, err := mnist.Locate(mnist.Options{Dir: s.Dir, Offline: s.Offline, Verify: !s.NoVerify, Log: log, TestOnly: true})
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(log, "MNIST: %d test images from %s\n", set.Test.Len(), set.From)
+	return set, nil
+}

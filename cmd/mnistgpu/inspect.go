@@ -169,8 +169,9 @@ func evaluateCommand() *cli.Command {
 			// The data first: a batch beyond the test set holds all of it
 			// (as train's does), and the model is compiled, and weighed, for
 			// that batch, not for the one asked (--batch-size 5000 on 500
-			// images was refused as needing 3 GiB of a GPU).
-			data, err := run.LoadData(cfg.Source, os.Stderr)
+			// images was refused as needing 3 GiB of a GPU). The test set
+			// alone: the training files need not be there.
+			data, err := run.LoadTestData(cfg.Source, os.Stderr)
 			if err != nil {
 				return err
 			}

@@ -1,0 +1,32 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// evaluate reads MNIST's test set alone: a folder of its two t10k files is
+// enough (all four were required, the training files read and verified for
+// nothing), and a missing one is named.
+func TestEvaluateNeedsTheTestFilesAlone(t *testing.T) {
+	dir := t.TempDir()
+	weights := filepath.Join(dir, "w.safetensors")
+	writeModelWeights(t, weights, `{"input_shape":[28,28,1],"layers":[{"type":"Flatten"},{"type":"Dense","units":10,"activation":"softmax"}]}`, 784, 10)
+	data := filepath.Join(dir, "t10k")
+	os.Mkdir(data, 0o755)
+	for _, name := range []string{"t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"} {
+		if err := os.WriteFile(filepath.Join(data, name), mustRead(t, filepath.Join(small, name)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	args := []string{"evaluate", "--weights", weights, "--data-dir", data, "--no-verify", "--format", "json"}
+	if stdout, stderr, code := output(t, args...); code != 0 || !strings.Contains(stdout, `"images":500`) || !strings.Contains(stderr, "MNIST: 500 test images") {
+		t.Errorf("evaluate on the two test files: exit %d, %q, %q; want the 500 test images evaluated", code, stdout, stderr)
+	}
+	os.Remove(filepath.Join(data, "t10k-labels-idx1-ubyte.gz"))
+	if stdout, stderr, code := output(t, args...); code == 0 || stdout != "" || !strings.Contains(stderr, "t10k-labels-idx1-ubyte.gz: missing") {
+		t.Errorf("evaluate without the test labels: exit %d, %q, %q; want an error naming the file", code, stdout, stderr)
+	}
+}
