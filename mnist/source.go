@@ -217,8 +217,8 @@ type Options struct {
 	Dir      string // explicit folder (--data-dir / MNISTGPU_DATA); no fallback when set
 	CacheDir string // "" means CacheDir()
 	Mirrors  []string
-	Offline  bool      // skip downloads
-	Verify   bool      // check canonical SHA-256 sums
+	Offline  bool // skip downloads
+	Verify   bool // check canonical SHA-256 sums
 	// TestOnly reads the test set alone (TestFiles; evaluate): only its
 	// two files need be there, and only they are read and verified. A
 	// download still fetches all four, for the runs that follow.
