@@ -68,7 +68,7 @@ func loadTrained(c *cli.Context, batch int) (*engine.Model, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	if c.IsSet("model") {
+	if modelGiven(c, wf) {
 		err = run.CheckFitsMNIST(m, "model", c.String("model"))
 	} else {
 		err = run.CheckFitsMNIST(m, "weights", path)
@@ -101,27 +101,40 @@ func closeModel(m *engine.Model) {
 	engine.Close(be)
 }
 
+// modelGiven reports whether --model names the architecture to load wf's
+// weights into: typed, or MNISTGPU_MODEL where wf stores no model. The
+// variable is a default, train's as evaluate's and predict's (it means
+// the same architecture), and the model a weights file stores wins over
+// it, as a run's record does (overridesRecord): exported for training, it
+// refused evaluating the weights of every other model as a "--model"
+// contradicting them.
+func modelGiven(c *cli.Context, wf *engine.WeightsFile) bool {
+	return onCommandLine(c, "model") || wf.Model == nil && c.IsSet("model") && c.String("model") != ""
+}
+
 // trainedSpec is the architecture to load weights into: the one the file
-// stores, unless --model/--activation name one; both given must agree.
+// stores, unless --model/--activation name one (modelGiven); both given
+// must agree.
 func trainedSpec(c *cli.Context, wf *engine.WeightsFile) (engine.ModelSpec, error) {
-	if !c.IsSet("model") && !c.IsSet("activation") {
-		if wf.Model == nil {
-			return engine.ModelSpec{}, usageError("%s stores no model: pass --model (and --activation) it was trained with", wf.Path)
-		}
+	given := modelGiven(c, wf)
+	switch {
+	case !given && wf.Model == nil: // --activation alone took cnn, or panicked under MNISTGPU_MODEL=""
+		return engine.ModelSpec{}, usageError("%s stores no model: pass --model (and --activation) it was trained with", wf.Path)
+	case !given && !c.IsSet("activation"):
 		return *wf.Model, nil
 	}
 	cfg, err := bindConfig(c)
 	if err != nil {
 		return engine.ModelSpec{}, cliError(err)
 	}
-	if !c.IsSet("model") && wf.Model != nil {
+	if !given {
 		cfg.Model.Name = "" // --activation alone: applied to the stored model
 	}
 	var spec engine.ModelSpec
 	if cfg.Model.Name == "" {
 		spec = *wf.Model
 	} else if spec, err = engine.LoadModelSpec(cfg.Model.Name); err != nil {
-		return spec, usageError("--model: %v", err)
+		return spec, cliError(&run.ValueError{Flag: "model", Msg: err.Error()}) // named by its variable where that gave it (nameVariables)
 	}
 	if a := cfg.Model.Activation; a != "" {
 		if err := run.CheckHiddenActivation(a); err != nil {
@@ -159,7 +172,11 @@ func evaluateCommand() *cli.Command {
 				return cliError(err)
 			}
 			// The model is the weights file's, not --model's default:
-			// loadTrained weighs that one at the batch it holds.
+			// loadTrained weighs that one at the batch it holds, and takes
+			// MNISTGPU_MODEL only for a file that stores none (modelGiven).
+			if !onCommandLine(c, "model") {
+				cfg.Model.Name = run.Default().Model.Name
+			}
 			if err := cfg.Validate(); err != nil && !errors.As(err, new(*run.LimitError)) {
 				return cliError(err)
 			}
