@@ -140,3 +140,15 @@ func onPaper(lum, alpha []float64, w, h int, paper float64) sheet {
 	}
 	return s
 }
+
+// Blank reports whether a 28×28 image is all one grey level: no digit, as
+// FromImage gives for an image of one colour. A model classifies it all the
+// same (as the digit its biases favour), so predict refuses to.
+func Blank(pix []uint8) bool {
+	for _, p := range pix {
+		if p != pix[0] {
+			return false
+		}
+	}
+	return true
+}

@@ -206,7 +206,7 @@ func evaluateCommand() *cli.Command {
 func predictCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "predict",
-		Usage:     "classify images: an IDX image file, or PNG/JPEG files (a file that cannot be read is reported, and the rest classified)",
+		Usage:     "classify images: an IDX image file, or PNG/JPEG files (a file that cannot be read, or a blank image, is reported, exit 1, and the rest classified)",
 		ArgsUsage: "FILE...",
 		Flags:     append(trainedFlags(), &cli.IntFlag{Name: "limit", Value: 10, Usage: "images to show from an IDX file"}),
 		Action: func(c *cli.Context) error {
@@ -221,7 +221,7 @@ func predictCommand() *cli.Command {
 				return err
 			}
 			defer closeModel(m)
-			var bad []string
+			var bad, blank []string
 			for _, f := range c.Args().Slice() {
 				d, names, err := readImages(f, c.Int("limit"))
 				if err != nil {
@@ -229,13 +229,27 @@ func predictCommand() *cli.Command {
 					bad = append(bad, f)
 					continue
 				}
-				probs, k := engine.PredictAll(m, d, 256), m.OutputShape().Size()
+				probs, k, side := engine.PredictAll(m, d, 256), m.OutputShape().Size(), d.Shape.Size()
 				for i, n := range names {
+					// A blank image has no digit, whatever the model
+					// answers: no probabilities are printed for it.
+					if mnist.Blank(d.Images[i*side : (i+1)*side]) {
+						fmt.Fprintf(os.Stderr, "mnistgpu: %s: the image is blank (one colour, no ink): no digit to classify\n", n)
+						blank = append(blank, n)
+						continue
+					}
 					fmt.Printf("%s: %s\n", n, top3(probs[i*k:(i+1)*k]))
 				}
 			}
+			var failed []string
 			if len(bad) > 0 {
-				return cli.Exit(fmt.Sprintf("mnistgpu: %d of %d files could not be classified: %s", len(bad), c.NArg(), strings.Join(bad, ", ")), 1)
+				failed = append(failed, fmt.Sprintf("%d of %d files could not be classified: %s", len(bad), c.NArg(), strings.Join(bad, ", ")))
+			}
+			if len(blank) > 0 {
+				failed = append(failed, "blank, so not classified: "+strings.Join(blank, ", "))
+			}
+			if len(failed) > 0 {
+				return cli.Exit("mnistgpu: "+strings.Join(failed, "; "), 1)
 			}
 			return nil
 		},

@@ -1,0 +1,42 @@
+package main
+
+import (
+	"bytes"
+	"image"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// predict prints no probabilities for a blank image (one colour, no ink,
+// from a photo or in an IDX file): it says so on stderr, classifies the
+// rest, and exits 1, as for a file it cannot read. It classified one as the
+// digit the model's biases favour, with a confidence that meant nothing.
+func TestPredictSaysABlankImage(t *testing.T) {
+	dir := t.TempDir()
+	weights := filepath.Join(dir, "w.safetensors")
+	writeModelWeights(t, weights, `{"input_shape":[28,28,1],"layers":[{"type":"Flatten"},{"type":"Dense","units":10,"activation":"softmax"}]}`, 784, 10)
+	white := image.NewGray(image.Rect(0, 0, 40, 30))
+	for i := range white.Pix {
+		white.Pix[i] = 200
+	}
+	var b bytes.Buffer
+	png.Encode(&b, white)
+	page := filepath.Join(dir, "page.png")
+	os.WriteFile(page, b.Bytes(), 0o644)
+	idx := filepath.Join(dir, "blank.idx") // one 28×28 image of zeros
+	os.WriteFile(idx, append([]byte{0, 0, 8, 3, 0, 0, 0, 1, 0, 0, 0, 28, 0, 0, 0, 28}, make([]byte, 784)...), 0o644)
+	digits := filepath.Join(small, "t10k-images-idx3-ubyte.gz")
+
+	stdout, stderr, code := output(t, "predict", "--weights", weights, "--limit", "1", page, digits, idx)
+	if code != 1 || strings.Contains(stdout, "page.png") || strings.Contains(stdout, "blank.idx") || !strings.Contains(stdout, "t10k-images-idx3-ubyte.gz[0]: ") {
+		t.Errorf("predict of two blank images and a digit: exit %d, stdout %q; want the digit alone classified, exit 1", code, stdout)
+	}
+	for _, n := range []string{"page.png: the image is blank", "blank.idx[0]: the image is blank", "blank, so not classified: " + page + ", " + idx + "[0]"} {
+		if !strings.Contains(stderr, n) {
+			t.Errorf("stderr %q; want %q", stderr, n)
+		}
+	}
+}
