@@ -136,8 +136,10 @@ func resumeConfig(c *cli.Context, dir string) (run.Config, *engine.TrainCheckpoi
 		if t := c.Int("threads"); t != 0 {
 			sayUnusedOnGPU(fmt.Sprintf("--threads %d", t))
 		}
-	case run.RecordedUnused(cfg, ck) != "":
-		sayUnusedOnGPU("the recorded " + run.RecordedUnused(cfg, ck))
+	default:
+		if r := run.RecordedUnused(cfg, ck); r != "" {
+			sayUnusedOnGPU("the recorded " + r)
+		}
 	}
 	if err := run.CheckResume(cfg, ck); err != nil {
 		return cfg, nil, err
