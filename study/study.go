@@ -341,7 +341,8 @@ func (f File) Configs(base run.Config, dir string) ([]Cell, []run.Config, error)
 		// typed: cmd refuses that where a cell's device does not read it,
 		// and says so where a cell's auto opens a GPU) goes where the
 		// cell's device does not read it; the file's own is checked with
-		// the rest.
+		// the rest, but for "threads" where auto opens a GPU, which goes
+		// too (cmd says so, once for the study).
 		cfg.FitDevice(func(flag string) bool {
 			fd, _ := run.Lookup(flag)
 			_, _, _, named := f.Setting(fd)
