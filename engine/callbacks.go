@@ -380,16 +380,21 @@ func (c *EarlyStopping) SetCallbackTensors(t map[string][]float32) error {
 	return nil
 }
 
+// formatSpec is Python's format(v, spec) for the epoch (an int, isInt) or
+// a metric (a float), as Keras's filepath.format(epoch=..., **logs) writes
+// it: a float without a spec is its repr ("1.0"), NaN and infinities are
+// "nan" and "inf" under every float format, and 'd' is refused for a
+// metric, as Python refuses it for any float.
 func formatSpec(v float64, isInt bool, spec string) (string, error) {
 	if spec == "" {
 		if isInt {
 			return strconv.Itoa(int(v)), nil
 		}
-		return strconv.FormatFloat(v, 'g', -1, 64), nil
+		return pyRepr(v), nil
 	}
 	zero := strings.HasPrefix(spec, "0")
 	rest := strings.TrimPrefix(spec, "0")
-	verb := byte('g')
+	verb := byte(0) // none: repr, or Python's general format with a precision
 	if n := len(rest); n > 0 && strings.IndexByte("dfeg", rest[n-1]) >= 0 {
 		verb, rest = rest[n-1], rest[:n-1]
 	}
@@ -407,19 +412,26 @@ func formatSpec(v float64, isInt bool, spec string) (string, error) {
 		}
 	}
 	var s string
-	switch verb {
-	case 'd':
-		if !isInt && v != math.Trunc(v) {
-			return "", fmt.Errorf("format 'd' needs an integer, got %g", v)
+	switch {
+	case verb == 'd':
+		if !isInt {
+			return "", fmt.Errorf("format 'd' is for the epoch; a metric is a float (use .Nf)")
 		}
 		s = strconv.FormatInt(int64(v), 10)
-	case 'f', 'e':
-		if prec < 0 {
-			prec = 6
-		}
-		s = strconv.FormatFloat(v, verb, prec, 64) // Go, like Python, writes ≥2 exponent digits
+	case verb == 0 && isInt:
+		s = strconv.Itoa(int(v))
+	case verb == 0 && prec < 0:
+		s = pyRepr(v)
+	case verb == 0:
+		s = pyGeneral(v, prec)
 	default:
-		s = strconv.FormatFloat(v, 'g', prec, 64)
+		if prec < 0 {
+			prec = 6 // Python's default precision for f, e and g
+		}
+		var ok bool
+		if s, ok = pyNonFinite(v); !ok {
+			s = strconv.FormatFloat(v, verb, prec, 64) // Go, like Python, writes ≥2 exponent digits
+		}
 	}
 	for len(s) < width {
 		if zero {

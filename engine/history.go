@@ -43,7 +43,8 @@ func (h *History) Keys() []string {
 	return keys
 }
 
-// WriteCSV writes Keras CSVLogger's format: epoch then the sorted keys.
+// WriteCSV writes Keras CSVLogger's format: epoch then the sorted keys,
+// each value as Python writes a float ("1.0", "nan").
 func (h *History) WriteCSV(w io.Writer) error {
 	cw := csv.NewWriter(w)
 	keys := h.Keys()
@@ -58,7 +59,7 @@ func (h *History) WriteCSV(w io.Writer) error {
 				row = append(row, "")
 				continue
 			}
-			row = append(row, strconv.FormatFloat(v, 'g', -1, 64))
+			row = append(row, pyRepr(v)) // the csv module writes repr(v)
 		}
 		if err := cw.Write(row); err != nil {
 			return err

@@ -84,8 +84,9 @@ func templateGlob(t string) string {
 
 // numberText is what a template's field can format to: its fields are the
 // epoch and metrics, written by engine.FormatTemplate as numbers (digits,
-// sign, point, exponent, NaN, ±Inf, padding).
-const numberText = `[-+ 0-9.eNaInf]+`
+// sign, point, exponent, nan, inf, padding; and NaN, +Inf as runs before
+// Python's spelling wrote them).
+const numberText = `[-+ 0-9.eNaInfi]+`
 
 // templateNames matches every name that the template t (slash-separated)
 // can format to: t's own text, and numberText for each field.

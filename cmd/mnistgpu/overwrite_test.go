@@ -28,7 +28,8 @@ func TestOverwriteChecksFirstAndKeepsUsersFiles(t *testing.T) {
 		{"--init-weights", filepath.Join(dir, "typo.safetensors")},
 		{"--init-weights", cnn}, // another model's weights
 		{"--model", filepath.Join(dir, "no-model.json")},
-		{"--checkpoint", "w-{val_acc:.2f}.safetensors"}, // Keras 1's name: failed after epoch 1
+		{"--checkpoint", "w-{val_acc:.2f}.safetensors"},  // Keras 1's name: failed after epoch 1
+		{"--checkpoint", "w-{val_loss:02d}.safetensors"}, // 'd' for a float, which Python refuses: failed after epoch 1
 	} {
 		if err := cliRun(append(append(args, "--overwrite"), bad...)...); err == nil {
 			t.Errorf("--overwrite %v succeeded", bad)
