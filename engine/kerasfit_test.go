@@ -1,6 +1,7 @@
 package engine_test
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -169,5 +170,80 @@ func TestFitLogsAsKeras(t *testing.T) {
 	}
 	if len(h.Logs) != epochs {
 		t.Fatalf("%d epochs in the history, want %d", len(h.Logs), epochs)
+	}
+}
+
+// TestInitIsGlorotUniform: Keras 2's glorot_uniform kernels, U(-l, l) with
+// l = √(6/(fan_in+fan_out)), where a Conv2D kernel (kh, kw, in, out) has
+// fan_in = kh·kw·in and fan_out = kh·kw·out (keras/initializers.py,
+// _compute_fans, channels_last), and zero biases: for the report's CNN,
+// every kernel inside its limit and reaching close to it, and a spread of
+// l/√3, the uniform's.
+func TestInitIsGlorotUniform(t *testing.T) {
+	m, err := engine.Presets["cnn"].Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Compile(cpu.New(), engine.CategoricalCrossEntropy, 1); err != nil {
+		t.Fatal(err)
+	}
+	m.Init(4)
+	limits := map[string]float64{
+		"conv2d_1.kernel": math.Sqrt(6.0 / (3*3*1 + 3*3*32)),
+		"conv2d_2.kernel": math.Sqrt(6.0 / (3*3*32 + 3*3*64)),
+		"dense_1.kernel":  math.Sqrt(6.0 / (3136 + 128)),
+		"dense_2.kernel":  math.Sqrt(6.0 / (128 + 10)),
+	}
+	for _, p := range m.KerasTensors() {
+		l, kernel := limits[p.Name]
+		if !kernel {
+			for _, v := range p.Data {
+				if v != 0 {
+					t.Fatalf("%s holds %v; Keras's biases start at zero", p.Name, v)
+				}
+			}
+			continue
+		}
+		var peak, sq float64
+		for _, v := range p.Data {
+			peak = math.Max(peak, math.Abs(float64(v)))
+			sq += float64(v) * float64(v)
+		}
+		std := math.Sqrt(sq / float64(len(p.Data)))
+		if peak > l || peak < 0.98*l || math.Abs(std-l/math.Sqrt(3)) > 0.1*l/math.Sqrt(3) {
+			t.Errorf("%s: largest |w| %.5f, spread %.5f; glorot_uniform's limit is %.5f, its spread %.5f", p.Name, peak, std, l, l/math.Sqrt(3))
+		}
+	}
+}
+
+// TestCheckpointSkipsNaN: ModelCheckpoint(save_best_only=True) compares
+// with np.less, so a NaN val_loss is never an improvement, at the first
+// epoch too (best stays inf), and the next finite value is (Keras 2.2.4,
+// keras/callbacks.py).
+func TestCheckpointSkipsNaN(t *testing.T) {
+	m, err := engine.NewSequential(engine.Shape{3, 3, 1}, &engine.Flatten{}, &engine.Dense{Units: 3, Activation: engine.Softmax})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Compile(cpu.New(), engine.CategoricalCrossEntropy, 1); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	ck := &engine.ModelCheckpoint{Path: dir + "/w{epoch}-{val_loss:.2f}.safetensors", SaveBestOnly: true}
+	st := &engine.TrainState{Model: m}
+	if err := ck.TrainBegin(st); err != nil {
+		t.Fatal(err)
+	}
+	for epoch, v := range []float64{math.NaN(), 0.7, math.NaN(), 0.7, 0.6} {
+		if err := ck.EpochEnd(st, epoch, engine.Logs{"val_loss": v}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var names []string
+	for _, p := range ck.Saved {
+		names = append(names, p[len(dir)+1:])
+	}
+	if want := "[w2-0.70.safetensors w5-0.60.safetensors]"; fmt.Sprint(names) != want || ck.BestValue() != 0.6 {
+		t.Errorf("saved %v (best %v), Keras saves %s", names, ck.BestValue(), want)
 	}
 }
