@@ -7,8 +7,10 @@ type Loss int
 
 const (
 	// CategoricalCrossEntropy is Keras's categorical_crossentropy after a
-	// softmax output. TensorFlow computes it from the softmax's logits (no
-	// clipping), and so does the engine, fused into one kernel.
+	// softmax output. Keras 2.3 and tf.keras compute it from the softmax's
+	// logits (no clipping), and so does the engine, fused into one kernel;
+	// Keras 2.2 clipped the probabilities to [1e-7, 1-1e-7], capping a
+	// sample's loss at 16.118 with no gradient beyond (docs/keras.md).
 	CategoricalCrossEntropy Loss = iota + 1
 	// BinaryCrossEntropyLoss is Keras's binary_crossentropy on the output
 	// probabilities clipped to [1e-7, 1-1e-7], averaged over the last axis.
