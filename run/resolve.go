@@ -28,7 +28,9 @@ func DefaultCheckpoint(validation bool) string {
 
 // DefaultMonitor is the metric checkpoints, early stopping and
 // ReduceLROnPlateau watch when --monitor is not given: val_loss, or loss
-// without validation data (what Keras falls back to).
+// without validation data. Keras keeps val_loss there, and its callbacks
+// find it missing every epoch: ModelCheckpoint(save_best_only) saves
+// nothing and EarlyStopping never stops, each with a warning.
 func DefaultMonitor(validation bool) string {
 	if validation {
 		return "val_loss"
