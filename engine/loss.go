@@ -14,6 +14,8 @@ const (
 	CategoricalCrossEntropy Loss = iota + 1
 	// BinaryCrossEntropyLoss is Keras's binary_crossentropy on the output
 	// probabilities clipped to [1e-7, 1-1e-7], averaged over the last axis.
+	// Its accuracy stays the argmax's, where Keras's "accuracy" under this
+	// loss is binary_accuracy (docs/keras.md).
 	BinaryCrossEntropyLoss
 )
 
