@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"sort"
 	"strconv"
 )
@@ -69,20 +70,26 @@ func (h *History) WriteCSV(w io.Writer) error {
 	return cw.Error()
 }
 
-// historyJSON is Keras's history.history dict plus epochs and seconds.
+// historyJSON is Keras's history.history dict plus epochs and seconds. A
+// metric that is not a finite number (a val_loss of NaN or Inf after a last
+// step that diverged) is null: JSON has no NaN, and encoding/json refuses
+// one, which failed the save of the run's state and history at that epoch.
 type historyJSON struct {
-	Epoch   []int                `json:"epoch"`
-	History map[string][]float64 `json:"history"`
-	Seconds []float64            `json:"seconds"`
+	Epoch   []int                 `json:"epoch"`
+	History map[string][]*float64 `json:"history"`
+	Seconds []float64             `json:"seconds"`
 }
 
-// WriteJSON writes {"epoch": [...], "history": {"loss": [...], ...}, "seconds": [...]}.
+// WriteJSON writes {"epoch": [...], "history": {"loss": [...], ...}, "seconds": [...]},
+// a non-finite value as null.
 func (h *History) WriteJSON(w io.Writer) error {
-	out := historyJSON{Epoch: h.Epochs, History: map[string][]float64{}, Seconds: h.Seconds}
+	out := historyJSON{Epoch: h.Epochs, History: map[string][]*float64{}, Seconds: h.Seconds}
 	for _, k := range h.Keys() {
-		vals := make([]float64, len(h.Logs))
+		vals := make([]*float64, len(h.Logs))
 		for i, l := range h.Logs {
-			vals[i] = l[k]
+			if v := l[k]; !math.IsNaN(v) && !math.IsInf(v, 0) {
+				vals[i] = &v
+			}
 		}
 		out.History[k] = vals
 	}
@@ -104,7 +111,10 @@ func ReadHistoryJSON(name string, r io.Reader) (*History, error) {
 			if i >= len(vals) {
 				return nil, fmt.Errorf("%s: metric %q has %d values for %d epochs", name, k, len(vals), len(in.Epoch))
 			}
-			l[k] = vals[i]
+			l[k] = math.NaN() // null: not a finite number
+			if vals[i] != nil {
+				l[k] = *vals[i]
+			}
 		}
 		h.Logs = append(h.Logs, l)
 	}
