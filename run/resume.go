@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -191,8 +190,9 @@ func (e *FinishedError) Error() string {
 
 // CheckResume says whether the run in dir, resumed with cfg, has anything
 // left to do, before anything is loaded: a *ValueError when cfg asks for
-// what the run cannot do (fewer epochs than it trained, or more epochs with
-// its step budget spent); a *FinishedError when it wrote its result and cfg
+// what the run cannot do (fewer epochs or steps than it trained, or more
+// epochs with its step budget spent); a *FinishedError when it wrote the
+// result of this state (resultOf) and cfg
 // plans no more than it ran: no more epochs than it planned when early
 // stopping ended it sooner, the same step budget when --max-steps did. A
 // run whose epochs all ran but which stopped before its result is not
@@ -208,8 +208,14 @@ func CheckResume(cfg Config, ck *engine.TrainCheckpoint) error {
 		return &ValueError{Flag: "epochs", Msg: fmt.Sprintf("%d: %s has trained %d epochs; a run is extended, not shortened (pass --epochs %d or more)",
 			cfg.Epochs, dir, done, done+1)}
 	}
-	r, err := ReadResult(dir)
-	if err != nil {
+	if cfg.MaxSteps > 0 && ck.Step > uint64(cfg.MaxSteps) {
+		// Accepted, it was called the run's spent budget and recorded in
+		// config.json over the steps the run had trained.
+		return &ValueError{Flag: "max-steps", Msg: fmt.Sprintf("%d: %s has trained %d steps; a step budget is raised, not lowered (pass --max-steps %d or more, or 0 for no budget)",
+			cfg.MaxSteps, dir, ck.Step, ck.Step+1)}
+	}
+	r, ok := resultOf(dir, ck)
+	if !ok {
 		return nil
 	}
 	if budgetSpent(cfg, ck) {
@@ -277,8 +283,24 @@ func Trained(cfg Config, ck *engine.TrainCheckpoint) bool {
 	if ck.NextEpoch >= cfg.Epochs || budgetSpent(cfg, ck) {
 		return true
 	}
-	_, err := os.Stat(filepath.Join(cfg.Output.Dir, ResultFile))
-	return EarlyStopped(cfg, ck) && err != nil
+	_, finished := resultOf(cfg.Output.Dir, ck)
+	return EarlyStopped(cfg, ck) && !finished
+}
+
+// resultOf is the result.json in dir when it is the result of the state ck,
+// and whether it is. A resume that extends a run keeps the earlier
+// result.json until the run finishes again: one stopped after its last
+// epoch's state and before its new result (a full disk, a second Ctrl-C in
+// the final evaluation) holds the result of fewer epochs, and taking it
+// for this state's said "nothing to do" over stale final weights. The
+// steps are compared where the result records them (it has since they were
+// added).
+func resultOf(dir string, ck *engine.TrainCheckpoint) (*Result, bool) {
+	r, err := ReadResult(dir)
+	if err != nil || r.Epochs != ck.NextEpoch || r.Steps != 0 && r.Steps != ck.Step {
+		return nil, false
+	}
+	return r, true
 }
 
 // ReadResult reads a run folder's result.json.

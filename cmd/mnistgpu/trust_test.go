@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -131,6 +132,11 @@ func TestResumeFinishedRunAndFlags(t *testing.T) {
 	_, stderr, code := output(t, "train", "--resume", out)
 	if code != 0 || !strings.Contains(stderr, "nothing to do: "+out+" finished 2 of 2 epochs; pass --epochs N to extend") {
 		t.Errorf("exit %d, stderr %q", code, stderr)
+	}
+	// A budget below the steps it trained (8) was called its spent budget
+	// and written into config.json over them.
+	if err := cliRun("train", "--resume", out, "--max-steps", "5"); exitCode(err) != 2 || !strings.Contains(fmt.Sprint(err), "--max-steps 5: "+out+" has trained 8 steps") {
+		t.Errorf("--max-steps below the steps trained: %v", err)
 	}
 	if after := mtimes(t, out); len(after) != len(before) {
 		t.Errorf("files changed: %v → %v", before, after)
@@ -342,18 +348,38 @@ func mustRead(t *testing.T, p string) []byte {
 
 // A run killed after its last epoch's state but before its final weights
 // and result is finished by --resume: the same weights and result as the
-// run that was not killed.
+// run that was not killed. So is one extended by --resume --epochs that
+// stopped there: its folder holds the result and weights of the shorter
+// run, which were taken for this one's ("nothing to do").
 func TestResumeFinishesATrainedRun(t *testing.T) {
 	dir := t.TempDir()
-	whole, killed := filepath.Join(dir, "whole"), filepath.Join(dir, "killed")
-	if err := cliRun(append([]string{"train", "--model", "mlp", "--epochs", "2", "--train-limit", "300", "--out", whole}, smallData...)...); err != nil {
+	runArgs := func(out, epochs string) []string {
+		return append([]string{"train", "--model", "mlp", "--epochs", epochs, "--train-limit", "300", "--out", out}, smallData...)
+	}
+	whole, shorter := filepath.Join(dir, "whole"), filepath.Join(dir, "shorter")
+	if err := cliRun(runArgs(whole, "2")...); err != nil {
 		t.Fatal(err)
 	}
+	if err := cliRun(runArgs(shorter, "1")...); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ name, earlier string }{{"first", ""}, {"extended", shorter}} {
+		t.Run(c.name, func(t *testing.T) { finishKilled(t, whole, filepath.Join(dir, c.name), c.earlier) })
+	}
+}
+
+// finishKilled makes killed the folder of the run in whole killed before its
+// final weights and result (holding those of the run in earlier, if any),
+// resumes it and compares what it finishes with whole.
+func finishKilled(t *testing.T, whole, killed, earlier string) {
+	t.Helper()
 	os.MkdirAll(killed, 0o755)
 	entries, _ := os.ReadDir(whole)
 	for _, e := range entries {
 		if e.Name() != run.ResultFile && e.Name() != run.FinalFile {
 			os.WriteFile(filepath.Join(killed, e.Name()), mustRead(t, filepath.Join(whole, e.Name())), 0o644)
+		} else if earlier != "" {
+			os.WriteFile(filepath.Join(killed, e.Name()), mustRead(t, filepath.Join(earlier, e.Name())), 0o644)
 		}
 	}
 	_, stderr, code := output(t, "train", "--resume", killed, "--quiet")
