@@ -57,3 +57,33 @@ func TestWriteFileAtomicMode(t *testing.T) {
 		}
 	}
 }
+
+// TestQuittingRemovesTemporaries: a process that ends at once while a file
+// is written (a second Ctrl-C during a state's save) removes the write's
+// temporary first, and no write after that makes one. (Unix: Windows
+// removes no file that is open.)
+func TestQuittingRemovesTemporaries(t *testing.T) {
+	t.Cleanup(func() { temporaries.Lock(); temporaries.quitting = false; temporaries.Unlock() })
+	dir := t.TempDir()
+	writing, quit, done := make(chan struct{}), make(chan struct{}), make(chan error)
+	go func() {
+		done <- WriteFileAtomic(filepath.Join(dir, "state.safetensors"), func(w io.Writer) error {
+			w.Write([]byte("half of the state"))
+			close(writing)
+			<-quit
+			return nil
+		})
+	}()
+	<-writing
+	RemoveTemporaries()
+	close(quit)
+	if err := <-done; err == nil {
+		t.Error("the write went on after its temporary was removed")
+	}
+	if err := WriteFileAtomic(filepath.Join(dir, "history.csv"), func(io.Writer) error { return nil }); err == nil {
+		t.Error("a write began after RemoveTemporaries")
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("left in the folder: %v", entries)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
 )
 
 // WriteFileAtomic writes data produced by fill to path via a temporary file in
@@ -24,10 +25,11 @@ import (
 // resume.
 func WriteFileAtomic(path string, fill func(io.Writer) error) (err error) {
 	dir := filepath.Dir(path)
-	f, err := createTemp(dir, "."+filepath.Base(path)+".tmp", 0o666)
+	f, err := newTemporary(dir, "."+filepath.Base(path)+".tmp")
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
+	defer temporaries.forget(f.Name())
 	defer func() {
 		if err != nil {
 			f.Close()
@@ -56,6 +58,53 @@ func WriteFileAtomic(path string, fill func(io.Writer) error) (err error) {
 		d.Close()
 	}
 	return nil
+}
+
+// temporaries are the temporary files of the WriteFileAtomic calls in
+// progress (see RemoveTemporaries).
+var temporaries = temporaryFiles{names: map[string]bool{}}
+
+type temporaryFiles struct {
+	sync.Mutex
+	names    map[string]bool
+	quitting bool // RemoveTemporaries has run: no new one is made
+}
+
+// RemoveTemporaries removes the temporary files of the writes in progress
+// and makes every later write fail before it creates one. A process that
+// ends at once (os.Exit runs no deferred call: a second Ctrl-C during a
+// save) calls it first; the temporary it was writing, up to a state's
+// size, stayed beside the file it was to replace, and no later run
+// removed it.
+func RemoveTemporaries() {
+	temporaries.Lock()
+	defer temporaries.Unlock()
+	temporaries.quitting = true
+	for name := range temporaries.names {
+		os.Remove(name)
+	}
+}
+
+// newTemporary creates a temporary file for WriteFileAtomic (0666 less the
+// umask) and records it until forget.
+func newTemporary(dir, prefix string) (*os.File, error) {
+	temporaries.Lock()
+	defer temporaries.Unlock()
+	if temporaries.quitting {
+		return nil, errors.New("the process is quitting")
+	}
+	f, err := createTemp(dir, prefix, 0o666)
+	if err == nil {
+		temporaries.names[f.Name()] = true
+	}
+	return f, err
+}
+
+// forget drops a temporary file renamed into place or removed.
+func (t *temporaryFiles) forget(name string) {
+	t.Lock()
+	defer t.Unlock()
+	delete(t.names, name)
 }
 
 // createTemp is os.CreateTemp with a mode: it creates a new file prefix+random

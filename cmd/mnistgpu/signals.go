@@ -11,6 +11,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"mnistgpu/engine"
 	"mnistgpu/run"
 	"mnistgpu/study"
 )
@@ -50,6 +51,7 @@ func watchSignals() *signalStop {
 			return
 		}
 		fmt.Fprintf(logOut, "mnistgpu: %v again: quitting now; the state of the last completed save remains\n", sig)
+		engine.RemoveTemporaries() // of a save in progress
 		os.Exit(signalCode(sig))
 	}()
 	return s

@@ -170,6 +170,51 @@ func TestSecondSignalQuitsAtOnce(t *testing.T) {
 	}
 }
 
+// TestSecondSignalDuringASaveLeavesNoTemporary: a second SIGINT while the
+// first one's state is written (a wide MLP's, about 40 MB) quits at once
+// and removes the temporary file being written; it stayed in the folder,
+// and no later run removed it. The state is the last completed one.
+func TestSecondSignalDuringASaveLeavesNoTemporary(t *testing.T) {
+	dir := t.TempDir()
+	model, out := filepath.Join(dir, "wide.json"), filepath.Join(dir, "run")
+	os.WriteFile(model, []byte(`{"input_shape": [28, 28, 1], "layers": [{"type": "Flatten"},
+  {"type": "Dense", "units": 4000, "activation": "relu"}, {"type": "Dense", "units": 10, "activation": "softmax"}]}`), 0o644)
+	cmd, pipe, sc, stderr := startReadingStderr(t, "train", "--model", model, "--data-dir", small, "--no-verify", "--quiet", "--out", out,
+		"--epochs", "2", "--batch-size", "8", "--train-limit", "400")
+	for sc.Scan() {
+		if strings.Contains(sc.Text(), "Epoch 2/2") { // epoch 1's state is saved
+			cmd.Process.Signal(syscall.SIGINT)
+			break
+		}
+	}
+	copied := make(chan struct{})
+	go func() { io.Copy(stderr, pipe); close(copied) }()
+	temporary := filepath.Join(out, "."+run.StateFile+".tmp*")
+	for saving := false; !saving; {
+		select {
+		case <-copied:
+			t.Fatalf("the run ended before its state's temporary %s was seen:\n%s", temporary, stderr.String())
+		default:
+		}
+		if tmp, _ := filepath.Glob(temporary); len(tmp) > 0 {
+			cmd.Process.Signal(syscall.SIGINT)
+			saving = true
+		}
+		time.Sleep(time.Millisecond)
+	}
+	<-copied
+	cmd.Wait()
+	if code := cmd.ProcessState.ExitCode(); code != 130 || !strings.Contains(stderr.String(), "again: quitting now") {
+		t.Fatalf("exit %d, want 130 after saying it quits now:\n%s", code, stderr.String())
+	}
+	if tmp, _ := filepath.Glob(filepath.Join(out, ".*.tmp*")); len(tmp) > 0 {
+		t.Errorf("left behind: %v", tmp)
+	}
+	if ck, err := engine.LoadTrainCheckpoint(filepath.Join(out, run.StateFile)); err != nil || ck.NextEpoch != 1 || ck.EpochStep != 0 {
+		t.Errorf("state after quitting: %+v, %v; want epoch 1's", ck, err)
+	}
+}
+
 // TestStudyStopsItsCellsOnSignal: SIGTERM to `study run` stops the running
 // cell at its next step boundary with its state saved and starts no other;
 // the study exits 143 saying how to continue, and running it again
