@@ -16,25 +16,36 @@ import (
 	"mnistgpu/study"
 )
 
-// signalStop turns the first SIGINT or SIGTERM into a stop request for
-// training (Slurm sends SIGTERM before it preempts a job; an epoch of the
-// CNN can take minutes on a CPU): C is closed, training ends at the next
-// step boundary with its state saved, and the command exits with the
-// shell's code for that signal (130, 143). A second signal exits at once
-// with its code; every file is written atomically, so none is left half
-// written.
+// signalStop turns the first SIGINT, SIGTERM or SIGHUP into a stop request
+// for training (Slurm sends SIGTERM before it preempts a job, a terminal
+// SIGHUP when it closes or its ssh session drops; an epoch of the CNN can
+// take minutes on a CPU): C is closed, training ends at the next step
+// boundary with its state saved, and the command exits with the shell's
+// code for that signal (130, 143, 129). A second signal exits at once with
+// its code; every file is written atomically, so none is left half
+// written. A process started with SIGHUP ignored (nohup) keeps ignoring it.
+//
+// While it watches, a write to a broken pipe fails instead of killing the
+// process (SIGPIPE): under `mnistgpu train | tee log`, Ctrl-C ends tee too,
+// and the stop's first line to the pipe killed the run before it saved.
 type signalStop struct {
 	C    chan struct{}
 	code atomic.Int32
 	sigs chan os.Signal
+	pipe chan os.Signal // SIGPIPE, never read, until the process ends
 	done chan struct{}
 	once sync.Once
 }
 
 // watchSignals starts a signalStop; release ends it.
 func watchSignals() *signalStop {
-	s := &signalStop{C: make(chan struct{}), sigs: make(chan os.Signal, 2), done: make(chan struct{})}
-	signal.Notify(s.sigs, syscall.SIGINT, syscall.SIGTERM)
+	s := &signalStop{C: make(chan struct{}), sigs: make(chan os.Signal, 2), pipe: make(chan os.Signal, 1), done: make(chan struct{})}
+	stops := []os.Signal{syscall.SIGINT, syscall.SIGTERM}
+	if !signal.Ignored(syscall.SIGHUP) { // Notify would undo nohup
+		stops = append(stops, syscall.SIGHUP)
+	}
+	signal.Notify(s.sigs, stops...)
+	signal.Notify(s.pipe, syscall.SIGPIPE)
 	go func() {
 		var sig os.Signal
 		select {
@@ -57,7 +68,10 @@ func watchSignals() *signalStop {
 	return s
 }
 
-// release gives the signals back to their default handling.
+// release gives the stop signals back to their default handling. SIGPIPE
+// stays caught: the line saying where the run stopped, written to a pipe
+// that Ctrl-C broke, would end the process as SIGPIPE (141) rather than
+// with the stop's code.
 func (s *signalStop) release() {
 	s.once.Do(func() {
 		signal.Stop(s.sigs)

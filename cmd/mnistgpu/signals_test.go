@@ -59,9 +59,11 @@ func startReadingStderr(t *testing.T, args ...string) (*exec.Cmd, io.Reader, *bu
 	return cmd, pipe, bufio.NewScanner(io.TeeReader(pipe, stderr)), stderr
 }
 
-// TestSignalStopsAtAStepAndResumesBitIdentical: SIGTERM, then SIGINT at a
-// later epoch, each stop a training process at its next step boundary: it
-// says where and how to continue, exits 143 or 130, and `--resume` goes on
+// TestSignalStopsAtAStepAndResumesBitIdentical: SIGTERM, then SIGHUP (a
+// terminal closed: it killed the run, losing the epoch in progress) and
+// SIGINT at later epochs, each stop a training process at its next step
+// boundary: it
+// says where and how to continue, exits 143, 129 or 130, and `--resume` goes on
 // from that step; the run ends with the weights, history and best
 // checkpoint of a run never stopped, bit for bit.
 func TestSignalStopsAtAStepAndResumesBitIdentical(t *testing.T) {
@@ -79,7 +81,7 @@ func TestSignalStopsAtAStepAndResumesBitIdentical(t *testing.T) {
 		sig   syscall.Signal
 		after string
 		code  int
-	}{{syscall.SIGTERM, "Epoch 1/4", 143}, {syscall.SIGINT, "Epoch 3/4", 130}} {
+	}{{syscall.SIGTERM, "Epoch 1/4", 143}, {syscall.SIGHUP, "Epoch 2/4", 129}, {syscall.SIGINT, "Epoch 3/4", 130}} {
 		code, stderr := signalWhen(t, stop.sig, stop.after, args...)
 		ck, err := engine.LoadTrainCheckpoint(filepath.Join(out, run.StateFile))
 		if err != nil {
@@ -212,6 +214,53 @@ func TestSecondSignalDuringASaveLeavesNoTemporary(t *testing.T) {
 	}
 	if ck, err := engine.LoadTrainCheckpoint(filepath.Join(out, run.StateFile)); err != nil || ck.NextEpoch != 1 || ck.EpochStep != 0 {
 		t.Errorf("state after quitting: %+v, %v; want epoch 1's", ck, err)
+	}
+}
+
+// TestStopOutlivesItsTerminal: a run started with SIGHUP ignored (nohup)
+// trains on when it comes (handling SIGHUP undid nohup), and a stop whose
+// log pipe is gone (`train | tee log`: Ctrl-C ends tee too) still saves
+// its state and exits 130: its first line to the broken pipe killed it by
+// SIGPIPE, the epoch in progress lost.
+func TestStopOutlivesItsTerminal(t *testing.T) {
+	dir := t.TempDir()
+	args := func(out string) []string {
+		return []string{"train", "--model", "cnn", "--data-dir", small, "--no-verify", "--quiet", "--out", out,
+			"--epochs", "2", "--batch-size", "16", "--train-limit", "800"}
+	}
+	nohup := filepath.Join(dir, "nohup")
+	cmd := command(args(nohup)...)
+	cmd.Args = append([]string{"sh", "-c", `trap "" HUP; exec "$0" "$@"`, cmd.Path}, cmd.Args[1:]...)
+	cmd.Path = "/bin/sh"
+	var stderr bytes.Buffer
+	pipe, _ := cmd.StderrPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	for sc := bufio.NewScanner(io.TeeReader(pipe, &stderr)); sc.Scan(); {
+		if strings.Contains(sc.Text(), "Epoch 1/2") {
+			cmd.Process.Signal(syscall.SIGHUP)
+		}
+	}
+	if err := cmd.Wait(); err != nil || !strings.Contains(stderr.String(), "Epoch 2/2") {
+		t.Errorf("SIGHUP under nohup: %v, want the run finished:\n%s", err, stderr.String())
+	}
+
+	piped := filepath.Join(dir, "piped")
+	cmd, out, sc, _ := startReadingStderr(t, args(piped)...)
+	for sc.Scan() {
+		if strings.Contains(sc.Text(), "Epoch 2/2") {
+			break
+		}
+	}
+	out.(io.Closer).Close()
+	cmd.Process.Signal(syscall.SIGINT)
+	cmd.Wait()
+	if code := cmd.ProcessState.ExitCode(); code != 130 {
+		t.Fatalf("Ctrl-C with its log pipe gone: exit %d (%v), want 130", code, cmd.ProcessState)
+	}
+	if m := readMetrics(t, piped); m[len(m)-1]["event"] != "stopped" {
+		t.Errorf("the last record of %s is %v, want the stop's", run.MetricsFile, m[len(m)-1])
 	}
 }
 
