@@ -27,6 +27,9 @@ type bar struct {
 	last  time.Time
 	steps int // in an epoch
 	done  int // steps run so far in this epoch
+	// from is how many of the epoch's steps an earlier session ran (a
+	// resume within the epoch): this one's speed counts the others only.
+	from int
 }
 
 func newBar(w io.Writer, quiet bool) *bar { return &bar{w: w, quiet: quiet} }
@@ -48,29 +51,44 @@ func (b *bar) interrupt() {
 }
 
 func (b *bar) EpochBegin(epoch, epochs, steps int) {
-	b.steps, b.done, b.start, b.last = steps, 0, time.Now(), time.Time{}
+	b.steps, b.done, b.from, b.start, b.last = steps, 0, 0, time.Now(), time.Time{}
 	fmt.Fprintf(b.w, "Epoch %d/%d\n", epoch+1, epochs)
 	if b.quiet {
 		return
 	}
-	b.pb = progressbar.NewOptions(steps,
-		progressbar.OptionSetWriter(b.w),
+	b.pb = newProgressBar(b.w, steps, true)
+}
+
+// newProgressBar is an epoch's bar of steps, with the time left when
+// predict is set.
+func newProgressBar(w io.Writer, steps int, predict bool) *progressbar.ProgressBar {
+	return progressbar.NewOptions(steps,
+		progressbar.OptionSetWriter(w),
 		progressbar.OptionSetWidth(30),
 		progressbar.OptionShowCount(),
-		progressbar.OptionSetPredictTime(true),
+		progressbar.OptionSetPredictTime(predict),
 		progressbar.OptionThrottle(200*time.Millisecond),
 		progressbar.OptionSetTheme(progressbar.Theme{Saucer: "=", SaucerHead: ">", SaucerPadding: ".", BarStart: "[", BarEnd: "]"}),
 	)
 }
 
 func (b *bar) BatchEnd(step int, metrics func() engine.Logs) {
+	if b.done == 0 && step > 1 {
+		// Resumed within the epoch. The bar's time left would count the
+		// steps before as made in no time (a second's left for minutes):
+		// it shows none for this epoch.
+		b.from = step - 1
+		if b.pb != nil {
+			b.pb = newProgressBar(b.w, b.steps, false)
+		}
+	}
 	b.done = step
 	if b.pb == nil {
 		return
 	}
 	if now := time.Now(); now.Sub(b.last) > 250*time.Millisecond || step == b.steps {
 		b.last = now
-		rate := fmt.Sprintf("%6.0f img/s", float64(step*b.batch)/now.Sub(b.start).Seconds())
+		rate := fmt.Sprintf("%6.0f img/s", float64((step-b.from)*b.batch)/now.Sub(b.start).Seconds())
 		if b.sim {
 			rate = "simulated"
 		}

@@ -1,6 +1,9 @@
 package main
 
 import (
+	"bytes"
+	"regexp"
+	"strconv"
 	"testing"
 	"time"
 
@@ -31,5 +34,30 @@ func TestSmallNumbersAsKerasPrintsThem(t *testing.T) {
 		if got := kerasNumber(v); got != want {
 			t.Errorf("kerasNumber(%g) = %q, want %q", v, got, want)
 		}
+	}
+}
+
+// A bar resumed within its epoch (its first step this session is the
+// last, 100 of 100, a second after the epoch began here): its speed is of
+// the one step this session ran, not of all 100 (6,400 img/s), and it
+// shows no time left, which its estimate took from the steps before as if
+// made in no time.
+func TestResumedEpochsSpeed(t *testing.T) {
+	var w bytes.Buffer
+	b := newBar(&w, false)
+	b.forDevice(engine.Traits{}, 64)
+	b.EpochBegin(1, 2, 100)
+	b.start = b.start.Add(-time.Second)
+	b.BatchEnd(100, func() engine.Logs { return engine.Logs{"loss": 1} })
+	out := w.String()
+	m := regexp.MustCompile(`(\d+) img/s`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("no speed shown:\n%s", out)
+	}
+	if rate, _ := strconv.Atoi(m[1]); rate > 64 {
+		t.Errorf("one step of 64 images in a second or more shown as %v:\n%s", m, out)
+	}
+	if regexp.MustCompile(`\[\d+s:\d+s\]`).MatchString(out) {
+		t.Errorf("time left shown:\n%s", out)
 	}
 }
