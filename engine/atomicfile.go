@@ -60,6 +60,12 @@ func WriteFileAtomic(path string, fill func(io.Writer) error) (err error) {
 	return nil
 }
 
+// TemporaryNameExtra is how many bytes the temporary file of
+// WriteFileAtomic adds to the name of the file it writes: "." before it,
+// ".tmp" and up to 13 base-36 digits (a uint64) after it. A file it writes
+// has a name that much shorter than a file system takes.
+const TemporaryNameExtra = len(".") + len(".tmp") + 13
+
 // temporaries are the temporary files of the WriteFileAtomic calls in
 // progress (see RemoveTemporaries).
 var temporaries = temporaryFiles{names: map[string]bool{}}

@@ -122,6 +122,9 @@ func checkSaveWeights(c Config, t string) error {
 	if st, err := os.Stat(p); err == nil && st.IsDir() {
 		return bad("is a folder: give the file to write the final weights to")
 	}
+	if n := len(filepath.Base(p)); n > MaxOutputName {
+		return bad("names a file of %d bytes; a run writes names of at most %d: %s", n, MaxOutputName, outputNameLimit)
+	}
 	out := filepath.Clean(c.Output.Dir)
 	top := "" // where the search for other runs' folders ends: the root, or the run's own folder
 	if rel, err := filepath.Rel(out, p); err == nil && filepath.IsLocal(rel) {

@@ -11,6 +11,12 @@ import (
 // cell's folder.
 const MaxFileName = 255
 
+// MaxOutputName is the longest name of a file a run writes (a checkpoint,
+// --save-weights): every file is written through a temporary name
+// engine.TemporaryNameExtra bytes longer, so a longer one failed when it
+// was first written, once its epoch, or the whole run, had trained.
+const MaxOutputName = MaxFileName - engine.TemporaryNameExtra
+
 // SameValue reports whether a and b hold one value of f, a path compared
 // as a run records it (absolute and clean): testdata/mnist-small and
 // ./testdata/mnist-small/ are one folder.

@@ -125,7 +125,10 @@ func TestValidateRefusesWhatDoesNotApply(t *testing.T) {
 		// Names no epoch logs, and templates that cannot be formatted: the
 		// monitor was skipped in silence, the template failed after epoch 1.
 		{[]string{"monitor", "foo"}, "monitor", "not a metric"},
-		{[]string{"checkpoint", strings.Repeat("w", 250) + "-{epoch:03d}.st"}, "checkpoint", "at most 255"},
+		{[]string{"checkpoint", strings.Repeat("w", 250) + "-{epoch:03d}.st"}, "checkpoint", "at most 237"},
+		// 238 bytes: its temporary's name (.NAME.tmp and 13 digits) is 256.
+		{[]string{"checkpoint", strings.Repeat("w", 231) + "-{epoch:03d}.st"}, "checkpoint", "a temporary name 18 bytes longer"},
+		{[]string{"checkpoint", strings.Repeat("f", 256) + "/{epoch:03d}.st"}, "checkpoint", "a folder of 256 bytes"},
 		// 0 or infinite in float32: nothing trained, exit 0.
 		{[]string{"lr", "1e-50"}, "lr", "beyond float32"},
 		{[]string{"epsilon", "1e39"}, "epsilon", "beyond float32"},
@@ -156,6 +159,7 @@ func TestValidateRefusesWhatDoesNotApply(t *testing.T) {
 		{"reduce-lr-on-plateau", "2", "min-lr", "1e-5"},
 		{"monitor", "accuracy", "checkpoint", "{epoch:03d}-{accuracy:.3f}-{val_loss:e}.safetensors"},
 		{"validation-split", "0", "monitor", "accuracy", "checkpoint", "{{x}}{loss:.2f}"},
+		{"checkpoint", strings.Repeat("w", 230) + "-{epoch:03d}.st"}, // 237 bytes
 	} {
 		if err := configOf(t, ok...).Validate(); err != nil {
 			t.Errorf("%v: %v", ok, err)

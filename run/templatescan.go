@@ -98,6 +98,9 @@ func templateNames(t string) *regexp.Regexp {
 	return regexp.MustCompile(b.String())
 }
 
+// outputNameLimit says why MaxOutputName is below MaxFileName.
+var outputNameLimit = fmt.Sprintf("a file name holds %d bytes, and each file is written through a temporary name %d bytes longer", MaxFileName, engine.TemporaryNameExtra)
+
 // templateLocal reports whether the names the checkpoint template t formats
 // to are local paths below the run's folder (filepath.IsLocal). t is judged
 // by a name it formats to, not by its own text: its fields ("{val_loss:.2f}")
@@ -128,10 +131,14 @@ func checkTemplateFormats(t string, names []string) error {
 	}
 	// The first checkpoint's write failed with "file name too long" once
 	// its epoch had trained.
-	for _, part := range strings.Split(filepath.ToSlash(name), "/") {
+	parts := strings.Split(filepath.ToSlash(name), "/")
+	for _, part := range parts[:len(parts)-1] {
 		if len(part) > MaxFileName {
-			return &ValueError{Flag: "checkpoint", Msg: fmt.Sprintf("%q names a file of %d bytes or more, and a file name holds at most %d", t, len(part), MaxFileName)}
+			return &ValueError{Flag: "checkpoint", Msg: fmt.Sprintf("%q names a folder of %d bytes or more, and a file name holds at most %d", t, len(part), MaxFileName)}
 		}
+	}
+	if n := len(parts[len(parts)-1]); n > MaxOutputName {
+		return &ValueError{Flag: "checkpoint", Msg: fmt.Sprintf("%q names a file of %d bytes or more; a run writes names of at most %d: %s", t, n, MaxOutputName, outputNameLimit)}
 	}
 	return nil
 }

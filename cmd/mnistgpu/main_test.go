@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/csv"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -150,6 +151,13 @@ func TestUnusableOutputFailsBeforeTraining(t *testing.T) {
 	err := cliRun("train", "--model", "mlp", "--data-dir", filepath.Join(out, "nowhere"), "--out", out, "--save-weights", missing)
 	if exitCode(err) != 2 || !strings.Contains(err.Error(), "--save-weights "+missing+" is in "+filepath.Dir(missing)+", which is not a folder") {
 		t.Errorf("--save-weights in a missing folder: %v, want exit 2 before the data", err)
+	}
+	// A name a file system takes, but not with the 18 bytes its temporary
+	// adds: the final weights failed once every epoch had trained.
+	long := filepath.Join(out, strings.Repeat("w", 226)+".safetensors")
+	err = cliRun("train", "--model", "mlp", "--data-dir", filepath.Join(out, "nowhere"), "--out", out, "--save-weights", long)
+	if exitCode(err) != 2 || !strings.Contains(fmt.Sprint(err), "--save-weights "+long+" names a file of 238 bytes") {
+		t.Errorf("--save-weights of 238 bytes: %v, want exit 2 before the data", err)
 	}
 	if err := cliRun("train", "--model", "mlp", "--data-dir", filepath.Join(out, "nowhere"), "--out", out); err == nil || !strings.Contains(err.Error(), "nowhere") {
 		t.Errorf("missing data folder: %v", err)
