@@ -25,6 +25,13 @@ func noState(dir string) error {
 			msg = fmt.Sprintf("nothing is saved yet in %s: its run stopped during its first epoch, before any state was written; "+
 				"the same command without --resume starts it", dir)
 		}
+		if _, err := os.Stat(filepath.Join(dir, ResultFile)); err == nil {
+			// Its state removed (it is three times the weights' size): the
+			// same command without --resume is refused, a folder holding
+			// a run, which told it to pass --resume.
+			msg = fmt.Sprintf("%s holds a finished run (%s) without its %s, from which alone a run continues: it cannot be extended; "+
+				"start it again with --overwrite, or train a new run from its final weights with --init-weights and another --out", dir, ResultFile, StateFile)
+		}
 	}
 	return &ValueError{Flag: "resume", Msg: msg}
 }

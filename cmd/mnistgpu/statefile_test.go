@@ -31,6 +31,17 @@ func TestResumeBeforeAnyStateExitsTwo(t *testing.T) {
 	if err := cliRun(args...); err != nil {
 		t.Errorf("the same command without --resume: %v", err)
 	}
+	// A finished run whose state was removed: it said "nothing is saved
+	// yet …: the same command without --resume starts it", which is
+	// refused and says to pass --resume.
+	os.Remove(filepath.Join(out, run.StateFile))
+	_, stderr, code = output(t, "train", "--resume", out, "--epochs", "2")
+	if code != 2 || !strings.Contains(stderr, "holds a finished run") || !strings.Contains(stderr, "--overwrite") || strings.Contains(stderr, "without --resume") {
+		t.Errorf("--resume of a finished run without its state: exit %d\n%s", code, stderr)
+	}
+	if err := cliRun(append(args, "--overwrite")...); err != nil {
+		t.Errorf("the same command with --overwrite: %v", err)
+	}
 }
 
 // TestResumeRefusesAnEditedHeader: one flipped bit in the state's header
