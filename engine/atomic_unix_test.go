@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 )
@@ -85,5 +86,37 @@ func TestQuittingRemovesTemporaries(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
 		t.Errorf("left in the folder: %v", entries)
+	}
+}
+
+// TestWriteFileAtomicReplacesOnlyFiles: an output path that names a named
+// pipe, or a link to one (as /dev/stdout is a link to the process's
+// terminal or pipe), is refused and left as it was. The rename put a
+// regular file in its place: `plot --out /dev/null` as root replaced the
+// system's /dev/null with a PNG.
+func TestWriteFileAtomicReplacesOnlyFiles(t *testing.T) {
+	dir := t.TempDir()
+	pipe := filepath.Join(dir, "pipe")
+	if err := syscall.Mkfifo(pipe, 0o666); err != nil {
+		t.Skip("no named pipes here:", err)
+	}
+	link := filepath.Join(dir, "stdout")
+	if err := os.Symlink(pipe, link); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{pipe, link, dir} {
+		err := WriteFileAtomic(p, func(w io.Writer) error { _, err := w.Write([]byte("png")); return err })
+		if err == nil || !strings.Contains(err.Error(), "not a file, and is not replaced") {
+			t.Errorf("writing %s: %v, want it refused", p, err)
+		}
+	}
+	if st, err := os.Lstat(pipe); err != nil || st.Mode()&os.ModeNamedPipe == 0 {
+		t.Errorf("the pipe is now %v (%v)", st.Mode(), err)
+	}
+	if st, err := os.Lstat(link); err != nil || st.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("the link is now %v (%v)", st.Mode(), err)
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, ".*")); len(left) > 0 {
+		t.Errorf("temporary files left: %v", left)
 	}
 }

@@ -23,7 +23,13 @@ import (
 // fixed 0644 would ignore a group-writable umask). A file that is replaced
 // keeps its mode: a user who made a state file 0600 keeps it so across a
 // resume.
+//
+// What path names must be a regular file or nothing: a device, a pipe or
+// a folder there is refused (see NotAFile), never replaced.
 func WriteFileAtomic(path string, fill func(io.Writer) error) (err error) {
+	if kind := NotAFile(path); kind != "" {
+		return fmt.Errorf("write %s: it is %s, not a file, and is not replaced", path, kind)
+	}
 	dir := filepath.Dir(path)
 	f, err := newTemporary(dir, "."+filepath.Base(path)+".tmp")
 	if err != nil {

@@ -94,27 +94,46 @@ func OpenFile(path, what string, limit int64) (*os.File, error) {
 }
 
 func regular(path, what string, st fs.FileInfo, limit int64) error {
-	m := st.Mode()
-	if !m.IsRegular() {
-		kind := "not a regular file"
-		switch {
-		case m.IsDir():
-			kind = "a folder"
-		case m&fs.ModeCharDevice != 0:
-			kind = "a character device"
-		case m&fs.ModeDevice != 0:
-			kind = "a device"
-		case m&fs.ModeNamedPipe != 0:
-			kind = "a named pipe"
-		case m&fs.ModeSocket != 0:
-			kind = "a socket"
-		}
+	if kind := fileKind(st.Mode()); kind != "" {
 		return fmt.Errorf("%s: %s, not a regular %s", path, kind, what)
 	}
 	if st.Size() > limit {
 		return tooLarge(path, what, st.Size(), limit)
 	}
 	return nil
+}
+
+// fileKind says what a file of mode m is when it is not a regular file ("a
+// folder", "a character device", ...), and "" when it is one.
+func fileKind(m fs.FileMode) string {
+	switch {
+	case m.IsRegular():
+		return ""
+	case m.IsDir():
+		return "a folder"
+	case m&fs.ModeCharDevice != 0:
+		return "a character device"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	}
+	return "not a regular file"
+}
+
+// NotAFile says what path is when it exists and is no regular file
+// (following links: "a character device" for /dev/stdout on a terminal),
+// and "" when it is one or is not there. An output path that is one is
+// refused: WriteFileAtomic would rename its file over it, and as root it
+// replaced /dev/null with a PNG.
+func NotAFile(path string) string {
+	st, err := os.Stat(path)
+	if err != nil {
+		return ""
+	}
+	return fileKind(st.Mode())
 }
 
 func tooLarge(path, what string, size, limit int64) error {

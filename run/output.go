@@ -41,7 +41,7 @@ func (e *OutputInUseError) Error() string {
 // that is not theirs: an empty --out; a --checkpoint template that is
 // absolute, climbs out of --out, names a folder, a hidden name (the lock's,
 // temporary files') or, formatted any way, a file the run writes itself;
-// a --save-weights that is a folder, one of the run's own files other than
+// a --save-weights that is a folder or a device, one of the run's own files other than
 // its final weights, or a path inside another folder that holds a run or a
 // study (see checkSaveWeights).
 func CheckOutputPaths(c Config) error {
@@ -106,7 +106,7 @@ func checkTemplate(t, dir string) error {
 }
 
 // checkSaveWeights refuses a --save-weights path (c's, absolute) that
-// would replace what is not the run's final weights: a folder; in the
+// would replace what is not the run's final weights: a folder, a device or a pipe (/dev/null); in the
 // run's own folder, a file it writes itself or one of its checkpoints
 // (template t); and any path inside another folder that holds a run or a
 // study, whose files are never replaced. The default, <out>/final.safetensors,
@@ -119,8 +119,8 @@ func checkSaveWeights(c Config, t string) error {
 	bad := func(format string, a ...any) error {
 		return &ValueError{Flag: "save-weights", Msg: p + " " + fmt.Sprintf(format, a...)}
 	}
-	if st, err := os.Stat(p); err == nil && st.IsDir() {
-		return bad("is a folder: give the file to write the final weights to")
+	if kind := engine.NotAFile(p); kind != "" {
+		return bad("is %s: give the file to write the final weights to", kind)
 	}
 	if n := len(filepath.Base(p)); n > MaxOutputName {
 		return bad("names a file of %d bytes; a run writes names of at most %d: %s", n, MaxOutputName, outputNameLimit)

@@ -222,8 +222,8 @@ func plotCommand() *cli.Command {
 			if out == "" {
 				out = filepath.Join(filepath.Dir(path), "curves.png")
 			}
-			if st, err := os.Stat(out); err == nil && st.IsDir() {
-				return usageError("--out %s is a folder: name the PNG file", out)
+			if kind := engine.NotAFile(out); kind != "" {
+				return usageError("--out %s is %s: name the PNG file", out, kind)
 			}
 			if err := study.HistoryPlot(out, filepath.Base(filepath.Dir(path)), h); err != nil {
 				return err
