@@ -104,4 +104,24 @@ func TestJobScriptShardCount(t *testing.T) {
 	if left, _ := filepath.Glob(filepath.Join(dir, "shards", ".count.*")); len(left) > 0 {
 		t.Errorf("temporary count files left: %v", left)
 	}
+
+	// The task's CPUs become --threads on the CPU only: a study on
+	// --device cuda refuses --threads (exit 2), so `study.sbatch --shards 8
+	// --device cuda` failed in every task.
+	t.Setenv("SLURM_CPUS_PER_TASK", "8")
+	for _, c := range []struct {
+		args    []string
+		threads bool
+	}{
+		{nil, true},
+		{[]string{"--device", "cpu"}, true},
+		{[]string{"my.json", "--device", "cuda"}, false},
+		{[]string{"--device=cuda:1"}, false},
+		{[]string{"--device", "cuda", "--threads", "4"}, true}, // given: mnistgpu says why not
+	} {
+		_, stderr, ran := task(1, 1, 8, c.args...)
+		if got := strings.Contains(ran, "--threads "); got != c.threads || ran == "" {
+			t.Errorf("%v with 8 CPUs a task: ran %q (%s), want --threads: %v", c.args, ran, stderr, c.threads)
+		}
+	}
 }
