@@ -85,6 +85,12 @@ func TestEmptyValuesAreRefused(t *testing.T) {
 	if err := cliRun(append(args, "--data-dir", nowhere)...); err == nil || !strings.Contains(err.Error(), nowhere) {
 		t.Errorf(`MNISTGPU_MODEL="": %v, want the missing data's error`, err)
 	}
+	// `study run "$STUDY"` with STUDY unset ran the report's default study.
+	study := filepath.Join(t.TempDir(), "study")
+	err := cliRun("study", "run", "", "--out", study, "--dry-run", "--data-dir", nowhere)
+	if exitCode(err) != 2 || !strings.Contains(err.Error(), `the study file given is ""`) {
+		t.Errorf(`study run "": %v, want exit 2 naming it`, err)
+	}
 }
 
 // Beside --config, "" clears a recorded setting whose "" means none: the

@@ -79,6 +79,11 @@ func studyCommand() *cli.Command {
 
 func runStudy(c *cli.Context) error {
 	defer flushLog()
+	if c.NArg() > 0 && c.Args().First() == "" {
+		// `study run "$STUDY"` with the variable unset: the report's 32
+		// cells would train in its place.
+		return usageError("study run: the study file given is \"\" (an unset variable?): name a study file, or leave it out for the report's default study")
+	}
 	f, err := study.Load(c.Args().First())
 	if err != nil {
 		return usageError("%v", err)
