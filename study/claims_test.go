@@ -42,3 +42,37 @@ func TestClaimsReadAxesByAnyName(t *testing.T) {
 		}
 	}
 }
+
+// TestDivergedRateDidNotConverge: a learning rate whose cells all diverged
+// before their first validation (a NaN loss: status "diverged", no
+// accuracy) counts against it in the learning-rate claims wherever another
+// rate of that setting trained. They were left out, so a too high rate
+// that diverged in every setting made "A too high learning rate keeps the
+// network from converging" "not testable here". A setting where no rate
+// trained still compares nothing.
+func TestDivergedRateDidNotConverge(t *testing.T) {
+	f := File{Name: "div", Seeds: []uint64{1, 2},
+		Axes: []Axis{{Name: "model", Values: []string{"cnn", "mlp", "mlp2"}}, {Name: "lr", Values: []string{"1e30", "0.01", "0.001"}}}}
+	var cells []CellResult
+	for _, c := range f.Cells() {
+		r := CellResult{Cell: c, Key: c.Key(f.Axes), Group: c.Group(f.Axes)}
+		if c.Params["lr"] == "1e30" || c.Params["model"] == "mlp2" {
+			r.Failed = true // diverged in its first epoch: no history
+		} else {
+			r.History = &engine.History{}
+			r.History.Append(0, engine.Logs{"loss": 1, "accuracy": 0.9, "val_loss": 1, "val_accuracy": 0.9}, 1)
+		}
+		cells = append(cells, r)
+	}
+	for _, c := range Conclusions(f, Summarise(f, cells)) {
+		if c.Claim != "A too high learning rate keeps the network from converging" {
+			continue
+		}
+		want := "lr=1e30 was more than one point below the best learning rate in 2 of 2 settings (in 2 of them it diverged)"
+		if c.Verdict != "supported" || c.Evidence != want || c.Seeds != (SeedRange{2, 2}) {
+			t.Errorf("%+v, want supported, seeds 2: %q", c, want)
+		}
+		return
+	}
+	t.Error("no claim about a too high learning rate")
+}

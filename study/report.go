@@ -117,7 +117,7 @@ func Conclusions(f File, groups []GroupSummary) []Conclusion {
 			{"A too high learning rate keeps the network from converging", lrs[len(lrs)-1]},
 			{"A too low learning rate converges slowly or to a poor minimum", lrs[0]},
 		} {
-			worse, settings := 0, 0
+			worse, settings, diverged := 0, 0, 0
 			var seeds SeedRange
 			byOthers := map[string][]GroupSummary{}
 			for _, g := range groups {
@@ -131,7 +131,11 @@ func Conclusions(f File, groups []GroupSummary) []Conclusion {
 			}
 			for _, gs := range byOthers {
 				best, at := math.Inf(-1), math.NaN()
+				failed := 0 // seeds at end.lr that diverged before any validation: no accuracy, and no convergence
 				for _, g := range gs {
+					if g.Params[lrAxis] == end.lr && g.BestValAcc.N == 0 && g.Failed == g.Seeds {
+						failed = g.Failed
+					}
 					if g.BestValAcc.N == 0 {
 						continue
 					}
@@ -140,7 +144,7 @@ func Conclusions(f File, groups []GroupSummary) []Conclusion {
 						at = g.BestValAcc.Mean
 					}
 				}
-				if math.IsNaN(at) {
+				if math.IsInf(best, -1) || math.IsNaN(at) && failed == 0 {
 					continue
 				}
 				for _, g := range gs {
@@ -149,12 +153,22 @@ func Conclusions(f File, groups []GroupSummary) []Conclusion {
 					}
 				}
 				settings++
-				if at < best-0.01 {
+				if failed > 0 {
+					// Diverged where another rate trained: the claim at its
+					// plainest (it was left out, and an lr that diverged in
+					// every setting made the claim "not testable here").
+					seeds.add(failed)
+					diverged++
+					worse++
+				} else if at < best-0.01 {
 					worse++
 				}
 			}
-			out = append(out, Conclusion{Claim: end.claim, Verdict: verdict(worse, settings), Seeds: seeds,
-				Evidence: fmt.Sprintf("lr=%s was more than one point below the best learning rate in %d of %d settings", end.lr, worse, settings)})
+			evidence := fmt.Sprintf("lr=%s was more than one point below the best learning rate in %d of %d settings", end.lr, worse, settings)
+			if diverged > 0 {
+				evidence += fmt.Sprintf(" (in %d of them it diverged)", diverged)
+			}
+			out = append(out, Conclusion{Claim: end.claim, Verdict: verdict(worse, settings), Seeds: seeds, Evidence: evidence})
 		}
 		// Sigmoid with a small learning rate under SGD: vanishing gradients.
 		var accs []string
