@@ -44,3 +44,25 @@ func TestReportLeavesOutWhatWasNotMeasured(t *testing.T) {
 		t.Errorf("the mean validation curve of runs without validation data is %v, want [NaN]", v)
 	}
 }
+
+// TestReportSaysWhatIsMissing: a report of a study with cells not run yet
+// or failed (a shard, a study half done) says how many of its cells it
+// rests on; it said "2 complete cells", and its table read as the whole
+// study's.
+func TestReportSaysWhatIsMissing(t *testing.T) {
+	f := File{Name: "a", Axes: []Axis{{Name: "lr", Values: []string{"0.1", "0.01"}}}, Seeds: []uint64{1, 2}}
+	var cells []CellResult
+	for _, c := range f.Cells()[:3] {
+		h := &engine.History{}
+		h.Append(0, engine.Logs{"loss": 0.5, "accuracy": 0.9, "val_loss": 0.5, "val_accuracy": 0.9}, 1)
+		cells = append(cells, CellResult{Cell: c, Key: c.Key(f.Axes), Group: c.Group(f.Axes), History: h})
+	}
+	groups := Summarise(f, cells)
+	if md := markdown(f, groups, Conclusions(f, groups), nil, len(cells), 1); !strings.Contains(md, "\n3 of the study's 4 cells complete (") {
+		t.Errorf("report.md does not say that a cell is missing:\n%s", md)
+	}
+	groups = Summarise(f, append(cells, CellResult{Cell: f.Cells()[3], Group: "lr=0.01", History: cells[0].History}))
+	if md := markdown(f, groups, Conclusions(f, groups), nil, 4, 1); !strings.Contains(md, "\n4 complete cells, up to 1 epochs each") {
+		t.Errorf("report.md of a whole study:\n%s", md)
+	}
+}

@@ -208,6 +208,15 @@ func (f File) Cells() []Cell {
 	return out
 }
 
+// size is the number of f's cells: its seeds times each axis's values.
+func (f File) size() int {
+	n := len(f.Seeds)
+	for _, a := range f.Axes {
+		n *= len(a.Values)
+	}
+	return n
+}
+
 // WithEpochs is f with every cell trained for epochs (0: f unchanged).
 func (f File) WithEpochs(epochs int) File {
 	if epochs <= 0 {
