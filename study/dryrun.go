@@ -5,6 +5,7 @@ import (
 	"io"
 	"math"
 	"reflect"
+	"runtime"
 	"strings"
 	"time"
 
@@ -27,6 +28,21 @@ const timedSteps, warmupSteps = 5, 2
 // simulated device: its times stay 0. It returns the study's estimated
 // time: when the last slot frees.
 func (p *Plan) Estimate(data *mnist.Set) (time.Duration, error) {
+	return p.estimate(data, timeSteps, runtime.GOMAXPROCS(0))
+}
+
+// estimate is Estimate with its timer and the host's cores. A cell is
+// timed alone, but its slot shares the cores with the others: slots
+// whose threads together outnumber the cores (--jobs 4 on 2 cores) run
+// each cell that much slower. Without that, the study's time was divided
+// by --jobs however few the cores (100 cells at --jobs 100 on 2 cores:
+// "0.0s").
+func (p *Plan) estimate(data *mnist.Set, timer func(run.Config, int) (stepTiming, error), cores int) (time.Duration, error) {
+	busy := 0 // threads of every slot at once, each at most the cores
+	for _, s := range p.Slots.slots {
+		busy += min(s.threads, cores)
+	}
+	shared := max(1, float64(busy)/float64(max(1, cores)))
 	free := make([]float64, len(p.Slots.slots)) // seconds until each slot is free
 	timings := map[string]stepTiming{}
 	for _, i := range p.Todo {
@@ -50,7 +66,7 @@ func (p *Plan) Estimate(data *mnist.Set) (time.Duration, error) {
 		t, ok := timings[key]
 		if !ok {
 			var err error
-			if t, err = timeSteps(cfg, batch); err != nil {
+			if t, err = timer(cfg, batch); err != nil {
 				return 0, err
 			}
 			timings[key] = t
@@ -60,6 +76,9 @@ func (p *Plan) Estimate(data *mnist.Set) (time.Duration, error) {
 		// the test set.
 		end := 2 * float64(engine.BatchCount(testSize(data), batch)) * t.eval
 		c.Slot, c.Seconds = s, float64(max(0, cfg.Epochs-c.Start))*epoch+end
+		if cfg.Device.Threads > 0 { // on the host's cores
+			c.Seconds *= shared
+		}
 		free[s] += c.Seconds
 	}
 	last := 0.0

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+	"time"
 
 	"mnistgpu/run"
 )
@@ -40,5 +41,40 @@ func TestDryRunOfLargeBatches(t *testing.T) {
 	if !strings.Contains(out, "too large for this machine, so it fails alone when it runs: --batch-size 1000000000 needs about ") ||
 		strings.Count(out, ", time ") != 1 {
 		t.Errorf("the plan of a cell too large for the machine:\n%s", out)
+	}
+}
+
+// TestEstimateSharesTheCores: cells at once share the host's cores, so
+// four cells of one thread on two cores take half the time of one cell at
+// a time, not a quarter. Each cell was timed alone and the slots were
+// taken to run side by side at that speed: the estimate fell with --jobs
+// however few the cores (100 cells at --jobs 100 on 2 cores: "0.0s"). The
+// steps' time is fixed here, so that only the plan's arithmetic is
+// compared.
+func TestEstimateSharesTheCores(t *testing.T) {
+	data := smallData(t)
+	f := File{Name: "cores", Seeds: []uint64{1, 2, 3, 4}, Fixed: map[string]string{"model": "mlp", "epochs": "1"}}
+	step := func(run.Config, int) (stepTiming, error) { return stepTiming{step: 0.01, eval: 0.001}, nil }
+	estimate := func(jobs, threads int) time.Duration {
+		t.Helper()
+		base := run.Default()
+		base.Device.Threads = threads
+		p, err := NewPlan(f, t.TempDir(), base, Options{Shard: Shard{1, 1}, Jobs: jobs, Data: data})
+		if err != nil {
+			t.Fatal(err)
+		}
+		total, err := p.estimate(data, step, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return total
+	}
+	one := estimate(1, 1)
+	// Two cores run at most two cells' steps at once, however the threads
+	// are shared out (the fixed step time is a cell's alone at its threads).
+	for _, c := range []struct{ jobs, threads, faster int }{{2, 2, 2}, {4, 2, 2}, {4, 4, 2}, {1, 2, 1}} {
+		if got, want := estimate(c.jobs, c.threads), one/time.Duration(c.faster); got < want*99/100 || got > want*101/100 {
+			t.Errorf("--jobs %d --threads %d on 2 cores: %v, want %v (one cell of one thread at a time: %v)", c.jobs, c.threads, got, want, one)
+		}
 	}
 }
