@@ -289,6 +289,10 @@ func (f File) Configs(base run.Config, dir string) ([]Cell, []run.Config, error)
 			return fd, &SettingError{fmt.Sprintf("%s %q: a study's seeds come from its \"seeds\" list", what, name)}
 		case !fd.StudyOK:
 			return fd, &SettingError{fmt.Sprintf("%s %q: the study sets it for each cell", what, name)}
+		case what == "axis" && fd.Flag == "threads":
+			// Each cell trains with its slot's share of the study's threads:
+			// a cell "threads=2" trained with 1 and recorded 1.
+			return fd, &SettingError{fmt.Sprintf("axis %q: a study shares its threads (--threads, or \"threads\" in \"fixed\") among the cells it trains at once (--jobs), so a cell's own would not be used; compare thread counts with bench --threads 1,2,4", name)}
 		case what == "axis" && fd.Group == "source":
 			// The study loads MNIST once and every cell trains on it.
 			return fd, &SettingError{fmt.Sprintf("axis %q: a study's cells share one data set, loaded once; set it in \"fixed\" or pass --%s", name, fd.Flag)}
