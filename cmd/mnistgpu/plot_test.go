@@ -10,7 +10,8 @@ import (
 // TestPlotNeedsAHistory: plot of a JSON file that holds no epochs (a study
 // file, an empty history) and plot --out naming a folder are refused by
 // name (exit 2) with nothing written; the first wrote an empty curves.png
-// and exited 0, the second failed on a rename (exit 1).
+// and exited 0, the second failed on a rename (exit 1). An --out that
+// holds something other than a picture is not replaced.
 func TestPlotNeedsAHistory(t *testing.T) {
 	dir := t.TempDir()
 	study := filepath.Join(dir, "grid.json")
@@ -34,5 +35,15 @@ func TestPlotNeedsAHistory(t *testing.T) {
 	}
 	if err := cliRun("plot", history); err != nil {
 		t.Errorf("plot of a history: %v", err)
+	}
+	// Plotted again, its picture is replaced; the history it reads (a
+	// careless --out, which the PNG replaced) or any other file is not.
+	if err := cliRun("plot", history); err != nil {
+		t.Errorf("plot of a history again: %v", err)
+	}
+	before, _ := os.ReadFile(history)
+	err := cliRun("plot", history, "--out", history)
+	if after, _ := os.ReadFile(history); exitCode(err) != 2 || !strings.Contains(err.Error(), "exists and is not a PNG") || string(after) != string(before) {
+		t.Errorf("plot --out its own history: %v; the history is now %.20q", err, after)
 	}
 }

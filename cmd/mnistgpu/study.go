@@ -227,8 +227,8 @@ func plotCommand() *cli.Command {
 			if out == "" {
 				out = filepath.Join(filepath.Dir(path), "curves.png")
 			}
-			if kind := engine.NotAFile(out); kind != "" {
-				return usageError("--out %s is %s: name the PNG file", out, kind)
+			if why := plotOutProblem(out); why != "" {
+				return usageError("--out %s %s: name the PNG file", out, why)
 			}
 			if err := study.HistoryPlot(out, filepath.Base(filepath.Dir(path)), h); err != nil {
 				return err
