@@ -91,7 +91,7 @@ type DataConfig struct {
 // SourceConfig is where MNIST is read from; it may differ between a run and
 // its resume (the same files, found elsewhere).
 type SourceConfig struct {
-	Dir      string `json:"dir" flag:"data-dir" env:"MNISTGPU_DATA" resume:"ok" machine:"yes" usage:"folder with the four MNIST IDX files (default: user cache, then the GoMNIST Go module, then a download)"`
+	Dir      string `json:"dir" flag:"data-dir" env:"MNISTGPU_DATA" resume:"ok" machine:"yes" default:"the user cache, then the GoMNIST Go module, then a download" usage:"folder with the four MNIST IDX files"`
 	Offline  bool   `json:"offline" flag:"offline" env:"MNISTGPU_OFFLINE" resume:"ok" machine:"yes" usage:"never download MNIST"`
 	NoVerify bool   `json:"no_verify" flag:"no-verify" resume:"ok" usage:"accept IDX files whose SHA-256 is not the canonical one (a subset)"`
 }

