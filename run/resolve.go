@@ -29,8 +29,10 @@ func DefaultCheckpoint(validation bool) string {
 // DefaultMonitor is the metric checkpoints, early stopping and
 // ReduceLROnPlateau watch when --monitor is not given: val_loss, or loss
 // without validation data. Keras keeps val_loss there, and its callbacks
-// find it missing every epoch: ModelCheckpoint(save_best_only) saves
-// nothing and EarlyStopping never stops, each with a warning.
+// find it missing every epoch: ModelCheckpoint formats its file name first,
+// so the report's name ({val_loss:.2f}) fails fit with a KeyError after the
+// first epoch, and under another name save_best_only saves nothing;
+// EarlyStopping never stops; each warns.
 func DefaultMonitor(validation bool) string {
 	if validation {
 		return "val_loss"
