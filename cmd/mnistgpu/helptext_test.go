@@ -31,7 +31,8 @@ func helpLine(t *testing.T, path, name string) string {
 // --data-dir spoke of "the four MNIST IDX files" where evaluate reads the
 // two test files alone; data verify offered --offline, which it ignores,
 // and a download it never makes; study run's --epochs gave two defaults,
-// one nested in the other.
+// one nested in the other; train's --resume left out --save-every-steps
+// among the flags a resume may change.
 func TestHelpTextsFitTheirCommand(t *testing.T) {
 	var walk func(path string, cmds []*cli.Command)
 	walk = func(path string, cmds []*cli.Command) {
@@ -58,6 +59,7 @@ func TestHelpTextsFitTheirCommand(t *testing.T) {
 		{"data fetch", "offline", []string{"never download"}, nil},
 		{"study run", "epochs", []string{"(default: the study's)", "extends its cells"}, []string{"ran 100"}},
 		{"train", "log-format", []string{"progress bar"}, nil},
+		{"train", "resume", []string{"--epochs", "--max-steps", "--save-every-steps may change"}, nil},
 		{"study run", "log-format", []string{"status block"}, []string{"progress bar"}},
 	} {
 		line := helpLine(t, c.path, c.flag)
