@@ -198,8 +198,9 @@ func (o *RMSprop) ImportState(b Backend, n int, s OptimizerState) error {
 	return importSlot(b, n, s, "ms", &o.ms)
 }
 
-// Adagrad is Keras's Adagrad (lr 0.001, initial accumulator 0.1, ε 1e-7):
-// acc += g²; w -= lr·g/(√acc + ε).
+// Adagrad is tf.keras's Adagrad (lr 0.001, initial accumulator 0.1, ε 1e-7):
+// acc += g²; w -= lr·g/(√acc + ε). Keras 2.2 and 2.3 start at lr 0.01 with
+// the accumulator at 0 (docs/keras.md).
 type Adagrad struct {
 	LR, InitialAccumulator, Epsilon float64
 

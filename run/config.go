@@ -47,8 +47,8 @@ type ModelConfig struct {
 // optimizer, and leaves nil those the optimizer does not read (Validate
 // refuses them when given), so a resolved Config says what ran.
 type OptimizerConfig struct {
-	Name        string   `json:"name" flag:"optimizer" usage:"adam, sgd, adamw, rmsprop or adagrad (Keras forms)"`
-	LR          *float64 `json:"lr,omitempty" flag:"lr" keras:"learning_rate" default:"Keras's for the optimizer: 0.001, sgd 0.01; the report used adam 0.01" usage:"learning rate"`
+	Name        string   `json:"name" flag:"optimizer" usage:"adam, sgd, rmsprop (Keras 2's forms), adamw or adagrad (tf.keras's: Keras 2 has no AdamW, and its Adagrad starts at lr 0.01 from zero accumulators)"`
+	LR          *float64 `json:"lr,omitempty" flag:"lr" keras:"learning_rate" default:"Keras's for the optimizer (tf.keras's for adamw and adagrad): 0.001, sgd 0.01; the report used adam 0.01" usage:"learning rate"`
 	Momentum    *float64 `json:"momentum,omitempty" flag:"momentum" default:"0" usage:"SGD momentum (sgd only)"`
 	Nesterov    bool     `json:"nesterov,omitempty" flag:"nesterov" usage:"SGD with Nesterov momentum (sgd with --momentum only)"`
 	WeightDecay *float64 `json:"weight_decay,omitempty" flag:"weight-decay" keras:"weight_decay" default:"0.004" usage:"AdamW's decoupled weight decay (adamw only)"`
