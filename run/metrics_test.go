@@ -1,10 +1,13 @@
 package run
 
 import (
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"mnistgpu/engine"
 )
 
 // A write cut short (a full disk) leaves a partial last line; the next
@@ -51,5 +54,28 @@ func TestMetricsFileIsARunFile(t *testing.T) {
 	replaced, err := claimOutput(dir, cfg, true)
 	if err != nil || len(replaced) != 1 || replaced[0] != MetricsFile {
 		t.Fatalf("--overwrite replaces %v (%v), want metrics.jsonl alone", replaced, err)
+	}
+}
+
+// An epoch's NaN or infinite value is null in metrics.jsonl, as in
+// history.json (docs/interop.md): JSON has neither, and the record must
+// still be written.
+func TestMetricsEpochWritesNonFiniteAsNull(t *testing.T) {
+	dir := t.TempDir()
+	m, err := openMetrics(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var h engine.History
+	h.Append(0, engine.Logs{"loss": 0.5, "val_loss": math.NaN(), "val_accuracy": math.Inf(1)}, 1)
+	if err := m.epoch(&h, 0.01, 25); err != nil {
+		t.Fatal(err)
+	}
+	m.close()
+	raw, _ := os.ReadFile(filepath.Join(dir, MetricsFile))
+	for _, want := range []string{`"loss":0.5`, `"val_loss":null`, `"val_accuracy":null`, `"epoch":1`} {
+		if !strings.Contains(string(raw), want) {
+			t.Errorf("metrics.jsonl lacks %s: %s", want, raw)
+		}
 	}
 }
