@@ -31,7 +31,8 @@ func helpLine(t *testing.T, path, name string) string {
 // --data-dir spoke of "the four MNIST IDX files" where evaluate reads the
 // two test files alone; data verify offered --offline, which it ignores,
 // and a download it never makes; study run's --epochs gave two defaults,
-// one nested in the other; train's --resume left out --save-every-steps
+// one nested in the other; evaluate's and predict's --activation said it
+// replaces the activation, where a stored model's must agree with it; train's --resume left out --save-every-steps
 // among the flags a resume may change.
 func TestHelpTextsFitTheirCommand(t *testing.T) {
 	var walk func(path string, cmds []*cli.Command)
@@ -54,6 +55,8 @@ func TestHelpTextsFitTheirCommand(t *testing.T) {
 		{"train", "data-dir", []string{"four MNIST IDX files", "then a download"}, nil},
 		{"evaluate", "data-dir", []string{"t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"}, []string{"four"}},
 		{"evaluate", "no-verify", []string{"test files"}, nil},
+		{"predict", "activation", []string{"stores no model"}, []string{"replace"}},
+		{"summary", "activation", []string{"replace"}, nil},
 		{"data verify", "data-dir", []string{"four MNIST IDX files", "the user cache"}, []string{"download", "GoMNIST"}},
 		{"data verify", "no-verify", []string{"valid IDX"}, nil},
 		{"data fetch", "offline", []string{"never download"}, nil},

@@ -41,7 +41,10 @@ func summaryCommand() *cli.Command {
 // trainedFlags are the flags of commands that load trained weights.
 func trainedFlags() []cli.Flag {
 	return append(append([]cli.Flag{&cli.StringFlag{Name: "weights", Usage: "safetensors weights (Keras layout)"}},
-		configFlags(modelGroup, []string{"model", "activation"}, texts{"model": {Default: "the model stored in the weights file"}})...),
+		configFlags(modelGroup, []string{"model", "activation"}, texts{
+			"model":      {Default: "the model stored in the weights file"},
+			"activation": {Usage: "the hidden layers' activation of --model, for a weights file that stores no model (the stored model's must agree)"},
+		})...),
 		configFlags(deviceGroup, nil, nil)...)
 }
 
