@@ -24,9 +24,18 @@ func usageError(format string, a ...any) error {
 // undefinedFlag is how the flag parser names a flag it does not know.
 var undefinedFlag = regexp.MustCompile(`^flag provided but not defined: -+(.+)$`)
 
-// onUsage turns a parse error into exit code 2, naming the closest flag of
-// the command for a mistyped one (--epoch: did you mean --epochs?).
-func onUsage(c *cli.Context, err error, _ bool) error {
+// onUsage turns a parse error of the command at path ("study run"; "" for
+// the program's own flags) into exit code 2, naming the closest flag of the
+// command for a mistyped one (--epoch: did you mean --epochs?), or else the
+// command's whole name for its --help (the library's name of a subcommand
+// is its own alone: "run --help lists the flags" named no command).
+func onUsage(path string) cli.OnUsageErrorFunc {
+	return func(c *cli.Context, err error, _ bool) error {
+		return usageOf(c, err, strings.TrimSpace("mnistgpu "+path))
+	}
+}
+
+func usageOf(c *cli.Context, err error, command string) error {
 	if m := undefinedFlag.FindStringSubmatch(err.Error()); m != nil && c.Command != nil {
 		var names []string
 		for _, f := range c.Command.Flags {
@@ -35,7 +44,7 @@ func onUsage(c *cli.Context, err error, _ bool) error {
 		if best := run.ClosestOf(m[1], names); best != "" {
 			return usageError("unknown flag --%s (did you mean --%s?)", m[1], best)
 		}
-		return usageError("unknown flag --%s (%s --help lists the flags)", m[1], c.Command.FullName())
+		return usageError("unknown flag --%s (%s --help lists the flags)", m[1], command)
 	}
 	return usageError("%v", err)
 }
@@ -83,7 +92,7 @@ func newApp() *cli.App {
 			trainCommand(), evaluateCommand(), predictCommand(), summaryCommand(), dataCommand(), checkCommand(), benchCommand(), studyCommand(), plotCommand(),
 			versionCommand(), probeCommandDef(),
 		},
-		OnUsageError:   onUsage,
+		OnUsageError:   onUsage(""),
 		ExitErrHandler: func(c *cli.Context, err error) {},
 		Action:         unknownCommand,
 		Metadata:       map[string]any{},
@@ -97,7 +106,7 @@ func newApp() *cli.App {
 	var setUsage func([]*cli.Command, string)
 	setUsage = func(cmds []*cli.Command, path string) {
 		for _, c := range cmds {
-			c.OnUsageError = onUsage
+			c.OnUsageError = onUsage(path + c.Name)
 			if len(c.Subcommands) > 0 && c.Action == nil {
 				c.Action = unknownCommand
 			}

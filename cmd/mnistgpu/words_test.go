@@ -52,6 +52,10 @@ func TestUnknownCommandsAndFlags(t *testing.T) {
 		{[]string{"help", "study", "merg"}, `unknown command "merg" (did you mean "merge"?)`},
 		{[]string{"train", "--epoch", "3"}, "unknown flag --epoch (did you mean --epochs?)"},
 		{[]string{"study", "run", "--seed", "3"}, "unknown flag --seed (did you mean --seeds?)"},
+		// a subcommand's advice names it whole ("run --help" named no command)
+		{[]string{"study", "run", "--zzzzzz"}, "unknown flag --zzzzzz (mnistgpu study run --help lists the flags)"},
+		{[]string{"data", "verify", "--offline"}, "unknown flag --offline (mnistgpu data verify --help lists the flags)"},
+		{[]string{"train", "--zzzzzz"}, "unknown flag --zzzzzz (mnistgpu train --help lists the flags)"},
 	} {
 		err := cliRun(c.args...)
 		if exitCode(err) != 2 || !strings.Contains(err.Error(), c.says) {
