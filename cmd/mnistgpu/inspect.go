@@ -367,7 +367,7 @@ func dataCommand() *cli.Command {
 				fmt.Printf("%s: all four MNIST files match their canonical SHA-256\n", dir)
 				return nil
 			}},
-			{Name: "where", Usage: "say where MNIST would be read from", Flags: configFlags(sourceGroup, nil, nil), Action: show},
+			{Name: "where", Usage: "say where MNIST is read from, locating and reading it as train does (a download included, unless --offline)", Flags: configFlags(sourceGroup, nil, nil), Action: show},
 		},
 	}
 }
