@@ -81,6 +81,10 @@ func Resume(dir string, given map[string]string) (Config, *engine.TrainCheckpoin
 	if err := checkStoredWeightsPath(filepath.Join(dir, StateFile), cfg, given); err != nil {
 		return cfg, nil, err
 	}
+	// Refused here, as Train would, before the caller says it resumes.
+	if err := cfg.validateRecorded(); err != nil {
+		return cfg, nil, err
+	}
 	return cfg, ck, nil
 }
 

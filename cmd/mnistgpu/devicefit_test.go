@@ -10,7 +10,9 @@ import (
 )
 
 // --tf32 is cuda's setting: with --device cpu it would be ignored, so it is
-// refused (exit 2, nothing written) by every command that opens a device.
+// refused (exit 2, nothing written) by every command that opens a device;
+// by --resume of a CPU run before it says it resumes (it said "resuming …"
+// and then refused).
 func TestTF32OnCPUIsRefused(t *testing.T) {
 	weights := filepath.Join(t.TempDir(), "w")
 	trained := filepath.Join(t.TempDir(), "run")
@@ -21,6 +23,7 @@ func TestTF32OnCPUIsRefused(t *testing.T) {
 		append([]string{"train", "--model", "mlp", "--device", "cpu", "--tf32", "--out", filepath.Join(t.TempDir(), "o")}, smallData...),
 		{"evaluate", "--weights", weights, "--tf32", "--data-dir", small, "--no-verify"},
 		{"predict", "--weights", weights, "--tf32", filepath.Join(small, "t10k-images-idx3-ubyte.gz")},
+		{"train", "--resume", trained, "--epochs", "2", "--tf32", "--save-weights", weights},
 	} {
 		_, stderr, code := output(t, args...)
 		if code != 2 || !strings.Contains(stderr, "--tf32 is a cuda setting") || strings.Count(strings.TrimSpace(stderr), "\n") > 0 {
