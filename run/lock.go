@@ -105,7 +105,7 @@ func lockIn(dir, name string, wait bool) (*Lock, error) {
 		l.made = append(made, l.made...)
 		if err != nil {
 			l.removeMade()
-			return nil, fmt.Errorf("output folder %s: %w", dir, err)
+			return nil, folderError(dir, err)
 		}
 		if st, err := os.Lstat(l.path); err == nil && !st.Mode().IsRegular() {
 			// The holder's line is written into the lock: through a
@@ -119,7 +119,7 @@ func lockIn(dir, name string, wait bool) (*Lock, error) {
 		}
 		if err != nil {
 			l.removeMade()
-			return nil, fmt.Errorf("output folder %s: %w", dir, err)
+			return nil, folderError(dir, err)
 		}
 		held, err := lockFile(f, wait)
 		if err == nil && held {

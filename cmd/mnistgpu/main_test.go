@@ -90,8 +90,14 @@ func TestReadOnlyOutputFailsBeforeTraining(t *testing.T) {
 	}
 	dir := t.TempDir()
 	os.Chmod(dir, 0o555)
-	if err := cliRun("train", "--model", "mlp", "--data-dir", small, "--no-verify", "--out", dir); err == nil {
-		t.Error("training into a read-only folder started")
+	defer os.Chmod(dir, 0o755)
+	// A setting, as --out naming a file is (it exited 1, with mkdir's or
+	// open's error), for the folder and a folder to make in it.
+	for _, out := range []string{dir, filepath.Join(dir, "run")} {
+		err := cliRun("train", "--model", "mlp", "--data-dir", small, "--no-verify", "--out", out)
+		if exitCode(err) != 2 || !strings.Contains(fmt.Sprint(err), "--out "+out+": the run's folder cannot be made or written there") {
+			t.Errorf("--out %s read-only: %v, want exit 2 naming --out", out, err)
+		}
 	}
 }
 
@@ -140,11 +146,19 @@ func TestUnusableOutputFailsBeforeTraining(t *testing.T) {
 	// a folder below a file, and --resume.
 	for _, args := range [][]string{{"--out", file}, {"--out", filepath.Join(file, "run")}, {"--resume", file}} {
 		err := cliRun(append([]string{"train", "--model", "mlp", "--data-dir", small, "--no-verify"}, args...)...)
-		if exitCode(err) != 2 || !strings.Contains(err.Error(), "output folder") || !strings.Contains(err.Error(), file+" is a file, not a folder") {
+		if exitCode(err) != 2 || !strings.Contains(err.Error(), args[0]+" "+args[1]+": "+file+" is a file, not a folder") {
 			t.Errorf("%v naming a file: %v", args, err)
 		}
 	}
 	out := t.TempDir()
+	// A name no file system takes (mkdir: "file name too long") was a
+	// failure, exit 1, where a file given was a setting.
+	for _, long := range []string{filepath.Join(out, strings.Repeat("r", 300)), filepath.Join(out, strings.Repeat("r", 300), "run")} {
+		err := cliRun("train", "--model", "mlp", "--data-dir", filepath.Join(out, "nowhere"), "--out", long)
+		if exitCode(err) != 2 || !strings.Contains(fmt.Sprint(err), "--out "+long+": the run's folder cannot be made or written there") {
+			t.Errorf("--out of a 300-byte name: %v, want exit 2 naming --out before the data", err)
+		}
+	}
 	// A --save-weights in a folder that is not there failed once training
 	// had ended, without final weights or result.
 	missing := filepath.Join(t.TempDir(), "typo", "w.safetensors")

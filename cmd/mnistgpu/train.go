@@ -54,9 +54,9 @@ func runTrain(c *cli.Context) error {
 		return usageError("--overwrite with --resume %s: a resume continues that run, it replaces nothing; leave --overwrite out, or leave --resume out to start the run again", dir)
 	case dir != "":
 		// The folder is locked before its state is read.
-		lock, err := run.LockFolder(dir)
+		lock, err := lockRunFolder("resume", dir)
 		if err != nil {
-			return cliError(err)
+			return err
 		}
 		defer lock.Unlock()
 		opts.Lock = lock
@@ -87,9 +87,9 @@ func runTrain(c *cli.Context) error {
 		if err := run.CheckOutputPaths(cfg); err != nil {
 			return cliError(err)
 		}
-		lock, err := run.LockFolder(cfg.Output.Dir)
+		lock, err := lockRunFolder("out", cfg.Output.Dir)
 		if err != nil {
-			return cliError(err)
+			return err
 		}
 		defer lock.Unlock()
 		opts.Lock = lock
