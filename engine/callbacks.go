@@ -55,6 +55,10 @@ type ModelCheckpoint struct {
 	// (read only); Best is the last best one.
 	Saved []string
 	Best  string
+	// Missing is the best checkpoint's path when a resume found it gone
+	// (removed since it was saved; Best is then ""), until a better epoch
+	// saves a new one: a run reports it rather than drop it unsaid.
+	Missing string
 	// savedEpochs are the 1-based epochs whose logs named Saved's files,
 	// one each: what a checkpoint stores of Saved.
 	savedEpochs []int
@@ -92,7 +96,7 @@ func (c *ModelCheckpoint) restoreFiles(h *History, legacy bool) error {
 			}
 		}
 	}
-	c.Saved, c.Best = nil, ""
+	c.Saved, c.Best, c.Missing = nil, "", ""
 	for _, e := range c.savedEpochs {
 		path, err := name(e)
 		if err != nil {
@@ -107,6 +111,8 @@ func (c *ModelCheckpoint) restoreFiles(h *History, legacy bool) error {
 		}
 		if _, err := os.Stat(path); err == nil {
 			c.Best = path
+		} else {
+			c.Missing = path
 		}
 	}
 	return nil
@@ -175,7 +181,7 @@ func (c *ModelCheckpoint) EpochEnd(s *TrainState, epoch int, logs Logs) error {
 	} else if len(c.savedEpochs) == n {
 		c.savedEpochs[n-1] = epoch + 1 // the same name again: the newest logs name it
 	}
-	c.Best, c.bestEpoch = path, epoch+1
+	c.Best, c.bestEpoch, c.Missing = path, epoch+1, ""
 	if drop := len(c.Saved) - c.KeepLast; c.KeepLast > 0 && drop > 0 {
 		for _, old := range c.Saved[:drop] {
 			if err := os.Remove(old); err != nil && !os.IsNotExist(err) {

@@ -38,6 +38,11 @@ type Result struct {
 	BestValue        float64    `json:"best_value,omitempty"`
 	BestTestLoss     float64    `json:"best_test_loss,omitempty"`
 	BestTestAccuracy float64    `json:"best_test_accuracy,omitempty"`
+	// BestMissing names the best checkpoint, as best_checkpoint would, when
+	// it was gone at the end (removed after it was saved): best_checkpoint
+	// and the best test numbers are then absent, since nothing was left to
+	// evaluate; best_monitor and best_value still say what it scored.
+	BestMissing string `json:"best_checkpoint_missing,omitempty"`
 	// Optimizer is the optimizer as it ran: learning rate, momentum,
 	// weight decay and epsilon with Keras's defaults filled in.
 	Optimizer OptimizerConfig `json:"optimizer"`
@@ -275,14 +280,8 @@ func finish(cfg Config, o Options, m *engine.Model, test engine.Dataset, hist *e
 	}
 	fmt.Fprintf(out, "\nTrained %s (%d this run) %s on %s.\n", plural(r.Epochs, "epoch"), r.Epochs-rec.first, timing, be.Name())
 	fmt.Fprintf(out, "final weights:   %s  test loss %.4f  test accuracy %.4f\n", final, testLoss, testAcc)
-	if ckpt != nil && ckpt.Best != "" && ckpt.SaveBestOnly {
-		if err := m.LoadWeights(ckpt.Best); err != nil {
-			return nil, err
-		}
-		bl, ba := engine.Evaluate(m, test, cfg.BatchSize)
-		r.BestCheckpoint, r.BestMonitor, r.BestValue = bestName(dir, ckpt.Best), ckpt.Monitor, ckpt.BestValue()
-		r.BestTestLoss, r.BestTestAccuracy = bl, ba
-		fmt.Fprintf(out, "best checkpoint: %s  (%s %.4f)  test loss %.4f  test accuracy %.4f\n", ckpt.Best, ckpt.Monitor, ckpt.BestValue(), bl, ba)
+	if err := evaluateBest(cfg, m, test, ckpt, r, out); err != nil {
+		return nil, err
 	}
 	fmt.Fprintf(out, "history:         %s, %s\n", filepath.Join(dir, "history.csv"), filepath.Join(dir, "history.json"))
 	raw, err := json.MarshalIndent(r, "", "  ")
