@@ -217,12 +217,7 @@ func runFiles(dir string, templates ...string) ([]string, error) {
 			found[e.Name()] = true
 		}
 	}
-	if raw, err := os.ReadFile(filepath.Join(dir, ConfigFile)); err == nil {
-		if prev, err := decodeConfig(raw); err == nil {
-			templates = append(templates, prev.CheckpointTemplate())
-		}
-	}
-	for _, t := range templates {
+	for _, t := range append(templates, recordedTemplate(dir)) {
 		if t == "" || !templateLocal(t) {
 			continue
 		}
@@ -246,6 +241,20 @@ func runFiles(dir string, templates ...string) ([]string, error) {
 	}
 	sort.Strings(out)
 	return out, nil
+}
+
+// recordedTemplate is the checkpoint template of the run recorded in dir's
+// config.json ("" when none).
+func recordedTemplate(dir string) string {
+	raw, err := os.ReadFile(filepath.Join(dir, ConfigFile))
+	if err != nil {
+		return ""
+	}
+	prev, err := decodeConfig(raw)
+	if err != nil {
+		return ""
+	}
+	return prev.CheckpointTemplate()
 }
 
 // claimOutput makes sure dir holds no other run and returns the files of

@@ -93,12 +93,13 @@ func Train(cfg Config, o Options) (*Result, error) {
 	if err := checkSaveEvery(cfg); err != nil {
 		return nil, err
 	}
-	weightsLock, err := lockSaveWeights(cfg)
+	weightsLock, staleWeights, err := lockSaveWeights(cfg)
 	if err != nil {
 		return nil, err
 	}
 	defer weightsLock.Unlock()
 	log, out := orDiscard(o.Log), orDiscard(o.Out)
+	sayRemovedTemporaries(log, filepath.Dir(cfg.Output.SaveWeights), staleWeights)
 	if o.Resume != nil {
 		sayPlateauUnderSchedule(cfg, log)
 	}
@@ -179,6 +180,9 @@ func Train(cfg Config, o Options) (*Result, error) {
 	}
 	if err := removeRunFiles(dir, replaced); err != nil {
 		return nil, err
+	}
+	if o.Lock != nil {
+		sayRemovedTemporaries(log, dir, removeStaleTemporaries(cfg))
 	}
 	if err := writeConfig(dir, cfg); err != nil {
 		return nil, err

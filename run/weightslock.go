@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+
+	"mnistgpu/engine"
 )
 
 // A --save-weights path outside the run's folder is no part of it, so the
@@ -22,26 +24,37 @@ func weightsLockName(base string) string { return "." + base + LockFile }
 
 // lockSaveWeights takes the lock of cfg's --save-weights path when it lies
 // outside the run's folder (nil, nil otherwise), refusing (a *ValueError,
-// exit 2) a path another process holds, naming that process. The folder
-// holding the path is taken with its links resolved, so that two spellings
-// of one folder share the lock.
-func lockSaveWeights(cfg Config) (*Lock, error) {
+// exit 2) a path another process holds, naming that process, or a folder
+// it cannot write. The folder holding the path is taken with its links
+// resolved, so that two spellings of one folder share the lock. Holding
+// it, it removes the temporaries of the path that a writer killed while
+// saving left beside it (removed, their names): no other is written there.
+func lockSaveWeights(cfg Config) (*Lock, []string, error) {
 	p := cfg.Output.SaveWeights
 	if p == "" || inside(cfg.Output.Dir, p) {
-		return nil, nil
+		return nil, nil, nil
 	}
 	dir := filepath.Dir(p)
 	if real, err := filepath.EvalSymlinks(dir); err == nil {
 		dir = real
 	}
-	l, err := lockIn(dir, weightsLockName(filepath.Base(p)), false)
-	var held *LockedError
-	if errors.As(err, &held) {
+	base := filepath.Base(p)
+	l, err := lockIn(dir, weightsLockName(base), false)
+	var (
+		held     *LockedError
+		unusable *UnusableFolderError
+	)
+	switch {
+	case errors.As(err, &held):
 		holder := held.Holder
 		if holder == "" {
 			holder = "another process"
 		}
-		return nil, &ValueError{Flag: "save-weights", Msg: fmt.Sprintf("%s is in use: %s is writing its final weights there (one writer per file); wait for it to end, stop it, or name another file", p, holder)}
+		return nil, nil, &ValueError{Flag: "save-weights", Msg: fmt.Sprintf("%s is in use: %s is writing its final weights there (one writer per file); wait for it to end, stop it, or name another file", p, holder)}
+	case errors.As(err, &unusable):
+		return nil, nil, &ValueError{Flag: "save-weights", Msg: fmt.Sprintf("%s: its folder cannot be written: %v", p, unusable.Err)}
+	case err != nil:
+		return nil, nil, err
 	}
-	return l, err
+	return l, engine.RemoveStaleTemporaries(dir, func(target string) bool { return target == base }), nil
 }

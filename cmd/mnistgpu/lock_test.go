@@ -188,9 +188,10 @@ func TestTrainHoldsItsFolder(t *testing.T) {
 	}
 }
 
-// A refused writer changes nothing: with a finished run and a user's file
-// in a folder whose lock another process holds, a new run, --overwrite and
-// --resume --epochs 2 exit 2 naming the holder and leave every file as it was.
+// A refused writer changes nothing: with a finished run, a user's file and
+// a temporary being saved in a folder whose lock another process holds, a
+// new run, --overwrite and --resume --epochs 2 exit 2 naming the holder and
+// leave every file as it was.
 func TestRefusedWriterChangesNothing(t *testing.T) {
 	out := t.TempDir()
 	args := append([]string{"train", "--model", "mlp", "--train-limit", "300", "--epochs", "1", "--out", out}, smallData...)
@@ -198,6 +199,9 @@ func TestRefusedWriterChangesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	os.WriteFile(filepath.Join(out, "mybackup.safetensors"), []byte("mine"), 0o644)
+	// A save in progress, as far as a writer without the lock can tell: a
+	// dead writer's temporary is removed only by the lock's holder.
+	os.WriteFile(filepath.Join(out, "."+run.StateFile+".tmp1"), []byte("saving"), 0o644)
 	before := snapshot(t, out)
 	holder := holdLock(t, out)
 	pid := fmt.Sprintf("pid %d ", holder.Process.Pid)

@@ -1,0 +1,52 @@
+package engine
+
+import (
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"testing"
+)
+
+// TemporaryOf knows WriteFileAtomic's temporary names and nothing else: a
+// user's hidden file is not taken for a dead writer's temporary.
+func TestTemporaryOf(t *testing.T) {
+	longest := strconv.FormatUint(math.MaxUint64, 36)
+	for name, want := range map[string]string{
+		".state.safetensors.tmp" + longest: "state.safetensors",
+		".a.tmp0":                          "a",
+		".x.tmp.tmpz9":                     "x.tmp",
+		".state.safetensors.tmp":           "", // no digits
+		".a.tmp" + longest + "0":           "", // more than a uint64
+		".a.tmpZ1":                         "", // not base 36 as FormatUint writes it
+		"a.tmp1":                           "", // not hidden
+		"..tmp1":                           "", // no name
+		".a.tmp1.bak":                      "",
+	} {
+		if got := TemporaryOf(name); got != want {
+			t.Errorf("TemporaryOf(%q) = %q, want %q", name, got, want)
+		}
+	}
+}
+
+// RemoveStaleTemporaries takes the regular files that are temporaries of
+// the names it is given, in the folder only.
+func TestRemoveStaleTemporaries(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{".w.tmp1", ".w.tmpab", ".v.tmp1", ".w", "w", "sub/.w.tmp2"} {
+		os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755)
+		os.WriteFile(filepath.Join(dir, name), nil, 0o644)
+	}
+	os.Mkdir(filepath.Join(dir, ".w.tmp3"), 0o755)
+	removed := RemoveStaleTemporaries(dir, func(target string) bool { return target == "w" })
+	slices.Sort(removed)
+	if !slices.Equal(removed, []string{".w.tmp1", ".w.tmpab"}) {
+		t.Errorf("removed %v, want .w.tmp1 and .w.tmpab", removed)
+	}
+	for _, name := range []string{".v.tmp1", ".w", "w", "sub/.w.tmp2", ".w.tmp3"} {
+		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
