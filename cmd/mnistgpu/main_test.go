@@ -99,6 +99,11 @@ func TestReadOnlyOutputFailsBeforeTraining(t *testing.T) {
 			t.Errorf("--out %s read-only: %v, want exit 2 naming --out", out, err)
 		}
 	}
+	weights := filepath.Join(dir, "w.safetensors")
+	err := cliRun("train", "--model", "mlp", "--data-dir", small, "--no-verify", "--out", t.TempDir(), "--save-weights", weights)
+	if exitCode(err) != 2 || !strings.Contains(fmt.Sprint(err), "--save-weights "+weights+": its folder cannot be written") {
+		t.Errorf("--save-weights in a read-only folder: %v, want exit 2 naming --save-weights", err)
+	}
 }
 
 func TestTrainingFeatures(t *testing.T) {
