@@ -265,6 +265,17 @@ func (f File) Setting(fd run.Field) (name, fixed string, axis, ok bool) {
 	return "", "", false, false
 }
 
+// names reports whether the file sets the setting of flag, in "fixed" or
+// as an axis.
+func (f File) names(flag string) bool {
+	fd, ok := run.Lookup(flag)
+	if !ok {
+		return false
+	}
+	_, _, _, named := f.Setting(fd)
+	return named
+}
+
 // SettingError is a study setting that no run can take: an unknown name, a
 // setting a study may not vary, or a bad value in some cell.
 type SettingError struct{ Msg string }
@@ -370,6 +381,13 @@ func (f File) Configs(base run.Config, dir string) ([]Cell, []run.Config, error)
 		// A cell too large for this machine fails alone when it runs (its
 		// failed.txt says why); the others go on.
 		if err := cfg.Validate(); err != nil && !errors.As(err, new(*run.LimitError)) {
+			if ve := (*run.ValueError)(nil); errors.As(err, &ve) && !f.names(ve.Flag) {
+				// The value is base's (a flag's or an environment
+				// variable's), not the file's: the run's error is kept, so
+				// that the CLI can say where it came from (MNISTGPU_EPOCHS=0
+				// was refused as an --epochs nobody typed).
+				return nil, nil, fmt.Errorf("cell %s: %w", c.Key(f.Axes), err)
+			}
 			return nil, nil, &SettingError{fmt.Sprintf("cell %s: %v", c.Key(f.Axes), err)}
 		}
 		cfgs[i] = cfg

@@ -76,6 +76,21 @@ func TestStudyFileOverridesTheEnvironment(t *testing.T) {
 	if err := cliRun("study", "run", spec, "--out", filepath.Join(dir, "out"), "--data-dir", small, "--no-verify", "--dry-run"); err != nil {
 		t.Errorf("study run with MNISTGPU_EPOCHS and MNISTGPU_THREADS exported: %v", err)
 	}
+	// Where the file leaves the epochs to the environment, a refused value
+	// is named by its variable, as train names it (the --epochs nobody
+	// typed was named); where the file sets them, the variable is not.
+	t.Setenv("MNISTGPU_EPOCHS", "0")
+	noEpochs := filepath.Join(dir, "noepochs.json")
+	os.WriteFile(noEpochs, []byte(`{"axes":[{"name":"lr","values":["0.1"]}],"seeds":[1],"fixed":{"model":"mlp","train-limit":"200"}}`), 0o644)
+	err := cliRun("study", "run", noEpochs, "--out", filepath.Join(dir, "out0"), "--data-dir", small, "--no-verify", "--dry-run")
+	if exitCode(err) != 2 || !strings.Contains(fmt.Sprint(err), "MNISTGPU_EPOCHS=0") {
+		t.Errorf("study run with MNISTGPU_EPOCHS=0 exported: %v; want exit 2 naming the variable", err)
+	}
+	os.WriteFile(noEpochs, []byte(`{"axes":[{"name":"lr","values":["0.1"]}],"seeds":[1],"fixed":{"model":"mlp","epochs":"0"}}`), 0o644)
+	err = cliRun("study", "run", noEpochs, "--out", filepath.Join(dir, "out0"), "--data-dir", small, "--no-verify", "--dry-run")
+	if exitCode(err) != 2 || strings.Contains(fmt.Sprint(err), "MNISTGPU_EPOCHS") {
+		t.Errorf("a study file's epochs 0 with MNISTGPU_EPOCHS=0 exported: %v; want exit 2 not naming the variable", err)
+	}
 }
 
 // A study flag naming the study file's folder written another way
