@@ -36,8 +36,11 @@ type benchResult struct {
 	EpochSeconds  float64           `json:"epoch_seconds_48k,omitempty"`
 	MFLOPPerImage float64           `json:"mflop_per_image"`
 	GFLOPs        float64           `json:"gflop_per_s,omitempty"`
-	// PeakRSSMB is absent where the system gives no peak (peakRSS).
-	PeakRSSMB *float64 `json:"peak_rss_mb,omitempty"`
+	// PeakRSSMB is absent where the system gives no peak (peakRSS), and for
+	// the --threads values after the first where it cannot reset the peak
+	// (resetPeakRSS): each value's peak is its own.
+	PeakRSSMB  *float64 `json:"peak_rss_mb,omitempty"`
+	peakNotOwn bool     // absent for that reason
 	// Threads is absent where the backend has no worker threads (cuda).
 	Threads int    `json:"threads,omitempty"`
 	Batches string `json:"batches"` // "host" (gathered per step) or "resident" (on the device)
@@ -88,10 +91,15 @@ func runBench(c *cli.Context) error {
 		}
 	}
 	var results []benchResult
-	for _, n := range threads {
+	for i, n := range threads {
+		own := resetPeakRSS()
 		r, err := benchOnce(c, n)
 		if err != nil {
 			return err
+		}
+		if i > 0 && !own {
+			// The process's peak so far, the earlier values' included.
+			r.PeakRSSMB, r.peakNotOwn = nil, true
 		}
 		if len(results) > 0 && r.MsPerStep > 0 {
 			r.SpeedUp = results[0].MsPerStep / r.MsPerStep
@@ -269,6 +277,8 @@ func printBench(r benchResult) error {
 	}
 	if r.PeakRSSMB != nil {
 		fmt.Fprintf(tw, "peak RSS\t%.0f MB\n", *r.PeakRSSMB)
+	} else if r.peakNotOwn {
+		fmt.Fprintf(tw, "peak RSS\tnone: this system keeps one peak for the process, given for the first --threads value\n")
 	}
 	return tw.Flush()
 }

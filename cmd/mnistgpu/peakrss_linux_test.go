@@ -1,53 +1,75 @@
 package main
 
 import (
-	"bufio"
-	"os"
-	"strconv"
-	"strings"
+	"syscall"
 	"testing"
 )
 
-// vmHWM is the kernel's high-water mark of this process's resident set
-// (VmHWM in /proc/self/status), in bytes.
-func vmHWM(t *testing.T) uint64 {
-	f, err := os.Open("/proc/self/status")
-	if err != nil {
-		t.Skip(err)
+// touch allocates n bytes and writes every page, so that they are resident.
+func touch(n int) []byte {
+	b := make([]byte, n)
+	for i := 0; i < n; i += 4096 {
+		b[i] = 1
 	}
-	defer f.Close()
-	s := bufio.NewScanner(f)
-	for s.Scan() {
-		if v, ok := strings.CutPrefix(s.Text(), "VmHWM:"); ok {
-			kb, err := strconv.ParseUint(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
-			if err != nil {
-				t.Fatalf("VmHWM %q: %v", v, err)
-			}
-			return kb * 1024
-		}
-	}
-	t.Skip("no VmHWM in /proc/self/status")
-	return 0
+	return b
 }
 
-// peakRSS is in bytes: about the high-water mark the kernel shows in /proc,
-// not 1024 times less or more. The bounds are loose: the two counters are
-// summed at different moments, and ru_maxrss keeps the peak of the image
-// this process was exec'd from (the go command, under go test).
+// peakRSS is in bytes: at least what this process has touched, and not
+// above getrusage's peak (which also keeps the peak of the image this
+// process was exec'd from, the go command under go test) — not 1024 times
+// less or more.
 func TestPeakRSSInBytes(t *testing.T) {
-	touched := make([]byte, 32<<20)
-	for i := range touched {
-		touched[i] = byte(i)
-	}
-	hwm := vmHWM(t)
+	touched := touch(32 << 20)
 	peak, ok := peakRSS()
 	if !ok {
-		t.Fatal("no peak RSS on Linux")
+		t.Skip("no /proc/self/status")
 	}
-	if peak < hwm/2 || peak > 64*hwm {
-		t.Fatalf("peakRSS %d bytes, VmHWM %d bytes", peak, hwm)
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		t.Fatal(err)
 	}
-	if hwm < uint64(len(touched)) {
-		t.Fatalf("VmHWM %d bytes after touching %d", hwm, len(touched))
+	if peak < uint64(len(touched)) || peak > 2*uint64(ru.Maxrss)*1024 {
+		t.Fatalf("peakRSS %d bytes after touching %d; ru_maxrss %d KiB", peak, len(touched), ru.Maxrss)
+	}
+}
+
+// After resetPeakRSS the peak is the process's from then on: bench
+// --threads 1,2 printed for 2 the peak of the whole process so far, 1's
+// included.
+func TestPeakRSSResets(t *testing.T) {
+	_ = touch(128 << 20)
+	before, ok := peakRSS()
+	if !ok {
+		t.Skip("no /proc/self/status")
+	}
+	if !resetPeakRSS() {
+		t.Skip("the kernel's peak resident set cannot be reset here (/proc/self/clear_refs)")
+	}
+	after, _ := peakRSS()
+	if after > before-(64<<20) {
+		t.Fatalf("peak %d MiB after 128 MiB freed and the peak reset, %d MiB before", after>>20, before>>20)
+	}
+	_ = touch(16 << 20)
+	if again, _ := peakRSS(); again < after+(8<<20) {
+		t.Errorf("peak %d MiB after touching 16 MiB more than the %d MiB at the reset", again>>20, after>>20)
+	}
+}
+
+// vmHWM reads the kernel's line in KiB, and no number from a line it
+// cannot read.
+func TestVMHWM(t *testing.T) {
+	for _, c := range []struct {
+		status string
+		want   uint64
+		ok     bool
+	}{
+		{"Name:\tx\nVmPeak:\t  9 kB\nVmHWM:\t  207544 kB\nVmRSS:\t 1 kB\n", 207544 << 10, true},
+		{"VmHWM:\t0 kB\n", 0, false},
+		{"VmHWM:\tlots kB\n", 0, false},
+		{"Name:\tx\n", 0, false},
+	} {
+		if got, ok := vmHWM([]byte(c.status)); got != c.want || ok != c.ok {
+			t.Errorf("vmHWM(%q) = %d, %v; want %d, %v", c.status, got, ok, c.want, c.ok)
+		}
 	}
 }
