@@ -96,6 +96,17 @@ func TestJobScriptShardCount(t *testing.T) {
 	shard("task 0", ran, "8/8")
 	code, stderr, ran = task(3, 3, 5, "--shards", "3", "my.json")
 	refused("--shards 3 after 8 were recorded", code, stderr, ran, "--shards 3, but shards/ holds a study of 8 shards")
+	// --shards=N is --shards N: it was passed on to study run, which ran
+	// the default study (or refused the flag) with the count unchecked.
+	_, _, ran = task(4, 3, 5, "--shards=8", "my.json")
+	shard("task 4 of --shards=8", ran, "4/8")
+	if !strings.HasPrefix(ran, "study run my.json ") || strings.Contains(ran, "--shards") {
+		t.Errorf("--shards=8 my.json ran %q", ran)
+	}
+	code, stderr, ran = task(4, 3, 5, "--shards=3")
+	refused("--shards=3 after 8 were recorded", code, stderr, ran, "--shards 3, but shards/ holds a study of 8 shards")
+	code, stderr, ran = task(4, 3, 5, "--shards=")
+	refused("--shards=", code, stderr, ran, "--shards wants the study's number of shards, got ''")
 	code, stderr, ran = task(9, 1, 9, "--shards", "8")
 	refused("task 9 of 8 shards", code, stderr, ran, "task 9, but the study has 8 shards")
 	if c := count(); c != "8" {
