@@ -62,7 +62,7 @@ func benchCommand() *cli.Command {
 		Flags: append(append(append(configFlags(deviceGroup, []string{"device", "tf32"}, nil),
 			configFlags(modelGroup, []string{"model", "activation"}, nil)...),
 			configFlags([]string{"run"}, []string{"batch-size"}, nil)...),
-			&cli.StringFlag{Name: "threads", Usage: "cpu: worker threads, or a list (1,2) to run each and print the scaling", DefaultText: "GOMAXPROCS"},
+			&cli.StringFlag{Name: "threads", Usage: "cpu: worker threads (0: the default), or a list (1,2) to run each and print the scaling", DefaultText: "GOMAXPROCS"},
 			&cli.IntFlag{Name: "steps", Value: 50, Usage: "timed steps per run"},
 			&cli.IntFlag{Name: "warmup", Value: 5, Usage: "untimed steps first"},
 			&cli.IntFlag{Name: "runs", Value: 5, Usage: "timed runs; the median is reported"},
@@ -83,9 +83,10 @@ func runBench(c *cli.Context) error {
 	if s := c.String("threads"); s != "" {
 		threads = threads[:0]
 		for _, f := range strings.Split(s, ",") {
+			// 0 is the backend's default, as train's and check's --threads 0.
 			n, err := strconv.Atoi(strings.TrimSpace(f))
-			if err != nil || n < 1 {
-				return usageError("--threads takes positive integers separated by commas, got %q", s)
+			if err != nil || n < 0 {
+				return usageError("--threads takes thread counts (0: the default) separated by commas, got %q", s)
 			}
 			threads = append(threads, n)
 		}

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"math"
+	"runtime"
 	"testing"
 )
 
@@ -17,8 +18,16 @@ func TestBenchThreadList(t *testing.T) {
 	if rs[0].Threads != 1 || rs[1].Threads != 2 || rs[0].SpeedUp != 0 || rs[1].SpeedUp <= 0 || rs[1].MsPerStep <= 0 {
 		t.Errorf("results %+v", rs)
 	}
-	if err := cliRun("bench", "--threads", "0,x"); exitCode(err) != 2 {
-		t.Errorf("--threads 0,x: %v", err)
+	for _, bad := range []string{"0,x", "-1", "1,,2"} {
+		if err := cliRun("bench", "--threads", bad); exitCode(err) != 2 {
+			t.Errorf("--threads %s: %v", bad, err)
+		}
+	}
+	// --threads 0 is the default, as train's and check's (it was refused).
+	stdout, stderr, code = output(t, "bench", "--device", "cpu", "--model", "mlp", "--threads", "0", "--steps", "1", "--runs", "1", "--warmup", "0", "--format", "json")
+	var r benchResult
+	if code != 0 || json.Unmarshal([]byte(stdout), &r) != nil || r.Threads != runtime.GOMAXPROCS(0) {
+		t.Errorf("--threads 0: exit %d, threads %d, want GOMAXPROCS %d: %s %s", code, r.Threads, runtime.GOMAXPROCS(0), stdout, stderr)
 	}
 }
 

@@ -30,3 +30,28 @@ func TestEvaluateNeedsTheTestFilesAlone(t *testing.T) {
 		t.Errorf("evaluate without the test labels: exit %d, %q, %q; want an error naming the file", code, stdout, stderr)
 	}
 }
+
+// A --weights that cannot be read (a folder, no file) is a bad setting
+// (exit 2) found before the test set is loaded: evaluate loaded the data,
+// then exited 1. An empty image argument to predict is named as one (it
+// said "stat : no such file").
+func TestWeightsAreReadBeforeTheData(t *testing.T) {
+	dir := t.TempDir()
+	weights := filepath.Join(dir, "w.safetensors")
+	writeModelWeights(t, weights, `{"input_shape":[28,28,1],"layers":[{"type":"Flatten"},{"type":"Dense","units":10,"activation":"softmax"}]}`, 784, 10)
+	nowhere := filepath.Join(dir, "nowhere") // no data there: loading it would fail with exit 1
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"evaluate", "--weights", dir, "--data-dir", nowhere}, "--weights: " + dir + ": a folder, not a regular weights file"},
+		{[]string{"evaluate", "--weights", filepath.Join(dir, "none.safetensors"), "--data-dir", nowhere}, "none.safetensors: no such file"},
+		{[]string{"predict", "--weights", weights, ""}, `image file 1 of 1 given is "" (an unset variable?)`},
+		{[]string{"predict", "--weights", dir, filepath.Join(small, "t10k-images-idx3-ubyte.gz")}, "a folder, not a regular weights file"},
+	} {
+		_, stderr, code := output(t, c.args...)
+		if code != 2 || !strings.Contains(stderr, c.want) || strings.Contains(stderr, "MNIST") {
+			t.Errorf("%v: exit %d, %q; want exit 2 saying %q before any data", c.args, code, stderr, c.want)
+		}
+	}
+}

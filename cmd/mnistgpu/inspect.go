@@ -48,18 +48,27 @@ func trainedFlags() []cli.Flag {
 		configFlags(deviceGroup, nil, nil)...)
 }
 
-// loadTrained builds the model stored in the --weights file (or the one
-// --model and --activation name, which must agree with it), compiles it on
-// the device and loads the weights.
-func loadTrained(c *cli.Context, batch int) (*engine.Model, error) {
+// readTrained reads the --weights file, before anything else is loaded: a
+// file that cannot be read (none, a folder, not safetensors) is a bad
+// --weights (exit 2), as train's --init-weights is; evaluate refused a
+// folder with exit 1 after loading the test set.
+func readTrained(c *cli.Context) (*engine.WeightsFile, error) {
 	path := c.String("weights")
 	if path == "" {
 		return nil, usageError("--weights is required")
 	}
 	wf, err := engine.ReadWeights(path)
 	if err != nil {
-		return nil, err
+		return nil, usageError("--weights: %v", strings.TrimPrefix(err.Error(), "weights: "))
 	}
+	return wf, nil
+}
+
+// loadTrained builds the model stored in wf, the --weights file (or the one
+// --model and --activation name, which must agree with it), compiles it on
+// the device and loads the weights.
+func loadTrained(c *cli.Context, wf *engine.WeightsFile, batch int) (*engine.Model, error) {
+	path := wf.Path
 	if !wf.Verified {
 		fmt.Fprintf(os.Stderr, "note: %s has no checksum (written by an older version or another tool); loaded without verification\n", path)
 	}
@@ -183,8 +192,9 @@ func evaluateCommand() *cli.Command {
 			if err := cfg.Validate(); err != nil && !errors.As(err, new(*run.LimitError)) {
 				return cliError(err)
 			}
-			if c.String("weights") == "" {
-				return usageError("--weights is required")
+			wf, err := readTrained(c)
+			if err != nil {
+				return err
 			}
 			// The data first: a batch beyond the test set holds all of it
 			// (as train's does), and the model is compiled, and weighed, for
@@ -195,7 +205,7 @@ func evaluateCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			m, err := loadTrained(c, engine.LargestBatch(cfg.BatchSize, data.Test.Len()))
+			m, err := loadTrained(c, wf, engine.LargestBatch(cfg.BatchSize, data.Test.Len()))
 			if err != nil {
 				return err
 			}
@@ -226,7 +236,16 @@ func predictCommand() *cli.Command {
 			if n := c.Int("limit"); n < 1 {
 				return usageError("--limit must be at least 1, got %d", n) // it showed one image
 			}
-			m, err := loadTrained(c, 256)
+			for i, f := range c.Args().Slice() {
+				if f == "" { // "$IMAGE" unset: it was reported as "stat : no such file"
+					return usageError("predict: image file %d of %d given is \"\" (an unset variable?): name an image file", i+1, c.NArg())
+				}
+			}
+			wf, err := readTrained(c)
+			if err != nil {
+				return err
+			}
+			m, err := loadTrained(c, wf, 256)
 			if err != nil {
 				return err
 			}

@@ -24,6 +24,11 @@ func TestPlotNeedsAHistory(t *testing.T) {
 	}{
 		{[]string{"plot", study}, study + " holds no epochs: plot takes a run's history.json"},
 		{[]string{"plot", history, "--out", dir}, "--out " + dir + " is a folder"},
+		// A history that is not there, or an empty argument, is a bad
+		// argument too (it exited 1, and said "stat : no such file" of "").
+		{[]string{"plot", filepath.Join(dir, "missing.json")}, "missing.json: no such file"},
+		{[]string{"plot", dir}, dir + ": a folder, not a regular history file"},
+		{[]string{"plot", ""}, `the history file given is "" (an unset variable?)`},
 	} {
 		err := cliRun(c.args...)
 		if exitCode(err) != 2 || !strings.Contains(err.Error(), c.want) {

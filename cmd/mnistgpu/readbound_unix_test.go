@@ -71,11 +71,11 @@ func TestEndlessFilesAreRefused(t *testing.T) {
 		{append([]string{"train", "--model", "/dev/zero", "--out", out}, data...), 2, "/dev/zero"},
 		{[]string{"summary", "--model", "/dev/zero"}, 2, "/dev/zero"},
 		{[]string{"study", "run", "/dev/zero"}, 2, "/dev/zero"},
-		{append([]string{"evaluate", "--weights", "/dev/zero"}, data...), 1, "/dev/zero"},
+		{append([]string{"evaluate", "--weights", "/dev/zero"}, data...), 2, "/dev/zero"}, // read before the data, as --init-weights
 		{[]string{"predict", "--weights", weights, "/dev/zero"}, 1, "/dev/zero"},
 		{append([]string{"train", "--init-weights", "/dev/zero", "--out", out}, data...), 2, "/dev/zero"}, // a flag's value, read before the data
 		{[]string{"train", "--data-dir", zero, "--no-verify", "--out", out}, 1, filepath.Join(zero, "train-images")},
-		{[]string{"plot", "/dev/zero"}, 1, "/dev/zero"},
+		{[]string{"plot", "/dev/zero"}, 2, "/dev/zero"},
 	} {
 		stderr, code := limitedOutput(t, c.args...)
 		last := strings.TrimSpace(stderr)

@@ -211,14 +211,19 @@ func plotCommand() *cli.Command {
 				return usageError("plot needs one history.json")
 			}
 			path := c.Args().First()
+			if path == "" { // "$RUN/history.json" is never "": an unset variable
+				return usageError("plot: the history file given is \"\" (an unset variable?): name a run's history.json")
+			}
+			// A history that cannot be read is a bad argument (exit 2),
+			// as one that holds no epochs is.
 			fh, err := engine.OpenFile(path, "history file", engine.MaxRecordFile)
 			if err != nil {
-				return err
+				return usageError("%v", err)
 			}
 			h, err := engine.ReadHistoryJSON(path, fh)
 			fh.Close()
 			if err != nil {
-				return err
+				return usageError("%v", err)
 			}
 			if len(h.Logs) == 0 { // a study.json, or any JSON object, read as an empty history
 				return usageError("%s holds no epochs: plot takes a run's history.json", path)
