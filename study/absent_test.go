@@ -62,7 +62,15 @@ func TestReportSaysWhatIsMissing(t *testing.T) {
 		t.Errorf("report.md does not say that a cell is missing:\n%s", md)
 	}
 	groups = Summarise(f, append(cells, CellResult{Cell: f.Cells()[3], Group: "lr=0.01", History: cells[0].History}))
-	if md := markdown(f, groups, Conclusions(f, groups), nil, 4, 1); !strings.Contains(md, "\n4 complete cells, up to 1 epochs each") {
-		t.Errorf("report.md of a whole study:\n%s", md)
+	if md := markdown(f, groups, Conclusions(f, groups), nil, 4, 1); !strings.Contains(md, "\n4 complete cells, up to 1 epoch each") {
+		t.Errorf("report.md of a whole study (it said \"1 epochs\"):\n%s", md)
+	}
+	one := File{Name: "b", Seeds: []uint64{1}}
+	groups = Summarise(one, []CellResult{{Cell: one.Cells()[0], Group: "", History: cells[0].History}})
+	if md := markdown(one, groups, Conclusions(one, groups), nil, 1, 2); !strings.Contains(md, "\n1 complete cell, up to 2 epochs each") {
+		t.Errorf("report.md of a study of one cell (it said \"1 complete cells\"):\n%s", md)
+	}
+	if got := (&FailedError{Failed: 1, Of: 1}).Error(); !strings.HasPrefix(got, "1 of 1 cell failed") {
+		t.Errorf("FailedError: %s", got)
 	}
 }

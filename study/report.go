@@ -303,13 +303,13 @@ func at(v []float64, i int) float64 {
 
 func markdown(f File, groups []GroupSummary, cs []Conclusion, figs []string, cells, epochs int) string {
 	var b strings.Builder
-	complete := fmt.Sprintf("%d complete cells", cells)
+	complete := plural(cells, "complete cell")
 	if all := f.size(); cells < all {
 		// A shard, or a study still running or with failed cells: said,
 		// since its table and verdicts read as the whole study's.
 		complete = fmt.Sprintf("%d of the study's %d cells complete (the others are not run yet, running, failed, or in other shards: `study run` trains them, `study merge` gathers shards; each setting's seeds column counts its complete ones)", cells, all)
 	}
-	fmt.Fprintf(&b, "# Study %q\n\n%s, up to %d epochs each, seeds %v.\n\n", f.Name, complete, epochs, f.Seeds)
+	fmt.Fprintf(&b, "# Study %q\n\n%s, up to %s each, seeds %v.\n\n", f.Name, complete, plural(epochs, "epoch"), f.Seeds)
 	b.WriteString("## The report's conclusions\n\n| claim | verdict | seeds | evidence |\n|---|---|---|---|\n")
 	var seeds SeedRange
 	for _, c := range cs {

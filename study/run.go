@@ -42,7 +42,7 @@ func (e *StoppedError) Error() string {
 type FailedError struct{ Failed, Of int }
 
 func (e *FailedError) Error() string {
-	return fmt.Sprintf("%d of %d cells failed (each cell's error is in its failed.txt); run the study again to retry them", e.Failed, e.Of)
+	return fmt.Sprintf("%d of %s failed (each cell's error is in its failed.txt); run the study again to retry them", e.Failed, plural(e.Of, "cell"))
 }
 
 // Prepare validates the study and its output folder before anything is
@@ -95,8 +95,8 @@ func studyDiff(old, cur File, oldCells, curCells []Cell, oldCfgs, cfgs []run.Con
 		curKeys[c.Key(cur.Axes)] = i
 	}
 	if old.Name != cur.Name || !sameAxes(old.Axes, cur.Axes) || !subset(old.Seeds, cur.Seeds) {
-		return fmt.Sprintf("study %q of %d cells, seeds %v there, %q of %d cells, seeds %v asked for",
-			old.Name, len(oldCells), old.Seeds, cur.Name, len(curCells), cur.Seeds)
+		return fmt.Sprintf("study %q of %s, seeds %v there, %q of %s, seeds %v asked for",
+			old.Name, plural(len(oldCells), "cell"), old.Seeds, cur.Name, plural(len(curCells), "cell"), cur.Seeds)
 	}
 	for i, c := range oldCells {
 		k := c.Key(old.Axes)
@@ -303,7 +303,7 @@ feed:
 	if skipped > 0 {
 		held = fmt.Sprintf(", %d left to the processes training them", skipped)
 	}
-	fmt.Fprintf(log, "shard %d/%d: %d cells, %d run now%s, %d failed, in %s\n", o.Shard.K, o.Shard.N, len(plan.Cells), len(todo)-skipped-doneElsewhere, held, failed, roundDuration(time.Since(start)))
+	fmt.Fprintf(log, "shard %d/%d: %s, %d run now%s, %d failed, in %s\n", o.Shard.K, o.Shard.N, plural(len(plan.Cells), "cell"), len(todo)-skipped-doneElsewhere, held, failed, roundDuration(time.Since(start)))
 	if failed > 0 {
 		return &FailedError{Failed: failed, Of: len(plan.Cells)}
 	}
