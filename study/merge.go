@@ -37,6 +37,9 @@ func Merge(dir string, shards []string, log io.Writer) error {
 	if err := checkNoRun(dir); err != nil {
 		return err
 	}
+	if err := checkMergeFolders(dir, shards); err != nil {
+		return err
+	}
 	cells, err := completeCells(shards)
 	if err != nil {
 		return err
@@ -125,11 +128,11 @@ func oneDataSet(cells []string) error {
 }
 
 // mergeSpec reads the shards' study.json, which must be one study's, and
-// checks that dir is none of the shards.
+// checks that dir is not inside a shard's cells (checkMergeFolders checks
+// that it is no shard and holds none).
 func mergeSpec(dir string, shards []string) ([]byte, error) {
 	var spec []byte
 	var first string
-	dirInfo, dirErr := os.Stat(dir)
 	for _, s := range shards {
 		name := filepath.Join(s, "study.json")
 		raw, err := engine.ReadFile(name, "study file", maxStudyFile)
@@ -138,11 +141,6 @@ func mergeSpec(dir string, shards []string) ([]byte, error) {
 		}
 		if _, err := Parse(name, raw); err != nil {
 			return nil, &SettingError{fmt.Sprintf("merge: %v", err)}
-		}
-		if dirErr == nil {
-			if st, err := os.Stat(s); err == nil && os.SameFile(st, dirInfo) {
-				return nil, &SettingError{fmt.Sprintf("merge: --out %s is one of the shards; merge into another folder", dir)}
-			}
 		}
 		if inCells(dir, s) {
 			return nil, &SettingError{fmt.Sprintf("merge: --out %s is inside %s, the cells folder of shard %s, where a study reads every folder as a cell; merge into a folder outside it",

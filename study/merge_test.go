@@ -13,7 +13,8 @@ import (
 )
 
 // TestMergeChecksBeforeWriting: two shards of one study merge into every
-// cell; shards of two studies, --out naming a shard, a run's folder, a
+// cell; a shard given twice, shards of two studies, --out naming a shard
+// or a folder above one, a folder of other files, a run's folder, a
 // folder of another study, a cell another process holds, and a
 // shard's cells folder or a folder inside it (also through a link; a later
 // merge or study run would read it as a cell) are refused as settings
@@ -66,11 +67,23 @@ func TestMergeChecksBeforeWriting(t *testing.T) {
 	if err := os.Symlink(filepath.Join(s2, "cells"), linked); err != nil {
 		t.Fatal(err)
 	}
+	// A folder of other files, "." or a project's: the merge went among them.
+	busy := filepath.Join(dir, "busy")
+	os.MkdirAll(busy, 0o777)
+	os.WriteFile(filepath.Join(busy, "notes.txt"), []byte("mine"), 0o666)
+	s1Link := filepath.Join(dir, "s1-link")
+	if err := os.Symlink(s1, s1Link); err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range []struct {
 		out    string
 		shards []string
 		want   string
 	}{
+		{filepath.Join(dir, "twice"), []string{s1, s2, s1 + string(filepath.Separator)}, "shard folder " + s1 + "/ is given twice"},
+		{filepath.Join(dir, "twice"), []string{s1Link, s1}, "is given twice"},
+		{dir, []string{s1, s2}, "--out " + dir + " holds shard " + s1 + ": the merged study's cells/ would go beside the shards"},
+		{busy, []string{s1, s2}, "holds files (notes.txt, ...) but no study.json"},
 		{filepath.Join(dir, "mixed"), []string{s1, s3}, "hold different studies"},
 		{s1, []string{s1, s2}, "is one of the shards"},
 		{runDir, []string{s1, s2}, "holds a run"},
@@ -89,7 +102,7 @@ func TestMergeChecksBeforeWriting(t *testing.T) {
 			t.Errorf("merge %v into %q: %v, want a setting error saying %q", c.shards, c.out, err, c.want)
 		}
 	}
-	for _, never := range []string{"mixed", "none", filepath.Join("s1", "cells", "merged"), filepath.Join("s2", "cells", "new")} {
+	for _, never := range []string{"mixed", "none", "twice", "study.json", filepath.Join("busy", "study.json"), filepath.Join("s1", "cells", "merged"), filepath.Join("s2", "cells", "new")} {
 		if _, err := os.Stat(filepath.Join(dir, never)); !os.IsNotExist(err) {
 			t.Errorf("a refused merge made %s: %v", never, err)
 		}
