@@ -75,7 +75,11 @@ func (p *Plan) estimate(data *mnist.Set, timer func(run.Config, int) (stepTiming
 		// The end: the final weights and the best checkpoint evaluated on
 		// the test set.
 		end := 2 * float64(engine.BatchCount(testSize(data), batch)) * t.eval
-		c.Slot, c.Seconds = s, float64(max(0, cfg.Epochs-c.Start))*epoch+end
+		left := max(0, cfg.Epochs-c.Start)
+		if c.Finishing != "" {
+			left = 0
+		}
+		c.Slot, c.Seconds = s, float64(left)*epoch+end
 		if cfg.Device.Threads > 0 { // on the host's cores
 			c.Seconds *= shared
 		}
@@ -200,6 +204,9 @@ func (p *Plan) Print(w io.Writer, total time.Duration) {
 		}
 		if c.Start > 0 {
 			epochs += fmt.Sprintf(" (continues after epoch %d)", c.Start)
+		}
+		if c.Finishing != "" {
+			epochs = "no epoch to train: " + c.Finishing + ", so a run only evaluates its final weights and writes its result again"
 		}
 		where := "on " + c.Config.Device.Name
 		if c.Slot >= 0 {

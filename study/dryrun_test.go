@@ -78,3 +78,34 @@ func TestEstimateSharesTheCores(t *testing.T) {
 		}
 	}
 }
+
+// TestDryRunOfASpentStepBudget: a cell whose --max-steps is spent trains
+// nothing when the study is extended (its weights are evaluated and its
+// result written again), and the dry run says so; it said "epochs 2-3
+// (continues after epoch 1)" and estimated their time.
+func TestDryRunOfASpentStepBudget(t *testing.T) {
+	data := smallData(t)
+	f := File{Name: "budget", Seeds: []uint64{1}, Fixed: map[string]string{"model": "mlp", "epochs": "1", "train-limit": "200", "max-steps": "2"}}
+	dir := t.TempDir()
+	if err := Run(f, dir, run.Default(), Options{Shard: Shard{1, 1}, Jobs: 1, Data: data}); err != nil {
+		t.Fatal(err)
+	}
+	longer := f.WithEpochs(3)
+	p, err := NewPlan(longer, dir, run.Default(), Options{Shard: Shard{1, 1}, Jobs: 1, Data: data})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	p.Print(&out, 0)
+	if !strings.Contains(out.String(), "no epoch to train: its step budget (max-steps 2) was spent in epoch 1, so a run only evaluates") ||
+		strings.Contains(out.String(), "epochs 2-3") {
+		t.Errorf("the plan of a cell whose step budget is spent:\n%s", out.String())
+	}
+	// What the run does: no epoch trained.
+	if err := Run(longer, dir, run.Default(), Options{Shard: Shard{1, 1}, Jobs: 1, Data: data}); err != nil {
+		t.Fatal(err)
+	}
+	if n := epochsDone(p.Cells[0].Config.Output.Dir); n != 1 {
+		t.Errorf("the extended run trained to epoch %d, not the 1 its plan said", n)
+	}
+}

@@ -38,6 +38,9 @@ type PlannedCell struct {
 	Start    int     // epochs trained already: a continued cell starts after them
 	Cost     float64 // training FLOPs of one epoch (see cellCost)
 	Memory   int64   // bytes it holds while it trains (see cellMemory)
+	// Finishing is why a continued cell trains nothing, only writes its
+	// weights and result ("": it trains; see finishing).
+	Finishing string
 	// TooLarge is why the cell does not fit this machine (a
 	// *run.LimitError): it fails alone when it runs, and is not timed.
 	TooLarge error
@@ -126,6 +129,7 @@ func NewPlan(f File, dir string, base run.Config, o Options) (*Plan, error) {
 			need = max(need, c.Memory)
 		}
 		c.Start = epochsDone(c.Config.Output.Dir)
+		c.Finishing = finishing(c.Config)
 	}
 	if err := checkDeviceOptions(p); err != nil {
 		return nil, err
