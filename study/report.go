@@ -10,6 +10,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"mnistgpu/engine"
@@ -63,31 +64,25 @@ func verdict(wins, pairs int) string {
 func Conclusions(f File, groups []GroupSummary) []Conclusion {
 	var out []Conclusion
 	pair := func(claim, flag, a, b string) {
-		c := Compare(f, groups, axisFor(f, flag), a, b)
-		beyond := ""
-		if c.Seeds.Min >= 2 {
-			beyond = fmt.Sprintf(", %d of them beyond the seeds' spread", c.AWinClear)
-		}
-		means := "" // none without a pair: 0 would read as a measured accuracy
-		if c.Pairs > 0 {
-			means = fmt.Sprintf(" (mean best val accuracy %.4f vs %.4f)", c.MeanA, c.MeanB)
-		}
-		out = append(out, Conclusion{Claim: claim, Verdict: verdict(c.AWin, c.Pairs), Seeds: c.Seeds,
-			Evidence: fmt.Sprintf("%s beat %s in %d of %d matched settings%s%s", a, b, c.AWin, c.Pairs, beyond, means)})
+		axis := axisFor(f, flag)
+		c := Compare(f, groups, axis, a, b)
+		out = append(out, Conclusion{Claim: claim, Verdict: verdict(c.AWin, c.Pairs), Seeds: c.Seeds, Evidence: pairEvidence(flag, c)})
 	}
 	pair("CNN reaches a better accuracy than the MLP", "model", "cnn", "mlp")
 	pair("Adam is better than SGD", "optimizer", "adam", "sgd")
-	// "faster": validation accuracy after the first epoch.
+	// "faster": validation accuracy after the first epoch; a side that
+	// diverged before it lost, as in the pairs above.
 	{
-		wins, pairs := 0, 0
+		wins, pairs, adamDiverged, sgdDiverged := 0, 0, 0, 0
 		var seeds SeedRange
 		index := map[string]GroupSummary{}
 		for _, g := range groups {
 			index[g.Group] = g
 		}
+		firstEpoch := func(g GroupSummary) bool { return len(g.MeanValAcc) > 0 && !math.IsNaN(g.MeanValAcc[0]) }
 		opt := axisFor(f, "optimizer")
 		for _, g := range groups {
-			if opt == "" || g.Params[opt] != "adam" || len(g.MeanValAcc) == 0 || math.IsNaN(g.MeanValAcc[0]) {
+			if opt == "" || g.Params[opt] != "adam" {
 				continue
 			}
 			p := map[string]string{}
@@ -95,17 +90,37 @@ func Conclusions(f File, groups []GroupSummary) []Conclusion {
 				p[k] = v
 			}
 			p[opt] = "sgd"
-			if o, ok := index[Cell{Params: p}.Group(f.Axes)]; ok && len(o.MeanValAcc) > 0 && !math.IsNaN(o.MeanValAcc[0]) {
+			o, ok := index[Cell{Params: p}.Group(f.Axes)]
+			switch {
+			case !ok:
+			case firstEpoch(g) && firstEpoch(o):
 				pairs++
 				seeds.add(g.BestValAcc.N)
 				seeds.add(o.BestValAcc.N)
 				if g.MeanValAcc[0] > o.MeanValAcc[0] {
 					wins++
 				}
+			case firstEpoch(g) && divergedEarly(o):
+				pairs++
+				wins++
+				sgdDiverged++
+				seeds.add(g.BestValAcc.N)
+				seeds.add(o.Failed)
+			case firstEpoch(o) && divergedEarly(g):
+				pairs++
+				adamDiverged++
+				seeds.add(g.Failed)
+				seeds.add(o.BestValAcc.N)
 			}
 		}
-		out = append(out, Conclusion{Claim: "With SGD the network takes longer to reach a high accuracy than with Adam", Verdict: verdict(wins, pairs), Seeds: seeds,
-			Evidence: fmt.Sprintf("Adam had the higher validation accuracy after the first epoch in %d of %d matched settings", wins, pairs)})
+		evidence := fmt.Sprintf("Adam had the higher validation accuracy after the first epoch in %d of %s", wins, plural(pairs, "matched setting"))
+		if opt == "" {
+			evidence = "the study does not vary the optimizer"
+		}
+		if d := divergedNotes("SGD", sgdDiverged, "Adam", adamDiverged); len(d) > 0 {
+			evidence += " (" + strings.Join(d, "; ") + ")"
+		}
+		out = append(out, Conclusion{Claim: "With SGD the network takes longer to reach a high accuracy than with Adam", Verdict: verdict(wins, pairs), Seeds: seeds, Evidence: evidence})
 	}
 	pair("ReLU mostly does better than sigmoid", "activation", "relu", "sigmoid")
 	lrAxis := axisFor(f, "lr")
@@ -133,7 +148,7 @@ func Conclusions(f File, groups []GroupSummary) []Conclusion {
 				best, at := math.Inf(-1), math.NaN()
 				failed := 0 // seeds at end.lr that diverged before any validation: no accuracy, and no convergence
 				for _, g := range gs {
-					if g.Params[lrAxis] == end.lr && g.BestValAcc.N == 0 && g.Failed == g.Seeds {
+					if g.Params[lrAxis] == end.lr && divergedEarly(g) {
 						failed = g.Failed
 					}
 					if g.BestValAcc.N == 0 {
@@ -164,7 +179,7 @@ func Conclusions(f File, groups []GroupSummary) []Conclusion {
 					worse++
 				}
 			}
-			evidence := fmt.Sprintf("lr=%s was more than one point below the best learning rate in %d of %d settings", end.lr, worse, settings)
+			evidence := fmt.Sprintf("lr=%s was more than one point below the best learning rate in %d of %s", end.lr, worse, plural(settings, "setting"))
 			if diverged > 0 {
 				evidence += fmt.Sprintf(" (in %d of them it diverged)", diverged)
 			}
@@ -187,6 +202,55 @@ func Conclusions(f File, groups []GroupSummary) []Conclusion {
 			Evidence: fmt.Sprintf("best validation accuracy with SGD, sigmoid, lr=%s: %s (below 0.5 counts as not fitted)", lrs[0], strings.Join(accs, ", "))})
 	}
 	return out
+}
+
+// pairEvidence is the evidence line of a comparison of two values of the
+// setting flag (see Compare).
+func pairEvidence(flag string, c Comparison) string {
+	if c.Axis == "" {
+		return fmt.Sprintf("the study does not vary the %s", flag)
+	}
+	if c.Pairs == 0 {
+		return fmt.Sprintf("no two settings with a result differ only in %s=%s and %s=%s", c.Axis, c.A, c.Axis, c.B)
+	}
+	s := fmt.Sprintf("%s beat %s in %d of %s", c.A, c.B, c.AWin, plural(c.Pairs, "matched setting"))
+	if c.Seeds.Min >= 2 {
+		s += fmt.Sprintf(", %d of them by more than two standard errors", c.AWinClear)
+	}
+	notes := divergedNotes(c.B, c.BDiverged, c.A, c.ADiverged)
+	if c.Both > 0 {
+		// None without a pair that both trained: 0 would read as a measured accuracy.
+		means := fmt.Sprintf("mean best val accuracy %.4f vs %.4f", c.MeanA, c.MeanB)
+		if c.Both < c.Pairs {
+			means += fmt.Sprintf(" in the %s where both trained", plural(c.Both, "setting"))
+		}
+		notes = append(notes, means)
+	}
+	if len(notes) > 0 {
+		s += " (" + strings.Join(notes, "; ") + ")"
+	}
+	return s
+}
+
+// divergedNotes says in how many pairs each side diverged before its first
+// validation (a loss for it), the loser's side first: "sgd diverged before
+// its first validation in 2", "adam in 1".
+func divergedNotes(b string, bDiverged int, a string, aDiverged int) []string {
+	var notes []string
+	for _, d := range []struct {
+		side string
+		n    int
+	}{{b, bDiverged}, {a, aDiverged}} {
+		if d.n == 0 {
+			continue
+		}
+		if len(notes) == 0 {
+			notes = append(notes, fmt.Sprintf("%s diverged before its first validation in %d", d.side, d.n))
+		} else {
+			notes[0] += fmt.Sprintf(", %s in %d", d.side, d.n)
+		}
+	}
+	return notes
 }
 
 // axisFor is the name of f's axis of the setting of flag, whichever of
@@ -248,6 +312,10 @@ func Report(dir string, log io.Writer) (string, error) {
 	if err := os.MkdirAll(out, 0o777); err != nil {
 		return "", err
 	}
+	cells, short := currentCells(f, cells)
+	if len(cells) == 0 {
+		return "", fmt.Errorf("%s: no cells trained the study's epochs to report (%s with fewer: `study run` extends them)", dir, plural(short, "cell"))
+	}
 	groups := Summarise(f, cells)
 	var figs []string // PNG names, in order
 	for _, a := range f.Axes {
@@ -279,7 +347,7 @@ func Report(dir string, log io.Writer) (string, error) {
 			epochs = max(epochs, len(c.History.Logs))
 		}
 	}
-	md := markdown(f, groups, conclusions, figs, len(cells), epochs)
+	md := markdown(f, groups, conclusions, figs, len(cells), short, epochs)
 	mdPath := filepath.Join(out, "report.md")
 	if err := engine.WriteFileAtomic(mdPath, func(w io.Writer) error { _, err := io.WriteString(w, md); return err }); err != nil {
 		return "", err
@@ -301,7 +369,52 @@ func at(v []float64, i int) float64 {
 	return math.NaN()
 }
 
-func markdown(f File, groups []GroupSummary, cs []Conclusion, figs []string, cells, epochs int) string {
+// currentCells leaves out the cells that trained fewer epochs than the
+// study asks of them (a folder extended by --epochs, or a merge of
+// extended shards, before those cells were extended): the report would
+// compare them with cells of the new length. A diverged cell is a result
+// at any length. It returns the others and how many it left out.
+func currentCells(f File, cells []CellResult) ([]CellResult, int) {
+	var kept []CellResult
+	short := 0
+	for _, c := range cells {
+		if want := cellEpochs(f, c.Cell); !c.Failed && want > 0 && c.Result.Planned < want {
+			short++
+			continue
+		}
+		kept = append(kept, c)
+	}
+	return kept, short
+}
+
+// cellEpochs is the epochs f asks of cell c (its epochs axis's value, or
+// the fixed one), or 0 when f sets none (each cell's default).
+func cellEpochs(f File, c Cell) int {
+	fd, _ := run.Lookup("epochs")
+	name, fixed, axis, ok := f.Setting(fd)
+	if !ok {
+		return 0
+	}
+	if axis {
+		fixed = c.Params[name]
+	}
+	n, _ := strconv.Atoi(fixed)
+	return n
+}
+
+// seedList is "seed 1" or "seeds 1, 2, 3".
+func seedList(seeds []uint64) string {
+	s := make([]string, len(seeds))
+	for i, x := range seeds {
+		s[i] = strconv.FormatUint(x, 10)
+	}
+	if len(s) == 1 {
+		return "seed " + s[0]
+	}
+	return "seeds " + strings.Join(s, ", ")
+}
+
+func markdown(f File, groups []GroupSummary, cs []Conclusion, figs []string, cells, short, epochs int) string {
 	var b strings.Builder
 	complete := plural(cells, "complete cell")
 	if all := f.size(); cells < all {
@@ -309,7 +422,10 @@ func markdown(f File, groups []GroupSummary, cs []Conclusion, figs []string, cel
 		// since its table and verdicts read as the whole study's.
 		complete = fmt.Sprintf("%d of the study's %d cells complete (the others are not run yet, running, failed, or in other shards: `study run` trains them, `study merge` gathers shards; each setting's seeds column counts its complete ones)", cells, all)
 	}
-	fmt.Fprintf(&b, "# Study %q\n\n%s, up to %s each, seeds %v.\n\n", f.Name, complete, plural(epochs, "epoch"), f.Seeds)
+	fmt.Fprintf(&b, "# Study %q\n\n%s, up to %s each, %s.\n\n", f.Name, complete, plural(epochs, "epoch"), seedList(f.Seeds))
+	if short > 0 {
+		fmt.Fprintf(&b, "Left out: %s with fewer epochs than the study asks for, trained before it was extended (`study run` extends them; `study merge` takes them from shards that did).\n\n", plural(short, "cell"))
+	}
 	b.WriteString("## The report's conclusions\n\n| claim | verdict | seeds | evidence |\n|---|---|---|---|\n")
 	var seeds SeedRange
 	for _, c := range cs {
@@ -323,11 +439,17 @@ func markdown(f File, groups []GroupSummary, cs []Conclusion, figs []string, cel
 	case seeds.Max == 1:
 		b.WriteString("\nEvery verdict rests on one seed per setting: a difference smaller than the spread between seeds cannot be told from chance. Run the study with `--seeds 3` (or more) for a spread.\n")
 	case seeds.Max > 1:
-		fmt.Fprintf(&b, "\nThe seeds column is how many seeds (runs with a result) stand behind each setting a verdict compares; a setting's value is their mean. "+
-			"A win \"beyond the seeds' spread\" is one where the two means differ by more than twice the standard error of their difference.\n")
+		b.WriteString("\nThe seeds column is how many seeds (runs with a result) stand behind each setting a verdict compares; a setting's value is their mean. " +
+			"A win \"by more than two standard errors\" is one where the two means differ by more than twice the standard error of their difference, " +
+			"√(s₁²/n₁ + s₂²/n₂) (s: a setting's standard deviation over its n seeds), or where two or more seeds trained on one side and two or more diverged on the other. " +
+			"With few seeds it is a lenient test: a t-test at 95% asks for about 4.3 standard errors with two seeds on each side, 2.8 with three.\n")
 	}
 	if epochs < 10 {
-		fmt.Fprintf(&b, "\nThe report trained 100 epochs; this study ran %d, so claims about convergence speak of the first epochs only.\n", epochs)
+		first := "the first epochs"
+		if epochs == 1 {
+			first = "the first epoch"
+		}
+		fmt.Fprintf(&b, "\nThe report trained 100 epochs; this study ran %s, so claims about convergence speak of %s only.\n", plural(epochs, "epoch"), first)
 	}
 	b.WriteString("\n## Results (mean ± std over seeds)\n\n| setting | seeds | best val accuracy | test accuracy at best checkpoint | epochs to 98% | s to 98% | epochs to 99% | s to 99% |\n|---|---|---|---|---|---|---|---|\n")
 	for _, g := range groups {

@@ -82,7 +82,8 @@ func recordsCell(cd string, c Cell) bool {
 	return len(run.SettingsDiffer(recorded, want)) == 0
 }
 
-// MeanStd is a mean and sample standard deviation over seeds.
+// MeanStd is a mean and sample standard deviation over seeds (NaN, not 0,
+// for fewer than two values).
 type MeanStd struct {
 	Mean, Std float64
 	N         int // values (seeds that reached it)
@@ -99,12 +100,14 @@ func meanStd(v []float64, of int) MeanStd {
 		m.Mean += x
 	}
 	m.Mean /= float64(len(v))
-	if len(v) > 1 {
-		for _, x := range v {
-			m.Std += (x - m.Mean) * (x - m.Mean)
-		}
-		m.Std = math.Sqrt(m.Std / float64(len(v)-1))
+	if len(v) < 2 {
+		m.Std = math.NaN() // one value has no spread: absent, not 0
+		return m
 	}
+	for _, x := range v {
+		m.Std += (x - m.Mean) * (x - m.Mean)
+	}
+	m.Std = math.Sqrt(m.Std / float64(len(v)-1))
 	return m
 }
 
@@ -264,16 +267,32 @@ func meanCurve(cs [][]float64) []float64 {
 type Comparison struct {
 	Axis        string
 	A, B        string
-	Pairs, AWin int     // pairs, and pairs where A had the higher best val accuracy
-	MeanA       float64 // mean best val accuracy over the pairs
-	MeanB       float64
+	Pairs, AWin int // pairs, and pairs A won: the higher best val accuracy, or B diverged
+	// ADiverged and BDiverged count the pairs where that side diverged
+	// before its first validation (every seed: no accuracy) and the other
+	// trained: a result, which that side lost.
+	ADiverged, BDiverged int
+	// Both counts the pairs where both sides have an accuracy; MeanA and
+	// MeanB are the mean best val accuracies over those.
+	Both         int
+	MeanA, MeanB float64
 	// AWinClear counts A's wins by more than twice the standard error of
-	// the difference of the two means (both settings with two seeds or more).
+	// the difference of the two means (both settings with two seeds or
+	// more), and those where B diverged in two seeds or more and A trained
+	// in two or more.
 	AWinClear int
 	Seeds     SeedRange // seeds behind the settings compared
 }
 
-// Compare finds all pairs of groups differing only in axis (A vs B).
+// divergedEarly reports whether every seed of g diverged before its first
+// validation (a NaN loss in the first epoch): no accuracy, and a result.
+func divergedEarly(g GroupSummary) bool {
+	return g.BestValAcc.N == 0 && g.Failed > 0 && g.Failed == g.Seeds
+}
+
+// Compare finds all pairs of groups differing only in axis (A vs B). A
+// side that diverged before its first validation lost to one that trained;
+// a pair where neither has an accuracy compares nothing.
 func Compare(f File, groups []GroupSummary, axis, a, b string) Comparison {
 	c := Comparison{Axis: axis, A: a, B: b}
 	index := map[string]GroupSummary{}
@@ -281,7 +300,7 @@ func Compare(f File, groups []GroupSummary, axis, a, b string) Comparison {
 		index[g.Group] = g
 	}
 	for _, g := range groups {
-		if g.Params[axis] != a || g.BestValAcc.N == 0 {
+		if axis == "" || g.Params[axis] != a {
 			continue
 		}
 		p := map[string]string{}
@@ -290,24 +309,43 @@ func Compare(f File, groups []GroupSummary, axis, a, b string) Comparison {
 		}
 		p[axis] = b
 		other, ok := index[Cell{Params: p}.Group(f.Axes)]
-		if !ok || other.BestValAcc.N == 0 {
+		if !ok {
 			continue
 		}
-		c.Pairs++
-		c.MeanA += g.BestValAcc.Mean
-		c.MeanB += other.BestValAcc.Mean
-		c.Seeds.add(g.BestValAcc.N)
-		c.Seeds.add(other.BestValAcc.N)
-		if g.BestValAcc.Mean > other.BestValAcc.Mean {
+		aTrained, bTrained := g.BestValAcc.N > 0, other.BestValAcc.N > 0
+		switch {
+		case aTrained && bTrained:
+			c.Pairs++
+			c.Both++
+			c.MeanA += g.BestValAcc.Mean
+			c.MeanB += other.BestValAcc.Mean
+			c.Seeds.add(g.BestValAcc.N)
+			c.Seeds.add(other.BestValAcc.N)
+			if g.BestValAcc.Mean > other.BestValAcc.Mean {
+				c.AWin++
+				if clearlyAbove(g.BestValAcc, other.BestValAcc) {
+					c.AWinClear++
+				}
+			}
+		case aTrained && divergedEarly(other):
+			c.Pairs++
+			c.BDiverged++
 			c.AWin++
-			if clearlyAbove(g.BestValAcc, other.BestValAcc) {
+			c.Seeds.add(g.BestValAcc.N)
+			c.Seeds.add(other.Failed)
+			if g.BestValAcc.N >= 2 && other.Failed >= 2 {
 				c.AWinClear++
 			}
+		case bTrained && divergedEarly(g):
+			c.Pairs++
+			c.ADiverged++
+			c.Seeds.add(g.Failed)
+			c.Seeds.add(other.BestValAcc.N)
 		}
 	}
-	if c.Pairs > 0 {
-		c.MeanA /= float64(c.Pairs)
-		c.MeanB /= float64(c.Pairs)
+	if c.Both > 0 {
+		c.MeanA /= float64(c.Both)
+		c.MeanB /= float64(c.Both)
 	}
 	return c
 }

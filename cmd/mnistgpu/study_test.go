@@ -34,7 +34,7 @@ func TestStudyJobsSeedsAndReport(t *testing.T) {
 		t.Fatal(err)
 	}
 	md := string(mustRead(t, filepath.Join(out, "report", "report.md")))
-	for _, want := range []string{"seeds [1 2]", "| model=cnn,optimizer=sgd | 2 |", "| CNN reaches a better accuracy than the MLP | **", "| 2 |"} {
+	for _, want := range []string{"seeds 1, 2.", "| model=cnn,optimizer=sgd | 2 |", "| CNN reaches a better accuracy than the MLP | **", "| 2 |"} {
 		if !strings.Contains(md, want) {
 			t.Errorf("report.md lacks %q:\n%s", want, md)
 		}
