@@ -35,7 +35,7 @@ func TestClaimsReadAxesByAnyName(t *testing.T) {
 	for claim, want := range map[string]string{
 		"CNN reaches a better accuracy than the MLP":                                "cnn beat mlp in 3 of 3 matched settings",
 		"A too high learning rate keeps the network from converging":                "lr=0.1 was more than one point below the best learning rate in 2 of 2 settings",
-		"With sigmoid and a small learning rate (SGD) the network cannot be fitted": "lr=0.001: cnn: 0.900, mlp: 0.400",
+		"With sigmoid and a small learning rate (SGD) the network cannot be fitted": "lr=0.001: cnn: 0.9000, mlp: 0.4000",
 	} {
 		if c, ok := got[claim]; !ok || !strings.Contains(c.Evidence, want) {
 			t.Errorf("%q: %+v, want evidence with %q", claim, c, want)

@@ -19,7 +19,8 @@ import (
 //
 // Everything is checked before dir is written: every shard is a folder of
 // one and the same study (the same study.json), dir is no shard, holds no
-// run and no other study, and nobody else writes it: Merge holds dir's
+// run and no other study (but the shards' with fewer epochs or seeds: an
+// earlier merge, which the shards extend), and nobody else writes it: Merge holds dir's
 // lock (run.LockFile) from the checks to results.csv and each cell's while
 // it copies it. A `study run`, report or another merge holding dir's lock
 // is waited for, as they wait for each other (lockStudy, said on log),
@@ -62,9 +63,12 @@ func Merge(dir string, shards []string, log io.Writer) error {
 		return err
 	}
 	defer lock.Unlock()
-	// Under the lock: the folder's own study.json, if any, is the shards'.
+	// Under the lock: the folder's own study.json, if any, is the shards',
+	// or the shards' extend it (see mergespec.go).
 	if old, err := os.ReadFile(filepath.Join(dir, "study.json")); err == nil && !bytes.Equal(old, spec) {
-		return &SettingError{fmt.Sprintf("%s holds another study than the shards' (its study.json differs); use another --out", dir)}
+		if err := mergeOver(dir, old, spec, shards[0]); err != nil {
+			return err
+		}
 	}
 	if err := engine.WriteFileAtomic(filepath.Join(dir, "study.json"), func(w io.Writer) error { _, err := w.Write(spec); return err }); err != nil {
 		return err
@@ -149,7 +153,9 @@ func mergeSpec(dir string, shards []string) ([]byte, error) {
 		if spec == nil {
 			spec, first = raw, s
 		} else if !bytes.Equal(raw, spec) {
-			return nil, &SettingError{fmt.Sprintf("merge: %s and %s hold different studies (their study.json differ); merge the shards of one study", first, s)}
+			if err := sameStudy(first, spec, s, raw); err != nil {
+				return nil, err
+			}
 		}
 	}
 	return spec, nil

@@ -191,15 +191,18 @@ func Conclusions(f File, groups []GroupSummary) []Conclusion {
 		low := 0
 		for _, g := range groups {
 			if setting(f, g, "activation") == "sigmoid" && g.Params[lrAxis] == lrs[0] && setting(f, g, "optimizer") == "sgd" && g.BestValAcc.N > 0 {
-				accs = append(accs, fmt.Sprintf("%s: %.3f", setting(f, g, "model"), g.BestValAcc.Mean))
+				accs = append(accs, fmt.Sprintf("%s: %.4f", setting(f, g, "model"), g.BestValAcc.Mean))
 				seeds.add(g.BestValAcc.N)
 				if g.BestValAcc.Mean < 0.5 {
 					low++
 				}
 			}
 		}
-		out = append(out, Conclusion{Claim: "With sigmoid and a small learning rate (SGD) the network cannot be fitted", Verdict: verdict(low, len(accs)), Seeds: seeds,
-			Evidence: fmt.Sprintf("best validation accuracy with SGD, sigmoid, lr=%s: %s (below 0.5 counts as not fitted)", lrs[0], strings.Join(accs, ", "))})
+		evidence := fmt.Sprintf("best validation accuracy with SGD, sigmoid, lr=%s: %s (below 0.5 counts as not fitted)", lrs[0], strings.Join(accs, ", "))
+		if len(accs) == 0 {
+			evidence = fmt.Sprintf("no setting with SGD, sigmoid and lr=%s has a validation accuracy", lrs[0])
+		}
+		out = append(out, Conclusion{Claim: "With sigmoid and a small learning rate (SGD) the network cannot be fitted", Verdict: verdict(low, len(accs)), Seeds: seeds, Evidence: evidence})
 	}
 	return out
 }

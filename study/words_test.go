@@ -12,7 +12,8 @@ import (
 // epoch, one seed and one matched setting are singular, and a seed list
 // is written as numbers ("1 complete cells, up to 1 epochs each, seeds
 // [1]" and "in 1 of 1 matched settings" were printed); one seed's std is
-// absent (NaN), not 0.
+// absent (NaN), not 0. A claim with nothing to rest on says so rather
+// than listing nothing ("lr=0.001:  (below 0.5 counts as not fitted)").
 func TestReportWordsOneOfEach(t *testing.T) {
 	oneCell := func(f File) []CellResult {
 		var cells []CellResult
@@ -53,6 +54,14 @@ func TestReportWordsOneOfEach(t *testing.T) {
 	} {
 		if !strings.Contains(md, want) {
 			t.Errorf("report.md lacks %q:\n%s", want, md)
+		}
+	}
+
+	f = File{Name: "lr", Seeds: []uint64{1}, Axes: []Axis{{Name: "lr", Values: []string{"0.1", "0.01", "0.001"}}}}
+	for _, c := range Conclusions(f, Summarise(f, oneCell(f))) {
+		if strings.HasPrefix(c.Claim, "With sigmoid and a small learning rate") &&
+			(c.Verdict != "not testable here" || c.Evidence != "no setting with SGD, sigmoid and lr=0.001 has a validation accuracy") {
+			t.Errorf("%+v", c)
 		}
 	}
 }

@@ -1,0 +1,149 @@
+package study
+
+import (
+	"fmt"
+	"maps"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+
+	"mnistgpu/run"
+)
+
+// A merge names what differs between the studies it refuses to mix (two
+// shards', or the shards' and its folder's), and merges extended shards
+// into a folder that holds an earlier merge of them: the same study with
+// fewer epochs or fewer seeds, as `study run` extends its own folder
+// (studyDiff). The folder's cells keep their old length until the shards'
+// extended ones are copied over them; the report leaves out those not yet
+// extended (currentCells).
+
+// epochsSetting is f's fixed epochs as written, and its name in f.Fixed
+// ("" when f fixes none: an epochs axis, or each cell's default).
+func epochsSetting(f File) (value, name string) {
+	fd, _ := run.Lookup("epochs")
+	name, value, axis, ok := f.Setting(fd)
+	if !ok || axis {
+		return "", ""
+	}
+	return value, name
+}
+
+// withoutEpochs is f's fixed settings but its fixed epochs.
+func withoutEpochs(f File) map[string]string {
+	_, name := epochsSetting(f)
+	m := maps.Clone(f.Fixed)
+	delete(m, name)
+	return m
+}
+
+// studyDifference names the first way b differs from a, as what each of
+// them does ("ran 3 epochs", "ran 2 epochs"), or "" when they are one
+// study.
+func studyDifference(a, b File) (aDoes, bDoes string) {
+	switch {
+	case a.Name != b.Name:
+		return fmt.Sprintf("is study %q", a.Name), fmt.Sprintf("is study %q", b.Name)
+	case !sameAxes(a.Axes, b.Axes):
+		return "has axes " + axesList(a.Axes), "has axes " + axesList(b.Axes)
+	case !slices.Equal(a.Seeds, b.Seeds):
+		return "has " + seedList(a.Seeds), "has " + seedList(b.Seeds)
+	}
+	ae, _ := epochsSetting(a)
+	be, _ := epochsSetting(b)
+	if ae != be {
+		return ranEpochs(ae), ranEpochs(be)
+	}
+	fa, fb := withoutEpochs(a), withoutEpochs(b)
+	keys := slices.Sorted(maps.Keys(fa))
+	for k := range fb {
+		if _, ok := fa[k]; !ok {
+			keys = append(keys, k)
+		}
+	}
+	for _, k := range keys {
+		va, oka := fa[k]
+		vb, okb := fb[k]
+		if oka != okb || va != vb {
+			return setsFixed(k, va, oka), setsFixed(k, vb, okb)
+		}
+	}
+	return "", ""
+}
+
+func ranEpochs(v string) string {
+	if v == "" {
+		return "ran each cell's default epochs (it sets none)"
+	}
+	if v == "1" {
+		return "ran 1 epoch"
+	}
+	return "ran " + v + " epochs"
+}
+
+func setsFixed(k, v string, ok bool) string {
+	if !ok {
+		return fmt.Sprintf("does not fix %s", k)
+	}
+	return fmt.Sprintf("fixes %s=%s", k, v)
+}
+
+func axesList(axes []Axis) string {
+	if len(axes) == 0 {
+		return "none"
+	}
+	var s []string
+	for _, a := range axes {
+		s = append(s, a.Name+"="+strings.Join(a.Values, "|"))
+	}
+	return strings.Join(s, ", ")
+}
+
+// extends reports whether cur is old trained longer or with more seeds,
+// and nothing else: a folder holding old takes cur's cells beside its own.
+func extends(old, cur File) bool {
+	oe, _ := epochsSetting(old)
+	ce, _ := epochsSetting(cur)
+	on, err1 := strconv.Atoi(oe)
+	cn, err2 := strconv.Atoi(ce)
+	sameEpochs := oe == ce
+	if !sameEpochs && (err1 != nil || err2 != nil || cn < on) {
+		return false
+	}
+	return old.Name == cur.Name && sameAxes(old.Axes, cur.Axes) && subset(old.Seeds, cur.Seeds) &&
+		maps.Equal(withoutEpochs(old), withoutEpochs(cur))
+}
+
+// sameStudy refuses shard b's study.json when it is another study than
+// shard a's, naming the first difference ("shard s2 ran 3 epochs, shard s1
+// ran 2 epochs").
+func sameStudy(a string, rawA []byte, b string, rawB []byte) error {
+	fa, errA := Parse(filepath.Join(a, "study.json"), rawA)
+	fb, errB := Parse(filepath.Join(b, "study.json"), rawB)
+	if errA != nil || errB != nil {
+		return &SettingError{fmt.Sprintf("merge: %s and %s hold different studies (their study.json differ); merge the shards of one study", a, b)}
+	}
+	aDoes, bDoes := studyDifference(fa, fb)
+	if aDoes == "" {
+		return nil // one study, written otherwise
+	}
+	return &SettingError{fmt.Sprintf("merge: %s and %s hold different studies: shard %s %s, shard %s %s; merge the shards of one study (run with the same settings, --epochs and --seeds)", a, b, b, bDoes, a, aDoes)}
+}
+
+// mergeOver refuses to merge the shards' study (spec, as shard first holds
+// it) into dir, whose study.json is old, unless it is that study or the
+// shards extend it (more epochs, more seeds, nothing else).
+func mergeOver(dir string, old, spec []byte, first string) error {
+	fo, errO := Parse(filepath.Join(dir, "study.json"), old)
+	fs, errS := Parse(filepath.Join(first, "study.json"), spec)
+	if errO != nil || errS != nil {
+		return &SettingError{fmt.Sprintf("%s holds another study than the shards' (its study.json differs); use another --out", dir)}
+	}
+	if extends(fo, fs) {
+		return nil
+	}
+	oDoes, sDoes := studyDifference(fo, fs)
+	return &SettingError{fmt.Sprintf("%s holds another study than the shards': shard %s %s, the merge folder's study %s (a merge extends a study with more epochs or seeds, never shortens it); use another --out",
+		dir, first, sDoes, oDoes)}
+}
