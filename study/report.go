@@ -73,7 +73,7 @@ func Conclusions(f File, groups []GroupSummary) []Conclusion {
 	// "faster": validation accuracy after the first epoch; a side that
 	// diverged before it lost, as in the pairs above.
 	{
-		wins, pairs, adamDiverged, sgdDiverged := 0, 0, 0, 0
+		wins, pairs, adamDiverged, sgdDiverged, bothDiverged := 0, 0, 0, 0, 0
 		var seeds SeedRange
 		index := map[string]GroupSummary{}
 		for _, g := range groups {
@@ -111,13 +111,19 @@ func Conclusions(f File, groups []GroupSummary) []Conclusion {
 				adamDiverged++
 				seeds.add(g.Failed)
 				seeds.add(o.BestValAcc.N)
+			case divergedEarly(g) && divergedEarly(o):
+				bothDiverged++
 			}
 		}
 		evidence := fmt.Sprintf("Adam had the higher validation accuracy after the first epoch in %d of %s", wins, plural(pairs, "matched setting"))
 		if opt == "" {
 			evidence = "the study does not vary the optimizer"
 		}
-		if d := divergedNotes("SGD", sgdDiverged, "Adam", adamDiverged); len(d) > 0 {
+		d := divergedNotes("SGD", sgdDiverged, "Adam", adamDiverged)
+		if bothDiverged > 0 {
+			d = append(d, fmt.Sprintf("both diverged in %d more, not counted", bothDiverged))
+		}
+		if len(d) > 0 {
 			evidence += " (" + strings.Join(d, "; ") + ")"
 		}
 		out = append(out, Conclusion{Claim: "With SGD the network takes longer to reach a high accuracy than with Adam", Verdict: verdict(wins, pairs), Seeds: seeds, Evidence: evidence})
@@ -214,13 +220,20 @@ func pairEvidence(flag string, c Comparison) string {
 		return fmt.Sprintf("the study does not vary the %s", flag)
 	}
 	if c.Pairs == 0 {
-		return fmt.Sprintf("no two settings with a result differ only in %s=%s and %s=%s", c.Axis, c.A, c.Axis, c.B)
+		s := fmt.Sprintf("no two settings with a result differ only in %s=%s and %s=%s", c.Axis, c.A, c.Axis, c.B)
+		if c.BothDiverged > 0 {
+			s += fmt.Sprintf(" (both diverged in %s)", plural(c.BothDiverged, "setting"))
+		}
+		return s
 	}
 	s := fmt.Sprintf("%s beat %s in %d of %s", c.A, c.B, c.AWin, plural(c.Pairs, "matched setting"))
 	if c.Seeds.Min >= 2 {
 		s += fmt.Sprintf(", %d of them by more than two standard errors", c.AWinClear)
 	}
 	notes := divergedNotes(c.B, c.BDiverged, c.A, c.ADiverged)
+	if c.BothDiverged > 0 {
+		notes = append(notes, fmt.Sprintf("both diverged in %d more, not counted", c.BothDiverged))
+	}
 	if c.Both > 0 {
 		// None without a pair that both trained: 0 would read as a measured accuracy.
 		means := fmt.Sprintf("mean best val accuracy %.4f vs %.4f", c.MeanA, c.MeanB)

@@ -272,6 +272,9 @@ type Comparison struct {
 	// before its first validation (every seed: no accuracy) and the other
 	// trained: a result, which that side lost.
 	ADiverged, BDiverged int
+	// BothDiverged counts the settings where both sides diverged so: no
+	// pair, and said, since the pairs then number fewer than the settings.
+	BothDiverged int
 	// Both counts the pairs where both sides have an accuracy; MeanA and
 	// MeanB are the mean best val accuracies over those.
 	Both         int
@@ -341,6 +344,8 @@ func Compare(f File, groups []GroupSummary, axis, a, b string) Comparison {
 			c.ADiverged++
 			c.Seeds.add(g.Failed)
 			c.Seeds.add(other.BestValAcc.N)
+		case divergedEarly(g) && divergedEarly(other):
+			c.BothDiverged++
 		}
 	}
 	if c.Both > 0 {
