@@ -64,8 +64,7 @@ func verdict(wins, pairs int) string {
 func Conclusions(f File, groups []GroupSummary) []Conclusion {
 	var out []Conclusion
 	pair := func(claim, flag, a, b string) {
-		axis := axisFor(f, flag)
-		c := Compare(f, groups, axis, a, b)
+		c := Compare(f, groups, axisFor(f, flag), a, b)
 		out = append(out, Conclusion{Claim: claim, Verdict: verdict(c.AWin, c.Pairs), Seeds: c.Seeds, Evidence: pairEvidence(flag, c)})
 	}
 	pair("CNN reaches a better accuracy than the MLP", "model", "cnn", "mlp")
