@@ -435,7 +435,11 @@ func markdown(f File, groups []GroupSummary, cs []Conclusion, figs []string, cel
 	if all := f.size(); cells < all {
 		// A shard, or a study still running or with failed cells: said,
 		// since its table and verdicts read as the whole study's.
-		complete = fmt.Sprintf("%d of the study's %d cells complete (the others are not run yet, running, failed, or in other shards: `study run` trains them, `study merge` gathers shards; each setting's seeds column counts its complete ones)", cells, all)
+		others := "not run yet, running, failed, or in other shards"
+		if short > 0 {
+			others = "not run yet, running, failed, in other shards, or shorter than the study asks for (below)"
+		}
+		complete = fmt.Sprintf("%d of the study's %d cells complete (the others are %s: `study run` trains them, `study merge` gathers shards; each setting's seeds column counts its complete ones)", cells, all, others)
 	}
 	fmt.Fprintf(&b, "# Study %q\n\n%s, up to %s each, %s.\n\n", f.Name, complete, plural(epochs, "epoch"), seedList(f.Seeds))
 	if short > 0 {
@@ -452,7 +456,7 @@ func markdown(f File, groups []GroupSummary, cs []Conclusion, figs []string, cel
 	}
 	switch {
 	case seeds.Max == 1:
-		b.WriteString("\nEvery verdict rests on one seed per setting: a difference smaller than the spread between seeds cannot be told from chance. Run the study with `--seeds 3` (or more) for a spread.\n")
+		b.WriteString("\nEvery verdict that compares settings rests on one seed per setting: a difference smaller than the spread between seeds cannot be told from chance. Run the study with `--seeds 3` (or more) for a spread.\n")
 	case seeds.Max > 1:
 		b.WriteString("\nThe seeds column is how many seeds (runs with a result) stand behind each setting a verdict compares; a setting's value is their mean. " +
 			"A win \"by more than two standard errors\" is one where the two means differ by more than twice the standard error of their difference, " +
