@@ -20,9 +20,9 @@ import (
 // Everything is checked before dir is written: every shard is a folder of
 // one and the same study (the same study.json), dir is no shard, holds no
 // run and no other study (but the shards' with fewer epochs or seeds: an
-// earlier merge, which the shards extend), and nobody else writes it: Merge holds dir's
-// lock (run.LockFile) from the checks to results.csv and each cell's while
-// it copies it. A `study run`, report or another merge holding dir's lock
+// earlier merge, which the shards extend), and nobody else writes it: Merge
+// holds dir's lock (run.LockFile) from the checks to results.csv and each
+// cell's while it copies it. A `study run`, report or another merge holding dir's lock
 // is waited for, as they wait for each other (lockStudy, said on log),
 // since they hold it for moments, not mixed with; a shard's cell that its
 // `study run` holds is refused naming its holder, before anything is
