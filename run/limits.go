@@ -340,7 +340,7 @@ func (s subject) refuse(total, batch float64, what, limit string) error {
 	}
 	batches := fmt.Sprintf("batches of %d", s.batch)
 	if s.held > 0 && s.held < s.batch {
-		batches = fmt.Sprintf("a batch of up to %d images (no more are trained on)", s.held)
+		batches = fmt.Sprintf("a batch of up to %s (no more are trained on)", Plural(s.held, "image"))
 	}
 	return &LimitError{ValueError{Flag: flag, Msg: fmt.Sprintf("%s needs about %s of %s, %s of it for %s; %s",
 		value, bytesText(total), what, bytesText(batch), batches, limit)}}

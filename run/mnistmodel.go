@@ -24,8 +24,8 @@ func CheckFitsMNIST(m *engine.Model, flag, value string) error {
 			m.Input, mnistInput, mnist.Side, mnist.Side)
 	}
 	if n := m.OutputShape().Size(); n != mnist.Classes {
-		return bad("the model gives %d outputs, and MNIST has %d classes: end it with a Dense layer of %d units",
-			n, mnist.Classes, mnist.Classes)
+		return bad("the model gives %s, and MNIST has %d classes: end it with a Dense layer of %d units",
+			Plural(n, "output"), mnist.Classes, mnist.Classes)
 	}
 	return nil
 }

@@ -131,7 +131,7 @@ func (p DataPrint) Differences(q DataPrint) []string {
 	set := func(name string, a, b SetPrint) {
 		switch {
 		case a.Count != b.Count:
-			out = append(out, fmt.Sprintf("%s set of %d images there, %d here", name, a.Count, b.Count))
+			out = append(out, fmt.Sprintf("%s set of %s there, %d here", name, Plural(a.Count, "image"), b.Count))
 		case a.ImagesSHA256 != b.ImagesSHA256:
 			out = append(out, fmt.Sprintf("%s images: SHA-256 %.12s… there, %.12s… here", name, a.ImagesSHA256, b.ImagesSHA256))
 		case a.LabelsSHA256 != b.LabelsSHA256:

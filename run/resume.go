@@ -184,12 +184,13 @@ type FinishedError struct {
 func (e *FinishedError) Error() string {
 	switch {
 	case e.MaxSteps > 0:
-		return fmt.Sprintf("nothing to do: %s stopped after %d of %d epochs at its step budget (--max-steps %d); pass a larger --max-steps to continue it",
-			e.Dir, e.Done, e.Planned, e.MaxSteps)
+		return fmt.Sprintf("nothing to do: %s stopped after %d of %s at its step budget (--max-steps %d); pass a larger --max-steps to continue it",
+			e.Dir, e.Done, Plural(e.Planned, "epoch"), e.MaxSteps)
 	case e.StoppedEarlier:
-		return fmt.Sprintf("nothing to do: %s finished after %d of %d epochs (stopped early); pass --epochs N to extend", e.Dir, e.Done, e.Planned)
+		return fmt.Sprintf("nothing to do: %s finished after %d of %s (stopped early); pass --epochs N to extend", e.Dir, e.Done, Plural(e.Planned, "epoch"))
 	}
-	return fmt.Sprintf("nothing to do: %s finished %d of %d epochs; pass --epochs N to extend", e.Dir, e.Done, e.Planned)
+	// Done is Planned here: "finished its 1 epoch", not "1 of 1 epochs".
+	return fmt.Sprintf("nothing to do: %s finished its %s; pass --epochs N to extend", e.Dir, Plural(e.Done, "epoch"))
 }
 
 // CheckResume says whether the run in dir, resumed with cfg, has anything
@@ -209,14 +210,14 @@ func (e *FinishedError) Error() string {
 func CheckResume(cfg Config, ck *engine.TrainCheckpoint) error {
 	dir, done := cfg.Output.Dir, ck.NextEpoch
 	if cfg.Epochs < done {
-		return &ValueError{Flag: "epochs", Msg: fmt.Sprintf("%d: %s has trained %d epochs; a run is extended, not shortened (pass --epochs %d or more)",
-			cfg.Epochs, dir, done, done+1)}
+		return &ValueError{Flag: "epochs", Msg: fmt.Sprintf("%d: %s has trained %s; a run is extended, not shortened (pass --epochs %d or more)",
+			cfg.Epochs, dir, Plural(done, "epoch"), done+1)}
 	}
 	if cfg.MaxSteps > 0 && ck.Step > uint64(cfg.MaxSteps) {
 		// Accepted, it was called the run's spent budget and recorded in
 		// config.json over the steps the run had trained.
-		return &ValueError{Flag: "max-steps", Msg: fmt.Sprintf("%d: %s has trained %d steps; a step budget is raised, not lowered (pass --max-steps %d or more, or 0 for no budget)",
-			cfg.MaxSteps, dir, ck.Step, ck.Step+1)}
+		return &ValueError{Flag: "max-steps", Msg: fmt.Sprintf("%d: %s has trained %s; a step budget is raised, not lowered (pass --max-steps %d or more, or 0 for no budget)",
+			cfg.MaxSteps, dir, Plural(int(ck.Step), "step"), ck.Step+1)}
 	}
 	r, ok := resultOf(dir, ck)
 	if !ok {

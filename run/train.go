@@ -275,14 +275,7 @@ func finish(cfg Config, o Options, m *engine.Model, test engine.Dataset, hist *e
 		Device: be.Describe(), Steps: m.Steps(), TrainedOn: &rec.data, Sessions: rec.sessions(), Optimizer: cfg.Optimizer}
 	r.Seconds = totalSeconds(r.Sessions)
 	r.Stopped = stopReason(cfg, r)
-	timing := fmt.Sprintf("in %.1fs", r.Seconds-totalSeconds(rec.earlier))
-	if len(r.Sessions) > 1 {
-		timing += fmt.Sprintf(" (%.1fs in %d sessions)", r.Seconds, len(r.Sessions))
-	}
-	if be.Traits().Simulated {
-		timing = "(simulated device: no timing)"
-	}
-	fmt.Fprintf(out, "\nTrained %s (%d this run) %s on %s.\n", plural(r.Epochs, "epoch"), r.Epochs-rec.first, timing, be.Name())
+	fmt.Fprintf(out, "\nTrained %s on %s.\n", trainedWhen(r, rec, be.Traits().Simulated), be.Name())
 	fmt.Fprintf(out, "final weights:   %s  test loss %.4f  test accuracy %.4f\n", final, testLoss, testAcc)
 	if err := evaluateBest(cfg, m, test, ckpt, r, out); err != nil {
 		return nil, err
@@ -366,13 +359,6 @@ type DivergedError struct {
 
 func (e *DivergedError) Error() string { return e.Err.Error() + "\n" + e.Advice }
 func (e *DivergedError) Unwrap() error { return e.Err }
-
-func plural(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return fmt.Sprintf("%d %ss", n, word)
-}
 
 func orDiscard(w io.Writer) io.Writer {
 	if w == nil {

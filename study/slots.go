@@ -169,12 +169,7 @@ func place(dev run.DeviceConfig, common bool, jobs int, devices []int, cells int
 	return p, nil
 }
 
-func plural(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return fmt.Sprintf("%d %ss", n, word)
-}
+func plural(n int, word string) string { return run.Plural(n, word) }
 
 // backendMu serialises opening backends: a GPU backend loads its libraries
 // and modules into a context shared by every backend of the process.

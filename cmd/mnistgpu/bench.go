@@ -62,7 +62,8 @@ func benchCommand() *cli.Command {
 		Flags: append(append(append(configFlags(deviceGroup, []string{"device", "tf32"}, nil),
 			configFlags(modelGroup, []string{"model", "activation"}, nil)...),
 			configFlags([]string{"run"}, []string{"batch-size"}, nil)...),
-			&cli.StringFlag{Name: "threads", Usage: "cpu: worker threads (0: the default), or a list (1,2) to run each and print the scaling", DefaultText: "GOMAXPROCS"},
+			&cli.StringFlag{Name: "threads", Usage: "cpu: worker threads (0: the default), or a list (1,2) to run each and print the scaling", DefaultText: "GOMAXPROCS",
+				EnvVars: []string{threadsField().Env}},
 			&cli.IntFlag{Name: "steps", Value: 50, Usage: "timed steps per run"},
 			&cli.IntFlag{Name: "warmup", Value: 5, Usage: "untimed steps first"},
 			&cli.IntFlag{Name: "runs", Value: 5, Usage: "timed runs; the median is reported"},
@@ -72,9 +73,19 @@ func benchCommand() *cli.Command {
 	}
 }
 
+// threadsField is the --threads setting of the table, whose variable
+// (MNISTGPU_THREADS) bench's own --threads list reads as train's does.
+func threadsField() run.Field {
+	f, _ := run.Lookup("threads")
+	return f
+}
+
 func runBench(c *cli.Context) error {
-	if c.Int("batch-size") < 1 || c.Int("steps") < 1 || c.Int("runs") < 1 || c.Int("warmup") < 0 {
-		return usageError("--batch-size, --steps and --runs must be positive, --warmup not negative")
+	if n := c.Int("batch-size"); n < 1 { // named by its variable where that gave it (nameVariables)
+		return cliError(&run.ValueError{Flag: "batch-size", Msg: fmt.Sprintf("must be at least 1, got %d", n)})
+	}
+	if c.Int("steps") < 1 || c.Int("runs") < 1 || c.Int("warmup") < 0 {
+		return usageError("--steps and --runs must be positive, --warmup not negative")
 	}
 	if f := c.String("format"); f != "table" && f != "json" {
 		return usageError("--format must be table or json, got %q", f)
@@ -86,7 +97,11 @@ func runBench(c *cli.Context) error {
 			// 0 is the backend's default, as train's and check's --threads 0.
 			n, err := strconv.Atoi(strings.TrimSpace(f))
 			if err != nil || n < 0 {
-				return usageError("--threads takes thread counts (0: the default) separated by commas, got %q", s)
+				from := ""
+				if !onCommandLine(c, "threads") {
+					from = givenByEnvironment(threadsField())
+				}
+				return usageError("--threads takes thread counts (0: the default) separated by commas, got %q%s", s, from)
 			}
 			threads = append(threads, n)
 		}
@@ -134,7 +149,12 @@ func benchOnce(c *cli.Context, threads int) (benchResult, error) {
 	if err != nil {
 		return benchResult{}, cliError(err)
 	}
+	// bench's own --threads, or MNISTGPU_THREADS, fitted to the device as
+	// train's is (bindConfig): exported, it does not refuse cuda.
 	cfg.Device.Threads = threads
+	for _, u := range cfg.FitDevice(func(flag string) bool { return onCommandLine(c, flag) }) {
+		sayUnusedOnGPU(u)
+	}
 	m, err := run.BuildModel(cfg.Model.Name, cfg.Model.Activation)
 	if err != nil {
 		return benchResult{}, cliError(err)
@@ -259,11 +279,15 @@ func printBench(r benchResult) error {
 	}
 	threads := ""
 	if r.Threads > 0 {
-		threads = fmt.Sprintf(", %d threads", r.Threads)
+		threads = ", " + run.Plural(r.Threads, "thread")
 	}
 	fmt.Fprintf(tw, "model\t%s, batch %d (%s batches, %s)%s\n", r.Model, r.BatchSize, r.Batches, steps, threads)
 	if r.MsPerStep > 0 {
-		fmt.Fprintf(tw, "ms/step (median of %d runs of %d)\t%.2f  %s\n", r.Runs, r.Steps, r.MsPerStep, msList(r.MsPerStepRuns))
+		runs := fmt.Sprintf("median of %d runs of %d", r.Runs, r.Steps)
+		if r.Runs == 1 {
+			runs = "one run of " + run.Plural(r.Steps, "step") // "median of 1 runs of 1" was said
+		}
+		fmt.Fprintf(tw, "ms/step (%s)\t%.2f  %s\n", runs, r.MsPerStep, msList(r.MsPerStepRuns))
 		if r.SpeedUp > 0 {
 			fmt.Fprintf(tw, "speed-up over the first --threads value\t%.2f×\n", r.SpeedUp)
 		}

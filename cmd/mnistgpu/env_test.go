@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -127,5 +128,36 @@ func TestOutVariableNamesAConfigRerunsFolder(t *testing.T) {
 	}
 	if after, err := os.ReadFile(filepath.Join(first, "final.safetensors")); err != nil || !bytes.Equal(before, after) {
 		t.Errorf("the first run's weights changed (%v)", err)
+	}
+}
+
+// bench's --threads reads MNISTGPU_THREADS, as every --threads does (it
+// measured at GOMAXPROCS threads with the variable exported, and its
+// --help named no variable), the command line over it; a refused value of
+// it, or of MNISTGPU_BATCH_SIZE, names the variable.
+func TestBenchReadsTheThreadsVariable(t *testing.T) {
+	bench := []string{"bench", "--device", "cpu", "--model", "mlp", "--steps", "1", "--runs", "1", "--warmup", "0", "--format", "json"}
+	threads := func(args ...string) int {
+		t.Helper()
+		stdout, stderr, code := output(t, append(bench, args...)...)
+		var r benchResult
+		if code != 0 || json.Unmarshal([]byte(stdout), &r) != nil {
+			t.Fatalf("%v: exit %d: %s %s", args, code, stdout, stderr)
+		}
+		return r.Threads
+	}
+	t.Setenv("MNISTGPU_THREADS", "3")
+	if n := threads(); n != 3 {
+		t.Errorf("MNISTGPU_THREADS=3: bench measured at %d threads", n)
+	}
+	if n := threads("--threads", "1"); n != 1 {
+		t.Errorf("MNISTGPU_THREADS=3 and --threads 1: bench measured at %d threads", n)
+	}
+	for _, env := range [][2]string{{"MNISTGPU_THREADS", "-1"}, {"MNISTGPU_BATCH_SIZE", "0"}} {
+		os.Unsetenv("MNISTGPU_THREADS")
+		t.Setenv(env[0], env[1])
+		if err := cliRun(bench...); exitCode(err) != 2 || !strings.Contains(err.Error(), env[0]+"="+env[1]) {
+			t.Errorf("bench with %s=%s: %v; want exit 2 naming the variable", env[0], env[1], err)
+		}
 	}
 }

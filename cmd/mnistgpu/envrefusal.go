@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"os"
 
 	"github.com/urfave/cli/v2"
@@ -53,8 +54,15 @@ func nameVariables(cmd *cli.Command) {
 			return err
 		}
 		if f, ok := run.Lookup(rs.flag); ok && fromEnvironment(c, f) {
-			return usageError("%s (--%s was given by the environment: %s=%s)", rs.msg, f.Flag, f.Env, os.Getenv(f.Env))
+			return usageError("%s%s", rs.msg, givenByEnvironment(f))
 		}
 		return err
 	}
+}
+
+// givenByEnvironment is what a refusal of f's value adds when f's
+// environment variable gave it: " (--threads was given by the environment:
+// MNISTGPU_THREADS=-1)".
+func givenByEnvironment(f run.Field) string {
+	return fmt.Sprintf(" (--%s was given by the environment: %s=%s)", f.Flag, f.Env, os.Getenv(f.Env))
 }

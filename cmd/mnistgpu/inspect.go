@@ -272,7 +272,7 @@ func predictCommand() *cli.Command {
 			}
 			var failed []string
 			if len(bad) > 0 {
-				failed = append(failed, fmt.Sprintf("%d of %d files could not be classified: %s", len(bad), c.NArg(), strings.Join(bad, ", ")))
+				failed = append(failed, fmt.Sprintf("%d of %s could not be classified: %s", len(bad), run.Plural(c.NArg(), "file"), strings.Join(bad, ", ")))
 			}
 			if len(blank) > 0 {
 				failed = append(failed, "blank, so not classified: "+strings.Join(blank, ", "))
@@ -357,7 +357,7 @@ func dataCommand() *cli.Command {
 		if err != nil {
 			return err
 		}
-		fmt.Printf("source: %s\nfolder: %s\ntrain:  %d images %v\ntest:   %d images %v\n", s.From, s.Dir, s.Train.Len(), s.Train.Shape, s.Test.Len(), s.Test.Shape)
+		fmt.Printf("source: %s\nfolder: %s\ntrain:  %s %v\ntest:   %s %v\n", s.From, s.Dir, run.Plural(s.Train.Len(), "image"), s.Train.Shape, run.Plural(s.Test.Len(), "image"), s.Test.Shape)
 		return nil
 	}
 	return &cli.Command{

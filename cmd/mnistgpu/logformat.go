@@ -11,6 +11,8 @@ import (
 
 	"github.com/urfave/cli/v2"
 	"golang.org/x/term"
+
+	"mnistgpu/run"
 )
 
 // What `train` and `study run` print on stderr (the data source, the model
@@ -159,5 +161,5 @@ func printEvaluation(c *cli.Context, loss, acc float64, images int) error {
 
 // formatEvaluation is evaluate's result as text.
 func formatEvaluation(loss, acc float64, images int) string {
-	return fmt.Sprintf("test loss %.4f  test accuracy %.4f  (%d images)\n", loss, acc, images)
+	return fmt.Sprintf("test loss %.4f  test accuracy %.4f  (%s)\n", loss, acc, run.Plural(images, "image"))
 }

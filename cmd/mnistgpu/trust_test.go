@@ -130,7 +130,7 @@ func TestResumeFinishedRunAndFlags(t *testing.T) {
 	}
 	before := mtimes(t, out)
 	_, stderr, code := output(t, "train", "--resume", out)
-	if code != 0 || !strings.Contains(stderr, "nothing to do: "+out+" finished 2 of 2 epochs; pass --epochs N to extend") {
+	if code != 0 || !strings.Contains(stderr, "nothing to do: "+out+" finished its 2 epochs; pass --epochs N to extend") {
 		t.Errorf("exit %d, stderr %q", code, stderr)
 	}
 	// A budget below the steps it trained (8) was called its spent budget
