@@ -45,10 +45,17 @@ func claimCell(cfg run.Config) (lock *run.Lock, elsewhere string, done bool, err
 
 // checkNoRun refuses a study folder that holds a run: a study's study.json
 // and cells never go beside a run's files. It also refuses a --out that is
-// a file, or a folder below a file (a raw "not a directory", exit 1, said so).
+// a file, or a folder below a file (a raw "not a directory", exit 1, said so),
+// and one that cannot be made or written (no permission, a read-only file
+// system, a name too long: mkdir's error, exit 1, when the study first
+// wrote), as train refuses its --out.
 func checkNoRun(dir string) error {
 	if f := run.FileInPlace(dir); f != "" {
 		return &SettingError{fmt.Sprintf("--out %s: %s is a file, not a folder: name the study's folder", dir, f)}
+	}
+	var unusable *run.UnusableFolderError
+	if errors.As(run.CheckFolderUsable(dir), &unusable) {
+		return &SettingError{fmt.Sprintf("--out %s: the study's folder cannot be made or written there: %v", dir, unusable.Err)}
 	}
 	if m := run.RunMarker(dir); m != "" {
 		return &SettingError{fmt.Sprintf("%s holds a run (%s), and a study's files never go beside a run's: use another --out", dir, m)}

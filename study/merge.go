@@ -31,11 +31,11 @@ func Merge(dir string, shards []string, log io.Writer) error {
 	if dir == "" {
 		return &SettingError{"--out must name the merged study folder, got \"\""}
 	}
-	spec, err := mergeSpec(dir, shards)
-	if err != nil {
+	if err := checkNoRun(dir); err != nil {
 		return err
 	}
-	if err := checkNoRun(dir); err != nil {
+	spec, err := mergeSpec(dir, shards)
+	if err != nil {
 		return err
 	}
 	if err := checkMergeFolders(dir, shards); err != nil {
