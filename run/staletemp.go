@@ -69,11 +69,11 @@ func removeStaleTemporaries(cfg Config) []string {
 	return removed
 }
 
-// sayRemovedTemporaries says in one line which temporaries of a dead writer
+// SayRemovedTemporaries says in one line which temporaries of a dead writer
 // were removed from where ("" when none): files that vanish from a folder
 // unsaid look like a fault, and the line tells what the earlier writer's
 // end was.
-func sayRemovedTemporaries(log io.Writer, where string, removed []string) {
+func SayRemovedTemporaries(log io.Writer, where string, removed []string) {
 	if len(removed) == 0 {
 		return
 	}

@@ -99,7 +99,7 @@ func Train(cfg Config, o Options) (*Result, error) {
 	}
 	defer weightsLock.Unlock()
 	log, out := orDiscard(o.Log), orDiscard(o.Out)
-	sayRemovedTemporaries(log, filepath.Dir(cfg.Output.SaveWeights), staleWeights)
+	SayRemovedTemporaries(log, filepath.Dir(cfg.Output.SaveWeights), staleWeights)
 	if o.Resume != nil {
 		sayPlateauUnderSchedule(cfg, log)
 	}
@@ -182,7 +182,7 @@ func Train(cfg Config, o Options) (*Result, error) {
 		return nil, err
 	}
 	if o.Lock != nil {
-		sayRemovedTemporaries(log, dir, removeStaleTemporaries(cfg))
+		SayRemovedTemporaries(log, dir, removeStaleTemporaries(cfg))
 	}
 	if err := writeConfig(dir, cfg); err != nil {
 		return nil, err

@@ -29,7 +29,19 @@ var lockWaiting func(dir string)
 // results.csv), a merge for as long as it copies. A folder whose lock a
 // `train` holds is a run's, which a study never shares: that is refused
 // at once rather than waited for.
+//
+// Holding it, it removes what a killed writer of the study's own files
+// left (removeStudyTemporaries).
 func lockStudy(dir, doing string, log io.Writer) (*run.Lock, error) {
+	l, err := waitLockStudy(dir, doing, log)
+	if err == nil {
+		removeStudyTemporaries(dir, log)
+	}
+	return l, err
+}
+
+// waitLockStudy is lockStudy's taking of the lock.
+func waitLockStudy(dir, doing string, log io.Writer) (*run.Lock, error) {
 	l, err := run.LockFolder(dir)
 	var held *run.LockedError
 	if !errors.As(err, &held) {
