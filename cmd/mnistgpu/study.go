@@ -98,6 +98,14 @@ func runStudy(c *cli.Context) error {
 			return usageError("--epochs must be at least 1, got %d", epochs)
 		}
 	}
+	if epochs == 0 && !f.SetsEpochs() {
+		// The study folder's record wins over MNISTGPU_EPOCHS and the
+		// default, as a run's record does on --resume; a new study records
+		// the epochs it trains, so that running it again continues them.
+		if epochs = study.RecordedEpochs(c.String("out")); epochs == 0 && c.Int("epochs") >= 1 {
+			epochs = c.Int("epochs")
+		}
+	}
 	f = f.WithEpochs(epochs)
 	if c.IsSet("seeds") {
 		n := c.Int("seeds")
