@@ -69,7 +69,9 @@ type ModelCheckpoint struct {
 // file's name is Path formatted with its epoch's logs, so it follows the
 // run's folder if that has moved. A checkpoint of version 1 (legacy) kept
 // no saved epochs: Saved is then every file of an earlier epoch this
-// callback would have written (Period) that is still there.
+// callback would have written (Period) that is still there. A file named
+// as mnistgpu spelled numbers before (formatSpec's earlier) is taken when
+// the name spelled as now is not there.
 func (c *ModelCheckpoint) restoreFiles(h *History, legacy bool) error {
 	name := func(epoch int) (string, error) {
 		if epoch < 1 || epoch > len(h.Logs) {
@@ -78,6 +80,14 @@ func (c *ModelCheckpoint) restoreFiles(h *History, legacy bool) error {
 		path, err := FormatTemplate(c.Path, epoch, h.Logs[epoch-1])
 		if err != nil {
 			return "", fmt.Errorf("ModelCheckpoint: %w", err)
+		}
+		if _, err := os.Stat(path); err == nil {
+			return path, nil
+		}
+		if then, err := formatTemplate(c.Path, epoch, h.Logs[epoch-1], true); err == nil {
+			if _, err := os.Stat(then); err == nil {
+				return then, nil
+			}
 		}
 		return path, nil
 	}
@@ -315,6 +325,12 @@ func (c *EarlyStopping) TrainEnd(*TrainState) error { return nil }
 // ("{epoch:02d}", "{val_loss:.2f}"); "{{" and "}}" are literal braces. epoch
 // is 1-based as in Keras.
 func FormatTemplate(tmpl string, epoch int, logs Logs) (string, error) {
+	return formatTemplate(tmpl, epoch, logs, false)
+}
+
+// formatTemplate is FormatTemplate, writing a metric as mnistgpu did before
+// it spelled numbers as Python when earlier is set (see formatSpec).
+func formatTemplate(tmpl string, epoch int, logs Logs, earlier bool) (string, error) {
 	var b strings.Builder
 	for i := 0; i < len(tmpl); i++ {
 		ch := tmpl[i]
@@ -351,7 +367,7 @@ func FormatTemplate(tmpl string, epoch int, logs Logs) (string, error) {
 		} else {
 			return "", fmt.Errorf("template %q: unknown field %q (have epoch and %v)", tmpl, name, keysOf(logs))
 		}
-		s, err := formatSpec(v, isInt, spec)
+		s, err := formatSpec(v, isInt, spec, earlier)
 		if err != nil {
 			return "", fmt.Errorf("template %q: field %q: %w", tmpl, field, err)
 		}
@@ -391,10 +407,17 @@ func (c *EarlyStopping) SetCallbackTensors(t map[string][]float32) error {
 // it: a float without a spec is its repr ("1.0"), NaN and infinities are
 // "nan" and "inf" under every float format, and 'd' is refused for a
 // metric, as Python refuses it for any float.
-func formatSpec(v float64, isInt bool, spec string) (string, error) {
+//
+// With earlier set, a metric is written as mnistgpu named its checkpoints
+// before (Go's strconv: "3" for 3.0, the shortest %g without a precision,
+// "NaN"), so that a run recorded then finds its files when resumed.
+func formatSpec(v float64, isInt bool, spec string, earlier bool) (string, error) {
 	if spec == "" {
 		if isInt {
 			return strconv.Itoa(int(v)), nil
+		}
+		if earlier {
+			return strconv.FormatFloat(v, 'g', -1, 64), nil
 		}
 		return pyRepr(v), nil
 	}
@@ -426,6 +449,13 @@ func formatSpec(v float64, isInt bool, spec string) (string, error) {
 		s = strconv.FormatInt(int64(v), 10)
 	case verb == 0 && isInt:
 		s = strconv.Itoa(int(v))
+	case earlier && (verb == 0 || verb == 'g'):
+		s = strconv.FormatFloat(v, 'g', prec, 64)
+	case earlier:
+		if prec < 0 {
+			prec = 6
+		}
+		s = strconv.FormatFloat(v, verb, prec, 64)
 	case verb == 0 && prec < 0:
 		s = pyRepr(v)
 	case verb == 0:

@@ -46,13 +46,25 @@ func pyNonFinite(v float64) (string, bool) {
 }
 
 // pyGeneral is format(v, ".<prec>") for a float, the spec without a type:
-// 'g' whose fixed form keeps at least one decimal ("1.0", not "1").
+// 'g' that keeps at least one decimal in fixed form ("1.0", not "1") and
+// so turns to exponent form one digit sooner: at a decimal exponent of
+// prec-1 and up ("1e+02" for format(100.0, ".3"), "1e+00" for
+// format(1.0, ".1")), or below -4. A precision of 0 is read as 1.
 func pyGeneral(v float64, prec int) string {
 	if s, ok := pyNonFinite(v); ok {
 		return s
 	}
-	s := strconv.FormatFloat(v, 'g', prec, 64)
-	if !strings.ContainsAny(s, ".e") {
+	p := max(prec, 1)
+	e := strconv.FormatFloat(v, 'e', p-1, 64) // rounded to p digits: d.ddde±XX
+	mant, exp, _ := strings.Cut(e, "e")
+	if x, err := strconv.Atoi(exp); err == nil && (x < -4 || x >= p-1) {
+		if strings.Contains(mant, ".") {
+			mant = strings.TrimRight(strings.TrimRight(mant, "0"), ".")
+		}
+		return mant + "e" + exp
+	}
+	s := strconv.FormatFloat(v, 'g', p, 64) // fixed form: the exponent is below p
+	if !strings.Contains(s, ".") {
 		s += ".0"
 	}
 	return s

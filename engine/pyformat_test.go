@@ -26,7 +26,7 @@ func TestPythonFloatText(t *testing.T) {
 }
 
 func TestFormatTemplateWritesAsPython(t *testing.T) {
-	logs := Logs{"accuracy": 1, "loss": math.NaN(), "val_loss": math.Inf(1), "val_accuracy": 0.123456789}
+	logs := Logs{"accuracy": 1, "loss": math.NaN(), "val_loss": math.Inf(1), "val_accuracy": 0.123456789, "lr": 123, "small": 1e-5}
 	for _, c := range []struct{ tmpl, want string }{
 		{"{accuracy}", "1.0"},                    // str(1.0); Go's %g writes 1
 		{"{loss:.2f}-{val_loss:.2f}", "nan-inf"}, // Go writes NaN and +Inf
@@ -34,6 +34,9 @@ func TestFormatTemplateWritesAsPython(t *testing.T) {
 		{"{val_accuracy:g}", "0.123457"}, // 'g' has 6 digits by default
 		{"{val_accuracy:.3}", "0.123"},
 		{"{accuracy:.3}", "1.0"}, // no type: 'g' keeping a decimal
+		// ... and in exponent form from a decimal exponent of precision-1
+		{"{accuracy:.1}", "1e+00"}, {"{accuracy:.0}", "1e+00"}, {"{lr:.3}", "1.23e+02"},
+		{"{lr:.2}", "1.2e+02"}, {"{lr:.4}", "123.0"}, {"{small:.3}", "1e-05"},
 		{"{loss:06.1f}", "000nan"},
 		{"{epoch:.2f}", "3.00"},
 		{"{epoch:3}", "  3"},

@@ -6,6 +6,8 @@ import (
 	"io/fs"
 	"math"
 	"os"
+	"path/filepath"
+	"regexp"
 	"strconv"
 )
 
@@ -125,15 +127,55 @@ func fileKind(m fs.FileMode) string {
 
 // NotAFile says what path is when it exists and is no regular file
 // (following links: "a character device" for /dev/stdout on a terminal),
-// and "" when it is one or is not there. An output path that is one is
-// refused: WriteFileAtomic would rename its file over it, and as root it
-// replaced /dev/null with a PNG.
+// or is a link to an open file descriptor, and "" when it is a file (or a
+// link to one) or is not there. An output path that is one is refused:
+// WriteFileAtomic would rename its file over it, and as root it replaced
+// /dev/null with a PNG.
 func NotAFile(path string) string {
 	st, err := os.Stat(path)
 	if err != nil {
 		return ""
 	}
-	return fileKind(st.Mode())
+	if kind := fileKind(st.Mode()); kind != "" {
+		return kind
+	}
+	if descriptorLink(path) {
+		return "a link to an open file descriptor (as /dev/stdout is)"
+	}
+	return ""
+}
+
+// fdLinkPath is the path of a file descriptor's link: /proc/self/fd/N (and
+// /proc/PID/fd/N) on Linux, /dev/fd/N there and on macOS and the BSDs.
+var fdLinkPath = regexp.MustCompile(`^/(proc/(self|thread-self|[0-9]+)(/task/[0-9]+)?|dev)/fd/[0-9]+$`)
+
+// descriptorLink reports whether path is, or leads through symbolic links
+// to, the link of an open file descriptor. /dev/stdout of a process whose
+// output goes to a file (`> w.safetensors`) names a regular file, but the
+// rename that replaces it replaces the link: as root, the system's
+// /dev/stdout became a file, and the redirected file stayed empty.
+func descriptorLink(path string) bool {
+	if abs, err := filepath.Abs(path); err == nil {
+		path = abs // "dev/fd/1" from / is /dev/fd/1
+	}
+	for range 40 { // the kernel's own bound on links followed
+		if fdLinkPath.MatchString(filepath.Clean(path)) {
+			return true
+		}
+		st, err := os.Lstat(path)
+		if err != nil || st.Mode()&fs.ModeSymlink == 0 {
+			return false
+		}
+		target, err := os.Readlink(path)
+		if err != nil {
+			return false
+		}
+		if !filepath.IsAbs(target) {
+			target = filepath.Join(filepath.Dir(path), target)
+		}
+		path = target
+	}
+	return false
 }
 
 func tooLarge(path, what string, size, limit int64) error {

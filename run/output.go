@@ -246,7 +246,7 @@ func runFiles(dir string, templates ...string) ([]string, error) {
 // recordedTemplate is the checkpoint template of the run recorded in dir's
 // config.json ("" when none).
 func recordedTemplate(dir string) string {
-	raw, err := os.ReadFile(filepath.Join(dir, ConfigFile))
+	raw, err := engine.ReadFile(filepath.Join(dir, ConfigFile), "run configuration", engine.MaxSettingsFile)
 	if err != nil {
 		return ""
 	}
@@ -306,7 +306,7 @@ func sameUnfinishedAttempt(dir string, cfg Config) bool {
 			return false
 		}
 	}
-	raw, err := os.ReadFile(filepath.Join(dir, ConfigFile))
+	raw, err := engine.ReadFile(filepath.Join(dir, ConfigFile), "run configuration", engine.MaxSettingsFile)
 	if err != nil {
 		return false
 	}

@@ -65,7 +65,7 @@ func Merge(dir string, shards []string, log io.Writer) error {
 	defer lock.Unlock()
 	// Under the lock: the folder's own study.json, if any, is the shards',
 	// or the shards' extend it (see mergespec.go).
-	if old, err := os.ReadFile(filepath.Join(dir, "study.json")); err == nil && !bytes.Equal(old, spec) {
+	if old, err := engine.ReadFile(filepath.Join(dir, "study.json"), "study file", maxStudyFile); err == nil && !bytes.Equal(old, spec) {
 		if err := mergeOver(dir, old, spec, shards[0]); err != nil {
 			return err
 		}
@@ -238,7 +238,7 @@ func untrained(src string, want []byte) ([]byte, error) {
 	} else if err == nil {
 		l.Unlock()
 	}
-	raw, err := os.ReadFile(filepath.Join(src, ResultFile))
+	raw, err := engine.ReadFile(filepath.Join(src, ResultFile), "result file", engine.MaxRecordFile)
 	if err != nil {
 		return nil, fmt.Errorf("merge: %w", err)
 	}

@@ -13,7 +13,7 @@ import (
 func TestEvaluateNeedsTheTestFilesAlone(t *testing.T) {
 	dir := t.TempDir()
 	weights := filepath.Join(dir, "w.safetensors")
-	writeModelWeights(t, weights, `{"input_shape":[28,28,1],"layers":[{"type":"Flatten"},{"type":"Dense","units":10,"activation":"softmax"}]}`, 784, 10)
+	writeModelWeights(t, weights, softmaxRegression, 784, 10)
 	data := filepath.Join(dir, "t10k")
 	os.Mkdir(data, 0o755)
 	for _, name := range []string{"t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"} {

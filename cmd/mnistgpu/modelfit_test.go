@@ -11,6 +11,11 @@ import (
 	"mnistgpu/engine"
 )
 
+// softmaxRegression is the smallest model of MNIST (Flatten, Dense(10,
+// softmax)), stored in the weights files of writeModelWeights(t, path,
+// softmaxRegression, 784, 10).
+const softmaxRegression = `{"input_shape":[28,28,1],"layers":[{"type":"Flatten"},{"type":"Dense","units":10,"activation":"softmax"}]}`
+
 // writeModelWeights writes a weights file (zeros) of the model spec
 // modelJSON holding one Dense layer of in×out, as another tool might.
 func writeModelWeights(t *testing.T, path, modelJSON string, in, out int) {

@@ -17,9 +17,8 @@ import (
 // that stores no model, it names the architecture as --model would.
 func TestModelVariableYieldsToTheStoredModel(t *testing.T) {
 	dir := t.TempDir()
-	const dense = `{"input_shape":[28,28,1],"layers":[{"type":"Flatten"},{"type":"Dense","units":10,"activation":"softmax"}]}`
 	stored := filepath.Join(dir, "stored.safetensors")
-	writeModelWeights(t, stored, dense, 784, 10)
+	writeModelWeights(t, stored, softmaxRegression, 784, 10)
 	bare := filepath.Join(dir, "bare.safetensors") // another tool's: no model stored
 	var b bytes.Buffer
 	if err := engine.EncodeSafetensors(&b, []engine.NamedTensor{
@@ -30,7 +29,7 @@ func TestModelVariableYieldsToTheStoredModel(t *testing.T) {
 	}
 	os.WriteFile(bare, b.Bytes(), 0o644)
 	modelFile := filepath.Join(dir, "dense.json")
-	os.WriteFile(modelFile, []byte(dense), 0o644)
+	os.WriteFile(modelFile, []byte(softmaxRegression), 0o644)
 	images := filepath.Join(small, "t10k-images-idx3-ubyte.gz")
 	commands := func(weights string, extra ...string) [][]string {
 		return [][]string{

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // TestOutputsThatAreNoFileAreRefused: `plot --out` and `train
@@ -39,5 +40,35 @@ func TestOutputsThatAreNoFileAreRefused(t *testing.T) {
 	}
 	if st, err := os.Lstat(pipe); err != nil || st.Mode()&os.ModeNamedPipe == 0 {
 		t.Errorf("the pipe is now %v (%v)", st.Mode(), err)
+	}
+}
+
+// TestRunFolderWithAPipeForItsRecord: an --out folder whose config.json is
+// a named pipe is refused at once, exit 2, as a folder holding a run; its
+// record was read with os.ReadFile, which opened the pipe and waited for a
+// writer for ever. (A process, so that a hang fails the test instead of
+// hanging it: it is killed after a minute.)
+func TestRunFolderWithAPipeForItsRecord(t *testing.T) {
+	out := t.TempDir()
+	if err := syscall.Mkfifo(filepath.Join(out, "config.json"), 0o666); err != nil {
+		t.Skip("no named pipes here:", err)
+	}
+	cmd := command("train", "--model", "mlp", "--epochs", "1", "--data-dir", small, "--no-verify", "--train-limit", "100", "--out", out)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(time.Minute):
+		cmd.Process.Kill()
+		<-done
+		t.Fatalf("train --out with a pipe for config.json still waited after a minute:\n%s", stderr.String())
+	}
+	if code := cmd.ProcessState.ExitCode(); code != 2 || !strings.Contains(stderr.String(), "already holds a run") {
+		t.Errorf("exit %d, want 2 refusing the folder:\n%s", code, stderr.String())
 	}
 }

@@ -17,7 +17,7 @@ import (
 func TestPredictSaysABlankImage(t *testing.T) {
 	dir := t.TempDir()
 	weights := filepath.Join(dir, "w.safetensors")
-	writeModelWeights(t, weights, `{"input_shape":[28,28,1],"layers":[{"type":"Flatten"},{"type":"Dense","units":10,"activation":"softmax"}]}`, 784, 10)
+	writeModelWeights(t, weights, softmaxRegression, 784, 10)
 	white := image.NewGray(image.Rect(0, 0, 40, 30))
 	for i := range white.Pix {
 		white.Pix[i] = 200

@@ -27,14 +27,19 @@ import (
 //
 // While it watches, a write to a broken pipe fails instead of killing the
 // process (SIGPIPE): under `mnistgpu train | tee log`, Ctrl-C ends tee too,
-// and the stop's first line to the pipe killed the run before it saved.
+// and the stop's first line to the pipe killed the run before it saved. A
+// pipe that breaks with no stop signal (`train 2>&1 | head`: its reader is
+// done) is a stop request of its own, ending with SIGPIPE's code (141)
+// once the state is saved: the run went on to its last epoch unseen and
+// exited 0.
 type signalStop struct {
-	C    chan struct{}
-	code atomic.Int32
-	sigs chan os.Signal
-	pipe chan os.Signal // SIGPIPE, never read, until the process ends
-	done chan struct{}
-	once sync.Once
+	C        chan struct{}
+	code     atomic.Int32
+	sigs     chan os.Signal
+	pipe     chan os.Signal // SIGPIPE: a write to stdout or stderr whose reader is gone
+	done     chan struct{}
+	stopOnce sync.Once
+	once     sync.Once
 }
 
 // watchSignals starts a signalStop; release ends it.
@@ -46,35 +51,51 @@ func watchSignals() *signalStop {
 	}
 	signal.Notify(s.sigs, stops...)
 	signal.Notify(s.pipe, syscall.SIGPIPE)
-	go func() {
-		var sig os.Signal
-		select {
-		case sig = <-s.sigs:
-		case <-s.done:
-			return
-		}
-		s.code.Store(int32(signalCode(sig)))
-		fmt.Fprintf(logOut, "\nmnistgpu: %v: stopping at the next step boundary and saving the state (send it again to quit at once)\n", sig)
-		close(s.C)
-		select {
-		case sig = <-s.sigs:
-		case <-s.done:
-			return
-		}
-		fmt.Fprintf(logOut, "mnistgpu: %v again: quitting now; the state of the last completed save remains\n", sig)
-		engine.RemoveTemporaries() // of a save in progress
-		os.Exit(signalCode(sig))
-	}()
+	go s.watch()
 	return s
 }
 
+// watch turns the first stop signal into a stop request and quits at the
+// second; a broken pipe before any signal is a stop request too, which a
+// signal after it does not count as its first.
+func (s *signalStop) watch() {
+	signalled := false
+	for {
+		select {
+		case <-s.done:
+			return
+		case <-s.pipe:
+			if s.code.CompareAndSwap(0, int32(signalCode(syscall.SIGPIPE))) {
+				s.stop()
+			}
+		case sig := <-s.sigs:
+			if signalled {
+				fmt.Fprintf(logOut, "mnistgpu: %v again: quitting now; the state of the last completed save remains\n", sig)
+				engine.RemoveTemporaries() // of a save in progress
+				os.Exit(signalCode(sig))
+			}
+			signalled = true
+			s.code.Store(int32(signalCode(sig)))
+			fmt.Fprintf(logOut, "\nmnistgpu: %v: stopping at the next step boundary and saving the state (send it again to quit at once)\n", sig)
+			s.stop()
+		}
+	}
+}
+
+// stop closes C once.
+func (s *signalStop) stop() { s.stopOnce.Do(func() { close(s.C) }) }
+
 // release gives the stop signals back to their default handling. SIGPIPE
-// stays caught: the line saying where the run stopped, written to a pipe
-// that Ctrl-C broke, would end the process as SIGPIPE (141) rather than
-// with the stop's code.
+// stays caught once a stop was requested: the line saying where the run
+// stopped, written to a pipe that Ctrl-C broke, would end the process as
+// SIGPIPE (141) rather than with the stop's code. With no stop, a broken
+// pipe ends the process again, as by default.
 func (s *signalStop) release() {
 	s.once.Do(func() {
 		signal.Stop(s.sigs)
+		if s.code.Load() == 0 {
+			signal.Stop(s.pipe)
+		}
 		close(s.done)
 	})
 }
@@ -100,6 +121,9 @@ func (s *signalStop) exit(err error, other func(error) error) error {
 			code = 1 // stopped without a signal: not this process's doing
 		}
 		return cli.Exit(err.Error(), code)
+	}
+	if code := int(s.code.Load()); err == nil && code == signalCode(syscall.SIGPIPE) {
+		return cli.Exit("", code) // the run ended, but what it printed last went nowhere
 	}
 	return other(err)
 }
