@@ -58,10 +58,13 @@ func CheckOutputPaths(c Config) error {
 	return checkSaveWeights(c, t)
 }
 
+// PlotFile is where `mnistgpu plot` draws a run's curves by default.
+const PlotFile = "curves.png"
+
 // fixedRunFiles are the names a run writes into its folder, besides its
 // checkpoints (named by its --checkpoint template): those that show a run
 // is there, and that --overwrite removes.
-var fixedRunFiles = []string{StateFile, ResultFile, ConfigFile, FinalFile, "history.csv", "history.json", MetricsFile, "failed.txt", "curves.png"}
+var fixedRunFiles = []string{StateFile, ResultFile, ConfigFile, FinalFile, "history.csv", "history.json", MetricsFile, "failed.txt", PlotFile}
 
 // ownFiles are every name a run writes into its folder besides its
 // checkpoints: no checkpoint and no --save-weights may take one of them.

@@ -20,7 +20,8 @@ import (
 // removes those of a dead writer: no live one can be writing them, as
 // each writer of the folder holds its lock. Only temporaries of the files
 // a run writes there are taken (by their names: a user's own files, even
-// hidden ones, are left), and a --save-weights path outside the folder is
+// hidden ones, are left; and not curves.png's, which `plot` writes without
+// the lock), and a --save-weights path outside the folder is
 // cleared likewise under its own lock (lockSaveWeights).
 
 // removeStaleTemporaries removes from cfg's folder the temporaries of its
@@ -31,7 +32,13 @@ import (
 func removeStaleTemporaries(cfg Config) []string {
 	dir := cfg.Output.Dir
 	var names []string // the run's files, as '/' paths below dir
-	names = append(names, fixedRunFiles...)
+	for _, n := range fixedRunFiles {
+		// `plot` writes curves.png without the folder's lock: its
+		// temporary may be a live writer's.
+		if n != PlotFile {
+			names = append(names, n)
+		}
+	}
 	if rel, err := filepath.Rel(dir, cfg.Output.SaveWeights); cfg.Output.SaveWeights != "" && err == nil && filepath.IsLocal(rel) {
 		names = append(names, filepath.ToSlash(rel))
 	}

@@ -20,7 +20,8 @@ import (
 // and says so in one line; so does a run holding a --save-weights path's
 // lock for that file's temporaries beside it. A user's hidden file named
 // like a temporary of a file no run writes, and another file's temporary
-// beside the weights, stay.
+// beside the weights, stay, and so does a temporary of curves.png: `plot`
+// writes it without the folder's lock, and a --resume removed a live plot's.
 func TestKilledWritersTemporariesAreRemovedByTheNext(t *testing.T) {
 	dir := t.TempDir()
 	model, elsewhere := filepath.Join(dir, "wide.json"), filepath.Join(dir, "weights")
@@ -57,8 +58,9 @@ func TestKilledWritersTemporariesAreRemovedByTheNext(t *testing.T) {
 		left, _ = filepath.Glob(filepath.Join(out, ".*.tmp*"))
 	}
 	mine := filepath.Join(out, ".notes.txt.tmp1")
+	plotting := filepath.Join(out, "."+run.PlotFile+".tmp7") // plot writes without the lock
 	deadWeights, other := filepath.Join(elsewhere, ".final.safetensors.tmp5"), filepath.Join(elsewhere, ".other.safetensors.tmp1")
-	for _, p := range []string{mine, deadWeights, other} {
+	for _, p := range []string{mine, plotting, deadWeights, other} {
 		os.WriteFile(p, []byte("x"), 0o644)
 	}
 
@@ -85,7 +87,7 @@ func TestKilledWritersTemporariesAreRemovedByTheNext(t *testing.T) {
 			t.Errorf("%s is still there", p)
 		}
 	}
-	for _, p := range []string{mine, other} {
+	for _, p := range []string{mine, plotting, other} {
 		if _, err := os.Stat(p); err != nil {
 			t.Errorf("%s, not a temporary of the run's, was removed", p)
 		}

@@ -238,7 +238,7 @@ func plotCommand() *cli.Command {
 			}
 			out := c.String("out")
 			if out == "" {
-				out = filepath.Join(filepath.Dir(path), "curves.png")
+				out = filepath.Join(filepath.Dir(path), run.PlotFile)
 			}
 			if why := plotOutProblem(out); why != "" {
 				return usageError("--out %s %s: name the PNG file", out, why)
