@@ -153,7 +153,7 @@ func benchOnce(c *cli.Context, threads int) (benchResult, error) {
 	// train's is (bindConfig): exported, it does not refuse cuda.
 	cfg.Device.Threads = threads
 	for _, u := range cfg.FitDevice(func(flag string) bool { return onCommandLine(c, flag) }) {
-		sayUnusedOnGPU(u)
+		sayUnusedOnGPU(u, false)
 	}
 	m, err := run.BuildModel(cfg.Model.Name, cfg.Model.Activation)
 	if err != nil {

@@ -174,18 +174,24 @@ func bindOnto(c *cli.Context, cfg run.Config, set func(*cli.Context, run.Field) 
 	// goes where auto opens a GPU, saying so; so is --config's own.
 	threads, _ := run.Lookup("threads")
 	if err == nil && readsRecord(c) && recorded != 0 && !onCommandLine(c, "threads") && !fromEnvironment(c, threads) && cfg.AutoDrops("threads") {
-		sayUnusedOnGPU(fmt.Sprintf("the recorded --threads %d", recorded))
+		sayUnusedOnGPU(fmt.Sprintf("the recorded --threads %d", recorded), false)
 	}
 	for _, u := range cfg.FitDevice(func(flag string) bool { return onCommandLine(c, flag) }) {
-		sayUnusedOnGPU(u)
+		sayUnusedOnGPU(u, false)
 	}
 	return cfg, err
 }
 
 // sayUnusedOnGPU says that what ("--threads 3", "the recorded --threads
-// 3"), a CPU setting the user gave, goes unused: --device auto opens a GPU.
-func sayUnusedOnGPU(what string) {
-	fmt.Fprintf(logOut, "%s is for the CPU: --device auto opens a GPU here, which has no worker threads, so it is not used\n", what)
+// 3", "the study file's \"threads\": \"2\""), a CPU setting the user gave,
+// goes unused: --device auto opens a GPU (a study's cells' auto, where
+// cells is true). The one line for train, bench and study.
+func sayUnusedOnGPU(what string, cells bool) {
+	whose := ""
+	if cells {
+		whose = "the cells' "
+	}
+	fmt.Fprintf(logOut, "%s is for the CPU: %s--device auto opens a GPU here, which has no worker threads, so it is not used\n", what, whose)
 }
 
 // hasTableFlag reports whether the command has the table's flag for name.

@@ -133,14 +133,14 @@ func runStudy(c *cli.Context) error {
 		return err
 	}
 	dir := c.String("out")
-	cells, cfgs, err := study.Prepare(f, dir, base)
+	_, cfgs, err := study.Prepare(f, dir, base)
 	if err != nil {
 		return studyError(err)
 	}
 	if err := deviceFlagsReach(c, base, cfgs); err != nil {
 		return err
 	}
-	fileThreadsUnused(c, f, cells, cfgs)
+	fileThreadsUnused(c, f, cfgs)
 	source := base.Source
 	if len(cfgs) > 0 {
 		source = cfgs[0].Source // with the file's fixed data settings: what each cell records

@@ -59,7 +59,7 @@ func deviceFlagsReach(c *cli.Context, base run.Config, cfgs []run.Config) error 
 				return usageError("--%s %s: the study's cells run on --device %s, which does not read it; leave the flag out", flag, base.GetString(fd), cfg.Device.Name)
 			}
 			if !said && !run.SameValue(fd, cfg, base) {
-				fmt.Fprintf(logOut, "--%s %s is for the CPU: the cells' --device auto opens a GPU here, so it is not used\n", flag, base.GetString(fd))
+				sayUnusedOnGPU(fmt.Sprintf("--%s %s", flag, base.GetString(fd)), true)
 				said = true
 			}
 		}
@@ -71,27 +71,18 @@ func deviceFlagsReach(c *cli.Context, base run.Config, cfgs []run.Config) error 
 // "threads" goes unused in the cells whose --device auto opens a GPU here
 // (study.File.Configs clears it there), as deviceFlagsReach says it of a
 // typed --threads; typed too (agreeing with the file: studyFlagsAgree),
-// it is said there alone.
-func fileThreadsUnused(c *cli.Context, f study.File, cells []study.Cell, cfgs []run.Config) {
+// it is said there alone. (A "threads" axis is refused: Validate.)
+func fileThreadsUnused(c *cli.Context, f study.File, cfgs []run.Config) {
 	fd, _ := run.Lookup("threads")
 	name, fixed, axis, ok := f.Setting(fd)
-	if !ok || onCommandLine(c, "threads") {
+	if !ok || axis || onCommandLine(c, "threads") {
 		return
 	}
-	for i, cfg := range cfgs {
-		v := fixed
-		if axis {
-			v = cells[i].Params[name]
-		}
+	for _, cfg := range cfgs {
 		filed := cfg
-		if !cfg.AutoDrops("threads") || filed.SetField(fd, v) != nil || filed.Device.Threads == 0 {
-			continue
+		if cfg.AutoDrops("threads") && filed.SetField(fd, fixed) == nil && filed.Device.Threads != 0 {
+			sayUnusedOnGPU(fmt.Sprintf("the study file's %q: %q", name, fixed), true)
+			return
 		}
-		what := fmt.Sprintf("the study file's %q: %q", name, v)
-		if axis {
-			what = fmt.Sprintf("the study file's axis %q", name)
-		}
-		fmt.Fprintf(logOut, "%s is for the CPU: the cells' --device auto opens a GPU here, so it is not used\n", what)
-		return
 	}
 }

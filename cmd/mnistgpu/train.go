@@ -134,11 +134,11 @@ func resumeConfig(c *cli.Context, dir string) (run.Config, *engine.TrainCheckpoi
 	case !cfg.AutoDrops("threads"), exported:
 	case onCommandLine(c, "threads"):
 		if t := c.Int("threads"); t != 0 {
-			sayUnusedOnGPU(fmt.Sprintf("--threads %d", t))
+			sayUnusedOnGPU(fmt.Sprintf("--threads %d", t), false)
 		}
 	default:
 		if r := run.RecordedUnused(cfg, ck); r != "" {
-			sayUnusedOnGPU("the recorded " + r)
+			sayUnusedOnGPU("the recorded "+r, false)
 		}
 	}
 	if err := run.CheckResume(cfg, ck); err != nil {
