@@ -62,12 +62,17 @@ func Merge(dir string, shards []string, log io.Writer) error {
 	if err := oneDataSet(append(here, cells...)); err != nil {
 		return err
 	}
-	copies, kept := longest(here, cells)
 	lock, err := lockStudy(dir, "written", log)
 	if err != nil {
 		return err
 	}
 	defer lock.Unlock()
+	// Which copy of each cell is the longest, the folder's as they are
+	// under its lock (another merge may have written them meanwhile).
+	if here, _, err = completeCells([]string{dir}); err != nil {
+		return err
+	}
+	copies, kept := longest(here, cells)
 	// Under the lock: the folder's own study.json, if any, is the shards',
 	// or the shards' extend it (see mergespec.go).
 	if old, err := engine.ReadFile(filepath.Join(dir, "study.json"), "study file", maxStudyFile); err == nil && !bytes.Equal(old, spec) {
@@ -82,8 +87,12 @@ func Merge(dir string, shards []string, log io.Writer) error {
 		if err := lock.Check(); err != nil {
 			return err
 		}
-		if err := mergeCell(src.dir, filepath.Join(dir, "cells", filepath.Base(src.dir))); err != nil {
+		longer, err := mergeCell(src, filepath.Join(dir, "cells", filepath.Base(src.dir)))
+		if err != nil {
 			return err
+		}
+		if longer != nil {
+			kept = append(kept, *longer)
 		}
 	}
 	if line := keptLine(kept); line != "" {
@@ -218,34 +227,44 @@ func inCells(dir, shard string) bool {
 // is removed (an incomplete cell, as if not merged) and the merge refused.
 // The source's lock is only tried, never held through the copy, so that a
 // study run reaching the cell is not turned away by a merge.
-func mergeCell(src, dst string) error {
+//
+// A dst that trained more than src when its lock is taken (a study run in
+// the merge folder extended it since the merge chose src) is kept: the
+// copy is skipped and returned as kept over src.
+func mergeCell(from mergeSource, dst string) (*keptCopy, error) {
+	src := from.dir
 	result, err := untrained(src, nil)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	lock, err := run.LockFolder(dst)
 	var held *run.LockedError
 	if errors.As(err, &held) {
-		return &SettingError{fmt.Sprintf("merge: %s is being trained by %s: merge when that has ended", dst, held.Who())}
+		return nil, &SettingError{fmt.Sprintf("merge: %s is being trained by %s: merge when that has ended", dst, held.Who())}
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer lock.Unlock()
+	if c, err := readCell(dst); err == nil {
+		if t := trainedOf(dst, c); from.trained.less(t) {
+			return &keptCopy{long: mergeSource{dir: dst, trained: t}, short: from}, nil
+		}
+	}
 	// The cell is complete once its result.json is there: copied last, so
 	// that a merge stopped or failing halfway leaves a cell that the study
 	// and the next merge take as incomplete, not one without its weights
 	// (result.json sorts before state.safetensors and the checkpoints).
 	if err := os.Remove(filepath.Join(dst, ResultFile)); err != nil && !os.IsNotExist(err) {
-		return err
+		return nil, err
 	}
 	if err := copyDir(src, dst, ResultFile); err != nil {
-		return err
+		return nil, err
 	}
 	if _, err := untrained(src, result); err != nil {
-		return err
+		return nil, err
 	}
-	return engine.WriteFileAtomic(filepath.Join(dst, ResultFile), func(w io.Writer) error { _, err := w.Write(result); return err })
+	return nil, engine.WriteFileAtomic(filepath.Join(dst, ResultFile), func(w io.Writer) error { _, err := w.Write(result); return err })
 }
 
 // untrained refuses the shard cell src while a process holds its lock (a

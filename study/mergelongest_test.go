@@ -69,4 +69,19 @@ func TestMergeKeepsTheLongerCell(t *testing.T) {
 			t.Errorf("merge %v into %s said\n%s\nwant one line starting %q, naming %s and %s", c.shards, c.out, log.String(), line, c.long, old)
 		}
 	}
+	// A copy chosen before the merge folder's cell trained more (a study
+	// run there extended it meanwhile) is decided again under the cell's
+	// lock, and not made.
+	from := filepath.Join(old, "cells", sgd)
+	rec, err := readCell(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := mergeCell(mergeSource{dir: from, trained: trainedOf(from, rec)}, filepath.Join(merged, "cells", sgd))
+	if err != nil || k == nil || k.short.dir != from {
+		t.Errorf("copying the 1-epoch cell over the 2-epoch one: kept %v, %v; want the longer kept", k, err)
+	}
+	if got := dataSection(t, filepath.Join(merged, "cells", sgd, run.FinalFile)); !bytes.Equal(got, want) {
+		t.Error("the 1-epoch copy was made over the 2-epoch cell")
+	}
 }
