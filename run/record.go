@@ -275,22 +275,35 @@ const maxStateHeader = 64 << 20
 // recordedState reads the settings and record in a state file's header
 // without its tensors.
 func recordedState(path string) (stored, error) {
+	var st struct {
+		Config json.RawMessage `json:"config"`
+	}
+	if err := readStateHeader(path, &st); err != nil {
+		return stored{}, err
+	}
+	return decodeStored(st.Config)
+}
+
+// readStateHeader decodes the training state (engine.TrainCheckpoint's
+// JSON) in the header of the state file at path into v, without reading
+// its tensors.
+func readStateHeader(path string, v any) error {
 	fh, err := engine.OpenFile(path, "training state file", engine.MaxStateFile)
 	if err != nil {
-		return stored{}, err
+		return err
 	}
 	defer fh.Close()
 	var n [8]byte
 	if _, err := io.ReadFull(fh, n[:]); err != nil {
-		return stored{}, err
+		return fmt.Errorf("%s: %w", path, err)
 	}
 	size := binary.LittleEndian.Uint64(n[:])
 	if size > maxStateHeader {
-		return stored{}, fmt.Errorf("%s: header of %d bytes", path, size)
+		return fmt.Errorf("%s: header of %d bytes", path, size)
 	}
 	head := make([]byte, size)
 	if _, err := io.ReadFull(fh, head); err != nil {
-		return stored{}, err
+		return fmt.Errorf("%s: %w", path, err)
 	}
 	var h struct {
 		Meta struct {
@@ -298,15 +311,12 @@ func recordedState(path string) (stored, error) {
 		} `json:"__metadata__"`
 	}
 	if err := json.Unmarshal(head, &h); err != nil {
-		return stored{}, fmt.Errorf("%s: %w", path, err)
+		return fmt.Errorf("%s: %w", path, err)
 	}
-	var st struct {
-		Config json.RawMessage `json:"config"`
+	if err := json.Unmarshal([]byte(h.Meta.State), v); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
 	}
-	if err := json.Unmarshal([]byte(h.Meta.State), &st); err != nil {
-		return stored{}, fmt.Errorf("%s: %w", path, err)
-	}
-	return decodeStored(st.Config)
+	return nil
 }
 
 // loadData is LoadData; a resumed run whose recorded data folder no longer

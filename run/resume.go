@@ -302,10 +302,17 @@ func Trained(cfg Config, ck *engine.TrainCheckpoint) bool {
 // added).
 func resultOf(dir string, ck *engine.TrainCheckpoint) (*Result, bool) {
 	r, err := ReadResult(dir)
-	if err != nil || r.Epochs != ck.NextEpoch || r.Steps != 0 && r.Steps != ck.Step {
+	if err != nil || !r.records(ck.NextEpoch, ck.Step) {
 		return nil, false
 	}
 	return r, true
+}
+
+// records reports whether r is the result of a state that trained epochs
+// epochs and step optimizer steps (the state's NextEpoch and Step): the
+// one check of resultOf and CurrentResult.
+func (r *Result) records(epochs int, step uint64) bool {
+	return r.Epochs == epochs && (r.Steps == 0 || r.Steps == step)
 }
 
 // ReadResult reads a run folder's result.json.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,9 +14,12 @@ import (
 	"mnistgpu/run"
 )
 
-// Merge copies the complete cells of shard folders into dir; a cell that is
-// complete in several shards is taken from the last one listed (a finished
-// cell is the same run wherever it ran). It writes dir's results.csv.
+// Merge copies the complete cells of shard folders into dir (readCell: a
+// cell whose result.json is older than its state is left out, said on
+// log); of a cell complete in several shards, or also in dir, the copy
+// that trained the most is kept, the last shard's where they trained as
+// much (a finished cell is the same run wherever it ran; see longest). It
+// writes dir's results.csv.
 //
 // Everything is checked before dir is written: every shard is a folder of
 // one and the same study (the same study.json), dir is no shard, holds no
@@ -41,17 +45,17 @@ func Merge(dir string, shards []string, log io.Writer) error {
 	if err := checkMergeFolders(dir, shards); err != nil {
 		return err
 	}
-	cells, err := completeCells(shards)
+	cells, stale, err := completeCells(shards)
 	if err != nil {
 		return err
 	}
 	for _, src := range cells {
-		if _, err := untrained(src, nil); err != nil {
+		if _, err := untrained(src.dir, nil); err != nil {
 			return err
 		}
 	}
 	// The folder's own cells, from an earlier merge, stay beside the new.
-	here, err := completeCells([]string{dir})
+	here, _, err := completeCells([]string{dir})
 	if err != nil {
 		return err
 	}
@@ -63,6 +67,12 @@ func Merge(dir string, shards []string, log io.Writer) error {
 		return err
 	}
 	defer lock.Unlock()
+	// Which copy of each cell is the longest, the folder's as they are
+	// under its lock (another merge may have written them meanwhile).
+	if here, _, err = completeCells([]string{dir}); err != nil {
+		return err
+	}
+	copies, kept := longest(here, cells)
 	// Under the lock: the folder's own study.json, if any, is the shards',
 	// or the shards' extend it (see mergespec.go).
 	if old, err := engine.ReadFile(filepath.Join(dir, "study.json"), "study file", maxStudyFile); err == nil && !bytes.Equal(old, spec) {
@@ -73,47 +83,66 @@ func Merge(dir string, shards []string, log io.Writer) error {
 	if err := engine.WriteFileAtomic(filepath.Join(dir, "study.json"), func(w io.Writer) error { _, err := w.Write(spec); return err }); err != nil {
 		return err
 	}
-	for _, src := range cells {
+	for _, src := range copies {
 		if err := lock.Check(); err != nil {
 			return err
 		}
-		if err := mergeCell(src, filepath.Join(dir, "cells", filepath.Base(src))); err != nil {
+		longer, err := mergeCell(src, filepath.Join(dir, "cells", filepath.Base(src.dir)))
+		if err != nil {
 			return err
 		}
+		if longer != nil {
+			kept = append(kept, *longer)
+		}
+	}
+	if line := keptLine(kept); line != "" {
+		fmt.Fprintln(log, line)
+	}
+	if line := staleLine(stale); line != "" {
+		fmt.Fprintln(log, line)
 	}
 	return writeResultsCSV(dir) // under the lock taken above
 }
 
-// completeCells lists the shards' complete cells (those with a
-// result.json), shard by shard in the order given.
-func completeCells(shards []string) ([]string, error) {
-	var cells []string
+// completeCells lists the shards' complete cells (readCell), shard by
+// shard in the order given, and the cells whose result.json is older than
+// their state (continued, then stopped before their end: stale).
+func completeCells(shards []string) (cells []mergeSource, stale []*run.StaleResultError, err error) {
 	for _, s := range shards {
 		entries, err := os.ReadDir(filepath.Join(s, "cells"))
 		if os.IsNotExist(err) {
 			continue // a shard with no cells
 		}
 		if err != nil {
-			return nil, fmt.Errorf("merge: %w", err)
+			return nil, nil, fmt.Errorf("merge: %w", err)
 		}
 		for _, e := range entries {
 			src := filepath.Join(s, "cells", e.Name())
-			if _, err := os.Stat(filepath.Join(src, ResultFile)); err == nil {
-				cells = append(cells, src)
+			c, err := readCell(src)
+			var se *run.StaleResultError
+			switch {
+			case errors.As(err, &se):
+				stale = append(stale, se)
+			case errors.Is(err, fs.ErrNotExist): // not finished
+			case err != nil:
+				return nil, nil, fmt.Errorf("merge: %w", err)
+			default:
+				cells = append(cells, mergeSource{dir: src, trained: trainedOf(src, c)})
 			}
 		}
 	}
-	return cells, nil
+	return cells, stale, nil
 }
 
 // oneDataSet refuses cells that trained on different MNIST files (their
 // result.json's training and test sets; the split is each cell's setting):
 // shards of one study run on two data sets merged into one study, whose
 // report compared them.
-func oneDataSet(cells []string) error {
+func oneDataSet(cells []mergeSource) error {
 	var first string
 	var want run.DataPrint
-	for _, c := range cells {
+	for _, src := range cells {
+		c := src.dir
 		r, err := run.ReadResult(c)
 		if err != nil || r.TrainedOn == nil {
 			continue // a diverged cell's result, or one of an earlier version: nothing recorded
@@ -198,34 +227,44 @@ func inCells(dir, shard string) bool {
 // is removed (an incomplete cell, as if not merged) and the merge refused.
 // The source's lock is only tried, never held through the copy, so that a
 // study run reaching the cell is not turned away by a merge.
-func mergeCell(src, dst string) error {
+//
+// A dst that trained more than src when its lock is taken (a study run in
+// the merge folder extended it since the merge chose src) is kept: the
+// copy is skipped and returned as kept over src.
+func mergeCell(from mergeSource, dst string) (*keptCopy, error) {
+	src := from.dir
 	result, err := untrained(src, nil)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	lock, err := run.LockFolder(dst)
 	var held *run.LockedError
 	if errors.As(err, &held) {
-		return &SettingError{fmt.Sprintf("merge: %s is being trained by %s: merge when that has ended", dst, held.Who())}
+		return nil, &SettingError{fmt.Sprintf("merge: %s is being trained by %s: merge when that has ended", dst, held.Who())}
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer lock.Unlock()
+	if c, err := readCell(dst); err == nil {
+		if t := trainedOf(dst, c); from.trained.less(t) {
+			return &keptCopy{long: mergeSource{dir: dst, trained: t}, short: from}, nil
+		}
+	}
 	// The cell is complete once its result.json is there: copied last, so
 	// that a merge stopped or failing halfway leaves a cell that the study
 	// and the next merge take as incomplete, not one without its weights
 	// (result.json sorts before state.safetensors and the checkpoints).
 	if err := os.Remove(filepath.Join(dst, ResultFile)); err != nil && !os.IsNotExist(err) {
-		return err
+		return nil, err
 	}
 	if err := copyDir(src, dst, ResultFile); err != nil {
-		return err
+		return nil, err
 	}
 	if _, err := untrained(src, result); err != nil {
-		return err
+		return nil, err
 	}
-	return engine.WriteFileAtomic(filepath.Join(dst, ResultFile), func(w io.Writer) error { _, err := w.Write(result); return err })
+	return nil, engine.WriteFileAtomic(filepath.Join(dst, ResultFile), func(w io.Writer) error { _, err := w.Write(result); return err })
 }
 
 // untrained refuses the shard cell src while a process holds its lock (a

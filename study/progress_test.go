@@ -24,9 +24,9 @@ func TestDisplayCountsCellsElsewhere(t *testing.T) {
 	d.close()
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
 	want := []string{
-		"[1/4 done, 1 in another process, 0 running, 2 left, 0.0s] a: skipped: pid 1 is training it",
-		"[2/4 done, 1 in another process, 0 running, 1 left, 0.0s] b: finished by another process",
-		"[2/4 done, 2 in other processes, 0 running, 0 left, 0.0s] c: skipped: pid 1 is training it",
+		"[1/4 done, 1 in another process, 0 running, 2 left, 0s] a: skipped: pid 1 is training it",
+		"[2/4 done, 1 in another process, 0 running, 1 left, 0s] b: finished by another process",
+		"[2/4 done, 2 in other processes, 0 running, 0 left, 0s] c: skipped: pid 1 is training it",
 	}
 	if strings.Join(lines, "\n") != strings.Join(want, "\n") {
 		t.Errorf("display wrote\n%s\nwant\n%s", out.String(), strings.Join(want, "\n"))
@@ -44,8 +44,32 @@ func TestDisplayCountsStoppedCells(t *testing.T) {
 	d.begin("b", 1, 0, 2, 1)
 	d.end(a, nil, &run.StoppedError{Epoch: 1, Step: 5}, false)
 	d.close()
-	want := "[0/4 done, 1 stopped, 1 running, 2 left, 0.0s] a: stopped at epoch 1, step 5, its state saved\n"
+	want := "[0/4 done, 1 stopped, 1 running, 2 left, 0s] a: stopped at epoch 1, step 5, its state saved\n"
 	if out.String() != want {
 		t.Errorf("display wrote\n%s\nwant\n%s", out.String(), want)
+	}
+}
+
+// TestDisplayTimesAFastCell: a cell trained in 0.03 s said "in 0.0s"; a
+// time under a second is written in milliseconds (microseconds under one).
+func TestDisplayTimesAFastCell(t *testing.T) {
+	clock := func() time.Time { return time.Unix(0, 0) }
+	var out bytes.Buffer
+	d := newDisplay(&out, false, 0, 1, 0, 1, clock)
+	d.end(d.begin("a", 0, 0, 1, 1), &Result{FinalTestAcc: 0.5, Epochs: 1, Seconds: 0.03}, nil, false)
+	d.close()
+	if want := "[1/1 done, 0 running, 0 left, 0s] a: test accuracy 0.5000 after 1 epoch in 30ms\n"; out.String() != want {
+		t.Errorf("display wrote\n%q\nwant\n%q", out.String(), want)
+	}
+	for _, c := range []struct {
+		t    time.Duration
+		want string
+	}{
+		{0, "0s"}, {400 * time.Microsecond, "400µs"}, {30 * time.Millisecond, "30ms"}, {999 * time.Millisecond, "999ms"},
+		{999600 * time.Microsecond, "1.0s"}, {9500 * time.Millisecond, "9.5s"}, {90 * time.Second, "1m30s"},
+	} {
+		if got := roundDuration(c.t); got != c.want {
+			t.Errorf("roundDuration(%v) = %q, want %q", c.t, got, c.want)
+		}
 	}
 }

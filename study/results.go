@@ -1,8 +1,9 @@
 package study
 
 import (
-	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"math"
 	"path/filepath"
 	"sort"
@@ -22,7 +23,9 @@ type CellResult struct {
 	Failed  bool
 }
 
-// LoadResults reads the study in dir: its file and every complete cell.
+// LoadResults reads the study in dir: its file and every complete cell
+// (readCell: one whose result.json is older than its state, continued and
+// not finished, is left out as an unfinished one is).
 // A cell folder whose config.json does not record the cell's axis values
 // and seed (a run trained there by hand; the study fails such a cell) is
 // not one of its results and is left out.
@@ -34,23 +37,20 @@ func LoadResults(dir string) (File, []CellResult, error) {
 	var out []CellResult
 	for _, c := range f.Cells() {
 		cd := filepath.Join(dir, "cells", c.Key(f.Axes))
-		raw, err := engine.ReadFile(filepath.Join(cd, ResultFile), "result", engine.MaxRecordFile)
+		rec, err := readCell(cd)
+		var stale *run.StaleResultError
+		if errors.Is(err, fs.ErrNotExist) || errors.As(err, &stale) {
+			continue // not run (yet), or continued and not finished
+		}
 		if err != nil {
-			continue // not run (yet)
+			return f, nil, err
 		}
 		if !recordsCell(cd, c) {
 			continue
 		}
-		r := CellResult{Cell: c, Key: c.Key(f.Axes), Group: c.Group(f.Axes)}
-		var probe struct {
-			Failed bool `json:"failed"`
-		}
-		json.Unmarshal(raw, &probe)
-		r.Failed = probe.Failed
-		if !r.Failed {
-			if err := json.Unmarshal(raw, &r.Result); err != nil {
-				return f, nil, fmt.Errorf("%s: %w", filepath.Join(cd, ResultFile), err)
-			}
+		r := CellResult{Cell: c, Key: c.Key(f.Axes), Group: c.Group(f.Axes), Failed: rec.Failed}
+		if rec.Result != nil {
+			r.Result = *rec.Result
 		}
 		if hf, err := engine.OpenFile(filepath.Join(cd, "history.json"), "history", engine.MaxRecordFile); err == nil {
 			r.History, err = engine.ReadHistoryJSON(filepath.Join(cd, "history.json"), hf)

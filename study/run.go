@@ -443,26 +443,20 @@ func trainCell(cfg run.Config, data *mnist.Set, p *cellProgress, stop <-chan str
 }
 
 // complete reports whether the cell of cfg finished (or diverged) with at
-// least cfg.Epochs planned, as a run of cfg: a folder whose config.json
+// least cfg.Epochs planned, as a run of cfg (readCell: the result of its
+// saved state): a folder whose config.json
 // records other settings (a run trained there by hand) is not the cell's,
 // and is left to trainCell to refuse.
 func complete(cfg run.Config) bool {
 	dir := cfg.Output.Dir
-	raw, err := engine.ReadFile(filepath.Join(dir, ResultFile), "result file", engine.MaxRecordFile)
+	c, err := readCell(dir) // a result.json older than the cell's state is none: trainCell continues it
 	if err != nil {
-		return false
-	}
-	var r struct {
-		Failed  bool `json:"failed"`
-		Planned int  `json:"epochs_planned"`
-	}
-	if json.Unmarshal(raw, &r) != nil {
 		return false
 	}
 	if recorded, err := run.ReadConfigFile(filepath.Join(dir, run.ConfigFile)); err == nil && len(run.SettingsDiffer(recorded, cfg)) > 0 {
 		return false
 	}
-	return r.Failed || r.Planned >= cfg.Epochs
+	return c.Failed || c.Result.Planned >= cfg.Epochs
 }
 
 // ForeignCellError is a cell folder holding a run of other settings than

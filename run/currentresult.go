@@ -1,0 +1,55 @@
+package run
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"path/filepath"
+)
+
+// CurrentResult is the result.json of the run in dir when it is the result
+// of the run's saved state, as a resume decides it (resultOf: the epochs
+// and steps it records are the state's), read from the state file's header
+// alone. A resume or an extension keeps the earlier result.json until it
+// finishes, so one stopped partway (killed, or failing in its final
+// evaluation) leaves the shorter run's result beside a state, history and
+// checkpoints that trained more: a *StaleResultError. A folder without a
+// state file (removed, or of an early version) has nothing to contradict
+// its result, which is returned as it is; a state that cannot be read is
+// its error.
+func CurrentResult(dir string) (*Result, error) {
+	r, err := ReadResult(dir)
+	if err != nil {
+		return nil, err
+	}
+	var st struct {
+		NextEpoch int    `json:"next_epoch"`
+		Step      uint64 `json:"step"`
+	}
+	err = readStateHeader(filepath.Join(dir, StateFile), &st)
+	if errors.Is(err, fs.ErrNotExist) {
+		return r, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !r.records(st.NextEpoch, st.Step) {
+		return nil, &StaleResultError{Dir: dir, Result: r, StateEpochs: st.NextEpoch, StateSteps: st.Step}
+	}
+	return r, nil
+}
+
+// StaleResultError is a result.json that is not the result of its run's
+// saved state: the run was resumed or extended and stopped before its new
+// result.
+type StaleResultError struct {
+	Dir         string
+	Result      *Result // the result.json as read
+	StateEpochs int     // what the state trained
+	StateSteps  uint64
+}
+
+func (e *StaleResultError) Error() string {
+	return fmt.Sprintf("%s: %s records %s, %d steps, but its %s trained %s, %d steps: the run was continued and stopped before its end (continue it again to finish it)",
+		e.Dir, ResultFile, Plural(e.Result.Epochs, "epoch"), e.Result.Steps, StateFile, Plural(e.StateEpochs, "epoch"), e.StateSteps)
+}
