@@ -50,6 +50,6 @@ type StaleResultError struct {
 }
 
 func (e *StaleResultError) Error() string {
-	return fmt.Sprintf("%s: %s records %s, %d steps, but its %s trained %s, %d steps: the run was continued and stopped before its end (continue it again to finish it)",
-		e.Dir, ResultFile, Plural(e.Result.Epochs, "epoch"), e.Result.Steps, StateFile, Plural(e.StateEpochs, "epoch"), e.StateSteps)
+	return fmt.Sprintf("%s: %s records %s, %s, but its %s trained %s, %s: the run was continued and stopped before its end (continue it again to finish it)",
+		e.Dir, ResultFile, Plural(e.Result.Epochs, "epoch"), Plural(int(e.Result.Steps), "step"), StateFile, Plural(e.StateEpochs, "epoch"), Plural(int(e.StateSteps), "step"))
 }

@@ -57,7 +57,7 @@ func (a trained) less(b trained) bool {
 func (a trained) String() string {
 	s := plural(a.epochs, "epoch")
 	if a.steps > 0 {
-		s += fmt.Sprintf(", %d steps", a.steps)
+		s += ", " + plural(int(a.steps), "step")
 	}
 	if a.diverged {
 		s = "diverged after " + s

@@ -64,6 +64,9 @@ func TestStudyCellKilledInItsExtension(t *testing.T) {
 	if code != 0 || !strings.Contains(msg, "merge: left out 1 cell whose result.json is older than its state.safetensors") || !strings.Contains(msg, cell) {
 		t.Errorf("merge of the killed extension: exit %d\n%s", code, msg)
 	}
+	if !strings.Contains(msg, "merged 1 shard folder into "+merged+"\n") {
+		t.Errorf("a merge of one shard does not say so in the singular:\n%s", msg)
+	}
 	if _, err := os.Stat(filepath.Join(merged, "cells", filepath.Base(cell))); !os.IsNotExist(err) {
 		t.Errorf("the killed extension was merged: %v", err)
 	}

@@ -53,7 +53,7 @@ func studyCommand() *cli.Command {
 					if err := study.Merge(c.String("out"), c.Args().Slice(), os.Stderr); err != nil {
 						return studyError(err)
 					}
-					fmt.Printf("merged %d shard folders into %s\n", c.NArg(), c.String("out"))
+					fmt.Printf("merged %s into %s\n", run.Plural(c.NArg(), "shard folder"), c.String("out"))
 					return nil
 				},
 			},
