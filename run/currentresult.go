@@ -22,21 +22,31 @@ func CurrentResult(dir string) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := CheckCurrent(dir, r); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// CheckCurrent is CurrentResult's check of r, the result.json of the run in
+// dir already read (as a study reads each cell's once, for its "failed"
+// too): nil when it is the result of the run's saved state.
+func CheckCurrent(dir string, r *Result) error {
 	var st struct {
 		NextEpoch int    `json:"next_epoch"`
 		Step      uint64 `json:"step"`
 	}
-	err = readStateHeader(filepath.Join(dir, StateFile), &st)
+	err := readStateHeader(filepath.Join(dir, StateFile), &st)
 	if errors.Is(err, fs.ErrNotExist) {
-		return r, nil
+		return nil
 	}
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if !r.records(st.NextEpoch, st.Step) {
-		return nil, &StaleResultError{Dir: dir, Result: r, StateEpochs: st.NextEpoch, StateSteps: st.Step}
+		return &StaleResultError{Dir: dir, Result: r, StateEpochs: st.NextEpoch, StateSteps: st.Step}
 	}
-	return r, nil
+	return nil
 }
 
 // StaleResultError is a result.json that is not the result of its run's
