@@ -15,8 +15,8 @@ import (
 // evaluation) leaves the shorter run's result beside a state, history and
 // checkpoints that trained more: a *StaleResultError. A folder without a
 // state file (removed, or of an early version) has nothing to contradict
-// its result, which is returned as it is; a state that cannot be read is
-// its error.
+// its result, which is returned as it is; a state that cannot be read
+// (truncated, or no state) is an *UnreadableStateError.
 func CurrentResult(dir string) (*Result, error) {
 	r, err := ReadResult(dir)
 	if err != nil {
@@ -41,7 +41,7 @@ func CheckCurrent(dir string, r *Result) error {
 		return nil
 	}
 	if err != nil {
-		return err
+		return &UnreadableStateError{Dir: dir, Err: err}
 	}
 	if !r.records(st.NextEpoch, st.Step) {
 		return &StaleResultError{Dir: dir, Result: r, StateEpochs: st.NextEpoch, StateSteps: st.Step}
@@ -63,3 +63,17 @@ func (e *StaleResultError) Error() string {
 	return fmt.Sprintf("%s: %s records %s, %s, but its %s trained %s, %s: the run was continued and stopped before its end (continue it again to finish it)",
 		e.Dir, ResultFile, Plural(e.Result.Epochs, "epoch"), Plural(int(e.Result.Steps), "step"), StateFile, Plural(e.StateEpochs, "epoch"), Plural(int(e.StateSteps), "step"))
 }
+
+// UnreadableStateError is a state file beside a result.json that cannot be
+// read (a truncated copy, a file that is no state): whether the result is
+// the run's cannot be told, and the run cannot be resumed. A study takes
+// such a cell as incomplete, as its resume would fail, and reads the rest.
+type UnreadableStateError struct {
+	Dir string
+	Err error // what reading the state's header said
+}
+
+func (e *UnreadableStateError) Error() string {
+	return fmt.Sprintf("%s: its %s cannot be read (%v), so whether its %s is the result of its run cannot be told", e.Dir, StateFile, e.Err, ResultFile)
+}
+func (e *UnreadableStateError) Unwrap() error { return e.Err }

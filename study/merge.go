@@ -45,7 +45,7 @@ func Merge(dir string, shards []string, log io.Writer) error {
 	if err := checkMergeFolders(dir, shards); err != nil {
 		return err
 	}
-	cells, stale, err := completeCells(shards)
+	cells, stale, unreadable, err := completeCells(shards)
 	if err != nil {
 		return err
 	}
@@ -55,7 +55,7 @@ func Merge(dir string, shards []string, log io.Writer) error {
 		}
 	}
 	// The folder's own cells, from an earlier merge, stay beside the new.
-	here, _, err := completeCells([]string{dir})
+	here, _, _, err := completeCells([]string{dir})
 	if err != nil {
 		return err
 	}
@@ -69,7 +69,7 @@ func Merge(dir string, shards []string, log io.Writer) error {
 	defer lock.Unlock()
 	// Which copy of each cell is the longest, the folder's as they are
 	// under its lock (another merge may have written them meanwhile).
-	if here, _, err = completeCells([]string{dir}); err != nil {
+	if here, _, _, err = completeCells([]string{dir}); err != nil {
 		return err
 	}
 	copies, kept := longest(here, cells)
@@ -101,37 +101,44 @@ func Merge(dir string, shards []string, log io.Writer) error {
 	if line := staleLine(stale); line != "" {
 		fmt.Fprintln(log, line)
 	}
+	if line := unreadableLine(unreadable); line != "" {
+		fmt.Fprintln(log, line)
+	}
 	return writeResultsCSV(dir) // under the lock taken above
 }
 
 // completeCells lists the shards' complete cells (readCell), shard by
-// shard in the order given, and the cells whose result.json is older than
-// their state (continued, then stopped before their end: stale).
-func completeCells(shards []string) (cells []mergeSource, stale []*run.StaleResultError, err error) {
+// shard in the order given, the cells whose result.json is older than
+// their state (continued, then stopped before their end: stale), and those
+// whose state cannot be read (unreadable).
+func completeCells(shards []string) (cells []mergeSource, stale []*run.StaleResultError, unreadable []*run.UnreadableStateError, err error) {
 	for _, s := range shards {
 		entries, err := os.ReadDir(filepath.Join(s, "cells"))
 		if os.IsNotExist(err) {
 			continue // a shard with no cells
 		}
 		if err != nil {
-			return nil, nil, fmt.Errorf("merge: %w", err)
+			return nil, nil, nil, fmt.Errorf("merge: %w", err)
 		}
 		for _, e := range entries {
 			src := filepath.Join(s, "cells", e.Name())
 			c, err := readCell(src)
 			var se *run.StaleResultError
+			var ue *run.UnreadableStateError
 			switch {
 			case errors.As(err, &se):
 				stale = append(stale, se)
+			case errors.As(err, &ue):
+				unreadable = append(unreadable, ue)
 			case errors.Is(err, fs.ErrNotExist): // not finished
 			case err != nil:
-				return nil, nil, fmt.Errorf("merge: %w", err)
+				return nil, nil, nil, fmt.Errorf("merge: %w", err)
 			default:
 				cells = append(cells, mergeSource{dir: src, trained: trainedOf(src, c)})
 			}
 		}
 	}
-	return cells, stale, nil
+	return cells, stale, unreadable, nil
 }
 
 // oneDataSet refuses cells that trained on different MNIST files (their

@@ -140,3 +140,18 @@ func staleLine(stale []*run.StaleResultError) string {
 	return fmt.Sprintf("merge: left out %s whose %s is older than its %s (continued, and stopped before its end: run its shard again to finish it): %s",
 		plural(len(stale), "cell"), ResultFile, run.StateFile, strings.Join(each, "; "))
 }
+
+// unreadableLine is the one line that names the shard cells left out
+// because their state cannot be read ("" when none): their resume fails
+// too, saying what to do.
+func unreadableLine(unreadable []*run.UnreadableStateError) string {
+	if len(unreadable) == 0 {
+		return ""
+	}
+	var each []string
+	for _, u := range unreadable {
+		each = append(each, fmt.Sprintf("%s (%v)", u.Dir, u.Err))
+	}
+	return fmt.Sprintf("merge: left out %s whose %s cannot be read, so whether its %s is its run's cannot be told: %s",
+		plural(len(unreadable), "cell"), run.StateFile, ResultFile, strings.Join(each, "; "))
+}

@@ -25,7 +25,8 @@ type CellResult struct {
 
 // LoadResults reads the study in dir: its file and every complete cell
 // (readCell: one whose result.json is older than its state, continued and
-// not finished, is left out as an unfinished one is).
+// not finished, or whose state cannot be read, is left out as an
+// unfinished one is).
 // A cell folder whose config.json does not record the cell's axis values
 // and seed (a run trained there by hand; the study fails such a cell) is
 // not one of its results and is left out.
@@ -39,8 +40,9 @@ func LoadResults(dir string) (File, []CellResult, error) {
 		cd := filepath.Join(dir, "cells", c.Key(f.Axes))
 		rec, err := readCell(cd)
 		var stale *run.StaleResultError
-		if errors.Is(err, fs.ErrNotExist) || errors.As(err, &stale) {
-			continue // not run (yet), or continued and not finished
+		var unreadable *run.UnreadableStateError
+		if errors.Is(err, fs.ErrNotExist) || errors.As(err, &stale) || errors.As(err, &unreadable) {
+			continue // not run (yet), continued and not finished, or its state unreadable (its resume fails)
 		}
 		if err != nil {
 			return f, nil, err
