@@ -13,15 +13,15 @@ import (
 // writer out, knows the temporary is dead and removes it.
 
 // TemporaryOf is the base name of the file that name, a temporary file of
-// WriteFileAtomic ("." + NAME + ".tmp" + 1 to 13 base-36 digits), was to
-// replace; "" when name is no such temporary.
+// WriteFileAtomic ("." + NAME + ".tmp" + a random uint64 in base 36, 10 to
+// 13 digits), was to replace; "" when name is no such temporary.
 func TemporaryOf(name string) string {
 	i := strings.LastIndex(name, ".tmp")
 	if i < 2 || name[0] != '.' {
 		return ""
 	}
 	digits := name[i+len(".tmp"):]
-	if len(digits) < 1 || len(digits) > 13 {
+	if len(digits) < minTemporaryDigits || len(digits) > 13 {
 		return ""
 	}
 	for _, c := range digits {
@@ -31,6 +31,13 @@ func TemporaryOf(name string) string {
 	}
 	return name[1:i]
 }
+
+// minTemporaryDigits is the fewest digits TemporaryOf takes. A random
+// uint64 has fewer than 10 base-36 digits once in 180,000 (below 36⁹); a
+// user's own copy named like ".results.csv.tmpold" or ".tmpbak" has, and
+// was removed as a dead writer's. The rare temporary of fewer digits
+// stays, as harmless as one that cannot be removed.
+const minTemporaryDigits = 10
 
 // RemoveStaleTemporaries removes from dir (not below it) the regular files
 // that are temporaries of WriteFileAtomic for a file whose base name ours

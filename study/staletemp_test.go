@@ -12,18 +12,20 @@ import (
 // WriteFileAtomic's create and rename) left its temporary in the study
 // folder for good, as a run's did in its folder: the next process to take
 // the study's lock removes those of study.json, results.csv and report/,
-// and says so in one line (naming three, and how many more); a user's files named like a temporary of a
-// file no study writes stay.
+// and says so in one line (naming three, and how many more); a user's
+// files named like a temporary of a file no study writes stay, and so do
+// a user's copies named by hand (".results.csv.tmpold").
 func TestStudyLockRemovesDeadWritersTemporaries(t *testing.T) {
 	dir := t.TempDir()
 	report := filepath.Join(dir, "report")
 	os.Mkdir(report, 0o755)
 	dead := []string{
-		filepath.Join(dir, ".study.json.tmp1a2b"), filepath.Join(dir, ".results.csv.tmp9"),
-		filepath.Join(report, ".report.md.tmp3"), filepath.Join(report, ".report.html.tmp4"),
-		filepath.Join(report, ".by-model.png.tmp5"), filepath.Join(report, ".cell-001.png.tmp6"),
+		filepath.Join(dir, ".study.json.tmp1a2b1a2b1a2b"), filepath.Join(dir, ".results.csv.tmp9999999999"),
+		filepath.Join(report, ".report.md.tmp3333333333"), filepath.Join(report, ".report.html.tmp4444444444"),
+		filepath.Join(report, ".by-model.png.tmp5555555555"), filepath.Join(report, ".cell-001.png.tmp6666666666"),
 	}
-	mine := []string{filepath.Join(dir, ".notes.txt.tmp1"), filepath.Join(report, ".mine.png.tmp2"), filepath.Join(dir, "cells", ".study.json.tmp7")}
+	mine := []string{filepath.Join(dir, ".notes.txt.tmp1111111111"), filepath.Join(report, ".mine.png.tmp2222222222"), filepath.Join(dir, "cells", ".study.json.tmp7777777777"),
+		filepath.Join(dir, ".results.csv.tmpold"), filepath.Join(report, ".report.md.tmpbackup")} // a user's copies, named by hand
 	os.Mkdir(filepath.Join(dir, "cells"), 0o755)
 	for _, p := range append(append([]string{}, dead...), mine...) {
 		if err := os.WriteFile(p, []byte("part of a file"), 0o644); err != nil {

@@ -19,7 +19,8 @@ import (
 // --resume; a new run and --overwrite go through the same code) removes it
 // and says so in one line; so does a run holding a --save-weights path's
 // lock for that file's temporaries beside it. A user's hidden file named
-// like a temporary of a file no run writes, and another file's temporary
+// like a temporary of a file no run writes, a user's copy of a run's file
+// named by hand (".history.csv.tmpold"), and another file's temporary
 // beside the weights, stay, and so does a temporary of curves.png: `plot`
 // writes it without the folder's lock, and a --resume removed a live plot's.
 func TestKilledWritersTemporariesAreRemovedByTheNext(t *testing.T) {
@@ -57,10 +58,11 @@ func TestKilledWritersTemporariesAreRemovedByTheNext(t *testing.T) {
 		<-ended
 		left, _ = filepath.Glob(filepath.Join(out, ".*.tmp*"))
 	}
-	mine := filepath.Join(out, ".notes.txt.tmp1")
-	plotting := filepath.Join(out, "."+run.PlotFile+".tmp7") // plot writes without the lock
-	deadWeights, other := filepath.Join(elsewhere, ".final.safetensors.tmp5"), filepath.Join(elsewhere, ".other.safetensors.tmp1")
-	for _, p := range []string{mine, plotting, deadWeights, other} {
+	mine := filepath.Join(out, ".notes.txt.tmp1111111111")
+	myCopy := filepath.Join(out, ".history.csv.tmpold")               // a user's copy, named by hand
+	plotting := filepath.Join(out, "."+run.PlotFile+".tmp7777777777") // plot writes without the lock
+	deadWeights, other := filepath.Join(elsewhere, ".final.safetensors.tmp5555555555"), filepath.Join(elsewhere, ".other.safetensors.tmp1111111111")
+	for _, p := range []string{mine, myCopy, plotting, deadWeights, other} {
 		os.WriteFile(p, []byte("x"), 0o644)
 	}
 
@@ -74,7 +76,7 @@ func TestKilledWritersTemporariesAreRemovedByTheNext(t *testing.T) {
 			said = append(said, line)
 		}
 	}
-	if len(said) != 2 || !strings.Contains(said[0], "from "+elsewhere+" (.final.safetensors.tmp5)") || !strings.Contains(said[1], "from "+out+" (") {
+	if len(said) != 2 || !strings.Contains(said[0], "from "+elsewhere+" (.final.safetensors.tmp5555555555)") || !strings.Contains(said[1], "from "+out+" (") {
 		t.Fatalf("want one line for the weights' folder, one for the run's; got %q", said)
 	}
 	for _, p := range left {
@@ -87,7 +89,7 @@ func TestKilledWritersTemporariesAreRemovedByTheNext(t *testing.T) {
 			t.Errorf("%s is still there", p)
 		}
 	}
-	for _, p := range []string{mine, plotting, other} {
+	for _, p := range []string{mine, myCopy, plotting, other} {
 		if _, err := os.Stat(p); err != nil {
 			t.Errorf("%s, not a temporary of the run's, was removed", p)
 		}
