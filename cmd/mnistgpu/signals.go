@@ -16,12 +16,13 @@ import (
 	"mnistgpu/study"
 )
 
-// signalStop turns the first SIGINT, SIGTERM or SIGHUP into a stop request
-// for training (Slurm sends SIGTERM before it preempts a job, a terminal
-// SIGHUP when it closes or its ssh session drops; an epoch of the CNN can
-// take minutes on a CPU): C is closed, training ends at the next step
-// boundary with its state saved, and the command exits with the shell's
-// code for that signal (130, 143, 129). A second signal exits at once with
+// signalStop turns the first SIGINT, SIGTERM, SIGHUP, SIGUSR1 or SIGUSR2
+// into a stop request for training (Slurm sends SIGTERM before it preempts
+// a job, SIGUSR1 or SIGUSR2 when asked to warn it before its time limit, a
+// terminal SIGHUP when it closes or its ssh session drops; an epoch of the
+// CNN can take minutes on a CPU): C is closed, training ends at the next
+// step boundary with its state saved, and the command exits with the
+// shell's code for that signal (130, 143, 129, 138, 140). A second signal exits at once with
 // its code; every file is written atomically, so none is left half
 // written. A process started with SIGHUP ignored (nohup) keeps ignoring it.
 //
@@ -45,7 +46,7 @@ type signalStop struct {
 // watchSignals starts a signalStop; release ends it.
 func watchSignals() *signalStop {
 	s := &signalStop{C: make(chan struct{}), sigs: make(chan os.Signal, 2), pipe: make(chan os.Signal, 1), done: make(chan struct{})}
-	stops := []os.Signal{syscall.SIGINT, syscall.SIGTERM}
+	stops := append([]os.Signal{syscall.SIGINT, syscall.SIGTERM}, warningSignals...)
 	if !signal.Ignored(syscall.SIGHUP) { // Notify would undo nohup
 		stops = append(stops, syscall.SIGHUP)
 	}
