@@ -197,6 +197,10 @@ func Run(f File, dir string, base run.Config, o Options) error {
 	if err := writeSpec(f, dir); err != nil {
 		return err
 	}
+	kept, err := keepFolder(dir)
+	if err != nil {
+		return err
+	}
 	todo := plan.Todo
 	if len(todo) == 0 {
 		fmt.Fprintln(log, plan.head()+": nothing to do")
@@ -230,6 +234,14 @@ func Run(f File, dir string, base run.Config, o Options) error {
 				c := plan.Cells[i]
 				cfg := c.Config
 				s.apply(&cfg)
+				if err := kept.gone(); err != nil {
+					mu.Lock()
+					if fatal == nil {
+						fatal = err
+					}
+					mu.Unlock()
+					continue
+				}
 				lock, why, done, err := claimCell(cfg)
 				if why != "" {
 					disp.elsewhere(c.Key, c.Start, cfg.Epochs, c.Cost, done, why)
@@ -250,8 +262,9 @@ func Run(f File, dir string, base run.Config, o Options) error {
 				var div *run.DivergedError
 				var stopped *run.StoppedError
 				diverged := errors.As(err, &div)
-				var werr error
+				werr := kept.gone()
 				switch {
+				case werr != nil: // no failed.txt in a folder made again
 				case err == nil, errors.As(err, &stopped):
 				case diverged:
 					werr = writeDiverged(cfg.Output.Dir, div)
