@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -22,9 +23,13 @@ import (
 // terminal SIGHUP when it closes or its ssh session drops; an epoch of the
 // CNN can take minutes on a CPU): C is closed, training ends at the next
 // step boundary with its state saved, and the command exits with the
-// shell's code for that signal (130, 143, 129, 138, 140). A second signal exits at once with
-// its code; every file is written atomically, so none is left half
-// written. A process started with SIGHUP ignored (nohup) keeps ignoring it.
+// shell's code for that signal (130, 143, 129, 138, 140). A second signal
+// exits at once with its code; every file is written atomically, so none
+// is left half written. A warning signal (SIGUSR1, SIGUSR2) never quits
+// at once: it only asks for the stop again, as the job script of
+// docs/study.md does when passing a warning on to a process that
+// `scancel --full` signalled already. A process started with SIGHUP
+// ignored (nohup) keeps ignoring it.
 //
 // While it watches, a write to a broken pipe fails instead of killing the
 // process (SIGPIPE): under `mnistgpu train | tee log`, Ctrl-C ends tee too,
@@ -70,6 +75,10 @@ func (s *signalStop) watch() {
 				s.stop()
 			}
 		case sig := <-s.sigs:
+			if signalled && slices.Contains(warningSignals, sig) {
+				fmt.Fprintf(logOut, "mnistgpu: %v again: the stop asked for goes on\n", sig)
+				continue
+			}
 			if signalled {
 				fmt.Fprintf(logOut, "mnistgpu: %v again: quitting now; the state of the last completed save remains\n", sig)
 				engine.RemoveTemporaries() // of a save in progress
@@ -77,7 +86,11 @@ func (s *signalStop) watch() {
 			}
 			signalled = true
 			s.code.Store(int32(signalCode(sig)))
-			fmt.Fprintf(logOut, "\nmnistgpu: %v: stopping at the next step boundary and saving the state (send it again to quit at once)\n", sig)
+			again := "send it again to quit at once"
+			if slices.Contains(warningSignals, sig) {
+				again = "SIGTERM or SIGINT quits at once"
+			}
+			fmt.Fprintf(logOut, "\nmnistgpu: %v: stopping at the next step boundary and saving the state (%s)\n", sig, again)
 			s.stop()
 		}
 	}

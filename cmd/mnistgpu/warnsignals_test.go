@@ -54,3 +54,29 @@ func TestWarningSignalsStopAndSave(t *testing.T) {
 		t.Error("final weights after the warnings differ from the uninterrupted run's")
 	}
 }
+
+// TestSecondWarningDoesNotQuit: a second SIGUSR1 while the first waits
+// for a CNN step of 800 images (2 an epoch) (the job script of docs/study.md passing a
+// warning on after `scancel --full` signalled mnistgpu too) only asks for
+// the stop again: the step ends and its state is saved, exit 138. It quit
+// at once, as a second SIGTERM does, from the last saved state.
+func TestSecondWarningDoesNotQuit(t *testing.T) {
+	out := t.TempDir()
+	cmd, _, sc, stderr := startReadingStderr(t, "train", "--model", "cnn", "--data-dir", small, "--no-verify", "--quiet", "--out", out,
+		"--epochs", "2", "--batch-size", "800", "--train-limit", "2000")
+	for sc.Scan() {
+		switch line := sc.Text(); {
+		case strings.Contains(line, "Epoch 2/2"):
+			cmd.Process.Signal(syscall.SIGUSR1)
+		case strings.Contains(line, "stopping at the next step boundary"):
+			cmd.Process.Signal(syscall.SIGUSR1) // once: the stop's line comes once
+		}
+	}
+	cmd.Wait()
+	if code := cmd.ProcessState.ExitCode(); code != 138 || !strings.Contains(stderr.String(), "continue with mnistgpu train --resume") {
+		t.Fatalf("exit %d, want 138 after saying how to continue:\n%s", code, stderr.String())
+	}
+	if ck, err := engine.LoadTrainCheckpoint(filepath.Join(out, run.StateFile)); err != nil || ck.NextEpoch != 1 || ck.EpochStep != 1 {
+		t.Errorf("state after the stop: %+v, %v; want epoch 2's first step's", ck, err)
+	}
+}
