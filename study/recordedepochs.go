@@ -25,12 +25,30 @@ func RecordedEpochs(dir string) int {
 	}
 	fd, _ := run.Lookup("epochs")
 	_, fixed, axis, ok := old.Setting(fd)
-	if !ok || axis {
+	if axis {
 		return 0
+	}
+	if !ok {
+		return cellsEpochs(dir, old)
 	}
 	n, err := strconv.Atoi(fixed)
 	if err != nil || n < 1 {
 		return 0
 	}
 	return n
+}
+
+// cellsEpochs is the most epochs a cell of the study in dir recorded in its
+// config.json (0 for none): the record of a study whose study.json leaves
+// them out, as earlier versions wrote it when the epochs came from
+// MNISTGPU_EPOCHS or the default.
+func cellsEpochs(dir string, f File) int {
+	most := 0
+	for _, c := range f.Cells() {
+		cfg, err := run.ReadConfigFile(filepath.Join(dir, "cells", c.Key(f.Axes), run.ConfigFile))
+		if err == nil && cfg.Epochs > most {
+			most = cfg.Epochs
+		}
+	}
+	return most
 }

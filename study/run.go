@@ -76,6 +76,9 @@ func Prepare(f File, dir string, base run.Config) ([]Cell, []run.Config, error) 
 	if err != nil {
 		return nil, nil, err
 	}
+	if !old.SetsEpochs() {
+		old = old.WithEpochs(cellsEpochs(dir, old)) // an earlier version's record: its cells say
+	}
 	oldCells, oldCfgs, err := old.Configs(base, dir)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", filepath.Join(dir, "study.json"), err)

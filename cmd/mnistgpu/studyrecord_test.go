@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"testing"
@@ -52,6 +53,26 @@ func TestStudyRunAgainKeepsItsEpochs(t *testing.T) {
 		studyRun(env)
 		if n := trained(); n != 2 {
 			t.Errorf("run again with MNISTGPU_EPOCHS=%q: the cell has %d epochs, want the recorded 2", env, n)
+		}
+	}
+	// An earlier version's record: study.json without the epochs, which
+	// the cells' config.json still hold.
+	record := filepath.Join(out, "study.json")
+	raw, err := os.ReadFile(record)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f map[string]any
+	if err := json.Unmarshal(raw, &f); err != nil {
+		t.Fatal(err)
+	}
+	delete(f["fixed"].(map[string]any), "epochs")
+	raw, _ = json.Marshal(f)
+	os.WriteFile(record, raw, 0o644)
+	for _, env := range []string{"5", ""} {
+		studyRun(env)
+		if n := trained(); n != 2 {
+			t.Errorf("an earlier version's study.json, run again with MNISTGPU_EPOCHS=%q: the cell has %d epochs, want its cells' 2", env, n)
 		}
 	}
 	studyRun("", "--epochs", "3") // a typed --epochs extends it
