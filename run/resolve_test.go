@@ -144,6 +144,9 @@ func TestValidateRefusesWhatDoesNotApply(t *testing.T) {
 		{[]string{"checkpoint", "w-{epoch:zz}.safetensors"}, "checkpoint", "bad format"},
 		{[]string{"checkpoint", "w-{epoch.safetensors"}, "checkpoint", "unclosed"},
 		{[]string{"validation-split", "0", "checkpoint", "w-{accuracy}-{lr}"}, "checkpoint", `unknown field "lr"`},
+		// Without validation images every split trained the same weights.
+		{[]string{"validation-split", "0", "split", "random"}, "split", "--validation-split above 0"},
+		{[]string{"validation-split", "0", "split", "stratified"}, "split", "--split tail"},
 	} {
 		err := configOf(t, c.settings...).Validate()
 		var ve *ValueError
@@ -155,6 +158,7 @@ func TestValidateRefusesWhatDoesNotApply(t *testing.T) {
 		{"optimizer", "adamw", "weight-decay", "0"},
 		{"optimizer", "sgd", "momentum", "0.9", "nesterov", "true"},
 		{"validation-split", "0"},
+		{"validation-split", "0.1", "split", "stratified"},
 		{"validation-split", "0", "monitor", "loss", "early-stopping", "2", "min-delta", "0.01"},
 		{"reduce-lr-on-plateau", "2", "min-lr", "1e-5"},
 		{"monitor", "accuracy", "checkpoint", "{epoch:03d}-{accuracy:.3f}-{val_loss:e}.safetensors"},
