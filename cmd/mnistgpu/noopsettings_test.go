@@ -32,3 +32,32 @@ func TestRecordedSplitWithoutValidationResumes(t *testing.T) {
 		t.Errorf("--config of it with --split tail: exit %d: %s", code, stderr)
 	}
 }
+
+// --restore-best-weights restores only when early stopping stops the run
+// (Keras 2's EarlyStopping): a run that trained all its epochs, or spent
+// its step budget, ended with the last epoch's weights under a flag that
+// said it would end with the best's, without a word. It is said in one line.
+func TestBestWeightsNotRestoredIsSaid(t *testing.T) {
+	dir := t.TempDir()
+	// val_accuracy watched for its minimum: epoch 1's is the best.
+	watch := []string{"train", "--model", "mlp", "--early-stopping", "5", "--restore-best-weights", "--monitor", "val_accuracy", "--mode", "min"}
+	for _, c := range []struct {
+		flags []string
+		says  string
+	}{
+		{[]string{"--epochs", "3"}, "(its 3 epochs all trained), so it ends with the weights of its last epoch, 3, not of its best, 1, val_accuracy"},
+		{[]string{"--epochs", "3", "--max-steps", "40"}, "(it stopped at its step budget, --max-steps 40), so it ends with the weights of its last epoch, 2, not of its best, 1"},
+	} {
+		args := append(append(append([]string{}, watch...), c.flags...), append([]string{"--out", filepath.Join(dir, c.flags[len(c.flags)-1])}, smallData...)...)
+		_, stderr, code := output(t, args...)
+		if code != 0 || !strings.Contains(stderr, "--restore-best-weights: early stopping did not stop the run "+c.says) {
+			t.Errorf("%v: exit %d, want the line saying %q: %s", c.flags, code, c.says, stderr)
+		}
+	}
+	args := append([]string{"train", "--model", "mlp", "--epochs", "4", "--early-stopping", "1", "--restore-best-weights", "--monitor", "val_accuracy", "--mode", "min",
+		"--out", filepath.Join(dir, "stopped")}, smallData...)
+	_, stderr, code := output(t, args...)
+	if code != 0 || !strings.Contains(stderr, "Restoring model weights from the end of the best epoch: 1.") || strings.Contains(stderr, "did not stop") {
+		t.Errorf("a run early stopping stopped: exit %d, want its weights restored and no line: %s", code, stderr)
+	}
+}
