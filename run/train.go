@@ -139,6 +139,11 @@ func Train(cfg Config, o Options) (*Result, error) {
 			return nil, err
 		}
 	}
+	if o.Resume == nil {
+		if err := checkTrainLimit(cfg, data); err != nil {
+			return nil, err
+		}
+	}
 	train, val, err := engine.SplitValidation(data.Train.Head(cfg.Data.TrainLimit), cfg.Data.ValidationSplit, cfg.Data.Split, cfg.Seed)
 	if err != nil {
 		return nil, &ValueError{Flag: "validation-split", Msg: err.Error()}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -59,5 +60,19 @@ func TestBestWeightsNotRestoredIsSaid(t *testing.T) {
 	_, stderr, code := output(t, args...)
 	if code != 0 || !strings.Contains(stderr, "Restoring model weights from the end of the best epoch: 1.") || strings.Contains(stderr, "did not stop") {
 		t.Errorf("a run early stopping stopped: exit %d, want its weights restored and no line: %s", code, stderr)
+	}
+}
+
+// A --train-limit above the training images trained on all of them and
+// recorded the limit; it is refused once the data is loaded, before the
+// run's folder is made.
+func TestTrainLimitAboveTheDataIsRefused(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "run")
+	_, stderr, code := output(t, append([]string{"train", "--model", "mlp", "--train-limit", "2001", "--out", out}, smallData...)...)
+	if code != 2 || !strings.Contains(stderr, "--train-limit 2001 is more than the 2000 training images of the data dir") {
+		t.Errorf("exit %d, want 2 naming the images there are: %s", code, stderr)
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Errorf("the refused run left its folder: %v", err)
 	}
 }
