@@ -177,6 +177,7 @@ func Train(cfg Config, o Options) (*Result, error) {
 	}
 	fmt.Fprintf(log, "%s on %s: %d parameters, %s, batch %d, %d training / %d validation images%s\n",
 		m.Name, be.Describe(), m.NumParams(), cfg.Optimizer.Describe(), cfg.BatchSize, train.Len(), val.Len(), cfg.Callbacks.monitoring(val.Len()))
+	sayBatchAboveTrainingSet(cfg, train.Len(), log)
 	if err := os.MkdirAll(dir, 0o777); err != nil {
 		return nil, fmt.Errorf("output folder: %w", err)
 	}

@@ -76,3 +76,21 @@ func TestTrainLimitAboveTheDataIsRefused(t *testing.T) {
 		t.Errorf("the refused run left its folder: %v", err)
 	}
 }
+
+// A --batch-size above the training images makes each epoch one step of
+// all of them, as Keras does; the model line prints the batch size given,
+// so one line says so.
+func TestBatchAboveTheTrainingSetIsSaid(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct {
+		batch string
+		said  bool
+	}{{"301", true}, {"300", false}} {
+		_, stderr, code := output(t, append([]string{"train", "--model", "mlp", "--epochs", "1", "--train-limit", "300", "--validation-split", "0",
+			"--batch-size", c.batch, "--out", filepath.Join(dir, c.batch)}, smallData...)...)
+		line := "--batch-size " + c.batch + " is more than the 300 training images: each epoch is one step of all 300"
+		if code != 0 || strings.Contains(stderr, line) != c.said {
+			t.Errorf("--batch-size %s: exit %d, want the line %v: %s", c.batch, code, c.said, stderr)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package run
 
 import (
 	"fmt"
+	"io"
 
 	"mnistgpu/mnist"
 )
@@ -17,4 +18,13 @@ func checkTrainLimit(cfg Config, data *mnist.Set) error {
 			cfg.Data.TrainLimit, n, data.From, n)}
 	}
 	return nil
+}
+
+// sayBatchAboveTrainingSet says, in one line on log, that a --batch-size
+// above the training images makes each epoch one step of all of them, as
+// Keras's fit does in silence: the model line prints the batch size given.
+func sayBatchAboveTrainingSet(cfg Config, trainImages int, log io.Writer) {
+	if cfg.BatchSize > trainImages && trainImages > 0 {
+		fmt.Fprintf(log, "--batch-size %d is more than the %d training images: each epoch is one step of all %d\n", cfg.BatchSize, trainImages, trainImages)
+	}
 }
