@@ -281,6 +281,7 @@ func finish(cfg Config, o Options, m *engine.Model, test engine.Dataset, hist *e
 		Device: be.Describe(), Steps: m.Steps(), TrainedOn: &rec.data, Sessions: rec.sessions(), Optimizer: cfg.Optimizer}
 	r.Seconds = totalSeconds(r.Sessions)
 	r.Stopped = stopReason(cfg, r)
+	sayStepBudgetSpent(cfg, r, log)
 	sayBestNotRestored(cfg, callbacks, hist, r.Stopped, log)
 	fmt.Fprintf(out, "\nTrained %s on %s.\n", trainedWhen(r, rec, be.Traits().Simulated), be.Name())
 	fmt.Fprintf(out, "final weights:   %s  test loss %.4f  test accuracy %.4f\n", final, testLoss, testAcc)

@@ -94,3 +94,21 @@ func TestBatchAboveTheTrainingSetIsSaid(t *testing.T) {
 		}
 	}
 }
+
+// --max-steps that ends a run before its --epochs was said only in
+// result.json ("stopped": "max_steps"); the summary read "Trained 2
+// epochs" of a run asked for 4, the second cut short. One line says so,
+// as early stopping's does; a budget the epochs do not reach says nothing.
+func TestStepBudgetStopIsSaid(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct {
+		steps string
+		said  bool
+	}{{"30", true}, {"200", false}} {
+		_, stderr, code := output(t, append([]string{"train", "--model", "mlp", "--epochs", "4", "--max-steps", c.steps, "--out", filepath.Join(dir, c.steps)}, smallData...)...)
+		line := "Epoch 2: step budget spent (--max-steps 30), before the 4 epochs planned"
+		if code != 0 || strings.Contains(stderr, line) != c.said || !c.said && strings.Contains(stderr, "step budget") {
+			t.Errorf("--max-steps %s: exit %d, want the line %v: %s", c.steps, code, c.said, stderr)
+		}
+	}
+}
