@@ -23,12 +23,14 @@ func plateauUnderSchedule(c Config) bool {
 
 // validateRecorded is Validate for the settings a run recorded, which may
 // hold a plateau under a schedule (see above), or a --split other than tail
-// without validation data, or an --activation its model file leaves
-// (refused since; the run goes on as it ran).
+// without validation data, an --activation its model file leaves, or a
+// callback's setting where that callback is off (callbackapplies.go;
+// refused since; the run goes on as it ran).
 func (c Config) validateRecorded() error {
 	if plateauUnderSchedule(c) {
 		c.Callbacks.ReduceLROnPlateau, c.Callbacks.MinLR = 0, 0
 	}
+	c = c.withoutUnusedCallbackSettings()
 	if c.Data.ValidationSplit == 0 {
 		c.Data.Split = engine.SplitTail // recorded before it was refused: it changed nothing
 	}

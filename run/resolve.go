@@ -194,6 +194,9 @@ func (c Config) checkApplies() error {
 		// the plateau's reductions were printed, and undone an epoch later.
 		return bad("reduce-lr-on-plateau", "does not apply with --lr-schedule %s, which sets every epoch's rate and so undoes each reduction at the next epoch: use one of them (beside --config, give --reduce-lr-on-plateau 0 or --lr-schedule \"\")", c.Optimizer.Schedule)
 	}
+	if err := c.checkCallbackSettingsApply(); err != nil {
+		return err
+	}
 	if c.Data.ValidationSplit > 0 {
 		return nil
 	}

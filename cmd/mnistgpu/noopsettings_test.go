@@ -112,3 +112,18 @@ func TestStepBudgetStopIsSaid(t *testing.T) {
 		}
 	}
 }
+
+// A run recorded with --reduce-lr-factor and no plateau (before that was
+// refused) resumes as it ran: nothing read the factor.
+func TestRecordedUnusedFactorResumes(t *testing.T) {
+	dir := t.TempDir()
+	oldState(t, dir, nil, "2", func(cfg map[string]any) {
+		cfg["callbacks"].(map[string]any)["reduce_lr_factor"] = 0.5
+	})
+	if _, stderr, code := output(t, "train", "--resume", filepath.Join(dir, "old"), "--epochs", "2", "--quiet"); code != 0 {
+		t.Fatalf("resume: exit %d: %s", code, stderr)
+	}
+	if !bytes.Equal(mustRead(t, filepath.Join(dir, "old", run.FinalFile)), mustRead(t, filepath.Join(dir, "whole", run.FinalFile))) {
+		t.Error("the resumed run ends with other weights than the uninterrupted one")
+	}
+}
