@@ -121,15 +121,36 @@ func (s ModelSpec) clone() ModelSpec {
 func (s ModelSpec) WithHiddenActivation(a string) ModelSpec {
 	c := s.clone()
 	for i := range c.Layers {
-		l := &c.Layers[i]
-		output := i == len(c.Layers)-1 && (l.Activation == "softmax" || l.Activation == "sigmoid")
-		hidden := (l.Type == "Conv2D" || l.Type == "Dense") && l.Activation != "" && l.Activation != "linear" ||
-			l.Type == "Activation" && l.Activation != "softmax"
-		if hidden && !output {
-			l.Activation = a
+		if c.hiddenActivation(i) {
+			c.Layers[i].Activation = a
 		}
 	}
 	return c
+}
+
+// hiddenActivation reports whether WithHiddenActivation replaces layer i's
+// activation: a hidden layer's that is not linear.
+func (s ModelSpec) hiddenActivation(i int) bool {
+	l := s.Layers[i]
+	output := i == len(s.Layers)-1 && (l.Activation == "softmax" || l.Activation == "sigmoid")
+	hidden := (l.Type == "Conv2D" || l.Type == "Dense") && l.Activation != "" && l.Activation != "linear" ||
+		l.Type == "Activation" && l.Activation != "softmax"
+	return hidden && !output
+}
+
+// ActivationTargets are the layers (1-based) whose activation
+// WithHiddenActivation replaces, and the LeakyReLU layers, hidden
+// activations too, that it leaves as they are.
+func (s ModelSpec) ActivationTargets() (replaced, leaky []int) {
+	for i, l := range s.Layers {
+		switch {
+		case s.hiddenActivation(i):
+			replaced = append(replaced, i+1)
+		case l.Type == "LeakyReLU":
+			leaky = append(leaky, i+1)
+		}
+	}
+	return replaced, leaky
 }
 
 func pair(v []int, def int, what string) (int, int, error) {

@@ -66,7 +66,7 @@ type CallbackConfig struct {
 	KeepLast           int     `json:"keep_last" flag:"keep-last" usage:"keep only the newest N checkpoint files (0: all)"`
 	EarlyStopping      int     `json:"early_stopping" flag:"early-stopping" usage:"stop after this many epochs without improvement of --monitor (0: off)"`
 	MinDelta           float64 `json:"min_delta" flag:"min-delta" usage:"smallest change of --monitor that counts as an improvement (early stopping)"`
-	RestoreBestWeights bool    `json:"restore_best_weights" flag:"restore-best-weights" usage:"early stopping: end with the best epoch's weights"`
+	RestoreBestWeights bool    `json:"restore_best_weights" flag:"restore-best-weights" usage:"early stopping: end with the best epoch's weights when it stops the run (Keras 2's: not when the epochs or --max-steps end it)"`
 	ReduceLROnPlateau  int     `json:"reduce_lr_on_plateau" flag:"reduce-lr-on-plateau" usage:"multiply the rate by --reduce-lr-factor after this many epochs without improvement of --monitor (0: off)"`
 	ReduceLRFactor     float64 `json:"reduce_lr_factor" flag:"reduce-lr-factor" usage:"factor for --reduce-lr-on-plateau"`
 	MinLR              float64 `json:"min_lr" flag:"min-lr" usage:"lower bound for --reduce-lr-on-plateau"`
@@ -224,6 +224,9 @@ func (c Config) Validate() error {
 	}
 	if _, err := engine.LoadModelSpec(c.Model.Name); err != nil {
 		return bad("model", "%v", err)
+	}
+	if err := checkActivationApplies(c.Model.Name, c.Model.Activation); err != nil {
+		return err
 	}
 	return c.checkModel()
 }

@@ -3,6 +3,8 @@ package run
 import (
 	"fmt"
 	"io"
+
+	"mnistgpu/engine"
 )
 
 // A run recorded before --reduce-lr-on-plateau beside --lr-schedule was
@@ -20,10 +22,20 @@ func plateauUnderSchedule(c Config) bool {
 }
 
 // validateRecorded is Validate for the settings a run recorded, which may
-// hold a plateau under a schedule (see above).
+// hold a plateau under a schedule (see above), or a --split other than tail
+// without validation data, an --activation its model file leaves, or a
+// callback's setting where that callback is off (callbackapplies.go;
+// refused since; the run goes on as it ran).
 func (c Config) validateRecorded() error {
 	if plateauUnderSchedule(c) {
 		c.Callbacks.ReduceLROnPlateau, c.Callbacks.MinLR = 0, 0
+	}
+	c = c.withoutUnusedCallbackSettings()
+	if c.Data.ValidationSplit == 0 {
+		c.Data.Split = engine.SplitTail // recorded before it was refused: it changed nothing
+	}
+	if checkActivationApplies(c.Model.Name, c.Model.Activation) != nil {
+		c.Model.Activation = "" // likewise: the model is built as it was (and as its state records)
 	}
 	return c.Validate()
 }

@@ -194,8 +194,16 @@ func (c Config) checkApplies() error {
 		// the plateau's reductions were printed, and undone an epoch later.
 		return bad("reduce-lr-on-plateau", "does not apply with --lr-schedule %s, which sets every epoch's rate and so undoes each reduction at the next epoch: use one of them (beside --config, give --reduce-lr-on-plateau 0 or --lr-schedule \"\")", c.Optimizer.Schedule)
 	}
+	if err := c.checkCallbackSettingsApply(); err != nil {
+		return err
+	}
 	if c.Data.ValidationSplit > 0 {
 		return nil
+	}
+	if c.Data.Split != engine.SplitTail {
+		// The split chooses the validation images and nothing else: without
+		// them every split trained the same weights.
+		return bad("split", "%s applies only with --validation-split above 0 (it chooses the validation images; without any, all images train in the same order): leave it out (beside --config, give --split tail), or give --validation-split 0.2", c.Data.Split)
 	}
 	if strings.HasPrefix(cb.Monitor, "val_") {
 		return bad("monitor", "%s needs validation data, and --validation-split is 0: monitor loss or accuracy, or give --validation-split 0.2", cb.Monitor)

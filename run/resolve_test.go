@@ -144,6 +144,15 @@ func TestValidateRefusesWhatDoesNotApply(t *testing.T) {
 		{[]string{"checkpoint", "w-{epoch:zz}.safetensors"}, "checkpoint", "bad format"},
 		{[]string{"checkpoint", "w-{epoch.safetensors"}, "checkpoint", "unclosed"},
 		{[]string{"validation-split", "0", "checkpoint", "w-{accuracy}-{lr}"}, "checkpoint", `unknown field "lr"`},
+		// Without validation images every split trained the same weights.
+		{[]string{"validation-split", "0", "split", "random"}, "split", "--validation-split above 0"},
+		{[]string{"validation-split", "0", "split", "stratified"}, "split", "--split tail"},
+		// A callback's setting where that callback is off: read by nothing.
+		{[]string{"reduce-lr-factor", "0.5"}, "reduce-lr-factor", "--reduce-lr-on-plateau"},
+		{[]string{"checkpoint", "", "save-best-only", "false"}, "save-best-only", "none are written"},
+		{[]string{"checkpoint", "", "checkpoint-period", "2"}, "checkpoint-period", "none are written"},
+		{[]string{"checkpoint", "", "monitor", "accuracy"}, "monitor", "none is on"},
+		{[]string{"checkpoint", "", "mode", "max"}, "mode", "none is on"},
 	} {
 		err := configOf(t, c.settings...).Validate()
 		var ve *ValueError
@@ -155,6 +164,10 @@ func TestValidateRefusesWhatDoesNotApply(t *testing.T) {
 		{"optimizer", "adamw", "weight-decay", "0"},
 		{"optimizer", "sgd", "momentum", "0.9", "nesterov", "true"},
 		{"validation-split", "0"},
+		{"validation-split", "0.1", "split", "stratified"},
+		{"reduce-lr-on-plateau", "2", "reduce-lr-factor", "0.5"},
+		{"checkpoint", "", "monitor", "accuracy", "mode", "max", "early-stopping", "2"},
+		{"checkpoint", "", "monitor", "val_loss"}, // the default, as a resolved record holds it
 		{"validation-split", "0", "monitor", "loss", "early-stopping", "2", "min-delta", "0.01"},
 		{"reduce-lr-on-plateau", "2", "min-lr", "1e-5"},
 		{"monitor", "accuracy", "checkpoint", "{epoch:03d}-{accuracy:.3f}-{val_loss:e}.safetensors"},

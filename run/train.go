@@ -139,6 +139,11 @@ func Train(cfg Config, o Options) (*Result, error) {
 			return nil, err
 		}
 	}
+	if o.Resume == nil {
+		if err := checkTrainLimit(cfg, data); err != nil {
+			return nil, err
+		}
+	}
 	train, val, err := engine.SplitValidation(data.Train.Head(cfg.Data.TrainLimit), cfg.Data.ValidationSplit, cfg.Data.Split, cfg.Seed)
 	if err != nil {
 		return nil, &ValueError{Flag: "validation-split", Msg: err.Error()}
@@ -172,6 +177,7 @@ func Train(cfg Config, o Options) (*Result, error) {
 	}
 	fmt.Fprintf(log, "%s on %s: %d parameters, %s, batch %d, %d training / %d validation images%s\n",
 		m.Name, be.Describe(), m.NumParams(), cfg.Optimizer.Describe(), cfg.BatchSize, train.Len(), val.Len(), cfg.Callbacks.monitoring(val.Len()))
+	sayBatchAboveTrainingSet(cfg, train.Len(), log)
 	if err := os.MkdirAll(dir, 0o777); err != nil {
 		return nil, fmt.Errorf("output folder: %w", err)
 	}
@@ -233,7 +239,7 @@ func Train(cfg Config, o Options) (*Result, error) {
 		if err := writeHistory(dir, hist); err != nil {
 			return nil, err
 		}
-		return finish(cfg, o, m, data.Test, hist, ckpt, rec, ml, log, out)
+		return finish(cfg, o, m, data.Test, hist, callbacks, ckpt, rec, ml, log, out)
 	}
 	rec.begin(be.Traits().Simulated)
 	hist, fitErr := engine.Fit(m, opt, train, val, fit)
@@ -251,14 +257,14 @@ func Train(cfg Config, o Options) (*Result, error) {
 			return nil, err
 		}
 	}
-	return finish(cfg, o, m, data.Test, hist, ckpt, rec, ml, log, out)
+	return finish(cfg, o, m, data.Test, hist, callbacks, ckpt, rec, ml, log, out)
 }
 
 // finish saves the final weights, evaluates them (and the best checkpoint)
 // on the test set, prints the summary, records the end in the metrics and
 // writes result.json.
 func finish(cfg Config, o Options, m *engine.Model, test engine.Dataset, hist *engine.History,
-	ckpt *engine.ModelCheckpoint, rec *record, ml *metrics, log, out io.Writer) (*Result, error) {
+	callbacks []engine.Callback, ckpt *engine.ModelCheckpoint, rec *record, ml *metrics, log, out io.Writer) (*Result, error) {
 	dir, be := cfg.Output.Dir, m.Backend()
 	if err := o.Lock.Check(); err != nil {
 		return nil, err
@@ -275,6 +281,8 @@ func finish(cfg Config, o Options, m *engine.Model, test engine.Dataset, hist *e
 		Device: be.Describe(), Steps: m.Steps(), TrainedOn: &rec.data, Sessions: rec.sessions(), Optimizer: cfg.Optimizer}
 	r.Seconds = totalSeconds(r.Sessions)
 	r.Stopped = stopReason(cfg, r)
+	sayStepBudgetSpent(cfg, r, log)
+	sayBestNotRestored(cfg, callbacks, hist, r.Stopped, log)
 	fmt.Fprintf(out, "\nTrained %s on %s.\n", trainedWhen(r, rec, be.Traits().Simulated), be.Name())
 	fmt.Fprintf(out, "final weights:   %s  test loss %.4f  test accuracy %.4f\n", final, testLoss, testAcc)
 	if err := evaluateBest(cfg, m, test, ckpt, r, out); err != nil {

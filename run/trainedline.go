@@ -1,6 +1,9 @@
 package run
 
-import "fmt"
+import (
+	"fmt"
+	"io"
+)
 
 // trainedWhen is the middle of the line a finished run prints, "Trained
 // %s on cpu.": its epochs, how many this session trained, and in what
@@ -21,4 +24,14 @@ func trainedWhen(r *Result, rec *record, simulated bool) string {
 		timing = "(simulated device: no timing)"
 	}
 	return fmt.Sprintf("%s (%d this run) %s", epochs, now, timing)
+}
+
+// sayStepBudgetSpent says, in one line on log, that the run ended at its
+// step budget before its planned epochs: early stopping says "Epoch N:
+// early stopping", while the budget ended a run of 4 planned epochs inside
+// its second without a word, the summary saying "Trained 2 epochs".
+func sayStepBudgetSpent(cfg Config, r *Result, log io.Writer) {
+	if r.Stopped == "max_steps" {
+		fmt.Fprintf(log, "Epoch %d: step budget spent (--max-steps %d), before the %s planned\n", r.Epochs, cfg.MaxSteps, Plural(r.Planned, "epoch"))
+	}
 }
