@@ -2,6 +2,8 @@ package engine
 
 import (
 	"bytes"
+	"io"
+	"math"
 	"strings"
 	"testing"
 )
@@ -59,6 +61,37 @@ func FuzzParseModelSpec(f *testing.F) {
 			if _, ok := sh.CheckedSize(); !ok {
 				t.Fatalf("layer %d: accepted output %v", i+1, sh)
 			}
+		}
+	})
+}
+
+// FuzzReadHistoryJSON: a history.json (a run's, a study cell's, the one in a
+// state file) gives a history of one logs and one time per epoch, or an
+// error naming the file; never a panic.
+func FuzzReadHistoryJSON(f *testing.F) {
+	h := &History{}
+	h.Append(0, Logs{"loss": 0.5, "val_accuracy": 0.9}, 1.5)
+	h.Append(1, Logs{"loss": math.NaN(), "val_accuracy": 0.95}, 1.25)
+	var buf bytes.Buffer
+	if err := h.WriteJSON(&buf); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(buf.Bytes())
+	f.Add([]byte(`{"epoch":[0,1],"history":{"loss":[0.5]},"seconds":[1,2]}`))
+	f.Add([]byte(`{"epoch":[0,1],"history":{"loss":[0.5,null]},"seconds":[1]}`))
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		h, err := ReadHistoryJSON("fuzz.json", bytes.NewReader(raw))
+		if err != nil {
+			if !strings.Contains(err.Error(), "fuzz.json") {
+				t.Fatalf("error does not name the file: %v", err)
+			}
+			return
+		}
+		if len(h.Logs) != len(h.Epochs) || len(h.Seconds) != len(h.Epochs) {
+			t.Fatalf("%d epochs, %d logs, %d times", len(h.Epochs), len(h.Logs), len(h.Seconds))
+		}
+		if err := h.WriteCSV(io.Discard); err != nil {
+			t.Fatal(err)
 		}
 	})
 }

@@ -104,6 +104,11 @@ func ReadHistoryJSON(name string, r io.Reader) (*History, error) {
 	if err := json.NewDecoder(io.LimitReader(r, 64<<20)).Decode(&in); err != nil {
 		return nil, fmt.Errorf("%s: invalid history JSON: %w", name, err)
 	}
+	// WriteJSON writes one time per epoch; a list of another length would
+	// leave an epoch without its time (a resumed run's log indexes it).
+	if len(in.Seconds) != len(in.Epoch) {
+		return nil, fmt.Errorf("%s: %d epochs with %d times in \"seconds\"", name, len(in.Epoch), len(in.Seconds))
+	}
 	h := &History{Epochs: in.Epoch, Seconds: in.Seconds}
 	for i := range in.Epoch {
 		l := Logs{}

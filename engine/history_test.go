@@ -37,3 +37,19 @@ func TestHistoryJSONNonFinite(t *testing.T) {
 		}
 	}
 }
+
+// A history whose "seconds" list is not one time per epoch is refused
+// naming the file: a resumed run's log read the time of an epoch that had
+// none (an index out of range).
+func TestHistoryJSONWithoutATimePerEpoch(t *testing.T) {
+	for _, src := range []string{
+		`{"epoch":[0,1],"history":{"loss":[0.5,0.4]},"seconds":[1]}`,
+		`{"epoch":[0],"history":{"loss":[0.5]}}`,
+		`{"epoch":[0],"history":{"loss":[0.5]},"seconds":[1,2]}`,
+	} {
+		_, err := ReadHistoryJSON("h.json", strings.NewReader(src))
+		if err == nil || !strings.Contains(err.Error(), `h.json: `) || !strings.Contains(err.Error(), `times in "seconds"`) {
+			t.Errorf("%s: err = %v", src, err)
+		}
+	}
+}

@@ -37,7 +37,7 @@ func (s *scripted) EpochEnd(_ *engine.TrainState, epoch int, logs engine.Logs) e
 // resumeData is 160 8×8 images of 3 classes, each class a slightly brighter
 // band of rows under strong noise (so validation accuracy rises unevenly),
 // split 120 / 40.
-func resumeData(t *testing.T) (train, val engine.Dataset) {
+func resumeData(t testing.TB) (train, val engine.Dataset) {
 	const n, h, w = 160, 8, 8
 	r := rand.New(rand.NewPCG(11, 12))
 	d := engine.Dataset{Images: make([]uint8, n*h*w), Labels: make([]uint8, n), Shape: engine.Shape{h, w, 1}, Classes: 3}
@@ -88,7 +88,7 @@ func testBackend() engine.Backend { return cpu.New() }
 // callbacks made afresh (as a new process makes them), continuing from
 // dir's checkpoint when resume is set, and saves a checkpoint there after
 // every epoch.
-func fitInto(t *testing.T, c resumeCase, dir string, epochs int, resume bool) *fitResult {
+func fitInto(t testing.TB, c resumeCase, dir string, epochs int, resume bool) *fitResult {
 	t.Helper()
 	r, err := fitWith(t, c, dir, epochs, resume, nil)
 	if err != nil {
@@ -99,7 +99,7 @@ func fitInto(t *testing.T, c resumeCase, dir string, epochs int, resume bool) *f
 
 // fitWith is fitInto with the FitConfig changed by adjust (when not nil)
 // before Fit runs, returning Fit's error.
-func fitWith(t *testing.T, c resumeCase, dir string, epochs int, resume bool, adjust func(*engine.FitConfig, *fitResult)) (*fitResult, error) {
+func fitWith(t testing.TB, c resumeCase, dir string, epochs int, resume bool, adjust func(*engine.FitConfig, *fitResult)) (*fitResult, error) {
 	t.Helper()
 	train, val := resumeData(t)
 	r := newRun(t, c, dir)
@@ -121,7 +121,7 @@ func fitWith(t *testing.T, c resumeCase, dir string, epochs int, resume bool, ad
 }
 
 // newRun makes the model, optimizer and callbacks of a run in dir.
-func newRun(t *testing.T, c resumeCase, dir string) *fitResult {
+func newRun(t testing.TB, c resumeCase, dir string) *fitResult {
 	t.Helper()
 	m, err := engine.NewSequential(engine.Shape{8, 8, 1}, &engine.Flatten{},
 		&engine.Dense{Units: 12, Activation: engine.ReLU}, &engine.Dropout{Rate: 0.25},
@@ -157,7 +157,7 @@ func TestResumeIsBitIdentical(t *testing.T) {
 }
 
 // resumeCaseNamed finds one of resumeCases by name.
-func resumeCaseNamed(t *testing.T, name string) resumeCase {
+func resumeCaseNamed(t testing.TB, name string) resumeCase {
 	for _, c := range resumeCases {
 		if c.name == name {
 			return c

@@ -15,7 +15,7 @@ import (
 
 // savedState trains the "val_accuracy" resume case for two epochs in a new
 // folder and returns the path of its state file.
-func savedState(t *testing.T) string {
+func savedState(t testing.TB) string {
 	t.Helper()
 	dir := t.TempDir()
 	fitInto(t, resumeCaseNamed(t, "val_accuracy"), dir, 2, false)
@@ -72,7 +72,7 @@ func TestWeightsHeaderBitFlipIsRefused(t *testing.T) {
 }
 
 // readSafetensors reads the tensors and metadata of the file at path.
-func readSafetensors(t *testing.T, path string) (map[string]engine.NamedTensor, map[string]string) {
+func readSafetensors(t testing.TB, path string) (map[string]engine.NamedTensor, map[string]string) {
 	t.Helper()
 	raw, err := os.ReadFile(path)
 	if err != nil {
