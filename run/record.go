@@ -281,7 +281,11 @@ func recordedState(path string) (stored, error) {
 	if err := readStateHeader(path, &st); err != nil {
 		return stored{}, err
 	}
-	return decodeStored(st.Config)
+	s, err := decodeStored(st.Config)
+	if err != nil {
+		return stored{}, fmt.Errorf("%s: the run's settings: %w", path, err)
+	}
+	return s, nil
 }
 
 // readStateHeader decodes the training state (engine.TrainCheckpoint's
@@ -293,13 +297,19 @@ func readStateHeader(path string, v any) error {
 		return err
 	}
 	defer fh.Close()
+	info, err := fh.Stat()
+	if err != nil {
+		return err
+	}
 	var n [8]byte
 	if _, err := io.ReadFull(fh, n[:]); err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
+	// The header's length is the file's word: bounded by the file's size
+	// before it is allocated, so a lying one costs nothing.
 	size := binary.LittleEndian.Uint64(n[:])
-	if size > maxStateHeader {
-		return fmt.Errorf("%s: header of %d bytes", path, size)
+	if size > maxStateHeader || size > uint64(info.Size()-8) {
+		return fmt.Errorf("%s: header of %d bytes in a file of %d", path, size, info.Size())
 	}
 	head := make([]byte, size)
 	if _, err := io.ReadFull(fh, head); err != nil {
