@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"encoding/binary"
 	"errors"
+	"image"
 	"io"
 	"os"
 	"path/filepath"
@@ -93,6 +94,28 @@ func FuzzExifOrientation(f *testing.F) {
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		if o := exifOrientation(raw); o < 0 || o > 0xffff {
 			t.Fatalf("orientation %d", o)
+		}
+	})
+}
+
+// FuzzFromImage: predict's preparation of a decoded picture gives 28×28
+// pixels for any size (1×1, 1×N, N×1), colour and transparency; never a
+// panic.
+func FuzzFromImage(f *testing.F) {
+	f.Add(uint16(40), uint16(30), []byte{0, 255, 128, 255, 255, 255, 255, 0})
+	f.Add(uint16(1), uint16(1), []byte{10, 20, 30, 40})
+	f.Add(uint16(1), uint16(300), []byte{255, 255, 255, 255, 0, 0, 0, 255})
+	f.Add(uint16(300), uint16(1), []byte{0, 0, 0, 0})
+	f.Fuzz(func(t *testing.T, w, h uint16, pix []byte) {
+		w, h = w%512, h%512 // the decoder's limit is larger; the maths is the same
+		img := image.NewNRGBA(image.Rect(3, -2, 3+int(w), -2+int(h)))
+		for i := range img.Pix {
+			if len(pix) > 0 {
+				img.Pix[i] = pix[i%len(pix)]
+			}
+		}
+		if out := FromImage(img); len(out) != 784 {
+			t.Fatalf("%d pixels", len(out))
 		}
 	})
 }
