@@ -279,7 +279,15 @@ func CheckDevice(c Config, be engine.Backend, train engine.Dataset, batch int) e
 // model is named as the setting it came from: flag ("model", "weights") and
 // its value.
 func CheckModel(m *engine.Model, flag, value string, batch int, be engine.Backend) error {
-	need, err := estimate(m, EvalLoss(m, ""), batch, 0, fusesConvPools(be))
+	return CheckModelTraining(m, flag, value, batch, 0, be)
+}
+
+// CheckModelTraining is CheckModel for a model that trains (bench) with an
+// optimizer keeping slots floats of state per weight (Adam: 2): a model
+// whose weights fit but whose training does not was compiled and ran out
+// of memory.
+func CheckModelTraining(m *engine.Model, flag, value string, batch int, slots float64, be engine.Backend) error {
+	need, err := estimate(m, EvalLoss(m, ""), batch, slots, fusesConvPools(be))
 	if err != nil {
 		return compileError(err, flag, value)
 	}

@@ -141,6 +141,10 @@ func runBench(c *cli.Context) error {
 	return nil
 }
 
+// benchSlots is the state per weight of bench's optimizer, Adam: its two
+// moments, weighed with the model before it is compiled.
+const benchSlots = 2
+
 // benchOnce times training steps of the model on a backend with the given
 // thread count (0: the backend's default).
 func benchOnce(c *cli.Context, threads int) (benchResult, error) {
@@ -165,7 +169,7 @@ func benchOnce(c *cli.Context, threads int) (benchResult, error) {
 	}
 	defer engine.Close(be)
 	defer m.Free()
-	if err := run.CheckModel(m, "model", cfg.Model.Name, batch, be); err != nil {
+	if err := run.CheckModelTraining(m, "model", cfg.Model.Name, batch, benchSlots, be); err != nil {
 		return benchResult{}, cliError(err)
 	}
 	if err := m.Compile(be, engine.CategoricalCrossEntropy, batch); err != nil {
