@@ -96,3 +96,20 @@ func FuzzLoadResults(f *testing.F) {
 		}
 	})
 }
+
+// FuzzHistoryPlot: `mnistgpu plot` of any history.json draws its curves or
+// says why not; never a panic or an endless loop in the plotting library.
+// Each input draws a PNG: slow (some hundreds a minute), so its seeds are few.
+func FuzzHistoryPlot(f *testing.F) {
+	f.Add([]byte(`{"epoch":[0,1],"history":{"loss":[0.5,0.25],"val_accuracy":[0.9,null]},"seconds":[1,1]}`))
+	f.Add([]byte(`{"epoch":[0],"history":{"loss":[1e308],"accuracy":[-1e308]},"seconds":[1]}`))
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		h, err := engine.ReadHistoryJSON("fuzz.json", bytes.NewReader(raw))
+		if err != nil || len(h.Logs) > 1000 {
+			return
+		}
+		if err := HistoryPlot(filepath.Join(t.TempDir(), "h.png"), "fuzz", h); err != nil {
+			t.Fatal(err)
+		}
+	})
+}

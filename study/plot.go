@@ -44,7 +44,7 @@ func linePlot(title, ylabel string, series []Series) (*plot.Plot, error) {
 		epochs = max(epochs, len(s.Values))
 		var pts plotter.XYs
 		for e, v := range s.Values {
-			if !math.IsNaN(v) && !math.IsInf(v, 0) {
+			if plottable(v) {
 				pts = append(pts, plotter.XY{X: float64(e + 1), Y: v})
 			}
 		}
@@ -65,6 +65,12 @@ func linePlot(title, ylabel string, series []Series) (*plot.Plot, error) {
 		p.Legend.Add(s.Name, l, sc)
 		drawn++
 	}
+	if drawn > 0 && p.Y.Min == p.Y.Max && p.Y.Min-1 == p.Y.Min {
+		// One value beyond 2⁵³: gonum widens a flat range by ±1, which
+		// does not change such a value, and panics ("illegal range").
+		pad := math.Abs(p.Y.Min) / 2
+		p.Y.Min, p.Y.Max = p.Y.Min-pad, p.Y.Max+pad
+	}
 	if drawn == 0 {
 		// A run that diverged before any finite value: say so on sensible
 		// axes instead of drawing empty ones from -1 to 1.
@@ -82,6 +88,12 @@ func linePlot(title, ylabel string, series []Series) (*plot.Plot, error) {
 	}
 	return p, nil
 }
+
+// plottable reports whether a curve's value v is drawn: a finite value in
+// float32's range, the range of what the engine computes. A larger one
+// (only an edited history holds it) made gonum's ticks loop for ever over
+// a range of ±1e308.
+func plottable(v float64) bool { return math.Abs(v) <= math.MaxFloat32 }
 
 // epochTicks labels whole epochs only, at most about ten of them.
 type epochTicks struct{}
