@@ -23,8 +23,8 @@ func FuzzReadConfigFile(f *testing.F) {
 	f.Add([]byte(`{"epochs": 3, "model": {"name": "mlp"}, "optimizer": {"name": "adam", "lr": 0.001}}`))
 	f.Add([]byte(`{"args": ["--lr=0.01", "--model=mlp"], "epochs": 2}`))
 	f.Add([]byte(`{"batch_size": 1000000000, "epochs": 9223372036854775807}`))
+	path := filepath.Join(f.TempDir(), "config.json") // one worker's inputs run one at a time
 	f.Fuzz(func(t *testing.T, raw []byte) {
-		path := filepath.Join(t.TempDir(), "config.json")
 		if err := os.WriteFile(path, raw, 0o666); err != nil {
 			t.Fatal(err)
 		}
@@ -74,8 +74,8 @@ func FuzzRecordedState(f *testing.F) {
 	f.Add(stateFile(f, config))
 	f.Add(stateFile(f, []byte(`{"model_spec": {"input_shape": [28, 28, 1], "layers": [{"type": "Dense", "units": 1000000000}]}}`)))
 	f.Add([]byte{0xff, 0xff, 0xff, 0x03, 0, 0, 0, 0, '{'})
+	path := filepath.Join(f.TempDir(), StateFile)
 	f.Fuzz(func(t *testing.T, raw []byte) {
-		path := filepath.Join(t.TempDir(), StateFile)
 		if err := os.WriteFile(path, raw, 0o666); err != nil {
 			t.Fatal(err)
 		}
