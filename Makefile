@@ -178,14 +178,26 @@ test-long: deps data
 	MNISTGPU_LONG=1 $(GO) test -count=1 -timeout 90m -run 'Long|Kill' -v ./cmd/mnistgpu/
 
 # Each fuzz target for FUZZTIME (seed corpora in testdata/fuzz of each package).
+# FUZZMIN bounds the minimizing of each new interesting input: at Go's default
+# (60 s) the targets that write their input to a file spent their whole
+# minute minimizing one (4 to 15 execs a minute; 60,000 with 10x).
 FUZZTIME ?= 60s
+FUZZMIN ?= 10x
 fuzz: deps
-	$(GO) test -run '^$$' -fuzz '^FuzzReadImages$$' -fuzztime $(FUZZTIME) ./mnist/
-	$(GO) test -run '^$$' -fuzz '^FuzzReadLabels$$' -fuzztime $(FUZZTIME) ./mnist/
-	$(GO) test -run '^$$' -fuzz '^FuzzExifOrientation$$' -fuzztime $(FUZZTIME) ./mnist/
-	$(GO) test -run '^$$' -fuzz '^FuzzDecodeSafetensors$$' -fuzztime $(FUZZTIME) ./engine/
-	$(GO) test -run '^$$' -fuzz '^FuzzParseModelSpec$$' -fuzztime $(FUZZTIME) ./engine/
-	$(GO) test -run '^$$' -fuzz '^FuzzDecodeImages$$' -fuzztime $(FUZZTIME) ./cmd/mnistgpu/
+	$(GO) test -run '^$$' -fuzz '^FuzzReadImages$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMIN) ./mnist/
+	$(GO) test -run '^$$' -fuzz '^FuzzReadLabels$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMIN) ./mnist/
+	$(GO) test -run '^$$' -fuzz '^FuzzExifOrientation$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMIN) ./mnist/
+	$(GO) test -run '^$$' -fuzz '^FuzzFromImage$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMIN) ./mnist/
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodeSafetensors$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMIN) ./engine/
+	$(GO) test -run '^$$' -fuzz '^FuzzParseModelSpec$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMIN) ./engine/
+	$(GO) test -run '^$$' -fuzz '^FuzzReadHistoryJSON$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMIN) ./engine/
+	$(GO) test -run '^$$' -fuzz '^FuzzStateMetadata$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMIN) ./engine/
+	$(GO) test -run '^$$' -fuzz '^FuzzReadConfigFile$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMIN) ./run/
+	$(GO) test -run '^$$' -fuzz '^FuzzRecordedState$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMIN) ./run/
+	$(GO) test -run '^$$' -fuzz '^FuzzParseStudy$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMIN) ./study/
+	$(GO) test -run '^$$' -fuzz '^FuzzLoadResults$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMIN) ./study/
+	$(GO) test -run '^$$' -fuzz '^FuzzHistoryPlot$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMIN) ./study/
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodeImages$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMIN) ./cmd/mnistgpu/
 
 bench: deps
 	$(GO) test -run '^$$' -bench . -benchtime 20x ./cpu/
