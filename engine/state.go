@@ -405,5 +405,10 @@ func LoadTrainCheckpoint(path string) (*TrainCheckpoint, error) {
 	if err := c.validate(); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
+	// The history is read again by Restore; read here, a bad one is
+	// refused naming the file, before the data is loaded.
+	if _, err := ReadHistoryJSON(path+": history", bytes.NewReader(c.History)); err != nil {
+		return nil, err
+	}
 	return c, nil
 }

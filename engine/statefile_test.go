@@ -159,6 +159,9 @@ func TestLoadedStateIsValidated(t *testing.T) {
 		{"negative rate", func(state map[string]any, _ map[string]map[string]any) {
 			state["optimizer"].(map[string]any)["lr"] = -0.01
 		}, "optimizer lr is -0.01"},
+		{"history without its times", func(state map[string]any, _ map[string]map[string]any) {
+			state["history"].(map[string]any)["seconds"] = []any{}
+		}, `2 epochs with 0 times in "seconds"`},
 		{"step in an epoch without its sums", func(state map[string]any, _ map[string]map[string]any) { state["epoch_step"] = 3 },
 			"epoch_step 3 without the epoch's running loss and accuracy"},
 	} {
