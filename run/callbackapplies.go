@@ -3,9 +3,10 @@ package run
 import "fmt"
 
 // The callbacks' settings that only one of them reads: ReduceLROnPlateau's
-// factor, ModelCheckpoint's save-best-only and period, and the monitor and
-// mode that checkpoints, early stopping and the plateau watch. Given where
-// that callback is off (no --reduce-lr-on-plateau, --checkpoint ""),
+// factor, ModelCheckpoint's save-best-only, period and keep-last, and the
+// monitor and mode that checkpoints, early stopping and the plateau watch.
+// Given where that callback is off (no --reduce-lr-on-plateau, --checkpoint
+// "", or for keep-last a checkpoint name without a field),
 // each was accepted, recorded in config.json and read by nothing. As for
 // checkApplies, a value equal to the default cannot be told from no value,
 // so only another one is refused.
@@ -38,6 +39,13 @@ var unusedCallbackSettings = []unusedCallbackSetting{
 	{"mode", `checkpoints, --early-stopping and --reduce-lr-on-plateau, and none is on (--checkpoint is ""): give one`,
 		func(c Config) bool { return !watched(c) && c.Callbacks.Mode != "auto" },
 		func(c *Config) { c.Callbacks.Mode = "auto" }},
+	// A --checkpoint without a field names one file, written over at each
+	// save: there is never more than one, so no N deletes anything.
+	{"keep-last", `checkpoints named by a field such as {epoch}, and --checkpoint names one file, written over at each save: give it a field`,
+		func(c Config) bool {
+			return c.Callbacks.KeepLast != 0 && c.Callbacks.Checkpoint != nil && !templateHasField(*c.Callbacks.Checkpoint)
+		},
+		func(c *Config) { c.Callbacks.KeepLast = 0 }},
 }
 
 func checkpointsOff(c Config) bool {

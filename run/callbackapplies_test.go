@@ -9,6 +9,7 @@ func TestRecordedUnusedCallbackSettingsValidate(t *testing.T) {
 	for _, settings := range [][]string{
 		{"reduce-lr-factor", "0.5"},
 		{"checkpoint", "", "save-best-only", "false", "checkpoint-period", "3", "monitor", "accuracy", "mode", "max"},
+		{"checkpoint", "best.safetensors", "keep-last", "2"},
 	} {
 		c := configOf(t, settings...).Resolved()
 		if err := c.validateRecorded(); err != nil {

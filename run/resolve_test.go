@@ -120,6 +120,9 @@ func TestValidateRefusesWhatDoesNotApply(t *testing.T) {
 		{[]string{"restore-best-weights", "true"}, "restore-best-weights", "--early-stopping"},
 		{[]string{"min-delta", "0.01"}, "min-delta", "--early-stopping"},
 		{[]string{"checkpoint", "", "keep-last", "2"}, "keep-last", "--checkpoint"},
+		// One fixed name is written over at each save: nothing to delete.
+		{[]string{"checkpoint", "best.safetensors", "keep-last", "2"}, "keep-last", "--checkpoint names one file, written over"},
+		{[]string{"checkpoint", "w{{epoch}}.safetensors", "keep-last", "1"}, "keep-last", "field such as {epoch}"},
 		{[]string{"validation-split", "0", "monitor", "val_loss"}, "monitor", "--validation-split"},
 		{[]string{"validation-split", "0", "checkpoint", "w-{val_accuracy:.2f}.safetensors"}, "checkpoint", "--validation-split"},
 		// Names no epoch logs, and templates that cannot be formatted: the
