@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 
 	"mnistgpu/engine"
 )
@@ -21,15 +20,18 @@ func evaluateBest(cfg Config, m *engine.Model, test engine.Dataset, ckpt *engine
 		return nil
 	}
 	best, missing := ckpt.Best, ckpt.Missing
-	if _, err := os.Stat(best); best != "" && errors.Is(err, fs.ErrNotExist) {
-		best, missing = "", best
+	if best != "" {
+		// The load is the check: a file removed after a check made before
+		// it failed the run (the load's error) instead of being said missing.
+		if err := m.LoadWeights(best); errors.Is(err, fs.ErrNotExist) {
+			best, missing = "", best
+		} else if err != nil {
+			return err
+		}
 	}
 	dir := cfg.Output.Dir
 	switch {
 	case best != "":
-		if err := m.LoadWeights(best); err != nil {
-			return err
-		}
 		bl, ba := engine.Evaluate(m, test, cfg.BatchSize)
 		r.BestCheckpoint, r.BestMonitor, r.BestValue = bestName(dir, best), ckpt.Monitor, ckpt.BestValue()
 		r.BestTestLoss, r.BestTestAccuracy = bl, ba
