@@ -17,10 +17,15 @@ func lockRunFolder(flag, dir string) (*run.Lock, error) {
 	if f := run.FileInPlace(dir); f != "" {
 		return nil, cliError(&run.ValueError{Flag: flag, Msg: fmt.Sprintf("%s: %s is a file, not a folder: name the run's folder", dir, f)})
 	}
-	lock, err := run.LockFolder(dir)
+	// The check a study makes of its --out first (making nothing): mkdir
+	// alone told some folders that cannot be written from a failure, as
+	// /proc/self/x ("no such file or directory", exit 1; a study said 2).
 	var unusable *run.UnusableFolderError
-	if errors.As(err, &unusable) {
-		return nil, cliError(&run.ValueError{Flag: flag, Msg: fmt.Sprintf("%s: the run's folder cannot be made or written there: %v", dir, unusable.Err)})
+	if !errors.As(run.CheckFolderUsable(dir), &unusable) {
+		lock, err := run.LockFolder(dir)
+		if !errors.As(err, &unusable) {
+			return lock, cliError(err)
+		}
 	}
-	return lock, cliError(err)
+	return nil, cliError(&run.ValueError{Flag: flag, Msg: fmt.Sprintf("%s: the run's folder cannot be made or written there: %v", dir, unusable.Err)})
 }
