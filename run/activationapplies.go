@@ -15,9 +15,10 @@ import (
 // run recorded the flag as if it had: a sigmoid run over LeakyReLU layers
 // trained the leaky network.
 
-// checkActivationApplies refuses --activation a on the model name where it
-// has nothing to replace, or would leave a LeakyReLU layer.
-func checkActivationApplies(name, a string) error {
+// CheckActivationApplies refuses --activation a on the model name where it
+// has nothing to replace, or would leave a LeakyReLU layer: train's
+// Validate, and bench and summary, which build the model they are given.
+func CheckActivationApplies(name, a string) error {
 	if a == "" {
 		return nil
 	}
@@ -32,8 +33,8 @@ func checkActivationApplies(name, a string) error {
 			`write %s {"type": "Activation", "activation": "leaky_relu", "alpha": A}, which --activation replaces, or leave --activation out (beside --config: --activation "")`,
 			a, layerList(leaky), name, pronoun(leaky, "it is", "they are"), pronoun(leaky, "it as", "them as"))}
 	case len(replaced) == 0:
-		return &ValueError{Flag: "activation", Msg: fmt.Sprintf("%s has nothing to replace: the hidden layers of %s have no activation (they are linear): "+
-			"leave --activation out (beside --config: --activation \"\"), or give them one in the model file", a, name)}
+		return &ValueError{Flag: "activation", Msg: fmt.Sprintf("%s has nothing to replace: %s has no hidden layer with an activation (its hidden layers are linear, or it has none): "+
+			"leave --activation out (beside --config: --activation \"\"), or give one in the model file", a, name)}
 	}
 	return nil
 }

@@ -225,7 +225,7 @@ func (c Config) Validate() error {
 	if _, err := engine.LoadModelSpec(c.Model.Name); err != nil {
 		return bad("model", "%v", err)
 	}
-	if err := checkActivationApplies(c.Model.Name, c.Model.Activation); err != nil {
+	if err := CheckActivationApplies(c.Model.Name, c.Model.Activation); err != nil {
 		return err
 	}
 	return c.checkModel()

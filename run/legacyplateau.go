@@ -34,7 +34,7 @@ func (c Config) validateRecorded() error {
 	if c.Data.ValidationSplit == 0 {
 		c.Data.Split = engine.SplitTail // recorded before it was refused: it changed nothing
 	}
-	if checkActivationApplies(c.Model.Name, c.Model.Activation) != nil {
+	if CheckActivationApplies(c.Model.Name, c.Model.Activation) != nil {
 		c.Model.Activation = "" // likewise: the model is built as it was (and as its state records)
 	}
 	return c.Validate()

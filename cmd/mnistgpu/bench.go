@@ -159,6 +159,9 @@ func benchOnce(c *cli.Context, threads int) (benchResult, error) {
 	for _, u := range cfg.FitDevice(func(flag string) bool { return onCommandLine(c, flag) }) {
 		sayUnusedOnGPU(u, false)
 	}
+	if err := run.CheckActivationApplies(cfg.Model.Name, cfg.Model.Activation); err != nil {
+		return benchResult{}, cliError(err) // it timed the model's own
+	}
 	m, err := run.BuildModel(cfg.Model.Name, cfg.Model.Activation)
 	if err != nil {
 		return benchResult{}, cliError(err)

@@ -20,6 +20,9 @@ func summaryCommand() *cli.Command {
 			if err != nil {
 				return cliError(err)
 			}
+			if err := run.CheckActivationApplies(cfg.Model.Name, cfg.Model.Activation); err != nil {
+				return cliError(err) // as train refuses it
+			}
 			m, err := run.BuildModel(cfg.Model.Name, cfg.Model.Activation)
 			if err != nil {
 				return cliError(err)
