@@ -34,7 +34,7 @@ func TestActivationMustReplaceSomething(t *testing.T) {
 		if !errors.As(err, &ve) || ve.Flag != "activation" || !strings.Contains(err.Error(), c.says) {
 			t.Errorf("%s: %v, want --activation ... %s", c.model, err, c.says)
 		}
-		if err := cfg.validateRecorded(); err != nil {
+		if err := cfg.ValidateRecorded(); err != nil {
 			t.Errorf("%s recorded: %v", c.model, err)
 		}
 		if err := configOf(t, "model", c.model).Validate(); err != nil {

@@ -12,7 +12,7 @@ func TestRecordedUnusedCallbackSettingsValidate(t *testing.T) {
 		{"checkpoint", "best.safetensors", "keep-last", "2"},
 	} {
 		c := configOf(t, settings...).Resolved()
-		if err := c.validateRecorded(); err != nil {
+		if err := c.ValidateRecorded(); err != nil {
 			t.Errorf("%v recorded: %v", settings, err)
 		}
 		if err := c.Validate(); err == nil {

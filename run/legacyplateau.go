@@ -21,12 +21,13 @@ func plateauUnderSchedule(c Config) bool {
 	return c.Callbacks.ReduceLROnPlateau != 0 && c.Optimizer.Schedule != ""
 }
 
-// validateRecorded is Validate for the settings a run recorded, which may
-// hold a plateau under a schedule (see above), or a --split other than tail
-// without validation data, an --activation its model file leaves, or a
-// callback's setting where that callback is off (callbackapplies.go;
-// refused since; the run goes on as it ran).
-func (c Config) validateRecorded() error {
+// ValidateRecorded is Validate for the settings a run, or a study's
+// study.json, recorded, which may hold a plateau under a schedule (see
+// above), or a --split other than tail without validation data, an
+// --activation its model file leaves, or a callback's setting where that
+// callback is off (callbackapplies.go; refused since; the run goes on as
+// it ran).
+func (c Config) ValidateRecorded() error {
 	if plateauUnderSchedule(c) {
 		c.Callbacks.ReduceLROnPlateau, c.Callbacks.MinLR = 0, 0
 	}

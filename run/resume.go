@@ -82,7 +82,7 @@ func Resume(dir string, given map[string]string) (Config, *engine.TrainCheckpoin
 		return cfg, nil, err
 	}
 	// Refused here, as Train would, before the caller says it resumes.
-	if err := cfg.validateRecorded(); err != nil {
+	if err := cfg.ValidateRecorded(); err != nil {
 		return cfg, nil, err
 	}
 	return cfg, ck, nil

@@ -42,7 +42,7 @@ func noState(dir string) error {
 // edited one must not make a resume write elsewhere).
 func checkStored(path string, cfg Config) error {
 	bad := func(err error) error { return fmt.Errorf("%s: the run's settings: %w", path, err) }
-	if err := cfg.validateRecorded(); err != nil {
+	if err := cfg.ValidateRecorded(); err != nil {
 		return bad(err)
 	}
 	if err := checkSaveEvery(cfg); err != nil {

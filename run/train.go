@@ -62,6 +62,9 @@ type Options struct {
 	Backend engine.Backend
 	// Resume continues the run whose state this is (see LoadResume).
 	Resume *engine.TrainCheckpoint
+	// Recorded: cfg is a record's (a cell of a study whose folder's
+	// study.json holds its settings), validated as a resumed run's are.
+	Recorded bool
 	// Overwrite replaces another run's files in the output folder.
 	Overwrite bool
 	// Stop, once closed, ends training at the next step boundary with its
@@ -79,8 +82,8 @@ type Options struct {
 // (LockFolder), taken before it read anything there.
 func Train(cfg Config, o Options) (*Result, error) {
 	validate := cfg.Validate
-	if o.Resume != nil {
-		validate = cfg.validateRecorded // see legacyplateau.go
+	if o.Resume != nil || o.Recorded {
+		validate = cfg.ValidateRecorded // see legacyplateau.go
 	}
 	if err := validate(); err != nil {
 		return nil, err

@@ -430,7 +430,9 @@ func trainCell(cfg run.Config, data *mnist.Set, p *cellProgress, stop <-chan str
 		return nil, err
 	}
 	defer logf.Close()
-	opts := run.Options{Log: logf, Out: logf, Data: data, Overwrite: true, Progress: p.forDevice, Stop: stop, Lock: lock}
+	// Recorded: Prepare validated the cell, as the study folder's record
+	// where it had one (File.Configs).
+	opts := run.Options{Log: logf, Out: logf, Data: data, Overwrite: true, Progress: p.forDevice, Stop: stop, Lock: lock, Recorded: true}
 	if _, err := os.Stat(filepath.Join(dir, run.StateFile)); err == nil {
 		// The cell's epochs, device and data location are this run's.
 		stored, ck, err := run.Resume(dir, cfg.ResumeSettings())

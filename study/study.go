@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -287,6 +288,12 @@ func (e *SettingError) Error() string { return e.Msg }
 // cell's folder under dir. Every cell is validated, so a study with a typo or
 // a bad value fails here, before anything runs.
 func (f File) Configs(base run.Config, dir string) ([]Cell, []run.Config, error) {
+	// A study recorded in dir (its study.json) goes on as it ran, as a
+	// resumed run does: a setting refused since it was recorded (one that
+	// changed nothing) is checked as the run's record is; its cells train
+	// so (trainCell). Prepare refuses any other study in that folder.
+	_, err := os.Stat(filepath.Join(dir, "study.json"))
+	recorded := dir != "" && err == nil
 	check := func(what, name string) (run.Field, error) {
 		fd, ok := run.Lookup(name)
 		switch {
@@ -380,7 +387,11 @@ func (f File) Configs(base run.Config, dir string) ([]Cell, []run.Config, error)
 		cfg.Output.Dir = filepath.Join(dir, "cells", c.Key(f.Axes))
 		// A cell too large for this machine fails alone when it runs (its
 		// failed.txt says why); the others go on.
-		if err := cfg.Validate(); err != nil && !errors.As(err, new(*run.LimitError)) {
+		validate := cfg.Validate
+		if recorded {
+			validate = cfg.ValidateRecorded
+		}
+		if err := validate(); err != nil && !errors.As(err, new(*run.LimitError)) {
 			if ve := (*run.ValueError)(nil); errors.As(err, &ve) && !f.names(ve.Flag) {
 				// The value is base's (a flag's or an environment
 				// variable's), not the file's: the run's error is kept, so
