@@ -26,6 +26,21 @@ func stopArgs(modelFile, out string) []string {
 		"--rotation", "8", "--early-stopping", "50"}
 }
 
+// stopRuns trains the uninterrupted run of stopArgs in ref and gives the
+// folder and arguments of the run a test stops and resumes, to compare
+// with it.
+func stopRuns(t *testing.T) (ref, out string, args []string) {
+	dir := t.TempDir()
+	model := filepath.Join(dir, "model.json")
+	os.WriteFile(model, []byte(resumeModel), 0o644)
+	ref = filepath.Join(dir, "ref")
+	if err := cliRun(stopArgs(model, ref)...); err != nil {
+		t.Fatal(err)
+	}
+	out = filepath.Join(dir, "stopped")
+	return ref, out, stopArgs(model, out)
+}
+
 // signalWhen starts the command, sends sig once its stderr has shown
 // `after` and returns its exit code and all of its stderr.
 func signalWhen(t *testing.T, sig syscall.Signal, after string, args ...string) (int, string) {
@@ -67,15 +82,7 @@ func startReadingStderr(t *testing.T, args ...string) (*exec.Cmd, io.Reader, *bu
 // from that step; the run ends with the weights, history and best
 // checkpoint of a run never stopped, bit for bit.
 func TestSignalStopsAtAStepAndResumesBitIdentical(t *testing.T) {
-	dir := t.TempDir()
-	model := filepath.Join(dir, "model.json")
-	os.WriteFile(model, []byte(resumeModel), 0o644)
-	ref := filepath.Join(dir, "ref")
-	if err := cliRun(stopArgs(model, ref)...); err != nil {
-		t.Fatal(err)
-	}
-	out := filepath.Join(dir, "stopped")
-	args := stopArgs(model, out)
+	ref, out, args := stopRuns(t)
 	var sessions []run.Session // each stop ends one
 	for _, stop := range []struct {
 		sig   syscall.Signal

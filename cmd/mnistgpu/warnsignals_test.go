@@ -4,7 +4,6 @@ package main
 
 import (
 	"bytes"
-	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -22,15 +21,7 @@ import (
 // ignored them: the warning was lost and the run went on until the
 // time limit's TERM and SIGKILL.
 func TestWarningSignalsStopAndSave(t *testing.T) {
-	dir := t.TempDir()
-	model := filepath.Join(dir, "model.json")
-	os.WriteFile(model, []byte(resumeModel), 0o644)
-	ref := filepath.Join(dir, "ref")
-	if err := cliRun(stopArgs(model, ref)...); err != nil {
-		t.Fatal(err)
-	}
-	out := filepath.Join(dir, "warned")
-	args := stopArgs(model, out)
+	ref, out, args := stopRuns(t)
 	for _, warn := range []struct {
 		sig   syscall.Signal
 		after string
