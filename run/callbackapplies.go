@@ -62,7 +62,7 @@ func watched(c Config) bool {
 func (c Config) checkCallbackSettingsApply() error {
 	for _, s := range unusedCallbackSettings {
 		if s.unused(c) {
-			return &ValueError{Flag: s.flag, Msg: fmt.Sprintf("applies only to %s, or leave --%s out (beside --config, give its default)", s.readBy, s.flag)}
+			return &ValueError{Flag: s.flag, Msg: fmt.Sprintf("applies only to %s, or leave --%s out (beside --config, give its default)", s.readBy, s.flag), NotApplied: true}
 		}
 	}
 	return nil

@@ -232,7 +232,14 @@ func (c Config) Validate() error {
 }
 
 // ValueError is a setting with a bad value.
-type ValueError struct{ Flag, Msg string }
+type ValueError struct {
+	Flag, Msg string
+	// NotApplied: the value is refused because the rest of the settings
+	// leave it without effect (checkApplies, checkOptimizer's "applies
+	// only"), not for itself: a study cell whose axis values do that goes
+	// without it.
+	NotApplied bool
+}
 
 func (e *ValueError) Error() string {
 	if e.Flag == "" {

@@ -307,3 +307,7 @@ func FlagNames() []string {
 	sort.Strings(names)
 	return names
 }
+
+// CopyField sets c's f to from's (an Optional one not given included): a
+// study cell goes without a fixed setting that does not apply to it.
+func (c *Config) CopyField(f Field, from Config) { c.value(f).Set(from.value(f)) }

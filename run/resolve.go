@@ -131,14 +131,17 @@ func (c Config) checkOptimizer() error {
 		return &ValueError{Flag: flag, Msg: fmt.Sprintf(format, a...)}
 	}
 	first, ownRate := ownRates(o.Schedule)
+	notApplied := func(flag, format string, a ...any) error {
+		return &ValueError{Flag: flag, Msg: fmt.Sprintf(format, a...), NotApplied: true}
+	}
 	only := func(flag, which string) error {
-		return bad(flag, "applies only to --optimizer %s, and --optimizer is %s: leave it out, or choose --optimizer %s", which, o.Name, which)
+		return notApplied(flag, "applies only to --optimizer %s, and --optimizer is %s: leave it out, or choose --optimizer %s", which, o.Name, which)
 	}
 	switch {
 	case o.LR != nil && !(*o.LR > 0):
 		return bad("lr", "must be positive, got %g", *o.LR)
 	case o.LR != nil && ownRate && *o.LR != first:
-		return bad("lr", "does not apply with --lr-schedule %s, which gives every epoch's rate: leave --lr out", o.Schedule)
+		return notApplied("lr", "does not apply with --lr-schedule %s, which gives every epoch's rate: leave --lr out", o.Schedule)
 	case o.Momentum != nil && !uses.Momentum:
 		return only("momentum", "sgd")
 	case o.Nesterov && !uses.Nesterov:
@@ -146,7 +149,7 @@ func (c Config) checkOptimizer() error {
 	case o.WeightDecay != nil && !uses.WeightDecay:
 		return only("weight-decay", "adamw")
 	case o.Epsilon != nil && !uses.Epsilon:
-		return bad("epsilon", "does not apply to --optimizer %s, which has no epsilon: leave it out", o.Name)
+		return notApplied("epsilon", "does not apply to --optimizer %s, which has no epsilon: leave it out", o.Name)
 	case o.Momentum != nil && !(*o.Momentum >= 0 && *o.Momentum < 1):
 		return bad("momentum", "must be in [0, 1), got %g", *o.Momentum)
 	case o.Nesterov && (o.Momentum == nil || *o.Momentum == 0):
@@ -178,7 +181,7 @@ func (c Config) checkOptimizer() error {
 func (c Config) checkApplies() error {
 	cb := c.Callbacks
 	bad := func(flag, format string, a ...any) error {
-		return &ValueError{Flag: flag, Msg: fmt.Sprintf(format, a...)}
+		return &ValueError{Flag: flag, Msg: fmt.Sprintf(format, a...), NotApplied: true}
 	}
 	switch {
 	case cb.MinLR != 0 && cb.ReduceLROnPlateau == 0:

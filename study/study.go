@@ -332,6 +332,7 @@ func (f File) Configs(base run.Config, dir string) ([]Cell, []run.Config, error)
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
+	pre := base // without the fixed settings: what a cell they do not apply to gets
 	for _, k := range keys {
 		fd, err := check("fixed setting", k)
 		if err != nil {
@@ -360,6 +361,7 @@ func (f File) Configs(base run.Config, dir string) ([]Cell, []run.Config, error)
 	}
 	cells := f.Cells()
 	cfgs := make([]run.Config, len(cells))
+	firstUnused, unusedIn := map[string]error{}, map[string]int{}
 	for i, c := range cells {
 		cfg := base
 		for j, a := range f.Axes {
@@ -387,11 +389,39 @@ func (f File) Configs(base run.Config, dir string) ([]Cell, []run.Config, error)
 		cfg.Output.Dir = filepath.Join(dir, "cells", c.Key(f.Axes))
 		// A cell too large for this machine fails alone when it runs (its
 		// failed.txt says why); the others go on.
-		validate := cfg.Validate
-		if recorded {
-			validate = cfg.ValidateRecorded
+		validate := func(c run.Config) error {
+			if recorded {
+				return c.ValidateRecorded()
+			}
+			return c.Validate()
 		}
-		if err := validate(); err != nil && !errors.As(err, new(*run.LimitError)) {
+		err := validate(cfg)
+		// A fixed setting that this cell's axis values leave without effect
+		// (the file's "momentum" in the cells of an optimizer axis that
+		// are not sgd) is one it goes without, which the CLI says
+		// (UnusedFixed); one that applies to no cell is refused below.
+		for range keys {
+			ve := (*run.ValueError)(nil)
+			if err == nil || !errors.As(err, &ve) || !ve.NotApplied {
+				break
+			}
+			fd, ok := run.Lookup(ve.Flag)
+			if _, _, axis, named := f.Setting(fd); !ok || !named || axis {
+				break
+			}
+			without := cfg
+			without.CopyField(fd, pre)
+			if err2 := validate(without); err2 == nil || !sameRefusal(err2, ve.Flag) {
+				if firstUnused[fd.Flag] == nil {
+					firstUnused[fd.Flag] = fmt.Errorf("cell %s: %w", c.Key(f.Axes), err)
+				}
+				unusedIn[fd.Flag]++
+				cfg, err = without, err2
+				continue
+			}
+			break
+		}
+		if err != nil && !errors.As(err, new(*run.LimitError)) {
 			if ve := (*run.ValueError)(nil); errors.As(err, &ve) && !f.names(ve.Flag) {
 				// The value is base's (a flag's or an environment
 				// variable's), not the file's: the run's error is kept, so
@@ -403,7 +433,18 @@ func (f File) Configs(base run.Config, dir string) ([]Cell, []run.Config, error)
 		}
 		cfgs[i] = cfg
 	}
+	for flag, n := range unusedIn {
+		if n == len(cells) {
+			return nil, nil, &SettingError{firstUnused[flag].Error()}
+		}
+	}
 	return cells, cfgs, nil
+}
+
+// sameRefusal reports whether err refuses flag again.
+func sameRefusal(err error, flag string) bool {
+	ve := (*run.ValueError)(nil)
+	return errors.As(err, &ve) && ve.Flag == flag
 }
 
 // distinctValues refuses an axis two of whose values are one setting

@@ -133,7 +133,7 @@ func runStudy(c *cli.Context) error {
 		return err
 	}
 	dir := c.String("out")
-	_, cfgs, err := study.Prepare(f, dir, base)
+	cells, cfgs, err := study.Prepare(f, dir, base)
 	if err != nil {
 		return studyError(err)
 	}
@@ -141,6 +141,9 @@ func runStudy(c *cli.Context) error {
 		return err
 	}
 	fileThreadsUnused(c, f, cfgs)
+	for _, line := range f.UnusedFixed(cells, cfgs) {
+		fmt.Fprintln(logOut, line)
+	}
 	source := base.Source
 	if len(cfgs) > 0 {
 		source = cfgs[0].Source // with the file's fixed data settings: what each cell records
