@@ -183,21 +183,24 @@ test-long: deps data
 # minute minimizing one (4 to 15 execs a minute; 60,000 with 10x).
 FUZZTIME ?= 60s
 FUZZMIN ?= 10x
+FUZZ_TARGETS = ./mnist/:FuzzReadImages \
+	./mnist/:FuzzReadLabels \
+	./mnist/:FuzzExifOrientation \
+	./mnist/:FuzzFromImage \
+	./engine/:FuzzDecodeSafetensors \
+	./engine/:FuzzParseModelSpec \
+	./engine/:FuzzReadHistoryJSON \
+	./engine/:FuzzStateMetadata \
+	./run/:FuzzReadConfigFile \
+	./run/:FuzzRecordedState \
+	./study/:FuzzParseStudy \
+	./study/:FuzzLoadResults \
+	./study/:FuzzHistoryPlot \
+	./cmd/mnistgpu/:FuzzDecodeImages
 fuzz: deps
-	$(GO) test -run '^$$' -fuzz '^FuzzReadImages$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMIN) ./mnist/
-	$(GO) test -run '^$$' -fuzz '^FuzzReadLabels$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMIN) ./mnist/
-	$(GO) test -run '^$$' -fuzz '^FuzzExifOrientation$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMIN) ./mnist/
-	$(GO) test -run '^$$' -fuzz '^FuzzFromImage$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMIN) ./mnist/
-	$(GO) test -run '^$$' -fuzz '^FuzzDecodeSafetensors$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMIN) ./engine/
-	$(GO) test -run '^$$' -fuzz '^FuzzParseModelSpec$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMIN) ./engine/
-	$(GO) test -run '^$$' -fuzz '^FuzzReadHistoryJSON$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMIN) ./engine/
-	$(GO) test -run '^$$' -fuzz '^FuzzStateMetadata$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMIN) ./engine/
-	$(GO) test -run '^$$' -fuzz '^FuzzReadConfigFile$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMIN) ./run/
-	$(GO) test -run '^$$' -fuzz '^FuzzRecordedState$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMIN) ./run/
-	$(GO) test -run '^$$' -fuzz '^FuzzParseStudy$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMIN) ./study/
-	$(GO) test -run '^$$' -fuzz '^FuzzLoadResults$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMIN) ./study/
-	$(GO) test -run '^$$' -fuzz '^FuzzHistoryPlot$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMIN) ./study/
-	$(GO) test -run '^$$' -fuzz '^FuzzDecodeImages$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMIN) ./cmd/mnistgpu/
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		echo "fuzz $${t#*:} ($${t%%:*})"; \
+		$(GO) test -run '^$$' -fuzz "^$${t#*:}\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMIN) $${t%%:*}; done
 
 bench: deps
 	$(GO) test -run '^$$' -bench . -benchtime 20x ./cpu/

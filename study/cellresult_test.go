@@ -3,7 +3,6 @@ package study
 import (
 	"bytes"
 	"errors"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -56,20 +55,7 @@ func TestStaleResultIsNotComplete(t *testing.T) {
 	if complete(shortCfg) {
 		t.Error("a study run of 1 epoch plans the stopped extension as complete")
 	}
-	if _, cells, err := LoadResults(s); err != nil || len(cells) != 1 || cells[0].Cell.Params["optimizer"] != "adam" {
-		t.Errorf("LoadResults: %d cells, %v; want adam's alone", len(cells), err)
-	}
-	if err := WriteResultsCSV(s, io.Discard); err != nil {
-		t.Fatal(err)
-	}
-	if _, rows := readCSV(t, filepath.Join(s, ResultsCSV)); len(rows) != 1 || rows[0]["optimizer"] != "adam" {
-		t.Errorf("results.csv: %v, want adam's row alone", rows)
-	}
-	merged := filepath.Join(dir, "merged")
-	var log bytes.Buffer
-	if err := Merge(merged, []string{s}, &log); err != nil {
-		t.Fatal(err)
-	}
+	merged, log := adamAlone(t, s, filepath.Join(dir, "merged"))
 	if _, err := os.Stat(filepath.Join(merged, "cells", "optimizer=sgd,seed=1")); !os.IsNotExist(err) {
 		t.Errorf("the stopped extension was merged: %v", err)
 	}

@@ -35,20 +35,7 @@ func TestUnreadableStateLeavesOneCellOut(t *testing.T) {
 	if _, err := run.CurrentResult(cell); !errors.As(err, &unreadable) || unreadable.Dir != cell {
 		t.Errorf("run.CurrentResult of a cell with an empty state: %v, want an unreadable state", err)
 	}
-	if _, cells, err := LoadResults(s); err != nil || len(cells) != 1 || cells[0].Cell.Params["optimizer"] != "adam" {
-		t.Errorf("LoadResults: %d cells, %v; want adam's alone", len(cells), err)
-	}
-	if err := WriteResultsCSV(s, io.Discard); err != nil {
-		t.Fatal(err)
-	}
-	if _, rows := readCSV(t, filepath.Join(s, ResultsCSV)); len(rows) != 1 || rows[0]["optimizer"] != "adam" {
-		t.Errorf("results.csv: %v, want adam's row alone", rows)
-	}
-	merged := filepath.Join(dir, "merged")
-	var log bytes.Buffer
-	if err := Merge(merged, []string{s}, &log); err != nil {
-		t.Fatal(err)
-	}
+	merged, log := adamAlone(t, s, filepath.Join(dir, "merged"))
 	if _, err := os.Stat(filepath.Join(merged, "cells", "optimizer=adam,seed=1", ResultFile)); err != nil {
 		t.Errorf("the readable cell was not merged: %v", err)
 	}
@@ -58,4 +45,25 @@ func TestUnreadableStateLeavesOneCellOut(t *testing.T) {
 	if want := "merge: left out 1 cell whose state.safetensors cannot be read, so whether its result.json is its run's cannot be told: " + cell + " ("; !strings.HasPrefix(log.String(), want) {
 		t.Errorf("merge said\n%s\nwant a line starting\n%s", log.String(), want)
 	}
+}
+
+// adamAlone checks that the study in s, of an optimizer axis whose sgd cell
+// is incomplete, counts adam's cell alone in its results and results.csv,
+// and merges it into merged, returning merged and what the merge said.
+func adamAlone(t *testing.T, s, merged string) (string, *bytes.Buffer) {
+	t.Helper()
+	if _, cells, err := LoadResults(s); err != nil || len(cells) != 1 || cells[0].Cell.Params["optimizer"] != "adam" {
+		t.Errorf("LoadResults: %d cells, %v; want adam's alone", len(cells), err)
+	}
+	if err := WriteResultsCSV(s, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if _, rows := readCSV(t, filepath.Join(s, ResultsCSV)); len(rows) != 1 || rows[0]["optimizer"] != "adam" {
+		t.Errorf("results.csv: %v, want adam's row alone", rows)
+	}
+	var log bytes.Buffer
+	if err := Merge(merged, []string{s}, &log); err != nil {
+		t.Fatal(err)
+	}
+	return merged, &log
 }
