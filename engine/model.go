@@ -31,7 +31,7 @@ type Model struct {
 	firstP   int  // index of the first op with parameters: no gradient flows below it
 	perLoss  Buffer
 	correct  Buffer
-	metrics  Buffer // [Σ loss, Σ correct]
+	metrics  Buffer // MetricsLen values: [Σ loss, Σ correct, the record of the first non-finite step]
 	target   Buffer
 	ctx      runCtx
 	owned    []Buffer // every buffer Compile allocated, for Free
@@ -41,6 +41,9 @@ type Model struct {
 	// training step (BiasLossMetricsFuser, lossBiasK).
 	lossBias  *denseOp
 	lossBiasK BiasLossMetricsFuser
+	// tracksFinite: the training loss's kernel keeps the record of
+	// metrics[MetricFiniteSteps] (nonfinite.go).
+	tracksFinite bool
 }
 
 // Free returns the buffers of a compiled model to its backend (before the
@@ -202,7 +205,9 @@ func (m *Model) Compile(b Backend, loss Loss, maxBatch int) error {
 			return err
 		}
 	}
-	if m.metrics, err = alloc(2); err != nil {
+	_, fuser := b.(LossMetricsFuser)
+	m.tracksFinite = m.lossBias != nil || (m.fused && fuser)
+	if m.metrics, err = alloc(MetricsLen); err != nil {
 		return err
 	}
 	if m.target, err = alloc(maxBatch * classes); err != nil {
@@ -372,13 +377,14 @@ func (m *Model) checkBatch(n int) {
 	}
 }
 
-// ResetMetrics zeroes the accumulated loss and accuracy sums.
+// ResetMetrics zeroes the accumulated loss and accuracy sums and the record
+// of the first non-finite step.
 func (m *Model) ResetMetrics() { m.be.Fill(m.metrics, 0) }
 
 // Metrics returns the accumulated Σ loss and Σ correct (synchronises).
 func (m *Model) Metrics() (lossSum, correctSum float64) {
 	var v [2]float32
-	m.be.CopyOut(v[:], m.metrics)
+	m.be.CopyOut(v[:], m.metrics.Slice(MetricLoss, 2))
 	return float64(v[0]), float64(v[1])
 }
 

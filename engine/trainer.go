@@ -2,7 +2,6 @@ package engine
 
 import (
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"slices"
 	"time"
@@ -59,22 +58,6 @@ type FitConfig struct {
 	// that can replay a captured step (GraphCapturer): the weights are the
 	// same, bit for bit; the launches and host work are not.
 	Eager bool
-}
-
-// NonFiniteError reports a NaN or infinite loss: where it appeared and the
-// first layer whose weights are no longer finite ("" if all still are).
-type NonFiniteError struct {
-	Epoch, Step int // 1-based epoch, 1-based step within it
-	Loss        float64
-	Layer       string
-}
-
-func (e *NonFiniteError) Error() string {
-	where := "every weight is still finite (the forward pass overflowed)"
-	if e.Layer != "" {
-		where = "the first non-finite weights are in " + e.Layer
-	}
-	return fmt.Sprintf("epoch %d, step %d: training loss is %v; %s; stopping (lower the learning rate)", e.Epoch, e.Step, e.Loss, where)
 }
 
 // StoppedError is a Fit ended by FitConfig.Stop after Step steps of Epoch
@@ -182,6 +165,9 @@ type fitRun struct {
 	// the running sums resumeMetrics; zero once that epoch has started.
 	resumeStep    int
 	resumeMetrics []float32
+	// lastFinite is the last step of the epoch in progress whose loss was
+	// read finite (checkLoss).
+	lastFinite int
 	// epochStart is when this session began the epoch in progress, and
 	// epochBefore its time in training in earlier sessions (a resume within
 	// it), so that its seconds are the whole epoch's.
@@ -285,12 +271,12 @@ func (r *fitRun) trainSteps(epoch, steps int) error {
 	every := max(r.traits.LossReadEvery, 1)
 	first := r.resumeStep
 	if first > 0 {
-		m.be.CopyIn(m.metrics, r.resumeMetrics)
+		m.resumeMetrics(r.resumeMetrics, first)
 	} else {
 		m.ResetMetrics()
 	}
 	r.resumeStep, r.resumeMetrics = 0, nil
-	r.seen = first * batch
+	r.seen, r.lastFinite = first*batch, first
 	for s := first; s < steps; s++ {
 		if r.stopRequested() {
 			if err := r.saveMidEpoch(epoch, s); err != nil {
@@ -303,15 +289,16 @@ func (r *fitRun) trainSteps(epoch, steps int) error {
 			return err
 		}
 		r.seen += n
-		if (s+1)%every == 0 || s == steps-1 {
-			if l, _ := m.Metrics(); math.IsNaN(l) || math.IsInf(l, 0) {
-				return &NonFiniteError{Epoch: epoch + 1, Step: s + 1, Loss: l, Layer: m.NonFiniteLayer()}
+		last := r.cfg.MaxSteps > 0 && int(m.Steps()) >= r.cfg.MaxSteps
+		if (s+1)%every == 0 || s == steps-1 || last {
+			if _, err := r.checkLoss(epoch, s+1); err != nil {
+				return err
 			}
 		}
 		if r.cfg.Progress != nil {
 			r.cfg.Progress.BatchEnd(s+1, r.metrics)
 		}
-		if r.cfg.MaxSteps > 0 && int(m.Steps()) >= r.cfg.MaxSteps {
+		if last {
 			r.st.Stop = true
 			break
 		}
@@ -351,13 +338,13 @@ func (r *fitRun) saveMidEpoch(epoch, step int) error {
 	ck.NextEpoch, ck.EpochStep = epoch, step
 	ck.EpochSeconds = r.epochElapsed().Seconds()
 	if step > 0 {
-		ck.Metrics = make([]float32, 2)
-		r.m.be.CopyOut(ck.Metrics, r.m.metrics)
-		if l := float64(ck.Metrics[0]); math.IsNaN(l) || math.IsInf(l, 0) {
-			// Not yet read (Traits.LossReadEvery): a diverged run has no
-			// state worth keeping.
-			return &NonFiniteError{Epoch: epoch + 1, Step: step, Loss: l, Layer: r.m.NonFiniteLayer()}
+		// Not yet read (Traits.LossReadEvery): a diverged run has no
+		// state worth keeping.
+		v, err := r.checkLoss(epoch, step)
+		if err != nil {
+			return err
 		}
+		ck.Metrics = []float32{v[MetricLoss], v[MetricCorrect]}
 	}
 	return r.cfg.AfterEpoch(ck)
 }

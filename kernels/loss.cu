@@ -96,14 +96,21 @@ DEVICE void cross_entropy_accuracy_rows(int rows, int cols, float scale, const f
 }
 
 // sum_into of loss and correct into metrics[0] and [1], by thread 0 in row
-// order, after the block's barrier.
+// order, after the block's barrier; then the record of the first
+// non-finite loss sum (engine.MetricFiniteSteps): metrics[2] counts the adds
+// after which the sum is finite, metrics[3] keeps the sum the add that made
+// it non-finite left. NaN fails both comparisons, so it is not finite.
 DEVICE void add_metrics(int rows, const float* loss, const float* correct, float* metrics) {
 	if (threadIdx.x != 0) return;
 	float l = 0.0f, c = 0.0f;
 	for (int r = 0; r < rows; r++) l += loss[r];
 	for (int r = 0; r < rows; r++) c += correct[r];
-	metrics[0] += l;
+	const float max_finite = 3.40282346638528859812e+38f;
+	float before = metrics[0], after = before + l;
+	metrics[0] = after;
 	metrics[1] += c;
+	if (fabsf(after) <= max_finite) metrics[2] += 1.0f;
+	else if (fabsf(before) <= max_finite) metrics[3] = after;
 }
 
 // softmax_cross_entropy, accuracy of probs and sum_into of both, by one

@@ -42,7 +42,7 @@ func biasLossCheck(k engine.BiasLossMetricsFuser, b engine.Backend, rows, cols i
 		d := &deviceBufs{b: b}
 		zb, bb, tb := d.put(z), d.put(bias), d.put(t)
 		probs, dz, loss, correct, db := d.put(nans(n)), d.put(nans(n)), d.put(nans(rows)), d.put(nans(rows)), d.put(nans(cols))
-		metrics := d.put([]float32{1.5, 2})
+		metrics := d.put([]float32{1.5, 2, 0, 0}) // the sums compared; the record is MetricsRecord's
 		if fused == 1 {
 			k.BiasSoftmaxCrossEntropyMetrics(rows, cols, scale, zb, bb, tb, probs, dz, loss, correct, metrics, db)
 		} else {

@@ -51,10 +51,12 @@ func batchGatherCases(r *rand.Rand) []kase {
 		ks = append(ks, kase{op: "SoftmaxCrossEntropyMetrics", shape: fmt.Sprintf("%dx%d", rows, cols),
 			atol: 1e-5 * math.Sqrt(float64(rows)), rtol: 1e-5,
 			init: [][]float32{z, oneHot(r, rows, cols), make([]float32, rows*cols), make([]float32, rows*cols),
-				make([]float32, rows), make([]float32, rows), {2.5, 7}},
-			poison: []int{2, 3, 4, 5}, check: []int{2, 3, 4, 5, 6},
+				make([]float32, rows), make([]float32, rows), {2.5, 7, 3, 0}, {0, 0}},
+			poison: []int{2, 3, 4, 5, 7}, check: []int{2, 3, 4, 5, 7},
 			run: func(b engine.Backend, v []engine.Buffer) {
+				// The sums only: the record after them is MetricsRecord's.
 				engine.SoftmaxCrossEntropyMetrics(b, rows, cols, 1/float32(rows), v[0], v[1], v[2], v[3], v[4], v[5], v[6])
+				b.Copy(v[7], v[6].Slice(engine.MetricLoss, 2))
 			}})
 	}
 	return ks

@@ -109,6 +109,7 @@ func Conformance(b engine.Backend) []Result {
 	out = append(out, clockExact(b)...)
 	out = append(out, ConvPoolExact(b)...)
 	out = append(out, BiasLossExact(b)...)
+	out = append(out, MetricsRecord(b)...)
 	return append(out, stateFlush(b)...)
 }
 
