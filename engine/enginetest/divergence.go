@@ -1,0 +1,134 @@
+package enginetest
+
+import (
+	"errors"
+	"math"
+	"testing"
+
+	"mnistgpu/engine"
+	"mnistgpu/engine/conformance"
+)
+
+// Divergence trains runs made to diverge (SGD at a rate of 10³⁰) on ref and
+// on b, eagerly and replaying captured steps where b can, and checks that b
+// names the epoch and step ref names, the first whose loss was not finite,
+// however rarely b reads the loss (Traits.LossReadEvery): from the first
+// step, after a resume within an epoch, and in a run ended by MaxSteps
+// before a read. ref must read the loss every step. An epoch is 60 steps,
+// so that a device reading every 50 steps reads after the divergence; both
+// ways to the loss's kernel are covered (a Dense's bias fused into it, and
+// not). It returns b's errors for the backend's own checks.
+func Divergence(t *testing.T, ref, b engine.Backend) []*engine.NonFiniteError {
+	t.Helper()
+	if ref.Traits().LossReadEvery > 1 {
+		t.Fatalf("the reference %s reads the loss every %d steps", ref.Name(), ref.Traits().LossReadEvery)
+	}
+	var got []*engine.NonFiniteError
+	for _, model := range []struct {
+		name string
+		top  engine.LayerSpec // under the softmax
+	}{
+		{"dense under the softmax", engine.LayerSpec{Type: "Dense", Units: 10, Activation: "softmax"}},
+		{"dropout under the softmax", engine.LayerSpec{Type: "Dropout", Rate: 0.1}},
+	} {
+		for _, c := range divergenceCases {
+			t.Run(model.name+"/"+c.name, func(t *testing.T) {
+				want := c.run(t, ref, model.top, true)
+				if want.Step < 1 || want.Step >= divergeRead {
+					t.Fatalf("%s diverged at step %d: the case tests no step between the loss reads", ref.Name(), want.Step)
+				}
+				for _, eager := range []bool{true, false} {
+					e := c.run(t, b, model.top, eager)
+					if e.Epoch != want.Epoch || e.Step != want.Step {
+						t.Errorf("eager %v: %q; the reference says epoch %d, step %d", eager, e, want.Epoch, want.Step)
+					}
+					if !math.IsNaN(e.Loss) && !math.IsInf(e.Loss, 0) {
+						t.Errorf("eager %v: the loss at the step is %v", eager, e.Loss)
+					}
+					if e.ReadStep < e.Step || e.ReadStep >= e.Step+max(b.Traits().LossReadEvery, 1) {
+						t.Errorf("eager %v: the loss read at step %d for a divergence at step %d", eager, e.ReadStep, e.Step)
+					}
+					got = append(got, e)
+				}
+			})
+		}
+	}
+	return got
+}
+
+// divergeBatch and divergeTrain make epochs of 60 steps; divergeRead is a
+// read of a device that reads the loss every 50.
+const divergeBatch, divergeTrain, divergeRead = 2, 120, 50
+
+type divergenceCase struct {
+	name string
+	run  func(t *testing.T, b engine.Backend, top engine.LayerSpec, eager bool) *engine.NonFiniteError
+}
+
+var divergenceCases = []divergenceCase{
+	{"from the start", func(t *testing.T, b engine.Backend, top engine.LayerSpec, eager bool) *engine.NonFiniteError {
+		return diverge(t, b, top, engine.FitConfig{Eager: eager})
+	}},
+	{"resumed at step 20", func(t *testing.T, b engine.Backend, top engine.LayerSpec, eager bool) *engine.NonFiniteError {
+		var ck *engine.TrainCheckpoint
+		m := divergeNet(t, b, top)
+		defer m.Free()
+		_, err := engine.Fit(m, engine.NewSGD(0.01, 0, false), conformance.SyntheticDigits(divergeTrain, 3), engine.Dataset{},
+			engine.FitConfig{Epochs: 1, BatchSize: divergeBatch, SaveEverySteps: 20, Eager: eager,
+				AfterEpoch: func(c *engine.TrainCheckpoint) error {
+					if ck == nil {
+						ck = c
+					}
+					return nil
+				}})
+		if err != nil || ck == nil || ck.EpochStep != 20 {
+			t.Fatalf("the run to resume from: %v, a checkpoint at step %v", err, ck)
+		}
+		return diverge(t, b, top, engine.FitConfig{Resume: ck, Eager: eager,
+			Callbacks: []engine.Callback{&engine.LearningRateScheduler{Schedule: engine.Values{1e30}}}})
+	}},
+	{"stopped by MaxSteps before a read", func(t *testing.T, b engine.Backend, top engine.LayerSpec, eager bool) *engine.NonFiniteError {
+		return diverge(t, b, top, engine.FitConfig{MaxSteps: 10, Eager: eager})
+	}},
+}
+
+// diverge trains a fresh net on b with SGD at 10³⁰ as cfg says and returns
+// the NonFiniteError that must end it.
+func diverge(t *testing.T, b engine.Backend, top engine.LayerSpec, cfg engine.FitConfig) *engine.NonFiniteError {
+	t.Helper()
+	m := divergeNet(t, b, top)
+	defer m.Free()
+	cfg.Epochs, cfg.BatchSize = 2, divergeBatch
+	_, err := engine.Fit(m, engine.NewSGD(1e30, 0, false), conformance.SyntheticDigits(divergeTrain, 3), engine.Dataset{}, cfg)
+	var nf *engine.NonFiniteError
+	if !errors.As(err, &nf) {
+		t.Fatalf("%s: training at a rate of 1e30 ended with %v, want a NonFiniteError", b.Name(), err)
+	}
+	return nf
+}
+
+// DivergeOnce is Divergence's first run on b alone: a dense net diverging
+// from the first step, with the error that ends it.
+func DivergeOnce(t *testing.T, b engine.Backend) *engine.NonFiniteError {
+	t.Helper()
+	return divergenceCases[0].run(t, b, engine.LayerSpec{Type: "Dense", Units: 10, Activation: "softmax"}, true)
+}
+
+// divergeNet is a small dense net with top under a softmax output (a
+// Dropout between the last Dense and the softmax).
+func divergeNet(t *testing.T, b engine.Backend, top engine.LayerSpec) *engine.Model {
+	t.Helper()
+	layers := []engine.LayerSpec{{Type: "Flatten"}, {Type: "Dense", Units: 16, Activation: "relu"}, top}
+	if top.Type == "Dropout" {
+		layers = append(layers[:2], engine.LayerSpec{Type: "Dense", Units: 10}, top, engine.LayerSpec{Type: "Activation", Activation: "softmax"})
+	}
+	m, err := engine.ModelSpec{Name: "diverge", InputShape: []int{28, 28, 1}, Layers: layers}.Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Compile(b, engine.CategoricalCrossEntropy, divergeBatch); err != nil {
+		t.Fatal(err)
+	}
+	m.Init(7)
+	return m
+}
