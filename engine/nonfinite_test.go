@@ -42,7 +42,9 @@ func (c recordingCPU) BiasSoftmaxCrossEntropyMetrics(rows, cols int, scale float
 	c.BiasGrad(rows, cols, dz, db)
 }
 
-func finite(v float32) bool { return v == v && v <= 3.4028234663852886e38 && v >= -3.4028234663852886e38 }
+func finite(v float32) bool {
+	return v == v && v <= 3.4028234663852886e38 && v >= -3.4028234663852886e38
+}
 
 // A backend that reads the loss every 50 steps names the step where a run
 // diverged as one that reads it every step does, from the record its loss
