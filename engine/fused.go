@@ -42,7 +42,10 @@ type LossMetricsFuser interface {
 	// against t, and SumInto of both per-row results, in one call: probs,
 	// dz and loss as SoftmaxCrossEntropy; correct as Accuracy(probs, t);
 	// metrics[0] += Σ_r loss[r]; metrics[1] += Σ_r correct[r], each sum
-	// added in float32 in row order as SumInto does.
+	// added in float32 in row order as SumInto does. metrics holds
+	// MetricsLen values: after the sums, the same call keeps the record of
+	// the first non-finite loss sum in metrics[2] and [3] (nonfinite.go),
+	// which the composition below does not.
 	SoftmaxCrossEntropyMetrics(rows, cols int, scale float32, z, t, probs, dz, loss, correct, metrics Buffer)
 }
 
@@ -52,7 +55,8 @@ type BiasLossMetricsFuser interface {
 	// BiasSoftmaxCrossEntropyMetrics is BiasAdd(rows, cols, z, bias), then
 	// SoftmaxCrossEntropyMetrics on z, then BiasGrad(rows, cols, dz, db),
 	// each as this backend's own kernel computes it, bit for bit: z keeps
-	// the biased logits, db[c] = Σ_r dz[r,c].
+	// the biased logits, db[c] = Σ_r dz[r,c]; metrics and its record as
+	// LossMetricsFuser keeps them.
 	BiasSoftmaxCrossEntropyMetrics(rows, cols int, scale float32, z, bias, t, probs, dz, loss, correct, metrics, db Buffer)
 }
 
