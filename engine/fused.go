@@ -49,6 +49,16 @@ type LossMetricsFuser interface {
 	SoftmaxCrossEntropyMetrics(rows, cols int, scale float32, z, t, probs, dz, loss, correct, metrics Buffer)
 }
 
+// MetricsAdder adds a batch's loss and correctness to the epoch's running
+// sums in one call, keeping the record of the first non-finite loss sum, for
+// a loss that LossMetricsFuser does not fuse (binary cross-entropy).
+type MetricsAdder interface {
+	// AddMetrics is SumInto of loss into metrics[0] and of correct into
+	// metrics[1], each over rows values, bit for bit, then the record in
+	// metrics[2] and [3] as LossMetricsFuser keeps it.
+	AddMetrics(rows int, loss, correct, metrics Buffer)
+}
+
 // BiasLossMetricsFuser adds the bias of the layer below a softmax loss and
 // takes that bias's gradient in the loss's one call.
 type BiasLossMetricsFuser interface {
@@ -132,8 +142,18 @@ func SoftmaxCrossEntropyMetrics(b Backend, rows, cols int, scale float32, z, t, 
 	}
 	b.SoftmaxCrossEntropy(rows, cols, scale, z, t, probs, dz, loss)
 	b.Accuracy(rows, cols, probs, t, correct)
-	b.SumInto(rows, loss, metrics.Slice(0, 1))
-	b.SumInto(rows, correct, metrics.Slice(1, 1))
+	AddMetrics(b, rows, loss, correct, metrics)
+}
+
+// AddMetrics runs MetricsAdder's kernel on b, or SumInto twice (which keeps
+// no record).
+func AddMetrics(b Backend, rows int, loss, correct, metrics Buffer) {
+	if k, ok := b.(MetricsAdder); ok {
+		k.AddMetrics(rows, loss, correct, metrics)
+		return
+	}
+	b.SumInto(rows, loss, metrics.Slice(MetricLoss, 1))
+	b.SumInto(rows, correct, metrics.Slice(MetricCorrect, 1))
 }
 
 // GatherBatch runs BatchGatherer's kernel on b, or GatherRows twice.

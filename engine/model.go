@@ -206,7 +206,8 @@ func (m *Model) Compile(b Backend, loss Loss, maxBatch int) error {
 		}
 	}
 	_, fuser := b.(LossMetricsFuser)
-	m.tracksFinite = m.lossBias != nil || (m.fused && fuser)
+	_, adder := b.(MetricsAdder)
+	m.tracksFinite = m.lossBias != nil || (m.fused && fuser) || adder
 	if m.metrics, err = alloc(MetricsLen); err != nil {
 		return err
 	}
@@ -283,8 +284,7 @@ func (m *Model) lossAndMetrics(n int) int {
 	m.forward(n, last)
 	m.be.BinaryCrossEntropy(n, classes, scale, m.acts[len(m.ops)], m.target, m.grads[last], m.perLoss)
 	m.be.Accuracy(n, classes, m.acts[len(m.ops)], m.target, m.correct)
-	m.be.SumInto(n, m.perLoss, m.metrics.Slice(0, 1))
-	m.be.SumInto(n, m.correct, m.metrics.Slice(1, 1))
+	AddMetrics(m.be, n, m.perLoss, m.correct, m.metrics)
 	return last
 }
 

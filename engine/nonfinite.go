@@ -9,7 +9,7 @@ import (
 // so that a backend which reads the loss only every Traits.LossReadEvery
 // steps still names the step where it stopped being finite, a record of
 // that step kept by the kernel that adds the sums (LossMetricsFuser,
-// BiasLossMetricsFuser) in the same launch:
+// BiasLossMetricsFuser, MetricsAdder) in the same launch:
 //
 //	metrics[MetricLoss]           Σ loss
 //	metrics[MetricCorrect]        Σ correct

@@ -228,6 +228,13 @@ func (b *Backend) Accuracy(rows, cols int, p, t, correct engine.Buffer) {
 
 func (b *Backend) SumInto(n int, x, acc engine.Buffer) { b.launch("sum_into", 1, n, x, acc) }
 
+var _ engine.MetricsAdder = (*Backend)(nil)
+
+// AddMetrics is one launch where SumInto twice would be two.
+func (b *Backend) AddMetrics(rows int, loss, correct, metrics engine.Buffer) {
+	b.launch("add_metrics_into", 1, rows, loss, correct, metrics)
+}
+
 func (b *Backend) DropoutForward(n int, rate float32, seed, offset uint64, x, y, mask engine.Buffer) {
 	b.launch("dropout_forward", n, n, rate, seed, offset, x, y, mask)
 }

@@ -51,7 +51,9 @@ KERNEL softmax_cross_entropy(int rows, int cols, float scale, const float* z, co
 	}
 }
 
-// Binary cross-entropy on probabilities clipped to [1e-7, 1-1e-7].
+// Binary cross-entropy on probabilities clipped to [1e-7, 1-1e-7]. A NaN
+// probability stays NaN, as in Go's math.Max (fmax would drop it and leave a
+// diverged network's loss finite).
 KERNEL binary_cross_entropy(int rows, int cols, float scale, const float* p, const float* t,
                             float* dp, float* loss) {
 	const double eps = 1e-7;
@@ -60,7 +62,7 @@ KERNEL binary_cross_entropy(int rows, int cols, float scale, const float* p, con
 		for (int j = 0; j < cols; j++) {
 			long long i = (long long)r * cols + j;
 			double pv = p[i], tv = t[i];
-			double c = fmin(fmax(pv, eps), 1.0 - eps);
+			double c = pv != pv ? pv : fmin(fmax(pv, eps), 1.0 - eps);
 			l -= tv * log(c) + (1.0 - tv) * log(1.0 - c);
 			double g = (pv > eps && pv < 1.0 - eps) ? (pv - tv) / (pv * (1.0 - pv)) : 0.0;
 			dp[i] = (float)((double)scale / (double)cols * g);
@@ -135,6 +137,12 @@ KERNEL bias_softmax_cross_entropy_metrics(int rows, int cols, float scale, int c
 	__syncthreads();
 	for (int c = threadIdx.x; c < cols; c += blockDim.x) db[c] = column_sum_in_order(rows, cols, chunk, dz, c);
 	add_metrics(rows, loss, correct, metrics);
+}
+
+// add_metrics of a loss computed by another kernel (binary_cross_entropy),
+// by one thread.
+KERNEL add_metrics_into(int rows, const float* loss, const float* correct, float* metrics) {
+	if (blockIdx.x == 0) add_metrics(rows, loss, correct, metrics);
 }
 
 // acc[0] += Σ x over n values, by one thread in index order (n is a batch).

@@ -9,7 +9,8 @@ import (
 )
 
 // MetricsRecord checks the record of the first non-finite loss sum that b's
-// metrics kernels (LossMetricsFuser, BiasLossMetricsFuser), if it has them,
+// metrics kernels (LossMetricsFuser, BiasLossMetricsFuser, MetricsAdder), if
+// it has them,
 // keep after the sums (engine.MetricFiniteSteps): a finite sum counts one
 // more step, the add that makes it non-finite (a NaN logit, an overflow to
 // +Inf) stores the sum it left and counts nothing, and once the sum is
@@ -32,6 +33,15 @@ func MetricsRecord(b engine.Backend) []Result {
 			n := rows * cols
 			k.BiasSoftmaxCrossEntropyMetrics(rows, cols, 1/float32(rows), z, d.put(make([]float32, cols)), t,
 				d.put(nans(n)), d.put(nans(n)), d.put(nans(rows)), d.put(nans(rows)), metrics, d.put(nans(cols)))
+		}})
+	}
+	if k, ok := b.(engine.MetricsAdder); ok {
+		kernels = append(kernels, fused{"AddMetrics", func(rows, cols int, d *deviceBufs, z, t, metrics engine.Buffer) {
+			n := rows * cols
+			probs, loss, correct := d.put(nans(n)), d.put(nans(rows)), d.put(nans(rows))
+			b.SoftmaxCrossEntropy(rows, cols, 1/float32(rows), z, t, probs, d.put(nans(n)), loss)
+			b.Accuracy(rows, cols, probs, t, correct)
+			k.AddMetrics(rows, loss, correct, metrics)
 		}})
 	}
 	const rows, cols = 3, 10

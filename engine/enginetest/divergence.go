@@ -24,21 +24,15 @@ func Divergence(t *testing.T, ref, b engine.Backend) []*engine.NonFiniteError {
 		t.Fatalf("the reference %s reads the loss every %d steps", ref.Name(), ref.Traits().LossReadEvery)
 	}
 	var got []*engine.NonFiniteError
-	for _, model := range []struct {
-		name string
-		top  engine.LayerSpec // under the softmax
-	}{
-		{"dense under the softmax", engine.LayerSpec{Type: "Dense", Units: 10, Activation: "softmax"}},
-		{"dropout under the softmax", engine.LayerSpec{Type: "Dropout", Rate: 0.1}},
-	} {
+	for _, model := range divergeModels {
 		for _, c := range divergenceCases {
 			t.Run(model.name+"/"+c.name, func(t *testing.T) {
-				want := c.run(t, ref, model.top, true)
+				want := c.run(t, ref, model, true)
 				if want.Step < 1 || want.Step >= divergeRead {
 					t.Fatalf("%s diverged at step %d: the case tests no step between the loss reads", ref.Name(), want.Step)
 				}
 				for _, eager := range []bool{true, false} {
-					e := c.run(t, b, model.top, eager)
+					e := c.run(t, b, model, eager)
 					if e.Epoch != want.Epoch || e.Step != want.Step {
 						t.Errorf("eager %v: %q; the reference says epoch %d, step %d", eager, e, want.Epoch, want.Step)
 					}
@@ -62,16 +56,16 @@ const divergeBatch, divergeTrain, divergeRead = 2, 120, 50
 
 type divergenceCase struct {
 	name string
-	run  func(t *testing.T, b engine.Backend, top engine.LayerSpec, eager bool) *engine.NonFiniteError
+	run  func(t *testing.T, b engine.Backend, model divergeModel, eager bool) *engine.NonFiniteError
 }
 
 var divergenceCases = []divergenceCase{
-	{"from the start", func(t *testing.T, b engine.Backend, top engine.LayerSpec, eager bool) *engine.NonFiniteError {
-		return diverge(t, b, top, engine.FitConfig{Eager: eager})
+	{"from the start", func(t *testing.T, b engine.Backend, model divergeModel, eager bool) *engine.NonFiniteError {
+		return diverge(t, b, model, engine.FitConfig{Eager: eager})
 	}},
-	{"resumed at step 20", func(t *testing.T, b engine.Backend, top engine.LayerSpec, eager bool) *engine.NonFiniteError {
+	{"resumed at step 20", func(t *testing.T, b engine.Backend, model divergeModel, eager bool) *engine.NonFiniteError {
 		var ck *engine.TrainCheckpoint
-		m := divergeNet(t, b, top)
+		m := divergeNet(t, b, model)
 		defer m.Free()
 		_, err := engine.Fit(m, engine.NewSGD(0.01, 0, false), conformance.SyntheticDigits(divergeTrain, 3), engine.Dataset{},
 			engine.FitConfig{Epochs: 1, BatchSize: divergeBatch, SaveEverySteps: 20, Eager: eager,
@@ -84,19 +78,19 @@ var divergenceCases = []divergenceCase{
 		if err != nil || ck == nil || ck.EpochStep != 20 {
 			t.Fatalf("the run to resume from: %v, a checkpoint at step %v", err, ck)
 		}
-		return diverge(t, b, top, engine.FitConfig{Resume: ck, Eager: eager,
+		return diverge(t, b, model, engine.FitConfig{Resume: ck, Eager: eager,
 			Callbacks: []engine.Callback{&engine.LearningRateScheduler{Schedule: engine.Values{1e30}}}})
 	}},
-	{"stopped by MaxSteps before a read", func(t *testing.T, b engine.Backend, top engine.LayerSpec, eager bool) *engine.NonFiniteError {
-		return diverge(t, b, top, engine.FitConfig{MaxSteps: 10, Eager: eager})
+	{"stopped by MaxSteps before a read", func(t *testing.T, b engine.Backend, model divergeModel, eager bool) *engine.NonFiniteError {
+		return diverge(t, b, model, engine.FitConfig{MaxSteps: 10, Eager: eager})
 	}},
 }
 
 // diverge trains a fresh net on b with SGD at 10³⁰ as cfg says and returns
 // the NonFiniteError that must end it.
-func diverge(t *testing.T, b engine.Backend, top engine.LayerSpec, cfg engine.FitConfig) *engine.NonFiniteError {
+func diverge(t *testing.T, b engine.Backend, model divergeModel, cfg engine.FitConfig) *engine.NonFiniteError {
 	t.Helper()
-	m := divergeNet(t, b, top)
+	m := divergeNet(t, b, model)
 	defer m.Free()
 	cfg.Epochs, cfg.BatchSize = 2, divergeBatch
 	_, err := engine.Fit(m, engine.NewSGD(1e30, 0, false), conformance.SyntheticDigits(divergeTrain, 3), engine.Dataset{}, cfg)
@@ -111,13 +105,27 @@ func diverge(t *testing.T, b engine.Backend, top engine.LayerSpec, cfg engine.Fi
 // from the first step, with the error that ends it.
 func DivergeOnce(t *testing.T, b engine.Backend) *engine.NonFiniteError {
 	t.Helper()
-	return divergenceCases[0].run(t, b, engine.LayerSpec{Type: "Dense", Units: 10, Activation: "softmax"}, true)
+	return divergenceCases[0].run(t, b, divergeModels[0], true)
 }
 
-// divergeNet is a small dense net with top under a softmax output (a
-// Dropout between the last Dense and the softmax).
-func divergeNet(t *testing.T, b engine.Backend, top engine.LayerSpec) *engine.Model {
+// divergeModel is a small dense net with top under its softmax output (a
+// Dropout between the last Dense and the softmax) and its loss: each takes
+// another way to the kernel that adds the metrics.
+type divergeModel struct {
+	name string
+	top  engine.LayerSpec
+	loss engine.Loss
+}
+
+var divergeModels = []divergeModel{
+	{"dense under the softmax", engine.LayerSpec{Type: "Dense", Units: 10, Activation: "softmax"}, engine.CategoricalCrossEntropy},
+	{"dropout under the softmax", engine.LayerSpec{Type: "Dropout", Rate: 0.1}, engine.CategoricalCrossEntropy},
+	{"binary cross-entropy", engine.LayerSpec{Type: "Dense", Units: 10, Activation: "softmax"}, engine.BinaryCrossEntropyLoss},
+}
+
+func divergeNet(t *testing.T, b engine.Backend, model divergeModel) *engine.Model {
 	t.Helper()
+	top := model.top
 	layers := []engine.LayerSpec{{Type: "Flatten"}, {Type: "Dense", Units: 16, Activation: "relu"}, top}
 	if top.Type == "Dropout" {
 		layers = append(layers[:2], engine.LayerSpec{Type: "Dense", Units: 10}, top, engine.LayerSpec{Type: "Activation", Activation: "softmax"})
@@ -126,7 +134,7 @@ func divergeNet(t *testing.T, b engine.Backend, top engine.LayerSpec) *engine.Mo
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := m.Compile(b, engine.CategoricalCrossEntropy, divergeBatch); err != nil {
+	if err := m.Compile(b, model.loss, divergeBatch); err != nil {
 		t.Fatal(err)
 	}
 	m.Init(7)
