@@ -21,8 +21,9 @@ import (
 // the finite steps are the steps before the first non-finite one, and the
 // first non-finite step of an epoch is MetricFiniteSteps + 1. The count is a
 // float32, exact below 2²⁴ steps in an epoch (a larger count is not used).
-// The composition of the fused kernels (fused.go) adds the sums only; a
-// model whose loss runs it (Model.tracksFinite) gets no record.
+// The composition (fused.go) on a backend without a MetricsAdder adds the
+// sums only: a model whose loss runs it keeps no record (Model.tracksFinite),
+// and a divergence between two reads is named by the steps between them.
 const (
 	MetricLoss = iota
 	MetricCorrect

@@ -15,9 +15,10 @@ import (
 // however rarely b reads the loss (Traits.LossReadEvery): from the first
 // step, after a resume within an epoch, and in a run ended by MaxSteps
 // before a read. ref must read the loss every step. An epoch is 60 steps,
-// so that a device reading every 50 steps reads after the divergence; both
-// ways to the loss's kernel are covered (a Dense's bias fused into it, and
-// not). It returns b's errors for the backend's own checks.
+// so that a device reading every 50 steps reads after the divergence. The
+// models take the three ways to the kernel that adds the metrics: a Dense's
+// bias fused into the softmax loss, the softmax loss without it, binary
+// cross-entropy. It returns b's errors for the backend's own checks.
 func Divergence(t *testing.T, ref, b engine.Backend) []*engine.NonFiniteError {
 	t.Helper()
 	if ref.Traits().LossReadEvery > 1 {
