@@ -186,6 +186,17 @@ func (c *LearningRateScheduler) EpochEnd(s *TrainState, _ int, logs Logs) error 
 	logs["lr"] = s.Optimizer.LearningRate()
 	return nil
 }
+func (c *LearningRateScheduler) CutEpochEnd(s *TrainState, logs Logs) {
+	logs["lr"] = s.Optimizer.LearningRate()
+}
+
+// CutEpochLogger is a callback that logs a figure at every epoch's end
+// (the learning rate): it logs it, and acts on nothing, at the end of an
+// epoch the step budget cut short (FitConfig.MaxSteps), whose EpochEnd
+// does not run, so that the history's columns stay whole.
+type CutEpochLogger interface {
+	CutEpochEnd(s *TrainState, logs Logs)
+}
 
 // ReduceLROnPlateau is keras.callbacks.ReduceLROnPlateau: when Monitor has
 // not improved by MinDelta for Patience epochs, multiply the rate by Factor
@@ -225,6 +236,10 @@ func (c *ReduceLROnPlateau) TrainBegin(*TrainState) error {
 }
 
 func (c *ReduceLROnPlateau) TrainEnd(*TrainState) error { return nil }
+
+func (c *ReduceLROnPlateau) CutEpochEnd(s *TrainState, logs Logs) {
+	logs["lr"] = s.Optimizer.LearningRate()
+}
 
 func (c *ReduceLROnPlateau) EpochEnd(s *TrainState, epoch int, logs Logs) error {
 	logs["lr"] = s.Optimizer.LearningRate()

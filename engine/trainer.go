@@ -24,9 +24,16 @@ type Progress interface {
 type FitConfig struct {
 	Epochs    int
 	BatchSize int
-	Shuffle   bool          // reshuffle the training order every epoch
-	Seed      uint64        // shuffling; weight init and dropout are seeded by the caller
-	MaxSteps  int           // stop after this many optimizer steps in total (0: no limit)
+	Shuffle   bool   // reshuffle the training order every epoch
+	Seed      uint64 // shuffling; weight init and dropout are seeded by the caller
+	// MaxSteps stops training after this many optimizer steps in total (0:
+	// no limit). A budget spent within an epoch cuts it short: AfterEpoch
+	// receives the run at that step (EpochStep > 0), from which a larger
+	// budget continues bit for bit as one given from the start; the cut
+	// epoch is then logged and validated for the history as it ran, but
+	// its epoch-end callbacks, which act on whole epochs (checkpoints,
+	// early stopping, the plateau), do not run (see CutEpochLogger).
+	MaxSteps  int
 	Augment   *Augmentation // applied to training batches only (nil: none)
 	Callbacks []Callback
 	Progress  Progress
@@ -173,6 +180,8 @@ type fitRun struct {
 	// it), so that its seconds are the whole epoch's.
 	epochStart  time.Time
 	epochBefore time.Duration
+	// cut: the step budget ended this epoch before its last step.
+	cut bool
 }
 
 // begin starts the callbacks, then restores cfg.Resume over what they reset,
@@ -224,6 +233,12 @@ func (r *fitRun) epoch(epoch int) error {
 	r.epochBefore = 0
 	var cbErr error
 	for _, c := range r.cfg.Callbacks {
+		if r.cut {
+			if cl, ok := c.(CutEpochLogger); ok {
+				cl.CutEpochEnd(r.st, logs)
+			}
+			continue
+		}
 		if cbErr = c.EpochEnd(r.st, epoch, logs); cbErr != nil {
 			break
 		}
@@ -236,8 +251,8 @@ func (r *fitRun) epoch(epoch int) error {
 	if r.cfg.Progress != nil {
 		r.cfg.Progress.EpochEnd(epoch, logs, elapsed)
 	}
-	if cbErr != nil || r.cfg.AfterEpoch == nil {
-		return cbErr
+	if cbErr != nil || r.cfg.AfterEpoch == nil || r.cut {
+		return cbErr // a cut epoch's state was saved at its budget step
 	}
 	ck, err := Snapshot(r.st, r.cfg.Callbacks)
 	if err != nil {
@@ -277,6 +292,12 @@ func (r *fitRun) trainSteps(epoch, steps int) error {
 	}
 	r.resumeStep, r.resumeMetrics = 0, nil
 	r.seen, r.lastFinite = first*batch, first
+	if first > 0 && r.cfg.MaxSteps > 0 && int(m.Steps()) >= r.cfg.MaxSteps {
+		// Resumed at the step its budget cut this epoch at, before the
+		// epoch's end was written: it ends as it did.
+		r.st.Stop, r.cut = true, true
+		return nil
+	}
 	for s := first; s < steps; s++ {
 		if r.stopRequested() {
 			if err := r.saveMidEpoch(epoch, s); err != nil {
@@ -300,6 +321,12 @@ func (r *fitRun) trainSteps(epoch, steps int) error {
 		}
 		if last {
 			r.st.Stop = true
+			if s+1 < steps {
+				// The run at its budget, before the cut epoch's end: what a
+				// larger budget continues.
+				r.cut = true
+				return r.saveMidEpoch(epoch, s+1)
+			}
 			break
 		}
 		if k := r.cfg.SaveEverySteps; k > 0 && m.Steps()%uint64(k) == 0 && s+1 < steps {

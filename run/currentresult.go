@@ -34,6 +34,7 @@ func CurrentResult(dir string) (*Result, error) {
 func CheckCurrent(dir string, r *Result) error {
 	var st struct {
 		NextEpoch int    `json:"next_epoch"`
+		EpochStep int    `json:"epoch_step"`
 		Step      uint64 `json:"step"`
 	}
 	err := readStateHeader(filepath.Join(dir, StateFile), &st)
@@ -43,7 +44,7 @@ func CheckCurrent(dir string, r *Result) error {
 	if err != nil {
 		return &UnreadableStateError{Dir: dir, Err: err}
 	}
-	if !r.records(st.NextEpoch, st.Step) {
+	if !r.records(st.NextEpoch, st.EpochStep, st.Step) {
 		return &StaleResultError{Dir: dir, Result: r, StateEpochs: st.NextEpoch, StateSteps: st.Step}
 	}
 	return nil
@@ -77,3 +78,19 @@ func (e *UnreadableStateError) Error() string {
 	return fmt.Sprintf("%s: its %s cannot be read (%v), so whether its %s is the result of its run cannot be told", e.Dir, StateFile, e.Err, ResultFile)
 }
 func (e *UnreadableStateError) Unwrap() error { return e.Err }
+
+// SavedEpochs is the number of whole epochs the saved state of the run in
+// dir has trained (its next epoch, which a resume continues or starts), read
+// from the state file's header alone, and false when there is no state to
+// read. A state within an epoch, saved at a stop or at the step budget,
+// counts the epochs before it: history.json holds an epoch the budget cut
+// short as well, which a larger budget trains again from its cut.
+func SavedEpochs(dir string) (int, bool) {
+	var st struct {
+		NextEpoch int `json:"next_epoch"`
+	}
+	if err := readStateHeader(filepath.Join(dir, StateFile), &st); err != nil {
+		return 0, false
+	}
+	return st.NextEpoch, true
+}

@@ -205,8 +205,11 @@ func (e *FinishedError) Error() string {
 //
 // --max-steps is a budget of optimizer steps over the whole run, as
 // TensorFlow's Estimator max_steps: a resume with a larger one continues
-// the run at the epoch after the one the budget stopped (which stays in the
-// history as it ran, with fewer steps).
+// the run from the step the budget stopped it at, within the epoch it cut
+// short, bit for bit as a run given the larger budget from the start (the
+// cut epoch's entry in the history, as it ran with fewer steps, is
+// replaced by the whole epoch's). A state saved at an epoch's end by an
+// earlier version continues at the epoch after it.
 func CheckResume(cfg Config, ck *engine.TrainCheckpoint) error {
 	dir, done := cfg.Output.Dir, ck.NextEpoch
 	if cfg.Epochs < done {
@@ -226,9 +229,9 @@ func CheckResume(cfg Config, ck *engine.TrainCheckpoint) error {
 	if budgetSpent(cfg, ck) {
 		if cfg.Epochs > r.Planned {
 			return &ValueError{Flag: "epochs", Msg: fmt.Sprintf("%d: %s spent its step budget (--max-steps %d) in epoch %d; pass a larger --max-steps to train more",
-				cfg.Epochs, dir, cfg.MaxSteps, done)}
+				cfg.Epochs, dir, cfg.MaxSteps, r.Epochs)}
 		}
-		return &FinishedError{Dir: dir, Done: done, Planned: r.Planned, MaxSteps: cfg.MaxSteps}
+		return &FinishedError{Dir: dir, Done: r.Epochs, Planned: r.Planned, MaxSteps: cfg.MaxSteps}
 	}
 	if done >= cfg.Epochs {
 		return &FinishedError{Dir: dir, Done: done, Planned: cfg.Epochs}
@@ -302,17 +305,23 @@ func Trained(cfg Config, ck *engine.TrainCheckpoint) bool {
 // added).
 func resultOf(dir string, ck *engine.TrainCheckpoint) (*Result, bool) {
 	r, err := ReadResult(dir)
-	if err != nil || !r.records(ck.NextEpoch, ck.Step) {
+	if err != nil || !r.records(ck.NextEpoch, ck.EpochStep, ck.Step) {
 		return nil, false
 	}
 	return r, true
 }
 
-// records reports whether r is the result of a state that trained epochs
-// epochs and step optimizer steps (the state's NextEpoch and Step): the
-// one check of resultOf and CurrentResult.
-func (r *Result) records(epochs int, step uint64) bool {
-	return r.Epochs == epochs && (r.Steps == 0 || r.Steps == step)
+// records reports whether r is the result of a state that continues at
+// epoch next (0-based), after epochStep of its steps, having trained step
+// optimizer steps (the state's NextEpoch, EpochStep and Step): the one
+// check of resultOf and CurrentResult. A finished run's state within an
+// epoch is that of a step budget spent there (engine.FitConfig.MaxSteps):
+// its result counts the cut epoch, and the same steps.
+func (r *Result) records(next, epochStep int, step uint64) bool {
+	if epochStep > 0 {
+		return r.Epochs == next+1 && r.Steps == step
+	}
+	return r.Epochs == next && (r.Steps == 0 || r.Steps == step)
 }
 
 // ReadResult reads a run folder's result.json.

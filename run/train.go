@@ -233,8 +233,10 @@ func Train(cfg Config, o Options) (*Result, error) {
 		ordered.P = o.Progress(be.Traits(), cfg.BatchSize)
 	}
 	fit.Progress = ordered
-	if o.Resume != nil && Trained(cfg, o.Resume) {
-		// Stopped after its last epoch's state, before its result.
+	if o.Resume != nil && Trained(cfg, o.Resume) && o.Resume.EpochStep == 0 {
+		// Stopped after its last epoch's state, before its result. (One
+		// whose step budget cut an epoch short goes to Fit, which ends
+		// that epoch as it ended before: engine.FitConfig.MaxSteps.)
 		hist, err := restoreTrained(m, opt, callbacks, o.Resume)
 		if err != nil {
 			return nil, err
@@ -256,6 +258,11 @@ func Train(cfg Config, o Options) (*Result, error) {
 		return nil, err
 	}
 	if len(hist.Logs) > 0 {
+		// An epoch cut short by the step budget has no epoch-end state:
+		// recorded here.
+		if err := ml.epoch(hist, opt.LearningRate(), m.Steps()); err != nil {
+			return nil, err
+		}
 		if err := writeHistory(dir, hist); err != nil {
 			return nil, err
 		}

@@ -105,7 +105,7 @@ func TestDryRunOfASpentStepBudget(t *testing.T) {
 	if err := Run(longer, dir, run.Default(), Options{Shard: Shard{1, 1}, Jobs: 1, Data: data}); err != nil {
 		t.Fatal(err)
 	}
-	if n := epochsDone(p.Cells[0].Config.Output.Dir); n != 1 {
+	if n := len(history(t, p.Cells[0].Config.Output.Dir).Logs); n != 1 {
 		t.Errorf("the extended run trained to epoch %d, not the 1 its plan said", n)
 	}
 }

@@ -25,7 +25,11 @@ func finishing(cfg run.Config) string {
 	}
 	switch {
 	case stored.MaxSteps > 0 && ck.Step >= uint64(stored.MaxSteps):
-		return fmt.Sprintf("its step budget (max-steps %d) was spent in epoch %d", stored.MaxSteps, max(ck.NextEpoch, 1))
+		epoch := ck.NextEpoch // the last one trained, or the one it cut short
+		if ck.EpochStep > 0 {
+			epoch++
+		}
+		return fmt.Sprintf("its step budget (max-steps %d) was spent in epoch %d", stored.MaxSteps, max(epoch, 1))
 	case ck.NextEpoch >= stored.Epochs:
 		return fmt.Sprintf("all %s were trained before the run stopped", plural(stored.Epochs, "epoch"))
 	}

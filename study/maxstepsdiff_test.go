@@ -1,27 +1,111 @@
 package study
 
 import (
+	"bytes"
 	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
 	"mnistgpu/run"
 )
 
-// TestLargerStepBudgetIsRefusedByName: a study run again with a larger
-// max-steps is another study (its cells stopped by the smaller budget
-// would count as complete), refused naming max-steps and both budgets.
-func TestLargerStepBudgetIsRefusedByName(t *testing.T) {
-	out := t.TempDir()
+// TestSmallerStepBudgetIsRefusedByName: a study run again with a smaller
+// max-steps (or a budget where it had none) is another study, whose cells
+// trained past it, refused naming max-steps and both budgets; a larger one,
+// or none, continues it.
+func TestSmallerStepBudgetIsRefusedByName(t *testing.T) {
 	fixed := func(steps string) map[string]string {
 		return map[string]string{"model": "mlp", "epochs": "2", "max-steps": steps}
 	}
-	if err := writeSpec(File{Name: "budget", Seeds: []uint64{1}, Fixed: fixed("2")}, out); err != nil {
+	for _, c := range []struct{ there, asked, refusal string }{
+		{"4", "2", "max-steps: 4 there, 2 asked for (a step budget can be raised, not lowered)"},
+		{"0", "4", "max-steps: 0 (no budget) there, 4 asked for"},
+		{"2", "4", ""},
+		{"2", "0", ""},
+	} {
+		out := t.TempDir()
+		if err := writeSpec(File{Name: "budget", Seeds: []uint64{1}, Fixed: fixed(c.there)}, out); err != nil {
+			t.Fatal(err)
+		}
+		_, _, err := Prepare(File{Name: "budget", Seeds: []uint64{1}, Fixed: fixed(c.there)}, out, run.Default())
+		if err != nil {
+			t.Fatalf("the same budget: %v", err)
+		}
+		_, _, err = Prepare(File{Name: "budget", Seeds: []uint64{1}, Fixed: fixed(c.asked)}, out, run.Default())
+		var se *SettingError
+		if c.refusal == "" && err != nil || c.refusal != "" && (!errors.As(err, &se) || !strings.Contains(err.Error(), c.refusal)) {
+			t.Errorf("max-steps %s there, %s asked for: %v, want %q", c.there, c.asked, err, c.refusal)
+		}
+	}
+}
+
+// TestLargerStepBudgetContinuesTheCells: a study whose file's max-steps
+// grows continues every cell its budget stopped from its saved state, and
+// ends bit for bit as the study given the larger budget from the start:
+// the same final weights and histories. Before, a changed max-steps was
+// refused as another study. Until they are continued, the plan counts
+// them to do (after the epochs they trained whole) and the report leaves
+// them out; study.json records the new budget.
+func TestLargerStepBudgetContinuesTheCells(t *testing.T) {
+	data := smallData(t)
+	// 320 training images in batches of 64: 5 steps an epoch; 7 stop
+	// epoch 2 after 2 steps, 12 epoch 3.
+	budget := func(steps string) File {
+		return File{Name: "budget", Axes: []Axis{{Name: "optimizer", Values: []string{"sgd", "adam"}}}, Seeds: []uint64{1},
+			Fixed: map[string]string{"model": "mlp", "epochs": "3", "train-limit": "400", "max-steps": steps}}
+	}
+	dir, ref := t.TempDir(), t.TempDir()
+	o := Options{Shard: Shard{1, 1}, Data: data, Jobs: 1}
+	if err := Run(budget("12"), ref, run.Default(), o); err != nil {
 		t.Fatal(err)
 	}
-	_, _, err := Prepare(File{Name: "budget", Seeds: []uint64{1}, Fixed: fixed("4")}, out, run.Default())
-	var se *SettingError
-	if !errors.As(err, &se) || !strings.Contains(err.Error(), "max-steps: 2 vs 4") {
-		t.Errorf("max-steps 2 there, 4 asked for: %v", err)
+	if err := Run(budget("7"), dir, run.Default(), o); err != nil {
+		t.Fatal(err)
+	}
+	_, cells, err := LoadResults(dir)
+	if err != nil || len(cells) != 2 {
+		t.Fatalf("%d cells, %v", len(cells), err)
+	}
+	if kept, short := currentCells(budget("12"), cells); len(kept) != 0 || short != 2 {
+		t.Errorf("the report under max-steps 12 keeps %d cells stopped at 7, leaves out %d", len(kept), short)
+	}
+	plan, err := NewPlan(budget("12"), dir, run.Default(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range plan.Cells {
+		if c.Complete || c.Start != 1 || c.Finishing != "" {
+			t.Errorf("%s planned: complete %v, after epoch %d, finishing %q; want to train on after epoch 1", c.Key, c.Complete, c.Start, c.Finishing)
+		}
+	}
+	var log bytes.Buffer
+	o.Log = &log
+	if err := Run(budget("12"), dir, run.Default(), o); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(log.String(), "2 to run") {
+		t.Errorf("max-steps 12 over 7:\n%s", log.String())
+	}
+	for _, c := range budget("12").Cells() {
+		key := c.Key(budget("12").Axes)
+		a := dataSection(t, filepath.Join(ref, "cells", key, run.FinalFile))
+		b := dataSection(t, filepath.Join(dir, "cells", key, run.FinalFile))
+		if !bytes.Equal(a, b) {
+			t.Errorf("%s: final weights after budgets 7 and 12 differ from budget 12 from the start", key)
+		}
+		ha, hb := history(t, filepath.Join(ref, "cells", key)), history(t, filepath.Join(dir, "cells", key))
+		if !reflect.DeepEqual(ha.Epochs, hb.Epochs) || !reflect.DeepEqual(ha.Logs, hb.Logs) {
+			t.Errorf("%s: history after budgets 7 and 12 %v, budget 12 from the start %v", key, hb.Logs, ha.Logs)
+		}
+	}
+	if f := mustLoad(t, dir); f.Fixed["max-steps"] != "12" {
+		t.Errorf("study.json records max-steps %q", f.Fixed["max-steps"])
+	}
+	csv, _ := os.ReadFile(filepath.Join(dir, ResultsCSV))
+	if !strings.Contains(string(csv), "sgd,1,finished,3,") {
+		t.Errorf("results.csv after max-steps 12:\n%s", csv)
 	}
 }

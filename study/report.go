@@ -329,7 +329,7 @@ func Report(dir string, log io.Writer) (string, error) {
 	}
 	cells, short := currentCells(f, cells)
 	if len(cells) == 0 {
-		return "", fmt.Errorf("%s: no cells trained the study's epochs to report (%s with fewer: `study run` extends them)", dir, plural(short, "cell"))
+		return "", fmt.Errorf("%s: no cells trained the study's epochs and steps to report (%s with fewer: `study run` extends them)", dir, plural(short, "cell"))
 	}
 	groups := Summarise(f, cells)
 	var figs []string // PNG names, in order
@@ -385,15 +385,17 @@ func at(v []float64, i int) float64 {
 }
 
 // currentCells leaves out the cells that trained fewer epochs than the
-// study asks of them (a folder extended by --epochs, or a merge of
-// extended shards, before those cells were extended): the report would
-// compare them with cells of the new length. A diverged cell is a result
+// study asks of them, or that a smaller step budget than the study's
+// max-steps stopped (a folder extended by --epochs or a larger max-steps,
+// or a merge of extended shards, before those cells were extended): the
+// report would compare them with cells of the new length. A diverged cell is a result
 // at any length. It returns the others and how many it left out.
 func currentCells(f File, cells []CellResult) ([]CellResult, int) {
 	var kept []CellResult
 	short := 0
 	for _, c := range cells {
-		if want := cellEpochs(f, c.Cell); !c.Failed && want > 0 && c.Result.Planned < want {
+		want := cellEpochs(f, c.Cell)
+		if !c.Failed && (want > 0 && c.Result.Planned < want || f.setsMaxSteps() && budgetRaised(&c.Result, cellMaxSteps(f, c.Cell))) {
 			short++
 			continue
 		}
@@ -443,7 +445,7 @@ func markdown(f File, groups []GroupSummary, cs []Conclusion, figs []string, cel
 	}
 	fmt.Fprintf(&b, "# Study %q\n\n%s, up to %s each, %s.\n\n", f.Name, complete, plural(epochs, "epoch"), seedList(f.Seeds))
 	if short > 0 {
-		fmt.Fprintf(&b, "Left out: %s with fewer epochs than the study asks for, trained before it was extended (`study run` extends them; `study merge` takes them from shards that did).\n\n", plural(short, "cell"))
+		fmt.Fprintf(&b, "Left out: %s with fewer epochs than the study asks for, or stopped by a smaller step budget (max-steps), trained before it was extended (`study run` extends them; `study merge` takes them from shards that did).\n\n", plural(short, "cell"))
 	}
 	b.WriteString("## The report's conclusions\n\n| claim | verdict | seeds | evidence |\n|---|---|---|---|\n")
 	var seeds SeedRange

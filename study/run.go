@@ -47,8 +47,9 @@ func (e *FailedError) Error() string {
 
 // Prepare validates the study and its output folder before anything is
 // written: every cell's configuration (see File.Configs), and that dir holds
-// no run and no other study. A folder holding the same study with fewer epochs or
-// fewer seeds is accepted: its cells are extended, the new seeds added.
+// no run and no other study. A folder holding the same study with fewer epochs,
+// a smaller max-steps or fewer seeds is accepted: its cells are extended,
+// the new seeds added.
 func Prepare(f File, dir string, base run.Config) ([]Cell, []run.Config, error) {
 	if dir == "" {
 		return nil, nil, &SettingError{"--out must name the study folder, got \"\""}
@@ -91,7 +92,7 @@ func Prepare(f File, dir string, base run.Config) ([]Cell, []run.Config, error) 
 
 // studyDiff names the first difference between the study in a folder and
 // the one asked for, or "" when the new one is the same or only trains
-// longer or adds seeds.
+// longer (more epochs, a larger step budget) or adds seeds.
 func studyDiff(old, cur File, oldCells, curCells []Cell, oldCfgs, cfgs []run.Config) string {
 	curKeys := map[string]int{}
 	for i, c := range curCells {
@@ -112,6 +113,10 @@ func studyDiff(old, cur File, oldCells, curCells []Cell, oldCfgs, cfgs []run.Con
 			return fmt.Sprintf("epochs: %d there, %d asked for (a study can be extended, not shortened)", a.Epochs, b.Epochs)
 		}
 		b.Epochs = a.Epochs
+		if budgetLowered(a.MaxSteps, b.MaxSteps) {
+			return fmt.Sprintf("max-steps: %s there, %s asked for (a step budget can be raised, not lowered)", stepBudget(a.MaxSteps), stepBudget(b.MaxSteps))
+		}
+		b.MaxSteps = a.MaxSteps
 		b.Device, b.Source = a.Device, a.Source // where it runs, not what it computes
 		if d := run.Diff(a, b); len(d) > 0 {
 			return d[0] + " (there vs asked for)"
@@ -384,9 +389,13 @@ func cellCost(cfg run.Config, m *engine.Model, data *mnist.Set) float64 {
 	return max(per, 1) * float64(images)
 }
 
-// epochsDone is the number of epochs an interrupted cell has trained (0
-// for a new one): its history's length.
+// epochsDone is the number of whole epochs an interrupted cell has trained
+// (0 for a new one): its state's (run.SavedEpochs), else its history's
+// length.
 func epochsDone(dir string) int {
+	if n, ok := run.SavedEpochs(dir); ok {
+		return n
+	}
 	fh, err := engine.OpenFile(filepath.Join(dir, "history.json"), "history file", engine.MaxRecordFile)
 	if err != nil {
 		return 0
@@ -443,7 +452,9 @@ func trainCell(cfg run.Config, data *mnist.Set, p *cellProgress, stop <-chan str
 			return nil, &ForeignCellError{Dir: dir, Differences: d}
 		}
 		cfg, opts.Resume = stored, ck
-		if run.Trained(stored, ck) {
+		if run.Trained(stored, ck) && ck.EpochStep > 0 { // the step budget cut an epoch short
+			fmt.Fprintf(logf, "%s, but the run stopped before writing its result; finishing it\n", finishing(cfg))
+		} else if run.Trained(stored, ck) {
 			fmt.Fprintf(logf, "all %d epochs were trained, but the run stopped before writing its result; finishing it\n", ck.NextEpoch)
 		} else {
 			fmt.Fprintf(logf, "resuming after epoch %d", ck.NextEpoch)
@@ -474,7 +485,7 @@ func complete(cfg run.Config) bool {
 	if recorded, err := run.ReadConfigFile(filepath.Join(dir, run.ConfigFile)); err == nil && len(run.SettingsDiffer(recorded, cfg)) > 0 {
 		return false
 	}
-	return c.Failed || c.Result.Planned >= cfg.Epochs
+	return c.Failed || c.Result.Planned >= cfg.Epochs && !budgetRaised(c.Result, cfg.MaxSteps)
 }
 
 // ForeignCellError is a cell folder holding a run of other settings than

@@ -144,9 +144,13 @@ func resumeConfig(c *cli.Context, dir string) (run.Config, *engine.TrainCheckpoi
 	if err := run.CheckResume(cfg, ck); err != nil {
 		return cfg, nil, err
 	}
-	if run.Trained(cfg, ck) {
+	switch {
+	case run.Trained(cfg, ck) && ck.EpochStep > 0:
+		fmt.Fprintf(logOut, "finishing %s: its step budget (--max-steps %d) ended its training at step %d of epoch %d, but it stopped before writing its final weights and result\n",
+			dir, cfg.MaxSteps, ck.EpochStep, ck.NextEpoch+1)
+	case run.Trained(cfg, ck):
 		fmt.Fprintf(logOut, "finishing %s: its training ended after epoch %d, but it stopped before writing its final weights and result\n", dir, ck.NextEpoch)
-	} else {
+	default:
 		at := ""
 		if ck.EpochStep > 0 {
 			at = fmt.Sprintf(", after its step %d", ck.EpochStep)
