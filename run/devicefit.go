@@ -51,10 +51,11 @@ func (c Config) AutoDrops(flag string) bool { return !c.autoReads(flag) }
 
 // RecordedUnused names the --threads recorded in the run whose state is ck
 // ("--threads 3", "" for none) when cfg, that run resumed, goes without it
-// because its --device auto opens a GPU here (LoadResume and ApplyOnResume
-// clear it, as FitDevice says), for the resume to say so.
+// because its --device auto opens a GPU here, or because it is resumed on
+// --device cuda (LoadResume and ApplyOnResume clear it, as FitDevice
+// says), for the resume to say so.
 func RecordedUnused(cfg Config, ck *engine.TrainCheckpoint) string {
-	if !cfg.AutoDrops("threads") {
+	if !cfg.AutoDrops("threads") && cfg.DeviceReads("threads") {
 		return ""
 	}
 	rec, err := decodeConfig(ck.Config)

@@ -173,8 +173,8 @@ func bindOnto(c *cli.Context, cfg run.Config, set func(*cli.Context, run.Field) 
 	// (and refused) with the rest, but for --threads under auto, which
 	// goes where auto opens a GPU, saying so; so is --config's own.
 	threads, _ := run.Lookup("threads")
-	if err == nil && readsRecord(c) && recorded != 0 && !onCommandLine(c, "threads") && !fromEnvironment(c, threads) && cfg.AutoDrops("threads") {
-		sayUnusedOnGPU(fmt.Sprintf("the recorded --threads %d", recorded), false)
+	if gpu := threadsGoOn(cfg); err == nil && readsRecord(c) && recorded != 0 && !onCommandLine(c, "threads") && !fromEnvironment(c, threads) && gpu != "" {
+		sayUnusedOn(fmt.Sprintf("the recorded --threads %d", recorded), false, gpu)
 	}
 	for _, u := range cfg.FitDevice(func(flag string) bool { return onCommandLine(c, flag) }) {
 		sayUnusedOnGPU(u, false)
@@ -186,12 +186,34 @@ func bindOnto(c *cli.Context, cfg run.Config, set func(*cli.Context, run.Field) 
 // 3", "the study file's \"threads\": \"2\""), a CPU setting the user gave,
 // goes unused: --device auto opens a GPU (a study's cells' auto, where
 // cells is true). The one line for train, bench and study.
-func sayUnusedOnGPU(what string, cells bool) {
+func sayUnusedOnGPU(what string, cells bool) { sayUnusedOn(what, cells, "auto") }
+
+// sayUnusedOn is sayUnusedOnGPU's line for the GPU device opens: "auto"
+// where auto opens one here, else the cuda device named ("cuda", "cuda:1"),
+// which a resume or --config moved a run recorded on the CPU to.
+func sayUnusedOn(what string, cells bool, device string) {
 	whose := ""
 	if cells {
 		whose = "the cells' "
 	}
-	fmt.Fprintf(logOut, "%s is for the CPU: %s--device auto opens a GPU here, which has no worker threads, so it is not used\n", what, whose)
+	gpu := "--device auto opens a GPU here"
+	if device != "auto" {
+		gpu = "--device " + device + " is a GPU"
+	}
+	fmt.Fprintf(logOut, "%s is for the CPU: %s%s, which has no worker threads, so it is not used\n", what, whose, gpu)
+}
+
+// threadsGoOn is the --device of cfg that leaves a --threads unused on a
+// GPU: "auto" where auto opens one here, cfg's cuda device, or "" where the
+// device reads it.
+func threadsGoOn(cfg run.Config) string {
+	switch {
+	case cfg.AutoDrops("threads"):
+		return "auto"
+	case !cfg.DeviceReads("threads"):
+		return cfg.Device.Name
+	}
+	return ""
 }
 
 // hasTableFlag reports whether the command has the table's flag for name.

@@ -128,17 +128,20 @@ func resumeConfig(c *cli.Context, dir string) (run.Config, *engine.TrainCheckpoi
 		}
 	}
 	// Where --device auto opens a GPU, a --threads typed now or recorded
-	// by the run goes (Resume), which is said; an exported one is a default.
+	// by the run goes (Resume), which is said; so does a recorded one where
+	// --device cuda moves the run to a GPU (typed there, it is refused); an
+	// exported one is a default.
 	_, exported := deviceDefaults["threads"]
+	gpu := threadsGoOn(cfg)
 	switch {
-	case !cfg.AutoDrops("threads"), exported:
+	case gpu == "", exported:
 	case onCommandLine(c, "threads"):
 		if t := c.Int("threads"); t != 0 {
-			sayUnusedOnGPU(fmt.Sprintf("--threads %d", t), false)
+			sayUnusedOn(fmt.Sprintf("--threads %d", t), false, gpu)
 		}
 	default:
 		if r := run.RecordedUnused(cfg, ck); r != "" {
-			sayUnusedOnGPU("the recorded "+r, false)
+			sayUnusedOn("the recorded "+r, false, gpu)
 		}
 	}
 	if err := run.CheckResume(cfg, ck); err != nil {
