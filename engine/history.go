@@ -70,26 +70,22 @@ func (h *History) WriteCSV(w io.Writer) error {
 	return cw.Error()
 }
 
-// historyJSON is Keras's history.history dict plus epochs and seconds. A
-// metric that is not a finite number (a val_loss of NaN or Inf after a last
-// step that diverged) is null: JSON has no NaN, and encoding/json refuses
-// one, which failed the save of the run's state and history at that epoch.
+// historyJSON is Keras's history.history dict plus epochs and seconds, each
+// value a jsonMetric.
 type historyJSON struct {
-	Epoch   []int                 `json:"epoch"`
-	History map[string][]*float64 `json:"history"`
-	Seconds []float64             `json:"seconds"`
+	Epoch   []int                   `json:"epoch"`
+	History map[string][]jsonMetric `json:"history"`
+	Seconds []float64               `json:"seconds"`
 }
 
 // WriteJSON writes {"epoch": [...], "history": {"loss": [...], ...}, "seconds": [...]},
-// a non-finite value as null.
+// a NaN as null and an infinity as "Infinity" or "-Infinity" (jsonMetric).
 func (h *History) WriteJSON(w io.Writer) error {
-	out := historyJSON{Epoch: h.Epochs, History: map[string][]*float64{}, Seconds: h.Seconds}
+	out := historyJSON{Epoch: h.Epochs, History: map[string][]jsonMetric{}, Seconds: h.Seconds}
 	for _, k := range h.Keys() {
-		vals := make([]*float64, len(h.Logs))
+		vals := make([]jsonMetric, len(h.Logs))
 		for i, l := range h.Logs {
-			if v := l[k]; !math.IsNaN(v) && !math.IsInf(v, 0) {
-				vals[i] = &v
-			}
+			vals[i] = jsonMetric(l[k])
 		}
 		out.History[k] = vals
 	}
@@ -116,12 +112,49 @@ func ReadHistoryJSON(name string, r io.Reader) (*History, error) {
 			if i >= len(vals) {
 				return nil, fmt.Errorf("%s: metric %q has %d values for %d epochs", name, k, len(vals), len(in.Epoch))
 			}
-			l[k] = math.NaN() // null: not a finite number
-			if vals[i] != nil {
-				l[k] = *vals[i]
-			}
+			l[k] = float64(vals[i])
 		}
 		h.Logs = append(h.Logs, l)
 	}
 	return h, nil
+}
+
+// jsonMetric is a value of history.json, which JSON has no NaN or infinity
+// for: a NaN is null (what pandas and numpy read as NaN), an infinity the
+// string "Infinity" or "-Infinity" (Python's float(), numpy's astype(float)
+// and JavaScript's Number() read them; json.dumps writes the same words
+// unquoted, which is not JSON). An infinity was null too before, read back
+// as NaN: a resumed run's history.csv said nan where it had said inf. A
+// file of then reads as it did.
+type jsonMetric float64
+
+func (v jsonMetric) MarshalJSON() ([]byte, error) {
+	f := float64(v)
+	switch {
+	case math.IsNaN(f):
+		return []byte("null"), nil
+	case math.IsInf(f, 1):
+		return []byte(`"Infinity"`), nil
+	case math.IsInf(f, -1):
+		return []byte(`"-Infinity"`), nil
+	}
+	return json.Marshal(f)
+}
+
+func (v *jsonMetric) UnmarshalJSON(b []byte) error {
+	switch string(b) {
+	case "null":
+		*v = jsonMetric(math.NaN())
+	case `"Infinity"`:
+		*v = jsonMetric(math.Inf(1))
+	case `"-Infinity"`:
+		*v = jsonMetric(math.Inf(-1))
+	default:
+		var f float64
+		if err := json.Unmarshal(b, &f); err != nil {
+			return fmt.Errorf("%.40s is not a number, null, \"Infinity\" or \"-Infinity\"", b)
+		}
+		*v = jsonMetric(f)
+	}
+	return nil
 }
