@@ -216,6 +216,12 @@ func CheckResume(cfg Config, ck *engine.TrainCheckpoint) error {
 		return &ValueError{Flag: "epochs", Msg: fmt.Sprintf("%d: %s has trained %s; a run is extended, not shortened (pass --epochs %d or more)",
 			cfg.Epochs, dir, Plural(done, "epoch"), done+1)}
 	}
+	if ck.EpochStep > 0 && cfg.Epochs == done {
+		// Within epoch done+1 (a stop, or the step budget): fewer epochs
+		// would end the run on weights that trained into it.
+		return &ValueError{Flag: "epochs", Msg: fmt.Sprintf("%d: %s has trained %s and %s of epoch %d; a run is extended, not shortened (pass --epochs %d or more)",
+			cfg.Epochs, dir, Plural(done, "epoch"), Plural(ck.EpochStep, "step"), done+1, done+1)}
+	}
 	if cfg.MaxSteps > 0 && ck.Step > uint64(cfg.MaxSteps) {
 		// Accepted, it was called the run's spent budget and recorded in
 		// config.json over the steps the run had trained.

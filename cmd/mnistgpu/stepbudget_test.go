@@ -43,6 +43,10 @@ func TestLargerStepBudgetContinuesBitForBit(t *testing.T) {
 	if r := readResult(t, out); r.Epochs != 2 || r.Steps != 30 || r.Stopped != "max_steps" || !sameLogs(historyOf(t, out), cut) {
 		t.Fatalf("finished after a kill: result %+v, history %+v, want %+v", r, historyOf(t, out).Logs, cut.Logs)
 	}
+	err := cliRun("train", "--resume", out, "--max-steps", "60", "--epochs", "1")
+	if exitCode(err) != 2 || !strings.Contains(err.Error(), "has trained 1 epoch and 5 steps of epoch 2; a run is extended, not shortened") {
+		t.Errorf("--epochs 1 of a run its budget stopped in epoch 2: %v", err)
+	}
 	for _, budget := range []string{"60", "0"} {
 		if err := cliRun("train", "--resume", out, "--max-steps", budget, "--quiet"); err != nil {
 			t.Fatalf("--max-steps %s: %v", budget, err)
