@@ -109,3 +109,27 @@ func TestLargerStepBudgetContinuesTheCells(t *testing.T) {
 		t.Errorf("results.csv after max-steps 12:\n%s", csv)
 	}
 }
+
+// TestMergeTakesShardsOfARaisedBudget: shards run again with a larger
+// max-steps (or none) extend the folder of their earlier merge, as more
+// epochs do; a smaller budget, or a budget where there was none, does not.
+func TestMergeTakesShardsOfARaisedBudget(t *testing.T) {
+	with := func(steps string) File {
+		f := File{Name: "m", Seeds: []uint64{1}, Fixed: map[string]string{"model": "mlp", "epochs": "2"}}
+		if steps != "" {
+			f.Fixed["max-steps"] = steps
+		}
+		return f
+	}
+	for _, c := range []struct {
+		old, cur string
+		extends  bool
+	}{
+		{"7", "12", true}, {"7", "0", true}, {"7", "", true}, {"7", "7", true},
+		{"12", "7", false}, {"", "7", false}, {"0", "7", false},
+	} {
+		if got := extends(with(c.old), with(c.cur)); got != c.extends {
+			t.Errorf("max-steps %q merged over %q: extends %v, want %v", c.cur, c.old, got, c.extends)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package study
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"path/filepath"
@@ -111,8 +112,32 @@ func extends(old, cur File) bool {
 	if !sameEpochs && (err1 != nil || err2 != nil || cn < on) {
 		return false
 	}
-	return old.Name == cur.Name && sameAxes(old.Axes, cur.Axes) && subset(old.Seeds, cur.Seeds) &&
-		maps.Equal(withoutEpochs(old), withoutEpochs(cur))
+	of, cf := withoutEpochs(old), withoutEpochs(cur)
+	if !raisesBudget(old, cur, of, cf) {
+		return false
+	}
+	return old.Name == cur.Name && sameAxes(old.Axes, cur.Axes) && subset(old.Seeds, cur.Seeds) && maps.Equal(of, cf)
+}
+
+// raisesBudget reports whether cur's fixed max-steps is old's or a larger
+// budget (0 or none: no budget), as `study run` continues its own folder's
+// cells with one (studyDiff); it then takes max-steps out of of and cf,
+// old's and cur's fixed settings, for the rest to compare.
+func raisesBudget(old, cur File, of, cf map[string]string) bool {
+	fd, _ := run.Lookup("max-steps")
+	oname, ov, oaxis, _ := old.Setting(fd)
+	cname, cv, caxis, _ := cur.Setting(fd)
+	if oaxis || caxis || ov == cv {
+		return true // an axis compares as axes do
+	}
+	on, err1 := strconv.Atoi(cmp.Or(ov, "0"))
+	cn, err2 := strconv.Atoi(cmp.Or(cv, "0"))
+	if err1 != nil || err2 != nil || budgetLowered(on, cn) {
+		return false
+	}
+	delete(of, oname)
+	delete(cf, cname)
+	return true
 }
 
 // sameStudy refuses shard b's study.json when it is another study than
