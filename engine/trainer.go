@@ -47,8 +47,9 @@ type FitConfig struct {
 	Resume *TrainCheckpoint
 	// AfterEpoch receives, after every epoch, a snapshot holding everything
 	// a resume needs; the caller sets its Config and saves it. It also
-	// receives the mid-epoch snapshots (EpochStep > 0) taken at a Stop and
-	// every SaveEverySteps steps.
+	// receives the mid-epoch snapshots (EpochStep > 0) taken at a Stop,
+	// every SaveEverySteps steps and at a step budget spent within an epoch
+	// (MaxSteps).
 	AfterEpoch func(ck *TrainCheckpoint) error
 	// Stop, once closed, ends training at the next step boundary: Fit
 	// passes a snapshot of the run as it stands to AfterEpoch and returns a
