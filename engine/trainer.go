@@ -294,10 +294,12 @@ func (r *fitRun) trainSteps(epoch, steps int) error {
 	r.resumeStep, r.resumeMetrics = 0, nil
 	r.seen, r.lastFinite = first*batch, first
 	if first > 0 && r.cfg.MaxSteps > 0 && int(m.Steps()) >= r.cfg.MaxSteps {
-		// Resumed at the step its budget cut this epoch at, before the
-		// epoch's end was written: it ends as it did.
+		// Resumed at the step its budget cuts this epoch at (the state of
+		// a cut epoch whose end was not written, or a stop's with the
+		// budget it reached given now): it ends as a cut epoch does, its
+		// state saved again with the budget that cut it.
 		r.st.Stop, r.cut = true, true
-		return nil
+		return r.saveMidEpoch(epoch, first)
 	}
 	for s := first; s < steps; s++ {
 		if r.stopRequested() {
