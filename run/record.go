@@ -172,6 +172,7 @@ type record struct {
 	next      int     // 0-based epoch after the last one this session completed
 	seconds   float64 // this session's time to its last saved state
 	saved     bool    // this session saved a state (an epoch's end, or within one)
+	cut       bool    // the step budget ended the run within its last epoch
 	model     *engine.ModelSpec
 }
 

@@ -343,11 +343,14 @@ func ReadResult(dir string) (*Result, error) {
 	return &r, nil
 }
 
-// stopReason is why a finished run trained fewer epochs than it planned:
-// "max_steps" when it spent its step budget, else "early_stopping"; "" when
-// it trained them all.
-func stopReason(cfg Config, r *Result) string {
+// stopReason is why a finished run trained fewer epochs than it planned,
+// or cut its last one short (cut: the step budget ended it within that
+// epoch, which a larger budget continues): "max_steps" when it spent its
+// step budget, else "early_stopping"; "" when it trained them all.
+func stopReason(cfg Config, r *Result, cut bool) string {
 	switch {
+	case cut:
+		return "max_steps"
 	case r.Epochs >= r.Planned:
 		return ""
 	case cfg.MaxSteps > 0 && r.Steps >= uint64(cfg.MaxSteps):

@@ -28,7 +28,7 @@ type Result struct {
 	Seconds          float64    `json:"seconds"`           // in training, all sessions together; 0 on a simulated device
 	Sessions         []Session  `json:"sessions"`          // each invocation's part: the first run and every resume
 	Steps            uint64     `json:"steps"`             // optimizer steps
-	Stopped          string     `json:"stopped,omitempty"` // why before epochs_planned: "early_stopping" or "max_steps"
+	Stopped          string     `json:"stopped,omitempty"` // why before epochs_planned (or within the last): "early_stopping" or "max_steps"
 	TrainedOn        *DataPrint `json:"trained_on"`        // the data (see DataPrint)
 	Device           string     `json:"device"`            // the backend's description (hardware, libraries, maths mode)
 	FinalTestLoss    float64    `json:"final_test_loss"`
@@ -257,6 +257,10 @@ func Train(cfg Config, o Options) (*Result, error) {
 		}
 		return nil, err
 	}
+	// The step budget cut the last epoch short: fewer steps than its
+	// epochs have.
+	rec.cut = cfg.MaxSteps > 0 && m.Steps() >= uint64(cfg.MaxSteps) &&
+		m.Steps() < uint64(len(hist.Logs)*engine.BatchCount(train.Len(), cfg.BatchSize))
 	if len(hist.Logs) > 0 {
 		// An epoch cut short by the step budget has no epoch-end state:
 		// recorded here.
@@ -290,7 +294,7 @@ func finish(cfg Config, o Options, m *engine.Model, test engine.Dataset, hist *e
 	r := &Result{Epochs: len(hist.Logs), Planned: cfg.Epochs, FinalTestLoss: testLoss, FinalTestAcc: testAcc,
 		Device: be.Describe(), Steps: m.Steps(), TrainedOn: &rec.data, Sessions: rec.sessions(), Optimizer: cfg.Optimizer}
 	r.Seconds = totalSeconds(r.Sessions)
-	r.Stopped = stopReason(cfg, r)
+	r.Stopped = stopReason(cfg, r, rec.cut)
 	sayStepBudgetSpent(cfg, r, log)
 	sayBestNotRestored(cfg, callbacks, hist, r.Stopped, log)
 	fmt.Fprintf(out, "\nTrained %s on %s.\n", trainedWhen(r, rec, be.Traits().Simulated), be.Name())

@@ -31,7 +31,11 @@ func trainedWhen(r *Result, rec *record, simulated bool) string {
 // early stopping", while the budget ended a run of 4 planned epochs inside
 // its second without a word, the summary saying "Trained 2 epochs".
 func sayStepBudgetSpent(cfg Config, r *Result, log io.Writer) {
-	if r.Stopped == "max_steps" {
+	switch {
+	case r.Stopped != "max_steps":
+	case r.Epochs >= r.Planned: // within the last epoch
+		fmt.Fprintf(log, "Epoch %d: step budget spent (--max-steps %d), before the epoch's end\n", r.Epochs, cfg.MaxSteps)
+	default:
 		fmt.Fprintf(log, "Epoch %d: step budget spent (--max-steps %d), before the %s planned\n", r.Epochs, cfg.MaxSteps, Plural(r.Planned, "epoch"))
 	}
 }

@@ -48,7 +48,8 @@ func TestSmallerStepBudgetIsRefusedByName(t *testing.T) {
 // the same final weights and histories. Before, a changed max-steps was
 // refused as another study. Until they are continued, the plan counts
 // them to do (after the epochs they trained whole) and the report leaves
-// them out; study.json records the new budget.
+// them out; study.json records the new budget. A budget that cut the
+// last epoch short, raised, finishes it.
 func TestLargerStepBudgetContinuesTheCells(t *testing.T) {
 	data := smallData(t)
 	// 320 training images in batches of 64: 5 steps an epoch; 7 stop
@@ -89,24 +90,41 @@ func TestLargerStepBudgetContinuesTheCells(t *testing.T) {
 	if !strings.Contains(log.String(), "2 to run") {
 		t.Errorf("max-steps 12 over 7:\n%s", log.String())
 	}
-	for _, c := range budget("12").Cells() {
-		key := c.Key(budget("12").Axes)
-		a := dataSection(t, filepath.Join(ref, "cells", key, run.FinalFile))
-		b := dataSection(t, filepath.Join(dir, "cells", key, run.FinalFile))
-		if !bytes.Equal(a, b) {
-			t.Errorf("%s: final weights after budgets 7 and 12 differ from budget 12 from the start", key)
-		}
-		ha, hb := history(t, filepath.Join(ref, "cells", key)), history(t, filepath.Join(dir, "cells", key))
-		if !reflect.DeepEqual(ha.Epochs, hb.Epochs) || !reflect.DeepEqual(ha.Logs, hb.Logs) {
-			t.Errorf("%s: history after budgets 7 and 12 %v, budget 12 from the start %v", key, hb.Logs, ha.Logs)
-		}
-	}
+	sameCells(t, ref, dir, "budgets 7 and 12")
 	if f := mustLoad(t, dir); f.Fixed["max-steps"] != "12" {
 		t.Errorf("study.json records max-steps %q", f.Fixed["max-steps"])
 	}
 	csv, _ := os.ReadFile(filepath.Join(dir, ResultsCSV))
 	if !strings.Contains(string(csv), "sgd,1,finished,3,") {
 		t.Errorf("results.csv after max-steps 12:\n%s", csv)
+	}
+	// 12 cut the last epoch: no budget finishes it.
+	whole := t.TempDir()
+	o.Log = nil
+	for _, out := range []string{whole, dir} {
+		if err := Run(budget("0"), out, run.Default(), o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sameCells(t, whole, dir, "budgets 7, 12 and none")
+}
+
+// sameCells: the cells of the study in ref and dir ended with the same
+// final weights and histories (their times aside).
+func sameCells(t *testing.T, ref, dir, what string) {
+	t.Helper()
+	f := mustLoad(t, ref)
+	for _, c := range f.Cells() {
+		key := c.Key(f.Axes)
+		a := dataSection(t, filepath.Join(ref, "cells", key, run.FinalFile))
+		b := dataSection(t, filepath.Join(dir, "cells", key, run.FinalFile))
+		if !bytes.Equal(a, b) {
+			t.Errorf("%s: final weights after %s differ from the last budget's from the start", key, what)
+		}
+		ha, hb := history(t, filepath.Join(ref, "cells", key)), history(t, filepath.Join(dir, "cells", key))
+		if !reflect.DeepEqual(ha.Epochs, hb.Epochs) || !reflect.DeepEqual(ha.Logs, hb.Logs) {
+			t.Errorf("%s: history after %s %v, the last budget's from the start %v", key, what, hb.Logs, ha.Logs)
+		}
 	}
 }
 
