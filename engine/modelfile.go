@@ -76,7 +76,14 @@ func LoadModelSpec(nameOrPath string) (ModelSpec, error) {
 	if err != nil {
 		return ModelSpec{}, fmt.Errorf("model %q is neither a preset (%v) nor a readable model file: %w", nameOrPath, PresetNames, err)
 	}
-	return ParseModelSpec(nameOrPath, raw)
+	s, err := ParseModelSpec(nameOrPath, raw)
+	if err != nil {
+		return ModelSpec{}, err
+	}
+	if err := checkWrittenFields(raw); err != nil {
+		return ModelSpec{}, fmt.Errorf("%s: %w", nameOrPath, err)
+	}
+	return s, nil
 }
 
 // maxModelFile bounds a model file; real ones are a few hundred bytes.
