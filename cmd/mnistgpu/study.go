@@ -240,6 +240,9 @@ func plotCommand() *cli.Command {
 				return usageError("%s holds no epochs: plot takes a run's history.json", path)
 			}
 			out := c.String("out")
+			if out == "" && onCommandLine(c, "out") {
+				return usageError("--out \"\" is empty: name the PNG file, or leave --out out for %s", filepath.Join(filepath.Dir(path), run.PlotFile))
+			}
 			if out == "" {
 				out = filepath.Join(filepath.Dir(path), run.PlotFile)
 			}
