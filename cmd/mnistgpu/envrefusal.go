@@ -41,7 +41,8 @@ func settingRefused(err error) error {
 
 // nameVariables makes cmd's refusal of a setting that its environment
 // variable gave (not the command line) say so: MNISTGPU_EPOCHS=0 was
-// refused as "--epochs must be at least 1", a flag nobody typed.
+// refused as "--epochs must be at least 1", a flag nobody typed; likewise
+// a setting the file of --config gave (givenByConfigFile).
 func nameVariables(cmd *cli.Command) {
 	action := cmd.Action
 	if action == nil {
@@ -53,8 +54,12 @@ func nameVariables(cmd *cli.Command) {
 		if !errors.As(err, &rs) {
 			return err
 		}
-		if f, ok := run.Lookup(rs.flag); ok && fromEnvironment(c, f) {
+		f, ok := run.Lookup(rs.flag)
+		switch {
+		case ok && fromEnvironment(c, f):
 			return usageError("%s%s", rs.msg, givenByEnvironment(f))
+		case ok && givenByConfigFile(c, f) != "":
+			return usageError("%s%s", rs.msg, givenByConfigFile(c, f))
 		}
 		return err
 	}
