@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"mnistgpu/run"
 )
 
 // TestConfigFileRefusalNamesTheFile: a hand-written config.json's bad value
@@ -31,5 +33,31 @@ func TestConfigFileRefusalNamesTheFile(t *testing.T) {
 	}
 	if _, err := os.Stat(out); !os.IsNotExist(err) {
 		t.Errorf("a refused rerun made its folder: %v", err)
+	}
+}
+
+// TestEnvironmentFillsWhatTheConfigFileLeavesOut: beside a hand-written
+// --config file that leaves out the batch size and seed, the exported
+// MNISTGPU_BATCH_SIZE and MNISTGPU_SEED were dropped in silence (the run
+// trained at 64 and seed 1); they give those settings as they give a new
+// run's, and config.json records them. What the file holds wins over its
+// variable (MNISTGPU_EPOCHS), as a run's record does.
+func TestEnvironmentFillsWhatTheConfigFileLeavesOut(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "partial.json")
+	os.WriteFile(file, []byte(`{"epochs": 1, "model": {"name": "mlp"}, "data": {"train_limit": 300}}`), 0o644)
+	t.Setenv("MNISTGPU_SEED", "5")
+	t.Setenv("MNISTGPU_BATCH_SIZE", "32")
+	t.Setenv("MNISTGPU_EPOCHS", "2")
+	out := filepath.Join(dir, "run")
+	if err := cliRun(append([]string{"train", "--config", file, "--out", out}, smallData...)...); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := run.ReadConfigFile(filepath.Join(out, run.ConfigFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Seed != 5 || cfg.BatchSize != 32 || cfg.Epochs != 1 {
+		t.Errorf("seed %d, batch %d, epochs %d; want the environment's 5 and 32, and the file's 1", cfg.Seed, cfg.BatchSize, cfg.Epochs)
 	}
 }

@@ -121,9 +121,10 @@ func overridesRecord(c *cli.Context, f run.Field) bool {
 // recorded run as its flag would: a machine setting's does, and so does
 // MNISTGPU_OUT to a --config rerun, a new run whose folder it names (the
 // recorded folder was used instead, and with --overwrite the first run
-// was replaced).
+// was replaced), and so does any variable to a --config rerun whose file
+// leaves its setting out (envFillsConfigGap).
 func envReachesRecord(c *cli.Context, f run.Field) bool {
-	return f.Machine || f.Flag == "out" && hasFlag(c, "config") && c.String("config") != ""
+	return f.Machine || f.Flag == "out" && hasFlag(c, "config") && c.String("config") != "" || envFillsConfigGap(c, f)
 }
 
 // readsRecord reports whether c's command starts from a run's recorded
