@@ -27,10 +27,10 @@ type LayerSpec struct {
 	Type       string  `json:"type"`
 	Name       string  `json:"name,omitempty"`
 	Filters    int     `json:"filters,omitempty"`
-	KernelSize []int   `json:"kernel_size,omitempty"`
-	Strides    []int   `json:"strides,omitempty"`
+	KernelSize Window  `json:"kernel_size,omitempty"`
+	Strides    Window  `json:"strides,omitempty"`
 	Padding    string  `json:"padding,omitempty"`
-	PoolSize   []int   `json:"pool_size,omitempty"`
+	PoolSize   Window  `json:"pool_size,omitempty"`
 	Units      int     `json:"units,omitempty"`
 	Activation string  `json:"activation,omitempty"`
 	Alpha      float32 `json:"alpha,omitempty"`
