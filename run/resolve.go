@@ -45,6 +45,9 @@ func DefaultMonitor(validation bool) string {
 // fails Validate is returned as it is.
 func (c Config) Resolved() Config {
 	validation := c.Data.ValidationSplit > 0
+	if c.Model.Loss == "" { // a --config file's "loss": "", which trains the default
+		c.Model.Loss = Default().Model.Loss
+	}
 	if c.Callbacks.Monitor == "" {
 		c.Callbacks.Monitor = DefaultMonitor(validation)
 	}
