@@ -9,16 +9,18 @@ import (
 // %s on cpu.": its epochs, how many this session trained, and in what
 // time. A resume that only finished a run (its epochs all trained, its
 // result not yet written) trained none, and says so without a time: it
-// printed "3 epochs (0 this run) in 0.0s", the time of no training.
+// printed "3 epochs (0 this run) in 0.0s", the time of no training. A
+// time is written as RoundDuration writes it: a run of 40 ms said "in
+// 0.0s".
 func trainedWhen(r *Result, rec *record, simulated bool) string {
 	epochs := Plural(r.Epochs, "epoch")
 	now := r.Epochs - rec.first
 	if now <= 0 {
 		return epochs + " (none this run)"
 	}
-	timing := fmt.Sprintf("in %.1fs", r.Seconds-totalSeconds(rec.earlier))
+	timing := "in " + roundSeconds(r.Seconds-totalSeconds(rec.earlier))
 	if len(r.Sessions) > 1 {
-		timing += fmt.Sprintf(" (%.1fs in %d sessions)", r.Seconds, len(r.Sessions))
+		timing += fmt.Sprintf(" (%s in %d sessions)", roundSeconds(r.Seconds), len(r.Sessions))
 	}
 	if simulated {
 		timing = "(simulated device: no timing)"

@@ -317,23 +317,9 @@ func (c *cellProgress) work() float64 {
 	return max(w, 0) * c.cost
 }
 
-// roundDuration writes a time to the precision it needs: milliseconds
-// under a second (microseconds under one), where tenths of a second wrote
-// a cell of 0.03 s as "in 0.0s"; tenths under a minute; then seconds, and
-// minutes from an hour.
-func roundDuration(t time.Duration) string {
-	switch {
-	case t < time.Millisecond:
-		return t.Round(time.Microsecond).String()
-	case t.Round(time.Millisecond) < time.Second:
-		return t.Round(time.Millisecond).String()
-	case t < time.Minute:
-		return fmt.Sprintf("%.1fs", t.Seconds())
-	case t < time.Hour:
-		return t.Round(time.Second).String()
-	}
-	return t.Round(time.Minute).String()
-}
+// roundDuration is run.RoundDuration: a cell's time is written as a
+// run's is.
+func roundDuration(t time.Duration) string { return run.RoundDuration(t) }
 
 func firstLine(s string) string {
 	line, _, _ := strings.Cut(s, "\n")
