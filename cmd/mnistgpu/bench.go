@@ -166,6 +166,15 @@ func benchOnce(c *cli.Context, threads int) (benchResult, error) {
 	if err != nil {
 		return benchResult{}, cliError(err)
 	}
+	// bench trains on digits, as train does: a model file of another input
+	// or output panicked at the first step ("data of shape … does not fit
+	// the model's"), one without a softmax failed its compile, exit 1.
+	if err := run.CheckFitsMNIST(m, "model", cfg.Model.Name); err != nil {
+		return benchResult{}, cliError(err)
+	}
+	if !m.EndsInSoftmax() {
+		return benchResult{}, cliError(&run.ValueError{Flag: "model", Msg: cfg.Model.Name + ": bench trains with categorical_crossentropy, which needs a softmax output (the last layer's activation)"})
+	}
 	be, err := run.OpenBackend(cfg, os.Stderr)
 	if err != nil {
 		return benchResult{}, cliError(err)

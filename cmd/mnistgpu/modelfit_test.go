@@ -34,7 +34,7 @@ func writeModelWeights(t *testing.T, path, modelJSON string, in, out int) {
 }
 
 // A model that cannot take MNIST's 28×28×1 images or give its 10 classes
-// is refused by name before anything runs (exit 2). train found out once the
+// is refused by name before anything runs (exit 2), by train and bench. train found out once the
 // data was loaded and its folder written (exit 1), a model ending without a
 // softmax gave a bare "compile: ..." (exit 1), and evaluate and predict
 // panicked, or printed numbers of a model fed the wrong pixels.
@@ -58,6 +58,13 @@ func TestModelsMustFitMNIST(t *testing.T) {
 		}
 		if _, err := os.Stat(out); err == nil {
 			t.Errorf("train --model %s wrote %s", c.model, out)
+		}
+		// bench trains on digits too: it panicked at its first step
+		// ("data of shape … does not fit the model's"), or failed its
+		// compile (exit 1).
+		_, stderr, code = output(t, "bench", "--model", file, "--steps", "1", "--runs", "1", "--warmup", "0")
+		if code != 2 || !strings.Contains(stderr, "--model "+file) || !strings.Contains(stderr, c.says) {
+			t.Errorf("bench --model %s: exit %d, want 2 naming the file and saying %q\n%s", c.model, code, c.says, stderr)
 		}
 	}
 	images := filepath.Join(small, "t10k-images-idx3-ubyte.gz")
