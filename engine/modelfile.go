@@ -76,6 +76,9 @@ func LoadModelSpec(nameOrPath string) (ModelSpec, error) {
 	if err != nil {
 		return ModelSpec{}, fmt.Errorf("model %q is neither a preset (%v) nor a readable model file: %w", nameOrPath, PresetNames, err)
 	}
+	if err := modelFileKindError(nameOrPath, raw); err != nil {
+		return ModelSpec{}, err
+	}
 	s, err := ParseModelSpec(nameOrPath, raw)
 	if err != nil {
 		return ModelSpec{}, err
