@@ -30,7 +30,7 @@ func TestModelSizeLimits(t *testing.T) {
 	} {
 		if name == "Dense(2e18)" && strconv.IntSize == 32 {
 			// encoding/json refuses it first: more than a 32-bit int holds.
-			c.want = "invalid model file: json: cannot unmarshal number 2000000000000000000 into Go struct field LayerSpec.layers.units of type int"
+			c.want = `invalid model file: "layers.units" takes an integer, got 2000000000000000000`
 		}
 		_, err := ParseModelSpec("m.json", []byte(c.src))
 		if err == nil || !strings.Contains(err.Error(), "m.json: "+c.want) {

@@ -108,7 +108,7 @@ func ParseModelSpec(file string, raw []byte) (ModelSpec, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&s); err != nil {
-		return ModelSpec{}, fmt.Errorf("%s: invalid model file: %w", file, err)
+		return ModelSpec{}, fmt.Errorf("%s: invalid model file: %w", file, ExplainJSON(err))
 	}
 	if dec.More() {
 		return ModelSpec{}, fmt.Errorf("%s: invalid model file: data after the JSON object", file)

@@ -22,7 +22,15 @@ func TestConfigFileIsOneObjectOfSettings(t *testing.T) {
 		{`{"optimizer": {"name": "sgd", "lr": null}}`, `"optimizer.lr" is null`},
 		{`{"epochs": 2, "epochs": 3}`, `key "epochs" appears twice in the top-level object`},
 		{`{"callbacks": {"monitor": "loss", "Monitor": "val_loss"}}`, `keys "monitor" and "Monitor" in callbacks name the same field`},
-		{`{"epochs": "2"}`, "epochs of type int"},
+		// A wrong type, and an empty file, in the file's words: they were
+		// "json: cannot unmarshal string into Go struct field
+		// stored.Config.epochs of type int", and "EOF".
+		{`{"epochs": "2"}`, `"epochs" takes an integer, got a string`},
+		{`{"epochs": 2.5}`, `"epochs" takes an integer, got 2.5`},
+		{`{"optimizer": {"lr": "0.1"}}`, `"optimizer.lr" takes a number, got a string`},
+		{`{"data": {"shuffle": "no"}}`, `"data.shuffle" takes true or false, got a string`},
+		{`{"model": "mlp"}`, `"model" takes an object, got a string`},
+		{``, `the file is empty: it holds no JSON object`},
 		{`{"epochs": 2} {"epochs": 3}`, "data after the JSON object"},
 	} {
 		p := filepath.Join(dir, "config.json")

@@ -78,7 +78,7 @@ func decodeStored(raw []byte) (stored, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&s); err != nil {
-		return stored{}, err
+		return stored{}, engine.ExplainJSON(err)
 	}
 	if dec.More() {
 		return stored{}, fmt.Errorf("data after the JSON object")
