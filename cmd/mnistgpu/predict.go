@@ -40,16 +40,20 @@ func predictCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
+			inputs := readInputs(c.Args().Slice(), c.Int("limit"))
+			if err := limitApplies(c, inputs); err != nil {
+				return err
+			}
 			m, err := loadTrained(c, wf, 256)
 			if err != nil {
 				return err
 			}
 			defer closeModel(m)
 			var bad, blank []string
-			for _, f := range c.Args().Slice() {
-				d, names, err := readImages(f, c.Int("limit"))
-				if err != nil {
-					fmt.Fprintf(os.Stderr, "mnistgpu: %v\n", err)
+			for _, in := range inputs {
+				f, d, names := in.file, in.images, in.names
+				if in.err != nil {
+					fmt.Fprintf(os.Stderr, "mnistgpu: %v\n", in.err)
 					bad = append(bad, f)
 					continue
 				}
