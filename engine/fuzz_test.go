@@ -41,6 +41,8 @@ func FuzzParseModelSpec(f *testing.F) {
 	f.Add([]byte(`{"input_shape":[28,28,1],"layers":[{"type":"Flatten"},{"type":"Dense","units":2000000000000000000}]}`))
 	f.Add([]byte(`{"input_shape":[40000,40000,1],"layers":[{"type":"Conv2D","filters":2147483647,"kernel_size":[1,1],"strides":[9223372036854775807,1]}]}`))
 	f.Add([]byte(`{"input_shape":[28,28,1],"layers":[{"type":"Flatten"}],"layers":[{"type":"Flatten"},{"type":"Dense","units":10,"Units":3}]}`))
+	// One integer for a window, as Keras takes it, and a type error.
+	f.Add([]byte(`{"input_shape":[28,28,1],"layers":[{"type":"Conv2D","filters":4,"kernel_size":3,"strides":2},{"type":"MaxPooling2D","pool_size":2},{"type":"Dropout","rate":"0.5"}]}`))
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		s, err := ParseModelSpec("fuzz.json", raw)
 		if err != nil {
