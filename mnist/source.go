@@ -116,6 +116,9 @@ func loadDir(dir string, verify bool, files []File) (*Set, error) {
 		parts = make([][]byte, len(files))
 		paths = make([]string, len(files)) // as found: .gz or uncompressed, which errors name
 	)
+	if what := notAFolder(dir); what != "" {
+		return nil, fmt.Errorf("%s: %s, not a folder of MNIST files", dir, what)
+	}
 	for i, f := range files {
 		p, ok := path(dir, f)
 		if !ok {
