@@ -52,7 +52,7 @@ func nameVariables(cmd *cli.Command) {
 		err := action(c)
 		var rs *refusedSetting
 		if !errors.As(err, &rs) {
-			return err
+			return nameDataVariable(c, err)
 		}
 		f, ok := run.Lookup(rs.flag)
 		switch {
