@@ -60,4 +60,15 @@ func TestEnvironmentFillsWhatTheConfigFileLeavesOut(t *testing.T) {
 	if cfg.Seed != 5 || cfg.BatchSize != 32 || cfg.Epochs != 1 {
 		t.Errorf("seed %d, batch %d, epochs %d; want the environment's 5 and 32, and the file's 1", cfg.Seed, cfg.BatchSize, cfg.Epochs)
 	}
+	// An early version's record holds every setting in its list of
+	// arguments, the batch size of 16 and the default seed among them.
+	legacy := filepath.Join(dir, "legacy.json")
+	os.WriteFile(legacy, []byte(`{"args": ["--model=mlp", "--batch-size=16", "--train-limit=300"], "epochs": 1}`), 0o644)
+	again := filepath.Join(dir, "again")
+	if err := cliRun(append([]string{"train", "--config", legacy, "--out", again}, smallData...)...); err != nil {
+		t.Fatal(err)
+	}
+	if cfg, err = run.ReadConfigFile(filepath.Join(again, run.ConfigFile)); err != nil || cfg.BatchSize != 16 || cfg.Seed != 1 {
+		t.Errorf("an early version's record: batch %d, seed %d (%v); want its 16 and 1", cfg.BatchSize, cfg.Seed, err)
+	}
 }
