@@ -245,7 +245,7 @@ func ReadConfigFile(path string) (Config, error) {
 	}
 	s, err := decodeStored(raw)
 	if err != nil {
-		return Config{}, &ValueError{Flag: "config", Msg: fmt.Sprintf("%s: %v", path, err)}
+		return Config{}, &ValueError{Flag: "config", Msg: fmt.Sprintf("%s: %v", path, unknownKey(err))}
 	}
 	if err := checkFileOptimizer(path, s.Config); err != nil {
 		return Config{}, err
