@@ -224,9 +224,20 @@ type ActivationLayer struct {
 	Activation Activation
 	Alpha      float32
 	out        Shape
+	// leakyLayer: built from a model file's LeakyReLU layer, which Keras
+	// names and lists as one (leaky_re_lu_1 (LeakyReLU)): summary printed
+	// it as activation_1 (Activation), numbering the Activation layers
+	// after it one too high. The layer is recorded as the Activation of
+	// leaky_relu it computes (Spec), as every run has recorded it.
+	leakyLayer bool
 }
 
-func (l *ActivationLayer) Kind() string { return "Activation" }
+func (l *ActivationLayer) Kind() string {
+	if l.leakyLayer {
+		return "LeakyReLU"
+	}
+	return "Activation"
+}
 func (l *ActivationLayer) Spec() LayerSpec {
 	return LayerSpec{Type: "Activation", Name: l.name, Activation: l.Activation.String(), Alpha: l.Alpha}
 }

@@ -59,7 +59,7 @@ func (m *Model) Free() {
 // kerasNames are the Keras auto-name prefixes.
 var kerasNames = map[string]string{
 	"Conv2D": "conv2d", "MaxPooling2D": "max_pooling2d", "Flatten": "flatten",
-	"Dense": "dense", "Activation": "activation", "Dropout": "dropout",
+	"Dense": "dense", "Activation": "activation", "Dropout": "dropout", "LeakyReLU": "leaky_re_lu",
 }
 
 // NewSequential builds a model on an input shape (one sample, no batch

@@ -301,7 +301,7 @@ func (ls LayerSpec) layer() (Layer, error) {
 		if alpha == 0 {
 			alpha = 0.3 // keras.layers.LeakyReLU's default
 		}
-		l = &ActivationLayer{Activation: LeakyReLU, Alpha: alpha}
+		l = &ActivationLayer{Activation: LeakyReLU, Alpha: alpha, leakyLayer: true}
 	case "Dropout":
 		l = &Dropout{Rate: ls.Rate}
 	default:
