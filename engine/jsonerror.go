@@ -19,7 +19,11 @@ func ExplainJSON(err error) error {
 	var te *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &te) && te.Field != "":
-		return fmt.Errorf("%q takes %s, got %s", jsonPath(te.Field), jsonKind(te.Type), jsonValue(te.Value))
+		hint := ""
+		if te.Type.Kind() == reflect.String && strings.HasPrefix(te.Value, "number") {
+			hint = ": write the number in quotes" // a study's settings, "lr": "0.1"
+		}
+		return fmt.Errorf("%q takes %s, got %s%s", jsonPath(te.Field), jsonKind(te.Type), jsonValue(te.Value), hint)
 	case errors.Is(err, io.EOF):
 		return errors.New("the file is empty: it holds no JSON object")
 	}

@@ -21,6 +21,12 @@ func TestStudyFileIsOneObjectOfSettings(t *testing.T) {
 		{`{"name": "a", "seeds": [1], "seeds": [2]}`, `key "seeds" appears twice in the top-level object`},
 		{`{"name": "a", "seeds": [1], "fixed": {"lr": "0.1", "lr": "0.2"}}`, `key "lr" appears twice in fixed`},
 		{`{"name": "a", "seeds": [1]} {}`, "data after the JSON object"},
+		// A value of the wrong type in the file's words: "json: cannot
+		// unmarshal number into Go struct field Axis.axes.values of type
+		// string".
+		{`{"axes": [{"name": "lr", "values": [0.1, 0.01]}], "seeds": [1]}`, `"axes.values" takes a string, got a number: write the number in quotes`},
+		{`{"seeds": [1], "fixed": {"epochs": 2}}`, `"fixed" takes a string, got a number: write the number in quotes`},
+		{`{"seeds": ["1"]}`, `"seeds" takes an integer, got a string`},
 	} {
 		_, err := Parse("s.json", []byte(c.src))
 		if err == nil || !strings.HasPrefix(err.Error(), "s.json: invalid study file: ") || !strings.Contains(err.Error(), c.want) {

@@ -71,7 +71,7 @@ func Parse(name string, raw []byte) (File, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&f); err != nil {
-		return File{}, fmt.Errorf("%s: invalid study file: %w", name, err)
+		return File{}, fmt.Errorf("%s: invalid study file: %w", name, engine.ExplainJSON(err))
 	}
 	if dec.More() {
 		return File{}, fmt.Errorf("%s: invalid study file: data after the JSON object", name)
