@@ -33,8 +33,10 @@ func ExplainJSON(err error) error {
 // jsonKind names the JSON value a Go type reads.
 func jsonKind(t reflect.Type) string {
 	switch t.Kind() {
-	case reflect.Int, reflect.Int64, reflect.Int32, reflect.Uint64, reflect.Uint32, reflect.Uint:
+	case reflect.Int, reflect.Int64, reflect.Int32:
 		return "an integer"
+	case reflect.Uint64, reflect.Uint32, reflect.Uint:
+		return "a non-negative integer"
 	case reflect.Float32, reflect.Float64:
 		return "a number"
 	case reflect.String:

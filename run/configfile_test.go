@@ -30,6 +30,7 @@ func TestConfigFileIsOneObjectOfSettings(t *testing.T) {
 		{`{"optimizer": {"lr": "0.1"}}`, `"optimizer.lr" takes a number, got a string`},
 		{`{"data": {"shuffle": "no"}}`, `"data.shuffle" takes true or false, got a string`},
 		{`{"model": "mlp"}`, `"model" takes an object, got a string`},
+		{`{"seed": -1}`, `"seed" takes a non-negative integer, got -1`},
 		{``, `the file is empty: it holds no JSON object`},
 		{`{"epochs": 2} {"epochs": 3}`, "data after the JSON object"},
 	} {

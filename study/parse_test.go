@@ -26,7 +26,7 @@ func TestStudyFileIsOneObjectOfSettings(t *testing.T) {
 		// string".
 		{`{"axes": [{"name": "lr", "values": [0.1, 0.01]}], "seeds": [1]}`, `"axes.values" takes a string, got a number: write the number in quotes`},
 		{`{"seeds": [1], "fixed": {"epochs": 2}}`, `"fixed" takes a string, got a number: write the number in quotes`},
-		{`{"seeds": ["1"]}`, `"seeds" takes an integer, got a string`},
+		{`{"seeds": ["1"]}`, `"seeds" takes a non-negative integer, got a string`},
 	} {
 		_, err := Parse("s.json", []byte(c.src))
 		if err == nil || !strings.HasPrefix(err.Error(), "s.json: invalid study file: ") || !strings.Contains(err.Error(), c.want) {
