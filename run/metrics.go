@@ -30,7 +30,10 @@ import (
 //	         lr when a callback logs it) by their names, "lr" (the rate the
 //	         epoch trained with), "seconds" (the epoch's, as in
 //	         history.json; 0 on a simulated device), "steps" in all
-//	stopped  a stop on request: "epoch", "step" it stopped after
+//	stopped  a stop on request: "epoch", "step" it stopped after, "steps"
+//	         in all (as saved in its state: a job script compares them
+//	         with the last record's before the run to tell whether a
+//	         stopped run trained anything before it requeues it)
 //	end      the run finished: "result", as result.json holds it
 //	failed   the run failed: "error"
 //
@@ -42,8 +45,9 @@ const MetricsFile = "metrics.jsonl"
 
 // metrics appends records to a run's MetricsFile.
 type metrics struct {
-	f    *os.File
-	next int // 0-based epoch whose record comes next
+	f     *os.File
+	next  int    // 0-based epoch whose record comes next
+	steps uint64 // steps in all of the state last saved, for the stopped record
 }
 
 // openMetrics opens dir's MetricsFile for appending. A last line left
@@ -114,7 +118,7 @@ func (m *metrics) start(cfg Config, device string, data DataPrint, ck *engine.Tr
 		m.next = 0
 		return m.write("start", map[string]any{"config": cfg, "device": device, "trained_on": data, "epochs_planned": cfg.Epochs})
 	}
-	m.next = ck.NextEpoch
+	m.next, m.steps = ck.NextEpoch, ck.Step
 	return m.write("resumed", map[string]any{"epoch": ck.NextEpoch + 1, "step": ck.EpochStep, "steps": ck.Step,
 		"device": device, "trained_on": data, "epochs_planned": cfg.Epochs})
 }
@@ -124,6 +128,7 @@ func (m *metrics) start(cfg Config, device string, data DataPrint, ck *engine.Tr
 // history of the epochs before); lr is the optimizer's rate, used when no
 // callback logged the epoch's.
 func (m *metrics) epoch(h *engine.History, lr float64, steps uint64) error {
+	m.steps = steps
 	i := len(h.Logs) - 1
 	if i < 0 || h.Epochs[i] < m.next {
 		return nil
@@ -149,7 +154,7 @@ func finiteOrNil(v float64) any {
 // end records how the run ended: its result, a stop or a failure.
 func (m *metrics) end(r *Result, err error) error {
 	if s, ok := err.(*StoppedError); ok {
-		return m.write("stopped", map[string]any{"epoch": s.Epoch, "step": s.Step})
+		return m.write("stopped", map[string]any{"epoch": s.Epoch, "step": s.Step, "steps": m.steps})
 	}
 	if err != nil {
 		return m.write("failed", map[string]any{"error": err.Error()})

@@ -122,6 +122,11 @@ func TestMetricsStreamFollowsTheRun(t *testing.T) {
 	if stopped["epoch"] != 3.0 || resumed["epoch"] != stopped["epoch"] || resumed["step"] != stopped["step"] {
 		t.Errorf("stopped at %v/%v, resumed at %v/%v; want both at epoch 3, the same step", stopped["epoch"], stopped["step"], resumed["epoch"], resumed["step"])
 	}
+	// The steps in all of the state the stop saved, which the resume read
+	// back: what docs/study.md's job script compares to requeue a task.
+	if s, ok := stopped["steps"].(float64); !ok || s < 1 || s != resumed["steps"] {
+		t.Errorf("stopped record's steps %v, resumed record's %v; want the same count of the saved state", stopped["steps"], resumed["steps"])
+	}
 
 	// The start record: config.json, and the data print of result.json.
 	var cfg, result map[string]any
