@@ -75,6 +75,10 @@ func (t *elemTask) do(_, i int) {
 		run := len(t.w) / t.cols
 		for r := lo; r < hi; r += run {
 			a, b := r*t.cols, r*t.cols+min(run, hi-r)*t.cols
+			if t.f == engine.ReLU {
+				biasReLU(t.x[a:b], t.w[:b-a], t.y[a:b])
+				continue
+			}
 			addTo(t.x[a:b], t.w[:b-a])
 			activationForward(t.f, t.s0, t.x[a:b], t.y[a:b])
 		}
@@ -288,7 +292,11 @@ func (t *biasGradTask) do(w, bl int) {
 	}
 	for r := r0; r < end; r += run {
 		a, b := r*t.cols, r*t.cols+min(run, end-r)*t.cols
-		if t.act {
+		switch {
+		case t.act && t.f == engine.ReLU:
+			reluGradSum(t.dy[a:b], t.z[a:b], t.g[a:b], wide[:b-a])
+			continue
+		case t.act:
 			activationBackward(t.f, t.alpha, t.z, t.y, t.g, t.dy, a, b)
 		}
 		addTo(wide[:b-a], t.dy[a:b])

@@ -74,6 +74,28 @@ func reluGrad(dx, x, dy []float32) {
 	reluGradGo(dx[b:], x[b:], dy[b:])
 }
 
+// biasReLU: z += bias, then y = max(z, 0): two AVX2 passes, or the fused
+// Go loop without AVX2.
+func biasReLU(z, bias, y []float32) {
+	if !useAVX2 {
+		biasReLUGo(z, bias, y)
+		return
+	}
+	addTo(z, bias)
+	relu(y, z)
+}
+
+// reluGradSum: dx = dy where x > 0, else +0, then acc += dx: two AVX2
+// passes, or the fused Go loop without AVX2.
+func reluGradSum(dx, x, dy, acc []float32) {
+	if !useAVX2 {
+		reluGradSumGo(dx, x, dy, acc)
+		return
+	}
+	reluGrad(dx, x, dy)
+	addTo(acc, dx)
+}
+
 // pool2x2BackRow runs pool2x2Backward's output row oh of sample n in
 // assembly when the channels fill whole vectors, and reports whether it did.
 func pool2x2BackRow(ow, c int, x, y, dy, dx []float32, rowStride int) bool {

@@ -49,6 +49,19 @@ func reluGrad(dx, x, dy []float32) {
 	reluGradGo(dx[b:], x[b:], dy[b:])
 }
 
+// biasReLU: z += bias, then y = max(z, 0), in two NEON passes.
+func biasReLU(z, bias, y []float32) {
+	addTo(z, bias)
+	relu(y, z)
+}
+
+// reluGradSum: dx = dy where x > 0, else +0, then acc += dx, in two NEON
+// passes.
+func reluGradSum(dx, x, dy, acc []float32) {
+	reluGrad(dx, x, dy)
+	addTo(acc, dx)
+}
+
 //go:noescape
 func pool2x2FwdNEON(ow, c int, x, y *float32, rowStride int)
 
