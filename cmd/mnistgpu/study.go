@@ -132,6 +132,16 @@ func runStudy(c *cli.Context) error {
 	if err := studyFlagsAgree(c, f, base); err != nil {
 		return err
 	}
+	// Stops are watched from here, before the study is planned and its
+	// data loaded (a download can take minutes), as train watches them
+	// from its start: a warning signal (Slurm's --signal=B:USR1@N, the job
+	// script of docs/study.md passing it on) sent meanwhile was ignored by
+	// the runtime, and the cells trained on to the time limit.
+	var stop *signalStop // a dry run trains nothing and returns before its use
+	if !c.Bool("dry-run") {
+		stop = watchSignals()
+		defer stop.release()
+	}
 	dir := c.String("out")
 	cells, cfgs, err := study.Prepare(f, dir, base)
 	if err != nil {
@@ -161,8 +171,6 @@ func runStudy(c *cli.Context) error {
 		return studyError(dryRun(f, dir, base, study.Options{Shard: shard, Jobs: c.Int("jobs"), Devices: devices,
 			Data: data, Log: logOut, Live: live, Width: width}))
 	}
-	stop := watchSignals()
-	defer stop.release()
 	return stop.exit(study.Run(f, dir, base, study.Options{Shard: shard, Jobs: c.Int("jobs"), Devices: devices,
 		Data: data, Log: logOut, Live: live, Width: width, Stop: stop.C}), studyError)
 }
