@@ -221,6 +221,7 @@ func Train(cfg Config, o Options) (*Result, error) {
 			if err := ml.epoch(h, opt.LearningRate(), ck.Step); err != nil {
 				return err
 			}
+			rec.cut = ck.EpochStep > 0 // see below
 			// The state first: a history is never ahead of it, though a
 			// failed write (a full disk) may leave it one epoch behind,
 			// which the next epoch's write or a resume puts right.
@@ -257,10 +258,12 @@ func Train(cfg Config, o Options) (*Result, error) {
 		}
 		return nil, err
 	}
-	// The step budget cut the last epoch short: fewer steps than its
-	// epochs have.
-	rec.cut = cfg.MaxSteps > 0 && m.Steps() >= uint64(cfg.MaxSteps) &&
-		m.Steps() < uint64(len(hist.Logs)*engine.BatchCount(train.Len(), cfg.BatchSize))
+	// The step budget cut the last epoch short when Fit, ending without a
+	// stop, saved its last state within an epoch (the budget's; a stop
+	// returns an error, --save-every-steps saves before the epoch's end).
+	// Not told by counting steps: a state of an earlier version holds
+	// epochs the budget cut in its history, which a run continued past.
+	rec.cut = rec.cut && cfg.MaxSteps > 0 && m.Steps() >= uint64(cfg.MaxSteps)
 	if len(hist.Logs) > 0 {
 		// An epoch cut short by the step budget has no epoch-end state:
 		// recorded here.
