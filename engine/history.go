@@ -71,21 +71,21 @@ func (h *History) WriteCSV(w io.Writer) error {
 }
 
 // historyJSON is Keras's history.history dict plus epochs and seconds, each
-// value a jsonMetric.
+// value a JSONMetric.
 type historyJSON struct {
 	Epoch   []int                   `json:"epoch"`
-	History map[string][]jsonMetric `json:"history"`
+	History map[string][]JSONMetric `json:"history"`
 	Seconds []float64               `json:"seconds"`
 }
 
 // WriteJSON writes {"epoch": [...], "history": {"loss": [...], ...}, "seconds": [...]},
-// a NaN as null and an infinity as "Infinity" or "-Infinity" (jsonMetric).
+// a NaN as null and an infinity as "Infinity" or "-Infinity" (JSONMetric).
 func (h *History) WriteJSON(w io.Writer) error {
-	out := historyJSON{Epoch: h.Epochs, History: map[string][]jsonMetric{}, Seconds: h.Seconds}
+	out := historyJSON{Epoch: h.Epochs, History: map[string][]JSONMetric{}, Seconds: h.Seconds}
 	for _, k := range h.Keys() {
-		vals := make([]jsonMetric, len(h.Logs))
+		vals := make([]JSONMetric, len(h.Logs))
 		for i, l := range h.Logs {
-			vals[i] = jsonMetric(l[k])
+			vals[i] = JSONMetric(l[k])
 		}
 		out.History[k] = vals
 	}
@@ -119,16 +119,16 @@ func ReadHistoryJSON(name string, r io.Reader) (*History, error) {
 	return h, nil
 }
 
-// jsonMetric is a value of history.json, which JSON has no NaN or infinity
-// for: a NaN is null (what pandas and numpy read as NaN), an infinity the
+// JSONMetric is a value of history.json and of metrics.jsonl's epoch
+// records, which JSON has no NaN or infinity for: a NaN is null (what pandas and numpy read as NaN), an infinity the
 // string "Infinity" or "-Infinity" (Python's float(), numpy's astype(float)
 // and JavaScript's Number() read them; json.dumps writes the same words
 // unquoted, which is not JSON). An infinity was null too before, read back
 // as NaN: a resumed run's history.csv said nan where it had said inf. A
 // file of then reads as it did.
-type jsonMetric float64
+type JSONMetric float64
 
-func (v jsonMetric) MarshalJSON() ([]byte, error) {
+func (v JSONMetric) MarshalJSON() ([]byte, error) {
 	f := float64(v)
 	switch {
 	case math.IsNaN(f):
@@ -141,20 +141,20 @@ func (v jsonMetric) MarshalJSON() ([]byte, error) {
 	return json.Marshal(f)
 }
 
-func (v *jsonMetric) UnmarshalJSON(b []byte) error {
+func (v *JSONMetric) UnmarshalJSON(b []byte) error {
 	switch string(b) {
 	case "null":
-		*v = jsonMetric(math.NaN())
+		*v = JSONMetric(math.NaN())
 	case `"Infinity"`:
-		*v = jsonMetric(math.Inf(1))
+		*v = JSONMetric(math.Inf(1))
 	case `"-Infinity"`:
-		*v = jsonMetric(math.Inf(-1))
+		*v = JSONMetric(math.Inf(-1))
 	default:
 		var f float64
 		if err := json.Unmarshal(b, &f); err != nil {
 			return fmt.Errorf("%.40s is not a number, null, \"Infinity\" or \"-Infinity\"", b)
 		}
-		*v = jsonMetric(f)
+		*v = JSONMetric(f)
 	}
 	return nil
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"path/filepath"
 	"time"
@@ -136,19 +135,10 @@ func (m *metrics) epoch(h *engine.History, lr float64, steps uint64) error {
 	m.next = h.Epochs[i] + 1
 	rec := map[string]any{"lr": lr}
 	for k, v := range h.Logs[i] {
-		rec[k] = finiteOrNil(v)
+		rec[k] = engine.JSONMetric(v) // NaN null, ±Inf "Infinity", "-Infinity", as history.json
 	}
 	rec["epoch"], rec["seconds"], rec["steps"] = h.Epochs[i]+1, h.Seconds[i], steps
 	return m.write("epoch", rec)
-}
-
-// finiteOrNil is v, or nil (JSON null) for a NaN or an infinity, which
-// JSON cannot hold.
-func finiteOrNil(v float64) any {
-	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return nil
-	}
-	return v
 }
 
 // end records how the run ended: its result, a stop or a failure.

@@ -57,23 +57,24 @@ func TestMetricsFileIsARunFile(t *testing.T) {
 	}
 }
 
-// An epoch's NaN or infinite value is null in metrics.jsonl, as in
-// history.json (docs/interop.md): JSON has neither, and the record must
-// still be written.
-func TestMetricsEpochWritesNonFiniteAsNull(t *testing.T) {
+// An epoch's NaN is null in metrics.jsonl and an infinity "Infinity" or
+// "-Infinity", as in history.json (docs/interop.md): JSON has neither, and
+// the record must still be written. An infinity was null, which history.json
+// keeps apart from a NaN.
+func TestMetricsEpochWritesNonFiniteAsHistoryJSON(t *testing.T) {
 	dir := t.TempDir()
 	m, err := openMetrics(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var h engine.History
-	h.Append(0, engine.Logs{"loss": 0.5, "val_loss": math.NaN(), "val_accuracy": math.Inf(1)}, 1)
+	h.Append(0, engine.Logs{"loss": 0.5, "val_loss": math.NaN(), "val_accuracy": math.Inf(1), "accuracy": math.Inf(-1)}, 1)
 	if err := m.epoch(&h, 0.01, 25); err != nil {
 		t.Fatal(err)
 	}
 	m.close()
 	raw, _ := os.ReadFile(filepath.Join(dir, MetricsFile))
-	for _, want := range []string{`"loss":0.5`, `"val_loss":null`, `"val_accuracy":null`, `"epoch":1`} {
+	for _, want := range []string{`"loss":0.5`, `"val_loss":null`, `"val_accuracy":"Infinity"`, `"accuracy":"-Infinity"`, `"epoch":1`} {
 		if !strings.Contains(string(raw), want) {
 			t.Errorf("metrics.jsonl lacks %s: %s", want, raw)
 		}
