@@ -358,6 +358,17 @@ func (r *fitRun) stopRequested() bool {
 // from (Seed, epoch) and dropout's masks from the step count, so nothing
 // else is needed to continue.
 func (r *fitRun) saveMidEpoch(epoch, step int) error {
+	var v [MetricsLen]float32
+	if step > 0 {
+		// Not yet read (Traits.LossReadEvery): a diverged run has no
+		// state worth keeping, and one that saves none (no AfterEpoch)
+		// still ends on its divergence, as where the loss is read every
+		// step, not as stopped.
+		var err error
+		if v, err = r.checkLoss(epoch, step); err != nil {
+			return err
+		}
+	}
 	if r.cfg.AfterEpoch == nil {
 		return nil
 	}
@@ -368,12 +379,6 @@ func (r *fitRun) saveMidEpoch(epoch, step int) error {
 	ck.NextEpoch, ck.EpochStep = epoch, step
 	ck.EpochSeconds = r.epochElapsed().Seconds()
 	if step > 0 {
-		// Not yet read (Traits.LossReadEvery): a diverged run has no
-		// state worth keeping.
-		v, err := r.checkLoss(epoch, step)
-		if err != nil {
-			return err
-		}
 		ck.Metrics = []float32{v[MetricLoss], v[MetricCorrect]}
 	}
 	return r.cfg.AfterEpoch(ck)

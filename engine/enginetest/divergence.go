@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math"
 	"testing"
+	"time"
 
 	"mnistgpu/engine"
 	"mnistgpu/engine/conformance"
@@ -13,8 +14,8 @@ import (
 // on b, eagerly and replaying captured steps where b can, and checks that b
 // names the epoch and step ref names, the first whose loss was not finite,
 // however rarely b reads the loss (Traits.LossReadEvery): from the first
-// step, after a resume within an epoch, and in a run ended by MaxSteps
-// before a read. ref must read the loss every step. An epoch is 60 steps,
+// step, after a resume within an epoch, and in runs ended before a read by
+// MaxSteps or by a stop (FitConfig.Stop) that saves no state. ref must read the loss every step. An epoch is 60 steps,
 // so that a device reading every 50 steps reads after the divergence. The
 // models take the three ways to the kernel that adds the metrics: a Dense's
 // bias fused into the softmax loss, the softmax loss without it, binary
@@ -85,7 +86,26 @@ var divergenceCases = []divergenceCase{
 	{"stopped by MaxSteps before a read", func(t *testing.T, b engine.Backend, model divergeModel, eager bool) *engine.NonFiniteError {
 		return diverge(t, b, model, engine.FitConfig{MaxSteps: 10, Eager: eager})
 	}},
+	{"stopped before a read, saving nothing", func(t *testing.T, b engine.Backend, model divergeModel, eager bool) *engine.NonFiniteError {
+		s := &stopAfter{at: 10, stop: make(chan struct{})}
+		return diverge(t, b, model, engine.FitConfig{Stop: s.stop, Progress: s, Eager: eager})
+	}},
 }
+
+// stopAfter closes stop after step at of the first epoch, as a signal
+// arriving between two reads of the loss.
+type stopAfter struct {
+	at   int
+	stop chan struct{}
+}
+
+func (s *stopAfter) EpochBegin(int, int, int) {}
+func (s *stopAfter) BatchEnd(step int, _ func() engine.Logs) {
+	if step == s.at {
+		close(s.stop)
+	}
+}
+func (s *stopAfter) EpochEnd(int, engine.Logs, time.Duration) {}
 
 // diverge trains a fresh net on b with SGD at 10³⁰ as cfg says and returns
 // the NonFiniteError that must end it.
