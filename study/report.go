@@ -394,8 +394,8 @@ func currentCells(f File, cells []CellResult) ([]CellResult, int) {
 	var kept []CellResult
 	short := 0
 	for _, c := range cells {
-		want := cellEpochs(f, c.Cell)
-		if !c.Failed && (want > 0 && c.Result.Planned < want || f.setsMaxSteps() && budgetRaised(&c.Result, cellMaxSteps(f, c.Cell))) {
+		want := cellNumber(f, c.Cell, "epochs")
+		if !c.Failed && (want > 0 && c.Result.Planned < want || f.setsMaxSteps() && budgetRaised(&c.Result, cellNumber(f, c.Cell, "max-steps"))) {
 			short++
 			continue
 		}
@@ -404,10 +404,11 @@ func currentCells(f File, cells []CellResult) ([]CellResult, int) {
 	return kept, short
 }
 
-// cellEpochs is the epochs f asks of cell c (its epochs axis's value, or
-// the fixed one), or 0 when f sets none (each cell's default).
-func cellEpochs(f File, c Cell) int {
-	fd, _ := run.Lookup("epochs")
+// cellNumber is what f gives cell c for flag (its axis's value, or the
+// fixed one), or 0 when f sets none (each cell's default): the epochs and
+// the step budget (max-steps) the study asks of a cell.
+func cellNumber(f File, c Cell, flag string) int {
+	fd, _ := run.Lookup(flag)
 	name, fixed, axis, ok := f.Setting(fd)
 	if !ok {
 		return 0

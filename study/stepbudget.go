@@ -1,10 +1,6 @@
 package study
 
-import (
-	"strconv"
-
-	"mnistgpu/run"
-)
+import "strconv"
 
 // A study's max-steps (each cell's budget of optimizer steps, 0 for none)
 // is raised as its epochs are: run again with a larger one, the cells its
@@ -31,21 +27,6 @@ func stepBudget(n int) string {
 		return "0 (no budget)"
 	}
 	return strconv.Itoa(n)
-}
-
-// cellMaxSteps is the step budget f gives cell c (its max-steps axis's
-// value, or the fixed one; 0 when f sets none).
-func cellMaxSteps(f File, c Cell) int {
-	fd, _ := run.Lookup("max-steps")
-	name, fixed, axis, ok := f.Setting(fd)
-	if !ok {
-		return 0
-	}
-	if axis {
-		fixed = c.Params[name]
-	}
-	n, _ := strconv.Atoi(fixed)
-	return n
 }
 
 // setsMaxSteps reports whether f fixes the max-steps or varies it on an

@@ -5,8 +5,6 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
-
-	"mnistgpu/engine"
 )
 
 // A study run again in its folder continues with the epochs it recorded, as
@@ -23,16 +21,7 @@ func TestStudyRunAgainKeepsItsEpochs(t *testing.T) {
 	out := filepath.Join(dir, "out")
 	trained := func() int {
 		t.Helper()
-		fh, err := os.Open(filepath.Join(out, "cells", "lr=0.1,seed=1", "history.json"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer fh.Close()
-		h, err := engine.ReadHistoryJSON("history.json", fh)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return len(h.Epochs)
+		return len(historyOf(t, filepath.Join(out, "cells", "lr=0.1,seed=1")).Epochs)
 	}
 	studyRun := func(env string, args ...string) {
 		t.Helper()
