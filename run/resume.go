@@ -177,12 +177,17 @@ type FinishedError struct {
 	Dir            string
 	Done, Planned  int
 	StoppedEarlier bool
-	// MaxSteps is the step budget that ended it (0: not the budget).
-	MaxSteps int
+	// MaxSteps is the step budget that ended it (0: not the budget), and
+	// EpochStep the step of epoch Done it ended at when that was within
+	// the epoch (0: at its end).
+	MaxSteps, EpochStep int
 }
 
 func (e *FinishedError) Error() string {
 	switch {
+	case e.MaxSteps > 0 && e.EpochStep > 0:
+		return fmt.Sprintf("nothing to do: %s stopped in epoch %d of %d, after its step %d, at its step budget (--max-steps %d); pass a larger --max-steps to continue it",
+			e.Dir, e.Done, e.Planned, e.EpochStep, e.MaxSteps)
 	case e.MaxSteps > 0:
 		return fmt.Sprintf("nothing to do: %s stopped after %d of %s at its step budget (--max-steps %d); pass a larger --max-steps to continue it",
 			e.Dir, e.Done, Plural(e.Planned, "epoch"), e.MaxSteps)
@@ -237,7 +242,7 @@ func CheckResume(cfg Config, ck *engine.TrainCheckpoint) error {
 			return &ValueError{Flag: "epochs", Msg: fmt.Sprintf("%d: %s spent its step budget (--max-steps %d) in epoch %d; pass a larger --max-steps to train more",
 				cfg.Epochs, dir, cfg.MaxSteps, r.Epochs)}
 		}
-		return &FinishedError{Dir: dir, Done: r.Epochs, Planned: r.Planned, MaxSteps: cfg.MaxSteps}
+		return &FinishedError{Dir: dir, Done: r.Epochs, Planned: r.Planned, MaxSteps: cfg.MaxSteps, EpochStep: ck.EpochStep}
 	}
 	if done >= cfg.Epochs {
 		return &FinishedError{Dir: dir, Done: done, Planned: cfg.Epochs}
