@@ -83,6 +83,11 @@ func NewPlan(f File, dir string, base run.Config, o Options) (*Plan, error) {
 		}
 		pc := PlannedCell{Cell: c, Key: c.Key(f.Axes), Config: cfgs[i], Slot: -1}
 		pc.Complete = complete(pc.Config)
+		if pc.Complete && o.Data != nil {
+			if err := earlierCut(pc.Config, o.Data); err != nil {
+				return nil, err
+			}
+		}
 		if !pc.Complete {
 			p.Todo = append(p.Todo, len(p.Cells))
 			todoCfgs = append(todoCfgs, pc.Config)
