@@ -68,7 +68,11 @@ var Presets = map[string]ModelSpec{
 var PresetNames = []string{"cnn", "mlp", "mlp2"}
 
 // LoadModelSpec returns a preset by name, or reads a JSON model file.
-func LoadModelSpec(nameOrPath string) (ModelSpec, error) {
+func LoadModelSpec(nameOrPath string) (ModelSpec, error) { return loadModelSpec(nameOrPath, true) }
+
+// loadModelSpec is LoadModelSpec; written: refuse what checkWrittenFields
+// refuses (LoadRecordedModelSpec does not).
+func loadModelSpec(nameOrPath string, written bool) (ModelSpec, error) {
 	if s, ok := Presets[nameOrPath]; ok {
 		return s.clone(), nil
 	}
@@ -83,7 +87,7 @@ func LoadModelSpec(nameOrPath string) (ModelSpec, error) {
 	if err != nil {
 		return ModelSpec{}, err
 	}
-	if err := checkWrittenFields(raw); err != nil {
+	if err := checkWrittenFields(raw); written && err != nil {
 		return ModelSpec{}, fmt.Errorf("%s: %w", nameOrPath, err)
 	}
 	return s, nil

@@ -47,6 +47,15 @@ func checkWrittenFields(raw []byte) error {
 	return nil
 }
 
+// LoadRecordedModelSpec is LoadModelSpec for the model file of a run
+// recorded before checkWrittenFields refused its layers (a resumed run, a
+// recorded study's cells): it builds them as they were built then, rate 0,
+// linear, the slope unread, so that the run goes on as it ran. A new run
+// of the file is still refused (LoadModelSpec).
+func LoadRecordedModelSpec(nameOrPath string) (ModelSpec, error) {
+	return loadModelSpec(nameOrPath, false)
+}
+
 // field reports whether layer l writes key (in any case, as encoding/json
 // matches it) with a value other than null, decoding it into v.
 func field(l map[string]json.RawMessage, key string, v any) bool {

@@ -134,7 +134,11 @@ func Default() Config {
 var hiddenActivations = []string{"relu", "sigmoid", "tanh", "leaky_relu", "linear"}
 
 // Validate checks every value, naming the setting by its flag.
-func (c Config) Validate() error {
+func (c Config) Validate() error { return c.validate(false) }
+
+// validate is Validate; recorded: of a run recorded before, whose model
+// file is read as it was then (recordedmodelfile.go).
+func (c Config) validate(recorded bool) error {
 	bad := func(flag, format string, a ...any) error {
 		return &ValueError{Flag: flag, Msg: fmt.Sprintf(format, a...)}
 	}
@@ -222,13 +226,17 @@ func (c Config) Validate() error {
 	if err := c.checkDeviceSettings(); err != nil {
 		return err
 	}
-	if _, err := engine.LoadModelSpec(c.Model.Name); err != nil {
+	load := engine.LoadModelSpec
+	if recorded {
+		load = engine.LoadRecordedModelSpec
+	}
+	if _, err := load(c.Model.Name); err != nil {
 		return bad("model", "%v", err)
 	}
 	if err := CheckActivationApplies(c.Model.Name, c.Model.Activation); err != nil {
 		return err
 	}
-	return c.checkModel()
+	return c.checkModel(recorded)
 }
 
 // ValueError is a setting with a bad value.

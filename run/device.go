@@ -46,8 +46,12 @@ func LoadData(s SourceConfig, log io.Writer) (*mnist.Set, error) {
 // BuildModel builds a preset or model file with its hidden activation
 // replaced when activation is not "".
 func BuildModel(name, activation string) (*engine.Model, error) {
+	return buildModel(engine.LoadModelSpec, name, activation)
+}
+
+func buildModel(load func(string) (engine.ModelSpec, error), name, activation string) (*engine.Model, error) {
 	modelsBuilt.Add(1)
-	spec, err := engine.LoadModelSpec(name)
+	spec, err := load(name)
 	if err != nil {
 		return nil, &ValueError{Flag: "model", Msg: err.Error()}
 	}

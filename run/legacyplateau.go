@@ -38,7 +38,7 @@ func (c Config) ValidateRecorded() error {
 	if CheckActivationApplies(c.Model.Name, c.Model.Activation) != nil {
 		c.Model.Activation = "" // likewise: the model is built as it was (and as its state records)
 	}
-	return c.Validate()
+	return c.validate(true) // a model file's layers as they were built (recordedmodelfile.go)
 }
 
 // sayPlateauUnderSchedule says, on log, how a resumed run that holds both

@@ -104,7 +104,7 @@ func (c Config) largestBatch() int {
 // estimateAt is what c needs to train with buffers for batches of batch,
 // on a backend that fuses a conv with its pool or not (estimate).
 func (c Config) estimateAt(batch int, fuses bool) (Need, error) {
-	m, err := BuildModel(c.Model.Name, c.Model.Activation)
+	m, err := BuildRecordedModel(c.Model.Name, c.Model.Activation) // c is validated: a new run's file was read as Validate reads it
 	if err != nil {
 		return Need{}, err
 	}
@@ -228,8 +228,12 @@ func (fusingCounter) MaxPoolArgmaxActivationBackwardBiasGrad(engine.PoolParams, 
 // host memory on the cpu device; on any other, CheckDevice weighs them once
 // the backend is open. It builds the model once for both: building one
 // reads its model file, and a study validates every cell.
-func (c Config) checkModel() error {
-	m, err := BuildModel(c.Model.Name, c.Model.Activation)
+func (c Config) checkModel(recorded bool) error {
+	build := BuildModel
+	if recorded {
+		build = BuildRecordedModel
+	}
+	m, err := build(c.Model.Name, c.Model.Activation)
 	if err != nil {
 		return err
 	}

@@ -114,7 +114,11 @@ func Train(cfg Config, o Options) (*Result, error) {
 			return nil, err
 		}
 	}
-	m, err := BuildModel(cfg.Model.Name, cfg.Model.Activation)
+	build := BuildModel
+	if o.Resume != nil || o.Recorded {
+		build = BuildRecordedModel // validated as recorded above (recordedmodelfile.go)
+	}
+	m, err := build(cfg.Model.Name, cfg.Model.Activation)
 	if err != nil {
 		return nil, err
 	}

@@ -107,7 +107,7 @@ func timeSteps(cfg run.Config, batch int) (stepTiming, error) {
 	if be.Traits().Simulated {
 		return stepTiming{}, nil
 	}
-	m, err := run.BuildModel(cfg.Model.Name, cfg.Model.Activation)
+	m, err := run.BuildRecordedModel(cfg.Model.Name, cfg.Model.Activation) // validated in Prepare
 	if err != nil {
 		return stepTiming{}, err
 	}

@@ -117,8 +117,9 @@ func NewPlan(f File, dir string, base run.Config, o Options) (*Plan, error) {
 	for _, i := range p.Todo {
 		c := &p.Cells[i]
 		// The cell's model, built once for its cost and its memory; the
-		// rest of Validate passed in Prepare.
-		m, err := run.BuildModel(c.Config.Model.Name, c.Config.Model.Activation)
+		// rest of Validate passed in Prepare (a recorded study's model file
+		// read as it was then: run.BuildRecordedModel).
+		m, err := run.BuildRecordedModel(c.Config.Model.Name, c.Config.Model.Activation)
 		if err != nil {
 			return nil, err
 		}
