@@ -17,8 +17,8 @@ import (
 // leaky_relu is refused since those layers did nothing asked. A run, and a
 // study's cell, recorded with such a file before goes on as it ran, its
 // layers built as then: the resume ends with the weights of the same run
-// never stopped, written out in full. A new run or study of the file is
-// refused.
+// never stopped, written out in full. A new run or study of the file, and
+// --config of the run, are refused.
 func TestRecordedModelFileGoesOnAsItRan(t *testing.T) {
 	dir := t.TempDir()
 	model := filepath.Join(dir, "m.json")
@@ -66,7 +66,8 @@ func TestRecordedModelFileGoesOnAsItRan(t *testing.T) {
 	if err != nil || cfg.Epochs != 2 {
 		t.Errorf("its cell's config.json: %+v, %v; want 2 epochs trained", cfg.Epochs, err)
 	}
-	for _, a := range [][]string{train("new", "1"), studyRun("newstudy")} {
+	rerun := []string{"train", "--config", filepath.Join(dir, "old", run.ConfigFile), "--out", filepath.Join(dir, "rerun")}
+	for _, a := range [][]string{train("new", "1"), studyRun("newstudy"), rerun} {
 		_, stderr, code := output(t, a...)
 		if code != 2 || !strings.Contains(stderr, `layer 2 (Dense): "alpha" is the slope of leaky_relu`) {
 			t.Errorf("%v: exit %d, want 2 naming the layer: %s", a[:2], code, stderr)
