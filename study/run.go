@@ -31,9 +31,23 @@ const LogFile = "train.log"
 
 // StoppedError is a study stopped on request (Options.Stop): the cells that
 // were running saved their states, and running it again continues them.
-type StoppedError struct{ Dir string }
+// Started and Stopped count the cells this process began and those a stop
+// ended with their state saved: a stop before any cell began (while the
+// study loaded its data or planned) or between two cells saved nothing,
+// and says so.
+type StoppedError struct {
+	Dir              string
+	Started, Stopped int
+}
 
 func (e *StoppedError) Error() string {
+	switch {
+	case e.Started == 0:
+		return fmt.Sprintf("study stopped before any cell started: nothing to save; run the same command again to start it in %s", e.Dir)
+	case e.Stopped == 0:
+		return fmt.Sprintf("study stopped between cells: none was running, so nothing to save (the %s it started finished); run the same command again to continue it in %s",
+			plural(e.Started, "cell"), e.Dir)
+	}
 	return fmt.Sprintf("study stopped: its running cells saved their state; run the same command again to continue it in %s", e.Dir)
 }
 
@@ -228,6 +242,8 @@ func Run(f File, dir string, base run.Config, o Options) error {
 	var (
 		mu     sync.Mutex
 		failed int
+		// cells begun here, and those a stop ended (StoppedError)
+		started, stoppedCells int
 		// cells held by another process, and finished by one since this
 		// process planned
 		skipped, doneElsewhere int
@@ -265,6 +281,9 @@ func Run(f File, dir string, base run.Config, o Options) error {
 				cp := disp.begin(c.Key, c.Index, c.Start, cfg.Epochs, c.Cost)
 				var r *Result
 				if err == nil {
+					mu.Lock()
+					started++
+					mu.Unlock()
 					r, err = trainCell(cfg, o.Data, cp, o.Stop, lock)
 				}
 				var div *run.DivergedError
@@ -285,6 +304,9 @@ func Run(f File, dir string, base run.Config, o Options) error {
 				if err != nil && !diverged && stopped == nil {
 					failed++
 				}
+				if stopped != nil {
+					stoppedCells++
+				}
 				if werr != nil && fatal == nil {
 					fatal = werr
 				}
@@ -299,6 +321,11 @@ feed:
 		mu.Unlock()
 		if stop {
 			break
+		}
+		select {
+		case <-o.Stop: // a stop already made starts no cell (select alone picks at random)
+			break feed
+		default:
 		}
 		select {
 		case queue <- i:
@@ -317,7 +344,7 @@ feed:
 	}
 	select {
 	case <-o.Stop:
-		return &StoppedError{Dir: dir}
+		return &StoppedError{Dir: dir, Started: started, Stopped: stoppedCells}
 	default:
 	}
 	held := ""

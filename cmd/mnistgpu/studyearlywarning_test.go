@@ -12,10 +12,12 @@ import (
 
 // TestStudyKeepsAWarningSentWhileItStarts: a SIGUSR1 sent to `study run`
 // while it plans the study and loads its data (here on the line it prints
-// before loading) stops it before any cell trains a step, exit 138, and
-// the same command then trains the study. The runtime ignored it: the
-// study trained on, and a job script's warning at or before its start
-// (Slurm's --signal=B:USR1@N with N at or above --time) was lost.
+// before loading) stops it before any cell starts, exit 138, and the same
+// command then trains the study. The runtime ignored it: the study trained
+// on, and a job script's warning at or before its start (Slurm's
+// --signal=B:USR1@N with N at or above --time) was lost. The stop says
+// that nothing had started, so nothing was saved (it said "its running
+// cells saved their state").
 func TestStudyKeepsAWarningSentWhileItStarts(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "study.json")
@@ -25,8 +27,8 @@ func TestStudyKeepsAWarningSentWhileItStarts(t *testing.T) {
 	out := filepath.Join(dir, "study")
 	args := []string{"study", "run", file, "--epochs", "2", "--threads", "1", "--data-dir", small, "--no-verify", "--out", out}
 	code, stderr := signalWhen(t, syscall.SIGUSR1, "does not apply to 1 of its 2 cells", args...)
-	if code != 138 || !strings.Contains(stderr, "study stopped") {
-		t.Fatalf("exit %d, want 138 and the study stopped:\n%s", code, stderr)
+	if code != 138 || !strings.Contains(stderr, "study stopped before any cell started: nothing to save; run the same command again to start it in "+out) {
+		t.Fatalf("exit %d, want 138 and the study stopped before any cell started:\n%s", code, stderr)
 	}
 	metrics, _ := filepath.Glob(filepath.Join(out, "cells", "*", "metrics.jsonl"))
 	for _, m := range metrics {
