@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -39,5 +40,15 @@ func TestCheckRefusesNegativeThreads(t *testing.T) {
 	err := cliRun("check", "--threads", "-1")
 	if exitCode(err) != 2 || !strings.Contains(err.Error(), "--threads must not be negative, got -1") {
 		t.Errorf("check --threads -1: %v, want exit code 2 naming --threads", err)
+	}
+}
+
+// TestCheckFailuresOnlyWhenAllPass: check --failures-only on a backend that
+// passes printed the table's header over no rows; it says that every check
+// passed, in one line, and exits 0.
+func TestCheckFailuresOnlyWhenAllPass(t *testing.T) {
+	stdout, stderr, code := output(t, "check", "--device", "cpu", "--failures-only")
+	if code != 0 || !regexp.MustCompile(`\n\nall [1-9][0-9]* checks passed\n$`).MatchString(stdout) || strings.Contains(stdout, "tolerance") {
+		t.Errorf("exit %d, want 0 and one line saying all checks passed, no table:\n%s%s", code, stdout, stderr)
 	}
 }
