@@ -32,21 +32,24 @@ const LogFile = "train.log"
 // StoppedError is a study stopped on request (Options.Stop): the cells that
 // were running saved their states, and running it again continues them.
 // Started and Stopped count the cells this process began and those a stop
-// ended with their state saved: a stop before any cell began (while the
-// study loaded its data or planned) or between two cells saved nothing,
-// and says so.
+// ended with their state saved, Left those of its plan it did not reach: a
+// stop before any cell began (while the study loaded its data or planned),
+// between two cells, or after the last one ended saved nothing, and says
+// so.
 type StoppedError struct {
-	Dir              string
-	Started, Stopped int
+	Dir                    string
+	Started, Stopped, Left int
 }
 
 func (e *StoppedError) Error() string {
 	switch {
 	case e.Started == 0:
 		return fmt.Sprintf("study stopped before any cell started: nothing to save; run the same command again to start it in %s", e.Dir)
+	case e.Stopped == 0 && e.Left == 0:
+		return fmt.Sprintf("study stopped after its last cell ended: none was running, so nothing to save; %s holds its results", filepath.Join(e.Dir, ResultsCSV))
 	case e.Stopped == 0:
-		return fmt.Sprintf("study stopped between cells: none was running, so nothing to save (the %s it started finished); run the same command again to continue it in %s",
-			plural(e.Started, "cell"), e.Dir)
+		return fmt.Sprintf("study stopped between cells: none was running, so nothing to save (%s not started); run the same command again to continue it in %s",
+			plural(e.Left, "cell"), e.Dir)
 	}
 	return fmt.Sprintf("study stopped: its running cells saved their state; run the same command again to continue it in %s", e.Dir)
 }
@@ -314,6 +317,7 @@ func Run(f File, dir string, base run.Config, o Options) error {
 			}
 		}()
 	}
+	fed := 0 // cells of todo handed to a slot
 feed:
 	for _, i := range todo {
 		mu.Lock()
@@ -329,6 +333,7 @@ feed:
 		}
 		select {
 		case queue <- i:
+			fed++
 		case <-o.Stop:
 			break feed
 		}
@@ -344,7 +349,7 @@ feed:
 	}
 	select {
 	case <-o.Stop:
-		return &StoppedError{Dir: dir, Started: started, Stopped: stoppedCells}
+		return &StoppedError{Dir: dir, Started: started, Stopped: stoppedCells, Left: len(todo) - fed}
 	default:
 	}
 	held := ""
