@@ -33,9 +33,10 @@ const LogFile = "train.log"
 // were running saved their states, and running it again continues them.
 // Started and Stopped count the cells this process began and those a stop
 // ended with their state saved, Left those of its plan it did not reach: a
-// stop before any cell began (while the study loaded its data or planned),
-// between two cells, or after the last one ended saved nothing, and says
-// so.
+// stop before any cell began (while the study loaded its data or planned)
+// or between two cells saved nothing, and says so. (A stop after the last
+// cell ended stopped nothing: Run returns as if none came, as a run whose
+// last epoch had ended finishes.)
 type StoppedError struct {
 	Dir                    string
 	Started, Stopped, Left int
@@ -45,8 +46,6 @@ func (e *StoppedError) Error() string {
 	switch {
 	case e.Started == 0:
 		return fmt.Sprintf("study stopped before any cell started: nothing to save; run the same command again to start it in %s", e.Dir)
-	case e.Stopped == 0 && e.Left == 0:
-		return fmt.Sprintf("study stopped after its last cell ended: none was running, so nothing to save; %s holds its results", filepath.Join(e.Dir, ResultsCSV))
 	case e.Stopped == 0:
 		return fmt.Sprintf("study stopped between cells: none was running, so nothing to save (%s not started); run the same command again to continue it in %s",
 			plural(e.Left, "cell"), e.Dir)
@@ -349,7 +348,11 @@ feed:
 	}
 	select {
 	case <-o.Stop:
-		return &StoppedError{Dir: dir, Started: started, Stopped: stoppedCells, Left: len(todo) - fed}
+		if stoppedCells > 0 || fed < len(todo) {
+			return &StoppedError{Dir: dir, Started: started, Stopped: stoppedCells, Left: len(todo) - fed}
+		}
+		// Every cell had ended: the study is done (a job script that
+		// sent the stop must not requeue it).
 	default:
 	}
 	held := ""

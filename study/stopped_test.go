@@ -1,10 +1,12 @@
 package study
 
 import (
+	"bytes"
 	"errors"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"mnistgpu/run"
@@ -36,8 +38,7 @@ func TestStopMadeStartsNoCell(t *testing.T) {
 
 // TestStoppedSaysWhatWasSaved: the line of a stopped study says whether
 // its running cells saved their state, or none was running (before the
-// first cell, between two, after the last): it said they saved their state
-// in every case.
+// first cell, between two): it said they saved their state in every case.
 func TestStoppedSaysWhatWasSaved(t *testing.T) {
 	for _, c := range []struct {
 		e    StoppedError
@@ -45,11 +46,59 @@ func TestStoppedSaysWhatWasSaved(t *testing.T) {
 	}{
 		{StoppedError{Dir: "d", Left: 4}, "study stopped before any cell started: nothing to save; run the same command again to start it in d"},
 		{StoppedError{Dir: "d", Started: 2, Left: 2}, "study stopped between cells: none was running, so nothing to save (2 cells not started); run the same command again to continue it in d"},
-		{StoppedError{Dir: "d", Started: 4}, "study stopped after its last cell ended: none was running, so nothing to save; " + filepath.Join("d", ResultsCSV) + " holds its results"},
 		{StoppedError{Dir: "d", Started: 3, Stopped: 2, Left: 1}, "study stopped: its running cells saved their state; run the same command again to continue it in d"},
 	} {
 		if got := c.e.Error(); got != c.want {
 			t.Errorf("%+v: %q, want %q", c.e, got, c.want)
+		}
+	}
+}
+
+// stopAt is a study's log that makes the stop when a line holding at is
+// written: a cell's end line, written by its slot before it takes the next.
+type stopAt struct {
+	at   string
+	stop chan struct{}
+	once sync.Once
+	log  bytes.Buffer
+}
+
+func (w *stopAt) Write(p []byte) (int, error) {
+	if bytes.Contains(p, []byte(w.at)) {
+		w.once.Do(func() { close(w.stop) })
+	}
+	return w.log.Write(p)
+}
+
+// TestStopBetweenCellsAndAfterTheLast: a stop as the first of four cells
+// ends, one at a time, leaves three not started and says that none was
+// running; one as the last ends stopped nothing, and the study finishes
+// (it returned a stop, which a job script that sent the warning took for
+// a task to requeue). The same study then ends as one never stopped.
+func TestStopBetweenCellsAndAfterTheLast(t *testing.T) {
+	data := smallData(t)
+	f := File{Name: "stop", Axes: []Axis{{Name: "lr", Values: []string{"0.01", "0.001"}}}, Seeds: []uint64{1, 2},
+		Fixed: map[string]string{"model": "mlp", "epochs": "1", "train-limit": "100"}}
+	dir := t.TempDir()
+	between := &stopAt{at: "[1/4 done", stop: make(chan struct{})}
+	err := Run(f, filepath.Join(dir, "between"), run.Default(), Options{Jobs: 1, Shard: Shard{1, 1}, Data: data, Stop: between.stop, Log: between})
+	var se *StoppedError
+	if !errors.As(err, &se) || se.Started != 1 || se.Stopped != 0 || se.Left != 3 || !strings.Contains(err.Error(), "none was running, so nothing to save (3 cells not started)") {
+		t.Errorf("stopped as the first cell ended: %v (%+v), want 1 started, none stopped, 3 left\n%s", err, se, between.log.String())
+	}
+	if err := Run(f, filepath.Join(dir, "between"), run.Default(), Options{Jobs: 1, Shard: Shard{1, 1}, Data: data}); err != nil {
+		t.Fatalf("the study run again: %v", err)
+	}
+	last := &stopAt{at: "[4/4 done", stop: make(chan struct{})}
+	if err := Run(f, filepath.Join(dir, "last"), run.Default(), Options{Jobs: 2, Shard: Shard{1, 1}, Data: data, Stop: last.stop, Log: last}); err != nil {
+		t.Errorf("stopped as the last cell ended: %v, want the study finished\n%s", err, last.log.String())
+	}
+	for _, c := range f.Cells() {
+		key := c.Key(f.Axes)
+		a := dataSection(t, filepath.Join(dir, "between", "cells", key, run.FinalFile))
+		b := dataSection(t, filepath.Join(dir, "last", "cells", key, run.FinalFile))
+		if !bytes.Equal(a, b) {
+			t.Errorf("%s: final weights differ between the study stopped between cells and the one stopped after them", key)
 		}
 	}
 }
