@@ -203,6 +203,12 @@ func (r *fitRun) begin() (int, error) {
 	r.st.History = h
 	r.resumeStep, r.resumeMetrics = r.cfg.Resume.EpochStep, r.cfg.Resume.Metrics
 	r.epochBefore = time.Duration(r.cfg.Resume.EpochSeconds * float64(time.Second))
+	if r.resumeStep == 0 && r.cfg.MaxSteps > 0 && r.m.Steps() >= uint64(r.cfg.MaxSteps) {
+		// Resumed at an epoch's start with the budget spent: its first
+		// step would overrun MaxSteps, which is checked after each step.
+		// No epoch runs, as none follows the epoch a budget ended at.
+		r.st.Stop = true
+	}
 	return r.cfg.Resume.NextEpoch, nil
 }
 
