@@ -513,6 +513,13 @@ func (m *MessagesAfterEpochLine) EpochBegin(epoch, epochs, steps int) {
 	m.holding = true
 }
 
+// EpochResumedAt forwards to P when it is an EpochResumer.
+func (m *MessagesAfterEpochLine) EpochResumedAt(step int) {
+	if er, ok := m.P.(EpochResumer); ok {
+		er.EpochResumedAt(step)
+	}
+}
+
 func (m *MessagesAfterEpochLine) BatchEnd(step int, metrics func() Logs) {
 	if m.P != nil {
 		m.P.BatchEnd(step, metrics)

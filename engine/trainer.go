@@ -19,6 +19,14 @@ type Progress interface {
 	EpochEnd(epoch int, logs Logs, elapsed time.Duration)
 }
 
+// EpochResumer is a Progress told the step an epoch resumes after (a
+// resume within it), between EpochBegin and the first BatchEnd: a resume
+// that takes no step (its step budget spent there) has no BatchEnd to
+// count the epoch's steps from.
+type EpochResumer interface {
+	EpochResumedAt(step int)
+}
+
 // FitConfig is model.fit's arguments. How data is fed, how often the loss
 // is read and whether epochs are timed are the backend's to say (Traits).
 type FitConfig struct {
@@ -227,6 +235,9 @@ func (r *fitRun) epoch(epoch int) error {
 	steps := BatchCount(r.n, r.cfg.BatchSize)
 	if r.cfg.Progress != nil {
 		r.cfg.Progress.EpochBegin(epoch, r.cfg.Epochs, steps)
+		if er, ok := r.cfg.Progress.(EpochResumer); ok && r.resumeStep > 0 {
+			er.EpochResumedAt(r.resumeStep)
+		}
 	}
 	r.epochStart = time.Now()
 	if err := r.trainSteps(epoch, steps); err != nil {

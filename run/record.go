@@ -167,6 +167,7 @@ type record struct {
 	data      DataPrint
 	earlier   []Session // sessions before this one
 	first     int       // 0-based epoch this session starts at
+	startStep uint64    // the optimizer steps trained before this session
 	start     time.Time
 	simulated bool
 	next      int     // 0-based epoch after the last one this session completed
@@ -188,7 +189,7 @@ func newRecord(dir string, resume *engine.TrainCheckpoint, data DataPrint, from 
 	if err != nil {
 		return nil, fmt.Errorf("%s: the run's settings: %w", dir, err)
 	}
-	r.earlier, r.first = s.Sessions, resume.NextEpoch
+	r.earlier, r.first, r.startStep = s.Sessions, resume.NextEpoch, resume.Step
 	if s.TrainedOn == nil {
 		fmt.Fprintf(log, "%s records no data fingerprint (written by an earlier version): the data cannot be checked\n", dir)
 		return r, nil

@@ -177,25 +177,34 @@ type FinishedError struct {
 	Dir            string
 	Done, Planned  int
 	StoppedEarlier bool
-	// MaxSteps is the step budget that ended it (0: not the budget), and
-	// EpochStep the step of epoch Done it ended at when that was within
-	// the epoch (0: at its end).
+	// MaxSteps is the step budget given now, which the run's steps have
+	// spent (0: none), and EpochStep the step of epoch Done its budget
+	// ended it at when that was within the epoch (0: at its end).
 	MaxSteps, EpochStep int
+	// ByBudget: the budget ended the run before its epochs (its result
+	// says "max_steps"), not its last epoch or early stopping.
+	ByBudget bool
 }
 
 func (e *FinishedError) Error() string {
+	extend := "pass --epochs N to extend"
+	if e.MaxSteps > 0 {
+		// A budget given now and spent: more epochs are refused without a
+		// larger one.
+		extend = fmt.Sprintf("pass --epochs N and a --max-steps above %d to extend", e.MaxSteps)
+	}
 	switch {
-	case e.MaxSteps > 0 && e.EpochStep > 0:
+	case e.ByBudget && e.EpochStep > 0:
 		return fmt.Sprintf("nothing to do: %s stopped in epoch %d of %d, after its step %d, at its step budget (--max-steps %d); pass a larger --max-steps to continue it",
 			e.Dir, e.Done, e.Planned, e.EpochStep, e.MaxSteps)
-	case e.MaxSteps > 0:
+	case e.ByBudget:
 		return fmt.Sprintf("nothing to do: %s stopped after %d of %s at its step budget (--max-steps %d); pass a larger --max-steps to continue it",
 			e.Dir, e.Done, Plural(e.Planned, "epoch"), e.MaxSteps)
 	case e.StoppedEarlier:
-		return fmt.Sprintf("nothing to do: %s finished after %d of %s (stopped early); pass --epochs N to extend", e.Dir, e.Done, Plural(e.Planned, "epoch"))
+		return fmt.Sprintf("nothing to do: %s finished after %d of %s (stopped early); %s", e.Dir, e.Done, Plural(e.Planned, "epoch"), extend)
 	}
 	// Done is Planned here: "finished its 1 epoch", not "1 of 1 epochs".
-	return fmt.Sprintf("nothing to do: %s finished its %s; pass --epochs N to extend", e.Dir, Plural(e.Done, "epoch"))
+	return fmt.Sprintf("nothing to do: %s finished its %s; %s", e.Dir, Plural(e.Done, "epoch"), extend)
 }
 
 // CheckResume says whether the run in dir, resumed with cfg, has anything
@@ -239,10 +248,14 @@ func CheckResume(cfg Config, ck *engine.TrainCheckpoint) error {
 	}
 	if budgetSpent(cfg, ck) {
 		if cfg.Epochs > r.Planned {
-			return &ValueError{Flag: "epochs", Msg: fmt.Sprintf("%d: %s spent its step budget (--max-steps %d) in epoch %d; pass a larger --max-steps to train more",
-				cfg.Epochs, dir, cfg.MaxSteps, r.Epochs)}
+			return &ValueError{Flag: "epochs", Msg: fmt.Sprintf("%d: %s has trained %s (in epoch %d), all that --max-steps %d allows; pass a larger --max-steps to train more",
+				cfg.Epochs, dir, Plural(int(ck.Step), "step"), r.Epochs, cfg.MaxSteps)}
 		}
-		return &FinishedError{Dir: dir, Done: r.Epochs, Planned: r.Planned, MaxSteps: cfg.MaxSteps, EpochStep: ck.EpochStep}
+		// Said as the result records the run's end: a run that trained
+		// its epochs, or that early stopping ended, whose steps the budget
+		// given now equals, was said to have stopped at that budget.
+		return &FinishedError{Dir: dir, Done: r.Epochs, Planned: r.Planned, MaxSteps: cfg.MaxSteps, EpochStep: ck.EpochStep,
+			ByBudget: r.Stopped == "max_steps" || (r.Stopped == "" && r.Epochs < r.Planned), StoppedEarlier: r.Stopped == "early_stopping"}
 	}
 	if done >= cfg.Epochs {
 		return &FinishedError{Dir: dir, Done: done, Planned: cfg.Epochs}

@@ -11,11 +11,13 @@ import (
 // result not yet written) trained none, and says so without a time: it
 // printed "3 epochs (0 this run) in 0.0s", the time of no training. A
 // time is written as RoundDuration writes it: a run of 40 ms said "in
-// 0.0s".
+// 0.0s". So does a resume within an epoch that took no step (its step
+// budget spent there), which ends that epoch as it was: it said "(1 this
+// run)".
 func trainedWhen(r *Result, rec *record, simulated bool) string {
 	epochs := Plural(r.Epochs, "epoch")
 	now := r.Epochs - rec.first
-	if now <= 0 {
+	if now <= 0 || (rec.startStep > 0 && r.Steps == rec.startStep) {
 		return epochs + " (none this run)"
 	}
 	timing := "in " + roundSeconds(r.Seconds-totalSeconds(rec.earlier))

@@ -72,16 +72,20 @@ func newProgressBar(w io.Writer, steps int, predict bool) *progressbar.ProgressB
 	)
 }
 
-func (b *bar) BatchEnd(step int, metrics func() engine.Logs) {
-	if b.done == 0 && step > 1 {
-		// Resumed within the epoch. The bar's time left would count the
-		// steps before as made in no time (a second's left for minutes):
-		// it shows none for this epoch.
-		b.from = step - 1
-		if b.pb != nil {
-			b.pb = newProgressBar(b.w, b.steps, false)
-		}
+// EpochResumedAt: the epoch resumed after `step` of its steps, which an
+// earlier session ran. The bar's time left would count them as made in no
+// time (a second's left for minutes): it shows none for this epoch. Its
+// line counts them, as a resume that takes no step (its step budget spent
+// there) says "34/200", not "0/200" and the epoch's time per no step.
+func (b *bar) EpochResumedAt(step int) {
+	b.from, b.done = step, step
+	if b.pb != nil {
+		b.pb = newProgressBar(b.w, b.steps, false)
+		b.pb.Set(step)
 	}
+}
+
+func (b *bar) BatchEnd(step int, metrics func() engine.Logs) {
 	b.done = step
 	if b.pb == nil {
 		return

@@ -148,11 +148,8 @@ func resumeConfig(c *cli.Context, dir string) (run.Config, *engine.TrainCheckpoi
 		return cfg, nil, err
 	}
 	switch {
-	case run.Trained(cfg, ck) && ck.EpochStep > 0:
-		fmt.Fprintf(logOut, "finishing %s: its step budget (--max-steps %d) ended its training at step %d of epoch %d, but it stopped before writing its final weights and result\n",
-			dir, cfg.MaxSteps, ck.EpochStep, ck.NextEpoch+1)
 	case run.Trained(cfg, ck):
-		fmt.Fprintf(logOut, "finishing %s: its training ended after epoch %d, but it stopped before writing its final weights and result\n", dir, ck.NextEpoch)
+		fmt.Fprintln(logOut, run.Finishing(cfg, ck))
 	default:
 		at := ""
 		if ck.EpochStep > 0 {

@@ -1,0 +1,67 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+
+	"mnistgpu/engine"
+	"mnistgpu/run"
+)
+
+// A run a signal stopped within an epoch, resumed with --max-steps of the
+// steps it has trained, has nothing to train: it says so, the budget given
+// now being spent by its state, and finishes (exit 0) with the epoch's
+// line counting its steps and "none this run". It was said to be a run its
+// step budget had ended ("its step budget (--max-steps N) ended its
+// training ..."), the line said "0/200" at the epoch's time per no step,
+// and the summary "(1 this run)".
+func TestSignalStopResumedWithItsStepsAsBudget(t *testing.T) {
+	dir := t.TempDir()
+	model := filepath.Join(dir, "model.json")
+	os.WriteFile(model, []byte(resumeModel), 0o644)
+	out := filepath.Join(dir, "stopped")
+	if code, stderr := signalWhen(t, syscall.SIGTERM, "Epoch 2/4", stopArgs(model, out)...); code != 143 {
+		t.Fatalf("SIGTERM: exit %d\n%s", code, stderr)
+	}
+	ck, err := engine.LoadTrainCheckpoint(filepath.Join(out, run.StateFile))
+	if err != nil || ck.NextEpoch != 1 || ck.EpochStep == 0 {
+		t.Fatalf("state after SIGTERM in epoch 2: %v, %+v", err, ck)
+	}
+	stdout, stderr, code := output(t, "train", "--resume", out, "--max-steps", strconv.FormatUint(ck.Step, 10))
+	said := fmt.Sprintf("finishing %s: its state, saved at step %d of epoch 2, has trained %d steps, all that --max-steps %d allows: nothing to train",
+		out, ck.EpochStep, ck.Step, ck.Step)
+	if code != 0 || !strings.Contains(stderr, said) || strings.Contains(stderr, "its step budget (") {
+		t.Errorf("exit %d, want 0 and %q:\n%s", code, said, stderr)
+	}
+	if line := fmt.Sprintf(" %d/200 - ", ck.EpochStep); !strings.Contains(stderr, line) || !strings.Contains(stdout, "Trained 2 epochs (none this run) on cpu") {
+		t.Errorf("want the epoch's line at step %d and none trained this run:\n%s\n%s", ck.EpochStep, stderr, stdout)
+	}
+	if r := readResult(t, out); r.Epochs != 2 || r.Steps != ck.Step || r.Stopped != "max_steps" {
+		t.Errorf("result %+v", r)
+	}
+}
+
+// A run that trained all its epochs, resumed with --max-steps of its steps,
+// is said to have finished them: it was said to have "stopped after 3 of 3
+// epochs at its step budget". More epochs under that budget are refused
+// naming the steps trained, not a budget the run never had.
+func TestFinishedRunWithItsStepsAsBudget(t *testing.T) {
+	out := t.TempDir()
+	// 256 training images in batches of 64: 4 steps an epoch, 12 in all.
+	if err := cliRun(append([]string{"train", "--model", "mlp", "--epochs", "3", "--train-limit", "320", "--out", out}, smallData...)...); err != nil {
+		t.Fatal(err)
+	}
+	_, stderr, code := output(t, "train", "--resume", out, "--max-steps", "12")
+	if want := "nothing to do: " + out + " finished its 3 epochs; pass --epochs N and a --max-steps above 12 to extend"; code != 0 || !strings.Contains(stderr, want) {
+		t.Errorf("exit %d, want 0 and %q:\n%s", code, want, stderr)
+	}
+	err := cliRun("train", "--resume", out, "--max-steps", "12", "--epochs", "5")
+	if want := "--epochs 5: " + out + " has trained 12 steps (in epoch 3), all that --max-steps 12 allows"; exitCode(err) != 2 || !strings.Contains(fmt.Sprint(err), want) {
+		t.Errorf("--epochs 5 --max-steps 12: %v, want exit 2 and %q", err, want)
+	}
+}
