@@ -71,15 +71,16 @@ func (p *Plan) estimate(data *mnist.Set, timer func(run.Config, int) (stepTiming
 			}
 			timings[key] = t
 		}
-		epoch := float64(engine.BatchCount(train, batch))*t.step + float64(engine.BatchCount(val, batch))*t.eval
+		c.EpochSteps = engine.BatchCount(train, batch)
 		// The end: the final weights and the best checkpoint evaluated on
 		// the test set.
 		end := 2 * float64(engine.BatchCount(testSize(data), batch)) * t.eval
-		left := max(0, cfg.Epochs-c.Start)
+		last, steps, _ := c.trains()
+		epochs := max(0, last-c.Start) // each validated
 		if c.Finishing != "" {
-			left = 0
+			epochs, steps = 0, 0
 		}
-		c.Slot, c.Seconds = s, float64(left)*epoch+end
+		c.Slot, c.Seconds = s, float64(steps)*t.step+float64(epochs*engine.BatchCount(val, batch))*t.eval+end
 		if cfg.Device.Threads > 0 { // on the host's cores
 			c.Seconds *= shared
 		}
@@ -198,13 +199,7 @@ func (p *Plan) Print(w io.Writer, total time.Duration) {
 			continue
 		}
 		fmt.Fprintf(w, "  settings: %s\n", settings(c.Config))
-		epochs := fmt.Sprintf("epochs %d-%d", c.Start+1, c.Config.Epochs)
-		if c.Start+1 == c.Config.Epochs {
-			epochs = fmt.Sprintf("epoch %d", c.Config.Epochs)
-		}
-		if c.Start > 0 {
-			epochs += fmt.Sprintf(" (continues after epoch %d)", c.Start)
-		}
+		epochs := c.epochsToTrain()
 		if c.Finishing != "" {
 			epochs = "no epoch to train: " + c.Finishing + ", so a run only evaluates its final weights and writes its result again"
 		}

@@ -38,6 +38,10 @@ type PlannedCell struct {
 	Start    int     // epochs trained already: a continued cell starts after them
 	Cost     float64 // training FLOPs of one epoch (see cellCost)
 	Memory   int64   // bytes it holds while it trains (see cellMemory)
+	// StartStep is the step of epoch Start+1 its state continues after (0:
+	// at the epoch's start), and EpochSteps the steps of an epoch (0: not
+	// estimated; Estimate sets it).
+	StartStep, EpochSteps int
 	// Finishing is why a continued cell trains nothing, only writes its
 	// weights and result ("": it trains; see finishing).
 	Finishing string
@@ -135,6 +139,7 @@ func NewPlan(f File, dir string, base run.Config, o Options) (*Plan, error) {
 			need = max(need, c.Memory)
 		}
 		c.Start = epochsDone(c.Config.Output.Dir)
+		c.StartStep, _ = run.SavedStep(c.Config.Output.Dir)
 		c.Finishing = finishing(c.Config)
 	}
 	if err := checkDeviceOptions(p); err != nil {
