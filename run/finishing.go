@@ -22,6 +22,7 @@ func Finishing(cfg Config, ck *engine.TrainCheckpoint) string {
 	case budgetSpent(cfg, ck) && budgetEnded(ck):
 		return fmt.Sprintf("finishing %s: its step budget (--max-steps %d) ended its training %s, but it stopped before writing its final weights and result",
 			dir, cfg.MaxSteps, at)
+	case ck.NextEpoch >= cfg.Epochs:
 	case budgetSpent(cfg, ck):
 		return fmt.Sprintf("finishing %s: its state, saved %s, has trained %s, all that --max-steps %d allows: nothing to train, writing its final weights and result (pass a larger --max-steps to train on)",
 			dir, at, Plural(int(ck.Step), "step"), cfg.MaxSteps)

@@ -49,7 +49,8 @@ func TestSignalStopResumedWithItsStepsAsBudget(t *testing.T) {
 // A run that trained all its epochs, resumed with --max-steps of its steps,
 // is said to have finished them: it was said to have "stopped after 3 of 3
 // epochs at its step budget". More epochs under that budget are refused
-// naming the steps trained, not a budget the run never had.
+// naming the steps trained, not a budget the run never had; one killed
+// before its result finishes, said to have ended after its epochs.
 func TestFinishedRunWithItsStepsAsBudget(t *testing.T) {
 	out := t.TempDir()
 	// 256 training images in batches of 64: 4 steps an epoch, 12 in all.
@@ -63,5 +64,12 @@ func TestFinishedRunWithItsStepsAsBudget(t *testing.T) {
 	err := cliRun("train", "--resume", out, "--max-steps", "12", "--epochs", "5")
 	if want := "--epochs 5: " + out + " has trained 12 steps (in epoch 3), all that --max-steps 12 allows"; exitCode(err) != 2 || !strings.Contains(fmt.Sprint(err), want) {
 		t.Errorf("--epochs 5 --max-steps 12: %v, want exit 2 and %q", err, want)
+	}
+	// Killed before its result: its epochs ended its training, not the
+	// budget given now.
+	os.Remove(filepath.Join(out, run.ResultFile))
+	_, stderr, code = output(t, "train", "--resume", out, "--max-steps", "12")
+	if want := "finishing " + out + ": its training ended after epoch 3, but it stopped before writing"; code != 0 || !strings.Contains(stderr, want) {
+		t.Errorf("without its result: exit %d, want 0 and %q:\n%s", code, want, stderr)
 	}
 }
