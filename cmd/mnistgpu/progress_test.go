@@ -47,6 +47,7 @@ func TestResumedEpochsSpeed(t *testing.T) {
 	b := newBar(&w, false)
 	b.forDevice(engine.Traits{}, 64)
 	b.EpochBegin(1, 2, 100)
+	b.EpochResumedAt(99) // as Fit tells it
 	b.start = b.start.Add(-time.Second)
 	b.BatchEnd(100, func() engine.Logs { return engine.Logs{"loss": 1} })
 	out := w.String()
