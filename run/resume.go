@@ -239,8 +239,7 @@ func CheckResume(cfg Config, ck *engine.TrainCheckpoint) error {
 	if cfg.MaxSteps > 0 && ck.Step > uint64(cfg.MaxSteps) {
 		// Accepted, it was called the run's spent budget and recorded in
 		// config.json over the steps the run had trained.
-		return &ValueError{Flag: "max-steps", Msg: fmt.Sprintf("%d: %s has trained %s; a step budget is raised, not lowered (pass --max-steps %d or more, or 0 for no budget)",
-			cfg.MaxSteps, dir, Plural(int(ck.Step), "step"), ck.Step+1)}
+		return budgetBelowSteps(cfg.MaxSteps, dir, ck)
 	}
 	r, ok := resultOf(dir, ck)
 	if !ok {

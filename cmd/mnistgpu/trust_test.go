@@ -134,8 +134,10 @@ func TestResumeFinishedRunAndFlags(t *testing.T) {
 		t.Errorf("exit %d, stderr %q", code, stderr)
 	}
 	// A budget below the steps it trained (8) was called its spent budget
-	// and written into config.json over them.
-	if err := cliRun("train", "--resume", out, "--max-steps", "5"); exitCode(err) != 2 || !strings.Contains(fmt.Sprint(err), "--max-steps 5: "+out+" has trained 8 steps") {
+	// and written into config.json over them. The run had no budget: it is
+	// not told one is "raised, not lowered".
+	if err := cliRun("train", "--resume", out, "--max-steps", "5"); exitCode(err) != 2 ||
+		!strings.Contains(fmt.Sprint(err), "--max-steps 5: "+out+" has trained 8 steps with no step budget; a budget of 5 would end before them") {
 		t.Errorf("--max-steps below the steps trained: %v", err)
 	}
 	if after := mtimes(t, out); len(after) != len(before) {
