@@ -171,6 +171,7 @@ type record struct {
 	start     time.Time
 	simulated bool
 	next      int     // 0-based epoch after the last one this session completed
+	step      uint64  // the optimizer steps trained at its last saved state
 	seconds   float64 // this session's time to its last saved state
 	saved     bool    // this session saved a state (an epoch's end, or within one)
 	cut       bool    // the step budget ended the run within its last epoch
@@ -204,11 +205,14 @@ func newRecord(dir string, resume *engine.TrainCheckpoint, data DataPrint, from 
 func (r *record) begin(simulated bool) { r.start, r.simulated = time.Now(), simulated }
 
 // sessions are the run's sessions, this one to the end of its last epoch.
+// A session is a part of the run that trained: one that took no step (a
+// resume whose state had spent the budget given now) adds none, as one
+// that only evaluates and writes the result does not.
 func (r *record) sessions() []Session {
 	out := append([]Session(nil), r.earlier...)
 	// A session stopped within its first epoch trained too: its time
 	// counts, though it completed no epoch.
-	if r.next > r.first || r.saved {
+	if r.saved && r.step > r.startStep {
 		s := Session{FirstEpoch: r.first + 1, Epochs: r.next - r.first, Seconds: r.seconds}
 		if r.simulated {
 			s.Seconds = 0
@@ -218,10 +222,10 @@ func (r *record) sessions() []Session {
 	return out
 }
 
-// encode ends epoch next-1 and returns what the state file after it holds
-// as its Config.
-func (r *record) encode(cfg Config, next int) ([]byte, error) {
-	r.next, r.seconds, r.saved = next, time.Since(r.start).Seconds(), true
+// encode ends epoch next-1 (at the run's step) and returns what the state
+// file after it holds as its Config.
+func (r *record) encode(cfg Config, next int, step uint64) ([]byte, error) {
+	r.next, r.step, r.seconds, r.saved = next, step, time.Since(r.start).Seconds(), true
 	d := r.data
 	return json.Marshal(stored{Config: cfg, TrainedOn: &d, Sessions: r.sessions(), Network: r.model})
 }

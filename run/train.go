@@ -216,7 +216,7 @@ func Train(cfg Config, o Options) (*Result, error) {
 			if err != nil {
 				return err
 			}
-			if ck.Config, err = rec.encode(cfg, ck.NextEpoch); err != nil {
+			if ck.Config, err = rec.encode(cfg, ck.NextEpoch, ck.Step); err != nil {
 				return err
 			}
 			if err := o.Lock.Check(); err != nil {

@@ -19,7 +19,8 @@ import (
 // line counting its steps and "none this run". It was said to be a run its
 // step budget had ended ("its step budget (--max-steps N) ended its
 // training ..."), the line said "0/200" at the epoch's time per no step,
-// and the summary "(1 this run)".
+// and the summary "(1 this run)"; result.json listed the resume as a
+// session of no step.
 func TestSignalStopResumedWithItsStepsAsBudget(t *testing.T) {
 	dir := t.TempDir()
 	model := filepath.Join(dir, "model.json")
@@ -41,7 +42,9 @@ func TestSignalStopResumedWithItsStepsAsBudget(t *testing.T) {
 	if line := fmt.Sprintf(" %d/200 - ", ck.EpochStep); !strings.Contains(stderr, line) || !strings.Contains(stdout, "Trained 2 epochs (none this run) on cpu") {
 		t.Errorf("want the epoch's line at step %d and none trained this run:\n%s\n%s", ck.EpochStep, stderr, stdout)
 	}
-	if r := readResult(t, out); r.Epochs != 2 || r.Steps != ck.Step || r.Stopped != "max_steps" {
+	// The stopped session alone: the resume took no step, and added an
+	// empty session as one that only finishes does not.
+	if r := readResult(t, out); r.Epochs != 2 || r.Steps != ck.Step || r.Stopped != "max_steps" || len(r.Sessions) != 1 {
 		t.Errorf("result %+v", r)
 	}
 }
