@@ -187,7 +187,7 @@ func (p *Plan) Print(w io.Writer, total time.Duration) {
 		fmt.Fprintf(w, "%s: nothing to do\n", p.head())
 		return
 	}
-	fmt.Fprintf(w, "%s; %d to run, %s\n", p.head(), len(p.Todo), p.Slots.says)
+	fmt.Fprintf(w, "%s; %s, %s\n", p.head(), p.toRun(), p.Slots.says)
 	run1 := map[int]bool{}
 	for _, i := range p.Todo {
 		run1[i] = true

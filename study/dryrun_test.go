@@ -82,7 +82,9 @@ func TestEstimateSharesTheCores(t *testing.T) {
 // TestDryRunOfASpentStepBudget: a cell whose --max-steps is spent trains
 // nothing when the study is extended (its weights are evaluated and its
 // result written again), and the dry run says so; it said "epochs 2-3
-// (continues after epoch 1)" and estimated their time.
+// (continues after epoch 1)" and estimated their time. The run's count
+// and cell line say so too: they said "1 to run" and gave a cell line
+// as of a cell that trained.
 func TestDryRunOfASpentStepBudget(t *testing.T) {
 	data := smallData(t)
 	f := File{Name: "budget", Seeds: []uint64{1}, Fixed: map[string]string{"model": "mlp", "epochs": "1", "train-limit": "200", "max-steps": "2"}}
@@ -97,13 +99,18 @@ func TestDryRunOfASpentStepBudget(t *testing.T) {
 	}
 	var out bytes.Buffer
 	p.Print(&out, 0)
+	const count = "1 to finish (its step budget is spent: no step to train)"
 	if !strings.Contains(out.String(), "no epoch to train: its step budget (max-steps 2) was spent in epoch 1, so a run only evaluates") ||
-		strings.Contains(out.String(), "epochs 2-3") {
+		strings.Contains(out.String(), "epochs 2-3") || !strings.Contains(out.String(), "; "+count+", ") {
 		t.Errorf("the plan of a cell whose step budget is spent:\n%s", out.String())
 	}
 	// What the run does: no epoch trained.
-	if err := Run(longer, dir, run.Default(), Options{Shard: Shard{1, 1}, Jobs: 1, Data: data}); err != nil {
+	var log bytes.Buffer
+	if err := Run(longer, dir, run.Default(), Options{Shard: Shard{1, 1}, Jobs: 1, Data: data, Log: &log}); err != nil {
 		t.Fatal(err)
+	}
+	if !strings.Contains(log.String(), "; "+count+", ") || !strings.Contains(log.String(), p.Cells[0].Key+": finished, no step to train: test accuracy ") {
+		t.Errorf("the run of a cell whose step budget is spent:\n%s", log.String())
 	}
 	if n := len(history(t, p.Cells[0].Config.Output.Dir).Logs); n != 1 {
 		t.Errorf("the extended run trained to epoch %d, not the 1 its plan said", n)

@@ -43,8 +43,10 @@ type PlannedCell struct {
 	// estimated; Estimate sets it).
 	StartStep, EpochSteps int
 	// Finishing is why a continued cell trains nothing, only writes its
-	// weights and result ("": it trains; see finishing).
+	// weights and result ("": it trains; see finishing); Spent: its step
+	// budget is why.
 	Finishing string
+	Spent     bool
 	// TooLarge is why the cell does not fit this machine (a
 	// *run.LimitError): it fails alone when it runs, and is not timed.
 	TooLarge error
@@ -140,7 +142,7 @@ func NewPlan(f File, dir string, base run.Config, o Options) (*Plan, error) {
 		}
 		c.Start = epochsDone(c.Config.Output.Dir)
 		c.StartStep, _ = run.SavedStep(c.Config.Output.Dir)
-		c.Finishing = finishing(c.Config)
+		c.Finishing, c.Spent = finishing(c.Config)
 	}
 	if err := checkDeviceOptions(p); err != nil {
 		return nil, err

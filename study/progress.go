@@ -152,7 +152,11 @@ func (d *display) end(c *cellProgress, r *Result, err error, diverged bool) {
 		what = "FAILED: " + indent(err.Error())
 	default:
 		d.done++
-		what = fmt.Sprintf("test accuracy %.4f", r.FinalTestAcc)
+		if c.finishes {
+			// Its result is written again, as --dry-run said it would be.
+			what = "finished, no step to train: "
+		}
+		what += fmt.Sprintf("test accuracy %.4f", r.FinalTestAcc)
 		if r.BestCheckpoint != "" {
 			what += fmt.Sprintf(" (best checkpoint %.4f)", r.BestTestAccuracy)
 		}
@@ -278,6 +282,9 @@ type cellProgress struct {
 	cost         float64
 	epoch        atomic.Int64 // epochs completed
 	step, steps  atomic.Int64 // in the current epoch
+	// finishes: the cell has no step to train, only its result to write
+	// (trainCell's, read by end in the same slot).
+	finishes bool
 }
 
 func (c *cellProgress) forDevice(t engine.Traits, _ int) engine.Progress {

@@ -230,7 +230,7 @@ func Run(f File, dir string, base run.Config, o Options) error {
 		fmt.Fprintln(log, plan.head()+": nothing to do")
 		return writeResultsCSV(dir) // under the plan's lock
 	}
-	fmt.Fprintf(log, "%s; %d to run, %s\n", plan.head(), len(todo), plan.Slots.says)
+	fmt.Fprintf(log, "%s; %s, %s\n", plan.head(), plan.toRun(), plan.Slots.says)
 	disp := newDisplay(log, o.Live, o.Width, len(plan.Cells), len(plan.Cells)-len(todo), len(todo), nil)
 	for _, i := range todo {
 		c := plan.Cells[i]
@@ -487,9 +487,11 @@ func trainCell(cfg run.Config, data *mnist.Set, p *cellProgress, stop <-chan str
 			return nil, &ForeignCellError{Dir: dir, Differences: d}
 		}
 		cfg, opts.Resume = stored, ck
-		if run.Trained(stored, ck) && ck.EpochStep > 0 { // the step budget cut an epoch short
-			fmt.Fprintf(logf, "%s, but the run stopped before writing its result; finishing it\n", finishing(cfg))
-		} else if run.Trained(stored, ck) {
+		p.finishes = run.Trained(stored, ck)
+		if p.finishes && ck.EpochStep > 0 { // the step budget cut an epoch short
+			why, _ := finishing(cfg)
+			fmt.Fprintf(logf, "%s, but the run stopped before writing its result; finishing it\n", why)
+		} else if p.finishes {
 			fmt.Fprintf(logf, "all %d epochs were trained, but the run stopped before writing its result; finishing it\n", ck.NextEpoch)
 		} else {
 			fmt.Fprintf(logf, "resuming after epoch %d", ck.NextEpoch)
