@@ -26,7 +26,7 @@ type Result struct {
 	Epochs           int        `json:"epochs"`            // epochs trained
 	Planned          int        `json:"epochs_planned"`    // Config.Epochs (early stopping may end sooner)
 	Seconds          float64    `json:"seconds"`           // in training, all sessions together; 0 on a simulated device
-	Sessions         []Session  `json:"sessions"`          // each invocation's part: the first run and every resume
+	Sessions         []Session  `json:"sessions"`          // each invocation's part: the first run and every resume that took a step
 	Steps            uint64     `json:"steps"`             // optimizer steps
 	Stopped          string     `json:"stopped,omitempty"` // why before epochs_planned (or within the last): "early_stopping" or "max_steps"
 	TrainedOn        *DataPrint `json:"trained_on"`        // the data (see DataPrint)

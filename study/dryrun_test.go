@@ -2,6 +2,7 @@ package study
 
 import (
 	"bytes"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -111,6 +112,12 @@ func TestDryRunOfASpentStepBudget(t *testing.T) {
 	}
 	if !strings.Contains(log.String(), "; "+count+", ") || !strings.Contains(log.String(), p.Cells[0].Key+": finished, no step to train: test accuracy ") {
 		t.Errorf("the run of a cell whose step budget is spent:\n%s", log.String())
+	}
+	// Its log said "…, but the run stopped before writing its result", of a
+	// cell whose result was there.
+	cellLog := string(mustRead(t, filepath.Join(p.Cells[0].Config.Output.Dir, LogFile)))
+	if !strings.Contains(cellLog, "its step budget (max-steps 2) was spent in epoch 1: no step to train; evaluating its final weights and writing its result again") {
+		t.Errorf("the cell's %s:\n%s", LogFile, cellLog)
 	}
 	if n := len(history(t, p.Cells[0].Config.Output.Dir).Logs); n != 1 {
 		t.Errorf("the extended run trained to epoch %d, not the 1 its plan said", n)

@@ -488,7 +488,10 @@ func trainCell(cfg run.Config, data *mnist.Set, p *cellProgress, stop <-chan str
 		}
 		cfg, opts.Resume = stored, ck
 		p.finishes = run.Trained(stored, ck)
-		if p.finishes && ck.EpochStep > 0 { // the step budget cut an epoch short
+		if _, err := readCell(dir); p.finishes && err == nil { // its result stands: the study asks for more epochs
+			why, _ := finishing(cfg)
+			fmt.Fprintf(logf, "%s: no step to train; evaluating its final weights and writing its result again\n", why)
+		} else if p.finishes && ck.EpochStep > 0 { // the step budget cut an epoch short
 			why, _ := finishing(cfg)
 			fmt.Fprintf(logf, "%s, but the run stopped before writing its result; finishing it\n", why)
 		} else if p.finishes {
