@@ -70,6 +70,10 @@ type Options struct {
 	// Stop, once closed, ends training at the next step boundary with its
 	// state saved; Train then returns a *StoppedError (nil: no stop).
 	Stop <-chan struct{}
+	// Trained, if set, is called once training has ended with its state
+	// saved, before the run finishes (final weights, test evaluation,
+	// result.json): a stop after it has no step left to stop at.
+	Trained func()
 	// Lock is the folder's lock that the caller holds, checked before each
 	// state and the final weights are saved (nil: not checked).
 	Lock *Lock
@@ -287,6 +291,9 @@ func Train(cfg Config, o Options) (*Result, error) {
 func finish(cfg Config, o Options, m *engine.Model, test engine.Dataset, hist *engine.History,
 	callbacks []engine.Callback, ckpt *engine.ModelCheckpoint, rec *record, ml *metrics, log, out io.Writer) (*Result, error) {
 	dir, be := cfg.Output.Dir, m.Backend()
+	if o.Trained != nil {
+		o.Trained()
+	}
 	if err := o.Lock.Check(); err != nil {
 		return nil, err
 	}

@@ -46,6 +46,12 @@ type signalStop struct {
 	done     chan struct{}
 	stopOnce sync.Once
 	once     sync.Once
+	// mu orders a first signal against the end of training: signalled
+	// is set by the first stop signal, ended once no step is left to stop
+	// at (trainingEnded).
+	mu        sync.Mutex
+	signalled bool
+	ended     bool
 }
 
 // watchSignals starts a signalStop; release ends it.
@@ -65,7 +71,6 @@ func watchSignals() *signalStop {
 // second; a broken pipe before any signal is a stop request too, which a
 // signal after it does not count as its first.
 func (s *signalStop) watch() {
-	signalled := false
 	for {
 		select {
 		case <-s.done:
@@ -75,24 +80,49 @@ func (s *signalStop) watch() {
 				s.stop()
 			}
 		case sig := <-s.sigs:
-			if signalled && slices.Contains(warningSignals, sig) {
-				fmt.Fprintf(logOut, "mnistgpu: %v again: the stop asked for goes on\n", sig)
-				continue
-			}
-			if signalled {
-				fmt.Fprintf(logOut, "mnistgpu: %v again: quitting now; the state of the last completed save remains\n", sig)
-				engine.RemoveTemporaries() // of a save in progress
-				os.Exit(signalCode(sig))
-			}
-			signalled = true
-			s.code.Store(int32(signalCode(sig)))
-			again := "send it again to quit at once"
-			if slices.Contains(warningSignals, sig) {
-				again = "SIGTERM or SIGINT quits at once"
-			}
-			fmt.Fprintf(logOut, "\nmnistgpu: %v: stopping at the next step boundary and saving the state (%s)\n", sig, again)
-			s.stop()
+			s.signal(sig)
 		}
+	}
+}
+
+// signal answers a stop signal; the lock keeps trainingEnded from coming
+// between what it finds and what it says.
+func (s *signalStop) signal(sig os.Signal) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	warning := slices.Contains(warningSignals, sig)
+	again := "send it again to quit at once"
+	if warning {
+		again = "SIGTERM or SIGINT quits at once"
+	}
+	switch {
+	case s.ended && (!s.signalled || warning):
+		fmt.Fprintf(logOut, "\nmnistgpu: %v: training has ended and its state is saved; the run finishes (%s)\n", sig, again)
+	case s.signalled && warning:
+		fmt.Fprintf(logOut, "mnistgpu: %v again: the stop asked for goes on\n", sig)
+	case s.signalled:
+		fmt.Fprintf(logOut, "mnistgpu: %v again: quitting now; the state of the last completed save remains\n", sig)
+		engine.RemoveTemporaries() // of a save in progress
+		os.Exit(signalCode(sig))
+	default:
+		s.code.Store(int32(signalCode(sig)))
+		fmt.Fprintf(logOut, "\nmnistgpu: %v: stopping at the next step boundary and saving the state (%s)\n", sig, again)
+		s.stop()
+	}
+	s.signalled = true
+}
+
+// trainingEnded tells that training has no step left to stop at: the
+// state after its last epoch is saved, and the run only finishes (final
+// weights, test evaluation, result.json). A first signal after it says so
+// and stops nothing, the run ending with exit 0; one that came while the
+// last step ran, too late for a step boundary, is told the same here.
+func (s *signalStop) trainingEnded() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.ended = true
+	if s.signalled {
+		fmt.Fprintf(logOut, "mnistgpu: training ended before the stop found a step boundary: its state is saved, and the run finishes\n")
 	}
 }
 

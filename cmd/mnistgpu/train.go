@@ -35,7 +35,7 @@ func runTrain(c *cli.Context) error {
 	stop := watchSignals()
 	defer stop.release()
 	bar := newBar(logOut, c.Bool("quiet") || !term.IsTerminal(int(os.Stderr.Fd())) || jsonLog())
-	opts := run.Options{Log: logOut, Out: os.Stdout, Overwrite: c.Bool("overwrite"), Stop: stop.C,
+	opts := run.Options{Log: logOut, Out: os.Stdout, Overwrite: c.Bool("overwrite"), Stop: stop.C, Trained: stop.trainingEnded,
 		Progress: func(t engine.Traits, batch int) engine.Progress { return bar.forDevice(t, batch) }}
 	var cfg run.Config
 	var err error
