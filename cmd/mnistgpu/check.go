@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"text/tabwriter"
 
@@ -33,34 +34,41 @@ func checkCommand() *cli.Command {
 			}
 			fmt.Printf("checking %s: kernels against the float64 reference, training against %s\n\n", be.Describe(), ref.Describe())
 			results := append(conformance.Conformance(be), conformance.ParityResults(ref, be)...)
-			failed := 0
-			for _, r := range results {
-				if !r.Pass {
-					failed++
-				}
-			}
-			if failed == 0 && c.Bool("failures-only") {
-				fmt.Printf("all %d checks passed\n", len(results)) // no table: it would be a header alone
-				return nil
-			}
-			tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
-			fmt.Fprintln(tw, "op\tshape\tmax error\ttolerance\tpass")
-			for _, r := range results {
-				if r.Pass && c.Bool("failures-only") {
-					continue
-				}
-				status := "ok"
-				if !r.Pass {
-					status = "FAIL: " + r.Detail
-				}
-				fmt.Fprintf(tw, "%s\t%s\t%.2e\t%.2e\t%s\n", r.Op, r.Shape, r.MaxErr, r.Tol, status)
-			}
-			tw.Flush()
-			fmt.Printf("\n%d checks, %d failed\n", len(results), failed)
+			failed := printChecks(os.Stdout, results, c.Bool("failures-only"))
 			if failed > 0 {
 				return cli.Exit(fmt.Sprintf("mnistgpu: %d of %d checks failed on %s", failed, len(results), be.Name()), 1)
 			}
 			return nil
 		},
 	}
+}
+
+// printChecks prints the checks' table (failing rows alone with failuresOnly)
+// and their count, and returns how many failed. With failuresOnly and none
+// failing it says so in one line: the table would be a header alone.
+func printChecks(w io.Writer, results []conformance.Result, failuresOnly bool) (failed int) {
+	for _, r := range results {
+		if !r.Pass {
+			failed++
+		}
+	}
+	if failed == 0 && failuresOnly {
+		fmt.Fprintf(w, "all %d checks passed\n", len(results))
+		return 0
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "op\tshape\tmax error\ttolerance\tpass")
+	for _, r := range results {
+		if r.Pass && failuresOnly {
+			continue
+		}
+		status := "ok"
+		if !r.Pass {
+			status = "FAIL: " + r.Detail
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%.2e\t%.2e\t%s\n", r.Op, r.Shape, r.MaxErr, r.Tol, status)
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "\n%d checks, %d failed\n", len(results), failed)
+	return failed
 }
