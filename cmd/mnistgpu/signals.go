@@ -23,7 +23,8 @@ import (
 // terminal SIGHUP when it closes or its ssh session drops; an epoch of the
 // CNN can take minutes on a CPU): C is closed, training ends at the next
 // step boundary with its state saved, and the command exits with the
-// shell's code for that signal (130, 143, 129, 138, 140). A second signal
+// shell's code for that signal (130, 143, 129, 138, 140); once training
+// has ended (trainingEnded) a first signal stops nothing, and says so. A second signal
 // exits at once with its code; every file is written atomically, so none
 // is left half written. A warning signal (SIGUSR1, SIGUSR2) never quits
 // at once: it only asks for the stop again, as the job script of
