@@ -41,6 +41,9 @@ func TestSignalAfterTrainingSaysTheRunFinishes(t *testing.T) {
 	w.Close()
 	exited := make(chan struct{})
 	go func() { cmd.Wait(); close(exited) }()
+	// A run that wrote to stdout before its final weights would wait on the
+	// full pipe for ever: the test gives up after a minute, draining it.
+	giveUp := time.After(time.Minute)
 	waitFor := func(what string, done func() bool) {
 		for !done() {
 			if strings.Contains(stderr.String(), "stopping at the next step boundary") {
@@ -50,6 +53,9 @@ func TestSignalAfterTrainingSaysTheRunFinishes(t *testing.T) {
 			select {
 			case <-exited:
 				t.Fatalf("exited before %s:\n%s", what, stderr.String())
+			case <-giveUp:
+				go io.Copy(io.Discard, r)
+				t.Fatalf("no %s after a minute (a write to stdout before it waits on the full pipe):\n%s", what, stderr.String())
 			case <-time.After(10 * time.Millisecond):
 			}
 		}
