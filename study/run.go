@@ -491,11 +491,11 @@ func trainCell(cfg run.Config, data *mnist.Set, p *cellProgress, stop <-chan str
 		if _, err := readCell(dir); p.finishes && err == nil { // its result stands: the study asks for more epochs
 			why, _ := finishing(cfg)
 			fmt.Fprintf(logf, "%s: no step to train; evaluating its final weights and writing its result again\n", why)
-		} else if p.finishes && ck.EpochStep > 0 { // the step budget cut an epoch short
+		} else if p.finishes && ck.EpochStep == 0 && ck.NextEpoch >= cfg.Epochs {
+			fmt.Fprintf(logf, "all %d epochs were trained, but the run stopped before writing its result; finishing it\n", ck.NextEpoch)
+		} else if p.finishes { // the step budget or early stopping ended it before its last epoch, at an epoch's end or within one
 			why, _ := finishing(cfg)
 			fmt.Fprintf(logf, "%s, but the run stopped before writing its result; finishing it\n", why)
-		} else if p.finishes {
-			fmt.Fprintf(logf, "all %d epochs were trained, but the run stopped before writing its result; finishing it\n", ck.NextEpoch)
 		} else {
 			fmt.Fprintf(logf, "resuming after epoch %d", ck.NextEpoch)
 			if ck.EpochStep > 0 {
