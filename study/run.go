@@ -190,6 +190,11 @@ type Options struct {
 	// boundary with their states saved, starts no more, and makes Run
 	// return a *StoppedError; running the study again continues them.
 	Stop <-chan struct{}
+	// Trained, if set, is called once every cell this process took has
+	// ended with none stopped: a stop after it has no step left to stop
+	// at, and the study only finishes (results.csv, its shard line), as a
+	// run's Trained tells of a run.
+	Trained func()
 }
 
 // Run trains every cell of the shard that is not complete, Options.Jobs at
@@ -249,9 +254,20 @@ func Run(f File, dir string, base run.Config, o Options) error {
 		// cells held by another process, and finished by one since this
 		// process planned
 		skipped, doneElsewhere int
-		fatal                  error
-		wg                     sync.WaitGroup
+		// cells of todo a slot is done with (doneWith)
+		handled int
+		fatal   error
+		wg      sync.WaitGroup
 	)
+	// doneWith counts a cell a slot is done with, mu held; once every
+	// cell of todo is, with none stopped and no fatal error, no step is
+	// left to stop at (o.Trained).
+	doneWith := func() {
+		handled++
+		if handled == len(todo) && stoppedCells == 0 && fatal == nil && o.Trained != nil {
+			o.Trained()
+		}
+	}
 	for _, s := range plan.Slots.slots {
 		wg.Add(1)
 		go func() {
@@ -277,6 +293,7 @@ func Run(f File, dir string, base run.Config, o Options) error {
 					} else {
 						skipped++
 					}
+					doneWith()
 					mu.Unlock()
 					continue
 				}
@@ -312,6 +329,7 @@ func Run(f File, dir string, base run.Config, o Options) error {
 				if werr != nil && fatal == nil {
 					fatal = werr
 				}
+				doneWith()
 				mu.Unlock()
 			}
 		}()

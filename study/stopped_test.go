@@ -74,24 +74,32 @@ func (w *stopAt) Write(p []byte) (int, error) {
 // ends, one at a time, leaves three not started and says that none was
 // running; one as the last ends stopped nothing, and the study finishes
 // (it returned a stop, which a job script that sent the warning took for
-// a task to requeue). The same study then ends as one never stopped.
+// a task to requeue), and Options.Trained tells that no step is left to
+// stop at (the first, whose cells had not all ended, is not told so). The
+// same study then ends as one never stopped.
 func TestStopBetweenCellsAndAfterTheLast(t *testing.T) {
 	data := smallData(t)
 	f := File{Name: "stop", Axes: []Axis{{Name: "lr", Values: []string{"0.01", "0.001"}}}, Seeds: []uint64{1, 2},
 		Fixed: map[string]string{"model": "mlp", "epochs": "1", "train-limit": "100"}}
 	dir := t.TempDir()
+	trained := 0 // Run calls Trained from its slots, one at a time
 	between := &stopAt{at: "[1/4 done", stop: make(chan struct{})}
-	err := Run(f, filepath.Join(dir, "between"), run.Default(), Options{Jobs: 1, Shard: Shard{1, 1}, Data: data, Stop: between.stop, Log: between})
+	err := Run(f, filepath.Join(dir, "between"), run.Default(), Options{Jobs: 1, Shard: Shard{1, 1}, Data: data, Stop: between.stop, Log: between,
+		Trained: func() { trained++ }})
 	var se *StoppedError
 	if !errors.As(err, &se) || se.Started != 1 || se.Stopped != 0 || se.Left != 3 || !strings.Contains(err.Error(), "none was running, so nothing to save (3 cells not started)") {
 		t.Errorf("stopped as the first cell ended: %v (%+v), want 1 started, none stopped, 3 left\n%s", err, se, between.log.String())
+	}
+	if trained != 0 {
+		t.Errorf("Trained called %d times of a study stopped with 3 cells not started", trained)
 	}
 	if err := Run(f, filepath.Join(dir, "between"), run.Default(), Options{Jobs: 1, Shard: Shard{1, 1}, Data: data}); err != nil {
 		t.Fatalf("the study run again: %v", err)
 	}
 	last := &stopAt{at: "[4/4 done", stop: make(chan struct{})}
-	if err := Run(f, filepath.Join(dir, "last"), run.Default(), Options{Jobs: 2, Shard: Shard{1, 1}, Data: data, Stop: last.stop, Log: last}); err != nil {
-		t.Errorf("stopped as the last cell ended: %v, want the study finished\n%s", err, last.log.String())
+	if err := Run(f, filepath.Join(dir, "last"), run.Default(), Options{Jobs: 2, Shard: Shard{1, 1}, Data: data, Stop: last.stop, Log: last,
+		Trained: func() { trained++ }}); err != nil || trained != 1 {
+		t.Errorf("stopped as the last cell ended: %v, Trained called %d times; want the study finished, told once\n%s", err, trained, last.log.String())
 	}
 	for _, c := range f.Cells() {
 		key := c.Key(f.Axes)

@@ -53,11 +53,15 @@ type signalStop struct {
 	mu        sync.Mutex
 	signalled bool
 	ended     bool
+	// what finishes once training has ended: "run" (train) or "study"
+	// (study run, whose cells have all ended).
+	what string
 }
 
-// watchSignals starts a signalStop; release ends it.
-func watchSignals() *signalStop {
-	s := &signalStop{C: make(chan struct{}), sigs: make(chan os.Signal, 2), pipe: make(chan os.Signal, 1), done: make(chan struct{})}
+// watchSignals starts a signalStop for what ("run" or "study"); release
+// ends it.
+func watchSignals(what string) *signalStop {
+	s := &signalStop{C: make(chan struct{}), sigs: make(chan os.Signal, 2), pipe: make(chan os.Signal, 1), done: make(chan struct{}), what: what}
 	stops := append([]os.Signal{syscall.SIGINT, syscall.SIGTERM}, warningSignals...)
 	if !signal.Ignored(syscall.SIGHUP) { // Notify would undo nohup
 		stops = append(stops, syscall.SIGHUP)
@@ -98,7 +102,7 @@ func (s *signalStop) signal(sig os.Signal) {
 	}
 	switch {
 	case s.ended && (!s.signalled || warning):
-		fmt.Fprintf(logOut, "\nmnistgpu: %v: training has ended and its state is saved; the run finishes (%s)\n", sig, again)
+		fmt.Fprintf(logOut, "\nmnistgpu: %v: training has ended and its state is saved; the %s finishes (%s)\n", sig, s.what, again)
 	case s.signalled && warning:
 		fmt.Fprintf(logOut, "mnistgpu: %v again: the stop asked for goes on\n", sig)
 	case s.signalled:
@@ -115,15 +119,17 @@ func (s *signalStop) signal(sig os.Signal) {
 
 // trainingEnded tells that training has no step left to stop at: the
 // state after its last epoch is saved, and the run only finishes (final
-// weights, test evaluation, result.json). A first signal after it says so
-// and stops nothing, the run ending with exit 0; one that came while the
-// last step ran, too late for a step boundary, is told the same here.
+// weights, test evaluation, result.json), or every cell of the study has
+// ended and it only finishes (results.csv, its shard line). A first signal
+// after it says so and stops nothing, the command ending with exit 0; one
+// that came while the last step ran, too late for a step boundary, is told
+// the same here.
 func (s *signalStop) trainingEnded() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.ended = true
 	if s.signalled {
-		fmt.Fprintf(logOut, "mnistgpu: training ended before the stop found a step boundary: its state is saved, and the run finishes\n")
+		fmt.Fprintf(logOut, "mnistgpu: training ended before the stop found a step boundary: its state is saved, and the %s finishes\n", s.what)
 	}
 }
 

@@ -139,7 +139,7 @@ func runStudy(c *cli.Context) error {
 	// the runtime, and the cells trained on to the time limit.
 	var stop *signalStop // a dry run trains nothing and returns before its use
 	if !c.Bool("dry-run") {
-		stop = watchSignals()
+		stop = watchSignals("study")
 		defer stop.release()
 	}
 	dir := c.String("out")
@@ -172,7 +172,7 @@ func runStudy(c *cli.Context) error {
 			Data: data, Log: logOut, Live: live, Width: width}))
 	}
 	return stop.exit(study.Run(f, dir, base, study.Options{Shard: shard, Jobs: c.Int("jobs"), Devices: devices,
-		Data: data, Log: logOut, Live: live, Width: width, Stop: stop.C}), studyError)
+		Data: data, Log: logOut, Live: live, Width: width, Stop: stop.C, Trained: stop.trainingEnded}), studyError)
 }
 
 // dryRun prints the study's plan with its estimates on stdout.

@@ -32,7 +32,7 @@ func trainCommand() *cli.Command {
 
 func runTrain(c *cli.Context) error {
 	defer flushLog()
-	stop := watchSignals()
+	stop := watchSignals("run")
 	defer stop.release()
 	bar := newBar(logOut, c.Bool("quiet") || !term.IsTerminal(int(os.Stderr.Fd())) || jsonLog())
 	opts := run.Options{Log: logOut, Out: os.Stdout, Overwrite: c.Bool("overwrite"), Stop: stop.C, Trained: stop.trainingEnded,
