@@ -7,6 +7,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"mnistgpu/run"
 	"mnistgpu/study"
@@ -30,6 +31,10 @@ func TestSignalAfterTheLastCellSaysTheStudyFinishes(t *testing.T) {
 		"fixed":{"model":"mlp","epochs":"1","train-limit":"100","batch-size":"50"}}`), 0o644)
 	out := filepath.Join(dir, "study")
 	cmd, pipe, sc, stderr := startReadingStderr(t, "study", "run", file, "--threads", "1", "--data-dir", small, "--no-verify", "--out", out)
+	// Should a wording change leave a wait unanswered, the study is killed
+	// after a minute and the test fails instead of hanging.
+	watchdog := time.AfterFunc(time.Minute, func() { cmd.Process.Kill() })
+	defer watchdog.Stop()
 	var lock *run.Lock
 	signalled := false
 scan:
