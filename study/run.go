@@ -191,7 +191,8 @@ type Options struct {
 	// return a *StoppedError; running the study again continues them.
 	Stop <-chan struct{}
 	// Trained, if set, is called once every cell this process took has
-	// ended with none stopped: a stop after it has no step left to stop
+	// ended with none stopped, or at once when the plan has no cell to
+	// train: a stop after it has no step left to stop
 	// at, and the study only finishes (results.csv, its shard line), as a
 	// run's Trained tells of a run.
 	Trained func()
@@ -233,6 +234,9 @@ func Run(f File, dir string, base run.Config, o Options) error {
 	todo := plan.Todo
 	if len(todo) == 0 {
 		fmt.Fprintln(log, plan.head()+": nothing to do")
+		if o.Trained != nil {
+			o.Trained() // no cell to train: a stop has nothing to stop
+		}
 		return writeResultsCSV(dir) // under the plan's lock
 	}
 	fmt.Fprintf(log, "%s; %s, %s\n", plan.head(), plan.toRun(), plan.Slots.says)

@@ -75,8 +75,9 @@ func (w *stopAt) Write(p []byte) (int, error) {
 // running; one as the last ends stopped nothing, and the study finishes
 // (it returned a stop, which a job script that sent the warning took for
 // a task to requeue), and Options.Trained tells that no step is left to
-// stop at (the first, whose cells had not all ended, is not told so). The
-// same study then ends as one never stopped.
+// stop at (the first, whose cells had not all ended, is not told so), as
+// it tells a study run again with nothing to do. The same study then ends
+// as one never stopped.
 func TestStopBetweenCellsAndAfterTheLast(t *testing.T) {
 	data := smallData(t)
 	f := File{Name: "stop", Axes: []Axis{{Name: "lr", Values: []string{"0.01", "0.001"}}}, Seeds: []uint64{1, 2},
@@ -100,6 +101,13 @@ func TestStopBetweenCellsAndAfterTheLast(t *testing.T) {
 	if err := Run(f, filepath.Join(dir, "last"), run.Default(), Options{Jobs: 2, Shard: Shard{1, 1}, Data: data, Stop: last.stop, Log: last,
 		Trained: func() { trained++ }}); err != nil || trained != 1 {
 		t.Errorf("stopped as the last cell ended: %v, Trained called %d times; want the study finished, told once\n%s", err, trained, last.log.String())
+	}
+	// Run again, the finished study has no cell to train: it is told so at
+	// once, and a stop then has nothing to stop.
+	trained = 0
+	if err := Run(f, filepath.Join(dir, "last"), run.Default(), Options{Jobs: 1, Shard: Shard{1, 1}, Data: data,
+		Trained: func() { trained++ }}); err != nil || trained != 1 {
+		t.Errorf("the finished study run again: %v, Trained called %d times; want told once", err, trained)
 	}
 	for _, c := range f.Cells() {
 		key := c.Key(f.Axes)

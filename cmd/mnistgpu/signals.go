@@ -102,7 +102,7 @@ func (s *signalStop) signal(sig os.Signal) {
 	}
 	switch {
 	case s.ended && (!s.signalled || warning):
-		fmt.Fprintf(logOut, "\nmnistgpu: %v: training has ended and its state is saved; the %s finishes (%s)\n", sig, s.what, again)
+		fmt.Fprintf(logOut, "\nmnistgpu: %v: training has ended and %s saved; the %s finishes (%s)\n", sig, s.states(), s.what, again)
 	case s.signalled && warning:
 		fmt.Fprintf(logOut, "mnistgpu: %v again: the stop asked for goes on\n", sig)
 	case s.signalled:
@@ -129,8 +129,17 @@ func (s *signalStop) trainingEnded() {
 	defer s.mu.Unlock()
 	s.ended = true
 	if s.signalled {
-		fmt.Fprintf(logOut, "mnistgpu: training ended before the stop found a step boundary: its state is saved, and the %s finishes\n", s.what)
+		fmt.Fprintf(logOut, "mnistgpu: training ended before the stop found a step boundary: %s saved, and the %s finishes\n", s.states(), s.what)
 	}
+}
+
+// states names what is saved once training has ended: the run's state, or
+// the state of every cell of the study.
+func (s *signalStop) states() string {
+	if s.what == "study" {
+		return "every cell's state is"
+	}
+	return "its state is"
 }
 
 // stop closes C once.

@@ -62,7 +62,7 @@ scan:
 	if !signalled {
 		t.Fatalf("the study never waited to write its results.csv:\n%s", stderr)
 	}
-	said := "terminated: training has ended and its state is saved; the study finishes"
+	said := "terminated: training has ended and every cell's state is saved; the study finishes"
 	if code := cmd.ProcessState.ExitCode(); code != 0 || !strings.Contains(stderr.String(), said) ||
 		strings.Contains(stderr.String(), "stopping at the next step boundary") || !strings.Contains(stderr.String(), "shard 1/1: 2 cells, 2 run now, 0 failed") {
 		t.Fatalf("exit %d, want 0 saying %q and the shard line:\n%s", code, said, stderr)
