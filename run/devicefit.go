@@ -65,6 +65,18 @@ func RecordedUnused(cfg Config, ck *engine.TrainCheckpoint) string {
 	return fmt.Sprintf("--threads %d", rec.Device.Threads)
 }
 
+// RecordedTF32Unused reports whether the run whose state is ck recorded
+// --tf32 (a GPU run) and cfg, that run resumed, goes without it because its
+// device computes in fp32 only (FitDevice clears it), for the resume to
+// say so, as RecordedUnused does of --threads on a GPU.
+func RecordedTF32Unused(cfg Config, ck *engine.TrainCheckpoint) bool {
+	if cfg.DeviceReads("tf32") {
+		return false
+	}
+	rec, err := decodeConfig(ck.Config)
+	return err == nil && rec.Device.TF32
+}
+
 // autoReads reports whether the kind --device auto would open now reads
 // the device setting flag (true for any other device).
 func (c Config) autoReads(flag string) bool {

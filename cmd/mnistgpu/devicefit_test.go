@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -60,5 +61,38 @@ func TestAutoTF32WithoutGPUTrainsOnCPU(t *testing.T) {
 	}
 	if b, err := os.ReadFile(filepath.Join(dir, run.ConfigFile)); err != nil || !strings.Contains(string(b), `"tf32": false`) {
 		t.Errorf("a CPU run records TF32: %s %v", b, err)
+	}
+}
+
+// A --tf32 recorded by a GPU run goes unused where a resume or --config
+// moves the run to --device cpu, and is said in one line, as a recorded
+// --threads on a GPU is (TestCUDASaysRecordedThreadsUnused); so is a
+// hand-written config's "tf32" beside "cpu". It went without a word. An
+// exported MNISTGPU_TF32 is a default, and goes in silence.
+func TestCPUSaysRecordedTF32Unused(t *testing.T) {
+	dir := t.TempDir()
+	onGPU := func(cfg map[string]any) { cfg["device"] = map[string]any{"name": "cuda", "tf32": true, "threads": 0} }
+	oldState(t, dir, nil, "1", onGPU)
+	const said = "the recorded --tf32 is for a GPU (TensorFloat-32): --device cpu computes in fp32 only, so it is not used"
+	if _, stderr, code := output(t, "train", "--resume", filepath.Join(dir, "old"), "--epochs", "2", "--device", "cpu", "--quiet"); code != 0 || strings.Count(stderr, said) != 1 {
+		t.Errorf("a GPU run's --tf32 resumed on the CPU: exit %d, want the line once:\n%s", code, stderr)
+	}
+	for name, device := range map[string]string{"gpu.json": "cuda", "hand.json": "cpu"} {
+		var cfg map[string]any
+		if err := json.Unmarshal(mustRead(t, filepath.Join(dir, "whole", run.ConfigFile)), &cfg); err != nil {
+			t.Fatal(err)
+		}
+		cfg["device"] = map[string]any{"name": device, "tf32": true, "threads": 0}
+		file := filepath.Join(dir, name)
+		b, _ := json.Marshal(cfg)
+		os.WriteFile(file, b, 0o644)
+		_, stderr, code := output(t, "train", "--config", file, "--device", "cpu", "--out", filepath.Join(dir, "again-"+device), "--quiet")
+		if code != 0 || strings.Count(stderr, said) != 1 {
+			t.Errorf("--config with %s and tf32, on --device cpu: exit %d, want the line once:\n%s", device, code, stderr)
+		}
+	}
+	t.Setenv("MNISTGPU_TF32", "1")
+	if _, stderr, code := output(t, "train", "--config", filepath.Join(dir, "whole", run.ConfigFile), "--out", filepath.Join(dir, "exported"), "--quiet"); code != 0 || strings.Contains(stderr, "--tf32") {
+		t.Errorf("MNISTGPU_TF32=1 over a CPU run's config: exit %d, want no line about it:\n%s", code, stderr)
 	}
 }

@@ -155,7 +155,7 @@ func bindConfig(c *cli.Context) (run.Config, error) {
 // filled in anew, and run.Config.FitDevice: so is a recorded device
 // setting). A recorded cfg takes overridesRecord.
 func bindOnto(c *cli.Context, cfg run.Config, set func(*cli.Context, run.Field) bool) (run.Config, error) {
-	recorded := cfg.Device.Threads // --config's
+	recorded, recordedTF32 := cfg.Device.Threads, cfg.Device.TF32 // --config's
 	cfg, err := cfg.Override(func(next *run.Config) error {
 		for _, f := range run.Fields() {
 			if set(c, f) {
@@ -180,7 +180,19 @@ func bindOnto(c *cli.Context, cfg run.Config, set func(*cli.Context, run.Field) 
 	for _, u := range cfg.FitDevice(func(flag string) bool { return onCommandLine(c, flag) }) {
 		sayUnusedOnGPU(u, false)
 	}
+	tf32, _ := run.Lookup("tf32")
+	if err == nil && readsRecord(c) && recordedTF32 && !onCommandLine(c, "tf32") && !fromEnvironment(c, tf32) && !cfg.DeviceReads("tf32") {
+		sayTF32UnusedOnCPU("the recorded --tf32")
+	}
 	return cfg, err
+}
+
+// sayTF32UnusedOnCPU says that what, a --tf32 recorded by a GPU run (or
+// written in a --config file), goes unused on --device cpu, which computes
+// in fp32 only: the mirror of sayUnusedOn's --threads on a GPU. Typed
+// beside --device cpu, --tf32 is refused instead.
+func sayTF32UnusedOnCPU(what string) {
+	fmt.Fprintf(logOut, "%s is for a GPU (TensorFloat-32): --device cpu computes in fp32 only, so it is not used\n", what)
 }
 
 // sayUnusedOnGPU says that what ("--threads 3", "the recorded --threads

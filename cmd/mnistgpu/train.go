@@ -144,6 +144,12 @@ func resumeConfig(c *cli.Context, dir string) (run.Config, *engine.TrainCheckpoi
 			sayUnusedOn("the recorded "+r, false, gpu)
 		}
 	}
+	// A --tf32 the run recorded on a GPU goes where --device cpu moves it
+	// (typed there, it is refused): said, as --threads is; an exported one
+	// is a default.
+	if _, exported := deviceDefaults["tf32"]; !exported && !onCommandLine(c, "tf32") && run.RecordedTF32Unused(cfg, ck) {
+		sayTF32UnusedOnCPU("the recorded --tf32")
+	}
 	if err := run.CheckResume(cfg, ck); err != nil {
 		return cfg, nil, err
 	}
