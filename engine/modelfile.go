@@ -87,8 +87,10 @@ func loadModelSpec(nameOrPath string, written bool) (ModelSpec, error) {
 	if err != nil {
 		return ModelSpec{}, err
 	}
-	if err := checkWrittenFields(raw); written && err != nil {
-		return ModelSpec{}, fmt.Errorf("%s: %w", nameOrPath, err)
+	if written {
+		if err := checkWrittenFields(raw); err != nil {
+			return ModelSpec{}, fmt.Errorf("%s: %w", nameOrPath, err)
+		}
 	}
 	return s, nil
 }

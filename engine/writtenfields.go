@@ -21,13 +21,7 @@ import (
 // weights file or a state records is written from a built model, which
 // leaves a zero rate out and keeps a slope that --activation replaced.
 func checkWrittenFields(raw []byte) error {
-	var s struct {
-		Layers []map[string]json.RawMessage `json:"layers"`
-	}
-	if json.Unmarshal(raw, &s) != nil {
-		return nil // ParseModelSpec reports it
-	}
-	for i, l := range s.Layers {
+	for i, l := range fileLayers(raw) {
 		var typ, act string
 		field(l, "type", &typ)
 		hasAct := field(l, "activation", &act)

@@ -12,13 +12,7 @@ import (
 // activation="leaky_relu"'s 0.2): a value given, silently replaced. A
 // slope of 0 is ReLU, which the file can say.
 func checkZeroAlpha(raw []byte) error {
-	var s struct {
-		Layers []map[string]json.RawMessage `json:"layers"`
-	}
-	if json.Unmarshal(raw, &s) != nil {
-		return nil // the full decode reports it
-	}
-	for i, l := range s.Layers {
+	for i, l := range fileLayers(raw) {
 		for key, a := range l {
 			var alpha float64
 			if strings.EqualFold(key, "alpha") && json.Unmarshal(a, &alpha) == nil && alpha == 0 {
@@ -27,4 +21,18 @@ func checkZeroAlpha(raw []byte) error {
 		}
 	}
 	return nil
+}
+
+// fileLayers is a model file's layers as written, each key's raw value,
+// for the checks that need what a LayerSpec cannot tell (a field given as
+// zero or left out); none where the file does not decode, which the full
+// decode reports.
+func fileLayers(raw []byte) []map[string]json.RawMessage {
+	var s struct {
+		Layers []map[string]json.RawMessage `json:"layers"`
+	}
+	if json.Unmarshal(raw, &s) != nil {
+		return nil
+	}
+	return s.Layers
 }
