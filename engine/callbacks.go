@@ -405,8 +405,9 @@ func (c *EarlyStopping) SetCallbackTensors(t map[string][]float32) error {
 // formatSpec is Python's format(v, spec) for the epoch (an int, isInt) or
 // a metric (a float), as Keras's filepath.format(epoch=..., **logs) writes
 // it: a float without a spec is its repr ("1.0"), NaN and infinities are
-// "nan" and "inf" under every float format, and 'd' is refused for a
-// metric, as Python refuses it for any float.
+// "nan" and "inf" under every float format, 'd' is refused for a
+// metric, as Python refuses it for any float, and a precision for the
+// epoch but with f, e or g, as Python refuses it for an int.
 //
 // With earlier set, a metric is written as mnistgpu named its checkpoints
 // before (Go's strconv: "3" for 3.0, the shortest %g without a precision,
@@ -436,8 +437,17 @@ func formatSpec(v float64, isInt bool, spec string, earlier bool) (string, error
 		}
 	}
 	if hasPrec {
+		// Digits only: Python refuses ".+2" and ".-1", which Atoi reads.
+		if strings.Trim(precS, "0123456789") != "" {
+			return "", fmt.Errorf("bad format spec %q", spec)
+		}
 		if prec, err = strconv.Atoi(precS); err != nil || prec > 32 {
 			return "", fmt.Errorf("bad format spec %q", spec)
+		}
+		// Python: "Precision not allowed in integer format specifier";
+		// it writes the epoch with a precision only as a float (.2f, .2e, .2g).
+		if isInt && (verb == 0 || verb == 'd') {
+			return "", fmt.Errorf("a precision is for a float; the epoch is an integer (pad it with 03d, or give f, e or g)")
 		}
 	}
 	var s string

@@ -53,6 +53,28 @@ func TestFormatTemplateWritesAsPython(t *testing.T) {
 	}
 }
 
+// Python refuses a precision for an int but with a float type ("Precision
+// not allowed in integer format specifier"), and a precision that is not
+// digits ("Format specifier missing precision"); Keras's epoch is an int.
+// Such a template was taken, its precision dropped ("{epoch:.3}" wrote
+// "1"), where Keras fails before writing a file.
+func TestFormatTemplateRefusesWhatPythonRefuses(t *testing.T) {
+	logs := Logs{"val_loss": 0.5}
+	for _, tmpl := range []string{"{epoch:.3}", "{epoch:.3d}", "{epoch:04.2d}", "{epoch:.0}", "{val_loss:.+2f}", "{val_loss:.-1}", "{epoch:.}"} {
+		if got, err := FormatTemplate(tmpl, 1, logs); err == nil {
+			t.Errorf("FormatTemplate(%q) = %q; Python refuses it", tmpl, got)
+		}
+	}
+	for _, c := range []struct{ tmpl, want string }{
+		{"{epoch:03d}", "001"}, {"{epoch}", "1"}, {"{epoch:3}", "  1"}, {"{epoch:.2f}", "1.00"},
+		{"{epoch:.2e}", "1.00e+00"}, {"{epoch:.2g}", "1"}, {"{val_loss:.4f}", "0.5000"}, {"{val_loss:.2e}", "5.00e-01"},
+	} {
+		if got, err := FormatTemplate(c.tmpl, 1, logs); err != nil || got != c.want {
+			t.Errorf("FormatTemplate(%q) = %q, %v; Python writes %q", c.tmpl, got, err, c.want)
+		}
+	}
+}
+
 // CSVLogger's rows are written by Python's csv module, repr of each float.
 func TestHistoryCSVWritesAsPython(t *testing.T) {
 	h := &History{}

@@ -1,0 +1,34 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// A checkpoint template whose format Python refuses for the epoch, an int
+// ("Precision not allowed in integer format specifier"), is refused with
+// exit 2 naming --checkpoint and the field, before the data is looked for;
+// it was taken, and wrote "ckpt-1-..." with its precision dropped. What
+// Python takes is still taken (the data folder's absence is the refusal).
+func TestCheckpointTemplateRefusesAPrecisionOnTheEpoch(t *testing.T) {
+	dir := t.TempDir()
+	nowhere := filepath.Join(dir, "nowhere")
+	args := []string{"train", "--model", "mlp", "--epochs", "1", "--data-dir", nowhere, "--offline", "--out", filepath.Join(dir, "run")}
+	for _, c := range []struct{ tmpl, field string }{{"ckpt-{epoch:.3}-{val_loss:.3f}", "epoch:.3"}, {"ckpt-{epoch:03.2d}", "epoch:03.2d"}} {
+		err := cliRun(append(args, "--checkpoint", c.tmpl)...)
+		if exitCode(err) != 2 || !strings.Contains(err.Error(), "--checkpoint") || !strings.Contains(err.Error(), `field "`+c.field+`"`) {
+			t.Errorf("--checkpoint %s: %v, want exit 2 naming --checkpoint and field %q", c.tmpl, err, c.field)
+		}
+	}
+	for _, tmpl := range []string{"ckpt-{epoch:03d}-{val_loss:.4f}", "ckpt-{epoch}-{val_loss:.2e}", "ckpt-{epoch:.2f}"} {
+		err := cliRun(append(args, "--checkpoint", tmpl)...)
+		if err == nil || strings.Contains(err.Error(), "--checkpoint") || !strings.Contains(err.Error(), nowhere) {
+			t.Errorf("--checkpoint %s: %v, want it taken and the data folder refused", tmpl, err)
+		}
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("refused commands wrote %v", entries)
+	}
+}
