@@ -11,7 +11,6 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
-	"gonum.org/v1/plot/vg/vgimg"
 
 	"mnistgpu/engine"
 )
@@ -107,9 +106,10 @@ func (epochTicks) Ticks(lo, hi float64) []plot.Tick {
 	return ts
 }
 
-// SavePanels writes plots side by side as one PNG of w×h inches.
+// SavePanels writes plots side by side as one picture of w×h inches, in
+// the format path's extension names (newPicture: PNG, SVG or PDF).
 func SavePanels(path string, w, h float64, plots ...*plot.Plot) error {
-	img := vgimg.New(vg.Length(w)*vg.Inch, vg.Length(h)*vg.Inch)
+	img := newPicture(path, vg.Length(w)*vg.Inch, vg.Length(h)*vg.Inch)
 	dc := draw.New(img)
 	tiles := draw.Tiles{Rows: 1, Cols: len(plots), PadX: vg.Millimeter * 4, PadLeft: vg.Millimeter * 2, PadRight: vg.Millimeter * 2,
 		PadTop: vg.Millimeter * 2, PadBottom: vg.Millimeter * 2}
@@ -118,11 +118,12 @@ func SavePanels(path string, w, h float64, plots ...*plot.Plot) error {
 	for i, p := range plots {
 		p.Draw(canvases[0][i])
 	}
-	return writePNG(path, img)
+	return writePicture(path, img)
 }
 
 // HistoryPlot draws a run's loss and accuracy (train and validation) as two
-// panels in one PNG, like the report's figures.
+// panels in one picture (PNG, SVG or PDF by path's extension), like the
+// report's figures.
 func HistoryPlot(path, title string, h *engine.History) error {
 	get := func(k string) []float64 {
 		v := make([]float64, len(h.Logs))

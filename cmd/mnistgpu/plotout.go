@@ -5,27 +5,49 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"mnistgpu/engine"
+	"mnistgpu/study"
 )
 
-// pngSignature opens every PNG file.
-var pngSignature = []byte("\x89PNG\r\n\x1a\n")
+// pictureSignatures open every file of each picture format plot writes
+// (study.PictureFormats): a PNG's signature, an SVG's XML declaration as
+// gonum/plot writes it, and a PDF's header.
+var pictureSignatures = map[string][]string{
+	".png": {"\x89PNG\r\n\x1a\n"},
+	".svg": {"<?xml", "<svg"},
+	".pdf": {"%PDF-"},
+}
+
+// pictureFormat is the format plot writes to out: its extension, lower
+// case, or .png for a name without one; "" for another extension.
+func pictureFormat(out string) string {
+	ext := strings.ToLower(filepath.Ext(out))
+	if ext == "" {
+		return ".png"
+	}
+	if slices.Contains(study.PictureFormats, ext) {
+		return ext
+	}
+	return ""
+}
 
 // plotOutProblem says why plot may not write its picture to out ("" when
 // it may): out is a device, a pipe or a folder, in no folder, named for
-// another picture format, or an existing file with
-// something other than a picture in it. A re-plot replaces its PNG; a
-// careless --out (the history.json it reads, a run's state.safetensors)
-// was replaced by the PNG, and the run's record with it.
+// a picture format plot does not write, or an existing file with
+// something other than a picture of its name's format in it. A re-plot
+// replaces its picture; a careless --out (the history.json it reads, a
+// run's state.safetensors) was replaced by the PNG, and the run's record
+// with it.
 func plotOutProblem(out string) string {
 	if kind := engine.NotAFile(out); kind != "" {
 		return "is " + kind
 	}
 	// A folder that is not there failed the write after the plot was
 	// drawn, exit 1, naming the temporary file; another picture format's
-	// name (curves.jpg, curves.svg) got a PNG under it.
+	// name (curves.jpg) got a PNG under it.
 	dir := filepath.Dir(out)
 	if st, err := os.Stat(dir); os.IsNotExist(err) {
 		return "is in " + dir + ", which does not exist"
@@ -34,15 +56,27 @@ func plotOutProblem(out string) string {
 	} else if !st.IsDir() {
 		return "is in " + dir + ", which is not a folder"
 	}
+	format := pictureFormat(out)
+	held := format // what an existing file must be to be replaced
+	if held == "" {
+		held = ".png"
+	}
 	if f, err := os.Open(out); err == nil { // not there yet (or unreadable: writing it says why)
 		defer f.Close()
-		head := make([]byte, len(pngSignature))
-		if n, _ := io.ReadFull(f, head); n > 0 && !bytes.Equal(head, pngSignature) {
-			return "exists and is not a PNG, so it is not replaced"
+		head := make([]byte, 8)
+		n, _ := io.ReadFull(f, head)
+		if n > 0 && !slices.ContainsFunc(pictureSignatures[held], func(sig string) bool { return bytes.HasPrefix(head[:n], []byte(sig)) }) {
+			return "exists and is not " + pictureFormatName[held] + ", so it is not replaced"
 		}
 	}
-	if ext := filepath.Ext(out); ext != "" && !strings.EqualFold(ext, ".png") {
-		return "names a " + ext + " file, and plot writes a PNG"
+	if format == "" {
+		return "names a " + filepath.Ext(out) + " file, and plot writes " + pictureFormatsText
 	}
 	return ""
 }
+
+// pictureFormatName names a format as a message does.
+var pictureFormatName = map[string]string{".png": "a PNG", ".svg": "an SVG", ".pdf": "a PDF"}
+
+// pictureFormatsText is what plot writes, as its messages say it.
+const pictureFormatsText = "a PNG, an SVG or a PDF (.png, .svg, .pdf)"

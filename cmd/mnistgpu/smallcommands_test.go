@@ -24,7 +24,7 @@ func TestSmallerCommandsDoWhatWasAsked(t *testing.T) {
 		want string
 	}{
 		{[]string{"data", "verify", "--data-dir", ""}, `--data-dir "" is empty`},
-		{[]string{"plot", history, "--out", ""}, `--out "" is empty: name the PNG file`},
+		{[]string{"plot", history, "--out", ""}, `--out "" is empty: name the picture file (.png, .svg or .pdf)`},
 		{[]string{"plot", history, "--out", missing}, "--out " + missing + " is in " + filepath.Dir(missing) + ", which does not exist"},
 		{[]string{"plot", history, "--out", filepath.Join(history, "x.png")}, "which is not a folder"},
 		{[]string{"plot", history, "--out", filepath.Join(dir, "curves.jpg")}, "names a .jpg file, and plot writes a PNG"},

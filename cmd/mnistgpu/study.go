@@ -224,7 +224,7 @@ func plotCommand() *cli.Command {
 		Name:      "plot",
 		Usage:     "plot a run's loss and accuracy curves from its history.json",
 		ArgsUsage: "HISTORY.json",
-		Flags:     []cli.Flag{&cli.StringFlag{Name: "out", Usage: "PNG file (default: next to the history, curves.png)"}},
+		Flags:     []cli.Flag{&cli.StringFlag{Name: "out", Usage: "picture file, a PNG, an SVG or a PDF by its extension (default: next to the history, curves.png)"}},
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 1 {
 				return usageError("plot needs one history.json")
@@ -249,13 +249,13 @@ func plotCommand() *cli.Command {
 			}
 			out := c.String("out")
 			if out == "" && onCommandLine(c, "out") {
-				return usageError("--out \"\" is empty: name the PNG file, or leave --out out for %s", filepath.Join(filepath.Dir(path), run.PlotFile))
+				return usageError("--out \"\" is empty: name the picture file (.png, .svg or .pdf), or leave --out out for %s", filepath.Join(filepath.Dir(path), run.PlotFile))
 			}
 			if out == "" {
 				out = filepath.Join(filepath.Dir(path), run.PlotFile)
 			}
 			if why := plotOutProblem(out); why != "" {
-				return usageError("--out %s %s: name the PNG file", out, why)
+				return usageError("--out %s %s: name a .png, .svg or .pdf file", out, why)
 			}
 			if err := study.HistoryPlot(out, filepath.Base(filepath.Dir(path)), h); err != nil {
 				return err
