@@ -116,8 +116,8 @@ func loadDir(dir string, verify bool, files []File) (*Set, error) {
 		parts = make([][]byte, len(files))
 		paths = make([]string, len(files)) // as found: .gz or uncompressed, which errors name
 	)
-	if what := notAFolder(dir); what != "" {
-		return nil, fmt.Errorf("%s: %s, not a folder of MNIST files", dir, what)
+	if fe := folderProblem(dir); fe != nil {
+		return nil, fe
 	}
 	for i, f := range files {
 		p, ok := path(dir, f)

@@ -37,7 +37,7 @@ func OpenBackend(cfg Config, log io.Writer) (engine.Backend, error) {
 func LoadData(s SourceConfig, log io.Writer) (*mnist.Set, error) {
 	set, err := mnist.Locate(mnist.Options{Dir: s.Dir, Offline: s.Offline, Verify: !s.NoVerify, Log: log})
 	if err != nil {
-		return nil, err
+		return nil, DataDirError(s.Dir, err)
 	}
 	fmt.Fprintf(log, "MNIST: %d training and %d test images from %s\n", set.Train.Len(), set.Test.Len(), set.From)
 	return set, nil
@@ -93,7 +93,7 @@ func ModelsBuilt() int64 { return modelsBuilt.Load() }
 func LoadTestData(s SourceConfig, log io.Writer) (*mnist.Set, error) {
 	set, err := mnist.Locate(mnist.Options{Dir: s.Dir, Offline: s.Offline, Verify: !s.NoVerify, Log: log, TestOnly: true})
 	if err != nil {
-		return nil, err
+		return nil, DataDirError(s.Dir, err)
 	}
 	fmt.Fprintf(log, "MNIST: %d test images from %s\n", set.Test.Len(), set.From)
 	return set, nil

@@ -43,7 +43,7 @@ func evaluateCommand() *cli.Command {
 			// alone: the training files need not be there.
 			data, err := run.LoadTestData(cfg.Source, os.Stderr)
 			if err != nil {
-				return err
+				return cliError(err)
 			}
 			m, err := loadTrained(c, wf, engine.LargestBatch(cfg.BatchSize, data.Test.Len()))
 			if err != nil {

@@ -44,7 +44,7 @@ func dataCommand() *cli.Command {
 	show := func(c *cli.Context) error {
 		s, err := loadData(c, os.Stderr)
 		if err != nil {
-			return err
+			return cliError(err)
 		}
 		fmt.Printf("source: %s\nfolder: %s\ntrain:  %s %v\ntest:   %s %v\n", s.From, s.Dir, run.Plural(s.Train.Len(), "image"), s.Train.Shape, run.Plural(s.Test.Len(), "image"), s.Test.Shape)
 		return nil
@@ -71,13 +71,13 @@ func dataCommand() *cli.Command {
 					// what can be: the four files read as IDX.
 					s, err := mnist.LoadDir(dir, false)
 					if err != nil {
-						return err
+						return cliError(run.DataDirError(c.String("data-dir"), err))
 					}
 					fmt.Printf("%s: the four files are valid IDX (%d training, %d test images); --no-verify: their SHA-256 is not compared with MNIST's\n", dir, s.Train.Len(), s.Test.Len())
 					return nil
 				}
 				if _, err := mnist.LoadDir(dir, true); err != nil {
-					return err
+					return cliError(run.DataDirError(c.String("data-dir"), err))
 				}
 				fmt.Printf("%s: all four MNIST files match their canonical SHA-256\n", dir)
 				return nil

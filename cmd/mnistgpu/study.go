@@ -160,7 +160,7 @@ func runStudy(c *cli.Context) error {
 	}
 	data, err := run.LoadData(source, logOut)
 	if err != nil {
-		return err
+		return cliError(err)
 	}
 	live := logOut == io.Writer(os.Stderr) && vtTerminal(os.Stderr)
 	width := 0
