@@ -19,29 +19,43 @@ func FromImage(img image.Image) []uint8 {
 	if w == 0 || h == 0 {
 		return out
 	}
-	lum, alpha := make([]float64, w*h), make([]float64, w*h)
-	opaque := true
+	// One full-size plane of float64, the luminance, laid on paper in place
+	// once the paper is chosen, and the alpha as read (16 bits) only for a
+	// picture that is not opaque: a 4096×4096 one held four planes of
+	// float64 (luminance, alpha, and a sheet for each paper; 134 MB each).
+	p := plane{lum: make([]float64, w*h), w: w, h: h}
+	at := rgbaAt(img)
 	for y := 0; y < h; y++ {
 		for x := 0; x < w; x++ {
-			r, g, bl, a := img.At(b.Min.X+x, b.Min.Y+y).RGBA() // premultiplied by a
-			lum[y*w+x] = (0.299*float64(r) + 0.587*float64(g) + 0.114*float64(bl)) / 65535
-			alpha[y*w+x] = float64(a) / 65535
-			opaque = opaque && a == 0xffff
+			r, g, bl, a := at(b.Min.X+x, b.Min.Y+y) // premultiplied by a
+			i := y*w + x
+			p.lum[i] = (0.299*float64(r) + 0.587*float64(g) + 0.114*float64(bl)) / 65535
+			if a != 0xffff && p.alpha == nil {
+				p.alpha = make([]uint16, w*h)
+				for j := range i {
+					p.alpha[j] = 0xffff
+				}
+			}
+			if p.alpha != nil {
+				p.alpha[i] = uint16(a)
+			}
 		}
 	}
-	on := onPaper(lum, alpha, w, h, 1)
-	if !opaque {
+	on := p.measure(1)
+	if p.alpha != nil {
 		// The paper that leaves the least ink, but some: ink drawn on a
 		// transparent canvas vanishes on paper of its own colour, and a
 		// page framed by a transparent margin (a window screenshot with its
 		// shadow) turns into one blot of ink on paper of the opposite colour.
-		if k := onPaper(lum, alpha, w, h, 0); k.ink > 0 && (on.ink == 0 || k.ink < on.ink) {
+		if k := p.measure(0); k.ink > 0 && (on.ink == 0 || k.ink < on.ink) {
 			on = k
 		}
 	}
 	if on.ink == 0 {
 		return out // blank image
 	}
+	p.lay(on)
+	on.grey = p.lum
 	grey, bg, x0, y0, x1, y1 := on.grey, on.bg, on.x0, on.y0, on.x1, on.y1
 	for i := range grey { // background to zero, as MNIST's is
 		grey[i] = math.Max(0, (grey[i]-bg)/(1-bg))
@@ -94,44 +108,74 @@ func FromImage(img image.Image) []uint8 {
 	return out
 }
 
+// rgbaAt reads a pixel of img as img.At(x, y).RGBA() does; through
+// RGBA64At where img has it (every image type the decoders give), which
+// does not allocate a color.Color for each pixel.
+func rgbaAt(img image.Image) func(x, y int) (r, g, b, a uint32) {
+	if m, ok := img.(image.RGBA64Image); ok {
+		return func(x, y int) (uint32, uint32, uint32, uint32) {
+			c := m.RGBA64At(x, y)
+			return uint32(c.R), uint32(c.G), uint32(c.B), uint32(c.A)
+		}
+	}
+	return func(x, y int) (uint32, uint32, uint32, uint32) { return img.At(x, y).RGBA() }
+}
+
+// plane is a picture's luminance (premultiplied by alpha, 0..1, w×h) and
+// its alpha as read (0..0xffff; nil where it is opaque).
+type plane struct {
+	lum   []float64
+	alpha []uint16
+	w, h  int
+}
+
 // sheet is an image laid on paper: its grey levels with ink bright on a
 // dark background of level bg, and the bounding box x0..x1 × y0..y1 of its
-// ink pixels, of which there are ink.
+// ink pixels, of which there are ink. grey is set once it is laid (lay).
 type sheet struct {
 	grey                []float64
-	bg                  float64
+	paper, bg           float64
+	inverted            bool
 	x0, y0, x1, y1, ink int
 }
 
-// onPaper lays an image (lum premultiplied by alpha, both 0..1, w×h) on
-// paper of luminance paper (1 white, 0 black), inverts it when its border is
-// light, and finds its ink: anything clearly above the background level.
-func onPaper(lum, alpha []float64, w, h int, paper float64) sheet {
-	grey := make([]float64, w*h)
+// grey is pixel i laid on paper of luminance paper (1 white, 0 black),
+// inverted when the sheet's border is light.
+func (p *plane) grey(i int, paper float64, inverted bool) float64 {
+	a := 1.0
+	if p.alpha != nil {
+		a = float64(p.alpha[i]) / 65535
+	}
+	v := p.lum[i] + paper*(1-a)
+	if inverted {
+		v = 1 - v
+	}
+	return v
+}
+
+// measure lays the picture on paper of luminance paper, inverts it when its
+// border is light, and finds its ink: anything clearly above the background
+// level. It keeps no grey levels: lay writes those of the sheet chosen.
+func (p *plane) measure(paper float64) sheet {
+	w, h := p.w, p.h
 	var border float64
 	nb := 0
 	for y := 0; y < h; y++ {
 		for x := 0; x < w; x++ {
-			v := lum[y*w+x] + paper*(1-alpha[y*w+x])
-			grey[y*w+x] = v
 			if x == 0 || y == 0 || x == w-1 || y == h-1 {
-				border += v
+				border += p.grey(y*w+x, paper, false)
 				nb++
 			}
 		}
 	}
-	bg := border / float64(nb)
-	if bg > 0.5 {
-		for i := range grey {
-			grey[i] = 1 - grey[i]
-		}
-		bg = 1 - bg
+	s := sheet{paper: paper, bg: border / float64(nb), x0: w, y0: h, x1: -1, y1: -1}
+	if s.bg > 0.5 {
+		s.inverted, s.bg = true, 1-s.bg
 	}
-	s := sheet{grey: grey, bg: bg, x0: w, y0: h, x1: -1, y1: -1}
-	thr := bg + 0.2
+	thr := s.bg + 0.2
 	for y := 0; y < h; y++ {
 		for x := 0; x < w; x++ {
-			if grey[y*w+x] > thr {
+			if p.grey(y*w+x, paper, s.inverted) > thr {
 				s.x0, s.y0 = min(s.x0, x), min(s.y0, y)
 				s.x1, s.y1 = max(s.x1, x), max(s.y1, y)
 				s.ink++
@@ -139,6 +183,13 @@ func onPaper(lum, alpha []float64, w, h int, paper float64) sheet {
 		}
 	}
 	return s
+}
+
+// lay writes the grey levels of sheet s over the luminance, in place.
+func (p *plane) lay(s sheet) {
+	for i := range p.lum {
+		p.lum[i] = p.grey(i, s.paper, s.inverted)
+	}
 }
 
 // Blank reports whether a 28×28 image is all one grey level: no digit, as
