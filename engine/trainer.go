@@ -38,9 +38,10 @@ type FitConfig struct {
 	// no limit). A budget spent within an epoch cuts it short: AfterEpoch
 	// receives the run at that step (EpochStep > 0), from which a larger
 	// budget continues bit for bit as one given from the start; the cut
-	// epoch is then logged and validated for the history as it ran, but
-	// its epoch-end callbacks, which act on whole epochs (checkpoints,
-	// early stopping, the plateau), do not run (see CutEpochLogger).
+	// epoch is then logged and validated as it ran, the last entry of the
+	// History Fit returns, but its epoch-end callbacks, which act on whole
+	// epochs (checkpoints, early stopping, the plateau), do not run (see
+	// CutEpochLogger), and its state's history holds the epochs before it.
 	MaxSteps  int
 	Augment   *Augmentation // applied to training batches only (nil: none)
 	Callbacks []Callback

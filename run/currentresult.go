@@ -83,8 +83,7 @@ func (e *UnreadableStateError) Unwrap() error { return e.Err }
 // dir has trained (its next epoch, which a resume continues or starts), read
 // from the state file's header alone, and false when there is no state to
 // read. A state within an epoch, saved at a stop or at the step budget,
-// counts the epochs before it: history.json holds an epoch the budget cut
-// short as well, which a larger budget trains again from its cut.
+// counts the epochs before it, as history.json does (cutepoch.go).
 func SavedEpochs(dir string) (int, bool) {
 	var st struct {
 		NextEpoch int `json:"next_epoch"`

@@ -29,6 +29,14 @@ import (
 //	         lr when a callback logs it) by their names, "lr" (the rate the
 //	         epoch trained with), "seconds" (the epoch's, as in
 //	         history.json; 0 on a simulated device), "steps" in all
+//	cut      an epoch the step budget cut short (cutepoch.go): "epoch",
+//	         "step" (its steps trained) of "epoch_steps", "steps" in all,
+//	         and its figures as an epoch record has them, as they stood at
+//	         the cut (loss and accuracy over its steps, the validation of
+//	         the weights there); history.csv and history.json, which hold
+//	         whole epochs, leave it out. A resume that only finishes the
+//	         run (its result not written) does not record it again; a
+//	         larger budget trains the epoch on, whose end is an epoch record
 //	stopped  a stop on request: "epoch", "step" it stopped after, "steps"
 //	         in all (as saved in its state: a job script compares them
 //	         with the last record's before the run to tell whether a
@@ -44,9 +52,13 @@ const MetricsFile = "metrics.jsonl"
 
 // metrics appends records to a run's MetricsFile.
 type metrics struct {
-	f     *os.File
-	next  int    // 0-based epoch whose record comes next
-	steps uint64 // steps in all of the state last saved, for the stopped record
+	f         *os.File
+	next      int    // 0-based epoch whose record comes next
+	steps     uint64 // steps in all of the state last saved, for the stopped and cut records
+	epochStep int    // its step within its epoch (0 at an epoch's end), for the cut record
+	// recordedCut is the cut record the stream holds of the state a
+	// finishing session resumed at (zero: none).
+	recordedCut cutMark
 }
 
 // openMetrics opens dir's MetricsFile for appending. A last line left
@@ -117,17 +129,28 @@ func (m *metrics) start(cfg Config, device string, data DataPrint, ck *engine.Tr
 		m.next = 0
 		return m.write("start", map[string]any{"config": cfg, "device": device, "trained_on": data, "epochs_planned": cfg.Epochs})
 	}
-	m.next, m.steps = ck.NextEpoch, ck.Step
+	m.next, m.steps, m.epochStep = ck.NextEpoch, ck.Step, ck.EpochStep
+	if ck.EpochStep > 0 && cfg.MaxSteps > 0 && ck.Step >= uint64(cfg.MaxSteps) {
+		// Resumed at the cut of its step budget: it ends that epoch again.
+		at := cutMark{epoch: ck.NextEpoch + 1, steps: ck.Step}
+		found, err := m.findCut(at)
+		if err != nil {
+			return fmt.Errorf("metrics: %w", err)
+		}
+		if found {
+			m.recordedCut = at
+		}
+	}
 	return m.write("resumed", map[string]any{"epoch": ck.NextEpoch + 1, "step": ck.EpochStep, "steps": ck.Step,
 		"device": device, "trained_on": data, "epochs_planned": cfg.Epochs})
 }
 
-// epoch records the last epoch of h, the history of a snapshot, unless it
-// is recorded already (a stop at an epoch's first step snapshots the
+// epoch records the last epoch of h, the history of the snapshot ck,
+// unless it is recorded already (a snapshot within an epoch holds the
 // history of the epochs before); lr is the optimizer's rate, used when no
 // callback logged the epoch's.
-func (m *metrics) epoch(h *engine.History, lr float64, steps uint64) error {
-	m.steps = steps
+func (m *metrics) epoch(h *engine.History, lr float64, ck *engine.TrainCheckpoint) error {
+	m.steps, m.epochStep = ck.Step, ck.EpochStep
 	i := len(h.Logs) - 1
 	if i < 0 || h.Epochs[i] < m.next {
 		return nil
@@ -137,7 +160,7 @@ func (m *metrics) epoch(h *engine.History, lr float64, steps uint64) error {
 	for k, v := range h.Logs[i] {
 		rec[k] = engine.JSONMetric(v) // NaN null, ±Inf "Infinity", "-Infinity", as history.json
 	}
-	rec["epoch"], rec["seconds"], rec["steps"] = h.Epochs[i]+1, h.Seconds[i], steps
+	rec["epoch"], rec["seconds"], rec["steps"] = h.Epochs[i]+1, h.Seconds[i], ck.Step
 	return m.write("epoch", rec)
 }
 

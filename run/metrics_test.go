@@ -69,7 +69,7 @@ func TestMetricsEpochWritesNonFiniteAsHistoryJSON(t *testing.T) {
 	}
 	var h engine.History
 	h.Append(0, engine.Logs{"loss": 0.5, "val_loss": math.NaN(), "val_accuracy": math.Inf(1), "accuracy": math.Inf(-1)}, 1)
-	if err := m.epoch(&h, 0.01, 25); err != nil {
+	if err := m.epoch(&h, 0.01, &engine.TrainCheckpoint{Step: 25}); err != nil {
 		t.Fatal(err)
 	}
 	m.close()

@@ -1,6 +1,7 @@
 package run
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"testing"
@@ -31,10 +32,26 @@ func TestOlderCutStateEndsWhole(t *testing.T) {
 	if ck.NextEpoch != 1 || ck.EpochStep != 2 {
 		t.Fatalf("budget 7: state at epoch %d, step %d", ck.NextEpoch+1, ck.EpochStep)
 	}
-	// As the earlier version saved it: at the cut epoch's end.
-	if ck.History, err = os.ReadFile(filepath.Join(dir, "history.json")); err != nil {
+	// As the earlier version saved it: at the cut epoch's end, which its
+	// history holds (history.json now holds the whole epochs only).
+	fh, err := os.Open(filepath.Join(dir, "history.json"))
+	if err != nil {
 		t.Fatal(err)
 	}
+	h, err := engine.ReadHistoryJSON("history.json", fh)
+	fh.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(h.Logs) != 1 {
+		t.Fatalf("budget 7: history.json of epochs %v, want the 1 whole", h.Epochs)
+	}
+	h.Append(1, h.Logs[0], 0)
+	var raw bytes.Buffer
+	if err := h.WriteJSON(&raw); err != nil {
+		t.Fatal(err)
+	}
+	ck.History = raw.Bytes()
 	ck.NextEpoch, ck.EpochStep, ck.Metrics, ck.EpochSeconds = 2, 0, nil, 0
 	if err := ck.Save(path); err != nil {
 		t.Fatal(err)

@@ -226,7 +226,7 @@ func Train(cfg Config, o Options) (*Result, error) {
 			if err := o.Lock.Check(); err != nil {
 				return err
 			}
-			if err := ml.epoch(h, opt.LearningRate(), ck.Step); err != nil {
+			if err := ml.epoch(h, opt.LearningRate(), ck); err != nil {
 				return err
 			}
 			rec.cut = ck.EpochStep > 0 // see below
@@ -272,13 +272,15 @@ func Train(cfg Config, o Options) (*Result, error) {
 	// Not told by counting steps: a state of an earlier version holds
 	// epochs the budget cut in its history, which a run continued past.
 	rec.cut = rec.cut && cfg.MaxSteps > 0 && m.Steps() >= uint64(cfg.MaxSteps)
-	if len(hist.Logs) > 0 {
-		// An epoch cut short by the step budget has no epoch-end state:
-		// recorded here.
-		if err := ml.epoch(hist, opt.LearningRate(), m.Steps()); err != nil {
+	if rec.cut {
+		// An epoch cut short by the step budget has no epoch end: a cut
+		// record, not a row of the history files (cutepoch.go).
+		if err := ml.cut(hist, opt.LearningRate(), engine.BatchCount(train.Len(), cfg.BatchSize)); err != nil {
 			return nil, err
 		}
-		if err := writeHistory(dir, hist); err != nil {
+	}
+	if len(hist.Logs) > 0 {
+		if err := writeHistory(dir, wholeEpochs(hist, rec.cut)); err != nil {
 			return nil, err
 		}
 	}

@@ -119,7 +119,15 @@ func TestDryRunOfASpentStepBudget(t *testing.T) {
 	if !strings.Contains(cellLog, "its step budget (max-steps 2) was spent in epoch 1: no step to train; evaluating its final weights and writing its result again") {
 		t.Errorf("the cell's %s:\n%s", LogFile, cellLog)
 	}
-	if n := len(history(t, p.Cells[0].Config.Output.Dir).Logs); n != 1 {
-		t.Errorf("the extended run trained to epoch %d, not the 1 its plan said", n)
+	rec, err := readCell(p.Cells[0].Config.Output.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := rec.Result; r == nil || r.Epochs != 1 || r.Steps != 2 {
+		t.Errorf("the extended run: result %+v, want the 2 steps of epoch 1 its plan said", r)
+	}
+	// The budget cut epoch 1: no whole epoch for the history files.
+	if h := history(t, p.Cells[0].Config.Output.Dir); len(h.Logs) != 0 {
+		t.Errorf("history.json holds epochs %v of a cell cut within its first", h.Epochs)
 	}
 }

@@ -21,7 +21,7 @@ const ResultsCSV = "results.csv"
 // measure, so that none is an axis's name (a setting's flag).
 var resultColumns = []string{
 	"status",                // finished, or diverged (a NaN loss ended it)
-	"epochs_trained",        // epochs in the history
+	"epochs_trained",        // epochs in the history: whole ones (run/cutepoch.go)
 	"best_val_accuracy",     // the highest val_accuracy of the history
 	"best_test_accuracy",    // test accuracy of the best checkpoint (--save-best-only)
 	"final_test_accuracy",   // test accuracy of the final weights

@@ -244,8 +244,12 @@ func plotCommand() *cli.Command {
 			if err != nil {
 				return usageError("%v", err)
 			}
-			if len(h.Logs) == 0 { // a study.json, or any JSON object, read as an empty history
-				return usageError("%s holds no epochs: plot takes a run's history.json", path)
+			// A study.json, or any JSON object, reads as an empty history;
+			// so does a run's before its first epoch's end (one its step
+			// budget or a stop ended within it: history.json holds whole
+			// epochs).
+			if len(h.Logs) == 0 {
+				return usageError("%s holds no epochs: plot takes a run's history.json once the run has ended an epoch", path)
 			}
 			out := c.String("out")
 			if out == "" && onCommandLine(c, "out") {
