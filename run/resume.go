@@ -221,9 +221,9 @@ func (e *FinishedError) Error() string {
 // TensorFlow's Estimator max_steps: a resume with a larger one continues
 // the run from the step the budget stopped it at, within the epoch it cut
 // short, bit for bit as a run given the larger budget from the start (the
-// cut epoch's entry in the history, as it ran with fewer steps, is
-// replaced by the whole epoch's). A state saved at an epoch's end by an
-// earlier version continues at the epoch after it.
+// cut epoch, in no history file until it ends: cutepoch.go). A state
+// saved at an epoch's end by an earlier version continues at the epoch
+// after it.
 func CheckResume(cfg Config, ck *engine.TrainCheckpoint) error {
 	dir, done := cfg.Output.Dir, ck.NextEpoch
 	if cfg.Epochs < done {
