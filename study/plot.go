@@ -71,13 +71,15 @@ func linePlot(title, ylabel string, series []Series) (*plot.Plot, error) {
 		p.Y.Min, p.Y.Max = p.Y.Min-pad, p.Y.Max+pad
 	}
 	if drawn == 0 {
-		// A run that diverged before any finite value: say so on sensible
-		// axes instead of drawing empty ones from -1 to 1.
+		// A run that diverged before any finite value, or runs with no
+		// epoch ended (a step budget within the first: their histories
+		// hold whole epochs): say so on sensible axes instead of drawing
+		// empty ones from -1 to 1.
 		p.X.Min, p.X.Max = 0.5, float64(max(epochs, 1))+0.5
 		p.Y.Min, p.Y.Max = 0, 1
 		note, err := plotter.NewLabels(plotter.XYLabels{
 			XYs:    []plotter.XY{{X: (p.X.Min + p.X.Max) / 2, Y: 0.5}},
-			Labels: []string{"no finite values: the run diverged"},
+			Labels: []string{nothingDrawn(epochs)},
 		})
 		if err != nil {
 			return nil, err
@@ -86,6 +88,17 @@ func linePlot(title, ylabel string, series []Series) (*plot.Plot, error) {
 		p.Add(note)
 	}
 	return p, nil
+}
+
+// nothingDrawn is the note of a plot whose series, of epochs values at
+// most, hold no value to draw. No epoch at all is no sign of divergence:
+// it said "the run diverged" of cells a step budget ended within their
+// first epoch.
+func nothingDrawn(epochs int) string {
+	if epochs == 0 {
+		return "no epoch ended: nothing to draw"
+	}
+	return "no finite values: the run diverged"
 }
 
 // plottable reports whether a curve's value v is drawn: a finite value in

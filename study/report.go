@@ -444,7 +444,11 @@ func markdown(f File, groups []GroupSummary, cs []Conclusion, figs []string, cel
 		}
 		complete = fmt.Sprintf("%d of the study's %d cells complete (the others are %s: `study run` trains them, `study merge` gathers shards; each setting's seeds column counts its complete ones)", cells, all, others)
 	}
-	fmt.Fprintf(&b, "# Study %q\n\n%s, up to %s each, %s.\n\n", f.Name, complete, plural(epochs, "epoch"), seedList(f.Seeds))
+	span := "up to " + plural(epochs, "epoch") + " each"
+	if epochs == 0 { // a step budget within the first epoch, or divergence there
+		span = "none of which ended an epoch"
+	}
+	fmt.Fprintf(&b, "# Study %q\n\n%s, %s, %s.\n\n", f.Name, complete, span, seedList(f.Seeds))
 	if short > 0 {
 		fmt.Fprintf(&b, "Left out: %s with fewer epochs than the study asks for, or stopped by a smaller step budget (max-steps), trained before it was extended (`study run` extends them; `study merge` takes them from shards that did).\n\n", plural(short, "cell"))
 	}
@@ -466,7 +470,9 @@ func markdown(f File, groups []GroupSummary, cs []Conclusion, figs []string, cel
 			"√(s₁²/n₁ + s₂²/n₂) (s: a setting's standard deviation over its n seeds), or where two or more seeds trained on one side and two or more diverged on the other. " +
 			"With few seeds it is a lenient test: a t-test at 95% asks for about 4.3 standard errors with two seeds on each side, 2.8 with three.\n")
 	}
-	if epochs < 10 {
+	if epochs == 0 {
+		b.WriteString("\nThe report trained 100 epochs; no cell of this study ended one, so no claim about convergence can be weighed.\n")
+	} else if epochs < 10 {
 		first := "the first epochs"
 		if epochs == 1 {
 			first = "the first epoch"
