@@ -48,12 +48,8 @@ func (m *metrics) cut(h *engine.History, lr float64, epochSteps int) error {
 	if at == m.recordedCut {
 		return nil
 	}
-	rec := map[string]any{"lr": lr}
-	for k, v := range h.Logs[i] {
-		rec[k] = engine.JSONMetric(v)
-	}
-	rec["epoch"], rec["seconds"], rec["steps"] = at.epoch, h.Seconds[i], m.steps
-	rec["step"], rec["epoch_steps"] = m.epochStep, epochSteps
+	rec := epochFields(h, i, lr)
+	rec["steps"], rec["step"], rec["epoch_steps"] = m.steps, m.epochStep, epochSteps
 	m.recordedCut = at
 	return m.write("cut", rec)
 }

@@ -156,12 +156,21 @@ func (m *metrics) epoch(h *engine.History, lr float64, ck *engine.TrainCheckpoin
 		return nil
 	}
 	m.next = h.Epochs[i] + 1
+	rec := epochFields(h, i, lr)
+	rec["steps"] = ck.Step
+	return m.write("epoch", rec)
+}
+
+// epochFields are the fields of epoch i of h in its epoch or cut record:
+// "epoch" (1-based), its figures, "lr" (lr where no callback logged the
+// epoch's rate) and "seconds".
+func epochFields(h *engine.History, i int, lr float64) map[string]any {
 	rec := map[string]any{"lr": lr}
 	for k, v := range h.Logs[i] {
 		rec[k] = engine.JSONMetric(v) // NaN null, ±Inf "Infinity", "-Infinity", as history.json
 	}
-	rec["epoch"], rec["seconds"], rec["steps"] = h.Epochs[i]+1, h.Seconds[i], ck.Step
-	return m.write("epoch", rec)
+	rec["epoch"], rec["seconds"] = h.Epochs[i]+1, h.Seconds[i]
+	return rec
 }
 
 // end records how the run ended: its result, a stop or a failure.
