@@ -228,3 +228,79 @@ func writeREADMEFiles(t *testing.T, dir string) {
 	os.WriteFile(filepath.Join(dir, "digit.png"), p.Bytes(), 0o644)
 	os.WriteFile(filepath.Join(dir, "my-digit.jpg"), j.Bytes(), 0o644)
 }
+
+// TestREADMEFlagTableDefaults: the defaults of the README's table of train's
+// common flags ("| `--epochs`, `--batch-size` | 3, 64 | ...") are those
+// `train --help` gives, so that a default changed in run.Config cannot
+// leave the table saying the old one.
+func TestREADMEFlagTableDefaults(t *testing.T) {
+	raw, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, table, _ := strings.Cut(string(raw), "| flag | default | meaning |")
+	table, _, _ = strings.Cut(table, "\n\n")
+	train := findCommand(newApp().Commands, "train")
+	rows := 0
+	for _, line := range strings.Split(table, "\n") {
+		cells := strings.Split(line, "|")
+		if len(cells) < 4 || !strings.HasPrefix(strings.TrimSpace(cells[1]), "`--") {
+			continue
+		}
+		rows++
+		names := strings.Split(cells[1], ",")
+		defaults := strings.Split(cells[2], ",")
+		if strings.TrimSpace(cells[2]) == "" {
+			defaults = make([]string, len(names))
+		}
+		if len(defaults) != len(names) {
+			t.Errorf("README flag table: %d flags and %d defaults in %q", len(names), len(defaults), line)
+			continue
+		}
+		for i, n := range names {
+			name := strings.TrimPrefix(strings.Trim(strings.TrimSpace(n), "`"), "--")
+			doc := strings.Trim(strings.TrimSpace(defaults[i]), "`")
+			var flag cli.Flag
+			for _, f := range train.Flags {
+				if hasName(f, name) {
+					flag = f
+				}
+			}
+			if flag == nil {
+				t.Errorf("README flag table: train has no --%s", name)
+				continue
+			}
+			help := ""
+			if d, ok := flag.(cli.DocGenerationFlag); ok && d.TakesValue() {
+				help = strings.Trim(d.GetDefaultText(), `"`)
+			} else if d, ok := flag.(cli.DocGenerationFlag); ok {
+				help = d.GetDefaultText()
+			}
+			if !defaultsAgree(doc, help) {
+				t.Errorf("README flag table: --%s defaults to %q, and train --help says %q", name, doc, help)
+			}
+		}
+	}
+	if rows < 20 {
+		t.Errorf("read %d rows of the README's flag table; the parser lost them", rows)
+	}
+}
+
+// defaultsAgree says whether the README's default doc is --help's default
+// help: the same text, or its first words ("val_loss" of "val_loss (loss
+// without validation data)"); "off" is false; "preset's" is no default
+// shown (the preset's own activations); "Keras default" is the rate --help
+// gives per optimizer; "" in the README says nothing.
+func defaultsAgree(doc, help string) bool {
+	switch doc {
+	case "":
+		return true
+	case "off":
+		return help == "false"
+	case "preset's":
+		return help == ""
+	case "Keras default":
+		return strings.HasPrefix(help, "Keras's")
+	}
+	return help == doc || strings.HasPrefix(help, doc+" ")
+}
