@@ -38,22 +38,52 @@ func TestREADMECommands(t *testing.T) {
 	data := tinyMNIST(t, filepath.Join(work, "tiny-mnist"), 128, 64)
 	writeREADMEFiles(t, work)
 	app := newApp()
-	run := func(args []string) {
+	run := func(args []string) string {
 		t.Helper()
 		args = adaptForTest(app, args, data)
 		cmd := command(args...)
 		cmd.Dir = work
-		if out, err := cmd.CombinedOutput(); err != nil {
+		out, err := cmd.CombinedOutput()
+		if err != nil {
 			t.Errorf("bin/mnistgpu %s: %v\n%s", strings.Join(args, " "), err, out)
 		}
+		return string(out)
 	}
-	run([]string{"train", "--model", "cnn", "--epochs", "1", "--out", "runs/cnn"})
+	checkModelLine(t, run([]string{"train", "--model", "cnn", "--epochs", "1", "--out", "runs/cnn"}))
 	for _, args := range lines {
 		if why := needsMoreThanACPU(args); why != "" {
 			t.Logf("skipped bin/mnistgpu %s: %s", strings.Join(args, " "), why)
 			continue
 		}
 		run(args)
+	}
+}
+
+// checkModelLine: the README quotes a run's model line ("The run's model
+// line (after the line naming its data) gives the optimizer the same way:
+// `cnn on cpu: ... adam lr=0.001 ...`"); out, a default run's output, has
+// that line, its pieces in that order, second after the data's. The README
+// called it the run's first line, where the first names the data.
+func checkModelLine(t *testing.T, out string) {
+	t.Helper()
+	raw, _ := os.ReadFile("../../README.md")
+	_, quoted, ok := strings.Cut(strings.Join(strings.Fields(string(raw)), " "), "The run's model line (after the line naming its data) gives the optimizer the same way: `")
+	quoted, _, _ = strings.Cut(quoted, "`")
+	if !ok || !strings.HasPrefix(quoted, "cnn on cpu:") {
+		t.Fatalf("the README no longer quotes the model line as this test reads it: %q", quoted)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) < 2 || !strings.Contains(lines[0], "MNIST: ") {
+		t.Fatalf("a run's first line is not the data's:\n%s", out)
+	}
+	line := lines[1]
+	for _, piece := range strings.Split(quoted, "...") {
+		i := strings.Index(line, strings.TrimSpace(piece))
+		if i < 0 {
+			t.Errorf("the README quotes the model line as %q; the run's second line %q has no %q there", quoted, lines[1], strings.TrimSpace(piece))
+			return
+		}
+		line = line[i+len(strings.TrimSpace(piece)):]
 	}
 }
 
