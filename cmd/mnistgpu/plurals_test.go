@@ -40,7 +40,7 @@ func TestOneIsSingular(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, stderr, code = output(t, "predict", "--weights", filepath.Join(out, "final.safetensors"), notImage)
-	if code != 1 || !strings.Contains(stderr, "1 of 1 file could not be classified: ") {
+	if code != 1 || !strings.Contains(stderr, "1 of 1 file could not be read: ") {
 		t.Errorf("predict of one unreadable file: exit %d: %s", code, stderr)
 	}
 }

@@ -71,7 +71,7 @@ func predictCommand() *cli.Command {
 			}
 			var failed []string
 			if len(bad) > 0 {
-				failed = append(failed, fmt.Sprintf("%d of %s could not be classified: %s", len(bad), run.Plural(c.NArg(), "file"), strings.Join(bad, ", ")))
+				failed = append(failed, fmt.Sprintf("%d of %s could not be read: %s", len(bad), run.Plural(c.NArg(), "file"), strings.Join(bad, ", ")))
 			}
 			if len(blank) > 0 {
 				failed = append(failed, "blank, so not classified: "+strings.Join(blank, ", "))

@@ -39,4 +39,14 @@ func TestPredictSaysABlankImage(t *testing.T) {
 			t.Errorf("stderr %q; want %q", stderr, n)
 		}
 	}
+
+	// A file it cannot read beside a blank one: the count is of the files
+	// not read. It said "1 of 3 files could not be classified", where two
+	// were not (the blank one too, named after it).
+	missing := filepath.Join(dir, "missing.png")
+	_, stderr, code = output(t, "predict", "--weights", weights, page, missing, digits)
+	want := "mnistgpu: 1 of 3 files could not be read: " + missing + "; blank, so not classified: " + page
+	if code != 1 || !strings.Contains(stderr, want) {
+		t.Errorf("predict of a blank image, a missing file and a digit: exit %d, stderr %q; want %q", code, stderr, want)
+	}
 }
