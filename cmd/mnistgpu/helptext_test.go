@@ -32,8 +32,8 @@ func helpLine(t *testing.T, path, name string) string {
 // two test files alone; data verify offered --offline, which it ignores,
 // and a download it never makes; study run's --epochs gave two defaults,
 // one nested in the other; evaluate's and predict's --activation said it
-// replaces the activation, where a stored model's must agree with it; train's --resume left out --save-every-steps
-// among the flags a resume may change.
+// replaces the activation, where a stored model's must agree with it; train's --resume left out --save-every-steps,
+// --quiet and --log-format among the flags a resume may change.
 func TestHelpTextsFitTheirCommand(t *testing.T) {
 	var walk func(path string, cmds []*cli.Command)
 	walk = func(path string, cmds []*cli.Command) {
@@ -62,7 +62,7 @@ func TestHelpTextsFitTheirCommand(t *testing.T) {
 		{"data fetch", "offline", []string{"never download"}, nil},
 		{"study run", "epochs", []string{"(default: the study's)", "extends its cells"}, []string{"ran 100"}},
 		{"train", "log-format", []string{"progress bar"}, nil},
-		{"train", "resume", []string{"--epochs", "--max-steps", "--save-every-steps may change"}, nil},
+		{"train", "resume", []string{"--epochs", "--max-steps", "--save-every-steps, --quiet and --log-format may change"}, nil},
 		{"study run", "log-format", []string{"status block"}, []string{"progress bar"}},
 	} {
 		line := helpLine(t, c.path, c.flag)
@@ -83,5 +83,19 @@ func TestHelpTextsFitTheirCommand(t *testing.T) {
 	}
 	if line := helpLine(t, "data verify", "offline"); line != "" {
 		t.Errorf("data verify has --offline, which it ignores (it never downloads): %s", line)
+	}
+}
+
+// TestResumeTakesTheDisplayFlags: --resume's help says --quiet and
+// --log-format may be given (they change what is printed, not the run), as
+// the README says; a resume with both continues the run.
+func TestResumeTakesTheDisplayFlags(t *testing.T) {
+	dir := t.TempDir()
+	if _, stderr, code := output(t, "train", "--model", "mlp", "--epochs", "1", "--train-limit", "128", "--data-dir", small, "--no-verify", "--out", dir); code != 0 {
+		t.Fatalf("train: exit %d: %s", code, stderr)
+	}
+	_, stderr, code := output(t, "train", "--resume", dir, "--epochs", "2", "--quiet", "--log-format", "json")
+	if code != 0 || !strings.Contains(stderr, `{"time":`) || !strings.Contains(stderr, `resuming `) {
+		t.Errorf("train --resume DIR --epochs 2 --quiet --log-format json: exit %d: %s", code, stderr)
 	}
 }

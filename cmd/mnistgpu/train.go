@@ -17,7 +17,7 @@ func trainCommand() *cli.Command {
 	flags := append(configFlags(allGroups, nil, nil),
 		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "one line per epoch, no progress bar (also when stderr is not a terminal)"},
 		&cli.StringFlag{Name: "config", Usage: "run the settings of this file (a run's config.json) again; flags given beside it override them by name"},
-		&cli.StringFlag{Name: "resume", Usage: "continue the run in this folder from its last saved state (an epoch's end, a stop by SIGINT/SIGTERM/SIGHUP/SIGUSR1/SIGUSR2 or --save-every-steps), with its recorded settings (--epochs N extends it to N epochs, a larger --max-steps raises its step budget; device and data-location flags and --save-every-steps may change; other flags must match)"},
+		&cli.StringFlag{Name: "resume", Usage: "continue the run in this folder from its last saved state (an epoch's end, a stop by SIGINT/SIGTERM/SIGHUP/SIGUSR1/SIGUSR2 or --save-every-steps), with its recorded settings (--epochs N extends it to N epochs, a larger --max-steps raises its step budget; device and data-location flags, --save-every-steps, --quiet and --log-format may change; other flags must match)"},
 		&cli.BoolFlag{Name: "overwrite", Usage: "replace the run already in --out (its checkpoints, state, history and weights)"},
 		logFormatFlag("the progress bar becomes one line per epoch"),
 	)
