@@ -33,7 +33,8 @@ func helpLine(t *testing.T, path, name string) string {
 // and a download it never makes; study run's --epochs gave two defaults,
 // one nested in the other; evaluate's and predict's --activation said it
 // replaces the activation, where a stored model's must agree with it; train's --resume left out --save-every-steps,
-// --quiet and --log-format among the flags a resume may change.
+// --quiet and --log-format among the flags a resume may change; study run's
+// --seeds gave 0 as its default, a value it refuses.
 func TestHelpTextsFitTheirCommand(t *testing.T) {
 	var walk func(path string, cmds []*cli.Command)
 	walk = func(path string, cmds []*cli.Command) {
@@ -63,6 +64,7 @@ func TestHelpTextsFitTheirCommand(t *testing.T) {
 		{"study run", "epochs", []string{"(default: the study's)", "extends its cells"}, []string{"ran 100"}},
 		{"train", "log-format", []string{"progress bar"}, nil},
 		{"train", "resume", []string{"--epochs", "--max-steps", "--save-every-steps, --quiet and --log-format may change"}, nil},
+		{"study run", "seeds", []string{"(default: the study file's seeds)"}, []string{"(default: 0)"}},
 		{"study run", "log-format", []string{"status block"}, []string{"progress bar"}},
 	} {
 		line := helpLine(t, c.path, c.flag)

@@ -34,7 +34,7 @@ func studyCommand() *cli.Command {
 						DefaultText: fmt.Sprintf("cpu: one per 2 threads, here %d; cuda: %d per GPU", study.DefaultJobs("cpu", runtime.GOMAXPROCS(0), 1<<30), study.GPUJobs)},
 					&cli.StringFlag{Name: "devices", Usage: "cuda: GPUs to spread the cells over, e.g. 0,1,2,3, each running --jobs cells"},
 					&cli.BoolFlag{Name: "dry-run", Usage: "print every cell with its settings, where it would run, its estimated memory and time, and exit without training or writing"},
-					&cli.IntFlag{Name: "seeds", Usage: "train every setting with seeds 1..N (replaces the study file's list), for mean ± std in the report"},
+					&cli.IntFlag{Name: "seeds", Usage: "train every setting with seeds 1..N (replaces the study file's list), for mean ± std in the report", DefaultText: "the study file's seeds"},
 					logFormatFlag("no live status block: a line per finished cell"),
 				}, configFlags([]string{"run"}, []string{"epochs"}, texts{"epochs": {Default: "the study's", Usage: "epochs to train each cell (the report used 100); more than a finished study's extends its cells"}})...),
 					configFlags([]string{"device", "source"}, nil, nil)...),
