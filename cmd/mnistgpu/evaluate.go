@@ -24,8 +24,9 @@ func evaluateCommand() *cli.Command {
 				return cliError(err)
 			}
 			// The model is the weights file's, not --model's default:
-			// loadTrained weighs that one at the batch it holds, and takes
-			// MNISTGPU_MODEL only for a file that stores none (modelGiven).
+			// buildTrained takes that one, and MNISTGPU_MODEL only for a
+			// file that stores none (modelGiven); loadTrained weighs it at
+			// the batch it holds.
 			if !onCommandLine(c, "model") {
 				cfg.Model.Name = run.Default().Model.Name
 			}
@@ -36,17 +37,22 @@ func evaluateCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			// The data first: a batch beyond the test set holds all of it
-			// (as train's does), and the model is compiled, and weighed, for
-			// that batch, not for the one asked (--batch-size 5000 on 500
-			// images was refused as needing 3 GiB of a GPU). The test set
-			// alone: the training files need not be there.
+			m, err := buildTrained(c, wf)
+			if err != nil {
+				return err
+			}
+			// The model is checked against the file before the data is
+			// read, and compiled after it: a batch beyond the test set
+			// holds all of it (as train's does), and the model is compiled,
+			// and weighed, for that batch, not for the one asked
+			// (--batch-size 5000 on 500 images was refused as needing 3 GiB
+			// of a GPU). The test set alone: the training files need not be
+			// there.
 			data, err := run.LoadTestData(cfg.Source, os.Stderr)
 			if err != nil {
 				return cliError(err)
 			}
-			m, err := loadTrained(c, wf, engine.LargestBatch(cfg.BatchSize, data.Test.Len()))
-			if err != nil {
+			if err := loadTrained(c, wf, m, engine.LargestBatch(cfg.BatchSize, data.Test.Len())); err != nil {
 				return err
 			}
 			defer closeModel(m)

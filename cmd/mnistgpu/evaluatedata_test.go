@@ -48,6 +48,11 @@ func TestWeightsAreReadBeforeTheData(t *testing.T) {
 		{[]string{"evaluate", "--weights", filepath.Join(dir, "none.safetensors"), "--data-dir", nowhere}, "none.safetensors: no such file"},
 		{[]string{"predict", "--weights", weights, ""}, `image file 1 of 1 given is "" (an unset variable?)`},
 		{[]string{"predict", "--weights", dir, filepath.Join(small, "t10k-images-idx3-ubyte.gz")}, "a folder, not a regular weights file"},
+		// A --model the file contradicts is a bad flag value, refused
+		// before the data as the README says of every one: evaluate loaded
+		// (and verified) the test set first.
+		{[]string{"evaluate", "--weights", weights, "--model", "cnn", "--data-dir", nowhere}, "--model cnn contradicts the model stored in " + weights},
+		{[]string{"predict", "--weights", weights, "--model", "mlp", filepath.Join(dir, "missing.png")}, "--model mlp contradicts the model stored in " + weights},
 	} {
 		_, stderr, code := output(t, c.args...)
 		if code != 2 || !strings.Contains(stderr, c.want) || strings.Contains(stderr, "MNIST") {

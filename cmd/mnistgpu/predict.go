@@ -40,12 +40,15 @@ func predictCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
+			m, err := buildTrained(c, wf)
+			if err != nil {
+				return err
+			}
 			inputs := readInputs(c.Args().Slice(), c.Int("limit"))
 			if err := limitApplies(c, inputs); err != nil {
 				return err
 			}
-			m, err := loadTrained(c, wf, 256)
-			if err != nil {
+			if err := loadTrained(c, wf, m, 256); err != nil {
 				return err
 			}
 			defer closeModel(m)

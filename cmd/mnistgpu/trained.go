@@ -37,10 +37,13 @@ func readTrained(c *cli.Context) (*engine.WeightsFile, error) {
 	return wf, nil
 }
 
-// loadTrained builds the model stored in wf, the --weights file (or the one
-// --model and --activation name, which must agree with it), compiles it on
-// the device and loads the weights.
-func loadTrained(c *cli.Context, wf *engine.WeightsFile, batch int) (*engine.Model, error) {
+// buildTrained builds the model stored in wf, the --weights file (or the
+// one --model and --activation name, which must agree with it), and checks
+// that it fits MNIST and that wf holds its parameters, allocating nothing:
+// evaluate and predict call it before they read any data, so that a
+// --model contradicting the file is refused before the test set is loaded
+// (it was refused after).
+func buildTrained(c *cli.Context, wf *engine.WeightsFile) (*engine.Model, error) {
 	path := wf.Path
 	if !wf.Verified {
 		fmt.Fprintf(os.Stderr, "note: %s has no checksum (written by an older version or another tool); loaded without verification\n", path)
@@ -66,17 +69,23 @@ func loadTrained(c *cli.Context, wf *engine.WeightsFile, batch int) (*engine.Mod
 	if err := m.CheckKerasTensors(path, wf.Tensors); err != nil {
 		return nil, err
 	}
+	return m, nil
+}
+
+// loadTrained compiles m, a model of buildTrained, on the device at batch
+// and loads wf's weights into it.
+func loadTrained(c *cli.Context, wf *engine.WeightsFile, m *engine.Model, batch int) error {
 	be, err := openDevice(c, os.Stderr)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	if err := run.CheckModel(m, "weights", path, batch, be); err != nil {
-		return nil, cliError(err)
+	if err := run.CheckModel(m, "weights", wf.Path, batch, be); err != nil {
+		return cliError(err)
 	}
 	if err := m.Compile(be, run.EvalLoss(m, wf.Meta["loss"]), batch); err != nil {
-		return nil, err
+		return err
 	}
-	return m, m.SetKerasTensors(path, wf.Tensors)
+	return m.SetKerasTensors(wf.Path, wf.Tensors)
 }
 
 // closeModel frees a model of loadTrained and closes its backend.
