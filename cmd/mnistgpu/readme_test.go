@@ -334,3 +334,36 @@ func defaultsAgree(doc, help string) bool {
 	}
 	return help == doc || strings.HasPrefix(help, doc+" ")
 }
+
+// TestREADMENamesEveryVariable: each environment variable that gives a
+// train flag its default is named in the README's paragraph on them
+// ("Environment variables give flags their defaults"), with whether a
+// resumed run's record wins over it: a variable added to run.Config's table
+// is not left out of it.
+func TestREADMENamesEveryVariable(t *testing.T) {
+	raw, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, para, ok := strings.Cut(string(raw), "Environment variables give flags their defaults")
+	para, _, _ = strings.Cut(para, "\n\n")
+	if !ok {
+		t.Fatal("no paragraph on environment variables in the README")
+	}
+	n := 0
+	for _, f := range findCommand(newApp().Commands, "train").Flags {
+		d, ok := f.(cli.DocGenerationFlag)
+		if !ok {
+			continue
+		}
+		for _, v := range d.GetEnvVars() {
+			n++
+			if !strings.Contains(para, "`"+v+"`") {
+				t.Errorf("train --%s takes its default from %s, which the README's paragraph on variables does not name", f.Names()[0], v)
+			}
+		}
+	}
+	if n < 10 {
+		t.Errorf("train has %d flags with a variable; the test lost them", n)
+	}
+}
