@@ -3,12 +3,14 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"image"
 	"image/color"
 	"image/jpeg"
 	"image/png"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -50,6 +52,7 @@ func TestREADMECommands(t *testing.T) {
 		return string(out)
 	}
 	checkModelLine(t, run([]string{"train", "--model", "cnn", "--epochs", "1", "--out", "runs/cnn"}))
+	checkConfigKeys(t, filepath.Join(work, "runs", "cnn", "config.json"))
 	for _, args := range lines {
 		if why := needsMoreThanACPU(args); why != "" {
 			t.Logf("skipped bin/mnistgpu %s: %s", strings.Join(args, " "), why)
@@ -84,6 +87,40 @@ func checkModelLine(t *testing.T, out string) {
 			return
 		}
 		line = line[i+len(strings.TrimSpace(piece)):]
+	}
+}
+
+// checkConfigKeys: the README lists config.json's keys ("`config.json`
+// holds every setting of `run.Config` by its JSON name (`model`, ...)");
+// they are the keys of the config.json at path, a run's.
+func checkConfigKeys(t *testing.T, path string) {
+	t.Helper()
+	raw, _ := os.ReadFile("../../README.md")
+	_, list, ok := strings.Cut(strings.Join(strings.Fields(string(raw)), " "), "`config.json` holds every setting of `run.Config` by its JSON name (")
+	list, _, _ = strings.Cut(list, ")")
+	if !ok {
+		t.Fatal("the README no longer lists config.json's keys as this test reads them")
+	}
+	var documented []string
+	for _, k := range strings.Split(list, ",") {
+		documented = append(documented, strings.Trim(strings.TrimSpace(k), "`"))
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cfg map[string]json.RawMessage
+	if err := json.Unmarshal(b, &cfg); err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for k := range cfg {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	sort.Strings(documented)
+	if strings.Join(keys, " ") != strings.Join(documented, " ") {
+		t.Errorf("the README lists config.json's keys as %v; a run's config.json has %v", documented, keys)
 	}
 }
 
