@@ -53,7 +53,7 @@ func docCommandTexts(raw string) []string {
 // where the text names no command.
 func docCommand(app *cli.App, text string) (path string, cmd *cli.Command, flags []string, ok bool) {
 	var words []string
-	if _, after, found := strings.Cut(text, "mnistgpu "); found && !strings.HasSuffix(strings.SplitN(text, "mnistgpu ", 2)[0], "-") {
+	if _, after, found := strings.Cut(text, "mnistgpu "); found {
 		words = strings.Fields(after)
 	} else {
 		words = strings.Fields(text)
