@@ -58,7 +58,27 @@ func TestREADMECommands(t *testing.T) {
 			t.Logf("skipped bin/mnistgpu %s: %s", strings.Join(args, " "), why)
 			continue
 		}
-		run(args)
+		out := run(args)
+		line := strings.Join(args, " ")
+		if line == "summary --model cnn" && !strings.Contains(out, "Total params: 421,642") {
+			t.Errorf("bin/mnistgpu %s: the README says a table of 421,642 params; it printed\n%s", line, out)
+		}
+		// The README's dry run comes before any line that writes its
+		// folder: "nothing trained or written".
+		for i, a := range args {
+			if a == "--out" && i+1 < len(args) && strings.Contains(line, "--dry-run") {
+				if _, err := os.Stat(filepath.Join(work, args[i+1])); err == nil {
+					t.Errorf("bin/mnistgpu %s wrote %s", line, args[i+1])
+				}
+			}
+		}
+	}
+	// What the README's comments say the lines write: the study's report
+	// and the run's curves as a PNG beside its history.
+	for _, f := range []string{"runs/report/report/report.html", "runs/latest/curves.png"} {
+		if _, err := os.Stat(filepath.Join(work, f)); err != nil {
+			t.Errorf("the README's lines did not write %s: %v", f, err)
+		}
 	}
 }
 
