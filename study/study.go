@@ -61,6 +61,13 @@ func Default() File {
 // Parse reads a JSON study file; name, the file's path, is used in errors
 // and names a study that has no "name".
 func Parse(name string, raw []byte) (File, error) {
+	return parse(name, raw, 0)
+}
+
+// parse is Parse with seeds 1..seeds replacing the file's list (0: the
+// file's), before the file is validated: `study run --seeds N` of a file
+// that lists no seeds trains seeds 1..N, as it would replace a list.
+func parse(name string, raw []byte, seeds int) (File, error) {
 	if len(raw) > maxStudyFile {
 		return File{}, fmt.Errorf("%s: study file larger than 1 MiB", name)
 	}
@@ -82,6 +89,7 @@ func Parse(name string, raw []byte) (File, error) {
 		// grid.json → "grid".
 		f.Name = strings.TrimSuffix(filepath.Base(name), filepath.Ext(name))
 	}
+	f = f.WithSeeds(seeds)
 	if err := f.Validate(); err != nil {
 		return File{}, fmt.Errorf("%s: %w", name, err)
 	}
@@ -90,14 +98,21 @@ func Parse(name string, raw []byte) (File, error) {
 
 // Load reads a study file, or returns Default for "" or "default".
 func Load(path string) (File, error) {
+	return LoadSeeds(path, 0)
+}
+
+// LoadSeeds is Load with seeds 1..seeds replacing the study's list (0: its
+// own; WithSeeds).
+func LoadSeeds(path string, seeds int) (File, error) {
 	if path == "" || path == "default" {
-		return Default(), nil
+		f := Default().WithSeeds(seeds)
+		return f, f.Validate()
 	}
 	raw, err := engine.ReadFile(path, "study file", maxStudyFile)
 	if err != nil {
 		return File{}, err
 	}
-	return Parse(path, raw)
+	return parse(path, raw, seeds)
 }
 
 // maxStudyFile bounds a study file; real ones are a few hundred bytes.
@@ -111,7 +126,7 @@ func (f File) Validate() error {
 	seen := map[string]bool{}
 	cells := len(f.Seeds)
 	if cells == 0 {
-		return fmt.Errorf("study has no seeds")
+		return fmt.Errorf(`the study has no "seeds": list them ("seeds": [1, 2, 3]), or pass --seeds N for seeds 1..N`)
 	}
 	if cells > maxCells {
 		return fmt.Errorf("study has more than %d cells", maxCells)

@@ -165,7 +165,7 @@ func studyDevices(c *cli.Context) []string {
 		return nil
 	}
 	devices := []string{base.Device.Name}
-	f, err := study.Load(c.Args().First())
+	f, err := study.LoadSeeds(c.Args().First(), max(c.Int("seeds"), 0))
 	if err != nil {
 		return devices
 	}

@@ -84,8 +84,19 @@ func runStudy(c *cli.Context) error {
 		// cells would train in its place.
 		return usageError("study run: the study file given is \"\" (an unset variable?): name a study file, or leave it out for the report's default study")
 	}
-	f, err := study.Load(c.Args().First())
+	seeds := 0
+	if c.IsSet("seeds") {
+		if seeds = c.Int("seeds"); seeds < 1 {
+			return usageError("--seeds must be at least 1, got %d", seeds)
+		}
+	}
+	// --seeds replaces the file's list before the file is checked: a file
+	// that lists none was refused for it.
+	f, err := study.LoadSeeds(c.Args().First(), seeds)
 	if err != nil {
+		if seeds > 0 {
+			return usageError("--seeds %d: %v", seeds, err)
+		}
 		return usageError("%v", err)
 	}
 	shard, err := study.ParseShard(c.String("shard"))
@@ -107,15 +118,6 @@ func runStudy(c *cli.Context) error {
 		}
 	}
 	f = f.WithEpochs(epochs)
-	if c.IsSet("seeds") {
-		n := c.Int("seeds")
-		if n < 1 {
-			return usageError("--seeds must be at least 1, got %d", n)
-		}
-		if f = f.WithSeeds(n); f.Validate() != nil {
-			return usageError("--seeds %d: %v", n, f.Validate())
-		}
-	}
 	if c.Int("jobs") < 0 {
 		return usageError("--jobs must be at least 1 (or 0: the device's default), got %d", c.Int("jobs"))
 	}
