@@ -21,9 +21,16 @@ type OutputInUseError struct {
 	// Study: the folder holds a study, which no run may share (not even
 	// with --overwrite, which would leave the study's files beside it).
 	Study bool
+	// InStudy: the folder is one of the study's own in this folder (its
+	// cells/ or report/), where no run goes either.
+	InStudy string
 }
 
 func (e *OutputInUseError) Error() string {
+	if e.InStudy != "" {
+		return fmt.Sprintf("%s is a folder of the study in %s (study.json), and a run's files never go among a study's: use another --out",
+			e.Dir, e.InStudy)
+	}
 	if e.Study {
 		return fmt.Sprintf("%s holds a study (%s), and a run's files never go beside a study's: use another --out",
 			e.Dir, strings.Join(e.Files, ", "))
@@ -270,6 +277,12 @@ func recordedTemplate(dir string) string {
 func claimOutput(dir string, cfg Config, overwrite bool) ([]string, error) {
 	if m := StudyMarker(dir); m != "" {
 		return nil, &OutputInUseError{Dir: dir, Files: []string{m}, Study: true}
+	}
+	// A study's cells/ or report/: its cells are its own runs' folders
+	// below, and a run beside them failed `study merge` ("cells/
+	// config.json/result.json: not a directory").
+	if abs, err := filepath.Abs(dir); err == nil && studyFile(filepath.Dir(abs)) != "" {
+		return nil, &OutputInUseError{Dir: dir, InStudy: filepath.Dir(abs), Study: true}
 	}
 	found, err := runFiles(dir, cfg.CheckpointTemplate())
 	if os.IsNotExist(err) {

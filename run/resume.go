@@ -188,6 +188,10 @@ type FinishedError struct {
 
 func (e *FinishedError) Error() string {
 	extend := "pass --epochs N to extend"
+	if e.StoppedEarlier {
+		// Extended beyond its plan, as Keras's fit called again.
+		extend = fmt.Sprintf("pass --epochs %d or more to extend", e.Planned+1)
+	}
 	if e.MaxSteps > 0 {
 		// A budget given now and spent: more epochs are refused without a
 		// larger one.
@@ -209,8 +213,9 @@ func (e *FinishedError) Error() string {
 
 // CheckResume says whether the run in dir, resumed with cfg, has anything
 // left to do, before anything is loaded: a *ValueError when cfg asks for
-// what the run cannot do (fewer epochs or steps than it trained, or more
-// epochs with its step budget spent); a *FinishedError when it wrote the
+// what the run cannot do (fewer epochs or steps than it trained, more
+// epochs with its step budget spent, or, of a run early stopping ended,
+// more epochs than it trained but no more than it planned); a *FinishedError when it wrote the
 // result of this state (resultOf) and cfg
 // plans no more than it ran: no more epochs than it planned when early
 // stopping ended it sooner, the same step budget when --max-steps did. A
@@ -256,11 +261,19 @@ func CheckResume(cfg Config, ck *engine.TrainCheckpoint) error {
 		return &FinishedError{Dir: dir, Done: r.Epochs, Planned: r.Planned, MaxSteps: cfg.MaxSteps, EpochStep: ck.EpochStep,
 			ByBudget: r.Stopped == "max_steps" || (r.Stopped == "" && r.Epochs < r.Planned), StoppedEarlier: r.Stopped == "early_stopping"}
 	}
+	if EarlyStopped(cfg, ck) && done < r.Planned && cfg.Epochs <= r.Planned {
+		// Extended beyond its plan only (Keras's fit called again). An
+		// --epochs between the epochs trained and the plan, which only
+		// a command line gives (the record is the plan), was "nothing
+		// to do", exit 0, over the value typed.
+		if cfg.Epochs > done && cfg.Epochs < r.Planned {
+			return &ValueError{Flag: "epochs", Msg: fmt.Sprintf("%d: early stopping ended %s after %d of its %s; a run it ended is extended beyond its planned epochs (pass --epochs %d or more)",
+				cfg.Epochs, dir, done, Plural(r.Planned, "planned epoch"), r.Planned+1)}
+		}
+		return &FinishedError{Dir: dir, Done: done, Planned: r.Planned, StoppedEarlier: true}
+	}
 	if done >= cfg.Epochs {
 		return &FinishedError{Dir: dir, Done: done, Planned: cfg.Epochs}
-	}
-	if EarlyStopped(cfg, ck) && r.Planned >= cfg.Epochs {
-		return &FinishedError{Dir: dir, Done: done, Planned: r.Planned, StoppedEarlier: true}
 	}
 	return nil
 }

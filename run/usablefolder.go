@@ -2,6 +2,7 @@ package run
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -11,8 +12,8 @@ import (
 // CheckFolderUsable tells, making and writing nothing, whether dir could be
 // made (the part of it that is missing) and written, as LockFolder would
 // make it: an *UnusableFolderError for what LockFolder would refuse (a name
-// too long, a path through a file, a link loop, no permission, a read-only
-// file system), nil otherwise or where it cannot tell (an I/O error is
+// too long, a path through a file, a link loop or to nothing, no permission,
+// a read-only file system), nil otherwise or where it cannot tell (an I/O error is
 // LockFolder's to report). A study checks its --out so before anything
 // runs, its dry run included, which writes nothing: mkdir's error came
 // only when the study went to write, exit 1 naming no flag.
@@ -26,6 +27,11 @@ func CheckFolderUsable(dir string) error {
 		}
 		if !errors.Is(err, fs.ErrNotExist) {
 			return unusableOnly(dir, err)
+		}
+		if target, err := os.Readlink(p); err == nil {
+			// A link to nothing (a scratch folder not made yet): mkdir
+			// fails there with "file exists", exit 1, naming no flag.
+			return &UnusableFolderError{Dir: dir, Err: fmt.Errorf("%s is a link to %s, which does not exist: make that folder first", p, target)}
 		}
 		parent := filepath.Dir(p)
 		if parent == p {

@@ -122,6 +122,12 @@ func completeCells(shards []string) (cells []mergeSource, stale []*run.StaleResu
 		}
 		for _, e := range entries {
 			src := filepath.Join(s, "cells", e.Name())
+			if st, err := os.Stat(src); err != nil || !st.IsDir() {
+				// No cell: a file beside the cells (a .DS_Store, notes),
+				// which `study run` and the report pass over, failed the
+				// merge as "cells/.DS_Store/result.json: not a directory".
+				continue
+			}
 			c, err := readCell(src)
 			var se *run.StaleResultError
 			var ue *run.UnreadableStateError

@@ -30,6 +30,13 @@ func evaluateCommand() *cli.Command {
 			if !onCommandLine(c, "model") {
 				cfg.Model.Name = run.Default().Model.Name
 			}
+			// Checked with the loss it is evaluated with (run.EvalLoss), not
+			// train's --loss default: a --model without a softmax output
+			// (trained with binary cross-entropy) was refused as
+			// "categorical_crossentropy needs a softmax output".
+			if m, err := run.BuildModel(cfg.Model.Name, cfg.Model.Activation); err == nil {
+				cfg.Model.Loss = run.EvalLoss(m, "").String()
+			}
 			if err := cfg.Validate(); err != nil && !errors.As(err, new(*run.LimitError)) {
 				return cliError(err)
 			}

@@ -298,3 +298,27 @@ func TestStudyCellStopsWhenItsLockIsRemoved(t *testing.T) {
 		t.Errorf("a study whose cell's lock was removed: exit %d, failed.txt %q", code, failed)
 	}
 }
+
+// A study's cells/ and report/ are its own folders: a run trained there was
+// accepted, and its files beside the cells failed `study merge` ("cells/
+// config.json/result.json: not a directory").
+func TestTrainIntoAStudysFoldersIsRefused(t *testing.T) {
+	studyDir := filepath.Join(t.TempDir(), "S")
+	if err := os.MkdirAll(filepath.Join(studyDir, "cells"), 0o777); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(studyDir, "study.json"), []byte(`{"name": "s"}`), 0o666); err != nil {
+		t.Fatal(err)
+	}
+	for _, sub := range []string{"cells", "report"} {
+		out := filepath.Join(studyDir, sub)
+		args := append([]string{"train", "--model", "mlp", "--train-limit", "300", "--epochs", "1", "--out", out}, smallData...)
+		_, msg, code := output(t, args...)
+		if code != 2 || !strings.Contains(msg, out+" is a folder of the study in "+studyDir+" (study.json)") {
+			t.Errorf("train into the study's %s: exit %d\n%s", sub, code, msg)
+		}
+		if _, err := os.Stat(filepath.Join(out, run.ConfigFile)); err == nil {
+			t.Errorf("a run refused in the study's %s wrote its config.json there", sub)
+		}
+	}
+}

@@ -46,6 +46,9 @@ func usageOf(c *cli.Context, err error, command string) error {
 		}
 		return usageError("unknown flag --%s (%s --help lists the flags)", m[1], command)
 	}
+	if e := flagValueError(c, err); e != nil {
+		return e
+	}
 	return usageError("%v", err)
 }
 

@@ -193,6 +193,34 @@ func TestExtendingAnEarlyStoppedRunRearmsIt(t *testing.T) {
 	}
 }
 
+// An --epochs between the epochs an early-stopped run trained and those it
+// planned is refused, naming the least that extends it: it was "nothing to
+// do" (exit 0), telling to pass the --epochs N just passed.
+func TestEarlyStoppedRunRefusesEpochsWithinItsPlan(t *testing.T) {
+	out := t.TempDir()
+	args := append([]string{"train", "--model", "mlp", "--epochs", "4", "--train-limit", "300", "--early-stopping", "1", "--min-delta", "10", "--out", out}, smallData...)
+	if err := cliRun(args...); err != nil {
+		t.Fatal(err)
+	}
+	if r := readResult(t, out); r.Epochs != 2 || r.Stopped != "early_stopping" {
+		t.Fatalf("result %+v", r)
+	}
+	_, stderr, code := output(t, "train", "--resume", out, "--epochs", "3", "--quiet")
+	if code != 2 || !strings.Contains(stderr, "--epochs 3: early stopping ended "+out+" after 2 of its 4 planned epochs") ||
+		!strings.Contains(stderr, "pass --epochs 5 or more") {
+		t.Errorf("--epochs 3: exit %d\n%s", code, stderr)
+	}
+	for _, extra := range [][]string{nil, {"--epochs", "2"}, {"--epochs", "4"}} {
+		_, stderr, code := output(t, append([]string{"train", "--resume", out, "--quiet"}, extra...)...)
+		if code != 0 || !strings.Contains(stderr, "nothing to do: "+out+" finished after 2 of 4 epochs (stopped early); pass --epochs 5 or more to extend") {
+			t.Errorf("%v: exit %d\n%s", extra, code, stderr)
+		}
+	}
+	if r := readResult(t, out); r.Epochs != 2 {
+		t.Errorf("refused and finished resumes trained: %+v", r)
+	}
+}
+
 // result.json's seconds are the run's, every session together, and each
 // session is listed.
 func TestResultCountsEverySession(t *testing.T) {
