@@ -336,11 +336,12 @@ func readStateHeader(path string, v any) error {
 }
 
 // loadData is LoadData; a resumed run whose recorded data folder no longer
-// holds MNIST looks for it where a run without --data-dir would (the user
-// cache, a download, the Go module), and the data print it recorded decides
+// holds MNIST (recorded: the folder s names is the record's, not given
+// now) looks for it where a run without --data-dir would (the user cache,
+// a download, the Go module), and the data print it recorded decides
 // whether what is found there is its data.
-func loadData(s SourceConfig, resume bool, log io.Writer) (*mnist.Set, error) {
-	if resume && s.Dir != "" && !mnist.Complete(s.Dir) {
+func loadData(s SourceConfig, recorded bool, log io.Writer) (*mnist.Set, error) {
+	if recorded && s.Dir != "" && !mnist.Complete(s.Dir) {
 		fmt.Fprintf(log, "%s holds no MNIST now; looking for the run's data elsewhere\n", s.Dir)
 		s.Dir = ""
 	}

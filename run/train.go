@@ -62,6 +62,11 @@ type Options struct {
 	Backend engine.Backend
 	// Resume continues the run whose state this is (see LoadResume).
 	Resume *engine.TrainCheckpoint
+	// DataDirGiven: Config.Source.Dir was given now (--data-dir, or
+	// MNISTGPU_DATA), not recorded. A resume reads it as a new run does,
+	// refusing a folder that is not there; only a recorded folder that
+	// holds no MNIST any more sends it to look for its data elsewhere.
+	DataDirGiven bool
 	// Recorded: cfg is a record's (a cell of a study whose folder's
 	// study.json holds its settings), validated as a resumed run's are.
 	Recorded bool
@@ -146,7 +151,7 @@ func Train(cfg Config, o Options) (*Result, error) {
 	}
 	data := o.Data
 	if data == nil {
-		if data, err = loadData(cfg.Source, o.Resume != nil, log); err != nil {
+		if data, err = loadData(cfg.Source, o.Resume != nil && !o.DataDirGiven, log); err != nil {
 			return nil, err
 		}
 	}

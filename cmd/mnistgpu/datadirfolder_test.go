@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -62,5 +63,60 @@ func TestDataDirThatIsNoFolderIsRefused(t *testing.T) {
 	}
 	if after := names(); after != before {
 		t.Errorf("refused commands left %s, where there was %s", after, before)
+	}
+}
+
+// A --data-dir given to a resume, typed or exported as MNISTGPU_DATA, is
+// read as a new run reads it: not there, or a file, it is refused (exit 2,
+// naming --data-dir and the path) and nothing trains. It was taken for the
+// recorded folder gone, and the run looked for its data elsewhere (here the
+// user cache, which holds it) and went on. With no folder given, a recorded
+// one that is gone is still looked for elsewhere.
+func TestResumeHonoursTheDataDirGiven(t *testing.T) {
+	dir := t.TempDir()
+	data, out, cache := filepath.Join(dir, "data"), filepath.Join(dir, "run"), filepath.Join(dir, "cache")
+	writeSubset(t, data, 300)
+	writeSubset(t, filepath.Join(cache, "mnistgpu", "mnist"), 300)
+	if err := cliRun("train", "--model", "mlp", "--epochs", "1", "--train-limit", "200", "--checkpoint", "", "--out", out, "--data-dir", data, "--no-verify", "--quiet"); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(dir, "notes.txt")
+	os.WriteFile(file, []byte("mine"), 0o644)
+	missing := filepath.Join(dir, "nowhere")
+	resume := func(env string, args ...string) (string, int) {
+		cmd := command(append([]string{"train", "--resume", out, "--epochs", "2", "--offline", "--no-verify", "--quiet"}, args...)...)
+		cmd.Env = append(cmd.Env, "XDG_CACHE_HOME="+cache)
+		if env != "" {
+			cmd.Env = append(cmd.Env, "MNISTGPU_DATA="+env)
+		}
+		text, err := cmd.CombinedOutput()
+		if _, ok := err.(*exec.ExitError); err != nil && !ok {
+			t.Fatal(err)
+		}
+		return string(text), cmd.ProcessState.ExitCode()
+	}
+	for _, c := range []struct {
+		env  string
+		args []string
+		want string
+	}{
+		{"", []string{"--data-dir", missing}, "--data-dir " + missing + ": no such folder\n"},
+		{"", []string{"--data-dir", file}, "--data-dir " + file + ": a file, not a folder of MNIST files\n"},
+		{missing, nil, "--data-dir " + missing + ": no such folder (--data-dir was given by the environment: MNISTGPU_DATA=" + missing + ")"},
+	} {
+		text, code := resume(c.env, c.args...)
+		if code != 2 || !strings.Contains(text, c.want) || strings.Contains(text, "elsewhere") {
+			t.Errorf("MNISTGPU_DATA=%s %v: exit %d, want 2 and %q:\n%s", c.env, c.args, code, c.want, text)
+		}
+		if r := readResult(t, out); r.Epochs != 1 {
+			t.Fatalf("MNISTGPU_DATA=%s %v: %d epochs after the refusal", c.env, c.args, r.Epochs)
+		}
+	}
+	os.RemoveAll(data)
+	if text, code := resume(""); code != 0 || !strings.Contains(text, data+" holds no MNIST now; looking for the run's data elsewhere") {
+		t.Fatalf("exit %d\n%s", code, text)
+	}
+	if r := readResult(t, out); r.Epochs != 2 {
+		t.Errorf("%d epochs after the resume", r.Epochs)
 	}
 }

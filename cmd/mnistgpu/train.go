@@ -63,6 +63,9 @@ func runTrain(c *cli.Context) error {
 		if cfg, opts.Resume, err = resumeConfig(c, dir); err != nil {
 			return cliError(err)
 		}
+		// A folder given now is read as given; the recorded one alone, gone,
+		// is looked for elsewhere.
+		_, opts.DataDirGiven = givenFlags(c)["data-dir"]
 	default:
 		if file != "" {
 			if cfg, err = run.ReadConfigFile(file); err == nil {
