@@ -80,8 +80,11 @@ type historyJSON struct {
 
 // WriteJSON writes {"epoch": [...], "history": {"loss": [...], ...}, "seconds": [...]},
 // a NaN as null and an infinity as "Infinity" or "-Infinity" (JSONMetric).
+// A history of no epochs is the empty lists, "epoch": [] and "seconds": []
+// (a nil slice is null in JSON, which a run stopped within its first epoch
+// wrote).
 func (h *History) WriteJSON(w io.Writer) error {
-	out := historyJSON{Epoch: h.Epochs, History: map[string][]JSONMetric{}, Seconds: h.Seconds}
+	out := historyJSON{Epoch: append([]int{}, h.Epochs...), History: map[string][]JSONMetric{}, Seconds: append([]float64{}, h.Seconds...)}
 	for _, k := range h.Keys() {
 		vals := make([]JSONMetric, len(h.Logs))
 		for i, l := range h.Logs {
