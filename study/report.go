@@ -73,6 +73,7 @@ func Conclusions(f File, groups []GroupSummary) []Conclusion {
 	// diverged before it lost, as in the pairs above.
 	{
 		wins, pairs, adamDiverged, sgdDiverged, bothDiverged := 0, 0, 0, 0, 0
+		var unpaired Unpaired
 		var seeds SeedRange
 		index := map[string]GroupSummary{}
 		for _, g := range groups {
@@ -112,17 +113,23 @@ func Conclusions(f File, groups []GroupSummary) []Conclusion {
 				seeds.add(o.BestValAcc.N)
 			case divergedEarly(g) && divergedEarly(o):
 				bothDiverged++
+			default:
+				unpaired.add(firstEpoch(g), firstEpoch(o))
 			}
 		}
+		const what = "a validation accuracy after the first epoch"
 		evidence := fmt.Sprintf("Adam had the higher validation accuracy after the first epoch in %d of %s", wins, plural(pairs, "matched setting"))
-		if opt == "" {
-			evidence = "the study does not vary the optimizer"
-		}
 		d := divergedNotes("SGD", sgdDiverged, "Adam", adamDiverged)
 		if bothDiverged > 0 {
 			d = append(d, fmt.Sprintf("both diverged in %d more, not counted", bothDiverged))
 		}
-		if len(d) > 0 {
+		d = append(d, unpaired.parts("Adam", "SGD", what, " more, not counted")...)
+		switch {
+		case opt == "":
+			evidence = "the study does not vary the optimizer"
+		case pairs == 0:
+			evidence = noPairEvidence(opt+"=adam", opt+"=sgd", what, unpaired, bothDiverged)
+		case len(d) > 0:
 			evidence += " (" + strings.Join(d, "; ") + ")"
 		}
 		out = append(out, Conclusion{Claim: "With SGD the network takes longer to reach a high accuracy than with Adam", Verdict: verdict(wins, pairs), Seeds: seeds, Evidence: evidence})
@@ -219,11 +226,7 @@ func pairEvidence(flag string, c Comparison) string {
 		return fmt.Sprintf("the study does not vary the %s", flag)
 	}
 	if c.Pairs == 0 {
-		s := fmt.Sprintf("no two settings with a result differ only in %s=%s and %s=%s", c.Axis, c.A, c.Axis, c.B)
-		if c.BothDiverged > 0 {
-			s += fmt.Sprintf(" (both diverged in %s)", plural(c.BothDiverged, "setting"))
-		}
-		return s
+		return noPairEvidence(c.Axis+"="+c.A, c.Axis+"="+c.B, "a validation accuracy", c.Unpaired, c.BothDiverged)
 	}
 	s := fmt.Sprintf("%s beat %s in %d of %s", c.A, c.B, c.AWin, plural(c.Pairs, "matched setting"))
 	if c.Seeds.Min >= 2 {
@@ -233,6 +236,7 @@ func pairEvidence(flag string, c Comparison) string {
 	if c.BothDiverged > 0 {
 		notes = append(notes, fmt.Sprintf("both diverged in %d more, not counted", c.BothDiverged))
 	}
+	notes = append(notes, c.Unpaired.parts(c.A, c.B, "a validation accuracy", " more, not counted")...)
 	if c.Both > 0 {
 		// None without a pair that both trained: 0 would read as a measured accuracy.
 		means := fmt.Sprintf("mean best val accuracy %.4f vs %.4f", c.MeanA, c.MeanB)

@@ -277,6 +277,9 @@ type Comparison struct {
 	// BothDiverged counts the settings where both sides diverged so: no
 	// pair, and said, since the pairs then number fewer than the settings.
 	BothDiverged int
+	// Unpaired counts the settings where a side has no validation
+	// accuracy without having diverged: no pair either, and said.
+	Unpaired Unpaired
 	// Both counts the pairs where both sides have an accuracy; MeanA and
 	// MeanB are the mean best val accuracies over those.
 	Both         int
@@ -348,6 +351,8 @@ func Compare(f File, groups []GroupSummary, axis, a, b string) Comparison {
 			c.Seeds.add(other.BestValAcc.N)
 		case divergedEarly(g) && divergedEarly(other):
 			c.BothDiverged++
+		default:
+			c.Unpaired.add(aTrained, bTrained)
 		}
 	}
 	if c.Both > 0 {
