@@ -21,9 +21,9 @@ func envFillsConfigGap(c *cli.Context, f run.Field) bool {
 	if err != nil {
 		return false // reading the file says why
 	}
-	if _, legacy := jsonPath(raw, "args"); legacy {
+	if _, legacy := run.JSONPath(raw, "args"); legacy {
 		return false // an early version's record, {"args": [...]}: every setting is in its list
 	}
-	_, held := jsonPath(raw, f.Path)
+	_, held := run.JSONPath(raw, f.Path)
 	return !held
 }

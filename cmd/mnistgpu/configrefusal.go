@@ -1,9 +1,7 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
-	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -25,31 +23,9 @@ func givenByConfigFile(c *cli.Context, f run.Field) string {
 	if err != nil {
 		return ""
 	}
-	v, ok := jsonPath(raw, f.Path)
+	v, ok := run.JSONPath(raw, f.Path)
 	if !ok {
 		return ""
 	}
 	return fmt.Sprintf(" (--%s was given by --config %s: %q: %s)", f.Flag, file, f.Path, v)
-}
-
-// jsonPath is the JSON text at path ("optimizer.lr") in the object raw,
-// keys matched in any case as encoding/json matches them.
-func jsonPath(raw []byte, path string) (string, bool) {
-	for _, key := range strings.Split(path, ".") {
-		var obj map[string]json.RawMessage
-		if json.Unmarshal(raw, &obj) != nil {
-			return "", false
-		}
-		found := false
-		for k, v := range obj {
-			if strings.EqualFold(k, key) {
-				raw, found = v, true
-				break
-			}
-		}
-		if !found {
-			return "", false
-		}
-	}
-	return string(raw), true
 }

@@ -68,7 +68,7 @@ func runTrain(c *cli.Context) error {
 		_, opts.DataDirGiven = givenFlags(c)["data-dir"]
 	default:
 		if file != "" {
-			if cfg, err = run.ReadConfigFile(file); err == nil {
+			if cfg, err = run.ReadConfigToRun(file); err == nil {
 				cfg, err = bindOnto(c, cfg, overridesRecord)
 			}
 			if err == nil {
