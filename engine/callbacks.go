@@ -64,29 +64,36 @@ type ModelCheckpoint struct {
 	savedEpochs []int
 }
 
+// format is Path formatted for the 1-based epoch with its logs.
+func (c *ModelCheckpoint) format(epoch int, logs Logs) (string, error) {
+	return formatTemplate(c.Path, epoch, logs, asPython)
+}
+
 // restoreFiles finds Best and Saved again after a resume, from the restored
 // state (bestEpoch, savedEpochs) and the history of the epochs before it: a
 // file's name is Path formatted with its epoch's logs, so it follows the
 // run's folder if that has moved. A checkpoint of version 1 (legacy) kept
 // no saved epochs: Saved is then every file of an earlier epoch this
 // callback would have written (Period) that is still there. A file named
-// as mnistgpu spelled numbers before (formatSpec's earlier) is taken when
-// the name spelled as now is not there.
+// as mnistgpu wrote numbers before (earlierformat.go) is taken when the
+// name written as now is not there.
 func (c *ModelCheckpoint) restoreFiles(h *History, legacy bool) error {
 	name := func(epoch int) (string, error) {
 		if epoch < 1 || epoch > len(h.Logs) {
 			return "", fmt.Errorf("ModelCheckpoint: epoch %d is not in the history of %d epochs", epoch, len(h.Logs))
 		}
-		path, err := FormatTemplate(c.Path, epoch, h.Logs[epoch-1])
+		path, err := c.format(epoch, h.Logs[epoch-1])
 		if err != nil {
 			return "", fmt.Errorf("ModelCheckpoint: %w", err)
 		}
 		if _, err := os.Stat(path); err == nil {
 			return path, nil
 		}
-		if then, err := formatTemplate(c.Path, epoch, h.Logs[epoch-1], true); err == nil {
-			if _, err := os.Stat(then); err == nil {
-				return then, nil
+		for _, how := range []templateFormat{asBefore, asBeforeGo} {
+			if then, err := formatTemplate(c.Path, epoch, h.Logs[epoch-1], how); err == nil {
+				if _, err := os.Stat(then); err == nil {
+					return then, nil
+				}
 			}
 		}
 		return path, nil
@@ -140,7 +147,7 @@ func (c *ModelCheckpoint) TrainBegin(*TrainState) error {
 	if c.maximize {
 		c.best = math.Inf(-1)
 	}
-	if _, err := FormatTemplate(c.Path, 1, Logs{"loss": 0, "accuracy": 0, "val_loss": 0, "val_accuracy": 0}); err != nil {
+	if _, err := c.format(1, Logs{"loss": 0, "accuracy": 0, "val_loss": 0, "val_accuracy": 0}); err != nil {
 		return fmt.Errorf("ModelCheckpoint: %w", err)
 	}
 	if dir := filepath.Dir(c.Path); dir != "" {
@@ -155,7 +162,7 @@ func (c *ModelCheckpoint) EpochEnd(s *TrainState, epoch int, logs Logs) error {
 	if c.Period > 1 && (epoch+1)%c.Period != 0 {
 		return nil
 	}
-	path, err := FormatTemplate(c.Path, epoch+1, logs)
+	path, err := c.format(epoch+1, logs)
 	if err != nil {
 		return fmt.Errorf("ModelCheckpoint: %w", err)
 	}
@@ -320,17 +327,16 @@ func (c *EarlyStopping) EpochEnd(s *TrainState, epoch int, logs Logs) error {
 
 func (c *EarlyStopping) TrainEnd(*TrainState) error { return nil }
 
-// FormatTemplate fills a Keras checkpoint file path: "{name}" or
-// "{name:spec}" with a Python format spec of the form [0][width][.prec][d|f|e|g]
-// ("{epoch:02d}", "{val_loss:.2f}"); "{{" and "}}" are literal braces. epoch
-// is 1-based as in Keras.
+// FormatTemplate fills a Keras checkpoint file path as Python's str.format
+// does: "{name}" or "{name:spec}" with a Python format spec ("{epoch:02d}",
+// "{val_loss:.2f}", "{val_loss:+08.3e}"; pyformatspec.go); "{{" and "}}"
+// are literal braces. epoch is 1-based as in Keras.
 func FormatTemplate(tmpl string, epoch int, logs Logs) (string, error) {
-	return formatTemplate(tmpl, epoch, logs, false)
+	return formatTemplate(tmpl, epoch, logs, asPython)
 }
 
-// formatTemplate is FormatTemplate, writing a metric as mnistgpu did before
-// it spelled numbers as Python when earlier is set (see formatSpec).
-func formatTemplate(tmpl string, epoch int, logs Logs, earlier bool) (string, error) {
+// formatTemplate is FormatTemplate, writing a field as how says.
+func formatTemplate(tmpl string, epoch int, logs Logs, how templateFormat) (string, error) {
 	var b strings.Builder
 	for i := 0; i < len(tmpl); i++ {
 		ch := tmpl[i]
@@ -367,7 +373,13 @@ func formatTemplate(tmpl string, epoch int, logs Logs, earlier bool) (string, er
 		} else {
 			return "", fmt.Errorf("template %q: unknown field %q (have epoch and %v)", tmpl, name, keysOf(logs))
 		}
-		s, err := formatSpec(v, isInt, spec, earlier)
+		var s string
+		var err error
+		if how == asPython {
+			s, err = pyFormat(v, isInt, spec)
+		} else {
+			s, err = earlierSpec(v, isInt, spec, how == asBeforeGo)
+		}
 		if err != nil {
 			return "", fmt.Errorf("template %q: field %q: %w", tmpl, field, err)
 		}
@@ -400,97 +412,6 @@ func (c *EarlyStopping) SetCallbackTensors(t map[string][]float32) error {
 		c.bestWeights = append([]float32(nil), w...) // the checkpoint may be restored again
 	}
 	return nil
-}
-
-// formatSpec is Python's format(v, spec) for the epoch (an int, isInt) or
-// a metric (a float), as Keras's filepath.format(epoch=..., **logs) writes
-// it: a float without a spec is its repr ("1.0"), NaN and infinities are
-// "nan" and "inf" under every float format, 'd' is refused for a
-// metric, as Python refuses it for any float, and a precision for the
-// epoch but with f, e or g, as Python refuses it for an int.
-//
-// With earlier set, a metric is written as mnistgpu named its checkpoints
-// before (Go's strconv: "3" for 3.0, the shortest %g without a precision,
-// "NaN"), so that a run recorded then finds its files when resumed.
-func formatSpec(v float64, isInt bool, spec string, earlier bool) (string, error) {
-	if spec == "" {
-		if isInt {
-			return strconv.Itoa(int(v)), nil
-		}
-		if earlier {
-			return strconv.FormatFloat(v, 'g', -1, 64), nil
-		}
-		return pyRepr(v), nil
-	}
-	zero := strings.HasPrefix(spec, "0")
-	rest := strings.TrimPrefix(spec, "0")
-	verb := byte(0) // none: repr, or Python's general format with a precision
-	if n := len(rest); n > 0 && strings.IndexByte("dfeg", rest[n-1]) >= 0 {
-		verb, rest = rest[n-1], rest[:n-1]
-	}
-	widthS, precS, hasPrec := strings.Cut(rest, ".")
-	width, prec := 0, -1
-	var err error
-	if widthS != "" {
-		if width, err = strconv.Atoi(widthS); err != nil || width > 64 {
-			return "", fmt.Errorf("bad format spec %q", spec)
-		}
-	}
-	if hasPrec {
-		// Digits only: Python refuses ".+2" and ".-1", which Atoi reads.
-		if strings.Trim(precS, "0123456789") != "" {
-			return "", fmt.Errorf("bad format spec %q", spec)
-		}
-		if prec, err = strconv.Atoi(precS); err != nil || prec > 32 {
-			return "", fmt.Errorf("bad format spec %q", spec)
-		}
-		// Python: "Precision not allowed in integer format specifier";
-		// it writes the epoch with a precision only as a float (.2f, .2e, .2g).
-		if isInt && (verb == 0 || verb == 'd') {
-			return "", fmt.Errorf("a precision is for a float; the epoch is an integer (pad it with 03d, or give f, e or g)")
-		}
-	}
-	var s string
-	switch {
-	case verb == 'd':
-		if !isInt {
-			return "", fmt.Errorf("format 'd' is for the epoch; a metric is a float (use .Nf)")
-		}
-		s = strconv.FormatInt(int64(v), 10)
-	case verb == 0 && isInt:
-		s = strconv.Itoa(int(v))
-	case earlier && (verb == 0 || verb == 'g'):
-		s = strconv.FormatFloat(v, 'g', prec, 64)
-	case earlier:
-		if prec < 0 {
-			prec = 6
-		}
-		s = strconv.FormatFloat(v, verb, prec, 64)
-	case verb == 0 && prec < 0:
-		s = pyRepr(v)
-	case verb == 0:
-		s = pyGeneral(v, prec)
-	default:
-		if prec < 0 {
-			prec = 6 // Python's default precision for f, e and g
-		}
-		var ok bool
-		if s, ok = pyNonFinite(v); !ok {
-			s = strconv.FormatFloat(v, verb, prec, 64) // Go, like Python, writes ≥2 exponent digits
-		}
-	}
-	for len(s) < width {
-		if zero {
-			if strings.HasPrefix(s, "-") {
-				s = "-0" + s[1:]
-			} else {
-				s = "0" + s
-			}
-		} else {
-			s = " " + s
-		}
-	}
-	return s, nil
 }
 
 // MessagesAfterEpochLine orders a run's output as Keras's: what a callback

@@ -40,6 +40,7 @@ func TestFormatTemplateWritesAsPython(t *testing.T) {
 		{"{loss:06.1f}", "000nan"},
 		{"{epoch:.2f}", "3.00"},
 		{"{epoch:3}", "  3"},
+		{"{epoch:-3}|{val_accuracy:+8.2f}|{lr:_>+9,.1f}", "  3|   +0.12|___+123.0"}, // pyformatspec_test.go has the rest
 	} {
 		got, err := FormatTemplate(c.tmpl, 3, logs)
 		if err != nil || got != c.want {

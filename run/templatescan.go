@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"mnistgpu/engine"
 )
@@ -83,19 +85,49 @@ func templateGlob(t string) string {
 }
 
 // numberText is what a template's field can format to: its fields are the
-// epoch and metrics, written by engine.FormatTemplate as numbers (digits,
-// sign, point, exponent, nan, inf, padding; and NaN, +Inf as runs before
-// Python's spelling wrote them).
-const numberText = `[-+ 0-9.eNaInfi]+`
+// epoch and metrics, written by engine.FormatTemplate as numbers in
+// Python's format spec (digits, sign, point, exponent, grouping, '%',
+// nan, inf and their upper case forms, padding; and NaN, +Inf as runs
+// before Python's spelling wrote them), and the field's fill (fieldFill).
+const numberText = `-+ 0-9.eEnNaAiIfF%,_`
+
+// fieldFill is the fill character of a template's field ("epoch:x>5"),
+// which pads its number; false: none but the space or 0.
+func fieldFill(field string) (rune, bool) {
+	_, spec, _ := strings.Cut(field, ":")
+	r, n := utf8.DecodeRuneInString(spec)
+	if n == 0 || n >= len(spec) || !strings.ContainsRune("<>^=", rune(spec[n])) {
+		return 0, false
+	}
+	return r, true
+}
 
 // templateNames matches every name that the template t (slash-separated)
 // can format to: t's own text, and numberText for each field.
 func templateNames(t string) *regexp.Regexp {
 	var b strings.Builder
 	b.WriteString("^")
-	scanTemplate(t, func(s string) { b.WriteString(regexp.QuoteMeta(s)) }, func(string) { b.WriteString(numberText) })
+	scanTemplate(t, func(s string) { b.WriteString(regexp.QuoteMeta(s)) }, func(field string) {
+		chars := numberText
+		if r, ok := fieldFill(field); ok {
+			if r < utf8.RuneSelf && !unicode.IsLetter(r) && !unicode.IsDigit(r) {
+				chars += `\` // any ASCII punctuation, escaped, is itself in a class
+			}
+			chars += string(r)
+		}
+		b.WriteString("[" + chars + "]+")
+	})
 	b.WriteString("$")
 	return regexp.MustCompile(b.String())
+}
+
+// templateRefusal is engine.FormatTemplate's error for the template t
+// without the template, which the caller names, and the fields, which it
+// lists.
+func templateRefusal(t string, err error) string {
+	msg := strings.TrimPrefix(err.Error(), fmt.Sprintf("template %q: ", t))
+	msg, _, _ = strings.Cut(msg, " (have ")
+	return msg
 }
 
 // outputNameLimit says why MaxOutputName is below MaxFileName.
@@ -125,9 +157,7 @@ func checkTemplateFormats(t string, names []string) error {
 	}
 	name, err := engine.FormatTemplate(t, 1, logs)
 	if err != nil {
-		msg := strings.TrimPrefix(err.Error(), fmt.Sprintf("template %q: ", t))
-		msg, _, _ = strings.Cut(msg, " (have ") // the fields are listed below
-		return &ValueError{Flag: "checkpoint", Msg: fmt.Sprintf("%q: %s: its fields are epoch and %s, with a Python format such as {epoch:02d} or {val_loss:.2f}", t, msg, joinOr(names))}
+		return &ValueError{Flag: "checkpoint", Msg: fmt.Sprintf("%q: %s: its fields are epoch and %s, with a Python format such as {epoch:02d} or {val_loss:.2f}", t, templateRefusal(t, err), joinOr(names))}
 	}
 	// The first checkpoint's write failed with "file name too long" once
 	// its epoch had trained.

@@ -13,8 +13,11 @@ import (
 // engine.FormatTemplate writes for the template, whatever the metric's
 // value: "weights0.03-+Inf.safetensors" was not matched (its 'n' was
 // missing from numberText), so --overwrite left such checkpoints behind.
+// Python's format spec writes grouping, '%', upper case and a fill of the
+// template's choosing.
 func TestTemplateNamesHoldEveryNumber(t *testing.T) {
-	templates := []string{"weights0.{epoch:02d}-{val_loss:.2f}.safetensors", "w-{loss}.st", "w-{loss:08.3e}-{epoch:03d}.st", "w-{loss:g}.st"}
+	templates := []string{"weights0.{epoch:02d}-{val_loss:.2f}.safetensors", "w-{loss}.st", "w-{loss:08.3e}-{epoch:03d}.st", "w-{loss:g}.st",
+		"w-{loss:+012,.2E}-{epoch:x^5}.st", "w-{loss:%}-{epoch:*<4n}.st", "w-{loss:_F}.st", "w-{loss:-^14.3G}-{epoch:é>3}.st", "w-{loss:]>9.1f}{epoch:^=+4}"}
 	values := []float64{0, 0.0312, -2.5, 1e300, -1e-300, math.Inf(1), math.Inf(-1), math.NaN()}
 	for _, tmpl := range templates {
 		for _, v := range values {

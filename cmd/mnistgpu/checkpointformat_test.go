@@ -32,3 +32,32 @@ func TestCheckpointTemplateRefusesAPrecisionOnTheEpoch(t *testing.T) {
 		t.Errorf("refused commands wrote %v", entries)
 	}
 }
+
+// A checkpoint template is written as Python's str.format writes it, sign,
+// fill and alignment too: "{epoch:-3}" pads the epoch to 3 and
+// "{epoch:+}" signs it (they wrote "1", the '-' and '+' taken for the
+// width's). What mnistgpu does not write, as Python refuses it or as no
+// file name wants it (another base, a separator as the fill), is refused
+// before anything runs, exit 2, naming --checkpoint and the field.
+func TestCheckpointTemplateWritesAsPython(t *testing.T) {
+	dir := t.TempDir()
+	args := append([]string{"train", "--model", "mlp", "--epochs", "1", "--train-limit", "200", "--out", dir}, smallData...)
+	for _, c := range []struct{ tmpl, field string }{
+		{"ck-{epoch:x}", "epoch:x"}, {"ck-{epoch:/>5}", "epoch:/>5"}, {"ck-{val_loss:,n}", "val_loss:,n"},
+		{"ck-{epoch:z}", "epoch:z"}, {"ck-{epoch:0-3}", "epoch:0-3"}, {"ck-{val_loss:.2d}", "val_loss:.2d"},
+	} {
+		err := cliRun(append(args, "--checkpoint", c.tmpl)...)
+		if exitCode(err) != 2 || !strings.Contains(err.Error(), "--checkpoint") || !strings.Contains(err.Error(), `field "`+c.field+`"`) {
+			t.Errorf("--checkpoint %s: %v, want exit 2 naming --checkpoint and field %q", c.tmpl, err, c.field)
+		}
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Fatalf("refused commands wrote %v", entries)
+	}
+	if err := cliRun(append(args, "--checkpoint", "ck{epoch:-3}{epoch:+}{epoch:*^5}{epoch:_<+4}.safetensors")...); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "ck  1+1**1**+1__.safetensors")); err != nil {
+		t.Errorf("the checkpoint is not named as Python names it: %v", err)
+	}
+}
