@@ -62,11 +62,20 @@ type ModelCheckpoint struct {
 	// savedEpochs are the 1-based epochs whose logs named Saved's files,
 	// one each: what a checkpoint stores of Saved.
 	savedEpochs []int
+	// AsBefore formats Path as mnistgpu read templates before it followed
+	// Python's format spec (FormatTemplateAsBefore): for a run recorded
+	// with a template refused since, which goes on naming its files as it
+	// did.
+	AsBefore bool
 }
 
 // format is Path formatted for the 1-based epoch with its logs.
 func (c *ModelCheckpoint) format(epoch int, logs Logs) (string, error) {
-	return formatTemplate(c.Path, epoch, logs, asPython)
+	how := asPython
+	if c.AsBefore {
+		how = asBefore
+	}
+	return formatTemplate(c.Path, epoch, logs, how)
 }
 
 // restoreFiles finds Best and Saved again after a resume, from the restored

@@ -12,7 +12,9 @@ import (
 // taken as part of the number ("{loss:+8.2f}" padded to 8 with no '+',
 // "{epoch:-3}" not padded), a precision on the epoch was dropped
 // ("{epoch:.3}" wrote "1"), and a 0 before a sign padded with zeros. A
-// run recorded then finds its files by these names (restoreFiles).
+// run recorded then finds its files by these names (restoreFiles), and
+// a run recorded with a template refused since goes on naming its files
+// so (ModelCheckpoint.AsBefore).
 
 // templateFormat is how formatTemplate writes a field.
 type templateFormat int
@@ -22,6 +24,12 @@ const (
 	asBefore                         // earlierSpec, a metric spelled as Python
 	asBeforeGo                       // earlierSpec, a metric spelled by strconv, as before asBefore
 )
+
+// FormatTemplateAsBefore is FormatTemplate as mnistgpu read templates
+// before it followed Python's format spec (see above).
+func FormatTemplateAsBefore(tmpl string, epoch int, logs Logs) (string, error) {
+	return formatTemplate(tmpl, epoch, logs, asBefore)
+}
 
 // earlierSpec is format(v, spec) as mnistgpu wrote it before (see above);
 // goSpelling: a metric as strconv writes it ("3" for 3.0, the shortest %g

@@ -137,7 +137,8 @@ var hiddenActivations = []string{"relu", "sigmoid", "tanh", "leaky_relu", "linea
 func (c Config) Validate() error { return c.validate(false) }
 
 // validate is Validate; recorded: of a run recorded before, whose model
-// file is read as it was then (recordedmodelfile.go).
+// file is read as it was then (recordedmodelfile.go) and whose checkpoint
+// template is formatted so (recordedtemplate.go).
 func (c Config) validate(recorded bool) error {
 	bad := func(flag, format string, a ...any) error {
 		return &ValueError{Flag: flag, Msg: fmt.Sprintf(format, a...)}
@@ -197,7 +198,7 @@ func (c Config) validate(recorded bool) error {
 	if err := c.checkApplies(); err != nil {
 		return err
 	}
-	if err := c.checkMetricNames(); err != nil {
+	if err := c.checkMetricNames(recorded); err != nil {
 		return err
 	}
 	if c.Optimizer.Schedule != "" {

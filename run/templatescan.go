@@ -147,7 +147,9 @@ func templateLocal(t string) bool { return filepath.IsLocal(templateSample(t)) }
 // that names a file longer than a file system holds. Otherwise the
 // template failed after the first epoch had trained, with --overwrite
 // after the old run was removed.
-func checkTemplateFormats(t string, names []string) error {
+// recorded: of a run recorded with it, which goes on with a template
+// refused since as it ran (recordedtemplate.go).
+func checkTemplateFormats(t string, names []string, recorded bool) error {
 	if t == "" {
 		return nil
 	}
@@ -155,7 +157,11 @@ func checkTemplateFormats(t string, names []string) error {
 	for _, n := range names {
 		logs[n] = 0
 	}
-	name, err := engine.FormatTemplate(t, 1, logs)
+	format := engine.FormatTemplate
+	if _, asBefore := templateAsBefore(t, names); recorded && asBefore {
+		format = engine.FormatTemplateAsBefore
+	}
+	name, err := format(t, 1, logs)
 	if err != nil {
 		return &ValueError{Flag: "checkpoint", Msg: fmt.Sprintf("%q: %s: its fields are epoch and %s, with a Python format such as {epoch:02d} or {val_loss:.2f}", t, templateRefusal(t, err), joinOr(names))}
 	}

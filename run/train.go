@@ -115,6 +115,9 @@ func Train(cfg Config, o Options) (*Result, error) {
 	if o.Resume != nil {
 		sayPlateauUnderSchedule(cfg, log)
 	}
+	if o.Resume != nil || o.Recorded {
+		sayTemplateAsBefore(cfg, log)
+	}
 	dir := cfg.Output.Dir
 	var replaced []string // another run's files, removed once this one is ready
 	if o.Resume == nil {
@@ -355,8 +358,10 @@ func (c Config) callbacks(opt engine.Optimizer, log io.Writer) ([]engine.Callbac
 	var out []engine.Callback
 	var ckpt *engine.ModelCheckpoint
 	if cb.Checkpoint != nil && *cb.Checkpoint != "" {
+		// Validated: a template refused since is a recorded run's.
+		_, asBefore := templateAsBefore(*cb.Checkpoint, epochMetrics(c.Data.ValidationSplit > 0))
 		ckpt = &engine.ModelCheckpoint{Path: filepath.Join(c.Output.Dir, *cb.Checkpoint), Monitor: cb.Monitor, Mode: cb.Mode,
-			SaveBestOnly: cb.SaveBestOnly, Period: cb.CheckpointPeriod, KeepLast: cb.KeepLast, Log: io.Discard}
+			SaveBestOnly: cb.SaveBestOnly, Period: cb.CheckpointPeriod, KeepLast: cb.KeepLast, Log: io.Discard, AsBefore: asBefore}
 		out = append(out, ckpt)
 	}
 	if spec := c.Optimizer.Schedule; spec != "" {
