@@ -97,7 +97,7 @@ func checkTemplate(t, dir string) error {
 	if dir := path.Dir(clean); templateHasField(dir) {
 		return bad("has a field in its folder %s, which is made before training, when no field has a value", dir)
 	}
-	if strings.HasPrefix(path.Base(clean), ".") {
+	if strings.HasPrefix(path.Base(clean), ".") || dotFillLeads(path.Base(clean)) {
 		return bad("is a hidden name, and the run keeps its lock (%s) and temporary files under such names", LockFile)
 	}
 	names := templateNames(clean)

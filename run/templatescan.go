@@ -102,6 +102,21 @@ func fieldFill(field string) (rune, bool) {
 	return r, true
 }
 
+// dotFillLeads reports whether the file name template base begins with a
+// field whose fill is '.' before its number ("{epoch:.>5}" writes
+// "....1"), which makes the names hidden.
+func dotFillLeads(base string) bool {
+	first, leads := true, false
+	scanTemplate(base, func(string) { first = false }, func(field string) {
+		if first {
+			_, spec, _ := strings.Cut(field, ":")
+			leads = len(spec) > 1 && spec[0] == '.' && strings.IndexByte(">^=", spec[1]) >= 0
+		}
+		first = false
+	})
+	return leads
+}
+
 // templateNames matches every name that the template t (slash-separated)
 // can format to: t's own text, and numberText for each field.
 func templateNames(t string) *regexp.Regexp {

@@ -51,13 +51,20 @@ func TestCheckpointTemplateWritesAsPython(t *testing.T) {
 			t.Errorf("--checkpoint %s: %v, want exit 2 naming --checkpoint and field %q", c.tmpl, err, c.field)
 		}
 	}
+	// A fill of dots before the first field hides the names, as the
+	// run's lock and temporaries are.
+	for _, tmpl := range []string{"{epoch:.>5}.safetensors", "{val_loss:.^12.3f}"} {
+		if err := cliRun(append(args, "--checkpoint", tmpl)...); exitCode(err) != 2 || !strings.Contains(err.Error(), "hidden name") {
+			t.Errorf("--checkpoint %s: %v, want exit 2: a hidden name", tmpl, err)
+		}
+	}
 	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
 		t.Fatalf("refused commands wrote %v", entries)
 	}
-	if err := cliRun(append(args, "--checkpoint", "ck{epoch:-3}{epoch:+}{epoch:*^5}{epoch:_<+4}.safetensors")...); err != nil {
+	if err := cliRun(append(args, "--checkpoint", "ck{epoch:-3}{epoch:+}{epoch:*^5}{epoch:_<+4}{epoch:.>3}.safetensors")...); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(filepath.Join(dir, "ck  1+1**1**+1__.safetensors")); err != nil {
+	if _, err := os.Stat(filepath.Join(dir, "ck  1+1**1**+1__..1.safetensors")); err != nil {
 		t.Errorf("the checkpoint is not named as Python names it: %v", err)
 	}
 }
