@@ -28,15 +28,17 @@ func TestStudyFolderRemovedWhileItRuns(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Once the first cell has finished an epoch (it has 6).
-	for {
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(5 * time.Millisecond) {
 		if h, _ := filepath.Glob(filepath.Join(out, "cells", "*", "history.json")); len(h) > 0 {
 			break
 		}
-		time.Sleep(5 * time.Millisecond)
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			cmd.Wait()
+			t.Fatalf("no cell finished an epoch within a minute:\n%s", stderr.String())
+		}
 	}
-	if err := os.RemoveAll(out); err != nil {
-		t.Fatal(err)
-	}
+	removeWhileWritten(t, out)
 	cmd.Wait()
 	if code := cmd.ProcessState.ExitCode(); code == 0 || !strings.Contains(stderr.String(), out+", the study's folder, was removed or moved") {
 		t.Fatalf("exit %d, want a failure naming the removed folder:\n%s", code, stderr.String())
@@ -45,5 +47,27 @@ func TestStudyFolderRemovedWhileItRuns(t *testing.T) {
 		var left []string
 		filepath.Walk(out, func(p string, _ os.FileInfo, _ error) error { left = append(left, p); return nil })
 		t.Errorf("the study wrote under its removed folder's name: %v", left)
+	}
+}
+
+// removeWhileWritten removes dir as `rm -rf` does while the study still
+// writes in it: a file the training cell writes between RemoveAll's
+// listing of a folder and its removal of that folder fails the removal
+// ("directory not empty"), as it would fail rm. Each retry removes what
+// was written since; once dir is gone the study's writes under it fail,
+// so the retries end as soon as the study stops writing there. Whatever
+// the study makes again after that is left for the caller to find.
+func removeWhileWritten(t *testing.T, dir string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		err := os.RemoveAll(dir)
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s still could not be removed after 30 s: %v", dir, err)
+		}
+		time.Sleep(time.Millisecond)
 	}
 }
