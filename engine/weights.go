@@ -147,7 +147,8 @@ type WeightsFile struct {
 // ReadWeights reads a safetensors weights file and checks it: a recorded
 // "sha256" must match the tensor data (else "the file is corrupt"), every
 // value must be finite (NaN or Inf weights make any evaluation meaningless),
-// and a file in this engine's format must hold a valid model spec.
+// and a file in this engine's format must hold a valid model spec and
+// record a loss that model can be trained with (checkRecordedLoss).
 func ReadWeights(path string) (*WeightsFile, error) {
 	raw, err := ReadFile(path, "weights file", maxWeightsFile)
 	if err != nil {
@@ -185,6 +186,11 @@ func ReadWeights(path string) (*WeightsFile, error) {
 			return nil, err
 		}
 		f.Model = &s
+	}
+	if meta["format"] == weightsFormat {
+		if err := checkRecordedLoss(path, meta["loss"], f.Model); err != nil {
+			return nil, err
+		}
 	}
 	return f, nil
 }
