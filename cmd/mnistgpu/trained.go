@@ -65,8 +65,15 @@ func buildTrained(c *cli.Context, wf *engine.WeightsFile) (*engine.Model, error)
 		return nil, cliError(err)
 	}
 	// Before Compile allocates: a file that does not hold this model's
-	// parameters cannot make it build a large one.
+	// parameters cannot make it build a large one. The model is the file's
+	// own unless --model gave it (ReadWeights checked a stored one against
+	// the tensors), so a mismatch is a refusal of --model's value, exit 2,
+	// as --init-weights refuses its file: it was exit 1.
 	if err := m.CheckKerasTensors(path, wf.Tensors); err != nil {
+		if modelGiven(c, wf) {
+			return nil, cliError(&run.ValueError{Flag: "model", Msg: fmt.Sprintf("%s: %s stores no model, and does not hold this one's parameters: %s",
+				c.String("model"), path, strings.TrimPrefix(err.Error(), path+": "))})
+		}
 		return nil, err
 	}
 	return m, nil
