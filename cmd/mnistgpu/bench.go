@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -93,15 +94,20 @@ func runBench(c *cli.Context) error {
 	threads := []int{0}
 	if s := c.String("threads"); s != "" || onCommandLine(c, "threads") {
 		threads = threads[:0]
+		from := ""
+		if !onCommandLine(c, "threads") {
+			from = givenByEnvironment(threadsField())
+		}
 		for _, f := range strings.Split(s, ",") {
 			// 0 is the backend's default, as train's and check's --threads 0.
 			n, err := strconv.Atoi(strings.TrimSpace(f))
 			if err != nil || n < 0 {
-				from := ""
-				if !onCommandLine(c, "threads") {
-					from = givenByEnvironment(threadsField())
-				}
 				return usageError("--threads takes thread counts (0: the default) separated by commas, got %q%s", s, from)
+			}
+			// A count listed twice (1,1) was run twice, and its second
+			// line printed a "speed-up" of one thread over one.
+			if slices.Contains(threads, n) {
+				return usageError("--threads lists %d twice, got %q%s: give each thread count once", n, s, from)
 			}
 			threads = append(threads, n)
 		}
