@@ -16,7 +16,8 @@ import (
 
 // Merge copies the complete cells of shard folders into dir (readCell: a
 // cell whose result.json is older than its state is left out, said on
-// log); of a cell complete in several shards, or also in dir, the copy
+// log, as is a folder that is no cell of the study's grid: outsideGrid);
+// of a cell complete in several shards, or also in dir, the copy
 // that trained the most is kept, the last shard's where they trained as
 // much (a finished cell is the same run wherever it ran; see longest). It
 // writes dir's results.csv.
@@ -49,6 +50,11 @@ func Merge(dir string, shards []string, log io.Writer) error {
 	if err != nil {
 		return err
 	}
+	f, err := Parse(filepath.Join(shards[0], "study.json"), spec)
+	if err != nil {
+		return err
+	}
+	cells, stray := outsideGrid(f, cells)
 	for _, src := range cells {
 		if _, err := untrained(src.dir, nil); err != nil {
 			return err
@@ -96,6 +102,9 @@ func Merge(dir string, shards []string, log io.Writer) error {
 		}
 	}
 	if line := keptLine(kept); line != "" {
+		fmt.Fprintln(log, line)
+	}
+	if line := strayLine(f.Name, stray); line != "" {
 		fmt.Fprintln(log, line)
 	}
 	if line := staleLine(stale); line != "" {
