@@ -116,7 +116,8 @@ func checkTemplate(t, dir string) error {
 }
 
 // checkSaveWeights refuses a --save-weights path (c's, absolute) that
-// would replace what is not the run's final weights: a folder, a device or a pipe (/dev/null); in the
+// would replace what is not the run's final weights: a folder, a device or a pipe (/dev/null), a link
+// to nothing (the link, not its target, would be replaced); in the
 // run's own folder, a file it writes itself or one of its checkpoints
 // (template t); and any path inside another folder that holds a run or a
 // study, whose files are never replaced. The default, <out>/final.safetensors,
@@ -131,6 +132,9 @@ func checkSaveWeights(c Config, t string) error {
 	}
 	if kind := engine.NotAFile(p); kind != "" {
 		return bad("is %s: give the file to write the final weights to", kind)
+	}
+	if target := engine.DanglingLink(p); target != "" {
+		return bad("is a link to %s, which does not exist (the weights would replace the link, not go there): give the file to write the final weights to", target)
 	}
 	if n := len(filepath.Base(p)); n > MaxOutputName {
 		return bad("names a file of %d bytes; a run writes names of at most %d: %s", n, MaxOutputName, outputNameLimit)

@@ -35,15 +35,18 @@ func pictureFormat(out string) string {
 }
 
 // plotOutProblem says why plot may not write its picture to out ("" when
-// it may): out is a device, a pipe or a folder, in no folder, named for
-// a picture format plot does not write, or an existing file with
-// something other than a picture of its name's format in it. A re-plot
+// it may): out is a device, a pipe, a folder or a link to nothing, in no
+// folder, named for a picture format plot does not write, or an existing
+// file with something other than a picture of its name's format in it. A re-plot
 // replaces its picture; a careless --out (the history.json it reads, a
 // run's state.safetensors) was replaced by the PNG, and the run's record
 // with it.
 func plotOutProblem(out string) string {
 	if kind := engine.NotAFile(out); kind != "" {
 		return "is " + kind
+	}
+	if target := engine.DanglingLink(out); target != "" {
+		return "is a link to " + target + ", which does not exist (the picture would replace the link, not go there)"
 	}
 	// A folder that is not there failed the write after the plot was
 	// drawn, exit 1, naming the temporary file; another picture format's
