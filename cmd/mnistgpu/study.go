@@ -160,6 +160,14 @@ func runStudy(c *cli.Context) error {
 	if len(cfgs) > 0 {
 		source = cfgs[0].Source // with the file's fixed data settings: what each cell records
 	}
+	if source.Dir == "" {
+		// No folder given: a study continued finds its data as a resumed
+		// run does, in the folder its cells recorded first, and its cells
+		// go on recording it. A folder given is read as given.
+		if recorded := study.RecordedDataDir(cfgs, logOut); recorded != "" {
+			base.Source.Dir, source.Dir = recorded, recorded
+		}
+	}
 	data, err := run.LoadData(source, logOut)
 	if err != nil {
 		return cliError(err)
