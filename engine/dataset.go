@@ -76,12 +76,17 @@ func (d Dataset) Gather(idx []int, x, t []float32) {
 const (
 	SplitTail       = "tail"       // Keras validation_split: the last fraction, before shuffling
 	SplitRandom     = "random"     // a seeded random fraction
-	SplitStratified = "stratified" // a seeded random fraction of each class
+	SplitStratified = "stratified" // a seeded random part of each class, the classes' shares of the same total (stratify.go)
+	// SplitStratifiedCeil is the stratified split of runs recorded before
+	// the total was kept (stratify.go): ⌈frac·n_c⌉ of each class c. Only a
+	// recorded run asks for it, to go on with the images it trained on.
+	SplitStratifiedCeil = "stratified (per-class ceiling)"
 )
 
 // SplitValidation holds out a fraction of d for validation. SplitTail is
-// Keras's validation_split: train is the first ⌊N·(1-frac)⌋ samples.
-// The other modes keep each part in the original order.
+// Keras's validation_split: train is the first ⌊N·(1-frac)⌋ samples, so
+// N-⌊N·(1-frac)⌋ are held out; SplitRandom and SplitStratified hold out
+// that many too. The other modes keep each part in the original order.
 func SplitValidation(d Dataset, frac float64, mode string, seed uint64) (train, val Dataset, err error) {
 	if frac < 0 || frac >= 1 || math.IsNaN(frac) {
 		return d, Dataset{}, fmt.Errorf("validation split must be in [0, 1), got %g", frac)
@@ -92,17 +97,18 @@ func SplitValidation(d Dataset, frac float64, mode string, seed uint64) (train, 
 	}
 	isVal := make([]bool, n)
 	r := rand.New(rand.NewPCG(seed, 0x73706c6974))
+	held := n - int(math.Floor(float64(n)*(1-frac))) // Keras's: split_at = int(n·(1-frac))
 	switch mode {
 	case SplitTail, "":
-		for i := int(math.Floor(float64(n) * (1 - frac))); i < n; i++ {
+		for i := n - held; i < n; i++ {
 			isVal[i] = true
 		}
 	case SplitRandom:
 		perm := r.Perm(n)
-		for _, i := range perm[int(math.Floor(float64(n)*(1-frac))):] {
+		for _, i := range perm[n-held:] {
 			isVal[i] = true
 		}
-	case SplitStratified:
+	case SplitStratified, SplitStratifiedCeil:
 		byClass := map[uint8][]int{}
 		for i, l := range d.Labels {
 			byClass[l] = append(byClass[l], i)
@@ -112,10 +118,26 @@ func SplitValidation(d Dataset, frac float64, mode string, seed uint64) (train, 
 			classes = append(classes, int(c))
 		}
 		sort.Ints(classes)
-		for _, c := range classes {
+		sizes := make([]int, len(classes))
+		for k, c := range classes {
+			sizes[k] = len(byClass[uint8(c)])
+		}
+		var counts []int
+		if mode == SplitStratified {
+			if counts, err = StratifiedCounts(sizes, held); err != nil {
+				return d, Dataset{}, fmt.Errorf("validation split %g of %d samples: %w", frac, n, err)
+			}
+		}
+		for k, c := range classes {
 			idx := byClass[uint8(c)]
 			r.Shuffle(len(idx), func(i, j int) { idx[i], idx[j] = idx[j], idx[i] })
-			for _, i := range idx[int(math.Floor(float64(len(idx))*(1-frac))):] {
+			var v int
+			if mode == SplitStratified {
+				v = counts[k]
+			} else {
+				v = len(idx) - int(math.Floor(float64(len(idx))*(1-frac)))
+			}
+			for _, i := range idx[len(idx)-v:] {
 				isVal[i] = true
 			}
 		}

@@ -86,6 +86,9 @@ type DataConfig struct {
 	Split           string  `json:"split" flag:"split" usage:"tail (Keras: the last fraction), random or stratified"`
 	Shuffle         bool    `json:"shuffle" flag:"shuffle" usage:"reshuffle the training order every epoch"`
 	TrainLimit      int     `json:"train_limit" flag:"train-limit" usage:"use only the first N training images (0: all)"`
+	// SplitRule is how a stratified split counted what it held out: a
+	// record, not a setting (splitrule.go).
+	SplitRule string `json:"split_rule,omitempty" flag:"-"`
 }
 
 // SourceConfig is where MNIST is read from; it may differ between a run and
@@ -178,6 +181,9 @@ func (c Config) validate(recorded bool) error {
 	case engine.SplitTail, engine.SplitRandom, engine.SplitStratified:
 	default:
 		return bad("split", "must be tail, random or stratified, got %q", c.Data.Split)
+	}
+	if err := c.Data.checkSplitRule(); err != nil {
+		return err
 	}
 	switch c.Callbacks.Mode {
 	case "auto", "min", "max":

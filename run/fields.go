@@ -51,6 +51,9 @@ func collect() []Field {
 			sf := t.Field(i)
 			js := strings.Split(sf.Tag.Get("json"), ",")[0]
 			idx := append(append([]int(nil), index...), i)
+			if sf.Tag.Get("flag") == "-" {
+				continue // recorded, not set (DataConfig.SplitRule)
+			}
 			if sf.Type.Kind() == reflect.Struct {
 				walk(sf.Type, idx, js, prefix+js+".")
 				continue

@@ -86,6 +86,9 @@ func decodeStored(raw []byte) (stored, error) {
 	if recordedBeforeUnset(raw) {
 		s.Config = s.Config.fromRecord()
 	}
+	if recordedBeforeSplitRule(raw) && s.Config.Data.Split == engine.SplitStratified {
+		s.Config.Data.SplitRule = SplitRuleClassCeiling
+	}
 	return s, nil
 }
 

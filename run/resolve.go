@@ -54,6 +54,7 @@ func (c Config) Resolved() Config {
 	if c.Callbacks.Checkpoint == nil {
 		c.Callbacks.Checkpoint = ptr(DefaultCheckpoint(validation))
 	}
+	c.Data.resolveSplitRule()
 	def, uses, err := engine.KerasDefaults(c.Optimizer.Name)
 	if err != nil {
 		return c

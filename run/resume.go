@@ -65,6 +65,9 @@ func decodeLegacy(raw []byte) (Config, error) {
 		}
 	}
 	cfg.Epochs = legacy.Epochs
+	if cfg.Data.Split == engine.SplitStratified {
+		cfg.Data.SplitRule = SplitRuleClassCeiling // recorded before the rule was
+	}
 	return cfg, nil
 }
 

@@ -118,6 +118,7 @@ func Train(cfg Config, o Options) (*Result, error) {
 	if o.Resume != nil || o.Recorded {
 		sayTemplateAsBefore(cfg, log)
 	}
+	sayClassCeiling(cfg, log)
 	dir := cfg.Output.Dir
 	var replaced []string // another run's files, removed once this one is ready
 	if o.Resume == nil {
@@ -163,7 +164,7 @@ func Train(cfg Config, o Options) (*Result, error) {
 			return nil, err
 		}
 	}
-	train, val, err := engine.SplitValidation(data.Train.Head(cfg.Data.TrainLimit), cfg.Data.ValidationSplit, cfg.Data.Split, cfg.Seed)
+	train, val, err := engine.SplitValidation(data.Train.Head(cfg.Data.TrainLimit), cfg.Data.ValidationSplit, cfg.Data.SplitMode(), cfg.Seed)
 	if err != nil {
 		return nil, &ValueError{Flag: "validation-split", Msg: err.Error()}
 	}

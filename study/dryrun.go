@@ -157,7 +157,9 @@ func timeSteps(cfg run.Config, batch int) (stepTiming, error) {
 }
 
 // splitSizes are the training and validation images of an epoch of cfg
-// (the tail split's sizes; the others differ by at most a few images).
+// (the tail split's sizes, which the random and stratified splits hold
+// out too; a stratified cell recorded before data.split_rule holds out up
+// to one image more per class).
 func splitSizes(cfg run.Config, data *mnist.Set) (train, val int) {
 	n := mnist.TrainImages
 	if data != nil {

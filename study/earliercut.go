@@ -31,7 +31,7 @@ func earlierCut(cfg run.Config, data *mnist.Set) error {
 	if err != nil || recorded.MaxSteps == 0 || c.Result.Steps < uint64(recorded.MaxSteps) {
 		return nil
 	}
-	train, _, err := engine.SplitValidation(data.Train.Head(cfg.Data.TrainLimit), cfg.Data.ValidationSplit, cfg.Data.Split, cfg.Seed)
+	train, _, err := engine.SplitValidation(data.Train.Head(cfg.Data.TrainLimit), cfg.Data.ValidationSplit, recorded.Data.SplitMode(), cfg.Seed)
 	if err != nil || c.Result.Steps >= uint64(c.Result.Epochs*engine.BatchCount(train.Len(), cfg.BatchSize)) {
 		return nil
 	}
