@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"mnistgpu/engine"
 	"mnistgpu/mnist"
@@ -166,7 +167,8 @@ func Train(cfg Config, o Options) (*Result, error) {
 	}
 	train, val, err := engine.SplitValidation(data.Train.Head(cfg.Data.TrainLimit), cfg.Data.ValidationSplit, cfg.Data.SplitMode(), cfg.Seed)
 	if err != nil {
-		return nil, &ValueError{Flag: "validation-split", Msg: err.Error()}
+		// The flag names the setting: "--validation-split 0.9 of 30 samples: …".
+		return nil, &ValueError{Flag: "validation-split", Msg: strings.TrimPrefix(err.Error(), "validation split ")}
 	}
 	rec, err := newRecord(dir, o.Resume, printData(data, train, val), data.From, log)
 	if err != nil {

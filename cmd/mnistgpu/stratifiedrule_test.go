@@ -195,7 +195,7 @@ func TestStratifiedSplitBeyondTheClassesIsRefused(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "run")
 	args := append([]string{"train", "--model", "mlp", "--train-limit", "30", "--validation-split", "0.9", "--split", "stratified", "--out", out}, smallData...)
 	_, stderr, code := output(t, args...)
-	if code != 2 || !strings.Contains(stderr, "--validation-split") || !strings.Contains(stderr, "the stratified split would hold out 28, but its 10 classes allow at most 21") {
+	if code != 2 || !strings.Contains(stderr, "--validation-split 0.9 of 30 samples: ") || !strings.Contains(stderr, "the stratified split would hold out 28, but its 10 classes allow at most 21") {
 		t.Errorf("exit %d, want 2 naming the counts: %s", code, stderr)
 	}
 	if _, err := os.Stat(out); !os.IsNotExist(err) {
