@@ -220,7 +220,9 @@ clean:
 # CUDA 11.8 headers, stub libraries, nvcc and ptxas from Debian's non-free
 # packages, extracted into a cache folder (scripts/cuda-toolchain.sh); every
 # target below sources the environment file it prints.
-CUDA_ENV    = . "$$(scripts/cuda-toolchain.sh)"
+# A toolchain that could not be had stops the target, saying so (the script's
+# own lines above say why), rather than sourcing an empty path.
+CUDA_ENV    = cuda_env=$$(scripts/cuda-toolchain.sh) || { echo "make: scripts/cuda-toolchain.sh gave no CUDA toolchain (its lines above say why; BUILDING.md)" >&2; exit 1; }; . "$$cuda_env"
 NVCC_FLAGS := -ptx
 PTX_ARCHS  := 70 80 90
 # A source's PTX targets the oldest architecture it runs on: compute_70,

@@ -22,6 +22,20 @@ if [ -f "$cache/complete" ] && [ -f "$envfile" ]; then
 fi
 
 log() { echo "cuda-toolchain: $*" >&2; }
+
+# One writer: make test runs this from two targets at once (make -j3), and on a
+# machine without the cache both fetched into the same folders (apt-get failed
+# on the other's lists/partial). The second waits for the first and uses its
+# folder.
+mkdir -p "$(dirname "$cache")"
+if command -v flock >/dev/null; then
+	exec 9>"$cache.lock"
+	flock 9
+	if [ -f "$cache/complete" ] && [ -f "$envfile" ]; then
+		echo "$envfile"
+		exit 0
+	fi
+fi
 command -v apt-get >/dev/null || { log "apt-get not found: this script needs a Debian 12 (bookworm) machine; see BUILDING.md for other ways to get CUDA headers"; exit 1; }
 command -v dpkg-deb >/dev/null || { log "dpkg-deb not found"; exit 1; }
 
