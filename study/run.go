@@ -75,6 +75,9 @@ func Prepare(f File, dir string, base run.Config) ([]Cell, []run.Config, error) 
 	}
 	cells, cfgs, err := f.Configs(base, dir)
 	if err != nil {
+		if moved := f.startedElsewhere(dir); moved != nil {
+			return nil, nil, moved // its model file is not in this folder, say
+		}
 		return nil, nil, err
 	}
 	for i, cfg := range cfgs {
@@ -104,6 +107,9 @@ func Prepare(f File, dir string, base run.Config) ([]Cell, []run.Config, error) 
 	}
 	if diff := studyDiff(old, f, oldCells, cells, oldCfgs, cfgs); diff != "" {
 		return nil, nil, &SettingError{fmt.Sprintf("%s holds another study (%s); use another --out, or the same settings", dir, diff)}
+	}
+	if err := f.startedElsewhere(dir); err != nil {
+		return nil, nil, err
 	}
 	return cells, cfgs, nil
 }
