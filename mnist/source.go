@@ -83,6 +83,14 @@ func holds(dir string, files []File) bool {
 	return true
 }
 
+// ChecksumError is an MNIST file whose SHA-256 is not the canonical one:
+// corrupt, or another set (a subset, read with --no-verify).
+type ChecksumError struct{ Path, Got, Want string }
+
+func (e *ChecksumError) Error() string {
+	return fmt.Sprintf("%s: bad checksum: SHA-256 %s, the canonical file has %s (a corrupt or different file; use --no-verify for a custom set)", e.Path, e.Got, e.Want)
+}
+
 // readVerified reads a file and, if verify is set, checks its SHA-256
 // against the canonical .gz or raw sum.
 func readVerified(p string, f File, verify bool) ([]byte, error) {
@@ -98,7 +106,7 @@ func readVerified(p string, f File, verify bool) ([]byte, error) {
 			if !strings.HasSuffix(p, ".gz") {
 				want = f.SHA256Raw
 			}
-			return nil, fmt.Errorf("%s: bad checksum: SHA-256 %s, the canonical file has %s (a corrupt or different file; use --no-verify for a custom set)", p, got, want)
+			return nil, &ChecksumError{Path: p, Got: got, Want: want}
 		}
 	}
 	return raw, nil

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"mnistgpu/engine"
 )
@@ -66,4 +67,14 @@ func recordOfARun(path string) bool {
 		}
 	}
 	return false
+}
+
+// NamesPath reports whether v, as f's value, names a file or folder, which
+// a run records absolute (a model preset's name is none).
+func (f Field) NamesPath(v string) bool {
+	if v == "" || !slices.Contains(pathFlags, f.Flag) {
+		return false
+	}
+	_, preset := engine.Presets[v]
+	return !preset || f.Flag != "model"
 }

@@ -3,6 +3,7 @@ package study
 import (
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 
 	"mnistgpu/mnist"
@@ -39,6 +40,20 @@ func RecordedDataDir(cfgs []run.Config, log io.Writer) string {
 	default:
 		fmt.Fprintf(log, "%s and %s hold no MNIST now; looking for the study's data elsewhere\n",
 			strings.Join(gone[:len(gone)-1], ", "), gone[len(gone)-1])
+	}
+	return ""
+}
+
+// RecordedNoVerify is the folder of the first of cfgs' cells whose
+// config.json records --no-verify ("" when none does): a study whose cells
+// trained on a set that is not the canonical one, which a rerun without
+// --no-verify refuses by its checksums.
+func RecordedNoVerify(cfgs []run.Config) string {
+	for _, cfg := range cfgs {
+		recorded, err := run.ReadConfigFile(filepath.Join(cfg.Output.Dir, run.ConfigFile))
+		if err == nil && recorded.Source.NoVerify {
+			return cfg.Output.Dir
+		}
 	}
 	return ""
 }

@@ -75,6 +75,9 @@ func Prepare(f File, dir string, base run.Config) ([]Cell, []run.Config, error) 
 	}
 	cells, cfgs, err := f.Configs(base, dir)
 	if err != nil {
+		if moved := f.startedElsewhere(dir); moved != nil {
+			return nil, nil, moved // its model file is not in this folder, say
+		}
 		return nil, nil, err
 	}
 	for i, cfg := range cfgs {
@@ -97,11 +100,16 @@ func Prepare(f File, dir string, base run.Config) ([]Cell, []run.Config, error) 
 		old = old.WithEpochs(cellsEpochs(dir, old)) // an earlier version's record: its cells say
 	}
 	oldCells, oldCfgs, err := old.Configs(base, dir)
-	if err != nil {
+	if se := (*SettingError)(nil); err != nil && !errors.As(err, &se) {
 		return nil, nil, fmt.Errorf("%s: %w", filepath.Join(dir, "study.json"), err)
+	} else if err != nil {
+		return nil, nil, err // naming the folder's study.json (old.Path)
 	}
 	if diff := studyDiff(old, f, oldCells, cells, oldCfgs, cfgs); diff != "" {
 		return nil, nil, &SettingError{fmt.Sprintf("%s holds another study (%s); use another --out, or the same settings", dir, diff)}
+	}
+	if err := f.startedElsewhere(dir); err != nil {
+		return nil, nil, err
 	}
 	return cells, cfgs, nil
 }

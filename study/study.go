@@ -39,6 +39,9 @@ type File struct {
 	Axes  []Axis            `json:"axes"`
 	Seeds []uint64          `json:"seeds"`
 	Fixed map[string]string `json:"fixed"`
+	// Path is the file the study was read from ("" for Default), which
+	// names it in the refusal of its settings (Configs).
+	Path string `json:"-"`
 }
 
 // Default is the report's grid: {cnn, mlp} × {sgd, adam} × {relu, sigmoid} ×
@@ -89,6 +92,7 @@ func parse(name string, raw []byte, seeds int) (File, error) {
 		// grid.json → "grid".
 		f.Name = strings.TrimSuffix(filepath.Base(name), filepath.Ext(name))
 	}
+	f.Path = name
 	f = f.WithSeeds(seeds)
 	if err := f.Validate(); err != nil {
 		return File{}, fmt.Errorf("%s: %w", name, err)
@@ -317,18 +321,18 @@ func (f File) Configs(base run.Config, dir string) ([]Cell, []run.Config, error)
 			if c := run.Closest(name); c != "" {
 				hint = fmt.Sprintf(" (did you mean %q?)", c)
 			}
-			return fd, &SettingError{fmt.Sprintf("%s %q is not a training setting%s", what, name, hint)}
+			return fd, f.refusal(fmt.Sprintf("%s %q is not a training setting%s", what, name, hint))
 		case fd.Flag == "seed":
-			return fd, &SettingError{fmt.Sprintf("%s %q: a study's seeds come from its \"seeds\" list", what, name)}
+			return fd, f.refusal(fmt.Sprintf("%s %q: a study's seeds come from its \"seeds\" list", what, name))
 		case !fd.StudyOK:
-			return fd, &SettingError{fmt.Sprintf("%s %q: the study sets it for each cell", what, name)}
+			return fd, f.refusal(fmt.Sprintf("%s %q: the study sets it for each cell", what, name))
 		case what == "axis" && fd.Flag == "threads":
 			// Each cell trains with its slot's share of the study's threads:
 			// a cell "threads=2" trained with 1 and recorded 1.
-			return fd, &SettingError{fmt.Sprintf("axis %q: a study shares its threads (--threads, or \"threads\" in \"fixed\") among the cells it trains at once (--jobs), so a cell's own would not be used; compare thread counts with bench --threads 1,2,4", name)}
+			return fd, f.refusal(fmt.Sprintf("axis %q: a study shares its threads (--threads, or \"threads\" in \"fixed\") among the cells it trains at once (--jobs), so a cell's own would not be used; compare thread counts with bench --threads 1,2,4", name))
 		case what == "axis" && fd.Group == "source":
 			// The study loads MNIST once and every cell trains on it.
-			return fd, &SettingError{fmt.Sprintf("axis %q: a study's cells share one data set, loaded once; set it in \"fixed\" or pass --%s", name, fd.Flag)}
+			return fd, f.refusal(fmt.Sprintf("axis %q: a study's cells share one data set, loaded once; set it in \"fixed\" or pass --%s", name, fd.Flag))
 		}
 		return fd, nil
 	}
@@ -337,7 +341,7 @@ func (f File) Configs(base run.Config, dir string) ([]Cell, []run.Config, error)
 	named := map[string]string{} // field path → how the file names it
 	once := func(fd run.Field, what string) error {
 		if first, ok := named[fd.Path]; ok {
-			return &SettingError{fmt.Sprintf("%s and %s name one setting (--%s): give it once", first, what, fd.Flag)}
+			return f.refusal(fmt.Sprintf("%s and %s name one setting (--%s): give it once", first, what, fd.Flag))
 		}
 		named[fd.Path] = what
 		return nil
@@ -357,7 +361,7 @@ func (f File) Configs(base run.Config, dir string) ([]Cell, []run.Config, error)
 			return nil, nil, err
 		}
 		if err := base.SetField(fd, f.Fixed[k]); err != nil {
-			return nil, nil, &SettingError{fmt.Sprintf("fixed setting %q: %v", k, err)}
+			return nil, nil, f.refusal(fmt.Sprintf("fixed setting %q: %v", k, err))
 		}
 	}
 	axes := make([]run.Field, len(f.Axes))
@@ -370,18 +374,18 @@ func (f File) Configs(base run.Config, dir string) ([]Cell, []run.Config, error)
 			return nil, nil, err
 		}
 		if err := distinctValues(base, fd, a); err != nil {
-			return nil, nil, err
+			return nil, nil, f.refusal(err.Error())
 		}
 		axes[i] = fd
 	}
 	cells := f.Cells()
 	cfgs := make([]run.Config, len(cells))
-	firstUnused, unusedIn := map[string]error{}, map[string]int{}
+	firstUnused, unusedIn := map[string]string{}, map[string]int{}
 	for i, c := range cells {
 		cfg := base
 		for j, a := range f.Axes {
 			if err := cfg.SetField(axes[j], c.Params[a.Name]); err != nil {
-				return nil, nil, &SettingError{fmt.Sprintf("axis %q: %v", a.Name, err)}
+				return nil, nil, f.refusal(fmt.Sprintf("axis %q: %v", a.Name, err))
 			}
 		}
 		cfg.Seed = c.Seed
@@ -399,7 +403,7 @@ func (f File) Configs(base run.Config, dir string) ([]Cell, []run.Config, error)
 		if k := c.Key(f.Axes); len(k) > run.MaxFileName {
 			// Its mkdir would fail when the study reaches it, and so would
 			// recording the failure in it.
-			return nil, nil, &SettingError{fmt.Sprintf("cell %.60s…: its folder name (axis=value,…,seed=N) is %d bytes, more than the %d a folder name may hold; shorten the axes' names or values", k, len(k), run.MaxFileName)}
+			return nil, nil, f.refusal(fmt.Sprintf("cell %.60s…: its folder name (axis=value,…,seed=N) is %d bytes, more than the %d a folder name may hold; shorten the axes' names or values", k, len(k), run.MaxFileName))
 		}
 		cfg.Output.Dir = filepath.Join(dir, "cells", c.Key(f.Axes))
 		// A cell too large for this machine fails alone when it runs (its
@@ -427,8 +431,8 @@ func (f File) Configs(base run.Config, dir string) ([]Cell, []run.Config, error)
 			without := cfg
 			without.CopyField(fd, pre)
 			if err2 := validate(without); err2 == nil || !sameRefusal(err2, ve.Flag) {
-				if firstUnused[fd.Flag] == nil {
-					firstUnused[fd.Flag] = fmt.Errorf("cell %s: %w", c.Key(f.Axes), err)
+				if firstUnused[fd.Flag] == "" {
+					firstUnused[fd.Flag] = f.cellRefusal(c, err)
 				}
 				unusedIn[fd.Flag]++
 				cfg, err = without, err2
@@ -444,16 +448,43 @@ func (f File) Configs(base run.Config, dir string) ([]Cell, []run.Config, error)
 				// was refused as an --epochs nobody typed).
 				return nil, nil, fmt.Errorf("cell %s: %w", c.Key(f.Axes), err)
 			}
-			return nil, nil, &SettingError{fmt.Sprintf("cell %s: %v", c.Key(f.Axes), err)}
+			return nil, nil, f.refusal(f.cellRefusal(c, err))
 		}
 		cfgs[i] = cfg
 	}
 	for flag, n := range unusedIn {
 		if n == len(cells) {
-			return nil, nil, &SettingError{firstUnused[flag].Error()}
+			return nil, nil, f.refusal(firstUnused[flag])
 		}
 	}
 	return cells, cfgs, nil
+}
+
+// refusal is a SettingError naming the study file, when the study was
+// read from one, before msg: a refused value names the file it is in.
+func (f File) refusal(msg string) *SettingError {
+	if f.Path != "" {
+		msg = f.Path + ": " + msg
+	}
+	return &SettingError{msg}
+}
+
+// cellRefusal is a cell's refusal, naming the study file's setting that
+// gave the value refused (its fixed setting, or its axis and the cell's
+// value) before the run's error, which names the flag alone.
+func (f File) cellRefusal(c Cell, err error) string {
+	where := ""
+	if ve := (*run.ValueError)(nil); errors.As(err, &ve) {
+		if fd, ok := run.Lookup(ve.Flag); ok {
+			switch name, fixed, axis, named := f.Setting(fd); {
+			case named && axis:
+				where = fmt.Sprintf("axis %q value %q: ", name, c.Params[name])
+			case named:
+				where = fmt.Sprintf("fixed setting %q: %q: ", name, fixed)
+			}
+		}
+	}
+	return fmt.Sprintf("cell %s: %s%v", c.Key(f.Axes), where, err)
 }
 
 // sameRefusal reports whether err refuses flag again.

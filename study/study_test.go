@@ -63,7 +63,7 @@ func TestCellsShardsAndConfigs(t *testing.T) {
 // axis was accepted, and each cell trained with its slot's threads.
 func TestStudyNamesItsMistakes(t *testing.T) {
 	refusedStudies(t, map[string]string{
-		`{"axes":[{"name":"learning_rate","values":["0.1"]}],"seeds":[1]}`:    `"learning_rate" is not a training setting (did you mean "lr"?)`,
+		`{"axes":[{"name":"learning_rate","values":["0.1"]}],"seeds":[1]}`:    `s.json: axis "learning_rate" is not a training setting (did you mean "lr"?)`,
 		`{"axes":[{"name":"optimiser","values":["sgd"]}],"seeds":[1]}`:        `did you mean "optimizer"?`,
 		`{"axes":[{"name":"out","values":["x"]}],"seeds":[1]}`:                `axis "out": the study sets it`,
 		`{"axes":[{"name":"data-dir","values":["a","b"]}],"seeds":[1]}`:       `axis "data-dir": a study's cells share one data set`,
@@ -71,7 +71,7 @@ func TestStudyNamesItsMistakes(t *testing.T) {
 		`{"axes":[{"name":"threads","values":["1","2"]}],"seeds":[1]}`:        `axis "threads": a study shares its threads`, // a cell "threads=2" trained with its slot's 1
 		`{"axes":[],"seeds":[1],"fixed":{"epoch":"2"}}`:                       `fixed setting "epoch" is not a training setting (did you mean "epochs"?)`,
 		`{"axes":[{"name":"lr","values":["0.1","fast"]}],"seeds":[1]}`:        `axis "lr": --lr takes a number, got "fast"`,
-		`{"axes":[{"name":"optimizer","values":["sgd","lion"]}],"seeds":[1]}`: `cell optimizer=lion,seed=1: --optimizer`,
+		`{"axes":[{"name":"optimizer","values":["sgd","lion"]}],"seeds":[1]}`: `s.json: cell optimizer=lion,seed=1: axis "optimizer" value "lion": --optimizer`,
 	})
 }
 

@@ -14,6 +14,7 @@ import (
 	"golang.org/x/term"
 
 	"mnistgpu/engine"
+	"mnistgpu/mnist"
 	"mnistgpu/run"
 	"mnistgpu/study"
 )
@@ -169,6 +170,14 @@ func runStudy(c *cli.Context) error {
 		}
 	}
 	data, err := run.LoadData(source, logOut)
+	if ce := (*mnist.ChecksumError)(nil); errors.As(err, &ce) && !source.NoVerify {
+		if cell := study.RecordedNoVerify(cfgs); cell != "" {
+			// The cells trained on a set that is not the canonical one:
+			// not a corrupt file, a flag left out.
+			return usageError("%v; the study's cells were trained with --no-verify (%s records it): pass --no-verify to continue the study, as they were trained",
+				err, filepath.Join(cell, run.ConfigFile))
+		}
+	}
 	if err != nil {
 		return cliError(err)
 	}

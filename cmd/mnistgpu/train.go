@@ -156,9 +156,16 @@ func resumeConfig(c *cli.Context, dir string) (run.Config, *engine.TrainCheckpoi
 	if err := run.CheckResume(cfg, ck); err != nil {
 		return cfg, nil, err
 	}
+	// --no-verify is a data-location setting a resume keeps, as it keeps
+	// the folder: said, so that a run resumed without it is known to read
+	// its data unverified.
+	kept := ""
+	if cfg.Source.NoVerify && !onCommandLine(c, "no-verify") {
+		kept = "; it keeps the recorded --no-verify: its data is not checked against MNIST's checksums"
+	}
 	switch {
 	case run.Trained(cfg, ck):
-		fmt.Fprintln(logOut, run.Finishing(cfg, ck))
+		fmt.Fprintln(logOut, run.Finishing(cfg, ck)+kept)
 	default:
 		at := ""
 		if ck.EpochStep > 0 {
@@ -168,7 +175,7 @@ func resumeConfig(c *cli.Context, dir string) (run.Config, *engine.TrainCheckpoi
 		if lr := cfg.Resolved().Optimizer.LR; lr != nil && *lr != run.ResumeRate(cfg, ck) {
 			rate += fmt.Sprintf(" (configured %g)", *lr)
 		}
-		fmt.Fprintf(logOut, "resuming %s at epoch %d of %d%s (step %d), %s\n", dir, ck.NextEpoch+1, cfg.Epochs, at, ck.Step, rate)
+		fmt.Fprintf(logOut, "resuming %s at epoch %d of %d%s (step %d), %s%s\n", dir, ck.NextEpoch+1, cfg.Epochs, at, ck.Step, rate, kept)
 	}
 	return cfg, ck, nil
 }
