@@ -193,18 +193,30 @@ func holderLine() string {
 }
 
 // Unlock lets the folder go: it removes the lock file, then the folders
-// that LockFolder created if they are still empty. A nil Lock is none.
+// that LockFolder created if they are still empty. A lock file at the path
+// that is not the one this lock holds (the folder moved, or the file
+// removed, while it was held: Check) is another writer's, and it stays, as
+// does every folder at the path: only the kernel lock is let go. A nil Lock
+// is none.
 func (l *Lock) Unlock() {
 	if l == nil || l.f == nil {
 		return
 	}
+	mine := l.Check() == nil
 	// Removed while still held, so that no other process locks this file
 	// after us and believes it holds the folder; on Windows, where an open
 	// file cannot be removed, after closing.
-	err := os.Remove(l.path)
+	var err error
+	if mine {
+		err = os.Remove(l.path)
+	}
 	unlockFile(l.f)
 	l.f.Close()
 	l.f = nil
+	if !mine {
+		l.made = nil
+		return
+	}
 	if err != nil {
 		os.Remove(l.path)
 	}
