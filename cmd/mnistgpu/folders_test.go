@@ -265,6 +265,49 @@ func TestRunStopsWhenItsLockIsRemoved(t *testing.T) {
 	}
 }
 
+// A run whose folder is moved while it trains, another folder put at its
+// old name by another writer (a user's file in it, its lock held), stops at
+// its next epoch's end without writing there: not its checkpoint (saved
+// before the state, and so after the state's lock check, it went into the
+// other folder), not its state, and its Unlock leaves the other writer's
+// lock file. Exit 1, saying why; what it saved before is whole in the folder
+// it was moved to.
+func TestRunWhoseFolderMovedWritesNothingAtItsOldName(t *testing.T) {
+	base := t.TempDir()
+	out, moved, other := filepath.Join(base, "run"), filepath.Join(base, "moved"), filepath.Join(base, "other")
+	theirs, err := run.LockFolder(other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer theirs.Unlock()
+	if err := os.WriteFile(filepath.Join(other, "notes.txt"), []byte("mine"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	otherBefore := snapshot(t, other)
+	train, pipe, sc, log := startReadingStderr(t, append([]string{"train", "--model", "mlp", "--train-limit", "300",
+		"--epochs", "500", "--out", out, "--checkpoint", "w{epoch}.safetensors", "--save-best-only=false"}, smallData...)...)
+	t.Cleanup(func() { train.Process.Kill(); train.Wait() })
+	for sc.Scan() && !strings.Contains(sc.Text(), "Epoch 2/") { // epoch 1's checkpoint and state are written
+	}
+	if err := os.Rename(out, moved); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(other, out); err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(log, pipe)
+	train.Wait()
+	if code := train.ProcessState.ExitCode(); code != 1 || !strings.Contains(log.String(), "is no longer the lock this process took") {
+		t.Fatalf("a run whose folder was moved: exit %d\n%s", code, log)
+	}
+	sameFiles(t, "the folder at the moved run's old name", otherBefore, snapshot(t, out))
+	for _, f := range []string{"w1.safetensors", run.StateFile, run.ConfigFile} {
+		if _, err := os.Stat(filepath.Join(moved, f)); err != nil {
+			t.Errorf("the moved folder: %v", err)
+		}
+	}
+}
+
 // The same in a study: a cell whose lock file is removed while it trains
 // stops at its next save and is recorded as failed, saying why.
 func TestStudyCellStopsWhenItsLockIsRemoved(t *testing.T) {
