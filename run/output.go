@@ -100,6 +100,9 @@ func checkTemplate(t, dir string) error {
 	if strings.HasPrefix(path.Base(clean), ".") || dotFillLeads(path.Base(clean)) {
 		return bad("is a hidden name, and the run keeps its lock (%s) and temporary files under such names", LockFile)
 	}
+	if err := checkTemplateFolders(t, clean, dir); err != nil {
+		return err
+	}
 	names := templateNames(clean)
 	for _, own := range ownFiles {
 		if names.MatchString(own) {
@@ -113,6 +116,52 @@ func checkTemplate(t, dir string) error {
 		}
 	}
 	return nil
+}
+
+// checkTemplateFolders refuses a checkpoint template t (clean, in slash
+// form) whose folder, or a folder on the way to it below dir, is another
+// writer's: one that holds another run (its state, config.json or
+// result.json) or a study, or whose lock another process holds. Its
+// checkpoints would go among that writer's files, which that writer's
+// --overwrite or --keep-last removes, as this run's removes theirs.
+func checkTemplateFolders(t, clean, dir string) error {
+	folder := path.Dir(clean)
+	if folder == "." {
+		return nil
+	}
+	bad := func(d, format string, a ...any) error {
+		return &ValueError{Flag: "checkpoint", Msg: fmt.Sprintf("%q writes into %s, which ", t, d) + fmt.Sprintf(format, a...) +
+			": a run's checkpoints go into a folder of its own; name another folder below --out"}
+	}
+	d := dir
+	for _, part := range strings.Split(folder, "/") {
+		d = filepath.Join(d, part)
+		if st, err := os.Stat(d); err != nil || !st.IsDir() {
+			return nil // made by the run: nobody else's
+		}
+		if f := otherRunFile(d); f != "" {
+			return bad(d, "holds another run (%s)", f)
+		}
+		if f := StudyMarker(d); f != "" {
+			return bad(d, "holds a study (%s)", f)
+		}
+		if who, held := HeldBy(d); held {
+			return bad(d, "is in use: %s", (&LockedError{Dir: d, Holder: who}).Who()+" holds its lock")
+		}
+	}
+	return nil
+}
+
+// otherRunFile names the file that shows dir holds a run, finished or not
+// (RunMarker, or its result.json); "" when none.
+func otherRunFile(dir string) string {
+	if f := RunMarker(dir); f != "" {
+		return f
+	}
+	if st, err := os.Stat(filepath.Join(dir, ResultFile)); err == nil && st.Mode().IsRegular() {
+		return ResultFile
+	}
+	return ""
 }
 
 // checkSaveWeights refuses a --save-weights path (c's, absolute) that

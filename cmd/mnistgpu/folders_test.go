@@ -365,3 +365,42 @@ func TestTrainIntoAStudysFoldersIsRefused(t *testing.T) {
 		}
 	}
 }
+
+// A --checkpoint template whose folder is another run's (its config.json or
+// result.json there), a study's, or one whose lock another writer holds is
+// refused before anything runs, exit 2, naming the flag and the folder:
+// the checkpoints would go among the other writer's files (and the other
+// run's --overwrite or --keep-last would remove them, or theirs). A folder
+// of the run's own is fine.
+func TestCheckpointIntoAnotherWritersFolderIsRefused(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "X")
+	inner := filepath.Join(out, "inner")
+	if err := cliRun(append([]string{"train", "--model", "mlp", "--train-limit", "300", "--epochs", "1", "--out", inner}, smallData...)...); err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(filepath.Join(inner, run.StateFile)) // a finished run's config.json and result.json are enough
+	held := filepath.Join(out, "held")
+	holdLock(t, held, "train", "--out", held)
+	st := filepath.Join(out, "st")
+	os.MkdirAll(st, 0o755)
+	os.WriteFile(filepath.Join(st, "study.json"), []byte("{}"), 0o644)
+	os.MkdirAll(filepath.Join(out, "mine"), 0o755)
+	innerBefore := snapshot(t, inner)
+	nowhere := []string{"train", "--model", "mlp", "--epochs", "1", "--data-dir", filepath.Join(dir, "nowhere"), "--offline", "--out", out}
+	for _, c := range []struct{ template, folder, says string }{
+		{"inner/{epoch}.safetensors", inner, "holds another run"},
+		{"inner/sub/{epoch}.safetensors", inner, "holds another run"},
+		{"held/{epoch}.safetensors", held, "in use"},
+		{"st/{epoch}.safetensors", st, "holds a study"},
+	} {
+		_, msg, code := output(t, append(nowhere, "--checkpoint", c.template)...)
+		if code != 2 || !strings.Contains(msg, "--checkpoint") || !strings.Contains(msg, c.folder) || !strings.Contains(msg, c.says) {
+			t.Errorf("--checkpoint %s: exit %d, want 2 naming %s and saying %q:\n%s", c.template, code, c.folder, c.says, msg)
+		}
+	}
+	sameFiles(t, "the other run's folder", innerBefore, snapshot(t, inner))
+	if _, msg, _ := output(t, append(nowhere, "--checkpoint", "mine/{epoch}.safetensors")...); strings.Contains(msg, "--checkpoint") {
+		t.Errorf("--checkpoint into a folder of the run's own: %s", msg)
+	}
+}
