@@ -56,6 +56,9 @@ func CheckOutputPaths(c Config) error {
 		return &ValueError{Flag: "out", Msg: "must name a folder, got \"\""}
 	}
 	c = c.withAbsolutePaths()
+	if err := checkOutOfCheckpoints(c.Output.Dir); err != nil {
+		return err
+	}
 	t := c.CheckpointTemplate()
 	if t != "" {
 		if err := checkTemplate(t, c.Output.Dir); err != nil {
@@ -116,6 +119,33 @@ func checkTemplate(t, dir string) error {
 		}
 	}
 	return nil
+}
+
+// checkOutOfCheckpoints refuses an output folder out (absolute) that is,
+// or is inside, the checkpoint folder of a run in a folder above it (the
+// folder of the --checkpoint template its config.json records): that run
+// writes there, and the two runs' files would mix (the new run's
+// --overwrite removing the other's checkpoints that its template names).
+func checkOutOfCheckpoints(out string) error {
+	out = filepath.Clean(out)
+	for d := filepath.Dir(out); ; d = filepath.Dir(d) {
+		if t := recordedTemplate(d); t != "" && templateLocal(t) {
+			if folder := path.Dir(path.Clean(filepath.ToSlash(t))); folder != "." {
+				ck := filepath.Join(d, filepath.FromSlash(folder))
+				if rel, err := filepath.Rel(ck, out); err == nil && filepath.IsLocal(rel) || ck == out {
+					where := "is inside " + ck + ","
+					if ck == out {
+						where = "is"
+					}
+					return &ValueError{Flag: "out", Msg: fmt.Sprintf("%s %s the checkpoint folder of the run in %s (--checkpoint %s), which that run writes: use another --out",
+						out, where, d, t)}
+				}
+			}
+		}
+		if filepath.Dir(d) == d {
+			return nil
+		}
+	}
 }
 
 // checkTemplateFolders refuses a checkpoint template t (clean, in slash

@@ -404,3 +404,31 @@ func TestCheckpointIntoAnotherWritersFolderIsRefused(t *testing.T) {
 		t.Errorf("--checkpoint into a folder of the run's own: %s", msg)
 	}
 }
+
+// A run's --out inside another run's checkpoint folder (the folder of its
+// --checkpoint template, or below it) is refused before anything runs,
+// exit 2, naming --out, the folder and the run that writes there: the two
+// runs' files would mix, and the new run's --overwrite would remove the
+// other's checkpoints where its template names them. A folder of the other
+// run that is not its checkpoints' is left to the rules of other folders.
+func TestOutInsideAnotherRunsCheckpointFolderIsRefused(t *testing.T) {
+	dir := t.TempDir()
+	a := filepath.Join(dir, "A")
+	if err := cliRun(append([]string{"train", "--model", "mlp", "--train-limit", "300", "--epochs", "1", "--out", a,
+		"--checkpoint", "ckpt/{epoch}.safetensors", "--save-best-only=false"}, smallData...)...); err != nil {
+		t.Fatal(err)
+	}
+	ckpt := filepath.Join(a, "ckpt")
+	before := snapshot(t, ckpt)
+	nowhere := []string{"train", "--model", "mlp", "--epochs", "1", "--data-dir", filepath.Join(dir, "nowhere"), "--offline"}
+	for _, out := range []string{ckpt, filepath.Join(ckpt, "sub")} {
+		_, msg, code := output(t, append(nowhere, "--out", out, "--checkpoint", "{epoch}.safetensors", "--overwrite")...)
+		if code != 2 || !strings.Contains(msg, "--out") || !strings.Contains(msg, ckpt) || !strings.Contains(msg, "checkpoint folder of the run in "+a) {
+			t.Errorf("--out %s: exit %d, want 2 naming %s and the run in %s:\n%s", out, code, ckpt, a, msg)
+		}
+	}
+	sameFiles(t, "the other run's checkpoint folder", before, snapshot(t, ckpt))
+	if _, msg, _ := output(t, append(nowhere, "--out", filepath.Join(a, "other"))...); strings.Contains(msg, "checkpoint folder") {
+		t.Errorf("--out in another run's folder beside its checkpoints: %s", msg)
+	}
+}
