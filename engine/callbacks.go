@@ -47,6 +47,11 @@ type ModelCheckpoint struct {
 	// (0: keep all).
 	KeepLast int
 	Log      io.Writer // where "Epoch 3: val_loss improved ..." lines go (nil: silent)
+	// Guard, if set, is asked before the callback makes its folder, writes
+	// a file or removes one: an error stops it, and training, before
+	// anything is written (a run checks that its folder is still the one
+	// it locked, not another put at its path since).
+	Guard func() error
 
 	best      float64
 	bestEpoch int // 1-based epoch of Best (0: none)
@@ -159,6 +164,9 @@ func (c *ModelCheckpoint) TrainBegin(*TrainState) error {
 	if _, err := c.format(1, Logs{"loss": 0, "accuracy": 0, "val_loss": 0, "val_accuracy": 0}); err != nil {
 		return fmt.Errorf("ModelCheckpoint: %w", err)
 	}
+	if err := c.guard(); err != nil {
+		return err
+	}
 	if dir := filepath.Dir(c.Path); dir != "" {
 		if err := os.MkdirAll(dir, 0o777); err != nil {
 			return fmt.Errorf("ModelCheckpoint: %w", err)
@@ -198,6 +206,9 @@ func (c *ModelCheckpoint) EpochEnd(s *TrainState, epoch int, logs Logs) error {
 		}
 		c.best = cur
 	}
+	if err := c.guard(); err != nil {
+		return err
+	}
 	if err := s.Model.SaveWeights(path, map[string]string{"epoch": strconv.Itoa(epoch + 1)}); err != nil {
 		return fmt.Errorf("ModelCheckpoint: %w", err)
 	}
@@ -221,6 +232,14 @@ func (c *ModelCheckpoint) EpochEnd(s *TrainState, epoch int, logs Logs) error {
 }
 
 func (c *ModelCheckpoint) TrainEnd(*TrainState) error { return nil }
+
+// guard is Guard's answer (nil when there is none).
+func (c *ModelCheckpoint) guard() error {
+	if c.Guard == nil {
+		return nil
+	}
+	return c.Guard()
+}
 
 // BestValue is the best monitored value seen.
 func (c *ModelCheckpoint) BestValue() float64 { return c.best }

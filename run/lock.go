@@ -150,6 +150,32 @@ func lockIn(dir, name string, wait bool) (*Lock, error) {
 	return nil, fmt.Errorf("output folder %s: its lock file keeps disappearing", dir)
 }
 
+// HeldBy reports whether another open file holds dir's lock, and what its
+// holder wrote there ("" if nothing), making and taking nothing: a folder
+// without a lock file is held by no one. (The lock is tried and let go at
+// once: a writer taking it in that instant is refused as if it were held.)
+func HeldBy(dir string) (holder string, held bool) {
+	path := filepath.Join(dir, LockFile)
+	if st, err := os.Lstat(path); err != nil || !st.Mode().IsRegular() {
+		return "", false
+	}
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		return "", false
+	}
+	defer f.Close()
+	held, err = lockFile(f, false)
+	if err != nil {
+		return "", false
+	}
+	if !held {
+		unlockFile(f)
+		return "", false
+	}
+	who, _ := os.ReadFile(path)
+	return strings.TrimSpace(string(who)), true
+}
+
 // LockLostError is a held lock whose file is no longer at its folder's
 // path: removed, or the folder moved, while its holder wrote there. The
 // kernel lock stays on the removed file, so another writer may lock a new
@@ -193,18 +219,30 @@ func holderLine() string {
 }
 
 // Unlock lets the folder go: it removes the lock file, then the folders
-// that LockFolder created if they are still empty. A nil Lock is none.
+// that LockFolder created if they are still empty. A lock file at the path
+// that is not the one this lock holds (the folder moved, or the file
+// removed, while it was held: Check) is another writer's, and it stays, as
+// does every folder at the path: only the kernel lock is let go. A nil Lock
+// is none.
 func (l *Lock) Unlock() {
 	if l == nil || l.f == nil {
 		return
 	}
+	mine := l.Check() == nil
 	// Removed while still held, so that no other process locks this file
 	// after us and believes it holds the folder; on Windows, where an open
 	// file cannot be removed, after closing.
-	err := os.Remove(l.path)
+	var err error
+	if mine {
+		err = os.Remove(l.path)
+	}
 	unlockFile(l.f)
 	l.f.Close()
 	l.f = nil
+	if !mine {
+		l.made = nil
+		return
+	}
 	if err != nil {
 		os.Remove(l.path)
 	}

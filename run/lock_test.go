@@ -91,3 +91,48 @@ func TestLockFileMustBeAFile(t *testing.T) {
 		t.Errorf("the file the lock linked to holds %q", got)
 	}
 }
+
+// Unlock removes its own lock file only: when the folder was moved while
+// it was held and another writer locked a new folder at the old name, or
+// the lock file was removed and another writer's took its place, the
+// first writer's Unlock leaves the other's lock file (and its folder) as
+// they are, and the other still holds the folder.
+func TestUnlockLeavesAnotherWritersLock(t *testing.T) {
+	for _, how := range []string{"folder moved", "lock file replaced"} {
+		t.Run(how, func(t *testing.T) {
+			base := t.TempDir()
+			dir := filepath.Join(base, "run")
+			first, err := LockFolder(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			switch how {
+			case "folder moved":
+				if err := os.Rename(dir, filepath.Join(base, "moved")); err != nil {
+					t.Fatal(err)
+				}
+			case "lock file replaced":
+				if err := os.Remove(filepath.Join(dir, LockFile)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			second, err := LockFolder(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer second.Unlock()
+			theirs, _ := os.ReadFile(filepath.Join(dir, LockFile))
+			first.Unlock()
+			if got, err := os.ReadFile(filepath.Join(dir, LockFile)); err != nil || string(got) != string(theirs) {
+				t.Fatalf("the other writer's lock file after the first's Unlock: %q, %v", got, err)
+			}
+			if err := second.Check(); err != nil {
+				t.Errorf("the other writer lost its lock: %v", err)
+			}
+			var held *LockedError
+			if _, err := LockFolder(dir); !errors.As(err, &held) {
+				t.Errorf("a third writer was not refused: %v", err)
+			}
+		})
+	}
+}

@@ -56,6 +56,9 @@ func CheckOutputPaths(c Config) error {
 		return &ValueError{Flag: "out", Msg: "must name a folder, got \"\""}
 	}
 	c = c.withAbsolutePaths()
+	if err := checkOutOfCheckpoints(c.Output.Dir); err != nil {
+		return err
+	}
 	t := c.CheckpointTemplate()
 	if t != "" {
 		if err := checkTemplate(t, c.Output.Dir); err != nil {
@@ -100,6 +103,9 @@ func checkTemplate(t, dir string) error {
 	if strings.HasPrefix(path.Base(clean), ".") || dotFillLeads(path.Base(clean)) {
 		return bad("is a hidden name, and the run keeps its lock (%s) and temporary files under such names", LockFile)
 	}
+	if err := checkTemplateFolders(t, clean, dir); err != nil {
+		return err
+	}
 	names := templateNames(clean)
 	for _, own := range ownFiles {
 		if names.MatchString(own) {
@@ -113,6 +119,79 @@ func checkTemplate(t, dir string) error {
 		}
 	}
 	return nil
+}
+
+// checkOutOfCheckpoints refuses an output folder out (absolute) that is,
+// or is inside, the checkpoint folder of a run in a folder above it (the
+// folder of the --checkpoint template its config.json records): that run
+// writes there, and the two runs' files would mix (the new run's
+// --overwrite removing the other's checkpoints that its template names).
+func checkOutOfCheckpoints(out string) error {
+	out = filepath.Clean(out)
+	for d := filepath.Dir(out); ; d = filepath.Dir(d) {
+		if t := recordedTemplate(d); t != "" && templateLocal(t) {
+			if folder := path.Dir(path.Clean(filepath.ToSlash(t))); folder != "." {
+				ck := filepath.Join(d, filepath.FromSlash(folder))
+				if rel, err := filepath.Rel(ck, out); err == nil && filepath.IsLocal(rel) || ck == out {
+					where := "is inside " + ck + ","
+					if ck == out {
+						where = "is"
+					}
+					return &ValueError{Flag: "out", Msg: fmt.Sprintf("%s %s the checkpoint folder of the run in %s (--checkpoint %s), which that run writes: use another --out",
+						out, where, d, t)}
+				}
+			}
+		}
+		if filepath.Dir(d) == d {
+			return nil
+		}
+	}
+}
+
+// checkTemplateFolders refuses a checkpoint template t (clean, in slash
+// form) whose folder, or a folder on the way to it below dir, is another
+// writer's: one that holds another run (its state, config.json or
+// result.json) or a study, or whose lock another process holds. Its
+// checkpoints would go among that writer's files, which that writer's
+// --overwrite or --keep-last removes, as this run's removes theirs.
+func checkTemplateFolders(t, clean, dir string) error {
+	folder := path.Dir(clean)
+	if folder == "." {
+		return nil
+	}
+	bad := func(d, format string, a ...any) error {
+		return &ValueError{Flag: "checkpoint", Msg: fmt.Sprintf("%q writes into %s, which ", t, d) + fmt.Sprintf(format, a...) +
+			": a run's checkpoints go into a folder of its own; name another folder below --out"}
+	}
+	d := dir
+	for _, part := range strings.Split(folder, "/") {
+		d = filepath.Join(d, part)
+		if st, err := os.Stat(d); err != nil || !st.IsDir() {
+			return nil // made by the run: nobody else's
+		}
+		if f := otherRunFile(d); f != "" {
+			return bad(d, "holds another run (%s)", f)
+		}
+		if f := StudyMarker(d); f != "" {
+			return bad(d, "holds a study (%s)", f)
+		}
+		if who, held := HeldBy(d); held {
+			return bad(d, "is in use: %s", (&LockedError{Dir: d, Holder: who}).Who()+" holds its lock")
+		}
+	}
+	return nil
+}
+
+// otherRunFile names the file that shows dir holds a run, finished or not
+// (RunMarker, or its result.json); "" when none.
+func otherRunFile(dir string) string {
+	if f := RunMarker(dir); f != "" {
+		return f
+	}
+	if st, err := os.Stat(filepath.Join(dir, ResultFile)); err == nil && st.Mode().IsRegular() {
+		return ResultFile
+	}
+	return ""
 }
 
 // checkSaveWeights refuses a --save-weights path (c's, absolute) that

@@ -197,6 +197,12 @@ func Train(cfg Config, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if ckpt != nil {
+		// Checkpoints are saved before the state (Fit's callbacks, then
+		// AfterEpoch): each asks too, so that none goes into a folder put
+		// at this one's path since it was moved.
+		ckpt.Guard = o.Lock.Check
+	}
 	fmt.Fprintf(log, "%s on %s: %d parameters, %s, batch %d, %d training / %d validation images%s\n",
 		m.Name, be.Describe(), m.NumParams(), cfg.Optimizer.Describe(), cfg.BatchSize, train.Len(), val.Len(), cfg.Callbacks.monitoring(val.Len()))
 	sayBatchAboveTrainingSet(cfg, train.Len(), log)
@@ -290,6 +296,9 @@ func Train(cfg Config, o Options) (*Result, error) {
 			return nil, err
 		}
 	}
+	if err := o.Lock.Check(); err != nil {
+		return nil, err
+	}
 	if len(hist.Logs) > 0 {
 		if err := writeHistory(dir, wholeEpochs(hist, rec.cut)); err != nil {
 			return nil, err
@@ -332,6 +341,10 @@ func finish(cfg Config, o Options, m *engine.Model, test engine.Dataset, hist *e
 	fmt.Fprintf(out, "history:         %s, %s\n", filepath.Join(dir, "history.csv"), filepath.Join(dir, "history.json"))
 	raw, err := json.MarshalIndent(r, "", "  ")
 	if err != nil {
+		return nil, err
+	}
+	// The test evaluation took a while since the final weights' check.
+	if err := o.Lock.Check(); err != nil {
 		return nil, err
 	}
 	if err := ml.end(r, nil); err != nil {

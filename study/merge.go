@@ -46,7 +46,7 @@ func Merge(dir string, shards []string, log io.Writer) error {
 	if err := checkMergeFolders(dir, shards); err != nil {
 		return err
 	}
-	cells, stale, unreadable, err := completeCells(shards)
+	cells, stale, unreadable, unfinished, err := completeCells(shards)
 	if err != nil {
 		return err
 	}
@@ -61,7 +61,7 @@ func Merge(dir string, shards []string, log io.Writer) error {
 		}
 	}
 	// The folder's own cells, from an earlier merge, stay beside the new.
-	here, _, _, err := completeCells([]string{dir})
+	here, _, _, _, err := completeCells([]string{dir})
 	if err != nil {
 		return err
 	}
@@ -75,7 +75,7 @@ func Merge(dir string, shards []string, log io.Writer) error {
 	defer lock.Unlock()
 	// Which copy of each cell is the longest, the folder's as they are
 	// under its lock (another merge may have written them meanwhile).
-	if here, _, _, err = completeCells([]string{dir}); err != nil {
+	if here, _, _, _, err = completeCells([]string{dir}); err != nil {
 		return err
 	}
 	copies, kept := longest(here, cells)
@@ -113,21 +113,25 @@ func Merge(dir string, shards []string, log io.Writer) error {
 	if line := unreadableLine(unreadable); line != "" {
 		fmt.Fprintln(log, line)
 	}
+	if line := unfinishedLine(unfinished); line != "" {
+		fmt.Fprintln(log, line)
+	}
 	return writeResultsCSV(dir) // under the lock taken above
 }
 
 // completeCells lists the shards' complete cells (readCell), shard by
 // shard in the order given, the cells whose result.json is older than
 // their state (continued, then stopped before their end: stale), and those
-// whose state cannot be read (unreadable).
-func completeCells(shards []string) (cells []mergeSource, stale []*run.StaleResultError, unreadable []*run.UnreadableStateError, err error) {
+// whose state cannot be read (unreadable), and the folders of those that
+// have no result.json (unfinished: training, stopped, killed or failed).
+func completeCells(shards []string) (cells []mergeSource, stale []*run.StaleResultError, unreadable []*run.UnreadableStateError, unfinished []string, err error) {
 	for _, s := range shards {
 		entries, err := os.ReadDir(filepath.Join(s, "cells"))
 		if os.IsNotExist(err) {
 			continue // a shard with no cells
 		}
 		if err != nil {
-			return nil, nil, nil, fmt.Errorf("merge: %w", err)
+			return nil, nil, nil, nil, fmt.Errorf("merge: %w", err)
 		}
 		for _, e := range entries {
 			src := filepath.Join(s, "cells", e.Name())
@@ -145,15 +149,16 @@ func completeCells(shards []string) (cells []mergeSource, stale []*run.StaleResu
 				stale = append(stale, se)
 			case errors.As(err, &ue):
 				unreadable = append(unreadable, ue)
-			case errors.Is(err, fs.ErrNotExist): // not finished
+			case errors.Is(err, fs.ErrNotExist):
+				unfinished = append(unfinished, src)
 			case err != nil:
-				return nil, nil, nil, fmt.Errorf("merge: %w", err)
+				return nil, nil, nil, nil, fmt.Errorf("merge: %w", err)
 			default:
 				cells = append(cells, mergeSource{dir: src, trained: trainedOf(src, c)})
 			}
 		}
 	}
-	return cells, stale, unreadable, nil
+	return cells, stale, unreadable, unfinished, nil
 }
 
 // oneDataSet refuses cells that trained on different MNIST files (their

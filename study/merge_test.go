@@ -214,3 +214,61 @@ func TestMergeCopiesTheResultLast(t *testing.T) {
 		t.Errorf("merged again: %d cells, %v; want 1", len(cells), err)
 	}
 }
+
+// TestMergeNamesUnfinishedCells: a merge leaves out the shards' cells that
+// have no result.json (still training, stopped, killed, failed), and says
+// so naming each cell and its shard folder, with what is known of it (a
+// failed.txt, a holder of its lock): it merged the rest without a word
+// about them, and a merged study short of cells looked complete.
+func TestMergeNamesUnfinishedCells(t *testing.T) {
+	data := smallData(t)
+	f := optimizerStudy("u")
+	f.Seeds = []uint64{1, 2}
+	dir := t.TempDir()
+	var shards []string
+	for i := 1; i <= 2; i++ {
+		out := filepath.Join(dir, fmt.Sprintf("s%d", i))
+		if err := Run(f, out, run.Default(), Options{Shard: Shard{i, 2}, Jobs: 1, Data: data}); err != nil {
+			t.Fatal(err)
+		}
+		shards = append(shards, out)
+	}
+	unfinish := func(cell string) string {
+		t.Helper()
+		matches, _ := filepath.Glob(filepath.Join(dir, "s*", "cells", cell))
+		if len(matches) != 1 {
+			t.Fatalf("cell %s: %v", cell, matches)
+		}
+		if err := os.Remove(filepath.Join(matches[0], ResultFile)); err != nil {
+			t.Fatal(err)
+		}
+		return matches[0]
+	}
+	stopped := unfinish("optimizer=adam,seed=2")
+	failed := unfinish("optimizer=sgd,seed=1")
+	os.WriteFile(filepath.Join(failed, FailureFile), []byte("boom"), 0o666)
+	training := unfinish("optimizer=sgd,seed=2")
+	held, err := run.LockFolder(training)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Unlock()
+	var log strings.Builder
+	merged := filepath.Join(dir, "merged")
+	if err := Merge(merged, shards, &log); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"merge: left out 3 unfinished cells (no " + ResultFile + " yet)",
+		"in " + filepath.Dir(filepath.Dir(stopped)) + ": optimizer=adam,seed=2",
+		"in " + filepath.Dir(filepath.Dir(failed)) + ": optimizer=sgd,seed=1 (failed: its " + FailureFile + " says why)",
+		fmt.Sprintf("optimizer=sgd,seed=2 (pid %d on ", os.Getpid()),
+	} {
+		if !strings.Contains(log.String(), want) {
+			t.Errorf("the merge's log does not say %q:\n%s", want, log.String())
+		}
+	}
+	if _, cells, err := LoadResults(merged); err != nil || len(cells) != 1 {
+		t.Errorf("merged: %d cells, %v; want the 1 finished", len(cells), err)
+	}
+}

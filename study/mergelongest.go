@@ -2,6 +2,7 @@ package study
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -139,6 +140,42 @@ func staleLine(stale []*run.StaleResultError) string {
 	}
 	return fmt.Sprintf("merge: left out %s whose %s is older than its %s (continued, and stopped before its end: run its shard again to finish it): %s",
 		plural(len(stale), "cell"), ResultFile, run.StateFile, strings.Join(each, "; "))
+}
+
+// unfinishedLine is the one line that names the shard cells left out
+// because they have no result.json ("" when none), shard folder by shard
+// folder, each with what tells why: its failed.txt, or the process that
+// holds its lock (training it now); the others stopped or were killed
+// before their end. Running their shard again finishes them.
+func unfinishedLine(unfinished []string) string {
+	if len(unfinished) == 0 {
+		return ""
+	}
+	var shards []string
+	byShard := map[string][]string{}
+	for _, c := range unfinished {
+		shard := filepath.Dir(filepath.Dir(c)) // SHARD/cells/CELL
+		if _, ok := byShard[shard]; !ok {
+			shards = append(shards, shard)
+		}
+		what := filepath.Base(c)
+		if who, held := run.HeldBy(c); held {
+			what += " (" + (&run.LockedError{Dir: c, Holder: who}).Who() + " is training it)"
+		} else if _, err := os.Stat(filepath.Join(c, FailureFile)); err == nil {
+			what += " (failed: its " + FailureFile + " says why)"
+		}
+		byShard[shard] = append(byShard[shard], what)
+	}
+	var each []string
+	for _, s := range shards {
+		each = append(each, "in "+s+": "+strings.Join(byShard[s], ", "))
+	}
+	again := "run its shard again to finish it (a failed cell is retried), then merge again"
+	if len(unfinished) > 1 {
+		again = "run their shards again to finish them (a failed cell is retried), then merge again"
+	}
+	return fmt.Sprintf("merge: left out %s (no %s yet): %s; %s",
+		plural(len(unfinished), "unfinished cell"), ResultFile, strings.Join(each, "; "), again)
 }
 
 // unreadableLine is the one line that names the shard cells left out

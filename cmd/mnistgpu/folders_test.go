@@ -265,6 +265,49 @@ func TestRunStopsWhenItsLockIsRemoved(t *testing.T) {
 	}
 }
 
+// A run whose folder is moved while it trains, another folder put at its
+// old name by another writer (a user's file in it, its lock held), stops at
+// its next epoch's end without writing there: not its checkpoint (saved
+// before the state, and so after the state's lock check, it went into the
+// other folder), not its state, and its Unlock leaves the other writer's
+// lock file. Exit 1, saying why; what it saved before is whole in the folder
+// it was moved to.
+func TestRunWhoseFolderMovedWritesNothingAtItsOldName(t *testing.T) {
+	base := t.TempDir()
+	out, moved, other := filepath.Join(base, "run"), filepath.Join(base, "moved"), filepath.Join(base, "other")
+	theirs, err := run.LockFolder(other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer theirs.Unlock()
+	if err := os.WriteFile(filepath.Join(other, "notes.txt"), []byte("mine"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	otherBefore := snapshot(t, other)
+	train, pipe, sc, log := startReadingStderr(t, append([]string{"train", "--model", "mlp", "--train-limit", "300",
+		"--epochs", "500", "--out", out, "--checkpoint", "w{epoch}.safetensors", "--save-best-only=false"}, smallData...)...)
+	t.Cleanup(func() { train.Process.Kill(); train.Wait() })
+	for sc.Scan() && !strings.Contains(sc.Text(), "Epoch 2/") { // epoch 1's checkpoint and state are written
+	}
+	if err := os.Rename(out, moved); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(other, out); err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(log, pipe)
+	train.Wait()
+	if code := train.ProcessState.ExitCode(); code != 1 || !strings.Contains(log.String(), "is no longer the lock this process took") {
+		t.Fatalf("a run whose folder was moved: exit %d\n%s", code, log)
+	}
+	sameFiles(t, "the folder at the moved run's old name", otherBefore, snapshot(t, out))
+	for _, f := range []string{"w1.safetensors", run.StateFile, run.ConfigFile} {
+		if _, err := os.Stat(filepath.Join(moved, f)); err != nil {
+			t.Errorf("the moved folder: %v", err)
+		}
+	}
+}
+
 // The same in a study: a cell whose lock file is removed while it trains
 // stops at its next save and is recorded as failed, saying why.
 func TestStudyCellStopsWhenItsLockIsRemoved(t *testing.T) {
@@ -320,5 +363,72 @@ func TestTrainIntoAStudysFoldersIsRefused(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(out, run.ConfigFile)); err == nil {
 			t.Errorf("a run refused in the study's %s wrote its config.json there", sub)
 		}
+	}
+}
+
+// A --checkpoint template whose folder is another run's (its config.json or
+// result.json there), a study's, or one whose lock another writer holds is
+// refused before anything runs, exit 2, naming the flag and the folder:
+// the checkpoints would go among the other writer's files (and the other
+// run's --overwrite or --keep-last would remove them, or theirs). A folder
+// of the run's own is fine.
+func TestCheckpointIntoAnotherWritersFolderIsRefused(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "X")
+	inner := filepath.Join(out, "inner")
+	if err := cliRun(append([]string{"train", "--model", "mlp", "--train-limit", "300", "--epochs", "1", "--out", inner}, smallData...)...); err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(filepath.Join(inner, run.StateFile)) // a finished run's config.json and result.json are enough
+	held := filepath.Join(out, "held")
+	holdLock(t, held, "train", "--out", held)
+	st := filepath.Join(out, "st")
+	os.MkdirAll(st, 0o755)
+	os.WriteFile(filepath.Join(st, "study.json"), []byte("{}"), 0o644)
+	os.MkdirAll(filepath.Join(out, "mine"), 0o755)
+	innerBefore := snapshot(t, inner)
+	nowhere := []string{"train", "--model", "mlp", "--epochs", "1", "--data-dir", filepath.Join(dir, "nowhere"), "--offline", "--out", out}
+	for _, c := range []struct{ template, folder, says string }{
+		{"inner/{epoch}.safetensors", inner, "holds another run"},
+		{"inner/sub/{epoch}.safetensors", inner, "holds another run"},
+		{"held/{epoch}.safetensors", held, "in use"},
+		{"st/{epoch}.safetensors", st, "holds a study"},
+	} {
+		_, msg, code := output(t, append(nowhere, "--checkpoint", c.template)...)
+		if code != 2 || !strings.Contains(msg, "--checkpoint") || !strings.Contains(msg, c.folder) || !strings.Contains(msg, c.says) {
+			t.Errorf("--checkpoint %s: exit %d, want 2 naming %s and saying %q:\n%s", c.template, code, c.folder, c.says, msg)
+		}
+	}
+	sameFiles(t, "the other run's folder", innerBefore, snapshot(t, inner))
+	if _, msg, _ := output(t, append(nowhere, "--checkpoint", "mine/{epoch}.safetensors")...); strings.Contains(msg, "--checkpoint") {
+		t.Errorf("--checkpoint into a folder of the run's own: %s", msg)
+	}
+}
+
+// A run's --out inside another run's checkpoint folder (the folder of its
+// --checkpoint template, or below it) is refused before anything runs,
+// exit 2, naming --out, the folder and the run that writes there: the two
+// runs' files would mix, and the new run's --overwrite would remove the
+// other's checkpoints where its template names them. A folder of the other
+// run that is not its checkpoints' is left to the rules of other folders.
+func TestOutInsideAnotherRunsCheckpointFolderIsRefused(t *testing.T) {
+	dir := t.TempDir()
+	a := filepath.Join(dir, "A")
+	if err := cliRun(append([]string{"train", "--model", "mlp", "--train-limit", "300", "--epochs", "1", "--out", a,
+		"--checkpoint", "ckpt/{epoch}.safetensors", "--save-best-only=false"}, smallData...)...); err != nil {
+		t.Fatal(err)
+	}
+	ckpt := filepath.Join(a, "ckpt")
+	before := snapshot(t, ckpt)
+	nowhere := []string{"train", "--model", "mlp", "--epochs", "1", "--data-dir", filepath.Join(dir, "nowhere"), "--offline"}
+	for _, out := range []string{ckpt, filepath.Join(ckpt, "sub")} {
+		_, msg, code := output(t, append(nowhere, "--out", out, "--checkpoint", "{epoch}.safetensors", "--overwrite")...)
+		if code != 2 || !strings.Contains(msg, "--out") || !strings.Contains(msg, ckpt) || !strings.Contains(msg, "checkpoint folder of the run in "+a) {
+			t.Errorf("--out %s: exit %d, want 2 naming %s and the run in %s:\n%s", out, code, ckpt, a, msg)
+		}
+	}
+	sameFiles(t, "the other run's checkpoint folder", before, snapshot(t, ckpt))
+	if _, msg, _ := output(t, append(nowhere, "--out", filepath.Join(a, "other"))...); strings.Contains(msg, "checkpoint folder") {
+		t.Errorf("--out in another run's folder beside its checkpoints: %s", msg)
 	}
 }
