@@ -28,12 +28,19 @@ type OtherFilesError struct {
 	Files     []string // the first found, '/' paths below Dir ("photos/" a folder)
 	More      bool     // it holds more than Files
 	Overwrite bool     // --overwrite was given
+	// Cell: Dir is a study's cell, which the study itself overwrites; its
+	// user gave neither --out nor --overwrite.
+	Cell bool
 }
 
 func (e *OtherFilesError) Error() string {
 	list := strings.Join(e.Files, ", ")
 	if e.More {
 		list += ", …"
+	}
+	if e.Cell {
+		return fmt.Sprintf("the cell's folder %s holds files no run writes (%s), and a cell's run never goes among them: "+
+			"nothing was removed; move them out of it and run the study again", e.Dir, list)
 	}
 	msg := fmt.Sprintf("--out %s holds files no run writes (%s): ", e.Dir, list)
 	if e.Overwrite {
