@@ -93,11 +93,21 @@ func runNamesOf(dir string, cfg Config) runNames {
 	return n
 }
 
+// systemFiles are what a file manager leaves in any folder it shows
+// (macOS's Finder, Windows' Explorer): no one's files, which a run neither
+// counts as other files nor removes. Without them, looking at a run's
+// folder once made the next `make train` (--overwrite) refuse it.
+var systemFiles = []string{".DS_Store", "Thumbs.db", "desktop.ini"}
+
 // file reports whether the regular file rel is one a run writes: one of
 // its names, or the temporary one of them is written through
-// (engine.WriteFileAtomic), or checkWritable's probe.
+// (engine.WriteFileAtomic), or checkWritable's probe; or a file manager's
+// (systemFiles).
 func (n runNames) file(rel string) bool {
 	dir, base := path.Split(rel)
+	if slices.Contains(systemFiles, base) {
+		return true
+	}
 	if target := engine.TemporaryOf(base); target != "" {
 		base = target
 	} else if dir == "" && strings.HasPrefix(base, ".write-test") {

@@ -11,7 +11,8 @@ import (
 // and links, in the folder and in a checkpoint template's folder. A run's
 // own files (its fixed names, the lock, train.log, its checkpoints by the
 // new or the recorded template, a --save-weights inside the folder, their
-// temporaries and checkWritable's probe) and empty folders are none.
+// temporaries and checkWritable's probe), a file manager's .DS_Store,
+// Thumbs.db and desktop.ini, and empty folders are none.
 func TestOtherFiles(t *testing.T) {
 	recorded := Default()
 	old := "ck/old-{epoch}.safetensors"
@@ -28,7 +29,8 @@ func TestOtherFiles(t *testing.T) {
 		{name: "empty"},
 		{name: "a run's files", files: []string{ConfigFile, StateFile, ResultFile, FinalFile, "history.csv", "history.json", MetricsFile,
 			"failed.txt", PlotFile, LockFile, "train.log", "weights0.01-0.45.safetensors", "ck/old-3.safetensors", "mine.safetensors",
-			".state.safetensors.tmp0123456789", ".curves.png.tmpabcdefghij", "ck/.old-4.safetensors.tmp0123456789", ".write-test12345", "empty/", "ck/sub/"}},
+			".state.safetensors.tmp0123456789", ".curves.png.tmpabcdefghij", "ck/.old-4.safetensors.tmp0123456789", ".write-test12345", "empty/", "ck/sub/",
+			".DS_Store", "ck/.DS_Store", "Thumbs.db", "desktop.ini"}},
 		{name: "a user's notes", files: []string{ConfigFile, StateFile, "notes.txt"}, want: "notes.txt"},
 		{name: "a user's weights", files: []string{"mybackup.safetensors"}, want: "mybackup.safetensors"},
 		{name: "a user's hidden files", files: []string{".notes.txt.tmp0123456789", ".history.csv.tmpold", ".cache"},
