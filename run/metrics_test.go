@@ -40,11 +40,11 @@ func TestMetricsDropAPartialLastLine(t *testing.T) {
 }
 
 // metrics.jsonl is a run's file: alone in a folder it marks a run there,
-// and --overwrite replaces it with the rest.
+// and --overwrite replaces it with the rest; beside a user's notes.txt,
+// the folder is no run's, and --overwrite replaces nothing.
 func TestMetricsFileIsARunFile(t *testing.T) {
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, MetricsFile), []byte(`{"event":"start"}`+"\n"), 0o644)
-	os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("mine"), 0o644)
 	cfg := Default()
 	cfg.Output.Dir = dir
 	_, err := claimOutput(dir, cfg, false)
@@ -54,6 +54,13 @@ func TestMetricsFileIsARunFile(t *testing.T) {
 	replaced, err := claimOutput(dir, cfg, true)
 	if err != nil || len(replaced) != 1 || replaced[0] != MetricsFile {
 		t.Fatalf("--overwrite replaces %v (%v), want metrics.jsonl alone", replaced, err)
+	}
+	os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("mine"), 0o644)
+	for _, overwrite := range []bool{false, true} {
+		replaced, err := claimOutput(dir, cfg, overwrite)
+		if _, ok := err.(*OtherFilesError); !ok || len(replaced) > 0 {
+			t.Errorf("beside a user's notes.txt, overwrite %v: replaces %v (%v), want nothing, refused", overwrite, replaced, err)
+		}
 	}
 }
 

@@ -350,8 +350,9 @@ func recordedTemplate(dir string) string {
 	return prev.CheckpointTemplate()
 }
 
-// claimOutput makes sure dir holds no other run and returns the files of
-// the one it holds that are to be replaced: with overwrite, or when they
+// claimOutput makes sure dir holds no other run and no file that no run
+// writes (OtherFilesError, with overwrite too), and returns the files of
+// the run it holds that are to be replaced: with overwrite, or when they
 // are an attempt of the same configuration that died before finishing its
 // first epoch (no state, no result), which is started again. The caller
 // removes them (removeRunFiles) once the new run has validated its
@@ -366,6 +367,15 @@ func claimOutput(dir string, cfg Config, overwrite bool) ([]string, error) {
 	// config.json/result.json: not a directory").
 	if abs, err := filepath.Abs(dir); err == nil && studyFile(filepath.Dir(abs)) != "" {
 		return nil, &OutputInUseError{Dir: dir, InStudy: filepath.Dir(abs), Study: true}
+	}
+	// Files no run writes: a folder of a user's own is never a run's, not
+	// even with --overwrite (otherfiles.go).
+	other, more, err := otherFiles(dir, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("output folder: %w", err)
+	}
+	if len(other) > 0 {
+		return nil, &OtherFilesError{Dir: dir, Files: other, More: more, Overwrite: overwrite}
 	}
 	found, err := runFiles(dir, cfg.CheckpointTemplate())
 	if os.IsNotExist(err) {

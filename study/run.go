@@ -538,7 +538,12 @@ func trainCell(cfg run.Config, data *mnist.Set, p *cellProgress, stop <-chan str
 		return nil, err
 	}
 	defer engine.Close(opts.Backend)
-	return run.Train(cfg, opts)
+	r, err = run.Train(cfg, opts)
+	var other *run.OtherFilesError
+	if errors.As(err, &other) {
+		other.Cell = true // said as the study's cell, not as flags its user never gave
+	}
+	return r, err
 }
 
 // complete reports whether the cell of cfg finished (or diverged) with at

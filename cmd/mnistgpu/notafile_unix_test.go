@@ -44,7 +44,8 @@ func TestOutputsThatAreNoFileAreRefused(t *testing.T) {
 }
 
 // TestRunFolderWithAPipeForItsRecord: an --out folder whose config.json is
-// a named pipe is refused at once, exit 2, as a folder holding a run; its
+// a named pipe is refused at once, exit 2, as a folder holding what no run
+// writes (a run writes files), naming it; its
 // record was read with os.ReadFile, which opened the pipe and waited for a
 // writer for ever. (A process, so that a hang fails the test instead of
 // hanging it: it is killed after a minute.)
@@ -68,7 +69,7 @@ func TestRunFolderWithAPipeForItsRecord(t *testing.T) {
 		<-done
 		t.Fatalf("train --out with a pipe for config.json still waited after a minute:\n%s", stderr.String())
 	}
-	if code := cmd.ProcessState.ExitCode(); code != 2 || !strings.Contains(stderr.String(), "already holds a run") {
+	if code := cmd.ProcessState.ExitCode(); code != 2 || !strings.Contains(stderr.String(), "holds files no run writes (config.json (a named pipe))") {
 		t.Errorf("exit %d, want 2 refusing the folder:\n%s", code, stderr.String())
 	}
 }

@@ -9,6 +9,10 @@ import (
 
 // --overwrite checks everything and loads the data before it removes the
 // old run, and then removes only the files a run writes (issue 22, item 2).
+// A folder that also holds a user's file is refused, with --overwrite too
+// (exit 2, naming the file), and nothing in it changes: the new run went
+// in beside the user's file; a folder holding only a user's weights file
+// is no run's, and refused likewise (TestOutWithOtherFilesIsRefused).
 func TestOverwriteChecksFirstAndKeepsUsersFiles(t *testing.T) {
 	dir := t.TempDir()
 	out := filepath.Join(dir, "run")
@@ -16,7 +20,6 @@ func TestOverwriteChecksFirstAndKeepsUsersFiles(t *testing.T) {
 	if err := cliRun(append(args, "--checkpoint", "old-{epoch}.safetensors", "--save-best-only=false")...); err != nil {
 		t.Fatal(err)
 	}
-	os.WriteFile(filepath.Join(out, "mybackup.safetensors"), []byte("mine"), 0o644)
 	before := snapshot(t, out)
 	cnn := filepath.Join(dir, "cnn.safetensors")
 	if err := cliRun("train", "--model", "cnn", "--train-limit", "100", "--epochs", "1", "--data-dir", small, "--no-verify", "--quiet",
@@ -37,22 +40,33 @@ func TestOverwriteChecksFirstAndKeepsUsersFiles(t *testing.T) {
 		sameFiles(t, "--overwrite "+strings.Join(bad, " "), before, snapshot(t, out))
 	}
 
+	os.WriteFile(filepath.Join(out, "mybackup.safetensors"), []byte("mine"), 0o644)
+	withMine := snapshot(t, out)
+	err := cliRun(append(args, "--overwrite", "--seed", "2")...)
+	if exitCode(err) != 2 || !strings.Contains(err.Error(), "--out "+out+" holds files no run writes (mybackup.safetensors)") {
+		t.Errorf("--overwrite beside a user's file: %v, want exit 2 naming it", err)
+	}
+	sameFiles(t, "--overwrite beside a user's file", withMine, snapshot(t, out))
+	os.Remove(filepath.Join(out, "mybackup.safetensors"))
+
 	if err := cliRun(append(args, "--overwrite", "--seed", "2")...); err != nil {
 		t.Fatal(err)
-	}
-	if got := string(mustRead(t, filepath.Join(out, "mybackup.safetensors"))); got != "mine" {
-		t.Errorf("the user's file holds %q", got)
 	}
 	if _, err := os.Stat(filepath.Join(out, "old-1.safetensors")); err == nil {
 		t.Error("--overwrite kept the old run's checkpoint (its template was old-{epoch})")
 	}
 
-	// A folder holding only a user's weights file holds no run.
+	// A folder holding only a user's weights file holds no run, and is no
+	// run's folder either.
 	mine := filepath.Join(dir, "mine")
 	os.MkdirAll(mine, 0o755)
 	os.WriteFile(filepath.Join(mine, "mybackup.safetensors"), []byte("mine"), 0o644)
-	if err := cliRun(append([]string{"train", "--model", "mlp", "--train-limit", "300", "--epochs", "1", "--out", mine}, smallData...)...); err != nil {
-		t.Errorf("a folder with a user's .safetensors file: %v", err)
+	for _, more := range [][]string{nil, {"--overwrite"}} {
+		err := cliRun(append(append([]string{"train", "--model", "mlp", "--train-limit", "300", "--epochs", "1", "--out", mine}, smallData...), more...)...)
+		if exitCode(err) != 2 || !strings.Contains(err.Error(), "(mybackup.safetensors)") {
+			t.Errorf("a folder with a user's .safetensors file %v: %v, want exit 2 naming it", more, err)
+		}
+		sameFiles(t, "a folder with a user's .safetensors file", map[string]string{"mybackup.safetensors": "mine"}, snapshot(t, mine))
 	}
 }
 

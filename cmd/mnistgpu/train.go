@@ -188,6 +188,7 @@ func cliError(err error) error {
 		ve  *run.ValueError
 		ue  *run.UnknownError
 		oe  *run.OutputInUseError
+		of  *run.OtherFilesError
 		le  *run.LockedError
 		re  *run.ResumeChangeError
 		dm  *run.DataMismatchError
@@ -204,7 +205,7 @@ func cliError(err error) error {
 	case errors.As(err, &fe):
 		fmt.Fprintln(logOut, fe.Error())
 		return nil
-	case errors.As(err, &ve), errors.As(err, &ue), errors.As(err, &oe), errors.As(err, &re), errors.As(err, &dm), errors.As(err, &le), errors.As(err, &cs):
+	case errors.As(err, &ve), errors.As(err, &ue), errors.As(err, &oe), errors.As(err, &of), errors.As(err, &re), errors.As(err, &dm), errors.As(err, &le), errors.As(err, &cs):
 		return settingRefused(err)
 	case errors.As(err, &div):
 		return cli.Exit("mnistgpu: "+div.Error(), 1)

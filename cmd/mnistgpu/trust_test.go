@@ -173,13 +173,15 @@ func TestOutputFolderHoldingARunIsRefused(t *testing.T) {
 	if exitCode(err) != 2 || !strings.Contains(err.Error(), "--resume") || !strings.Contains(err.Error(), "--overwrite") {
 		t.Errorf("second run into the folder: %v", err)
 	}
+	// Nor with a user's file: --overwrite replaces a run, never one among
+	// other files, and removes nothing.
 	os.WriteFile(filepath.Join(out, "notes.txt"), []byte("mine"), 0o644)
-	if err := cliRun(append(args, "--overwrite", "--seed", "2")...); err != nil {
-		t.Fatal(err)
+	before := snapshot(t, out)
+	err = cliRun(append(args, "--overwrite", "--seed", "2")...)
+	if exitCode(err) != 2 || !strings.Contains(err.Error(), "holds files no run writes (notes.txt)") {
+		t.Errorf("--overwrite beside a user's notes.txt: %v, want exit 2 naming it", err)
 	}
-	if _, err := os.Stat(filepath.Join(out, "notes.txt")); err != nil {
-		t.Error("--overwrite removed a file the run did not write")
-	}
+	sameFiles(t, "--overwrite beside a user's notes.txt", before, snapshot(t, out))
 	// A run that fails before training leaves no empty folder behind.
 	fresh := filepath.Join(t.TempDir(), "never")
 	if err := cliRun("train", "--model", "mlp", "--data-dir", filepath.Join(t.TempDir(), "nothing"), "--offline", "--out", fresh); err == nil {
