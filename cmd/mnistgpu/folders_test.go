@@ -310,15 +310,49 @@ func TestTrainIntoAStudysFoldersIsRefused(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(studyDir, "study.json"), []byte(`{"name": "s"}`), 0o666); err != nil {
 		t.Fatal(err)
 	}
-	for _, sub := range []string{"cells", "report"} {
-		out := filepath.Join(studyDir, sub)
+	link := filepath.Join(t.TempDir(), "to-cells")
+	if err := os.Symlink(filepath.Join(studyDir, "cells"), link); err != nil {
+		t.Fatal(err)
+	}
+	for _, out := range []string{filepath.Join(studyDir, "cells"), filepath.Join(studyDir, "report"), studyDir + "/cells/.", link} {
 		args := append([]string{"train", "--model", "mlp", "--train-limit", "300", "--epochs", "1", "--out", out}, smallData...)
 		_, msg, code := output(t, args...)
-		if code != 2 || !strings.Contains(msg, out+" is a folder of the study in "+studyDir+" (study.json)") {
-			t.Errorf("train into the study's %s: exit %d\n%s", sub, code, msg)
+		if code != 2 || !strings.Contains(msg, filepath.Clean(out)+" is a folder of the study in "+studyDir+" (study.json)") {
+			t.Errorf("train into the study's %s: exit %d\n%s", out, code, msg)
 		}
 		if _, err := os.Stat(filepath.Join(out, run.ConfigFile)); err == nil {
-			t.Errorf("a run refused in the study's %s wrote its config.json there", sub)
+			t.Errorf("a run refused in the study's %s wrote its config.json there", out)
 		}
+	}
+}
+
+// Only cells/ and report/ are the study's: a folder beside them, such as
+// mystudy/extra-run, was refused as "a folder of the study" since every
+// folder directly in a study's was. It trains, and resumes, as anywhere.
+func TestTrainBesideAStudysFoldersIsAccepted(t *testing.T) {
+	studyDir := filepath.Join(t.TempDir(), "S")
+	if err := os.MkdirAll(filepath.Join(studyDir, "cells"), 0o777); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(studyDir, "study.json"), []byte(`{"name": "s"}`), 0o666); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(studyDir, "extra-run")
+	args := append([]string{"train", "--model", "mlp", "--train-limit", "300", "--epochs", "1", "--out", out}, smallData...)
+	if _, msg, code := output(t, args...); code != 0 {
+		t.Fatalf("train --out %s beside the study's cells/: exit %d\n%s", out, code, msg)
+	}
+	if _, err := os.Stat(filepath.Join(out, run.ResultFile)); err != nil {
+		t.Fatalf("the run beside the study's cells/ left no result: %v", err)
+	}
+	resume := append([]string{"train", "--resume", out, "--epochs", "2"}, smallData...)
+	if _, msg, code := output(t, resume...); code != 0 {
+		t.Errorf("train --resume %s: exit %d\n%s", out, code, msg)
+	}
+	// A folder named cells with no study.json beside it is nobody's.
+	plain := filepath.Join(t.TempDir(), "cells")
+	args = append([]string{"train", "--model", "mlp", "--train-limit", "300", "--epochs", "1", "--out", plain}, smallData...)
+	if _, msg, code := output(t, args...); code != 0 {
+		t.Errorf("train --out %s, in no study: exit %d\n%s", plain, code, msg)
 	}
 }
