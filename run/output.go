@@ -22,7 +22,7 @@ type OutputInUseError struct {
 	// with --overwrite, which would leave the study's files beside it).
 	Study bool
 	// InStudy: the folder is the study's cells/ or report/ in this
-	// folder, where no run goes either (studysOwnFolder).
+	// folder, where no run goes either (StudyOwning).
 	InStudy string
 }
 
@@ -216,13 +216,13 @@ func studyFile(dir string) string {
 	return ""
 }
 
-// studysOwnFolder is the study's folder when dir is its cells/ or report/
+// StudyOwning is the study's folder when dir is its cells/ or report/
 // ("" otherwise): its cells are its own runs' folders below cells/, and a
 // run's files beside them failed `study merge` ("cells/config.json/
 // result.json: not a directory"). Any other folder in a study's, such as
 // mystudy/extra-run, is a folder like any other. A link is followed, so a
 // link to a study's cells/ is its cells/ too.
-func studysOwnFolder(dir string) string {
+func StudyOwning(dir string) string {
 	paths := []string{dir}
 	if real, err := filepath.EvalSymlinks(dir); err == nil {
 		paths = append(paths, real)
@@ -308,7 +308,7 @@ func claimOutput(dir string, cfg Config, overwrite bool) ([]string, error) {
 	if m := StudyMarker(dir); m != "" {
 		return nil, &OutputInUseError{Dir: dir, Files: []string{m}, Study: true}
 	}
-	if s := studysOwnFolder(dir); s != "" {
+	if s := StudyOwning(dir); s != "" {
 		return nil, &OutputInUseError{Dir: dir, InStudy: s, Study: true}
 	}
 	found, err := runFiles(dir, cfg.CheckpointTemplate())
