@@ -21,8 +21,8 @@ type OutputInUseError struct {
 	// Study: the folder holds a study, which no run may share (not even
 	// with --overwrite, which would leave the study's files beside it).
 	Study bool
-	// InStudy: the folder is one of the study's own in this folder (its
-	// cells/ or report/), where no run goes either.
+	// InStudy: the folder is the study's cells/ or report/ in this
+	// folder, where no run goes either (StudyOwning).
 	InStudy string
 }
 
@@ -295,6 +295,32 @@ func studyFile(dir string) string {
 	return ""
 }
 
+// StudyOwning is the study's folder when dir is its cells/ or report/
+// ("" otherwise): its cells are its own runs' folders below cells/, and a
+// run's files beside them failed `study merge` ("cells/config.json/
+// result.json: not a directory"). Any other folder in a study's, such as
+// mystudy/extra-run, is a folder like any other. A link is followed, so a
+// link to a study's cells/ is its cells/ too.
+func StudyOwning(dir string) string {
+	paths := []string{dir}
+	if real, err := filepath.EvalSymlinks(dir); err == nil {
+		paths = append(paths, real)
+	}
+	for _, p := range paths {
+		abs, err := filepath.Abs(p)
+		if err != nil {
+			continue
+		}
+		if b := filepath.Base(abs); b != "cells" && b != "report" {
+			continue
+		}
+		if s := filepath.Dir(abs); studyFile(s) != "" {
+			return s
+		}
+	}
+	return ""
+}
+
 // runFiles lists the files in dir that a run writes, as paths relative to
 // dir: the fixed names and the files that a checkpoint template (of the new
 // run, of the run recorded in the folder) names. A user's own files, such
@@ -362,11 +388,8 @@ func claimOutput(dir string, cfg Config, overwrite bool) ([]string, error) {
 	if m := StudyMarker(dir); m != "" {
 		return nil, &OutputInUseError{Dir: dir, Files: []string{m}, Study: true}
 	}
-	// A study's cells/ or report/: its cells are its own runs' folders
-	// below, and a run beside them failed `study merge` ("cells/
-	// config.json/result.json: not a directory").
-	if abs, err := filepath.Abs(dir); err == nil && studyFile(filepath.Dir(abs)) != "" {
-		return nil, &OutputInUseError{Dir: dir, InStudy: filepath.Dir(abs), Study: true}
+	if s := StudyOwning(dir); s != "" {
+		return nil, &OutputInUseError{Dir: dir, InStudy: s, Study: true}
 	}
 	// Files no run writes: a folder of a user's own is never a run's, not
 	// even with --overwrite (otherfiles.go).

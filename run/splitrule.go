@@ -76,11 +76,19 @@ func recordedBeforeSplitRule(raw []byte) bool {
 	return !rule
 }
 
-// sayClassCeiling says, on log, that a run recorded with the earlier
-// stratified rule goes on with it.
-func sayClassCeiling(c Config, log io.Writer) {
-	if c.Data.SplitMode() == engine.SplitStratifiedCeil && c.Data.ValidationSplit > 0 {
+// sayClassCeiling says, on log, that the run c splits by the earlier
+// stratified rule: a resume, or a study's cell recorded so (recorded),
+// goes on with it; a new run was given it by --config (data.split_rule,
+// or a run's record without one that it reruns), and says just that.
+func sayClassCeiling(c Config, log io.Writer, recorded bool) {
+	if c.Data.SplitMode() != engine.SplitStratifiedCeil || c.Data.ValidationSplit == 0 {
+		return
+	}
+	if recorded {
 		fmt.Fprintf(log, "%s was recorded with --split stratified holding out ⌈%g × n⌉ of each class (data.split_rule %s, the rule before the classes shared the split's total): it splits as it did\n",
 			c.Output.Dir, c.Data.ValidationSplit, SplitRuleClassCeiling)
+		return
 	}
+	fmt.Fprintf(log, "--split stratified holds out ⌈%g × n⌉ of each class, the rule --config gives (data.split_rule %s)\n",
+		c.Data.ValidationSplit, SplitRuleClassCeiling)
 }

@@ -119,7 +119,7 @@ func Train(cfg Config, o Options) (*Result, error) {
 	if o.Resume != nil || o.Recorded {
 		sayTemplateAsBefore(cfg, log)
 	}
-	sayClassCeiling(cfg, log)
+	sayClassCeiling(cfg, log, o.Resume != nil || o.Recorded)
 	dir := cfg.Output.Dir
 	var replaced []string // another run's files, removed once this one is ready
 	if o.Resume == nil {

@@ -62,3 +62,13 @@ func checkNoRun(dir string) error {
 	}
 	return nil
 }
+
+// checkNotAStudysOwn refuses a --out that is another study's cells/ or
+// report/, as train refuses them (run.StudyOwning): a study's files among
+// another's cells were one more folder there that is no cell.
+func checkNotAStudysOwn(dir string) error {
+	if s := run.StudyOwning(dir); s != "" {
+		return &SettingError{fmt.Sprintf("--out %s is a folder of the study in %s (study.json), and a study's files never go among another study's: use another --out", dir, s)}
+	}
+	return nil
+}

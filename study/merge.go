@@ -46,6 +46,9 @@ func Merge(dir string, shards []string, log io.Writer) error {
 	if err := checkMergeFolders(dir, shards); err != nil {
 		return err
 	}
+	if err := checkNotAStudysOwn(dir); err != nil {
+		return err
+	}
 	cells, stale, unreadable, unfinished, err := completeCells(shards)
 	if err != nil {
 		return err

@@ -73,6 +73,9 @@ func Prepare(f File, dir string, base run.Config) ([]Cell, []run.Config, error) 
 	if err := checkNoRun(dir); err != nil {
 		return nil, nil, err
 	}
+	if err := checkNotAStudysOwn(dir); err != nil {
+		return nil, nil, err
+	}
 	cells, cfgs, err := f.Configs(base, dir)
 	if err != nil {
 		if moved := f.startedElsewhere(dir); moved != nil {

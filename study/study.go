@@ -93,11 +93,29 @@ func parse(name string, raw []byte, seeds int) (File, error) {
 		f.Name = strings.TrimSuffix(filepath.Base(name), filepath.Ext(name))
 	}
 	f.Path = name
-	f = f.WithSeeds(seeds)
-	if err := f.Validate(); err != nil {
+	return withSeedsChecked(name, f, seeds)
+}
+
+// withSeedsChecked is f, read from the study file name, with seeds 1..seeds
+// replacing its list (0: its own), validated. What the file holds is the
+// file's error, named so; the list --seeds replaces is not checked; what
+// the seeds --seeds gives make (too many cells) is --seeds's error, and
+// its count is checked before the list is made.
+func withSeedsChecked(name string, f File, seeds int) (File, error) {
+	own := f
+	if seeds > 0 {
+		own = f.WithSeeds(1)
+	}
+	if err := own.Validate(); err != nil {
 		return File{}, fmt.Errorf("%s: %w", name, err)
 	}
-	return f, nil
+	if seeds <= 0 {
+		return f, nil
+	}
+	if settings := own.size(); seeds > maxCells/settings {
+		return File{}, fmt.Errorf("--seeds %d: the study's %s × %d seeds are more than %d cells", seeds, plural(settings, "setting"), seeds, maxCells)
+	}
+	return f.WithSeeds(seeds), nil
 }
 
 // Load reads a study file, or returns Default for "" or "default".
@@ -109,8 +127,7 @@ func Load(path string) (File, error) {
 // own; WithSeeds).
 func LoadSeeds(path string, seeds int) (File, error) {
 	if path == "" || path == "default" {
-		f := Default().WithSeeds(seeds)
-		return f, f.Validate()
+		return withSeedsChecked("the default study", Default(), seeds)
 	}
 	raw, err := engine.ReadFile(path, "study file", maxStudyFile)
 	if err != nil {
@@ -138,7 +155,7 @@ func (f File) Validate() error {
 	seeds := map[uint64]bool{}
 	for _, s := range f.Seeds {
 		if seeds[s] {
-			return fmt.Errorf("seed %d is listed twice", s)
+			return fmt.Errorf(`"seeds" lists seed %d twice`, s)
 		}
 		seeds[s] = true
 	}

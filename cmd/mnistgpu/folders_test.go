@@ -353,15 +353,18 @@ func TestTrainIntoAStudysFoldersIsRefused(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(studyDir, "study.json"), []byte(`{"name": "s"}`), 0o666); err != nil {
 		t.Fatal(err)
 	}
-	for _, sub := range []string{"cells", "report"} {
-		out := filepath.Join(studyDir, sub)
+	link := filepath.Join(t.TempDir(), "to-cells")
+	if err := os.Symlink(filepath.Join(studyDir, "cells"), link); err != nil {
+		t.Fatal(err)
+	}
+	for _, out := range []string{filepath.Join(studyDir, "cells"), filepath.Join(studyDir, "report"), studyDir + "/cells/.", link} {
 		args := append([]string{"train", "--model", "mlp", "--train-limit", "300", "--epochs", "1", "--out", out}, smallData...)
 		_, msg, code := output(t, args...)
-		if code != 2 || !strings.Contains(msg, out+" is a folder of the study in "+studyDir+" (study.json)") {
-			t.Errorf("train into the study's %s: exit %d\n%s", sub, code, msg)
+		if code != 2 || !strings.Contains(msg, filepath.Clean(out)+" is a folder of the study in "+studyDir+" (study.json)") {
+			t.Errorf("train into the study's %s: exit %d\n%s", out, code, msg)
 		}
 		if _, err := os.Stat(filepath.Join(out, run.ConfigFile)); err == nil {
-			t.Errorf("a run refused in the study's %s wrote its config.json there", sub)
+			t.Errorf("a run refused in the study's %s wrote its config.json there", out)
 		}
 	}
 }
@@ -430,5 +433,81 @@ func TestOutInsideAnotherRunsCheckpointFolderIsRefused(t *testing.T) {
 	sameFiles(t, "the other run's checkpoint folder", before, snapshot(t, ckpt))
 	if _, msg, _ := output(t, append(nowhere, "--out", filepath.Join(a, "other"))...); strings.Contains(msg, "checkpoint folder") {
 		t.Errorf("--out in another run's folder beside its checkpoints: %s", msg)
+	}
+}
+
+// Only cells/ and report/ are the study's: a folder beside them, such as
+// mystudy/extra-run, was refused as "a folder of the study" since every
+// folder directly in a study's was. It trains, and resumes, as anywhere.
+func TestTrainBesideAStudysFoldersIsAccepted(t *testing.T) {
+	studyDir := filepath.Join(t.TempDir(), "S")
+	if err := os.MkdirAll(filepath.Join(studyDir, "cells"), 0o777); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(studyDir, "study.json"), []byte(`{"name": "s"}`), 0o666); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(studyDir, "extra-run")
+	args := append([]string{"train", "--model", "mlp", "--train-limit", "300", "--epochs", "1", "--out", out}, smallData...)
+	if _, msg, code := output(t, args...); code != 0 {
+		t.Fatalf("train --out %s beside the study's cells/: exit %d\n%s", out, code, msg)
+	}
+	if _, err := os.Stat(filepath.Join(out, run.ResultFile)); err != nil {
+		t.Fatalf("the run beside the study's cells/ left no result: %v", err)
+	}
+	resume := append([]string{"train", "--resume", out, "--epochs", "2"}, smallData...)
+	if _, msg, code := output(t, resume...); code != 0 {
+		t.Errorf("train --resume %s: exit %d\n%s", out, code, msg)
+	}
+	// A folder named cells with no study.json beside it is nobody's.
+	plain := filepath.Join(t.TempDir(), "cells")
+	args = append([]string{"train", "--model", "mlp", "--train-limit", "300", "--epochs", "1", "--out", plain}, smallData...)
+	if _, msg, code := output(t, args...); code != 0 {
+		t.Errorf("train --out %s, in no study: exit %d\n%s", plain, code, msg)
+	}
+}
+
+// A study's cells/ and report/ take no other study either, as they take no
+// run: `study run --out S/cells` wrote its study.json and cells/ among S's
+// cells, where S's merge and report read them as one more folder that is
+// no cell; a merge into S/report, before S was reported, made the merged
+// study where S's report goes. A folder beside them is anyone's.
+func TestStudyIntoAStudysFoldersIsRefused(t *testing.T) {
+	dir := t.TempDir()
+	studyDir := filepath.Join(dir, "S")
+	if err := os.MkdirAll(filepath.Join(studyDir, "cells"), 0o777); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(studyDir, "study.json"), []byte(`{"name": "s"}`), 0o666); err != nil {
+		t.Fatal(err)
+	}
+	spec := filepath.Join(dir, "s.json")
+	if err := os.WriteFile(spec, []byte(`{"name":"t","seeds":[1],"fixed":{"model":"mlp","epochs":"1","train-limit":"300"}}`), 0o666); err != nil {
+		t.Fatal(err)
+	}
+	shard := filepath.Join(dir, "shard")
+	if _, msg, code := output(t, "study", "run", spec, "--out", shard, "--data-dir", small, "--no-verify"); code != 0 {
+		t.Fatalf("the shard to merge: exit %d\n%s", code, msg)
+	}
+	for _, sub := range []string{"cells", "report"} {
+		out := filepath.Join(studyDir, sub)
+		want := "--out " + out + " is a folder of the study in " + studyDir + " (study.json), and a study's files never go among another study's"
+		for _, args := range [][]string{
+			{"study", "run", spec, "--out", out, "--data-dir", small, "--no-verify"},
+			{"study", "run", spec, "--out", out, "--dry-run"},
+			{"study", "merge", "--out", out, shard},
+		} {
+			_, msg, code := output(t, args...)
+			if code != 2 || !strings.Contains(msg, want) {
+				t.Errorf("%v: exit %d, want 2 saying %q\n%s", args, code, want, msg)
+			}
+		}
+		if _, err := os.Stat(filepath.Join(out, "study.json")); err == nil {
+			t.Errorf("a study refused in S/%s wrote its study.json there", sub)
+		}
+	}
+	beside := filepath.Join(studyDir, "extra")
+	if _, msg, code := output(t, "study", "merge", "--out", beside, shard); code != 0 {
+		t.Errorf("study merge --out %s, beside the study's cells/: exit %d\n%s", beside, code, msg)
 	}
 }

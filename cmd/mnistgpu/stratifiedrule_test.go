@@ -202,3 +202,32 @@ func TestStratifiedSplitBeyondTheClassesIsRefused(t *testing.T) {
 		t.Errorf("the refused run left its folder: %v", err)
 	}
 }
+
+// A new run splits by the earlier rule only when --config gives it (its
+// data.split_rule, or a run's record without one): it says what it does,
+// not that it "was recorded" with the rule "before" the classes shared the
+// total, as a resume of such a run says. A new run by the current rule
+// says nothing of rules.
+func TestNewStratifiedRunSaysWhatItDoes(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "ceil.json")
+	if err := os.WriteFile(file, []byte(`{"data": {"validation_split": 0.2, "split": "stratified", "split_rule": "per_class_ceiling"}}`), 0o666); err != nil {
+		t.Fatal(err)
+	}
+	said := stratified(t, dir, "old", "1", "--config", file)
+	if !strings.Contains(said, "--split stratified holds out ⌈0.2 × n⌉ of each class, the rule --config gives (data.split_rule per_class_ceiling)") ||
+		strings.Contains(said, "recorded") || strings.Contains(said, "before") || strings.Contains(said, "as it did") {
+		t.Errorf("a new run given the per-class ceiling by --config says:\n%s", said)
+	}
+	rerun := stratified(t, dir, "rerun", "1", "--config", filepath.Join(dir, "old", run.ConfigFile))
+	if !strings.Contains(rerun, "the rule --config gives (data.split_rule per_class_ceiling)") || strings.Contains(rerun, "recorded") {
+		t.Errorf("a new run of a recorded run's config.json says:\n%s", rerun)
+	}
+	_, resumed, code := output(t, "train", "--resume", filepath.Join(dir, "old"), "--epochs", "2", "--quiet")
+	if code != 0 || !strings.Contains(resumed, filepath.Join(dir, "old")+" was recorded with --split stratified holding out ⌈0.2 × n⌉ of each class (data.split_rule per_class_ceiling, the rule before the classes shared the split's total): it splits as it did") {
+		t.Errorf("resume: exit %d, want it to say the run splits as it did:\n%s", code, resumed)
+	}
+	if fresh := stratified(t, dir, "new", "1"); strings.Contains(fresh, "split_rule") || strings.Contains(fresh, "ceiling") || strings.Contains(fresh, "⌈") {
+		t.Errorf("a new run by the current rule speaks of rules:\n%s", fresh)
+	}
+}

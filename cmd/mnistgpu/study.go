@@ -95,10 +95,7 @@ func runStudy(c *cli.Context) error {
 	// that lists none was refused for it.
 	f, err := study.LoadSeeds(c.Args().First(), seeds)
 	if err != nil {
-		if seeds > 0 {
-			return usageError("--seeds %d: %v", seeds, err)
-		}
-		return usageError("%v", err)
+		return usageError("%v", err) // names --seeds or the file, whichever is wrong
 	}
 	shard, err := study.ParseShard(c.String("shard"))
 	if err != nil {
