@@ -187,6 +187,9 @@ type FinishedError struct {
 	// ByBudget: the budget ended the run before its epochs (its result
 	// says "max_steps"), not its last epoch or early stopping.
 	ByBudget bool
+	// Hint, when set, replaces the advice on how to continue the run: a
+	// study's cell is trained longer by its study, not by --epochs.
+	Hint string
 }
 
 func (e *FinishedError) Error() string {
@@ -200,13 +203,17 @@ func (e *FinishedError) Error() string {
 		// larger one.
 		extend = fmt.Sprintf("pass --epochs N and a --max-steps above %d to extend", e.MaxSteps)
 	}
+	more := "pass a larger --max-steps to continue it"
+	if e.Hint != "" {
+		extend, more = e.Hint, e.Hint
+	}
 	switch {
 	case e.ByBudget && e.EpochStep > 0:
-		return fmt.Sprintf("nothing to do: %s stopped in epoch %d of %d, after its step %d, at its step budget (--max-steps %d); pass a larger --max-steps to continue it",
-			e.Dir, e.Done, e.Planned, e.EpochStep, e.MaxSteps)
+		return fmt.Sprintf("nothing to do: %s stopped in epoch %d of %d, after its step %d, at its step budget (--max-steps %d); %s",
+			e.Dir, e.Done, e.Planned, e.EpochStep, e.MaxSteps, more)
 	case e.ByBudget:
-		return fmt.Sprintf("nothing to do: %s stopped after %d of %s at its step budget (--max-steps %d); pass a larger --max-steps to continue it",
-			e.Dir, e.Done, Plural(e.Planned, "epoch"), e.MaxSteps)
+		return fmt.Sprintf("nothing to do: %s stopped after %d of %s at its step budget (--max-steps %d); %s",
+			e.Dir, e.Done, Plural(e.Planned, "epoch"), e.MaxSteps, more)
 	case e.StoppedEarlier:
 		return fmt.Sprintf("nothing to do: %s finished after %d of %s (stopped early); %s", e.Dir, e.Done, Plural(e.Planned, "epoch"), extend)
 	}

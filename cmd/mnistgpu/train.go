@@ -11,6 +11,7 @@ import (
 
 	"mnistgpu/engine"
 	"mnistgpu/run"
+	"mnistgpu/study"
 )
 
 func trainCommand() *cli.Command {
@@ -123,6 +124,9 @@ func resumeConfig(c *cli.Context, dir string) (run.Config, *engine.TrainCheckpoi
 	if err != nil {
 		return cfg, nil, err
 	}
+	if err := studyCellPlanned(dir, cfg, given); err != nil {
+		return cfg, nil, err
+	}
 	for flag, v := range deviceDefaults {
 		if cfg.DeviceReads(flag) {
 			if err := run.ApplyOnResume(&cfg, map[string]string{flag: v}); err != nil {
@@ -154,6 +158,11 @@ func resumeConfig(c *cli.Context, dir string) (run.Config, *engine.TrainCheckpoi
 		sayTF32UnusedOnCPU("the recorded --tf32")
 	}
 	if err := run.CheckResume(cfg, ck); err != nil {
+		var fe *run.FinishedError
+		if plan, ok := study.CellPlanOf(dir); ok && errors.As(err, &fe) {
+			// Its --epochs and --max-steps are the study's (studyCellPlanned).
+			fe.Hint = fmt.Sprintf("it is a cell of the study in %s: to train it longer, change the study file and `study run` it", plan.Study)
+		}
 		return cfg, nil, err
 	}
 	// --no-verify is a data-location setting a resume keeps, as it keeps
@@ -178,6 +187,36 @@ func resumeConfig(c *cli.Context, dir string) (run.Config, *engine.TrainCheckpoi
 		fmt.Fprintf(logOut, "resuming %s at epoch %d of %d%s (step %d), %s%s\n", dir, ck.NextEpoch+1, cfg.Epochs, at, ck.Step, rate, kept)
 	}
 	return cfg, ck, nil
+}
+
+// studyCellPlanned refuses --epochs or --max-steps that take a study's
+// cell past the study's plan: the cell then held more epochs than its
+// study.json says, and `study report` put it beside the others as the
+// study's setting ("up to 4 epochs each"), while `study run` took it for
+// complete. A study is trained longer as a whole, by its study file.
+func studyCellPlanned(dir string, cfg run.Config, given map[string]string) error {
+	plan, ok := study.CellPlanOf(dir)
+	if !ok {
+		return nil
+	}
+	record := filepath.Join(plan.Study, "study.json")
+	if _, typed := given["epochs"]; typed && plan.Epochs > 0 && cfg.Epochs > plan.Epochs {
+		return usageError("--epochs %d: %s is a cell of the study in %s, which trains its cells %s (%s); "+
+			"a cell trained longer would be reported beside the others as the study's: to train the study longer, "+
+			"raise its \"epochs\" in the study file and `study run` it (or `study run --epochs %d`)",
+			cfg.Epochs, dir, plan.Study, run.Plural(plan.Epochs, "epoch"), record, cfg.Epochs)
+	}
+	if _, typed := given["max-steps"]; typed && cfg.MaxSteps != plan.MaxSteps {
+		budget := fmt.Sprintf("--max-steps %d", plan.MaxSteps)
+		if plan.MaxSteps == 0 {
+			budget = "no step budget"
+		}
+		return usageError("--max-steps %d: %s is a cell of the study in %s, which trains its cells with %s (%s); "+
+			"a cell trained to another budget would be reported beside the others as the study's: "+
+			"change \"max-steps\" in the study file and `study run` it",
+			cfg.MaxSteps, dir, plan.Study, budget, record)
+	}
+	return nil
 }
 
 // cliError gives each kind of failure its exit code: 2 for a bad setting

@@ -1,0 +1,71 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// A study's cell is one of its runs, trained as the study plans it. Before,
+// `train --resume CELL --epochs 4` of a 2-epoch study trained that cell to 4
+// epochs: `study report` then put it beside the 2-epoch cells as the study's
+// setting ("up to 4 epochs each"), and `study run` took the study for
+// complete. Now --epochs or --max-steps past the study's plan is refused
+// (exit 2) naming the study and saying how to extend it; resuming a cell
+// within the plan still works, and `study run --epochs` still extends it.
+func TestResumeOfStudyCellKeepsTheStudysPlan(t *testing.T) {
+	dir := t.TempDir()
+	spec := filepath.Join(dir, "s.json")
+	os.WriteFile(spec, []byte(`{"axes":[{"name":"lr","values":["0.1","0.05"]}],"seeds":[1],"fixed":{"model":"mlp","optimizer":"sgd","train-limit":"200","epochs":"2"}}`), 0o644)
+	out := filepath.Join(dir, "out")
+	studyRun := func(args ...string) {
+		t.Helper()
+		args = append([]string{"study", "run", spec, "--out", out, "--data-dir", small, "--no-verify", "--threads", "1"}, args...)
+		if err := cliRun(args...); err != nil {
+			t.Fatalf("study run %v: %v", args[3:], err)
+		}
+	}
+	studyRun()
+	cell := filepath.Join(out, "cells", "lr=0.1,seed=1")
+	trained := func() int { t.Helper(); return len(historyOf(t, cell).Epochs) }
+	for _, args := range [][]string{{"--epochs", "4"}, {"--max-steps", "3"}} {
+		err := cliRun(append([]string{"train", "--resume", cell, "--threads", "1"}, args...)...)
+		if code := exitCode(err); code != 2 {
+			t.Fatalf("train --resume CELL %v: exit %d (%v), want 2", args, code, err)
+		}
+		for _, want := range []string{args[0] + " " + args[1], "study in " + out, "study file", "study run"} {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("train --resume CELL %v: %q does not say %q", args, err, want)
+			}
+		}
+		if n := trained(); n != 2 {
+			t.Fatalf("train --resume CELL %v: the cell has %d epochs, want the study's 2", args, n)
+		}
+	}
+	// Within the plan, a resume is a resume.
+	if err := cliRun("train", "--resume", cell, "--epochs", "2", "--threads", "1"); err != nil {
+		t.Errorf("train --resume CELL --epochs 2 (the study's): %v", err)
+	}
+	// The study is extended as a whole, after which its cells may be
+	// resumed to its new plan.
+	studyRun("--epochs", "3")
+	if n := trained(); n != 3 {
+		t.Fatalf("study run --epochs 3: the cell has %d epochs", n)
+	}
+	if err := cliRun("train", "--resume", cell, "--epochs", "3", "--threads", "1"); err != nil {
+		t.Errorf("train --resume CELL --epochs 3 after study run --epochs 3: %v", err)
+	}
+	// Finished, it says how to train it longer: not --epochs, refused.
+	if _, stderr, code := output(t, "train", "--resume", cell, "--threads", "1"); code != 0 || !strings.Contains(stderr, "nothing to do") || !strings.Contains(stderr, "change the study file and `study run` it") || strings.Contains(stderr, "pass --epochs") {
+		t.Errorf("train --resume of a finished cell: exit %d, %q; want the study's way to extend it", code, stderr)
+	}
+	// A folder that merely looks like a cell (no study.json above) is a run.
+	other := filepath.Join(dir, "runs", "cells", "a")
+	if err := cliRun("train", "--model", "mlp", "--epochs", "1", "--train-limit", "200", "--threads", "1", "--out", other, "--data-dir", small, "--no-verify", "--quiet"); err != nil {
+		t.Fatal(err)
+	}
+	if err := cliRun("train", "--resume", other, "--epochs", "2", "--threads", "1", "--quiet"); err != nil {
+		t.Errorf("train --resume of a run in a folder named cells/: %v", err)
+	}
+}

@@ -1,0 +1,56 @@
+package study
+
+import (
+	"path/filepath"
+
+	"mnistgpu/run"
+)
+
+// CellPlan is how long a study trains one of its cells, as its study.json
+// records it: the epochs and the step budget.
+type CellPlan struct {
+	Study    string // the study's folder
+	Epochs   int    // 0: the record does not say (an earlier version's)
+	MaxSteps int    // 0: no limit
+}
+
+// CellPlanOf is the plan of the study cell in dir (false when dir is no
+// cell of a study: its parent is not a study's cells/, or its name is none
+// of the study's cells). A cell is one of the study's runs, trained as the
+// study plans it: `train --resume` of a cell with more epochs left it
+// longer than the others, which the study then reported beside them as the
+// study's setting ("up to 4 epochs each").
+func CellPlanOf(dir string) (CellPlan, bool) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return CellPlan{}, false
+	}
+	parent := filepath.Dir(abs)
+	if filepath.Base(parent) != "cells" {
+		return CellPlan{}, false
+	}
+	studyDir := filepath.Dir(parent)
+	f, err := Load(filepath.Join(studyDir, "study.json"))
+	if err != nil {
+		return CellPlan{}, false
+	}
+	name := filepath.Base(abs)
+	for _, c := range f.Cells() {
+		if c.Key(f.Axes) != name {
+			continue
+		}
+		// Each setting the study leaves out stays 0 here.
+		var planned run.Config
+		for _, flag := range []string{"epochs", "max-steps"} {
+			fd, _ := run.Lookup(flag)
+			if key, fixed, axis, ok := f.Setting(fd); ok {
+				if axis {
+					fixed = c.Params[key]
+				}
+				planned.SetField(fd, fixed) // validated when the study ran
+			}
+		}
+		return CellPlan{Study: studyDir, Epochs: planned.Epochs, MaxSteps: planned.MaxSteps}, true
+	}
+	return CellPlan{}, false
+}
