@@ -88,6 +88,9 @@ func Prepare(f File, dir string, base run.Config) ([]Cell, []run.Config, error) 
 			return nil, nil, &SettingError{fmt.Sprintf("cell %s: %v", cells[i].Key(f.Axes), err)}
 		}
 	}
+	if err := f.checkInitWeights(cells, cfgs); err != nil {
+		return nil, nil, err
+	}
 	raw, err := engine.ReadFile(filepath.Join(dir, "study.json"), "study file", engine.MaxSettingsFile)
 	if os.IsNotExist(err) {
 		return cells, cfgs, nil
@@ -115,6 +118,29 @@ func Prepare(f File, dir string, base run.Config) ([]Cell, []run.Config, error) 
 		return nil, nil, err
 	}
 	return cells, cfgs, nil
+}
+
+// checkInitWeights refuses, before any cell trains, an init-weights file
+// that a cell about to start would read and cannot (missing, unreadable,
+// another model's tensors), naming the study file's setting, as train
+// refuses its --init-weights up front: each cell failed with it in turn
+// (exit 1). A cell with a saved state resumes from it and reads no such
+// file, so a study whose file is gone since still continues.
+func (f File) checkInitWeights(cells []Cell, cfgs []run.Config) error {
+	checked := map[run.ModelConfig]bool{}
+	for i, cfg := range cfgs {
+		if cfg.Model.InitWeights == "" || checked[cfg.Model] {
+			continue
+		}
+		if _, err := os.Stat(filepath.Join(cfg.Output.Dir, run.StateFile)); err == nil {
+			continue
+		}
+		checked[cfg.Model] = true
+		if err := run.CheckInitWeights(cfg); err != nil {
+			return f.refusal(f.cellRefusal(cells[i], err))
+		}
+	}
+	return nil
 }
 
 // studyDiff names the first difference between the study in a folder and

@@ -290,12 +290,22 @@ func TestStudyValidationMemoryAndRetry(t *testing.T) {
 		t.Error("a study refused as written still wrote its folder")
 	}
 
-	// A cell that fails at run time (its --init-weights does not exist yet)
-	// is recorded with its error, the exit code says so, and a rerun tries it again.
-	init := filepath.Join(dir, "init.safetensors")
+	// A cell that fails at run time (its folder holds a user's file, which
+	// no run's folder does: found when the cell claims its folder, not when
+	// the study is planned) is recorded with its error, the exit code says
+	// so, and a rerun tries it again. (A missing --init-weights failed them
+	// so, but is now refused before anything trains:
+	// TestStudyRefusesAMissingInitWeightsFile.)
 	spec := write("s.json", `{"name":"s","axes":[{"name":"optimizer","values":["sgd","adam"]}],"seeds":[1],
-		"fixed":{"model":"mlp","epochs":"1","train-limit":"300","init-weights":"`+init+`"}}`)
+		"fixed":{"model":"mlp","epochs":"1","train-limit":"300"}}`)
 	out = filepath.Join(dir, "s")
+	var notes []string
+	for _, cell := range []string{"optimizer=sgd,seed=1", "optimizer=adam,seed=1"} {
+		p := filepath.Join(out, "cells", cell, "notes.txt")
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		os.WriteFile(p, []byte("mine"), 0o644)
+		notes = append(notes, p)
+	}
 	err = cliRun("study", "run", spec, "--out", out, "--data-dir", small, "--no-verify")
 	if exitCode(err) != 1 || !strings.Contains(err.Error(), "2 of 2 cells failed") {
 		t.Errorf("failing cells: %v", err)
@@ -304,9 +314,13 @@ func TestStudyValidationMemoryAndRetry(t *testing.T) {
 	if len(failed) != 2 {
 		t.Errorf("%d failed.txt, want 2", len(failed))
 	}
-	if err := cliRun(append([]string{"train", "--model", "mlp", "--epochs", "1", "--train-limit", "300", "--out", filepath.Join(dir, "w"),
-		"--save-weights", init}, smallData...)...); err != nil {
-		t.Fatal(err)
+	for _, p := range failed {
+		if why := string(mustRead(t, p)); !strings.Contains(why, "notes.txt") {
+			t.Errorf("%s does not name notes.txt: %s", p, why)
+		}
+	}
+	for _, p := range notes {
+		os.Remove(p)
 	}
 	if err := cliRun("study", "run", spec, "--out", out, "--data-dir", small, "--no-verify"); err != nil {
 		t.Fatalf("rerun after the cause was fixed: %v", err)
