@@ -23,7 +23,7 @@ type Config struct {
 	Model     ModelConfig     `json:"model"`
 	Epochs    int             `json:"epochs" flag:"epochs" env:"MNISTGPU_EPOCHS" resume:"ok" usage:"epochs to train (the report used 100)"`
 	BatchSize int             `json:"batch_size" flag:"batch-size" keras:"batch_size" env:"MNISTGPU_BATCH_SIZE" usage:"samples per step"`
-	Seed      uint64          `json:"seed" flag:"seed" env:"MNISTGPU_SEED" usage:"seed for weights, shuffling, augmentation and dropout; a CPU run is repeatable bit for bit"`
+	Seed      uint64          `json:"seed" flag:"seed" env:"MNISTGPU_SEED" usage:"seed for weights, dropout, shuffling, augmentation and the random and stratified validation splits; a CPU run is repeatable bit for bit"`
 	MaxSteps  int             `json:"max_steps" flag:"max-steps" resume:"ok" usage:"stop after this many optimizer steps in all (0: no limit); with --resume, a larger budget continues a run it stopped"`
 	Optimizer OptimizerConfig `json:"optimizer"`
 	Callbacks CallbackConfig  `json:"callbacks"`
