@@ -46,8 +46,9 @@ func RecordedDataDir(cfgs []run.Config, log io.Writer) string {
 
 // RecordedNoVerify is the folder of the first of cfgs' cells whose
 // config.json records --no-verify ("" when none does): a study whose cells
-// trained on a set that is not the canonical one, which a rerun without
-// --no-verify refuses by its checksums.
+// trained on a set that is not the canonical one, which a rerun keeps
+// unverified, as train --resume keeps a run's --no-verify, and which
+// --no-verify=false refuses by its checksums.
 func RecordedNoVerify(cfgs []run.Config) string {
 	for _, cfg := range cfgs {
 		recorded, err := run.ReadConfigFile(filepath.Join(cfg.Output.Dir, run.ConfigFile))

@@ -166,11 +166,23 @@ func runStudy(c *cli.Context) error {
 			base.Source.Dir, source.Dir = recorded, recorded
 		}
 	}
+	// A study continued keeps its cells' recorded --no-verify, as train
+	// --resume keeps a run's: said, so that it is known to read its data
+	// unverified. It was refused by the checksums, telling the user to pass
+	// it. A --no-verify typed (=false too) or fixed by the file is kept.
+	fd, _ := run.Lookup("no-verify")
+	if _, _, _, fixed := f.Setting(fd); !source.NoVerify && !fixed && !onCommandLine(c, "no-verify") {
+		if cell := study.RecordedNoVerify(cfgs); cell != "" {
+			base.Source.NoVerify, source.NoVerify = true, true
+			fmt.Fprintf(logOut, "study %s keeps the --no-verify its cells were trained with (%s records it): its data is not checked against MNIST's checksums; --no-verify=false checks it\n",
+				f.Name, filepath.Join(cell, run.ConfigFile))
+		}
+	}
 	data, err := run.LoadData(source, logOut)
 	if ce := (*mnist.ChecksumError)(nil); errors.As(err, &ce) && !source.NoVerify {
 		if cell := study.RecordedNoVerify(cfgs); cell != "" {
 			// The cells trained on a set that is not the canonical one:
-			// not a corrupt file, a flag left out.
+			// not a corrupt file, a flag left out (--no-verify=false).
 			return usageError("%v; the study's cells were trained with --no-verify (%s records it): pass --no-verify to continue the study, as they were trained",
 				err, filepath.Join(cell, run.ConfigFile))
 		}
