@@ -21,6 +21,11 @@ type CellPlan struct {
 // longer than the others, which the study then reported beside them as the
 // study's setting ("up to 4 epochs each").
 func CellPlanOf(dir string) (CellPlan, bool) {
+	// A link to a cell is that cell, as a link to a study's cells/ is its
+	// cells/ (run.StudyOwning).
+	if real, err := filepath.EvalSymlinks(dir); err == nil {
+		dir = real
+	}
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return CellPlan{}, false

@@ -29,10 +29,19 @@ func TestResumeOfStudyCellKeepsTheStudysPlan(t *testing.T) {
 	studyRun()
 	cell := filepath.Join(out, "cells", "lr=0.1,seed=1")
 	trained := func() int { t.Helper(); return len(historyOf(t, cell).Epochs) }
-	for _, args := range [][]string{{"--epochs", "4"}, {"--max-steps", "3"}} {
-		err := cliRun(append([]string{"train", "--resume", cell, "--threads", "1"}, args...)...)
+	cases := [][]string{{"--epochs", "4"}, {"--max-steps", "3"}}
+	link := filepath.Join(dir, "mycell")
+	if os.Symlink(cell, link) == nil { // not where links need a privilege (Windows)
+		cases = append(cases, []string{"--epochs", "4", "link"})
+	}
+	for _, args := range cases {
+		resume := cell
+		if len(args) == 3 { // through a link to the cell
+			resume, args = link, args[:2]
+		}
+		err := cliRun(append([]string{"train", "--resume", resume, "--threads", "1"}, args...)...)
 		if code := exitCode(err); code != 2 {
-			t.Fatalf("train --resume CELL %v: exit %d (%v), want 2", args, code, err)
+			t.Fatalf("train --resume %s %v: exit %d (%v), want 2", resume, args, code, err)
 		}
 		for _, want := range []string{args[0] + " " + args[1], "study in " + out, "study file", "study run"} {
 			if !strings.Contains(err.Error(), want) {
