@@ -128,22 +128,33 @@ func checkTemplate(t, dir string) error {
 // --overwrite removing the other's checkpoints that its template names).
 func checkOutOfCheckpoints(out string) error {
 	out = filepath.Clean(out)
+	d, t, ck := checkpointOwner(out)
+	if d == "" {
+		return nil
+	}
+	where := "is inside " + ck + ","
+	if ck == out {
+		where = "is"
+	}
+	return &ValueError{Flag: "out", Msg: fmt.Sprintf("%s %s the checkpoint folder of the run in %s (--checkpoint %s), which that run writes: use another --out",
+		out, where, d, t)}
+}
+
+// checkpointOwner returns the run in a folder above out (absolute, clean)
+// whose recorded checkpoint folder ck out is or is inside, and that run's
+// template t; d is "" when there is none.
+func checkpointOwner(out string) (d, t, ck string) {
 	for d := filepath.Dir(out); ; d = filepath.Dir(d) {
 		if t := recordedTemplate(d); t != "" && templateLocal(t) {
 			if folder := path.Dir(path.Clean(filepath.ToSlash(t))); folder != "." {
 				ck := filepath.Join(d, filepath.FromSlash(folder))
 				if rel, err := filepath.Rel(ck, out); err == nil && filepath.IsLocal(rel) || ck == out {
-					where := "is inside " + ck + ","
-					if ck == out {
-						where = "is"
-					}
-					return &ValueError{Flag: "out", Msg: fmt.Sprintf("%s %s the checkpoint folder of the run in %s (--checkpoint %s), which that run writes: use another --out",
-						out, where, d, t)}
+					return d, t, ck
 				}
 			}
 		}
 		if filepath.Dir(d) == d {
-			return nil
+			return "", "", ""
 		}
 	}
 }
