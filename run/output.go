@@ -207,7 +207,8 @@ func otherRunFile(dir string) string {
 
 // checkSaveWeights refuses a --save-weights path (c's, absolute) that
 // would replace what is not the run's final weights: a folder, a device or a pipe (/dev/null), a link
-// to nothing (the link, not its target, would be replaced); in the
+// to nothing (the link, not its target, would be replaced); a link to a
+// file is the file it leads to (the weights are written through it); in the
 // run's own folder, a file it writes itself or one of its checkpoints
 // (template t); and any path inside another folder that holds a run or a
 // study, whose files are never replaced. The default, <out>/final.safetensors,
@@ -229,9 +230,23 @@ func checkSaveWeights(c Config, t string) error {
 	if n := len(filepath.Base(p)); n > MaxOutputName {
 		return bad("names a file of %d bytes; a run writes names of at most %d: %s", n, MaxOutputName, outputNameLimit)
 	}
-	out := filepath.Clean(c.Output.Dir)
+	// What is written, however p is spelled: the file a link at p leads
+	// to (the weights are written through it), in its folder with the
+	// links resolved, compared with the run's folder so resolved (a link
+	// to --out, or --out a link, named the run's own config.json by
+	// another spelling, and the weights replaced it).
+	q := RealPath(engine.WriteTarget(p))
+	if q != p {
+		plain := bad
+		bad = func(format string, a ...any) error {
+			e := plain(format, a...).(*ValueError)
+			e.Msg = p + " (that is, " + q + ")" + strings.TrimPrefix(e.Msg, p)
+			return e
+		}
+	}
+	out := RealPath(filepath.Clean(c.Output.Dir))
 	top := "" // where the search for other runs' folders ends: the root, or the run's own folder
-	if rel, err := filepath.Rel(out, p); err == nil && filepath.IsLocal(rel) {
+	if rel, err := filepath.Rel(out, q); err == nil && filepath.IsLocal(rel) {
 		name := filepath.ToSlash(rel)
 		if name == FinalFile {
 			return nil
@@ -244,7 +259,7 @@ func checkSaveWeights(c Config, t string) error {
 		}
 		top = out
 	}
-	for d := filepath.Dir(p); d != top; d = filepath.Dir(d) {
+	for d := filepath.Dir(q); d != top; d = filepath.Dir(d) {
 		if d != out {
 			if f := RunMarker(d); f != "" {
 				return bad("is inside %s, which holds another run (%s): its files are never replaced; write the weights elsewhere", d, f)
@@ -260,7 +275,7 @@ func checkSaveWeights(c Config, t string) error {
 	// Its folder is not made: a missing one (a typo) failed once training
 	// had ended, with no final weights and no result. The run's own folder
 	// is made before they are written.
-	if d := filepath.Dir(p); filepath.Clean(d) != filepath.Clean(c.Output.Dir) {
+	if d := filepath.Dir(q); d != out {
 		if st, err := os.Stat(d); err != nil || !st.IsDir() {
 			return bad("is in %s, which is not a folder: make it first, or name a file in a folder that exists", d)
 		}

@@ -323,7 +323,8 @@ func finish(cfg Config, o Options, m *engine.Model, test engine.Dataset, hist *e
 	if final == "" {
 		final = filepath.Join(dir, FinalFile)
 	}
-	if err := m.SaveWeights(final, nil); err != nil {
+	// Through a link to a file, not over it (engine.WriteTarget).
+	if err := m.SaveWeights(engine.WriteTarget(final), nil); err != nil {
 		return nil, err
 	}
 	testLoss, testAcc := engine.Evaluate(m, test, cfg.BatchSize)
