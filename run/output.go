@@ -1,6 +1,7 @@
 package run
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -58,6 +59,13 @@ func CheckOutputPaths(c Config) error {
 	c = c.withAbsolutePaths()
 	if err := checkOutOfCheckpoints(c.Output.Dir); err != nil {
 		return err
+	}
+	// Through a link: the folder written is where it leads.
+	if real := RealPath(c.Output.Dir); real != filepath.Clean(c.Output.Dir) {
+		if d, t, _ := checkpointOwner(real); d != "" {
+			return &ValueError{Flag: "out", Msg: fmt.Sprintf("%s leads to %s, in the checkpoint folder of the run in %s (--checkpoint %s), which that run writes: use another --out",
+				c.Output.Dir, real, d, t)}
+		}
 	}
 	t := c.CheckpointTemplate()
 	if t != "" {
@@ -188,6 +196,15 @@ func checkTemplateFolders(t, clean, dir string) error {
 		}
 		if who, held := HeldBy(d); held {
 			return bad(d, "is in use: %s", (&LockedError{Dir: d, Holder: who}).Who()+" holds its lock")
+		}
+		// A link that leads out of the run's folder: where it leads
+		// is another run's, or its checkpoints', the files of which this
+		// run's --overwrite and --keep-last would remove.
+		if real := RealPath(d); !inside(RealPath(dir), real) {
+			var in *EnclosingRunError
+			if errors.As(EnclosingRun(real), &in) {
+				return bad(d, "leads to %s, which %s", real, strings.TrimPrefix(in.Error(), real+" "))
+			}
 		}
 	}
 	return nil
