@@ -34,8 +34,9 @@ func (e *EnclosingRunError) Error() string {
 // clean, and read again with its links resolved as far as it exists) is a
 // run's folder, is inside a folder that holds a run that trained there
 // (its state or its result.json: a config.json alone above dir may be a
-// user's --config file), or is inside the checkpoint folder recorded by a
-// run above it; nil otherwise.
+// user's --config file) or that a process trains in (its config.json, its
+// lock held), or is inside the checkpoint folder recorded by a run above
+// it; nil otherwise.
 func EnclosingRun(dir string) error {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
@@ -51,6 +52,13 @@ func EnclosingRun(dir string) error {
 		for d := filepath.Dir(p); ; d = filepath.Dir(d) {
 			if f := trainedRunFile(d); f != "" {
 				return &EnclosingRunError{Dir: dir, Run: d, File: f}
+			}
+			// A run before its first state: its config.json, and a
+			// process holding its lock.
+			if f := RunMarker(d); f != "" {
+				if who, held := HeldBy(d); held {
+					return &EnclosingRunError{Dir: dir, Run: d, File: f + "; " + (&LockedError{Dir: d, Holder: who}).Who() + " is training it"}
+				}
 			}
 			if filepath.Dir(d) == d {
 				break

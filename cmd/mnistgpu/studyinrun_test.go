@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -56,6 +57,23 @@ func TestStudyNeverGoesInsideARun(t *testing.T) {
 	delete(before, run.LockFile)
 	delete(after, run.LockFile)
 	sameFiles(t, "the run a study was refused in", before, after)
+	// A run before its first state (its config.json alone) that a
+	// process trains: a study below it is refused naming the process; with
+	// nobody holding it, a config.json alone may be a user's --config file,
+	// and a study below it goes on.
+	live := filepath.Join(dir, "live")
+	os.Mkdir(live, 0o777)
+	os.WriteFile(filepath.Join(live, run.ConfigFile), mustRead(t, filepath.Join(a, run.ConfigFile)), 0o644)
+	holder := holdLock(t, live, "train", "--out", live)
+	pid := fmt.Sprintf("pid %d ", holder.Process.Pid)
+	_, msg, code := output(t, "study", "run", spec, "--out", filepath.Join(live, "s"), "--data-dir", small, "--no-verify", "--dry-run")
+	if code != 2 || !strings.Contains(msg, "inside "+live) || !strings.Contains(msg, pid) {
+		t.Errorf("study run inside the folder of a run %s trains: exit %d, want 2 naming it:\n%s", pid, code, msg)
+	}
+	kill(t, holder)
+	if _, msg, code := output(t, "study", "run", spec, "--out", filepath.Join(live, "s"), "--data-dir", small, "--no-verify", "--dry-run"); code != 0 {
+		t.Errorf("study run below a config.json nobody trains: exit %d\n%s", code, msg)
+	}
 	// Beside the run, not in it: a study as usual.
 	if _, msg, code := output(t, "study", "run", spec, "--out", filepath.Join(dir, "S"), "--data-dir", small, "--no-verify"); code != 0 {
 		t.Errorf("a study beside a run: exit %d\n%s", code, msg)
