@@ -112,7 +112,8 @@ func Train(cfg Config, o Options) (*Result, error) {
 	}
 	defer weightsLock.Unlock()
 	log, out := orDiscard(o.Log), orDiscard(o.Out)
-	SayRemovedTemporaries(log, filepath.Dir(cfg.Output.SaveWeights), staleWeights)
+	// From beside the file written: through a link, its target's folder.
+	SayRemovedTemporaries(log, filepath.Dir(RealPath(engine.WriteTarget(cfg.Output.SaveWeights))), staleWeights)
 	if o.Resume != nil {
 		sayPlateauUnderSchedule(cfg, log)
 	}

@@ -34,8 +34,16 @@ func TestOutputLinkToAFileIsWrittenThrough(t *testing.T) {
 	trainArgs := func(out string, extra ...string) []string {
 		return append(append([]string{"train", "--model", "mlp", "--train-limit", "300", "--epochs", "1", "--out", out}, smallData...), extra...)
 	}
-	if _, msg, code := output(t, trainArgs(a, "--save-weights", link)...); code != 0 {
+	// A temporary of the target that a killed writer left: the run
+	// removes it, saying from where.
+	stale := filepath.Join(keep, ".best.safetensors.tmp0123456789")
+	os.WriteFile(stale, []byte("half"), 0o644)
+	_, msg, code := output(t, trainArgs(a, "--save-weights", link)...)
+	if code != 0 {
 		t.Fatalf("--save-weights a link to a file: exit %d\n%s", code, msg)
+	}
+	if !strings.Contains(msg, "removed a temporary file from "+keep+" (.best.safetensors.tmp0123456789)") {
+		t.Errorf("--save-weights a link: the stale temporary beside its target, said so:\n%s", msg)
 	}
 	if st, err := os.Lstat(link); err != nil || st.Mode()&os.ModeSymlink == 0 {
 		t.Errorf("--save-weights %s: the link was replaced (%v)", link, st.Mode())
