@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io/fs"
 	"os"
+	"path/filepath"
 )
 
 // DanglingLink is the target of path when path is a symbolic link to
@@ -18,6 +19,28 @@ func DanglingLink(path string) string {
 	target, err := os.Readlink(path)
 	if err != nil {
 		return ""
+	}
+	return target
+}
+
+// WriteTarget is the file that writing path writes to: where path leads
+// when it is a symbolic link to an existing file (its links resolved, as
+// GNU tools write through a link), and path itself otherwise (a link to
+// nothing is refused by its callers: DanglingLink). WriteFileAtomic renames
+// its temporary over the name it is given, which replaced a link to a
+// user's file with a regular file and left the file it pointed to as it
+// was: a user-given output path is written as WriteFileAtomic(WriteTarget(p)),
+// its temporary beside the target.
+func WriteTarget(path string) string {
+	if st, err := os.Lstat(path); err != nil || st.Mode()&fs.ModeSymlink == 0 {
+		return path
+	}
+	target, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return path
+	}
+	if st, err := os.Stat(target); err != nil || !st.Mode().IsRegular() {
+		return path // a folder or a device: NotAFile refuses it
 	}
 	return target
 }

@@ -258,11 +258,13 @@ func (l *Lock) removeMade() {
 	l.made = nil
 }
 
-// mkdirAll is os.MkdirAll that returns the folders it created, innermost
-// first.
+// mkdirAll is os.MkdirAll of dir cleaned (as every path of a run is, and
+// its lock's: x/../b is b, and makes no x) that returns the folders it
+// created, innermost first.
 func mkdirAll(dir string) ([]string, error) {
+	dir = filepath.Clean(dir)
 	var missing []string
-	for d := filepath.Clean(dir); ; d = filepath.Dir(d) {
+	for d := dir; ; d = filepath.Dir(d) {
 		if _, err := os.Stat(d); err == nil || !errors.Is(err, fs.ErrNotExist) {
 			break
 		}

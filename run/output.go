@@ -1,6 +1,7 @@
 package run
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -58,6 +59,13 @@ func CheckOutputPaths(c Config) error {
 	c = c.withAbsolutePaths()
 	if err := checkOutOfCheckpoints(c.Output.Dir); err != nil {
 		return err
+	}
+	// Through a link: the folder written is where it leads.
+	if real := RealPath(c.Output.Dir); real != filepath.Clean(c.Output.Dir) {
+		if d, t, _ := checkpointOwner(real); d != "" {
+			return &ValueError{Flag: "out", Msg: fmt.Sprintf("%s leads to %s, in the checkpoint folder of the run in %s (--checkpoint %s), which that run writes: use another --out",
+				c.Output.Dir, real, d, t)}
+		}
 	}
 	t := c.CheckpointTemplate()
 	if t != "" {
@@ -128,22 +136,33 @@ func checkTemplate(t, dir string) error {
 // --overwrite removing the other's checkpoints that its template names).
 func checkOutOfCheckpoints(out string) error {
 	out = filepath.Clean(out)
+	d, t, ck := checkpointOwner(out)
+	if d == "" {
+		return nil
+	}
+	where := "is inside " + ck + ","
+	if ck == out {
+		where = "is"
+	}
+	return &ValueError{Flag: "out", Msg: fmt.Sprintf("%s %s the checkpoint folder of the run in %s (--checkpoint %s), which that run writes: use another --out",
+		out, where, d, t)}
+}
+
+// checkpointOwner returns the run in a folder above out (absolute, clean)
+// whose recorded checkpoint folder ck out is or is inside, and that run's
+// template t; d is "" when there is none.
+func checkpointOwner(out string) (d, t, ck string) {
 	for d := filepath.Dir(out); ; d = filepath.Dir(d) {
 		if t := recordedTemplate(d); t != "" && templateLocal(t) {
 			if folder := path.Dir(path.Clean(filepath.ToSlash(t))); folder != "." {
 				ck := filepath.Join(d, filepath.FromSlash(folder))
 				if rel, err := filepath.Rel(ck, out); err == nil && filepath.IsLocal(rel) || ck == out {
-					where := "is inside " + ck + ","
-					if ck == out {
-						where = "is"
-					}
-					return &ValueError{Flag: "out", Msg: fmt.Sprintf("%s %s the checkpoint folder of the run in %s (--checkpoint %s), which that run writes: use another --out",
-						out, where, d, t)}
+					return d, t, ck
 				}
 			}
 		}
 		if filepath.Dir(d) == d {
-			return nil
+			return "", "", ""
 		}
 	}
 }
@@ -178,6 +197,15 @@ func checkTemplateFolders(t, clean, dir string) error {
 		if who, held := HeldBy(d); held {
 			return bad(d, "is in use: %s", (&LockedError{Dir: d, Holder: who}).Who()+" holds its lock")
 		}
+		// A link that leads out of the run's folder: where it leads
+		// is another run's, or its checkpoints', the files of which this
+		// run's --overwrite and --keep-last would remove.
+		if real := RealPath(d); !inside(RealPath(dir), real) {
+			var in *EnclosingRunError
+			if errors.As(EnclosingRun(real), &in) {
+				return bad(d, "leads to %s, which %s", real, strings.TrimPrefix(in.Error(), real+" "))
+			}
+		}
 	}
 	return nil
 }
@@ -196,7 +224,8 @@ func otherRunFile(dir string) string {
 
 // checkSaveWeights refuses a --save-weights path (c's, absolute) that
 // would replace what is not the run's final weights: a folder, a device or a pipe (/dev/null), a link
-// to nothing (the link, not its target, would be replaced); in the
+// to nothing (the link, not its target, would be replaced); a link to a
+// file is the file it leads to (the weights are written through it); in the
 // run's own folder, a file it writes itself or one of its checkpoints
 // (template t); and any path inside another folder that holds a run or a
 // study, whose files are never replaced. The default, <out>/final.safetensors,
@@ -218,9 +247,23 @@ func checkSaveWeights(c Config, t string) error {
 	if n := len(filepath.Base(p)); n > MaxOutputName {
 		return bad("names a file of %d bytes; a run writes names of at most %d: %s", n, MaxOutputName, outputNameLimit)
 	}
-	out := filepath.Clean(c.Output.Dir)
+	// What is written, however p is spelled: the file a link at p leads
+	// to (the weights are written through it), in its folder with the
+	// links resolved, compared with the run's folder so resolved (a link
+	// to --out, or --out a link, named the run's own config.json by
+	// another spelling, and the weights replaced it).
+	q := RealPath(engine.WriteTarget(p))
+	if q != p {
+		plain := bad
+		bad = func(format string, a ...any) error {
+			e := plain(format, a...).(*ValueError)
+			e.Msg = p + " (that is, " + q + ")" + strings.TrimPrefix(e.Msg, p)
+			return e
+		}
+	}
+	out := RealPath(filepath.Clean(c.Output.Dir))
 	top := "" // where the search for other runs' folders ends: the root, or the run's own folder
-	if rel, err := filepath.Rel(out, p); err == nil && filepath.IsLocal(rel) {
+	if rel, err := filepath.Rel(out, q); err == nil && filepath.IsLocal(rel) {
 		name := filepath.ToSlash(rel)
 		if name == FinalFile {
 			return nil
@@ -233,7 +276,7 @@ func checkSaveWeights(c Config, t string) error {
 		}
 		top = out
 	}
-	for d := filepath.Dir(p); d != top; d = filepath.Dir(d) {
+	for d := filepath.Dir(q); d != top; d = filepath.Dir(d) {
 		if d != out {
 			if f := RunMarker(d); f != "" {
 				return bad("is inside %s, which holds another run (%s): its files are never replaced; write the weights elsewhere", d, f)
@@ -249,7 +292,7 @@ func checkSaveWeights(c Config, t string) error {
 	// Its folder is not made: a missing one (a typo) failed once training
 	// had ended, with no final weights and no result. The run's own folder
 	// is made before they are written.
-	if d := filepath.Dir(p); filepath.Clean(d) != filepath.Clean(c.Output.Dir) {
+	if d := filepath.Dir(q); d != out {
 		if st, err := os.Stat(d); err != nil || !st.IsDir() {
 			return bad("is in %s, which is not a folder: make it first, or name a file in a folder that exists", d)
 		}

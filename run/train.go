@@ -112,7 +112,8 @@ func Train(cfg Config, o Options) (*Result, error) {
 	}
 	defer weightsLock.Unlock()
 	log, out := orDiscard(o.Log), orDiscard(o.Out)
-	SayRemovedTemporaries(log, filepath.Dir(cfg.Output.SaveWeights), staleWeights)
+	// From beside the file written: through a link, its target's folder.
+	SayRemovedTemporaries(log, filepath.Dir(RealPath(engine.WriteTarget(cfg.Output.SaveWeights))), staleWeights)
 	if o.Resume != nil {
 		sayPlateauUnderSchedule(cfg, log)
 	}
@@ -323,7 +324,8 @@ func finish(cfg Config, o Options, m *engine.Model, test engine.Dataset, hist *e
 	if final == "" {
 		final = filepath.Join(dir, FinalFile)
 	}
-	if err := m.SaveWeights(final, nil); err != nil {
+	// Through a link to a file, not over it (engine.WriteTarget).
+	if err := m.SaveWeights(engine.WriteTarget(final), nil); err != nil {
 		return nil, err
 	}
 	testLoss, testAcc := engine.Evaluate(m, test, cfg.BatchSize)

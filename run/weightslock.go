@@ -25,20 +25,23 @@ func weightsLockName(base string) string { return "." + base + LockFile }
 // lockSaveWeights takes the lock of cfg's --save-weights path when it lies
 // outside the run's folder (nil, nil otherwise), refusing (a *ValueError,
 // exit 2) a path another process holds, naming that process, or a folder
-// it cannot write. The folder holding the path is taken with its links
-// resolved, so that two spellings of one folder share the lock. Holding
+// it cannot write. The path is taken with its links resolved (a link to a
+// file is the file), so that two spellings of one file share the lock. Holding
 // it, it removes the temporaries of the path that a writer killed while
 // saving left beside it (removed, their names): no other is written there.
 func lockSaveWeights(cfg Config) (*Lock, []string, error) {
 	p := cfg.Output.SaveWeights
-	if p == "" || inside(cfg.Output.Dir, p) {
+	if p == "" {
 		return nil, nil, nil
 	}
-	dir := filepath.Dir(p)
-	if real, err := filepath.EvalSymlinks(dir); err == nil {
-		dir = real
+	// The file written: through a link, and in its folder with its links
+	// resolved (RealPath), so that two spellings of one file share the
+	// lock, and a link into the run's folder is in it.
+	w := RealPath(engine.WriteTarget(p))
+	if inside(RealPath(cfg.Output.Dir), w) {
+		return nil, nil, nil
 	}
-	base := filepath.Base(p)
+	dir, base := filepath.Dir(w), filepath.Base(w)
 	l, err := lockIn(dir, weightsLockName(base), false)
 	var (
 		held     *LockedError

@@ -43,8 +43,10 @@ func claimCell(cfg run.Config) (lock *run.Lock, elsewhere string, done bool, err
 	return lock, "", false, nil
 }
 
-// checkNoRun refuses a study folder that holds a run: a study's study.json
-// and cells never go beside a run's files. It also refuses a --out that is
+// checkNoRun refuses a study folder that holds a run, is inside a run's
+// folder or inside the checkpoint folder a run above it records (however
+// spelled: .., links): a study's study.json and cells never go among a
+// run's files. It also refuses a --out that is
 // a file, or a folder below a file (a raw "not a directory", exit 1, said so),
 // and one that cannot be made or written (no permission, a read-only file
 // system, a name too long: mkdir's error, exit 1, when the study first
@@ -57,8 +59,9 @@ func checkNoRun(dir string) error {
 	if errors.As(run.CheckFolderUsable(dir), &unusable) {
 		return &SettingError{fmt.Sprintf("--out %s: the study's folder cannot be made or written there: %v", dir, unusable.Err)}
 	}
-	if m := run.RunMarker(dir); m != "" {
-		return &SettingError{fmt.Sprintf("%s holds a run (%s), and a study's files never go beside a run's: use another --out", dir, m)}
+	var in *run.EnclosingRunError
+	if errors.As(run.EnclosingRun(dir), &in) {
+		return &SettingError{fmt.Sprintf("--out %v, and a study's files never go among a run's: use another --out", in)}
 	}
 	return nil
 }

@@ -29,9 +29,10 @@ func newPicture(path string, w, h vg.Length) vg.CanvasWriterTo {
 	return vgimg.PngCanvas{Canvas: vgimg.New(w, h)}
 }
 
-// writePicture encodes a canvas atomically.
+// writePicture encodes a canvas atomically, through a link to a file (the
+// picture a plot --out link names is replaced, not the link).
 func writePicture(path string, c vg.CanvasWriterTo) error {
-	return engine.WriteFileAtomic(path, func(w io.Writer) error {
+	return engine.WriteFileAtomic(engine.WriteTarget(path), func(w io.Writer) error {
 		_, err := c.WriteTo(w)
 		return err
 	})

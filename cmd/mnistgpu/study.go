@@ -143,6 +143,9 @@ func runStudy(c *cli.Context) error {
 		defer stop.release()
 	}
 	dir := c.String("out")
+	if dir != "" {
+		dir = filepath.Clean(dir) // x/../s is s, and makes no x
+	}
 	cells, cfgs, err := study.Prepare(f, dir, base)
 	if err != nil {
 		return studyError(err)
