@@ -29,9 +29,9 @@ func (r *Result) LastEpoch() int {
 	return r.Epochs
 }
 
-// Trained says what the run trained: "2 epochs", "1 epoch and 5 steps of
+// Extent says how far the run trained: "2 epochs", "1 epoch and 5 steps of
 // epoch 2", "5 steps of epoch 1" (cut within its first).
-func (r *Result) Trained() string {
+func (r *Result) Extent() string {
 	switch {
 	case r.CutSteps == 0:
 		return Plural(r.Epochs, "epoch")

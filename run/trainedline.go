@@ -18,7 +18,7 @@ import (
 // epoch and 5 steps of epoch 2 (30 steps this run)"; it said "2 epochs (2
 // this run)" of a run whose history held 1.
 func trainedWhen(r *Result, rec *record, simulated bool) string {
-	epochs := r.Trained()
+	epochs := r.Extent()
 	now := fmt.Sprintf("%d this run", r.Epochs-rec.first)
 	switch {
 	case r.CutSteps > 0 && r.Steps <= rec.startStep:
