@@ -93,6 +93,14 @@ func Merge(dir string, shards []string, log io.Writer) error {
 	// fails (a file it cannot read, a full disk, a cell trained on
 	// meanwhile) leaves dir as it was, and the folder is removed. Only then
 	// are the copies renamed into cells/ and study.json written.
+	for _, src := range copies {
+		// A cell of dir that a study run there trains is refused before
+		// anything is copied, as a shard's is (installCell asks again).
+		dst := filepath.Join(dir, "cells", filepath.Base(src.dir))
+		if who, held := run.HeldBy(dst); held {
+			return &SettingError{fmt.Sprintf("merge: %s is being trained by %s: merge when that has ended", dst, (&run.LockedError{Dir: dst, Holder: who}).Who())}
+		}
+	}
 	removeStaleStaging(dir, log)
 	stage, err := os.MkdirTemp(dir, stagingPrefix)
 	if err != nil {

@@ -246,6 +246,29 @@ func TestMergeFailingPartwayLeavesTheFolderAsItWas(t *testing.T) {
 	}
 	os.Remove(bad)
 
+	// A cell of the merge folder that a study run there trains is refused
+	// before anything is copied: the other cells are not written over
+	// (their files the same, not copies put in their place).
+	first, _ := filepath.Glob(filepath.Join(shards[0], "cells", "*"))
+	kept := filepath.Join(merged, "cells", filepath.Base(first[0]), ResultFile)
+	was, err := os.Stat(kept)
+	if err != nil {
+		t.Fatal(err)
+	}
+	training, err := run.LockFolder(filepath.Join(merged, "cells", filepath.Base(cells[0])))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = Merge(merged, shards, io.Discard)
+	training.Unlock()
+	var se *SettingError
+	if !errors.As(err, &se) || !strings.Contains(err.Error(), "is being trained by") {
+		t.Errorf("merge with a cell of the merge folder in training: %v", err)
+	}
+	if now, err := os.Stat(kept); err != nil || !os.SameFile(was, now) {
+		t.Errorf("a refused merge put a copy in place of %s: %v", kept, err)
+	}
+
 	// A staging folder a killed merge left: removed by the next, into a
 	// new folder too (it held nothing else).
 	for _, out := range []string{merged, filepath.Join(dir, "new")} {
