@@ -178,6 +178,7 @@ type record struct {
 	seconds   float64 // this session's time to its last saved state
 	saved     bool    // this session saved a state (an epoch's end, or within one)
 	cut       bool    // the step budget ended the run within its last epoch
+	epochStep int     // the step of its last epoch the last state was saved at (0: its end)
 	model     *engine.ModelSpec
 }
 

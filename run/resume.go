@@ -263,12 +263,12 @@ func CheckResume(cfg Config, ck *engine.TrainCheckpoint) error {
 	if budgetSpent(cfg, ck) {
 		if cfg.Epochs > r.Planned {
 			return &ValueError{Flag: "epochs", Msg: fmt.Sprintf("%d: %s has trained %s (in epoch %d), all that --max-steps %d allows; pass a larger --max-steps to train more",
-				cfg.Epochs, dir, Plural(int(ck.Step), "step"), r.Epochs, cfg.MaxSteps)}
+				cfg.Epochs, dir, Plural(int(ck.Step), "step"), r.LastEpoch(), cfg.MaxSteps)}
 		}
 		// Said as the result records the run's end: a run that trained
 		// its epochs, or that early stopping ended, whose steps the budget
 		// given now equals, was said to have stopped at that budget.
-		return &FinishedError{Dir: dir, Done: r.Epochs, Planned: r.Planned, MaxSteps: cfg.MaxSteps, EpochStep: ck.EpochStep,
+		return &FinishedError{Dir: dir, Done: r.LastEpoch(), Planned: r.Planned, MaxSteps: cfg.MaxSteps, EpochStep: ck.EpochStep,
 			ByBudget: r.Stopped == "max_steps" || (r.Stopped == "" && r.Epochs < r.Planned), StoppedEarlier: r.Stopped == "early_stopping"}
 	}
 	if EarlyStopped(cfg, ck) && done < r.Planned && cfg.Epochs <= r.Planned {
@@ -362,12 +362,14 @@ func resultOf(dir string, ck *engine.TrainCheckpoint) (*Result, bool) {
 // optimizer steps (the state's NextEpoch, EpochStep and Step): the one
 // check of resultOf and CurrentResult. A finished run's state within an
 // epoch is that of a step budget spent there (engine.FitConfig.MaxSteps):
-// its result counts the cut epoch, and the same steps.
+// its result counts the epochs before the cut one, the cut one's steps as
+// CutSteps (read so from an earlier version's: DecodeResult), and the same
+// steps in all.
 func (r *Result) records(next, epochStep int, step uint64) bool {
 	if epochStep > 0 {
-		return r.Epochs == next+1 && r.Steps == step
+		return r.Epochs == next && r.CutSteps == epochStep && r.Steps == step
 	}
-	return r.Epochs == next && (r.Steps == 0 || r.Steps == step)
+	return r.Epochs == next && r.CutSteps == 0 && (r.Steps == 0 || r.Steps == step)
 }
 
 // ReadResult reads a run folder's result.json.
@@ -376,11 +378,7 @@ func ReadResult(dir string) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	var r Result
-	if err := json.Unmarshal(raw, &r); err != nil {
-		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, ResultFile), err)
-	}
-	return &r, nil
+	return DecodeResult(dir, raw)
 }
 
 // stopReason is why a finished run trained fewer epochs than it planned,

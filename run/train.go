@@ -24,7 +24,12 @@ const (
 
 // Result is a finished run's summary (result.json).
 type Result struct {
-	Epochs           int        `json:"epochs"`            // epochs trained
+	Epochs int `json:"epochs"` // whole epochs trained: history.csv's rows
+	// CutSteps are the steps trained of epoch Epochs+1, which the step
+	// budget cut short (stopped "max_steps"): an epoch that did not end,
+	// in neither Epochs nor the history files (cutresult.go); 0 when the
+	// run ended at an epoch's end.
+	CutSteps         int        `json:"cut_epoch_steps,omitempty"`
 	Planned          int        `json:"epochs_planned"`    // Config.Epochs (early stopping may end sooner)
 	Seconds          float64    `json:"seconds"`           // in training, all sessions together; 0 on a simulated device
 	Sessions         []Session  `json:"sessions"`          // each invocation's part: the first run and every resume that took a step
@@ -247,7 +252,7 @@ func Train(cfg Config, o Options) (*Result, error) {
 			if err := ml.epoch(h, opt.LearningRate(), ck); err != nil {
 				return err
 			}
-			rec.cut = ck.EpochStep > 0 // see below
+			rec.cut, rec.epochStep = ck.EpochStep > 0, ck.EpochStep // see below
 			// The state first: a history is never ahead of it, though a
 			// failed write (a full disk) may leave it one epoch behind,
 			// which the next epoch's write or a resume puts right.
@@ -329,8 +334,11 @@ func finish(cfg Config, o Options, m *engine.Model, test engine.Dataset, hist *e
 		return nil, err
 	}
 	testLoss, testAcc := engine.Evaluate(m, test, cfg.BatchSize)
-	r := &Result{Epochs: len(hist.Logs), Planned: cfg.Epochs, FinalTestLoss: testLoss, FinalTestAcc: testAcc,
+	r := &Result{Epochs: len(wholeEpochs(hist, rec.cut).Logs), Planned: cfg.Epochs, FinalTestLoss: testLoss, FinalTestAcc: testAcc,
 		Device: be.Describe(), Steps: m.Steps(), TrainedOn: &rec.data, Sessions: rec.sessions(), Optimizer: cfg.Optimizer}
+	if rec.cut {
+		r.CutSteps = rec.epochStep
+	}
 	r.Seconds = totalSeconds(r.Sessions)
 	r.Stopped = stopReason(cfg, r, rec.cut)
 	sayStepBudgetSpent(cfg, r, log)

@@ -13,11 +13,19 @@ import (
 // time is written as RoundDuration writes it: a run of 40 ms said "in
 // 0.0s". So does a resume within an epoch that took no step (its step
 // budget spent there), which ends that epoch as it was: it said "(1 this
-// run)".
+// run)". A run the step budget cut within an epoch says the epochs that
+// ended and the cut one's steps, and the steps this session trained: "1
+// epoch and 5 steps of epoch 2 (30 steps this run)"; it said "2 epochs (2
+// this run)" of a run whose history held 1.
 func trainedWhen(r *Result, rec *record, simulated bool) string {
-	epochs := Plural(r.Epochs, "epoch")
-	now := r.Epochs - rec.first
-	if now <= 0 || (rec.startStep > 0 && r.Steps == rec.startStep) {
+	epochs := r.Extent()
+	now := fmt.Sprintf("%d this run", r.Epochs-rec.first)
+	switch {
+	case r.CutSteps > 0 && r.Steps <= rec.startStep:
+		return epochs + " (none this run)"
+	case r.CutSteps > 0:
+		now = Plural(int(r.Steps-rec.startStep), "step") + " this run"
+	case r.Epochs-rec.first <= 0 || (rec.startStep > 0 && r.Steps == rec.startStep):
 		return epochs + " (none this run)"
 	}
 	timing := "in " + roundSeconds(r.Seconds-totalSeconds(rec.earlier))
@@ -27,7 +35,7 @@ func trainedWhen(r *Result, rec *record, simulated bool) string {
 	if simulated {
 		timing = "(simulated device: no timing)"
 	}
-	return fmt.Sprintf("%s (%d this run) %s", epochs, now, timing)
+	return fmt.Sprintf("%s (%s) %s", epochs, now, timing)
 }
 
 // sayStepBudgetSpent says, in one line on log, that the run ended at its
@@ -37,9 +45,9 @@ func trainedWhen(r *Result, rec *record, simulated bool) string {
 func sayStepBudgetSpent(cfg Config, r *Result, log io.Writer) {
 	switch {
 	case r.Stopped != "max_steps":
-	case r.Epochs >= r.Planned: // within the last epoch
-		fmt.Fprintf(log, "Epoch %d: step budget spent (--max-steps %d), before the epoch's end\n", r.Epochs, cfg.MaxSteps)
+	case r.LastEpoch() >= r.Planned: // within the last epoch
+		fmt.Fprintf(log, "Epoch %d: step budget spent (--max-steps %d), before the epoch's end\n", r.LastEpoch(), cfg.MaxSteps)
 	default:
-		fmt.Fprintf(log, "Epoch %d: step budget spent (--max-steps %d), before the %s planned\n", r.Epochs, cfg.MaxSteps, Plural(r.Planned, "epoch"))
+		fmt.Fprintf(log, "Epoch %d: step budget spent (--max-steps %d), before the %s planned\n", r.LastEpoch(), cfg.MaxSteps, Plural(r.Planned, "epoch"))
 	}
 }

@@ -43,12 +43,12 @@ func readCell(dir string) (cellRecord, error) {
 		// trains it again, and its state is that of its last good epoch.
 		return cellRecord{Failed: true}, nil
 	}
-	var r Result
-	if err := json.Unmarshal(raw, &r); err != nil {
-		return cellRecord{}, fmt.Errorf("%s: %w", filepath.Join(dir, ResultFile), err)
-	}
-	if err := run.CheckCurrent(dir, &r); err != nil {
+	r, err := run.DecodeResult(dir, raw) // an earlier version's cut epoch counted as CutSteps
+	if err != nil {
 		return cellRecord{}, err
 	}
-	return cellRecord{Result: &r}, nil
+	if err := run.CheckCurrent(dir, r); err != nil {
+		return cellRecord{}, err
+	}
+	return cellRecord{Result: r}, nil
 }

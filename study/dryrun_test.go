@@ -123,7 +123,7 @@ func TestDryRunOfASpentStepBudget(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r := rec.Result; r == nil || r.Epochs != 1 || r.Steps != 2 {
+	if r := rec.Result; r == nil || r.Epochs != 0 || r.CutSteps != 2 || r.Steps != 2 {
 		t.Errorf("the extended run: result %+v, want the 2 steps of epoch 1 its plan said", r)
 	}
 	// The budget cut epoch 1: no whole epoch for the history files.

@@ -89,14 +89,42 @@ func Merge(dir string, shards []string, log io.Writer) error {
 			return err
 		}
 	}
-	if err := engine.WriteFileAtomic(filepath.Join(dir, "study.json"), func(w io.Writer) error { _, err := w.Write(spec); return err }); err != nil {
-		return err
-	}
+	// Every copy is made into a staging folder of dir first: a copy that
+	// fails (a file it cannot read, a full disk, a cell trained on
+	// meanwhile) leaves dir as it was, and the folder is removed. Only then
+	// are the copies renamed into cells/ and study.json written.
 	for _, src := range copies {
+		// A cell of dir that a study run there trains is refused before
+		// anything is copied, as a shard's is (installCell asks again).
+		dst := filepath.Join(dir, "cells", filepath.Base(src.dir))
+		if who, held := run.HeldBy(dst); held {
+			return &SettingError{fmt.Sprintf("merge: %s is being trained by %s: merge when that has ended", dst, (&run.LockedError{Dir: dst, Holder: who}).Who())}
+		}
+	}
+	removeStaleStaging(dir, log)
+	stage, err := os.MkdirTemp(dir, stagingPrefix)
+	if err != nil {
+		return fmt.Errorf("merge: %w", err)
+	}
+	defer os.RemoveAll(stage)
+	staged := make([]string, len(copies))
+	for i, src := range copies {
 		if err := lock.Check(); err != nil {
 			return err
 		}
-		longer, err := mergeCell(src, filepath.Join(dir, "cells", filepath.Base(src.dir)))
+		staged[i] = filepath.Join(stage, filepath.Base(src.dir))
+		if err := stageCell(src, staged[i]); err != nil {
+			return err
+		}
+	}
+	if err := engine.WriteFileAtomic(filepath.Join(dir, "study.json"), func(w io.Writer) error { _, err := w.Write(spec); return err }); err != nil {
+		return err
+	}
+	for i, src := range copies {
+		if err := lock.Check(); err != nil {
+			return err
+		}
+		longer, err := installCell(src, staged[i], filepath.Join(dir, "cells", filepath.Base(src.dir)))
 		if err != nil {
 			return err
 		}
@@ -246,27 +274,42 @@ func inCells(dir, shard string) bool {
 	}
 }
 
-// mergeCell copies a complete cell into dst under dst's lock: a `study
-// run` that trains that cell in dst holds it, and is not written over.
+// stageCell copies the complete cell from into staged, a folder of the
+// merge's staging folder, result.json last.
 //
 // A shard's `study run` that extends or resumes a complete cell rewrites
 // its history, checkpoints and weights one file at a time while its old
 // result.json stays, and a copy then would mix the two runs: such a cell
-// (its lock held) is refused before the copy, and after it, when its lock
-// is held then or its result.json changed meanwhile, the copy's result.json
-// is removed (an incomplete cell, as if not merged) and the merge refused.
-// The source's lock is only tried, never held through the copy, so that a
-// study run reaching the cell is not turned away by a merge.
-//
-// A dst that trained more than src when its lock is taken (a study run in
-// the merge folder extended it since the merge chose src) is kept: the
-// copy is skipped and returned as kept over src.
-func mergeCell(from mergeSource, dst string) (*keptCopy, error) {
+// (its lock held) is refused before the copy, and after it when its lock
+// is held then or its result.json changed meanwhile. The source's lock is
+// only tried, never held through the copy, so that a study run reaching
+// the cell is not turned away by a merge.
+func stageCell(from mergeSource, staged string) error {
 	src := from.dir
 	result, err := untrained(src, nil)
 	if err != nil {
-		return nil, err
+		return err
 	}
+	if err := copyDir(src, staged, ResultFile); err != nil {
+		return fmt.Errorf("merge: copying %s: %w", src, err)
+	}
+	if _, err := untrained(src, result); err != nil {
+		return err
+	}
+	return engine.WriteFileAtomic(filepath.Join(staged, ResultFile), func(w io.Writer) error { _, err := w.Write(result); return err })
+}
+
+// installCell puts the staged copy of the cell from in place at dst under
+// dst's lock: a `study run` that trains that cell in dst holds it, and is
+// not written over. Its files are renamed in, result.json last: the cell is
+// complete once that is there (it sorts before state.safetensors and the
+// checkpoints), so an install stopped halfway leaves a cell that the study
+// and the next merge take as incomplete, not one without its weights.
+//
+// A dst that trained more than from when its lock is taken (a study run in
+// the merge folder extended it since the merge chose from) is kept: the
+// copy is not put in place and is returned as kept over from.
+func installCell(from mergeSource, staged, dst string) (*keptCopy, error) {
 	lock, err := run.LockFolder(dst)
 	var held *run.LockedError
 	if errors.As(err, &held) {
@@ -281,20 +324,42 @@ func mergeCell(from mergeSource, dst string) (*keptCopy, error) {
 			return &keptCopy{long: mergeSource{dir: dst, trained: t}, short: from}, nil
 		}
 	}
-	// The cell is complete once its result.json is there: copied last, so
-	// that a merge stopped or failing halfway leaves a cell that the study
-	// and the next merge take as incomplete, not one without its weights
-	// (result.json sorts before state.safetensors and the checkpoints).
 	if err := os.Remove(filepath.Join(dst, ResultFile)); err != nil && !os.IsNotExist(err) {
 		return nil, err
 	}
-	if err := copyDir(src, dst, ResultFile); err != nil {
+	if err := moveInto(staged, dst, ResultFile); err != nil {
 		return nil, err
 	}
-	if _, err := untrained(src, result); err != nil {
-		return nil, err
+	return nil, os.Rename(filepath.Join(staged, ResultFile), filepath.Join(dst, ResultFile))
+}
+
+// moveInto renames src's files into dst (replacing those of the same
+// name, keeping the others), folders and all, but for the file called skip
+// (in src itself).
+func moveInto(src, dst, skip string) error {
+	if err := os.MkdirAll(dst, 0o777); err != nil {
+		return err
 	}
-	return nil, engine.WriteFileAtomic(filepath.Join(dst, ResultFile), func(w io.Writer) error { _, err := w.Write(result); return err })
+	entries, err := os.ReadDir(src)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		from, to := filepath.Join(src, e.Name()), filepath.Join(dst, e.Name())
+		var err error
+		switch {
+		case e.Name() == skip:
+			continue
+		case e.IsDir():
+			err = moveInto(from, to, "")
+		default:
+			err = os.Rename(from, to)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // untrained refuses the shard cell src while a process holds its lock (a

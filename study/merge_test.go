@@ -178,40 +178,116 @@ func TestMergeKeepsCheckpointFolders(t *testing.T) {
 	}
 }
 
-// TestMergeCopiesTheResultLast: a cell's copy is complete once its
-// result.json is there, so a merge that stops halfway through a cell (here
-// at a file it cannot read, which sorts after result.json as the state
-// and the checkpoints do) leaves that cell incomplete in the merged folder,
-// even where an earlier merge had completed it: it was copied in name
-// order, result.json before the weights.
-func TestMergeCopiesTheResultLast(t *testing.T) {
-	f := File{Name: "m", Axes: []Axis{{Name: "optimizer", Values: []string{"sgd"}}}, Seeds: []uint64{1},
-		Fixed: map[string]string{"model": "mlp", "epochs": "1", "train-limit": "100"}}
+// TestMergeFailingPartwayLeavesTheFolderAsItWas: a merge that fails
+// partway (the second shard's cell holds a file it cannot read) leaves its
+// --out as it was: no study.json and no cells in a new folder, an earlier
+// merge's cells complete and unchanged. It left study.json and the first
+// shard's cell in a new folder, which the report then took for the study
+// ("1 complete cell") and a later merge for an earlier merge to extend; over
+// an earlier merge, the cell it failed to copy was left incomplete. The
+// copies are made in a staging folder first; one a killed merge left is
+// removed by the next, said, and is not taken for a file of another's.
+func TestMergeFailingPartwayLeavesTheFolderAsItWas(t *testing.T) {
+	data := smallData(t)
+	f := optimizerStudy("m")
 	dir := t.TempDir()
-	shard := filepath.Join(dir, "s1")
-	if err := Run(f, shard, run.Default(), Options{Shard: Shard{1, 1}, Jobs: 1, Data: smallData(t)}); err != nil {
-		t.Fatal(err)
+	var shards []string
+	for i := 1; i <= 2; i++ {
+		out := filepath.Join(dir, fmt.Sprintf("s%d", i))
+		if err := Run(f, out, run.Default(), Options{Shard: Shard{i, 2}, Jobs: 1, Data: data}); err != nil {
+			t.Fatal(err)
+		}
+		shards = append(shards, out)
 	}
-	merged := filepath.Join(dir, "merged")
-	if err := Merge(merged, []string{shard}, io.Discard); err != nil {
-		t.Fatal(err)
+	cells, _ := filepath.Glob(filepath.Join(shards[1], "cells", "*"))
+	if len(cells) != 1 {
+		t.Fatalf("shard 2 has cells %v, want 1", cells)
 	}
-	cell := "optimizer=sgd,seed=1"
-	if err := os.Symlink(filepath.Join(dir, "nowhere"), filepath.Join(shard, "cells", cell, "weights9.safetensors")); err != nil {
+	// A file the copy cannot read, sorting after result.json as the state
+	// and the checkpoints do.
+	bad := filepath.Join(cells[0], "weights9.safetensors")
+	if err := os.Symlink(filepath.Join(dir, "nowhere"), bad); err != nil {
 		t.Skipf("no symbolic links here: %v", err)
 	}
-	if err := Merge(merged, []string{shard}, io.Discard); err == nil {
-		t.Fatal("a merge that could not copy a file of a cell succeeded")
+	merged := filepath.Join(dir, "merged")
+	if err := Merge(merged, shards, io.Discard); err == nil || !strings.Contains(err.Error(), "merge: copying "+cells[0]) {
+		t.Fatalf("a merge that could not copy a file of a cell: %v", err)
 	}
-	if _, err := os.Stat(filepath.Join(merged, "cells", cell, ResultFile)); !os.IsNotExist(err) {
-		t.Errorf("the cell whose copy failed is complete in the merged folder: %v", err)
+	entries, _ := os.ReadDir(merged)
+	for _, e := range entries {
+		t.Errorf("the failed merge left %s in its new --out", e.Name())
 	}
-	os.Remove(filepath.Join(shard, "cells", cell, "weights9.safetensors"))
-	if err := Merge(merged, []string{shard}, io.Discard); err != nil {
+	if _, _, err := LoadResults(merged); err == nil {
+		t.Error("the folder of a failed merge reads as a study")
+	}
+
+	os.Remove(bad)
+	if err := Merge(merged, shards, io.Discard); err != nil {
 		t.Fatal(err)
 	}
-	if _, cells, err := LoadResults(merged); err != nil || len(cells) != 1 {
-		t.Errorf("merged again: %d cells, %v; want 1", len(cells), err)
+	before := map[string][]byte{}
+	for _, c := range []string{"optimizer=sgd,seed=1", "optimizer=adam,seed=1"} {
+		before[c] = mustRead(t, filepath.Join(merged, "cells", c, ResultFile))
+	}
+	// Over an earlier merge: its cells stay complete, as they were.
+	if err := os.Symlink(filepath.Join(dir, "nowhere"), bad); err != nil {
+		t.Fatal(err)
+	}
+	if err := Merge(merged, shards, io.Discard); err == nil {
+		t.Fatal("a merge that could not copy a file of a cell succeeded")
+	}
+	if _, got, err := LoadResults(merged); err != nil || len(got) != 2 {
+		t.Errorf("the earlier merge after a failed one: %d cells, %v; want its 2", len(got), err)
+	}
+	for c, b := range before {
+		if after, err := os.ReadFile(filepath.Join(merged, "cells", c, ResultFile)); err != nil || string(after) != string(b) {
+			t.Errorf("a failed merge changed %s's result.json: %v", c, err)
+		}
+	}
+	os.Remove(bad)
+
+	// A cell of the merge folder that a study run there trains is refused
+	// before anything is copied: the other cells are not written over
+	// (their files the same, not copies put in their place).
+	first, _ := filepath.Glob(filepath.Join(shards[0], "cells", "*"))
+	kept := filepath.Join(merged, "cells", filepath.Base(first[0]), ResultFile)
+	was, err := os.Stat(kept)
+	if err != nil {
+		t.Fatal(err)
+	}
+	training, err := run.LockFolder(filepath.Join(merged, "cells", filepath.Base(cells[0])))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = Merge(merged, shards, io.Discard)
+	training.Unlock()
+	var se *SettingError
+	if !errors.As(err, &se) || !strings.Contains(err.Error(), "is being trained by") {
+		t.Errorf("merge with a cell of the merge folder in training: %v", err)
+	}
+	if now, err := os.Stat(kept); err != nil || !os.SameFile(was, now) {
+		t.Errorf("a refused merge put a copy in place of %s: %v", kept, err)
+	}
+
+	// A staging folder a killed merge left: removed by the next, into a
+	// new folder too (it held nothing else).
+	for _, out := range []string{merged, filepath.Join(dir, "new")} {
+		stale := filepath.Join(out, stagingPrefix+"123", "optimizer=sgd,seed=1")
+		os.MkdirAll(stale, 0o777)
+		os.WriteFile(filepath.Join(stale, run.FinalFile), []byte("half"), 0o666)
+		var log strings.Builder
+		if err := Merge(out, shards, &log); err != nil {
+			t.Fatalf("merge into %s beside a stale staging folder: %v", out, err)
+		}
+		if _, err := os.Stat(filepath.Dir(stale)); !os.IsNotExist(err) || !strings.Contains(log.String(), "removed "+stagingPrefix+"123, the copies of a merge into "+out+" that was stopped before it ended") {
+			t.Errorf("merge into %s: the stale staging folder %v; said\n%s", out, err, log.String())
+		}
+		if _, got, err := LoadResults(out); err != nil || len(got) != 2 {
+			t.Errorf("merged into %s: %d cells, %v; want 2", out, len(got), err)
+		}
+		if left, _ := filepath.Glob(filepath.Join(out, stagingPrefix+"*")); len(left) != 0 {
+			t.Errorf("the merge left its staging folder %v", left)
+		}
 	}
 }
 

@@ -77,7 +77,11 @@ func TestMergeKeepsTheLongerCell(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	k, err := mergeCell(mergeSource{dir: from, trained: trainedOf(from, rec)}, filepath.Join(merged, "cells", sgd))
+	short, staged := mergeSource{dir: from, trained: trainedOf(from, rec)}, filepath.Join(t.TempDir(), sgd)
+	if err := stageCell(short, staged); err != nil {
+		t.Fatal(err)
+	}
+	k, err := installCell(short, staged, filepath.Join(merged, "cells", sgd))
 	if err != nil || k == nil || k.short.dir != from {
 		t.Errorf("copying the 1-epoch cell over the 2-epoch one: kept %v, %v; want the longer kept", k, err)
 	}

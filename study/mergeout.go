@@ -57,7 +57,7 @@ func checkMergeFolders(dir string, shards []string) error {
 		return nil // a file, or unreadable: checkNoRun and the writes say so
 	}
 	for _, e := range entries {
-		if e.Name() != run.LockFile { // left by a merge stopped before it wrote study.json
+		if e.Name() != run.LockFile && !isStaging(e.Name()) { // left by a merge stopped before it wrote study.json
 			return &SettingError{fmt.Sprintf("merge: --out %s holds files (%s, ...) but no study.json: merge into a new or empty folder, or into an earlier merge of this study", dir, e.Name())}
 		}
 	}

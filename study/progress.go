@@ -160,7 +160,7 @@ func (d *display) end(c *cellProgress, r *Result, err error, diverged bool) {
 		if r.BestCheckpoint != "" {
 			what += fmt.Sprintf(" (best checkpoint %.4f)", r.BestTestAccuracy)
 		}
-		what += " after " + plural(r.Epochs, "epoch") + stoppedBy(r)
+		what += " after " + r.Extent() + stoppedBy(r)
 		if r.Seconds > 0 {
 			what += fmt.Sprintf(" in %s", roundDuration(time.Duration(r.Seconds*float64(time.Second))))
 		}

@@ -325,7 +325,7 @@ func Report(dir string, log io.Writer) (string, error) {
 		beforeStudyWrite(dir, "report")
 	}
 	if len(cells) == 0 {
-		return "", fmt.Errorf("%s: no complete cells to report", dir)
+		return "", noCompleteCells(dir, f)
 	}
 	out := filepath.Join(dir, "report")
 	if err := os.MkdirAll(out, 0o777); err != nil {

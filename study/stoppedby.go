@@ -9,6 +9,9 @@ import "fmt"
 func stoppedBy(r *Result) string {
 	switch r.Stopped {
 	case "max_steps":
+		if r.CutSteps > 0 { // the epoch is said: "after 1 epoch and 5 steps of epoch 2"
+			return fmt.Sprintf(" (its step budget, %s, spent)", plural(int(r.Steps), "step"))
+		}
 		return fmt.Sprintf(" (its step budget, %s, spent in epoch %d)", plural(int(r.Steps), "step"), r.Epochs)
 	case "early_stopping":
 		return " (early stopping)"

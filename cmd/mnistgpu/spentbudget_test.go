@@ -39,12 +39,12 @@ func TestSignalStopResumedWithItsStepsAsBudget(t *testing.T) {
 	if code != 0 || !strings.Contains(stderr, said) || strings.Contains(stderr, "its step budget (") {
 		t.Errorf("exit %d, want 0 and %q:\n%s", code, said, stderr)
 	}
-	if line := fmt.Sprintf(" %d/200 - ", ck.EpochStep); !strings.Contains(stderr, line) || !strings.Contains(stdout, "Trained 2 epochs (none this run) on cpu") {
+	if line := fmt.Sprintf(" %d/200 - ", ck.EpochStep); !strings.Contains(stderr, line) || !strings.Contains(stdout, fmt.Sprintf("Trained 1 epoch and %s of epoch 2 (none this run) on cpu", run.Plural(ck.EpochStep, "step"))) {
 		t.Errorf("want the epoch's line at step %d and none trained this run:\n%s\n%s", ck.EpochStep, stderr, stdout)
 	}
 	// The stopped session alone: the resume took no step, and added an
 	// empty session as one that only finishes does not.
-	if r := readResult(t, out); r.Epochs != 2 || r.Steps != ck.Step || r.Stopped != "max_steps" || len(r.Sessions) != 1 {
+	if r := readResult(t, out); r.Epochs != 1 || r.CutSteps != ck.EpochStep || r.Steps != ck.Step || r.Stopped != "max_steps" || len(r.Sessions) != 1 {
 		t.Errorf("result %+v", r)
 	}
 }

@@ -42,7 +42,7 @@ func TestLargerStepBudgetContinuesBitForBit(t *testing.T) {
 	// stopped wrote it. The cut epoch 2 is metrics.jsonl's cut record,
 	// saying its steps.
 	cut := historyOf(t, out)
-	if r := readResult(t, out); r.Epochs != 2 || r.Steps != 30 || r.Stopped != "max_steps" || !slices.Equal(cut.Epochs, []int{0}) {
+	if r := readResult(t, out); r.Epochs != 1 || r.CutSteps != 5 || r.Steps != 30 || r.Stopped != "max_steps" || !slices.Equal(cut.Epochs, []int{0}) {
 		t.Fatalf("budget 30: result %+v, epochs %v in history.json, want [0]", r, cut.Epochs)
 	}
 	refCSV := strings.SplitAfter(string(mustRead(t, filepath.Join(ref, "history.csv"))), "\n")
@@ -56,7 +56,7 @@ func TestLargerStepBudgetContinuesBitForBit(t *testing.T) {
 	if code != 0 || !strings.Contains(stderr, "its step budget (--max-steps 30) ended its training at step 5 of epoch 2, but it stopped before") {
 		t.Fatalf("finishing after a kill: exit %d\n%s", code, stderr)
 	}
-	if r := readResult(t, out); r.Epochs != 2 || r.Steps != 30 || r.Stopped != "max_steps" || !sameLogs(historyOf(t, out), cut) {
+	if r := readResult(t, out); r.Epochs != 1 || r.CutSteps != 5 || r.Steps != 30 || r.Stopped != "max_steps" || !sameLogs(historyOf(t, out), cut) {
 		t.Fatalf("finished after a kill: result %+v, history %+v, want %+v", r, historyOf(t, out).Logs, cut.Logs)
 	}
 	// Finishing ended epoch 2 at its cut again: recorded once. Were it
@@ -80,7 +80,7 @@ func TestLargerStepBudgetContinuesBitForBit(t *testing.T) {
 	// 60 cuts the last epoch short: a budget's stop all the same, which a
 	// larger one (here none) continues.
 	_, stderr, code = output(t, "train", "--resume", out, "--max-steps", "60", "--quiet")
-	if r := readResult(t, out); code != 0 || r.Epochs != 3 || r.Steps != 60 || r.Stopped != "max_steps" ||
+	if r := readResult(t, out); code != 0 || r.Epochs != 2 || r.CutSteps != 10 || r.Steps != 60 || r.Stopped != "max_steps" ||
 		!strings.Contains(stderr, "Epoch 3: step budget spent (--max-steps 60), before the epoch's end") {
 		t.Fatalf("budget 60: exit %d, result %+v\n%s", code, r, stderr)
 	}
@@ -208,7 +208,7 @@ func TestBudgetWithinTheFirstEpochLeavesNoWholeEpoch(t *testing.T) {
 	if err := cliRun(append(trainArgs(model, out, 1), "--max-steps", "3")...); err != nil {
 		t.Fatal(err)
 	}
-	if r, h := readResult(t, out), historyOf(t, out); r.Epochs != 1 || r.Stopped != "max_steps" || len(h.Logs) != 0 {
+	if r, h := readResult(t, out), historyOf(t, out); r.Epochs != 0 || r.CutSteps != 3 || r.Stopped != "max_steps" || len(h.Logs) != 0 {
 		t.Fatalf("budget 3: result %+v, epochs %v in history.json", r, h.Epochs)
 	}
 	if got := string(mustRead(t, filepath.Join(out, "history.csv"))); got != "epoch\n" {

@@ -13,7 +13,6 @@ import (
 	"github.com/urfave/cli/v2"
 	"golang.org/x/term"
 
-	"mnistgpu/engine"
 	"mnistgpu/mnist"
 	"mnistgpu/run"
 	"mnistgpu/study"
@@ -264,16 +263,9 @@ func plotCommand() *cli.Command {
 			if path == "" { // "$RUN/history.json" is never "": an unset variable
 				return usageError("plot: the history file given is \"\" (an unset variable?): name a run's history.json")
 			}
-			// A history that cannot be read is a bad argument (exit 2),
-			// as one that holds no epochs is.
-			fh, err := engine.OpenFile(path, "history file", engine.MaxRecordFile)
+			h, err := readPlotHistory(path)
 			if err != nil {
-				return usageError("%v", err)
-			}
-			h, err := engine.ReadHistoryJSON(path, fh)
-			fh.Close()
-			if err != nil {
-				return usageError("%v", err)
+				return err
 			}
 			// A study.json, or any JSON object, reads as an empty history;
 			// so does a run's before its first epoch's end (one its step
