@@ -146,7 +146,7 @@ func TestResumedRunKeepsNamingItsCheckpointsAsItDid(t *testing.T) {
 	train := func(out, epochs string) {
 		t.Helper()
 		a := append([]string{"train", "--model", "mlp", "--epochs", epochs, "--train-limit", "300", "--out", filepath.Join(dir, out),
-			"--checkpoint", tmpl, "--save-best-only=false"}, smallData...)
+			"--checkpoint", tmpl}, smallData...)
 		if _, stderr, code := output(t, a...); code != 0 {
 			t.Fatalf("%v: exit %d: %s", a, code, stderr)
 		}
@@ -185,7 +185,8 @@ func TestResumedRunKeepsNamingItsCheckpointsAsItDid(t *testing.T) {
 	if got, want := checkpointNames(t, old), []string{"ck-1.safetensors", "ck-2.safetensors", "ck-3.safetensors"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("a run recorded before resumed: checkpoints %q, want %q (named as before the resume)", got, want)
 	}
-	if res := string(mustRead(t, filepath.Join(old, run.ResultFile))); strings.Contains(res, "ck-  ") {
-		t.Errorf("result.json names a checkpoint the new way:\n%s", res)
+	// Each epoch improved val_loss, so each saved its best checkpoint.
+	if res := string(mustRead(t, filepath.Join(old, run.ResultFile))); !strings.Contains(res, `"best_checkpoint": "ck-3.safetensors"`) {
+		t.Errorf("result.json does not name the best checkpoint as the run names it (ck-3.safetensors):\n%s", res)
 	}
 }
