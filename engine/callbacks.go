@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -72,15 +73,33 @@ type ModelCheckpoint struct {
 	// with a template refused since, which goes on naming its files as it
 	// did.
 	AsBefore bool
+	// naming is how the run names its files, once its state said so or a
+	// resume found it from the files it named (restoreFiles): named.
+	naming templateFormat
+	named  bool
+}
+
+// namingKey is the callback state's record of how the run names its files:
+// a templateFormat (0 as Python, 1 and 2 as mnistgpu read templates
+// before). States written before it was recorded have none.
+const namingKey = "naming"
+
+// how is how the run names its files: as it did, once known (named);
+// before that as Python, or as before for a template refused since
+// (AsBefore), which Python's way cannot name a file by.
+func (c *ModelCheckpoint) how() templateFormat {
+	switch {
+	case c.named && !(c.AsBefore && c.naming == asPython):
+		return c.naming
+	case c.AsBefore:
+		return asBefore
+	}
+	return asPython
 }
 
 // format is Path formatted for the 1-based epoch with its logs.
 func (c *ModelCheckpoint) format(epoch int, logs Logs) (string, error) {
-	how := asPython
-	if c.AsBefore {
-		how = asBefore
-	}
-	return formatTemplate(c.Path, epoch, logs, how)
+	return formatTemplate(c.Path, epoch, logs, c.how())
 }
 
 // restoreFiles finds Best and Saved again after a resume, from the restored
@@ -88,59 +107,110 @@ func (c *ModelCheckpoint) format(epoch int, logs Logs) (string, error) {
 // file's name is Path formatted with its epoch's logs, so it follows the
 // run's folder if that has moved. A checkpoint of version 1 (legacy) kept
 // no saved epochs: Saved is then every file of an earlier epoch this
-// callback would have written (Period) that is still there. A file named
-// as mnistgpu wrote numbers before (earlierformat.go) is taken when the
-// name written as now is not there.
+// callback would have written (Period) that is still there.
+//
+// A template can name one epoch's file differently as Python formats it
+// and as mnistgpu did before (earlierformat.go: "{epoch:-3}" was "1",
+// Python's "  1"), and a resumed run goes on naming its files as it did:
+// as its state records (namingKey), or, in a state that records none, as
+// the files it finds are named (the latest epoch whose file only some
+// ways name so); with no such file, as now. A file is found by any way's
+// name, the run's own first.
 func (c *ModelCheckpoint) restoreFiles(h *History, legacy bool) error {
-	name := func(epoch int) (string, error) {
+	// find is epoch's file: the first of ways whose name is there, or the
+	// first way's name; only lists the ways that name it so (nil when every
+	// way that formats the template names it alike: no sign of the run's).
+	find := func(epoch int, ways []templateFormat) (path string, only []templateFormat, err error) {
 		if epoch < 1 || epoch > len(h.Logs) {
-			return "", fmt.Errorf("ModelCheckpoint: epoch %d is not in the history of %d epochs", epoch, len(h.Logs))
+			return "", nil, fmt.Errorf("ModelCheckpoint: epoch %d is not in the history of %d epochs", epoch, len(h.Logs))
 		}
-		path, err := c.format(epoch, h.Logs[epoch-1])
-		if err != nil {
-			return "", fmt.Errorf("ModelCheckpoint: %w", err)
-		}
-		if _, err := os.Stat(path); err == nil {
-			return path, nil
-		}
-		for _, how := range []templateFormat{asBefore, asBeforeGo} {
-			if then, err := formatTemplate(c.Path, epoch, h.Logs[epoch-1], how); err == nil {
-				if _, err := os.Stat(then); err == nil {
-					return then, nil
-				}
+		names := make([]string, len(ways))
+		for i, how := range ways {
+			if names[i], err = formatTemplate(c.Path, epoch, h.Logs[epoch-1], how); err != nil && i == 0 {
+				return "", nil, fmt.Errorf("ModelCheckpoint: %w", err)
 			}
 		}
-		return path, nil
+		path = names[0]
+		for _, n := range names {
+			if n == "" {
+				continue
+			}
+			if _, err := os.Stat(n); err == nil {
+				path = n
+				break
+			}
+		}
+		alike := true
+		for i, n := range names {
+			if n == path {
+				only = append(only, ways[i])
+			} else if n != "" {
+				alike = false
+			}
+		}
+		if alike {
+			only = nil
+		}
+		return path, only, nil
 	}
+	ways := []templateFormat{c.how()}
+	for _, how := range []templateFormat{asPython, asBefore, asBeforeGo} {
+		if how != ways[0] {
+			ways = append(ways, how)
+		}
+	}
+	there := func(path string) bool { _, err := os.Stat(path); return err == nil }
 	if legacy {
 		c.savedEpochs = nil
 		for e := 1; e <= len(h.Logs); e++ {
 			if c.Period > 1 && e%c.Period != 0 {
 				continue
 			}
-			path, err := name(e)
+			path, _, err := find(e, ways)
 			if err != nil {
 				return err
 			}
-			if _, err := os.Stat(path); err == nil {
+			if there(path) {
 				c.savedEpochs = append(c.savedEpochs, e)
 			}
 		}
 	}
+	if !c.named {
+		epochs := slices.Clone(c.savedEpochs)
+		if c.bestEpoch > 0 {
+			epochs = append(epochs, c.bestEpoch)
+		}
+		slices.Sort(epochs)
+		c.naming = ways[0]
+		for _, e := range epochs {
+			path, only, err := find(e, ways)
+			if err != nil {
+				return err
+			}
+			if only != nil && there(path) {
+				c.naming = only[0]
+			}
+		}
+		c.named = true
+		if c.naming != ways[0] {
+			ways = slices.DeleteFunc(ways, func(w templateFormat) bool { return w == c.naming })
+			ways = append([]templateFormat{c.naming}, ways...)
+		}
+	}
 	c.Saved, c.Best, c.Missing = nil, "", ""
 	for _, e := range c.savedEpochs {
-		path, err := name(e)
+		path, _, err := find(e, ways)
 		if err != nil {
 			return err
 		}
 		c.Saved = append(c.Saved, path)
 	}
 	if c.bestEpoch > 0 {
-		path, err := name(c.bestEpoch)
+		path, _, err := find(c.bestEpoch, ways)
 		if err != nil {
 			return err
 		}
-		if _, err := os.Stat(path); err == nil {
+		if there(path) {
 			c.Best = path
 		} else {
 			c.Missing = path
@@ -270,10 +340,13 @@ type EarlyStopping struct {
 
 func (c *ModelCheckpoint) StateKey() string { return "model_checkpoint" }
 func (c *ModelCheckpoint) CallbackState() map[string]float64 {
-	return map[string]float64{"best": c.best, "best_epoch": float64(c.bestEpoch)}
+	return map[string]float64{"best": c.best, "best_epoch": float64(c.bestEpoch), namingKey: float64(c.how())}
 }
 func (c *ModelCheckpoint) SetCallbackState(s map[string]float64) {
 	c.best, c.bestEpoch = s["best"], int(s["best_epoch"])
+	if v, ok := s[namingKey]; ok && slices.Contains([]templateFormat{asPython, asBefore, asBeforeGo}, templateFormat(v)) && v == float64(int(v)) {
+		c.naming, c.named = templateFormat(v), true
+	}
 }
 
 // CallbackTensors holds "saved_epochs": the 1-based epochs whose files are

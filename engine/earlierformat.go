@@ -12,9 +12,10 @@ import (
 // taken as part of the number ("{loss:+8.2f}" padded to 8 with no '+',
 // "{epoch:-3}" not padded), a precision on the epoch was dropped
 // ("{epoch:.3}" wrote "1"), and a 0 before a sign padded with zeros. A
-// run recorded then finds its files by these names (restoreFiles), and
-// a run recorded with a template refused since goes on naming its files
-// so (ModelCheckpoint.AsBefore).
+// run recorded then finds its files by these names and goes on naming its
+// files so where they differ from Python's (restoreFiles), and a run
+// recorded with a template refused since names its files so
+// (ModelCheckpoint.AsBefore).
 
 // templateFormat is how formatTemplate writes a field.
 type templateFormat int

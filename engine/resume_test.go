@@ -336,7 +336,7 @@ func TestResumeReadsVersion1(t *testing.T) {
 		}
 		inf := math.Inf(1)
 		for i, want := range map[int]map[string]float64{
-			2: {"best": inf, "best_epoch": 0}, 3: {"best": 1, "best_epoch": 1},
+			2: {"best": inf, "best_epoch": 0, "naming": 0}, 3: {"best": 1, "best_epoch": 1, "naming": 0},
 			4: {"best": inf, "wait": 0, "cooldown": 0}, 5: {"best": 1, "wait": 2, "cooldown": 0},
 			6: {"best": inf, "wait": 0, "best_epoch": -1}, 7: {"best": 1, "wait": 2, "best_epoch": 0},
 		} {

@@ -24,6 +24,11 @@ var pathFlags = []string{"data-dir", "out", "save-weights", "init-weights", "mod
 // [...]}), is read from the current directory as before, the one its run
 // was started from. A path a flag or variable gives beside the file, or a
 // default the file leaves, is the current directory's.
+//
+// A stratified split without data.split_rule splits by the earlier rule
+// only in a run's own record (recordedBeforeSplitRule): a file that is no
+// run's config.json (one written by hand, whatever data keys it holds) is
+// a new run's, and splits by the current rule unless it names one.
 func ReadConfigToRun(path string) (Config, error) {
 	cfg, err := ReadConfigFile(path)
 	if err != nil || recordOfARun(path) {
@@ -38,6 +43,9 @@ func ReadConfigToRun(path string) (Config, error) {
 	}
 	if json.Unmarshal(raw, &legacy) == nil && legacy.Args != nil {
 		return cfg, nil
+	}
+	if _, named := JSONPath(raw, "data.split_rule"); !named && cfg.Data.SplitRule == SplitRuleClassCeiling {
+		cfg.Data.SplitRule = "" // the current one (resolveSplitRule)
 	}
 	dir := filepath.Dir(path)
 	for _, flag := range pathFlags {

@@ -3,9 +3,11 @@ package run
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -17,7 +19,8 @@ import (
 // belongs to an open file, so the kernel releases it when the process ends
 // however it ends: a SIGKILLed run leaves no stale lock, at most the file,
 // which the next writer takes over. The file holds who locked it, for the
-// message that refuses a second writer.
+// message that refuses a second writer. A file of the name that holds
+// anything else is a user's, and is never taken over (ForeignLockFileError).
 const LockFile = ".lock"
 
 // Lock is a folder's lock, held until Unlock.
@@ -139,6 +142,15 @@ func lockIn(dir, name string, wait bool) (*Lock, error) {
 			f.Close() // locked a file its holder removed on the way out
 			continue
 		}
+		if !holdsLockRecord(f) {
+			// A user's own file that happens to have the lock's name:
+			// writing the holder's line into it, and removing it at
+			// Unlock, lost it. It is left as it is, the folder refused.
+			unlockFile(f)
+			f.Close()
+			l.removeMade()
+			return nil, &ForeignLockFileError{Dir: dir, Path: l.path}
+		}
 		l.f = f
 		// Only for the message: a failure here does not make the lock less held.
 		if f.Truncate(0) == nil {
@@ -148,6 +160,47 @@ func lockIn(dir, name string, wait bool) (*Lock, error) {
 	}
 	l.removeMade()
 	return nil, fmt.Errorf("output folder %s: its lock file keeps disappearing", dir)
+}
+
+// ForeignLockFileError is a folder whose lock file's name holds a file
+// that is not a lock file: neither empty nor a holder's line (holderLine).
+// It is a user's own, which a lock taken there would write over and, when
+// let go, remove; the folder is refused (exit 2) and the file left as it is.
+type ForeignLockFileError struct {
+	Dir  string
+	Path string // the file
+	// Flag is the setting that named the folder ("out", "resume",
+	// "save-weights"); "" when none did (a study's cell).
+	Flag string
+}
+
+func (e *ForeignLockFileError) Error() string {
+	msg := fmt.Sprintf("%s holds a file that is not a lock file of mnistgpu (it holds other data), and the lock taken there would write over it: "+
+		"nothing was changed; move or rename it, or choose another folder", e.Path)
+	if e.Flag != "" {
+		msg = "--" + e.Flag + " " + msg
+	}
+	return msg
+}
+
+// maxLockRecord bounds a holder's line (holderLine: a command line cut at
+// 200 bytes, a host name, a time): a longer file is no lock file.
+const maxLockRecord = 4096
+
+// lockRecord is a holder's line as holderLine writes it.
+var lockRecord = regexp.MustCompile(`(?s)^pid [0-9]+ on .*, since [0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}\)\n?$`)
+
+// holdsLockRecord reports whether the lock file f holds what a holder
+// leaves there: nothing (a new file, or a holder killed before it wrote
+// its line) or a holder's line (one that ended without removing it: a
+// SIGKILLed run). Any other content is someone else's file.
+func holdsLockRecord(f *os.File) bool {
+	buf := make([]byte, maxLockRecord+1)
+	n, err := f.ReadAt(buf, 0)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return false
+	}
+	return n == 0 || n <= maxLockRecord && lockRecord.Match(buf[:n])
 }
 
 // HeldBy reports whether another open file holds dir's lock, and what its

@@ -136,3 +136,64 @@ func TestUnlockLeavesAnotherWritersLock(t *testing.T) {
 		})
 	}
 }
+
+// A user's own file that has the lock's name (in a run's folder, or beside
+// --save-weights weights) is neither written over nor removed: the lock
+// took it over, truncated it to write the holder's line and removed it
+// at Unlock. The folder is refused naming the file. What a holder leaves
+// (an empty file, a killed holder's line) is taken over and removed.
+func TestLockKeepsAUsersFileOfItsName(t *testing.T) {
+	stale := "pid 12345 on vm (/usr/bin/mnistgpu train --out x\ny, since 2026-01-02 03:04:05)\n"
+	for _, c := range []struct {
+		name, content string
+		mine          bool // the user's: refused and kept
+	}{
+		{"notes", "my notes\n", true},
+		{"a line like a holder's, and more", stale + "mine\n", true},
+		{"a holder's line, long", "pid 1 on vm (" + strings.Repeat("x", maxLockRecord) + ", since 2026-01-02 03:04:05)\n", true},
+		{"binary", "\x00\x01\x02", true},
+		{"empty", "", false},
+		{"a killed holder's line", stale, false},
+		{"an older holder's line without newline", strings.TrimSuffix(stale, "\n"), false},
+	} {
+		for _, name := range []string{LockFile, weightsLockName("w.safetensors")} {
+			t.Run(c.name+" "+name, func(t *testing.T) {
+				dir := t.TempDir()
+				path := filepath.Join(dir, name)
+				if err := os.WriteFile(path, []byte(c.content), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				l, err := lockIn(dir, name, false)
+				var foreign *ForeignLockFileError
+				if c.mine {
+					if !errors.As(err, &foreign) || foreign.Path != path || !strings.Contains(err.Error(), path+" holds a file that is not a lock file") {
+						t.Errorf("lock over a user's file: %v, want it refused naming %s", err, path)
+					}
+					l.Unlock()
+					if got, err := os.ReadFile(path); err != nil || string(got) != c.content {
+						t.Errorf("the user's file after the refusal: %q, %v; want %q", got, err, c.content)
+					}
+					// Refused again, not taken: nothing was changed the first time.
+					if _, err := lockIn(dir, name, false); !errors.As(err, &foreign) {
+						t.Errorf("second try: %v", err)
+					}
+					return
+				}
+				if err != nil {
+					t.Fatalf("a holder's leftover lock file was not taken over: %v", err)
+				}
+				if got, _ := os.ReadFile(path); !strings.HasPrefix(string(got), fmt.Sprintf("pid %d on ", os.Getpid())) {
+					t.Errorf("the lock file holds %q, not this holder's line", got)
+				}
+				l.Unlock()
+				if _, err := os.Stat(path); !os.IsNotExist(err) {
+					t.Errorf("the lock file stays after Unlock: %v", err)
+				}
+			})
+		}
+	}
+	// This process's own line is one a next holder takes over.
+	if !lockRecord.MatchString(holderLine()) {
+		t.Errorf("holderLine %q is not a lock record", holderLine())
+	}
+}

@@ -41,3 +41,46 @@ func TestRecordedSplitRule(t *testing.T) {
 		t.Errorf("an unknown split_rule: %v", err)
 	}
 }
+
+// A file given to --config that is no run's record is a new run's, and its
+// stratified split is the current rule's whatever data keys it holds: a
+// hand-written file with validation_split, split, shuffle and train_limit
+// was taken for an earlier version's record and split by the earlier rule.
+// A run's config.json (beside its state or result) without data.split_rule
+// is still the earlier rule's, and a file that names a rule gets it.
+func TestConfigFileOfANewRunSplitsByTheCurrentRule(t *testing.T) {
+	const full = `{"validation_split": 0.2, "split": "stratified", "shuffle": true, "train_limit": 0`
+	for _, c := range []struct {
+		name, data, beside, rule string
+	}{
+		{"hand-written, every data key", full + `}`, "", SplitRuleShares},
+		{"hand-written config.json in a folder of no run", full + `}`, "notes.txt", SplitRuleShares},
+		{"hand-written, naming the earlier rule", full + `, "split_rule": "per_class_ceiling"}`, "", SplitRuleClassCeiling},
+		{"hand-written, naming the current rule", full + `, "split_rule": "largest_remainder"}`, "", SplitRuleShares},
+		{"a run's record beside its state", full + `}`, StateFile, SplitRuleClassCeiling},
+		{"a run's record beside its result", full + `}`, ResultFile, SplitRuleClassCeiling},
+		{"a run's record naming the current rule", full + `, "split_rule": "largest_remainder"}`, StateFile, SplitRuleShares},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			name := "mine.json"
+			if c.beside != "" {
+				name = ConfigFile
+				if err := os.WriteFile(filepath.Join(dir, c.beside), nil, 0o666); err != nil {
+					t.Fatal(err)
+				}
+			}
+			path := filepath.Join(dir, name)
+			if err := os.WriteFile(path, []byte(`{"data": `+c.data+`}`), 0o666); err != nil {
+				t.Fatal(err)
+			}
+			cfg, err := ReadConfigToRun(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg = cfg.Resolved(); cfg.Data.SplitRule != c.rule {
+				t.Errorf("split_rule %q, want %q", cfg.Data.SplitRule, c.rule)
+			}
+		})
+	}
+}

@@ -46,6 +46,7 @@ func lockSaveWeights(cfg Config) (*Lock, []string, error) {
 	var (
 		held     *LockedError
 		unusable *UnusableFolderError
+		foreign  *ForeignLockFileError
 	)
 	switch {
 	case errors.As(err, &held):
@@ -54,6 +55,9 @@ func lockSaveWeights(cfg Config) (*Lock, []string, error) {
 			holder = "another process"
 		}
 		return nil, nil, &ValueError{Flag: "save-weights", Msg: fmt.Sprintf("%s is in use: %s is writing its final weights there (one writer per file); wait for it to end, stop it, or name another file", p, holder)}
+	case errors.As(err, &foreign):
+		foreign.Flag = "save-weights"
+		return nil, nil, foreign
 	case errors.As(err, &unusable):
 		return nil, nil, &ValueError{Flag: "save-weights", Msg: fmt.Sprintf("%s: its folder cannot be written: %v", p, unusable.Err)}
 	case err != nil:

@@ -26,6 +26,7 @@ func settingRefused(err error) error {
 		ve *run.ValueError
 		re *run.ResumeChangeError
 		dm *run.DataMismatchError
+		fl *run.ForeignLockFileError
 	)
 	flag := ""
 	switch {
@@ -35,6 +36,8 @@ func settingRefused(err error) error {
 		flag = re.Flag
 	case errors.As(err, &dm):
 		flag = "data-dir"
+	case errors.As(err, &fl):
+		flag = fl.Flag
 	}
 	return &refusedSetting{flag: flag, msg: err.Error()}
 }

@@ -132,3 +132,61 @@ func checkpointNames(t *testing.T, dir string) []string {
 	}
 	return names
 }
+
+// A template that Python's format spec and the earlier reading both take
+// but format apart ({epoch:-3}: Python "  1", before "1", the sign read as
+// the width's) names the checkpoints of a run recorded before as they were
+// named then: its resume went on with Python's names, so that one run's
+// checkpoints changed names at the resume ("ck-1" then "ck-  2"), and its
+// best checkpoint in result.json was named the new way. A run of today
+// records how it names its files, and a resume of it goes on so.
+func TestResumedRunKeepsNamingItsCheckpointsAsItDid(t *testing.T) {
+	dir := t.TempDir()
+	const tmpl = "ck-{epoch:-3}.safetensors"
+	train := func(out, epochs string) {
+		t.Helper()
+		a := append([]string{"train", "--model", "mlp", "--epochs", epochs, "--train-limit", "300", "--out", filepath.Join(dir, out),
+			"--checkpoint", tmpl}, smallData...)
+		if _, stderr, code := output(t, a...); code != 0 {
+			t.Fatalf("%v: exit %d: %s", a, code, stderr)
+		}
+	}
+	resume := func(out string) {
+		t.Helper()
+		if _, stderr, code := output(t, "train", "--resume", filepath.Join(dir, out), "--epochs", "3", "--quiet"); code != 0 {
+			t.Fatalf("resume %s: exit %d: %s", out, code, stderr)
+		}
+	}
+	train("new", "1")
+	resume("new")
+	if got, want := checkpointNames(t, filepath.Join(dir, "new")), []string{"ck-  1.safetensors", "ck-  2.safetensors", "ck-  3.safetensors"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("a run of today resumed: checkpoints %q, want %q", got, want)
+	}
+
+	// The run as an earlier version left it: its file named the earlier
+	// way, its state without the record of its naming.
+	train("old", "1")
+	old := filepath.Join(dir, "old")
+	if err := os.Rename(filepath.Join(old, "ck-  1.safetensors"), filepath.Join(old, "ck-1.safetensors")); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(old, run.StateFile)
+	ck, err := engine.LoadTrainCheckpoint(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range ck.Callbacks {
+		delete(s, "naming")
+	}
+	if err := ck.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	resume("old")
+	if got, want := checkpointNames(t, old), []string{"ck-1.safetensors", "ck-2.safetensors", "ck-3.safetensors"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("a run recorded before resumed: checkpoints %q, want %q (named as before the resume)", got, want)
+	}
+	// Each epoch improved val_loss, so each saved its best checkpoint.
+	if res := string(mustRead(t, filepath.Join(old, run.ResultFile))); !strings.Contains(res, `"best_checkpoint": "ck-3.safetensors"`) {
+		t.Errorf("result.json does not name the best checkpoint as the run names it (ck-3.safetensors):\n%s", res)
+	}
+}

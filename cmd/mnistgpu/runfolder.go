@@ -23,6 +23,9 @@ func lockRunFolder(flag, dir string) (*run.Lock, error) {
 	var unusable *run.UnusableFolderError
 	if !errors.As(run.CheckFolderUsable(dir), &unusable) {
 		lock, err := run.LockFolder(dir)
+		if fl := (*run.ForeignLockFileError)(nil); errors.As(err, &fl) {
+			fl.Flag = flag
+		}
 		if !errors.As(err, &unusable) {
 			return lock, cliError(err)
 		}

@@ -231,3 +231,23 @@ func TestNewStratifiedRunSaysWhatItDoes(t *testing.T) {
 		t.Errorf("a new run by the current rule speaks of rules:\n%s", fresh)
 	}
 }
+
+// A config file written by hand for a new run, holding every data key a
+// run records (validation_split, split, shuffle, train_limit) but no
+// split_rule, trains with the current rule: it was taken for an earlier
+// version's record and held out ⌈0.2·n_c⌉ of each class, saying
+// "the rule --config gives".
+func TestHandWrittenConfigSplitsByTheCurrentRule(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "mine.json")
+	if err := os.WriteFile(file, []byte(`{"data": {"validation_split": 0.2, "split": "stratified", "shuffle": true, "train_limit": 300}}`), 0o666); err != nil {
+		t.Fatal(err)
+	}
+	stderr := stratified(t, dir, "new", "1", "--config", file)
+	if strings.Contains(stderr, "⌈") {
+		t.Errorf("the new run says it splits by the earlier rule: %s", stderr)
+	}
+	if rule, val := recorded(t, filepath.Join(dir, "new")); rule != run.SplitRuleShares || val != 60 {
+		t.Errorf("recorded split_rule %q, %d validation images; want %s, 60", rule, val, run.SplitRuleShares)
+	}
+}

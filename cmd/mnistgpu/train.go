@@ -235,6 +235,7 @@ func cliError(err error) error {
 		ec  cli.ExitCoder
 		div *run.DivergedError
 		cs  *run.CorruptStateError
+		fl  *run.ForeignLockFileError
 	)
 	switch {
 	case err == nil:
@@ -244,7 +245,7 @@ func cliError(err error) error {
 	case errors.As(err, &fe):
 		fmt.Fprintln(logOut, fe.Error())
 		return nil
-	case errors.As(err, &ve), errors.As(err, &ue), errors.As(err, &oe), errors.As(err, &of), errors.As(err, &re), errors.As(err, &dm), errors.As(err, &le), errors.As(err, &cs):
+	case errors.As(err, &ve), errors.As(err, &ue), errors.As(err, &oe), errors.As(err, &of), errors.As(err, &re), errors.As(err, &dm), errors.As(err, &le), errors.As(err, &cs), errors.As(err, &fl):
 		return settingRefused(err)
 	case errors.As(err, &div):
 		return cli.Exit("mnistgpu: "+div.Error(), 1)
