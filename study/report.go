@@ -421,48 +421,54 @@ func currentCells(f File, cells []CellResult) ([]CellResult, int, []LongerCell) 
 	return kept, short, long
 }
 
-// LongerCell is a cell trained to more epochs than its study asks of it:
-// `train --resume CELL --epochs N` trained one so before it was refused
-// (cmd/mnistgpu studyCellPlanned). A run cannot be shortened, so the study
-// keeps it as complete, but it is not the study's result: compared with
-// the others it read as the study's setting ("up to 4 epochs each").
+// LongerCell is a cell trained past the plan its study asks of it: more
+// epochs, or more steps than its max-steps. `train --resume CELL --epochs
+// N` (or --max-steps) trained one so before it was refused (cmd/mnistgpu
+// studyCellPlanned). A run cannot be shortened, so the study keeps it as
+// complete, but it is not the study's result: compared with the others it
+// read as the study's setting ("up to 4 epochs each").
 type LongerCell struct {
 	Key    string
 	Epochs int // trained, or planned where the run planned more (early stopping ended it)
-	Study  int // the epochs the study asks of it
+	Study  int // the epochs the study asks of it; Epochs > Study when longer in epochs
+	// Steps and Budget: the steps trained and the study's max-steps
+	// (Budget 0 when the cell is longer in epochs alone).
+	Steps  uint64
+	Budget int
 }
 
 // longerCell reports whether c trained, or was planned, past the epochs f
-// asks of it (f setting them), diverged or not.
+// asks of it (f setting them), diverged or not, or trained more steps than
+// the max-steps f gives it.
 func longerCell(f File, c CellResult) (LongerCell, bool) {
-	want := cellNumber(f, c.Cell, "epochs")
-	n := c.Result.Planned
+	l := LongerCell{Key: c.Key, Epochs: c.Result.Planned, Study: cellNumber(f, c.Cell, "epochs"), Steps: c.Result.Steps}
 	if c.History != nil {
-		n = max(n, len(c.History.Logs))
+		l.Epochs = max(l.Epochs, len(c.History.Logs))
 	}
-	if want <= 0 || n <= want {
-		return LongerCell{}, false
+	if b := cellNumber(f, c.Cell, "max-steps"); f.setsMaxSteps() && b > 0 && !c.Failed && c.Result.Steps > uint64(b) {
+		l.Budget = b
 	}
-	return LongerCell{Key: c.Key, Epochs: n, Study: want}, true
+	return l, l.Study > 0 && l.Epochs > l.Study || l.Budget > 0
 }
 
-// longerLine names the longer cells with their epochs and the study's:
-// "optimizer=sgd,seed=1 (2 epochs), with more epochs than the study's 1 …".
+// longerLine names the longer cells, each with what it trained past the
+// study's: "optimizer=sgd,seed=1 (2 epochs, more than the study's 1), …".
 func longerLine(long []LongerCell) string {
 	names := make([]string, len(long))
-	studies := map[int]bool{}
 	for i, l := range long {
-		names[i] = fmt.Sprintf("%s (%s)", l.Key, plural(l.Epochs, "epoch"))
-		studies[l.Study] = true
+		var past []string
+		if l.Study > 0 && l.Epochs > l.Study {
+			past = append(past, fmt.Sprintf("%s, more than the study's %d", plural(l.Epochs, "epoch"), l.Study))
+		}
+		if l.Budget > 0 {
+			past = append(past, fmt.Sprintf("%s, more than the study's max-steps %d", plural(int(l.Steps), "step"), l.Budget))
+		}
+		names[i] = fmt.Sprintf("%s (%s)", l.Key, strings.Join(past, "; "))
 	}
-	than := "the study's"
-	if len(studies) == 1 {
-		than = fmt.Sprintf("the study's %d", long[0].Study)
-	}
-	return fmt.Sprintf("%s, with more epochs than %s (trained past them outside the study, by `train --resume`): "+
+	return fmt.Sprintf("%s, trained past the study's plan outside the study (by `train --resume`): "+
 		"compared with the others, such a cell would read as the study's setting; "+
-		"move it out of cells/ and `study run` trains the cell to the study's plan, or `study run --epochs` extends the whole study",
-		strings.Join(names, ", "), than)
+		"move it out of cells/ and `study run` trains the cell to the study's plan, or extend the whole study to it (`study run --epochs`, a larger max-steps in the study file)",
+		strings.Join(names, ", "))
 }
 
 // cellNumber is what f gives cell c for flag (its axis's value, or the
