@@ -59,3 +59,30 @@ func CellPlanOf(dir string) (CellPlan, bool) {
 	}
 	return CellPlan{}, false
 }
+
+// CellFolderOf is the folder of the study whose cells/ holds dir, directly
+// ("" when none): a cell the study made, or a folder there that `study
+// run` may make one. A link is followed, and a link placed in a study's
+// cells/ is in it too, as run.StudyOwning reads cells/ itself. Only `study
+// run` starts a run there: a run of other settings in a cell's folder was
+// reported as the study's cell.
+func CellFolderOf(dir string) string {
+	paths := []string{dir}
+	if real, err := filepath.EvalSymlinks(dir); err == nil {
+		paths = append(paths, real)
+	}
+	for _, p := range paths {
+		abs, err := filepath.Abs(p)
+		if err != nil {
+			continue
+		}
+		cells := filepath.Dir(abs)
+		if filepath.Base(cells) != "cells" || cells == abs {
+			continue
+		}
+		if s := filepath.Dir(cells); run.StudyMarker(s) == "study.json" {
+			return s
+		}
+	}
+	return ""
+}

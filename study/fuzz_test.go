@@ -88,9 +88,9 @@ func FuzzLoadResults(f *testing.F) {
 			}
 			return
 		}
-		cells, short := currentCells(f, cells)
+		cells, short, long := currentCells(f, cells)
 		groups := Summarise(f, cells)
-		markdown(f, groups, Conclusions(f, groups), nil, len(cells), short, 2)
+		markdown(f, groups, Conclusions(f, groups), nil, len(cells), short, long, 2)
 		if err := writeResultsTable(io.Discard, f, cells); err != nil {
 			t.Fatal(err)
 		}

@@ -70,7 +70,7 @@ func TestLargerStepBudgetContinuesTheCells(t *testing.T) {
 	if err != nil || len(cells) != 2 {
 		t.Fatalf("%d cells, %v", len(cells), err)
 	}
-	if kept, short := currentCells(budget("12"), cells); len(kept) != 0 || short != 2 {
+	if kept, short, _ := currentCells(budget("12"), cells); len(kept) != 0 || short != 2 {
 		t.Errorf("the report under max-steps 12 keeps %d cells stopped at 7, leaves out %d", len(kept), short)
 	}
 	plan, err := NewPlan(budget("12"), dir, run.Default(), o)

@@ -147,7 +147,7 @@ func Merge(dir string, shards []string, log io.Writer) error {
 	if line := unfinishedLine(unfinished); line != "" {
 		fmt.Fprintln(log, line)
 	}
-	return writeResultsCSV(dir) // under the lock taken above
+	return writeResultsCSV(dir, log) // under the lock taken above
 }
 
 // completeCells lists the shards' complete cells (readCell), shard by

@@ -331,9 +331,15 @@ func Report(dir string, log io.Writer) (string, error) {
 	if err := os.MkdirAll(out, 0o777); err != nil {
 		return "", err
 	}
-	cells, short := currentCells(f, cells)
+	cells, short, long := currentCells(f, cells)
+	if len(cells) == 0 && len(long) > 0 {
+		return "", fmt.Errorf("%s: no cells trained the study's epochs and steps to report (%s with fewer: `study run` extends them; %s)", dir, plural(short, "cell"), longerLine(long))
+	}
 	if len(cells) == 0 {
 		return "", fmt.Errorf("%s: no cells trained the study's epochs and steps to report (%s with fewer: `study run` extends them)", dir, plural(short, "cell"))
+	}
+	if len(long) > 0 {
+		fmt.Fprintf(log, "report: left out %s\n", longerLine(long))
 	}
 	groups := Summarise(f, cells)
 	var figs []string // PNG names, in order
@@ -366,7 +372,7 @@ func Report(dir string, log io.Writer) (string, error) {
 			epochs = max(epochs, len(c.History.Logs))
 		}
 	}
-	md := markdown(f, groups, conclusions, figs, len(cells), short, epochs)
+	md := markdown(f, groups, conclusions, figs, len(cells), short, long, epochs)
 	mdPath := filepath.Join(out, "report.md")
 	if err := engine.WriteFileAtomic(mdPath, func(w io.Writer) error { _, err := io.WriteString(w, md); return err }); err != nil {
 		return "", err
@@ -393,19 +399,76 @@ func at(v []float64, i int) float64 {
 // max-steps stopped (a folder extended by --epochs or a larger max-steps,
 // or a merge of extended shards, before those cells were extended): the
 // report would compare them with cells of the new length. A diverged cell is a result
-// at any length. It returns the others and how many it left out.
-func currentCells(f File, cells []CellResult) ([]CellResult, int) {
+// at any length. Nor does it keep the cells trained past the study's
+// epochs (longerCell). It returns the others, how many shorter ones it
+// left out, and the longer ones.
+func currentCells(f File, cells []CellResult) ([]CellResult, int, []LongerCell) {
 	var kept []CellResult
+	var long []LongerCell
 	short := 0
 	for _, c := range cells {
 		want := cellNumber(f, c.Cell, "epochs")
+		if l, ok := longerCell(f, c); ok {
+			long = append(long, l)
+			continue
+		}
 		if !c.Failed && (want > 0 && c.Result.Planned < want || f.setsMaxSteps() && budgetRaised(&c.Result, cellNumber(f, c.Cell, "max-steps"))) {
 			short++
 			continue
 		}
 		kept = append(kept, c)
 	}
-	return kept, short
+	return kept, short, long
+}
+
+// LongerCell is a cell trained past the plan its study asks of it: more
+// epochs, or more steps than its max-steps. `train --resume CELL --epochs
+// N` (or --max-steps) trained one so before it was refused (cmd/mnistgpu
+// studyCellPlanned). A run cannot be shortened, so the study keeps it as
+// complete, but it is not the study's result: compared with the others it
+// read as the study's setting ("up to 4 epochs each").
+type LongerCell struct {
+	Key    string
+	Epochs int // trained, or planned where the run planned more (early stopping ended it)
+	Study  int // the epochs the study asks of it; Epochs > Study when longer in epochs
+	// Steps and Budget: the steps trained and the study's max-steps
+	// (Budget 0 when the cell is longer in epochs alone).
+	Steps  uint64
+	Budget int
+}
+
+// longerCell reports whether c trained, or was planned, past the epochs f
+// asks of it (f setting them), diverged or not, or trained more steps than
+// the max-steps f gives it.
+func longerCell(f File, c CellResult) (LongerCell, bool) {
+	l := LongerCell{Key: c.Key, Epochs: c.Result.Planned, Study: cellNumber(f, c.Cell, "epochs"), Steps: c.Result.Steps}
+	if c.History != nil {
+		l.Epochs = max(l.Epochs, len(c.History.Logs))
+	}
+	if b := cellNumber(f, c.Cell, "max-steps"); f.setsMaxSteps() && b > 0 && !c.Failed && c.Result.Steps > uint64(b) {
+		l.Budget = b
+	}
+	return l, l.Study > 0 && l.Epochs > l.Study || l.Budget > 0
+}
+
+// longerLine names the longer cells, each with what it trained past the
+// study's: "optimizer=sgd,seed=1 (2 epochs, more than the study's 1), …".
+func longerLine(long []LongerCell) string {
+	names := make([]string, len(long))
+	for i, l := range long {
+		var past []string
+		if l.Study > 0 && l.Epochs > l.Study {
+			past = append(past, fmt.Sprintf("%s, more than the study's %d", plural(l.Epochs, "epoch"), l.Study))
+		}
+		if l.Budget > 0 {
+			past = append(past, fmt.Sprintf("%s, more than the study's max-steps %d", plural(int(l.Steps), "step"), l.Budget))
+		}
+		names[i] = fmt.Sprintf("%s (%s)", l.Key, strings.Join(past, "; "))
+	}
+	return fmt.Sprintf("%s, trained past the study's plan outside the study (by `train --resume`): "+
+		"compared with the others, such a cell would read as the study's setting; "+
+		"move it out of cells/ and `study run` trains the cell to the study's plan, or extend the whole study to it (`study run --epochs`, a larger max-steps in the study file)",
+		strings.Join(names, ", "))
 }
 
 // cellNumber is what f gives cell c for flag (its axis's value, or the
@@ -436,15 +499,20 @@ func seedList(seeds []uint64) string {
 	return "seeds " + strings.Join(s, ", ")
 }
 
-func markdown(f File, groups []GroupSummary, cs []Conclusion, figs []string, cells, short, epochs int) string {
+func markdown(f File, groups []GroupSummary, cs []Conclusion, figs []string, cells, short int, long []LongerCell, epochs int) string {
 	var b strings.Builder
 	complete := plural(cells, "complete cell")
 	if all := f.size(); cells < all {
 		// A shard, or a study still running or with failed cells: said,
 		// since its table and verdicts read as the whole study's.
 		others := "not run yet, running, failed, or in other shards"
-		if short > 0 {
+		switch {
+		case short > 0 && len(long) > 0:
+			others = "not run yet, running, failed, in other shards, or shorter or longer than the study asks for (below)"
+		case short > 0:
 			others = "not run yet, running, failed, in other shards, or shorter than the study asks for (below)"
+		case len(long) > 0:
+			others = "not run yet, running, failed, in other shards, or longer than the study asks for (below)"
 		}
 		complete = fmt.Sprintf("%d of the study's %d cells complete (the others are %s: `study run` trains them, `study merge` gathers shards; each setting's seeds column counts its complete ones)", cells, all, others)
 	}
@@ -455,6 +523,9 @@ func markdown(f File, groups []GroupSummary, cs []Conclusion, figs []string, cel
 	fmt.Fprintf(&b, "# Study %q\n\n%s, %s, %s.\n\n", f.Name, complete, span, seedList(f.Seeds))
 	if short > 0 {
 		fmt.Fprintf(&b, "Left out: %s with fewer epochs than the study asks for, or stopped by a smaller step budget (max-steps), trained before it was extended (`study run` extends them; `study merge` takes them from shards that did).\n\n", plural(short, "cell"))
+	}
+	if len(long) > 0 {
+		fmt.Fprintf(&b, "Left out: %s.\n\n", longerLine(long))
 	}
 	b.WriteString("## The report's conclusions\n\n| claim | verdict | seeds | evidence |\n|---|---|---|---|\n")
 	var seeds SeedRange

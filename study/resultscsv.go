@@ -2,6 +2,7 @@ package study
 
 import (
 	"encoding/csv"
+	"fmt"
 	"io"
 	"math"
 	"path/filepath"
@@ -20,7 +21,7 @@ const ResultsCSV = "results.csv"
 // resultColumns follow the axes and the seed. Their names end in what they
 // measure, so that none is an axis's name (a setting's flag).
 var resultColumns = []string{
-	"status",                // finished, or diverged (a NaN loss ended it)
+	"status",                // finished, diverged (a NaN loss ended it), or longer_than_study (LongerStatus)
 	"epochs_trained",        // epochs in the history: whole ones (run/cutepoch.go)
 	"best_val_accuracy",     // the highest val_accuracy of the history
 	"best_test_accuracy",    // test accuracy of the best checkpoint (--save-best-only)
@@ -42,7 +43,7 @@ func WriteResultsCSV(dir string, log io.Writer) error {
 		return err
 	}
 	defer lock.Unlock()
-	return writeResultsCSV(dir)
+	return writeResultsCSV(dir, log)
 }
 
 // beforeStudyWrite, when set (by tests), is called by the writers of the
@@ -50,7 +51,9 @@ func WriteResultsCSV(dir string, log io.Writer) error {
 var beforeStudyWrite func(dir, file string)
 
 // writeResultsCSV is WriteResultsCSV for a caller that holds dir's lock.
-func writeResultsCSV(dir string) error {
+// A cell trained past the study's epochs is said on log: complete to the
+// study, it is no result of the study's (LongerCell).
+func writeResultsCSV(dir string, log io.Writer) error {
 	f, cells, err := LoadResults(dir)
 	if err != nil {
 		return err
@@ -58,10 +61,22 @@ func writeResultsCSV(dir string) error {
 	if beforeStudyWrite != nil {
 		beforeStudyWrite(dir, ResultsCSV)
 	}
-	return engine.WriteFileAtomic(filepath.Join(dir, ResultsCSV), func(w io.Writer) error {
+	err = engine.WriteFileAtomic(filepath.Join(dir, ResultsCSV), func(w io.Writer) error {
 		return writeResultsTable(w, f, cells)
 	})
+	if err != nil {
+		return err
+	}
+	if _, _, long := currentCells(f, cells); len(long) > 0 && log != nil {
+		fmt.Fprintf(log, "%s: left out of its report, status %s in %s: %s\n", plural(len(long), "cell"), LongerStatus, ResultsCSV, longerLine(long))
+	}
+	return nil
 }
+
+// LongerStatus is results.csv's status of a cell trained past the
+// study's epochs (LongerCell): filtering on "finished" compares like with
+// like, as the report does.
+const LongerStatus = "longer_than_study"
 
 func writeResultsTable(w io.Writer, f File, cells []CellResult) error {
 	cw := csv.NewWriter(w)
@@ -78,7 +93,11 @@ func writeResultsTable(w io.Writer, f File, cells []CellResult) error {
 			row = append(row, c.Cell.Params[a.Name])
 		}
 		row = append(row, strconv.FormatUint(c.Cell.Seed, 10))
-		if err := cw.Write(append(row, resultFields(c)...)); err != nil {
+		fields := resultFields(c)
+		if _, long := longerCell(f, c); long {
+			fields[0] = LongerStatus
+		}
+		if err := cw.Write(append(row, fields...)); err != nil {
 			return err
 		}
 	}

@@ -274,7 +274,7 @@ func Run(f File, dir string, base run.Config, o Options) error {
 		if o.Trained != nil {
 			o.Trained() // no cell to train: a stop has nothing to stop
 		}
-		return writeResultsCSV(dir) // under the plan's lock
+		return writeResultsCSV(dir, log) // under the plan's lock
 	}
 	fmt.Fprintf(log, "%s; %s, %s\n", plan.head(), plan.toRun(), plan.Slots.says)
 	disp := newDisplay(log, o.Live, o.Width, len(plan.Cells), len(plan.Cells)-len(todo), len(todo), nil)

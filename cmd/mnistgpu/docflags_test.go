@@ -11,14 +11,19 @@ import (
 )
 
 // docFiles are the pages whose commands a user copies: the README,
-// BUILDING.md and docs/*.md (docs/gpu-results.md's logs included).
+// BUILDING.md, docs/*.md (docs/gpu-results.md's logs included) and the
+// parts of docs/reliability.md (docs/reliability/*.md).
 func docFiles(t *testing.T) []string {
 	t.Helper()
 	files, err := filepath.Glob("../../docs/*.md")
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no docs/*.md: %v", err)
 	}
-	return append([]string{"../../README.md", "../../BUILDING.md"}, files...)
+	parts, err := filepath.Glob("../../docs/reliability/*.md")
+	if err != nil || len(parts) == 0 {
+		t.Fatalf("no docs/reliability/*.md: %v", err)
+	}
+	return append(append([]string{"../../README.md", "../../BUILDING.md"}, files...), parts...)
 }
 
 // codeSpan is an inline `…` span of a line, or a whole line of an indented

@@ -154,7 +154,15 @@ func TestStudyCellOfAnEarlierStratifiedRuleGoesOn(t *testing.T) {
 		t.Fatal(err)
 	}
 	stratified(t, dir, "whole", "2", "--config", file)
-	stratified(t, dir, filepath.Join("s", "cells", "seed=3"), "1", "--config", file, "--overwrite")
+	// Trained beside the study and put in its cell's place: `train --out`
+	// into a study's cell is refused (TestTrainOutIntoAStudysCellIsRefused).
+	stratified(t, dir, "earlier", "1", "--config", file)
+	if err := os.RemoveAll(cell); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(filepath.Join(dir, "earlier"), cell); err != nil {
+		t.Fatal(err)
+	}
 	state := filepath.Join(cell, run.StateFile)
 	ck, err := engine.LoadTrainCheckpoint(state)
 	if err != nil {

@@ -78,3 +78,65 @@ func TestResumeOfStudyCellKeepsTheStudysPlan(t *testing.T) {
 		t.Errorf("train --resume of a run in a folder named cells/: %v", err)
 	}
 }
+
+// A study's cells are made by `study run`, each with the study's settings.
+// `train --out S/cells/CELL` wrote a plain run of other settings into the
+// study's cell folder: refused there as holding a run, but with --overwrite
+// it replaced the study's cell, which `study report` then reported as the
+// study's. Now a new run in any folder of a study's cells/ (through a link
+// too, with --config too) is refused up front, exit 2, naming --out, the
+// study and `study run`, and the cell is left as it was; `study run` itself
+// (which trains its cells with overwrite set) still trains them, and
+// `train --resume CELL` within the plan still resumes.
+func TestTrainOutIntoAStudysCellIsRefused(t *testing.T) {
+	dir := t.TempDir()
+	spec := filepath.Join(dir, "s.json")
+	os.WriteFile(spec, []byte(`{"axes":[{"name":"lr","values":["0.1","0.05"]}],"seeds":[1],"fixed":{"model":"mlp","optimizer":"sgd","train-limit":"200","epochs":"1"}}`), 0o644)
+	out := filepath.Join(dir, "S")
+	studyRun := func(args ...string) {
+		t.Helper()
+		args = append([]string{"study", "run", spec, "--out", out, "--data-dir", small, "--no-verify", "--threads", "1"}, args...)
+		if err := cliRun(args...); err != nil {
+			t.Fatalf("study run %v: %v", args[3:], err)
+		}
+	}
+	studyRun()
+	cell := filepath.Join(out, "cells", "lr=0.1,seed=1")
+	before := snapshot(t, cell)
+	link := filepath.Join(dir, "mycell")
+	outs := []string{cell, cell + "/.", filepath.Join(out, "cells", "lr=0.2,seed=1")}
+	if os.Symlink(cell, link) == nil { // not where links need a privilege (Windows)
+		outs = append(outs, link)
+	}
+	for _, o := range outs {
+		for _, extra := range [][]string{nil, {"--overwrite"}, {"--config", filepath.Join(cell, "config.json"), "--overwrite"}} {
+			args := []string{"train", "--out", o, "--threads", "1", "--data-dir", small, "--no-verify", "--quiet"}
+			if extra == nil || extra[0] != "--config" {
+				args = append(args, "--model", "mlp", "--epochs", "2", "--train-limit", "200")
+			}
+			args = append(args, extra...)
+			_, msg, code := output(t, args...)
+			if code != 2 {
+				t.Errorf("train --out %s %v: exit %d, want 2\n%s", o, extra, code, msg)
+				continue
+			}
+			for _, want := range []string{"--out " + o, "study in " + out, "study run"} {
+				if !strings.Contains(msg, want) {
+					t.Errorf("train --out %s %v: %q does not say %q", o, extra, msg, want)
+				}
+			}
+		}
+	}
+	sameFiles(t, "the study's cell", before, snapshot(t, cell))
+	if _, err := os.Stat(filepath.Join(out, "cells", "lr=0.2,seed=1")); err == nil {
+		t.Errorf("a refused train --out made a folder among the study's cells")
+	}
+	// The study's own runs go there still, and a resume within the plan.
+	studyRun("--epochs", "2")
+	if n := len(historyOf(t, cell).Epochs); n != 2 {
+		t.Fatalf("study run --epochs 2: the cell has %d epochs", n)
+	}
+	if err := cliRun("train", "--resume", cell, "--epochs", "2", "--threads", "1", "--quiet"); err != nil {
+		t.Errorf("train --resume CELL --epochs 2 (the study's): %v", err)
+	}
+}

@@ -84,6 +84,9 @@ func runTrain(c *cli.Context) error {
 		if err != nil {
 			return cliError(err)
 		}
+		if err := notAStudysCell(cfg.Output.Dir); err != nil {
+			return err
+		}
 		// Settings are refused before the folder is created or locked.
 		if err := cfg.Validate(); err != nil {
 			return cliError(err)
@@ -187,6 +190,24 @@ func resumeConfig(c *cli.Context, dir string) (run.Config, *engine.TrainCheckpoi
 		fmt.Fprintf(logOut, "resuming %s at epoch %d of %d%s (step %d), %s%s\n", dir, ck.NextEpoch+1, cfg.Epochs, at, ck.Step, rate, kept)
 	}
 	return cfg, ck, nil
+}
+
+// notAStudysCell refuses a new run whose --out is a folder in a study's
+// cells/: a cell is one of the study's runs, made by `study run` with the
+// study's settings. A run of other settings there was refused as holding a
+// run, but with --overwrite it replaced the study's cell, which `study
+// report` then compared with the others as the study's.
+func notAStudysCell(dir string) error {
+	s := study.CellFolderOf(dir)
+	if s == "" {
+		return nil
+	}
+	how := "`study run` the study to train its cells"
+	if _, err := os.Stat(filepath.Join(dir, run.StateFile)); err == nil {
+		how = fmt.Sprintf("`train --resume %s` continues the cell within the study's plan", dir)
+	}
+	return usageError("--out %s: a cell folder of the study in %s (study.json), whose cells are made by `study run` with the study's settings; "+
+		"a run trained there would be reported as the study's cell: use another --out (%s)", dir, s, how)
 }
 
 // studyCellPlanned refuses --epochs or --max-steps that take a study's
