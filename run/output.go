@@ -365,9 +365,11 @@ func StudyOwning(dir string) string {
 }
 
 // runFiles lists the files in dir that a run writes, as paths relative to
-// dir: the fixed names and the files that a checkpoint template (of the new
-// run, of the run recorded in the folder) names. A user's own files, such
-// as a mybackup.safetensors, are none of them.
+// dir: the fixed names, the files that a checkpoint template (of the new
+// run, of the run recorded in the folder) names, and the recorded run's
+// --save-weights inside the folder (kept, the run replacing it would not
+// name it, and the next --overwrite refused it as no run's). A user's own
+// files, such as a mybackup.safetensors, are none of them.
 func runFiles(dir string, templates ...string) ([]string, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -397,12 +399,36 @@ func runFiles(dir string, templates ...string) ([]string, error) {
 			}
 		}
 	}
+	if w := recordedWeights(dir); w != "" {
+		if st, err := os.Lstat(filepath.Join(dir, w)); err == nil && st.Mode().IsRegular() {
+			found[w] = true
+		}
+	}
 	out := make([]string, 0, len(found))
 	for name := range found {
 		out = append(out, name)
 	}
 	sort.Strings(out)
 	return out, nil
+}
+
+// recordedWeights is the --save-weights of the run recorded in dir's
+// config.json as a path relative to dir, when it is inside the folder the
+// run was in ("" when none).
+func recordedWeights(dir string) string {
+	raw, err := engine.ReadFile(filepath.Join(dir, ConfigFile), "run configuration", engine.MaxSettingsFile)
+	if err != nil {
+		return ""
+	}
+	prev, err := decodeConfig(raw)
+	if err != nil || prev.Output.SaveWeights == "" || prev.Output.Dir == "" {
+		return ""
+	}
+	rel, err := filepath.Rel(prev.Output.Dir, prev.Output.SaveWeights)
+	if err != nil || !filepath.IsLocal(rel) {
+		return ""
+	}
+	return rel
 }
 
 // recordedTemplate is the checkpoint template of the run recorded in dir's
