@@ -59,6 +59,7 @@ type runNames struct {
 	files     []string         // ownFiles, and a --save-weights inside the folder
 	templates []*regexp.Regexp // the checkpoint templates' names
 	folders   []string         // the folders those are in, and the folders above them
+	recorded  bool             // the folder's config.json records a run
 }
 
 func runNamesOf(dir string, cfg Config) runNames {
@@ -67,6 +68,7 @@ func runNamesOf(dir string, cfg Config) runNames {
 	if raw, err := engine.ReadFile(filepath.Join(dir, ConfigFile), "run configuration", engine.MaxSettingsFile); err == nil {
 		if prev, err := decodeConfig(raw); err == nil {
 			runs = append(runs, prev)
+			n.recorded = true
 		}
 	}
 	var folders []string
@@ -133,8 +135,9 @@ func (n runNames) file(rel string) bool {
 // none of a run's names (runNames, of cfg and of the run recorded there),
 // anything that is not a regular file (a pipe, a link), and a folder that
 // is none of a run's and holds anything (named "photos/", unread). Empty
-// folders hold nothing of anyone's and are left out. A dir that does not
-// exist holds none.
+// folders hold nothing of anyone's and are left out; so is a picture
+// plot writes (a .png, .svg or .pdf that is one) directly in a folder whose
+// config.json records a run. A dir that does not exist holds none.
 func otherFiles(dir string, cfg Config) (found []string, more bool, err error) {
 	names := runNamesOf(dir, cfg)
 	errEnough := errors.New("enough")
@@ -150,7 +153,11 @@ func otherFiles(dir string, cfg Config) (found []string, more bool, err error) {
 			other := ""
 			switch {
 			case e.Type().IsRegular():
-				if !names.file(rel) {
+				// A picture plot drew beside a recorded run (plot --out
+				// runs/cnn/loss.png) is a plot of it, as curves.png is,
+				// which the user named and which stays: it made the next
+				// make train (--overwrite) refuse the folder.
+				if !names.file(rel) && !(names.recorded && sub == "." && engine.IsPicture(full)) {
 					other = rel
 				}
 			case slices.Contains(names.folders, rel) && isFolder(full):

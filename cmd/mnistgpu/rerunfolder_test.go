@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -27,5 +28,49 @@ func TestOverwriteAfterSaveWeightsIntoTheRun(t *testing.T) {
 		if _, err := os.Stat(w); err == nil {
 			t.Errorf("run %d kept the replaced run's --save-weights %s", i, w)
 		}
+	}
+}
+
+// make train (--overwrite) again after plot --out runs/cnn/loss.png (or
+// curves.svg, a .pdf) put the run's curves in its folder: the next run was
+// refused as a folder holding files no run writes (loss.png), a picture
+// the tool itself had drawn of the run there. A picture plot writes (a
+// .png, .svg or .pdf that is one, as plot --out replaces) beside a
+// recorded run counts as none of the user's, and stays; a picture in a
+// folder holding no run, a folder of pictures, or another file beside the
+// run is still refused.
+func TestOverwriteAfterPlotIntoTheRun(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "cnn")
+	args := append([]string{"train", "--model", "mlp", "--train-limit", "300", "--epochs", "1", "--out", out, "--overwrite"}, smallData...)
+	if err := cliRun(args...); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"loss.png", "curves.svg", "curves.pdf"} {
+		if err := cliRun("plot", "--out", filepath.Join(out, name), filepath.Join(out, "history.json")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := cliRun(args...); err != nil {
+		t.Fatalf("make train after plot --out into the run: %v", err)
+	}
+	for _, name := range []string{"loss.png", "curves.svg", "curves.pdf"} {
+		if _, err := os.Stat(filepath.Join(out, name)); err != nil {
+			t.Errorf("the user's plot %s: %v", name, err)
+		}
+	}
+	// Named like a picture, not one: the user's.
+	os.WriteFile(filepath.Join(out, "notes.png"), []byte("my notes"), 0o644)
+	if _, msg, code := output(t, args...); code != 2 || !strings.Contains(msg, "(notes.png)") {
+		t.Errorf("a non-picture named .png beside the run: exit %d, want 2 naming it:\n%s", code, msg)
+	}
+	os.Remove(filepath.Join(out, "notes.png"))
+	// A picture in a folder that holds no run is a user's.
+	pics := filepath.Join(dir, "pics")
+	os.MkdirAll(pics, 0o755)
+	os.WriteFile(filepath.Join(pics, "photo.png"), mustRead(t, filepath.Join(out, "loss.png")), 0o644)
+	picArgs := append([]string{"train", "--model", "mlp", "--train-limit", "300", "--epochs", "1", "--out", pics, "--overwrite"}, smallData...)
+	if _, msg, code := output(t, picArgs...); code != 2 || !strings.Contains(msg, "(photo.png)") {
+		t.Errorf("a folder of pictures: exit %d, want 2 naming it:\n%s", code, msg)
 	}
 }
