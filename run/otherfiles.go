@@ -60,6 +60,7 @@ type runNames struct {
 	templates []*regexp.Regexp // the checkpoint templates' names
 	folders   []string         // the folders those are in, and the folders above them
 	recorded  bool             // the folder's config.json records a run
+	inputs    []string         // a model file and initial weights inside the folder, which the runs read
 }
 
 func runNamesOf(dir string, cfg Config) runNames {
@@ -72,7 +73,22 @@ func runNamesOf(dir string, cfg Config) runNames {
 		}
 	}
 	var folders []string
+	absDir, _ := filepath.Abs(dir)
 	for _, c := range runs {
+		// What the run reads, kept in its folder (--model net1/net.json
+		// --out net1): its own, not a user's files it went among.
+		for _, in := range []string{c.Model.Name, c.Model.InitWeights} {
+			if _, preset := engine.Presets[in]; preset || in == "" {
+				continue
+			}
+			if abs, err := filepath.Abs(in); err == nil {
+				if rel, err := filepath.Rel(absDir, abs); err == nil && filepath.IsLocal(rel) {
+					rel = filepath.ToSlash(rel)
+					n.inputs = append(n.inputs, rel)
+					folders = append(folders, path.Dir(rel))
+				}
+			}
+		}
 		if t := c.CheckpointTemplate(); t != "" && templateLocal(t) {
 			t = path.Clean(filepath.ToSlash(t))
 			n.templates = append(n.templates, templateNames(t))
@@ -137,7 +153,8 @@ func (n runNames) file(rel string) bool {
 // is none of a run's and holds anything (named "photos/", unread). Empty
 // folders hold nothing of anyone's and are left out; so is a picture
 // plot writes (a .png, .svg or .pdf that is one) directly in a folder whose
-// config.json records a run. A dir that does not exist holds none.
+// config.json records a run, and a model file or initial weights that run,
+// or the new one, reads. A dir that does not exist holds none.
 func otherFiles(dir string, cfg Config) (found []string, more bool, err error) {
 	names := runNamesOf(dir, cfg)
 	errEnough := errors.New("enough")
@@ -157,7 +174,7 @@ func otherFiles(dir string, cfg Config) (found []string, more bool, err error) {
 				// runs/cnn/loss.png) is a plot of it, as curves.png is,
 				// which the user named and which stays: it made the next
 				// make train (--overwrite) refuse the folder.
-				if !names.file(rel) && !(names.recorded && sub == "." && engine.IsPicture(full)) {
+				if !names.file(rel) && !slices.Contains(names.inputs, rel) && !(names.recorded && sub == "." && engine.IsPicture(full)) {
 					other = rel
 				}
 			case slices.Contains(names.folders, rel) && isFolder(full):

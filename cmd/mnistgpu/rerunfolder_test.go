@@ -74,3 +74,52 @@ func TestOverwriteAfterPlotIntoTheRun(t *testing.T) {
 		t.Errorf("a folder of pictures: exit %d, want 2 naming it:\n%s", code, msg)
 	}
 }
+
+// A run's inputs kept in its folder: train --model net1/net.json --out
+// net1 (the model file beside the run it defines), or --init-weights
+// ft/start.safetensors --out ft, was refused as a folder holding files no
+// run writes (net.json); the run reads them, and records them (--resume
+// reads the model file again), so they are the run's, not among its
+// files by chance. They stay, with --overwrite too; a file beside them
+// that the run does not read is still refused.
+func TestRunsInputsInItsFolder(t *testing.T) {
+	dir := t.TempDir()
+	net1 := filepath.Join(dir, "net1")
+	os.MkdirAll(net1, 0o755)
+	model := filepath.Join(net1, "net.json")
+	os.WriteFile(model, []byte(`{"name":"tiny","input_shape":[28,28,1],"layers":[{"type":"Flatten"},{"type":"Dense","units":10,"activation":"softmax"}]}`), 0o644)
+	args := append([]string{"train", "--model", model, "--train-limit", "300", "--epochs", "1", "--out", net1}, smallData...)
+	if err := cliRun(args...); err != nil {
+		t.Fatalf("--model a file in --out: %v", err)
+	}
+	if err := cliRun("train", "--resume", net1, "--epochs", "2"); err != nil {
+		t.Fatal(err)
+	}
+	// The next run of another model: the recorded run read net.json.
+	again := append([]string{"train", "--model", "mlp", "--train-limit", "300", "--epochs", "1", "--out", net1, "--overwrite"}, smallData...)
+	if err := cliRun(again...); err != nil {
+		t.Fatalf("--overwrite of a run whose model file is in its folder: %v", err)
+	}
+	if _, err := os.Stat(model); err != nil {
+		t.Errorf("the model file: %v", err)
+	}
+
+	ft := filepath.Join(dir, "ft")
+	os.MkdirAll(ft, 0o755)
+	start := filepath.Join(ft, "start.safetensors")
+	os.WriteFile(start, mustRead(t, filepath.Join(net1, "final.safetensors")), 0o644)
+	args = append([]string{"train", "--model", "mlp", "--init-weights", start, "--train-limit", "300", "--epochs", "1", "--out", ft}, smallData...)
+	if err := cliRun(args...); err != nil {
+		t.Fatalf("--init-weights a file in --out: %v", err)
+	}
+	if err := cliRun(append(args, "--overwrite")...); err != nil {
+		t.Fatalf("--overwrite with --init-weights a file in --out: %v", err)
+	}
+	if _, err := os.Stat(start); err != nil {
+		t.Errorf("the initial weights: %v", err)
+	}
+	os.WriteFile(filepath.Join(ft, "other.safetensors"), mustRead(t, start), 0o644)
+	if _, msg, code := output(t, append(args, "--overwrite")...); code != 2 || !strings.Contains(msg, "(other.safetensors)") {
+		t.Errorf("a weights file the run does not read beside it: exit %d, want 2 naming it:\n%s", code, msg)
+	}
+}
