@@ -63,7 +63,7 @@ type runNames struct {
 	inputs    []string         // a model file and initial weights inside the folder, which the runs read
 }
 
-func runNamesOf(dir string, cfg Config) runNames {
+func runNamesOf(dir string, cfg Config, inputs ...string) runNames {
 	n := runNames{files: slices.Clone(ownFiles)}
 	runs := []Config{cfg}
 	if raw, err := engine.ReadFile(filepath.Join(dir, ConfigFile), "run configuration", engine.MaxSettingsFile); err == nil {
@@ -73,22 +73,26 @@ func runNamesOf(dir string, cfg Config) runNames {
 		}
 	}
 	var folders []string
+	// What the runs read, kept in the folder (--model net1/net.json --out
+	// net1, a --config file): their own, not a user's files they went among.
 	absDir, _ := filepath.Abs(dir)
+	reads := slices.Clone(inputs)
 	for _, c := range runs {
-		// What the run reads, kept in its folder (--model net1/net.json
-		// --out net1): its own, not a user's files it went among.
-		for _, in := range []string{c.Model.Name, c.Model.InitWeights} {
-			if _, preset := engine.Presets[in]; preset || in == "" {
-				continue
-			}
-			if abs, err := filepath.Abs(in); err == nil {
-				if rel, err := filepath.Rel(absDir, abs); err == nil && filepath.IsLocal(rel) {
-					rel = filepath.ToSlash(rel)
-					n.inputs = append(n.inputs, rel)
-					folders = append(folders, path.Dir(rel))
-				}
+		reads = append(reads, c.Model.Name, c.Model.InitWeights)
+	}
+	for _, in := range reads {
+		if _, preset := engine.Presets[in]; preset || in == "" {
+			continue
+		}
+		if abs, err := filepath.Abs(in); err == nil {
+			if rel, err := filepath.Rel(absDir, abs); err == nil && filepath.IsLocal(rel) {
+				rel = filepath.ToSlash(rel)
+				n.inputs = append(n.inputs, rel)
+				folders = append(folders, path.Dir(rel))
 			}
 		}
+	}
+	for _, c := range runs {
 		if t := c.CheckpointTemplate(); t != "" && templateLocal(t) {
 			t = path.Clean(filepath.ToSlash(t))
 			n.templates = append(n.templates, templateNames(t))
@@ -155,8 +159,8 @@ func (n runNames) file(rel string) bool {
 // plot writes (a .png, .svg or .pdf that is one) directly in a folder whose
 // config.json records a run, and a model file or initial weights that run,
 // or the new one, reads. A dir that does not exist holds none.
-func otherFiles(dir string, cfg Config) (found []string, more bool, err error) {
-	names := runNamesOf(dir, cfg)
+func otherFiles(dir string, cfg Config, inputs ...string) (found []string, more bool, err error) {
+	names := runNamesOf(dir, cfg, inputs...)
 	errEnough := errors.New("enough")
 	var walk func(sub string) error
 	walk = func(sub string) error {

@@ -446,14 +446,15 @@ func recordedTemplate(dir string) string {
 }
 
 // claimOutput makes sure dir holds no other run and no file that no run
-// writes (OtherFilesError, with overwrite too), and returns the files of
+// writes (OtherFilesError, with overwrite too; inputs, the files the run
+// reads besides those cfg names, are its own), and returns the files of
 // the run it holds that are to be replaced: with overwrite, or when they
 // are an attempt of the same configuration that died before finishing its
 // first epoch (no state, no result), which is started again. The caller
 // removes them (removeRunFiles) once the new run has validated its
 // settings and loaded its data, so a run that cannot start leaves the old
 // one whole.
-func claimOutput(dir string, cfg Config, overwrite bool) ([]string, error) {
+func claimOutput(dir string, cfg Config, overwrite bool, inputs ...string) ([]string, error) {
 	if m := StudyMarker(dir); m != "" {
 		return nil, &OutputInUseError{Dir: dir, Files: []string{m}, Study: true}
 	}
@@ -462,7 +463,7 @@ func claimOutput(dir string, cfg Config, overwrite bool) ([]string, error) {
 	}
 	// Files no run writes: a folder of a user's own is never a run's, not
 	// even with --overwrite (otherfiles.go).
-	other, more, err := otherFiles(dir, cfg)
+	other, more, err := otherFiles(dir, cfg, inputs...)
 	if err != nil {
 		return nil, fmt.Errorf("output folder: %w", err)
 	}

@@ -123,3 +123,27 @@ func TestRunsInputsInItsFolder(t *testing.T) {
 		t.Errorf("a weights file the run does not read beside it: exit %d, want 2 naming it:\n%s", code, msg)
 	}
 }
+
+// train --config exp/my.json --out exp (the settings kept beside the run
+// they make), run again with --overwrite: the file --config reads was
+// refused as one no run writes (my.json). It is this run's input, as a
+// --model file is, and stays.
+func TestConfigFileInItsRunsFolder(t *testing.T) {
+	dir := t.TempDir()
+	first := filepath.Join(dir, "first")
+	if err := cliRun(append([]string{"train", "--model", "mlp", "--train-limit", "300", "--epochs", "1", "--out", first}, smallData...)...); err != nil {
+		t.Fatal(err)
+	}
+	exp := filepath.Join(dir, "exp")
+	os.MkdirAll(exp, 0o755)
+	mine := filepath.Join(exp, "my.json")
+	os.WriteFile(mine, mustRead(t, filepath.Join(first, "config.json")), 0o644)
+	for _, more := range [][]string{nil, {"--overwrite"}} {
+		if err := cliRun(append([]string{"train", "--config", mine, "--out", exp}, more...)...); err != nil {
+			t.Fatalf("--config a file in --out %v: %v", more, err)
+		}
+	}
+	if _, err := os.Stat(mine); err != nil {
+		t.Errorf("the --config file: %v", err)
+	}
+}

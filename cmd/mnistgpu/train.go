@@ -69,6 +69,7 @@ func runTrain(c *cli.Context) error {
 		_, opts.DataDirGiven = givenFlags(c)["data-dir"]
 	default:
 		if file != "" {
+			opts.ConfigFile = file
 			if cfg, err = run.ReadConfigToRun(file); err == nil {
 				cfg, err = bindOnto(c, cfg, overridesRecord)
 			}
