@@ -157,8 +157,8 @@ func (n runNames) file(rel string) bool {
 // is none of a run's and holds anything (named "photos/", unread). Empty
 // folders hold nothing of anyone's and are left out; so is a picture
 // plot writes (a .png, .svg or .pdf that is one) directly in a folder whose
-// config.json records a run, and a model file or initial weights that run,
-// or the new one, reads. A dir that does not exist holds none.
+// config.json records a run, a model file or initial weights that run,
+// or the new one, reads, and the file this process's output goes to. A dir that does not exist holds none.
 func otherFiles(dir string, cfg Config, inputs ...string) (found []string, more bool, err error) {
 	names := runNamesOf(dir, cfg, inputs...)
 	errEnough := errors.New("enough")
@@ -178,7 +178,7 @@ func otherFiles(dir string, cfg Config, inputs ...string) (found []string, more 
 				// runs/cnn/loss.png) is a plot of it, as curves.png is,
 				// which the user named and which stays: it made the next
 				// make train (--overwrite) refuse the folder.
-				if !names.file(rel) && !slices.Contains(names.inputs, rel) && !(names.recorded && sub == "." && engine.IsPicture(full)) {
+				if !names.file(rel) && !slices.Contains(names.inputs, rel) && !(names.recorded && sub == "." && engine.IsPicture(full)) && !processOutput(full) {
 					other = rel
 				}
 			case slices.Contains(names.folders, rel) && isFolder(full):
@@ -214,6 +214,22 @@ func otherFiles(dir string, cfg Config, inputs ...string) (found []string, more 
 		return found, more, err
 	}
 	return found, more, nil
+}
+
+// processOutput reports whether the file p is this process's standard
+// output or error: train > runs/cnn/out.txt keeps a run's log with it, and
+// the shell makes the file before the run looks at its folder.
+func processOutput(p string) bool {
+	st, err := os.Stat(p)
+	if err != nil {
+		return false
+	}
+	for _, f := range []*os.File{os.Stdout, os.Stderr} {
+		if fs, err := f.Stat(); err == nil && os.SameFile(st, fs) {
+			return true
+		}
+	}
+	return false
 }
 
 func isFolder(p string) bool {

@@ -147,3 +147,39 @@ func TestConfigFileInItsRunsFolder(t *testing.T) {
 		t.Errorf("the --config file: %v", err)
 	}
 }
+
+// train --out runs/cnn --overwrite > runs/cnn/out.txt 2>&1 (its own output
+// kept with the run, as nohup users do): the shell makes the file before
+// train starts, and train refused the folder as holding a file no run
+// writes (out.txt), the log of this very run. A file that is the
+// process's standard output or error is its own; another file beside it
+// is still refused.
+func TestOutputRedirectedIntoTheRunsFolder(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "cnn")
+	args := append([]string{"train", "--model", "mlp", "--train-limit", "300", "--epochs", "1", "--out", out, "--overwrite"}, smallData...)
+	if err := cliRun(args...); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 2; i++ {
+		log, err := os.Create(filepath.Join(out, "out.txt"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cmd := command(args...)
+		cmd.Stdout, cmd.Stderr = log, log
+		err = cmd.Run()
+		log.Close()
+		if err != nil {
+			t.Fatalf("train with its output in %s: %v\n%s", log.Name(), err, mustRead(t, log.Name()))
+		}
+	}
+	os.WriteFile(filepath.Join(out, "notes.txt"), []byte("mine"), 0o644)
+	log, _ := os.Create(filepath.Join(out, "out.txt"))
+	cmd := command(args...)
+	cmd.Stdout, cmd.Stderr = log, log
+	err := cmd.Run()
+	log.Close()
+	if msg := string(mustRead(t, log.Name())); err == nil || !strings.Contains(msg, "(notes.txt)") || strings.Contains(msg, "out.txt,") {
+		t.Errorf("a user's notes beside the run's output: %v, want exit 2 naming notes.txt alone:\n%s", err, msg)
+	}
+}
