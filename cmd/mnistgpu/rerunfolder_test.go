@@ -183,3 +183,24 @@ func TestOutputRedirectedIntoTheRunsFolder(t *testing.T) {
 		t.Errorf("a user's notes beside the run's output: %v, want exit 2 naming notes.txt alone:\n%s", err, msg)
 	}
 }
+
+// A study cell finished short of its study's plan (the study extended by
+// one shard: study run --epochs 3 --shard 1/2 in the study's folder) is
+// continued by study run, or by train --resume --epochs 3: train --resume
+// of it said to change the study file, which already plans 3 epochs.
+func TestFinishedCellBehindItsStudysPlanSaysSo(t *testing.T) {
+	dir := t.TempDir()
+	spec := filepath.Join(dir, "s.json")
+	os.WriteFile(spec, []byte(`{"axes":[{"name":"lr","values":["0.1","0.05"]}],"seeds":[1],"fixed":{"model":"mlp","optimizer":"sgd","train-limit":"200","epochs":"2"}}`), 0o644)
+	out := filepath.Join(dir, "out")
+	for _, more := range [][]string{nil, {"--epochs", "3", "--shard", "1/2"}} {
+		if err := cliRun(append([]string{"study", "run", spec, "--out", out, "--data-dir", small, "--no-verify", "--threads", "1"}, more...)...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cell := filepath.Join(out, "cells", "lr=0.05,seed=1")
+	_, stderr, code := output(t, "train", "--resume", cell, "--threads", "1")
+	if code != 0 || !strings.Contains(stderr, "which trains its cells to 3 epochs") || strings.Contains(stderr, "change the study file") {
+		t.Errorf("train --resume of a cell behind its study's plan: exit %d, %q; want the study's 3 epochs", code, stderr)
+	}
+}
