@@ -116,10 +116,12 @@ func runNamesOf(dir string, cfg Config, inputs ...string) runNames {
 }
 
 // systemFiles are what a file manager leaves in any folder it shows
-// (macOS's Finder, Windows' Explorer): no one's files, which a run neither
-// counts as other files nor removes. Without them, looking at a run's
-// folder once made the next `make train` (--overwrite) refuse it.
-var systemFiles = []string{".DS_Store", "Thumbs.db", "desktop.ini"}
+// (macOS's Finder, Windows' Explorer), and what keeps a folder in a git
+// repository (.gitkeep in the empty runs/cnn, a .gitignore of its big
+// files): no one's files, which a run neither counts as other files nor
+// removes. Without them, looking at a run's folder once, or cloning a
+// project that keeps it, made the next `make train` (--overwrite) refuse it.
+var systemFiles = []string{".DS_Store", "Thumbs.db", "desktop.ini", ".gitkeep", ".gitignore"}
 
 // file reports whether the regular file rel is one a run writes: one of
 // its names, or the temporary one of them is written through
