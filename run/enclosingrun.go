@@ -30,6 +30,10 @@ func (e *EnclosingRunError) Error() string {
 	return fmt.Sprintf("%s is inside %s, which holds a run (%s)", e.Dir, e.Run, e.File)
 }
 
+// Below reports whether Dir is only below the run's folder: neither that
+// folder nor (in) its checkpoint folder, where the run writes.
+func (e *EnclosingRunError) Below() bool { return !e.Same && e.Checkpoints == "" }
+
 // EnclosingRun returns an *EnclosingRunError when dir (made absolute and
 // clean, and read again with its links resolved as far as it exists) is a
 // run's folder, is inside a folder that holds a run that trained there
@@ -42,6 +46,8 @@ func EnclosingRun(dir string) error {
 	if err != nil {
 		return nil
 	}
+	// The run's folder itself and its checkpoint folder, however spelled,
+	// before a run above: Below is then the whole truth.
 	for _, p := range spellings(abs) {
 		if f := otherRunFile(p); f != "" {
 			return &EnclosingRunError{Dir: dir, Run: p, File: f, Same: true}
@@ -49,6 +55,8 @@ func EnclosingRun(dir string) error {
 		if run, t, _ := checkpointOwner(p); run != "" {
 			return &EnclosingRunError{Dir: dir, Run: run, Checkpoints: t}
 		}
+	}
+	for _, p := range spellings(abs) {
 		for d := filepath.Dir(p); ; d = filepath.Dir(d) {
 			if f := trainedRunFile(d); f != "" {
 				return &EnclosingRunError{Dir: dir, Run: d, File: f}

@@ -59,17 +59,39 @@ type runNames struct {
 	files     []string         // ownFiles, and a --save-weights inside the folder
 	templates []*regexp.Regexp // the checkpoint templates' names
 	folders   []string         // the folders those are in, and the folders above them
+	recorded  bool             // the folder's config.json records a run
+	inputs    []string         // a model file and initial weights inside the folder, which the runs read
 }
 
-func runNamesOf(dir string, cfg Config) runNames {
+func runNamesOf(dir string, cfg Config, inputs ...string) runNames {
 	n := runNames{files: slices.Clone(ownFiles)}
 	runs := []Config{cfg}
 	if raw, err := engine.ReadFile(filepath.Join(dir, ConfigFile), "run configuration", engine.MaxSettingsFile); err == nil {
 		if prev, err := decodeConfig(raw); err == nil {
 			runs = append(runs, prev)
+			n.recorded = true
 		}
 	}
 	var folders []string
+	// What the runs read, kept in the folder (--model net1/net.json --out
+	// net1, a --config file): their own, not a user's files they went among.
+	absDir, _ := filepath.Abs(dir)
+	reads := slices.Clone(inputs)
+	for _, c := range runs {
+		reads = append(reads, c.Model.Name, c.Model.InitWeights)
+	}
+	for _, in := range reads {
+		if _, preset := engine.Presets[in]; preset || in == "" {
+			continue
+		}
+		if abs, err := filepath.Abs(in); err == nil {
+			if rel, err := filepath.Rel(absDir, abs); err == nil && filepath.IsLocal(rel) {
+				rel = filepath.ToSlash(rel)
+				n.inputs = append(n.inputs, rel)
+				folders = append(folders, path.Dir(rel))
+			}
+		}
+	}
 	for _, c := range runs {
 		if t := c.CheckpointTemplate(); t != "" && templateLocal(t) {
 			t = path.Clean(filepath.ToSlash(t))
@@ -94,10 +116,12 @@ func runNamesOf(dir string, cfg Config) runNames {
 }
 
 // systemFiles are what a file manager leaves in any folder it shows
-// (macOS's Finder, Windows' Explorer): no one's files, which a run neither
-// counts as other files nor removes. Without them, looking at a run's
-// folder once made the next `make train` (--overwrite) refuse it.
-var systemFiles = []string{".DS_Store", "Thumbs.db", "desktop.ini"}
+// (macOS's Finder, Windows' Explorer), and what keeps a folder in a git
+// repository (.gitkeep in the empty runs/cnn, a .gitignore of its big
+// files): no one's files, which a run neither counts as other files nor
+// removes. Without them, looking at a run's folder once, or cloning a
+// project that keeps it, made the next `make train` (--overwrite) refuse it.
+var systemFiles = []string{".DS_Store", "Thumbs.db", "desktop.ini", ".gitkeep", ".gitignore"}
 
 // file reports whether the regular file rel is one a run writes: one of
 // its names, or the temporary one of them is written through
@@ -133,10 +157,12 @@ func (n runNames) file(rel string) bool {
 // none of a run's names (runNames, of cfg and of the run recorded there),
 // anything that is not a regular file (a pipe, a link), and a folder that
 // is none of a run's and holds anything (named "photos/", unread). Empty
-// folders hold nothing of anyone's and are left out. A dir that does not
-// exist holds none.
-func otherFiles(dir string, cfg Config) (found []string, more bool, err error) {
-	names := runNamesOf(dir, cfg)
+// folders hold nothing of anyone's and are left out; so is a picture
+// plot writes (a .png, .svg or .pdf that is one) directly in a folder whose
+// config.json records a run, a model file or initial weights that run,
+// or the new one, reads, and the file this process's output goes to. A dir that does not exist holds none.
+func otherFiles(dir string, cfg Config, inputs ...string) (found []string, more bool, err error) {
+	names := runNamesOf(dir, cfg, inputs...)
 	errEnough := errors.New("enough")
 	var walk func(sub string) error
 	walk = func(sub string) error {
@@ -150,7 +176,11 @@ func otherFiles(dir string, cfg Config) (found []string, more bool, err error) {
 			other := ""
 			switch {
 			case e.Type().IsRegular():
-				if !names.file(rel) {
+				// A picture plot drew beside a recorded run (plot --out
+				// runs/cnn/loss.png) is a plot of it, as curves.png is,
+				// which the user named and which stays: it made the next
+				// make train (--overwrite) refuse the folder.
+				if !names.file(rel) && !slices.Contains(names.inputs, rel) && !(names.recorded && sub == "." && engine.IsPicture(full)) && !processOutput(full) {
 					other = rel
 				}
 			case slices.Contains(names.folders, rel) && isFolder(full):
@@ -186,6 +216,22 @@ func otherFiles(dir string, cfg Config) (found []string, more bool, err error) {
 		return found, more, err
 	}
 	return found, more, nil
+}
+
+// processOutput reports whether the file p is this process's standard
+// output or error: train > runs/cnn/out.txt keeps a run's log with it, and
+// the shell makes the file before the run looks at its folder.
+func processOutput(p string) bool {
+	st, err := os.Stat(p)
+	if err != nil {
+		return false
+	}
+	for _, f := range []*os.File{os.Stdout, os.Stderr} {
+		if fs, err := f.Stat(); err == nil && os.SameFile(st, fs) {
+			return true
+		}
+	}
+	return false
 }
 
 func isFolder(p string) bool {

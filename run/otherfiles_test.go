@@ -31,6 +31,10 @@ func TestOtherFiles(t *testing.T) {
 			"failed.txt", PlotFile, LockFile, "train.log", "weights0.01-0.45.safetensors", "ck/old-3.safetensors", "mine.safetensors",
 			".state.safetensors.tmp0123456789", ".curves.png.tmpabcdefghij", "ck/.old-4.safetensors.tmp0123456789", ".write-test12345", "empty/", "ck/sub/",
 			".DS_Store", "ck/.DS_Store", "Thumbs.db", "desktop.ini"}},
+		// A repository keeps the empty runs/cnn with a .gitkeep, or keeps
+		// a run's big files out with a .gitignore: make train (--overwrite)
+		// was refused naming them.
+		{name: "a repository's placeholders", files: []string{".gitkeep", ".gitignore", ConfigFile, StateFile}},
 		{name: "a user's notes", files: []string{ConfigFile, StateFile, "notes.txt"}, want: "notes.txt"},
 		{name: "a user's weights", files: []string{"mybackup.safetensors"}, want: "mybackup.safetensors"},
 		{name: "a user's hidden files", files: []string{".notes.txt.tmp0123456789", ".history.csv.tmpold", ".cache"},

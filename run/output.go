@@ -365,9 +365,11 @@ func StudyOwning(dir string) string {
 }
 
 // runFiles lists the files in dir that a run writes, as paths relative to
-// dir: the fixed names and the files that a checkpoint template (of the new
-// run, of the run recorded in the folder) names. A user's own files, such
-// as a mybackup.safetensors, are none of them.
+// dir: the fixed names, the files that a checkpoint template (of the new
+// run, of the run recorded in the folder) names, and the recorded run's
+// --save-weights inside the folder (kept, the run replacing it would not
+// name it, and the next --overwrite refused it as no run's). A user's own
+// files, such as a mybackup.safetensors, are none of them.
 func runFiles(dir string, templates ...string) ([]string, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -397,12 +399,36 @@ func runFiles(dir string, templates ...string) ([]string, error) {
 			}
 		}
 	}
+	if w := recordedWeights(dir); w != "" {
+		if st, err := os.Lstat(filepath.Join(dir, w)); err == nil && st.Mode().IsRegular() {
+			found[w] = true
+		}
+	}
 	out := make([]string, 0, len(found))
 	for name := range found {
 		out = append(out, name)
 	}
 	sort.Strings(out)
 	return out, nil
+}
+
+// recordedWeights is the --save-weights of the run recorded in dir's
+// config.json as a path relative to dir, when it is inside the folder the
+// run was in ("" when none).
+func recordedWeights(dir string) string {
+	raw, err := engine.ReadFile(filepath.Join(dir, ConfigFile), "run configuration", engine.MaxSettingsFile)
+	if err != nil {
+		return ""
+	}
+	prev, err := decodeConfig(raw)
+	if err != nil || prev.Output.SaveWeights == "" || prev.Output.Dir == "" {
+		return ""
+	}
+	rel, err := filepath.Rel(prev.Output.Dir, prev.Output.SaveWeights)
+	if err != nil || !filepath.IsLocal(rel) {
+		return ""
+	}
+	return rel
 }
 
 // recordedTemplate is the checkpoint template of the run recorded in dir's
@@ -420,14 +446,15 @@ func recordedTemplate(dir string) string {
 }
 
 // claimOutput makes sure dir holds no other run and no file that no run
-// writes (OtherFilesError, with overwrite too), and returns the files of
+// writes (OtherFilesError, with overwrite too; inputs, the files the run
+// reads besides those cfg names, are its own), and returns the files of
 // the run it holds that are to be replaced: with overwrite, or when they
 // are an attempt of the same configuration that died before finishing its
 // first epoch (no state, no result), which is started again. The caller
 // removes them (removeRunFiles) once the new run has validated its
 // settings and loaded its data, so a run that cannot start leaves the old
 // one whole.
-func claimOutput(dir string, cfg Config, overwrite bool) ([]string, error) {
+func claimOutput(dir string, cfg Config, overwrite bool, inputs ...string) ([]string, error) {
 	if m := StudyMarker(dir); m != "" {
 		return nil, &OutputInUseError{Dir: dir, Files: []string{m}, Study: true}
 	}
@@ -436,7 +463,7 @@ func claimOutput(dir string, cfg Config, overwrite bool) ([]string, error) {
 	}
 	// Files no run writes: a folder of a user's own is never a run's, not
 	// even with --overwrite (otherfiles.go).
-	other, more, err := otherFiles(dir, cfg)
+	other, more, err := otherFiles(dir, cfg, inputs...)
 	if err != nil {
 		return nil, fmt.Errorf("output folder: %w", err)
 	}

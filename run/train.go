@@ -78,6 +78,9 @@ type Options struct {
 	Recorded bool
 	// Overwrite replaces another run's files in the output folder.
 	Overwrite bool
+	// ConfigFile is the file --config read the settings from: one kept in
+	// the output folder is the run's input, not a file no run writes.
+	ConfigFile string
 	// Stop, once closed, ends training at the next step boundary with its
 	// state saved; Train then returns a *StoppedError (nil: no stop).
 	Stop <-chan struct{}
@@ -130,7 +133,7 @@ func Train(cfg Config, o Options) (*Result, error) {
 	var replaced []string // another run's files, removed once this one is ready
 	if o.Resume == nil {
 		var err error
-		if replaced, err = claimOutput(dir, cfg, o.Overwrite); err != nil {
+		if replaced, err = claimOutput(dir, cfg, o.Overwrite, o.ConfigFile); err != nil {
 			return nil, err
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 
 	"mnistgpu/run"
 )
@@ -59,8 +60,11 @@ func checkNoRun(dir string) error {
 	if errors.As(run.CheckFolderUsable(dir), &unusable) {
 		return &SettingError{fmt.Sprintf("--out %s: the study's folder cannot be made or written there: %v", dir, unusable.Err)}
 	}
+	// Below a run's folder, outside its checkpoint folder, nothing of the
+	// run's goes (train --out A/sub is a run's folder too), except below a
+	// study's cell, which its study trains again among whatever is there.
 	var in *run.EnclosingRunError
-	if errors.As(run.EnclosingRun(dir), &in) {
+	if errors.As(run.EnclosingRun(dir), &in) && (!in.Below() || run.StudyOwning(filepath.Dir(in.Run)) != "") {
 		return &SettingError{fmt.Sprintf("--out %v, and a study's files never go among a run's: use another --out", in)}
 	}
 	return nil

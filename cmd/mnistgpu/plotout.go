@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"io"
 	"os"
 	"path/filepath"
@@ -11,15 +10,6 @@ import (
 	"mnistgpu/engine"
 	"mnistgpu/study"
 )
-
-// pictureSignatures open every file of each picture format plot writes
-// (study.PictureFormats): a PNG's signature, an SVG's XML declaration as
-// gonum/plot writes it, and a PDF's header.
-var pictureSignatures = map[string][]string{
-	".png": {"\x89PNG\r\n\x1a\n"},
-	".svg": {"<?xml", "<svg"},
-	".pdf": {"%PDF-"},
-}
 
 // pictureFormat is the format plot writes to out: its extension, lower
 // case, or .png for a name without one; "" for another extension.
@@ -68,7 +58,7 @@ func plotOutProblem(out string) string {
 		defer f.Close()
 		head := make([]byte, 8)
 		n, _ := io.ReadFull(f, head)
-		if n > 0 && !slices.ContainsFunc(pictureSignatures[held], func(sig string) bool { return bytes.HasPrefix(head[:n], []byte(sig)) }) {
+		if n > 0 && !engine.OpensAs(head[:n], held) {
 			return "exists and is not " + pictureFormatName[held] + ", so it is not replaced"
 		}
 	}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -35,12 +34,9 @@ func TestStudyNeverGoesInsideARun(t *testing.T) {
 	before := treeSnapshot(t, a)
 	for _, c := range []struct{ out, says string }{
 		{a, "holds a run (" + run.StateFile + ")"},
-		{filepath.Join(a, "sub"), "inside " + a + ", which holds a run"},
-		{filepath.Join(a, "sub", "deeper"), "inside " + a + ", which holds a run"},
 		{ckpt, "checkpoint folder of the run in " + a},
 		{filepath.Join(ckpt, "s"), "checkpoint folder of the run in " + a},
 		{filepath.Join(dir, "B", "..", "A", "ckpt"), "checkpoint folder of the run in " + a},
-		{filepath.Join(link, "sub"), "which holds a run"},
 		{filepath.Join(link, "ckpt"), "checkpoint folder of the run in "},
 	} {
 		for _, args := range [][]string{
@@ -57,23 +53,33 @@ func TestStudyNeverGoesInsideARun(t *testing.T) {
 	delete(before, run.LockFile)
 	delete(after, run.LockFile)
 	sameFiles(t, "the run a study was refused in", before, after)
-	// A run before its first state (its config.json alone) that a
-	// process trains: a study below it is refused naming the process; with
-	// nobody holding it, a config.json alone may be a user's --config file,
-	// and a study below it goes on.
+	// A folder below a run's that is not its checkpoint folder is nobody's
+	// (train --out A/sub takes a run): train --out experiments, then study
+	// run --out experiments/sweep1, was refused; so below a run a process
+	// trains (its config.json alone, its lock held).
+	for _, sub := range []string{filepath.Join(a, "sweep1"), filepath.Join(a, "sub", "deeper"), filepath.Join(link, "sweep2")} {
+		if _, msg, code := output(t, "study", "run", spec, "--out", sub, "--data-dir", small, "--no-verify"); code != 0 {
+			t.Errorf("study run --out %s below a run's folder: exit %d\n%s", sub, code, msg)
+		}
+	}
 	live := filepath.Join(dir, "live")
 	os.Mkdir(live, 0o777)
 	os.WriteFile(filepath.Join(live, run.ConfigFile), mustRead(t, filepath.Join(a, run.ConfigFile)), 0o644)
 	holder := holdLock(t, live, "train", "--out", live)
-	pid := fmt.Sprintf("pid %d ", holder.Process.Pid)
-	_, msg, code := output(t, "study", "run", spec, "--out", filepath.Join(live, "s"), "--data-dir", small, "--no-verify", "--dry-run")
-	if code != 2 || !strings.Contains(msg, "inside "+live) || !strings.Contains(msg, pid) {
-		t.Errorf("study run inside the folder of a run %s trains: exit %d, want 2 naming it:\n%s", pid, code, msg)
+	if _, msg, code := output(t, "study", "run", spec, "--out", filepath.Join(live, "s"), "--data-dir", small, "--no-verify", "--dry-run"); code != 0 {
+		t.Errorf("study run below the folder of a run a process trains: exit %d\n%s", code, msg)
 	}
 	kill(t, holder)
-	if _, msg, code := output(t, "study", "run", spec, "--out", filepath.Join(live, "s"), "--data-dir", small, "--no-verify", "--dry-run"); code != 0 {
-		t.Errorf("study run below a config.json nobody trains: exit %d\n%s", code, msg)
-	}
+	// Below a study's cell, which its study trains again among whatever
+	// is there (a cell holding other files fails), a study is refused.
+	cell := filepath.Join(dir, "S", "cells", "optimizer=sgd,seed=1")
+	defer func() {
+		sub := filepath.Join(cell, "sub")
+		_, msg, code := output(t, "study", "run", spec, "--out", sub, "--data-dir", small, "--no-verify")
+		if code != 2 || !strings.Contains(msg, "--out "+sub+" is inside "+cell+", which holds a run") {
+			t.Errorf("study run below a study's cell: exit %d, want 2 naming the cell:\n%s", code, msg)
+		}
+	}()
 	// Beside the run, not in it: a study as usual.
 	if _, msg, code := output(t, "study", "run", spec, "--out", filepath.Join(dir, "S"), "--data-dir", small, "--no-verify"); code != 0 {
 		t.Errorf("a study beside a run: exit %d\n%s", code, msg)

@@ -69,6 +69,7 @@ func runTrain(c *cli.Context) error {
 		_, opts.DataDirGiven = givenFlags(c)["data-dir"]
 	default:
 		if file != "" {
+			opts.ConfigFile = file
 			if cfg, err = run.ReadConfigToRun(file); err == nil {
 				cfg, err = bindOnto(c, cfg, overridesRecord)
 			}
@@ -165,6 +166,11 @@ func resumeConfig(c *cli.Context, dir string) (run.Config, *engine.TrainCheckpoi
 		if plan, ok := study.CellPlanOf(dir); ok && errors.As(err, &fe) {
 			// Its --epochs and --max-steps are the study's (studyCellPlanned).
 			fe.Hint = fmt.Sprintf("it is a cell of the study in %s: to train it longer, change the study file and `study run` it", plan.Study)
+			if plan.Epochs > cfg.Epochs {
+				// Behind the study's plan (a shard extended the study):
+				// the study file already says so.
+				fe.Hint = fmt.Sprintf("it is a cell of the study in %s, which trains its cells to %d epochs: `study run` the study, or pass --epochs %d, to continue it", plan.Study, plan.Epochs, plan.Epochs)
+			}
 		}
 		return cfg, nil, err
 	}
