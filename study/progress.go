@@ -207,7 +207,10 @@ func (d *display) counts() string {
 		s += fmt.Sprintf(", %d failed", d.failed)
 	}
 	s += fmt.Sprintf(", %d left, %s", d.left, roundDuration(d.now().Sub(d.start)))
-	if eta := d.eta(); eta != "" {
+	switch eta := d.eta(); {
+	case strings.HasPrefix(eta, "more than"): // not "about more than 292 years"
+		s += ", " + eta + " left"
+	case eta != "":
 		s += ", about " + eta + " left"
 	}
 	return s

@@ -92,6 +92,9 @@ func TestDisplayETABeyondAnyTime(t *testing.T) {
 		if got := d.eta(); got != c.want {
 			t.Errorf("%d epochs' work, 1 done in 10s: time left %q, want %q", c.epochs, got, c.want)
 		}
+		if got := d.counts(); !strings.HasSuffix(got, ", 10.0s, "+strings.Replace("about "+c.want, "about more", "more", 1)+" left") {
+			t.Errorf("%d epochs' work, 1 done in 10s: status %q", c.epochs, got)
+		}
 		d.close()
 	}
 }
