@@ -97,3 +97,28 @@ func FuzzReadHistoryJSON(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseSchedule: a schedule parses without a panic, and one accepted
+// gives every epoch of the run a rate float32 holds (a step or exp rate
+// beyond it, +Inf in training, or one that falls to 0, where the run would
+// stop, is refused when parsed).
+func FuzzParseSchedule(f *testing.F) {
+	for _, s := range []string{"step:10:0.5", "step:1:1e308", "exp:0.9", "exp:1.5", "exp:1e-320", "cosine:2:0.0001",
+		"cosine:4611686018427387904", "values:0.1,0.01", "values:1e39", "step:2147483647:2"} {
+		f.Add(s, 0.001, 100)
+	}
+	f.Fuzz(func(t *testing.T, spec string, initial float64, epochs int) {
+		if !(initial >= SmallestFloat32 && initial <= math.MaxFloat32) || epochs < 1 {
+			return // Validate refuses these before a schedule is parsed
+		}
+		s, err := ParseSchedule(spec, initial, epochs)
+		if err != nil {
+			return
+		}
+		for _, e := range []int{0, min(1, epochs-1), epochs / 2, epochs - 1} { // epochs of the run only
+			if lr := s.LR(e); !(lr > 0 && lr <= math.MaxFloat32) {
+				t.Fatalf("%q from %g over %d epochs: rate %g at epoch %d", spec, initial, epochs, lr, e+1)
+			}
+		}
+	})
+}

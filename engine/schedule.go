@@ -118,7 +118,7 @@ func ParseSchedule(spec string, initial float64, epochs int) (Schedule, error) {
 		if factor == 0 {
 			return nil, fmt.Errorf("schedule %q: FACTOR must be positive (0 stops training at epoch %d)", spec, int(every)+1)
 		}
-		return StepDecay{Initial: initial, Factor: factor, Every: int(every)}, nil
+		return beyondFloat32(spec, "FACTOR", factor, StepDecay{Initial: initial, Factor: factor, Every: int(every)}, epochs)
 	case "exp":
 		rate, err := num(1, 0.9)
 		if err != nil {
@@ -127,7 +127,7 @@ func ParseSchedule(spec string, initial float64, epochs int) (Schedule, error) {
 		if rate == 0 {
 			return nil, fmt.Errorf("schedule %q: RATE must be positive (0 stops training at epoch 2)", spec)
 		}
-		return ExponentialDecay{Initial: initial, Rate: rate}, nil
+		return beyondFloat32(spec, "RATE", rate, ExponentialDecay{Initial: initial, Rate: rate}, epochs)
 	case "cosine":
 		warm, err := count(1, 0)
 		if err != nil {
@@ -159,6 +159,33 @@ func ParseSchedule(spec string, initial float64, epochs int) (Schedule, error) {
 		return vs, nil
 	}
 	return nil, fmt.Errorf("unknown schedule %q (want step:EVERY:FACTOR, exp:RATE, cosine[:WARMUP[:MIN_LR]] or values:LR1,LR2,...)", spec)
+}
+
+// beyondFloat32 refuses a step or exp schedule whose rate leaves float32,
+// the precision training computes in, within the run's epochs (the rate is
+// monotone in the epoch): step:1:1e308 trained its first epoch, then its
+// rate was +Inf and the second ended in "training loss is NaN … (lower the
+// learning rate)", exit 1, after its state was saved; exp:1e-320 trained
+// two epochs, then its rate was 0 and LearningRateScheduler stopped the
+// run, exit 1 (exp:0.5 so at epoch 1067, hours in).
+func beyondFloat32(spec, name string, v float64, s Schedule, epochs int) (Schedule, error) {
+	bad := func(e int) bool { lr := s.LR(e); return !(lr > 0 && lr <= math.MaxFloat32) }
+	if epochs < 1 || !bad(epochs-1) {
+		return s, nil
+	}
+	lo, hi := -1, epochs-1 // the first bad epoch is in (lo, hi]
+	for hi-lo > 1 {
+		if mid := lo + (hi-lo)/2; bad(mid) {
+			hi = mid
+		} else {
+			lo = mid
+		}
+	}
+	if lr := s.LR(hi); lr > 0 {
+		return nil, fmt.Errorf("schedule %q: %s %g takes the learning rate to %.3g at epoch %d, beyond float32 (which training computes in), where training diverges",
+			spec, name, v, lr, hi+1)
+	}
+	return nil, fmt.Errorf("schedule %q: %s %g takes the learning rate to 0 at epoch %d, where training would stop", spec, name, v, hi+1)
 }
 
 // EpochBeginner is a Callback that also acts before each epoch.

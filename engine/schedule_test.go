@@ -41,10 +41,30 @@ func TestSchedules(t *testing.T) {
 		// Dropped in silence: a field too many, a fraction of an epoch.
 		"step:1:0.5:9", "exp:0.9:3", "cosine:1:0:3", "values:0.1:0.2", "step:1.5:0.5", "cosine:2.7", "step:1e300",
 		// 0 and infinite in float32.
-		"values:0.1,1e-50", "values:1e39"} {
+		"values:0.1,1e-50", "values:1e39",
+		// A growing rate that leaves float32 within the run's 5 epochs.
+		"step:1:1e308", "step:4:1e40", "exp:1e308", "exp:1e10",
+		// A rate that falls to 0 (in float64) within them: the run stopped there.
+		"exp:1e-320", "step:1:1e-200"} {
 		if _, err := ParseSchedule(bad, 0.1, 5); err == nil {
 			t.Errorf("%q accepted", bad)
 		}
+	}
+	// Beyond float32 at its first epoch past it, said; within the run's
+	// epochs only (a rate that grows, but not that far, is the user's).
+	if _, err := ParseSchedule("step:2:1e20", 0.1, 5); err == nil || err.Error() != `schedule "step:2:1e20": FACTOR 1e+20 takes the learning rate to 1e+39 at epoch 5, beyond float32 (which training computes in), where training diverges` {
+		t.Errorf("step:2:1e20 over 5 epochs: %v", err)
+	}
+	if _, err := ParseSchedule("exp:0.5", 0.001, 2000); err == nil || err.Error() != `schedule "exp:0.5": RATE 0.5 takes the learning rate to 0 at epoch 1067, where training would stop` {
+		t.Errorf("exp:0.5 over 2000 epochs: %v", err)
+	}
+	for _, ok := range []string{"step:5:1e308", "exp:1.5", "exp:1e9", "exp:1e-70", "step:4:1e-300"} {
+		if _, err := ParseSchedule(ok, 0.1, 5); err != nil {
+			t.Errorf("%q over 5 epochs: %v", ok, err)
+		}
+	}
+	if _, err := ParseSchedule("exp:1.5", 0.1, 4611686018427387904); err == nil {
+		t.Error("exp:1.5 over 2⁶² epochs accepted")
 	}
 	o := &fakeOpt{lr: 1}
 	st := &TrainState{Optimizer: o}

@@ -146,7 +146,9 @@ func NewWithOptions(opt Options) (*Backend, error) {
 		return nil, errors.New("cuda: the NVIDIA driver sees no GPU")
 	}
 	if opt.DeviceIndex >= n {
-		return nil, fmt.Errorf("cuda: device index %d, the driver sees %d GPU(s) (0..%d)", opt.DeviceIndex, n, n-1)
+		// The index the user gave (--device cuda:N, --devices) is a setting
+		// this machine lacks: exit 2, as a bad flag value. It was exit 1.
+		return nil, &engine.SettingError{Msg: fmt.Sprintf("cuda: device index %d, the driver sees %d GPU(s) (0..%d)", opt.DeviceIndex, n, n-1)}
 	}
 	dev, err := cu.GetDevice(opt.DeviceIndex)
 	if err != nil {

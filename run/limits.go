@@ -317,11 +317,16 @@ func (s subject) weighHost(need Need, buffers bool) error {
 	if buffers {
 		total, batch, what = need.Host+need.Buffers, need.HostBatch+need.BuffersBatch, "memory"
 	}
-	limit, source := HostMemory()
-	if limit <= 0 || total <= float64(limit) {
-		return nil
+	if limit, source := HostMemory(); limit > 0 && total > float64(limit) {
+		return s.refuse(total, batch, what, fmt.Sprintf("this machine has %s (%s)", bytesText(float64(limit)), source))
 	}
-	return s.refuse(total, batch, what, fmt.Sprintf("this machine has %s (%s)", bytesText(float64(limit)), source))
+	// A limit of the process's own (ulimit -v, as batch schedulers set)
+	// below the machine's: a run that passed the machine's memory ended in
+	// "fatal error: out of memory" and a trace of every goroutine.
+	if room, source := ProcessRoom(); room > 0 && total > float64(room) {
+		return s.refuse(total, batch, what, fmt.Sprintf("this process may map only %s more (%s)", bytesText(float64(room)), source))
+	}
+	return nil
 }
 
 // weighDevice compares need's buffers, the workspace and resident data with
@@ -376,6 +381,12 @@ var HostMemory = func() (bytes int64, source string) {
 	}
 	return bytes, source
 }
+
+// ProcessRoom is what this process may still map under its own limits
+// (on Linux, ulimit -v and ulimit -d), less what it maps already; 0 when it
+// has none. The source says which (for messages). A variable so that tests
+// can set it.
+var ProcessRoom = processRoom
 
 // memTotal reads MemTotal (in kB) from /proc/meminfo; 0 if absent.
 func memTotal(raw []byte) int64 {

@@ -80,7 +80,7 @@ func (p *Plan) estimate(data *mnist.Set, timer func(run.Config, int) (stepTiming
 		if c.Finishing != "" {
 			epochs, steps = 0, 0
 		}
-		c.Slot, c.Seconds = s, float64(steps)*t.step+float64(epochs*engine.BatchCount(val, batch))*t.eval+end
+		c.Slot, c.Seconds = s, float64(steps)*t.step+float64(epochs)*float64(engine.BatchCount(val, batch))*t.eval+end
 		if cfg.Device.Threads > 0 { // on the host's cores
 			c.Seconds *= shared
 		}
@@ -90,7 +90,30 @@ func (p *Plan) estimate(data *mnist.Set, timer func(run.Config, int) (stepTiming
 	for _, f := range free {
 		last = max(last, f)
 	}
-	return time.Duration(last * float64(time.Second)), nil
+	return secondsDuration(last), nil
+}
+
+// secondsDuration is a time in seconds as a Duration, held at the largest
+// (292 years) where it would wrap: a study of --epochs 2⁶² was estimated
+// at "-2562047h47m16.854775808s".
+func secondsDuration(s float64) time.Duration {
+	if s*float64(time.Second) >= math.MaxInt64 {
+		return math.MaxInt64
+	}
+	return time.Duration(s * float64(time.Second))
+}
+
+// durationText is roundDuration but for the times no study takes: in
+// years from 100 years, and the largest Duration as more than it.
+func durationText(t time.Duration) string {
+	const year = 8766 * time.Hour // 365.25 days
+	switch {
+	case t == math.MaxInt64:
+		return "more than 292 years"
+	case t >= 100*year:
+		return fmt.Sprintf("%.0f years", t.Hours()/year.Hours())
+	}
+	return roundDuration(t)
 }
 
 // stepTiming is the seconds of one training step and of one validation
@@ -218,7 +241,7 @@ func (p *Plan) Print(w io.Writer, total time.Duration) {
 		case c.TooLarge != nil:
 			took = "too large for this machine, so it fails alone when it runs: " + c.TooLarge.Error()
 		case c.Seconds > 0:
-			took = "time ≈ " + roundDuration(time.Duration(c.Seconds*float64(time.Second)))
+			took = "time ≈ " + durationText(secondsDuration(c.Seconds))
 			if c.Seconds < 0.05 {
 				took = "time < 0.1s"
 			}
@@ -226,7 +249,7 @@ func (p *Plan) Print(w io.Writer, total time.Duration) {
 		fmt.Fprintf(w, "  %s, %s, %s, %s\n", epochs, where, memory, took)
 	}
 	if total > 0 {
-		fmt.Fprintf(w, "\nestimated time: %s (%d timed steps of each model on its slot's device)\n", roundDuration(total), timedSteps)
+		fmt.Fprintf(w, "\nestimated time: %s (%d timed steps of each model on its slot's device)\n", durationText(total), timedSteps)
 	}
 	fmt.Fprintln(w, "dry run: nothing was trained or written")
 }

@@ -1,6 +1,9 @@
 package study
 
-import "fmt"
+import (
+	"fmt"
+	"math"
+)
 
 // trains is the part of a cell's step budget and epochs a run of it trains,
 // from the position of its state (Start, StartStep) to its last epoch: the
@@ -9,7 +12,15 @@ import "fmt"
 // the budget is not known to end an epoch early.
 func (c PlannedCell) trains() (last int, steps int, budget bool) {
 	last = c.Config.Epochs
-	total := last * c.EpochSteps
+	// The steps of all its epochs, held at math.MaxInt where they would
+	// wrap: --epochs 2⁶² of 4 steps made 0 (no budget: "epochs 1-…").
+	total := 0
+	if c.EpochSteps > 0 {
+		total = math.MaxInt
+		if last <= math.MaxInt/c.EpochSteps {
+			total = last * c.EpochSteps
+		}
+	}
 	if m := c.Config.MaxSteps; m > 0 && c.EpochSteps > 0 && m < total {
 		last, total, budget = (m+c.EpochSteps-1)/c.EpochSteps, m, true
 	}

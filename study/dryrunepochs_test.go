@@ -42,3 +42,36 @@ func TestDryRunSaysWhereTheBudgetContinuesAndEnds(t *testing.T) {
 		}
 	}
 }
+
+// TestDryRunOfEpochsBeyondAnyTime: a study of --epochs 2⁶² is planned
+// without wrapping. Its steps (epochs × steps an epoch) wrapped to 0, so a
+// step budget was not seen ("epochs 1-4611686018427387904"), and its time
+// was printed as "-2562047h47m16.854775808s" and its total left out.
+func TestDryRunOfEpochsBeyondAnyTime(t *testing.T) {
+	data := smallData(t)
+	// 400 images, 320 of them trained on in batches of 80: 4 steps an epoch.
+	f := File{Name: "long", Seeds: []uint64{1}, Fixed: map[string]string{"model": "mlp", "epochs": "4611686018427387904",
+		"train-limit": "400", "batch-size": "80"}}
+	step := func(run.Config, int) (stepTiming, error) { return stepTiming{step: 0.01, eval: 0.001}, nil }
+	for budget, want := range map[string][]string{
+		"7": {"epochs 1-2, to its step budget (max-steps 7) in epoch 2 of 4611686018427387904, in slot", "time ≈ 86ms", "estimated time: 86ms"},
+		"0": {"epochs 1-4611686018427387904, in slot", "time ≈ more than 292 years", "estimated time: more than 292 years"},
+	} {
+		f.Fixed["max-steps"] = budget
+		p, err := NewPlan(f, t.TempDir(), run.Default(), Options{Shard: Shard{1, 1}, Jobs: 1, Data: data})
+		if err != nil {
+			t.Fatal(err)
+		}
+		total, err := p.estimate(data, step, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out bytes.Buffer
+		p.Print(&out, total)
+		for _, w := range want {
+			if !strings.Contains(out.String(), w) {
+				t.Errorf("max-steps %s: want %q in\n%s", budget, w, out.String())
+			}
+		}
+	}
+}

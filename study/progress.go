@@ -207,7 +207,10 @@ func (d *display) counts() string {
 		s += fmt.Sprintf(", %d failed", d.failed)
 	}
 	s += fmt.Sprintf(", %d left, %s", d.left, roundDuration(d.now().Sub(d.start)))
-	if eta := d.eta(); eta != "" {
+	switch eta := d.eta(); {
+	case strings.HasPrefix(eta, "more than"): // not "about more than 292 years"
+		s += ", " + eta + " left"
+	case eta != "":
 		s += ", about " + eta + " left"
 	}
 	return s
@@ -227,11 +230,13 @@ func (d *display) eta() string {
 	if done <= 0 || elapsed <= 0 || d.totalWork-done <= 0 || len(d.running)+d.left == 0 {
 		return ""
 	}
-	left := time.Duration((d.totalWork - done) / done * float64(elapsed))
+	// In seconds, held at the largest Duration: at --epochs 2⁶² it wrapped
+	// negative and was left out.
+	left := secondsDuration((d.totalWork - done) / done * elapsed.Seconds())
 	if left < time.Second {
 		return ""
 	}
-	return roundDuration(left)
+	return durationText(left)
 }
 
 // erase removes the status block (the cursor is at the start of the line

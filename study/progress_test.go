@@ -73,3 +73,28 @@ func TestDisplayTimesAFastCell(t *testing.T) {
 		}
 	}
 }
+
+// TestDisplayETABeyondAnyTime: the time left of a study of --epochs 2⁶²
+// wrapped to a negative Duration and was left out of the status line; it
+// is "more than 292 years", and a study's ordinary time left is as before.
+func TestDisplayETABeyondAnyTime(t *testing.T) {
+	now := time.Unix(0, 0)
+	clock := func() time.Time { return now }
+	for _, c := range []struct {
+		epochs int
+		want   string
+	}{{4611686018427387904, "more than 292 years"}, {3, "20.0s"}} {
+		d := newDisplay(nil, false, 0, 2, 0, 1, clock)
+		d.plan(1, 1)
+		d.plan(c.epochs-1, 1)
+		d.doneWork = 1 // the first cell's epoch, in 10 s
+		now = now.Add(10 * time.Second)
+		if got := d.eta(); got != c.want {
+			t.Errorf("%d epochs' work, 1 done in 10s: time left %q, want %q", c.epochs, got, c.want)
+		}
+		if got := d.counts(); !strings.HasSuffix(got, ", 10.0s, "+strings.Replace("about "+c.want, "about more", "more", 1)+" left") {
+			t.Errorf("%d epochs' work, 1 done in 10s: status %q", c.epochs, got)
+		}
+		d.close()
+	}
+}

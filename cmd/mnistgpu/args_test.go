@@ -91,6 +91,14 @@ func TestEmptyValuesAreRefused(t *testing.T) {
 	if exitCode(err) != 2 || !strings.Contains(err.Error(), `the study file given is ""`) {
 		t.Errorf(`study run "": %v, want exit 2 naming it`, err)
 	}
+	// study report "$DIR" and study merge "$A" "$B" with a variable unset
+	// said "mnistgpu:  is no study folder" (exit 2 and 1), naming nothing.
+	if err := cliRun("study", "report", ""); exitCode(err) != 2 || !strings.Contains(err.Error(), `the study folder given is ""`) {
+		t.Errorf(`study report "": %v, want exit 2 naming it`, err)
+	}
+	if err := cliRun("study", "merge", "--out", study, nowhere, ""); exitCode(err) != 2 || !strings.Contains(err.Error(), `shard folder 2 given is ""`) {
+		t.Errorf(`study merge A "": %v, want exit 2 naming it`, err)
+	}
 }
 
 // Beside --config, "" clears a recorded setting whose "" means none: the

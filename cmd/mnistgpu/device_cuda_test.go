@@ -179,3 +179,20 @@ func TestOwnTF32GemmNeedsTF32(t *testing.T) {
 		t.Errorf("bench --tf32 with MNISTGPU_OWN_TF32_GEMM=1: exit %d, %s", code, stderr)
 	}
 }
+
+// TestDeviceIndexBeyondTheGPUs: a GPU index the driver does not see is a
+// bad setting, exit 2, one line naming the index and the GPUs there are,
+// for train's --device and study run's --devices; it was exit 1.
+func TestDeviceIndexBeyondTheGPUs(t *testing.T) {
+	study := filepath.Join(t.TempDir(), "s.json")
+	os.WriteFile(study, []byte(`{"name":"s","seeds":[1],"fixed":{"model":"mlp","epochs":"1","train-limit":"200"}}`), 0o644)
+	for _, args := range [][]string{
+		append([]string{"train", "--device", "cuda:4611686018427387904", "--model", "mlp", "--epochs", "1", "--out", t.TempDir()}, smallData...),
+		{"study", "run", "--device", "cuda", "--devices", "4611686018427387904", "--dry-run", "--out", t.TempDir(), "--data-dir", small, "--no-verify", study},
+	} {
+		err := cliRun(args...)
+		if exitCode(err) != 2 || !strings.Contains(err.Error(), "cuda: device index 4611686018427387904, the driver sees ") || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%v: err = %v (exit %d), want exit 2 naming the index", args[:3], err, exitCode(err))
+		}
+	}
+}

@@ -32,6 +32,8 @@ func TestBadFlagsExitTwo(t *testing.T) {
 		{"train", "--device", "tpu"},
 		{"train", "--no-such-flag"},
 		{"train", "--activation", "nope"},
+		{"train", "--lr-schedule", "step:1:1e308"}, // +Inf at epoch 2
+		{"train", "--lr-schedule", "exp:1e-320"},   // 0 at epoch 3
 		{"predict", "--weights", "w.safetensors", "--limit", "0", "digits.idx"},
 		{"predict", "--weights", "w.safetensors", "--limit", "-1", "digits.idx"},
 	} {

@@ -50,6 +50,11 @@ func studyCommand() *cli.Command {
 					if c.NArg() == 0 {
 						return usageError("study merge needs shard folders")
 					}
+					for i, dir := range c.Args().Slice() {
+						if dir == "" { // "$SHARD" of an unset variable: was "merge:  is no study folder: stat study.json"
+							return usageError("study merge: shard folder %d given is \"\" (an unset variable?): name a shard's study folder", i+1)
+						}
+					}
 					if err := study.Merge(c.String("out"), c.Args().Slice(), os.Stderr); err != nil {
 						return studyError(err)
 					}
@@ -64,6 +69,9 @@ func studyCommand() *cli.Command {
 				Action: func(c *cli.Context) error {
 					if c.NArg() != 1 {
 						return usageError("study report needs one study folder")
+					}
+					if c.Args().First() == "" { // was "mnistgpu:  is no study folder"
+						return usageError("study report: the study folder given is \"\" (an unset variable?): name a study's folder (study run's --out)")
 					}
 					md, err := study.Report(c.Args().First(), os.Stderr)
 					if err != nil {
