@@ -331,15 +331,23 @@ func Report(dir string, log io.Writer) (string, error) {
 	if err := os.MkdirAll(out, 0o777); err != nil {
 		return "", err
 	}
+	cells, noHist := withHistory(cells)
 	cells, short, long := currentCells(f, cells)
-	if len(cells) == 0 && len(long) > 0 {
-		return "", fmt.Errorf("%s: no cells trained the study's epochs and steps to report (%s with fewer: `study run` extends them; %s)", dir, plural(short, "cell"), longerLine(long))
-	}
 	if len(cells) == 0 {
-		return "", fmt.Errorf("%s: no cells trained the study's epochs and steps to report (%s with fewer: `study run` extends them)", dir, plural(short, "cell"))
+		why := []string{fmt.Sprintf("%s with fewer: `study run` extends them", plural(short, "cell"))}
+		if len(long) > 0 {
+			why = append(why, longerLine(long))
+		}
+		if len(noHist) > 0 {
+			why = append(why, noHistoryLine(noHist))
+		}
+		return "", fmt.Errorf("%s: no cells trained the study's epochs and steps to report (%s)", dir, strings.Join(why, "; "))
 	}
 	if len(long) > 0 {
 		fmt.Fprintf(log, "report: left out %s\n", longerLine(long))
+	}
+	if len(noHist) > 0 {
+		fmt.Fprintf(log, "report: left out %s\n", noHistoryLine(noHist))
 	}
 	groups := Summarise(f, cells)
 	var figs []string // PNG names, in order
@@ -372,7 +380,7 @@ func Report(dir string, log io.Writer) (string, error) {
 			epochs = max(epochs, len(c.History.Logs))
 		}
 	}
-	md := markdown(f, groups, conclusions, figs, len(cells), short, long, epochs)
+	md := markdown(f, groups, conclusions, figs, len(cells), short, long, noHist, epochs)
 	mdPath := filepath.Join(out, "report.md")
 	if err := engine.WriteFileAtomic(mdPath, func(w io.Writer) error { _, err := io.WriteString(w, md); return err }); err != nil {
 		return "", err
@@ -499,20 +507,28 @@ func seedList(seeds []uint64) string {
 	return "seeds " + strings.Join(s, ", ")
 }
 
-func markdown(f File, groups []GroupSummary, cs []Conclusion, figs []string, cells, short int, long []LongerCell, epochs int) string {
+func markdown(f File, groups []GroupSummary, cs []Conclusion, figs []string, cells, short int, long []LongerCell, noHist []CellResult, epochs int) string {
 	var b strings.Builder
 	complete := plural(cells, "complete cell")
 	if all := f.size(); cells < all {
 		// A shard, or a study still running or with failed cells: said,
 		// since its table and verdicts read as the whole study's.
 		others := "not run yet, running, failed, or in other shards"
-		switch {
-		case short > 0 && len(long) > 0:
-			others = "not run yet, running, failed, in other shards, or shorter or longer than the study asks for (below)"
-		case short > 0:
-			others = "not run yet, running, failed, in other shards, or shorter than the study asks for (below)"
-		case len(long) > 0:
-			others = "not run yet, running, failed, in other shards, or longer than the study asks for (below)"
+		var lengths, left []string
+		if short > 0 {
+			lengths = append(lengths, "shorter")
+		}
+		if len(long) > 0 {
+			lengths = append(lengths, "longer")
+		}
+		if len(lengths) > 0 {
+			left = append(left, strings.Join(lengths, " or ")+" than the study asks for")
+		}
+		if len(noHist) > 0 {
+			left = append(left, "without their history")
+		}
+		if len(left) > 0 {
+			others = "not run yet, running, failed, in other shards, or " + strings.Join(left, ", or ") + " (below)"
 		}
 		complete = fmt.Sprintf("%d of the study's %d cells complete (the others are %s: `study run` trains them, `study merge` gathers shards; each setting's seeds column counts its complete ones)", cells, all, others)
 	}
@@ -526,6 +542,9 @@ func markdown(f File, groups []GroupSummary, cs []Conclusion, figs []string, cel
 	}
 	if len(long) > 0 {
 		fmt.Fprintf(&b, "Left out: %s.\n\n", longerLine(long))
+	}
+	if len(noHist) > 0 {
+		fmt.Fprintf(&b, "Left out: %s.\n\n", noHistoryLine(noHist))
 	}
 	b.WriteString("## The report's conclusions\n\n| claim | verdict | seeds | evidence |\n|---|---|---|---|\n")
 	var seeds SeedRange
