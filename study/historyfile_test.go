@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"mnistgpu/engine"
 	"mnistgpu/run"
 )
 
@@ -111,5 +112,27 @@ func TestCellWithoutItsHistoryIsNamedAndLeftOut(t *testing.T) {
 		if opt := r["optimizer"]; r["final_test_accuracy"] != finalTest[opt] || opt != "rmsprop" && r["status"] != "finished" {
 			t.Errorf("results.csv after study run: %s's row %v, its final_test_accuracy was %s", opt, r, finalTest[opt])
 		}
+	}
+}
+
+// TestHistoryOfOtherEpochsIsNoHistory: a history.json of other epochs than
+// the cell's result.json (one written by another run) is not the cell's.
+func TestHistoryOfOtherEpochsIsNoHistory(t *testing.T) {
+	dir := t.TempDir()
+	h := &engine.History{}
+	h.Append(0, engine.Logs{"loss": 1, "val_accuracy": 0.5}, 0)
+	if err := engine.WriteFileAtomic(filepath.Join(dir, "history.json"), h.WriteJSON); err != nil {
+		t.Fatal(err)
+	}
+	if got, why := readCellHistory(dir, cellRecord{Result: &Result{Epochs: 1}}); got == nil || why != "" {
+		t.Errorf("a 1-epoch cell's 1-epoch history: %v, %q", got, why)
+	}
+	got, why := readCellHistory(dir, cellRecord{Result: &Result{Epochs: 2}})
+	if want := filepath.Join(dir, "history.json") + " holds 1 epoch, its result.json 2"; got != nil || why != want {
+		t.Errorf("a 2-epoch cell's 1-epoch history: %v, %q, want %q", got, why, want)
+	}
+	// A cell that ended no epoch has no history, and lacks none.
+	if got, why := readCellHistory(t.TempDir(), cellRecord{Result: &Result{}}); got != nil || why != "" {
+		t.Errorf("a cell of no epoch: %v, %q", got, why)
 	}
 }
