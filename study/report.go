@@ -449,14 +449,35 @@ type LongerCell struct {
 // asks of it (f setting them), diverged or not, or trained more steps than
 // the max-steps f gives it.
 func longerCell(f File, c CellResult) (LongerCell, bool) {
-	l := LongerCell{Key: c.Key, Epochs: c.Result.Planned, Study: cellNumber(f, c.Cell, "epochs"), Steps: c.Result.Steps}
+	epochs := c.Result.Planned
 	if c.History != nil {
-		l.Epochs = max(l.Epochs, len(c.History.Logs))
+		epochs = max(epochs, len(c.History.Logs))
 	}
-	if b := cellNumber(f, c.Cell, "max-steps"); f.setsMaxSteps() && b > 0 && !c.Failed && c.Result.Steps > uint64(b) {
+	return pastPlan(f, c.Cell, c.Key, epochs, c.Result.Steps, c.Failed)
+}
+
+// pastPlan reports whether cell c of f (its folder's name key), which
+// trained, or planned, epochs and trained steps, went past the epochs f
+// asks of it, or (not diverged) past the max-steps f gives it.
+func pastPlan(f File, c Cell, key string, epochs int, steps uint64, diverged bool) (LongerCell, bool) {
+	l := LongerCell{Key: key, Epochs: epochs, Study: cellNumber(f, c, "epochs"), Steps: steps}
+	if b := cellNumber(f, c, "max-steps"); f.setsMaxSteps() && b > 0 && !diverged && steps > uint64(b) {
 		l.Budget = b
 	}
 	return l, l.Study > 0 && l.Epochs > l.Study || l.Budget > 0
+}
+
+// Past is what l trained past the study's plan: "2 epochs, more than the
+// study's 1", "4 steps, more than the study's max-steps 2", or both.
+func (l LongerCell) Past() string {
+	var past []string
+	if l.Study > 0 && l.Epochs > l.Study {
+		past = append(past, fmt.Sprintf("%s, more than the study's %d", plural(l.Epochs, "epoch"), l.Study))
+	}
+	if l.Budget > 0 {
+		past = append(past, fmt.Sprintf("%s, more than the study's max-steps %d", plural(int(l.Steps), "step"), l.Budget))
+	}
+	return strings.Join(past, "; ")
 }
 
 // longerLine names the longer cells, each with what it trained past the
@@ -464,14 +485,7 @@ func longerCell(f File, c CellResult) (LongerCell, bool) {
 func longerLine(long []LongerCell) string {
 	names := make([]string, len(long))
 	for i, l := range long {
-		var past []string
-		if l.Study > 0 && l.Epochs > l.Study {
-			past = append(past, fmt.Sprintf("%s, more than the study's %d", plural(l.Epochs, "epoch"), l.Study))
-		}
-		if l.Budget > 0 {
-			past = append(past, fmt.Sprintf("%s, more than the study's max-steps %d", plural(int(l.Steps), "step"), l.Budget))
-		}
-		names[i] = fmt.Sprintf("%s (%s)", l.Key, strings.Join(past, "; "))
+		names[i] = fmt.Sprintf("%s (%s)", l.Key, l.Past())
 	}
 	return fmt.Sprintf("%s, trained past the study's plan outside the study (by `train --resume`): "+
 		"compared with the others, such a cell would read as the study's setting; "+
