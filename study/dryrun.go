@@ -185,8 +185,17 @@ func testSize(data *mnist.Set) int {
 // defaults, and the learning rate it starts with), the epochs it would
 // train, where, its memory and its estimated time; then the study's time.
 func (p *Plan) Print(w io.Writer, total time.Duration) {
+	var long []LongerCell
+	for _, c := range p.Cells {
+		if c.Longer != nil {
+			long = append(long, *c.Longer)
+		}
+	}
 	if len(p.Todo) == 0 {
 		fmt.Fprintf(w, "%s: nothing to do\n", p.head())
+		if len(long) > 0 {
+			fmt.Fprintln(w, longerCSVLine(long))
+		}
 		return
 	}
 	fmt.Fprintf(w, "%s; %s, %s\n", p.head(), p.toRun(), p.Slots.says)
@@ -197,7 +206,11 @@ func (p *Plan) Print(w io.Writer, total time.Duration) {
 	for i, c := range p.Cells {
 		fmt.Fprintf(w, "\n%s\n", c.Key)
 		if !run1[i] {
-			fmt.Fprintf(w, "  complete: skipped\n")
+			if c.Longer != nil {
+				fmt.Fprintf(w, "  complete: skipped; trained past the study's plan (%s): left out of its report, %s in %s\n", c.Longer.Past(), LongerStatus, ResultsCSV)
+			} else {
+				fmt.Fprintf(w, "  complete: skipped\n")
+			}
 			continue
 		}
 		fmt.Fprintf(w, "  settings: %s\n", settings(c.Config))
@@ -224,6 +237,9 @@ func (p *Plan) Print(w io.Writer, total time.Duration) {
 			}
 		}
 		fmt.Fprintf(w, "  %s, %s, %s, %s\n", epochs, where, memory, took)
+	}
+	if len(long) > 0 {
+		fmt.Fprintf(w, "\n%s\n", longerCSVLine(long))
 	}
 	if total > 0 {
 		fmt.Fprintf(w, "\nestimated time: %s (%d timed steps of each model on its slot's device)\n", roundDuration(total), timedSteps)

@@ -72,12 +72,18 @@ func writeResultsCSV(dir string, log io.Writer) error {
 	}
 	kept, noHist := withHistory(cells)
 	if _, _, long := currentCells(f, kept); len(long) > 0 {
-		fmt.Fprintf(log, "%s: left out of its report, status %s in %s: %s\n", plural(len(long), "cell"), LongerStatus, ResultsCSV, longerLine(long))
+		fmt.Fprintln(log, longerCSVLine(long))
 	}
 	if len(noHist) > 0 {
 		fmt.Fprintf(log, "%s: left out of its report, status %s in %s, its history's numbers empty: %s\n", plural(len(noHist), "cell"), NoHistoryStatus, ResultsCSV, noHistoryLine(noHist))
 	}
 	return nil
+}
+
+// longerCSVLine is the line that names the cells trained past the study's
+// plan after results.csv is written (and in a dry run's plan).
+func longerCSVLine(long []LongerCell) string {
+	return fmt.Sprintf("%s: left out of its report, status %s in %s: %s", plural(len(long), "cell"), LongerStatus, ResultsCSV, longerLine(long))
 }
 
 // LongerStatus is results.csv's status of a cell trained past the
