@@ -185,17 +185,30 @@ func testSize(data *mnist.Set) int {
 // defaults, and the learning rate it starts with), the epochs it would
 // train, where, its memory and its estimated time; then the study's time.
 func (p *Plan) Print(w io.Writer, total time.Duration) {
+	// Said as the run says them after writing results.csv: the cells
+	// without a readable history, and (of the others) those longer than
+	// the study.
 	var long []LongerCell
+	var noHist []CellResult
 	for _, c := range p.Cells {
-		if c.Longer != nil {
+		switch {
+		case c.NoHistory != "":
+			noHist = append(noHist, CellResult{Key: c.Key, NoHistory: c.NoHistory})
+		case c.Longer != nil:
 			long = append(long, *c.Longer)
+		}
+	}
+	leftOut := func(sep string) {
+		if len(long) > 0 {
+			fmt.Fprintf(w, "%s%s\n", sep, longerCSVLine(long))
+		}
+		if len(noHist) > 0 {
+			fmt.Fprintf(w, "%s%s\n", sep, noHistoryCSVLine(noHist))
 		}
 	}
 	if len(p.Todo) == 0 {
 		fmt.Fprintf(w, "%s: nothing to do\n", p.head())
-		if len(long) > 0 {
-			fmt.Fprintln(w, longerCSVLine(long))
-		}
+		leftOut("")
 		return
 	}
 	fmt.Fprintf(w, "%s; %s, %s\n", p.head(), p.toRun(), p.Slots.says)
@@ -206,9 +219,12 @@ func (p *Plan) Print(w io.Writer, total time.Duration) {
 	for i, c := range p.Cells {
 		fmt.Fprintf(w, "\n%s\n", c.Key)
 		if !run1[i] {
-			if c.Longer != nil {
+			switch {
+			case c.NoHistory != "":
+				fmt.Fprintf(w, "  complete: skipped; without a readable history (%s): left out of its report, %s in %s\n", c.NoHistory, NoHistoryStatus, ResultsCSV)
+			case c.Longer != nil:
 				fmt.Fprintf(w, "  complete: skipped; trained past the study's plan (%s): left out of its report, %s in %s\n", c.Longer.Past(), LongerStatus, ResultsCSV)
-			} else {
+			default:
 				fmt.Fprintf(w, "  complete: skipped\n")
 			}
 			continue
@@ -238,9 +254,7 @@ func (p *Plan) Print(w io.Writer, total time.Duration) {
 		}
 		fmt.Fprintf(w, "  %s, %s, %s, %s\n", epochs, where, memory, took)
 	}
-	if len(long) > 0 {
-		fmt.Fprintf(w, "\n%s\n", longerCSVLine(long))
-	}
+	leftOut("\n")
 	if total > 0 {
 		fmt.Fprintf(w, "\nestimated time: %s (%d timed steps of each model on its slot's device)\n", roundDuration(total), timedSteps)
 	}

@@ -90,6 +90,30 @@ func TestCellWithoutItsHistoryIsNamedAndLeftOut(t *testing.T) {
 		}
 	}
 
+	// The dry run names them as the run does.
+	p, err := NewPlan(f, s, run.Default(), Options{Shard: Shard{1, 1}, Jobs: 1, Data: data})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var plan bytes.Buffer
+	p.Print(&plan, 0)
+	for _, want := range []string{"nothing to do\n3 cells: left out of its report, status " + NoHistoryStatus + " in " + ResultsCSV + ", its history's numbers empty: 3 cells without a readable history",
+		"optimizer=sgd,seed=1 (" + hist("sgd") + " is missing (the cell trained 1 epoch))"} {
+		if !strings.Contains(plan.String(), want) {
+			t.Errorf("study run --dry-run does not say %q:\n%s", want, plan.String())
+		}
+	}
+	twoSeeds := f
+	twoSeeds.Seeds = []uint64{1, 2}
+	if p, err = NewPlan(twoSeeds, s, run.Default(), Options{Shard: Shard{1, 1}, Jobs: 1, Data: data}); err != nil {
+		t.Fatal(err)
+	}
+	plan.Reset()
+	p.Print(&plan, 0)
+	if want := "optimizer=adam,seed=1\n  complete: skipped; without a readable history (" + hist("adam") + " cannot be read: invalid history JSON"; !strings.Contains(plan.String(), want) {
+		t.Errorf("study run --dry-run does not say %q:\n%s", want, plan.String())
+	}
+
 	// As the line says: without its result.json, `study run` writes the
 	// cell's result and history again from its saved state.
 	for _, opt := range []string{"sgd", "adam"} {

@@ -38,9 +38,12 @@ type PlannedCell struct {
 	// Longer is what a complete cell trained past the study's plan (nil:
 	// within it): `study run` skips it, and leaves it out of the report.
 	Longer *LongerCell
-	Start  int     // epochs trained already: a continued cell starts after them
-	Cost   float64 // training FLOPs of one epoch (see cellCost)
-	Memory int64   // bytes it holds while it trains (see cellMemory)
+	// NoHistory is why a complete cell has no readable history ("": it
+	// has; CellResult.NoHistory): skipped, and left out of the report.
+	NoHistory string
+	Start     int     // epochs trained already: a continued cell starts after them
+	Cost      float64 // training FLOPs of one epoch (see cellCost)
+	Memory    int64   // bytes it holds while it trains (see cellMemory)
 	// StartStep is the step of epoch Start+1 its state continues after (0:
 	// at the epoch's start), and EpochSteps the steps of an epoch (0: not
 	// estimated; Estimate sets it).
@@ -98,7 +101,7 @@ func NewPlan(f File, dir string, base run.Config, o Options) (*Plan, error) {
 			}
 		}
 		if pc.Complete {
-			pc.Longer = completeLonger(f, c, pc.Key, pc.Config.Output.Dir)
+			pc.Longer, pc.NoHistory = completeLonger(f, c, pc.Key, pc.Config.Output.Dir)
 		}
 		if !pc.Complete {
 			p.Todo = append(p.Todo, len(p.Cells))
@@ -166,17 +169,19 @@ func NewPlan(f File, dir string, base run.Config, o Options) (*Plan, error) {
 }
 
 // completeLonger is what the complete cell c of f in dir trained past f's
-// plan for it, or nil when it did not (merge's rule, trainedOf).
-func completeLonger(f File, c Cell, key, dir string) *LongerCell {
+// plan for it, or nil when it did not (merge's rule, trainedOf), and why it
+// has no readable history ("" when it has: readCellHistory).
+func completeLonger(f File, c Cell, key, dir string) (*LongerCell, string) {
 	rec, err := readCell(dir)
 	if err != nil {
-		return nil
+		return nil, ""
 	}
+	_, noHistory := readCellHistory(dir, rec)
 	t := trainedOf(dir, rec)
 	if l, long := pastPlan(f, c, key, max(t.epochs, t.planned), t.steps, t.diverged); long {
-		return &l
+		return &l, noHistory
 	}
-	return nil
+	return nil, noHistory
 }
 
 // head is the study's first line: its cells, its shard and those complete.

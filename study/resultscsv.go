@@ -75,7 +75,7 @@ func writeResultsCSV(dir string, log io.Writer) error {
 		fmt.Fprintln(log, longerCSVLine(long))
 	}
 	if len(noHist) > 0 {
-		fmt.Fprintf(log, "%s: left out of its report, status %s in %s, its history's numbers empty: %s\n", plural(len(noHist), "cell"), NoHistoryStatus, ResultsCSV, noHistoryLine(noHist))
+		fmt.Fprintln(log, noHistoryCSVLine(noHist))
 	}
 	return nil
 }
@@ -84,6 +84,12 @@ func writeResultsCSV(dir string, log io.Writer) error {
 // plan after results.csv is written (and in a dry run's plan).
 func longerCSVLine(long []LongerCell) string {
 	return fmt.Sprintf("%s: left out of its report, status %s in %s: %s", plural(len(long), "cell"), LongerStatus, ResultsCSV, longerLine(long))
+}
+
+// noHistoryCSVLine is the line that names the cells without their history
+// after results.csv is written (and in a dry run's plan).
+func noHistoryCSVLine(noHist []CellResult) string {
+	return fmt.Sprintf("%s: left out of its report, status %s in %s, its history's numbers empty: %s", plural(len(noHist), "cell"), NoHistoryStatus, ResultsCSV, noHistoryLine(noHist))
 }
 
 // LongerStatus is results.csv's status of a cell trained past the
