@@ -172,7 +172,22 @@ func (p *plane) measure(paper float64) sheet {
 	if s.bg > 0.5 {
 		s.inverted, s.bg = true, 1-s.bg
 	}
-	thr := s.bg + 0.2
+	// Ink is what stands out from the paper: a pixel whose grey level is
+	// past the paper's by 0.2 of the full scale, or, in a faint picture,
+	// by half its strongest stroke's contrast with the paper, normalised
+	// to the paper's level, (v-bg)/(1-bg) (for dark ink on light paper:
+	// how much darker than the paper it is), and at least minContrast. A
+	// light-grey digit on white, or a pencil drawing on grey paper, 20%
+	// darker than its paper, had no ink above bg+0.2 and came out blank;
+	// an image of one colour has no contrast, and stays blank. Where the
+	// strongest stroke's contrast is twice the 0.2 or more (any picture of
+	// clear ink), the bar is bg+0.2 as it was.
+	peak := s.bg
+	for i := range p.lum {
+		peak = math.Max(peak, p.grey(i, paper, s.inverted))
+	}
+	headroom := 1 - s.bg // at least 0.5: bg is at most 0.5 once inverted
+	thr := s.bg + math.Min(0.2, headroom*math.Max(minContrast, (peak-s.bg)/headroom/2))
 	for y := 0; y < h; y++ {
 		for x := 0; x < w; x++ {
 			if p.grey(y*w+x, paper, s.inverted) > thr {
@@ -185,6 +200,12 @@ func (p *plane) measure(paper float64) sheet {
 	return s
 }
 
+// minContrast is the least contrast with its paper, normalised to the
+// paper's level, that FromImage takes for ink: a stroke a tenth darker
+// than white paper (or a tenth of the way from dark paper to white).
+// Paper grain and a photo's noise of a few percent stay below it.
+const minContrast = 0.1
+
 // lay writes the grey levels of sheet s over the luminance, in place.
 func (p *plane) lay(s sheet) {
 	for i := range p.lum {
@@ -193,7 +214,8 @@ func (p *plane) lay(s sheet) {
 }
 
 // Blank reports whether a 28×28 image is all one grey level: no digit, as
-// FromImage gives for an image of one colour. A model classifies it all the
+// FromImage gives for an image of one colour, or of no ink (nothing that
+// stands out from its paper by minContrast). A model classifies it all the
 // same (as the digit its biases favour), so predict refuses to.
 func Blank(pix []uint8) bool {
 	for _, p := range pix {

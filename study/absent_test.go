@@ -27,7 +27,7 @@ func TestReportLeavesOutWhatWasNotMeasured(t *testing.T) {
 		cells = append(cells, CellResult{Cell: c, Key: c.Key(f.Axes), Group: c.Group(f.Axes), History: h, Result: r})
 	}
 	groups := Summarise(f, cells)
-	md := markdown(f, groups, Conclusions(f, groups), nil, len(cells), 0, nil, 1)
+	md := markdown(f, groups, Conclusions(f, groups), nil, len(cells), 0, nil, nil, 1)
 	for _, want := range []string{
 		"| lr=0.1 | 2 | — | 0.9000 ± 0.0000 | — | — | — | — |",
 		"| lr=0.01 | 2 | 0.9850 ± 0.0000 | 0.9000 ± 0.0000 | 1.0 ± 0.0 | — | — | — |",
@@ -58,16 +58,16 @@ func TestReportSaysWhatIsMissing(t *testing.T) {
 		cells = append(cells, CellResult{Cell: c, Key: c.Key(f.Axes), Group: c.Group(f.Axes), History: h})
 	}
 	groups := Summarise(f, cells)
-	if md := markdown(f, groups, Conclusions(f, groups), nil, len(cells), 0, nil, 1); !strings.Contains(md, "\n3 of the study's 4 cells complete (") {
+	if md := markdown(f, groups, Conclusions(f, groups), nil, len(cells), 0, nil, nil, 1); !strings.Contains(md, "\n3 of the study's 4 cells complete (") {
 		t.Errorf("report.md does not say that a cell is missing:\n%s", md)
 	}
 	groups = Summarise(f, append(cells, CellResult{Cell: f.Cells()[3], Group: "lr=0.01", History: cells[0].History}))
-	if md := markdown(f, groups, Conclusions(f, groups), nil, 4, 0, nil, 1); !strings.Contains(md, "\n4 complete cells, up to 1 epoch each, seeds 1, 2.") {
+	if md := markdown(f, groups, Conclusions(f, groups), nil, 4, 0, nil, nil, 1); !strings.Contains(md, "\n4 complete cells, up to 1 epoch each, seeds 1, 2.") {
 		t.Errorf("report.md of a whole study (it said \"1 epochs\"):\n%s", md)
 	}
 	one := File{Name: "b", Seeds: []uint64{1}}
 	groups = Summarise(one, []CellResult{{Cell: one.Cells()[0], Group: "", History: cells[0].History}})
-	if md := markdown(one, groups, Conclusions(one, groups), nil, 1, 0, nil, 2); !strings.Contains(md, "\n1 complete cell, up to 2 epochs each") {
+	if md := markdown(one, groups, Conclusions(one, groups), nil, 1, 0, nil, nil, 2); !strings.Contains(md, "\n1 complete cell, up to 2 epochs each") {
 		t.Errorf("report.md of a study of one cell (it said \"1 complete cells\"):\n%s", md)
 	}
 	if got := (&FailedError{Failed: 1, Of: 1}).Error(); !strings.HasPrefix(got, "1 of 1 cell failed") {

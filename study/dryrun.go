@@ -208,8 +208,30 @@ func testSize(data *mnist.Set) int {
 // defaults, and the learning rate it starts with), the epochs it would
 // train, where, its memory and its estimated time; then the study's time.
 func (p *Plan) Print(w io.Writer, total time.Duration) {
+	// Said as the run says them after writing results.csv: the cells
+	// without a readable history, and (of the others) those longer than
+	// the study.
+	var long []LongerCell
+	var noHist []CellResult
+	for _, c := range p.Cells {
+		switch {
+		case c.NoHistory != "":
+			noHist = append(noHist, CellResult{Key: c.Key, NoHistory: c.NoHistory})
+		case c.Longer != nil:
+			long = append(long, *c.Longer)
+		}
+	}
+	leftOut := func(sep string) {
+		if len(long) > 0 {
+			fmt.Fprintf(w, "%s%s\n", sep, longerCSVLine(long))
+		}
+		if len(noHist) > 0 {
+			fmt.Fprintf(w, "%s%s\n", sep, noHistoryCSVLine(noHist))
+		}
+	}
 	if len(p.Todo) == 0 {
 		fmt.Fprintf(w, "%s: nothing to do\n", p.head())
+		leftOut("")
 		return
 	}
 	fmt.Fprintf(w, "%s; %s, %s\n", p.head(), p.toRun(), p.Slots.says)
@@ -220,7 +242,14 @@ func (p *Plan) Print(w io.Writer, total time.Duration) {
 	for i, c := range p.Cells {
 		fmt.Fprintf(w, "\n%s\n", c.Key)
 		if !run1[i] {
-			fmt.Fprintf(w, "  complete: skipped\n")
+			switch {
+			case c.NoHistory != "":
+				fmt.Fprintf(w, "  complete: skipped; without a readable history (%s): left out of its report, %s in %s\n", c.NoHistory, NoHistoryStatus, ResultsCSV)
+			case c.Longer != nil:
+				fmt.Fprintf(w, "  complete: skipped; trained past the study's plan (%s): left out of its report, %s in %s\n", c.Longer.Past(), LongerStatus, ResultsCSV)
+			default:
+				fmt.Fprintf(w, "  complete: skipped\n")
+			}
 			continue
 		}
 		fmt.Fprintf(w, "  settings: %s\n", settings(c.Config))
@@ -248,6 +277,7 @@ func (p *Plan) Print(w io.Writer, total time.Duration) {
 		}
 		fmt.Fprintf(w, "  %s, %s, %s, %s\n", epochs, where, memory, took)
 	}
+	leftOut("\n")
 	if total > 0 {
 		fmt.Fprintf(w, "\nestimated time: %s (%d timed steps of each model on its slot's device)\n", durationText(total), timedSteps)
 	}

@@ -90,7 +90,7 @@ func FuzzLoadResults(f *testing.F) {
 		}
 		cells, short, long := currentCells(f, cells)
 		groups := Summarise(f, cells)
-		markdown(f, groups, Conclusions(f, groups), nil, len(cells), short, long, 2)
+		markdown(f, groups, Conclusions(f, groups), nil, len(cells), short, long, nil, 2)
 		if err := writeResultsTable(io.Discard, f, cells); err != nil {
 			t.Fatal(err)
 		}

@@ -17,9 +17,10 @@ import (
 // Merge copies the complete cells of shard folders into dir (readCell: a
 // cell whose result.json is older than its state is left out, said on
 // log, as is a folder that is no cell of the study's grid: outsideGrid);
-// of a cell complete in several shards, or also in dir, the copy
-// that trained the most is kept, the last shard's where they trained as
-// much (a finished cell is the same run wherever it ran; see longest). It
+// of a cell complete in several shards, or also in dir, a copy within the
+// study's plan over one trained past it, then the copy that trained the
+// most is kept, the last shard's where they trained as much (a finished
+// cell is the same run wherever it ran; see longest). It
 // writes dir's results.csv.
 //
 // Everything is checked before dir is written: every shard is a folder of
@@ -81,6 +82,8 @@ func Merge(dir string, shards []string, log io.Writer) error {
 	if here, _, _, _, err = completeCells([]string{dir}); err != nil {
 		return err
 	}
+	withPlan(f, here)
+	withPlan(f, cells)
 	copies, kept := longest(here, cells)
 	// Under the lock: the folder's own study.json, if any, is the shards',
 	// or the shards' extend it (see mergespec.go).
@@ -124,7 +127,7 @@ func Merge(dir string, shards []string, log io.Writer) error {
 		if err := lock.Check(); err != nil {
 			return err
 		}
-		longer, err := installCell(src, staged[i], filepath.Join(dir, "cells", filepath.Base(src.dir)))
+		longer, err := installCell(f, src, staged[i], filepath.Join(dir, "cells", filepath.Base(src.dir)))
 		if err != nil {
 			return err
 		}
@@ -307,9 +310,10 @@ func stageCell(from mergeSource, staged string) error {
 // and the next merge take as incomplete, not one without its weights.
 //
 // A dst that trained more than from when its lock is taken (a study run in
-// the merge folder extended it since the merge chose from) is kept: the
-// copy is not put in place and is returned as kept over from.
-func installCell(from mergeSource, staged, dst string) (*keptCopy, error) {
+// the merge folder extended it since the merge chose from), both within
+// the plan of f or both past it, is kept: the copy is not put in place and
+// is returned as kept over from.
+func installCell(f File, from mergeSource, staged, dst string) (*keptCopy, error) {
 	lock, err := run.LockFolder(dst)
 	var held *run.LockedError
 	if errors.As(err, &held) {
@@ -320,8 +324,10 @@ func installCell(from mergeSource, staged, dst string) (*keptCopy, error) {
 	}
 	defer lock.Unlock()
 	if c, err := readCell(dst); err == nil {
-		if t := trainedOf(dst, c); from.trained.less(t) {
-			return &keptCopy{long: mergeSource{dir: dst, trained: t}, short: from}, nil
+		here := []mergeSource{{dir: dst, trained: trainedOf(dst, c)}}
+		withPlan(f, here)
+		if from.trained.less(here[0].trained) {
+			return &keptCopy{kept: here[0], lost: from}, nil
 		}
 	}
 	if err := os.Remove(filepath.Join(dst, ResultFile)); err != nil && !os.IsNotExist(err) {

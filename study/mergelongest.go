@@ -18,6 +18,13 @@ import (
 // kept over a shorter copy that the rule "the last shard listed" took
 // before: a user extending a sweep wants the longer cell, and a refusal
 // would only send them to reorder the shards by hand.
+//
+// But a copy trained past the study's plan (more epochs than the study
+// gives the cell, or more steps than its max-steps: `train --resume CELL
+// --epochs N` did so before it was refused) is no result of the study's
+// (LongerCell): it won over the copy that trained the study's plan, and
+// the report then left the cell out. A copy within the plan is kept over
+// it, and the merge names the longer copy it left in one line of its own.
 
 // mergeSource is a complete cell in a shard or in the merge folder.
 type mergeSource struct {
@@ -36,6 +43,32 @@ type trained struct {
 	steps    uint64 // 0: not recorded (an early version, or diverged)
 	planned  int
 	diverged bool
+	past     *LongerCell // what it trained past the study's plan (withPlan); nil: within it
+}
+
+// withPlan marks the copies of cells that trained past f's plan for them
+// (pastPlan).
+func withPlan(f File, cells []mergeSource) {
+	grid := map[string]Cell{}
+	for _, c := range f.Cells() {
+		grid[c.Key(f.Axes)] = c
+	}
+	for i := range cells {
+		cells[i].trained = cells[i].trained.against(f, grid, cells[i].dir)
+	}
+}
+
+// against is t, the training of the cell in dir, marked when it trained
+// past f's plan for that cell (a cell outside f's grid is not marked).
+func (t trained) against(f File, grid map[string]Cell, dir string) trained {
+	t.past = nil
+	key := filepath.Base(dir)
+	if c, ok := grid[key]; ok {
+		if l, long := pastPlan(f, c, key, max(t.epochs, t.planned), t.steps, t.diverged); long {
+			t.past = &l
+		}
+	}
+	return t
 }
 
 func trainedOf(dir string, c cellRecord) trained {
@@ -47,6 +80,8 @@ func trainedOf(dir string, c cellRecord) trained {
 
 func (a trained) less(b trained) bool {
 	switch {
+	case (a.past == nil) != (b.past == nil):
+		return a.past != nil // a copy within the study's plan is kept over one past it
 	case a.epochs != b.epochs:
 		return a.epochs < b.epochs
 	case a.steps != b.steps:
@@ -66,20 +101,34 @@ func (a trained) String() string {
 	return s
 }
 
-// keptCopy is a cell whose last shard's copy (short) trained less than
-// the copy merged (long).
-type keptCopy struct{ long, short mergeSource }
+// keptCopy is a cell whose copy lost (lost) trained less than the copy
+// merged (kept), or trained past the study's plan where kept did not;
+// replaced when lost is the merge folder's own, which kept replaces.
+type keptCopy struct {
+	kept, lost mergeSource
+	replaced   bool
+}
 
-// longest returns the shard cells to copy: of each cell, the copy that
-// trained the most among the merge folder's (here) and the shards' (in
-// the order given; the later when two trained as much), unless that is
-// the folder's own. kept lists the cells whose last shard's copy lost.
+// overPast reports whether k kept a copy within the study's plan over one
+// trained past it.
+func (k keptCopy) overPast() bool { return k.kept.trained.past == nil && k.lost.trained.past != nil }
+
+// longest returns the shard cells to copy: of each cell, the copy kept
+// among the merge folder's (here) and the shards' (in the order given) —
+// one within the study's plan over one past it (withPlan), then the one
+// that trained the most, the later when two trained as much — unless that
+// is the folder's own. kept lists the cells whose last shard's copy
+// trained less than the one kept, and every copy past the plan left for
+// one within it.
 func longest(here, shards []mergeSource) (copies []mergeSource, kept []keptCopy) {
 	best := map[string]mergeSource{}
 	last := map[string]mergeSource{}
+	all := map[string][]mergeSource{}
 	var order []string
 	for _, c := range here {
-		best[filepath.Base(c.dir)] = c
+		key := filepath.Base(c.dir)
+		best[key] = c
+		all[key] = append(all[key], c)
 	}
 	for _, c := range shards {
 		key := filepath.Base(c.dir)
@@ -87,14 +136,20 @@ func longest(here, shards []mergeSource) (copies []mergeSource, kept []keptCopy)
 			order = append(order, key)
 		}
 		last[key] = c
+		all[key] = append(all[key], c)
 		if b, ok := best[key]; !ok || !c.trained.less(b.trained) {
 			best[key] = c
 		}
 	}
 	for _, key := range order {
 		b := best[key]
-		if l := last[key]; l.trained.less(b.trained) {
-			kept = append(kept, keptCopy{long: b, short: l})
+		for _, c := range all[key] {
+			if k := (keptCopy{kept: b, lost: c, replaced: isIn(here, c)}); k.overPast() {
+				kept = append(kept, k)
+			}
+		}
+		if l := last[key]; l.trained.less(b.trained) && (l.trained.past == nil) == (b.trained.past == nil) {
+			kept = append(kept, keptCopy{kept: b, lost: l})
 		}
 		if !isIn(here, b) {
 			copies = append(copies, b)
@@ -113,19 +168,35 @@ func isIn(cells []mergeSource, s mergeSource) bool {
 	return false
 }
 
-// keptLine is the one line that names the cells whose longer copy was
-// kept over the last shard's, or "" when there are none.
+// keptLine is what names the cells whose kept copy won over another: one
+// line for those kept over a shorter copy, one for those kept within the
+// study's plan over a copy past it ("" when there are none).
 func keptLine(kept []keptCopy) string {
-	if len(kept) == 0 {
-		return ""
-	}
-	var each []string
+	var longer, within []string
 	for _, k := range kept {
-		each = append(each, fmt.Sprintf("%s: %s in %s, not %s in %s",
-			filepath.Base(k.long.dir), k.long.trained, k.long.study(), k.short.trained, k.short.study()))
+		each := fmt.Sprintf("%s: %s in %s, not %s in %s",
+			filepath.Base(k.kept.dir), k.kept.trained, k.kept.study(), k.lost.trained, k.lost.study())
+		if k.overPast() {
+			past := k.lost.trained.past.Past()
+			if k.replaced {
+				past += "; the merge folder's own, replaced"
+			}
+			within = append(within, each+" ("+past+")")
+		} else {
+			longer = append(longer, each)
+		}
 	}
-	return fmt.Sprintf("merge: kept the copy that trained more of %s (a merge never replaces a cell with a shorter copy): %s",
-		plural(len(kept), "cell"), strings.Join(each, "; "))
+	var lines []string
+	if len(longer) > 0 {
+		lines = append(lines, fmt.Sprintf("merge: kept the copy that trained more of %s (a merge never replaces a cell with a shorter copy): %s",
+			plural(len(longer), "cell"), strings.Join(longer, "; ")))
+	}
+	if len(within) > 0 {
+		lines = append(lines, fmt.Sprintf("merge: kept the copy within the study's plan of %s over one trained past it (outside the study), left out: %s; "+
+			"a copy past the plan is no result of the study's (its report leaves such a cell out), which the study can be extended to (`study run --epochs`, a larger max-steps in the study file)",
+			plural(len(within), "cell"), strings.Join(within, "; ")))
+	}
+	return strings.Join(lines, "\n")
 }
 
 // staleLine is the one line that names the shard cells left out because

@@ -81,8 +81,8 @@ func TestMergeKeepsTheLongerCell(t *testing.T) {
 	if err := stageCell(short, staged); err != nil {
 		t.Fatal(err)
 	}
-	k, err := installCell(short, staged, filepath.Join(merged, "cells", sgd))
-	if err != nil || k == nil || k.short.dir != from {
+	k, err := installCell(f.WithEpochs(2), short, staged, filepath.Join(merged, "cells", sgd))
+	if err != nil || k == nil || k.lost.dir != from {
 		t.Errorf("copying the 1-epoch cell over the 2-epoch one: kept %v, %v; want the longer kept", k, err)
 	}
 	if got := dataSection(t, filepath.Join(merged, "cells", sgd, run.FinalFile)); !bytes.Equal(got, want) {

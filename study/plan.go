@@ -35,9 +35,15 @@ type PlannedCell struct {
 	Key      string
 	Config   run.Config
 	Complete bool
-	Start    int     // epochs trained already: a continued cell starts after them
-	Cost     float64 // training FLOPs of one epoch (see cellCost)
-	Memory   int64   // bytes it holds while it trains (see cellMemory)
+	// Longer is what a complete cell trained past the study's plan (nil:
+	// within it): `study run` skips it, and leaves it out of the report.
+	Longer *LongerCell
+	// NoHistory is why a complete cell has no readable history ("": it
+	// has; CellResult.NoHistory): skipped, and left out of the report.
+	NoHistory string
+	Start     int     // epochs trained already: a continued cell starts after them
+	Cost      float64 // training FLOPs of one epoch (see cellCost)
+	Memory    int64   // bytes it holds while it trains (see cellMemory)
 	// StartStep is the step of epoch Start+1 its state continues after (0:
 	// at the epoch's start), and EpochSteps the steps of an epoch (0: not
 	// estimated; Estimate sets it).
@@ -93,6 +99,9 @@ func NewPlan(f File, dir string, base run.Config, o Options) (*Plan, error) {
 			if err := earlierCut(pc.Config, o.Data); err != nil {
 				return nil, err
 			}
+		}
+		if pc.Complete {
+			pc.Longer, pc.NoHistory = completeLonger(f, c, pc.Key, pc.Config.Output.Dir)
 		}
 		if !pc.Complete {
 			p.Todo = append(p.Todo, len(p.Cells))
@@ -157,6 +166,22 @@ func NewPlan(f File, dir string, base run.Config, o Options) (*Plan, error) {
 		return ca.Cost*float64(ca.Config.Epochs) > cb.Cost*float64(cb.Config.Epochs)
 	})
 	return p, nil
+}
+
+// completeLonger is what the complete cell c of f in dir trained past f's
+// plan for it, or nil when it did not (merge's rule, trainedOf), and why it
+// has no readable history ("" when it has: readCellHistory).
+func completeLonger(f File, c Cell, key, dir string) (*LongerCell, string) {
+	rec, err := readCell(dir)
+	if err != nil {
+		return nil, ""
+	}
+	_, noHistory := readCellHistory(dir, rec)
+	t := trainedOf(dir, rec)
+	if l, long := pastPlan(f, c, key, max(t.epochs, t.planned), t.steps, t.diverged); long {
+		return &l, noHistory
+	}
+	return nil, noHistory
 }
 
 // head is the study's first line: its cells, its shard and those complete.

@@ -331,15 +331,23 @@ func Report(dir string, log io.Writer) (string, error) {
 	if err := os.MkdirAll(out, 0o777); err != nil {
 		return "", err
 	}
+	cells, noHist := withHistory(cells)
 	cells, short, long := currentCells(f, cells)
-	if len(cells) == 0 && len(long) > 0 {
-		return "", fmt.Errorf("%s: no cells trained the study's epochs and steps to report (%s with fewer: `study run` extends them; %s)", dir, plural(short, "cell"), longerLine(long))
-	}
 	if len(cells) == 0 {
-		return "", fmt.Errorf("%s: no cells trained the study's epochs and steps to report (%s with fewer: `study run` extends them)", dir, plural(short, "cell"))
+		why := []string{fmt.Sprintf("%s with fewer: `study run` extends them", plural(short, "cell"))}
+		if len(long) > 0 {
+			why = append(why, longerLine(long))
+		}
+		if len(noHist) > 0 {
+			why = append(why, noHistoryLine(noHist))
+		}
+		return "", fmt.Errorf("%s: no cells trained the study's epochs and steps to report (%s)", dir, strings.Join(why, "; "))
 	}
 	if len(long) > 0 {
 		fmt.Fprintf(log, "report: left out %s\n", longerLine(long))
+	}
+	if len(noHist) > 0 {
+		fmt.Fprintf(log, "report: left out %s\n", noHistoryLine(noHist))
 	}
 	groups := Summarise(f, cells)
 	var figs []string // PNG names, in order
@@ -372,7 +380,7 @@ func Report(dir string, log io.Writer) (string, error) {
 			epochs = max(epochs, len(c.History.Logs))
 		}
 	}
-	md := markdown(f, groups, conclusions, figs, len(cells), short, long, epochs)
+	md := markdown(f, groups, conclusions, figs, len(cells), short, long, noHist, epochs)
 	mdPath := filepath.Join(out, "report.md")
 	if err := engine.WriteFileAtomic(mdPath, func(w io.Writer) error { _, err := io.WriteString(w, md); return err }); err != nil {
 		return "", err
@@ -441,14 +449,35 @@ type LongerCell struct {
 // asks of it (f setting them), diverged or not, or trained more steps than
 // the max-steps f gives it.
 func longerCell(f File, c CellResult) (LongerCell, bool) {
-	l := LongerCell{Key: c.Key, Epochs: c.Result.Planned, Study: cellNumber(f, c.Cell, "epochs"), Steps: c.Result.Steps}
+	epochs := c.Result.Planned
 	if c.History != nil {
-		l.Epochs = max(l.Epochs, len(c.History.Logs))
+		epochs = max(epochs, len(c.History.Logs))
 	}
-	if b := cellNumber(f, c.Cell, "max-steps"); f.setsMaxSteps() && b > 0 && !c.Failed && c.Result.Steps > uint64(b) {
+	return pastPlan(f, c.Cell, c.Key, epochs, c.Result.Steps, c.Failed)
+}
+
+// pastPlan reports whether cell c of f (its folder's name key), which
+// trained, or planned, epochs and trained steps, went past the epochs f
+// asks of it, or (not diverged) past the max-steps f gives it.
+func pastPlan(f File, c Cell, key string, epochs int, steps uint64, diverged bool) (LongerCell, bool) {
+	l := LongerCell{Key: key, Epochs: epochs, Study: cellNumber(f, c, "epochs"), Steps: steps}
+	if b := cellNumber(f, c, "max-steps"); f.setsMaxSteps() && b > 0 && !diverged && steps > uint64(b) {
 		l.Budget = b
 	}
 	return l, l.Study > 0 && l.Epochs > l.Study || l.Budget > 0
+}
+
+// Past is what l trained past the study's plan: "2 epochs, more than the
+// study's 1", "4 steps, more than the study's max-steps 2", or both.
+func (l LongerCell) Past() string {
+	var past []string
+	if l.Study > 0 && l.Epochs > l.Study {
+		past = append(past, fmt.Sprintf("%s, more than the study's %d", plural(l.Epochs, "epoch"), l.Study))
+	}
+	if l.Budget > 0 {
+		past = append(past, fmt.Sprintf("%s, more than the study's max-steps %d", plural(int(l.Steps), "step"), l.Budget))
+	}
+	return strings.Join(past, "; ")
 }
 
 // longerLine names the longer cells, each with what it trained past the
@@ -456,14 +485,7 @@ func longerCell(f File, c CellResult) (LongerCell, bool) {
 func longerLine(long []LongerCell) string {
 	names := make([]string, len(long))
 	for i, l := range long {
-		var past []string
-		if l.Study > 0 && l.Epochs > l.Study {
-			past = append(past, fmt.Sprintf("%s, more than the study's %d", plural(l.Epochs, "epoch"), l.Study))
-		}
-		if l.Budget > 0 {
-			past = append(past, fmt.Sprintf("%s, more than the study's max-steps %d", plural(int(l.Steps), "step"), l.Budget))
-		}
-		names[i] = fmt.Sprintf("%s (%s)", l.Key, strings.Join(past, "; "))
+		names[i] = fmt.Sprintf("%s (%s)", l.Key, l.Past())
 	}
 	return fmt.Sprintf("%s, trained past the study's plan outside the study (by `train --resume`): "+
 		"compared with the others, such a cell would read as the study's setting; "+
@@ -499,20 +521,28 @@ func seedList(seeds []uint64) string {
 	return "seeds " + strings.Join(s, ", ")
 }
 
-func markdown(f File, groups []GroupSummary, cs []Conclusion, figs []string, cells, short int, long []LongerCell, epochs int) string {
+func markdown(f File, groups []GroupSummary, cs []Conclusion, figs []string, cells, short int, long []LongerCell, noHist []CellResult, epochs int) string {
 	var b strings.Builder
 	complete := plural(cells, "complete cell")
 	if all := f.size(); cells < all {
 		// A shard, or a study still running or with failed cells: said,
 		// since its table and verdicts read as the whole study's.
 		others := "not run yet, running, failed, or in other shards"
-		switch {
-		case short > 0 && len(long) > 0:
-			others = "not run yet, running, failed, in other shards, or shorter or longer than the study asks for (below)"
-		case short > 0:
-			others = "not run yet, running, failed, in other shards, or shorter than the study asks for (below)"
-		case len(long) > 0:
-			others = "not run yet, running, failed, in other shards, or longer than the study asks for (below)"
+		var lengths, left []string
+		if short > 0 {
+			lengths = append(lengths, "shorter")
+		}
+		if len(long) > 0 {
+			lengths = append(lengths, "longer")
+		}
+		if len(lengths) > 0 {
+			left = append(left, strings.Join(lengths, " or ")+" than the study asks for")
+		}
+		if len(noHist) > 0 {
+			left = append(left, "without their history")
+		}
+		if len(left) > 0 {
+			others = "not run yet, running, failed, in other shards, or " + strings.Join(left, ", or ") + " (below)"
 		}
 		complete = fmt.Sprintf("%d of the study's %d cells complete (the others are %s: `study run` trains them, `study merge` gathers shards; each setting's seeds column counts its complete ones)", cells, all, others)
 	}
@@ -526,6 +556,9 @@ func markdown(f File, groups []GroupSummary, cs []Conclusion, figs []string, cel
 	}
 	if len(long) > 0 {
 		fmt.Fprintf(&b, "Left out: %s.\n\n", longerLine(long))
+	}
+	if len(noHist) > 0 {
+		fmt.Fprintf(&b, "Left out: %s.\n\n", noHistoryLine(noHist))
 	}
 	b.WriteString("## The report's conclusions\n\n| claim | verdict | seeds | evidence |\n|---|---|---|---|\n")
 	var seeds SeedRange

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
 
 	"mnistgpu/engine"
 	"mnistgpu/run"
@@ -21,6 +22,12 @@ type CellResult struct {
 	History *engine.History
 	Result  Result
 	Failed  bool
+	// NoHistory says why History is nil although the cell trained whole
+	// epochs: its history.json is missing, cannot be read, is corrupt, or
+	// holds other epochs than its result.json ("" when History is its
+	// history, or the cell ended no epoch). Such a cell is no result of
+	// the report's: every number of it read from the history is absent.
+	NoHistory string
 }
 
 // LoadResults reads the study in dir: its file and every complete cell
@@ -54,16 +61,82 @@ func LoadResults(dir string) (File, []CellResult, error) {
 		if rec.Result != nil {
 			r.Result = *rec.Result
 		}
-		if hf, err := engine.OpenFile(filepath.Join(cd, "history.json"), "history", engine.MaxRecordFile); err == nil {
-			r.History, err = engine.ReadHistoryJSON(filepath.Join(cd, "history.json"), hf)
-			hf.Close()
-			if err != nil {
-				return f, nil, err
-			}
-		}
+		r.History, r.NoHistory = readCellHistory(cd, rec)
 		out = append(out, r)
 	}
 	return f, out, nil
+}
+
+// readCellHistory reads the history.json of the complete cell in cd, whose
+// result is rec. A cell that ended no epoch (a step budget within the
+// first, or divergence there) has none. One that ended some and whose
+// history is missing, unreadable, corrupt, or of other epochs than its
+// result's, has no history: nil and why, naming the file. (A corrupt one
+// failed the report and results.csv of the whole study; a missing one left
+// the cell's numbers empty and results.csv gave it 0 epochs.)
+func readCellHistory(cd string, rec cellRecord) (*engine.History, string) {
+	path := filepath.Join(cd, "history.json")
+	epochs := 0 // whole epochs the cell trained, as its result (or, diverged, its state) says
+	if rec.Result != nil {
+		epochs = rec.Result.Epochs
+	} else if n, ok := run.SavedEpochs(cd); ok {
+		epochs = n
+	}
+	hf, err := engine.OpenFile(path, "history", engine.MaxRecordFile)
+	if errors.Is(err, fs.ErrNotExist) {
+		if epochs == 0 {
+			return nil, ""
+		}
+		return nil, fmt.Sprintf("%s is missing (the cell trained %s)", path, plural(epochs, "epoch"))
+	}
+	if err != nil {
+		return nil, unreadableHistory(path, err)
+	}
+	defer hf.Close()
+	h, err := engine.ReadHistoryJSON(path, hf)
+	if err != nil {
+		return nil, unreadableHistory(path, err)
+	}
+	if rec.Result != nil && epochs > 0 && len(h.Logs) != epochs {
+		return nil, fmt.Sprintf("%s holds %s, its %s %d", path, plural(len(h.Logs), "epoch"), ResultFile, epochs)
+	}
+	return h, ""
+}
+
+// unreadableHistory is why the history at path cannot be read, naming it
+// once: "…/history.json cannot be read: invalid history JSON: unexpected EOF".
+func unreadableHistory(path string, err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	return fmt.Sprintf("%s cannot be read: %s", path, strings.TrimPrefix(err.Error(), path+": "))
+}
+
+// withHistory splits cells into those whose numbers can be read and those
+// without their history (CellResult.NoHistory), which the report and
+// results.csv name and leave out.
+func withHistory(cells []CellResult) (kept, without []CellResult) {
+	for _, c := range cells {
+		if c.NoHistory != "" {
+			without = append(without, c)
+		} else {
+			kept = append(kept, c)
+		}
+	}
+	return kept, without
+}
+
+// noHistoryLine names the cells without their history, each with what is
+// wrong with its file.
+func noHistoryLine(cells []CellResult) string {
+	names := make([]string, len(cells))
+	for i, c := range cells {
+		names[i] = fmt.Sprintf("%s (%s)", c.Key, c.NoHistory)
+	}
+	return fmt.Sprintf("%s without a readable history, so none of %s numbers is reported: %s; "+
+		"remove such a cell's %s and `study run` writes it and the history again from the cell's saved state",
+		plural(len(cells), "cell"), map[bool]string{true: "its", false: "their"}[len(cells) == 1], strings.Join(names, ", "), ResultFile)
 }
 
 // recordsCell reports whether the run in cd records cell c's axis values

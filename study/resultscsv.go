@@ -21,7 +21,7 @@ const ResultsCSV = "results.csv"
 // resultColumns follow the axes and the seed. Their names end in what they
 // measure, so that none is an axis's name (a setting's flag).
 var resultColumns = []string{
-	"status",                // finished, diverged (a NaN loss ended it), or longer_than_study (LongerStatus)
+	"status",                // finished, diverged (a NaN loss ended it), longer_than_study (LongerStatus) or history_unreadable (NoHistoryStatus)
 	"epochs_trained",        // epochs in the history: whole ones (run/cutepoch.go)
 	"best_val_accuracy",     // the highest val_accuracy of the history
 	"best_test_accuracy",    // test accuracy of the best checkpoint (--save-best-only)
@@ -67,16 +67,41 @@ func writeResultsCSV(dir string, log io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if _, _, long := currentCells(f, cells); len(long) > 0 && log != nil {
-		fmt.Fprintf(log, "%s: left out of its report, status %s in %s: %s\n", plural(len(long), "cell"), LongerStatus, ResultsCSV, longerLine(long))
+	if log == nil {
+		return nil
+	}
+	kept, noHist := withHistory(cells)
+	if _, _, long := currentCells(f, kept); len(long) > 0 {
+		fmt.Fprintln(log, longerCSVLine(long))
+	}
+	if len(noHist) > 0 {
+		fmt.Fprintln(log, noHistoryCSVLine(noHist))
 	}
 	return nil
+}
+
+// longerCSVLine is the line that names the cells trained past the study's
+// plan after results.csv is written (and in a dry run's plan).
+func longerCSVLine(long []LongerCell) string {
+	return fmt.Sprintf("%s: left out of its report, status %s in %s: %s", plural(len(long), "cell"), LongerStatus, ResultsCSV, longerLine(long))
+}
+
+// noHistoryCSVLine is the line that names the cells without their history
+// after results.csv is written (and in a dry run's plan).
+func noHistoryCSVLine(noHist []CellResult) string {
+	return fmt.Sprintf("%s: left out of its report, status %s in %s, its history's numbers empty: %s", plural(len(noHist), "cell"), NoHistoryStatus, ResultsCSV, noHistoryLine(noHist))
 }
 
 // LongerStatus is results.csv's status of a cell trained past the
 // study's epochs (LongerCell): filtering on "finished" compares like with
 // like, as the report does.
 const LongerStatus = "longer_than_study"
+
+// NoHistoryStatus is results.csv's status of a complete cell without its
+// history (CellResult.NoHistory): the row's numbers read from the history
+// (epochs_trained, best_val_accuracy, the epochs and seconds to 98% and
+// 99%) are empty, those of its result.json kept.
+const NoHistoryStatus = "history_unreadable"
 
 func writeResultsTable(w io.Writer, f File, cells []CellResult) error {
 	cw := csv.NewWriter(w)
@@ -94,7 +119,10 @@ func writeResultsTable(w io.Writer, f File, cells []CellResult) error {
 		}
 		row = append(row, strconv.FormatUint(c.Cell.Seed, 10))
 		fields := resultFields(c)
-		if _, long := longerCell(f, c); long {
+		if c.NoHistory != "" {
+			fields[0] = NoHistoryStatus
+			fields[1] = "" // epochs_trained: the history's, which is not there
+		} else if _, long := longerCell(f, c); long {
 			fields[0] = LongerStatus
 		}
 		if err := cw.Write(append(row, fields...)); err != nil {

@@ -30,7 +30,7 @@ func TestReportWordsOneOfEach(t *testing.T) {
 	}
 	f := File{Name: "one", Seeds: []uint64{7}, Axes: []Axis{}}
 	groups := Summarise(f, oneCell(f))
-	md := markdown(f, groups, Conclusions(f, groups), nil, 1, 0, nil, 1)
+	md := markdown(f, groups, Conclusions(f, groups), nil, 1, 0, nil, nil, 1)
 	for _, want := range []string{
 		"\n1 complete cell, up to 1 epoch each, seed 7.\n",
 		"this study ran 1 epoch, so claims about convergence speak of the first epoch only.",
@@ -46,7 +46,7 @@ func TestReportWordsOneOfEach(t *testing.T) {
 
 	f = File{Name: "two", Seeds: []uint64{1}, Axes: []Axis{{Name: "model", Values: []string{"cnn", "mlp"}}}}
 	groups = Summarise(f, oneCell(f))
-	md = markdown(f, groups, Conclusions(f, groups), nil, 2, 0, nil, 2)
+	md = markdown(f, groups, Conclusions(f, groups), nil, 2, 0, nil, nil, 2)
 	for _, want := range []string{
 		"\n2 complete cells, up to 2 epochs each, seed 1.\n",
 		"| cnn beat mlp in 1 of 1 matched setting (mean best val accuracy 0.9000 vs 0.8000) |",

@@ -65,7 +65,7 @@ func predictCommand() *cli.Command {
 					// A blank image has no digit, whatever the model
 					// answers: no probabilities are printed for it.
 					if mnist.Blank(d.Images[i*side : (i+1)*side]) {
-						fmt.Fprintf(os.Stderr, "mnistgpu: %s: the image is blank (one colour, no ink): no digit to classify\n", n)
+						fmt.Fprintf(os.Stderr, "mnistgpu: %s: the image is blank (one colour, or no ink: no stroke a tenth darker than its paper, or lighter on dark paper): no digit to classify\n", n)
 						blank = append(blank, n)
 						continue
 					}

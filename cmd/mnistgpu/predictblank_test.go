@@ -50,3 +50,30 @@ func TestPredictSaysABlankImage(t *testing.T) {
 		t.Errorf("predict of a blank image, a missing file and a digit: exit %d, stderr %q; want %q", code, stderr, want)
 	}
 }
+
+// A light-grey digit on white (a stroke 20% darker than the page, as a
+// pencil drawing is) is classified: predict called it "blank, so not
+// classified", exit 1, though anyone sees the digit. A page of one
+// colour stays blank (above).
+func TestPredictClassifiesALowContrastDigit(t *testing.T) {
+	dir := t.TempDir()
+	weights := filepath.Join(dir, "w.safetensors")
+	writeModelWeights(t, weights, softmaxRegression, 784, 10)
+	img := image.NewGray(image.Rect(0, 0, 120, 100))
+	for y := 0; y < 100; y++ {
+		for x := 0; x < 120; x++ {
+			img.Pix[y*img.Stride+x] = 255
+			if xc := 75 - (y-22)*25/62; x >= 30 && x < 80 && y >= 15 && y < 22 || y >= 22 && y < 85 && x >= xc-4 && x < xc+4 {
+				img.Pix[y*img.Stride+x] = 204 // 20% darker than the page
+			}
+		}
+	}
+	var b bytes.Buffer
+	png.Encode(&b, img)
+	seven := filepath.Join(dir, "seven.png")
+	os.WriteFile(seven, b.Bytes(), 0o644)
+	stdout, stderr, code := output(t, "predict", "--weights", weights, seven)
+	if code != 0 || !strings.Contains(stdout, "seven.png: ") || strings.Contains(stderr, "blank") {
+		t.Errorf("predict of a light-grey digit on white: exit %d, stdout %q, stderr %q; want it classified", code, stdout, stderr)
+	}
+}
