@@ -312,7 +312,8 @@ func stageCell(from mergeSource, staged string) error {
 // A dst that trained more than from when its lock is taken (a study run in
 // the merge folder extended it since the merge chose from), both within
 // the plan of f or both past it, is kept: the copy is not put in place and
-// is returned as kept over from.
+// is returned as kept over from. So is a dst past the plan that trained
+// more than from (ownPast): its training may be held only here.
 func installCell(f File, from mergeSource, staged, dst string) (*keptCopy, error) {
 	lock, err := run.LockFolder(dst)
 	var held *run.LockedError
@@ -326,6 +327,9 @@ func installCell(f File, from mergeSource, staged, dst string) (*keptCopy, error
 	if c, err := readCell(dst); err == nil {
 		here := []mergeSource{{dir: dst, trained: trainedOf(dst, c)}}
 		withPlan(f, here)
+		if ownPast(here[0].trained, from.trained) {
+			return &keptCopy{kept: here[0], lost: from, own: true}, nil
+		}
 		if from.trained.less(here[0].trained) {
 			return &keptCopy{kept: here[0], lost: from}, nil
 		}

@@ -79,9 +79,15 @@ func trainedOf(dir string, c cellRecord) trained {
 }
 
 func (a trained) less(b trained) bool {
-	switch {
-	case (a.past == nil) != (b.past == nil):
+	if (a.past == nil) != (b.past == nil) {
 		return a.past != nil // a copy within the study's plan is kept over one past it
+	}
+	return a.lessTraining(b)
+}
+
+// lessTraining reports whether a trained less than b, plan or not.
+func (a trained) lessTraining(b trained) bool {
+	switch {
 	case a.epochs != b.epochs:
 		return a.epochs < b.epochs
 	case a.steps != b.steps:
@@ -104,9 +110,23 @@ func (a trained) String() string {
 // keptCopy is a cell whose copy lost (lost) trained less than the copy
 // merged (kept), or trained past the study's plan where kept did not;
 // replaced when lost is the merge folder's own, which kept replaces.
+//
+// own: kept is the merge folder's own copy, trained past the plan, and lost
+// a shorter one within it: a merge removes no training that may be held
+// only in its folder (see ownPast).
 type keptCopy struct {
 	kept, lost mergeSource
 	replaced   bool
+	own        bool
+}
+
+// ownPast reports whether the merge folder's copy here, trained past the
+// study's plan, is kept over from, which trained less: the copy within the
+// plan would replace training that may be held nowhere else (a cell
+// resumed in the merge folder past the plan), so it is kept and named, and
+// the user moves it out of cells/ to take the copy within the plan.
+func ownPast(here, from trained) bool {
+	return here.past != nil && from.lessTraining(here)
 }
 
 // overPast reports whether k kept a copy within the study's plan over one
@@ -125,9 +145,11 @@ func longest(here, shards []mergeSource) (copies []mergeSource, kept []keptCopy)
 	last := map[string]mergeSource{}
 	all := map[string][]mergeSource{}
 	var order []string
+	own := map[string]mergeSource{}
 	for _, c := range here {
 		key := filepath.Base(c.dir)
 		best[key] = c
+		own[key] = c
 		all[key] = append(all[key], c)
 	}
 	for _, c := range shards {
@@ -143,6 +165,10 @@ func longest(here, shards []mergeSource) (copies []mergeSource, kept []keptCopy)
 	}
 	for _, key := range order {
 		b := best[key]
+		if h, ok := own[key]; ok && h.dir != b.dir && ownPast(h.trained, b.trained) {
+			kept = append(kept, keptCopy{kept: h, lost: b, own: true})
+			continue
+		}
 		for _, c := range all[key] {
 			if k := (keptCopy{kept: b, lost: c, replaced: isIn(here, c)}); k.overPast() {
 				kept = append(kept, k)
@@ -172,11 +198,13 @@ func isIn(cells []mergeSource, s mergeSource) bool {
 // line for those kept over a shorter copy, one for those kept within the
 // study's plan over a copy past it ("" when there are none).
 func keptLine(kept []keptCopy) string {
-	var longer, within []string
+	var longer, within, owns []string
 	for _, k := range kept {
 		each := fmt.Sprintf("%s: %s in %s, not %s in %s",
 			filepath.Base(k.kept.dir), k.kept.trained, k.kept.study(), k.lost.trained, k.lost.study())
-		if k.overPast() {
+		if k.own {
+			owns = append(owns, each+" ("+k.kept.trained.past.Past()+")")
+		} else if k.overPast() {
 			past := k.lost.trained.past.Past()
 			if k.replaced {
 				past += "; the merge folder's own, replaced"
@@ -195,6 +223,12 @@ func keptLine(kept []keptCopy) string {
 		lines = append(lines, fmt.Sprintf("merge: kept the copy within the study's plan of %s over one trained past it (outside the study), left out: %s; "+
 			"a copy past the plan is no result of the study's (its report leaves such a cell out), which the study can be extended to (`study run --epochs`, a larger max-steps in the study file)",
 			plural(len(within), "cell"), strings.Join(within, "; ")))
+	}
+	if len(owns) > 0 {
+		lines = append(lines, fmt.Sprintf("merge: kept the merge folder's own copy of %s, trained past the study's plan, over a shorter copy within it "+
+			"(a merge removes no training its folder may alone hold; its report leaves such a cell out): %s; "+
+			"move the cell out of the merge folder's cells/ and merge again to take the copy within the plan",
+			plural(len(owns), "cell"), strings.Join(owns, "; ")))
 	}
 	return strings.Join(lines, "\n")
 }

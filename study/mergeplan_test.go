@@ -15,8 +15,9 @@ import (
 // --epochs 2` before that was refused) won a merge over the copy that
 // trained the study's 1 epoch, as the copy that trained more; the report
 // then left the cell out as longer than the study. The copy within the plan
-// is kept, whichever comes last and whether the longer one is a shard's or
-// the merge folder's own, and the merge names the longer copy it left.
+// is kept, whichever shard comes last, and the merge names the longer copy
+// it left. The merge folder's own longer copy is kept (its training may be
+// held nowhere else) and named, saying how to take the copy within the plan.
 func TestMergePrefersTheCopyWithinThePlan(t *testing.T) {
 	data := smallData(t)
 	f := optimizerStudy("p") // sgd and adam, 1 epoch
@@ -59,9 +60,6 @@ func TestMergePrefersTheCopyWithinThePlan(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if c.longer == "" {
-			c.longer = out
-		}
 		var log bytes.Buffer
 		if err := Merge(out, c.shards, &log); err != nil {
 			t.Fatal(err)
@@ -71,14 +69,19 @@ func TestMergePrefersTheCopyWithinThePlan(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if c.longer == "" {
+			own := "merge: kept the merge folder's own copy of 1 cell, trained past the study's plan, over a shorter copy within it"
+			each := sgd + ": 2 epochs, 4 steps in " + out + ", not 1 epoch, 2 steps in " + s + " (2 epochs, more than the study's 1)"
+			if said := log.String(); r.Epochs != 2 || !strings.Contains(said, own) || !strings.Contains(said, each) || !strings.Contains(said, "move the cell out") {
+				t.Errorf("merge %v into %s, whose own copy is the longer: %s has %d epochs, want its own 2 kept; said\n%s", c.shards, out, sgd, r.Epochs, said)
+			}
+			continue
+		}
 		if got := dataSection(t, filepath.Join(merged, run.FinalFile)); r.Epochs != 1 || !bytes.Equal(got, want) {
 			t.Errorf("merge %v into %s: %s is the copy of %d epochs, want the study's 1-epoch copy", c.shards, out, sgd, r.Epochs)
 		}
 		said := log.String()
 		past := "not 2 epochs, 4 steps in " + c.longer + " (2 epochs, more than the study's 1)"
-		if c.longer == out {
-			past = "not 2 epochs, 4 steps in " + c.longer + " (2 epochs, more than the study's 1; the merge folder's own, replaced)"
-		}
 		if !strings.Contains(said, line) || !strings.Contains(said, past) {
 			t.Errorf("merge %v into %s said\n%s\nwant a line starting %q naming the 2-epoch copy in %s", c.shards, out, said, line, c.longer)
 		}
