@@ -99,6 +99,23 @@ func spellings(abs string) []string {
 	return out
 }
 
+// TypedAndResolved is dir as typed and, when its links resolve, as
+// filepath.EvalSymlinks resolves it, each made absolute (a spelling that
+// cannot be made absolute is left out): a link to a folder is that folder.
+func TypedAndResolved(dir string) []string {
+	paths := []string{dir}
+	if real, err := filepath.EvalSymlinks(dir); err == nil {
+		paths = append(paths, real)
+	}
+	out := make([]string, 0, len(paths))
+	for _, p := range paths {
+		if abs, err := filepath.Abs(p); err == nil {
+			out = append(out, abs)
+		}
+	}
+	return out
+}
+
 // RealPath is p (absolute) with the links of its longest existing leading
 // part resolved, and the rest (not made yet) appended: the folder a writer
 // of p would write in, however p is spelled.

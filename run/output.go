@@ -345,15 +345,7 @@ func studyFile(dir string) string {
 // mystudy/extra-run, is a folder like any other. A link is followed, so a
 // link to a study's cells/ is its cells/ too.
 func StudyOwning(dir string) string {
-	paths := []string{dir}
-	if real, err := filepath.EvalSymlinks(dir); err == nil {
-		paths = append(paths, real)
-	}
-	for _, p := range paths {
-		abs, err := filepath.Abs(p)
-		if err != nil {
-			continue
-		}
+	for _, abs := range TypedAndResolved(dir) {
 		if b := filepath.Base(abs); b != "cells" && b != "report" {
 			continue
 		}

@@ -67,15 +67,7 @@ func CellPlanOf(dir string) (CellPlan, bool) {
 // run` starts a run there: a run of other settings in a cell's folder was
 // reported as the study's cell.
 func CellFolderOf(dir string) string {
-	paths := []string{dir}
-	if real, err := filepath.EvalSymlinks(dir); err == nil {
-		paths = append(paths, real)
-	}
-	for _, p := range paths {
-		abs, err := filepath.Abs(p)
-		if err != nil {
-			continue
-		}
+	for _, abs := range run.TypedAndResolved(dir) {
 		cells := filepath.Dir(abs)
 		if filepath.Base(cells) != "cells" || cells == abs {
 			continue

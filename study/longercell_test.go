@@ -35,13 +35,7 @@ func TestLongerCellIsNamedAndLeftOut(t *testing.T) {
 	study(f, s)
 	study(f.WithEpochs(2), long)
 	key := "optimizer=sgd,seed=1"
-	cell := filepath.Join(s, "cells", key)
-	if err := os.RemoveAll(cell); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.CopyFS(cell, os.DirFS(filepath.Join(long, "cells", key))); err != nil {
-		t.Fatal(err)
-	}
+	replaceCell(t, s, long, key)
 
 	said := study(f, s)
 	if !strings.Contains(said, "1 cell: left out of its report, status longer_than_study in results.csv: "+key+" (2 epochs, more than the study's 1), trained past the study's plan") {
@@ -110,13 +104,7 @@ func TestCellPastTheStepBudgetIsNamedAndLeftOut(t *testing.T) {
 		}
 	}
 	key := "optimizer=sgd,seed=1"
-	cell := filepath.Join(s, "cells", key)
-	if err := os.RemoveAll(cell); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.CopyFS(cell, os.DirFS(filepath.Join(long, "cells", key))); err != nil {
-		t.Fatal(err)
-	}
+	replaceCell(t, s, long, key)
 	var reportLog bytes.Buffer
 	md, err := Report(s, &reportLog)
 	if err != nil {
@@ -137,5 +125,18 @@ func TestCellPastTheStepBudgetIsNamedAndLeftOut(t *testing.T) {
 		if want := map[string]string{"sgd": LongerStatus, "adam": "finished"}[r["optimizer"]]; r["status"] != want {
 			t.Errorf("results.csv: %s's status %q, want %q", r["optimizer"], r["status"], want)
 		}
+	}
+}
+
+// replaceCell puts in the study in dir, as its cell key, a copy of the cell
+// key of the study in from.
+func replaceCell(t *testing.T, dir, from, key string) {
+	t.Helper()
+	cell := filepath.Join(dir, "cells", key)
+	if err := os.RemoveAll(cell); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.CopyFS(cell, os.DirFS(filepath.Join(from, "cells", key))); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -160,12 +160,8 @@ func TestRunAndStudyFoldersDoNotMix(t *testing.T) {
 
 	// A real train, past its first epoch: its folder holds a run.
 	runDir := filepath.Join(dir, "T")
-	train, pipe, sc, _ := startReadingStderr(t, append([]string{"train", "--model", "mlp", "--train-limit", "300",
+	train := startHolder(t, append([]string{"train", "--model", "mlp", "--train-limit", "300",
 		"--epochs", "100000", "--out", runDir}, smallData...)...)
-	t.Cleanup(func() { train.Process.Kill(); train.Wait() })
-	for sc.Scan() && !strings.Contains(sc.Text(), "Epoch 2/") { // epoch 1's state is written
-	}
-	go io.Copy(io.Discard, pipe)
 	if code, msg := studyNotWaiting(t, studyIn(runDir)...); code != 2 || !strings.Contains(msg, "holds a run") {
 		t.Errorf("study into the folder of a running train: exit %d\n%s", code, msg)
 	}
@@ -352,12 +348,7 @@ func TestStudyCellStopsWhenItsLockIsRemoved(t *testing.T) {
 // config.json/result.json: not a directory").
 func TestTrainIntoAStudysFoldersIsRefused(t *testing.T) {
 	studyDir := filepath.Join(t.TempDir(), "S")
-	if err := os.MkdirAll(filepath.Join(studyDir, "cells"), 0o777); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(studyDir, "study.json"), []byte(`{"name": "s"}`), 0o666); err != nil {
-		t.Fatal(err)
-	}
+	makeStudyFolder(t, studyDir)
 	link := filepath.Join(t.TempDir(), "to-cells")
 	if err := os.Symlink(filepath.Join(studyDir, "cells"), link); err != nil {
 		t.Fatal(err)
@@ -422,10 +413,7 @@ func TestCheckpointIntoAnotherWritersFolderIsRefused(t *testing.T) {
 func TestOutInsideAnotherRunsCheckpointFolderIsRefused(t *testing.T) {
 	dir := t.TempDir()
 	a := filepath.Join(dir, "A")
-	if err := cliRun(append([]string{"train", "--model", "mlp", "--train-limit", "300", "--epochs", "1", "--out", a,
-		"--checkpoint", "ckpt/{epoch}.safetensors", "--save-best-only=false"}, smallData...)...); err != nil {
-		t.Fatal(err)
-	}
+	trainWithCheckpointFolder(t, a)
 	ckpt := filepath.Join(a, "ckpt")
 	before := snapshot(t, ckpt)
 	nowhere := []string{"train", "--model", "mlp", "--epochs", "1", "--data-dir", filepath.Join(dir, "nowhere"), "--offline"}
@@ -446,12 +434,7 @@ func TestOutInsideAnotherRunsCheckpointFolderIsRefused(t *testing.T) {
 // folder directly in a study's was. It trains, and resumes, as anywhere.
 func TestTrainBesideAStudysFoldersIsAccepted(t *testing.T) {
 	studyDir := filepath.Join(t.TempDir(), "S")
-	if err := os.MkdirAll(filepath.Join(studyDir, "cells"), 0o777); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(studyDir, "study.json"), []byte(`{"name": "s"}`), 0o666); err != nil {
-		t.Fatal(err)
-	}
+	makeStudyFolder(t, studyDir)
 	out := filepath.Join(studyDir, "extra-run")
 	args := append([]string{"train", "--model", "mlp", "--train-limit", "300", "--epochs", "1", "--out", out}, smallData...)
 	if _, msg, code := output(t, args...); code != 0 {
@@ -480,12 +463,7 @@ func TestTrainBesideAStudysFoldersIsAccepted(t *testing.T) {
 func TestStudyIntoAStudysFoldersIsRefused(t *testing.T) {
 	dir := t.TempDir()
 	studyDir := filepath.Join(dir, "S")
-	if err := os.MkdirAll(filepath.Join(studyDir, "cells"), 0o777); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(studyDir, "study.json"), []byte(`{"name": "s"}`), 0o666); err != nil {
-		t.Fatal(err)
-	}
+	makeStudyFolder(t, studyDir)
 	spec := filepath.Join(dir, "s.json")
 	if err := os.WriteFile(spec, []byte(`{"name":"t","seeds":[1],"fixed":{"model":"mlp","epochs":"1","train-limit":"300"}}`), 0o666); err != nil {
 		t.Fatal(err)

@@ -16,16 +16,8 @@ import (
 // within the plan still works, and `study run --epochs` still extends it.
 func TestResumeOfStudyCellKeepsTheStudysPlan(t *testing.T) {
 	dir := t.TempDir()
-	spec := filepath.Join(dir, "s.json")
-	os.WriteFile(spec, []byte(`{"axes":[{"name":"lr","values":["0.1","0.05"]}],"seeds":[1],"fixed":{"model":"mlp","optimizer":"sgd","train-limit":"200","epochs":"2"}}`), 0o644)
 	out := filepath.Join(dir, "out")
-	studyRun := func(args ...string) {
-		t.Helper()
-		args = append([]string{"study", "run", spec, "--out", out, "--data-dir", small, "--no-verify", "--threads", "1"}, args...)
-		if err := cliRun(args...); err != nil {
-			t.Fatalf("study run %v: %v", args[3:], err)
-		}
-	}
+	studyRun := lrStudy(t, dir, out, "2")
 	studyRun()
 	cell := filepath.Join(out, "cells", "lr=0.1,seed=1")
 	trained := func() int { t.Helper(); return len(historyOf(t, cell).Epochs) }
@@ -90,16 +82,8 @@ func TestResumeOfStudyCellKeepsTheStudysPlan(t *testing.T) {
 // `train --resume CELL` within the plan still resumes.
 func TestTrainOutIntoAStudysCellIsRefused(t *testing.T) {
 	dir := t.TempDir()
-	spec := filepath.Join(dir, "s.json")
-	os.WriteFile(spec, []byte(`{"axes":[{"name":"lr","values":["0.1","0.05"]}],"seeds":[1],"fixed":{"model":"mlp","optimizer":"sgd","train-limit":"200","epochs":"1"}}`), 0o644)
 	out := filepath.Join(dir, "S")
-	studyRun := func(args ...string) {
-		t.Helper()
-		args = append([]string{"study", "run", spec, "--out", out, "--data-dir", small, "--no-verify", "--threads", "1"}, args...)
-		if err := cliRun(args...); err != nil {
-			t.Fatalf("study run %v: %v", args[3:], err)
-		}
-	}
+	studyRun := lrStudy(t, dir, out, "1")
 	studyRun()
 	cell := filepath.Join(out, "cells", "lr=0.1,seed=1")
 	before := snapshot(t, cell)
@@ -138,5 +122,20 @@ func TestTrainOutIntoAStudysCellIsRefused(t *testing.T) {
 	}
 	if err := cliRun("train", "--resume", cell, "--epochs", "2", "--threads", "1", "--quiet"); err != nil {
 		t.Errorf("train --resume CELL --epochs 2 (the study's): %v", err)
+	}
+}
+
+// lrStudy writes, in dir, a study of two MLP cells (lr 0.1 and 0.05, seed
+// 1) of the given epochs, and returns a function that runs it into out
+// with the extra arguments, failing the test when it fails.
+func lrStudy(t *testing.T, dir, out, epochs string) func(args ...string) {
+	spec := filepath.Join(dir, "s.json")
+	os.WriteFile(spec, []byte(`{"axes":[{"name":"lr","values":["0.1","0.05"]}],"seeds":[1],"fixed":{"model":"mlp","optimizer":"sgd","train-limit":"200","epochs":"`+epochs+`"}}`), 0o644)
+	return func(args ...string) {
+		t.Helper()
+		args = append([]string{"study", "run", spec, "--out", out, "--data-dir", small, "--no-verify", "--threads", "1"}, args...)
+		if err := cliRun(args...); err != nil {
+			t.Fatalf("study run %v: %v", args[3:], err)
+		}
 	}
 }

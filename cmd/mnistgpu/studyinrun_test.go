@@ -19,10 +19,7 @@ import (
 func TestStudyNeverGoesInsideARun(t *testing.T) {
 	dir := t.TempDir()
 	a := filepath.Join(dir, "A")
-	if err := cliRun(append([]string{"train", "--model", "mlp", "--train-limit", "300", "--epochs", "1", "--out", a,
-		"--checkpoint", "ckpt/{epoch}.safetensors", "--save-best-only=false"}, smallData...)...); err != nil {
-		t.Fatal(err)
-	}
+	trainWithCheckpointFolder(t, a)
 	link := filepath.Join(dir, "L")
 	if err := os.Symlink(a, link); err != nil {
 		t.Fatal(err)
