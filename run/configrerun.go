@@ -1,7 +1,10 @@
 package run
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"path/filepath"
 )
 
@@ -10,10 +13,16 @@ import (
 // run wrote its own: a --save-weights path outside the run's folder, read
 // from the file and not given again now (given). The rerun wrote over the
 // first run's weights there, as a state file's such path is never written
-// on --resume unless given again (checkStoredWeightsPath).
+// on --resume unless given again (checkStoredWeightsPath). A path that
+// holds no file is no run's weights: a hand-written file's
+// "save_weights" (README: it may hold one) was refused on its first use,
+// naming weights "its run wrote" that no run had written.
 func CheckConfigWeightsPath(file string, cfg Config, given bool) error {
 	w := cfg.Output.SaveWeights
 	if w == "" || given || inside(cfg.Output.Dir, w) {
+		return nil
+	}
+	if _, err := os.Lstat(w); errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
 	return &ValueError{Flag: "config", Msg: fmt.Sprintf("%s records --save-weights %s, where its run wrote its final weights: "+

@@ -43,7 +43,15 @@ func typedFlags(c *cli.Context) ([]typedFlag, bool) {
 		return nil, false
 	}
 	var out []typedFlag
+	value := false // args[i] is the value of the flag before it
 	for i, a := range args {
+		if value {
+			// `--checkpoint -seed` gives --checkpoint the value "-seed", as
+			// the parser reads it; it was also taken for a --seed typed,
+			// whose default then replaced a --config file's seed.
+			value = false
+			continue
+		}
 		if a == "--" {
 			break
 		}
@@ -57,6 +65,7 @@ func typedFlags(c *cli.Context) ([]typedFlag, bool) {
 			}
 			if _, isSwitch := f.(*cli.BoolFlag); !isSwitch && !hasValue && i+1 < len(args) {
 				a += " " + args[i+1]
+				value = true
 			}
 			out = append(out, typedFlag{a, f})
 		}

@@ -83,3 +83,29 @@ func TestConfigFilePathsAreTheFilesFolders(t *testing.T) {
 		t.Fatalf("the early record: exit %d\n%s", code, text)
 	}
 }
+
+// A hand-written config file may hold "save_weights" (README): its first
+// use writes them there. It was refused as a rerun that would write over
+// the weights "its run wrote", which no run had written; once they are
+// there, a second use is refused as a rerun's is, naming the file.
+func TestHandWrittenConfigSavesWeights(t *testing.T) {
+	dir := t.TempDir()
+	data, err := filepath.Abs(small)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(dir, "a.json")
+	spec, _ := json.Marshal(map[string]any{"epochs": 1, "model": map[string]any{"name": "mlp"}, "data": map[string]any{"train_limit": 200},
+		"source": map[string]any{"dir": data, "no_verify": true}, "output": map[string]any{"save_weights": "w.safetensors"}})
+	os.WriteFile(file, spec, 0o644)
+	if _, stderr, code := output(t, "train", "--config", file, "--out", filepath.Join(dir, "first"), "--quiet"); code != 0 {
+		t.Fatalf("a hand-written config's save_weights, first use: exit %d:\n%s", code, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "w.safetensors")); err != nil {
+		t.Errorf("the weights are not where the file says: %v", err)
+	}
+	_, stderr, code := output(t, "train", "--config", file, "--out", filepath.Join(dir, "second"), "--quiet")
+	if code != 2 || !strings.Contains(stderr, "records --save-weights") {
+		t.Errorf("a second use writing over the first's weights: exit %d, want 2 naming --save-weights:\n%s", code, stderr)
+	}
+}

@@ -50,17 +50,29 @@ func TestTF32VariableIsACudaDefault(t *testing.T) {
 }
 
 // --device auto --tf32 where no GPU answers trains on the CPU, as auto
-// promises, recording that TF32 was not used.
+// promises, recording that TF32 was not used and saying so in one line (it
+// went without a word, as a typed --threads where auto opens a GPU does
+// not); an exported MNISTGPU_TF32 is a default, which goes in silence.
 func TestAutoTF32WithoutGPUTrainsOnCPU(t *testing.T) {
 	if !handsOver() {
 		t.Skip("the cuda build opens auto in-process (the stand-in may answer)")
 	}
+	const said = "--tf32 is for a GPU (TensorFloat-32): --device auto uses the CPU here, which computes in fp32 only, so it is not used"
 	dir := filepath.Join(t.TempDir(), "run")
-	if _, stderr, code := output(t, append([]string{"train", "--device", "auto", "--tf32", "--out", dir, "--model", "mlp", "--epochs", "1", "--train-limit", "200"}, smallData...)...); code != 0 {
+	_, stderr, code := output(t, append([]string{"train", "--device", "auto", "--tf32", "--out", dir, "--model", "mlp", "--epochs", "1", "--train-limit", "200"}, smallData...)...)
+	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if strings.Count(stderr, said) != 1 {
+		t.Errorf("--device auto --tf32 on the CPU: want the line once:\n%s", stderr)
 	}
 	if b, err := os.ReadFile(filepath.Join(dir, run.ConfigFile)); err != nil || !strings.Contains(string(b), `"tf32": false`) {
 		t.Errorf("a CPU run records TF32: %s %v", b, err)
+	}
+	t.Setenv("MNISTGPU_TF32", "1")
+	exported := filepath.Join(t.TempDir(), "run")
+	if _, stderr, code := output(t, append([]string{"train", "--device", "auto", "--out", exported, "--model", "mlp", "--epochs", "1", "--train-limit", "200"}, smallData...)...); code != 0 || strings.Contains(stderr, "--tf32") {
+		t.Errorf("MNISTGPU_TF32=1 with --device auto on the CPU: exit %d, want no line about it:\n%s", code, stderr)
 	}
 }
 

@@ -226,7 +226,13 @@ func (d dispatcher) dispatch(c *cli.Context, devices []string) error {
 	fmt.Fprintf(d.log, "device auto: using cpu: %v\n", err)
 	if commandHasFlag(c.Command, "tf32") && c.Bool("tf32") {
 		// auto's --tf32 is for a GPU it did not find (on --device cpu it
-		// is refused as a setting the run would ignore).
+		// is refused as a setting the run would ignore). Typed, it is
+		// said, as a --threads typed where auto opens a GPU is: the run
+		// recorded tf32 false without a word. An exported MNISTGPU_TF32
+		// is a default, which goes in silence.
+		if onCommandLine(c, "tf32") {
+			fmt.Fprintln(d.log, "--tf32 is for a GPU (TensorFloat-32): --device auto uses the CPU here, which computes in fp32 only, so it is not used")
+		}
 		if err := c.Set("tf32", "false"); err != nil {
 			return err
 		}

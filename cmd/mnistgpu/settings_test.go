@@ -171,3 +171,27 @@ func oldState(t *testing.T, dir string, flags []string, epochs string, edit func
 		t.Fatal(err)
 	}
 }
+
+// A value that looks like a flag is the value of the flag before it, as
+// the parser reads it: `--checkpoint -seed` names the checkpoint "-seed".
+// It was also taken for a --seed typed, whose default 1 replaced the seed
+// the --config file records: the rerun trained with another seed.
+func TestValueLikeAFlagIsNotTyped(t *testing.T) {
+	dir := t.TempDir()
+	first := filepath.Join(dir, "first")
+	args := append([]string{"train", "--model", "mlp", "--epochs", "1", "--train-limit", "200", "--seed", "7"}, smallData...)
+	if _, stderr, code := output(t, append(args, "--out", first)...); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	again := filepath.Join(dir, "again")
+	if _, stderr, code := output(t, "train", "--config", filepath.Join(first, run.ConfigFile), "--out", again, "--checkpoint", "-seed", "--quiet"); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	cfg, err := run.ReadConfigFile(filepath.Join(again, run.ConfigFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Seed != 7 || cfg.Callbacks.Checkpoint == nil || *cfg.Callbacks.Checkpoint != "-seed" {
+		t.Errorf("--config of a seed-7 run with --checkpoint -seed: seed %d, checkpoint %v; want the recorded 7 and \"-seed\"", cfg.Seed, cfg.Callbacks.Checkpoint)
+	}
+}

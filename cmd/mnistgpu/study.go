@@ -161,6 +161,7 @@ func runStudy(c *cli.Context) error {
 		return err
 	}
 	fileThreadsUnused(c, f, cfgs)
+	studyEnvUnused(c, f)
 	for _, line := range f.UnusedFixed(cells, cfgs) {
 		fmt.Fprintln(logOut, line)
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 
 	"github.com/urfave/cli/v2"
 
@@ -84,5 +85,39 @@ func fileThreadsUnused(c *cli.Context, f study.File, cfgs []run.Config) {
 			sayUnusedOnGPU(fmt.Sprintf("the study file's %q: %q", name, fixed), true)
 			return
 		}
+	}
+}
+
+// studyEnvUnused says, one line each, which exported variables of train's
+// settings `study run` has no flag for (MNISTGPU_MODEL, MNISTGPU_BATCH_SIZE,
+// MNISTGPU_SEED, MNISTGPU_OUT) go unused: a study's cells take their
+// settings from the study file, and train's defaults where it leaves one
+// out. With MNISTGPU_BATCH_SIZE=32 exported for train, a study whose file
+// left the batch size out trained every cell at 64 without a word. A
+// variable of a setting the file gives is overridden by it, as a run's
+// record overrides one (said nowhere, as for train --config).
+func studyEnvUnused(c *cli.Context, f study.File) {
+	for _, fd := range run.Fields() {
+		v, exported := os.LookupEnv(fd.Env)
+		if fd.Env == "" || !exported || v == "" || hasTableFlag(c, fd.Flag) {
+			continue
+		}
+		var why string
+		switch {
+		case fd.Flag == "out":
+			if onCommandLine(c, "out") {
+				continue
+			}
+			why = fmt.Sprintf("the study's folder is study run's --out (%s)", c.String("out"))
+		case fd.Flag == "seed":
+			why = `a study's seeds come from its "seeds" list or --seeds`
+		default:
+			if _, _, _, inFile := f.Setting(fd); inFile {
+				continue
+			}
+			def := run.Default()
+			why = fmt.Sprintf("a study's cells take %q from the study file, and train's default (%s) where it leaves it out", fd.Flag, def.GetString(fd))
+		}
+		fmt.Fprintf(logOut, "%s=%s is not used by study run: %s\n", fd.Env, v, why)
 	}
 }
