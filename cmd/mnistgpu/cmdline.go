@@ -42,6 +42,12 @@ func typedFlags(c *cli.Context) ([]typedFlag, bool) {
 	if !ok {
 		return nil, false
 	}
+	return typedIn(c.Command.Flags, args), true
+}
+
+// typedIn lists the flags among flags that args, a command line, types, in
+// their order, up to a "--".
+func typedIn(flags []cli.Flag, args []string) []typedFlag {
 	var out []typedFlag
 	value := false // args[i] is the value of the flag before it
 	for i, a := range args {
@@ -59,7 +65,7 @@ func typedFlags(c *cli.Context) ([]typedFlag, bool) {
 			continue
 		}
 		given, _, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
-		for _, f := range c.Command.Flags {
+		for _, f := range flags {
 			if !hasName(f, given) {
 				continue
 			}
@@ -70,7 +76,7 @@ func typedFlags(c *cli.Context) ([]typedFlag, bool) {
 			out = append(out, typedFlag{a, f})
 		}
 	}
-	return out, true
+	return out
 }
 
 // givenTwice names a flag of c's command given more than once on the

@@ -116,6 +116,7 @@ func newApp() *cli.App {
 			if len(c.Subcommands) == 0 {
 				limitArgs(c, path+c.Name)
 				nameVariables(c)
+				sayIgnoredVariables(c)
 			}
 			setUsage(c.Subcommands, path+c.Name+" ")
 		}
@@ -129,6 +130,7 @@ func newApp() *cli.App {
 func runApp(app *cli.App, args []string) error {
 	args = helpOfSubcommand(app, args)
 	app.Metadata[commandLineKey] = args // as typed, flags and words in their order
+	typedOverVariables(app, args)
 	err := app.Run(flagsFirst(app, args))
 	if e, ok := app.Metadata[helpTopicError].(error); ok && err == nil {
 		return e

@@ -1,0 +1,108 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"reflect"
+
+	"github.com/urfave/cli/v2"
+)
+
+// ignoredVariablesKey is the app's Metadata key of the lines that say which
+// malformed variables a typed flag left unread (typedOverVariables).
+const ignoredVariablesKey = "ignored variables"
+
+// typedOverVariables keeps a malformed environment variable from stopping
+// a command whose flag for it is typed on the command line args: the flag
+// parser reads every flag's variable before the command line, and refused
+// `MNISTGPU_EPOCHS=abc mnistgpu train --epochs 2` (exit 2) over a value
+// the typed flag replaces. Such a flag stops reading its variable for this
+// run, and the command says so in one line (sayIgnoredVariables); a
+// variable whose flag is not typed is read, and refused, as before.
+func typedOverVariables(app *cli.App, args []string) {
+	cmd, i := commandOf(app, args)
+	if cmd == nil || len(cmd.Subcommands) > 0 {
+		return
+	}
+	var lines []string
+	for _, g := range typedIn(cmd.Flags, args[i:]) {
+		name, value, malformed := malformedVariable(g.flag)
+		if !malformed || !dropVariables(g.flag) {
+			continue
+		}
+		lines = append(lines, fmt.Sprintf("%s=%s is not used: --%s is typed, which wins over it", name, value, g.flag.Names()[0]))
+	}
+	if len(lines) > 0 {
+		app.Metadata[ignoredVariablesKey] = lines
+	}
+}
+
+// malformedVariable reports whether the environment variable that f reads
+// holds a value f's type cannot (MNISTGPU_EPOCHS=abc), with its name and
+// value: f, copied, is applied to a flag set of its own, which reads the
+// variable as the command's would.
+func malformedVariable(f cli.Flag) (name, value string, malformed bool) {
+	env, ok := f.(interface{ GetEnvVars() []string })
+	if !ok {
+		return "", "", false
+	}
+	for _, v := range env.GetEnvVars() {
+		if got, set := os.LookupEnv(v); set {
+			name, value = v, got
+			break
+		}
+	}
+	if name == "" {
+		return "", "", false
+	}
+	orig := reflect.ValueOf(f)
+	if orig.Kind() != reflect.Pointer || orig.Elem().Kind() != reflect.Struct {
+		return "", "", false
+	}
+	copied := reflect.New(orig.Elem().Type())
+	copied.Elem().Set(orig.Elem())
+	set := flag.NewFlagSet("", flag.ContinueOnError)
+	set.SetOutput(io.Discard)
+	err := copied.Interface().(cli.Flag).Apply(set)
+	return name, value, err != nil
+}
+
+// dropVariables makes f read no environment variable (false: f is of a
+// kind that has none to drop).
+func dropVariables(f cli.Flag) bool {
+	switch f := f.(type) {
+	case *cli.IntFlag:
+		f.EnvVars = nil
+	case *cli.Uint64Flag:
+		f.EnvVars = nil
+	case *cli.Float64Flag:
+		f.EnvVars = nil
+	case *cli.BoolFlag:
+		f.EnvVars = nil
+	case *cli.StringFlag:
+		f.EnvVars = nil
+	default:
+		return false
+	}
+	return true
+}
+
+// sayIgnoredVariables makes cmd's action start with the lines of
+// typedOverVariables: written there, they take --log-format's form, and a
+// command handed to the cuda runner (runner.go) says them once, in the
+// runner, which reads the same command line and environment.
+func sayIgnoredVariables(cmd *cli.Command) {
+	action := cmd.Action
+	if action == nil {
+		return
+	}
+	cmd.Action = func(c *cli.Context) error {
+		lines, _ := c.App.Metadata[ignoredVariablesKey].([]string)
+		for _, l := range lines {
+			fmt.Fprintln(logOut, l)
+		}
+		return action(c)
+	}
+}
