@@ -158,7 +158,10 @@ func configDevices(c *cli.Context) []string {
 }
 
 // studyDevices is the device of every cell of a study (a study file may fix
-// the device or make it an axis).
+// the device or make it an axis). Nil, as configDevices', where the command
+// refuses the study file or a typed flag that contradicts it: the line of
+// auto's fallback to the CPU came before the refusal (a file's "device":
+// "auto" and --device cpu typed), as if the study were about to run.
 func studyDevices(c *cli.Context) []string {
 	base, err := bindConfig(c)
 	if err != nil {
@@ -166,8 +169,8 @@ func studyDevices(c *cli.Context) []string {
 	}
 	devices := []string{base.Device.Name}
 	f, err := study.LoadSeeds(c.Args().First(), max(c.Int("seeds"), 0))
-	if err != nil {
-		return devices
+	if err != nil || studyFlagsAgree(c, f, base) != nil {
+		return nil
 	}
 	_, cfgs, err := f.Configs(base, c.String("out"))
 	if err != nil {

@@ -111,3 +111,25 @@ func TestStudyFlagPathAgreesWrittenAnotherWay(t *testing.T) {
 		}
 	}
 }
+
+// A study file that fixes "device": "auto" beside a typed --device cpu is
+// refused (exit 2) with nothing before the refusal: the CPU build's probe
+// for a GPU ran first and said "device auto: using cpu: ..." for a study
+// that was not going to run. The same file without the flag runs, and
+// says where auto put it.
+func TestStudyDeviceRefusalComesFirst(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "s.json")
+	os.WriteFile(file, []byte(`{"axes":[{"name":"lr","values":["0.01"]}],"seeds":[1],"fixed":{"model":"mlp","epochs":"1","train-limit":"200","device":"auto"}}`), 0o644)
+	data := []string{"--data-dir", small, "--no-verify", "--threads", "1"}
+	refused := append([]string{"study", "run", file, "--out", filepath.Join(dir, "refused"), "--device", "cpu"}, data...)
+	_, stderr, code := output(t, refused...)
+	want := `mnistgpu: --device cpu contradicts the study file's fixed "device": "auto"; give it in one place`
+	if lines := strings.Split(strings.TrimSpace(stderr), "\n"); code != 2 || len(lines) != 1 || !strings.HasSuffix(lines[0], want) {
+		t.Errorf("%v: exit %d, want 2 and the one line %q:\n%s", refused, code, want, stderr)
+	}
+	ran := append([]string{"study", "run", file, "--out", filepath.Join(dir, "ran")}, data...)
+	if _, stderr, code := output(t, ran...); code != 0 || !strings.Contains(stderr, "device auto: using ") {
+		t.Errorf("%v: exit %d, want 0 and auto's line:\n%s", ran, code, stderr)
+	}
+}
