@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"image/png"
@@ -265,18 +266,28 @@ func TestStudyKillResumeShardsAndReport(t *testing.T) {
 	// Killed half way, then rerun.
 	killed := filepath.Join(dir, "killed")
 	cmd := command(append([]string{"study", "run", spec, "--out", killed}, data...)...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	ended := make(chan error, 1)
+	go func() { ended <- cmd.Wait() }()
+	// A study that ends before 12 cells are done (it failed) fails the
+	// test; it was polled for without end, until the package's timeout.
 	for {
 		done, _ := filepath.Glob(filepath.Join(killed, "cells", "*", "result.json"))
 		if len(done) >= 12 {
 			break
 		}
-		time.Sleep(20 * time.Millisecond)
+		select {
+		case err := <-ended:
+			t.Fatalf("the study to kill ended (%v) with %d cells done, before 12:\n%s", err, len(done), stderr.String())
+		case <-time.After(20 * time.Millisecond):
+		}
 	}
 	cmd.Process.Kill()
-	cmd.Wait()
+	<-ended
 	before := map[string]time.Time{}
 	done, _ := filepath.Glob(filepath.Join(killed, "cells", "*", "final.safetensors"))
 	for _, p := range done {

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -183,11 +184,39 @@ func TestSecondSignalQuitsAtOnce(t *testing.T) {
 // first one's state is written (a wide MLP's, about 40 MB) quits at once
 // and removes the temporary file being written; it stayed in the folder,
 // and no later run removed it. The state is the last completed one.
+//
+// The test sees the write only by polling for its temporary, a window of
+// tens of milliseconds: on a loaded machine a poll can miss it, or the
+// second signal come after the state's rename, and the run then stops
+// with its state saved (once in 20 runs beside two other test binaries).
+// Such an attempt proves nothing either way and is made again, in a new
+// folder; a run that quits at once without its temporary removed fails.
 func TestSecondSignalDuringASaveLeavesNoTemporary(t *testing.T) {
 	dir := t.TempDir()
-	model, out := filepath.Join(dir, "wide.json"), filepath.Join(dir, "run")
+	model := filepath.Join(dir, "wide.json")
 	os.WriteFile(model, []byte(`{"input_shape": [28, 28, 1], "layers": [{"type": "Flatten"},
   {"type": "Dense", "units": 4000, "activation": "relu"}, {"type": "Dense", "units": 10, "activation": "softmax"}]}`), 0o644)
+	const attempts = 5
+	for i := 1; ; i++ {
+		out := filepath.Join(dir, "run"+strconv.Itoa(i))
+		missed := secondSignalDuringASave(t, model, out)
+		if missed == "" {
+			break
+		}
+		if i == attempts {
+			t.Fatalf("in %d attempts, the second SIGINT never came during a save; the last: %s", attempts, missed)
+		}
+		t.Logf("attempt %d: %s; again", i, missed)
+	}
+}
+
+// secondSignalDuringASave runs the wide MLP in out, sends SIGINT when
+// epoch 2 begins and again once the temporary of its state is seen, and
+// checks what the run leaves. It returns why the attempt proves nothing
+// (the temporary never seen, or the second signal come after the save),
+// or "" once it was checked.
+func secondSignalDuringASave(t *testing.T, model, out string) string {
+	t.Helper()
 	cmd, pipe, sc, stderr := startReadingStderr(t, "train", "--model", model, "--data-dir", small, "--no-verify", "--quiet", "--out", out,
 		"--epochs", "2", "--batch-size", "8", "--train-limit", "400")
 	for sc.Scan() {
@@ -202,7 +231,8 @@ func TestSecondSignalDuringASaveLeavesNoTemporary(t *testing.T) {
 	for saving := false; !saving; {
 		select {
 		case <-copied:
-			t.Fatalf("the run ended before its state's temporary %s was seen:\n%s", temporary, stderr.String())
+			cmd.Wait()
+			return "the run ended before its state's temporary " + temporary + " was seen"
 		default:
 		}
 		if tmp, _ := filepath.Glob(temporary); len(tmp) > 0 {
@@ -213,15 +243,24 @@ func TestSecondSignalDuringASaveLeavesNoTemporary(t *testing.T) {
 	}
 	<-copied
 	cmd.Wait()
-	if code := cmd.ProcessState.ExitCode(); code != 130 || !strings.Contains(stderr.String(), "again: quitting now") {
+	code := cmd.ProcessState.ExitCode()
+	if code == -1 || code == 130 && !strings.Contains(stderr.String(), "again") {
+		return fmt.Sprintf("the second SIGINT came after the run's last save (%v)", cmd.ProcessState)
+	}
+	if code != 130 || !strings.Contains(stderr.String(), "again: quitting now") {
 		t.Fatalf("exit %d, want 130 after saying it quits now:\n%s", code, stderr.String())
 	}
 	if tmp, _ := filepath.Glob(filepath.Join(out, ".*.tmp*")); len(tmp) > 0 {
-		t.Errorf("left behind: %v", tmp)
+		t.Fatalf("left behind: %v", tmp)
 	}
-	if ck, err := engine.LoadTrainCheckpoint(filepath.Join(out, run.StateFile)); err != nil || ck.NextEpoch != 1 || ck.EpochStep != 0 {
+	ck, err := engine.LoadTrainCheckpoint(filepath.Join(out, run.StateFile))
+	if err == nil && (ck.NextEpoch > 1 || ck.EpochStep > 0) {
+		return fmt.Sprintf("the second SIGINT came after the stop's state was renamed into place (epoch %d, step %d)", ck.NextEpoch, ck.EpochStep)
+	}
+	if err != nil || ck.NextEpoch != 1 || ck.EpochStep != 0 {
 		t.Errorf("state after quitting: %+v, %v; want epoch 1's", ck, err)
 	}
+	return ""
 }
 
 // TestStopOutlivesItsTerminal: a run started with SIGHUP ignored (nohup)
