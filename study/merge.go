@@ -340,12 +340,30 @@ func installCell(f File, from mergeSource, staged, dst string) (*keptCopy, error
 	if err := moveInto(staged, dst, ResultFile); err != nil {
 		return nil, err
 	}
-	return nil, os.Rename(filepath.Join(staged, ResultFile), filepath.Join(dst, ResultFile))
+	return nil, placeStaged(filepath.Join(staged, ResultFile), filepath.Join(dst, ResultFile))
 }
 
+// placeStaged puts the staged file from in place at to: renamed, or, where
+// it cannot be (cells/ a link to another file system: "invalid
+// cross-device link"), copied, as a merge copied before it staged.
+func placeStaged(from, to string) error {
+	err := renameStaged(from, to)
+	if err == nil {
+		return nil
+	}
+	if _, statErr := os.Stat(from); statErr != nil {
+		return err // nothing there to copy
+	}
+	return copyFile(from, to)
+}
+
+// renameStaged is os.Rename (a variable so that tests can make it fail as
+// across file systems).
+var renameStaged = os.Rename
+
 // moveInto renames src's files into dst (replacing those of the same
-// name, keeping the others), folders and all, but for the file called skip
-// (in src itself).
+// name, keeping the others; placeStaged), folders and all, but for the
+// file called skip (in src itself).
 func moveInto(src, dst, skip string) error {
 	if err := os.MkdirAll(dst, 0o777); err != nil {
 		return err
@@ -363,7 +381,7 @@ func moveInto(src, dst, skip string) error {
 		case e.IsDir():
 			err = moveInto(from, to, "")
 		default:
-			err = os.Rename(from, to)
+			err = placeStaged(from, to)
 		}
 		if err != nil {
 			return err

@@ -2,6 +2,7 @@ package study
 
 import (
 	"bytes"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -83,7 +84,7 @@ func TestDisplayETABeyondAnyTime(t *testing.T) {
 	for _, c := range []struct {
 		epochs int
 		want   string
-	}{{4611686018427387904, "more than 292 years"}, {3, "20.0s"}} {
+	}{{min(4611686018427387904, math.MaxInt), "more than 292 years"}, {3, "20.0s"}} {
 		d := newDisplay(nil, false, 0, 2, 0, 1, clock)
 		d.plan(1, 1)
 		d.plan(c.epochs-1, 1)

@@ -125,14 +125,16 @@ func Prepare(f File, dir string, base run.Config) ([]Cell, []run.Config, error) 
 // another model's tensors), naming the study file's setting, as train
 // refuses its --init-weights up front: each cell failed with it in turn
 // (exit 1). A cell with a saved state resumes from it and reads no such
-// file, so a study whose file is gone since still continues.
+// file, so a study whose file is gone since still continues; a complete
+// cell trains no more and reads none either (its state may have been
+// removed to save space).
 func (f File) checkInitWeights(cells []Cell, cfgs []run.Config) error {
 	checked := map[run.ModelConfig]bool{}
 	for i, cfg := range cfgs {
 		if cfg.Model.InitWeights == "" || checked[cfg.Model] {
 			continue
 		}
-		if _, err := os.Stat(filepath.Join(cfg.Output.Dir, run.StateFile)); err == nil {
+		if _, err := os.Stat(filepath.Join(cfg.Output.Dir, run.StateFile)); err == nil || complete(cfg) {
 			continue
 		}
 		checked[cfg.Model] = true

@@ -62,4 +62,19 @@ func TestStudyRefusesAMissingInitWeightsFile(t *testing.T) {
 	if err := studyRun("--epochs", "2"); err != nil {
 		t.Errorf("study run --epochs 2 of cells that resume, their init-weights gone: %v", err)
 	}
+	// Complete cells whose states were removed to save space read no such
+	// file either: the study has nothing to train, and says so (it was
+	// refused, naming the file gone).
+	states, _ := filepath.Glob(filepath.Join(out, "cells", "*", "state.safetensors"))
+	if len(states) != 2 {
+		t.Fatalf("states of the complete cells: %v", states)
+	}
+	for _, s := range states {
+		os.Remove(s)
+	}
+	for _, args := range [][]string{{"--epochs", "2"}, {"--epochs", "2", "--dry-run"}} {
+		if err := studyRun(args...); err != nil {
+			t.Errorf("study run %v of complete cells without their states, their init-weights gone: %v", args, err)
+		}
+	}
 }
