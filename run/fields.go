@@ -285,6 +285,30 @@ func Diff(a, b Config) []string {
 	return out
 }
 
+// DiffResolved is Diff of a and b as they run (Resolved): a setting one
+// leaves to its default and the other gives at that value (Adam's lr 0.001)
+// is no difference. A side that did not give the setting is described with
+// the value it takes: "lr: not given (0.001) vs 0.01".
+func DiffResolved(a, b Config) []string {
+	ra, rb := a.Resolved(), b.Resolved()
+	var out []string
+	for _, f := range fields {
+		if x, y := ra.describe(f), rb.describe(f); x != y {
+			out = append(out, fmt.Sprintf("%s: %s vs %s", f.Flag, a.describeTaking(f, x), b.describeTaking(f, y)))
+		}
+	}
+	return out
+}
+
+// describeTaking is f's value for a message, resolved the value c takes:
+// "not given (0.001)" where c leaves it to its default.
+func (c *Config) describeTaking(f Field, resolved string) string {
+	if raw := c.describe(f); raw != resolved && (raw == "not given" || raw == `""`) {
+		return "not given (" + resolved + ")"
+	}
+	return resolved
+}
+
 // describe is f's value for a message: "not given" for an Optional field
 // without one, `""` for an empty text.
 func (c *Config) describe(f Field) string {

@@ -208,6 +208,9 @@ func testSize(data *mnist.Set) int {
 // defaults, and the learning rate it starts with), the epochs it would
 // train, where, its memory and its estimated time; then the study's time.
 func (p *Plan) Print(w io.Writer, total time.Duration) {
+	for _, line := range p.Spelled {
+		fmt.Fprintln(w, line)
+	}
 	// Said as the run says them after writing results.csv: the cells
 	// without a readable history, and (of the others) those longer than
 	// the study.

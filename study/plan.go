@@ -27,6 +27,12 @@ type Plan struct {
 	Device   run.DeviceConfig // the cells' common device (auto resolved)
 	Slots    placement
 	Resident bool // the cells keep their data sets on the device (a GPU)
+	// Spelled says that the study file writes a setting otherwise than the
+	// folder's study.json for the value its cells train with (a default
+	// spelled out or left out); KeepRecord: the study.json stands as written
+	// (spelledOut).
+	Spelled    []string
+	KeepRecord bool
 }
 
 // PlannedCell is one cell of a plan.
@@ -72,11 +78,11 @@ func NewPlan(f File, dir string, base run.Config, o Options) (*Plan, error) {
 	if log == nil {
 		log = io.Discard
 	}
-	cells, cfgs, err := Prepare(f, dir, base)
+	cells, cfgs, rec, err := prepare(f, dir, base)
 	if err != nil {
 		return nil, err
 	}
-	p := &Plan{File: f, Dir: dir, Shard: o.Shard, Of: len(cells)}
+	p := &Plan{File: f, Dir: dir, Shard: o.Shard, Of: len(cells), Spelled: rec.lines, KeepRecord: rec.keep}
 	if o.Data != nil {
 		// Every cell of a study trains on one data set: one that continues
 		// must find its own, and a new one the complete cells' (the study

@@ -67,57 +67,68 @@ func (e *FailedError) Error() string {
 // a smaller max-steps or fewer seeds is accepted: its cells are extended,
 // the new seeds added.
 func Prepare(f File, dir string, base run.Config) ([]Cell, []run.Config, error) {
+	cells, cfgs, _, err := prepare(f, dir, base)
+	return cells, cfgs, err
+}
+
+// prepare is Prepare, also saying how f's file and the folder's study.json
+// differ in spelling only (spelledOut).
+func prepare(f File, dir string, base run.Config) ([]Cell, []run.Config, recordKept, error) {
+	none := recordKept{}
 	if dir == "" {
-		return nil, nil, &SettingError{"--out must name the study folder, got \"\""}
+		return nil, nil, none, &SettingError{"--out must name the study folder, got \"\""}
 	}
 	if err := checkNoRun(dir); err != nil {
-		return nil, nil, err
+		return nil, nil, none, err
 	}
 	if err := checkNotAStudysOwn(dir); err != nil {
-		return nil, nil, err
+		return nil, nil, none, err
 	}
 	cells, cfgs, err := f.Configs(base, dir)
 	if err != nil {
 		if moved := f.startedElsewhere(dir); moved != nil {
-			return nil, nil, moved // its model file is not in this folder, say
+			return nil, nil, none, moved // its model file is not in this folder, say
 		}
-		return nil, nil, err
+		return nil, nil, none, err
 	}
 	for i, cfg := range cfgs {
 		if err := run.CheckOutputPaths(cfg); err != nil {
-			return nil, nil, &SettingError{fmt.Sprintf("cell %s: %v", cells[i].Key(f.Axes), err)}
+			return nil, nil, none, &SettingError{fmt.Sprintf("cell %s: %v", cells[i].Key(f.Axes), err)}
 		}
 	}
 	if err := f.checkInitWeights(cells, cfgs); err != nil {
-		return nil, nil, err
+		return nil, nil, none, err
 	}
 	raw, err := engine.ReadFile(filepath.Join(dir, "study.json"), "study file", engine.MaxSettingsFile)
 	if os.IsNotExist(err) {
-		return cells, cfgs, nil
+		return cells, cfgs, none, nil
 	}
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, none, err
 	}
 	old, err := Parse(filepath.Join(dir, "study.json"), raw)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, none, err
 	}
-	if !old.SetsEpochs() {
+	legacy := !old.SetsEpochs()
+	if legacy {
 		old = old.WithEpochs(cellsEpochs(dir, old)) // an earlier version's record: its cells say
 	}
 	oldCells, oldCfgs, err := old.Configs(base, dir)
 	if se := (*SettingError)(nil); err != nil && !errors.As(err, &se) {
-		return nil, nil, fmt.Errorf("%s: %w", filepath.Join(dir, "study.json"), err)
+		return nil, nil, none, fmt.Errorf("%s: %w", filepath.Join(dir, "study.json"), err)
 	} else if err != nil {
-		return nil, nil, err // naming the folder's study.json (old.Path)
+		return nil, nil, none, err // naming the folder's study.json (old.Path)
 	}
 	if diff := studyDiff(old, f, oldCells, cells, oldCfgs, cfgs); diff != "" {
-		return nil, nil, &SettingError{fmt.Sprintf("%s holds another study (%s); use another --out, or the same settings", dir, diff)}
+		return nil, nil, none, &SettingError{fmt.Sprintf("%s holds another study (%s); use another --out, or the same settings", dir, diff)}
 	}
 	if err := f.startedElsewhere(dir); err != nil {
-		return nil, nil, err
+		return nil, nil, none, err
 	}
-	return cells, cfgs, nil
+	rec := spelledOut(old, f, dir, oldCells, cells, oldCfgs, cfgs)
+	rec.keep = rec.keep && !legacy // an earlier version's record gets its epochs
+	return cells, cfgs, rec, nil
 }
 
 // checkInitWeights refuses, before any cell trains, an init-weights file
@@ -173,7 +184,10 @@ func studyDiff(old, cur File, oldCells, curCells []Cell, oldCfgs, cfgs []run.Con
 		}
 		b.MaxSteps = a.MaxSteps
 		b.Device, b.Source = a.Device, a.Source // where it runs, not what it computes
-		if d := run.Diff(a, b); len(d) > 0 {
+		// As the cells run: a file that spells out a default the other
+		// leaves out (Adam's "lr": "0.001") is the same study, as its
+		// cells' config.json say (run.SettingsDiffer).
+		if d := run.DiffResolved(a, b); len(d) > 0 {
 			return d[0] + " (there vs asked for)"
 		}
 	}
@@ -263,8 +277,13 @@ func Run(f File, dir string, base run.Config, o Options) error {
 	if err != nil {
 		return err
 	}
-	if err := writeSpec(f, dir); err != nil {
-		return err
+	for _, line := range plan.Spelled {
+		fmt.Fprintln(log, line)
+	}
+	if !plan.KeepRecord {
+		if err := writeSpec(f, dir); err != nil {
+			return err
+		}
 	}
 	kept, err := keepFolder(dir)
 	if err != nil {
