@@ -509,5 +509,6 @@ func sameUnfinishedAttempt(dir string, cfg Config) bool {
 		return false
 	}
 	prev.Output.Dir = dir // the folder it is in now, however it was named
-	return len(Diff(prev.Resolved().withAbsolutePaths(), cfg.Resolved().withAbsolutePaths())) == 0
+	want := cfg.Resolved().withAbsolutePaths()
+	return len(Diff(prev.Resolved().withAbsolutePaths().spelledAs(want), want)) == 0
 }

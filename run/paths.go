@@ -19,10 +19,44 @@ const MaxOutputName = MaxFileName - engine.TemporaryNameExtra
 
 // SameValue reports whether a and b hold one value of f, a path compared
 // as a run records it (absolute and clean): testdata/mnist-small and
-// ./testdata/mnist-small/ are one folder.
+// ./testdata/mnist-small/ are one folder, and so are a folder reached
+// through a link and its real path (SamePath).
 func SameValue(f Field, a, b Config) bool {
-	a, b = a.withAbsolutePaths(), b.withAbsolutePaths()
+	b = b.withAbsolutePaths()
+	a = a.withAbsolutePaths().spelledAs(b)
 	return a.GetString(f) == b.GetString(f)
+}
+
+// SamePath reports whether a and b name one file or folder: spelled alike
+// once absolute, or leading to one place once their links resolve
+// (RealPath). On a cluster home and scratch folders are often reached
+// through a link (/home/u to /gpfs/home/u), and a batch job may start in
+// the real folder where its user started the run or study through the
+// link: a model file recorded as /home/u/net.json is /gpfs/home/u/net.json.
+// Another file of the same name in another folder is still another file.
+func SamePath(a, b string) bool {
+	absA, errA := filepath.Abs(a)
+	absB, errB := filepath.Abs(b)
+	if errA != nil || errB != nil {
+		return a == b
+	}
+	return absA == absB || RealPath(absA) == RealPath(absB)
+}
+
+// spelledAs is c with each file or folder setting that names the same
+// place as o's (SamePath) spelled as o's, so that a comparison of the two
+// by their text sees one value where the only difference is a link on
+// the way.
+func (c Config) spelledAs(o Config) Config {
+	for _, flag := range pathFlags {
+		f, _ := Lookup(flag)
+		mine, theirs := c.value(f), o.value(f)
+		x, y := mine.String(), theirs.String()
+		if x != y && f.NamesPath(x) && f.NamesPath(y) && SamePath(x, y) {
+			mine.SetString(y)
+		}
+	}
+	return c
 }
 
 // withAbsolutePaths is c with its file and folder settings made absolute

@@ -94,9 +94,11 @@ func Resume(dir string, given map[string]string) (Config, *engine.TrainCheckpoin
 // SettingsDiffer lists the settings in which a run recorded as stored is
 // not a run of want (as "flag: recorded vs wanted"), leaving out those a
 // resume may change and the output location: a folder holding a run of
-// other settings is not that run, whatever its name says.
+// other settings is not that run, whatever its name says. A path recorded
+// through a link to the file want names is that file (SamePath).
 func SettingsDiffer(stored, want Config) []string {
-	a, b := stored.Resolved().withAbsolutePaths(), want.Resolved().withAbsolutePaths()
+	b := want.Resolved().withAbsolutePaths()
+	a := stored.Resolved().withAbsolutePaths().spelledAs(b)
 	var out []string
 	for _, f := range fields {
 		if f.ResumeOK || !f.StudyOK {

@@ -67,13 +67,17 @@ func checkStoredWeightsPath(path string, cfg Config, given map[string]string) er
 }
 
 // inside reports whether path lies within dir (both taken from the
-// current folder when relative).
+// current folder when relative, and their links resolved: a run recorded
+// as /home/u/run, with its weights in it, and resumed as /gpfs/home/u/run
+// writes them in its own folder). The file's own name is not resolved: a
+// write replaces a link there, it does not follow it.
 func inside(dir, path string) bool {
 	d, err1 := filepath.Abs(dir)
 	p, err2 := filepath.Abs(path)
 	if err1 != nil || err2 != nil {
 		return false
 	}
-	rel, err := filepath.Rel(d, p)
+	p = filepath.Join(RealPath(filepath.Dir(p)), filepath.Base(p))
+	rel, err := filepath.Rel(RealPath(d), p)
 	return err == nil && rel != "." && filepath.IsLocal(rel)
 }

@@ -15,7 +15,9 @@ import (
 // read from the folder study run starts in (docs/study.md), each cell
 // records it absolute, and from another folder it names another file, so
 // every cell trained would be refused as a run of other settings (and a
-// finished one failed). It names the setting, both files and, where the
+// finished one failed). A folder reached through a link and by its real
+// path is one folder (run.SamePath): a batch job started in /gpfs/home/u
+// continues a study started in /home/u. It names the setting, both files and, where the
 // recorded path shows it, the folder the study was started from.
 // Its cells are those of f in dir, read whether or not f's settings are
 // valid here: a model file that is not in this folder is refused as one
@@ -42,7 +44,7 @@ func (f File) startedElsewhere(dir string) error {
 			}
 			there := recorded.GetString(fd)
 			here, err := filepath.Abs(v)
-			if err != nil || !filepath.IsAbs(there) || there == here {
+			if err != nil || !filepath.IsAbs(there) || run.SamePath(there, here) {
 				continue
 			}
 			moved = append(moved, fmt.Sprintf("%q: %q is a relative path, read from the folder study run starts in, and names %s here but %s in the cell's record", name, v, here, there))

@@ -281,10 +281,8 @@ func cliError(err error) error {
 }
 
 // sameFolder reports whether a and b name one folder however spelled
-// (runs/a/, ./runs/a, an absolute path): --out runs/a with --resume runs/a/
-// was refused as another folder.
+// (runs/a/, ./runs/a, an absolute path, a path through a link to it):
+// --out runs/a with --resume runs/a/ was refused as another folder.
 func sameFolder(a, b string) bool {
-	absA, errA := filepath.Abs(a)
-	absB, errB := filepath.Abs(b)
-	return errA == nil && errB == nil && absA == absB
+	return run.SamePath(a, b)
 }
