@@ -3,6 +3,7 @@ package mnist
 import (
 	"image"
 	"image/color"
+	"math"
 	"math/rand/v2"
 	"testing"
 )
@@ -83,6 +84,48 @@ func TestLowContrastDigitIsNotBlank(t *testing.T) {
 	}{{"white", 255, 0}, {"grey", 128, 0}, {"black", 0, 0}, {"grey paper with ±3 levels of noise", 180, 3}, {"white with ±3 levels of noise", 255, 3}} {
 		if px := FromImage(lowContrastDigit(c.paper, 0, c.noise)); !Blank(px) {
 			t.Errorf("a page of %s with no digit is not blank", c.name)
+		}
+	}
+}
+
+// photoOfAPage is a 640×480 photo of a page of grey level paper, each pixel
+// varied by a camera's noise of standard deviation sigma levels (normal,
+// rounded), with the "7" of lowContrastDigit drawn darker by the fraction
+// darker where darker is not 0.
+func photoOfAPage(paper uint8, darker, sigma float64) *image.Gray {
+	r := rand.New(rand.NewPCG(5, 6))
+	img := image.NewGray(image.Rect(0, 0, 640, 480))
+	for y := 0; y < 480; y++ {
+		for x := 0; x < 640; x++ {
+			v := float64(paper)
+			xc := 380 - (y-110)*120/300
+			if darker != 0 && (x >= 150 && x < 400 && y >= 80 && y < 110 || y >= 110 && y < 410 && x >= xc-18 && x < xc+18) {
+				v *= 1 - darker
+			}
+			img.Pix[y*img.Stride+x] = uint8(min(255, max(0, math.Round(v+r.NormFloat64()*sigma))))
+		}
+	}
+	return img
+}
+
+// TestPhotoOfABlankPageIsBlank: a phone's photo of a blank page, its
+// pixels varied by a noise of 8 levels (3%, standard deviation), was
+// blank, and predict said so; since ink was judged by a tenth of the
+// paper's level (TestLowContrastDigitIsNotBlank), the one pixel in a
+// thousand that the noise takes past it was ink, and predict classified
+// the noise as a digit, exit 0. The bar now stands above the paper's own
+// noise (6 of its standard deviations, measured on the border, and never
+// above the 0.2 it was), so the page is blank again, and a digit 20%
+// darker on that page is still a digit.
+func TestPhotoOfABlankPageIsBlank(t *testing.T) {
+	for _, sigma := range []float64{3, 5, 8} {
+		for _, paper := range []uint8{235, 180} {
+			if px := FromImage(photoOfAPage(paper, 0, sigma)); !Blank(px) {
+				t.Errorf("a photo of a blank page of grey %d with noise of %g levels is not blank", paper, sigma)
+			}
+			if px := FromImage(photoOfAPage(paper, 0.2, sigma)); Blank(px) {
+				t.Errorf("a digit 20%% darker on a photo of a page of grey %d with noise of %g levels is blank", paper, sigma)
+			}
 		}
 	}
 }

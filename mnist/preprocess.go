@@ -3,6 +3,7 @@ package mnist
 import (
 	"image"
 	"math"
+	"slices"
 )
 
 // FromImage converts a photo or scan of one digit to a 28×28 MNIST-style
@@ -159,16 +160,17 @@ func (p *plane) grey(i int, paper float64, inverted bool) float64 {
 func (p *plane) measure(paper float64) sheet {
 	w, h := p.w, p.h
 	var border float64
-	nb := 0
+	var edge []float64 // the border's grey levels, for its noise
 	for y := 0; y < h; y++ {
 		for x := 0; x < w; x++ {
 			if x == 0 || y == 0 || x == w-1 || y == h-1 {
-				border += p.grey(y*w+x, paper, false)
-				nb++
+				v := p.grey(y*w+x, paper, false)
+				border += v
+				edge = append(edge, v)
 			}
 		}
 	}
-	s := sheet{paper: paper, bg: border / float64(nb), x0: w, y0: h, x1: -1, y1: -1}
+	s := sheet{paper: paper, bg: border / float64(len(edge)), x0: w, y0: h, x1: -1, y1: -1}
 	if s.bg > 0.5 {
 		s.inverted, s.bg = true, 1-s.bg
 	}
@@ -187,7 +189,12 @@ func (p *plane) measure(paper float64) sheet {
 		peak = math.Max(peak, p.grey(i, paper, s.inverted))
 	}
 	headroom := 1 - s.bg // at least 0.5: bg is at most 0.5 once inverted
-	thr := s.bg + math.Min(0.2, headroom*math.Max(minContrast, (peak-s.bg)/headroom/2))
+	// The bar also stands noiseSigmas of the paper's noise above it (its
+	// standard deviation, from the border's median absolute deviation):
+	// the photo of a blank page, its pixels varied by a camera's noise of
+	// 3%, had one pixel in a thousand a tenth darker than the paper, ink
+	// that predict classified as a digit.
+	thr := s.bg + math.Min(0.2, math.Max(headroom*math.Max(minContrast, (peak-s.bg)/headroom/2), noiseSigmas*noise(edge)))
 	for y := 0; y < h; y++ {
 		for x := 0; x < w; x++ {
 			if p.grey(y*w+x, paper, s.inverted) > thr {
@@ -205,6 +212,28 @@ func (p *plane) measure(paper float64) sheet {
 // than white paper (or a tenth of the way from dark paper to white).
 // Paper grain and a photo's noise of a few percent stay below it.
 const minContrast = 0.1
+
+// noiseSigmas is how many standard deviations of its paper's noise ink
+// stands above the paper: a normal noise passes 6 of them in about one
+// pixel in a billion.
+const noiseSigmas = 6
+
+// noise estimates the standard deviation of the noise in grey levels v
+// (the border's: paper, mostly) as 1.4826 times their median absolute
+// deviation, which a stroke crossing part of the border leaves as it is.
+// It reorders v.
+func noise(v []float64) float64 {
+	median := func(v []float64) float64 {
+		slices.Sort(v)
+		n := len(v)
+		return (v[(n-1)/2] + v[n/2]) / 2
+	}
+	m := median(v)
+	for i := range v {
+		v[i] = math.Abs(v[i] - m)
+	}
+	return 1.4826 * median(v)
+}
 
 // lay writes the grey levels of sheet s over the luminance, in place.
 func (p *plane) lay(s sheet) {
