@@ -153,7 +153,42 @@ func sameStudy(a string, rawA []byte, b string, rawB []byte) error {
 	if aDoes == "" {
 		return nil // one study, written otherwise
 	}
+	if d, ok := cellsDiffer(fa, a, fb, b); ok {
+		if d == "" {
+			return nil // a default spelled out in one file, left out in the other
+		}
+		return &SettingError{fmt.Sprintf("merge: %s and %s hold different studies: %s (shard %s vs shard %s); merge the shards of one study (run with the same settings, --epochs and --seeds)", a, b, d, a, b)}
+	}
 	return &SettingError{fmt.Sprintf("merge: %s and %s hold different studies: shard %s %s, shard %s %s; merge the shards of one study (run with the same settings, --epochs and --seeds)", a, b, b, bDoes, a, aDoes)}
+}
+
+// cellsDiffer compares two shards' studies of one name, axes, seeds and
+// epochs as their cells train, as `study run` compares its folder's
+// (studyDiff): a file that spells out a default the other leaves out
+// (Adam's "lr": "0.001") is the same study (""); a real difference is named
+// with the value each takes ("lr: not given (0.001) vs 0.01"). ok is false
+// where the studies differ otherwise, or their cells cannot be made.
+func cellsDiffer(fa File, a string, fb File, b string) (diff string, ok bool) {
+	ae, _ := epochsSetting(fa)
+	be, _ := epochsSetting(fb)
+	if fa.Name != fb.Name || !sameAxes(fa.Axes, fb.Axes) || !slices.Equal(fa.Seeds, fb.Seeds) || ae != be {
+		return "", false
+	}
+	// The device and data flags, all a study takes from its command line,
+	// are no part of what study.json records.
+	_, ca, errA := fa.Configs(run.Default(), a)
+	_, cb, errB := fb.Configs(run.Default(), b)
+	if errA != nil || errB != nil || len(ca) != len(cb) {
+		return "", false
+	}
+	for i := range ca {
+		x, y := ca[i], cb[i]
+		y.Output.Dir = x.Output.Dir // each shard's own folder
+		if d := run.DiffResolved(x, y); len(d) > 0 {
+			return d[0], true
+		}
+	}
+	return "", true
 }
 
 // mergeOver refuses to merge the shards' study (spec, as shard first holds
