@@ -200,10 +200,34 @@ func mergeOver(dir string, old, spec []byte, first string) error {
 	if errO != nil || errS != nil {
 		return &SettingError{fmt.Sprintf("%s holds another study than the shards' (its study.json differs); use another --out", dir)}
 	}
-	if extends(fo, fs) {
+	if extends(fo, fs) || extendsAsTrained(dir, fo, fs) {
 		return nil
 	}
 	oDoes, sDoes := studyDifference(fo, fs)
 	return &SettingError{fmt.Sprintf("%s holds another study than the shards': shard %s %s, the merge folder's study %s (a merge extends a study with more epochs or seeds, never shortens it); use another --out",
 		dir, first, sDoes, oDoes)}
+}
+
+// extendsAsTrained reports whether the shards' study cur is the study old
+// that dir holds, or extends it, compared as the cells train, as `study
+// run` compares its folder's (studyDiff): an earlier merge that recorded a
+// shard's file leaving Adam's lr to its default takes shards whose file
+// spells out "lr": "0.001". The device a cell runs on is compared as
+// written, as between shards (cellsDiffer).
+func extendsAsTrained(dir string, old, cur File) bool {
+	oldCells, oldCfgs, err1 := old.Configs(run.Default(), dir)
+	curCells, cfgs, err2 := cur.Configs(run.Default(), dir)
+	if err1 != nil || err2 != nil || studyDiff(old, cur, oldCells, curCells, oldCfgs, cfgs) != "" {
+		return false
+	}
+	curKeys := map[string]int{}
+	for i, c := range curCells {
+		curKeys[c.Key(cur.Axes)] = i
+	}
+	for i, c := range oldCells {
+		if oldCfgs[i].Device != cfgs[curKeys[c.Key(old.Axes)]].Device {
+			return false
+		}
+	}
+	return true
 }

@@ -19,7 +19,9 @@ import (
 // folder records the first shard's study.json. Before, they were refused
 // as "hold different studies: shard s2 fixes lr=0.001, shard s1 does not
 // fix lr". A shard that trained with lr 0.01 is still refused, naming the
-// setting and the value each shard's cells took.
+// setting and the value each shard's cells took. Merged again, with the
+// shard that spells lr out first or alone, the folder's study is the same
+// (it was refused as "holds another study").
 func TestMergeShardsSpellingOutADefault(t *testing.T) {
 	data := smallData(t)
 	study := func(extra map[string]string) File {
@@ -52,6 +54,13 @@ func TestMergeShardsSpellingOutADefault(t *testing.T) {
 	if now, _ := os.ReadFile(filepath.Join(merged, "study.json")); !bytes.Equal(now, first) {
 		t.Errorf("merged study.json:\n%s\nwant the first shard's:\n%s", now, first)
 	}
+	// Merged again, the shard that spells lr out first, or alone: the
+	// folder's study.json (the first shard's) is its study.
+	for _, shards := range [][]string{{s2, s1}, {s2}} {
+		if err := Merge(merged, shards, io.Discard); err != nil {
+			t.Errorf("merging %v again: %v", shards, err)
+		}
+	}
 
 	err := Merge(filepath.Join(dir, "mixed"), []string{s1, s3}, io.Discard)
 	var se *SettingError
@@ -60,5 +69,8 @@ func TestMergeShardsSpellingOutADefault(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "mixed")); !os.IsNotExist(err) {
 		t.Errorf("a refused merge made its folder: %v", err)
+	}
+	if err := Merge(merged, []string{s3}, io.Discard); !errors.As(err, &se) || !strings.Contains(err.Error(), "holds another study") {
+		t.Errorf("lr 0.01 into the merged folder: %v, want it refused as another study", err)
 	}
 }
