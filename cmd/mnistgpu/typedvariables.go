@@ -26,6 +26,10 @@ func typedOverVariables(app *cli.App, args []string) {
 	if cmd == nil || len(cmd.Subcommands) > 0 {
 		return
 	}
+	if asksHelp(cmd, args[i:]) {
+		helpOverVariables(cmd)
+		return
+	}
 	var lines []string
 	for _, g := range typedIn(cmd.Flags, args[i:]) {
 		name, value, malformed := malformedVariable(g.flag)
@@ -36,6 +40,33 @@ func typedOverVariables(app *cli.App, args []string) {
 	}
 	if len(lines) > 0 {
 		app.Metadata[ignoredVariablesKey] = lines
+	}
+}
+
+// asksHelp reports whether args, the command line after cmd's name, types
+// --help or -h (not as another flag's value), which shows cmd's help and
+// runs nothing.
+func asksHelp(cmd *cli.Command, args []string) bool {
+	flags := append(cmd.Flags[:len(cmd.Flags):len(cmd.Flags)], cli.HelpFlag)
+	for _, g := range typedIn(flags, args) {
+		if g.flag == cli.HelpFlag {
+			return true
+		}
+	}
+	return false
+}
+
+// helpOverVariables keeps a malformed variable from stopping cmd's help,
+// which reads none: `MNISTGPU_EPOCHS=abc mnistgpu train --help` exited 2,
+// as the flag parser reads every variable before it sees --help. The
+// variable is unset for this process, which only shows the help, so that
+// the help still names it beside its flag ([$MNISTGPU_EPOCHS]) and shows
+// the flag's own default.
+func helpOverVariables(cmd *cli.Command) {
+	for _, f := range cmd.Flags {
+		if name, _, malformed := malformedVariable(f); malformed {
+			os.Unsetenv(name)
+		}
 	}
 }
 
