@@ -365,29 +365,7 @@ var renameStaged = os.Rename
 // name, keeping the others; placeStaged), folders and all, but for the
 // file called skip (in src itself).
 func moveInto(src, dst, skip string) error {
-	if err := os.MkdirAll(dst, 0o777); err != nil {
-		return err
-	}
-	entries, err := os.ReadDir(src)
-	if err != nil {
-		return err
-	}
-	for _, e := range entries {
-		from, to := filepath.Join(src, e.Name()), filepath.Join(dst, e.Name())
-		var err error
-		switch {
-		case e.Name() == skip:
-			continue
-		case e.IsDir():
-			err = moveInto(from, to, "")
-		default:
-			err = placeStaged(from, to)
-		}
-		if err != nil {
-			return err
-		}
-	}
-	return nil
+	return intoTree(src, dst, skip, false, placeStaged)
 }
 
 // untrained refuses the shard cell src while a process holds its lock (a
@@ -413,6 +391,14 @@ func untrained(src string, want []byte) ([]byte, error) {
 // copyDir copies src's files into dst, but for the lock file and the file
 // called skip (in src itself).
 func copyDir(src, dst, skip string) error {
+	return intoTree(src, dst, skip, true, copyFile)
+}
+
+// intoTree puts each file of src into dst by place, folders and all (a
+// checkpoint template's folder: --checkpoint 'ck/{epoch}.safetensors'),
+// but for the file called skip (in src itself) and, with noLock, the lock
+// file at every level.
+func intoTree(src, dst, skip string, noLock bool, place func(from, to string) error) error {
 	if err := os.MkdirAll(dst, 0o777); err != nil {
 		return err
 	}
@@ -424,12 +410,12 @@ func copyDir(src, dst, skip string) error {
 		from, to := filepath.Join(src, e.Name()), filepath.Join(dst, e.Name())
 		var err error
 		switch {
-		case e.Name() == run.LockFile || e.Name() == skip:
+		case e.Name() == skip || noLock && e.Name() == run.LockFile:
 			continue
-		case e.IsDir(): // a checkpoint template's folder (--checkpoint 'ck/{epoch}.safetensors')
-			err = copyDir(from, to, "")
+		case e.IsDir():
+			err = intoTree(from, to, "", noLock, place)
 		default:
-			err = copyFile(from, to)
+			err = place(from, to)
 		}
 		if err != nil {
 			return err
